@@ -1,0 +1,94 @@
+// The driver contract (DESIGN.md "Driver"). A driver knows one device protocol and nothing about
+// patients, HL7 or storage. Drivers live in drivers/<id>/ and import only from src/model.
+
+import type { TSchema } from '@sinclair/typebox';
+import type { Logger } from './logger.ts';
+import type { AbnormalFlag, DeviceKind, ObservationCode, PatientRef, ResultStatus } from './reading.ts';
+import type { VitalType } from './vocabulary.ts';
+
+export type TransportType = 'serial' | 'tcp' | 'mqtt' | 'file';
+
+export interface SerialSettings {
+  baudRate: number;
+  dataBits: 7 | 8;
+  parity: 'none' | 'even' | 'odd';
+  stopBits: 1 | 2;
+}
+
+/** What a driver sees of its configured device. */
+export interface DeviceInfo {
+  id: string;
+  label?: string;
+  /** Driver-specific settings, already validated against the driver's `settings` schema. */
+  settings: Record<string, unknown>;
+}
+
+export interface DeviceLink {
+  write(bytes: Uint8Array): Promise<void>;
+  device: DeviceInfo;
+  now(): Date;
+  log: Logger;
+}
+
+/**
+ * One measurement as the device reported it. The normalizer turns `type` (or `code`) into MDC/LOINC
+ * and `unit` (any common spelling) into the canonical UCUM unit.
+ */
+export interface Measurement {
+  type?: VitalType;
+  code?: ObservationCode;
+  value: number | string;
+  unit?: string;
+  /** The value text exactly as on the wire (`0070.50`), for audit and precision. */
+  valueText?: string;
+  referenceRange?: string;
+  flags?: AbnormalFlag[];
+  status?: ResultStatus;
+  observedAt?: string;
+  method?: string;
+}
+
+export interface DeviceReport {
+  /** Device time (ISO 8601 with offset) when the device sent one; otherwise receipt time is used. */
+  observedAt?: string;
+  subject?: PatientRef;
+  specimen?: { id: string; collectedAt?: string };
+  order?: { placer?: string; filler?: string; code?: { system: string; code: string; display?: string } };
+  measurements: Measurement[];
+  /** Device identity for OBX-18 when the device reports one (serial number, model). */
+  equipment?: string;
+  /** The exact device text (base64 for binary). */
+  raw: string;
+}
+
+export interface ProtocolError {
+  reason: string;
+  /** The offending bytes as text (control characters escaped by the logger). */
+  bytes: string;
+}
+
+export type ReportListener = (report: DeviceReport) => void | Promise<void>;
+export type ProtocolErrorListener = (error: ProtocolError) => void;
+
+export interface DriverSession {
+  /** Raw bytes from the transport, any chunking. Never throws. */
+  receive(chunk: Uint8Array): void;
+  on(event: 'report', cb: ReportListener): void;
+  on(event: 'protocolError', cb: ProtocolErrorListener): void;
+  /** Called when the transport connects (or reconnects): polling drivers start here. */
+  linkUp?(): void;
+  /** Called when the transport drops: partial input is discarded, pollers pause. */
+  linkDown?(): void;
+  close(): void;
+}
+
+export interface Driver {
+  id: string;
+  title: string;
+  kind: DeviceKind;
+  transports: TransportType[];
+  serialDefaults?: SerialSettings;
+  /** TypeBox schema of the driver's settings (shown as a form on the web page). */
+  settings?: TSchema;
+  open(link: DeviceLink): DriverSession;
+}

@@ -1,0 +1,75 @@
+// The canonical reading (DESIGN.md "Reading"): what every driver's report becomes after normalization.
+
+export type DeviceKind = 'scale' | 'bp' | 'ekg' | 'lab' | 'vitals' | 'generic';
+
+export type AbnormalFlag = 'L' | 'H' | 'LL' | 'HH' | 'A' | 'N';
+export type ResultStatus = 'F' | 'P' | 'C';
+
+export interface MdcCode {
+  ref: string; // REFID, e.g. MDC_PRESS_BLD_NONINV_SYS
+  code?: number; // numeric code (partition * 65536 + term); absent where sources conflict
+}
+
+export interface LocalCode {
+  system: string;
+  code: string;
+  display?: string;
+}
+
+export interface ObservationCode {
+  mdc?: MdcCode;
+  loinc?: string;
+  local?: LocalCode;
+  display?: string;
+}
+
+export interface Waveform {
+  kind: 'waveform';
+  sampleRateHz: number;
+  unit: string;
+  leads: Array<{ name: string; samples: number[] }>;
+}
+
+export interface Attachment {
+  kind: 'attachment';
+  mediaType: string; // e.g. application/pdf, text/xml
+  base64: string;
+}
+
+export interface Observation {
+  code: ObservationCode;
+  value: number | string | Waveform | Attachment;
+  unit?: string; // UCUM
+  /** Decimal places the device sent, so 70.50 kg is not forwarded as 70.5. */
+  precision?: number;
+  referenceRange?: string;
+  flags?: AbnormalFlag[];
+  status: ResultStatus;
+  observedAt?: string;
+  method?: string;
+  equipment?: string;
+  /** The value and unit exactly as the device sent them, kept for audit when normalization changed them. */
+  original?: { value: string; unit?: string };
+}
+
+export interface PatientRef {
+  mrn: string;
+  assigningAuthority?: string;
+  family?: string;
+  given?: string;
+  dob?: string; // YYYY-MM-DD
+  sex?: 'M' | 'F' | 'O' | 'U';
+}
+
+export interface Reading {
+  id: string;
+  deviceId: string;
+  kind: DeviceKind;
+  observedAt: string;
+  receivedAt: string;
+  subject?: PatientRef;
+  specimen?: { id: string; collectedAt?: string };
+  order?: { placer?: string; filler?: string; code?: LocalCode };
+  observations: Observation[];
+  raw: string;
+}

@@ -1,0 +1,66 @@
+// The shapes kept in the state document (lowdb) and in the delivered history.
+
+import type { Ack } from '../hl7/ack-types.ts';
+import type { PatientRef, Reading } from '../model/reading.ts';
+
+export type ReadingStatus = 'held' | 'queued' | 'delivered' | 'dead' | 'discarded';
+
+export interface StoredReading {
+  reading: Reading;
+  status: ReadingStatus;
+  /** Why a held reading waits for a person: "no patient", "implausible: ...". */
+  holdReasons: string[];
+  /** The patient the reading goes out for, once known. */
+  patient?: PatientRef;
+  /** How the patient was found: reported by the device, a binding, or a person's assignment. */
+  patientSource?: 'reported' | 'binding' | 'assigned';
+  updatedAt: string;
+}
+
+export type MessageState = 'queued' | 'sending' | 'retry_wait' | 'delivered' | 'dead';
+
+export interface OutboxMessage {
+  /** Equal to controlId; unique per destination. */
+  id: string;
+  destinationId: string;
+  readingId: string;
+  /** Order within the destination; never reused. */
+  seq: number;
+  /** MSH-10, fixed when the message is built; a retry resends the same bytes. */
+  controlId: string;
+  hl7: string;
+  state: MessageState;
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt?: string;
+  lastAttemptAt?: string;
+  lastError?: string;
+  ack?: Ack & { at: string };
+  deliveredAt?: string;
+}
+
+export interface DeviceBinding {
+  patient: PatientRef;
+  /** ISO time the binding ends; absent means it ends with the device's next reading. */
+  until?: string;
+  createdAt: string;
+}
+
+export interface StateDoc {
+  version: 1;
+  /** Last outbox sequence number handed out. */
+  seq: number;
+  bindings: Record<string, DeviceBinding>;
+  readings: Record<string, StoredReading>;
+  messages: Record<string, OutboxMessage>;
+}
+
+export interface HistoryRecord {
+  at: string;
+  reading: StoredReading;
+  messages: OutboxMessage[];
+}
+
+export function emptyState(): StateDoc {
+  return { version: 1, seq: 0, bindings: {}, readings: {}, messages: {} };
+}
