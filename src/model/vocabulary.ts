@@ -27,10 +27,12 @@ const vocabulary = {
   height: { display: 'Body height', mdc: { ref: 'MDC_LEN_BODY_ACTUAL', code: 188740 }, loinc: '8302-2', unit: 'cm', plausible: [20, 280] },
   bmi: { display: 'Body mass index', mdc: { ref: 'MDC_RATIO_MASS_BODY_LEN_SQ', code: 188752 }, loinc: '39156-5', unit: 'kg/m2', plausible: [5, 200] },
   respiration: { display: 'Respiratory rate', mdc: { ref: 'MDC_RESP_RATE', code: 151562 }, loinc: '9279-1', unit: '/min', plausible: [1, 150] },
-  glucose: { display: 'Glucose', mdc: { ref: 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD' }, loinc: '2339-0', unit: 'mg/dL', plausible: [5, 2000] },
+  // 160184 = 2::29112 (11073-10417 glucose meter). LOINC 41653-7 "Glucose [Mass/volume] in Capillary
+  // blood by Glucometer" matches the capillary MDC term; 2339-0 is glucose in blood of any kind.
+  glucose: { display: 'Glucose', mdc: { ref: 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD', code: 160184 }, loinc: '41653-7', unit: 'mg/dL', plausible: [5, 2000] },
   'body.fat.percent': { display: 'Body fat percentage', mdc: { ref: 'MDC_BODY_FAT', code: 188748 }, loinc: '41982-0', unit: '%', plausible: [1, 80] },
   'body.fat.mass': { display: 'Body fat mass', unit: 'kg', plausible: [0.1, 400] },
-  'body.fatfree.mass': { display: 'Fat-free mass', unit: 'kg', plausible: [0.1, 400] },
+  'body.fatfree.mass': { display: 'Fat-free mass', mdc: { ref: 'MDC_MASS_BODY_FAT_FREE', code: 188756 }, unit: 'kg', plausible: [0.1, 400] },
   'body.muscle.mass': { display: 'Muscle mass', unit: 'kg', plausible: [0.1, 400] },
   'body.bone.mass': { display: 'Bone mass', unit: 'kg', plausible: [0.05, 50] },
   'body.water.mass': { display: 'Total body water', unit: 'kg', plausible: [0.1, 400] },

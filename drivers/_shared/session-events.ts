@@ -1,0 +1,49 @@
+// Listener bookkeeping for driver sessions. A listener that throws or rejects must not break the
+// session or surface as an unhandled rejection: its failure is logged (without patient data).
+
+import type { Logger } from '../../src/model/logger.ts';
+import type { DeviceReport, ProtocolError, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
+
+export class SessionEvents {
+  private readonly reportListeners: ReportListener[] = [];
+  private readonly errorListeners: ProtocolErrorListener[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  on(event: 'report', cb: ReportListener): void;
+  on(event: 'protocolError', cb: ProtocolErrorListener): void;
+  on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {
+    if (event === 'report') this.reportListeners.push(cb as ReportListener);
+    else this.errorListeners.push(cb as ProtocolErrorListener);
+  }
+
+  /** Calls every report listener; resolves when all returned promises settled (for drivers that ACK). */
+  report(report: DeviceReport): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const cb of this.reportListeners) {
+      try {
+        const result = cb(report);
+        if (result instanceof Promise) pending.push(result.catch((err: unknown) => this.listenerFailed('report', err)));
+      } catch (err) {
+        this.listenerFailed('report', err);
+      }
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  protocolError(reason: string, bytes: string): void {
+    const error: ProtocolError = { reason, bytes };
+    for (const cb of this.errorListeners) {
+      try {
+        cb(error);
+      } catch (err) {
+        this.listenerFailed('protocolError', err);
+      }
+    }
+  }
+
+  private listenerFailed(event: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.warn({ event, err: message }, 'driver session listener failed');
+  }
+}

@@ -1,0 +1,71 @@
+// Pure decoder for the A&D standard weighing output (PROTOCOLS.md 5.1).
+//   indicator: `ST,GS,+0070.50kg`  header, data header, 8 data chars (sign + point), 2-char unit
+//   balance:   `ST,+00123.45  g`   header, 9 data chars, 3-char unit
+//   balance with comparator: `ST,OK,+0001.234 kg`
+
+import type { Decoded } from '../_shared/resync.ts';
+
+export type AdStatus = 'stable' | 'unstable' | 'overload' | 'count';
+export type AdData = 'gross' | 'net' | 'tare' | 'preset-tare';
+
+export interface AdRecord {
+  form: 'indicator' | 'balance';
+  status: AdStatus;
+  data: AdData;
+  /** The data field without its padding spaces, e.g. `+0070.50`. */
+  valueText: string;
+  /** null when the device blanks the digits (overload). */
+  value: number | null;
+  /** Unit without padding: `kg`, `lb`, `g`, `t`, or '' when the device sends none. */
+  unit: string;
+}
+
+const HEADERS: Record<string, AdStatus> = { ST: 'stable', US: 'unstable', OL: 'overload', LO: 'overload', QT: 'count' };
+const DATA_HEADERS: Record<string, AdData> = {
+  GS: 'gross', NT: 'net', TR: 'tare', PT: 'preset-tare', 'G ': 'gross', 'N ': 'net', 'T ': 'tare',
+};
+const COMPARATORS = new Set(['OK', 'HI', 'LO', '--']);
+const INDICATOR_UNITS = new Set(['', 'kg', 'lb', 'g', 't']);
+const BALANCE_UNITS = new Set(['', 'g', 'kg', 'mg', 'lb', 'oz', 'ozt', 'ct', 'mom', 'dwt', 'tl', 't', 'PCS', '%']);
+const NUMBER = /^[+-]?\s*(\d+\.?\d*|\.\d+)$/;
+
+export const EXAMPLE_LINE = 'ST,GS,+0070.50kg';
+
+export function decodeAdLine(line: string): Decoded<AdRecord> {
+  const parts = line.split(',');
+  const h1 = parts[0] ?? '';
+  const status = HEADERS[h1];
+  if (parts.length < 2 || parts.length > 3) {
+    return { ok: false, reason: `not A&D standard format (expected like "${EXAMPLE_LINE}")` };
+  }
+  if (status === undefined) return { ok: false, reason: `unknown header "${h1}"` };
+
+  if (parts.length === 3) {
+    const h2 = parts[1] ?? '';
+    const rest = parts[2] ?? '';
+    if (COMPARATORS.has(h2) && rest.length === 12) return decodeData('balance', status, 'gross', rest.slice(0, 9), rest.slice(9));
+    const data = DATA_HEADERS[h2];
+    if (data === undefined) return { ok: false, reason: `unknown data header "${h2}"` };
+    if (rest.length !== 10) return { ok: false, reason: `data field "${rest}" has ${rest.length} chars, expected 8 data + 2 unit` };
+    return decodeData('indicator', status, data, rest.slice(0, 8), rest.slice(8));
+  }
+  const rest = parts[1] ?? '';
+  if (rest.length !== 12) return { ok: false, reason: `data field "${rest}" has ${rest.length} chars, expected 9 data + 3 unit` };
+  return decodeData('balance', status, 'gross', rest.slice(0, 9), rest.slice(9));
+}
+
+function decodeData(form: AdRecord['form'], status: AdStatus, data: AdData, field: string, unitField: string): Decoded<AdRecord> {
+  const unit = unitField.trim();
+  const units = form === 'indicator' ? INDICATOR_UNITS : BALANCE_UNITS;
+  if (!units.has(unit)) return { ok: false, reason: `unknown unit "${unitField}"` };
+  const valueText = field.trim();
+  if (status === 'overload') {
+    // Overload blanks the digits (`+    .  `); a number may or may not be there.
+    const parsed = NUMBER.test(valueText) ? Number(valueText.replace(/\s/g, '')) : null;
+    return { ok: true, value: { form, status, data, valueText, value: parsed, unit } };
+  }
+  if (!NUMBER.test(valueText)) return { ok: false, reason: `value "${field}" is not a number` };
+  const value = Number(valueText.replace(/\s/g, ''));
+  if (!Number.isFinite(value)) return { ok: false, reason: `value "${field}" is not a number` };
+  return { ok: true, value: { form, status, data, valueText, value, unit } };
+}

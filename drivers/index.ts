@@ -1,0 +1,21 @@
+// The driver registry: adding a device protocol means adding its folder and one line here.
+
+import type { Driver } from '../src/model/driver.ts';
+import { driver as accutorr, validateSettings as validateAccutorr } from './accutorr/index.ts';
+import { driver as adScale, validateSettings as validateAdScale } from './ad-scale/index.ts';
+import { driver as genericLine, validateSettings as validateGenericLine } from './generic-line/index.ts';
+import { driver as tanita, validateSettings as validateTanita } from './tanita/index.ts';
+
+export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine];
+
+/** Checks beyond each driver's TypeBox schema; problems carry locations like `settings.pattern`. */
+export const settingsValidators: Record<string, (settings: unknown) => string[]> = {
+  [adScale.id]: validateAdScale,
+  [tanita.id]: validateTanita,
+  [accutorr.id]: validateAccutorr,
+  [genericLine.id]: validateGenericLine,
+};
+
+export function findDriver(id: string): Driver | undefined {
+  return drivers.find((d) => d.id === id);
+}

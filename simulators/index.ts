@@ -1,0 +1,24 @@
+// The simulator registry: one simulator per driver id.
+
+import { create as accutorr } from './accutorr.ts';
+import { create as adScale } from './ad-scale.ts';
+import { create as genericLine } from './generic-line.ts';
+import { create as tanita } from './tanita.ts';
+import type { SimulatedDevice, SimulatorOptions } from './types.ts';
+
+const factories: Record<string, (options: SimulatorOptions) => SimulatedDevice> = {
+  'ad-scale': adScale,
+  tanita,
+  accutorr,
+  'generic-line': genericLine,
+};
+
+export const simulatorIds: string[] = Object.keys(factories);
+
+export function createSimulator(driver: string, options: SimulatorOptions): SimulatedDevice {
+  const factory = factories[driver];
+  if (factory === undefined) throw new Error(`no simulator for driver "${driver}" (known: ${simulatorIds.join(', ')})`);
+  return factory(options);
+}
+
+export type { Fault, SimulatedDevice, SimulatorOptions } from './types.ts';

@@ -1,0 +1,196 @@
+// Connects a simulator to a real transport: a serial port (e.g. one end of a socat pty pair), a
+// TCP listener the gateway connects to, or a TCP connection to a gateway that listens.
+
+import net from 'node:net';
+import { SerialPort } from 'serialport';
+import { findDriver } from '../drivers/index.ts';
+import { createSimulator } from './index.ts';
+import type { DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
+
+export interface RunSimulatorOptions extends SimulatorOptions {
+  driver: string;
+  serial?: { path: string; baudRate?: number };
+  tcpListen?: { host?: string; port: number };
+  tcpConnect?: { host: string; port: number };
+}
+
+export interface RunningSimulator {
+  stop(): Promise<void>;
+  done: Promise<void>;
+  readonly sent: number;
+  /** The bound port for tcpListen (useful with port 0). */
+  port?: number;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+export async function runSimulator(opts: RunSimulatorOptions): Promise<RunningSimulator> {
+  const transports = [opts.serial, opts.tcpListen, opts.tcpConnect].filter((t) => t !== undefined);
+  if (transports.length !== 1) throw new Error('runSimulator needs exactly one of serial, tcpListen, tcpConnect');
+  const device = createSimulator(opts.driver, opts);
+  let stopTransport: () => Promise<void>;
+  let port: number | undefined;
+  if (opts.serial) stopTransport = await runSerial(device, opts.driver, opts.serial, opts.log);
+  else if (opts.tcpListen) ({ stop: stopTransport, port } = await runTcpListen(device, opts.tcpListen, opts.log));
+  else if (opts.tcpConnect) stopTransport = runTcpConnect(device, opts.tcpConnect, opts.log);
+  else throw new Error('unreachable');
+
+  let stopped: Promise<void> | undefined;
+  const running: RunningSimulator = {
+    stop: () => {
+      stopped ??= (async () => {
+        device.stop();
+        await stopTransport();
+      })();
+      return stopped;
+    },
+    done: device.done,
+    get sent() {
+      return device.sent;
+    },
+  };
+  if (port !== undefined) running.port = port;
+  return running;
+}
+
+async function runSerial(
+  device: SimulatedDevice,
+  driverId: string,
+  serial: { path: string; baudRate?: number },
+  log?: (line: string) => void,
+): Promise<() => Promise<void>> {
+  const defaults = findDriver(driverId)?.serialDefaults ?? { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
+  let stopping = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let current: SerialPort | undefined;
+
+  const open = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const sp = new SerialPort({
+        path: serial.path,
+        baudRate: serial.baudRate ?? defaults.baudRate,
+        dataBits: defaults.dataBits,
+        parity: defaults.parity,
+        stopBits: defaults.stopBits,
+        autoOpen: false,
+      });
+      sp.open((err) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        current = sp;
+        const io: DeviceIo = { write: (bytes) => void (sp.isOpen && sp.write(Buffer.from(bytes))) };
+        sp.on('data', (data: Buffer) => device.receive(data));
+        sp.on('error', (e: Error) => log?.(`serial ${serial.path}: ${e.message}`));
+        sp.on('close', () => {
+          device.detach();
+          if (current === sp) current = undefined;
+          if (!stopping) reopenLater(RETRY_MIN_MS);
+        });
+        device.start(io);
+        resolve();
+      });
+    });
+
+  const reopenLater = (delay: number): void => {
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (stopping) return;
+      open().catch((err: unknown) => {
+        log?.(`serial ${serial.path}: ${err instanceof Error ? err.message : String(err)}; retrying`);
+        reopenLater(Math.min(delay * 2, RETRY_MAX_MS));
+      });
+    }, delay);
+  };
+
+  await open();
+  return async () => {
+    stopping = true;
+    if (retry !== undefined) clearTimeout(retry);
+    const sp = current;
+    if (sp?.isOpen) await new Promise<void>((resolve) => sp.close(() => resolve()));
+  };
+}
+
+async function runTcpListen(
+  device: SimulatedDevice,
+  listen: { host?: string; port: number },
+  log?: (line: string) => void,
+): Promise<{ stop: () => Promise<void>; port: number }> {
+  let active: net.Socket | null = null;
+  const server = net.createServer((socket) => {
+    // One gateway at a time, like a serial cable. A newcomer takes over: the old connection may be
+    // half-dead (its close not yet seen) and the gateway that reconnects is the one listening.
+    const previous = active;
+    active = socket;
+    if (previous !== null) {
+      device.detach();
+      previous.destroy();
+    }
+    socket.setNoDelay(true);
+    socket.on('data', (data) => device.receive(data));
+    socket.on('error', (e) => log?.(`tcp: ${e.message}`));
+    socket.on('close', () => {
+      if (active === socket) {
+        active = null;
+        device.detach();
+      }
+    });
+    device.start({ write: (bytes) => void (!socket.destroyed && socket.write(bytes)) });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : listen.port;
+  return {
+    port,
+    stop: async () => {
+      active?.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function runTcpConnect(device: SimulatedDevice, target: { host: string; port: number }, log?: (line: string) => void): () => Promise<void> {
+  let stopping = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let socket: net.Socket | undefined;
+  let delay = RETRY_MIN_MS;
+
+  const connect = (): void => {
+    const s = net.connect({ host: target.host, port: target.port });
+    socket = s;
+    s.setNoDelay(true);
+    s.on('connect', () => {
+      delay = RETRY_MIN_MS;
+      device.start({ write: (bytes) => void (!s.destroyed && s.write(bytes)) });
+    });
+    s.on('data', (data) => device.receive(data));
+    s.on('error', (e) => log?.(`tcp ${target.host}:${target.port}: ${e.message}`));
+    s.on('close', () => {
+      device.detach();
+      if (stopping) return;
+      retry = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    });
+  };
+  connect();
+  return async () => {
+    stopping = true;
+    if (retry !== undefined) clearTimeout(retry);
+    const s = socket;
+    if (s && !s.destroyed) {
+      await new Promise<void>((resolve) => {
+        s.once('close', () => resolve());
+        s.destroy();
+      });
+    }
+  };
+}

@@ -1,0 +1,47 @@
+// What every simulated device offers: the CLI, the demo and the tests drive them the same way.
+
+/**
+ * Faults a simulator can mix in, each at a low rate between good readings (and at least once in the
+ * first few readings, so a short run exercises it):
+ *  - garbage: random bytes (binary too), sometimes without a line end;
+ *  - unstable: what the device sends while it is not ready (A&D: US lines; Accutorr: `--` answers
+ *    while measuring; Nonin: `---` lines; Tanita: none);
+ *  - partial: a line cut mid-way, a pause without a line end, then the next good line;
+ *  - implausible: a reading with a physically implausible value (weight 900 kg, systolic 400). It IS
+ *    one of the `count` readings: drivers report it; the normalizer holds it for review.
+ * Faults never add or remove good readings.
+ */
+export type Fault = 'garbage' | 'unstable' | 'partial' | 'implausible';
+
+export const FAULTS: readonly Fault[] = ['garbage', 'unstable', 'partial', 'implausible'];
+
+export interface SimulatorOptions {
+  /** Readings to send; unlimited when absent. */
+  count?: number;
+  /** Time between readings (Accutorr: between NIBP measurements). */
+  intervalMs?: number;
+  faults?: Fault[];
+  /** Same seed, same bytes. */
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface DeviceIo {
+  write(bytes: Uint8Array): void;
+}
+
+export interface SimulatedDevice {
+  readonly driver: string;
+  /** Begin (or, after detach(), resume) emitting on this io. */
+  start(io: DeviceIo): void;
+  /** Bytes from the gateway (polls). */
+  receive(bytes: Uint8Array): void;
+  /** The connection dropped: pause, keep position, until the next start(io). */
+  detach(): void;
+  /** Stop for good; timers cleared. */
+  stop(): void;
+  /** Resolves once `count` readings were sent (never when count is absent). */
+  readonly done: Promise<void>;
+  /** Readings sent so far. */
+  readonly sent: number;
+}

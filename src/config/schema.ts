@@ -1,0 +1,175 @@
+// The configuration document: one TypeBox schema gives both the TypeScript types and the JSON
+// schema that validates the file, the API and the web form.
+
+import { Type, type Static } from '@sinclair/typebox';
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const PortOrZero = Type.Integer({ minimum: 0, maximum: 65535 });
+const Host = Type.String({ minLength: 1 });
+
+export const SerialTransport = Type.Object(
+  {
+    type: Type.Literal('serial'),
+    path: Type.String({ minLength: 1, description: 'device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...' }),
+    baudRate: Type.Optional(Type.Integer({ minimum: 50, maximum: 4_000_000 })),
+    dataBits: Type.Optional(Type.Union([Type.Literal(7), Type.Literal(8)])),
+    parity: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')])),
+    stopBits: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
+    rtscts: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const TcpTransport = Type.Object(
+  {
+    type: Type.Literal('tcp'),
+    mode: Type.Union([Type.Literal('connect'), Type.Literal('listen')], {
+      description: 'connect: the gateway dials the device (serial device servers); listen: the device dials the gateway',
+    }),
+    host: Type.Optional(Host),
+    port: Port,
+  },
+  { additionalProperties: false },
+);
+
+export const Transport = Type.Union([SerialTransport, TcpTransport]);
+
+export const PatientBody = Type.Object(
+  {
+    mrn: Type.String({ minLength: 1, maxLength: 64 }),
+    assigningAuthority: Type.Optional(Type.String({ maxLength: 64 })),
+    family: Type.String({ minLength: 1, maxLength: 128 }),
+    given: Type.String({ minLength: 1, maxLength: 128 }),
+    dob: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    sex: Type.Optional(Type.Union([Type.Literal('M'), Type.Literal('F'), Type.Literal('O'), Type.Literal('U')])),
+  },
+  { additionalProperties: false },
+);
+
+export const DeviceConfig = Type.Object(
+  {
+    id: Id,
+    driver: Type.String({ minLength: 1 }),
+    label: Type.Optional(Type.String({ maxLength: 128 })),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    transport: Transport,
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    equipment: Type.Optional(
+      Type.Object(
+        {
+          eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$' })),
+          model: Type.Optional(Type.String({ maxLength: 64 })),
+          serialNumber: Type.Optional(Type.String({ maxLength: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const TlsClientOptions = Type.Object(
+  {
+    caFile: Type.Optional(Type.String()),
+    certFile: Type.Optional(Type.String()),
+    keyFile: Type.Optional(Type.String()),
+    servername: Type.Optional(Type.String()),
+    rejectUnauthorized: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const MllpDestination = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('mllp'),
+    host: Host,
+    port: Port,
+    tls: Type.Optional(TlsClientOptions),
+    receivingApplication: Type.Optional(Type.String({ maxLength: 64 })),
+    receivingFacility: Type.Optional(Type.String({ maxLength: 64 })),
+    ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          initialMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+          maxMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Destination = MllpDestination;
+
+export const DemoSimulator = Type.Object(
+  {
+    device: Id,
+    tcpListen: Type.Object({ host: Type.Optional(Host), port: PortOrZero }, { additionalProperties: false }),
+    intervalMs: Type.Optional(Type.Integer({ minimum: 50 })),
+    count: Type.Optional(Type.Integer({ minimum: 1 })),
+    faults: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('garbage'), Type.Literal('unstable'), Type.Literal('partial'), Type.Literal('implausible')])),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DemoConfig = Type.Object(
+  {
+    ehr: Type.Optional(Type.Object({ host: Type.Optional(Host), port: Port }, { additionalProperties: false })),
+    simulators: Type.Optional(Type.Array(DemoSimulator)),
+    bindings: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { device: Id, patient: PatientBody, minutes: Type.Integer({ minimum: 1, maximum: 525_600 }) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const GatewayConfig = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    dataDir: Type.String({ minLength: 1 }),
+    web: Type.Object({ host: Type.Optional(Host), port: PortOrZero }, { additionalProperties: false }),
+    gateway: Type.Optional(
+      Type.Object(
+        {
+          application: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          facility: Type.Optional(Type.String({ maxLength: 64 })),
+          eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$' })),
+          assigningAuthority: Type.Optional(Type.String({ maxLength: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    log: Type.Optional(
+      Type.Object(
+        { level: Type.Union([Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')]) },
+        { additionalProperties: false },
+      ),
+    ),
+    history: Type.Optional(Type.Object({ retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false })),
+    devices: Type.Array(DeviceConfig),
+    destinations: Type.Array(Destination),
+    demo: Type.Optional(DemoConfig),
+  },
+  { additionalProperties: false },
+);
+
+export type SerialTransportConfig = Static<typeof SerialTransport>;
+export type TcpTransportConfig = Static<typeof TcpTransport>;
+export type TransportConfig = Static<typeof Transport>;
+export type DeviceConfigT = Static<typeof DeviceConfig>;
+export type DestinationConfig = Static<typeof Destination>;
+export type PatientBodyT = Static<typeof PatientBody>;
+export type DemoConfigT = Static<typeof DemoConfig>;
+export type Config = Static<typeof GatewayConfig>;

@@ -1,0 +1,137 @@
+// Validates a configuration document and names every problem with its JSON path, so a technician
+// can fix a file (or a web form) in one pass instead of one error at a time.
+
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Driver } from '../model/driver.ts';
+import { GatewayConfig, type Config } from './schema.ts';
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export interface DriverCatalog {
+  find(id: string): Driver | undefined;
+  ids(): string[];
+  /** Checks beyond the driver's schema (a regular expression that compiles, ...). */
+  validateSettings(id: string, settings: unknown): string[];
+}
+
+/** `/devices/0/transport/path` -> `devices[0].transport.path` */
+export function pointerToPath(pointer: string): string {
+  if (pointer === '' || pointer === '/') return '(root)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function joinPath(prefix: string, pointer: string): string {
+  const rest = pointerToPath(pointer);
+  if (rest === '(root)') return prefix;
+  return rest.startsWith('[') ? `${prefix}${rest}` : `${prefix}.${rest}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The variant of a `type`-discriminated union that the value names, so errors speak of it alone. */
+function discriminatedVariant(schema: TSchema, value: unknown): TSchema | undefined {
+  const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
+  if (!Array.isArray(variants) || !isRecord(value) || typeof value.type !== 'string') return undefined;
+  return variants.find((v: unknown): v is TSchema => {
+    if (!isRecord(v) || !isRecord(v.properties)) return false;
+    const t = v.properties.type;
+    return isRecord(t) && t.const === value.type;
+  });
+}
+
+export function schemaProblems(schema: TSchema, value: unknown, prefix = ''): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const error of Value.Errors(schema, value)) {
+    const path = prefix ? joinPath(prefix, error.path) : pointerToPath(error.path);
+    const variant = discriminatedVariant(error.schema, error.value);
+    if (variant) {
+      problems.push(...schemaProblems(variant, error.value, path));
+      continue;
+    }
+    if (Array.isArray((error.schema as { anyOf?: unknown }).anyOf) && isRecord(error.value) && 'type' in error.value) {
+      problems.push({ path: `${path}.type`, message: `unknown type ${JSON.stringify(error.value.type)}` });
+      continue;
+    }
+    problems.push({ path, message: error.message });
+  }
+  return dedupe(problems);
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function duplicates(ids: string[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const id of ids) (seen.has(id) ? dup : seen).add(id);
+  return dup;
+}
+
+function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const dupDevices = duplicates(config.devices.map((d) => d.id));
+  config.devices.forEach((device, i) => {
+    const at = `devices[${i}]`;
+    if (dupDevices.has(device.id)) problems.push({ path: `${at}.id`, message: `duplicate device id "${device.id}"` });
+    const driver = drivers.find(device.driver);
+    if (!driver) {
+      problems.push({ path: `${at}.driver`, message: `unknown driver "${device.driver}" (known: ${drivers.ids().join(', ')})` });
+      return;
+    }
+    if (!driver.transports.includes(device.transport.type)) {
+      problems.push({
+        path: `${at}.transport.type`,
+        message: `driver "${driver.id}" does not speak over ${device.transport.type} (it supports ${driver.transports.join(', ')})`,
+      });
+    }
+    const settings = device.settings ?? {};
+    if (driver.settings) {
+      const withDefaults = Value.Default(driver.settings, structuredClone(settings));
+      problems.push(...schemaProblems(driver.settings, withDefaults, `${at}.settings`));
+    }
+    for (const message of drivers.validateSettings(driver.id, settings)) {
+      problems.push({ path: `${at}.settings`, message });
+    }
+  });
+  const dupDest = duplicates(config.destinations.map((d) => d.id));
+  config.destinations.forEach((dest, i) => {
+    if (dupDest.has(dest.id)) problems.push({ path: `destinations[${i}].id`, message: `duplicate destination id "${dest.id}"` });
+    if (dest.retry && dest.retry.maxMs < dest.retry.initialMs) {
+      problems.push({ path: `destinations[${i}].retry.maxMs`, message: 'must be at least retry.initialMs' });
+    }
+  });
+  const deviceIds = new Set(config.devices.map((d) => d.id));
+  config.demo?.simulators?.forEach((sim, i) => {
+    if (!deviceIds.has(sim.device)) problems.push({ path: `demo.simulators[${i}].device`, message: `no device "${sim.device}"` });
+  });
+  config.demo?.bindings?.forEach((b, i) => {
+    if (!deviceIds.has(b.device)) problems.push({ path: `demo.bindings[${i}].device`, message: `no device "${b.device}"` });
+  });
+  return problems;
+}
+
+export type ValidationResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
+
+export function validateConfig(doc: unknown, drivers: DriverCatalog): ValidationResult {
+  const structural = schemaProblems(GatewayConfig, doc);
+  if (structural.length > 0 || !Value.Check(GatewayConfig, doc)) return { ok: false, problems: structural };
+  const problems = semanticProblems(doc, drivers);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: doc };
+}

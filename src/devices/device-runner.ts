@@ -1,0 +1,112 @@
+// One configured device at run time: its transport, a driver session per connection, and counters.
+// It hands every report to `accept` and never lets a driver's or the pipeline's failure escape.
+
+import type { DeviceConfigT } from '../config/schema.ts';
+import type { DeviceReport, Driver, DriverSession, ProtocolError } from '../model/driver.ts';
+import type { Logger } from '../model/logger.ts';
+import type { Connection, LinkStatus, Transport } from '../transports/types.ts';
+
+export interface DeviceCounters {
+  reports: number;
+  protocolErrors: number;
+  rejected: number;
+  lastReportAt?: string;
+  lastProtocolError?: { at: string; reason: string };
+}
+
+export interface DeviceRunnerOptions {
+  device: DeviceConfigT;
+  driver: Driver;
+  transport: Transport;
+  log: Logger;
+  /** Makes the report durable; a driver that acknowledges (ASTM) waits for this promise. */
+  accept(device: DeviceConfigT, report: DeviceReport): Promise<void>;
+  onStatus?(deviceId: string, status: LinkStatus): void;
+  onProtocolError?(deviceId: string, error: ProtocolError): void;
+}
+
+/** Control characters made visible, so a log line shows what garbage arrived without breaking the log. */
+export function visibleBytes(text: string, max = 120): string {
+  const shown = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+  return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `<${c.charCodeAt(0).toString(16).padStart(2, '0')}>`);
+}
+
+export class DeviceRunner {
+  readonly counters: DeviceCounters = { reports: 0, protocolErrors: 0, rejected: 0 };
+  #sessions = new Map<string, DriverSession>();
+
+  constructor(private readonly opts: DeviceRunnerOptions) {
+    const { transport } = opts;
+    transport.on('open', (conn) => this.#open(conn));
+    transport.on('data', (conn, chunk) => this.#sessions.get(conn.id)?.receive(chunk));
+    transport.on('closed', (conn, reason) => this.#closed(conn, reason));
+    transport.on('status', (status) => opts.onStatus?.(opts.device.id, status));
+  }
+
+  get id(): string {
+    return this.opts.device.id;
+  }
+
+  get status(): LinkStatus {
+    return this.opts.transport.status;
+  }
+
+  start(): void {
+    this.opts.transport.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.opts.transport.stop();
+    for (const session of this.#sessions.values()) session.close();
+    this.#sessions.clear();
+  }
+
+  #open(conn: Connection): void {
+    const { device, driver } = this.opts;
+    const log = this.opts.log.child({ conn: conn.remote });
+    let session: DriverSession;
+    try {
+      session = driver.open({
+        write: (bytes) => conn.write(bytes),
+        device: { id: device.id, label: device.label, settings: device.settings ?? {} },
+        now: () => new Date(),
+        log,
+      });
+    } catch (err) {
+      log.error({ error: err instanceof Error ? err.message : String(err) }, 'driver could not open a session');
+      return;
+    }
+    session.on('report', (report) => this.#report(report));
+    session.on('protocolError', (error) => {
+      this.counters.protocolErrors++;
+      this.counters.lastProtocolError = { at: new Date().toISOString(), reason: error.reason };
+      log.warn({ reason: error.reason, bytes: visibleBytes(error.bytes) }, 'protocol error from device');
+      this.opts.onProtocolError?.(device.id, error);
+    });
+    this.#sessions.set(conn.id, session);
+    session.linkUp?.();
+    log.info({ driver: driver.id }, 'device link up');
+  }
+
+  #closed(conn: Connection, reason: string): void {
+    const session = this.#sessions.get(conn.id);
+    if (!session) return;
+    this.#sessions.delete(conn.id);
+    session.linkDown?.();
+    session.close();
+    this.opts.log.info({ conn: conn.remote, reason }, 'device link down');
+  }
+
+  async #report(report: DeviceReport): Promise<void> {
+    this.counters.reports++;
+    this.counters.lastReportAt = new Date().toISOString();
+    try {
+      await this.opts.accept(this.opts.device, report);
+    } catch (err) {
+      // Not durable: the device is not acknowledged (drivers that ACK see the rejection) and we say so loudly.
+      this.counters.rejected++;
+      this.opts.log.error({ error: err instanceof Error ? err.message : String(err) }, 'report could not be stored');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// Composition root: builds every part from the configuration and wires them together. Nothing else wires.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
+import type { Logger as PinoLogger } from 'pino';
+import type { Config, DestinationConfig, DeviceConfigT } from './config/schema.ts';
+import type { DriverCatalog } from './config/validate.ts';
+import { startDemo, type RunningDemo } from './demo.ts';
+import { DeviceRunner } from './devices/device-runner.ts';
+import { MllpClient } from './mllp/client.ts';
+import { DeliveryWorker } from './outbox/delivery-worker.ts';
+import { Intake } from './pipeline/intake.ts';
+import { History } from './store/history.ts';
+import { StateStore } from './store/state-store.ts';
+import type { ReadingStatus } from './store/types.ts';
+import { createTransport } from './transports/create.ts';
+import type { DestinationView, DeviceView, GatewayApi, ReadingView } from './web/api-types.ts';
+import { buildWebServer } from './web/server.ts';
+import { ensureApiToken, type ApiToken } from './web/token.ts';
+
+export interface RunningGateway {
+  url: string;
+  token: ApiToken;
+  api: GatewayApi;
+  stop(): Promise<void>;
+}
+
+interface Destination {
+  config: DestinationConfig;
+  client: MllpClient;
+  worker: DeliveryWorker;
+}
+
+async function tlsOptions(dest: DestinationConfig): Promise<ConnectionOptions | undefined> {
+  const tls = dest.tls;
+  if (!tls) return undefined;
+  const read = (file: string | undefined) => (file ? readFile(file) : undefined);
+  return {
+    ca: await read(tls.caFile),
+    cert: await read(tls.certFile),
+    key: await read(tls.keyFile),
+    servername: tls.servername ?? dest.host,
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  };
+}
+
+export async function startGateway(config: Config, deps: { logger: PinoLogger; drivers: DriverCatalog }): Promise<RunningGateway> {
+  const log = deps.logger;
+  const startedAt = new Date();
+  await mkdir(config.dataDir, { recursive: true });
+  const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
+  const history = new History(join(config.dataDir, 'history'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'history' }) });
+  const token = await ensureApiToken(config.dataDir);
+  const stoppers: Array<() => Promise<void>> = [() => store.close()];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        log.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    let demo: RunningDemo | undefined;
+    if (config.demo) {
+      demo = await startDemo(config, { log: log.child({ part: 'demo' }) });
+      stoppers.push(() => demo!.stop());
+    }
+
+    const destinations = new Map<string, Destination>();
+    for (const dest of config.destinations) {
+      const dlog = log.child({ destination: dest.id });
+      const client = new MllpClient({
+        host: dest.host,
+        port: dest.port,
+        tls: await tlsOptions(dest),
+        ackTimeoutMs: dest.ackTimeoutMs,
+        connectTimeoutMs: dest.connectTimeoutMs,
+        log: dlog,
+      });
+      const worker = new DeliveryWorker({
+        destinationId: dest.id,
+        sender: client,
+        store,
+        history,
+        backoff: dest.retry ?? { initialMs: 1000, maxMs: 60_000 },
+        log: dlog,
+        onChange: ({ type, message }) => {
+          const fields = { reading: message.readingId, controlId: message.controlId, attempts: message.attempts };
+          if (type === 'delivered') dlog.info({ ...fields, ack: message.ack?.code }, 'forwarded to EHR');
+          else if (type === 'dead') dlog.error({ ...fields, ack: message.ack?.code, reason: message.lastError }, 'EHR rejected message: dead letter');
+          else if (type === 'retry') dlog.warn({ ...fields, error: message.lastError, nextAttemptAt: message.nextAttemptAt }, 'delivery failed; will retry');
+        },
+      });
+      destinations.set(dest.id, { config: dest, client, worker });
+      stoppers.push(async () => {
+        await worker.stop();
+        await client.close();
+      });
+    }
+
+    const intake = new Intake({
+      store,
+      history,
+      config,
+      log: log.child({ part: 'intake' }),
+      onQueued: (id) => destinations.get(id)?.worker.kick(),
+    });
+
+    const runners = new Map<string, { config: DeviceConfigT; runner: DeviceRunner; kind: string }>();
+    for (const device of config.devices) {
+      if (device.enabled === false) continue;
+      const driver = deps.drivers.find(device.driver);
+      if (!driver) throw new Error(`device "${device.id}": unknown driver "${device.driver}"`);
+      const dlog = log.child({ device: device.id });
+      intake.setDevice({ config: device, kind: driver.kind });
+      const runner = new DeviceRunner({
+        device,
+        driver,
+        transport: createTransport(device.transport, driver.serialDefaults, dlog),
+        log: dlog,
+        accept: async (dev, report) => {
+          await intake.accept(dev.id, report);
+        },
+      });
+      runners.set(device.id, { config: device, runner, kind: driver.kind });
+      stoppers.push(() => runner.stop());
+    }
+
+    for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
+    for (const { worker } of destinations.values()) worker.start();
+    for (const { runner } of runners.values()) runner.start();
+
+    const api: GatewayApi = {
+      devices: (): DeviceView[] =>
+        [...runners.values()].map(({ config: c, runner, kind }) => ({
+          id: c.id,
+          label: c.label,
+          driver: c.driver,
+          kind,
+          enabled: c.enabled !== false,
+          transport: c.transport,
+          link: runner.status,
+          counters: { ...runner.counters },
+          binding: store.data.bindings[c.id],
+        })),
+      destinations: (): DestinationView[] =>
+        [...destinations.values()].map(({ config: c, worker }) => ({ id: c.id, type: c.type, host: c.host, port: c.port, worker: worker.status })),
+      readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
+        if (status === 'delivered' || status === 'discarded') {
+          const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
+          return records.map((r) => ({ ...r.reading, messages: r.messages.map(({ hl7: _hl7, ...m }) => m) }));
+        }
+        const messages = Object.values(store.data.messages);
+        return Object.values(store.data.readings)
+          .filter((r) => r.status === status)
+          .sort((a, b) => (a.reading.id < b.reading.id ? 1 : -1))
+          .slice(0, limit)
+          .map((r) => ({
+            ...structuredClone(r),
+            messages: messages.filter((m) => m.readingId === r.reading.id).map(({ hl7: _hl7, ...m }) => structuredClone(m)),
+          }));
+      },
+      bind: (deviceId, patient, minutes) => intake.bind(deviceId, patient, minutes),
+      unbind: (deviceId) => intake.unbind(deviceId),
+      assign: (readingId, patient, opts) => intake.assign(readingId, patient, opts),
+      discard: (readingId, reason) => intake.discard(readingId, reason),
+    };
+
+    const web = buildWebServer({ api, token: token.token, logger: log.child({ part: 'web' }), startedAt });
+    const host = config.web.host ?? '127.0.0.1';
+    await web.listen({ host, port: config.web.port });
+    stoppers.push(() => web.close());
+    const address = web.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.web.port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    log.info(
+      { url, apiToken: token.source === 'environment' ? 'from MEDGATE_API_TOKEN' : token.file, devices: runners.size, destinations: destinations.size },
+      `medgate listening on ${url}`,
+    );
+    return { url, token, api, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,206 @@
+// IHE PCD-01 (DEC) ORU^R01, HL7 v2.6, written directly as text: MSH, PID, one OBR, then the flat
+// personal-health containment tree (PROTOCOLS.md 1.1-1.4): an MDS row for the device, then one
+// OBX per observation at 1.0.0.n. Every value from a device, a patient or configuration passes
+// through escapeHl7; segments end with CR (the MLLP frame goes around the whole message).
+//
+// Choices where sources leave room (PROTOCOLS.md 1.2, 7):
+// - OBX-3: MDC primary, LOINC alternate (`150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic..^LN`).
+//   Without a numeric MDC code (conflicting sources) LOINC is primary and the REFID rides as the
+//   alternate text with an empty alternate identifier (`2339-0^Glucose^LN^^MDC_CONC_..^MDC`), so a
+//   receiver never sees a made-up MDC number. Local codes: `code^display^system`.
+// - OBX-6: MDC unit primary, UCUM alternate (`266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM`) where the
+//   MDC unit is known, else UCUM only.
+// - OBX-11: a final device result goes out as `R` (not verified by a person), as in the NIST PCD
+//   reference messages and GE; `deviceResultStatus: 'F'` for EHRs that file only final results.
+//   P and C pass through.
+// - OBX-18: EUI-64 when configured (`EUI^label^EUI^EUI-64`), else the equipment the device reported
+//   or the configured device id, with the label as namespace (`id^label`, the GE form).
+// - OBR-2/OBR-3: the reading id with the sending application as namespace (and EUI-64 when known),
+//   the NIST shape; the reading id is fixed at creation, so a rebuilt message carries the same ids.
+
+import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
+import { formatDecimal, mdcUnit } from '../model/units.ts';
+import { hl7Date, hl7Timestamp } from './datetime.ts';
+import { escapeHl7 as esc } from './escape.ts';
+
+export interface OruContext {
+  controlId: string;
+  now: Date;
+  /** MSH-3 as `NAME^EUI64^EUI-64` when eui64 is given. */
+  sendingApplication: { name: string; eui64?: string };
+  sendingFacility?: string;
+  receivingApplication?: string;
+  receivingFacility?: string;
+  processingId?: 'P' | 'T' | 'D';
+  patient: PatientRef;
+  device: { id: string; label?: string; eui64?: string; kind: DeviceKind };
+  /** UTC offset (minutes east) MSH-7 is written in; default the machine's local offset. */
+  offsetMinutes?: number;
+  /** OBX-11 for a final (F) device result; default 'R' (see above). */
+  deviceResultStatus?: 'R' | 'F';
+}
+
+const PROFILE = 'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO';
+const OBR_4 = '182777000^monitoring of patient^SCT';
+const AMEAS = 'AMEAS^auto-measurement^MDC';
+const MMEAS = 'MMEAS^manual-measurement^MDC';
+
+// MDS row per device kind: the 11073-20601 specialization profile where one fits (partition 8).
+const MDS: Record<DeviceKind, string> = {
+  scale: '528399^MDC_DEV_SPEC_PROFILE_SCALE^MDC',
+  bp: '528391^MDC_DEV_SPEC_PROFILE_BP^MDC',
+  ekg: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
+  lab: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
+  vitals: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
+  generic: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
+};
+
+/** Drops trailing empty fields (HL7 allows it; PROTOCOLS.md 1.1). */
+function segment(fields: string[]): string {
+  let end = fields.length;
+  while (end > 1 && fields[end - 1] === '') end--;
+  let out = fields[0] ?? '';
+  for (let i = 1; i < end; i++) out += `|${fields[i]}`;
+  return `${out}\r`;
+}
+
+/** Drops trailing empty components. */
+function components(parts: string[]): string {
+  let end = parts.length;
+  while (end > 0 && parts[end - 1] === '') end--;
+  return parts.slice(0, end).join('^');
+}
+
+function ei(id: string, ctx: OruContext): string {
+  const app = ctx.sendingApplication;
+  return app.eui64 === undefined
+    ? components([esc(id), esc(app.name)])
+    : `${esc(id)}^${esc(app.name)}^${esc(app.eui64)}^EUI-64`;
+}
+
+function patientId(p: PatientRef): string {
+  return `${esc(p.mrn)}^^^${esc(p.assigningAuthority ?? '')}^MR`;
+}
+
+function patientName(p: PatientRef): string {
+  if (!p.family && !p.given) return '';
+  return `${esc(p.family ?? '')}^${esc(p.given ?? '')}^^^^^L`;
+}
+
+function birthDate(dob: string | undefined): string {
+  if (dob === undefined) return '';
+  try {
+    return hl7Date(dob);
+  } catch {
+    // An unreadable birth date is left out; PID-3 identifies the patient.
+    return '';
+  }
+}
+
+export function observationIdentifier(code: ObservationCode): string {
+  const display = esc(code.display ?? code.local?.display ?? '');
+  const mdc = code.mdc;
+  if (mdc?.code !== undefined) {
+    const primary = `${mdc.code}^${esc(mdc.ref)}^MDC`;
+    if (code.loinc) return `${primary}^${esc(code.loinc)}^${display}^LN`;
+    if (code.local) {
+      return `${primary}^${esc(code.local.code)}^${esc(code.local.display ?? code.display ?? '')}^${esc(code.local.system)}`;
+    }
+    return primary;
+  }
+  if (code.loinc) return `${esc(code.loinc)}^${display}^LN${mdc ? `^^${esc(mdc.ref)}^MDC` : ''}`;
+  if (code.local) return `${esc(code.local.code)}^${display}^${esc(code.local.system)}`;
+  if (mdc) return `^${esc(mdc.ref)}^MDC`;
+  return `^${display}`;
+}
+
+export function unitsField(ucum: string | undefined, metricRef?: string): string {
+  if (ucum === undefined || ucum === '') return '';
+  const u = esc(ucum);
+  const mdc = mdcUnit(ucum, metricRef);
+  return mdc ? `${mdc.code}^${mdc.ref}^MDC^${u}^${u}^UCUM` : `${u}^${u}^UCUM`;
+}
+
+function method(text: string | undefined): string {
+  if (text === undefined || text === 'AMEAS') return AMEAS;
+  if (text === 'MMEAS') return MMEAS;
+  return `^${esc(text)}`;
+}
+
+function equipment(ctx: OruContext, reported: string | undefined): string {
+  const d = ctx.device;
+  if (d.eui64 !== undefined) return `${esc(d.eui64)}^${esc(d.label ?? '')}^${esc(d.eui64)}^EUI-64`;
+  return components([esc(reported ?? d.id), esc(d.label ?? '')]);
+}
+
+function status(obs: Observation, ctx: OruContext): string {
+  return obs.status === 'F' ? (ctx.deviceResultStatus ?? 'R') : obs.status;
+}
+
+interface ValueCell {
+  type: string;
+  value: string;
+}
+
+function valueCells(obs: Observation): ValueCell[] {
+  const v = obs.value;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError(`observation ${obs.code.mdc?.ref ?? obs.code.loinc ?? ''}: value ${v} cannot be sent`);
+    return [{ type: 'NM', value: formatDecimal(v, obs.precision) }];
+  }
+  if (typeof v === 'string') return [{ type: 'ST', value: esc(v) }];
+  if (v.kind === 'attachment') {
+    const [type = 'application', subtype = 'octet-stream'] = v.mediaType.split('/');
+    return [{ type: 'ED', value: `^${esc(type)}^${esc(subtype)}^Base64^${esc(v.base64)}` }];
+  }
+  // Waveforms: one NA row per lead (sample rate is not carried yet).
+  return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => String(s)).join('^') }));
+}
+
+/**
+ * The ORU^R01 text, segments ending in CR. Throws RangeError only for what normalize() and
+ * checkPlausibility() never let through: a non-ISO timestamp or a non-finite number.
+ */
+export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
+  const app = ctx.sendingApplication;
+  const msh3 = app.eui64 === undefined ? esc(app.name) : `${esc(app.name)}^${esc(app.eui64)}^EUI-64`;
+  let out =
+    `MSH|^~\\&|${msh3}|${esc(ctx.sendingFacility ?? '')}|${esc(ctx.receivingApplication ?? '')}|` +
+    `${esc(ctx.receivingFacility ?? '')}|${hl7Timestamp(ctx.now, ctx.offsetMinutes)}||ORU^R01^ORU_R01|` +
+    `${esc(ctx.controlId)}|${ctx.processingId ?? 'P'}|2.6|||AL|NE||UNICODE UTF-8|||${PROFILE}\r`;
+
+  const p = ctx.patient;
+  out += segment(['PID', '', '', patientId(p), '', patientName(p), '', birthDate(p.dob), esc(p.sex ?? '')]);
+
+  const observedAt = hl7Timestamp(reading.observedAt);
+  const orderId = ei(reading.id, ctx);
+  out += segment(['OBR', '1', orderId, orderId, OBR_4, '', '', observedAt]);
+
+  const first = reading.observations[0];
+  out += segment([
+    'OBX', '1', '', MDS[ctx.device.kind] ?? MDS.generic, '1.0.0.0', '', '', '', '', '', '', 'X',
+    '', '', '', '', '', '', equipment(ctx, first?.equipment),
+  ]);
+
+  let setId = 1;
+  let metric = 0;
+  for (const obs of reading.observations) {
+    const id = observationIdentifier(obs.code);
+    const units = unitsField(obs.unit, obs.code.mdc?.ref);
+    const range = esc(obs.referenceRange ?? '');
+    const flags = obs.flags ? obs.flags.map(esc).join('~') : '';
+    const st = status(obs, ctx);
+    const at = obs.observedAt === undefined ? observedAt : hl7Timestamp(obs.observedAt);
+    const how = method(obs.method);
+    const equip = equipment(ctx, obs.equipment);
+    for (const cell of valueCells(obs)) {
+      setId++;
+      metric++;
+      out += segment([
+        'OBX', String(setId), cell.type, id, `1.0.0.${metric}`, cell.value, units, range, flags, '', '', st,
+        '', '', at, '', '', how, equip,
+      ]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,346 @@
+// One destination's delivery loop: take the head of the line, mark it sending (durably), send the
+// same bytes, and record what the EHR answered (durably). One message in flight per destination.
+
+import type { Ack } from '../hl7/ack-types.ts';
+import { silentLogger, type Logger } from '../model/logger.ts';
+import type { History } from '../store/history.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { OutboxMessage } from '../store/types.ts';
+import { archiveComplete } from './archive.ts';
+import { head, isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
+
+export interface Sender {
+  /** Resolves with the ACK whose MSA-2 matches; rejects with an Error carrying `kind`. */
+  send(hl7: string, controlId: string): Promise<Ack>;
+  close(): Promise<void>;
+}
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  factor?: number;
+}
+
+export type DeliveryEventType = 'sending' | 'delivered' | 'retry' | 'dead';
+
+export interface DeliveryWorkerOptions {
+  destinationId: string;
+  /** Owned by the worker from now on: stop() closes it. */
+  sender: Sender;
+  store: StateStore;
+  /** Where fully delivered readings go; without it they stay in the state document. */
+  history?: History;
+  backoff?: Backoff;
+  log?: Logger;
+  /** Timestamps and due times; delays are measured against it, so a test clock must advance. */
+  now?: () => Date;
+  /** Jitter source in [0, 1); default Math.random. */
+  random?: () => number;
+  onChange?: (event: { type: DeliveryEventType; message: OutboxMessage }) => void;
+}
+
+export interface DeliveryStatus {
+  state: 'idle' | 'sending' | 'waiting' | 'stopped';
+  /** Messages in this destination's line (queued, waiting or in flight). */
+  queued: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  /** Delivered since this worker started. */
+  delivered: number;
+  /** Dead letters of this destination now in the outbox. */
+  dead: number;
+}
+
+export type Outcome =
+  | { type: 'delivered'; ack: Ack }
+  | { type: 'retry'; error: string; ack?: Ack }
+  | { type: 'dead'; reason: string; ack: Ack };
+
+export const DEFAULT_BACKOFF: Required<Backoff> = { initialMs: 1000, maxMs: 60_000, factor: 2 };
+
+function ackReason(ack: Ack): string {
+  const parts: string[] = [ack.code];
+  if (ack.text) parts.push(ack.text);
+  if (ack.errorCode) parts.push(`(error ${ack.errorCode})`);
+  if (!ack.text && !ack.errorCode) parts.push('(no reason given)');
+  return parts.join(' ');
+}
+
+/** What an ACK means for the message (DESIGN.md "Outbox"): accepted, try again later, or give up. */
+export function judgeAck(ack: Ack, controlId: string): Outcome {
+  if (ack.controlId !== controlId) {
+    // The client matches by MSA-2, so this is a bug or a confused peer: keep the message and retry.
+    return { type: 'retry', error: `protocol: ACK for ${ack.controlId}, expected ${controlId}`, ack };
+  }
+  switch (ack.code) {
+    case 'AA':
+    case 'CA':
+      return { type: 'delivered', ack };
+    case 'AE':
+    case 'CE':
+      return { type: 'retry', error: ackReason(ack), ack };
+    case 'AR':
+    case 'CR':
+      return { type: 'dead', reason: ackReason(ack), ack };
+  }
+}
+
+/** A rejected send as text: "timeout: no ACK within 30000 ms". */
+export function describeSendError(err: unknown): string {
+  if (err instanceof Error) {
+    const kind = (err as Error & { kind?: unknown }).kind;
+    return `${typeof kind === 'string' ? kind : 'error'}: ${err.message}`;
+  }
+  return `error: ${String(err)}`;
+}
+
+/**
+ * Delay before attempt `attempts + 1`: initial * factor^(attempts-1), capped at maxMs, minus up to
+ * 10% jitter (downwards, so the cap holds and gateways restarted together spread out).
+ */
+export function backoffDelay(attempts: number, backoff: Backoff, random: () => number = Math.random): number {
+  const factor = backoff.factor ?? DEFAULT_BACKOFF.factor;
+  const exp = Math.max(0, attempts - 1);
+  const base = Math.min(backoff.maxMs, backoff.initialMs * factor ** exp);
+  return Math.max(0, Math.round(base * (1 - 0.1 * random())));
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class DeliveryWorker {
+  private readonly destinationId: string;
+  private readonly sender: Sender;
+  private readonly store: StateStore;
+  private readonly history: History | undefined;
+  private readonly backoff: Backoff;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly onChange: DeliveryWorkerOptions['onChange'];
+
+  private state: DeliveryStatus['state'] = 'idle';
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private kicked = false;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private waitUntil: string | undefined;
+  private lastError: string | undefined;
+  private delivered = 0;
+  /** A state write failed: flush before doing anything else, so no transition is only in memory. */
+  private storageFailed = false;
+  private readonly toArchive = new Set<string>();
+  private archiveRetryAt = 0;
+
+  constructor(opts: DeliveryWorkerOptions) {
+    this.destinationId = opts.destinationId;
+    this.sender = opts.sender;
+    this.store = opts.store;
+    this.history = opts.history;
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.log = (opts.log ?? silentLogger).child({ destination: opts.destinationId });
+    this.now = opts.now ?? (() => new Date());
+    this.random = opts.random ?? Math.random;
+    this.onChange = opts.onChange;
+  }
+
+  start(): void {
+    if (this.loop || this.stopping) return;
+    // Readings delivered here before a crash that never made it to the history.
+    for (const m of Object.values(this.store.data.messages)) {
+      if (m.destinationId === this.destinationId && m.state === 'delivered') this.toArchive.add(m.readingId);
+    }
+    this.loop = this.run();
+  }
+
+  /** Something was queued: look at the line now. A head waiting out its backoff keeps waiting. */
+  kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  /** Lets an in-flight send finish (and its result be recorded), then closes the sender. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.state = 'stopped';
+    this.waitUntil = undefined;
+    try {
+      await this.sender.close();
+    } catch (err) {
+      this.log.warn({ err }, 'closing the sender failed');
+    }
+  }
+
+  get status(): DeliveryStatus {
+    let queued = 0;
+    let dead = 0;
+    for (const m of Object.values(this.store.data.messages)) {
+      if (m.destinationId !== this.destinationId) continue;
+      if (isInLine(m)) queued++;
+      else if (m.state === 'dead') dead++;
+    }
+    const s: DeliveryStatus = { state: this.state, queued, delivered: this.delivered, dead };
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.state === 'waiting' && this.waitUntil) s.nextAttemptAt = this.waitUntil;
+    return s;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.step();
+      } catch (err) {
+        // Storage trouble or a bug: never an unhandled rejection; look again after a pause.
+        this.log.error({ err }, 'delivery loop error; retrying');
+        this.state = 'waiting';
+        this.waitUntil = new Date(this.now().getTime() + this.backoff.initialMs).toISOString();
+        await this.sleep(this.backoff.initialMs);
+      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    this.kicked = false;
+    if (this.storageFailed) {
+      await this.store.flush();
+      this.storageFailed = false;
+      this.log.info('state writes work again');
+    }
+    if (this.toArchive.size > 0 && this.history && Date.now() >= this.archiveRetryAt) await this.archive(this.history);
+    if (this.stopping) return;
+    const h = head(this.store.data, this.destinationId);
+    if (!h) {
+      this.state = 'idle';
+      this.waitUntil = undefined;
+      // Wake up later on our own only to retry archiving that failed.
+      await this.sleep(this.toArchive.size > 0 && this.history ? this.backoff.initialMs : undefined);
+      return;
+    }
+    if (h.state === 'retry_wait' && h.nextAttemptAt) {
+      const wait = Date.parse(h.nextAttemptAt) - this.now().getTime();
+      if (wait > 0) {
+        this.state = 'waiting';
+        this.waitUntil = h.nextAttemptAt;
+        await this.sleep(wait);
+        return;
+      }
+    }
+    await this.deliver(h.id);
+  }
+
+  /** A history that cannot be written must not stop delivery: the readings wait in the state file. */
+  private async archive(history: History): Promise<void> {
+    try {
+      await archiveComplete(this.store, history, this.toArchive, this.now());
+      this.toArchive.clear();
+    } catch (err) {
+      this.archiveRetryAt = Date.now() + this.backoff.initialMs;
+      this.log.error({ err, readings: this.toArchive.size }, 'moving delivered readings to the history failed; will retry');
+    }
+  }
+
+  private async deliver(id: string): Promise<void> {
+    this.state = 'sending';
+    this.waitUntil = undefined;
+    // 'sending' already in memory means an earlier mark was applied but its write failed.
+    const current = this.store.data.messages[id];
+    await this.durably(() =>
+      current?.state === 'sending' ? this.store.flush() : this.store.update((doc) => markSending(doc, id, this.now())),
+    );
+    const message = this.store.data.messages[id];
+    if (!message || message.state !== 'sending') return;
+    this.emit('sending', message);
+
+    let outcome: Outcome;
+    try {
+      outcome = judgeAck(await this.sender.send(message.hl7, message.controlId), message.controlId);
+    } catch (err) {
+      outcome = { type: 'retry', error: describeSendError(err) };
+    }
+
+    const now = this.now();
+    // The transition applies in memory even when its write fails; report it either way, then let
+    // the failure pause the loop (the next step flushes it).
+    const written = this.durably(() =>
+      this.store.update((doc) => {
+        const m = doc.messages[id];
+        if (!m || m.state !== 'sending') return; // removed or changed by someone else meanwhile
+        if (outcome.type === 'delivered') markDelivered(doc, id, outcome.ack, now);
+        else if (outcome.type === 'dead') markDead(doc, id, outcome.reason, outcome.ack, now);
+        else {
+          const at = new Date(now.getTime() + backoffDelay(m.attempts, this.backoff, this.random));
+          markRetry(doc, id, outcome.error, at, outcome.ack, now);
+        }
+      }),
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const writeError = await written;
+    const after = this.store.data.messages[id];
+    if (after && after.state !== 'sending') this.report(outcome, after);
+    if (writeError !== undefined) throw writeError;
+  }
+
+  private report(outcome: Outcome, after: OutboxMessage): void {
+    // An EHR's reason text may name the patient: only the code goes above debug level.
+    const ack = outcome.type === 'delivered' ? undefined : outcome.ack;
+    const why = ack ? { ack: ack.code, errorCode: ack.errorCode } : { error: outcome.type === 'retry' ? outcome.error : undefined };
+    if (ack) this.log.debug({ controlId: after.controlId, text: ack.text }, 'receiver reason');
+    switch (outcome.type) {
+      case 'delivered':
+        this.delivered++;
+        this.lastError = undefined;
+        this.toArchive.add(after.readingId);
+        this.log.debug({ controlId: after.controlId, attempts: after.attempts }, 'delivered');
+        this.emit('delivered', after);
+        break;
+      case 'retry':
+        this.lastError = outcome.error;
+        this.log.warn({ controlId: after.controlId, attempts: after.attempts, ...why, nextAttemptAt: after.nextAttemptAt }, 'send failed; will retry');
+        this.emit('retry', after);
+        break;
+      case 'dead':
+        this.lastError = outcome.reason;
+        this.log.error({ controlId: after.controlId, ...why }, 'rejected by the receiver; dead letter');
+        this.emit('dead', after);
+        break;
+    }
+  }
+
+  /** Runs a state write; a failure is remembered (flush first next time) and rethrown to pause the loop. */
+  private async durably(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.storageFailed = true;
+      throw err;
+    }
+  }
+
+  private emit(type: DeliveryEventType, message: OutboxMessage): void {
+    if (!this.onChange) return;
+    try {
+      this.onChange({ type, message: structuredClone(message) });
+    } catch (err) {
+      this.log.warn({ err }, 'onChange listener threw');
+    }
+  }
+
+  /** Sleeps until woken by kick()/stop(), or `ms` elapsed. */
+  private sleep(ms?: number): Promise<void> {
+    if (this.kicked || this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      if (ms !== undefined) this.timer = setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    });
+  }
+}

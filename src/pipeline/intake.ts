@@ -1,0 +1,209 @@
+// The one path a device report takes into durable storage: normalize, check plausibility, find the
+// patient, then either hold the reading for a person or build its HL7 once per destination and queue it.
+// Everything about one reading is written in one durable update, before anything acknowledges the device.
+
+import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.ts';
+import { encodeOruPcd01 } from '../hl7/oru-pcd01.ts';
+import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
+import type { DeviceReport } from '../model/driver.ts';
+import type { Logger } from '../model/logger.ts';
+import { enqueue } from '../outbox/outbox.ts';
+import type { History } from '../store/history.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { DeviceBinding, StateDoc, StoredReading } from '../store/types.ts';
+import { newId } from './ids.ts';
+import { normalize } from './normalize.ts';
+import { resolvePatient } from './patient.ts';
+import { checkPlausibility } from './plausibility.ts';
+
+export class IntakeError extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IntakeError';
+  }
+}
+
+export interface IntakeDevice {
+  config: DeviceConfigT;
+  kind: DeviceKind;
+}
+
+export interface IntakeOptions {
+  store: StateStore;
+  history: History;
+  config: Pick<Config, 'gateway' | 'destinations'>;
+  log: Logger;
+  now?: () => Date;
+  /** A destination has something new to send. */
+  onQueued(destinationId: string): void;
+  /** A reading was stored or changed. */
+  onReading?(stored: StoredReading): void;
+}
+
+const NO_PATIENT = 'no patient';
+
+export class Intake {
+  readonly #now: () => Date;
+  readonly #devices = new Map<string, IntakeDevice>();
+
+  constructor(private readonly opts: IntakeOptions) {
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  setDevice(device: IntakeDevice): void {
+    this.#devices.set(device.config.id, device);
+  }
+
+  removeDevice(id: string): void {
+    this.#devices.delete(id);
+  }
+
+  async accept(deviceId: string, report: DeviceReport): Promise<StoredReading> {
+    const device = this.#devices.get(deviceId);
+    if (!device) throw new IntakeError(404, `no device "${deviceId}"`);
+    const now = this.#now();
+    const { reading, problems } = normalize(report, {
+      deviceId,
+      kind: device.kind,
+      equipment: equipmentOf(device.config),
+      receivedAt: now,
+      id: newId(now),
+    });
+    const reasons = [...problems, ...checkPlausibility(reading)];
+    const queuedTo: string[] = [];
+    const stored = await this.opts.store.update((doc) => {
+      const resolution = resolvePatient(reading, doc.bindings[deviceId], now);
+      const entry: StoredReading = { reading, status: 'held', holdReasons: [...reasons], updatedAt: now.toISOString() };
+      if (resolution.patient) {
+        entry.patient = resolution.patient;
+        entry.patientSource = resolution.source;
+        if (resolution.consumeBinding) delete doc.bindings[deviceId];
+      } else {
+        entry.holdReasons.push(`${NO_PATIENT}: ${resolution.holdReason.replace(/^no patient: /, '')}`);
+      }
+      if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
+      doc.readings[reading.id] = entry;
+      return structuredClone(entry);
+    });
+    this.#announce(stored, queuedTo);
+    return stored;
+  }
+
+  async assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean } = {}): Promise<StoredReading> {
+    const now = this.#now();
+    const queuedTo: string[] = [];
+    const stored = await this.opts.store.update((doc) => {
+      const entry = doc.readings[readingId];
+      if (!entry) throw new IntakeError(404, `no reading "${readingId}" waiting in the gateway`);
+      if (entry.status !== 'held') throw new IntakeError(409, `reading "${readingId}" is ${entry.status}, not held`);
+      const other = entry.holdReasons.filter((r) => !r.startsWith(NO_PATIENT));
+      if (other.length > 0 && !opts.acceptImplausible) {
+        throw new IntakeError(409, `reading "${readingId}" is also held for: ${other.join('; ')} (confirm with acceptImplausible: true, or discard it)`);
+      }
+      entry.patient = patient;
+      entry.patientSource = 'assigned';
+      entry.holdReasons = [];
+      entry.updatedAt = now.toISOString();
+      queuedTo.push(...this.#release(doc, entry, now));
+      return structuredClone(entry);
+    });
+    this.#announce(stored, queuedTo);
+    return stored;
+  }
+
+  async discard(readingId: string, reason: string): Promise<StoredReading> {
+    const now = this.#now();
+    const entry = this.opts.store.data.readings[readingId];
+    if (!entry) throw new IntakeError(404, `no reading "${readingId}" waiting in the gateway`);
+    if (entry.status !== 'held') throw new IntakeError(409, `reading "${readingId}" is ${entry.status}; only held readings can be discarded`);
+    const discarded: StoredReading = { ...structuredClone(entry), status: 'discarded', holdReasons: [...entry.holdReasons, `discarded: ${reason}`], updatedAt: now.toISOString() };
+    // History first: a crash between the two leaves a copy in both, never in neither.
+    await this.opts.history.append([{ at: now.toISOString(), reading: discarded, messages: [] }]);
+    await this.opts.store.update((doc) => {
+      delete doc.readings[readingId];
+    });
+    this.opts.onReading?.(discarded);
+    return discarded;
+  }
+
+  async bind(deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding> {
+    if (!this.#devices.has(deviceId)) throw new IntakeError(404, `no device "${deviceId}"`);
+    const now = this.#now();
+    const binding: DeviceBinding = { patient, createdAt: now.toISOString() };
+    if (minutes !== undefined) binding.until = new Date(now.getTime() + minutes * 60_000).toISOString();
+    await this.opts.store.update((doc) => {
+      doc.bindings[deviceId] = binding;
+    });
+    return binding;
+  }
+
+  async unbind(deviceId: string): Promise<boolean> {
+    return this.opts.store.update((doc) => {
+      const had = deviceId in doc.bindings;
+      delete doc.bindings[deviceId];
+      return had;
+    });
+  }
+
+  /** Builds the HL7 once per destination and queues it; the bytes never change afterwards. */
+  #release(doc: StateDoc, entry: StoredReading, now: Date): string[] {
+    const patient = entry.patient;
+    if (!patient) return [];
+    const device = this.#devices.get(entry.reading.deviceId);
+    const gateway = this.opts.config.gateway ?? {};
+    const destinations = this.opts.config.destinations;
+    for (const dest of destinations) {
+      const controlId = newId(now);
+      const hl7 = encodeOruPcd01(entry.reading, {
+        controlId,
+        now,
+        sendingApplication: { name: gateway.application ?? 'MEDGATE', eui64: gateway.eui64 },
+        sendingFacility: gateway.facility,
+        receivingApplication: dest.receivingApplication,
+        receivingFacility: dest.receivingFacility,
+        patient: withAuthority(patient, gateway.assigningAuthority),
+        device: {
+          id: entry.reading.deviceId,
+          label: device?.config.label,
+          eui64: device?.config.equipment?.eui64,
+          kind: entry.reading.kind,
+        },
+      });
+      enqueue(doc, { destinationId: dest.id, readingId: entry.reading.id, controlId, hl7, now });
+    }
+    entry.status = destinations.length > 0 ? 'queued' : 'held';
+    if (destinations.length === 0) entry.holdReasons.push('no destination configured');
+    return destinations.map((d: DestinationConfig) => d.id);
+  }
+
+  #announce(stored: StoredReading, queuedTo: string[]): void {
+    const r = stored.reading;
+    if (stored.status === 'held') {
+      this.opts.log.warn({ reading: r.id, device: r.deviceId, reasons: stored.holdReasons.map(redactReason) }, 'reading held for review');
+    } else {
+      this.opts.log.info({ reading: r.id, device: r.deviceId, observations: r.observations.length, to: queuedTo }, 'reading queued');
+    }
+    this.opts.log.debug({ reading: r.id, patient: stored.patient, observations: r.observations }, 'reading detail');
+    for (const id of queuedTo) this.opts.onQueued(id);
+    this.opts.onReading?.(stored);
+  }
+}
+
+/** Hold reasons may quote values; above debug level only their kind is logged. */
+function redactReason(reason: string): string {
+  return reason.split(':')[0] ?? reason;
+}
+
+function equipmentOf(device: DeviceConfigT): string | undefined {
+  const e = device.equipment;
+  if (!e) return undefined;
+  return [e.model, e.serialNumber].filter(Boolean).join(' ') || undefined;
+}
+
+function withAuthority(patient: PatientRef, authority: string | undefined): PatientRef {
+  return patient.assigningAuthority || !authority ? patient : { ...patient, assigningAuthority: authority };
+}
+

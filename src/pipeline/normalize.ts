@@ -1,0 +1,181 @@
+// DeviceReport -> Reading: codes from the vocabulary, values in the canonical UCUM unit, device
+// precision kept, original text kept for audit. Never throws: whatever cannot be made canonical is
+// kept as the device sent it and named in `problems`, so the reading is held for a person.
+
+import type { DeviceReport, Measurement } from '../model/driver.ts';
+import type { DeviceKind, Observation, ObservationCode, Reading } from '../model/reading.ts';
+import { canonicalUnit, convert, convertedDecimals, decimalsOf, formatDecimal, roundTo } from '../model/units.ts';
+import { isVitalType, LOCAL_CODE_SYSTEM, vocabularyEntry } from '../model/vocabulary.ts';
+import type { VocabularyEntry } from '../model/vocabulary.ts';
+import { normalizeIso, toIsoWithOffset } from '../hl7/datetime.ts';
+import { newId } from './ids.ts';
+import { vocabularyEntryForCode } from './plausibility.ts';
+
+export interface NormalizeContext {
+  deviceId: string;
+  kind: DeviceKind;
+  equipment?: string;
+  receivedAt: Date;
+  id?: string;
+}
+
+export interface NormalizeResult {
+  reading: Reading;
+  /** Why the reading must be held for review; empty when it is clean. */
+  problems: string[];
+}
+
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+interface Resolved {
+  code: ObservationCode;
+  entry?: VocabularyEntry;
+  name: string;
+}
+
+function resolveCode(m: Measurement, index: number, problems: string[]): Resolved {
+  const type: string | undefined = m.type;
+  if (type !== undefined) {
+    if (isVitalType(type)) {
+      const entry = vocabularyEntry(type);
+      // A driver's own code (a specific site, say) is more precise than the vocabulary's.
+      const code: ObservationCode = m.code ? { ...m.code } : vocabularyCode(type, entry);
+      if (code.display === undefined) code.display = entry.display;
+      return { code, entry, name: type };
+    }
+    problems.push(`measurement ${index + 1}: unknown measurement type '${type}'`);
+    return { code: m.code ? { ...m.code } : { local: { system: LOCAL_CODE_SYSTEM, code: type } }, name: type };
+  }
+  if (m.code) {
+    const entry = vocabularyEntryForCode(m.code);
+    const code = { ...m.code };
+    if (code.display === undefined) code.display = entry?.display ?? code.local?.display;
+    return { code, ...(entry ? { entry } : {}), name: codeName(code) };
+  }
+  problems.push(`measurement ${index + 1}: has neither a type nor a code`);
+  return { code: { local: { system: LOCAL_CODE_SYSTEM, code: 'unknown' } }, name: `measurement ${index + 1}` };
+}
+
+function vocabularyCode(type: string, entry: VocabularyEntry): ObservationCode {
+  const code: ObservationCode = { display: entry.display };
+  if (entry.mdc) code.mdc = { ...entry.mdc };
+  if (entry.loinc) code.loinc = entry.loinc;
+  if (!entry.mdc && !entry.loinc) code.local = { system: LOCAL_CODE_SYSTEM, code: type, display: entry.display };
+  return code;
+}
+
+function codeName(code: ObservationCode): string {
+  return code.display ?? code.mdc?.ref ?? code.loinc ?? code.local?.code ?? 'observation';
+}
+
+function normalizeMeasurement(
+  m: Measurement,
+  index: number,
+  equipment: string | undefined,
+  problems: string[],
+): Observation {
+  const { code, entry, name } = resolveCode(m, index, problems);
+  const obs: Observation = { code, value: m.value, status: m.status ?? 'F' };
+  const originalText = m.valueText ?? String(m.value);
+
+  let value: number | undefined;
+  let decimals: number | undefined;
+  if (typeof m.value === 'number') {
+    value = m.value;
+    decimals = decimalsOf(m.valueText !== undefined && NUMBER.test(m.valueText.trim()) ? m.valueText : String(m.value));
+  } else if (typeof m.value !== 'string') {
+    // Outside the type contract (a driver bug): keep it visible as text, never throw.
+    obs.value = String(m.value);
+    problems.push(`${name}: value ${String(m.value)} is neither a number nor text`);
+  } else if (NUMBER.test(m.value.trim()) && entry) {
+    value = Number(m.value.trim());
+    decimals = decimalsOf(m.value);
+  } else if (entry) {
+    problems.push(`${name}: value '${m.value}' is not a number`);
+  }
+  if (value !== undefined && !Number.isFinite(value)) {
+    problems.push(`${name}: value ${String(value)} is not a finite number`);
+  }
+
+  let unit: string | undefined;
+  let unitKnown = true;
+  if (m.unit === undefined) {
+    // A driver leaves the unit out only when its protocol fixes it to the canonical one.
+    unit = entry?.unit;
+  } else {
+    unit = canonicalUnit(String(m.unit));
+    if (unit === undefined) {
+      unitKnown = false;
+      unit = m.unit;
+      if (entry) problems.push(`${name}: unit '${m.unit}' cannot be converted to ${entry.unit}`);
+    }
+  }
+
+  if (entry && unitKnown && unit !== undefined && unit !== entry.unit && value !== undefined && Number.isFinite(value)) {
+    const converted = convert(value, unit, entry.unit);
+    const places = convertedDecimals(decimals ?? 0, unit, entry.unit);
+    if (converted === undefined || places === undefined) {
+      problems.push(`${name}: unit '${m.unit ?? unit}' cannot be converted to ${entry.unit}`);
+    } else {
+      value = roundTo(converted, places);
+      decimals = places;
+      unit = entry.unit;
+    }
+  }
+
+  if (value !== undefined) {
+    obs.value = value;
+    if (decimals !== undefined && Number.isFinite(value)) obs.precision = decimals;
+  }
+  if (unit !== undefined) obs.unit = unit;
+
+  const outputText = typeof obs.value === 'number' ? formatDecimal(obs.value, obs.precision) : String(obs.value);
+  if (outputText !== originalText || (m.unit !== undefined && m.unit !== unit)) {
+    obs.original = m.unit === undefined ? { value: originalText } : { value: originalText, unit: m.unit };
+  }
+
+  if (m.referenceRange !== undefined) obs.referenceRange = m.referenceRange;
+  if (m.flags !== undefined) obs.flags = [...m.flags];
+  if (m.method !== undefined) obs.method = m.method;
+  if (equipment !== undefined) obs.equipment = equipment;
+  if (m.observedAt !== undefined) {
+    const at = normalizeIso(String(m.observedAt));
+    if (at === undefined) problems.push(`${name}: observation time '${m.observedAt}' is not an ISO 8601 date-time`);
+    else obs.observedAt = at;
+  }
+  return obs;
+}
+
+export function normalize(report: DeviceReport, ctx: NormalizeContext): NormalizeResult {
+  const problems: string[] = [];
+  const receivedAt = toIsoWithOffset(ctx.receivedAt);
+  let observedAt = receivedAt;
+  if (report.observedAt !== undefined) {
+    const at = normalizeIso(String(report.observedAt));
+    if (at === undefined) {
+      problems.push(`device time '${report.observedAt}' is not an ISO 8601 date-time; receipt time used`);
+    } else {
+      observedAt = at;
+    }
+  }
+  const equipment = ctx.equipment ?? report.equipment;
+  const observations = report.measurements.map((m, i) => normalizeMeasurement(m, i, equipment, problems));
+  if (observations.length === 0) problems.push('the report carries no measurements');
+
+  const reading: Reading = {
+    id: ctx.id ?? newId(ctx.receivedAt),
+    deviceId: ctx.deviceId,
+    kind: ctx.kind,
+    observedAt,
+    receivedAt,
+    observations,
+    raw: report.raw,
+  };
+  if (report.subject) reading.subject = { ...report.subject };
+  if (report.specimen) reading.specimen = { ...report.specimen };
+  if (report.order) {
+    const { code, ...rest } = report.order;
+    reading.order = code ? { ...rest, code: { ...code } } : { ...rest };
+  }
+  return { reading, problems };
+}

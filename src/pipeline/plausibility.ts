@@ -1,0 +1,99 @@
+// Physical plausibility of a reading (DESIGN.md "Reading"): a systolic of 900 is never forwarded as
+// valid. Each reason names the measurement, value, unit and range, for the person who reviews it.
+
+import type { Observation, ObservationCode, Reading } from '../model/reading.ts';
+import { formatDecimal } from '../model/units.ts';
+import { LOCAL_CODE_SYSTEM, VITAL_TYPES, vocabularyEntry } from '../model/vocabulary.ts';
+import type { VocabularyEntry } from '../model/vocabulary.ts';
+
+const byMdcRef = new Map<string, VocabularyEntry>();
+const byLoinc = new Map<string, VocabularyEntry>();
+const byLocal = new Map<string, VocabularyEntry>();
+for (const type of VITAL_TYPES) {
+  const entry = vocabularyEntry(type);
+  if (entry.mdc && !byMdcRef.has(entry.mdc.ref)) byMdcRef.set(entry.mdc.ref, entry);
+  // Several entries share a LOINC (8867-4 for three pulse rates); their ranges agree, first wins.
+  if (entry.loinc && !byLoinc.has(entry.loinc)) byLoinc.set(entry.loinc, entry);
+  byLocal.set(type, entry);
+}
+
+/** The vocabulary entry an observation code refers to: by MDC REFID, else LOINC, else our local code. */
+export function vocabularyEntryForCode(code: ObservationCode): VocabularyEntry | undefined {
+  if (code.mdc) {
+    const entry = byMdcRef.get(code.mdc.ref);
+    if (entry) return entry;
+  }
+  if (code.loinc) {
+    const entry = byLoinc.get(code.loinc);
+    if (entry) return entry;
+  }
+  if (code.local?.system === LOCAL_CODE_SYSTEM) return byLocal.get(code.local.code);
+  return undefined;
+}
+
+function valueText(obs: Observation, value: number): string {
+  return formatDecimal(value, obs.precision);
+}
+
+function checkObservation(obs: Observation, entry: VocabularyEntry): string | undefined {
+  const name = entry.display;
+  if (typeof obs.value !== 'number') {
+    return typeof obs.value === 'string' ? `implausible: ${name} '${obs.value}' is not a number` : undefined;
+  }
+  if (!Number.isFinite(obs.value)) return `implausible: ${name} ${String(obs.value)} is not a finite number`;
+  if (obs.unit !== entry.unit) {
+    return `implausible: ${name} ${valueText(obs, obs.value)} ${obs.unit ?? '(no unit)'} cannot be checked: expected ${entry.unit}`;
+  }
+  const [low, high] = entry.plausible;
+  if (obs.value < low || obs.value > high) {
+    return `implausible: ${name} ${valueText(obs, obs.value)} ${entry.unit} outside ${low}–${high}`;
+  }
+  return undefined;
+}
+
+interface Pressure {
+  value: number;
+  text: string;
+  unit: string;
+}
+
+function pressure(reading: Reading, ref: string, loinc: string): Pressure | undefined {
+  const obs = reading.observations.find((o) => o.code.mdc?.ref === ref || (!o.code.mdc && o.code.loinc === loinc));
+  if (!obs || typeof obs.value !== 'number' || !Number.isFinite(obs.value) || obs.unit === undefined) return undefined;
+  return { value: obs.value, text: valueText(obs, obs.value), unit: obs.unit };
+}
+
+function crossChecks(reading: Reading): string[] {
+  const reasons: string[] = [];
+  const sys = pressure(reading, 'MDC_PRESS_BLD_NONINV_SYS', '8480-6');
+  const dia = pressure(reading, 'MDC_PRESS_BLD_NONINV_DIA', '8462-4');
+  const mean = pressure(reading, 'MDC_PRESS_BLD_NONINV_MEAN', '8478-0');
+  if (sys && dia && sys.unit === dia.unit) {
+    if (dia.value >= sys.value) {
+      reasons.push(`implausible: diastolic ${dia.text} ${dia.unit} is not below systolic ${sys.text} ${sys.unit}`);
+    } else if (mean && mean.unit === sys.unit && (mean.value < dia.value || mean.value > sys.value)) {
+      reasons.push(
+        `implausible: mean ${mean.text} ${mean.unit} outside diastolic–systolic ${dia.text}–${sys.text} ${sys.unit}`,
+      );
+    }
+  }
+  return reasons;
+}
+
+/** Reasons the reading is physically implausible; [] when it is fine. */
+export function checkPlausibility(reading: Reading): string[] {
+  const reasons: string[] = [];
+  for (const obs of reading.observations) {
+    if (typeof obs.value === 'number' && !Number.isFinite(obs.value)) {
+      const entry = vocabularyEntryForCode(obs.code);
+      const name = entry?.display ?? obs.code.display ?? obs.code.mdc?.ref ?? obs.code.loinc ?? obs.code.local?.code;
+      reasons.push(`implausible: ${name ?? 'observation'} ${String(obs.value)} is not a finite number`);
+      continue;
+    }
+    const entry = vocabularyEntryForCode(obs.code);
+    if (!entry) continue;
+    const reason = checkObservation(obs, entry);
+    if (reason) reasons.push(reason);
+  }
+  return reasons.concat(crossChecks(reading));
+}

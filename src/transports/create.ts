@@ -1,0 +1,29 @@
+// Builds the transport a device's config asks for, with the driver's serial defaults filled in.
+
+import type { TransportConfig } from '../config/schema.ts';
+import type { SerialSettings } from '../model/driver.ts';
+import type { Logger } from '../model/logger.ts';
+import { SerialTransport } from './serial.ts';
+import { TcpTransport } from './tcp.ts';
+import type { Transport } from './types.ts';
+
+const FALLBACK_SERIAL: SerialSettings = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
+
+export function createTransport(config: TransportConfig, serialDefaults: SerialSettings | undefined, log: Logger): Transport {
+  switch (config.type) {
+    case 'serial': {
+      const d = serialDefaults ?? FALLBACK_SERIAL;
+      return new SerialTransport({
+        path: config.path,
+        baudRate: config.baudRate ?? d.baudRate,
+        dataBits: config.dataBits ?? d.dataBits,
+        parity: config.parity ?? d.parity,
+        stopBits: config.stopBits ?? d.stopBits,
+        rtscts: config.rtscts,
+        log,
+      });
+    }
+    case 'tcp':
+      return new TcpTransport({ mode: config.mode, host: config.host, port: config.port, log });
+  }
+}

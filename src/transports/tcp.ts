@@ -1,0 +1,151 @@
+// TCP links: `connect` dials a device (or a serial device server) and redials with capped backoff;
+// `listen` accepts devices that dial in, one connection each.
+
+import net from 'node:net';
+import type { Logger } from '../model/logger.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { LinkStatusTracker } from './link-status.ts';
+import type { Connection, Transport } from './types.ts';
+
+export interface TcpTransportOptions {
+  mode: 'connect' | 'listen';
+  host?: string;
+  port: number;
+  backoff?: BackoffPolicy;
+  log: Logger;
+}
+
+function socketWriter(socket: net.Socket, onWritten: (n: number) => void): (bytes: Uint8Array) => Promise<void> {
+  return (bytes) =>
+    new Promise((resolve, reject) => {
+      if (socket.destroyed || !socket.writable) {
+        reject(new Error('connection is closed'));
+        return;
+      }
+      socket.write(bytes, (err) => {
+        if (err) reject(err);
+        else {
+          onWritten(bytes.length);
+          resolve();
+        }
+      });
+    });
+}
+
+export class TcpTransport extends LinkStatusTracker implements Transport {
+  #stopped = true;
+  #timer: NodeJS.Timeout | undefined;
+  #attempt = 0;
+  #server: net.Server | undefined;
+  #sockets = new Set<net.Socket>();
+  #seq = 0;
+
+  constructor(private readonly opts: TcpTransportOptions) {
+    super();
+  }
+
+  get boundPort(): number | undefined {
+    const addr = this.#server?.address();
+    return typeof addr === 'object' && addr ? addr.port : undefined;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    if (this.opts.mode === 'connect') this.#dial();
+    else this.#listen();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    for (const socket of this.#sockets) socket.destroy();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.setState('stopped');
+  }
+
+  #attach(socket: net.Socket, onGone: (reason: string) => void): void {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    this.#sockets.add(socket);
+    this.setConnections(this.#sockets.size);
+    const conn: Connection = {
+      id: `tcp#${++this.#seq}`,
+      remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+      write: socketWriter(socket, (n) => this.countOut(n)),
+    };
+    let reason = 'connection closed';
+    socket.on('data', (chunk: Buffer) => {
+      this.countIn(chunk.length);
+      this.emit('data', conn, chunk);
+    });
+    socket.on('error', (err) => {
+      reason = err.message;
+    });
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      this.setConnections(this.#sockets.size);
+      this.emit('closed', conn, reason);
+      onGone(reason);
+    });
+    this.emit('open', conn);
+  }
+
+  #dial(): void {
+    this.setState('connecting');
+    const socket = net.connect({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port });
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+      this.#attempt = 0;
+      this.setState('connected');
+      this.#attach(socket, (reason) => this.#retry(reason));
+    });
+    socket.once('error', (err) => {
+      if (!connected) {
+        socket.destroy();
+        this.#retry(err.message);
+      }
+    });
+  }
+
+  #retry(reason: string): void {
+    if (this.#stopped) return;
+    this.#attempt++;
+    const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 });
+    this.opts.log.warn({ host: this.opts.host, port: this.opts.port, error: reason, retryInMs: delay }, 'tcp link down; will redial');
+    this.setState('retrying', { lastError: reason, nextRetryAt: new Date(Date.now() + delay).toISOString() });
+    this.#timer = setTimeout(() => this.#dial(), delay);
+  }
+
+  #listen(): void {
+    const server = net.createServer((socket) => {
+      if (this.#stopped) {
+        socket.destroy();
+        return;
+      }
+      this.setState('connected');
+      this.#attach(socket, () => {
+        if (!this.#stopped && this.#sockets.size === 0) this.setState('listening');
+      });
+    });
+    this.#server = server;
+    server.on('error', (err) => {
+      // A port in use is a configuration or environment problem: keep trying, say so.
+      this.#server = undefined;
+      server.close();
+      if (this.#stopped) return;
+      this.#attempt++;
+      const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 1000, maxMs: 30_000 });
+      this.opts.log.error({ port: this.opts.port, error: err.message }, 'cannot listen for devices; will retry');
+      this.setState('retrying', { lastError: err.message, nextRetryAt: new Date(Date.now() + delay).toISOString() });
+      this.#timer = setTimeout(() => this.#listen(), delay);
+    });
+    server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
+      this.#attempt = 0;
+      this.setState('listening');
+    });
+  }
+}

@@ -1,0 +1,41 @@
+// What the web API needs from the running gateway; the gateway implements it, tests may too.
+
+import type { DeviceConfigT } from '../config/schema.ts';
+import type { DeviceCounters } from '../devices/device-runner.ts';
+import type { PatientRef } from '../model/reading.ts';
+import type { DeviceBinding, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
+import type { LinkStatus } from '../transports/types.ts';
+
+export interface DeviceView {
+  id: string;
+  label?: string;
+  driver: string;
+  kind: string;
+  enabled: boolean;
+  transport: DeviceConfigT['transport'];
+  link: LinkStatus;
+  counters: DeviceCounters;
+  binding?: DeviceBinding;
+}
+
+export interface ReadingView extends StoredReading {
+  messages: Array<Omit<OutboxMessage, 'hl7'>>;
+}
+
+export interface DestinationView {
+  id: string;
+  type: string;
+  host: string;
+  port: number;
+  worker: { state: string; queued: number; delivered: number; dead: number; lastError?: string; nextAttemptAt?: string };
+}
+
+export interface GatewayApi {
+  devices(): DeviceView[];
+  destinations(): DestinationView[];
+  readings(status: ReadingStatus, limit: number): Promise<ReadingView[]>;
+  bind(deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
+  unbind(deviceId: string): Promise<boolean>;
+  assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean }): Promise<StoredReading>;
+  discard(readingId: string, reason: string): Promise<StoredReading>;
+}

@@ -1,0 +1,49 @@
+// Readings by status, and what a person does with a held one: assign it to a patient, or discard it.
+
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { PatientBody } from '../../config/schema.ts';
+import type { GatewayApi } from '../api-types.ts';
+
+const ReadingsQuery = Type.Object({
+  status: Type.Union([Type.Literal('held'), Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('dead'), Type.Literal('discarded')], {
+    default: 'held',
+  }),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+const ReadingParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const AssignBody = Type.Composite([
+  PatientBody,
+  Type.Object({ acceptImplausible: Type.Optional(Type.Boolean({ description: 'a person has checked the values the gateway found implausible' })) }),
+], { additionalProperties: false });
+const DiscardBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false });
+
+export function readingRoutes(api: GatewayApi) {
+  return async function (app: FastifyInstance): Promise<void> {
+    app.get<{ Querystring: Static<typeof ReadingsQuery> }>('/readings', { schema: { querystring: ReadingsQuery } }, async (request) => ({
+      status: request.query.status,
+      readings: await api.readings(request.query.status, request.query.limit),
+    }));
+
+    app.post<{ Params: Static<typeof ReadingParams>; Body: Static<typeof AssignBody> }>(
+      '/readings/:id/assign',
+      { schema: { params: ReadingParams, body: AssignBody } },
+      async (request) => {
+        const { acceptImplausible, ...patient } = request.body;
+        const reading = await api.assign(request.params.id, patient, { acceptImplausible });
+        request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false }, 'held reading assigned');
+        return { reading };
+      },
+    );
+
+    app.post<{ Params: Static<typeof ReadingParams>; Body: Static<typeof DiscardBody> }>(
+      '/readings/:id/discard',
+      { schema: { params: ReadingParams, body: DiscardBody } },
+      async (request) => {
+        const reading = await api.discard(request.params.id, request.body.reason);
+        request.log.info({ reading: request.params.id }, 'held reading discarded');
+        return { reading };
+      },
+    );
+  };
+}

@@ -1,0 +1,123 @@
+// Runs the gateway as its own process (`medgate start --config FILE`), as a clinic would, and
+// collects its JSON log lines so tests can wait for what it says.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../src/config/schema.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = join(ROOT, 'src/cli.ts');
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
+
+export interface GatewayProcess {
+  url: string;
+  token: string;
+  configFile: string;
+  logs: LogLine[];
+  process: ChildProcess;
+  waitForLog(pred: (l: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix = 'medgate-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeConfig(dir: string, config: Config): string {
+  const file = join(dir, 'medgate.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+export async function startGatewayProcess(config: Config, opts: { dir?: string; token?: string } = {}): Promise<GatewayProcess> {
+  const dir = opts.dir ?? tempDir();
+  const configFile = writeConfig(dir, config);
+  const token = opts.token ?? 'test-token-0123456789abcdef';
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--config', configFile], {
+    cwd: ROOT,
+    env: { ...process.env, MEDGATE_API_TOKEN: token, MEDGATE_LOG_PRETTY: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  let buffer = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ msg: line, level: 0 });
+      }
+    }
+    for (const w of waiters) w();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const waitForLog = (pred: (l: LogLine) => boolean, timeoutMs = 15_000, what = 'log line') =>
+    new Promise<LogLine>((resolve, reject) => {
+      const check = () => {
+        const hit = logs.find(pred);
+        if (hit) {
+          cleanup();
+          resolve(hit);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          cleanup();
+          reject(new Error(`gateway exited (${child.exitCode ?? child.signalCode}) before ${what}\nstderr: ${stderr}\nlogs: ${logs.map((l) => JSON.stringify(l)).join('\n')}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nstderr: ${stderr}\nlast logs: ${logs.slice(-20).map((l) => JSON.stringify(l)).join('\n')}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        child.off('exit', check);
+      };
+      waiters.add(check);
+      child.on('exit', check);
+      check();
+    });
+
+  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('medgate listening'), 20_000, 'the gateway to listen');
+  const url = String(listening.url);
+  return {
+    url,
+    token,
+    configFile,
+    logs,
+    process: child,
+    waitForLog,
+    api: async <T>(method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    kill: async (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

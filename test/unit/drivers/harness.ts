@@ -1,0 +1,81 @@
+// Test harness for driver sessions: a fake DeviceLink that records writes and logs, and helpers
+// to feed bytes in any chunking and collect what the session emitted.
+
+import type { DeviceLink, DeviceReport, Driver, DriverSession, ProtocolError } from '../../../src/model/driver.ts';
+import type { LogFn, Logger } from '../../../src/model/logger.ts';
+
+export interface Harness {
+  session: DriverSession;
+  link: DeviceLink;
+  reports: DeviceReport[];
+  errors: ProtocolError[];
+  writes: string[];
+  logs: Array<{ level: string; msg: string }>;
+  feed(text: string | Uint8Array): void;
+}
+
+export function recordingLogger(logs: Array<{ level: string; msg: string }>): Logger {
+  const fn =
+    (level: string): LogFn =>
+    (a: string | object, b?: string) => {
+      logs.push({ level, msg: typeof a === 'string' ? a : (b ?? JSON.stringify(a)) });
+    };
+  const logger: Logger = { error: fn('error'), warn: fn('warn'), info: fn('info'), debug: fn('debug'), child: () => logger };
+  return logger;
+}
+
+export function open(driver: Driver, settings: Record<string, unknown> = {}): Harness {
+  const reports: DeviceReport[] = [];
+  const errors: ProtocolError[] = [];
+  const writes: string[] = [];
+  const logs: Array<{ level: string; msg: string }> = [];
+  const link: DeviceLink = {
+    write: async (bytes) => {
+      writes.push(Buffer.from(bytes).toString('latin1'));
+    },
+    device: { id: 'dev-1', settings },
+    now: () => new Date('2025-01-14T09:30:00Z'),
+    log: recordingLogger(logs),
+  };
+  const session = driver.open(link);
+  session.on('report', (r) => {
+    reports.push(r);
+  });
+  session.on('protocolError', (e) => errors.push(e));
+  return {
+    session,
+    link,
+    reports,
+    errors,
+    writes,
+    logs,
+    feed: (input) => session.receive(typeof input === 'string' ? Buffer.from(input, 'latin1') : input),
+  };
+}
+
+export const bytes = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'latin1'));
+
+/** Splits `data` at the given cut points (sorted, deduplicated, inside the data). */
+export function chunksAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(data.length, c))))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(data.subarray(prev, p));
+    prev = p;
+  }
+  out.push(data.subarray(prev));
+  return out;
+}
+
+/** What a session emits for `text` fed as the given chunks: the comparable outcome. */
+export function outcome(driver: Driver, settings: Record<string, unknown>, chunks: Uint8Array[]): { reports: DeviceReport[]; errors: ProtocolError[] } {
+  const h = open(driver, settings);
+  for (const c of chunks) h.session.receive(c);
+  h.session.close();
+  return { reports: h.reports, errors: h.errors };
+}
+
+export function oneByteAtATime(data: Uint8Array): Uint8Array[] {
+  return [...data].map((b) => Uint8Array.of(b));
+}

@@ -1,0 +1,90 @@
+// Shared by the outbox tests: real state files in a temp dir, a scripted fake Sender, fixtures.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Ack, AckCode } from '../../../src/hl7/ack-types.ts';
+import type { Sender } from '../../../src/outbox/delivery-worker.ts';
+import { enqueue } from '../../../src/outbox/outbox.ts';
+import { StateStore } from '../../../src/store/state-store.ts';
+import type { StateDoc, StoredReading } from '../../../src/store/types.ts';
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'medgate-outbox-'));
+}
+
+export async function openTempStore(): Promise<{ store: StateStore; dir: string; file: string }> {
+  const dir = tempDir();
+  const file = join(dir, 'state.json');
+  return { store: await StateStore.open(file), dir, file };
+}
+
+export function storedReading(id: string, at = '2025-01-14T09:30:00.000Z'): StoredReading {
+  return {
+    reading: { id, deviceId: 'scale-1', kind: 'scale', observedAt: at, receivedAt: at, observations: [], raw: 'ST,GS,+0070.50kg' },
+    status: 'queued',
+    holdReasons: [],
+    updatedAt: at,
+  };
+}
+
+export function hl7For(controlId: string): string {
+  return `MSH|^~\\&|MEDGATE|CLINIC|EHR|HOSP|20250114093016||ORU^R01^ORU_R01|${controlId}|P|2.6\rOBX|1|NM|...\r`;
+}
+
+/** Adds a reading with one message per destination, as the gateway does in one update. */
+export function addReading(doc: StateDoc, readingId: string, destinations: string[], now = new Date()): string[] {
+  doc.readings[readingId] = storedReading(readingId);
+  return destinations.map((d) => {
+    const controlId = `${readingId}-${d}`;
+    return enqueue(doc, { destinationId: d, readingId, controlId, hl7: hl7For(controlId), now }).id;
+  });
+}
+
+export function ack(code: AckCode, controlId: string, extra: Partial<Ack> = {}): Ack {
+  return { code, controlId, raw: `MSH|...\rMSA|${code}|${controlId}\r`, ...extra };
+}
+
+export function sendError(kind: 'connect' | 'closed' | 'timeout' | 'protocol', message = `${kind} failed`): Error {
+  return Object.assign(new Error(message), { kind });
+}
+
+export type Reply = Ack | Error | Promise<Ack>;
+
+/** Records every send; answers with `reply` (default AA for the control ID it got). */
+export class FakeSender implements Sender {
+  readonly sent: Array<{ hl7: string; controlId: string }> = [];
+  closed = false;
+  private waiters: Array<{ n: number; resolve: () => void }> = [];
+
+  constructor(public reply: (controlId: string, attempt: number) => Reply = (id) => ack('AA', id)) {}
+
+  async send(hl7: string, controlId: string): Promise<Ack> {
+    this.sent.push({ hl7, controlId });
+    const attempt = this.sent.filter((s) => s.controlId === controlId).length;
+    for (const w of this.waiters.filter((w) => this.sent.length >= w.n)) w.resolve();
+    this.waiters = this.waiters.filter((w) => this.sent.length < w.n);
+    const r = this.reply(controlId, attempt);
+    if (r instanceof Error) throw r;
+    return r;
+  }
+
+  /** Resolves once `n` sends have been made in total. */
+  sends(n: number): Promise<void> {
+    if (this.sent.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Polls `check` until it holds (the worker runs on its own; this waits for it, not for a time). */
+export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

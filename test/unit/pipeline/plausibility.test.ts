@@ -1,0 +1,86 @@
+import { describe, it, expect } from 'vitest';
+import type { Observation, Reading } from '../../../src/model/reading.ts';
+import { checkPlausibility } from '../../../src/pipeline/plausibility.ts';
+import { normalize } from '../../../src/pipeline/normalize.ts';
+
+const SYS = { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6' };
+const DIA = { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4' };
+const MEAN = { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0' };
+
+function reading(observations: Observation[]): Reading {
+  return {
+    id: 'R1',
+    deviceId: 'bp-1',
+    kind: 'bp',
+    observedAt: '2026-11-27T09:41:00.000-05:00',
+    receivedAt: '2026-11-27T09:41:01.000-05:00',
+    observations,
+    raw: '',
+  };
+}
+
+function mmHg(code: Observation['code'], value: number): Observation {
+  return { code, value, unit: 'mm[Hg]', precision: 0, status: 'F' };
+}
+
+describe('checkPlausibility', () => {
+  it('passes a normal blood pressure', () => {
+    expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 80), mmHg(MEAN, 93)]))).toEqual([]);
+  });
+
+  it('names measurement, value, unit and range when out of range', () => {
+    expect(checkPlausibility(reading([mmHg(SYS, 400), mmHg(DIA, 80)]))).toEqual([
+      'implausible: Systolic blood pressure 400 mm[Hg] outside 20–300',
+    ]);
+    const weight: Observation = {
+      code: { loinc: '29463-7' },
+      value: 700.25,
+      precision: 2,
+      unit: 'kg',
+      status: 'F',
+    };
+    expect(checkPlausibility(reading([weight]))).toEqual(['implausible: Body weight 700.25 kg outside 0.2–650']);
+  });
+
+  it('cross-checks diastolic against systolic and mean against both', () => {
+    expect(checkPlausibility(reading([mmHg(SYS, 80), mmHg(DIA, 120)]))).toEqual([
+      'implausible: diastolic 120 mm[Hg] is not below systolic 80 mm[Hg]',
+    ]);
+    expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 120)]))).toHaveLength(1);
+    expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 80), mmHg(MEAN, 150)]))).toEqual([
+      'implausible: mean 150 mm[Hg] outside diastolic–systolic 80–120 mm[Hg]',
+    ]);
+    expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 80), mmHg(MEAN, 60)]))).toHaveLength(1);
+  });
+
+  it('flags NaN and Infinity, even on codes it does not know', () => {
+    expect(checkPlausibility(reading([mmHg(SYS, Number.NaN)]))).toEqual([
+      'implausible: Systolic blood pressure NaN is not a finite number',
+    ]);
+    const odd: Observation = { code: { local: { system: 'X', code: 'Y' } }, value: Infinity, status: 'F' };
+    expect(checkPlausibility(reading([odd]))).toEqual(['implausible: Y Infinity is not a finite number']);
+  });
+
+  it('flags a known measurement that is not in its canonical unit or not a number', () => {
+    const stone: Observation = { code: { loinc: '29463-7' }, value: 11, unit: 'stone', status: 'F' };
+    expect(checkPlausibility(reading([stone]))).toEqual([
+      'implausible: Body weight 11 stone cannot be checked: expected kg',
+    ]);
+    const text: Observation = { code: SYS, value: '---', status: 'F' };
+    expect(checkPlausibility(reading([text]))).toEqual(["implausible: Systolic blood pressure '---' is not a number"]);
+  });
+
+  it('ignores observations outside the vocabulary', () => {
+    const lab: Observation = { code: { local: { system: 'UA', code: 'GLU' } }, value: 5000, unit: 'mg/dL', status: 'F' };
+    expect(checkPlausibility(reading([lab]))).toEqual([]);
+  });
+
+  it('holds a systolic of 900 that came through normalize', () => {
+    const { reading: r, problems } = normalize(
+      { measurements: [{ type: 'bp.systolic', value: 900, unit: 'mmHg' }, { type: 'bp.diastolic', value: 80, unit: 'mmHg' }], raw: '' },
+      { deviceId: 'bp-1', kind: 'bp', receivedAt: new Date() },
+    );
+    expect(problems).toEqual([]);
+    expect(checkPlausibility(r)).toEqual(['implausible: Systolic blood pressure 900 mm[Hg] outside 20–300']);
+  });
+});
