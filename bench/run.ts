@@ -121,7 +121,9 @@ async function gatewayRun(port: number): Promise<{ perSecond: number; p50: numbe
       },
     },
   );
-  const gw = await startGatewayProcess(config, { dir });
+  // BENCH_PROFILE=DIR writes a CPU profile of the gateway process there.
+  const profile = process.env.BENCH_PROFILE;
+  const gw = await startGatewayProcess(config, { dir, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
   await gw.waitForLog((l) => l.msg === 'device link up' && l.device === 'scale-1');
   await gw.waitForLog((l) => l.msg === 'device link up' && l.device === 'spo2-1');
   const devices = [

@@ -58,7 +58,7 @@ export async function startDemo(config: Config, deps: { log: Logger }): Promise<
         faults: sim.faults,
       });
       stoppers.push(() => running.stop());
-      deps.log.info({ device: device.id, driver: device.driver, port: running.port }, 'simulated device started (demo)');
+      deps.log.info({ part: 'demo', device: device.id, driver: device.driver, port: running.port }, 'simulated device started (demo)');
     }
     return { ehrPort, stop };
   } catch (err) {

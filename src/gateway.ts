@@ -66,7 +66,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
   try {
     let demo: RunningDemo | undefined;
     if (config.demo) {
-      demo = await startDemo(config, { log: log.child({ part: 'demo' }) });
+      demo = await startDemo(config, { log });
       stoppers.push(() => demo!.stop());
     }
 
@@ -88,11 +88,11 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
         history,
         backoff: dest.retry ?? { initialMs: 1000, maxMs: 60_000 },
         log: dlog,
+        // The worker logs retries and dead letters itself; the console also says what went through.
         onChange: ({ type, message }) => {
-          const fields = { reading: message.readingId, controlId: message.controlId, attempts: message.attempts };
-          if (type === 'delivered') dlog.info({ ...fields, ack: message.ack?.code }, 'forwarded to EHR');
-          else if (type === 'dead') dlog.error({ ...fields, ack: message.ack?.code, reason: message.lastError }, 'EHR rejected message: dead letter');
-          else if (type === 'retry') dlog.warn({ ...fields, error: message.lastError, nextAttemptAt: message.nextAttemptAt }, 'delivery failed; will retry');
+          if (type === 'delivered') {
+            dlog.info({ reading: message.readingId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code }, 'forwarded to EHR');
+          }
         },
       });
       destinations.set(dest.id, { config: dest, client, worker });

@@ -22,7 +22,7 @@ export function createLogger(opts: LoggerOptions = {}): PinoLogger {
   const redact = level === 'debug' ? undefined : { paths: REDACT, censor: '[redacted]' };
   const base = { level, redact, base: undefined };
   if (human) {
-    return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: opts.destination ?? process.stdout }));
+    return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true, destination: opts.destination ?? process.stdout }));
   }
   return pino(base, opts.destination ?? pino.destination({ sync: true }));
 }

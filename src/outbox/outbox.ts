@@ -51,6 +51,8 @@ export function enqueue(doc: StateDoc, input: EnqueueInput): OutboxMessage {
     createdAt: input.now.toISOString(),
   };
   doc.messages[message.id] = message;
+  const reading = doc.readings[input.readingId];
+  if (reading) (reading.messageIds ??= []).push(message.id);
   return message;
 }
 
@@ -159,7 +161,15 @@ export function statusFromMessages(messages: readonly OutboxMessage[]): ReadingS
 }
 
 export function messagesOf(doc: Readonly<StateDoc>, readingId: string): OutboxMessage[] {
-  return Object.values(doc.messages).filter((m) => m.readingId === readingId);
+  const ids = doc.readings[readingId]?.messageIds;
+  // Without the index (a message queued for a reading not in the document), fall back to a scan.
+  if (!ids) return Object.values(doc.messages).filter((m) => m.readingId === readingId);
+  const found: OutboxMessage[] = [];
+  for (const id of ids) {
+    const m = doc.messages[id];
+    if (m) found.push(m);
+  }
+  return found;
 }
 
 /** Lets a forwarded reading's status follow its messages; held or discarded readings are left alone. */

@@ -84,8 +84,8 @@ export class Intake {
       } else {
         entry.holdReasons.push(`${NO_PATIENT}: ${resolution.holdReason.replace(/^no patient: /, '')}`);
       }
-      if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
       doc.readings[reading.id] = entry;
+      if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
       return structuredClone(entry);
     });
     this.#announce(stored, queuedTo);

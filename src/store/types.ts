@@ -14,6 +14,8 @@ export interface StoredReading {
   patient?: PatientRef;
   /** How the patient was found: reported by the device, a binding, or a person's assignment. */
   patientSource?: 'reported' | 'binding' | 'assigned';
+  /** Its outbox messages, one per destination; kept so finding them does not scan the outbox. */
+  messageIds?: string[];
   updatedAt: string;
 }
 

@@ -1,6 +1,6 @@
 // The gateway's HTTP server: /healthz without auth, the JSON API under /api behind the bearer token.
 
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { IntakeError } from '../pipeline/intake.ts';
 import type { GatewayApi } from './api-types.ts';
@@ -19,7 +19,8 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = opts.logger;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // Per-request lines would carry URLs with reading ids on every poll; routes log what matters.
+    logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields are an error the caller should hear about, not something silently dropped.
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
     bodyLimit: 1024 * 1024,

@@ -35,11 +35,11 @@ export function writeConfig(dir: string, config: Config): string {
   return file;
 }
 
-export async function startGatewayProcess(config: Config, opts: { dir?: string; token?: string } = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(config: Config, opts: { dir?: string; token?: string; nodeArgs?: string[] } = {}): Promise<GatewayProcess> {
   const dir = opts.dir ?? tempDir();
   const configFile = writeConfig(dir, config);
   const token = opts.token ?? 'test-token-0123456789abcdef';
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--config', configFile], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CLI, 'start', '--config', configFile], {
     cwd: ROOT,
     env: { ...process.env, MEDGATE_API_TOKEN: token, MEDGATE_LOG_PRETTY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

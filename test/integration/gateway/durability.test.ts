@@ -79,7 +79,7 @@ describe('durability', () => {
     await ehr1.waitFor(2, 10_000);
     await ehr1.stop();
     const more = await sendWeights(scale, gw, 6, 2);
-    await gw.waitForLog((l) => l.msg === 'delivery failed; will retry' && /connect|ECONNREFUSED|closed/i.test(String(l.error)), 10_000);
+    await gw.waitForLog((l) => l.msg === 'send failed; will retry' && /connect|ECONNREFUSED|closed/i.test(String(l.error)), 10_000);
     const ids = await queuedControlIds(gw);
 
     const ehr2 = await startEhrStandin({ port });
@@ -110,7 +110,7 @@ describe('durability', () => {
     await ehr.script(['AR']);
     await sendWeights(scale, gw, 2);
     await ehr.waitFor(2, 10_000);
-    await gw.waitForLog((l) => l.msg === 'EHR rejected message: dead letter', 10_000);
+    await gw.waitForLog((l) => l.msg === 'rejected by the receiver; dead letter', 10_000);
     const dead = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=dead');
     expect(dead.body.readings).toHaveLength(1);
     expect(dead.body.readings[0]!.messages[0]!.ack?.code).toBe('AR');
