@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { drivers, settingsValidators } from '../drivers/index.ts';
 import { simulatorIds } from '../simulators/index.ts';
 import { runSimulator } from '../simulators/runner.ts';
-import type { Fault } from '../simulators/types.ts';
+import { FAULTS, type Fault } from '../simulators/types.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { driverCatalog } from './devices/driver-catalog.ts';
 import { startGateway } from './gateway.ts';
@@ -14,10 +14,8 @@ const USAGE = `usage:
   medgate start --config FILE
   medgate check-config FILE
   medgate simulate <driver> (--serial PATH | --tcp-listen [HOST:]PORT | --tcp-connect HOST:PORT)
-                   [--count N] [--interval MS] [--faults garbage,unstable,partial,implausible] [--seed N]
+                   [--count N] [--interval MS] [--faults ${FAULTS.join(',')}] [--seed N]
 drivers with simulators: ${simulatorIds.join(', ')}`;
-
-const FAULTS: readonly Fault[] = ['garbage', 'unstable', 'partial', 'implausible'];
 
 class UsageError extends Error {}
 

@@ -131,6 +131,14 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
     }
 
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
+    const prune = () =>
+      history.prune().then(
+        (n) => n > 0 && log.info({ files: n }, 'old history pruned'),
+        (err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'history pruning failed'),
+      );
+    void prune();
+    const pruneTimer = setInterval(() => void prune(), 24 * 3600_000).unref();
+    stoppers.push(async () => clearInterval(pruneTimer));
     for (const { worker } of destinations.values()) worker.start();
     for (const { runner } of runners.values()) runner.start();
 
@@ -145,6 +153,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
           transport: c.transport,
           link: runner.status,
           counters: { ...runner.counters },
+          unmappedCodes: intake.unmappedCodes(c.id),
           binding: store.data.bindings[c.id],
         })),
       destinations: (): DestinationView[] =>

@@ -37,7 +37,9 @@ export function openAdScaleSession(link: DeviceLink, options: RepeatFilterOption
     if (rec.status === 'unstable') {
       unstableCount++;
       filter.unstable(value);
-      l.log.debug({ unstableCount }, 'unstable weight ignored');
+      // Once per settling, not once per line: a streaming scale sends several a second.
+      if (unstableCount === 1) l.log.info('scale settling: unstable weights are not forwarded');
+      else l.log.debug({ unstableCount }, 'unstable weight ignored');
       return;
     }
     if (!WEIGHT_UNITS.has(rec.unit)) {
@@ -49,6 +51,8 @@ export function openAdScaleSession(link: DeviceLink, options: RepeatFilterOption
       l.log.debug(`stable weight not a new reading (${verdict})`);
       return;
     }
+    if (unstableCount > 0) l.log.info({ unstableLines: unstableCount }, 'stable weight after settling');
+    unstableCount = 0;
     void events.report({
       measurements: [{ type: 'weight', value, unit: rec.unit, valueText: rec.valueText }],
       raw: line.slice(discarded?.length ?? 0),

@@ -55,6 +55,19 @@ export const DeviceConfig = Type.Object(
     enabled: Type.Optional(Type.Boolean({ default: true })),
     transport: Transport,
     settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    codeMap: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 64 }),
+        Type.Object(
+          {
+            loinc: Type.Optional(Type.String({ pattern: '^\\d{1,7}-\\d$', description: 'LOINC code, e.g. 2345-7' })),
+            display: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: "the device's own test codes to LOINC; unmapped codes go out as local codes and are counted" },
+      ),
+    ),
     equipment: Type.Optional(
       Type.Object(
         {

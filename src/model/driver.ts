@@ -46,6 +46,7 @@ export interface Measurement {
   status?: ResultStatus;
   observedAt?: string;
   method?: string;
+  comments?: string[];
 }
 
 export interface DeviceReport {
@@ -57,6 +58,8 @@ export interface DeviceReport {
   measurements: Measurement[];
   /** Device identity for OBX-18 when the device reports one (serial number, model). */
   equipment?: string;
+  /** Comments on the order or patient (ASTM C records); results carry their own. */
+  comments?: string[];
   /** The exact device text (base64 for binary). */
   raw: string;
 }

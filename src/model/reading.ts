@@ -2,7 +2,8 @@
 
 export type DeviceKind = 'scale' | 'bp' | 'ekg' | 'lab' | 'vitals' | 'generic';
 
-export type AbnormalFlag = 'L' | 'H' | 'LL' | 'HH' | 'A' | 'N';
+// HL7 table 0078 (the subset devices send); '<' and '>' are below/above the instrument's scale.
+export type AbnormalFlag = 'L' | 'H' | 'LL' | 'HH' | 'A' | 'N' | '<' | '>';
 export type ResultStatus = 'F' | 'P' | 'C';
 
 export interface MdcCode {
@@ -50,6 +51,8 @@ export interface Observation {
   equipment?: string;
   /** The value and unit exactly as the device sent them, kept for audit when normalization changed them. */
   original?: { value: string; unit?: string };
+  /** Comments on this result (ASTM C records after an R record); NTE after its OBX. */
+  comments?: string[];
 }
 
 export interface PatientRef {
@@ -71,5 +74,9 @@ export interface Reading {
   specimen?: { id: string; collectedAt?: string };
   order?: { placer?: string; filler?: string; code?: LocalCode };
   observations: Observation[];
+  /** Comments on the order or patient (ASTM C records after P or O); NTE after the OBR. */
+  comments?: string[];
+  /** Identity of the instrument (analyzer name, serial) when the device reports one. */
+  equipment?: string;
   raw: string;
 }

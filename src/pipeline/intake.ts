@@ -48,6 +48,7 @@ const NO_PATIENT = 'no patient';
 export class Intake {
   readonly #now: () => Date;
   readonly #devices = new Map<string, IntakeDevice>();
+  readonly #unmapped = new Map<string, Map<string, number>>();
 
   constructor(private readonly opts: IntakeOptions) {
     this.#now = opts.now ?? (() => new Date());
@@ -61,17 +62,34 @@ export class Intake {
     this.#devices.delete(id);
   }
 
+  /** The device's codes that went out without a standard code, with how often: a to-do list for its codeMap. */
+  unmappedCodes(deviceId: string): Record<string, number> {
+    return Object.fromEntries(this.#unmapped.get(deviceId) ?? []);
+  }
+
+  #countUnmapped(deviceId: string, codes: string[]): void {
+    if (codes.length === 0) return;
+    let counts = this.#unmapped.get(deviceId);
+    if (!counts) this.#unmapped.set(deviceId, (counts = new Map()));
+    for (const code of codes) {
+      if (!counts.has(code)) this.opts.log.warn({ device: deviceId, code }, 'test code has no mapping: it goes out as a local code only (add it to the device codeMap)');
+      counts.set(code, (counts.get(code) ?? 0) + 1);
+    }
+  }
+
   async accept(deviceId: string, report: DeviceReport): Promise<StoredReading> {
     const device = this.#devices.get(deviceId);
     if (!device) throw new IntakeError(404, `no device "${deviceId}"`);
     const now = this.#now();
-    const { reading, problems } = normalize(report, {
+    const { reading, problems, unmapped } = normalize(report, {
       deviceId,
       kind: device.kind,
       equipment: equipmentOf(device.config),
       receivedAt: now,
       id: newId(now),
+      codeMap: device.config.codeMap,
     });
+    this.#countUnmapped(deviceId, unmapped);
     const reasons = [...problems, ...checkPlausibility(reading)];
     const queuedTo: string[] = [];
     const stored = await this.opts.store.update((doc) => {
@@ -152,31 +170,45 @@ export class Intake {
   #release(doc: StateDoc, entry: StoredReading, now: Date): string[] {
     const patient = entry.patient;
     if (!patient) return [];
+    const destinations = this.opts.config.destinations;
+    if (destinations.length === 0) {
+      entry.holdReasons.push('no destination configured');
+      return [];
+    }
+    let built: Array<{ destinationId: string; controlId: string; hl7: string }>;
+    try {
+      built = destinations.map((dest) => {
+        const controlId = newId(now);
+        return { destinationId: dest.id, controlId, hl7: this.#encode(entry, patient, dest, controlId, now) };
+      });
+    } catch (err) {
+      // Only values no device should send get here (a non-finite number, an impossible date).
+      entry.holdReasons.push(`HL7 could not be built: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+    for (const b of built) enqueue(doc, { ...b, readingId: entry.reading.id, now });
+    entry.status = 'queued';
+    return built.map((b) => b.destinationId);
+  }
+
+  #encode(entry: StoredReading, patient: PatientRef, dest: DestinationConfig, controlId: string, now: Date): string {
     const device = this.#devices.get(entry.reading.deviceId);
     const gateway = this.opts.config.gateway ?? {};
-    const destinations = this.opts.config.destinations;
-    for (const dest of destinations) {
-      const controlId = newId(now);
-      const hl7 = encodeOruPcd01(entry.reading, {
-        controlId,
-        now,
-        sendingApplication: { name: gateway.application ?? 'MEDGATE', eui64: gateway.eui64 },
-        sendingFacility: gateway.facility,
-        receivingApplication: dest.receivingApplication,
-        receivingFacility: dest.receivingFacility,
-        patient: withAuthority(patient, gateway.assigningAuthority),
-        device: {
-          id: entry.reading.deviceId,
-          label: device?.config.label,
-          eui64: device?.config.equipment?.eui64,
-          kind: entry.reading.kind,
-        },
-      });
-      enqueue(doc, { destinationId: dest.id, readingId: entry.reading.id, controlId, hl7, now });
-    }
-    entry.status = destinations.length > 0 ? 'queued' : 'held';
-    if (destinations.length === 0) entry.holdReasons.push('no destination configured');
-    return destinations.map((d: DestinationConfig) => d.id);
+    return encodeOruPcd01(entry.reading, {
+      controlId,
+      now,
+      sendingApplication: { name: gateway.application ?? 'MEDGATE', eui64: gateway.eui64 },
+      sendingFacility: gateway.facility,
+      receivingApplication: dest.receivingApplication,
+      receivingFacility: dest.receivingFacility,
+      patient: withAuthority(patient, gateway.assigningAuthority),
+      device: {
+        id: entry.reading.deviceId,
+        label: device?.config.label,
+        eui64: device?.config.equipment?.eui64,
+        kind: entry.reading.kind,
+      },
+    });
   }
 
   #announce(stored: StoredReading, queuedTo: string[]): void {

@@ -11,18 +11,27 @@ import { normalizeIso, toIsoWithOffset } from '../hl7/datetime.ts';
 import { newId } from './ids.ts';
 import { vocabularyEntryForCode } from './plausibility.ts';
 
+export interface CodeMapping {
+  loinc?: string;
+  display?: string;
+}
+
 export interface NormalizeContext {
   deviceId: string;
   kind: DeviceKind;
   equipment?: string;
   receivedAt: Date;
   id?: string;
+  /** The device's table from its own test codes to LOINC (config `devices[].codeMap`). */
+  codeMap?: Readonly<Record<string, CodeMapping>>;
 }
 
 export interface NormalizeResult {
   reading: Reading;
   /** Why the reading must be held for review; empty when it is clean. */
   problems: string[];
+  /** Local codes with no standard code and no mapping: they go out as local codes and are counted. */
+  unmapped: string[];
 }
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -33,7 +42,13 @@ interface Resolved {
   name: string;
 }
 
-function resolveCode(m: Measurement, index: number, problems: string[]): Resolved {
+function resolveCode(
+  m: Measurement,
+  index: number,
+  problems: string[],
+  codeMap: NormalizeContext['codeMap'],
+  unmapped: string[],
+): Resolved {
   const type: string | undefined = m.type;
   if (type !== undefined) {
     if (isVitalType(type)) {
@@ -47,8 +62,13 @@ function resolveCode(m: Measurement, index: number, problems: string[]): Resolve
     return { code: m.code ? { ...m.code } : { local: { system: LOCAL_CODE_SYSTEM, code: type } }, name: type };
   }
   if (m.code) {
-    const entry = vocabularyEntryForCode(m.code);
     const code = { ...m.code };
+    const local = code.local;
+    const mapping = local && !code.loinc ? codeMap?.[local.code] : undefined;
+    if (mapping?.loinc) code.loinc = mapping.loinc;
+    if (mapping?.display && code.display === undefined) code.display = mapping.display;
+    if (local && !code.loinc && !code.mdc) unmapped.push(local.code);
+    const entry = vocabularyEntryForCode(code);
     if (code.display === undefined) code.display = entry?.display ?? code.local?.display;
     return { code, ...(entry ? { entry } : {}), name: codeName(code) };
   }
@@ -73,8 +93,10 @@ function normalizeMeasurement(
   index: number,
   equipment: string | undefined,
   problems: string[],
+  codeMap: NormalizeContext['codeMap'],
+  unmapped: string[],
 ): Observation {
-  const { code, entry, name } = resolveCode(m, index, problems);
+  const { code, entry, name } = resolveCode(m, index, problems, codeMap, unmapped);
   const obs: Observation = { code, value: m.value, status: m.status ?? 'F' };
   const originalText = m.valueText ?? String(m.value);
 
@@ -137,6 +159,7 @@ function normalizeMeasurement(
   if (m.referenceRange !== undefined) obs.referenceRange = m.referenceRange;
   if (m.flags !== undefined) obs.flags = [...m.flags];
   if (m.method !== undefined) obs.method = m.method;
+  if (m.comments?.length) obs.comments = [...m.comments];
   if (equipment !== undefined) obs.equipment = equipment;
   if (m.observedAt !== undefined) {
     const at = normalizeIso(String(m.observedAt));
@@ -159,7 +182,8 @@ export function normalize(report: DeviceReport, ctx: NormalizeContext): Normaliz
     }
   }
   const equipment = ctx.equipment ?? report.equipment;
-  const observations = report.measurements.map((m, i) => normalizeMeasurement(m, i, equipment, problems));
+  const unmapped: string[] = [];
+  const observations = report.measurements.map((m, i) => normalizeMeasurement(m, i, equipment, problems, ctx.codeMap, unmapped));
   if (observations.length === 0) problems.push('the report carries no measurements');
 
   const reading: Reading = {
@@ -171,11 +195,13 @@ export function normalize(report: DeviceReport, ctx: NormalizeContext): Normaliz
     observations,
     raw: report.raw,
   };
+  if (equipment !== undefined) reading.equipment = equipment;
+  if (report.comments?.length) reading.comments = [...report.comments];
   if (report.subject) reading.subject = { ...report.subject };
   if (report.specimen) reading.specimen = { ...report.specimen };
   if (report.order) {
     const { code, ...rest } = report.order;
     reading.order = code ? { ...rest, code: { ...code } } : { ...rest };
   }
-  return { reading, problems };
+  return { reading, problems, unmapped: [...new Set(unmapped)] };
 }

@@ -15,6 +15,8 @@ export interface DeviceView {
   transport: DeviceConfigT['transport'];
   link: LinkStatus;
   counters: DeviceCounters;
+  /** Test codes that went out as local codes only, with counts: what the codeMap still lacks. */
+  unmappedCodes: Record<string, number>;
   binding?: DeviceBinding;
 }
 

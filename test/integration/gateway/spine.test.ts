@@ -129,9 +129,17 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     await scale.write('\r\nXX,GS,+0071.20kg\r\nST,GS,+0071.25kg\r\n');
     const [msg] = (await ehr.waitFor(before + 1)).slice(before);
     expect(numericObx(readOru(msg!.text))[0]!.value).toBe('71.25');
-    const errors = gw.logs.slice(logsBefore).filter((l) => l.msg === 'protocol error from device' && l.device === 'scale-1');
-    expect(errors.length).toBeGreaterThanOrEqual(3);
-    for (const e of errors) expect(String(e.reason)).not.toBe('');
+    const mine = gw.logs.slice(logsBefore).filter((l) => l.device === 'scale-1');
+    const reasons = mine.filter((l) => l.msg === 'protocol error from device').map((l) => `${String(l.reason)} | ${String(l.bytes)}`);
+    // Each bad input named, with its bytes made visible.
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^not A&D standard format .*<00>/),
+        expect.stringMatching(/data field "\+007" .* \| ST,GS,\+007$/),
+        expect.stringMatching(/unknown header "XX"/),
+      ]),
+    );
+    expect(mine.some((l) => l.msg === 'scale settling: unstable weights are not forwarded')).toBe(true);
     const health = await fetch(`${gw.url}/healthz`);
     expect(health.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));

@@ -87,7 +87,9 @@ describe('ad-scale session', () => {
       { measurements: [{ type: 'weight', value: 70.5, unit: 'kg', valueText: '+0070.50' }], raw: 'ST,GS,+0070.50kg' },
       { measurements: [{ type: 'weight', value: 70.5, unit: 'kg', valueText: '+0070.50' }], raw: 'ST,GS,+0070.50kg' },
     ]);
-    expect(h.logs.filter((l) => l.level === 'debug' && l.msg === 'unstable weight ignored')).toHaveLength(3);
+    // One info line per settling (not one per unstable line), the rest at debug.
+    expect(h.logs.filter((l) => l.level === 'info' && l.msg === 'scale settling: unstable weights are not forwarded')).toHaveLength(2);
+    expect(h.logs.filter((l) => l.level === 'debug' && l.msg === 'unstable weight ignored')).toHaveLength(1);
   });
 
   it('stream mode: a change beyond changeThreshold is a new reading, an unstable near-zero re-arms', () => {
