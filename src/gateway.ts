@@ -9,7 +9,9 @@ import type { DriverCatalog } from './config/validate.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { DeviceRunner } from './devices/device-runner.ts';
 import { MllpClient } from './mllp/client.ts';
+import { RequestError } from './model/request-error.ts';
 import { DeliveryWorker } from './outbox/delivery-worker.ts';
+import { resend } from './outbox/outbox.ts';
 import { Intake } from './pipeline/intake.ts';
 import { History } from './store/history.ts';
 import { StateStore } from './store/state-store.ts';
@@ -177,6 +179,19 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       unbind: (deviceId) => intake.unbind(deviceId),
       assign: (readingId, patient, opts) => intake.assign(readingId, patient, opts),
       discard: (readingId, reason) => intake.discard(readingId, reason),
+      message: (messageId) => {
+        const m = store.data.messages[messageId];
+        if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox (delivered ones are in the history)`);
+        return structuredClone(m);
+      },
+      resend: async (messageId) => {
+        const m = store.data.messages[messageId];
+        if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox`);
+        if (m.state !== 'dead') throw new RequestError(409, `message "${messageId}" is ${m.state}; only dead letters can be resent`);
+        const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
+        destinations.get(again.destinationId)?.worker.kick();
+        return again;
+      },
     };
 
     const web = buildWebServer({ api, token: token.token, logger: log.child({ part: 'web' }), startedAt });

@@ -7,6 +7,7 @@ import { encodeOruPcd01 } from '../hl7/oru-pcd01.ts';
 import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
 import type { DeviceReport } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
+import { RequestError } from '../model/request-error.ts';
 import { enqueue } from '../outbox/outbox.ts';
 import type { History } from '../store/history.ts';
 import type { StateStore } from '../store/state-store.ts';
@@ -16,15 +17,6 @@ import { normalize } from './normalize.ts';
 import { resolvePatient } from './patient.ts';
 import { checkPlausibility } from './plausibility.ts';
 
-export class IntakeError extends Error {
-  constructor(
-    readonly status: 404 | 409,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IntakeError';
-  }
-}
 
 export interface IntakeDevice {
   config: DeviceConfigT;
@@ -79,7 +71,7 @@ export class Intake {
 
   async accept(deviceId: string, report: DeviceReport): Promise<StoredReading> {
     const device = this.#devices.get(deviceId);
-    if (!device) throw new IntakeError(404, `no device "${deviceId}"`);
+    if (!device) throw new RequestError(404, `no device "${deviceId}"`);
     const now = this.#now();
     const { reading, problems, unmapped } = normalize(report, {
       deviceId,
@@ -115,11 +107,11 @@ export class Intake {
     const queuedTo: string[] = [];
     const stored = await this.opts.store.update((doc) => {
       const entry = doc.readings[readingId];
-      if (!entry) throw new IntakeError(404, `no reading "${readingId}" waiting in the gateway`);
-      if (entry.status !== 'held') throw new IntakeError(409, `reading "${readingId}" is ${entry.status}, not held`);
+      if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
+      if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}, not held`);
       const other = entry.holdReasons.filter((r) => !r.startsWith(NO_PATIENT));
       if (other.length > 0 && !opts.acceptImplausible) {
-        throw new IntakeError(409, `reading "${readingId}" is also held for: ${other.join('; ')} (confirm with acceptImplausible: true, or discard it)`);
+        throw new RequestError(409, `reading "${readingId}" is also held for: ${other.join('; ')} (confirm with acceptImplausible: true, or discard it)`);
       }
       entry.patient = patient;
       entry.patientSource = 'assigned';
@@ -135,8 +127,8 @@ export class Intake {
   async discard(readingId: string, reason: string): Promise<StoredReading> {
     const now = this.#now();
     const entry = this.opts.store.data.readings[readingId];
-    if (!entry) throw new IntakeError(404, `no reading "${readingId}" waiting in the gateway`);
-    if (entry.status !== 'held') throw new IntakeError(409, `reading "${readingId}" is ${entry.status}; only held readings can be discarded`);
+    if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
+    if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}; only held readings can be discarded`);
     const discarded: StoredReading = { ...structuredClone(entry), status: 'discarded', holdReasons: [...entry.holdReasons, `discarded: ${reason}`], updatedAt: now.toISOString() };
     // History first: a crash between the two leaves a copy in both, never in neither.
     await this.opts.history.append([{ at: now.toISOString(), reading: discarded, messages: [] }]);
@@ -148,7 +140,7 @@ export class Intake {
   }
 
   async bind(deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding> {
-    if (!this.#devices.has(deviceId)) throw new IntakeError(404, `no device "${deviceId}"`);
+    if (!this.#devices.has(deviceId)) throw new RequestError(404, `no device "${deviceId}"`);
     const now = this.#now();
     const binding: DeviceBinding = { patient, createdAt: now.toISOString() };
     if (minutes !== undefined) binding.until = new Date(now.getTime() + minutes * 60_000).toISOString();

@@ -40,4 +40,8 @@ export interface GatewayApi {
   unbind(deviceId: string): Promise<boolean>;
   assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean }): Promise<StoredReading>;
   discard(readingId: string, reason: string): Promise<StoredReading>;
+  /** One outbox message with its HL7 text and the EHR's ACK, for an interface analyst. */
+  message(messageId: string): OutboxMessage;
+  /** A dead letter back into its destination's line, same bytes and control ID. */
+  resend(messageId: string): Promise<OutboxMessage>;
 }

@@ -2,10 +2,11 @@
 
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { IntakeError } from '../pipeline/intake.ts';
+import { RequestError } from '../model/request-error.ts';
 import type { GatewayApi } from './api-types.ts';
 import { requireBearer } from './auth.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { readingRoutes } from './routes/readings.ts';
 
 export interface WebServerOptions {
@@ -27,7 +28,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((raw: unknown, request, reply) => {
-    if (raw instanceof IntakeError) {
+    if (raw instanceof RequestError) {
       const error = raw;
       return reply.code(error.status).send({ statusCode: error.status, error: error.status === 404 ? 'Not Found' : 'Conflict', message: error.message });
     }
@@ -46,6 +47,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
       requireBearer(scope, opts.token);
       await scope.register(deviceRoutes(opts.api));
       await scope.register(readingRoutes(opts.api));
+      await scope.register(messageRoutes(opts.api));
     },
     { prefix: '/api' },
   );

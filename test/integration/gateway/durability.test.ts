@@ -6,6 +6,7 @@ import type { ReadingView } from '../../../src/web/api-types.ts';
 import { ALICE, gatewayConfig, serialDevice } from '../../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../../support/ehr-standin-client.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../../support/gateway-process.ts';
+import { eventually } from '../../support/eventually.ts';
 import { numericObx, readOru } from '../../support/hl7-read.ts';
 import { openPtyPair, type PtyPair } from '../../support/pty.ts';
 import { openDeviceEnd, type SerialDeviceEnd } from '../../support/serial-device.ts';
@@ -113,6 +114,24 @@ describe('durability', () => {
     await gw.waitForLog((l) => l.msg === 'rejected by the receiver; dead letter', 10_000);
     const dead = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=dead');
     expect(dead.body.readings).toHaveLength(1);
-    expect(dead.body.readings[0]!.messages[0]!.ack?.code).toBe('AR');
+    const deadMessage = dead.body.readings[0]!.messages[0]!;
+    expect(deadMessage.ack?.code).toBe('AR');
+
+    // The analyst sees the exact bytes and the EHR's answer, then resends after a fix: same control ID.
+    const detail = await gw.api<{ message: { hl7: string; ack: { raw: string } } }>('GET', `/api/messages/${deadMessage.id}`);
+    expect(detail.body.message.hl7).toContain(`|${deadMessage.controlId}|`);
+    expect(detail.body.message.ack.raw).toMatch(/MSA\|AR\|/);
+    const resent = await gw.api('POST', `/api/messages/${deadMessage.id}/resend`);
+    expect(resent.status).toBe(200);
+    const again = await ehr.waitFor(3, 10_000);
+    expect(again[2]!.controlId).toBe(deadMessage.controlId);
+    expect(again[2]!.duplicate).toBe(true);
+    await eventually(async () => {
+      const left = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=dead');
+      expect(left.body.readings).toHaveLength(0);
+    });
+    // Delivered now: not resendable (409) until it moves to the history, then unknown to the outbox (404).
+    await eventually(async () => expect((await gw.api('POST', `/api/messages/${deadMessage.id}/resend`)).status).toBe(404));
+    expect((await gw.api('GET', '/api/messages/NOPE')).status).toBe(404);
   });
 });

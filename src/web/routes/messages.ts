@@ -1,0 +1,21 @@
+// Outbox messages: the exact HL7 that went (or goes) out with the EHR's answer, and resending a dead letter.
+
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayApi } from '../api-types.ts';
+
+const MessageParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export function messageRoutes(api: GatewayApi) {
+  return async function (app: FastifyInstance): Promise<void> {
+    app.get<{ Params: Static<typeof MessageParams> }>('/messages/:id', { schema: { params: MessageParams } }, async (request) => ({
+      message: api.message(request.params.id),
+    }));
+
+    app.post<{ Params: Static<typeof MessageParams> }>('/messages/:id/resend', { schema: { params: MessageParams } }, async (request) => {
+      const message = await api.resend(request.params.id);
+      request.log.info({ message: message.id, destination: message.destinationId }, 'dead letter queued again');
+      return { message };
+    });
+  };
+}
