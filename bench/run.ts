@@ -13,10 +13,14 @@ import { gatewayConfig, serialDevice, ALICE } from '../test/support/configs.ts';
 import { startGatewayProcess, tempDir, type LogLine } from '../test/support/gateway-process.ts';
 import { openPtyPair } from '../test/support/pty.ts';
 import { openDeviceEnd } from '../test/support/serial-device.ts';
+import { sendTransmission, type ByteLink } from '../test/support/astm-analyzer.ts';
+import { framesOf } from '../test/support/astm-wire.ts';
 
 const PER_DEVICE = Number(process.env.BENCH_READINGS ?? 1500);
 const BASELINE_MESSAGES = Number(process.env.BENCH_BASELINE ?? 5000);
 const WINDOW = 32;
+const ASTM_TRANSMISSIONS = Number(process.env.BENCH_ASTM ?? 300);
+const ASTM_RESULTS = 10;
 
 async function startReceiver(): Promise<{ port: number; stop(): Promise<void> }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./receiver.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -184,6 +188,54 @@ async function gatewayRun(port: number): Promise<{ perSecond: number; p50: numbe
   return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb, readings: total };
 }
 
+function chemistry(i: number): string[] {
+  const tests = ['GLU', 'BUN', 'CREA', 'NA', 'K', 'CL', 'CO2', 'CA', 'ALB', 'TP'].slice(0, ASTM_RESULTS);
+  return [
+    'H|\\^&|||BENCH-CHEM^1.0^SN1|||||MEDGATE||P|LIS2-A2|20260101080000',
+    `P|1||PID${String(i % 1000).padStart(4, '0')}||Bench^Patient||19700101|F`,
+    `O|1|S${String(i).padStart(7, '0')}||${tests.map((t) => `^^^${t}`).join('\\')}|R|20260101070000|20260101070500||||||||serum||||||||||F`,
+    ...tests.map((t, k) => `R|${k + 1}|^^^${t}|${(50 + ((i + k) % 50)).toFixed(1)}|mg/dL|10-100|N||F||OP|20260101075900|20260101080000|BENCH-CHEM`),
+    'L|1|N',
+  ];
+}
+
+/** ASTM over TCP: an analyzer sends transmissions back to back; results per second until all are ACKed by the EHR. */
+async function astmRun(port: number): Promise<{ resultsPerSecond: number; transmissionsPerSecond: number }> {
+  const dir = tempDir('medgate-bench-astm-');
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const astmPort = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  const config = gatewayConfig(dir, port, [
+    { id: 'chem-1', driver: 'astm-lis2', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: astmPort } },
+  ]);
+  const gw = await startGatewayProcess(config, { dir });
+  const socket = net.connect({ port: astmPort, host: '127.0.0.1' });
+  await new Promise((r) => socket.once('connect', r));
+  let rx = '';
+  const waiting: Array<() => void> = [];
+  socket.setEncoding('latin1').on('data', (s: string) => {
+    rx += s;
+    for (const w of waiting.splice(0)) w();
+  });
+  const link: ByteLink = {
+    write: (t) => new Promise((resolve, reject) => socket.write(Buffer.from(t, 'latin1'), (e) => (e ? reject(e) : resolve()))),
+    received: () => rx,
+    waitForData: () => new Promise<void>((r) => waiting.push(r)),
+  };
+  const start = Date.now();
+  for (let i = 0; i < ASTM_TRANSMISSIONS; i++) await sendTransmission(link, framesOf(chemistry(i)));
+  const forwarded = () => gw.logs.filter((l) => l.msg === 'forwarded to EHR').length;
+  while (forwarded() < ASTM_TRANSMISSIONS) {
+    if (Date.now() - start > 300_000) throw new Error(`ASTM bench stalled: ${forwarded()}/${ASTM_TRANSMISSIONS}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const seconds = (Date.now() - start) / 1000;
+  socket.destroy();
+  await gw.stop();
+  return { resultsPerSecond: (ASTM_TRANSMISSIONS * ASTM_RESULTS) / seconds, transmissionsPerSecond: ASTM_TRANSMISSIONS / seconds };
+}
+
 const receiver = await startReceiver();
 try {
   const base = await baseline(receiver.port, BASELINE_MESSAGES);
@@ -191,6 +243,10 @@ try {
   const run = await gatewayRun(receiver.port);
   console.log(
     `gateway: ${run.readings} readings from 2 serial devices (pty) to MLLP ACK, fsync on: ${run.perSecond.toFixed(0)} readings/s, p50 ${run.p50} ms, p99 ${run.p99} ms, peak RSS ${run.rssMb} MB`,
+  );
+  const astm = await astmRun(receiver.port);
+  console.log(
+    `astm: ${ASTM_TRANSMISSIONS} transmissions of ${ASTM_RESULTS} results over TCP (E1381 framing, ACK per frame) to MLLP ACK: ${astm.resultsPerSecond.toFixed(0)} results/s (${astm.transmissionsPerSecond.toFixed(1)} transmissions/s)`,
   );
   console.log(
     JSON.stringify({
@@ -200,6 +256,7 @@ try {
       p50_ms: run.p50,
       p99_ms: run.p99,
       peak_rss_mb: run.rssMb,
+      astm_results_per_s: Math.round(astm.resultsPerSecond),
     }),
   );
 } finally {
