@@ -4,9 +4,10 @@ import type { Driver } from '../src/model/driver.ts';
 import { driver as accutorr, validateSettings as validateAccutorr } from './accutorr/index.ts';
 import { driver as adScale, validateSettings as validateAdScale } from './ad-scale/index.ts';
 import { driver as genericLine, validateSettings as validateGenericLine } from './generic-line/index.ts';
+import { driver as hl7Analyzer, validateSettings as validateHl7Analyzer } from './hl7-analyzer/index.ts';
 import { driver as tanita, validateSettings as validateTanita } from './tanita/index.ts';
 
-export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine];
+export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine, hl7Analyzer];
 
 /** Checks beyond each driver's TypeBox schema; problems carry locations like `settings.pattern`. */
 export const settingsValidators: Record<string, (settings: unknown) => string[]> = {
@@ -14,6 +15,7 @@ export const settingsValidators: Record<string, (settings: unknown) => string[]>
   [tanita.id]: validateTanita,
   [accutorr.id]: validateAccutorr,
   [genericLine.id]: validateGenericLine,
+  [hl7Analyzer.id]: validateHl7Analyzer,
 };
 
 export function findDriver(id: string): Driver | undefined {

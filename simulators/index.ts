@@ -3,6 +3,7 @@
 import { create as accutorr } from './accutorr.ts';
 import { create as adScale } from './ad-scale.ts';
 import { create as genericLine } from './generic-line.ts';
+import { create as hl7Analyzer } from './hl7-analyzer.ts';
 import { create as tanita } from './tanita.ts';
 import type { SimulatedDevice, SimulatorOptions } from './types.ts';
 
@@ -11,6 +12,7 @@ const factories: Record<string, (options: SimulatorOptions) => SimulatedDevice> 
   tanita,
   accutorr,
   'generic-line': genericLine,
+  'hl7-analyzer': hl7Analyzer,
 };
 
 export const simulatorIds: string[] = Object.keys(factories);

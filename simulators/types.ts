@@ -9,11 +9,13 @@
  *  - partial: a line cut mid-way, a pause without a line end, then the next good line;
  *  - implausible: a reading with a physically implausible value (weight 900 kg, systolic 400). It IS
  *    one of the `count` readings: drivers report it; the normalizer holds it for review.
+ *  - duplicate: a message-based device (HL7 analyzer) sends a message again after its ACK, as if the
+ *    ACK had been lost; the gateway must acknowledge it without storing it twice.
  * Faults never add or remove good readings.
  */
-export type Fault = 'garbage' | 'unstable' | 'partial' | 'implausible';
+export type Fault = 'garbage' | 'unstable' | 'partial' | 'implausible' | 'duplicate';
 
-export const FAULTS: readonly Fault[] = ['garbage', 'unstable', 'partial', 'implausible'];
+export const FAULTS: readonly Fault[] = ['garbage', 'unstable', 'partial', 'implausible', 'duplicate'];
 
 export interface SimulatorOptions {
   /** Readings to send; unlimited when absent. */

@@ -31,6 +31,24 @@ export class SessionEvents {
     return Promise.all(pending).then(() => undefined);
   }
 
+  /**
+   * Calls every report listener; resolves when all of them succeeded, rejects with the first failure
+   * once all have settled. For drivers that acknowledge only what the listeners made durable.
+   */
+  reportAndWait(report: DeviceReport): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    for (const cb of this.reportListeners) {
+      try {
+        pending.push(Promise.resolve(cb(report)));
+      } catch (err) {
+        pending.push(Promise.reject(err));
+      }
+    }
+    return Promise.allSettled(pending).then((results) => {
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
+    });
+  }
+
   protocolError(reason: string, bytes: string): void {
     const error: ProtocolError = { reason, bytes };
     for (const cb of this.errorListeners) {

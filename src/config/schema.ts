@@ -68,6 +68,22 @@ export const DeviceConfig = Type.Object(
         { description: "the device's own test codes to LOINC; unmapped codes go out as local codes and are counted" },
       ),
     ),
+    lab: Type.Optional(
+      Type.Object(
+        {
+          localCodeSystem: Type.Optional(
+            Type.String({ pattern: '^(L|99[A-Za-z0-9]{1,3})$', description: "coding system of the analyzer's own codes in OBX-3 (HL7 table 0396: L or 99zzz); default 99MDG" }),
+          ),
+          specimenType: Type.Optional(
+            Type.Object(
+              { code: Type.String({ minLength: 1, maxLength: 20 }), display: Type.Optional(Type.String({ maxLength: 100 })), system: Type.Optional(Type.String({ maxLength: 20 })) },
+              { additionalProperties: false, description: 'SPM-4 (HL7 table 0487), e.g. { "code": "UR", "display": "Urine" }; with it the specimen goes out in an SPM segment' },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     equipment: Type.Optional(
       Type.Object(
         {

@@ -39,3 +39,12 @@ export function escapeHl7(text: string): string {
   if (!NEEDS_WORK.test(text)) return text;
   return text.replace(SPECIAL, replacement);
 }
+
+/**
+ * Escaping for FT (formatted text) fields such as NTE-3: a line break (CRLF, CR or LF) becomes
+ * `\.br\`, the FT formatting command for a new line (HL7 v2 ch. 2), rather than a hex escape a
+ * receiver may not render; everything else as escapeHl7.
+ */
+export function escapeFormattedText(text: string): string {
+  return text.split(/\r\n|\r|\n/).map(escapeHl7).join('\\.br\\');
+}

@@ -20,8 +20,9 @@
 
 import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
 import { formatDecimal, mdcUnit } from '../model/units.ts';
-import { hl7Date, hl7Timestamp } from './datetime.ts';
+import { hl7Timestamp } from './datetime.ts';
 import { escapeHl7 as esc } from './escape.ts';
+import { birthDate, components, entityIdentifier, patientIdentifier, patientName, segment } from './segments.ts';
 
 export interface OruContext {
   controlId: string;
@@ -55,46 +56,8 @@ const MDS: Record<DeviceKind, string> = {
   generic: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
 };
 
-/** Drops trailing empty fields (HL7 allows it; PROTOCOLS.md 1.1). */
-function segment(fields: string[]): string {
-  let end = fields.length;
-  while (end > 1 && fields[end - 1] === '') end--;
-  let out = fields[0] ?? '';
-  for (let i = 1; i < end; i++) out += `|${fields[i]}`;
-  return `${out}\r`;
-}
-
-/** Drops trailing empty components. */
-function components(parts: string[]): string {
-  let end = parts.length;
-  while (end > 0 && parts[end - 1] === '') end--;
-  return parts.slice(0, end).join('^');
-}
-
 function ei(id: string, ctx: OruContext): string {
-  const app = ctx.sendingApplication;
-  return app.eui64 === undefined
-    ? components([esc(id), esc(app.name)])
-    : `${esc(id)}^${esc(app.name)}^${esc(app.eui64)}^EUI-64`;
-}
-
-function patientId(p: PatientRef): string {
-  return `${esc(p.mrn)}^^^${esc(p.assigningAuthority ?? '')}^MR`;
-}
-
-function patientName(p: PatientRef): string {
-  if (!p.family && !p.given) return '';
-  return `${esc(p.family ?? '')}^${esc(p.given ?? '')}^^^^^L`;
-}
-
-function birthDate(dob: string | undefined): string {
-  if (dob === undefined) return '';
-  try {
-    return hl7Date(dob);
-  } catch {
-    // An unreadable birth date is left out; PID-3 identifies the patient.
-    return '';
-  }
+  return entityIdentifier(id, ctx.sendingApplication);
 }
 
 export function observationIdentifier(code: ObservationCode): string {
@@ -170,7 +133,7 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
     `${esc(ctx.controlId)}|${ctx.processingId ?? 'P'}|2.6|||AL|NE||UNICODE UTF-8|||${PROFILE}\r`;
 
   const p = ctx.patient;
-  out += segment(['PID', '', '', patientId(p), '', patientName(p), '', birthDate(p.dob), esc(p.sex ?? '')]);
+  out += segment(['PID', '', '', patientIdentifier(p), '', patientName(p), '', birthDate(p.dob), esc(p.sex ?? '')]);
 
   const observedAt = hl7Timestamp(reading.observedAt);
   const orderId = ei(reading.id, ctx);

@@ -3,8 +3,9 @@
 // Everything about one reading is written in one durable update, before anything acknowledges the device.
 
 import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.ts';
+import { encodeOruLab } from '../hl7/oru-lab.ts';
 import { encodeOruPcd01 } from '../hl7/oru-pcd01.ts';
-import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
+import type { DeviceKind, PatientRef } from '../model/reading.ts';
 import type { DeviceReport } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import { RequestError } from '../model/request-error.ts';
@@ -186,7 +187,7 @@ export class Intake {
   #encode(entry: StoredReading, patient: PatientRef, dest: DestinationConfig, controlId: string, now: Date): string {
     const device = this.#devices.get(entry.reading.deviceId);
     const gateway = this.opts.config.gateway ?? {};
-    return encodeOruPcd01(entry.reading, {
+    const common = {
       controlId,
       now,
       sendingApplication: { name: gateway.application ?? 'MEDGATE', eui64: gateway.eui64 },
@@ -194,13 +195,14 @@ export class Intake {
       receivingApplication: dest.receivingApplication,
       receivingFacility: dest.receivingFacility,
       patient: withAuthority(patient, gateway.assigningAuthority),
-      device: {
-        id: entry.reading.deviceId,
-        label: device?.config.label,
-        eui64: device?.config.equipment?.eui64,
-        kind: entry.reading.kind,
-      },
-    });
+    };
+    const deviceRef = { id: entry.reading.deviceId, label: device?.config.label, kind: entry.reading.kind };
+    // Analyzers' results go out as a classic lab ORU (v2.5.1); device vitals as IHE PCD-01 (v2.6).
+    if (entry.reading.kind === 'lab') {
+      const lab = device?.config.lab;
+      return encodeOruLab(entry.reading, { ...common, device: deviceRef, localCodeSystem: lab?.localCodeSystem, specimenType: lab?.specimenType });
+    }
+    return encodeOruPcd01(entry.reading, { ...common, device: { ...deviceRef, eui64: device?.config.equipment?.eui64 } });
   }
 
   #announce(stored: StoredReading, queuedTo: string[]): void {

@@ -1,0 +1,315 @@
+// Pure decoder: one HL7 v2 ORU^R01 message text -> one DeviceReport per OBR, or the reason to
+// refuse it (the ACK code and HL7 table 0357 error code to answer with). See README.md.
+//
+// Grammar accepted (v2.3 to 2.5.1, and later 2.x, which keep these fields):
+//   MSH [NTE] { [PID [NTE] ...] { [ORC] OBR [NTE] { OBX [NTE] } [SPM [OBX [NTE]]] } }
+// Segments not used here (SFT, PD1, NK1, PV1, PV2, TQ1, CTD, FT1, CTI, DSC, Z..) are skipped.
+
+import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
+import type { AbnormalFlag, ObservationCode, PatientRef, ResultStatus } from '../../src/model/reading.ts';
+import { Hl7Reader, splitHl7, type Segment } from './hl7-text.ts';
+import { hl7Date, hl7Time } from './timestamp.ts';
+
+export interface Rejection {
+  code: 'AE' | 'AR';
+  /** HL7 table 0357: 100 segment sequence, 101 required field missing, 200-203 unsupported type/event/processing id/version. */
+  errorCode: string;
+  /** Names what is wrong and where; never carries patient data. */
+  reason: string;
+}
+
+export interface DecodedOru {
+  /** MSH-10, echoed in MSA-2. */
+  controlId: string;
+  reports: DeviceReport[];
+  /** Oddities worth a debug line (no patient data). */
+  notes: string[];
+}
+
+export type OruResult = { ok: true; value: DecodedOru } | { ok: false; rejection: Rejection };
+
+const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FLAGS = new Set<string>(['L', 'H', 'LL', 'HH', 'N', 'A', '<', '>']);
+const TEXT_TYPES = new Set(['ST', 'TX', 'FT']);
+const CODED_TYPES = new Set(['CE', 'CWE', 'CNE', 'CF']);
+const PRELIMINARY = new Set(['P', 'R', 'S', 'I']);
+const SEXES = new Set(['M', 'F', 'O', 'U']);
+
+const reject = (code: Rejection['code'], errorCode: string, reason: string): OruResult => ({ ok: false, rejection: { code, errorCode, reason } });
+
+interface Order {
+  obr: Segment;
+  orc: Segment | undefined;
+  spm: Segment | undefined;
+  subject: PatientRef | undefined;
+  /** Shared with the patient: NTEs after PID may follow the first OBR in sloppy senders. */
+  patientComments: string[];
+  comments: string[];
+  measurements: Measurement[];
+  equipment: string | undefined;
+  firstObxTime: string | undefined;
+}
+
+export function decodeOru(text: string): OruResult {
+  const split = splitHl7(text);
+  if (!split.ok) return reject(split.inHeader ? 'AR' : 'AE', '100', split.reason);
+  const { segments, delimiters } = split.value;
+  const r = new Hl7Reader(delimiters);
+  const msh = segments[0];
+
+  const type = r.get(msh, 9, 1).toUpperCase();
+  const trigger = r.get(msh, 9, 2).toUpperCase();
+  if (type === '') return reject('AR', '101', 'MSH-9 (message type) is empty');
+  if (type !== 'ORU') return reject('AR', '200', `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (only ORU^R01 is accepted)`);
+  if (trigger !== '' && trigger !== 'R01') return reject('AR', '201', `unsupported event ORU^${trigger} (only ORU^R01 is accepted)`);
+  const processing = r.get(msh, 11, 1).toUpperCase();
+  if (processing !== '' && processing !== 'P') {
+    return reject('AR', '202', `processing ID "${processing}" (MSH-11) is not production (P): training/debug results are not forwarded to charts`);
+  }
+  const version = r.get(msh, 12, 1);
+  const v = /^2\.(\d+)/.exec(version);
+  if (version !== '' && (!v || Number(v[1]) < 3)) return reject('AR', '203', `unsupported HL7 version "${version.slice(0, 10)}" (MSH-12; 2.3 and later are accepted)`);
+  const controlId = r.get(msh, 10);
+  if (controlId === '') return reject('AE', '101', 'MSH-10 (message control ID) is empty');
+
+  const notes: string[] = [];
+  if (version === '') notes.push('MSH-12 (version) is empty; read as 2.5');
+  const messageComments: string[] = [];
+  const orders: Order[] = [];
+  let subject: PatientRef | undefined;
+  let patientComments: string[] = [];
+  let order: Order | undefined;
+  let orc: Segment | undefined;
+  let nteTarget: string[] | undefined = messageComments;
+  let obxCount = 0;
+
+  for (const [i, seg] of segments.entries()) {
+    const where = `segment ${i + 1} (${seg.name})`;
+    switch (seg.name) {
+      case 'PID':
+        patientComments = [];
+        subject = subjectOf(r, seg, notes, where);
+        order = undefined;
+        orc = undefined;
+        nteTarget = patientComments;
+        break;
+      case 'ORC':
+        orc = seg;
+        nteTarget = undefined;
+        break;
+      case 'OBR':
+        order = { obr: seg, orc, spm: undefined, subject, patientComments, comments: [], measurements: [], equipment: undefined, firstObxTime: undefined };
+        orders.push(order);
+        orc = undefined;
+        nteTarget = order.comments;
+        break;
+      case 'OBX': {
+        obxCount++;
+        if (!order) return reject('AE', '100', `OBX ${obxCount} (${where}) comes before any OBR`);
+        const m = measurementOf(r, seg, obxCount, notes);
+        if (!m.ok) return reject('AE', m.errorCode, m.reason);
+        order.measurements.push(m.value);
+        order.equipment ??= r.get(seg, 18, 1) || undefined;
+        const t = hl7Time(r.get(seg, 14, 1));
+        if (t.kind === 'time') order.firstObxTime ??= t.iso;
+        nteTarget = m.value.comments ?? [];
+        break;
+      }
+      case 'NTE': {
+        const comment = r.repetitions(seg, 3).map((rep) => r.text(rep)).filter((c) => c !== '').join('\n');
+        if (comment === '') break;
+        if (nteTarget) nteTarget.push(comment);
+        else notes.push(`${where}: NTE after ORC ignored`);
+        break;
+      }
+      case 'SPM':
+        if (!order) notes.push(`${where}: SPM before any OBR ignored`);
+        else {
+          order.spm ??= seg;
+          nteTarget = order.comments;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  if (orders.length === 0) return reject('AE', '100', 'message has no OBR segment (no order to report)');
+  if (obxCount === 0) return reject('AE', '100', 'message has no OBX segment (no results)');
+
+  const reports: DeviceReport[] = [];
+  for (const [k, o] of orders.entries()) {
+    if (o.measurements.length === 0) {
+      notes.push(`OBR ${k + 1} carries no OBX: no report for it`);
+      continue;
+    }
+    reports.push(reportOf(r, msh, o, text, messageComments, notes, k + 1));
+  }
+  for (const rep of reports) for (const m of rep.measurements) if (m.comments?.length === 0) delete m.comments;
+  return { ok: true, value: { controlId, reports, notes } };
+}
+
+function subjectOf(r: Hl7Reader, pid: Segment, notes: string[], where: string): PatientRef | undefined {
+  const ids = r.repetitions(pid, 3).map((rep) => ({
+    id: r.text(r.part(rep, 1)),
+    authority: r.text(r.part(rep, 4, 1)) || r.text(r.part(rep, 4, 2)),
+    type: r.text(r.part(rep, 5)).toUpperCase(),
+  }));
+  // An MR-typed identifier is the chart number; otherwise the first one given.
+  let chosen = ids.find((x) => x.id !== '' && x.type === 'MR') ?? ids.find((x) => x.id !== '');
+  if (!chosen) {
+    // v2.3 analyzers sometimes put the only identifier in PID-2 (external ID).
+    const external = r.get(pid, 2, 1);
+    if (external !== '') chosen = { id: external, authority: r.get(pid, 2, 4, 1), type: '' };
+  }
+  if (!chosen) {
+    notes.push(`${where}: PID without a patient identifier (PID-3/PID-2): results go out for assignment`);
+    return undefined;
+  }
+  const subject: PatientRef = { mrn: chosen.id };
+  if (chosen.authority !== '') subject.assigningAuthority = chosen.authority;
+  const family = r.get(pid, 5, 1, 1);
+  const given = r.get(pid, 5, 2);
+  if (family !== '') subject.family = family;
+  if (given !== '') subject.given = given;
+  const dob = hl7Date(r.get(pid, 7, 1));
+  if (dob !== undefined) subject.dob = dob;
+  const sex = r.get(pid, 8, 1).toUpperCase();
+  if (SEXES.has(sex)) subject.sex = sex as PatientRef['sex'];
+  return subject;
+}
+
+type MeasurementResult = { ok: true; value: Measurement } | { ok: false; errorCode: string; reason: string };
+
+function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): MeasurementResult {
+  const code = observationCode(r, r.repetitions(obx, 3)[0] ?? '');
+  if (!code) return { ok: false, errorCode: '101', reason: `OBX ${n}: OBX-3 (observation identifier) is empty` };
+  const type = r.get(obx, 2, 1).toUpperCase();
+  const valueField = obx.fields[5] ?? '';
+  const m: Measurement = { code, value: valueOf(r, type, r.repetitions(obx, 5), n, notes) };
+  if (valueField !== '') m.valueText = valueField;
+  const unit = r.get(obx, 6, 1);
+  if (unit !== '') m.unit = unit;
+  const range = r.get(obx, 7);
+  if (range !== '') m.referenceRange = range;
+  const flags = flagsOf(r, obx, n, notes);
+  if (flags.length > 0) m.flags = flags;
+  m.status = statusOf(r.get(obx, 11, 1).toUpperCase(), n, notes);
+  const at = hl7Time(r.get(obx, 14, 1));
+  if (at.kind === 'time') m.observedAt = at.iso;
+  else if (at.kind === 'invalid') m.observedAt = at.text; // the normalizer names it and holds the reading
+  const method = r.get(obx, 17, 2) || r.get(obx, 17, 1);
+  if (method !== '') m.method = method;
+  m.comments = []; // filled by the NTEs that follow; removed again when none do
+  return { ok: true, value: m };
+}
+
+function observationCode(r: Hl7Reader, rep: string): ObservationCode | undefined {
+  const [id, text, system, altId, altText, altSystem] = [1, 2, 3, 4, 5, 6].map((c) => r.text(r.part(rep, c))) as [string, string, string, string, string, string];
+  const isLoinc = (s: string): boolean => /^(LN|LOINC)$/i.test(s);
+  const local = (c: string, d: string, s: string): ObservationCode['local'] => (d === '' ? { system: s || 'L', code: c } : { system: s || 'L', code: c, display: d });
+  if (id !== '' && isLoinc(system)) {
+    const code: ObservationCode = { loinc: id };
+    if (altId !== '') code.local = local(altId, altText, altSystem);
+    if (text !== '' || altText !== '') code.display = text || altText;
+    return code;
+  }
+  if (altId !== '' && isLoinc(altSystem)) {
+    // Local code first, LOINC as the alternate: common on analyzers that learned LOINC late.
+    const code: ObservationCode = { loinc: altId };
+    if (id !== '') code.local = local(id, text, system);
+    if (text !== '' || altText !== '') code.display = altText || text;
+    return code;
+  }
+  if (id !== '') return { local: local(id, text, system) };
+  if (altId !== '') return { local: local(altId, altText, altSystem) };
+  return undefined;
+}
+
+function valueOf(r: Hl7Reader, type: string, reps: string[], n: number, notes: string[]): number | string {
+  const first = reps[0] ?? '';
+  if (type === 'NM' || type === '') {
+    const t = r.text(first);
+    if (NUMERIC.test(t)) return Number(t);
+    if (type === 'NM' && t !== '') notes.push(`OBX ${n}: NM value is not a number; kept as text`);
+    return type === '' ? reps.map((x) => r.text(x)).join('\n') : t;
+  }
+  if (type === 'SN') {
+    // Structured numeric: comparator ^ num1 ^ separator/suffix ^ num2 (`<^0.5`, `^1^:^128`).
+    const [cmp, n1, sep, n2] = [1, 2, 3, 4].map((c) => r.text(r.part(first, c))) as [string, string, string, string];
+    if (cmp === '' && sep === '' && n2 === '' && NUMERIC.test(n1)) return Number(n1);
+    return `${cmp}${n1}${sep}${n2}`;
+  }
+  if (CODED_TYPES.has(type)) return r.text(r.part(first, 2)) || r.text(r.part(first, 1));
+  if (TEXT_TYPES.has(type)) return reps.map((x) => r.text(x)).join('\n');
+  return r.text(first);
+}
+
+function flagsOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): AbnormalFlag[] {
+  const out: AbnormalFlag[] = [];
+  for (const rep of r.repetitions(obx, 8)) {
+    const f = r.text(r.part(rep, 1)).toUpperCase();
+    if (f === '') continue;
+    // AA (very abnormal) keeps its meaning as abnormal rather than vanishing.
+    const flag = f === 'AA' ? 'A' : f;
+    if (FLAGS.has(flag)) {
+      if (!out.includes(flag as AbnormalFlag)) out.push(flag as AbnormalFlag);
+    } else notes.push(`OBX ${n}: abnormal flag "${f.slice(0, 5)}" not forwarded`);
+  }
+  return out;
+}
+
+function statusOf(s: string, n: number, notes: string[]): ResultStatus {
+  if (s === 'F' || s === 'C') return s;
+  if (PRELIMINARY.has(s)) return 'P';
+  notes.push(`OBX ${n}: result status "${s.slice(0, 5)}" (OBX-11) treated as preliminary (P)`);
+  return 'P';
+}
+
+function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string, messageComments: string[], notes: string[], k: number): DeviceReport {
+  const { obr, orc, spm } = o;
+  const report: DeviceReport = { measurements: o.measurements, raw };
+  const obrTime = hl7Time(r.get(obr, 7, 1));
+  const obrIso = obrTime.kind === 'time' ? obrTime.iso : undefined;
+  if (obrTime.kind === 'invalid') {
+    report.observedAt = obrTime.text; // the normalizer names it and holds the reading
+    notes.push(`OBR ${k}: OBR-7 is not an HL7 timestamp`);
+  } else if (obrIso !== undefined || o.firstObxTime !== undefined) report.observedAt = obrIso ?? o.firstObxTime;
+  if (obrIso !== undefined) for (const m of o.measurements) m.observedAt ??= obrIso;
+
+  if (o.subject) report.subject = { ...o.subject };
+
+  const specimenId = (spm ? r.get(spm, 2, 1, 1) || r.get(spm, 2, 2, 1) : '') || r.get(obr, 3, 1) || r.get(obr, 2, 1);
+  if (specimenId !== '') {
+    const spmTime = spm ? hl7Time(r.get(spm, 17, 1, 1)) : undefined;
+    const collectedAt = obrIso ?? (spmTime?.kind === 'time' ? spmTime.iso : undefined);
+    report.specimen = collectedAt === undefined ? { id: specimenId } : { id: specimenId, collectedAt };
+  }
+
+  const placer = r.get(obr, 2, 1) || r.get(orc, 2, 1);
+  const filler = r.get(obr, 3, 1) || r.get(orc, 3, 1);
+  const orderCode = universalServiceId(r, obr);
+  if (placer !== '' || filler !== '' || orderCode) {
+    report.order = {};
+    if (placer !== '') report.order.placer = placer;
+    if (filler !== '') report.order.filler = filler;
+    if (orderCode) report.order.code = orderCode;
+  }
+
+  const equipment = o.equipment ?? (r.get(msh, 3, 1) || r.get(msh, 4, 1));
+  if (equipment !== '') report.equipment = equipment;
+  const comments = [...messageComments, ...o.patientComments, ...o.comments];
+  if (comments.length > 0) report.comments = comments;
+  return report;
+}
+
+function universalServiceId(r: Hl7Reader, obr: Segment): { system: string; code: string; display?: string } | undefined {
+  for (const first of [1, 4]) {
+    const code = r.get(obr, 4, first);
+    if (code === '') continue;
+    const display = r.get(obr, 4, first + 1);
+    const system = r.get(obr, 4, first + 2) || 'L';
+    return display === '' ? { system, code } : { system, code, display };
+  }
+  return undefined;
+}

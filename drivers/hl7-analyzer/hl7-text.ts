@@ -1,0 +1,95 @@
+// A small HL7 v2 splitter: segments, fields, repetitions, components, subcomponents, with the
+// separators read from MSH-1/MSH-2 of the message at hand. Values are unescaped after splitting,
+// so an escaped delimiter (\S\, \F\ ...) never splits anything.
+
+import { unescapeHl7, type Delimiters } from '../../src/hl7/ack.ts';
+
+export interface Segment {
+  name: string;
+  /** fields[n] is field n, raw. For MSH, fields[1] is the field separator and fields[2] the encoding characters. */
+  fields: string[];
+  /** The segment text as received (without its terminator). */
+  text: string;
+}
+
+export interface Hl7Text {
+  delimiters: Delimiters;
+  segments: Segment[];
+}
+
+/** `inHeader`: the MSH itself is unusable, so nothing in the message can be trusted (not even MSH-10). */
+export type SplitResult = { ok: true; value: Hl7Text } | { ok: false; reason: string; inHeader: boolean };
+
+const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
+
+export function splitHl7(text: string): SplitResult {
+  // CR ends a segment; LF and CRLF are tolerated (some analyzers, hand-made files).
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/^\s+/, ''))
+    .filter((l) => l !== '');
+  const msh = lines[0];
+  if (msh === undefined) return { ok: false, reason: 'empty message', inHeader: true };
+  if (!msh.startsWith('MSH')) return { ok: false, reason: 'message does not start with an MSH segment', inHeader: true };
+  if (msh.length < 8) return { ok: false, reason: 'MSH segment too short to carry its separators (MSH-1, MSH-2)', inHeader: true };
+  const field = msh.charAt(3);
+  const rest = msh.slice(4);
+  const encEnd = rest.indexOf(field);
+  const enc = encEnd === -1 ? rest : rest.slice(0, encEnd);
+  // v2.7 added a fifth encoding character (truncation); we need the first four.
+  if (enc.length < 4 || enc.length > 5) return { ok: false, reason: `MSH-2 encoding characters "${enc.slice(0, 8)}" are not 4 (or 5) characters`, inHeader: true };
+  const delimiters: Delimiters = {
+    field,
+    component: enc.charAt(0),
+    repetition: enc.charAt(1),
+    escape: enc.charAt(2),
+    subcomponent: enc.charAt(3),
+  };
+  const all = [delimiters.field, delimiters.component, delimiters.repetition, delimiters.escape, delimiters.subcomponent];
+  if (new Set(all).size !== all.length || all.some((c) => /[A-Za-z0-9\s]/.test(c))) {
+    return { ok: false, reason: 'MSH-1/MSH-2 separators are not distinct punctuation characters', inHeader: true };
+  }
+
+  const segments: Segment[] = [];
+  for (const [i, line] of lines.entries()) {
+    const parts = line.split(field);
+    const name = parts[0] ?? '';
+    if (!SEGMENT_NAME.test(name)) return { ok: false, reason: `segment ${i + 1} does not start with a segment name (3 capitals/digits then "${field}")`, inHeader: false };
+    if (name === 'MSH' && i > 0) return { ok: false, reason: `segment ${i + 1} is a second MSH: two messages in one frame`, inHeader: false };
+    // MSH-1 is the separator itself, so MSH fields sit one place later than other segments'.
+    const fields = name === 'MSH' ? ['MSH', field, ...parts.slice(1)] : parts;
+    segments.push({ name, fields, text: line });
+  }
+  return { ok: true, value: { delimiters, segments } };
+}
+
+/** Accessors bound to one message's separators. Positions are 1-based as in the HL7 standard. */
+export class Hl7Reader {
+  constructor(readonly delimiters: Delimiters) {}
+
+  /** Raw repetitions of field n (MSH-1 and MSH-2 are never split). */
+  repetitions(seg: Segment | undefined, n: number): string[] {
+    const value = seg?.fields[n] ?? '';
+    if (value === '') return [];
+    if (seg?.name === 'MSH' && n <= 2) return [value];
+    return value.split(this.delimiters.repetition);
+  }
+
+  /** Raw component c (and subcomponent s) of one repetition's raw text. */
+  part(raw: string, c?: number, s?: number): string {
+    let value = raw;
+    if (c !== undefined) value = value.split(this.delimiters.component)[c - 1] ?? '';
+    if (s !== undefined) value = value.split(this.delimiters.subcomponent)[s - 1] ?? '';
+    return value;
+  }
+
+  /** Unescaped, trimmed text of field n, first repetition, optional component/subcomponent. */
+  get(seg: Segment | undefined, n: number, c?: number, s?: number): string {
+    return this.text(this.part(this.repetitions(seg, n)[0] ?? '', c, s));
+  }
+
+  text(raw: string): string {
+    return unescapeHl7(raw, this.delimiters).trim();
+  }
+}

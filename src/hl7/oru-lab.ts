@@ -1,0 +1,281 @@
+// HL7 v2.5.1 ORU^R01 for lab analyzers: the classic unsolicited lab result an EHR's lab interface
+// files. One reading is one ORDER_OBSERVATION group:
+//
+//   MSH PID ORC OBR {NTE} {OBX {NTE}} [SPM]
+//
+// Structure: v2.5.1 ORDER_OBSERVATION = [ORC] OBR [{NTE}] [{TIMING_QTY}] [CTD] [{OBX [{NTE}]}] [{FT1}]
+// [{CTI}] [{SPECIMEN: SPM [{OBX}]}], so SPM comes after the results (generated v2.5 structure
+// classes of the HAPI family, and HAPI's v2.5.1 ORU_R01_SPECIMEN group). Field meanings: OBX-14 and
+// OBX-19 definitions as quoted in public v2.5 model sources; tables 0123 and 0396 and the SN type
+// from the HL7 Terminology and HL7 v2+ pages (hl7.org, build.fhir.org). Every value from a device,
+// a patient or configuration is escaped; segments end with CR.
+//
+// Choices where the standard leaves room:
+// - MSH-15/16 empty: original-mode acknowledgement (one AA/AE/AR per message), the usual setup of
+//   a lab result interface; the outbox treats AA (and CA, should one come) as delivered.
+//   PROTOCOLS.md 3.2.
+// - ORC-1 `RE` (observations to follow); ORC-2/3 repeat OBR-2/3; ORC-9 left empty: the order's
+//   transaction time is not known here, and OBR-22 carries when the result was reported.
+// - OBR-2: the placer order number as the analyzer reported it. OBR-3 (the id EHRs key results
+//   on): the filler order number, else the specimen id (an analyzer's sample id is the accession
+//   number in practice), else the reading id; namespaced by MSH-3's application, as the filler.
+// - OBR-4: the order's test code; without one, the device (`id^label^<local system>`), a stable
+//   code an interface analyst can map.
+// - OBR-7 and OBX-14: the specimen collection time, which v2.5.1 defines as the observation time
+//   of specimen tests; the analyzer's time when collection is unknown. OBX-19 (date/time of the
+//   analysis) carries the analyzer's time.
+// - OBR-25: P if any result is preliminary (the order is not complete), else C if any is corrected
+//   (table 0123: C = corrected, final), else F.
+// - SPM is sent only when both the specimen id and `specimenType` are known, SPM-4 being required
+//   in v2.5.1; SPM-2 carries the id as the filler-assigned half of the EIP. Receivers that ignore
+//   SPM still find the id in OBR-3 when there is no filler order number.
+// - OBX-2: NM for numbers (with the device's decimals: 7.50 stays "7.50"); SN for a comparator and
+//   a number (`<5` -> `<^5`, `>=10` -> `>=^10`), the type made for it; ST for other text (`NEG`,
+//   `1+`, titres). ED for attachments, NA rows for waveform leads.
+// - OBX-3: LOINC primary, the analyzer's local code as alternate when both are known; the local
+//   code alone otherwise. Local coding system: `localCodeSystem` when configured; else the code's
+//   own system when it is a table 0396 local name (`L`, `99zzz`); else `99MDG`, so receivers can
+//   tell the gateway's analyzer codes from their own local codes.
+// - OBX-4: empty, except to tell apart rows that share an OBX-3 code (1, 2, ...).
+// - OBX-6: `unit^unit^UCUM` when the unit is a known UCUM code, else the unit text alone in
+//   OBX-6.1, where receivers read it, without claiming a coding system.
+// - NTE-2 `L` (comment from the filler side); line breaks become `\.br\`.
+
+import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
+import { canonicalUnit, formatDecimal } from '../model/units.ts';
+import { hl7Timestamp } from './datetime.ts';
+import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
+import { birthDate, components, entityIdentifier, patientIdentifier, patientName, segment } from './segments.ts';
+
+export interface LabOruContext {
+  controlId: string;
+  now: Date;
+  /** MSH-3 as `NAME^EUI64^EUI-64` when eui64 is given; also the namespace of OBR-3. */
+  sendingApplication: { name: string; eui64?: string };
+  sendingFacility?: string;
+  receivingApplication?: string;
+  receivingFacility?: string;
+  processingId?: 'P' | 'T' | 'D';
+  patient: PatientRef;
+  device: { id: string; label?: string; kind: DeviceKind };
+  /**
+   * Coding system name for the analyzer's local codes in OBX-3 and OBR-4 (HL7 table 0396: `L` or
+   * `99zzz`). Default: the code's own system when it is such a name, else `99MDG`.
+   */
+  localCodeSystem?: string;
+  /** UTC offset (minutes east) MSH-7 and OBR-22 are written in; default the machine's local offset. */
+  offsetMinutes?: number;
+  /** SPM-4 (HL7 table 0487, e.g. `{ code: 'UR', display: 'Urine' }`); without it no SPM is sent. */
+  specimenType?: { code: string; display?: string; system?: string };
+}
+
+export const DEFAULT_LOCAL_CODE_SYSTEM = '99MDG';
+
+const LOCAL_SYSTEM_NAME = /^(L|99[A-Za-z0-9]+)$/;
+const LOINC_SYSTEM = /^(LN|LOINC)$/i;
+
+// UCUM codes analyzers commonly report, beyond the vital-sign units model/units.ts knows.
+// Case matters in UCUM: `meq/L` is valid, `mEq/L` is not.
+const LAB_UCUM = new Set([
+  '10*3/uL', '10*6/uL', '10*9/L', '10*12/L', '/uL', '/[HPF]', '/[LPF]',
+  'U/L', 'U/mL', 'kU/L', '[IU]/L', '[IU]/mL', 'm[IU]/L', 'm[IU]/mL', 'u[IU]/mL',
+  'meq/L', 'mmol/mol', 'umol/L', 'nmol/L', 'pmol/L', 'mol/L',
+  'g/L', 'mg/L', 'ug/L', 'ng/L', 'ug/mL', 'ng/mL', 'pg/mL', 'ug/dL', 'ng/dL',
+  'fL', 'pg', 'mm/h', 'mosm/kg', 'mg/g', 'mg/mmol', 'mL/min/{1.73_m2}', 'mL/min',
+  '{ratio}', '{INR}', '[pH]', '{titer}',
+]);
+
+// HL7 SN comparators (`>`, `<`, `>=`, `<=`, `=`, `<>`) followed by an NM value.
+const COMPARATOR_NUMBER = /^\s*(<>|<=|>=|<|>|=)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$/;
+
+function localSystem(own: string, ctx: LabOruContext): string {
+  return ctx.localCodeSystem ?? (LOCAL_SYSTEM_NAME.test(own) ? own : DEFAULT_LOCAL_CODE_SYSTEM);
+}
+
+/** OBX-3: LOINC primary with the local code (or MDC) as alternate; the local code alone otherwise. */
+export function labObservationIdentifier(code: ObservationCode, ctx: LabOruContext): string {
+  const local = code.local;
+  const mdc = code.mdc;
+  if (code.loinc) {
+    const primary = [esc(code.loinc), esc(code.display ?? local?.display ?? ''), 'LN'];
+    if (local) {
+      return components([...primary, esc(local.code), esc(local.display ?? code.display ?? ''), esc(localSystem(local.system, ctx))]);
+    }
+    if (mdc) return components([...primary, mdc.code === undefined ? '' : String(mdc.code), esc(mdc.ref), 'MDC']);
+    return components(primary);
+  }
+  if (local) return components([esc(local.code), esc(local.display ?? code.display ?? ''), esc(localSystem(local.system, ctx))]);
+  if (mdc) return components([mdc.code === undefined ? '' : String(mdc.code), esc(mdc.ref), 'MDC']);
+  return components(['', esc(code.display ?? '')]);
+}
+
+/** True for UCUM codes this encoder can vouch for. */
+export function isKnownUcum(unit: string): boolean {
+  return canonicalUnit(unit) === unit || LAB_UCUM.has(unit);
+}
+
+/** OBX-6: `u^u^UCUM` for a known UCUM code, else the unit text alone. */
+export function labUnitsField(unit: string | undefined): string {
+  if (unit === undefined || unit === '') return '';
+  const u = esc(unit);
+  return isKnownUcum(unit) ? `${u}^${u}^UCUM` : u;
+}
+
+/** OBX-5 SN for `<5`, `>= 10.0`...; undefined for any other text. */
+export function structuredNumeric(text: string): string | undefined {
+  const m = COMPARATOR_NUMBER.exec(text);
+  return m ? `${m[1]}^${m[2]}` : undefined;
+}
+
+/** NM text: the device's decimals when known, never exponent notation (not valid NM). */
+function numberText(value: number, decimals: number | undefined, what: string): string {
+  if (!Number.isFinite(value)) throw new RangeError(`${what}: value ${value} cannot be sent`);
+  const text = formatDecimal(value, decimals);
+  if (!/e/i.test(text)) return text;
+  return value.toLocaleString('en-US', { useGrouping: false, maximumSignificantDigits: 17 });
+}
+
+// HL7 table 0191 type of data for ED.
+const ED_TYPE: Record<string, string> = { application: 'AP', image: 'IM', text: 'TEXT', audio: 'Audio' };
+
+interface ValueCell {
+  type: string;
+  value: string;
+}
+
+function valueCells(obs: Observation, what: string): ValueCell[] {
+  const v = obs.value;
+  if (typeof v === 'number') return [{ type: 'NM', value: numberText(v, obs.precision, what) }];
+  if (typeof v === 'string') {
+    const sn = structuredNumeric(v);
+    return [sn === undefined ? { type: 'ST', value: esc(v) } : { type: 'SN', value: sn }];
+  }
+  if (v.kind === 'attachment') {
+    const [type = 'application', subtype = 'octet-stream'] = v.mediaType.split('/');
+    const edType = ED_TYPE[type.toLowerCase()] ?? 'AP';
+    return [{ type: 'ED', value: `^${esc(edType)}^${esc(subtype.toUpperCase())}^Base64^${esc(v.base64)}` }];
+  }
+  return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => numberText(s, undefined, what)).join('^') }));
+}
+
+/** OBR-25 from the results' OBX-11. */
+export function orderResultStatus(observations: Observation[]): 'F' | 'C' | 'P' {
+  if (observations.some((o) => o.status === 'P')) return 'P';
+  if (observations.some((o) => o.status === 'C')) return 'C';
+  return 'F';
+}
+
+/** A segment from field numbers to values (gaps left empty); not for MSH, whose numbering is shifted. */
+function numbered(name: string, byNumber: Record<number, string>): string {
+  const last = Math.max(0, ...Object.keys(byNumber).map(Number));
+  const fields = [name];
+  for (let n = 1; n <= last; n++) fields.push(byNumber[n] ?? '');
+  return segment(fields);
+}
+
+function notes(texts: string[] | undefined): string {
+  let out = '';
+  let setId = 0;
+  for (const text of texts ?? []) {
+    if (text.trim() === '') continue;
+    setId++;
+    out += numbered('NTE', { 1: String(setId), 2: 'L', 3: escapeFormattedText(text) });
+  }
+  return out;
+}
+
+function universalServiceId(reading: Reading, ctx: LabOruContext): string {
+  const code = reading.order?.code;
+  if (code) {
+    const system = LOINC_SYSTEM.test(code.system) ? 'LN' : localSystem(code.system, ctx);
+    return components([esc(code.code), esc(code.display ?? ''), esc(system)]);
+  }
+  const d = ctx.device;
+  return components([esc(d.id), esc(d.label ?? d.id), esc(localSystem('', ctx))]);
+}
+
+interface Row {
+  obs: Observation;
+  id: string;
+  cell: ValueCell;
+}
+
+/**
+ * The ORU^R01 v2.5.1 text, segments ending in CR. Throws RangeError only for what normalize() never
+ * lets through: a non-ISO timestamp or a non-finite number.
+ */
+export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
+  const app = ctx.sendingApplication;
+  const msh3 = app.eui64 === undefined ? esc(app.name) : `${esc(app.name)}^${esc(app.eui64)}^EUI-64`;
+  const now = hl7Timestamp(ctx.now, ctx.offsetMinutes);
+  let out = segment([
+    'MSH', '^~\\&', msh3, esc(ctx.sendingFacility ?? ''), esc(ctx.receivingApplication ?? ''), esc(ctx.receivingFacility ?? ''),
+    now, '', 'ORU^R01^ORU_R01', esc(ctx.controlId), ctx.processingId ?? 'P', '2.5.1', '', '', '', '', '', 'UNICODE UTF-8',
+  ]);
+
+  const p = ctx.patient;
+  out += numbered('PID', { 1: '1', 3: patientIdentifier(p), 5: patientName(p), 7: birthDate(p.dob), 8: esc(p.sex ?? '') });
+
+  const placer = esc(reading.order?.placer ?? '');
+  const filler = entityIdentifier(reading.order?.filler || reading.specimen?.id || reading.id, app);
+  out += numbered('ORC', { 1: 'RE', 2: placer, 3: filler });
+
+  const collectedAt = reading.specimen?.collectedAt;
+  out += numbered('OBR', {
+    1: '1',
+    2: placer,
+    3: filler,
+    4: universalServiceId(reading, ctx),
+    7: hl7Timestamp(collectedAt ?? reading.observedAt),
+    22: now,
+    25: orderResultStatus(reading.observations),
+  });
+  out += notes(reading.comments);
+
+  const rows: Row[] = [];
+  const uses = new Map<string, number>();
+  for (const obs of reading.observations) {
+    const id = labObservationIdentifier(obs.code, ctx);
+    const what = `observation ${obs.code.loinc ?? obs.code.local?.code ?? obs.code.mdc?.ref ?? ''}`;
+    for (const cell of valueCells(obs, what)) {
+      rows.push({ obs, id, cell });
+      uses.set(id, (uses.get(id) ?? 0) + 1);
+    }
+  }
+
+  const seen = new Map<string, number>();
+  for (const [i, { obs, id, cell }] of rows.entries()) {
+    const occurrence = (seen.get(id) ?? 0) + 1;
+    seen.set(id, occurrence);
+    const analysedAt = obs.observedAt ?? reading.observedAt;
+    out += numbered('OBX', {
+      1: String(i + 1),
+      2: cell.type,
+      3: id,
+      4: (uses.get(id) ?? 0) > 1 ? String(occurrence) : '',
+      5: cell.value,
+      6: labUnitsField(obs.unit),
+      7: esc(obs.referenceRange ?? ''),
+      8: (obs.flags ?? []).map(esc).join('~'),
+      11: obs.status,
+      14: hl7Timestamp(collectedAt ?? analysedAt),
+      17: obs.method === undefined ? '' : components(['', esc(obs.method)]),
+      18: components([esc(obs.equipment ?? reading.equipment ?? ctx.device.id), esc(ctx.device.label ?? '')]),
+      19: hl7Timestamp(analysedAt),
+    });
+    // An observation's comments follow its last row.
+    if (rows[i + 1]?.obs !== obs) out += notes(obs.comments);
+  }
+
+  const specimen = reading.specimen;
+  const type = ctx.specimenType;
+  if (specimen && specimen.id !== '' && type) {
+    out += numbered('SPM', {
+      1: '1',
+      2: `^${entityIdentifier(specimen.id, app, '&')}`,
+      4: components([esc(type.code), esc(type.display ?? ''), esc(type.system ?? 'HL70487')]),
+      17: collectedAt === undefined ? '' : hl7Timestamp(collectedAt),
+    });
+  }
+  return out;
+}
