@@ -52,7 +52,8 @@ export async function startDemo(config: Config, deps: { log: Logger }): Promise<
       if (!device) continue;
       const running = await runSimulator({
         driver: device.driver,
-        tcpListen: { host: sim.tcpListen.host ?? '127.0.0.1', port: sim.tcpListen.port },
+        tcpListen: sim.tcpListen ? { host: sim.tcpListen.host ?? '127.0.0.1', port: sim.tcpListen.port } : undefined,
+        tcpConnect: sim.tcpConnect ? { host: sim.tcpConnect.host ?? '127.0.0.1', port: sim.tcpConnect.port } : undefined,
         intervalMs: sim.intervalMs,
         count: sim.count,
         faults: sim.faults,

@@ -138,7 +138,10 @@ export const Destination = MllpDestination;
 export const DemoSimulator = Type.Object(
   {
     device: Id,
-    tcpListen: Type.Object({ host: Type.Optional(Host), port: PortOrZero }, { additionalProperties: false }),
+    /** The simulator serves the device's bytes on this port (the device's transport dials it)... */
+    tcpListen: Type.Optional(Type.Object({ host: Type.Optional(Host), port: PortOrZero }, { additionalProperties: false })),
+    /** ...or dials the gateway, as analyzers that send results over TCP do (the device's transport listens). */
+    tcpConnect: Type.Optional(Type.Object({ host: Type.Optional(Host), port: Port }, { additionalProperties: false })),
     intervalMs: Type.Optional(Type.Integer({ minimum: 50 })),
     count: Type.Optional(Type.Integer({ minimum: 1 })),
     faults: Type.Optional(

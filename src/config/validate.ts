@@ -120,6 +120,7 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
   const deviceIds = new Set(config.devices.map((d) => d.id));
   config.demo?.simulators?.forEach((sim, i) => {
     if (!deviceIds.has(sim.device)) problems.push({ path: `demo.simulators[${i}].device`, message: `no device "${sim.device}"` });
+    if (!sim.tcpListen === !sim.tcpConnect) problems.push({ path: `demo.simulators[${i}]`, message: 'give exactly one of tcpListen and tcpConnect' });
   });
   config.demo?.bindings?.forEach((b, i) => {
     if (!deviceIds.has(b.device)) problems.push({ path: `demo.bindings[${i}].device`, message: `no device "${b.device}"` });
