@@ -38,7 +38,7 @@ function fill(doc: StateDoc, n: number): void {
     };
     const controlId = `MG${i}`;
     const hl7 = `MSH|^~\\&|MEDGATE|CLINIC|EHR|HOSP|20250114093016||ORU^R01^ORU_R01|${controlId}|P|2.6\r${'OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC||120|266016^MDC_DIM_MMHG^MDC|||||F\r'.repeat(6)}`;
-    enqueue(doc, { destinationId: 'ehr', readingId: id, controlId, hl7, now });
+    enqueue(doc, { destinationId: 'ehr', readingId: id, controlId, body: hl7, now });
   }
 }
 

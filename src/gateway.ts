@@ -163,7 +163,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
         if (status === 'delivered' || status === 'discarded') {
           const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
-          return records.map((r) => ({ ...r.reading, messages: r.messages.map(({ hl7: _hl7, ...m }) => m) }));
+          return records.map((r) => ({ ...r.reading, messages: r.messages.map(({ body: _body, ...m }) => m) }));
         }
         const messages = Object.values(store.data.messages);
         return Object.values(store.data.readings)
@@ -172,7 +172,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
           .slice(0, limit)
           .map((r) => ({
             ...structuredClone(r),
-            messages: messages.filter((m) => m.readingId === r.reading.id).map(({ hl7: _hl7, ...m }) => structuredClone(m)),
+            messages: messages.filter((m) => m.readingId === r.reading.id).map(({ body: _body, ...m }) => structuredClone(m)),
           }));
       },
       bind: (deviceId, patient, minutes) => intake.bind(deviceId, patient, minutes),

@@ -13,7 +13,7 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-const REDACT = ['patient', '*.patient', 'subject', '*.subject', 'hl7', '*.hl7', 'password', '*.password', 'token', '*.token', 'authorization', '*.authorization'];
+const REDACT = ['patient', '*.patient', 'subject', '*.subject', 'hl7', '*.hl7', 'body', '*.body', 'password', '*.password', 'token', '*.token', 'authorization', '*.authorization'];
 
 export function createLogger(opts: LoggerOptions = {}): PinoLogger {
   const level = opts.level ?? 'info';

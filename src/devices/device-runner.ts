@@ -2,9 +2,9 @@
 // It hands every report to `accept` and never lets a driver's or the pipeline's failure escape.
 
 import type { DeviceConfigT } from '../config/schema.ts';
-import type { DeviceReport, Driver, DriverSession, ProtocolError } from '../model/driver.ts';
+import type { DeviceReport, Driver, DriverSession, MessageMeta, ProtocolError } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
-import type { Connection, LinkStatus, Transport } from '../transports/types.ts';
+import type { Connection, LinkStatus, MessageDone, Transport } from '../transports/types.ts';
 
 export interface DeviceCounters {
   reports: number;
@@ -39,6 +39,7 @@ export class DeviceRunner {
     const { transport } = opts;
     transport.on('open', (conn) => this.#open(conn));
     transport.on('data', (conn, chunk) => this.#sessions.get(conn.id)?.receive(chunk));
+    transport.on('message', (conn, payload, meta, done) => this.#message(conn, payload, meta, done));
     transport.on('closed', (conn, reason) => this.#closed(conn, reason));
     transport.on('status', (status) => opts.onStatus?.(opts.device.id, status));
   }
@@ -86,6 +87,19 @@ export class DeviceRunner {
     this.#sessions.set(conn.id, session);
     session.linkUp?.();
     log.info({ driver: driver.id }, 'device link up');
+  }
+
+  #message(conn: Connection, payload: Buffer, meta: MessageMeta, done: MessageDone): void {
+    const session = this.#sessions.get(conn.id);
+    if (!session?.receiveMessage) {
+      // A driver without message support on a message transport: config validation prevents it.
+      done(new Error(`driver "${this.opts.driver.id}" cannot take whole messages`));
+      return;
+    }
+    session.receiveMessage(payload, meta).then(
+      () => done(),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   #closed(conn: Connection, reason: string): void {

@@ -3,7 +3,7 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from './logger.ts';
-import type { AbnormalFlag, DeviceKind, ObservationCode, PatientRef, ResultStatus } from './reading.ts';
+import type { AbnormalFlag, Attachment, DeviceKind, ObservationCode, PatientRef, ResultStatus, Waveform } from './reading.ts';
 import type { VitalType } from './vocabulary.ts';
 
 export type TransportType = 'serial' | 'tcp' | 'mqtt' | 'file';
@@ -37,7 +37,8 @@ export interface DeviceLink {
 export interface Measurement {
   type?: VitalType;
   code?: ObservationCode;
-  value: number | string;
+  /** Waveforms and attachments (an EKG tracing, a PDF) pass through normalization unchanged. */
+  value: number | string | Waveform | Attachment;
   unit?: string;
   /** The value text exactly as on the wire (`0070.50`), for audit and precision. */
   valueText?: string;
@@ -70,12 +71,27 @@ export interface ProtocolError {
   bytes: string;
 }
 
+/** Where a message from a message-oriented transport (MQTT, a watched folder) came from. */
+export interface MessageMeta {
+  topic?: string;
+  file?: string;
+  receivedAt: Date;
+  /** The transport says it may have delivered this message before (MQTT DUP flag). */
+  redelivered?: boolean;
+}
+
 export type ReportListener = (report: DeviceReport) => void | Promise<void>;
 export type ProtocolErrorListener = (error: ProtocolError) => void;
 
 export interface DriverSession {
   /** Raw bytes from the transport, any chunking. Never throws. */
   receive(chunk: Uint8Array): void;
+  /**
+   * One whole message from a message-oriented transport. Resolves once what it carried is durable
+   * (or it was rejected and reported as a protocolError); the transport acknowledges it only then.
+   * Rejects when storing failed, so the transport does not acknowledge and the sender tries again.
+   */
+  receiveMessage?(payload: Uint8Array, meta: MessageMeta): Promise<void>;
   on(event: 'report', cb: ReportListener): void;
   on(event: 'protocolError', cb: ProtocolErrorListener): void;
   /** Called when the transport connects (or reconnects): polling drivers start here. */

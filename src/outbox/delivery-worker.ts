@@ -15,7 +15,7 @@ import { head, isInLine, markDead, markDelivered, markRetry, markSending } from 
 
 export interface Sender {
   /** Resolves with the ACK whose MSA-2 matches; rejects with an Error carrying `kind`. */
-  send(hl7: string, controlId: string): Promise<Ack>;
+  send(body: string, controlId: string): Promise<Ack>;
   close(): Promise<void>;
 }
 
@@ -273,7 +273,7 @@ export class DeliveryWorker {
 
     let outcome: Outcome;
     try {
-      outcome = judgeAck(await this.sender.send(message.hl7, message.controlId), message.controlId);
+      outcome = judgeAck(await this.sender.send(message.body, message.controlId), message.controlId);
     } catch (err) {
       outcome = { type: 'retry', error: describeSendError(err) };
     }

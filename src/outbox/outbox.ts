@@ -20,7 +20,7 @@ export interface EnqueueInput {
   destinationId: string;
   readingId: string;
   controlId: string;
-  hl7: string;
+  body: string;
   now: Date;
 }
 
@@ -45,7 +45,7 @@ export function enqueue(doc: StateDoc, input: EnqueueInput): OutboxMessage {
     readingId: input.readingId,
     seq: ++doc.seq,
     controlId: input.controlId,
-    hl7: input.hl7,
+    body: input.body,
     state: 'queued',
     attempts: 0,
     createdAt: input.now.toISOString(),

@@ -168,11 +168,11 @@ export class Intake {
       entry.holdReasons.push('no destination configured');
       return [];
     }
-    let built: Array<{ destinationId: string; controlId: string; hl7: string }>;
+    let built: Array<{ destinationId: string; controlId: string; body: string }>;
     try {
       built = destinations.map((dest) => {
         const controlId = newId(now);
-        return { destinationId: dest.id, controlId, hl7: this.#encode(entry, patient, dest, controlId, now) };
+        return { destinationId: dest.id, controlId, body: this.#encode(entry, patient, dest, controlId, now) };
       });
     } catch (err) {
       // Only values no device should send get here (a non-finite number, an impossible date).

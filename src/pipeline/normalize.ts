@@ -102,7 +102,10 @@ function normalizeMeasurement(
 
   let value: number | undefined;
   let decimals: number | undefined;
-  if (typeof m.value === 'number') {
+  if (typeof m.value === 'object' && m.value !== null && (m.value.kind === 'waveform' || m.value.kind === 'attachment')) {
+    // Tracings and documents go through as they are: nothing to convert, nothing to round.
+    obs.value = m.value;
+  } else if (typeof m.value === 'number') {
     value = m.value;
     decimals = decimalsOf(m.valueText !== undefined && NUMBER.test(m.valueText.trim()) ? m.valueText : String(m.value));
   } else if (typeof m.value !== 'string') {

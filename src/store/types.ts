@@ -30,7 +30,8 @@ export interface OutboxMessage {
   seq: number;
   /** MSH-10, fixed when the message is built; a retry resends the same bytes. */
   controlId: string;
-  hl7: string;
+  /** The message as sent, byte for byte on every retry: HL7 text for MLLP, JSON for an MQTT uplink. */
+  body: string;
   state: MessageState;
   attempts: number;
   createdAt: string;

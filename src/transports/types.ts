@@ -1,6 +1,7 @@
 // What every transport offers the device runner: connections that carry bytes, and a link state.
 
 import type { EventEmitter } from 'node:events';
+import type { MessageMeta } from '../model/driver.ts';
 
 export type LinkState = 'connecting' | 'connected' | 'listening' | 'retrying' | 'stopped';
 
@@ -21,9 +22,14 @@ export interface Connection {
   write(bytes: Uint8Array): Promise<void>;
 }
 
+/** Called once the message is durable (no argument) or could not be stored (the error): only then may the transport acknowledge it. */
+export type MessageDone = (error?: Error) => void;
+
 export interface TransportEvents {
   open: [Connection];
   data: [Connection, Buffer];
+  /** Message-oriented transports (MQTT, file drop): one whole message, acknowledged through `done`. */
+  message: [Connection, Buffer, MessageMeta, MessageDone];
   closed: [Connection, string];
   status: [LinkStatus];
 }

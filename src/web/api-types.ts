@@ -21,7 +21,7 @@ export interface DeviceView {
 }
 
 export interface ReadingView extends StoredReading {
-  messages: Array<Omit<OutboxMessage, 'hl7'>>;
+  messages: Array<Omit<OutboxMessage, 'body'>>;
 }
 
 export interface DestinationView {

@@ -118,8 +118,8 @@ describe('durability', () => {
     expect(deadMessage.ack?.code).toBe('AR');
 
     // The analyst sees the exact bytes and the EHR's answer, then resends after a fix: same control ID.
-    const detail = await gw.api<{ message: { hl7: string; ack: { raw: string } } }>('GET', `/api/messages/${deadMessage.id}`);
-    expect(detail.body.message.hl7).toContain(`|${deadMessage.controlId}|`);
+    const detail = await gw.api<{ message: { body: string; ack: { raw: string } } }>('GET', `/api/messages/${deadMessage.id}`);
+    expect(detail.body.message.body).toContain(`|${deadMessage.controlId}|`);
     expect(detail.body.message.ack.raw).toMatch(/MSA\|AR\|/);
     const resent = await gw.api('POST', `/api/messages/${deadMessage.id}/resend`);
     expect(resent.status).toBe(200);

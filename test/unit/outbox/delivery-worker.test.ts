@@ -97,9 +97,9 @@ describe('DeliveryWorker', () => {
     worker.start();
     await until(() => worker.status.state === 'idle', 'idle');
     const outbox = new Outbox(store, { onQueued: () => worker.kick() });
-    await outbox.enqueue({ destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', hl7: 'MSH|1' });
+    await outbox.enqueue({ destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', body: 'MSH|1' });
     await until(() => sender.sent.length === 1, 'sent');
-    expect(sender.sent[0]).toEqual({ hl7: 'MSH|1', controlId: 'MG1' });
+    expect(sender.sent[0]).toEqual({ body: 'MSH|1', controlId: 'MG1' });
   });
 
   const outcomes: Array<[string, (id: string) => Ack | Error, OutboxMessage['state'], RegExp]> = [
@@ -160,12 +160,12 @@ describe('DeliveryWorker', () => {
     await store.update((doc) => {
       addReading(doc, 'r1', ['ehr']);
       addReading(doc, 'r2', ['ehr']);
-      hl7 = doc.messages['r1-ehr']!.hl7;
+      hl7 = doc.messages['r1-ehr']!.body;
     });
     worker.start();
     await until(() => sender.sent.length === 6, 'six sends');
     expect(sender.sent.map((s) => s.controlId)).toEqual(['r1-ehr', 'r1-ehr', 'r1-ehr', 'r1-ehr', 'r1-ehr', 'r2-ehr']);
-    expect(sender.sent.slice(0, 5).every((s) => s.hl7 === hl7)).toBe(true);
+    expect(sender.sent.slice(0, 5).every((s) => s.body === hl7)).toBe(true);
     expect(attempts).toEqual([1, 2, 3, 4]);
     expect(delays).toHaveLength(4);
     for (const d of delays) {

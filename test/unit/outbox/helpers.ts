@@ -37,7 +37,7 @@ export function addReading(doc: StateDoc, readingId: string, destinations: strin
   doc.readings[readingId] = storedReading(readingId);
   return destinations.map((d) => {
     const controlId = `${readingId}-${d}`;
-    return enqueue(doc, { destinationId: d, readingId, controlId, hl7: hl7For(controlId), now }).id;
+    return enqueue(doc, { destinationId: d, readingId, controlId, body: hl7For(controlId), now }).id;
   });
 }
 
@@ -53,14 +53,14 @@ export type Reply = Ack | Error | Promise<Ack>;
 
 /** Records every send; answers with `reply` (default AA for the control ID it got). */
 export class FakeSender implements Sender {
-  readonly sent: Array<{ hl7: string; controlId: string }> = [];
+  readonly sent: Array<{ body: string; controlId: string }> = [];
   closed = false;
   private waiters: Array<{ n: number; resolve: () => void }> = [];
 
   constructor(public reply: (controlId: string, attempt: number) => Reply = (id) => ack('AA', id)) {}
 
-  async send(hl7: string, controlId: string): Promise<Ack> {
-    this.sent.push({ hl7, controlId });
+  async send(body: string, controlId: string): Promise<Ack> {
+    this.sent.push({ body, controlId });
     const attempt = this.sent.filter((s) => s.controlId === controlId).length;
     for (const w of this.waiters.filter((w) => this.sent.length >= w.n)) w.resolve();
     this.waiters = this.waiters.filter((w) => this.sent.length < w.n);

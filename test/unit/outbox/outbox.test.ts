@@ -22,7 +22,7 @@ const T0 = new Date('2025-01-14T09:30:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
 
 function q(doc: StateDoc, dest: string, controlId: string, readingId = 'r'): string {
-  return enqueue(doc, { destinationId: dest, readingId, controlId, hl7: hl7For(controlId), now: T0 }).id;
+  return enqueue(doc, { destinationId: dest, readingId, controlId, body: hl7For(controlId), now: T0 }).id;
 }
 
 function deliver(doc: StateDoc, id: string): void {
@@ -38,11 +38,11 @@ afterEach(async () => {
 describe('outbox operations', () => {
   it('enqueues with increasing seq, state queued, id = control ID; refuses a duplicate control ID', () => {
     const doc = emptyState();
-    const a = enqueue(doc, { destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', hl7: 'x', now: T0 });
-    const b = enqueue(doc, { destinationId: 'ehr', readingId: 'r1', controlId: 'MG2', hl7: 'y', now: T0 });
+    const a = enqueue(doc, { destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', body: 'x', now: T0 });
+    const b = enqueue(doc, { destinationId: 'ehr', readingId: 'r1', controlId: 'MG2', body: 'y', now: T0 });
     expect([a.seq, b.seq, doc.seq]).toEqual([1, 2, 2]);
     expect(a).toMatchObject({ id: 'MG1', controlId: 'MG1', state: 'queued', attempts: 0, createdAt: T0.toISOString() });
-    expect(() => enqueue(doc, { destinationId: 'lab', readingId: 'r2', controlId: 'MG1', hl7: 'z', now: T0 })).toThrow(OutboxError);
+    expect(() => enqueue(doc, { destinationId: 'lab', readingId: 'r2', controlId: 'MG1', body: 'z', now: T0 })).toThrow(OutboxError);
   });
 
   it('keeps order per destination, independently of other destinations', () => {
@@ -120,7 +120,7 @@ describe('outbox operations', () => {
     const before = structuredClone(doc.messages['r1-a']);
     const m = resend(doc, 'r1-a', at(60_000));
     expect(m.state).toBe('queued');
-    expect(m.hl7).toBe(before?.hl7);
+    expect(m.body).toBe(before?.body);
     expect(m.controlId).toBe('r1-a');
     expect(m.attempts).toBe(0);
     expect(m.seq).toBe(doc.seq);
@@ -155,7 +155,7 @@ describe('Outbox (durable shell)', () => {
     stores.push(store);
     const kicked: string[] = [];
     const outbox = new Outbox(store, { now: () => T0, onQueued: (d) => kicked.push(d) });
-    const m = await outbox.enqueue({ destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', hl7: hl7For('MG1') });
+    const m = await outbox.enqueue({ destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', body: hl7For('MG1') });
     expect(JSON.parse(readFileSync(file, 'utf8')).messages.MG1.state).toBe('queued');
     expect(kicked).toEqual(['ehr']);
     expect(outbox.line('ehr').map((x) => x.id)).toEqual([m.id]);

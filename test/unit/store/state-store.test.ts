@@ -63,7 +63,7 @@ class TestAdapter implements StoreAdapter {
 }
 
 function message(id: string, state: OutboxMessage['state'], seq: number): OutboxMessage {
-  return { id, destinationId: 'ehr', readingId: 'r1', seq, controlId: id, hl7: 'MSH|...', state, attempts: 1, createdAt: '2025-01-01T00:00:00.000Z' };
+  return { id, destinationId: 'ehr', readingId: 'r1', seq, controlId: id, body: 'MSH|...', state, attempts: 1, createdAt: '2025-01-01T00:00:00.000Z' };
 }
 
 afterEach(async () => {
@@ -188,7 +188,7 @@ describe('StateStore', () => {
     expect(s.data.messages.m1?.state).toBe('queued');
     expect(s.data.messages.m2?.state).toBe('retry_wait');
     expect(onDisk(file).messages.m1?.state).toBe('queued');
-    expect(onDisk(file).messages.m1?.hl7).toBe('MSH|...');
+    expect(onDisk(file).messages.m1?.body).toBe('MSH|...');
   });
 
   it('refuses a second store on the same file', async () => {
