@@ -1,15 +1,14 @@
 // Composition root: builds every part from the configuration and wires them together. Nothing else wires.
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ConnectionOptions } from 'node:tls';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config, DestinationConfig, DeviceConfigT } from './config/schema.ts';
 import type { DriverCatalog } from './config/validate.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { DeviceRunner } from './devices/device-runner.ts';
-import { MllpClient } from './mllp/client.ts';
 import { RequestError } from './model/request-error.ts';
+import { createSender } from './outbox/create-sender.ts';
 import { DeliveryWorker } from './outbox/delivery-worker.ts';
 import { resend } from './outbox/outbox.ts';
 import { Intake } from './pipeline/intake.ts';
@@ -30,21 +29,7 @@ export interface RunningGateway {
 
 interface Destination {
   config: DestinationConfig;
-  client: MllpClient;
   worker: DeliveryWorker;
-}
-
-async function tlsOptions(dest: DestinationConfig): Promise<ConnectionOptions | undefined> {
-  const tls = dest.tls;
-  if (!tls) return undefined;
-  const read = (file: string | undefined) => (file ? readFile(file) : undefined);
-  return {
-    ca: await read(tls.caFile),
-    cert: await read(tls.certFile),
-    key: await read(tls.keyFile),
-    servername: tls.servername ?? dest.host,
-    rejectUnauthorized: tls.rejectUnauthorized ?? true,
-  };
 }
 
 export async function startGateway(config: Config, deps: { logger: PinoLogger; drivers: DriverCatalog }): Promise<RunningGateway> {
@@ -75,17 +60,9 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
     const destinations = new Map<string, Destination>();
     for (const dest of config.destinations) {
       const dlog = log.child({ destination: dest.id });
-      const client = new MllpClient({
-        host: dest.host,
-        port: dest.port,
-        tls: await tlsOptions(dest),
-        ackTimeoutMs: dest.ackTimeoutMs,
-        connectTimeoutMs: dest.connectTimeoutMs,
-        log: dlog,
-      });
       const worker = new DeliveryWorker({
         destinationId: dest.id,
-        sender: client,
+        sender: await createSender(dest, dlog),
         store,
         history,
         backoff: dest.retry ?? { initialMs: 1000, maxMs: 60_000 },
@@ -97,11 +74,8 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
           }
         },
       });
-      destinations.set(dest.id, { config: dest, client, worker });
-      stoppers.push(async () => {
-        await worker.stop();
-        await client.close();
-      });
+      destinations.set(dest.id, { config: dest, worker });
+      stoppers.push(() => worker.stop()); // the worker closes its sender
     }
 
     const intake = new Intake({
@@ -159,7 +133,12 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
           binding: store.data.bindings[c.id],
         })),
       destinations: (): DestinationView[] =>
-        [...destinations.values()].map(({ config: c, worker }) => ({ id: c.id, type: c.type, host: c.host, port: c.port, worker: worker.status })),
+        [...destinations.values()].map(({ config: c, worker }) => ({
+          id: c.id,
+          type: c.type,
+          address: c.type === 'mllp' ? `${c.host}:${c.port}` : `${c.url} ${c.topic}`,
+          worker: worker.status,
+        })),
       readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
         if (status === 'delivered' || status === 'discarded') {
           const records = await history.recent({ limit, filter: (r) => r.reading.status === status });

@@ -33,7 +33,25 @@ export const TcpTransport = Type.Object(
   { additionalProperties: false },
 );
 
-export const Transport = Type.Union([SerialTransport, TcpTransport]);
+export const MqttTransport = Type.Object(
+  {
+    type: Type.Literal('mqtt'),
+    topic: Type.String({ minLength: 1, maxLength: 256, description: 'topic filter the device publishes on; + and # allowed, e.g. clinic/vitals/+/reading' }),
+  },
+  { additionalProperties: false },
+);
+
+export const FileTransport = Type.Object(
+  {
+    type: Type.Literal('file'),
+    path: Type.String({ minLength: 1, description: 'folder the device exports into (EKG carts); each new file is one message' }),
+    suffix: Type.Optional(Type.String({ maxLength: 16, description: 'only files ending so, e.g. .xml' })),
+    pollMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Transport = Type.Union([SerialTransport, TcpTransport, MqttTransport, FileTransport]);
 
 export const PatientBody = Type.Object(
   {
@@ -133,7 +151,54 @@ export const MllpDestination = Type.Object(
   { additionalProperties: false },
 );
 
-export const Destination = MllpDestination;
+export const MqttDestination = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('mqtt'),
+    url: Type.String({ pattern: '^mqtts?://', description: 'the upstream broker, mqtt:// or mqtts://' }),
+    topic: Type.String({ minLength: 1, maxLength: 256, description: 'publish topic; {deviceId} and {kind} are replaced' }),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('fhir')], { description: 'json: the normalized reading; fhir: FHIR R4 Observations in a Bundle' })),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+    ca: Type.Optional(Type.String({ description: 'CA certificate file' })),
+    cert: Type.Optional(Type.String({ description: 'client certificate file' })),
+    key: Type.Optional(Type.String({ description: 'client key file' })),
+    ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    retry: Type.Optional(
+      Type.Object({ initialMs: Type.Integer({ minimum: 10 }), maxMs: Type.Integer({ minimum: 10 }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Destination = Type.Union([MllpDestination, MqttDestination]);
+
+const MqttUser = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 8 }) }, { additionalProperties: false });
+
+export const MqttBrokerConfig = Type.Union([
+  Type.Object(
+    {
+      url: Type.String({ pattern: '^mqtts?://' }),
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      ca: Type.Optional(Type.String({ description: 'CA certificate file' })),
+      cert: Type.Optional(Type.String({ description: 'client certificate file' })),
+      key: Type.Optional(Type.String({ description: 'client key file' })),
+      clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'stable id, so the broker keeps our session (and queued messages) while we are away' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      embedded: Type.Object(
+        { host: Type.Optional(Host), port: PortOrZero, users: Type.Array(MqttUser, { minItems: 1 }) },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 export const DemoSimulator = Type.Object(
   {
@@ -190,6 +255,7 @@ export const GatewayConfig = Type.Object(
       ),
     ),
     history: Type.Optional(Type.Object({ retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false })),
+    mqtt: Type.Optional(MqttBrokerConfig),
     devices: Type.Array(DeviceConfig),
     destinations: Type.Array(Destination),
     demo: Type.Optional(DemoConfig),
@@ -202,6 +268,11 @@ export type TcpTransportConfig = Static<typeof TcpTransport>;
 export type TransportConfig = Static<typeof Transport>;
 export type DeviceConfigT = Static<typeof DeviceConfig>;
 export type DestinationConfig = Static<typeof Destination>;
+export type MllpDestinationConfig = Static<typeof MllpDestination>;
+export type MqttDestinationConfig = Static<typeof MqttDestination>;
+export type MqttBrokerConfigT = Static<typeof MqttBrokerConfig>;
+export type MqttTransportConfig = Static<typeof MqttTransport>;
+export type FileTransportConfig = Static<typeof FileTransport>;
 export type PatientBodyT = Static<typeof PatientBody>;
 export type DemoConfigT = Static<typeof DemoConfig>;
 export type Config = Static<typeof GatewayConfig>;

@@ -185,6 +185,7 @@ export class Intake {
   }
 
   #encode(entry: StoredReading, patient: PatientRef, dest: DestinationConfig, controlId: string, now: Date): string {
+    if (dest.type === 'mqtt') throw new Error(`destination "${dest.id}": MQTT uplinks are not available yet`);
     const device = this.#devices.get(entry.reading.deviceId);
     const gateway = this.opts.config.gateway ?? {};
     const common = {

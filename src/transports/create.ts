@@ -25,5 +25,8 @@ export function createTransport(config: TransportConfig, serialDefaults: SerialS
     }
     case 'tcp':
       return new TcpTransport({ mode: config.mode, host: config.host, port: config.port, log });
+    case 'mqtt':
+    case 'file':
+      throw new Error(`${config.type} transport is not available yet`);
   }
 }

@@ -27,8 +27,8 @@ export interface ReadingView extends StoredReading {
 export interface DestinationView {
   id: string;
   type: string;
-  host: string;
-  port: number;
+  /** host:port of an MLLP receiver, or broker URL and topic of an uplink. */
+  address: string;
   worker: { state: string; queued: number; delivered: number; dead: number; lastError?: string; nextAttemptAt?: string };
 }
 
