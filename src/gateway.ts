@@ -13,6 +13,7 @@ import { DeliveryWorker } from './outbox/delivery-worker.ts';
 import { resend } from './outbox/outbox.ts';
 import { Intake } from './pipeline/intake.ts';
 import { History } from './store/history.ts';
+import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
 import type { ReadingStatus } from './store/types.ts';
 import { createTransport } from './transports/create.ts';
@@ -38,6 +39,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
   await mkdir(config.dataDir, { recursive: true });
   const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
   const history = new History(join(config.dataDir, 'history'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'history' }) });
+  const rejects = new RejectsJournal(join(config.dataDir, 'rejected'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'rejects' }) });
   const token = await ensureApiToken(config.dataDir);
   const stoppers: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
@@ -101,6 +103,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
         accept: async (dev, report) => {
           await intake.accept(dev.id, report);
         },
+        onProtocolError: (deviceId, error) => rejects.keep(deviceId, error.reason, error.bytes),
       });
       runners.set(device.id, { config: device, runner, kind: driver.kind });
       stoppers.push(() => runner.stop());
@@ -108,7 +111,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
 
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
     const prune = () =>
-      history.prune().then(
+      Promise.all([history.prune(), rejects.prune()]).then(([a, b]) => a + b).then(
         (n) => n > 0 && log.info({ files: n }, 'old history pruned'),
         (err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'history pruning failed'),
       );
@@ -154,6 +157,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
             messages: messages.filter((m) => m.readingId === r.reading.id).map(({ body: _body, ...m }) => structuredClone(m)),
           }));
       },
+      rejected: (limit, deviceId) => rejects.recent({ limit, deviceId }),
       bind: (deviceId, patient, minutes) => intake.bind(deviceId, patient, minutes),
       unbind: (deviceId) => intake.unbind(deviceId),
       assign: (readingId, patient, opts) => intake.assign(readingId, patient, opts),

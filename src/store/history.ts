@@ -1,5 +1,6 @@
 // The delivered history: append-only JSONL, one file per UTC day, so the state document (rewritten
-// whole on every change) stays small no matter how much has been delivered.
+// whole on every change) stays small no matter how much has been delivered. The same day-file
+// journal keeps what devices sent that could not be read (see rejects.ts).
 
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,11 +13,11 @@ export interface HistoryOptions {
   log?: Logger;
 }
 
-export interface RecentQuery {
+export interface RecentQuery<T extends Timed = HistoryRecord> {
   limit: number;
   /** Only records with `at` strictly before this ISO time (for paging: pass the last `at` seen). */
   before?: string;
-  filter?: (r: HistoryRecord) => boolean;
+  filter?: (r: T) => boolean;
 }
 
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
@@ -29,14 +30,14 @@ export function utcDay(iso: string | Date): string {
 }
 
 /** Parses one day's text, newest first; bad lines (a torn last line after a crash) are reported, not fatal. */
-export function parseDay(text: string, onBadLine: (lineNo: number, torn: boolean) => void): HistoryRecord[] {
+export function parseDay<T extends Timed = HistoryRecord>(text: string, onBadLine: (lineNo: number, torn: boolean) => void): T[] {
   const lines = text.split('\n');
-  const out: HistoryRecord[] = [];
+  const out: T[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (!line) continue;
     try {
-      out.push(JSON.parse(line) as HistoryRecord);
+      out.push(JSON.parse(line) as T);
     } catch {
       onBadLine(i + 1, i === lines.length - 1);
     }
@@ -45,15 +46,20 @@ export function parseDay(text: string, onBadLine: (lineNo: number, torn: boolean
   return out.reverse().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
 
-interface Pending {
-  records: HistoryRecord[];
+/** Anything kept in a day-file journal: it files under the UTC day of `at`. */
+export interface Timed {
+  at: string;
+}
+
+interface Pending<T> {
+  records: T[];
   waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
 }
 
-export class History {
+export class History<T extends Timed = HistoryRecord> {
   private readonly retentionDays: number;
   private readonly log: Logger;
-  private pending: Pending | undefined;
+  private pending: Pending<T> | undefined;
   private inFlight = false;
   /** Day files checked this run (torn tail fixed, directory entry fsync'd). */
   private readonly ready = new Set<string>();
@@ -68,7 +74,7 @@ export class History {
   }
 
   /** Appends and fsyncs. Concurrent appends share one write and one fsync per day file. */
-  append(records: HistoryRecord[]): Promise<void> {
+  append(records: T[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       if (!this.pending) this.pending = { records: [], waiters: [] };
@@ -94,7 +100,7 @@ export class History {
     this.inFlight = false;
   }
 
-  private async writeBatch(records: HistoryRecord[]): Promise<void> {
+  private async writeBatch(records: T[]): Promise<void> {
     if (!this.dirReady) {
       await mkdir(this.dir, { recursive: true });
       this.dirReady = true;
@@ -142,8 +148,8 @@ export class History {
   }
 
   /** Newest first, reading day files backwards and stopping once `limit` records are found. */
-  async recent(query: RecentQuery): Promise<HistoryRecord[]> {
-    const out: HistoryRecord[] = [];
+  async recent(query: RecentQuery<T>): Promise<T[]> {
+    const out: T[] = [];
     if (query.limit <= 0) return out;
     const beforeDay = query.before ? utcDay(query.before) : undefined;
     for (const day of await this.days()) {
@@ -156,7 +162,7 @@ export class History {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // pruned meanwhile
         throw err;
       }
-      const records = parseDay(text, (lineNo, torn) =>
+      const records = parseDay<T>(text, (lineNo, torn) =>
         this.log.warn({ file, line: lineNo }, torn ? 'skipped a torn last line (interrupted append)' : 'skipped an unreadable line'),
       );
       for (const r of records) {

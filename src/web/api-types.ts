@@ -3,6 +3,7 @@
 import type { DeviceConfigT } from '../config/schema.ts';
 import type { DeviceCounters } from '../devices/device-runner.ts';
 import type { PatientRef } from '../model/reading.ts';
+import type { RejectedInput } from '../store/rejects.ts';
 import type { DeviceBinding, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
 import type { LinkStatus } from '../transports/types.ts';
 
@@ -36,6 +37,8 @@ export interface GatewayApi {
   devices(): DeviceView[];
   destinations(): DestinationView[];
   readings(status: ReadingStatus, limit: number): Promise<ReadingView[]>;
+  /** What devices sent that could not be read, newest first, kept for review. */
+  rejected(limit: number, deviceId?: string): Promise<RejectedInput[]>;
   bind(deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
   unbind(deviceId: string): Promise<boolean>;
   assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean }): Promise<StoredReading>;

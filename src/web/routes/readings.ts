@@ -11,6 +11,10 @@ const ReadingsQuery = Type.Object({
   }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
+const RejectedQuery = Type.Object({
+  device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
 const ReadingParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const AssignBody = Type.Composite([
   PatientBody,
@@ -23,6 +27,10 @@ export function readingRoutes(api: GatewayApi) {
     app.get<{ Querystring: Static<typeof ReadingsQuery> }>('/readings', { schema: { querystring: ReadingsQuery } }, async (request) => ({
       status: request.query.status,
       readings: await api.readings(request.query.status, request.query.limit),
+    }));
+
+    app.get<{ Querystring: Static<typeof RejectedQuery> }>('/rejected', { schema: { querystring: RejectedQuery } }, async (request) => ({
+      rejected: await api.rejected(request.query.limit, request.query.device),
     }));
 
     app.post<{ Params: Static<typeof ReadingParams>; Body: Static<typeof AssignBody> }>(

@@ -140,6 +140,12 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
       ]),
     );
     expect(mine.some((l) => l.msg === 'scale settling: unstable weights are not forwarded')).toBe(true);
+    // What could not be read is kept for review, with its reason.
+    await eventually(async () => {
+      const kept = await gw.api<{ rejected: Array<{ deviceId: string; reason: string; bytes: string }> }>('GET', '/api/rejected?device=scale-1');
+      expect(kept.body.rejected.map((r) => r.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/unknown header "XX"/)]));
+      expect(kept.body.rejected.every((r) => r.deviceId === 'scale-1')).toBe(true);
+    });
     const health = await fetch(`${gw.url}/healthz`);
     expect(health.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
