@@ -3,11 +3,12 @@
 import type { Driver } from '../src/model/driver.ts';
 import { driver as accutorr, validateSettings as validateAccutorr } from './accutorr/index.ts';
 import { driver as adScale, validateSettings as validateAdScale } from './ad-scale/index.ts';
+import { driver as astmLis2, validateSettings as validateAstm } from './astm-lis2/index.ts';
 import { driver as genericLine, validateSettings as validateGenericLine } from './generic-line/index.ts';
 import { driver as hl7Analyzer, validateSettings as validateHl7Analyzer } from './hl7-analyzer/index.ts';
 import { driver as tanita, validateSettings as validateTanita } from './tanita/index.ts';
 
-export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine, hl7Analyzer];
+export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine, astmLis2, hl7Analyzer];
 
 /** Checks beyond each driver's TypeBox schema; problems carry locations like `settings.pattern`. */
 export const settingsValidators: Record<string, (settings: unknown) => string[]> = {
@@ -15,6 +16,7 @@ export const settingsValidators: Record<string, (settings: unknown) => string[]>
   [tanita.id]: validateTanita,
   [accutorr.id]: validateAccutorr,
   [genericLine.id]: validateGenericLine,
+  [astmLis2.id]: validateAstm,
   [hl7Analyzer.id]: validateHl7Analyzer,
 };
 

@@ -2,6 +2,7 @@
 
 import { create as accutorr } from './accutorr.ts';
 import { create as adScale } from './ad-scale.ts';
+import { create as astmLis2 } from './astm-lis2.ts';
 import { create as genericLine } from './generic-line.ts';
 import { create as hl7Analyzer } from './hl7-analyzer.ts';
 import { create as tanita } from './tanita.ts';
@@ -12,6 +13,7 @@ const factories: Record<string, (options: SimulatorOptions) => SimulatedDevice> 
   tanita,
   accutorr,
   'generic-line': genericLine,
+  'astm-lis2': astmLis2,
   'hl7-analyzer': hl7Analyzer,
 };
 

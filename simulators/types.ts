@@ -11,11 +11,44 @@
  *    one of the `count` readings: drivers report it; the normalizer holds it for review.
  *  - duplicate: a message-based device (HL7 analyzer) sends a message again after its ACK, as if the
  *    ACK had been lost; the gateway must acknowledge it without storing it twice.
+ * ASTM E1381 link faults (astm-lis2; other simulators ignore them):
+ *  - bad-checksum: one frame with a wrong checksum; after the NAK the correct frame follows;
+ *  - dropped-frame: one frame whose number skips ahead (as if one was lost); after the NAK it is
+ *    sent with the right number;
+ *  - lost-ack: a frame sent once more after its ACK, as if the ACK had been lost;
+ *  - stall: the analyzer stops mid-transmission for longer than the receiver timeout, then starts
+ *    the whole transmission again from ENQ;
+ *  - enq-collision: ENQ while a transmission is open (twice at the start, or between frames),
+ *    after which the analyzer starts the transmission over;
+ *  - eot-mid-record: EOT right after an ETB frame (a record cut in two); the whole transmission later.
  * Faults never add or remove good readings.
  */
-export type Fault = 'garbage' | 'unstable' | 'partial' | 'implausible' | 'duplicate';
+export type Fault =
+  | 'garbage'
+  | 'unstable'
+  | 'partial'
+  | 'implausible'
+  | 'duplicate'
+  | 'bad-checksum'
+  | 'dropped-frame'
+  | 'lost-ack'
+  | 'stall'
+  | 'enq-collision'
+  | 'eot-mid-record';
 
-export const FAULTS: readonly Fault[] = ['garbage', 'unstable', 'partial', 'implausible', 'duplicate'];
+export const FAULTS: readonly Fault[] = [
+  'garbage',
+  'unstable',
+  'partial',
+  'implausible',
+  'duplicate',
+  'bad-checksum',
+  'dropped-frame',
+  'lost-ack',
+  'stall',
+  'enq-collision',
+  'eot-mid-record',
+];
 
 export interface SimulatorOptions {
   /** Readings to send; unlimited when absent. */

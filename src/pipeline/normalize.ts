@@ -201,7 +201,18 @@ export function normalize(report: DeviceReport, ctx: NormalizeContext): Normaliz
   if (equipment !== undefined) reading.equipment = equipment;
   if (report.comments?.length) reading.comments = [...report.comments];
   if (report.subject) reading.subject = { ...report.subject };
-  if (report.specimen) reading.specimen = { ...report.specimen };
+  if (report.specimen) {
+    reading.specimen = { ...report.specimen };
+    const collected = report.specimen.collectedAt;
+    if (collected !== undefined) {
+      // Analyzers send local time without an offset; the chart needs it with one, like every other time.
+      const at = normalizeIso(String(collected));
+      if (at === undefined) {
+        delete reading.specimen.collectedAt;
+        problems.push(`specimen collection time '${collected}' is not an ISO 8601 date-time`);
+      } else reading.specimen.collectedAt = at;
+    }
+  }
   if (report.order) {
     const { code, ...rest } = report.order;
     reading.order = code ? { ...rest, code: { ...code } } : { ...rest };

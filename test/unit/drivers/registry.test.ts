@@ -6,11 +6,14 @@ import { noninExample } from '../../../drivers/generic-line/index.ts';
 describe('driver registry', () => {
   it('lists each driver once, findable by id, with a settings validator', () => {
     const ids = drivers.map((d) => d.id);
-    expect(ids).toEqual(['ad-scale', 'tanita', 'accutorr', 'generic-line']);
+    expect(ids).toEqual(['ad-scale', 'tanita', 'accutorr', 'generic-line', 'astm-lis2', 'hl7-analyzer']);
+    expect(new Set(ids).size).toBe(ids.length);
     for (const d of drivers) {
       expect(findDriver(d.id)).toBe(d);
       expect(typeof settingsValidators[d.id]).toBe('function');
-      expect(d.transports).toContain('serial');
+      expect(d.transports.length).toBeGreaterThan(0);
+      // A driver that speaks over serial says how the port is set up.
+      if (d.transports.includes('serial')) expect(d.serialDefaults).toBeDefined();
     }
     expect(findDriver('nope')).toBeUndefined();
   });

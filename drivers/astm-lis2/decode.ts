@@ -1,0 +1,307 @@
+// Pure decoder: the records of one E1394 / LIS2-A2 message (H ... L) to device reports, one per
+// O record with its R and C records (PROTOCOLS.md 4.2). Never throws; what it cannot use it names.
+
+import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
+import type { AbnormalFlag, PatientRef, ResultStatus } from '../../src/model/reading.ts';
+import { AstmRecord, DEFAULT_DELIMITERS, delimitersOf, recordType, unescapeText, type Delimiters } from './records.ts';
+import { astmDate, astmDateTime } from './timestamp.ts';
+
+/** Coding system of analyzer test codes (HL7 table 0396 "L": local). */
+export const LOCAL_SYSTEM = 'L';
+
+export interface DecodeProblem {
+  reason: string;
+  /** Never patient data: a record type and sequence, a code, a timestamp. */
+  bytes: string;
+}
+
+export interface DecodeNote {
+  level: 'info' | 'debug';
+  msg: string;
+}
+
+export interface DecodeResult {
+  reports: DeviceReport[];
+  problems: DecodeProblem[];
+  notes: DecodeNote[];
+}
+
+const FLAGS: Record<string, AbnormalFlag> = { L: 'L', H: 'H', LL: 'LL', HH: 'HH', N: 'N', A: 'A', '<': '<', '>': '>' };
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+interface PatientGroup {
+  records: string[];
+  subject?: PatientRef;
+  comments: string[];
+}
+
+interface OrderGroup {
+  records: string[];
+  patient: PatientGroup | undefined;
+  specimenId?: string;
+  collectedAt?: string;
+  placer?: string;
+  filler?: string;
+  code?: { system: string; code: string; display?: string };
+  comments: string[];
+  measurements: Measurement[];
+  instrument?: string;
+}
+
+type CommentTarget = { kind: 'message' } | { kind: 'patient'; group: PatientGroup } | { kind: 'order'; group: OrderGroup } | { kind: 'result'; m: Measurement } | { kind: 'none' };
+
+export function decodeMessage(texts: string[]): DecodeResult {
+  const out: DecodeResult = { reports: [], problems: [], notes: [] };
+  let delimiters: Delimiters = DEFAULT_DELIMITERS;
+  let header: AstmRecord | undefined;
+  let equipment: string | undefined;
+  const messageComments: string[] = [];
+  let patient: PatientGroup | undefined;
+  let order: OrderGroup | undefined;
+  let target: CommentTarget = { kind: 'none' };
+
+  const finishOrder = (): void => {
+    if (order) out.reports.push(...buildReport(order, header, equipment, messageComments, out));
+    order = undefined;
+  };
+
+  texts.forEach((text, index) => {
+    const type = recordType(text);
+    if (type === 'H') {
+      finishOrder();
+      patient = undefined;
+      const declared = delimitersOf(text.trimStart());
+      if (declared === undefined) {
+        out.problems.push({ reason: 'H record does not declare its delimiters (expected like "H|\\^&"): defaults assumed', bytes: text.slice(0, 6) });
+      }
+      delimiters = declared ?? DEFAULT_DELIMITERS;
+      header = new AstmRecord(text.trimStart(), delimiters);
+      equipment = equipmentOf(header);
+      target = { kind: 'message' };
+      return;
+    }
+    if (index === 0) {
+      out.problems.push({ reason: `message starts with a ${type || 'blank'} record instead of H: default delimiters assumed`, bytes: type });
+    }
+    const rec = new AstmRecord(text.trimStart(), delimiters);
+    switch (type) {
+      case 'P':
+        finishOrder();
+        patient = { records: [text], comments: [] };
+        decodePatient(rec, patient, out);
+        target = { kind: 'patient', group: patient };
+        return;
+      case 'O':
+        finishOrder();
+        order = decodeOrder(rec, patient, out);
+        order.records.push(text);
+        target = { kind: 'order', group: order };
+        return;
+      case 'R': {
+        if (!order) {
+          out.notes.push({ level: 'info', msg: `R record ${rec.seq} before any O record: reported without an order` });
+          order = { records: [], patient, comments: [], measurements: [] };
+        }
+        order.records.push(text);
+        const m = decodeResult(rec, order, out);
+        target = m ? { kind: 'result', m } : { kind: 'none' };
+        return;
+      }
+      case 'C': {
+        const comment = commentText(rec);
+        if (comment === '') return;
+        if (target.kind === 'result') (target.m.comments ??= []).push(comment);
+        else if (target.kind === 'order') target.group.comments.push(comment);
+        else if (target.kind === 'patient') target.group.comments.push(comment);
+        else if (target.kind === 'message') messageComments.push(comment);
+        else out.notes.push({ level: 'debug', msg: `C record ${rec.seq} follows nothing it can annotate: ignored` });
+        if (target.kind === 'result' || target.kind === 'order') order?.records.push(text);
+        else if (target.kind === 'patient') target.group.records.push(text);
+        return;
+      }
+      case 'Q':
+        out.notes.push({ level: 'info', msg: 'Q (request information) record ignored: this gateway does not answer host queries' });
+        return;
+      case 'M':
+      case 'S':
+        out.notes.push({ level: 'debug', msg: `${type} record ${rec.seq} ignored` });
+        return;
+      case 'L': {
+        finishOrder();
+        const code = rec.field(3).trim().toUpperCase();
+        if (code !== '' && code !== 'N') out.notes.push({ level: 'info', msg: `L record termination code "${code}" (not N, normal)` });
+        target = { kind: 'none' };
+        return;
+      }
+      default:
+        out.problems.push({ reason: `unknown record type "${type}" ignored`, bytes: type });
+    }
+  });
+  finishOrder();
+  return out;
+}
+
+/** H.5 `name^version^serial` -> `UA-200 SN0042`. */
+function equipmentOf(h: AstmRecord): string | undefined {
+  const [name = '', , serial = ''] = h.components(5).map((c) => c.trim());
+  const text = [name, serial].filter((s) => s !== '').join(' ');
+  return text === '' ? undefined : text;
+}
+
+function decodePatient(p: AstmRecord, group: PatientGroup, out: DecodeResult): void {
+  // Practice-assigned id first (the id the clinic knows), then lab-assigned, then the third id.
+  const mrn = [3, 4, 5].map((n) => p.component(n, 1)).find((id) => id !== '');
+  if (mrn === undefined) {
+    out.notes.push({ level: 'info', msg: `P record ${p.seq} carries no patient id: results go out without a reported patient` });
+    return;
+  }
+  const subject: PatientRef = { mrn };
+  const family = p.component(6, 1);
+  const given = p.component(6, 2);
+  if (family !== '') subject.family = family;
+  if (given !== '') subject.given = given;
+  const dobText = p.field(8).trim();
+  if (dobText !== '') {
+    const dob = astmDate(dobText);
+    if (dob === undefined) out.problems.push({ reason: `P record ${p.seq}: birth date is not YYYYMMDD: ignored`, bytes: `P|${p.seq}` });
+    else subject.dob = dob;
+  }
+  const sex = p.field(9).trim().toUpperCase();
+  if (sex === 'M' || sex === 'F' || sex === 'U' || sex === 'O') subject.sex = sex;
+  else if (sex !== '') out.notes.push({ level: 'debug', msg: `P record ${p.seq}: sex code "${sex}" not M/F/U: ignored` });
+  group.subject = subject;
+}
+
+function decodeOrder(o: AstmRecord, patient: PatientGroup | undefined, out: DecodeResult): OrderGroup {
+  const group: OrderGroup = { records: [], patient, comments: [], measurements: [] };
+  // O.3 is the specimen id the LIS assigned (the placer's), O.4 the instrument's own.
+  const specimen = o.component(3, 1);
+  const instrumentSpecimen = o.component(4, 1);
+  if (specimen !== '') group.placer = specimen;
+  if (instrumentSpecimen !== '') group.filler = instrumentSpecimen;
+  const specimenId = specimen || instrumentSpecimen;
+  if (specimenId !== '') group.specimenId = specimenId;
+  const collected = o.field(8).trim();
+  if (collected !== '') {
+    const at = astmDateTime(collected);
+    if (at === undefined) out.problems.push({ reason: `O record ${o.seq}: collection time "${collected}" is not YYYYMMDDHHMM[SS]: ignored`, bytes: collected });
+    else group.collectedAt = at;
+  }
+  const test = testId(o.components(5));
+  if (test) group.code = test;
+  return group;
+}
+
+/** Universal test id `id^name^type^local code[^...]`: the local code (4th), else the first. */
+function testId(components: string[]): { system: string; code: string; display?: string } | undefined {
+  const c = components.map((x) => x.trim());
+  const code = c[3] || c[0] || '';
+  if (code === '') return undefined;
+  const display = c[1] ?? '';
+  return display === '' ? { system: LOCAL_SYSTEM, code } : { system: LOCAL_SYSTEM, code, display };
+}
+
+function decodeResult(r: AstmRecord, order: OrderGroup, out: DecodeResult): Measurement | undefined {
+  const test = testId(r.components(3));
+  if (!test) {
+    out.problems.push({ reason: `R record ${r.seq}: no test code in R.3: result skipped`, bytes: `R|${r.seq}` });
+    return undefined;
+  }
+  const where = `R record ${r.seq} (${test.code})`;
+  const statusCode = r.field(9).trim().toUpperCase();
+  const valueText = r.field(4);
+  const trimmed = valueText.trim();
+  if (statusCode === 'X' || statusCode === 'I') {
+    out.notes.push({ level: 'info', msg: `${where}: status ${statusCode} (${statusCode === 'X' ? 'cannot be done' : 'pending'}): no result` });
+    if (statusCode === 'X') order.comments.push(`${test.code}: test could not be done`);
+    return undefined;
+  }
+  if (trimmed === '') {
+    out.problems.push({ reason: `${where}: empty value: result skipped`, bytes: `R|${r.seq}|${test.code}` });
+    return undefined;
+  }
+  const m: Measurement = {
+    code: { local: test },
+    value: NUMBER.test(trimmed) ? Number(trimmed) : trimmed,
+    valueText,
+    status: resultStatus(statusCode, where, out),
+  };
+  const unit = r.field(5).trim();
+  if (unit !== '') m.unit = unit;
+  const range = r.repeats(6)[0] ?? '';
+  const rangeText = unescapeText(range, r.delimiters).trim();
+  if (rangeText !== '') m.referenceRange = rangeText;
+  const flags: AbnormalFlag[] = [];
+  for (const rep of r.repeats(7)) {
+    const f = rep.trim().toUpperCase();
+    if (f === '') continue;
+    const flag = FLAGS[f];
+    if (flag === undefined) out.notes.push({ level: 'debug', msg: `${where}: abnormal flag "${f}" not mapped: ignored` });
+    else if (!flags.includes(flag)) flags.push(flag);
+  }
+  if (flags.length > 0) m.flags = flags;
+  const completed = r.field(13).trim();
+  const started = r.field(12).trim();
+  const at = astmDateTime(completed) ?? astmDateTime(started);
+  if (at !== undefined) m.observedAt = at;
+  else if (completed !== '' || started !== '') out.problems.push({ reason: `${where}: test time is not YYYYMMDDHHMM[SS]: ignored`, bytes: completed || started });
+  const instrument = r.field(14).trim();
+  if (instrument !== '' && order.instrument === undefined) order.instrument = instrument;
+  order.measurements.push(m);
+  return m;
+}
+
+/**
+ * R.9: F (final) and V (verified) are final, C a correction; everything else (P preliminary,
+ * S partial, R previously sent, M MIC, empty, unknown) is reported preliminary: a result the
+ * analyzer did not call final is never forwarded as final.
+ */
+function resultStatus(code: string, where: string, out: DecodeResult): ResultStatus {
+  if (code === 'F' || code === 'V') return 'F';
+  if (code === 'C') return 'C';
+  if (code !== 'P') out.notes.push({ level: 'debug', msg: `${where}: result status "${code}" reported as preliminary` });
+  return 'P';
+}
+
+function commentText(c: AstmRecord): string {
+  return c
+    .repeats(4)
+    .map((_, i) =>
+      c
+        .components(4, i)
+        .map((x) => x.trim())
+        .filter((x) => x !== '')
+        .join(' '),
+    )
+    .filter((x) => x !== '')
+    .join('; ');
+}
+
+function buildReport(order: OrderGroup, header: AstmRecord | undefined, equipment: string | undefined, messageComments: string[], out: DecodeResult): DeviceReport[] {
+  if (order.measurements.length === 0) {
+    out.notes.push({ level: 'debug', msg: 'order without results: nothing reported' });
+    return [];
+  }
+  const raw = [header?.text, ...(order.patient?.records ?? []), ...order.records].filter((t): t is string => t !== undefined).join('\r');
+  const report: DeviceReport = { measurements: order.measurements, raw };
+  const subject = order.patient?.subject;
+  if (subject) report.subject = { ...subject };
+  if (order.specimenId !== undefined) {
+    report.specimen = order.collectedAt === undefined ? { id: order.specimenId } : { id: order.specimenId, collectedAt: order.collectedAt };
+  }
+  if (order.placer !== undefined || order.filler !== undefined || order.code !== undefined) {
+    const o: NonNullable<DeviceReport['order']> = {};
+    if (order.placer !== undefined) o.placer = order.placer;
+    if (order.filler !== undefined) o.filler = order.filler;
+    if (order.code !== undefined) o.code = order.code;
+    report.order = o;
+  }
+  const eq = equipment ?? order.instrument;
+  if (eq !== undefined) report.equipment = eq;
+  const comments = [...messageComments, ...(order.patient?.comments ?? []), ...order.comments];
+  if (comments.length > 0) report.comments = comments;
+  const times = order.measurements.map((m) => m.observedAt).filter((t): t is string => t !== undefined).sort();
+  const latest = times[times.length - 1] ?? (header ? astmDateTime(header.field(14)) : undefined);
+  if (latest !== undefined) report.observedAt = latest;
+  return [report];
+}

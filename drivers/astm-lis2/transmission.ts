@@ -1,0 +1,163 @@
+// Frame text -> records -> messages -> reports, for one transmission at a time. A record continued
+// with ETB is joined before it is read. The frame that completes a message (its L record) is
+// accepted only once every report of the message was made durable; until then nothing of the
+// frame is taken in, so the analyzer's retransmission of that frame finds the same state.
+
+import type { DeviceReport } from '../../src/model/driver.ts';
+import type { Logger } from '../../src/model/logger.ts';
+import type { SessionEvents } from '../_shared/session-events.ts';
+import { decodeMessage, type DecodeResult } from './decode.ts';
+import type { Verdict } from './link-receiver.ts';
+import { recordType } from './records.ts';
+
+/** A record continued over this many chars of ETB frames is refused (a runaway sender). */
+const MAX_RECORD = 1_000_000;
+
+export interface TransmissionOptions {
+  events: SessionEvents;
+  log: Logger;
+  textEncoding: 'latin1' | 'utf8';
+}
+
+export class Transmission {
+  private records: string[] = [];
+  /** Text of a record continued by ETB frames. */
+  private partial = '';
+  /** Reports (by position and text) already durable in an earlier attempt at the same frame. */
+  private readonly stored = new Set<string>();
+  /** Decode problems already reported for the text being committed (a retry does not repeat them). */
+  private reportedFor: string | undefined;
+  private generation = 0;
+
+  constructor(private readonly o: TransmissionOptions) {}
+
+  /** Whether anything of the open transmission was taken in and not yet delivered. */
+  get hasContent(): boolean {
+    return this.records.length > 0 || this.partial.length > 0;
+  }
+
+  frame(text: string, final: boolean): Verdict | Promise<Verdict> {
+    const combined = this.partial + text;
+    if (combined.length > MAX_RECORD) {
+      this.o.events.protocolError(`record continued over ${MAX_RECORD} chars: frame refused`, '');
+      return 'nak';
+    }
+    if (!final) {
+      this.partial = combined;
+      return 'ack';
+    }
+    const all = [...this.records, ...this.split(combined)];
+    let lastL = -1;
+    all.forEach((r, i) => {
+      if (recordType(r) === 'L') lastL = i;
+    });
+    if (lastL < 0) {
+      this.records = all;
+      this.partial = '';
+      return 'ack';
+    }
+    const complete = all.slice(0, lastL + 1);
+    const rest = all.slice(lastL + 1);
+    const accept = (): Verdict => {
+      this.records = rest;
+      this.partial = '';
+      this.stored.clear();
+      this.reportedFor = undefined;
+      return 'ack';
+    };
+    const committed = this.commit(complete);
+    if (committed === true) return accept();
+    const generation = this.generation;
+    return committed.then((ok) => (ok && generation === this.generation ? accept() : 'nak'));
+  }
+
+  /** EOT. A message without its L record is delivered here; one cut inside a record is not. */
+  end(): void | Promise<void> {
+    if (this.partial.length > 0) {
+      this.o.events.protocolError('transmission ended inside a record (after an ETB frame): nothing of it was delivered', '');
+      this.discard();
+      return;
+    }
+    if (this.records.length === 0) {
+      this.discard();
+      return;
+    }
+    this.o.log.info('transmission ended without an L terminator record: its records are delivered at EOT');
+    const records = this.records;
+    this.discard();
+    const committed = this.commit(records);
+    if (committed === true) return;
+    return committed.then((ok) => {
+      // EOT takes no reply, so the analyzer cannot be told; the device runner logged the failure.
+      if (!ok) this.o.log.error('results of a transmission without L could not all be stored; the analyzer considers them sent');
+    });
+  }
+
+  discard(): void {
+    this.records = [];
+    this.partial = '';
+    this.stored.clear();
+    this.reportedFor = undefined;
+    this.generation++;
+  }
+
+  private split(text: string): string[] {
+    const out: string[] = [];
+    for (const piece of text.split('\r')) {
+      const record = piece.replace(/^\n+/, '');
+      if (record === '') continue;
+      out.push(this.o.textEncoding === 'utf8' ? Buffer.from(record, 'latin1').toString('utf8') : record);
+    }
+    return out;
+  }
+
+  /** Decodes the messages in `records` and emits their reports: true when nothing needs waiting for. */
+  private commit(records: string[]): true | Promise<boolean> {
+    const key = records.join('\r');
+    const firstAttempt = this.reportedFor !== key;
+    this.reportedFor = key;
+    const reports: DeviceReport[] = [];
+    let message: string[] = [];
+    for (const r of records) {
+      message.push(r);
+      if (recordType(r) === 'L') {
+        reports.push(...this.decode(message, firstAttempt));
+        message = [];
+      }
+    }
+    if (message.length > 0) reports.push(...this.decode(message, firstAttempt));
+
+    const pending = reports.map((report, i) => ({ report, key: `${i}\u0000${report.raw}` })).filter((p) => !this.stored.has(p.key));
+    if (pending.length === 0) return true;
+    const generation = this.generation;
+    const attempts = pending.map(({ report, key: k }) =>
+      this.o.events.reportAndWait(report).then(
+        () => {
+          if (generation === this.generation) this.stored.add(k);
+          return true;
+        },
+        (err: unknown) => {
+          this.o.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'a result could not be made durable: the frame is answered NAK');
+          return false;
+        },
+      ),
+    );
+    return Promise.all(attempts).then((results) => results.every(Boolean));
+  }
+
+  private decode(message: string[], report: boolean): DeviceReport[] {
+    let result: DecodeResult;
+    try {
+      result = decodeMessage(message);
+    } catch (err) {
+      // A decoder bug must not take the link down; the message is named and skipped.
+      this.o.events.protocolError(`internal decoder error: ${err instanceof Error ? err.message : String(err)}`, '');
+      return [];
+    }
+    if (report) {
+      for (const p of result.problems) this.o.events.protocolError(p.reason, p.bytes);
+      for (const n of result.notes) this.o.log[n.level](n.msg);
+    }
+    return result.reports;
+  }
+}
