@@ -72,7 +72,10 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
         // The worker logs retries and dead letters itself; the console also says what went through.
         onChange: ({ type, message }) => {
           if (type === 'delivered') {
-            dlog.info({ reading: message.readingId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code }, 'forwarded to EHR');
+            dlog.info(
+              { reading: message.readingId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code },
+              dest.type === 'mllp' ? 'forwarded to EHR' : 'published to uplink',
+            );
           }
         },
       });

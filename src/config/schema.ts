@@ -158,6 +158,7 @@ export const MqttDestination = Type.Object(
     url: Type.String({ pattern: '^mqtts?://', description: 'the upstream broker, mqtt:// or mqtts://' }),
     topic: Type.String({ minLength: 1, maxLength: 256, description: 'publish topic; {deviceId} and {kind} are replaced' }),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('fhir')], { description: 'json: the normalized reading; fhir: FHIR R4 Observations in a Bundle' })),
+    maxInlineBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'attachments (EKG tracings) larger than this go without their content; many brokers cap a message at 128-256 kB' })),
     clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     username: Type.Optional(Type.String()),
     password: Type.Optional(Type.String()),

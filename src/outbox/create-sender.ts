@@ -6,6 +6,7 @@ import type { DestinationConfig, MllpDestinationConfig } from '../config/schema.
 import { MllpClient } from '../mllp/client.ts';
 import type { Logger } from '../model/logger.ts';
 import type { Sender } from './delivery-worker.ts';
+import { createMqttSender } from './mqtt-sender.ts';
 
 async function tlsOptions(dest: MllpDestinationConfig): Promise<ConnectionOptions | undefined> {
   const tls = dest.tls;
@@ -32,6 +33,6 @@ export async function createSender(dest: DestinationConfig, log: Logger): Promis
         log,
       });
     case 'mqtt':
-      throw new Error(`destination "${dest.id}": MQTT uplinks are not available yet`);
+      return createMqttSender(dest, log);
   }
 }

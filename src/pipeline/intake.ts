@@ -10,6 +10,7 @@ import type { DeviceReport } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import { RequestError } from '../model/request-error.ts';
 import { enqueue } from '../outbox/outbox.ts';
+import { uplinkBody } from '../uplink/body.ts';
 import type { History } from '../store/history.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { DeviceBinding, StateDoc, StoredReading } from '../store/types.ts';
@@ -176,7 +177,7 @@ export class Intake {
       });
     } catch (err) {
       // Only values no device should send get here (a non-finite number, an impossible date).
-      entry.holdReasons.push(`HL7 could not be built: ${err instanceof Error ? err.message : String(err)}`);
+      entry.holdReasons.push(`the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`);
       return [];
     }
     for (const b of built) enqueue(doc, { ...b, readingId: entry.reading.id, now });
@@ -185,9 +186,15 @@ export class Intake {
   }
 
   #encode(entry: StoredReading, patient: PatientRef, dest: DestinationConfig, controlId: string, now: Date): string {
-    if (dest.type === 'mqtt') throw new Error(`destination "${dest.id}": MQTT uplinks are not available yet`);
     const device = this.#devices.get(entry.reading.deviceId);
     const gateway = this.opts.config.gateway ?? {};
+    if (dest.type === 'mqtt') {
+      return uplinkBody(
+        dest.format,
+        { reading: entry.reading, patient: withAuthority(patient, gateway.assigningAuthority) },
+        { messageId: controlId, gateway: { application: gateway.application ?? 'MEDGATE', facility: gateway.facility }, now, maxInlineBytes: dest.maxInlineBytes },
+      );
+    }
     const common = {
       controlId,
       now,
