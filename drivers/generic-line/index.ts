@@ -73,7 +73,8 @@ export const driver: Driver = {
         const { result, discarded } = decodeWithResync(line, (text) => decodeGenericLine(text, pattern));
         if (discarded !== undefined) events.protocolError('incomplete line fragment discarded', discarded);
         if (!result.ok) {
-          events.protocolError(`${result.reason}: "${line}"`, line);
+          // The line itself may carry a result: it travels as the error's bytes, not in the reason.
+          events.protocolError(result.reason, line);
           return;
         }
         const raw = line.slice(discarded?.length ?? 0);

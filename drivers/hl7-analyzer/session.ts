@@ -17,11 +17,6 @@ export interface Hl7AnalyzerOptions {
 }
 
 /** The first segment (MSH: no patient data) or the start of whatever came instead, for protocolError. */
-function headerOf(text: string): string {
-  const first = text.replace(/^[\s\uFEFF]+/, '').split(/\r|\n/)[0] ?? '';
-  return first.startsWith('MSH') ? first.slice(0, 300) : first.slice(0, 40);
-}
-
 /** The message without its MSH: a resend may carry a new MSH-7, the results are what must match. */
 function contentDigest(text: string): string {
   const body = text.replace(/^[\s\uFEFF]*MSH[^\r\n]*/, '');
@@ -67,7 +62,8 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     const decoded = decodeOru(text);
     if (!decoded.ok) {
       const { code, errorCode, reason } = decoded.rejection;
-      events.protocolError(reason, headerOf(text));
+      // The whole message is kept for review; the gateway logs its bytes at debug only.
+      events.protocolError(reason, text);
       await acknowledge(text, code, { text: reason, errorCode });
       return;
     }
@@ -114,7 +110,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
           await handle(next);
         } catch (err) {
           // A decoder bug must not stall the link: the analyzer gets an AE and resends.
-          events.protocolError(`internal decoder error: ${errorText(err)}`, headerOf(next));
+          events.protocolError(`internal decoder error: ${errorText(err)}`, next);
           await acknowledge(next, 'AE', { text: 'internal error in the gateway', errorCode: '207' });
         }
       }

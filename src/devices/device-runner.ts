@@ -81,7 +81,9 @@ export class DeviceRunner {
     session.on('protocolError', (error) => {
       this.counters.protocolErrors++;
       this.counters.lastProtocolError = { at: new Date().toISOString(), reason: error.reason };
-      log.warn({ reason: error.reason, bytes: visibleBytes(error.bytes) }, 'protocol error from device');
+      // What arrived may be a result: its bytes are kept for review (GET /api/rejected) and logged at debug only.
+      log.warn({ reason: error.reason, length: error.bytes.length }, 'protocol error from device');
+      log.debug({ bytes: visibleBytes(error.bytes) }, 'protocol error bytes');
       this.opts.onProtocolError?.(device.id, error);
     });
     this.#sessions.set(conn.id, session);

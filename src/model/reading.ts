@@ -39,6 +39,8 @@ export interface Attachment {
 
 export interface Observation {
   code: ObservationCode;
+  /** The vocabulary entry the value was normalized against (its unit and plausible range), when there is one. */
+  type?: string;
   value: number | string | Waveform | Attachment;
   unit?: string; // UCUM
   /** Decimal places the device sent, so 70.50 kg is not forwarded as 70.5. */

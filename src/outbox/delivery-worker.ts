@@ -233,7 +233,8 @@ export class DeliveryWorker {
       return;
     }
     if (h.state === 'retry_wait' && h.nextAttemptAt) {
-      const wait = Date.parse(h.nextAttemptAt) - this.now().getTime();
+      // Capped: a clock stepped back must not hold the whole line for hours.
+      const wait = Math.min(Date.parse(h.nextAttemptAt) - this.now().getTime(), this.backoff.maxMs);
       if (wait > 0) {
         this.state = 'waiting';
         this.waitUntil = h.nextAttemptAt;

@@ -86,22 +86,43 @@ export class Intake {
     this.#countUnmapped(deviceId, unmapped);
     const reasons = [...problems, ...checkPlausibility(reading)];
     const queuedTo: string[] = [];
-    const stored = await this.opts.store.update((doc) => {
-      const resolution = resolvePatient(reading, doc.bindings[deviceId], now);
-      const entry: StoredReading = { reading, status: 'held', holdReasons: [...reasons], updatedAt: now.toISOString() };
-      if (resolution.patient) {
-        entry.patient = resolution.patient;
-        entry.patientSource = resolution.source;
-        if (resolution.consumeBinding) delete doc.bindings[deviceId];
-      } else {
-        entry.holdReasons.push(`${NO_PATIENT}: ${resolution.holdReason.replace(/^no patient: /, '')}`);
-      }
-      doc.readings[reading.id] = entry;
-      if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
-      return structuredClone(entry);
-    });
+    let consumed: DeviceBinding | undefined;
+    let stored: StoredReading;
+    try {
+      stored = await this.opts.store.update((doc) => {
+        const resolution = resolvePatient(reading, doc.bindings[deviceId], now);
+        const entry: StoredReading = { reading, status: 'held', holdReasons: [...reasons], updatedAt: now.toISOString() };
+        if (resolution.patient) {
+          entry.patient = resolution.patient;
+          entry.patientSource = resolution.source;
+          if (resolution.consumeBinding) {
+            consumed = doc.bindings[deviceId];
+            delete doc.bindings[deviceId];
+          }
+        } else {
+          entry.holdReasons.push(`${NO_PATIENT}: ${resolution.holdReason.replace(/^no patient: /, '')}`);
+        }
+        doc.readings[reading.id] = entry;
+        if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
+        return structuredClone(entry);
+      });
+    } catch (err) {
+      // The device is told "not stored" and will send again; the copy still in memory must not go out too.
+      this.#forget(reading.id, deviceId, consumed);
+      throw err;
+    }
     this.#announce(stored, queuedTo);
     return stored;
+  }
+
+  #forget(readingId: string, deviceId: string, consumed: DeviceBinding | undefined): void {
+    this.opts.store
+      .update((doc) => {
+        for (const id of doc.readings[readingId]?.messageIds ?? []) delete doc.messages[id];
+        delete doc.readings[readingId];
+        if (consumed && !doc.bindings[deviceId]) doc.bindings[deviceId] = consumed;
+      })
+      .catch(() => undefined); // applied in memory at once; the next write that succeeds carries it
   }
 
   async assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean } = {}): Promise<StoredReading> {
@@ -128,14 +149,20 @@ export class Intake {
 
   async discard(readingId: string, reason: string): Promise<StoredReading> {
     const now = this.#now();
-    const entry = this.opts.store.data.readings[readingId];
-    if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
-    if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}; only held readings can be discarded`);
-    const discarded: StoredReading = { ...structuredClone(entry), status: 'discarded', holdReasons: [...entry.holdReasons, `discarded: ${reason}`], updatedAt: now.toISOString() };
+    // Check and mark in one step, so an assignment racing with this cannot send what is recorded as discarded.
+    const discarded = await this.opts.store.update((doc) => {
+      const entry = doc.readings[readingId];
+      if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
+      if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}; only held readings can be discarded`);
+      entry.status = 'discarded';
+      entry.holdReasons = [...entry.holdReasons, `discarded: ${reason}`];
+      entry.updatedAt = now.toISOString();
+      return structuredClone(entry);
+    });
     // History first: a crash between the two leaves a copy in both, never in neither.
     await this.opts.history.append([{ at: now.toISOString(), reading: discarded, messages: [] }]);
     await this.opts.store.update((doc) => {
-      delete doc.readings[readingId];
+      if (doc.readings[readingId]?.status === 'discarded') delete doc.readings[readingId];
     });
     this.opts.onReading?.(discarded);
     return discarded;

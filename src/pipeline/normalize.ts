@@ -98,6 +98,8 @@ function normalizeMeasurement(
 ): Observation {
   const { code, entry, name } = resolveCode(m, index, problems, codeMap, unmapped);
   const obs: Observation = { code, value: m.value, status: m.status ?? 'F' };
+  // Kept so the plausibility check finds the range even when the driver's own code is more specific.
+  if (m.type !== undefined && isVitalType(m.type)) obs.type = m.type;
   const originalText = m.valueText ?? String(m.value);
 
   let value: number | undefined;

@@ -14,6 +14,9 @@ export function bindingActive(binding: DeviceBinding | undefined, now: Date): bi
 
 export function resolvePatient(reading: Reading, binding: DeviceBinding | undefined, now: Date): PatientResolution {
   if (reading.subject?.mrn) return { patient: reading.subject, source: 'reported', consumeBinding: false };
+  // An analyzer's batch holds many patients' specimens: a result without its own patient ID is
+  // never filed under whoever the analyzer happens to be bound to.
+  if (reading.kind === 'lab') return { holdReason: 'no patient: the analyzer sent no patient ID for this specimen' };
   if (bindingActive(binding, now)) {
     // A binding without an end time covers exactly one reading: the next one.
     return { patient: binding.patient, source: 'binding', consumeBinding: binding.until === undefined };

@@ -3,7 +3,7 @@
 
 import type { Observation, ObservationCode, Reading } from '../model/reading.ts';
 import { formatDecimal } from '../model/units.ts';
-import { LOCAL_CODE_SYSTEM, VITAL_TYPES, vocabularyEntry } from '../model/vocabulary.ts';
+import { isVitalType, LOCAL_CODE_SYSTEM, VITAL_TYPES, vocabularyEntry, type VitalType } from '../model/vocabulary.ts';
 import type { VocabularyEntry } from '../model/vocabulary.ts';
 
 const byMdcRef = new Map<string, VocabularyEntry>();
@@ -57,17 +57,17 @@ interface Pressure {
   unit: string;
 }
 
-function pressure(reading: Reading, ref: string, loinc: string): Pressure | undefined {
-  const obs = reading.observations.find((o) => o.code.mdc?.ref === ref || (!o.code.mdc && o.code.loinc === loinc));
+function pressure(reading: Reading, type: VitalType, ref: string, loinc: string): Pressure | undefined {
+  const obs = reading.observations.find((o) => o.type === type || o.code.mdc?.ref === ref || (!o.code.mdc && o.code.loinc === loinc));
   if (!obs || typeof obs.value !== 'number' || !Number.isFinite(obs.value) || obs.unit === undefined) return undefined;
   return { value: obs.value, text: valueText(obs, obs.value), unit: obs.unit };
 }
 
 function crossChecks(reading: Reading): string[] {
   const reasons: string[] = [];
-  const sys = pressure(reading, 'MDC_PRESS_BLD_NONINV_SYS', '8480-6');
-  const dia = pressure(reading, 'MDC_PRESS_BLD_NONINV_DIA', '8462-4');
-  const mean = pressure(reading, 'MDC_PRESS_BLD_NONINV_MEAN', '8478-0');
+  const sys = pressure(reading, 'bp.systolic', 'MDC_PRESS_BLD_NONINV_SYS', '8480-6');
+  const dia = pressure(reading, 'bp.diastolic', 'MDC_PRESS_BLD_NONINV_DIA', '8462-4');
+  const mean = pressure(reading, 'bp.mean', 'MDC_PRESS_BLD_NONINV_MEAN', '8478-0');
   if (sys && dia && sys.unit === dia.unit) {
     if (dia.value >= sys.value) {
       reasons.push(`implausible: diastolic ${dia.text} ${dia.unit} is not below systolic ${sys.text} ${sys.unit}`);
@@ -80,17 +80,22 @@ function crossChecks(reading: Reading): string[] {
   return reasons;
 }
 
+/** The range to check against: the normalized type first, then what the code says. */
+function entryOf(obs: Observation): VocabularyEntry | undefined {
+  return obs.type !== undefined && isVitalType(obs.type) ? vocabularyEntry(obs.type) : vocabularyEntryForCode(obs.code);
+}
+
 /** Reasons the reading is physically implausible; [] when it is fine. */
 export function checkPlausibility(reading: Reading): string[] {
   const reasons: string[] = [];
   for (const obs of reading.observations) {
     if (typeof obs.value === 'number' && !Number.isFinite(obs.value)) {
-      const entry = vocabularyEntryForCode(obs.code);
+      const entry = entryOf(obs);
       const name = entry?.display ?? obs.code.display ?? obs.code.mdc?.ref ?? obs.code.loinc ?? obs.code.local?.code;
       reasons.push(`implausible: ${name ?? 'observation'} ${String(obs.value)} is not a finite number`);
       continue;
     }
-    const entry = vocabularyEntryForCode(obs.code);
+    const entry = entryOf(obs);
     if (!entry) continue;
     const reason = checkObservation(obs, entry);
     if (reason) reasons.push(reason);

@@ -36,6 +36,8 @@ export class SerialTransport extends LinkStatusTracker implements Transport {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    // A newer generation makes an open still in progress close its port instead of going live.
+    this.#generation++;
     const port = this.#port;
     this.#drop('stopped');
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -65,7 +67,10 @@ export class SerialTransport extends LinkStatusTracker implements Transport {
       this.emit('data', this.#conn, chunk);
     });
     port.open((err) => {
-      if (generation !== this.#generation) return;
+      if (generation !== this.#generation) {
+        if (!err && port.isOpen) port.close(() => undefined); // stopped while opening: release the lock
+        return;
+      }
       if (err) {
         this.#failed(generation, err.message);
         return;

@@ -7,6 +7,8 @@ import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { LinkStatusTracker } from './link-status.ts';
 import type { Connection, Transport } from './types.ts';
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export interface TcpTransportOptions {
   mode: 'connect' | 'listen';
   host?: string;
@@ -38,6 +40,8 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
   #attempt = 0;
   #server: net.Server | undefined;
   #sockets = new Set<net.Socket>();
+  /** A dial in progress, so stop() can abandon it. */
+  #dialing: net.Socket | undefined;
   #seq = 0;
 
   constructor(private readonly opts: TcpTransportOptions) {
@@ -59,6 +63,8 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#dialing?.destroy();
+    this.#dialing = undefined;
     for (const socket of this.#sockets) socket.destroy();
     const server = this.#server;
     this.#server = undefined;
@@ -96,15 +102,26 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
   #dial(): void {
     this.setState('connecting');
     const socket = net.connect({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port });
+    this.#dialing = socket;
     let connected = false;
+    // An unreachable host would otherwise hold the dial for the OS's SYN timeout (minutes).
+    const timeout = setTimeout(() => socket.destroy(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
     socket.once('connect', () => {
+      clearTimeout(timeout);
+      this.#dialing = undefined;
+      if (this.#stopped) {
+        socket.destroy();
+        return;
+      }
       connected = true;
       this.#attempt = 0;
       this.setState('connected');
       this.#attach(socket, (reason) => this.#retry(reason));
     });
     socket.once('error', (err) => {
+      clearTimeout(timeout);
       if (!connected) {
+        if (this.#dialing === socket) this.#dialing = undefined;
         socket.destroy();
         this.#retry(err.message);
       }

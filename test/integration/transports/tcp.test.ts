@@ -102,3 +102,23 @@ describe('TcpTransport listen mode', () => {
     await eventually(() => expect(t.status.state).toBe('listening'));
   });
 });
+
+describe('TcpTransport stop', () => {
+  it('abandons a dial in progress: no connection goes live after stop()', async () => {
+    const port = await freePort();
+    const dev = await deviceServer(port);
+    cleanups.push(async () => {
+      for (const s of dev.sockets) s.destroy();
+      await new Promise((r) => dev.server.close(() => r(undefined)));
+    });
+    const t = new TcpTransport({ mode: 'connect', host: '127.0.0.1', port, log: silentLogger });
+    const opened: Connection[] = [];
+    t.on('open', (c) => opened.push(c));
+    t.start();
+    await t.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(opened).toHaveLength(0);
+    expect(t.status.state).toBe('stopped');
+    expect(dev.sockets.every((s) => s.destroyed || s.readyState !== 'open')).toBe(true);
+  });
+});

@@ -33,7 +33,8 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
   it('a non-matching line is a protocol error naming the line', () => {
     const h = open(driver, nonin);
     h.feed('SPO2=097 PR=072\r\n');
-    expect(h.errors).toEqual([{ reason: 'line does not match the configured pattern: "SPO2=097 PR=072"', bytes: 'SPO2=097 PR=072' }]);
+    // The line travels as the bytes (kept for review), not inside the reason (which is logged).
+    expect(h.errors).toEqual([{ reason: 'line does not match the configured pattern', bytes: 'SPO2=097 PR=072' }]);
   });
 
   it('a cut line is reported and not merged into the next', () => {
@@ -47,7 +48,7 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
   it('a present value that is not a number rejects the line', () => {
     const h = open(driver, { pattern: '^T=(?<t>\\S+)$', fields: { t: { type: 'temperature', unit: 'Cel' } } });
     h.feed('T=3x.5\r\nT=36.8\r\n');
-    expect(h.errors.map((e) => e.reason)).toEqual(['value "3x.5" of group t is not a number: "T=3x.5"']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['value "3x.5" of group t is not a number']);
     expect(h.reports[0]?.measurements).toEqual([{ type: 'temperature', value: 36.8, unit: 'Cel', valueText: '36.8' }]);
   });
 

@@ -35,6 +35,7 @@ describe('normalize', () => {
     const [weight, height, bmi] = reading.observations;
     expect(weight).toEqual({
       code: { mdc: { ref: 'MDC_MASS_BODY_ACTUAL', code: 188736 }, loinc: '29463-7', display: 'Body weight' },
+      type: 'weight',
       value: 70.5,
       precision: 2,
       unit: 'kg',

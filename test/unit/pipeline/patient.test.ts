@@ -28,3 +28,11 @@ describe('resolvePatient', () => {
     expect(resolvePatient(reading, undefined, now)).toEqual({ holdReason: expect.stringMatching(/^no patient/) });
   });
 });
+
+describe('resolvePatient for analyzers', () => {
+  it('never files a lab result without its own patient ID under the device binding', () => {
+    const lab: Reading = { ...reading, kind: 'lab' };
+    expect(resolvePatient(lab, { patient: alice, createdAt: now.toISOString() }, now)).toEqual({ holdReason: expect.stringMatching(/analyzer sent no patient ID/) });
+    expect(resolvePatient({ ...lab, subject: bob }, { patient: alice, createdAt: now.toISOString() }, now)).toMatchObject({ patient: bob, source: 'reported' });
+  });
+});

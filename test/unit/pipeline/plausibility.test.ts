@@ -84,3 +84,27 @@ describe('checkPlausibility', () => {
     expect(checkPlausibility(r)).toEqual(['implausible: Systolic blood pressure 900 mm[Hg] outside 20–300']);
   });
 });
+
+describe('plausibility with a driver-specific code', () => {
+  it('still checks the range of the vocabulary type the value was normalized against', () => {
+    const { reading } = normalize(
+      {
+        measurements: [
+          { type: 'temperature', code: { mdc: { ref: 'MDC_TEMP_ORAL' } }, value: 95, unit: 'Cel' },
+          { type: 'bp.systolic', code: { local: { system: 'VENDOR', code: 'SYS' } }, value: 900, unit: 'mmHg' },
+          { type: 'bp.diastolic', code: { local: { system: 'VENDOR', code: 'DIA' } }, value: 950, unit: 'mmHg' },
+        ],
+        raw: 'x',
+      },
+      { deviceId: 'd', kind: 'vitals', receivedAt: new Date('2026-11-27T10:00:00Z') },
+    );
+    const reasons = checkPlausibility(reading);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^implausible: Body temperature 95 Cel/),
+        expect.stringMatching(/^implausible: Systolic blood pressure 900/),
+        expect.stringMatching(/^implausible: diastolic 950 mm\[Hg\] is not below systolic 900/),
+      ]),
+    );
+  });
+});
