@@ -4,11 +4,14 @@ import type { Driver } from '../src/model/driver.ts';
 import { driver as accutorr, validateSettings as validateAccutorr } from './accutorr/index.ts';
 import { driver as adScale, validateSettings as validateAdScale } from './ad-scale/index.ts';
 import { driver as astmLis2, validateSettings as validateAstm } from './astm-lis2/index.ts';
+import { driver as ekgAecg, validateSettings as validateEkgAecg } from './ekg-aecg/index.ts';
+import { driver as ekgSerial, validateSettings as validateEkgSerial } from './ekg-serial/index.ts';
 import { driver as genericLine, validateSettings as validateGenericLine } from './generic-line/index.ts';
 import { driver as hl7Analyzer, validateSettings as validateHl7Analyzer } from './hl7-analyzer/index.ts';
+import { driver as mqttJson, validateSettings as validateMqttJson } from './mqtt-json/index.ts';
 import { driver as tanita, validateSettings as validateTanita } from './tanita/index.ts';
 
-export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine, astmLis2, hl7Analyzer];
+export const drivers: Driver[] = [adScale, tanita, accutorr, genericLine, astmLis2, hl7Analyzer, mqttJson, ekgAecg, ekgSerial];
 
 /** Checks beyond each driver's TypeBox schema; problems carry locations like `settings.pattern`. */
 export const settingsValidators: Record<string, (settings: unknown) => string[]> = {
@@ -18,6 +21,9 @@ export const settingsValidators: Record<string, (settings: unknown) => string[]>
   [genericLine.id]: validateGenericLine,
   [astmLis2.id]: validateAstm,
   [hl7Analyzer.id]: validateHl7Analyzer,
+  [mqttJson.id]: validateMqttJson,
+  [ekgAecg.id]: validateEkgAecg,
+  [ekgSerial.id]: validateEkgSerial,
 };
 
 export function findDriver(id: string): Driver | undefined {

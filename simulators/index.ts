@@ -3,8 +3,10 @@
 import { create as accutorr } from './accutorr.ts';
 import { create as adScale } from './ad-scale.ts';
 import { create as astmLis2 } from './astm-lis2.ts';
+import { createAecg, createSerial } from './ekg-cart.ts';
 import { create as genericLine } from './generic-line.ts';
 import { create as hl7Analyzer } from './hl7-analyzer.ts';
+import { create as mqttVitals } from './mqtt-vitals.ts';
 import { create as tanita } from './tanita.ts';
 import type { SimulatedDevice, SimulatorOptions } from './types.ts';
 
@@ -15,6 +17,9 @@ const factories: Record<string, (options: SimulatorOptions) => SimulatedDevice> 
   'generic-line': genericLine,
   'astm-lis2': astmLis2,
   'hl7-analyzer': hl7Analyzer,
+  'mqtt-json': mqttVitals,
+  'ekg-aecg': createAecg,
+  'ekg-serial': createSerial,
 };
 
 export const simulatorIds: string[] = Object.keys(factories);

@@ -1,7 +1,9 @@
 // Connects a simulator to a real transport: a serial port (e.g. one end of a socat pty pair), a
-// TCP listener the gateway connects to, or a TCP connection to a gateway that listens.
+// TCP listener the gateway connects to, a TCP connection to a gateway that listens, or an MQTT
+// broker the device publishes to (each write is one QoS 1 message).
 
 import net from 'node:net';
+import { connect as mqttConnect } from 'mqtt';
 import { SerialPort } from 'serialport';
 import { findDriver } from '../drivers/index.ts';
 import { createSimulator } from './index.ts';
@@ -12,6 +14,15 @@ export interface RunSimulatorOptions extends SimulatorOptions {
   serial?: { path: string; baudRate?: number };
   tcpListen?: { host?: string; port: number };
   tcpConnect?: { host: string; port: number };
+  /** Publish each message on `topic` (QoS 1, MQTT 3.1.1); `done` waits for the broker's PUBACKs. */
+  mqtt?: MqttTarget;
+}
+
+export interface MqttTarget {
+  url: string;
+  topic: string;
+  username?: string;
+  password?: string;
 }
 
 export interface RunningSimulator {
@@ -26,12 +37,17 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 export async function runSimulator(opts: RunSimulatorOptions): Promise<RunningSimulator> {
-  const transports = [opts.serial, opts.tcpListen, opts.tcpConnect].filter((t) => t !== undefined);
-  if (transports.length !== 1) throw new Error('runSimulator needs exactly one of serial, tcpListen, tcpConnect');
+  const transports = [opts.serial, opts.tcpListen, opts.tcpConnect, opts.mqtt].filter((t) => t !== undefined);
+  if (transports.length !== 1) throw new Error('runSimulator needs exactly one of serial, tcpListen, tcpConnect, mqtt');
   const device = createSimulator(opts.driver, opts);
   let stopTransport: () => Promise<void>;
   let port: number | undefined;
-  if (opts.serial) stopTransport = await runSerial(device, opts.driver, opts.serial, opts.log);
+  let done = device.done;
+  if (opts.mqtt) {
+    const mqtt = runMqtt(device, opts.mqtt, opts.log);
+    stopTransport = mqtt.stop;
+    done = mqtt.done;
+  } else if (opts.serial) stopTransport = await runSerial(device, opts.driver, opts.serial, opts.log);
   else if (opts.tcpListen) ({ stop: stopTransport, port } = await runTcpListen(device, opts.tcpListen, opts.log));
   else if (opts.tcpConnect) stopTransport = runTcpConnect(device, opts.tcpConnect, opts.log);
   else throw new Error('unreachable');
@@ -45,7 +61,7 @@ export async function runSimulator(opts: RunSimulatorOptions): Promise<RunningSi
       })();
       return stopped;
     },
-    done: device.done,
+    done,
     get sent() {
       return device.sent;
     },
@@ -192,5 +208,49 @@ function runTcpConnect(device: SimulatedDevice, target: { host: string; port: nu
         s.destroy();
       });
     }
+  };
+}
+
+/**
+ * Publishes each write of `device` as one QoS 1 message on `target.topic`. mqtt.js queues what is
+ * written while the broker is away and sends it on reconnect. `done` resolves once the device sent
+ * its `count` readings and the broker acknowledged every message published so far.
+ */
+export function runMqtt(
+  device: SimulatedDevice,
+  target: MqttTarget,
+  log?: (line: string) => void,
+): { stop: () => Promise<void>; done: Promise<void> } {
+  const client = mqttConnect(target.url, {
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: RETRY_MIN_MS * 5,
+    connectTimeout: RETRY_MAX_MS,
+    ...(target.username !== undefined ? { username: target.username } : {}),
+    ...(target.password !== undefined ? { password: target.password } : {}),
+  });
+  const pending = new Set<Promise<void>>();
+  client.on('error', (e) => log?.(`mqtt ${target.url.replace(/\/\/[^/@]*@/, '//')}: ${e.message}`));
+  const io: DeviceIo = {
+    write: (bytes) => {
+      const p = client.publishAsync(target.topic, Buffer.from(bytes), { qos: 1 }).then(
+        () => undefined,
+        (e: unknown) => log?.(`mqtt publish failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    },
+  };
+  // The device writes from the start: mqtt.js holds QoS 1 publishes until it is connected.
+  device.start(io);
+  const done = device.done.then(async () => {
+    while (pending.size > 0) await Promise.all([...pending]);
+  });
+  return {
+    done,
+    stop: async () => {
+      device.detach();
+      await client.endAsync(true);
+    },
   };
 }

@@ -17,6 +17,7 @@ import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
 import type { ReadingStatus } from './store/types.ts';
 import { createTransport } from './transports/create.ts';
+import { setUpMqtt } from './transports/mqtt-setup.ts';
 import type { DestinationView, DeviceView, GatewayApi, ReadingView } from './web/api-types.ts';
 import { buildWebServer } from './web/server.ts';
 import { ensureApiToken, type ApiToken } from './web/token.ts';
@@ -91,6 +92,9 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       onQueued: (id) => destinations.get(id)?.worker.kick(),
     });
 
+    const mqtt = await setUpMqtt(config, log.child({ part: 'mqtt' }));
+    if (mqtt) stoppers.push(() => mqtt.closeBroker()); // stoppers run in reverse: the broker goes last
+
     const runners = new Map<string, { config: DeviceConfigT; runner: DeviceRunner; kind: string }>();
     for (const device of config.devices) {
       if (device.enabled === false) continue;
@@ -101,7 +105,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       const runner = new DeviceRunner({
         device,
         driver,
-        transport: createTransport(device.transport, driver.serialDefaults, dlog),
+        transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt: mqtt?.connection }),
         log: dlog,
         accept: async (dev, report) => {
           await intake.accept(dev.id, report);
@@ -112,6 +116,9 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       stoppers.push(() => runner.stop());
     }
 
+    // Disconnect before the devices stop: a device that stops unsubscribes, and on the way down that
+    // must not reach the broker, or it would stop keeping what is published while we are away.
+    if (mqtt) stoppers.push(() => mqtt.connection.stop());
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
     const prune = () =>
       Promise.all([history.prune(), rejects.prune()]).then(([a, b]) => a + b).then(
@@ -123,6 +130,8 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
     stoppers.push(async () => clearInterval(pruneTimer));
     for (const { worker } of destinations.values()) worker.start();
     for (const { runner } of runners.values()) runner.start();
+    // After the runners subscribed: what the broker kept for us while we were away finds its device.
+    mqtt?.connection.start();
 
     const api: GatewayApi = {
       devices: (): DeviceView[] =>

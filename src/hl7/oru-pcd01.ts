@@ -17,11 +17,23 @@
 //   or the configured device id, with the label as namespace (`id^label`, the GE form).
 // - OBR-2/OBR-3: the reading id with the sending application as namespace (and EUI-64 when known),
 //   the NIST shape; the reading id is fixed at creation, so a rebuilt message carries the same ids.
+// - Text: one line as ST; several lines (an ECG interpretation) as FT with `\.br\` line breaks.
+//
+// EKG (kind 'ekg'): OBR-4 is the LOINC panel `34534-8^12 lead EKG panel^LN` (US Core clinical test
+// codes), as NIST uses a LOINC panel for pulse oximetry. When the reading carries ECG global
+// measurements (heart rate, intervals, axes), an ECG VMD row `69798^MDC_DEV_ECG_VMD^MDC` at 1.1.0.0
+// follows the MDS row (PROTOCOLS.md 1.3) and every observation sits under it at 1.1.0.n. ECG codes
+// follow PROTOCOLS.md 2.2: numeric MDC where sources agree, else LOINC first with the REFID as
+// alternate. A tracing arrives twice, as samples (Waveform) and as the aECG document (an XML
+// Attachment, ED `^text^xml^Base64^...`): the document carries the samples losslessly with their
+// sample rate, scale and lead names, which NA rows cannot, so the NA rows are left out when the
+// reading has an XML attachment. Without one, a waveform goes out as one NA row per lead.
 
 import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
 import { formatDecimal, mdcUnit } from '../model/units.ts';
+import { isEcgMeasurementCode } from '../model/vocabulary.ts';
 import { hl7Timestamp } from './datetime.ts';
-import { escapeHl7 as esc } from './escape.ts';
+import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
 import { birthDate, components, entityIdentifier, patientIdentifier, patientName, segment } from './segments.ts';
 
 export interface OruContext {
@@ -43,6 +55,8 @@ export interface OruContext {
 
 const PROFILE = 'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO';
 const OBR_4 = '182777000^monitoring of patient^SCT';
+const OBR_4_EKG = '34534-8^12 lead EKG panel^LN';
+const ECG_VMD = '69798^MDC_DEV_ECG_VMD^MDC';
 const AMEAS = 'AMEAS^auto-measurement^MDC';
 const MMEAS = 'MMEAS^manual-measurement^MDC';
 
@@ -100,6 +114,12 @@ function status(obs: Observation, ctx: OruContext): string {
   return obs.status === 'F' ? (ctx.deviceResultStatus ?? 'R') : obs.status;
 }
 
+function isXmlAttachment(v: Observation['value']): boolean {
+  if (typeof v !== 'object' || v.kind !== 'attachment') return false;
+  const type = v.mediaType.toLowerCase().split(';')[0]?.trim() ?? '';
+  return type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml');
+}
+
 interface ValueCell {
   type: string;
   value: string;
@@ -111,12 +131,14 @@ function valueCells(obs: Observation): ValueCell[] {
     if (!Number.isFinite(v)) throw new RangeError(`observation ${obs.code.mdc?.ref ?? obs.code.loinc ?? ''}: value ${v} cannot be sent`);
     return [{ type: 'NM', value: formatDecimal(v, obs.precision) }];
   }
-  if (typeof v === 'string') return [{ type: 'ST', value: esc(v) }];
+  if (typeof v === 'string') {
+    return /[\r\n]/.test(v) ? [{ type: 'FT', value: escapeFormattedText(v.replace(/^[\r\n]+|[\r\n]+$/g, '')) }] : [{ type: 'ST', value: esc(v) }];
+  }
   if (v.kind === 'attachment') {
     const [type = 'application', subtype = 'octet-stream'] = v.mediaType.split('/');
     return [{ type: 'ED', value: `^${esc(type)}^${esc(subtype)}^Base64^${esc(v.base64)}` }];
   }
-  // Waveforms: one NA row per lead (sample rate is not carried yet).
+  // Waveforms: one NA row per lead (sample rate is not carried yet); see the EKG note above.
   return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => String(s)).join('^') }));
 }
 
@@ -137,7 +159,8 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
 
   const observedAt = hl7Timestamp(reading.observedAt);
   const orderId = ei(reading.id, ctx);
-  out += segment(['OBR', '1', orderId, orderId, OBR_4, '', '', observedAt]);
+  const ekg = ctx.device.kind === 'ekg';
+  out += segment(['OBR', '1', orderId, orderId, ekg ? OBR_4_EKG : OBR_4, '', '', observedAt]);
 
   const first = reading.observations[0];
   out += segment([
@@ -147,7 +170,15 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
 
   let setId = 1;
   let metric = 0;
+  let parent = '1.0.0';
+  if (ekg && reading.observations.some((o) => isEcgMeasurementCode(o.code))) {
+    setId++;
+    parent = '1.1.0';
+    out += segment(['OBX', String(setId), '', ECG_VMD, '1.1.0.0', '', '', '', '', '', '', 'X']);
+  }
+  const hasDocument = reading.observations.some((o) => isXmlAttachment(o.value));
   for (const obs of reading.observations) {
+    if (hasDocument && typeof obs.value === 'object' && obs.value.kind === 'waveform') continue;
     const id = observationIdentifier(obs.code);
     const units = unitsField(obs.unit, obs.code.mdc?.ref);
     const range = esc(obs.referenceRange ?? '');
@@ -160,7 +191,7 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
       setId++;
       metric++;
       out += segment([
-        'OBX', String(setId), cell.type, id, `1.0.0.${metric}`, cell.value, units, range, flags, '', '', st,
+        'OBX', String(setId), cell.type, id, `${parent}.${metric}`, cell.value, units, range, flags, '', '', st,
         '', '', at, '', '', how, equip,
       ]);
     }

@@ -2,7 +2,7 @@
 // Codes from ../shared/PROTOCOLS.md section 2; where its sources conflict or are silent, the
 // numeric MDC code is left out and the REFID (and LOINC where verified) carry the meaning.
 
-import type { MdcCode } from './reading.ts';
+import type { MdcCode, ObservationCode } from './reading.ts';
 
 export interface VocabularyEntry {
   display: string;
@@ -38,6 +38,17 @@ const vocabulary = {
   'body.water.mass': { display: 'Total body water', unit: 'kg', plausible: [0.1, 400] },
   'body.water.percent': { display: 'Total body water percentage', unit: '%', plausible: [10, 90] },
   'body.impedance': { display: 'Bioelectrical impedance', unit: 'Ohm', plausible: [50, 2000] },
+  // Resting ECG global measurements (PROTOCOLS.md 2.2). PR and QTc carry no numeric MDC code: the
+  // 10101 and 10102 tables disagree, so the REFID (what aECG uses) and LOINC carry the meaning.
+  // Ranges are physical, not clinical: wide enough for bradycardia, blocks and long QT.
+  'ecg.heart_rate': { display: 'Heart rate (ECG)', mdc: { ref: 'MDC_ECG_HEART_RATE', code: 147842 }, loinc: '8867-4', unit: '/min', plausible: [15, 350] },
+  'ecg.pr': { display: 'P-R interval', mdc: { ref: 'MDC_ECG_TIME_PD_PR_GL' }, loinc: '8625-6', unit: 'ms', plausible: [40, 600] },
+  'ecg.qrs': { display: 'QRS duration', mdc: { ref: 'MDC_ECG_TIME_PD_QRS_GL', code: 147228 }, loinc: '8633-0', unit: 'ms', plausible: [30, 300] },
+  'ecg.qt': { display: 'Q-T interval', mdc: { ref: 'MDC_ECG_TIME_PD_QT_GL', code: 147232 }, loinc: '8634-8', unit: 'ms', plausible: [150, 800] },
+  'ecg.qtc': { display: 'Q-T interval corrected', mdc: { ref: 'MDC_ECG_TIME_PD_QTc' }, loinc: '8636-3', unit: 'ms', plausible: [150, 800] },
+  'ecg.p_axis': { display: 'P wave axis', mdc: { ref: 'MDC_ECG_ANGLE_P_FRONT', code: 147200 }, loinc: '8626-4', unit: 'deg', plausible: [-180, 360] },
+  'ecg.qrs_axis': { display: 'QRS axis', mdc: { ref: 'MDC_ECG_ANGLE_QRS_FRONT', code: 147204 }, loinc: '8632-2', unit: 'deg', plausible: [-180, 360] },
+  'ecg.t_axis': { display: 'T wave axis', mdc: { ref: 'MDC_ECG_ANGLE_T_FRONT', code: 147208 }, loinc: '8638-9', unit: 'deg', plausible: [-180, 360] },
 } as const satisfies Record<string, VocabularyEntry>;
 
 export type VitalType = keyof typeof vocabulary;
@@ -50,6 +61,16 @@ export function vocabularyEntry(type: VitalType): VocabularyEntry {
 
 export function isVitalType(value: string): value is VitalType {
   return Object.hasOwn(vocabulary, value);
+}
+
+/** The ECG global measurements (heart rate, intervals, axes): the rows an ECG VMD groups in an ORU. */
+export const ECG_TYPES = VITAL_TYPES.filter((t) => t.startsWith('ecg.'));
+
+const ecgRefs = new Set(ECG_TYPES.flatMap((t) => vocabularyEntry(t).mdc?.ref ?? []));
+
+/** Whether a code names an ECG global measurement (by its MDC REFID; LOINC alone is ambiguous: 8867-4 is any heart rate). */
+export function isEcgMeasurementCode(code: ObservationCode): boolean {
+  return code.mdc !== undefined && ecgRefs.has(code.mdc.ref);
 }
 
 /** Local code system for vocabulary entries without a standard code. */

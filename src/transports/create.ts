@@ -3,13 +3,21 @@
 import type { TransportConfig } from '../config/schema.ts';
 import type { SerialSettings } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
+import { FileDropTransport } from './file.ts';
+import type { MqttConnection } from './mqtt-connection.ts';
+import { MqttTransport } from './mqtt.ts';
 import { SerialTransport } from './serial.ts';
 import { TcpTransport } from './tcp.ts';
 import type { Transport } from './types.ts';
 
 const FALLBACK_SERIAL: SerialSettings = { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 };
 
-export function createTransport(config: TransportConfig, serialDefaults: SerialSettings | undefined, log: Logger): Transport {
+export interface TransportContext {
+  /** The gateway's one MQTT connection, when any device speaks MQTT. */
+  mqtt?: MqttConnection;
+}
+
+export function createTransport(config: TransportConfig, serialDefaults: SerialSettings | undefined, log: Logger, context: TransportContext = {}): Transport {
   switch (config.type) {
     case 'serial': {
       const d = serialDefaults ?? FALLBACK_SERIAL;
@@ -26,7 +34,9 @@ export function createTransport(config: TransportConfig, serialDefaults: SerialS
     case 'tcp':
       return new TcpTransport({ mode: config.mode, host: config.host, port: config.port, log });
     case 'mqtt':
+      if (!context.mqtt) throw new Error('an MQTT device needs the gateway MQTT connection (config "mqtt")');
+      return new MqttTransport({ connection: context.mqtt, topic: config.topic, log });
     case 'file':
-      throw new Error(`${config.type} transport is not available yet`);
+      return new FileDropTransport({ path: config.path, suffix: config.suffix, pollMs: config.pollMs, log });
   }
 }

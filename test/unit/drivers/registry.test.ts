@@ -6,7 +6,7 @@ import { noninExample } from '../../../drivers/generic-line/index.ts';
 describe('driver registry', () => {
   it('lists each driver once, findable by id, with a settings validator', () => {
     const ids = drivers.map((d) => d.id);
-    expect(ids).toEqual(['ad-scale', 'tanita', 'accutorr', 'generic-line', 'astm-lis2', 'hl7-analyzer']);
+    expect(ids).toEqual(['ad-scale', 'tanita', 'accutorr', 'generic-line', 'astm-lis2', 'hl7-analyzer', 'mqtt-json', 'ekg-aecg', 'ekg-serial']);
     expect(new Set(ids).size).toBe(ids.length);
     for (const d of drivers) {
       expect(findDriver(d.id)).toBe(d);

@@ -123,6 +123,8 @@ describe('DeliveryWorker', () => {
       worker.start();
       await until(() => store.data.messages['r1-ehr']?.state === state, state);
       await until(() => worker.status.state !== 'sending', 'transition recorded');
+      // A delivered mark reaches the disk with the next write rather than before the next send.
+      await until(() => disk().messages['r1-ehr']?.state === state, `${state} on disk`);
       const m = disk().messages['r1-ehr'];
       expect(m?.state).toBe(state);
       expect(m?.lastError ?? '').toMatch(error);

@@ -1,0 +1,53 @@
+// The gateway's MQTT side: its one connection, to the configured broker or to the embedded one
+// (what applies when the config names no broker), started only when a device speaks MQTT.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../model/logger.ts';
+import { startEmbeddedBroker } from './mqtt-broker.ts';
+import { MqttConnection } from './mqtt-connection.ts';
+
+export interface GatewayMqtt {
+  connection: MqttConnection;
+  /** Where the embedded broker listens, when it runs. */
+  embeddedPort?: number;
+  /** Stops the embedded broker, if any; after the connection and the devices are stopped. */
+  closeBroker(): Promise<void>;
+}
+
+const DEFAULT_EMBEDDED = { host: '127.0.0.1', port: 1883, users: [] };
+
+export async function setUpMqtt(config: Config, log: Logger): Promise<GatewayMqtt | undefined> {
+  if (!config.devices.some((d) => d.enabled !== false && d.transport.type === 'mqtt')) return undefined;
+  const mqtt = config.mqtt;
+  if (mqtt && 'url' in mqtt) {
+    const read = async (file: string | undefined) => (file ? readFile(file) : undefined);
+    // Stable across restarts, so the broker keeps our session and what was published while we were away.
+    const clientId = mqtt.clientId ?? `medgate-${createHash('sha256').update(`${hostname()}|${config.dataDir}`).digest('hex').slice(0, 12)}`;
+    const connection = new MqttConnection({
+      url: mqtt.url,
+      username: mqtt.username,
+      password: mqtt.password,
+      ca: await read(mqtt.ca),
+      cert: await read(mqtt.cert),
+      key: await read(mqtt.key),
+      clientId,
+      log,
+    });
+    return { connection, closeBroker: async () => undefined };
+  }
+  const embedded = mqtt?.embedded ?? DEFAULT_EMBEDDED;
+  if (embedded.users.length === 0) {
+    log.warn('the embedded MQTT broker has no users, so no device can publish to it: add mqtt.embedded.users to the config');
+  }
+  const broker = await startEmbeddedBroker({ host: embedded.host ?? '127.0.0.1', port: embedded.port, users: embedded.users, log });
+  const connection = new MqttConnection({ url: `mqtt://127.0.0.1:${broker.port}`, ...broker.internalCredentials, clientId: 'medgate-gateway', log });
+  log.info({ port: broker.port, users: embedded.users.length }, 'embedded MQTT broker listening');
+  return {
+    connection,
+    embeddedPort: broker.port,
+    closeBroker: () => broker.close(),
+  };
+}

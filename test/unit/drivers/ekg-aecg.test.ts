@@ -1,0 +1,164 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { driver } from '../../../drivers/ekg-aecg/index.ts';
+import type { Attachment, Waveform } from '../../../src/model/reading.ts';
+import { open } from './harness.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/ekg');
+const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
+const meta = { file: 'ECG0001.xml', receivedAt: new Date('2026-11-27T14:42:00Z') };
+
+function values(report: { measurements: Array<{ type?: string; value: unknown; unit?: string }> }): Record<string, unknown> {
+  return Object.fromEntries(report.measurements.filter((m) => m.type).map((m) => [m.type, [m.value, m.unit]]));
+}
+
+describe('ekg-aecg: golden documents', () => {
+  it('reads measurements, interpretation, subject, device, time, waveform and keeps the document', async () => {
+    const h = open(driver);
+    const doc = fixture('resting-2lead.xml');
+    await h.session.receiveMessage?.(doc, meta);
+    expect(h.errors).toEqual([]);
+    expect(h.reports).toHaveLength(1);
+    const r = h.reports[0]!;
+    expect(r.observedAt).toBe('2026-11-27T09:41:00-05:00');
+    expect(r.subject).toEqual({ mrn: 'MRN4711', family: 'Doe', given: 'Jane', dob: '1970-01-01', sex: 'F' });
+    expect(r.equipment).toBe('CardioSim 12 SN0042');
+    expect(values(r)).toEqual({
+      'ecg.heart_rate': [72, 'bpm'],
+      'ecg.pr': [160, 'ms'],
+      'ecg.qrs': [92, 'ms'],
+      'ecg.qt': [380, 'ms'],
+      'ecg.qtc': [416, 'ms'],
+      'ecg.p_axis': [45, 'deg'],
+      'ecg.qrs_axis': [30, 'deg'],
+      'ecg.t_axis': [-15, 'deg'],
+    });
+    const interp = r.measurements.find((m) => m.code?.loinc === '8601-7');
+    expect(interp?.value).toBe('Sinus rhythm\nNonspecific T wave abnormality & borderline ECG');
+    const wave = r.measurements.find((m) => typeof m.value === 'object' && m.value.kind === 'waveform')?.value as Waveform;
+    expect(wave).toEqual({
+      kind: 'waveform',
+      sampleRateHz: 500,
+      unit: 'uV',
+      leads: [
+        { name: 'I', samples: [0, 10, 50, 200, 600, 150, -40, 0] },
+        // origin -10 uV + 2.5 uV per digit
+        { name: 'II', samples: [0, 5, 40, 200, 600, 140, -40, 0] },
+      ],
+    });
+    const doc64 = r.measurements.find((m) => typeof m.value === 'object' && m.value.kind === 'attachment')?.value as Attachment;
+    expect(doc64.mediaType).toBe('text/xml');
+    expect(Buffer.from(doc64.base64, 'base64').equals(doc)).toBe(true);
+    expect(r.raw).toBe(doc.toString('utf8'));
+  });
+
+  it('reads a vendor variant: _GL codes, vendor axis code, median-beat values, prefixed namespace, no patient', async () => {
+    const h = open(driver);
+    await h.session.receiveMessage?.(fixture('vendor-gl-no-patient.xml'), meta);
+    expect(h.errors).toEqual([]);
+    const r = h.reports[0]!;
+    expect(r.subject).toBeUndefined();
+    expect(r.observedAt).toBe('2025-09-23T10:35:50.250');
+    expect(r.equipment).toBe('BeneHeart R12');
+    // The per-lead QRS (88 ms under MDC_ECG_LEAD_V1) is not the global one.
+    expect(values(r)).toEqual({
+      'ecg.heart_rate': [57, 'bpm'],
+      'ecg.pr': [0.172, 's'],
+      'ecg.qrs': [104, 'ms'],
+      'ecg.qt': [410, 'ms'],
+      'ecg.qtc': [399, 'ms'],
+      'ecg.qrs_axis': [-20, 'deg'],
+    });
+    expect(r.measurements.find((m) => m.code?.loinc === '8601-7')?.value).toBe('Sinus bradycardia');
+    const wave = r.measurements.find((m) => typeof m.value === 'object' && m.value.kind === 'waveform')?.value as Waveform;
+    expect(wave.sampleRateHz).toBe(1000);
+    expect(wave.leads).toEqual([{ name: 'aVR', samples: [-5, -7, -120, -30] }]);
+  });
+});
+
+describe('ekg-aecg: documents that cannot be read', () => {
+  async function refused(doc: string | Buffer, settings: Record<string, unknown> = {}): Promise<string> {
+    const h = open(driver, settings);
+    await expect(h.session.receiveMessage?.(typeof doc === 'string' ? Buffer.from(doc) : doc, meta)).resolves.toBeUndefined();
+    expect(h.reports).toEqual([]);
+    expect(h.errors).toHaveLength(1);
+    return h.errors[0]!.reason;
+  }
+
+  it('refuses XML that is not well-formed, naming the line', async () => {
+    const doc = fixture('resting-2lead.xml').toString('utf8').replace('</effectiveTime>', '</effectivetime>');
+    expect(await refused(doc)).toMatch(/^not well-formed XML: .*effectiveTime.*\(line 8, column \d+\)$/);
+  });
+
+  it('refuses text that is not XML at all and keeps it for review', async () => {
+    const h = open(driver);
+    await h.session.receiveMessage?.(Buffer.from('ECG REPORT\r\nHR: 72 bpm\r\n'), meta);
+    expect(h.errors[0]?.reason).toMatch(/^not well-formed XML/);
+    expect(h.errors[0]?.bytes).toBe('ECG REPORT\r\nHR: 72 bpm\r\n');
+  });
+
+  it('refuses XML that is not aECG: another root, or AnnotatedECG outside the HL7 v3 namespace', async () => {
+    expect(await refused('<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3"><id/></ClinicalDocument>')).toBe(
+      'not an HL7 aECG document: the root element is <ClinicalDocument>, expected <AnnotatedECG>',
+    );
+    expect(await refused('<AnnotatedECG xmlns="urn:example"><id/></AnnotatedECG>')).toBe(
+      'not an HL7 aECG document: <AnnotatedECG> is not in the urn:hl7-org:v3 namespace',
+    );
+  });
+
+  it('refuses an aECG document that carries nothing to report', async () => {
+    expect(await refused('<AnnotatedECG xmlns="urn:hl7-org:v3"><id root="1"/></AnnotatedECG>')).toMatch(/carries no global measurements/);
+  });
+
+  it('refuses a lead with digits that are not numbers, naming the lead', async () => {
+    const doc = fixture('resting-2lead.xml').toString('utf8').replace('4 6 20 84', '4 6 2O 84');
+    expect(await refused(doc)).toBe('sequence 3 (MDC_ECG_LEAD_II): digit 3 "2O" is not a number');
+  });
+
+  it('refuses a document over maxDocumentBytes with a clear reason', async () => {
+    const doc = fixture('resting-2lead.xml');
+    expect(await refused(doc, { maxDocumentBytes: 2048 })).toBe(
+      `aECG document of ${doc.byteLength} bytes is over the limit of 2048 bytes (setting maxDocumentBytes)`,
+    );
+  });
+
+  it('refuses entity declarations (expansion bombs)', async () => {
+    const bomb = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]><AnnotatedECG xmlns="urn:hl7-org:v3">&y;</AnnotatedECG>';
+    expect(await refused(bomb)).toMatch(/entity declarations are not accepted/);
+  });
+
+  it('never throws or rejects on random bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => {
+        const h = open(driver);
+        await h.session.receiveMessage?.(bytes, meta);
+        expect(h.reports.length + h.errors.length).toBe(1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('says so when fed a byte stream instead of documents', () => {
+    const h = open(driver);
+    h.feed('<AnnotatedECG');
+    expect(h.errors[0]?.reason).toMatch(/takes whole documents/);
+  });
+});
+
+describe('ekg-aecg: durability', () => {
+  it('rejects when the report could not be stored, so the transport does not acknowledge', async () => {
+    const h = open(driver);
+    h.session.on('report', () => Promise.reject(new Error('disk full')));
+    await expect(h.session.receiveMessage?.(fixture('resting-2lead.xml'), meta)).rejects.toThrow('disk full');
+  });
+
+  it('resolves only after the listener made the report durable', async () => {
+    const h = open(driver);
+    let stored = false;
+    h.session.on('report', () => new Promise<void>((resolve) => setTimeout(() => { stored = true; resolve(); }, 20)));
+    await h.session.receiveMessage?.(fixture('resting-2lead.xml'), meta);
+    expect(stored).toBe(true);
+  });
+});
