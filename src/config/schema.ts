@@ -73,6 +73,18 @@ export const DeviceConfig = Type.Object(
     enabled: Type.Optional(Type.Boolean({ default: true })),
     transport: Transport,
     settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    patient: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Union([Type.Literal('reported'), Type.Literal('bind'), Type.Literal('order'), Type.Literal('hold')], {
+            description:
+              'reported: the device sends the patient ID; bind: a person binds the device; order: the specimen ID finds the order and its patient; hold: every reading waits for a person',
+          }),
+          verify: Type.Optional(Type.Boolean({ description: 'reported mode: the ID must match the patient directory (default: true when an inbound feed is configured)' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     codeMap: Type.Optional(
       Type.Record(
         Type.String({ minLength: 1, maxLength: 64 }),
@@ -257,6 +269,24 @@ export const GatewayConfig = Type.Object(
     ),
     history: Type.Optional(Type.Object({ retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false })),
     mqtt: Type.Optional(MqttBrokerConfig),
+    inbound: Type.Optional(
+      Type.Object(
+        {
+          mllp: Type.Object(
+            {
+              host: Type.Optional(Host),
+              port: PortOrZero,
+              tls: Type.Optional(
+                Type.Object({ certFile: Type.String(), keyFile: Type.String(), caFile: Type.Optional(Type.String()), requestCert: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+              ),
+            },
+            { additionalProperties: false, description: 'where the EHR sends ADT and orders' },
+          ),
+          retentionHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365, description: 'how long a discharged visit stays in the directory (default 48)' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     devices: Type.Array(DeviceConfig),
     destinations: Type.Array(Destination),
     demo: Type.Optional(DemoConfig),

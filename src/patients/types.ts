@@ -1,0 +1,49 @@
+// The clinic's patient context as the EHR tells it (ADT and orders over the inbound HL7 feed).
+
+import type { LocalCode, PatientRef } from '../model/reading.ts';
+
+export interface Visit {
+  /** PV1-19. */
+  visitNumber?: string;
+  /** PV1-2: I inpatient, O outpatient, E emergency, ... */
+  patientClass?: string;
+  /** PV1-3 as sent (point of care^room^bed), for PV1-3 of the ORU. */
+  location?: string;
+  admittedAt?: string;
+  dischargedAt?: string;
+}
+
+export interface DirectoryEntry {
+  patient: PatientRef;
+  visit: Visit;
+  status: 'active' | 'discharged';
+  updatedAt: string;
+  /** Set on the entry of a patient merged away (A40): the MRN it now lives under. */
+  mergedInto?: string;
+}
+
+export interface OrderEntry {
+  placer?: string;
+  filler?: string;
+  specimenId?: string;
+  /** The patient the order is for. */
+  mrn: string;
+  assigningAuthority?: string;
+  visitNumber?: string;
+  tests: LocalCode[];
+  orderedAt?: string;
+  status: 'open' | 'cancelled';
+  updatedAt: string;
+}
+
+/** The read side the patient resolver needs. */
+export interface PatientDirectory {
+  /** Follows merges: an MRN merged away finds the surviving entry. */
+  byMrn(mrn: string, assigningAuthority?: string): DirectoryEntry | undefined;
+  byVisit(visitNumber: string): DirectoryEntry | undefined;
+  byNameAndBirthDate(family: string, given: string, dob: string): DirectoryEntry[];
+  orderBySpecimen(specimenId: string): OrderEntry | undefined;
+  orderByNumber(placerOrFiller: string): OrderEntry | undefined;
+}
+
+export type BindingMode = 'reported' | 'bind' | 'order' | 'hold';
