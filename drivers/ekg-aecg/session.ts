@@ -4,6 +4,8 @@
 // not store rejects, so the transport does not acknowledge and the document is offered again.
 
 import type { DeviceLink, DriverSession, MessageMeta, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
+import { createHash } from 'node:crypto';
+import { RecentMessages } from '../_shared/recent-messages.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeAecg, documentText } from './decode.ts';
 
@@ -16,6 +18,9 @@ const OVERSIZE_KEPT = 64 * 1024;
 
 export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): DriverSession {
   const events = new SessionEvents(link.log);
+  // A document offered again after its acknowledgement was lost (an MQTT redelivery, a file that
+  // could not be moved) is the same EKG: stored once. In memory only, like mqtt-json's memory.
+  const stored = new RecentMessages(200);
   let closed = false;
 
   return {
@@ -26,6 +31,11 @@ export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): D
     },
     async receiveMessage(payload: Uint8Array, meta: MessageMeta): Promise<void> {
       if (closed) throw new Error('session closed');
+      const digest = createHash('sha256').update(payload).digest('base64');
+      if (stored.get(digest) !== undefined) {
+        link.log.info({ redelivered: meta.redelivered ?? false }, 'the same aECG document again: acknowledged, not stored twice');
+        return;
+      }
       let result;
       try {
         result = decodeAecg(payload, { maxBytes: options.maxDocumentBytes });
@@ -41,6 +51,7 @@ export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): D
       for (const note of result.notes) link.log.debug(note);
       link.log.debug({ file: meta.file, topic: meta.topic, bytes: payload.byteLength }, 'aECG document read');
       await events.reportAndWait(result.report);
+      stored.remember(digest, digest);
     },
     on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {
       if (event === 'report') events.on('report', cb as ReportListener);

@@ -33,6 +33,8 @@ interface Draft {
 
 const newDraft = (header: string): Draft => ({ lines: [header], subject: {}, measurements: [], statements: [], seen: new Set() });
 
+const FREE_TEXT_LINE = /^\s*(INTERP|NAME)\s*:/i;
+
 export class EkgBlockAssembler {
   private draft: Draft | null = null;
 
@@ -52,7 +54,10 @@ export class EkgBlockAssembler {
     const line = rawLine.replace(/\s+$/, '');
     const events: BlockEvent[] = [];
     const h = line.toUpperCase().lastIndexOf(HEADER);
-    if (h >= 0 && line.slice(h + HEADER.length).trim() === '') {
+    // Free text ("INTERP: Unconfirmed ECG report") may end in the header's words; a cut numeric line
+    // followed by a new header ("QRS: 9ECG REPORT") must still start the new block.
+    const freeText = h > 0 && FREE_TEXT_LINE.test(line.slice(0, h));
+    if (h >= 0 && !freeText && line.slice(h + HEADER.length).trim() === '') {
       if (h > 0 && line.slice(0, h).trim() !== '') events.push({ kind: 'error', reason: 'garbage before the report header discarded', bytes: line.slice(0, h) });
       events.push(...this.discard('report block cut off (no END before the next ECG REPORT): discarded'));
       this.draft = newDraft(line.slice(h));

@@ -43,12 +43,24 @@ export function fieldPath(pointer: string): string {
   return out;
 }
 
-function quoted(value: unknown): string {
+function quotedValue(value: unknown): string {
   const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** Reasons are logged: a patient field or a measured value is named by its kind, never shown. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'true/false' : 'an object';
+}
+
+function sensitive(pointer: string): boolean {
+  return pointer.startsWith('/patient') || pointer.endsWith('/value');
+}
+
 function describe(e: ValueError): string {
+  const quoted = (v: unknown): string => (sensitive(e.path) ? kindOf(v) : quotedValue(v));
   const schema = e.schema as { description?: string; anyOf?: Array<{ const?: unknown }>; minLength?: number; maxLength?: number; minItems?: number; maxItems?: number };
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
@@ -99,13 +111,13 @@ function meaningProblems(msg: ReadingMessageT): string[] {
   const problems: string[] = [];
   if (msg.time !== undefined) {
     const t = parseIso(msg.time);
-    if (!t || t.hour === undefined) problems.push(`time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got ${quoted(msg.time)}`);
+    if (!t || t.hour === undefined) problems.push(`time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got ${quotedValue(msg.time)}`);
   }
-  if (msg.patient?.dob !== undefined && !parseIso(msg.patient.dob)) problems.push(`patient.dob: ${quoted(msg.patient.dob)} is not a real date`);
+  if (msg.patient?.dob !== undefined && !parseIso(msg.patient.dob)) problems.push('patient.dob: is not a real date');
   msg.measurements.forEach((m, i) => {
     if (m.type === undefined && m.code === undefined) problems.push(`measurements[${i}]: needs a type (from the vocabulary) or a code`);
     if (m.code !== undefined && m.code.loinc === undefined && m.code.mdc === undefined) problems.push(`measurements[${i}].code: needs loinc or mdc`);
-    if (canonicalUnit(m.unit) === undefined) problems.push(`measurements[${i}].unit: unknown unit ${quoted(m.unit)} (use UCUM or a spelling listed in README.md)`);
+    if (canonicalUnit(m.unit) === undefined) problems.push(`measurements[${i}].unit: unknown unit ${quotedValue(m.unit)} (use UCUM or a spelling listed in README.md)`);
   });
   return problems.slice(0, MAX_PROBLEMS);
 }
@@ -163,7 +175,9 @@ export function decodeReading(payload: Uint8Array): DecodeResult {
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    return { ok: false, reason: `message is not JSON: ${err instanceof Error ? err.message : String(err)}` };
+    // V8's message quotes the text around the error, which may be a result: only where it broke.
+    const at = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
+    return { ok: false, reason: at === undefined ? 'message is not JSON' : `message is not JSON: it breaks at character ${at}` };
   }
   const shape = schemaProblems(json);
   if (shape.length > 0 || !Value.Check(ReadingMessage, json)) return { ok: false, reason: shape.join('; ') || 'message does not match the schema' };

@@ -4,7 +4,7 @@
 import type { DeviceLink, DriverSession, MessageMeta, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeReading, payloadText, type DecodedReading } from './decode.ts';
-import { RecentMessages } from './recent-messages.ts';
+import { RecentMessages } from '../_shared/recent-messages.ts';
 
 export interface MqttJsonOptions {
   duplicateMemory: number;

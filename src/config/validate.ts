@@ -4,6 +4,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Driver } from '../model/driver.ts';
+import { filtersOverlap } from '../transports/mqtt-connection.ts';
 import { GatewayConfig, type Config } from './schema.ts';
 
 export interface ConfigProblem {
@@ -110,6 +111,15 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
       problems.push({ path: `${at}.settings`, message });
     }
   });
+  // One publish must become one reading: no topic may reach two devices (and maybe two patients).
+  const mqttDevices = config.devices.flatMap((d, i) => (d.transport.type === 'mqtt' && d.enabled !== false ? [{ i, topic: d.transport.topic }] : []));
+  for (const [k, a] of mqttDevices.entries()) {
+    for (const b of mqttDevices.slice(k + 1)) {
+      if (filtersOverlap(a.topic, b.topic)) {
+        problems.push({ path: `devices[${b.i}].transport.topic`, message: `overlaps the topic of devices[${a.i}] ("${a.topic}"): a publish matching both would be filed twice` });
+      }
+    }
+  }
   const dupDest = duplicates(config.destinations.map((d) => d.id));
   config.destinations.forEach((dest, i) => {
     if (dupDest.has(dest.id)) problems.push({ path: `destinations[${i}].id`, message: `duplicate destination id "${dest.id}"` });

@@ -2,6 +2,7 @@
 
 import type { Ack } from '../hl7/ack-types.ts';
 import type { PatientRef, Reading } from '../model/reading.ts';
+import type { Visit } from '../patients/types.ts';
 
 export type ReadingStatus = 'held' | 'queued' | 'delivered' | 'dead' | 'discarded';
 
@@ -13,7 +14,9 @@ export interface StoredReading {
   /** The patient the reading goes out for, once known. */
   patient?: PatientRef;
   /** How the patient was found: reported by the device, a binding, or a person's assignment. */
-  patientSource?: 'reported' | 'binding' | 'assigned';
+  patientSource?: 'reported' | 'binding' | 'order' | 'directory' | 'assigned';
+  /** The visit the patient directory knows for them, for PV1. */
+  visit?: Visit;
   /** Its outbox messages, one per destination; kept so finding them does not scan the outbox. */
   messageIds?: string[];
   updatedAt: string;

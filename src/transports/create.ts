@@ -4,7 +4,7 @@ import type { TransportConfig } from '../config/schema.ts';
 import type { SerialSettings } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import { FileDropTransport } from './file.ts';
-import type { MqttConnection } from './mqtt-connection.ts';
+import type { MqttSubscriber } from './mqtt-router.ts';
 import { MqttTransport } from './mqtt.ts';
 import { SerialTransport } from './serial.ts';
 import { TcpTransport } from './tcp.ts';
@@ -14,7 +14,7 @@ const FALLBACK_SERIAL: SerialSettings = { baudRate: 9600, dataBits: 8, parity: '
 
 export interface TransportContext {
   /** The gateway's one MQTT connection, when any device speaks MQTT. */
-  mqtt?: MqttConnection;
+  mqtt?: MqttSubscriber;
 }
 
 export function createTransport(config: TransportConfig, serialDefaults: SerialSettings | undefined, log: Logger, context: TransportContext = {}): Transport {

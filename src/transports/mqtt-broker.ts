@@ -17,6 +17,12 @@ export interface EmbeddedBrokerOptions {
   port: number;
   users: BrokerUser[];
   log: Logger;
+  /**
+   * Takes each device publish before the broker acknowledges it: the PUBACK goes only once this
+   * resolves (the reading is durable); a rejection drops the device's connection without one, so
+   * the device sends again. Without it the broker acknowledges on receipt, as brokers do.
+   */
+  onDevicePublish?: (topic: string, payload: Buffer, redelivered: boolean) => Promise<void>;
 }
 
 export interface EmbeddedBroker {
@@ -57,9 +63,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
   const users = [...options.users, internalCredentials];
 
+  const internalClients = new Set<string>();
   const broker = await Aedes.createBroker({
     authenticate: (client, username, password, done) => {
       if (credentialsMatch(users, username, password)) {
+        if (username === internalCredentials.username) internalClients.add(client.id);
         done(null, true);
         return;
       }
@@ -67,6 +75,22 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       log.warn({ clientId: client.id, username: username ?? '(none)' }, 'MQTT client refused: wrong or missing username/password');
       const err = Object.assign(new Error('bad username or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
       done(err, false);
+    },
+    // aedes acknowledges a QoS 1 publish right after this callback and keeps its queues in memory
+    // only: so the device's message is stored here, before the callback, or it could be lost.
+    authorizePublish: (client, packet, callback) => {
+      const deliver = options.onDevicePublish;
+      if (!deliver || !client || internalClients.has(client.id)) {
+        callback(null);
+        return;
+      }
+      deliver(packet.topic, Buffer.from(packet.payload), packet.dup === true).then(
+        () => callback(null),
+        (err: unknown) => {
+          log.warn({ clientId: client.id, error: err instanceof Error ? err.message : String(err) }, 'device message not stored: no PUBACK, the device will send it again');
+          callback(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
     },
   });
   broker.on('client', (client) => log.info({ clientId: client.id }, 'MQTT client connected'));

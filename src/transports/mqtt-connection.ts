@@ -78,6 +78,20 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/** Whether some topic matches both filters: two devices on such filters would each file one publish. */
+export function filtersOverlap(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === '#' || q === '#') return true;
+    if (p === undefined || q === undefined) return false;
+    if (p !== '+' && q !== '+' && p !== q) return false;
+  }
+  return true;
+}
+
 /** Why a topic filter is not valid MQTT, or undefined when it is. */
 export function topicFilterProblem(filter: string): string | undefined {
   if (filter === '') return 'topic filter is empty';

@@ -8,9 +8,11 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../model/logger.ts';
 import { startEmbeddedBroker } from './mqtt-broker.ts';
 import { MqttConnection } from './mqtt-connection.ts';
+import { EmbeddedRouter, type MqttSubscriber } from './mqtt-router.ts';
 
 export interface GatewayMqtt {
-  connection: MqttConnection;
+  /** An external broker's connection, or the embedded broker's router. */
+  connection: MqttSubscriber;
   /** Where the embedded broker listens, when it runs. */
   embeddedPort?: number;
   /** Stops the embedded broker, if any; after the connection and the devices are stopped. */
@@ -42,8 +44,9 @@ export async function setUpMqtt(config: Config, log: Logger): Promise<GatewayMqt
   if (embedded.users.length === 0) {
     log.warn('the embedded MQTT broker has no users, so no device can publish to it: add mqtt.embedded.users to the config');
   }
-  const broker = await startEmbeddedBroker({ host: embedded.host ?? '127.0.0.1', port: embedded.port, users: embedded.users, log });
-  const connection = new MqttConnection({ url: `mqtt://127.0.0.1:${broker.port}`, ...broker.internalCredentials, clientId: 'medgate-gateway', log });
+  // Device publishes are taken inside the broker, so its PUBACK waits until they are durable.
+  const connection = new EmbeddedRouter(log);
+  const broker = await startEmbeddedBroker({ host: embedded.host ?? '127.0.0.1', port: embedded.port, users: embedded.users, log, onDevicePublish: connection.deliver });
   log.info({ port: broker.port, users: embedded.users.length }, 'embedded MQTT broker listening');
   return {
     connection,

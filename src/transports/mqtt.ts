@@ -6,11 +6,12 @@
 import type { MessageMeta } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import { LinkStatusTracker } from './link-status.ts';
-import { topicFilterProblem, type MqttConnection, type MqttConnectionStatus, type MqttMessageDone } from './mqtt-connection.ts';
+import { topicFilterProblem, type MqttConnectionStatus, type MqttMessageDone } from './mqtt-connection.ts';
+import type { MqttSubscriber } from './mqtt-router.ts';
 import type { Connection, Transport } from './types.ts';
 
 export interface MqttTransportOptions {
-  connection: MqttConnection;
+  connection: MqttSubscriber;
   topic: string;
   log: Logger;
 }

@@ -242,3 +242,46 @@ describe('MqttConnection + MqttTransport on the embedded broker', () => {
     expect(r.opened).toHaveLength(1);
   });
 });
+
+describe('embedded broker with the gateway router', () => {
+  it('acknowledges a device publish only once it is stored, and not at all when storing fails', async () => {
+    const { startEmbeddedBroker } = await import('../../../src/transports/mqtt-broker.ts');
+    const { EmbeddedRouter } = await import('../../../src/transports/mqtt-router.ts');
+    const { silentLogger } = await import('../../../src/model/logger.ts');
+    const { connectAsync } = await import('mqtt');
+    const router = new EmbeddedRouter(silentLogger);
+    const user = { username: 'dev', password: 'dev-password' };
+    const broker = await startEmbeddedBroker({ port: 0, users: [user], log: silentLogger, onDevicePublish: router.deliver });
+    const stored: string[] = [];
+    let failNext = false;
+    router.subscribe('clinic/+/reading', (_topic, payload, _meta, done) => {
+      setTimeout(() => {
+        if (failNext) {
+          failNext = false;
+          done(new Error('disk full'));
+          return;
+        }
+        stored.push(payload.toString());
+        done();
+      }, 300);
+    });
+    router.start();
+    const device = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { ...user, protocolVersion: 4, clean: false, clientId: 'bp-cuff-1', reconnectPeriod: 100 });
+    device.on('error', () => undefined);
+    try {
+      const t0 = Date.now();
+      await device.publishAsync('clinic/bp1/reading', 'one', { qos: 1 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(280); // the PUBACK waited for the store
+      expect(stored).toEqual(['one']);
+
+      // Storing fails: no PUBACK, the connection drops, the device sends it again, and it is stored once.
+      failNext = true;
+      await device.publishAsync('clinic/bp1/reading', 'two', { qos: 1 });
+      expect(stored).toEqual(['one', 'two']);
+    } finally {
+      await device.endAsync(true);
+      await router.stop();
+      await broker.close();
+    }
+  });
+});

@@ -41,3 +41,16 @@ describe('topicFilterProblem', () => {
     expect(topicFilterProblem('a\u0000b')).toMatch(/NUL/);
   });
 });
+
+describe('filtersOverlap', () => {
+  it('finds filters some topic matches both, and only those', async () => {
+    const { filtersOverlap } = await import('../../../src/transports/mqtt-connection.ts');
+    expect(filtersOverlap('clinic/+/vitals', 'clinic/room1/#')).toBe(true);
+    expect(filtersOverlap('clinic/vitals/+/reading', 'clinic/vitals/bp1/reading')).toBe(true);
+    expect(filtersOverlap('#', 'anything/at/all')).toBe(true);
+    expect(filtersOverlap('clinic/ekg/+/report', 'clinic/vitals/+/reading')).toBe(false);
+    expect(filtersOverlap('a/b', 'a/b/c')).toBe(false);
+    expect(filtersOverlap('a/+', 'a/+/c')).toBe(false);
+    expect(filtersOverlap('a/#', 'a')).toBe(true);
+  });
+});

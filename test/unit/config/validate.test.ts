@@ -95,3 +95,17 @@ describe('config validation', () => {
     expect(pointerToPath('')).toBe('(root)');
   });
 });
+
+describe('config validation of MQTT devices', () => {
+  it('refuses two devices whose topics can match the same publish', () => {
+    const list = problems({
+      ...good,
+      devices: [
+        { id: 'a', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/+/vitals' } },
+        { id: 'b', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/room1/#' } },
+        { id: 'c', driver: 'ekg-aecg', transport: { type: 'mqtt', topic: 'clinic/ekg/+/report' } },
+      ],
+    });
+    expect(list).toEqual([expect.stringMatching(/^devices\[1\]\.transport\.topic: overlaps the topic of devices\[0\]/)]);
+  });
+});

@@ -162,3 +162,21 @@ describe('ekg-aecg: durability', () => {
     expect(stored).toBe(true);
   });
 });
+
+describe('ekg-aecg: the same document offered again', () => {
+  it('is stored once (a lost PUBACK, a redelivery), and again only if storing it failed', async () => {
+    const h = open(driver);
+    const doc = fixture('resting-2lead.xml');
+    await h.session.receiveMessage?.(doc, meta);
+    await h.session.receiveMessage?.(doc, { ...meta, redelivered: true });
+    expect(h.reports).toHaveLength(1);
+
+    const failing = open(driver);
+    let fail = true;
+    failing.session.on('report', () => (fail ? Promise.reject(new Error('disk full')) : undefined));
+    await expect(failing.session.receiveMessage?.(doc, meta)).rejects.toThrow(/disk full/);
+    fail = false;
+    await failing.session.receiveMessage?.(doc, meta);
+    expect(failing.reports).toHaveLength(2); // the harness saw both offers; the second one was stored
+  });
+});

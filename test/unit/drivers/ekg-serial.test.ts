@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { driver } from '../../../drivers/ekg-serial/index.ts';
+import { EkgBlockAssembler } from '../../../drivers/ekg-serial/decode.ts';
 import { bytes, chunksAt, oneByteAtATime, open, outcome } from './harness.ts';
 
 const BLOCK = [
@@ -142,5 +143,18 @@ describe('ekg-serial: what goes wrong', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('ekg-serial: header words inside free text', () => {
+  it('an interpretation that ends in "ECG report" stays in its block', () => {
+    const a = new EkgBlockAssembler();
+    const lines = ['ECG REPORT', 'ID: MRN4711', 'HR: 72 bpm', 'INTERP: Unconfirmed ECG report', 'INTERP: Sinus rhythm', 'END'];
+    const events = lines.flatMap((l) => a.push(l));
+    expect(events.filter((e) => e.kind === 'error')).toEqual([]);
+    const reports = events.filter((e) => e.kind === 'report');
+    expect(reports).toHaveLength(1);
+    expect(JSON.stringify(reports[0])).toContain('MRN4711');
+    expect(JSON.stringify(reports[0])).toContain('Unconfirmed ECG report');
   });
 });
