@@ -8,7 +8,12 @@ import type { DriverCatalog } from './config/validate.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { DeviceRunner } from './devices/device-runner.ts';
 import { RequestError } from './model/request-error.ts';
+import { AuditJournal } from './audit/journal.ts';
+import { inboundTlsOptions, startInboundListener } from './inbound/listener.ts';
+import type { PatientRef } from './model/reading.ts';
 import { createSender } from './outbox/create-sender.ts';
+import { directoryFile, PatientDirectoryStore } from './patients/directory.ts';
+import { defaultPolicy, isPatientHoldReason } from './pipeline/patient.ts';
 import { DeliveryWorker } from './outbox/delivery-worker.ts';
 import { resend } from './outbox/outbox.ts';
 import { Intake } from './pipeline/intake.ts';
@@ -34,6 +39,10 @@ interface Destination {
   worker: DeliveryWorker;
 }
 
+function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
+  return p.assigningAuthority ? { mrn: p.mrn, assigningAuthority: p.assigningAuthority } : { mrn: p.mrn };
+}
+
 export async function startGateway(config: Config, deps: { logger: PinoLogger; drivers: DriverCatalog }): Promise<RunningGateway> {
   const log = deps.logger;
   const startedAt = new Date();
@@ -41,6 +50,8 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
   const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
   const history = new History(join(config.dataDir, 'history'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'history' }) });
   const rejects = new RejectsJournal(join(config.dataDir, 'rejected'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'rejects' }) });
+  const audit = new AuditJournal(join(config.dataDir, 'audit'), { log: log.child({ part: 'audit' }) });
+  const journals: Array<{ prune(): Promise<number> }> = [rejects, audit];
   const token = await ensureApiToken(config.dataDir);
   const stoppers: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
@@ -84,9 +95,34 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       stoppers.push(() => worker.stop()); // the worker closes its sender
     }
 
+    // The EHR's patients and orders, when it feeds us ADT and orders.
+    let directory: PatientDirectoryStore | undefined;
+    if (config.inbound) {
+      const inbound = config.inbound;
+      const plog = log.child({ part: 'inbound' });
+      const dir = await PatientDirectoryStore.open(directoryFile(config.dataDir), { retentionHours: inbound.retentionHours, log: plog });
+      directory = dir;
+      stoppers.push(() => dir.close());
+      const listener = await startInboundListener({
+        host: inbound.mllp.host ?? '127.0.0.1',
+        port: inbound.mllp.port,
+        tls: inbound.mllp.tls && inboundTlsOptions(inbound.mllp.tls),
+        directory: dir,
+        journalDir: join(config.dataDir, 'inbound'),
+        journalRetentionDays: config.history?.retentionDays,
+        log: plog,
+        application: config.gateway?.application,
+        facility: config.gateway?.facility,
+      });
+      stoppers.push(() => listener.close());
+      journals.push(listener.journal);
+      plog.info({ port: listener.port }, 'inbound HL7 listener (ADT and orders) listening');
+    }
+
     const intake = new Intake({
       store,
       history,
+      directory,
       config,
       log: log.child({ part: 'intake' }),
       onQueued: (id) => destinations.get(id)?.worker.kick(),
@@ -101,7 +137,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       const driver = deps.drivers.find(device.driver);
       if (!driver) throw new Error(`device "${device.id}": unknown driver "${device.driver}"`);
       const dlog = log.child({ device: device.id });
-      intake.setDevice({ config: device, kind: driver.kind });
+      intake.setDevice({ config: device, kind: driver.kind, policy: defaultPolicy(driver.kind, device.patient, config.inbound !== undefined) });
       const runner = new DeviceRunner({
         device,
         driver,
@@ -121,7 +157,7 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
     if (mqtt) stoppers.push(() => mqtt.connection.stop());
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
     const prune = () =>
-      Promise.all([history.prune(), rejects.prune()]).then(([a, b]) => a + b).then(
+      Promise.all([history.prune(), ...journals.map((j) => j.prune())]).then((counts) => counts.reduce((a, b) => a + b, 0)).then(
         (n) => n > 0 && log.info({ files: n }, 'old history pruned'),
         (err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'history pruning failed'),
       );
@@ -170,21 +206,45 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
           }));
       },
       rejected: (limit, deviceId) => rejects.recent({ limit, deviceId }),
-      bind: (deviceId, patient, minutes) => intake.bind(deviceId, patient, minutes),
-      unbind: (deviceId) => intake.unbind(deviceId),
-      assign: (readingId, patient, opts) => intake.assign(readingId, patient, opts),
-      discard: (readingId, reason) => intake.discard(readingId, reason),
+      bind: async (who, deviceId, patient, minutes) => {
+        const binding = await intake.bind(deviceId, patient, minutes);
+        await audit.record({ who, action: 'bind', device: deviceId, patient: idOf(patient), reason: binding.until ? `until ${binding.until}` : 'next reading' });
+        return binding;
+      },
+      unbind: async (who, deviceId) => {
+        const had = await intake.unbind(deviceId);
+        if (had) await audit.record({ who, action: 'unbind', device: deviceId });
+        return had;
+      },
+      assign: async (who, readingId, patient, opts) => {
+        const before = store.data.readings[readingId]?.holdReasons ?? [];
+        const stored = await intake.assign(readingId, patient, opts);
+        await audit.record({ who, action: 'assign', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: before.join('; ') });
+        const overridden = before.filter((r) => !isPatientHoldReason(r));
+        if (overridden.length > 0) {
+          await audit.record({ who, action: 'override', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: overridden.join('; ') });
+        }
+        return stored;
+      },
+      discard: async (who, readingId, reason) => {
+        const stored = await intake.discard(readingId, reason);
+        await audit.record({ who, action: 'discard', device: stored.reading.deviceId, reading: readingId, reason });
+        return stored;
+      },
+      audit: (query) => audit.recent(query),
+      patients: () => (directory ? directory.summary() : undefined),
       message: (messageId) => {
         const m = store.data.messages[messageId];
         if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox (delivered ones are in the history)`);
         return structuredClone(m);
       },
-      resend: async (messageId) => {
+      resend: async (who, messageId) => {
         const m = store.data.messages[messageId];
         if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox`);
         if (m.state !== 'dead') throw new RequestError(409, `message "${messageId}" is ${m.state}; only dead letters can be resent`);
         const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
         destinations.get(again.destinationId)?.worker.kick();
+        await audit.record({ who, action: 'resend', reading: again.readingId, reason: `message ${messageId} to ${again.destinationId}` });
         return again;
       },
     };

@@ -1,7 +1,7 @@
 // HL7 v2.5.1 ORU^R01 for lab analyzers: the classic unsolicited lab result an EHR's lab interface
 // files. One reading is one ORDER_OBSERVATION group:
 //
-//   MSH PID ORC OBR {NTE} {OBX {NTE}} [SPM]
+//   MSH PID [PV1] ORC OBR {NTE} {OBX {NTE}} [SPM]
 //
 // Structure: v2.5.1 ORDER_OBSERVATION = [ORC] OBR [{NTE}] [{TIMING_QTY}] [CTD] [{OBX [{NTE}]}] [{FT1}]
 // [{CTI}] [{SPECIMEN: SPM [{OBX}]}], so SPM comes after the results (generated v2.5 structure
@@ -16,9 +16,15 @@
 //   PROTOCOLS.md 3.2.
 // - ORC-1 `RE` (observations to follow); ORC-2/3 repeat OBR-2/3; ORC-9 left empty: the order's
 //   transaction time is not known here, and OBR-22 carries when the result was reported.
-// - OBR-2: the placer order number as the analyzer reported it. OBR-3 (the id EHRs key results
-//   on): the filler order number, else the specimen id (an analyzer's sample id is the accession
-//   number in practice), else the reading id; namespaced by MSH-3's application, as the filler.
+// - PID-3 `mrn^^^authority^MR` (`mrn^^^^MR` without an authority); PID-8 a table 0001 code.
+// - PV1 (v2.5.1 PATIENT_RESULT/PATIENT/VISIT, after PID) only when the context carries the
+//   patient's visit from the directory (segments.ts pv1): PV1-2 class (U when the visit has none),
+//   PV1-3 location, PV1-19 visit number, PV1-44/45 admit and discharge times.
+// - OBR-2 (= ORC-2): the placer order number exactly as the EHR or the analyzer gave it (escaped,
+//   no namespace of ours), empty without one. OBR-3 (= ORC-3, the id EHRs key results on): the
+//   filler order number exactly as given, likewise; without one, an id the gateway assigns as the
+//   filler, namespaced by MSH-3's application: the specimen id (an analyzer's sample id is the
+//   accession number in practice), else the reading id. Same rule as the PCD-01 ORU.
 // - OBR-4: the order's test code; without one, the device (`id^label^<local system>`), a stable
 //   code an interface analyst can map.
 // - OBR-7 and OBX-14: the specimen collection time, which v2.5.1 defines as the observation time
@@ -42,10 +48,21 @@
 // - NTE-2 `L` (comment from the filler side); line breaks become `\.br\`.
 
 import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
+import type { Visit } from '../patients/types.ts';
 import { canonicalUnit, formatDecimal } from '../model/units.ts';
 import { hl7Timestamp } from './datetime.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
-import { birthDate, components, entityIdentifier, patientIdentifier, patientName, segment } from './segments.ts';
+import {
+  administrativeSex,
+  birthDate,
+  components,
+  entityIdentifier,
+  orderNumber,
+  patientIdentifier,
+  patientName,
+  pv1,
+  segment,
+} from './segments.ts';
 
 export interface LabOruContext {
   controlId: string;
@@ -57,6 +74,8 @@ export interface LabOruContext {
   receivingFacility?: string;
   processingId?: 'P' | 'T' | 'D';
   patient: PatientRef;
+  /** The patient's current visit from the directory; PV1 is sent only with one. */
+  visit?: Visit;
   device: { id: string; label?: string; kind: DeviceKind };
   /**
    * Coding system name for the analyzer's local codes in OBX-3 and OBR-4 (HL7 table 0396: `L` or
@@ -214,10 +233,11 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
   ]);
 
   const p = ctx.patient;
-  out += numbered('PID', { 1: '1', 3: patientIdentifier(p), 5: patientName(p), 7: birthDate(p.dob), 8: esc(p.sex ?? '') });
+  out += numbered('PID', { 1: '1', 3: patientIdentifier(p), 5: patientName(p), 7: birthDate(p.dob), 8: administrativeSex(p.sex) });
+  if (ctx.visit) out += pv1(ctx.visit);
 
-  const placer = esc(reading.order?.placer ?? '');
-  const filler = entityIdentifier(reading.order?.filler || reading.specimen?.id || reading.id, app);
+  const placer = orderNumber(reading.order?.placer) ?? '';
+  const filler = orderNumber(reading.order?.filler) ?? entityIdentifier(reading.specimen?.id || reading.id, app);
   out += numbered('ORC', { 1: 'RE', 2: placer, 3: filler });
 
   const collectedAt = reading.specimen?.collectedAt;

@@ -1,4 +1,4 @@
-// IHE PCD-01 (DEC) ORU^R01, HL7 v2.6, written directly as text: MSH, PID, one OBR, then the flat
+// IHE PCD-01 (DEC) ORU^R01, HL7 v2.6, written directly as text: MSH, PID, [PV1], one OBR, then the flat
 // personal-health containment tree (PROTOCOLS.md 1.1-1.4): an MDS row for the device, then one
 // OBX per observation at 1.0.0.n. Every value from a device, a patient or configuration passes
 // through escapeHl7; segments end with CR (the MLLP frame goes around the whole message).
@@ -15,8 +15,14 @@
 //   P and C pass through.
 // - OBX-18: EUI-64 when configured (`EUI^label^EUI^EUI-64`), else the equipment the device reported
 //   or the configured device id, with the label as namespace (`id^label`, the GE form).
-// - OBR-2/OBR-3: the reading id with the sending application as namespace (and EUI-64 when known),
-//   the NIST shape; the reading id is fixed at creation, so a rebuilt message carries the same ids.
+// - PID-3 `mrn^^^authority^MR` (`mrn^^^^MR` without an authority); PID-8 a table 0001 code.
+// - PV1 only when the context carries the patient's visit from the directory (segments.ts pv1):
+//   PV1-2 class (U when the visit has none), PV1-3 location, PV1-19 visit number, PV1-44/45 times.
+// - OBR-2/OBR-3: when the reading is bound to an EHR order, the order's placer and filler numbers
+//   exactly as the EHR sent them (escaped, no namespace of ours), so the EHR files the result
+//   against its order. A half the order lacks (or a reading with no order) gets the reading id
+//   with the sending application as namespace (and EUI-64 when known), the NIST shape; the reading
+//   id is fixed at creation, so a rebuilt message carries the same ids. Same rule as the lab ORU.
 // - Text: one line as ST; several lines (an ECG interpretation) as FT with `\.br\` line breaks.
 //
 // EKG (kind 'ekg'): OBR-4 is the LOINC panel `34534-8^12 lead EKG panel^LN` (US Core clinical test
@@ -30,11 +36,22 @@
 // reading has an XML attachment. Without one, a waveform goes out as one NA row per lead.
 
 import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
+import type { Visit } from '../patients/types.ts';
 import { formatDecimal, mdcUnit } from '../model/units.ts';
 import { isEcgMeasurementCode } from '../model/vocabulary.ts';
 import { hl7Timestamp } from './datetime.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
-import { birthDate, components, entityIdentifier, patientIdentifier, patientName, segment } from './segments.ts';
+import {
+  administrativeSex,
+  birthDate,
+  components,
+  entityIdentifier,
+  orderNumber,
+  patientIdentifier,
+  patientName,
+  pv1,
+  segment,
+} from './segments.ts';
 
 export interface OruContext {
   controlId: string;
@@ -46,6 +63,8 @@ export interface OruContext {
   receivingFacility?: string;
   processingId?: 'P' | 'T' | 'D';
   patient: PatientRef;
+  /** The patient's current visit from the directory; PV1 is sent only with one. */
+  visit?: Visit;
   device: { id: string; label?: string; eui64?: string; kind: DeviceKind };
   /** UTC offset (minutes east) MSH-7 is written in; default the machine's local offset. */
   offsetMinutes?: number;
@@ -155,12 +174,15 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
     `${esc(ctx.controlId)}|${ctx.processingId ?? 'P'}|2.6|||AL|NE||UNICODE UTF-8|||${PROFILE}\r`;
 
   const p = ctx.patient;
-  out += segment(['PID', '', '', patientIdentifier(p), '', patientName(p), '', birthDate(p.dob), esc(p.sex ?? '')]);
+  out += segment(['PID', '', '', patientIdentifier(p), '', patientName(p), '', birthDate(p.dob), administrativeSex(p.sex)]);
+  if (ctx.visit) out += pv1(ctx.visit);
 
   const observedAt = hl7Timestamp(reading.observedAt);
-  const orderId = ei(reading.id, ctx);
+  const ownId = ei(reading.id, ctx);
+  const placer = orderNumber(reading.order?.placer) ?? ownId;
+  const filler = orderNumber(reading.order?.filler) ?? ownId;
   const ekg = ctx.device.kind === 'ekg';
-  out += segment(['OBR', '1', orderId, orderId, ekg ? OBR_4_EKG : OBR_4, '', '', observedAt]);
+  out += segment(['OBR', '1', placer, filler, ekg ? OBR_4_EKG : OBR_4, '', '', observedAt]);
 
   const first = reading.observations[0];
   out += segment([

@@ -20,6 +20,8 @@ export interface DirectoryEntry {
   updatedAt: string;
   /** Set on the entry of a patient merged away (A40): the MRN it now lives under. */
   mergedInto?: string;
+  /** The visit an admit replaced, so a cancelled admit (A11) can put it back. */
+  previous?: { visit: Visit; status: 'active' | 'discharged' };
 }
 
 export interface OrderEntry {
@@ -34,6 +36,12 @@ export interface OrderEntry {
   orderedAt?: string;
   status: 'open' | 'cancelled';
   updatedAt: string;
+  /** Every specimen of the order when it has more than one (specimenId is the first). */
+  specimenIds?: string[];
+  /** The patient as the order message named them (PID), for demographics without a directory entry. */
+  patient?: PatientRef;
+  /** ORC-1 of the last message about the order. */
+  control?: string;
 }
 
 /** The read side the patient resolver needs. */

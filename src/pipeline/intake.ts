@@ -14,19 +14,24 @@ import { uplinkBody } from '../uplink/body.ts';
 import type { History } from '../store/history.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { DeviceBinding, StateDoc, StoredReading } from '../store/types.ts';
+import type { PatientDirectory } from '../patients/types.ts';
 import { newId } from './ids.ts';
 import { normalize } from './normalize.ts';
-import { resolvePatient } from './patient.ts';
+import { isPatientHoldReason, resolvePatient, type PatientPolicy } from './patient.ts';
 import { checkPlausibility } from './plausibility.ts';
 
 
 export interface IntakeDevice {
   config: DeviceConfigT;
+  /** How this device's readings find their patient (config `devices[].patient`, with defaults). */
+  policy: PatientPolicy;
   kind: DeviceKind;
 }
 
 export interface IntakeOptions {
   store: StateStore;
+  /** The EHR's patients and orders (inbound feed), when one is configured. */
+  directory?: PatientDirectory;
   history: History;
   config: Pick<Config, 'gateway' | 'destinations'>;
   log: Logger;
@@ -36,8 +41,6 @@ export interface IntakeOptions {
   /** A reading was stored or changed. */
   onReading?(stored: StoredReading): void;
 }
-
-const NO_PATIENT = 'no patient';
 
 export class Intake {
   readonly #now: () => Date;
@@ -90,17 +93,20 @@ export class Intake {
     let stored: StoredReading;
     try {
       stored = await this.opts.store.update((doc) => {
-        const resolution = resolvePatient(reading, doc.bindings[deviceId], now);
+        const resolution = resolvePatient({ reading, policy: device.policy, binding: doc.bindings[deviceId], directory: this.opts.directory, now });
         const entry: StoredReading = { reading, status: 'held', holdReasons: [...reasons], updatedAt: now.toISOString() };
         if (resolution.patient) {
           entry.patient = resolution.patient;
           entry.patientSource = resolution.source;
+          if (resolution.visit) entry.visit = resolution.visit;
+          // The EHR's own order numbers, so the result lands on its order (OBR-2/3).
+          if (resolution.order) reading.order = { ...reading.order, ...resolution.order };
           if (resolution.consumeBinding) {
             consumed = doc.bindings[deviceId];
             delete doc.bindings[deviceId];
           }
         } else {
-          entry.holdReasons.push(`${NO_PATIENT}: ${resolution.holdReason.replace(/^no patient: /, '')}`);
+          entry.holdReasons.push(resolution.holdReason);
         }
         doc.readings[reading.id] = entry;
         if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
@@ -132,12 +138,14 @@ export class Intake {
       const entry = doc.readings[readingId];
       if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
       if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}, not held`);
-      const other = entry.holdReasons.filter((r) => !r.startsWith(NO_PATIENT));
+      const other = entry.holdReasons.filter((r) => !isPatientHoldReason(r));
       if (other.length > 0 && !opts.acceptImplausible) {
         throw new RequestError(409, `reading "${readingId}" is also held for: ${other.join('; ')} (confirm with acceptImplausible: true, or discard it)`);
       }
       entry.patient = patient;
       entry.patientSource = 'assigned';
+      const known = this.opts.directory?.byMrn(patient.mrn, patient.assigningAuthority);
+      if (known) entry.visit = known.visit;
       entry.holdReasons = [];
       entry.updatedAt = now.toISOString();
       queuedTo.push(...this.#release(doc, entry, now));
@@ -230,6 +238,7 @@ export class Intake {
       receivingApplication: dest.receivingApplication,
       receivingFacility: dest.receivingFacility,
       patient: withAuthority(patient, gateway.assigningAuthority),
+      visit: entry.visit,
     };
     const deviceRef = { id: entry.reading.deviceId, label: device?.config.label, kind: entry.reading.kind };
     // Analyzers' results go out as a classic lab ORU (v2.5.1); device vitals as IHE PCD-01 (v2.6).

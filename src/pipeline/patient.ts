@@ -1,25 +1,368 @@
-// Which patient a reading belongs to. Only certainty goes out: the device's own report, or a
-// binding a person made; anything else waits for a person.
+// Which patient a reading belongs to, per the device's binding mode. Only certainty goes out: the
+// device's own report (verified against the directory when there is one), a binding a person made,
+// or the order a specimen belongs to. Anything else is held for a person, with a reason.
+//
+// Decisions where the issue ("Patient context") is silent:
+// - Default mode: 'reported' for lab, ekg, vitals and generic devices (analyzers send P records,
+//   EKG carts and monitors carry the ID typed or scanned at the device); 'bind' for scales and BP
+//   monitors, which have no way to enter a patient. verify defaults to "an inbound feed exists".
+// - reported mode, no ID from the device: a non-lab reading takes the device's active binding (a
+//   person's explicit act, as before); a lab reading never does (an analyzer's batch holds many
+//   patients' specimens), only in mode 'bind' set explicitly.
+// - reported + verify false: the subject goes out exactly as reported; the directory is not
+//   consulted at all (no demographics or visit merged in), so what the device said is what is sent.
+// - verify also covers bound patients: with verify on, a bound ID the directory does not know is
+//   held (a typo in a typed MRN is the classic wrong-chart error). With verify off, the binding goes
+//   out as typed, with the directory's demographics and visit when it knows the MRN.
+// - Whenever the directory supplies the patient, its demographics are authoritative. Demographics
+//   anyone else supplied (the device, the person who bound it) must agree with what goes out:
+//   family, given (case, accent, whitespace and punctuation ignored) and birth date (a bare year
+//   or year-month matches its full date). A field missing on either side is no disagreement. Sex is
+//   not compared.
+// - An ID merged away (A40) resolves to the survivor, who goes out; that is not a hold.
+// - A discharged patient still matches while the directory keeps the entry (results often come back
+//   after discharge); the visit goes out as the directory has it.
+// - A device binding and a device-reported ID that name different patients: held, in every mode
+//   that looks at bindings (reported and bind). A hold never consumes a binding.
+// - order mode ignores bindings; the order's visit is used when the order names one.
+// - Hold reasons never quote identifiers (they are logged at warn by kind, but shown in full to staff).
 
-import type { PatientRef, Reading } from '../model/reading.ts';
+import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
+import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory, Visit } from '../patients/types.ts';
 import type { DeviceBinding } from '../store/types.ts';
 
-export type PatientResolution =
-  | { patient: PatientRef; source: 'reported' | 'binding'; consumeBinding: boolean }
-  | { patient?: undefined; holdReason: string };
+export interface PatientPolicy {
+  mode: BindingMode;
+  verify: boolean;
+}
+
+/** reported: as the device sent it; directory: the device's ID, matched in the directory; binding: a person's binding; order: the specimen's order. */
+export type PatientSource = 'reported' | 'directory' | 'binding' | 'order';
+
+export interface PatientMatch {
+  patient: PatientRef;
+  source: PatientSource;
+  /** The binding covered just this reading: remove it in the same write that stores the reading. */
+  consumeBinding: boolean;
+  visit?: Visit;
+  order?: { placer?: string; filler?: string };
+  holdReason?: undefined;
+}
+
+export interface PatientHold {
+  /** Starts with one of HOLD_PREFIXES; shown to staff, never quotes an identifier. */
+  holdReason: string;
+  patient?: undefined;
+}
+
+export type PatientResolution = PatientMatch | PatientHold;
+
+export const HOLD_PREFIXES = ['no patient: ', 'unknown patient ID: ', 'patient mismatch: ', 'no order: '] as const;
+
+/** True for the hold reasons this resolver gives (and so a person's assignment settles). */
+export function isPatientHoldReason(reason: string): boolean {
+  return HOLD_PREFIXES.some((p) => reason.startsWith(p));
+}
+
+const MODES: readonly BindingMode[] = ['reported', 'bind', 'order', 'hold'];
+
+const DEFAULT_MODE: Record<DeviceKind, BindingMode> = {
+  lab: 'reported',
+  ekg: 'reported',
+  vitals: 'reported',
+  generic: 'reported',
+  scale: 'bind',
+  bp: 'bind',
+};
+
+export function defaultPolicy(kind: DeviceKind, configured: { mode?: BindingMode; verify?: boolean } | undefined, hasInboundFeed: boolean): PatientPolicy {
+  const mode = configured?.mode !== undefined && MODES.includes(configured.mode) ? configured.mode : (DEFAULT_MODE[kind] ?? 'hold');
+  const verify = typeof configured?.verify === 'boolean' ? configured.verify : hasInboundFeed;
+  return { mode, verify };
+}
 
 export function bindingActive(binding: DeviceBinding | undefined, now: Date): binding is DeviceBinding {
   return binding !== undefined && (binding.until === undefined || Date.parse(binding.until) > now.getTime());
 }
 
-export function resolvePatient(reading: Reading, binding: DeviceBinding | undefined, now: Date): PatientResolution {
-  if (reading.subject?.mrn) return { patient: reading.subject, source: 'reported', consumeBinding: false };
-  // An analyzer's batch holds many patients' specimens: a result without its own patient ID is
-  // never filed under whoever the analyzer happens to be bound to.
-  if (reading.kind === 'lab') return { holdReason: 'no patient: the analyzer sent no patient ID for this specimen' };
-  if (bindingActive(binding, now)) {
-    // A binding without an end time covers exactly one reading: the next one.
-    return { patient: binding.patient, source: 'binding', consumeBinding: binding.until === undefined };
+export interface ResolveInput {
+  reading: Reading;
+  policy: PatientPolicy;
+  binding?: DeviceBinding;
+  /** The inbound feed's patient directory; absent when no feed is configured. */
+  directory?: PatientDirectory;
+  now: Date;
+}
+
+const R = {
+  holdMode: 'no patient: this device always waits for a person to assign its readings',
+  labNoId: 'no patient: the analyzer sent no patient ID for this specimen',
+  reportedNoneUnbound: 'no patient: the device reported none and is not bound',
+  reportedNoneExpired: 'no patient: the device reported none and its binding has expired',
+  notBound: 'no patient: the device is not bound to a patient',
+  bindingExpired: 'no patient: the device binding has expired',
+  bindingEmpty: 'no patient: the device binding names no patient ID',
+  directoryFailed: 'no patient: the patient directory could not be read',
+  internal: 'no patient: the patient could not be resolved (internal error)',
+  noDirectory: 'unknown patient ID: no patient directory is available to verify the patient ID',
+  reportedUnknown: 'unknown patient ID: the reported patient ID is not in the directory',
+  boundUnknown: 'unknown patient ID: the bound patient ID is not in the directory',
+  orderPatientUnknown: "unknown patient ID: the order's patient is not in the directory",
+  boundOther: 'patient mismatch: the device reported a different patient than the one it is bound to',
+  orderOther: "patient mismatch: the device reported a different patient than the order's",
+  orderVisitOther: "patient mismatch: the order's visit belongs to a different patient",
+  noSpecimen: 'no order: the reading carries no specimen ID',
+  noOrderDirectory: 'no order: no patient directory is available to look up orders',
+  noOrder: 'no order: no open order for this specimen',
+  orderCancelled: 'no order: the order for this specimen was cancelled',
+} as const;
+
+/** Never throws: whatever goes wrong becomes a hold. */
+export function resolvePatient(input: ResolveInput): PatientResolution {
+  try {
+    return resolve(input);
+  } catch (err) {
+    return hold(err instanceof DirectoryFailure ? R.directoryFailed : R.internal);
   }
-  return { holdReason: binding ? 'no patient: the device binding has expired' : 'no patient: the device reported none and is not bound' };
+}
+
+function resolve(input: ResolveInput): PatientResolution {
+  const { reading, policy } = input;
+  const dir = input.directory ? new Lookup(input.directory) : undefined;
+  switch (policy.mode) {
+    case 'hold':
+      return hold(R.holdMode);
+    case 'reported':
+      return resolveReported(input, dir);
+    case 'bind':
+      return resolveBinding(input, dir, { notBound: R.notBound, expired: R.bindingExpired });
+    case 'order':
+      return resolveOrder(reading, dir);
+    default:
+      return hold(R.holdMode);
+  }
+}
+
+function resolveReported(input: ResolveInput, dir: Lookup | undefined): PatientResolution {
+  const { reading, policy, binding, now } = input;
+  const subject = reported(reading);
+  if (!subject) {
+    if (reading.kind === 'lab') return hold(R.labNoId);
+    return resolveBinding(input, dir, { notBound: R.reportedNoneUnbound, expired: R.reportedNoneExpired });
+  }
+  const active = bindingActive(binding, now) ? binding : undefined;
+
+  if (!policy.verify) {
+    if (active) {
+      // Without verification, "the same patient" can only mean the same ID as typed.
+      if (!sameId(subject, active.patient)) return hold(R.boundOther);
+      const off = disagreements(subject, active.patient);
+      if (off.length > 0) return hold(mismatch('reported', off, 'the bound patient'));
+    }
+    return { patient: subject, source: 'reported', consumeBinding: consumes(active) };
+  }
+
+  if (!dir) return hold(R.noDirectory);
+  const entry = dir.find(subject.mrn, subject.assigningAuthority);
+  if (!entry) return hold(R.reportedUnknown);
+  const off = disagreements(subject, entry.patient);
+  if (off.length > 0) return hold(mismatch('reported', off, 'the directory'));
+  if (active && !samePerson(dir, active.patient, entry)) return hold(R.boundOther);
+  return withVisit({ patient: { ...entry.patient }, source: 'directory', consumeBinding: consumes(active) }, entry.visit);
+}
+
+function resolveBinding(input: ResolveInput, dir: Lookup | undefined, reasons: { notBound: string; expired: string }): PatientResolution {
+  const { reading, policy, binding, now } = input;
+  if (!binding) return hold(reasons.notBound);
+  if (!bindingActive(binding, now)) return hold(reasons.expired);
+  const bound = cleanRef(binding.patient);
+  if (!bound) return hold(R.bindingEmpty);
+  const subject = reported(reading);
+
+  let match: PatientMatch;
+  let known: DirectoryEntry | undefined;
+  if (dir) {
+    known = dir.find(bound.mrn, bound.assigningAuthority);
+    if (known) {
+      const off = disagreements(bound, known.patient);
+      if (off.length > 0) return hold(mismatch('bound', off, 'the directory'));
+    } else if (policy.verify) {
+      return hold(R.boundUnknown);
+    }
+  } else if (policy.verify) {
+    return hold(R.noDirectory);
+  }
+  if (known) match = withVisit({ patient: { ...known.patient }, source: 'binding', consumeBinding: consumes(binding) }, known.visit);
+  else match = { patient: bound, source: 'binding', consumeBinding: consumes(binding) };
+
+  if (subject) {
+    const same = sameId(subject, bound) || (dir !== undefined && known !== undefined && samePerson(dir, subject, known));
+    if (!same) return hold(R.boundOther);
+    const off = disagreements(subject, match.patient);
+    if (off.length > 0) return hold(mismatch('reported', off, known ? 'the directory' : 'the bound patient'));
+  }
+  return match;
+}
+
+function resolveOrder(reading: Reading, dir: Lookup | undefined): PatientResolution {
+  const specimenId = text(reading.specimen?.id);
+  if (specimenId === '') return hold(R.noSpecimen);
+  if (!dir) return hold(R.noOrderDirectory);
+  const order = dir.order(specimenId);
+  if (!order) return hold(R.noOrder);
+  if (order.status === 'cancelled') return hold(R.orderCancelled);
+  if (order.status !== 'open') return hold(R.noOrder);
+  const mrn = text(order.mrn);
+  const entry = mrn === '' ? undefined : dir.find(mrn, order.assigningAuthority);
+  if (!entry) return hold(R.orderPatientUnknown);
+
+  const subject = reported(reading);
+  if (subject) {
+    if (!samePerson(dir, subject, entry)) return hold(R.orderOther);
+    const off = disagreements(subject, entry.patient);
+    if (off.length > 0) return hold(mismatch('reported', off, 'the directory'));
+  }
+
+  let visit: Visit | undefined = entry.visit;
+  const visitNumber = text(order.visitNumber);
+  if (visitNumber !== '' && text(entry.visit?.visitNumber) !== visitNumber) {
+    // The result belongs to the encounter the order was placed in, not necessarily the current one.
+    const byVisit = dir.visit(visitNumber);
+    if (byVisit && !sameEntry(byVisit, entry)) return hold(R.orderVisitOther);
+    visit = byVisit ? byVisit.visit : { visitNumber };
+  }
+  const numbers: { placer?: string; filler?: string } = {};
+  if (text(order.placer) !== '') numbers.placer = text(order.placer);
+  if (text(order.filler) !== '') numbers.filler = text(order.filler);
+  const match = withVisit({ patient: { ...entry.patient }, source: 'order', consumeBinding: false }, visit);
+  if (numbers.placer !== undefined || numbers.filler !== undefined) match.order = numbers;
+  return match;
+}
+
+function hold(holdReason: string): PatientHold {
+  return { holdReason };
+}
+
+function mismatch(who: 'reported' | 'bound', fields: string[], against: string): string {
+  const verb = fields.length > 1 ? 'do' : 'does';
+  return `patient mismatch: the ${who} ${fields.join(' and ')} ${verb} not match ${against}`;
+}
+
+function withVisit(match: PatientMatch, visit: Visit | undefined): PatientMatch {
+  if (visit && Object.keys(visit).length > 0) match.visit = { ...visit };
+  return match;
+}
+
+function consumes(binding: DeviceBinding | undefined): boolean {
+  // A binding without an end time covers exactly one reading: the next one.
+  return binding !== undefined && binding.until === undefined;
+}
+
+/** The device's own patient, with a usable ID; undefined when it reported none. */
+function reported(reading: Reading): PatientRef | undefined {
+  return reading.subject ? cleanRef(reading.subject) : undefined;
+}
+
+function cleanRef(p: PatientRef | undefined): PatientRef | undefined {
+  const mrn = text(p?.mrn);
+  if (!p || mrn === '') return undefined;
+  return { ...p, mrn };
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/** The same ID as given, assigning authorities agreeing where both name one. */
+function sameId(a: PatientRef, b: PatientRef): boolean {
+  if (text(a.mrn) !== text(b.mrn)) return false;
+  const aa = text(a.assigningAuthority);
+  const ba = text(b.assigningAuthority);
+  return aa === '' || ba === '' || aa === ba;
+}
+
+function sameEntry(a: DirectoryEntry, b: DirectoryEntry): boolean {
+  return sameId(a.patient, b.patient);
+}
+
+/** Does `ref` (an ID as someone gave it) name the directory's `entry`, merges followed? */
+function samePerson(dir: Lookup, ref: PatientRef, entry: DirectoryEntry): boolean {
+  const found = dir.find(text(ref.mrn), ref.assigningAuthority);
+  return found !== undefined && sameEntry(found, entry);
+}
+
+/** Which demographics `given` supplies that disagree with `known`: 'name', 'birth date'. */
+export function disagreements(given: PatientRef, known: PatientRef): Array<'name' | 'birth date'> {
+  const out: Array<'name' | 'birth date'> = [];
+  if (!sameName(given.family, known.family) || !sameName(given.given, known.given)) out.push('name');
+  if (!sameBirthDate(given.dob, known.dob)) out.push('birth date');
+  return out;
+}
+
+const FOLD: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ð: 'd', ı: 'i', þ: 'th' };
+
+/** Case, accents, whitespace and punctuation do not tell two people apart; device keyboards drop them. */
+export function foldName(v: unknown): string {
+  if (typeof v !== 'string') return '';
+  return v
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[ßøæœłđðıþ]/g, (c) => FOLD[c] ?? c)
+    .replace(/[\s\p{P}\p{S}]/gu, '');
+}
+
+function sameName(a: unknown, b: unknown): boolean {
+  const fa = foldName(a);
+  const fb = foldName(b);
+  return fa === '' || fb === '' || fa === fb;
+}
+
+function sameBirthDate(a: unknown, b: unknown): boolean {
+  const da = typeof a === 'string' ? a.replace(/\D/g, '').slice(0, 8) : '';
+  const db = typeof b === 'string' ? b.replace(/\D/g, '').slice(0, 8) : '';
+  if (da === '' || db === '' || da === db) return true;
+  // A device that knows only the year (or year and month) agrees with a full date that starts with it.
+  const [short, long] = da.length < db.length ? [da, db] : [db, da];
+  return (short.length === 4 || short.length === 6) && long.startsWith(short);
+}
+
+class DirectoryFailure extends Error {}
+
+/** Merge-following, throw-catching access to the directory. */
+class Lookup {
+  constructor(private readonly dir: PatientDirectory) {}
+
+  /** The entry the ID lives under now (merges followed); undefined when unknown or the chain is broken. */
+  find(mrn: string, assigningAuthority: string | undefined): DirectoryEntry | undefined {
+    if (mrn === '') return undefined;
+    let entry = this.call(() => this.dir.byMrn(mrn, text(assigningAuthority) || undefined));
+    // byMrn follows merges itself; this is the belt to its braces, bounded against a cycle.
+    for (let hops = 0; entry?.mergedInto !== undefined && hops < 8; hops++) {
+      const next = text(entry.mergedInto);
+      if (next === '') return undefined;
+      const authority = text(entry.patient?.assigningAuthority) || undefined;
+      entry = this.call(() => this.dir.byMrn(next, authority));
+    }
+    if (!entry || entry.mergedInto !== undefined || text(entry.patient?.mrn) === '') return undefined;
+    return entry;
+  }
+
+  visit(visitNumber: string): DirectoryEntry | undefined {
+    const entry = this.call(() => this.dir.byVisit(visitNumber));
+    if (!entry || text(entry.patient?.mrn) === '') return undefined;
+    return entry.mergedInto !== undefined ? this.find(text(entry.patient.mrn), entry.patient.assigningAuthority) : entry;
+  }
+
+  order(specimenId: string): OrderEntry | undefined {
+    return this.call(() => this.dir.orderBySpecimen(specimenId));
+  }
+
+  private call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch {
+      throw new DirectoryFailure();
+    }
+  }
 }

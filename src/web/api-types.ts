@@ -1,6 +1,8 @@
 // What the web API needs from the running gateway; the gateway implements it, tests may too.
 
+import type { AuditEntry, AuditQuery } from '../audit/journal.ts';
 import type { DeviceConfigT } from '../config/schema.ts';
+import type { DirectorySummary } from '../patients/directory.ts';
 import type { DeviceCounters } from '../devices/device-runner.ts';
 import type { PatientRef } from '../model/reading.ts';
 import type { RejectedInput } from '../store/rejects.ts';
@@ -39,12 +41,16 @@ export interface GatewayApi {
   readings(status: ReadingStatus, limit: number): Promise<ReadingView[]>;
   /** What devices sent that could not be read, newest first, kept for review. */
   rejected(limit: number, deviceId?: string): Promise<RejectedInput[]>;
-  bind(deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
-  unbind(deviceId: string): Promise<boolean>;
-  assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean }): Promise<StoredReading>;
-  discard(readingId: string, reason: string): Promise<StoredReading>;
+  // `who`: the person or script acting, for the audit journal.
+  bind(who: string, deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
+  unbind(who: string, deviceId: string): Promise<boolean>;
+  assign(who: string, readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean }): Promise<StoredReading>;
+  discard(who: string, readingId: string, reason: string): Promise<StoredReading>;
+  audit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** Counts of the patient directory, when an inbound feed is configured. */
+  patients(): DirectorySummary | undefined;
   /** One outbox message with its HL7 text and the EHR's ACK, for an interface analyst. */
   message(messageId: string): OutboxMessage;
   /** A dead letter back into its destination's line, same bytes and control ID. */
-  resend(messageId: string): Promise<OutboxMessage>;
+  resend(who: string, messageId: string): Promise<OutboxMessage>;
 }

@@ -16,3 +16,8 @@ export function requireBearer(app: FastifyInstance, token: string): void {
     }
   });
 }
+
+/** Who is acting, for the audit journal: with the bearer token, the script or person holding it. */
+export function actor(_request: FastifyRequest): string {
+  return 'api-token';
+}

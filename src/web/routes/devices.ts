@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PatientBody } from '../../config/schema.ts';
 import type { GatewayApi } from '../api-types.ts';
+import { actor } from '../auth.ts';
 
 const DeviceParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 export const BindBody = Type.Composite([
@@ -21,7 +22,7 @@ export function deviceRoutes(api: GatewayApi) {
       { schema: { params: DeviceParams, body: BindBody } },
       async (request) => {
         const { minutes, ...patient } = request.body;
-        const binding = await api.bind(request.params.id, patient, minutes);
+        const binding = await api.bind(actor(request), request.params.id, patient, minutes);
         request.log.info({ device: request.params.id, until: binding.until ?? 'next reading' }, 'device bound to a patient');
         return { device: request.params.id, binding };
       },
@@ -31,7 +32,7 @@ export function deviceRoutes(api: GatewayApi) {
       if (!api.devices().some((d) => d.id === request.params.id)) {
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device "${request.params.id}"` });
       }
-      const removed = await api.unbind(request.params.id);
+      const removed = await api.unbind(actor(request), request.params.id);
       request.log.info({ device: request.params.id, removed }, 'device unbound');
       return { device: request.params.id, unbound: removed };
     });

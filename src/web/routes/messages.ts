@@ -3,6 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayApi } from '../api-types.ts';
+import { actor } from '../auth.ts';
 
 const MessageParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -13,7 +14,7 @@ export function messageRoutes(api: GatewayApi) {
     }));
 
     app.post<{ Params: Static<typeof MessageParams> }>('/messages/:id/resend', { schema: { params: MessageParams } }, async (request) => {
-      const message = await api.resend(request.params.id);
+      const message = await api.resend(actor(request), request.params.id);
       request.log.info({ message: message.id, destination: message.destinationId }, 'dead letter queued again');
       return { message };
     });

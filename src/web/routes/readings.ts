@@ -2,8 +2,10 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { AuditAction } from '../../audit/journal.ts';
 import { PatientBody } from '../../config/schema.ts';
 import type { GatewayApi } from '../api-types.ts';
+import { actor } from '../auth.ts';
 
 const ReadingsQuery = Type.Object({
   status: Type.Union([Type.Literal('held'), Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('dead'), Type.Literal('discarded')], {
@@ -14,6 +16,14 @@ const ReadingsQuery = Type.Object({
 const RejectedQuery = Type.Object({
   device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+const AuditQuerystring = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  before: Type.Optional(Type.String({ maxLength: 40 })),
+  device: Type.Optional(Type.String({ maxLength: 64 })),
+  reading: Type.Optional(Type.String({ maxLength: 64 })),
+  patient: Type.Optional(Type.String({ maxLength: 64, description: 'MRN' })),
+  action: Type.Optional(Type.Union(['bind', 'unbind', 'assign', 'discard', 'override', 'resend'].map((a) => Type.Literal(a)))),
 });
 const ReadingParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const AssignBody = Type.Composite([
@@ -29,6 +39,14 @@ export function readingRoutes(api: GatewayApi) {
       readings: await api.readings(request.query.status, request.query.limit),
     }));
 
+    // Read only: the audit journal has no route that changes it.
+    app.get<{ Querystring: Static<typeof AuditQuerystring> }>('/audit', { schema: { querystring: AuditQuerystring } }, async (request) => {
+      const { action, ...rest } = request.query;
+      return { audit: await api.audit({ ...rest, ...(action ? { action: action as AuditAction } : {}) }) };
+    });
+
+    app.get('/patients/summary', async () => ({ directory: api.patients() ?? null }));
+
     app.get<{ Querystring: Static<typeof RejectedQuery> }>('/rejected', { schema: { querystring: RejectedQuery } }, async (request) => ({
       rejected: await api.rejected(request.query.limit, request.query.device),
     }));
@@ -38,7 +56,7 @@ export function readingRoutes(api: GatewayApi) {
       { schema: { params: ReadingParams, body: AssignBody } },
       async (request) => {
         const { acceptImplausible, ...patient } = request.body;
-        const reading = await api.assign(request.params.id, patient, { acceptImplausible });
+        const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible });
         request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false }, 'held reading assigned');
         return { reading };
       },
@@ -48,7 +66,7 @@ export function readingRoutes(api: GatewayApi) {
       '/readings/:id/discard',
       { schema: { params: ReadingParams, body: DiscardBody } },
       async (request) => {
-        const reading = await api.discard(request.params.id, request.body.reason);
+        const reading = await api.discard(actor(request), request.params.id, request.body.reason);
         request.log.info({ reading: request.params.id }, 'held reading discarded');
         return { reading };
       },

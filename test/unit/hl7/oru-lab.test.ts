@@ -68,7 +68,8 @@ const LIPEMIA: Observation = {
 
 const chemistry = labReading([GLUCOSE, POTASSIUM, SODIUM, CRP, LIPEMIA]);
 
-const EI_OBR3 = 'ACC-99812^MEDGATE^0018E2FFFE00A1B2^EUI-64';
+// The filler order number the reading carries goes out exactly as given, with no namespace of ours.
+const EI_OBR3 = 'ACC-99812';
 const EQUIP = 'PX-0042^Piccolo Xpress';
 const COLLECTED = '20261127083000-0500';
 const ANALYSED = '20261127094100-0500';
@@ -138,7 +139,7 @@ describe('encodeOruLab: golden chemistry message', () => {
     expect(str(msg, 'ORC.1')).toBe('RE');
     expect(str(msg, 'ORC.2')).toBe('ORD-4471');
     expect(str(msg, 'ORC.3.1')).toBe('ACC-99812');
-    expect(str(msg, 'ORC.3.2')).toBe('MEDGATE');
+    expect(str(msg, 'ORC.3.2')).toBe('');
     expect(str(msg, 'OBR.2')).toBe('ORD-4471');
     expect(str(msg, 'OBR.3.1')).toBe('ACC-99812');
     expect(str(msg, 'OBR.4.1')).toBe('BMP');
