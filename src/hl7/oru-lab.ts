@@ -47,8 +47,7 @@
 //   OBX-6.1, where receivers read it, without claiming a coding system.
 // - NTE-2 `L` (comment from the filler side); line breaks become `\.br\`.
 
-import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
+import type { DeviceKind, Observation, ObservationCode, Reading } from '../model/reading.ts';
 import { canonicalUnit, formatDecimal } from '../model/units.ts';
 import { hl7Timestamp } from './datetime.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
@@ -62,20 +61,10 @@ import {
   patientName,
   pv1,
   segment,
+  type OruHeaderContext,
 } from './segments.ts';
 
-export interface LabOruContext {
-  controlId: string;
-  now: Date;
-  /** MSH-3 as `NAME^EUI64^EUI-64` when eui64 is given; also the namespace of OBR-3. */
-  sendingApplication: { name: string; eui64?: string };
-  sendingFacility?: string;
-  receivingApplication?: string;
-  receivingFacility?: string;
-  processingId?: 'P' | 'T' | 'D';
-  patient: PatientRef;
-  /** The patient's current visit from the directory; PV1 is sent only with one. */
-  visit?: Visit;
+export interface LabOruContext extends OruHeaderContext {
   device: { id: string; label?: string; kind: DeviceKind };
   /**
    * Coding system name for the analyzer's local codes in OBX-3 and OBR-4 (HL7 table 0396: `L` or

@@ -35,8 +35,7 @@
 // sample rate, scale and lead names, which NA rows cannot, so the NA rows are left out when the
 // reading has an XML attachment. Without one, a waveform goes out as one NA row per lead.
 
-import type { DeviceKind, Observation, ObservationCode, PatientRef, Reading } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
+import type { DeviceKind, Observation, ObservationCode, Reading } from '../model/reading.ts';
 import { formatDecimal, mdcUnit } from '../model/units.ts';
 import { isEcgMeasurementCode } from '../model/vocabulary.ts';
 import { hl7Timestamp } from './datetime.ts';
@@ -51,20 +50,10 @@ import {
   patientName,
   pv1,
   segment,
+  type OruHeaderContext,
 } from './segments.ts';
 
-export interface OruContext {
-  controlId: string;
-  now: Date;
-  /** MSH-3 as `NAME^EUI64^EUI-64` when eui64 is given. */
-  sendingApplication: { name: string; eui64?: string };
-  sendingFacility?: string;
-  receivingApplication?: string;
-  receivingFacility?: string;
-  processingId?: 'P' | 'T' | 'D';
-  patient: PatientRef;
-  /** The patient's current visit from the directory; PV1 is sent only with one. */
-  visit?: Visit;
+export interface OruContext extends OruHeaderContext {
   device: { id: string; label?: string; eui64?: string; kind: DeviceKind };
   /** UTC offset (minutes east) MSH-7 is written in; default the machine's local offset. */
   offsetMinutes?: number;

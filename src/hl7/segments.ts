@@ -140,3 +140,18 @@ export function entityIdentifier(id: string, app: AssigningApplication, separato
   if (app.eui64 !== undefined) parts.push(esc(app.eui64), 'EUI-64');
   return components(parts, separator);
 }
+
+/** What both ORU encoders need for MSH, PID and PV1. */
+export interface OruHeaderContext {
+  controlId: string;
+  now: Date;
+  /** MSH-3 as `NAME^EUI64^EUI-64` when eui64 is given. */
+  sendingApplication: { name: string; eui64?: string };
+  sendingFacility?: string;
+  receivingApplication?: string;
+  receivingFacility?: string;
+  processingId?: 'P' | 'T' | 'D';
+  patient: PatientRef;
+  /** The patient's current visit from the directory; PV1 is sent only with one. */
+  visit?: Visit;
+}
