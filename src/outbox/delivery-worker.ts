@@ -201,6 +201,8 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
+      // A step that awaits nothing real (a fake sender, a refused write) must still let timers and I/O run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         await this.step();
       } catch (err) {
@@ -269,7 +271,9 @@ export class DeliveryWorker {
     const current = this.store.data.messages[id];
     if (current?.state !== 'sending') this.background(this.store.update((doc) => markSending(doc, id, this.now())));
     const message = this.store.data.messages[id];
-    if (!message || message.state !== 'sending') return;
+    if (!message) return; // removed meanwhile
+    // The mark did not apply (a closed or broken store): pause through run()'s backoff, never spin.
+    if (message.state !== 'sending') throw new Error('the state store did not take the sending mark');
     this.emit('sending', message);
 
     let outcome: Outcome;

@@ -354,3 +354,17 @@ describe('DeliveryWorker', () => {
     expect(sender.sent.map((s) => s.controlId)).toEqual(['r1-ehr', 'r2-ehr']);
   });
 });
+
+describe('DeliveryWorker with a store that refuses writes', () => {
+  it('backs off instead of spinning when the store is closed under it', async () => {
+    const { store, worker, sender } = await setup({ backoff: { initialMs: 50, maxMs: 50 } });
+    await store.update((doc) => void addReading(doc, 'r1', ['ehr']));
+    await store.close(); // every update is refused from now on
+    worker.start();
+    // Timers must still fire (no microtask spin), and nothing may be sent without its mark.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sender.sent).toHaveLength(0);
+    expect(worker.status.state).toBe('waiting');
+    await worker.stop();
+  });
+});
