@@ -1,4 +1,4 @@
-// Line assembly for line-oriented device protocols: any chunking in, whole lines out.
+// Line assembly for line-oriented device protocols (chunking of every kind in, whole lines out).
 // CR, LF and CRLF all end a line (empty lines are dropped), so a device's terminator choice
 // does not matter. Bytes map 1:1 to chars (latin1) so binary garbage keeps its length.
 

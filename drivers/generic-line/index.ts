@@ -1,4 +1,4 @@
-// Generic line driver: any device that sends one text line per result, described entirely in the
+// Generic line driver for a device that sends one text line per result, described entirely in the
 // device's settings (a regex with named groups and what each group means). See README.md.
 
 import type { Driver, DeviceReport, Measurement } from '../../src/model/driver.ts';

@@ -46,7 +46,7 @@ export class DurableFileAdapter<T> implements Adapter<T> {
     );
     try {
       const dir = await open(dirname(abs), 'r');
-      // Only safe now that we hold the lock: any temp file is from an interrupted write whose
+      // Only safe now that we hold the lock, a temp file is from an interrupted write whose
       // promise never resolved, so the renamed file is the last durable state.
       try {
         await rm(`${abs}.tmp`);
