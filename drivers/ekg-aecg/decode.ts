@@ -12,7 +12,7 @@ import {
   ecgTypeOfAnnotation,
   leadNameOf,
 } from '../_shared/ecg-codes.ts';
-import { tsToIso } from './timestamp.ts';
+import { deviceTimestampToIso } from '../../src/hl7/datetime.ts';
 import { attr, child, children, findFirst, parseXml, text, type XmlValue } from './xml-tree.ts';
 
 export const HL7_V3_NAMESPACE = 'urn:hl7-org:v3';
@@ -99,7 +99,7 @@ function effectiveTime(node: XmlValue): string | undefined {
   const et = child(node, 'effectiveTime');
   if (et === undefined) return undefined;
   const value = attr(child(et, 'low'), 'value') ?? attr(child(et, 'center'), 'value') ?? attr(et, 'value');
-  const t = tsToIso(value);
+  const t = deviceTimestampToIso(value, 'v3');
   if (t.kind === 'time') return t.iso;
   // Not a time: passed on as sent so the normalizer names it and holds the reading.
   if (t.kind === 'invalid') return t.text;
@@ -245,7 +245,7 @@ function subjectOf(root: XmlValue, notes: string[]): PatientRef | undefined {
       if (g !== '') ref.given = g;
     }
   }
-  const birth = tsToIso(attr(child(person, 'birthTime'), 'value'));
+  const birth = deviceTimestampToIso(attr(child(person, 'birthTime'), 'value'), 'v3');
   if (birth.kind === 'date') ref.dob = birth.date;
   else if (birth.kind === 'time') ref.dob = birth.iso.slice(0, 10);
   else if (birth.kind === 'invalid') notes.push('subject birthTime is not a date: left out');

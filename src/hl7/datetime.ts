@@ -115,3 +115,37 @@ export function hl7Date(date: string): string {
   if (!p || p.hour !== undefined) throw new RangeError(`not a date (YYYY-MM-DD): '${date}'`);
   return `${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}`;
 }
+
+// What a device or analyzer sends as a time, read into ISO 8601. A time without an offset stays
+// without one (normalizeIso then reads it as the gateway's local time).
+const DEVICE_TIMESTAMP = {
+  // HL7 v2 TS/DTM: `YYYYMMDDHH[MM[SS[.S{1,4}]]][+/-ZZZZ]`, a fraction only after seconds.
+  v2: /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(?:(\d{2})(?:\.(\d{1,4}))?)?)?([+-]\d{4})?$/,
+  // HL7 v3 TS (aECG effectiveTime, birthTime): `YYYYMMDD[HH[MM[SS[.S{1,6}]]]][+/-ZZZZ]`.
+  v3: /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?)?([+-]\d{4})?$/,
+} as const;
+
+export type DeviceTimestamp =
+  | { kind: 'absent' }
+  /** A day without a time: not enough to place a result in time. */
+  | { kind: 'date'; date: string }
+  | { kind: 'time'; iso: string }
+  | { kind: 'invalid'; text: string };
+
+export function deviceTimestampToIso(text: string | undefined, grammar: keyof typeof DEVICE_TIMESTAMP): DeviceTimestamp {
+  const t = (text ?? '').trim();
+  if (t === '') return { kind: 'absent' };
+  const m = DEVICE_TIMESTAMP[grammar].exec(t);
+  if (!m) return { kind: 'invalid', text: t };
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const date = `${y}-${mo}-${d}`;
+  let iso = date;
+  if (h !== undefined) {
+    iso += `T${h}:${mi ?? '00'}:${s ?? '00'}${frac === undefined ? '' : `.${frac}`}`;
+    if (zone !== undefined) iso += `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  }
+  // parseIso checks that the day and time exist (no 31 February, no hour 25).
+  const parts = parseIso(iso);
+  if (!parts) return { kind: 'invalid', text: t };
+  return parts.hour === undefined ? { kind: 'date', date } : { kind: 'time', iso };
+}
