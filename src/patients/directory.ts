@@ -7,7 +7,7 @@ import type { InboundEvent } from '../inbound/events.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { DirectoryIndex } from './directory-index.ts';
 import { apply, emptyDirectory, fromDoc, prune, toDoc, type DirectoryDoc, type DirectoryState, type RetentionOptions } from './directory-state.ts';
-import { DurableDocument, type DocumentAdapter } from './durable-document.ts';
+import { DurableDocument, type DocumentAdapter } from '../store/durable-document.ts';
 import type { DirectoryEntry, OrderEntry, PatientDirectory } from './types.ts';
 
 export { apply, emptyDirectory, prune, resolveEntry, DEFAULT_RETENTION_HOURS, DEFAULT_ACTIVE_RETENTION_HOURS, DEFAULT_ORDER_RETENTION_HOURS } from './directory-state.ts';

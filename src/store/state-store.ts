@@ -1,38 +1,17 @@
-// The state document (lowdb) with coalesced durable writes: a change applies in memory at once and
-// its promise resolves only after a write that contains it has been fsync'd.
+// The state document with coalesced durable writes (durable-document.ts): a change applies in memory
+// at once and its promise resolves only after a write that contains it has been fsync'd.
 
-import { Low, type Adapter } from 'lowdb';
 import { silentLogger, type Logger } from '../model/logger.ts';
-import { DurableFileAdapter } from './durable-file-adapter.ts';
+import { DurableDocument, type DocumentAdapter } from './durable-document.ts';
 import { emptyState, type StateDoc } from './types.ts';
 
 /** What the store needs from its adapter; DurableFileAdapter is the real one, tests wrap it. */
-export interface StoreAdapter extends Adapter<StateDoc> {
-  close(): Promise<void>;
-}
+export type StoreAdapter = DocumentAdapter<StateDoc>;
 
 export interface StateStoreOptions {
   log?: Logger;
   /** Replaces the durable file adapter (tests inject failures through it). */
   adapter?: StoreAdapter;
-}
-
-interface Batch {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A batch nobody awaits (flush of a failed write) must not become an unhandled rejection.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -66,41 +45,32 @@ export function requeueInterruptedSends(doc: StateDoc): number {
 }
 
 export class StateStore {
-  private pending: Batch | undefined;
-  private inFlight: Promise<void> | undefined;
-  /** Bumped on every change; durableVersion is the newest one known to be on disk. */
-  private version = 0;
-  private durableVersion = 0;
   private closed = false;
 
   private constructor(
-    private readonly db: Low<StateDoc>,
-    private readonly adapter: StoreAdapter,
-    private readonly log: Logger,
+    private readonly doc: StateDoc,
+    private readonly document: DurableDocument<StateDoc>,
   ) {}
 
   static async open(file: string, opts: StateStoreOptions = {}): Promise<StateStore> {
     const log = opts.log ?? silentLogger;
-    const adapter = opts.adapter ?? (await DurableFileAdapter.open<StateDoc>(file, { log }));
+    let doc: StateDoc = emptyState();
+    const { document, stored } = await DurableDocument.open<StateDoc>(file, () => doc, { log, adapter: opts.adapter });
     try {
-      const raw = await adapter.read();
-      const created = raw === null;
-      const doc = created ? emptyState() : checkShape(file, raw);
-      const db = new Low<StateDoc>(adapter, doc);
-      const store = new StateStore(db, adapter, log);
+      if (stored !== null) doc = checkShape(file, stored);
       const requeued = requeueInterruptedSends(doc);
       if (requeued > 0) log.warn({ file, requeued }, 'messages that were being sent at the last stop go out again');
-      if (created || requeued > 0) await db.write();
-      return store;
+      if (stored === null || requeued > 0) await document.save();
+      return new StateStore(doc, document);
     } catch (err) {
-      await adapter.close().catch(() => undefined);
+      await document.close().catch(() => undefined);
       throw err;
     }
   }
 
   /** The current in-memory state. Read-only by convention: change it through update(). */
   get data(): Readonly<StateDoc> {
-    return this.db.data;
+    return this.doc;
   }
 
   /** Applies `mutate` now; resolves with its result once the change is durable. */
@@ -108,63 +78,22 @@ export class StateStore {
     if (this.closed) return Promise.reject(new Error('state store is closed'));
     let result: T;
     try {
-      result = mutate(this.db.data);
+      result = mutate(this.doc);
     } catch (err) {
       return Promise.reject(err);
     }
-    this.version++;
-    return this.schedule().then(() => result);
+    return this.document.save().then(() => result);
   }
 
   /** Resolves when everything changed so far is durable (retries a write that failed before). */
-  async flush(): Promise<void> {
-    while (this.durableVersion < this.version) await this.schedule();
-    await this.inFlight;
+  flush(): Promise<void> {
+    return this.document.flush();
   }
 
   /** Flushes, then releases the file and its lock; later updates reject. */
   async close(): Promise<void> {
     if (this.closed) return;
-    try {
-      await this.flush();
-    } finally {
-      this.closed = true;
-      await this.adapter.close();
-    }
-  }
-
-  private schedule(): Promise<void> {
-    if (this.pending) return this.pending.promise;
-    const batch = newBatch();
-    this.pending = batch;
-    // setImmediate, not a microtask: updates made across awaits within the same turn join the batch.
-    if (!this.inFlight) setImmediate(() => this.startWrite());
-    return batch.promise;
-  }
-
-  private startWrite(): void {
-    const batch = this.pending;
-    if (!batch || this.inFlight) return;
-    this.pending = undefined;
-    const version = this.version;
-    this.inFlight = this.db.write().then(
-      () => {
-        this.durableVersion = Math.max(this.durableVersion, version);
-        batch.resolve();
-      },
-      (err: unknown) => {
-        // The changes stay in memory; the next update or flush writes them again.
-        this.log.error({ err, file: this.describeFile() }, 'state write failed; the next change retries it');
-        batch.reject(err);
-      },
-    ).finally(() => {
-      this.inFlight = undefined;
-      // Everything that arrived during the write goes out in exactly one following write.
-      if (this.pending) this.startWrite();
-    });
-  }
-
-  private describeFile(): string | undefined {
-    return this.adapter instanceof DurableFileAdapter ? this.adapter.file : undefined;
+    this.closed = true;
+    await this.document.close();
   }
 }

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inboundTlsOptions, startInboundListener, type InboundListener } from '../../../src/inbound/listener.ts';
 import type { LogFn, Logger } from '../../../src/model/logger.ts';
 import { directoryFile, PatientDirectoryStore, type DirectoryDoc } from '../../../src/patients/directory.ts';
-import type { DocumentAdapter } from '../../../src/patients/durable-document.ts';
+import type { DocumentAdapter } from '../../../src/store/durable-document.ts';
 import { DurableFileAdapter } from '../../../src/store/durable-file-adapter.ts';
 import { sendAdt, type Chunking } from '../../support/adt-sender.ts';
 import { a01, a01WithoutPid3, a03, a04, a08, a11, a31, a40, oml, ormNew, siu } from '../../unit/inbound/fixtures.ts';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../../../src/inbound/events.ts';
 import { parseInbound } from '../../../src/inbound/parse.ts';
 import { directoryFile, PatientDirectoryStore, type DirectoryDoc } from '../../../src/patients/directory.ts';
-import type { DocumentAdapter } from '../../../src/patients/durable-document.ts';
+import type { DocumentAdapter } from '../../../src/store/durable-document.ts';
 import { DurableFileAdapter } from '../../../src/store/durable-file-adapter.ts';
 import { a01, a03, a04, a40, ormNew } from '../inbound/fixtures.ts';
 

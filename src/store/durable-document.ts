@@ -1,9 +1,9 @@
-// One JSON document on disk with coalesced durable writes (the StateStore scheme, for any document):
+// One JSON document on disk with coalesced durable writes, for the state store and the patient directory:
 // changes made in the same turn share one write, and save() resolves only once a write that
 // contains them has been fsync'd.
 
 import { silentLogger, type Logger } from '../model/logger.ts';
-import { DurableFileAdapter } from '../store/durable-file-adapter.ts';
+import { DurableFileAdapter } from './durable-file-adapter.ts';
 
 /** What the document needs from its file; DurableFileAdapter is the real one, tests inject failures. */
 export interface DocumentAdapter<T> {
