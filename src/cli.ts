@@ -5,19 +5,26 @@ import { drivers, settingsValidators } from '../drivers/index.ts';
 import { simulatorIds } from '../simulators/index.ts';
 import { runSimulator } from '../simulators/runner.ts';
 import { FAULTS, type Fault } from '../simulators/types.ts';
-import { ConfigError, loadConfig } from './config/load.ts';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, readConfigFile } from './config/load.ts';
 import { driverCatalog } from './devices/driver-catalog.ts';
 import { startGateway } from './gateway.ts';
 import { createLogger } from './logging.ts';
 
 const USAGE = `usage:
   medgate start --config FILE
+  medgate demo            (simulated devices, a built-in EHR and the page; edits go to data/demo/medgate.json)
   medgate check-config FILE
   medgate simulate <driver> (--serial PATH | --tcp-listen [HOST:]PORT | --tcp-connect HOST:PORT)
                    [--count N] [--interval MS] [--faults ${FAULTS.join(',')}] [--seed N]
 drivers with simulators: ${simulatorIds.join(', ')}`;
 
 class UsageError extends Error {}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function catalog() {
   return driverCatalog(drivers, settingsValidators);
@@ -54,9 +61,29 @@ async function checkConfig(file: string | undefined): Promise<number> {
 async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
   if (!values.config) throw new UsageError('start needs --config FILE');
+  return run(values.config);
+}
+
+/** The demo runs from a working copy of config/demo.json, so page edits never change the shipped file. */
+async function demo(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const file = join(ROOT, 'data', 'demo', 'medgate.json');
+  if (!existsSync(file)) {
+    const shipped = JSON.parse(await readFile(join(ROOT, 'config', 'demo.json'), 'utf8')) as Record<string, unknown>;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${JSON.stringify({ ...shipped, dataDir: '.' }, null, 2)}\n`);
+    console.error(`demo configuration: ${file} (a copy of config/demo.json; delete it to start over)`);
+  } else {
+    console.error(`demo configuration: ${file} (kept from an earlier run; delete it to start from config/demo.json again)`);
+  }
+  return run(file);
+}
+
+async function run(file: string): Promise<number> {
   let config;
+  let document;
   try {
-    config = await loadConfig(values.config, catalog());
+    ({ config, document } = await readConfigFile(file, catalog()));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -68,7 +95,7 @@ async function start(args: string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => {
     logger.error({ error: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (bug): kept running');
   });
-  const gateway = await startGateway(config, { logger, drivers: catalog() });
+  const gateway = await startGateway(config, { logger, drivers: catalog(), configFile: resolve(file), document });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'stopping');
@@ -137,6 +164,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return start(rest);
+    case 'demo':
+      return demo(rest);
     case 'check-config':
       return checkConfig(rest[0]);
     case 'simulate':

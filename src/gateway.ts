@@ -3,27 +3,27 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import type { Config, DestinationConfig, DeviceConfigT } from './config/schema.ts';
-import type { DriverCatalog } from './config/validate.ts';
-import { startDemo, type RunningDemo } from './demo.ts';
-import { DeviceRunner } from './devices/device-runner.ts';
-import { RequestError } from './model/request-error.ts';
+import { simulatorIds } from '../simulators/index.ts';
 import { AuditJournal } from './audit/journal.ts';
+import { ConfigFile } from './config/config-file.ts';
+import type { Config } from './config/schema.ts';
+import type { DriverCatalog } from './config/validate.ts';
+import { startDemoEhr } from './demo/ehr.ts';
+import { SimulatorManager } from './demo/simulators.ts';
+import { EventBus } from './events/bus.ts';
 import { inboundTlsOptions, startInboundListener } from './inbound/listener.ts';
-import type { PatientRef } from './model/reading.ts';
-import { createSender } from './outbox/create-sender.ts';
 import { directoryFile, PatientDirectoryStore } from './patients/directory.ts';
-import { defaultPolicy, isPatientHoldReason } from './pipeline/patient.ts';
-import { DeliveryWorker } from './outbox/delivery-worker.ts';
-import { resend } from './outbox/outbox.ts';
 import { Intake } from './pipeline/intake.ts';
+import { DestinationFleet } from './runtime/destination-fleet.ts';
+import { DeviceFleet } from './runtime/device-fleet.ts';
+import { buildGatewayApi } from './runtime/gateway-api.ts';
 import { History } from './store/history.ts';
 import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
-import type { ReadingStatus } from './store/types.ts';
-import { createTransport } from './transports/create.ts';
-import { setUpMqtt } from './transports/mqtt-setup.ts';
-import type { DestinationView, DeviceView, GatewayApi, ReadingView } from './web/api-types.ts';
+import { setUpMqtt, type GatewayMqtt } from './transports/mqtt-setup.ts';
+import type { GatewayApi, GatewayEvent } from './web/api-types.ts';
+import { createAuth } from './web/auth/index.ts';
+import { buildPage } from './web/page-bundle.ts';
 import { buildWebServer } from './web/server.ts';
 import { ensureApiToken, type ApiToken } from './web/token.ts';
 
@@ -31,19 +31,21 @@ export interface RunningGateway {
   url: string;
   token: ApiToken;
   api: GatewayApi;
+  /** The one-time link that creates the first administrator, while no user exists. */
+  setupUrl?: string;
   stop(): Promise<void>;
 }
 
-interface Destination {
-  config: DestinationConfig;
-  worker: DeliveryWorker;
+export interface GatewayDeps {
+  logger: PinoLogger;
+  drivers: DriverCatalog;
+  /** The file the configuration came from and page edits go to; without it, edits last until the gateway stops. */
+  configFile?: string;
+  /** The configuration as the file holds it (relative dataDir kept); default: `config`. */
+  document?: Config;
 }
 
-function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
-  return p.assigningAuthority ? { mrn: p.mrn, assigningAuthority: p.assigningAuthority } : { mrn: p.mrn };
-}
-
-export async function startGateway(config: Config, deps: { logger: PinoLogger; drivers: DriverCatalog }): Promise<RunningGateway> {
+export async function startGateway(config: Config, deps: GatewayDeps): Promise<RunningGateway> {
   const log = deps.logger;
   const startedAt = new Date();
   await mkdir(config.dataDir, { recursive: true });
@@ -53,6 +55,9 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
   const audit = new AuditJournal(join(config.dataDir, 'audit'), { log: log.child({ part: 'audit' }) });
   const journals: Array<{ prune(): Promise<number> }> = [rejects, audit];
   const token = await ensureApiToken(config.dataDir);
+  const configFile = new ConfigFile(deps.configFile, deps.document ?? config, deps.drivers);
+  const bus = new EventBus<GatewayEvent>(log.child({ part: 'events' }));
+  const emit = (event: GatewayEvent) => bus.emit(event);
   const stoppers: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
     for (const s of stoppers.reverse()) {
@@ -65,35 +70,15 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
   };
 
   try {
-    let demo: RunningDemo | undefined;
-    if (config.demo) {
-      demo = await startDemo(config, { log });
-      stoppers.push(() => demo!.stop());
+    let simulators: SimulatorManager | undefined;
+    if (config.demo?.ehr) {
+      const ehr = await startDemoEhr({ host: config.demo.ehr.host, port: config.demo.ehr.port, log: log.child({ part: 'demo-ehr' }) });
+      stoppers.push(() => ehr.close());
     }
 
-    const destinations = new Map<string, Destination>();
-    for (const dest of config.destinations) {
-      const dlog = log.child({ destination: dest.id });
-      const worker = new DeliveryWorker({
-        destinationId: dest.id,
-        sender: await createSender(dest, dlog),
-        store,
-        history,
-        backoff: dest.retry ?? { initialMs: 1000, maxMs: 60_000 },
-        log: dlog,
-        // The worker logs retries and dead letters itself; the console also says what went through.
-        onChange: ({ type, message }) => {
-          if (type === 'delivered') {
-            dlog.info(
-              { reading: message.readingId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code },
-              dest.type === 'mllp' ? 'forwarded to EHR' : 'published to uplink',
-            );
-          }
-        },
-      });
-      destinations.set(dest.id, { config: dest, worker });
-      stoppers.push(() => worker.stop()); // the worker closes its sender
-    }
+    const destinations = new DestinationFleet({ store, history, log, emit });
+    stoppers.push(() => destinations.stopAll()); // each worker closes its sender
+    for (const dest of config.destinations) await destinations.set(dest, { start: false });
 
     // The EHR's patients and orders, when it feeds us ADT and orders.
     let directory: PatientDirectoryStore | undefined;
@@ -119,42 +104,47 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
       plog.info({ port: listener.port }, 'inbound HL7 listener (ADT and orders) listening');
     }
 
+    // The intake reads destinations at each reading; a page edit swaps them in here.
+    const intakeConfig: Pick<Config, 'gateway' | 'destinations'> = { gateway: config.gateway, destinations: config.destinations };
+    let fleet: DeviceFleet | undefined;
     const intake = new Intake({
       store,
       history,
       directory,
-      config,
+      config: intakeConfig,
       log: log.child({ part: 'intake' }),
-      onQueued: (id) => destinations.get(id)?.worker.kick(),
+      onQueued: (id) => destinations.kick(id),
+      onReading: (stored) => fleet?.noteReading(stored),
     });
 
-    const mqtt = await setUpMqtt(config, log.child({ part: 'mqtt' }));
-    if (mqtt) stoppers.push(() => mqtt.closeBroker()); // stoppers run in reverse: the broker goes last
-
-    const runners = new Map<string, { config: DeviceConfigT; runner: DeviceRunner; kind: string }>();
-    for (const device of config.devices) {
-      if (device.enabled === false) continue;
-      const driver = deps.drivers.find(device.driver);
-      if (!driver) throw new Error(`device "${device.id}": unknown driver "${device.driver}"`);
-      const dlog = log.child({ device: device.id });
-      intake.setDevice({ config: device, kind: driver.kind, policy: defaultPolicy(driver.kind, device.patient, config.inbound !== undefined) });
-      const runner = new DeviceRunner({
-        device,
-        driver,
-        transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt: mqtt?.connection }),
-        log: dlog,
-        accept: async (dev, report) => {
-          await intake.accept(dev.id, report);
-        },
-        onProtocolError: (deviceId, error) => rejects.keep(deviceId, error.reason, error.bytes),
+    let mqtt: GatewayMqtt | undefined;
+    let mqttStarting: Promise<GatewayMqtt | undefined> | undefined;
+    let mqttStarted = false;
+    const mqttFor = async (next: Config) => {
+      mqttStarting ??= setUpMqtt(next, log.child({ part: 'mqtt' })).then((m) => {
+        mqtt = m;
+        if (m) {
+          stoppers.push(() => m.closeBroker()); // after the devices: stoppers run in reverse
+          // A device added after start-up: its subscription is made; start the connection now.
+          if (mqttStarted) m.connection.start();
+        }
+        return m;
       });
-      runners.set(device.id, { config: device, runner, kind: driver.kind });
-      stoppers.push(() => runner.stop());
-    }
+      const m = await mqttStarting;
+      if (!m) mqttStarting = undefined;
+      return m?.connection;
+    };
 
+    const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit });
+    fleet = devices;
+    for (const device of config.devices) await devices.set(device, config, { start: false });
+    stoppers.push(() => devices.stopAll());
     // Disconnect before the devices stop: a device that stops unsubscribes, and on the way down that
     // must not reach the broker, or it would stop keeping what is published while we are away.
-    if (mqtt) stoppers.push(() => mqtt.connection.stop());
+    stoppers.push(async () => {
+      await mqtt?.connection.stop();
+    });
+
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
     const prune = () =>
       Promise.all([history.prune(), ...journals.map((j) => j.prune())]).then((counts) => counts.reduce((a, b) => a + b, 0)).then(
@@ -164,92 +154,52 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
     void prune();
     const pruneTimer = setInterval(() => void prune(), 24 * 3600_000).unref();
     stoppers.push(async () => clearInterval(pruneTimer));
-    for (const { worker } of destinations.values()) worker.start();
-    for (const { runner } of runners.values()) runner.start();
+    // Simulated devices first, so the devices that dial them find them listening.
+    if (config.demo) {
+      const sims = new SimulatorManager({
+        mqtt: config.mqtt,
+        log: log.child({ part: 'demo' }),
+        onChange: (view) => emit({ type: 'simulator', deviceId: view.deviceId, running: view.running, sent: view.sent, error: view.error }),
+      });
+      simulators = sims;
+      stoppers.push(() => sims.stopAll());
+      for (const sim of config.demo.simulators ?? []) {
+        const device = config.devices.find((d) => d.id === sim.device);
+        if (device) await sims.start(device, { demo: sim, intervalMs: sim.intervalMs, count: sim.count });
+      }
+    }
+
+    destinations.startAll();
+    devices.startAll();
     // After the runners subscribed: what the broker kept for us while we were away finds its device.
     mqtt?.connection.start();
+    mqttStarted = true;
 
-    const api: GatewayApi = {
-      devices: (): DeviceView[] =>
-        [...runners.values()].map(({ config: c, runner, kind }) => ({
-          id: c.id,
-          label: c.label,
-          driver: c.driver,
-          kind,
-          enabled: c.enabled !== false,
-          transport: c.transport,
-          link: runner.status,
-          counters: { ...runner.counters },
-          unmappedCodes: intake.unmappedCodes(c.id),
-          binding: store.data.bindings[c.id],
-        })),
-      destinations: (): DestinationView[] =>
-        [...destinations.values()].map(({ config: c, worker }) => ({
-          id: c.id,
-          type: c.type,
-          address: c.type === 'mllp' ? `${c.host}:${c.port}` : `${c.url} ${c.topic}`,
-          worker: worker.status,
-        })),
-      readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
-        if (status === 'delivered' || status === 'discarded') {
-          const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
-          return records.map((r) => ({ ...r.reading, messages: r.messages.map(({ body: _body, ...m }) => m) }));
-        }
-        const messages = Object.values(store.data.messages);
-        return Object.values(store.data.readings)
-          .filter((r) => r.status === status)
-          .sort((a, b) => (a.reading.id < b.reading.id ? 1 : -1))
-          .slice(0, limit)
-          .map((r) => ({
-            ...structuredClone(r),
-            messages: messages.filter((m) => m.readingId === r.reading.id).map(({ body: _body, ...m }) => structuredClone(m)),
-          }));
+    const api = buildGatewayApi({
+      store,
+      history,
+      rejects,
+      audit,
+      intake,
+      directory,
+      devices,
+      destinations,
+      configFile,
+      drivers: deps.drivers,
+      simulators,
+      hasSimulator: (id) => simulatorIds.includes(id),
+      subscribe: (l) => bus.subscribe(l),
+      emit,
+      setDestinations: (d) => {
+        intakeConfig.destinations = d;
       },
-      rejected: (limit, deviceId) => rejects.recent({ limit, deviceId }),
-      bind: async (who, deviceId, patient, minutes) => {
-        const binding = await intake.bind(deviceId, patient, minutes);
-        await audit.record({ who, action: 'bind', device: deviceId, patient: idOf(patient), reason: binding.until ? `until ${binding.until}` : 'next reading' });
-        return binding;
-      },
-      unbind: async (who, deviceId) => {
-        const had = await intake.unbind(deviceId);
-        if (had) await audit.record({ who, action: 'unbind', device: deviceId });
-        return had;
-      },
-      assign: async (who, readingId, patient, opts) => {
-        const before = store.data.readings[readingId]?.holdReasons ?? [];
-        const stored = await intake.assign(readingId, patient, opts);
-        await audit.record({ who, action: 'assign', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: before.join('; ') });
-        const overridden = before.filter((r) => !isPatientHoldReason(r));
-        if (overridden.length > 0) {
-          await audit.record({ who, action: 'override', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: overridden.join('; ') });
-        }
-        return stored;
-      },
-      discard: async (who, readingId, reason) => {
-        const stored = await intake.discard(readingId, reason);
-        await audit.record({ who, action: 'discard', device: stored.reading.deviceId, reading: readingId, reason });
-        return stored;
-      },
-      audit: (query) => audit.recent(query),
-      patients: () => (directory ? directory.summary() : undefined),
-      message: (messageId) => {
-        const m = store.data.messages[messageId];
-        if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox (delivered ones are in the history)`);
-        return structuredClone(m);
-      },
-      resend: async (who, messageId) => {
-        const m = store.data.messages[messageId];
-        if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox`);
-        if (m.state !== 'dead') throw new RequestError(409, `message "${messageId}" is ${m.state}; only dead letters can be resent`);
-        const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
-        destinations.get(again.destinationId)?.worker.kick();
-        await audit.record({ who, action: 'resend', reading: again.readingId, reason: `message ${messageId} to ${again.destinationId}` });
-        return again;
-      },
-    };
+      log,
+    });
 
-    const web = buildWebServer({ api, token: token.token, logger: log.child({ part: 'web' }), startedAt });
+    const auth = await createAuth({ dataDir: config.dataDir, apiToken: token.token, log: log.child({ part: 'auth' }) });
+    stoppers.push(() => auth.close());
+    const page = await buildPage();
+    const web = buildWebServer({ api, auth, page, demo: config.demo !== undefined, logger: log.child({ part: 'web' }), startedAt });
     const host = config.web.host ?? '127.0.0.1';
     await web.listen({ host, port: config.web.port });
     stoppers.push(() => web.close());
@@ -257,10 +207,13 @@ export async function startGateway(config: Config, deps: { logger: PinoLogger; d
     const port = typeof address === 'object' && address ? address.port : config.web.port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     log.info(
-      { url, apiToken: token.source === 'environment' ? 'from MEDGATE_API_TOKEN' : token.file, devices: runners.size, destinations: destinations.size },
+      { url, apiToken: token.source === 'environment' ? 'from MEDGATE_API_TOKEN' : token.file, devices: devices.entries.length, destinations: destinations.size },
       `medgate listening on ${url}`,
     );
-    return { url, token, api, stop };
+    const setupUrl = auth.setupToken ? `${url}/#/setup?token=${auth.setupToken}` : undefined;
+    // The one way in on a new install: printed where only the person who started the gateway sees it.
+    if (setupUrl) log.warn({ setupUrl }, `no user exists yet: open ${setupUrl} to create the first administrator (the link works once)`);
+    return { url, token, api, setupUrl, stop };
   } catch (err) {
     await stop();
     throw err;

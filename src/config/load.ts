@@ -40,14 +40,20 @@ export function parseConfigText(text: string, file: string, drivers: DriverCatal
 }
 
 export async function loadConfig(file: string, drivers: DriverCatalog): Promise<Config> {
+  return (await readConfigFile(file, drivers)).config;
+}
+
+/** The file's document as written (for edits to write back) and the configuration as run. */
+export async function readConfigFile(file: string, drivers: DriverCatalog): Promise<{ document: Config; config: Config }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [{ path: '(file)', message: err instanceof Error ? err.message : String(err) }]);
   }
-  const config = parseConfigText(text, file, drivers);
+  const document = parseConfigText(text, file, drivers);
+  const config = structuredClone(document);
   // A relative dataDir is relative to the config file, so the same file works from any directory.
   if (!isAbsolute(config.dataDir)) config.dataDir = resolve(dirname(resolve(file)), config.dataDir);
-  return config;
+  return { document, config };
 }

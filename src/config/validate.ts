@@ -50,6 +50,14 @@ function discriminatedVariant(schema: TSchema, value: unknown): TSchema | undefi
   });
 }
 
+/** The allowed values of a union of constants ("Expected union value" tells a technician nothing). */
+function literalChoices(schema: TSchema): unknown[] | undefined {
+  const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
+  if (!Array.isArray(variants) || variants.length === 0) return undefined;
+  const values = variants.map((v: unknown) => (isRecord(v) && 'const' in v ? v.const : undefined));
+  return values.every((v) => v !== undefined) ? values : undefined;
+}
+
 export function schemaProblems(schema: TSchema, value: unknown, prefix = ''): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const error of Value.Errors(schema, value)) {
@@ -63,7 +71,8 @@ export function schemaProblems(schema: TSchema, value: unknown, prefix = ''): Co
       problems.push({ path: `${path}.type`, message: `unknown type ${JSON.stringify(error.value.type)}` });
       continue;
     }
-    problems.push({ path, message: error.message });
+    const choices = literalChoices(error.schema);
+    problems.push({ path, message: choices ? `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}` : error.message });
   }
   return dedupe(problems);
 }
@@ -103,12 +112,11 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
       });
     }
     const settings = device.settings ?? {};
-    if (driver.settings) {
-      const withDefaults = Value.Default(driver.settings, structuredClone(settings));
-      problems.push(...schemaProblems(driver.settings, withDefaults, `${at}.settings`));
-    }
-    for (const message of drivers.validateSettings(driver.id, settings)) {
-      problems.push({ path: `${at}.settings`, message });
+    const settingProblems = driver.settings ? schemaProblems(driver.settings, Value.Default(driver.settings, structuredClone(settings)), `${at}.settings`) : [];
+    problems.push(...settingProblems);
+    // The driver's own checks go beyond its schema; on a value the schema already refused they would say it twice.
+    if (settingProblems.length === 0) {
+      for (const message of drivers.validateSettings(driver.id, settings)) problems.push({ path: `${at}.settings`, message });
     }
   });
   // One publish must become one reading: no topic may reach two devices (and maybe two patients).

@@ -34,6 +34,7 @@ export function visibleBytes(text: string, max = 120): string {
 export class DeviceRunner {
   readonly counters: DeviceCounters = { reports: 0, protocolErrors: 0, rejected: 0 };
   #sessions = new Map<string, DriverSession>();
+  #taps = new Set<(chunk: Buffer) => void>();
 
   constructor(private readonly opts: DeviceRunnerOptions) {
     const { transport } = opts;
@@ -42,6 +43,27 @@ export class DeviceRunner {
     transport.on('message', (conn, payload, meta, done) => this.#message(conn, payload, meta, done));
     transport.on('closed', (conn, reason) => this.#closed(conn, reason));
     transport.on('status', (status) => opts.onStatus?.(opts.device.id, status));
+    // Separate listeners, so a link test watching the bytes cannot change what the driver gets.
+    transport.on('data', (_conn, chunk) => this.#feedTaps(chunk));
+    transport.on('message', (_conn, payload) => this.#feedTaps(payload));
+  }
+
+  /** Every chunk the link delivers, as it arrives (link test); returns the function that stops it. */
+  tap(listener: (chunk: Buffer) => void): () => void {
+    this.#taps.add(listener);
+    return () => {
+      this.#taps.delete(listener);
+    };
+  }
+
+  #feedTaps(chunk: Buffer): void {
+    for (const listener of this.#taps) {
+      try {
+        listener(chunk);
+      } catch (err) {
+        this.opts.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'byte tap failed');
+      }
+    }
   }
 
   get id(): string {

@@ -1,9 +1,9 @@
-// A request that names something missing (404) or asks for what its state does not allow (409).
-// The web layer answers with the status and this message; nothing else is leaked.
+// A request that is malformed beyond its schema (400), names something missing (404) or asks for what
+// its state does not allow (409). The web layer answers with the status and this message; nothing else is leaked.
 
 export class RequestError extends Error {
   constructor(
-    readonly status: 404 | 409,
+    readonly status: 400 | 404 | 409,
     message: string,
   ) {
     super(message);

@@ -1,13 +1,20 @@
 // What the web API needs from the running gateway; the gateway implements it, tests may too.
+// The page imports these types too (type-only), so server and page agree on every shape.
 
+import type { TSchema } from '@sinclair/typebox';
 import type { AuditEntry, AuditQuery } from '../audit/journal.ts';
-import type { DeviceConfigT } from '../config/schema.ts';
+import type { DeviceConfigT, TransportConfig } from '../config/schema.ts';
+import type { DestinationConfigView } from '../config/secrets.ts';
+import type { ConfigProblem } from '../config/validate.ts';
 import type { DirectorySummary } from '../patients/directory.ts';
 import type { DeviceCounters } from '../devices/device-runner.ts';
-import type { PatientRef } from '../model/reading.ts';
+import type { Attachment, DeviceKind, Observation, PatientRef, Reading, Waveform } from '../model/reading.ts';
+import type { Visit } from '../patients/types.ts';
 import type { RejectedInput } from '../store/rejects.ts';
-import type { DeviceBinding, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
+import type { DeviceBinding, MessageState, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
 import type { LinkStatus } from '../transports/types.ts';
+
+export type { ConfigProblem, DestinationConfigView };
 
 export interface DeviceView {
   id: string;
@@ -21,6 +28,8 @@ export interface DeviceView {
   /** Test codes that went out as local codes only, with counts: what the codeMap still lacks. */
   unmappedCodes: Record<string, number>;
   binding?: DeviceBinding;
+  /** The newest reading of this device since the gateway started, slimmed. */
+  lastReading?: SlimReading;
 }
 
 export interface ReadingView extends StoredReading {
@@ -33,6 +42,125 @@ export interface DestinationView {
   /** host:port of an MLLP receiver, or broker URL and topic of an uplink. */
   address: string;
   worker: { state: string; queued: number; delivered: number; dead: number; lastError?: string; nextAttemptAt?: string };
+}
+
+/** A waveform without its samples (fetch them with GET /api/readings/:id/tracing). */
+export interface SlimWaveform extends Omit<Waveform, 'leads'> {
+  leads: Array<{ name: string; count: number }>;
+}
+/** An attachment without its content. */
+export interface SlimAttachment extends Omit<Attachment, 'base64'> {
+  bytes: number;
+}
+export interface SlimObservation extends Omit<Observation, 'value'> {
+  value: number | string | SlimWaveform | SlimAttachment;
+}
+/** A stored reading light enough for a list or an event: waveforms and attachments stand in by their size. */
+export interface SlimReading extends Omit<StoredReading, 'reading'> {
+  reading: Omit<Reading, 'observations'> & { observations: SlimObservation[] };
+}
+
+/** Samples of one EKG reading for drawing, decimated to at most `maxSamples` per lead. */
+export interface Tracing {
+  readingId: string;
+  sampleRateHz: number;
+  unit: string;
+  leads: Array<{ name: string; samples: number[] }>;
+}
+
+/** An outbox message without its body, with where it stands. Delivered ones come from the history. */
+export type MessageView = Omit<OutboxMessage, 'body'>;
+
+export interface MessageQuery {
+  destination?: string;
+  state?: MessageState;
+  limit: number;
+}
+
+/** Everything the live page is told, as server-sent events (`event:` is the type, `data:` the JSON). */
+export type GatewayEvent =
+  | { type: 'reading'; reading: SlimReading }
+  | { type: 'link'; deviceId: string; link: LinkStatus }
+  | { type: 'message'; message: MessageView }
+  | { type: 'config'; what: 'device' | 'destination'; id: string; change: 'added' | 'updated' | 'removed' }
+  | { type: 'simulator'; deviceId: string; running: boolean; sent: number; error?: string };
+
+export interface DriverInfo {
+  id: string;
+  title: string;
+  kind: DeviceKind;
+  transports: Array<'serial' | 'tcp' | 'mqtt' | 'file'>;
+  serialDefaults?: { baudRate: number; dataBits: 7 | 8; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2 };
+  /** JSON schema of the driver's settings, rendered as a form. */
+  settings?: TSchema;
+  /** Whether a simulator exists for it (demo mode can run it). */
+  simulator: boolean;
+}
+
+/** JSON schemas of what the page edits, from the same TypeBox source as the file. */
+export interface ConfigSchemas {
+  device: TSchema;
+  destination: TSchema;
+  patient: TSchema;
+}
+
+export interface SerialPortView {
+  path: string;
+  manufacturer?: string;
+  serialNumber?: string;
+  /** Lowercase hex, 4 digits, e.g. "0403". */
+  vendorId?: string;
+  productId?: string;
+  /** The adapter chip the IDs point to, e.g. "FTDI FT232R", and its kernel driver. */
+  adapter?: { chip: string; kernelDriver: string };
+  /** Stable names of the same port (/dev/serial/by-id/...), preferred in a config. */
+  stablePaths: string[];
+  /** A configured device that uses this port. */
+  usedBy?: string;
+}
+
+export interface LinkTestRequest {
+  /** An existing device: watch its running link. */
+  deviceId?: string;
+  /** Or a link that is not configured yet (serial or TCP): opened for the test, then closed. */
+  transport?: TransportConfig;
+  driver?: string;
+  seconds: number;
+}
+
+export interface LinkTestResult {
+  opened: boolean;
+  /** Why the link could not be opened, or broke. */
+  error?: string;
+  /** What arrived, in order. `text` shows control characters as <0d>, `hex` the bytes. */
+  chunks: Array<{ at: string; text: string; hex: string; bytes: number }>;
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface SimulatorView {
+  deviceId: string;
+  driver: string;
+  running: boolean;
+  sent: number;
+  /** How it reaches the device: "tcp 127.0.0.1:47001", "serial /dev/pts/4", "mqtt clinic/x". */
+  target?: string;
+  /** A serial device's simulator writes to the other end of the cable or pty: the page asks for it. */
+  needsSerialPath: boolean;
+  error?: string;
+}
+
+export interface SimulatorStart {
+  /** For a serial device: the port the simulator writes to (the other end of a null-modem cable or pty pair). */
+  serialPath?: string;
+  intervalMs?: number;
+  count?: number;
+}
+
+export interface PatientHit {
+  patient: PatientRef;
+  visit?: Visit;
+  status: 'active' | 'discharged';
 }
 
 export interface GatewayApi {
@@ -49,8 +177,56 @@ export interface GatewayApi {
   audit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Counts of the patient directory, when an inbound feed is configured. */
   patients(): DirectorySummary | undefined;
-  /** One outbox message with its HL7 text and the EHR's ACK, for an interface analyst. */
-  message(messageId: string): OutboxMessage;
+  /** The directory's patients matching MRN, visit number or name; undefined without an inbound feed. */
+  searchPatients(query: string, limit: number): PatientHit[] | undefined;
+  /** One outbox message with its HL7 text and the EHR's ACK, for an interface analyst; delivered ones from the history. */
+  message(messageId: string): Promise<OutboxMessage>;
+  /** The outbox, newest first; `delivered` also reads the history. */
+  messages(query: MessageQuery): Promise<MessageView[]>;
   /** A dead letter back into its destination's line, same bytes and control ID. */
   resend(who: string, messageId: string): Promise<OutboxMessage>;
+  /** Samples of an EKG reading for drawing. */
+  tracing(readingId: string, maxSamples: number): Promise<Tracing | undefined>;
+
+  /** Live events; returns the unsubscribe function. */
+  subscribe(listener: (event: GatewayEvent) => void): () => void;
+
+  // Configuration (admin). Changes are refused with ConfigChangeRefused (400 with problems). Secrets
+  // (passwords) never leave: views have them removed, and an edit that leaves a secret out keeps the stored one.
+  drivers(): DriverInfo[];
+  schemas(): ConfigSchemas;
+  deviceConfig(id: string): DeviceConfigT;
+  /** Adds (`create`) or replaces a device; validated as the file is; restarts that device's link only. */
+  putDevice(who: string, device: DeviceConfigT, opts: { create: boolean }): Promise<DeviceConfigT>;
+  removeDevice(who: string, id: string): Promise<void>;
+  destinationConfigs(): DestinationConfigView[];
+  putDestination(who: string, destination: DestinationConfigView, opts: { create: boolean }): Promise<DestinationConfigView>;
+  removeDestination(who: string, id: string): Promise<void>;
+
+  serialPorts(): Promise<SerialPortView[]>;
+  testLink(request: LinkTestRequest): Promise<LinkTestResult>;
+
+  /** Demo mode only (undefined otherwise): simulated devices the page can start and stop. */
+  simulators(): SimulatorView[] | undefined;
+  startSimulator(who: string, deviceId: string, opts: SimulatorStart): Promise<SimulatorView>;
+  stopSimulator(who: string, deviceId: string): Promise<SimulatorView>;
+}
+
+export type Role = 'admin' | 'staff';
+
+/** GET /api/session: who is signed in, the CSRF token for changes, and whether the first admin is still to be created. */
+export interface SessionView {
+  user: { name: string; role: Role } | null;
+  /** Send as x-csrf-token on every POST, PUT and DELETE. */
+  csrf?: string;
+  setupRequired: boolean;
+  /** Demo mode: simulators can be started from the page. */
+  demo: boolean;
+}
+
+export interface UserView {
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastSignInAt?: string;
 }

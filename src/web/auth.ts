@@ -1,23 +1,9 @@
-// Bearer-token check for everything under /api. Encapsulated: registered inside the /api scope only.
+// Who is acting on an API request, for the audit journal. Sign-in itself lives in ./auth/.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { tokenMatches } from './token.ts';
+import type { FastifyRequest } from 'fastify';
+import { TOKEN_ACTOR } from './auth/types.ts';
 
-export function requireBearer(app: FastifyInstance, token: string): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1] || !tokenMatches(token, match[1])) {
-      request.log.warn({ url: request.url, ip: request.ip }, 'API call refused: missing or wrong bearer token');
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="medgate"')
-        .send({ statusCode: 401, error: 'Unauthorized', message: 'send Authorization: Bearer <token> (see <dataDir>/api-token or MEDGATE_API_TOKEN)' });
-    }
-  });
-}
-
-/** Who is acting, for the audit journal: with the bearer token, the script or person holding it. */
-export function actor(_request: FastifyRequest): string {
-  return 'api-token';
+/** The signed-in user's name, or 'api-token' for the bearer token. */
+export function actor(request: FastifyRequest): string {
+  return request.principal?.name ?? TOKEN_ACTOR;
 }

@@ -1,20 +1,31 @@
-// The gateway's HTTP server: /healthz without auth, the JSON API under /api behind the bearer token.
+// The gateway's HTTP server: /healthz without auth, the page, and the JSON API under /api behind a
+// signed-in session or the bearer token. Each group of routes is its own plugin.
 
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { ConfigChangeRefused } from '../config/config-file.ts';
 import { RequestError } from '../model/request-error.ts';
 import type { GatewayApi } from './api-types.ts';
-import { requireBearer } from './auth.ts';
+import type { Auth } from './auth/index.ts';
+import { pageRoutes, type PageAssets } from './page-bundle.ts';
+import { configRoutes } from './routes/config.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { eventRoutes } from './routes/events.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { patientRoutes } from './routes/patients.ts';
 import { readingRoutes } from './routes/readings.ts';
+import { toolRoutes } from './routes/tools.ts';
 
 export interface WebServerOptions {
   api: GatewayApi;
-  token: string;
+  auth: Auth;
+  page: PageAssets;
+  demo: boolean;
   logger: PinoLogger;
   startedAt: Date;
 }
+
+const ERROR_NAMES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' };
 
 export function buildWebServer(opts: WebServerOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = opts.logger;
@@ -28,26 +39,36 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((raw: unknown, request, reply) => {
+    if (raw instanceof ConfigChangeRefused) {
+      request.log.warn({ url: request.url, problems: raw.problems }, 'configuration change refused');
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: raw.message, problems: raw.problems });
+    }
     if (raw instanceof RequestError) {
-      const error = raw;
-      return reply.code(error.status).send({ statusCode: error.status, error: error.status === 404 ? 'Not Found' : 'Conflict', message: error.message });
+      const status = raw.status;
+      return reply.code(status).send({ statusCode: status, error: ERROR_NAMES[status] ?? 'Error', message: raw.message });
     }
     const error = raw instanceof Error ? (raw as Error & { statusCode?: unknown }) : new Error(String(raw));
     const statusCode = 'statusCode' in error ? error.statusCode : undefined;
     const status = typeof statusCode === 'number' && statusCode >= 400 ? statusCode : 500;
     if (status >= 500) request.log.error({ err: error, url: request.url }, 'API call failed');
     else request.log.warn({ url: request.url, message: error.message }, 'API call rejected');
-    return reply.code(status).send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message: error.message });
+    return reply.code(status).send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : (ERROR_NAMES[status] ?? 'Bad Request'), message: error.message });
   });
 
   app.get('/healthz', async () => ({ status: 'ok', startedAt: opts.startedAt.toISOString(), devices: opts.api.devices().length }));
+  app.register(pageRoutes(opts.page));
 
   app.register(
     async (scope) => {
-      requireBearer(scope, opts.token);
+      opts.auth.guard(scope);
+      await opts.auth.routes(scope, { demo: opts.demo });
       await scope.register(deviceRoutes(opts.api));
       await scope.register(readingRoutes(opts.api));
       await scope.register(messageRoutes(opts.api));
+      await scope.register(patientRoutes(opts.api));
+      await scope.register(configRoutes(opts.api));
+      await scope.register(toolRoutes(opts.api));
+      await scope.register(eventRoutes(opts.api));
     },
     { prefix: '/api' },
   );

@@ -35,9 +35,12 @@ export function writeConfig(dir: string, config: Config): string {
   return file;
 }
 
-export async function startGatewayProcess(config: Config, opts: { dir?: string; token?: string; nodeArgs?: string[] } = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  config: Config,
+  opts: { dir?: string; token?: string; nodeArgs?: string[]; /** Start from the file a previous run left (and edited). */ keepConfigFile?: boolean } = {},
+): Promise<GatewayProcess> {
   const dir = opts.dir ?? tempDir();
-  const configFile = writeConfig(dir, config);
+  const configFile = opts.keepConfigFile ? join(dir, 'medgate.json') : writeConfig(dir, config);
   const token = opts.token ?? 'test-token-0123456789abcdef';
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CLI, 'start', '--config', configFile], {
     cwd: ROOT,

@@ -19,7 +19,7 @@ export function deviceRoutes(api: GatewayApi) {
 
     app.put<{ Params: Static<typeof DeviceParams>; Body: Static<typeof BindBody> }>(
       '/devices/:id/patient',
-      { schema: { params: DeviceParams, body: BindBody } },
+      { schema: { params: DeviceParams, body: BindBody }, config: { access: 'staff' } },
       async (request) => {
         const { minutes, ...patient } = request.body;
         const binding = await api.bind(actor(request), request.params.id, patient, minutes);
@@ -28,7 +28,7 @@ export function deviceRoutes(api: GatewayApi) {
       },
     );
 
-    app.delete<{ Params: Static<typeof DeviceParams> }>('/devices/:id/patient', { schema: { params: DeviceParams } }, async (request, reply) => {
+    app.delete<{ Params: Static<typeof DeviceParams> }>('/devices/:id/patient', { schema: { params: DeviceParams }, config: { access: 'staff' } }, async (request, reply) => {
       if (!api.devices().some((d) => d.id === request.params.id)) {
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device "${request.params.id}"` });
       }

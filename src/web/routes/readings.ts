@@ -1,8 +1,8 @@
-// Readings by status, and what a person does with a held one: assign it to a patient, or discard it.
+// Readings by status, an EKG's tracing, and what a person does with a held one: assign it to a patient, or discard it.
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AuditAction } from '../../audit/journal.ts';
+import { AUDIT_ACTIONS, type AuditAction } from '../../audit/journal.ts';
 import { PatientBody } from '../../config/schema.ts';
 import type { GatewayApi } from '../api-types.ts';
 import { actor } from '../auth.ts';
@@ -23,9 +23,10 @@ const AuditQuerystring = Type.Object({
   device: Type.Optional(Type.String({ maxLength: 64 })),
   reading: Type.Optional(Type.String({ maxLength: 64 })),
   patient: Type.Optional(Type.String({ maxLength: 64, description: 'MRN' })),
-  action: Type.Optional(Type.Union(['bind', 'unbind', 'assign', 'discard', 'override', 'resend'].map((a) => Type.Literal(a)))),
+  action: Type.Optional(Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)))),
 });
 const ReadingParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const TracingQuery = Type.Object({ max: Type.Integer({ minimum: 100, maximum: 20_000, default: 2500, description: 'samples per lead at most' }) });
 export const AssignBody = Type.Composite([
   PatientBody,
   Type.Object({ acceptImplausible: Type.Optional(Type.Boolean({ description: 'a person has checked the values the gateway found implausible' })) }),
@@ -45,15 +46,23 @@ export function readingRoutes(api: GatewayApi) {
       return { audit: await api.audit({ ...rest, ...(action ? { action: action as AuditAction } : {}) }) };
     });
 
-    app.get('/patients/summary', async () => ({ directory: api.patients() ?? null }));
-
     app.get<{ Querystring: Static<typeof RejectedQuery> }>('/rejected', { schema: { querystring: RejectedQuery } }, async (request) => ({
       rejected: await api.rejected(request.query.limit, request.query.device),
     }));
 
+    app.get<{ Params: Static<typeof ReadingParams>; Querystring: Static<typeof TracingQuery> }>(
+      '/readings/:id/tracing',
+      { schema: { params: ReadingParams, querystring: TracingQuery } },
+      async (request, reply) => {
+        const tracing = await api.tracing(request.params.id, request.query.max);
+        if (!tracing) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `reading "${request.params.id}" has no waveform` });
+        return tracing;
+      },
+    );
+
     app.post<{ Params: Static<typeof ReadingParams>; Body: Static<typeof AssignBody> }>(
       '/readings/:id/assign',
-      { schema: { params: ReadingParams, body: AssignBody } },
+      { schema: { params: ReadingParams, body: AssignBody }, config: { access: 'staff' } },
       async (request) => {
         const { acceptImplausible, ...patient } = request.body;
         const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible });
@@ -64,7 +73,7 @@ export function readingRoutes(api: GatewayApi) {
 
     app.post<{ Params: Static<typeof ReadingParams>; Body: Static<typeof DiscardBody> }>(
       '/readings/:id/discard',
-      { schema: { params: ReadingParams, body: DiscardBody } },
+      { schema: { params: ReadingParams, body: DiscardBody }, config: { access: 'staff' } },
       async (request) => {
         const reading = await api.discard(actor(request), request.params.id, request.body.reason);
         request.log.info({ reading: request.params.id }, 'held reading discarded');

@@ -1,0 +1,111 @@
+// The configured devices at run time: one runner per enabled device, replaced or removed one at a
+// time when the configuration changes, so editing a device restarts only that device's link.
+
+import type { Config, DeviceConfigT } from '../config/schema.ts';
+import type { DriverCatalog } from '../config/validate.ts';
+import { DeviceRunner } from '../devices/device-runner.ts';
+import type { Logger } from '../model/logger.ts';
+import { defaultPolicy } from '../pipeline/patient.ts';
+import type { Intake } from '../pipeline/intake.ts';
+import type { RejectsJournal } from '../store/rejects.ts';
+import type { StoredReading } from '../store/types.ts';
+import { createTransport } from '../transports/create.ts';
+import type { MqttSubscriber } from '../transports/mqtt-router.ts';
+import type { LinkStatus } from '../transports/types.ts';
+import type { GatewayEvent } from '../web/api-types.ts';
+import { slimReading } from '../web/reading-views.ts';
+
+export interface FleetEntry {
+  config: DeviceConfigT;
+  kind: string;
+  runner?: DeviceRunner;
+  lastReading?: StoredReading;
+  /** When a disabled device was last changed, for its link's `since`. */
+  since: string;
+}
+
+export interface DeviceFleetOptions {
+  drivers: DriverCatalog;
+  intake: Intake;
+  rejects: RejectsJournal;
+  /** The MQTT side, set up on first need (a device that speaks MQTT may be added later). */
+  mqtt(config: Config): Promise<MqttSubscriber | undefined>;
+  inboundConfigured: boolean;
+  log: Logger;
+  emit(event: GatewayEvent): void;
+}
+
+function stoppedStatus(since: string): LinkStatus {
+  return { state: 'stopped', since, reconnects: 0, connections: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+export class DeviceFleet {
+  readonly #entries = new Map<string, FleetEntry>();
+
+  constructor(private readonly opts: DeviceFleetOptions) {}
+
+  get entries(): FleetEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  get(id: string): FleetEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  status(entry: FleetEntry): LinkStatus {
+    return entry.runner?.status ?? stoppedStatus(entry.since);
+  }
+
+  /** Adds or replaces a device. `start: false` builds it without opening its link (gateway start-up opens all at once). */
+  async set(device: DeviceConfigT, config: Config, opts: { start: boolean } = { start: true }): Promise<void> {
+    const driver = this.opts.drivers.find(device.driver);
+    if (!driver) throw new Error(`device "${device.id}": unknown driver "${device.driver}"`);
+    const previous = this.#entries.get(device.id);
+    if (previous?.runner) await previous.runner.stop();
+    const { intake } = this.opts;
+    intake.setDevice({ config: device, kind: driver.kind, policy: defaultPolicy(driver.kind, device.patient, this.opts.inboundConfigured) });
+    const entry: FleetEntry = { config: device, kind: driver.kind, lastReading: previous?.lastReading, since: new Date().toISOString() };
+    if (device.enabled !== false) {
+      const dlog = this.opts.log.child({ device: device.id });
+      const mqtt = device.transport.type === 'mqtt' ? await this.opts.mqtt(config) : undefined;
+      entry.runner = new DeviceRunner({
+        device,
+        driver,
+        transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt }),
+        log: dlog,
+        accept: async (dev, report) => {
+          await intake.accept(dev.id, report);
+        },
+        onStatus: (deviceId, link) => this.opts.emit({ type: 'link', deviceId, link }),
+        onProtocolError: (deviceId, error) => this.opts.rejects.keep(deviceId, error.reason, error.bytes),
+      });
+      if (opts.start) entry.runner.start();
+    }
+    this.#entries.set(device.id, entry);
+    // A running link reports its own states; a disabled one says it is stopped.
+    if (opts.start && !entry.runner) this.opts.emit({ type: 'link', deviceId: device.id, link: this.status(entry) });
+  }
+
+  async remove(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    await entry.runner?.stop();
+    this.opts.intake.removeDevice(id);
+  }
+
+  startAll(): void {
+    for (const e of this.#entries.values()) e.runner?.start();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#entries.values()].map((e) => e.runner?.stop()));
+  }
+
+  /** A reading was stored or changed: remember it as the device's last, and tell the page. */
+  noteReading(stored: StoredReading): void {
+    const entry = this.#entries.get(stored.reading.deviceId);
+    if (entry && (!entry.lastReading || entry.lastReading.reading.id <= stored.reading.id)) entry.lastReading = stored;
+    this.opts.emit({ type: 'reading', reading: slimReading(stored) });
+  }
+}

@@ -1,0 +1,307 @@
+// The GatewayApi the web server calls, built from the running parts. Every change a person makes
+// goes through here and into the audit journal; configuration changes go through ConfigFile.
+
+import type { AuditJournal } from '../audit/journal.ts';
+import { ConfigChangeRefused, relativeProblems, type ConfigFile } from '../config/config-file.ts';
+import { Destination as DestinationSchema, DeviceConfig as DeviceSchema, PatientBody, type Config, type DestinationConfig } from '../config/schema.ts';
+import { keepSecrets, redactDestination } from '../config/secrets.ts';
+import type { DriverCatalog } from '../config/validate.ts';
+import type { SimulatorManager } from '../demo/simulators.ts';
+import { testLink, watchBytes } from '../devices/link-test.ts';
+import { listSerialPorts } from '../devices/serial-ports.ts';
+import type { Logger } from '../model/logger.ts';
+import type { PatientRef } from '../model/reading.ts';
+import { RequestError } from '../model/request-error.ts';
+import { resend } from '../outbox/outbox.ts';
+import type { PatientDirectoryStore } from '../patients/directory.ts';
+import { searchDirectory } from '../patients/search.ts';
+import { isPatientHoldReason } from '../pipeline/patient.ts';
+import type { Intake } from '../pipeline/intake.ts';
+import type { History } from '../store/history.ts';
+import type { RejectsJournal } from '../store/rejects.ts';
+import type { StateStore } from '../store/state-store.ts';
+import type { OutboxMessage, ReadingStatus } from '../store/types.ts';
+import type { DeviceRunner } from '../devices/device-runner.ts';
+import type { DeviceView, GatewayApi, GatewayEvent, LinkTestResult, MessageView, ReadingView } from '../web/api-types.ts';
+import { messageView, slimReading, tracingOf } from '../web/reading-views.ts';
+import type { DestinationFleet } from './destination-fleet.ts';
+import type { DeviceFleet } from './device-fleet.ts';
+
+export interface GatewayParts {
+  store: StateStore;
+  history: History;
+  rejects: RejectsJournal;
+  audit: AuditJournal;
+  intake: Intake;
+  directory?: PatientDirectoryStore;
+  devices: DeviceFleet;
+  destinations: DestinationFleet;
+  configFile: ConfigFile;
+  drivers: DriverCatalog;
+  /** Present in demo mode only. */
+  simulators?: SimulatorManager;
+  hasSimulator(driverId: string): boolean;
+  subscribe(listener: (event: GatewayEvent) => void): () => void;
+  emit(event: GatewayEvent): void;
+  /** The intake's view of the destinations, updated when they change. */
+  setDestinations(destinations: DestinationConfig[]): void;
+  log: Logger;
+}
+
+/** Bytes of a running device's link, with what its link state says about whether it is open. */
+async function watchRunning(runner: DeviceRunner, seconds: number): Promise<LinkTestResult> {
+  const result = await watchBytes(runner, seconds);
+  const link = runner.status;
+  const open = link.state === 'connected' || link.state === 'listening';
+  return { ...result, opened: open, ...(open ? {} : { error: link.lastError ?? `the link is ${link.state}` }) };
+}
+
+function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
+  return p.assigningAuthority ? { mrn: p.mrn, assigningAuthority: p.assigningAuthority } : { mrn: p.mrn };
+}
+
+export function buildGatewayApi(parts: GatewayParts): GatewayApi {
+  const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, log } = parts;
+
+  const findMessageInHistory = async (id: string): Promise<OutboxMessage | undefined> => {
+    const [record] = await history.recent({ limit: 1, filter: (r) => r.messages.some((m) => m.id === id) });
+    return record?.messages.find((m) => m.id === id);
+  };
+
+  const refuse = (err: unknown, prefix: string): never => {
+    if (err instanceof ConfigChangeRefused) throw new ConfigChangeRefused(relativeProblems(err.problems, prefix));
+    throw err;
+  };
+
+  const api: GatewayApi = {
+    devices: (): DeviceView[] =>
+      devices.entries.map((e) => ({
+        id: e.config.id,
+        label: e.config.label,
+        driver: e.config.driver,
+        kind: e.kind,
+        enabled: e.config.enabled !== false,
+        transport: e.config.transport,
+        link: devices.status(e),
+        counters: e.runner ? { ...e.runner.counters } : { reports: 0, protocolErrors: 0, rejected: 0 },
+        unmappedCodes: intake.unmappedCodes(e.config.id),
+        binding: store.data.bindings[e.config.id],
+        lastReading: e.lastReading && slimReading(e.lastReading),
+      })),
+    destinations: () => destinations.views(),
+    readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
+      if (status === 'delivered' || status === 'discarded') {
+        const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
+        return records.map((r) => ({ ...r.reading, messages: r.messages.map(messageView) }));
+      }
+      const messages = Object.values(store.data.messages);
+      return Object.values(store.data.readings)
+        .filter((r) => r.status === status)
+        .sort((a, b) => (a.reading.id < b.reading.id ? 1 : -1))
+        .slice(0, limit)
+        .map((r) => ({ ...structuredClone(r), messages: messages.filter((m) => m.readingId === r.reading.id).map((m) => structuredClone(messageView(m))) }));
+    },
+    rejected: (limit, deviceId) => rejects.recent({ limit, deviceId }),
+    bind: async (who, deviceId, patient, minutes) => {
+      const binding = await intake.bind(deviceId, patient, minutes);
+      await audit.record({ who, action: 'bind', device: deviceId, patient: idOf(patient), reason: binding.until ? `until ${binding.until}` : 'next reading' });
+      return binding;
+    },
+    unbind: async (who, deviceId) => {
+      const had = await intake.unbind(deviceId);
+      if (had) await audit.record({ who, action: 'unbind', device: deviceId });
+      return had;
+    },
+    assign: async (who, readingId, patient, opts) => {
+      const before = store.data.readings[readingId]?.holdReasons ?? [];
+      const stored = await intake.assign(readingId, patient, opts);
+      await audit.record({ who, action: 'assign', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: before.join('; ') });
+      const overridden = before.filter((r) => !isPatientHoldReason(r));
+      if (overridden.length > 0) {
+        await audit.record({ who, action: 'override', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: overridden.join('; ') });
+      }
+      return stored;
+    },
+    discard: async (who, readingId, reason) => {
+      const stored = await intake.discard(readingId, reason);
+      await audit.record({ who, action: 'discard', device: stored.reading.deviceId, reading: readingId, reason });
+      return stored;
+    },
+    audit: (query) => audit.recent(query),
+    patients: () => directory?.summary(),
+    searchPatients: (query, limit) =>
+      directory ? searchDirectory(directory.state, query, limit).map((e) => ({ patient: e.patient, visit: e.visit, status: e.status })) : undefined,
+    message: async (messageId) => {
+      const m = store.data.messages[messageId] ?? (await findMessageInHistory(messageId));
+      if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox or the history`);
+      return structuredClone(m);
+    },
+    messages: async (query): Promise<MessageView[]> => {
+      const wanted = (m: OutboxMessage) => (!query.destination || m.destinationId === query.destination) && (!query.state || m.state === query.state);
+      const live = Object.values(store.data.messages).filter(wanted).map(messageView);
+      const seen = new Set(live.map((m) => m.id));
+      // Delivered ones leave the outbox for the history once their reading is complete.
+      const past =
+        !query.state || query.state === 'delivered'
+          ? (await history.recent({ limit: query.limit, filter: (r) => r.messages.some(wanted) })).flatMap((r) => r.messages.filter((m) => wanted(m) && !seen.has(m.id)).map(messageView))
+          : [];
+      return [...live, ...past].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.seq - a.seq)).slice(0, query.limit);
+    },
+    resend: async (who, messageId) => {
+      const m = store.data.messages[messageId];
+      if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox`);
+      if (m.state !== 'dead') throw new RequestError(409, `message "${messageId}" is ${m.state}; only dead letters can be resent`);
+      const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
+      destinations.kick(again.destinationId);
+      await audit.record({ who, action: 'resend', reading: again.readingId, reason: `message ${messageId} to ${again.destinationId}` });
+      parts.emit({ type: 'message', message: messageView(again) });
+      return again;
+    },
+    tracing: async (readingId, maxSamples) => {
+      const live = store.data.readings[readingId];
+      const stored =
+        live ??
+        (await history.recent({ limit: 1, filter: (r) => r.reading.reading.id === readingId }))[0]?.reading ??
+        devices.entries.map((e) => e.lastReading).find((r) => r?.reading.id === readingId);
+      if (!stored) throw new RequestError(404, `no reading "${readingId}"`);
+      return tracingOf(stored, maxSamples);
+    },
+    subscribe: parts.subscribe,
+
+    drivers: () =>
+      drivers.ids().flatMap((id) => {
+        const d = drivers.find(id);
+        if (!d) return [];
+        return [{ id: d.id, title: d.title, kind: d.kind, transports: [...d.transports], serialDefaults: d.serialDefaults, settings: d.settings, simulator: parts.hasSimulator(d.id) }];
+      }),
+    schemas: () => ({ device: DeviceSchema, destination: DestinationSchema, patient: PatientBody }),
+    deviceConfig: (id) => {
+      const device = configFile.document.devices.find((d) => d.id === id);
+      if (!device) throw new RequestError(404, `no device "${id}"`);
+      return device;
+    },
+    putDevice: async (who, device, { create }) => {
+      const doc = configFile.document;
+      const index = doc.devices.findIndex((d) => d.id === device.id);
+      if (create && index >= 0) throw new RequestError(409, `a device "${device.id}" exists already: pick another ID`);
+      if (!create && index < 0) throw new RequestError(404, `no device "${device.id}"`);
+      const at = create ? doc.devices.length : index;
+      await configFile
+        .update(
+          (d) => {
+            if (create) d.devices.push(device);
+            else d.devices[at] = device;
+          },
+          async (next: Config) => {
+            const applied = next.devices.find((d) => d.id === device.id)!;
+            await devices.set(applied, next);
+          },
+        )
+        .catch((err: unknown) => refuse(err, `devices[${at}]`));
+      log.info({ device: device.id, driver: device.driver, by: who }, create ? 'device added' : 'device changed; its link restarted');
+      await audit.record({ who, action: 'configure', device: device.id, reason: create ? 'device added' : 'device changed' });
+      parts.emit({ type: 'config', what: 'device', id: device.id, change: create ? 'added' : 'updated' });
+      return device;
+    },
+    removeDevice: async (who, id) => {
+      if (!configFile.document.devices.some((d) => d.id === id)) throw new RequestError(404, `no device "${id}"`);
+      await configFile
+        .update(
+          (d) => {
+            d.devices = d.devices.filter((x) => x.id !== id);
+            if (d.demo?.simulators) d.demo.simulators = d.demo.simulators.filter((s) => s.device !== id);
+            if (d.demo?.bindings) d.demo.bindings = d.demo.bindings.filter((b) => b.device !== id);
+          },
+          async () => {
+            await parts.simulators?.stop(id);
+            await devices.remove(id);
+          },
+        )
+        .catch((err: unknown) => refuse(err, '(root)'));
+      log.info({ device: id, by: who }, 'device removed');
+      await audit.record({ who, action: 'configure', device: id, reason: 'device removed' });
+      parts.emit({ type: 'config', what: 'device', id, change: 'removed' });
+    },
+    destinationConfigs: () => configFile.document.destinations.map(redactDestination),
+    putDestination: async (who, edited, { create }) => {
+      const doc = configFile.document;
+      const index = doc.destinations.findIndex((d) => d.id === edited.id);
+      if (create && index >= 0) throw new RequestError(409, `a destination "${edited.id}" exists already: pick another ID`);
+      if (!create && index < 0) throw new RequestError(404, `no destination "${edited.id}"`);
+      const dest = keepSecrets(edited, doc.destinations[index]);
+      const at = create ? doc.destinations.length : index;
+      await configFile
+        .update(
+          (d) => {
+            if (create) d.destinations.push(dest);
+            else d.destinations[at] = dest;
+          },
+          async (next: Config) => {
+            parts.setDestinations(next.destinations);
+            await destinations.set(next.destinations.find((d) => d.id === dest.id)!);
+          },
+        )
+        .catch((err: unknown) => refuse(err, `destinations[${at}]`));
+      log.info({ destination: dest.id, by: who }, create ? 'destination added' : 'destination changed; its connection restarted');
+      await audit.record({ who, action: 'configure', reason: `destination ${dest.id} ${create ? 'added' : 'changed'}` });
+      parts.emit({ type: 'config', what: 'destination', id: dest.id, change: create ? 'added' : 'updated' });
+      return redactDestination(dest);
+    },
+    removeDestination: async (who, id) => {
+      if (!configFile.document.destinations.some((d) => d.id === id)) throw new RequestError(404, `no destination "${id}"`);
+      const waiting = destinations.undelivered(id);
+      if (waiting > 0) throw new RequestError(409, `destination "${id}" still has ${waiting} undelivered message(s); deliver or resend them first, or they would be lost`);
+      await configFile
+        .update(
+          (d) => {
+            d.destinations = d.destinations.filter((x) => x.id !== id);
+          },
+          async (next: Config) => {
+            parts.setDestinations(next.destinations);
+            await destinations.remove(id);
+          },
+        )
+        .catch((err: unknown) => refuse(err, '(root)'));
+      log.info({ destination: id, by: who }, 'destination removed');
+      await audit.record({ who, action: 'configure', reason: `destination ${id} removed` });
+      parts.emit({ type: 'config', what: 'destination', id, change: 'removed' });
+    },
+
+    serialPorts: () => listSerialPorts({ devices: configFile.document.devices }),
+    testLink: async (request) => {
+      if (request.deviceId) {
+        const entry = devices.get(request.deviceId);
+        if (!entry) throw new RequestError(404, `no device "${request.deviceId}"`);
+        if (!entry.runner) throw new RequestError(409, `device "${request.deviceId}" is disabled: enable it to watch its link`);
+        return watchRunning(entry.runner, request.seconds);
+      }
+      if (!request.transport) throw new RequestError(400, 'give deviceId (a saved device) or transport (a link to try)');
+      const t = request.transport;
+      // A port a running device holds cannot be opened twice: watch that device instead.
+      const holder = devices.entries.find((e) => e.runner && JSON.stringify(e.config.transport) === JSON.stringify(t));
+      if (holder?.runner) return watchRunning(holder.runner, request.seconds);
+      const driver = request.driver ? drivers.find(request.driver) : undefined;
+      return testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log: log.child({ part: 'link-test' }) });
+    },
+
+    simulators: () => parts.simulators?.list(configFile.document.devices),
+    startSimulator: async (who, deviceId, opts) => {
+      if (!parts.simulators) throw new RequestError(404, 'simulators run in demo mode only (a config with a "demo" section)');
+      const device = configFile.document.devices.find((d) => d.id === deviceId);
+      if (!device) throw new RequestError(404, `no device "${deviceId}"`);
+      const demo = configFile.document.demo?.simulators?.find((s) => s.device === deviceId);
+      const view = await parts.simulators.start(device, { ...opts, demo });
+      log.info({ device: deviceId, by: who }, 'simulator started from the page');
+      return view;
+    },
+    stopSimulator: async (who, deviceId) => {
+      if (!parts.simulators) throw new RequestError(404, 'simulators run in demo mode only (a config with a "demo" section)');
+      const view = await parts.simulators.stop(deviceId);
+      if (!view) throw new RequestError(404, `no simulator for device "${deviceId}"`);
+      log.info({ device: deviceId, by: who }, 'simulator stopped from the page');
+      return view;
+    },
+  };
+  return api;
+}
+

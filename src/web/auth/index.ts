@@ -1,0 +1,73 @@
+// Sign-in for the web API: createAuth() builds it; the server registers routes() and guard() in its /api scope.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../model/logger.ts';
+import { AuthService } from './auth-service.ts';
+import { installGuard } from './guard.ts';
+import { hashPassword } from './password.ts';
+import { registerAuthRoutes } from './routes.ts';
+import type { SessionLimits } from './sessions.ts';
+import { UserStore } from './user-store.ts';
+
+export type { Access, Principal } from './types.ts';
+export { TOKEN_ACTOR } from './types.ts';
+export { SESSION_COOKIE } from './cookie.ts';
+export { hashPassword, verifyPassword } from './password.ts';
+
+export interface AuthOptions {
+  dataDir: string;
+  apiToken: string;
+  log: Logger;
+  now?: () => Date;
+  /** Tests shorten these; the defaults are 60 min idle, 12 h absolute. */
+  sessionLimits?: SessionLimits;
+}
+
+export interface Auth {
+  /** Registers /session, /session/password, /setup and /users under the current scope (the '/api' prefix scope). */
+  routes(scope: FastifyInstance, ctx: { demo: boolean }): Promise<void>;
+  /** onRequest hook for the /api scope: identifies the principal, enforces the route's `config.access` and CSRF. */
+  guard(scope: FastifyInstance): void;
+  /** The one-time setup token while no user exists; undefined once one does. */
+  readonly setupToken: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function createAuth(opts: AuthOptions): Promise<Auth> {
+  await mkdir(opts.dataDir, { recursive: true });
+  const log = opts.log;
+  const users = await UserStore.open(opts.dataDir, log);
+  let dummyHash: string;
+  try {
+    dummyHash = await hashPassword(randomBytes(24).toString('base64'));
+  } catch (err) {
+    await users.close();
+    throw err;
+  }
+  const service = new AuthService({
+    users,
+    apiToken: opts.apiToken,
+    log,
+    now: opts.now ?? (() => new Date()),
+    dummyHash,
+    ...(opts.sessionLimits ? { sessionLimits: opts.sessionLimits } : {}),
+  });
+  if (service.setupRequired) log.warn({ file: `${opts.dataDir}/users.json` }, 'no users yet: create the first admin on the web page with the setup token');
+  return {
+    async routes(scope, ctx) {
+      registerAuthRoutes(scope, service, ctx);
+    },
+    guard(scope) {
+      installGuard(scope, service);
+    },
+    get setupToken() {
+      return service.setupToken;
+    },
+    async close() {
+      service.sessions.clear();
+      await users.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Short words for what the gateway reports: a transport in one line, a link state as a badge with
+// text (never color alone), a reading's values in a sentence, a patient's name.
+
+import type { DeviceView, SlimObservation, SlimReading } from '../../api-types.ts';
+import { h } from './dom.ts';
+
+type Transport = DeviceView['transport'];
+type Link = DeviceView['link'];
+
+export function transportSummary(t: Transport): string {
+  switch (t.type) {
+    case 'serial': {
+      const parity = { none: 'N', even: 'E', odd: 'O' }[t.parity ?? 'none'];
+      const frame = t.baudRate ? ` ${t.baudRate} ${t.dataBits ?? 8}${parity}${t.stopBits ?? 1}` : '';
+      return `Serial ${t.path}${frame}${t.rtscts ? ' RTS/CTS' : ''}`;
+    }
+    case 'tcp':
+      return t.mode === 'listen' ? `TCP, listening on ${t.host ?? '0.0.0.0'}:${t.port}` : `TCP, connecting to ${t.host ?? 'localhost'}:${t.port}`;
+    case 'mqtt':
+      return `MQTT topic ${t.topic}`;
+    case 'file':
+      return `Files in ${t.path}${t.suffix ? ` (*${t.suffix})` : ''}`;
+  }
+}
+
+/** Link state in words and its badge class: up, retry or down. */
+export function linkWords(link: Link, enabled = true): { text: string; cls: 'up' | 'retry' | 'down' } {
+  if (!enabled) return { text: 'Disabled', cls: 'down' };
+  switch (link.state) {
+    case 'connected':
+      return { text: 'Connected', cls: 'up' };
+    case 'listening':
+      return { text: 'Listening', cls: 'up' };
+    case 'connecting':
+      return { text: 'Connecting', cls: 'retry' };
+    case 'retrying':
+      return { text: 'Retrying', cls: 'retry' };
+    case 'stopped':
+      return { text: 'Stopped', cls: 'down' };
+  }
+}
+
+export function linkBadge(link: Link, enabled = true): HTMLSpanElement {
+  const w = linkWords(link, enabled);
+  return h('span', { class: `badge ${w.cls}` }, w.text);
+}
+
+/** Badge for a reading or message state: held, queued, delivered, dead (and the in-between ones). */
+export function stateBadge(state: string): HTMLSpanElement {
+  const cls: Record<string, string> = {
+    held: 'held',
+    queued: 'queued',
+    sending: 'queued',
+    retry_wait: 'retry',
+    delivered: 'delivered',
+    dead: 'dead',
+    discarded: 'down',
+  };
+  const words: Record<string, string> = { retry_wait: 'Retry wait' };
+  const text = words[state] ?? state.charAt(0).toUpperCase() + state.slice(1);
+  return h('span', { class: `badge ${cls[state] ?? ''}`.trim() }, text);
+}
+
+export function observationName(o: SlimObservation): string {
+  return o.code.display ?? o.code.local?.display ?? o.type ?? o.code.local?.code ?? o.code.loinc ?? o.code.mdc?.ref ?? 'value';
+}
+
+export function observationValue(o: SlimObservation): string {
+  const v = o.value;
+  if (typeof v === 'number') {
+    const text = o.precision !== undefined ? v.toFixed(o.precision) : String(v);
+    return o.unit ? `${text} ${o.unit}` : text;
+  }
+  if (typeof v === 'string') return o.unit ? `${v} ${o.unit}` : v;
+  if (v.kind === 'waveform') return `tracing, ${v.leads.length} lead${v.leads.length === 1 ? '' : 's'}`;
+  return `${v.mediaType}, ${Math.max(1, Math.round(v.bytes / 1024))} kB`;
+}
+
+/** "Weight 70.5 kg, BMI 23.1 kg/m2 (+3 more)". */
+export function readingSummary(r: SlimReading, max = 3): string {
+  const obs = r.reading.observations;
+  const shown = obs.slice(0, max).map((o) => `${observationName(o)} ${observationValue(o)}`);
+  const more = obs.length > max ? ` (+${obs.length - max} more)` : '';
+  return obs.length === 0 ? 'no values' : `${shown.join(', ')}${more}`;
+}
+
+export function patientName(p: { family?: string; given?: string; mrn: string }): string {
+  const name = [p.family, p.given].filter(Boolean).join(', ');
+  return name ? `${name} (MRN ${p.mrn})` : `MRN ${p.mrn}`;
+}
+
+export function timeText(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}

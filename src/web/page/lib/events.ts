@@ -1,0 +1,43 @@
+// One EventSource for the whole page; views subscribe and unsubscribe as they mount and unmount.
+
+import type { GatewayEvent } from '../../api-types.ts';
+
+type Listener = (event: GatewayEvent) => void;
+const listeners = new Set<Listener>();
+const connectionListeners = new Set<(connected: boolean) => void>();
+let source: EventSource | undefined;
+
+const TYPES: Array<GatewayEvent['type']> = ['reading', 'link', 'message', 'config', 'simulator'];
+
+export function connectEvents(): void {
+  if (source) return;
+  source = new EventSource('/api/events');
+  for (const type of TYPES) {
+    source.addEventListener(type, (e) => {
+      let event: GatewayEvent;
+      try {
+        event = JSON.parse((e as MessageEvent<string>).data) as GatewayEvent;
+      } catch {
+        return;
+      }
+      for (const l of listeners) l(event);
+    });
+  }
+  source.addEventListener('open', () => connectionListeners.forEach((l) => l(true)));
+  source.addEventListener('error', () => connectionListeners.forEach((l) => l(false)));
+}
+
+export function disconnectEvents(): void {
+  source?.close();
+  source = undefined;
+}
+
+export function onEvent(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function onConnection(listener: (connected: boolean) => void): () => void {
+  connectionListeners.add(listener);
+  return () => connectionListeners.delete(listener);
+}

@@ -1,0 +1,127 @@
+// A reading as one block of a list: when, which device, for whom (or why it is held), its values
+// with units, and for EKGs a button that fetches and draws the tracing. Shared by the live and
+// patients pages.
+
+import type { ReadingView, SlimObservation, SlimReading, Tracing } from '../../api-types.ts';
+import { ApiError, get } from './api.ts';
+import { ekgTracing } from './chart.ts';
+import { h, type Child } from './dom.ts';
+import { formatNumber, formatTime, formatValue, isWaveform, leadLength, observationName, patientLabel, unitLabel } from './reading-format.ts';
+
+/** Readings from the list API carry full waveforms; the page keeps only their sizes. */
+export function slimReading(r: ReadingView | SlimReading): SlimReading {
+  const observations: SlimObservation[] = r.reading.observations.map((o) => {
+    const v = o.value;
+    if (typeof v !== 'object' || v === null) return o as SlimObservation;
+    if (v.kind === 'waveform') return { ...o, value: { ...v, leads: v.leads.map((l) => ({ name: l.name, count: leadLength(l) })) } };
+    if ('base64' in v) {
+      const { base64, ...rest } = v;
+      return { ...o, value: { ...rest, bytes: Math.floor((base64.length * 3) / 4) } };
+    }
+    return o as SlimObservation;
+  });
+  const { reading, ...rest } = r as SlimReading & { messages?: unknown };
+  delete (rest as { messages?: unknown }).messages;
+  return { ...rest, reading: { ...reading, observations } };
+}
+
+const STATUS_TEXT: Record<string, string> = { held: 'held', queued: 'queued', delivered: 'delivered', dead: 'not delivered', discarded: 'discarded' };
+
+export function statusBadge(status: string): HTMLElement {
+  return h('span', { class: `badge ${status}` }, STATUS_TEXT[status] ?? status);
+}
+
+/** The patient, or "no patient" and the hold reasons. */
+export function readingPatient(r: SlimReading): HTMLElement {
+  const patient = r.patient ?? r.reading.subject;
+  const held = r.status === 'held';
+  return h(
+    'span',
+    { class: 'reading-patient' },
+    patient ? h('span', { class: 'patient-name' }, patientLabel(patient)) : h('span', { class: 'no-patient' }, 'no patient'),
+    held && r.holdReasons.length ? h('span', { class: 'hold-reasons' }, r.holdReasons.join('; ')) : null,
+  );
+}
+
+function flagText(flags: SlimObservation['flags']): string {
+  return flags?.length ? flags.join(' ') : '';
+}
+
+export function valueList(r: SlimReading): HTMLElement {
+  return h(
+    'ul',
+    { class: 'values', 'aria-label': 'Values' },
+    r.reading.observations.map((o) => {
+      const flags = flagText(o.flags);
+      return h(
+        'li',
+        { class: `value${flags ? ' flagged' : ''}` },
+        h('span', { class: 'value-name' }, observationName(o.code, o.type)),
+        ' ',
+        h('span', { class: 'value-num' }, formatValue(o)),
+        typeof o.value === 'number' && o.unit ? h('span', { class: 'value-unit' }, ` ${unitLabel(o.unit)}`) : null,
+        flags ? h('span', { class: 'value-flag', title: 'abnormal flag from the device' }, ` ${flags}`) : null,
+      );
+    }),
+  );
+}
+
+export function deviceName(deviceId: string, labels: Map<string, string>): string {
+  const label = labels.get(deviceId);
+  return label ? `${label} (${deviceId})` : deviceId;
+}
+
+/** The EKG's numeric measurements (heart rate, intervals, axes), as a line above the tracing. */
+function ekgMeasurements(r: SlimReading): Child {
+  const numeric = r.reading.observations.filter((o) => typeof o.value === 'number');
+  if (!numeric.length) return null;
+  return h(
+    'p',
+    { class: 'ekg-measures' },
+    numeric.map((o) => h('span', {}, `${observationName(o.code, o.type)} `, h('strong', {}, formatNumber(o.value as number, o.precision)), ` ${unitLabel(o.unit)}`)),
+  );
+}
+
+/** "Show tracing" for a reading with a waveform: fetches the samples once and draws them. */
+export function tracingToggle(r: SlimReading): HTMLElement | null {
+  if (!r.reading.observations.some((o) => isWaveform(o.value))) return null;
+  const panelId = `tracing-${r.reading.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const panel = h('div', { id: panelId, class: 'tracing', hidden: true });
+  let loaded = false;
+  const button = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId }, 'Show tracing');
+  button.addEventListener('click', async () => {
+    const open = button.getAttribute('aria-expanded') === 'true';
+    if (open) {
+      panel.hidden = true;
+      button.setAttribute('aria-expanded', 'false');
+      button.textContent = 'Show tracing';
+      return;
+    }
+    panel.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    button.textContent = 'Hide tracing';
+    if (loaded) return;
+    panel.replaceChildren(h('p', { class: 'muted' }, 'Loading the tracing…'));
+    try {
+      const tracing = await get<Tracing>(`/api/readings/${encodeURIComponent(r.reading.id)}/tracing?max=2500`);
+      loaded = true;
+      panel.replaceChildren(...[ekgMeasurements(r), ekgTracing(tracing)].filter((c): c is Node => c instanceof Node));
+    } catch (err) {
+      const message = err instanceof ApiError && err.status === 404 ? 'The gateway no longer has the samples of this tracing.' : `Could not load the tracing: ${err instanceof Error ? err.message : String(err)}`;
+      panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, message));
+    }
+  });
+  return h('div', { class: 'tracing-wrap' }, button, panel);
+}
+
+/** The head line of a reading: time, device, status, patient. */
+export function readingHead(r: SlimReading, labels: Map<string, string>): HTMLElement {
+  return h(
+    'div',
+    { class: 'reading-head' },
+    h('time', { datetime: r.reading.observedAt, class: 'reading-time' }, formatTime(r.reading.observedAt)),
+    h('span', { class: 'reading-device' }, deviceName(r.reading.deviceId, labels)),
+    statusBadge(r.status),
+    readingPatient(r),
+  );
+}

@@ -1,0 +1,131 @@
+// The page's shell: asks who is signed in, then shows the sign-in or setup form, or the page the
+// hash names (#/devices, #/live, ...). Views are plain functions; see lib/view.ts.
+
+import './styles/base.css';
+import type { SessionView } from '../api-types.ts';
+import { get, del, setCsrf, whenSignedOut } from './lib/api.ts';
+import { h, replace } from './lib/dom.ts';
+import { connectEvents, disconnectEvents } from './lib/events.ts';
+import type { View, ViewContext } from './lib/view.ts';
+import { devicesView } from './views/devices.ts';
+import { liveView } from './views/live.ts';
+import { loginView } from './views/login.ts';
+import { messagesView } from './views/messages.ts';
+import { patientsView } from './views/patients.ts';
+import { settingsView } from './views/settings.ts';
+import { setupView } from './views/setup.ts';
+
+interface Page {
+  id: string;
+  title: string;
+  view: View;
+  adminOnly?: boolean;
+}
+
+const PAGES: Page[] = [
+  { id: 'devices', title: 'Devices', view: devicesView },
+  { id: 'live', title: 'Live', view: liveView },
+  { id: 'patients', title: 'Patients', view: patientsView },
+  { id: 'messages', title: 'Messages', view: messagesView },
+  { id: 'settings', title: 'Settings', view: settingsView, adminOnly: true },
+];
+
+const main = document.getElementById('main')!;
+const nav = document.getElementById('nav')!;
+const who = document.getElementById('who')!;
+let session: SessionView = { user: null, setupRequired: false, demo: false };
+let unmount: (() => void) | void = undefined;
+
+function parseHash(): { page: string; params: URLSearchParams } {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [page = '', query = ''] = raw.split('?');
+  return { page, params: new URLSearchParams(query) };
+}
+
+export function navigate(page: string, params: Record<string, string> = {}): void {
+  const q = new URLSearchParams(params).toString();
+  location.hash = `#/${page}${q ? `?${q}` : ''}`;
+}
+
+async function refreshSession(): Promise<void> {
+  session = await get<SessionView>('/api/session');
+  if (session.csrf) setCsrf(session.csrf);
+}
+
+async function signOut(): Promise<void> {
+  try {
+    await del('/api/session');
+  } finally {
+    disconnectEvents();
+    session = { ...session, user: null };
+    navigate('login');
+  }
+}
+
+function drawChrome(current: string): void {
+  const user = session.user;
+  replace(
+    nav,
+    user
+      ? PAGES.filter((p) => !p.adminOnly || user.role === 'admin').map((p) =>
+          h('a', { href: `#/${p.id}`, 'aria-current': p.id === current ? 'page' : undefined }, p.title),
+        )
+      : [],
+  );
+  replace(
+    who,
+    user ? [h('span', {}, `${user.name} (${user.role})`), ' ', h('button', { type: 'button', class: 'link', onclick: () => void signOut() }, 'Sign out')] : [],
+  );
+}
+
+async function render(): Promise<void> {
+  if (typeof unmount === 'function') unmount();
+  unmount = undefined;
+  const { page, params } = parseHash();
+  if (page === 'setup') {
+    drawChrome('');
+    unmount = setupView(main, params, () => void start());
+    return;
+  }
+  if (!session.user) {
+    drawChrome('');
+    unmount = loginView(main, session, () => void start());
+    return;
+  }
+  const found = PAGES.find((p) => p.id === page && (!p.adminOnly || session.user?.role === 'admin'));
+  if (!found) {
+    navigate('devices');
+    return;
+  }
+  drawChrome(found.id);
+  document.title = `${found.title} · medgate`;
+  main.replaceChildren();
+  const ctx: ViewContext = { session: session as ViewContext['session'], params, navigate };
+  unmount = found.view(main, ctx);
+  main.focus({ preventScroll: true });
+}
+
+async function start(): Promise<void> {
+  try {
+    await refreshSession();
+  } catch (err) {
+    replace(main, h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+    return;
+  }
+  if (session.user) connectEvents();
+  else if (session.setupRequired && parseHash().page !== 'setup') {
+    // Nobody can sign in yet: the setup link printed at first start is the way in.
+    drawChrome('');
+    replace(main, h('section', { class: 'card narrow' }, h('h1', {}, 'Set up medgate'), h('p', {}, 'No user exists yet. Open the one-time setup link that the gateway printed on its console when it started, and create the first administrator there.')));
+    return;
+  }
+  await render();
+}
+
+whenSignedOut(() => {
+  disconnectEvents();
+  session = { ...session, user: null };
+  void render();
+});
+window.addEventListener('hashchange', () => void render());
+void start();

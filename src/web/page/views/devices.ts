@@ -1,0 +1,192 @@
+// The Devices page: one card per configured device with its live link state, last reading,
+// counters and patient binding, kept current from the event stream. Admins add, edit and remove
+// devices; in demo mode anyone can start and stop a device's simulator.
+//
+// For tests: heading "Devices"; button "Add device" (admin); each device is an article named by
+// its label (or ID when it has none), with data-device-id, holding buttons "Edit", "Remove"
+// (admin), "Start simulator" / "Stop simulator" (demo). Removing asks in a dialog "Remove device
+// <id>?" with buttons "Remove" and "Cancel". The editor is described in lib/device-editor.ts.
+
+import type { ConfigSchemas, DeviceView, DriverInfo, GatewayEvent, SimulatorView } from '../../api-types.ts';
+import type { DeviceConfigT } from '../../../config/schema.ts';
+import { ApiError, del, get } from '../lib/api.ts';
+import { deviceCard, type DeviceCard } from '../lib/device-card.ts';
+import { openDeviceEditor } from '../lib/device-editor.ts';
+import { h, replace, toast } from '../lib/dom.ts';
+import { onEvent } from '../lib/events.ts';
+import { confirmDialog, errorText } from '../lib/form.ts';
+import { startSimulator, stopSimulator } from '../lib/simulator-controls.ts';
+import type { View } from '../lib/view.ts';
+
+const REFRESH_MS = 15_000;
+
+export const devicesView: View = (root, ctx) => {
+  const admin = ctx.session.user.role === 'admin';
+  const demo = ctx.session.demo;
+  const cards = new Map<string, DeviceCard>();
+  const simulators = new Map<string, SimulatorView>();
+  let drivers: DriverInfo[] = [];
+  let schemas: ConfigSchemas | undefined;
+  let gone = false;
+
+  const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading devices…');
+  const grid = h('div', { class: 'grid' });
+  const addBtn = admin ? h('button', { type: 'button', class: 'primary', onclick: () => void edit(undefined) }, 'Add device') : null;
+  replace(root, h('div', { class: 'toolbar' }, h('h1', {}, 'Devices'), addBtn), status, grid);
+
+  const name = (id: string) => {
+    const d = cards.get(id)?.device;
+    return d?.label ?? id;
+  };
+  const driverTitle = (id: string) => drivers.find((d) => d.id === id)?.title ?? id;
+
+  const loadConfigMeta = async () => {
+    if (!admin || schemas) return;
+    const [d, s] = await Promise.all([get<{ drivers: DriverInfo[] }>('/api/drivers'), get<ConfigSchemas>('/api/schemas')]);
+    drivers = d.drivers;
+    schemas = s;
+  };
+
+  const edit = async (id: string | undefined) => {
+    try {
+      await loadConfigMeta();
+      const existing = id ? (await get<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(id)}`)).device : undefined;
+      if (!schemas) return;
+      openDeviceEditor(existing, { drivers, schemas, view: id ? cards.get(id)?.device : undefined }, () => void refresh());
+    } catch (err) {
+      toast(`Cannot open the device: ${errorText(err)}`, 'error');
+    }
+  };
+
+  const remove = async (id: string) => {
+    const ok = await confirmDialog(
+      `Remove device ${id}?`,
+      `${name(id)} stops being read, and its configuration is deleted. Readings already received stay in the journal and the outbox.`,
+      'Remove',
+    );
+    if (!ok) return;
+    try {
+      await del(`/api/config/devices/${encodeURIComponent(id)}`);
+      toast(`Device ${id} removed`);
+      await refresh();
+    } catch (err) {
+      toast(`Not removed: ${errorText(err)}`, 'error');
+    }
+  };
+
+  const startSim = async (id: string) => {
+    const sim = simulators.get(id);
+    if (!sim) return;
+    const next = await startSimulator(sim, name(id));
+    if (next) setSim(next);
+  };
+  const stopSim = async (id: string) => {
+    const next = await stopSimulator(id, name(id));
+    if (next) setSim(next);
+  };
+  const setSim = (sim: SimulatorView) => {
+    simulators.set(sim.deviceId, sim);
+    cards.get(sim.deviceId)?.setSimulator(sim);
+  };
+
+  const draw = (devices: DeviceView[]) => {
+    const ids = devices.map((d) => d.id);
+    for (const [id, card] of cards) {
+      if (!ids.includes(id)) {
+        card.el.remove();
+        cards.delete(id);
+      }
+    }
+    for (const d of devices) {
+      const card = cards.get(d.id);
+      if (card) card.update(d);
+      else {
+        const created = deviceCard(d, {
+          driverTitle,
+          admin,
+          onEdit: (id) => void edit(id),
+          onRemove: (id) => void remove(id),
+          onStartSimulator: (id) => void startSim(id),
+          onStopSimulator: (id) => void stopSim(id),
+        });
+        cards.set(d.id, created);
+      }
+      cards.get(d.id)?.setSimulator(simulators.get(d.id));
+    }
+    // Reorder only when the order changed: moving a node would take focus from its buttons.
+    const shown = Array.from(grid.children).map((el) => el.getAttribute('data-device-id'));
+    if (shown.join('\n') !== ids.join('\n')) grid.replaceChildren(...ids.map((id) => cards.get(id)?.el).filter((el): el is HTMLElement => el !== undefined));
+    if (devices.length === 0) {
+      replace(status, admin ? 'No devices yet. Add one with "Add device".' : 'No devices are configured yet. An administrator adds them.');
+      status.className = 'empty';
+    } else {
+      replace(status, `${devices.length} device${devices.length === 1 ? '' : 's'}`);
+      status.className = 'muted';
+    }
+  };
+
+  let refreshing: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    refreshing ??= (async () => {
+      try {
+        const [{ devices }, sims] = await Promise.all([
+          get<{ devices: DeviceView[] }>('/api/devices'),
+          demo ? get<{ simulators: SimulatorView[] }>('/api/simulators').catch((err: unknown) => (err instanceof ApiError && err.status === 404 ? { simulators: [] } : Promise.reject(err))) : Promise.resolve({ simulators: [] as SimulatorView[] }),
+          admin ? loadConfigMeta().catch(() => undefined) : Promise.resolve(),
+        ]);
+        if (gone) return;
+        simulators.clear();
+        for (const s of sims.simulators) simulators.set(s.deviceId, s);
+        draw(devices);
+      } catch (err) {
+        if (gone) return;
+        replace(status, `Could not load the devices: ${errorText(err)}`);
+        status.className = 'error';
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    return refreshing;
+  };
+
+  const onGatewayEvent = (event: GatewayEvent) => {
+    switch (event.type) {
+      case 'link': {
+        const card = cards.get(event.deviceId);
+        if (card) card.update({ ...card.device, link: event.link });
+        break;
+      }
+      case 'reading': {
+        const card = cards.get(event.reading.reading.deviceId);
+        if (card) card.update({ ...card.device, lastReading: event.reading, counters: { ...card.device.counters, reports: card.device.counters.reports + 1 } });
+        break;
+      }
+      case 'config':
+        if (event.what === 'device') void refresh();
+        break;
+      case 'simulator': {
+        const sim = simulators.get(event.deviceId);
+        if (sim) {
+          const next: SimulatorView = { ...sim, running: event.running, sent: event.sent };
+          if (event.error === undefined) delete next.error;
+          else next.error = event.error;
+          setSim(next);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  };
+
+  const unsubscribe = onEvent(onGatewayEvent);
+  // Counters and "3 min ago" drift without events: refresh now and then.
+  const timer = setInterval(() => void refresh(), REFRESH_MS);
+  void refresh();
+
+  return () => {
+    gone = true;
+    unsubscribe();
+    clearInterval(timer);
+  };
+};

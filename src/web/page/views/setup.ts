@@ -1,0 +1,78 @@
+// The one-time setup page, reached by the link the gateway prints at its first start
+// (/#/setup?token=...): creates the first administrator, who is then signed in.
+//
+// For tests: heading "Create the first administrator"; labels "Name", "Password",
+// "Repeat password"; button "Create administrator".
+
+import type { SessionView } from '../../api-types.ts';
+import { ApiError, post, setCsrf } from '../lib/api.ts';
+import { h, replace } from '../lib/dom.ts';
+import { clearProblems, field, input, problemBox, showError, showProblems, whileBusy } from '../lib/form.ts';
+import { nameProblem, passwordProblem } from '../lib/account-rules.ts';
+
+export function setupView(root: HTMLElement, params: URLSearchParams, onDone: () => void): (() => void) | void {
+  const token = params.get('token') ?? '';
+  if (!token) {
+    replace(
+      root,
+      h(
+        'section',
+        { class: 'card narrow' },
+        h('h1', {}, 'Setup link incomplete'),
+        h('p', { role: 'alert', class: 'error' }, 'This setup link has no token. Copy the whole link the gateway printed on its console, including the part after "token=".'),
+      ),
+    );
+    return;
+  }
+  const name = input({ autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' });
+  const password = input({ type: 'password', autocomplete: 'new-password' });
+  const repeat = input({ type: 'password', autocomplete: 'new-password' });
+  const form = h(
+    'form',
+    { novalidate: true, 'aria-labelledby': 'setup-title' },
+    problemBox(),
+    field({ id: 'setup-name', label: 'Name', control: name, required: true, path: 'name', hint: 'Lowercase letters, digits, dot, dash or underscore; 2 to 32 characters, e.g. "it.admin".' }),
+    field({ id: 'setup-password', label: 'Password', control: password, required: true, path: 'password', hint: 'At least 10 characters.' }),
+    field({ id: 'setup-repeat', label: 'Repeat password', control: repeat, required: true, path: 'repeat' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create administrator')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearProblems(form);
+    const problems = [
+      nameProblem(name.value.trim()),
+      passwordProblem(password.value),
+      password.value !== repeat.value ? { path: 'repeat', message: 'the two passwords differ: type the same password twice' } : undefined,
+    ].filter((p) => p !== undefined);
+    if (problems.length > 0) {
+      showProblems(form, problems);
+      return;
+    }
+    void whileBusy(form, async () => {
+      try {
+        const session = await post<SessionView>('/api/setup', { token, name: name.value.trim(), password: password.value });
+        if (session.csrf) setCsrf(session.csrf);
+        onDone();
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 403 || err.status === 409)) {
+          const why = err.status === 409 ? 'Setup was already done: sign in instead.' : 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.';
+          showError(form, new Error(`${err.message}. ${why}`));
+          return;
+        }
+        showError(form, err);
+      }
+    });
+  });
+  replace(
+    root,
+    h(
+      'section',
+      { class: 'card narrow' },
+      h('h1', { id: 'setup-title' }, 'Create the first administrator'),
+      h('p', { class: 'muted' }, 'This link works once. The administrator adds devices, destinations and the other users.'),
+      form,
+      h('p', {}, h('a', { href: '#/login' }, 'Sign in instead')),
+    ),
+  );
+  name.focus();
+}

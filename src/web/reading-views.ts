@@ -1,0 +1,64 @@
+// Readings shaped for the page: waveforms and attachments stand in by their size (an EKG is
+// 60,000 samples; an event per reading must stay small), and tracings decimated for drawing.
+
+import type { Observation, Waveform } from '../model/reading.ts';
+import type { OutboxMessage, StoredReading } from '../store/types.ts';
+import type { MessageView, SlimObservation, SlimReading, Tracing } from './api-types.ts';
+
+function slimObservation(o: Observation): SlimObservation {
+  const v = o.value;
+  if (typeof v === 'object' && v.kind === 'waveform') {
+    return { ...o, value: { kind: 'waveform', sampleRateHz: v.sampleRateHz, unit: v.unit, leads: v.leads.map((l) => ({ name: l.name, count: l.samples.length })) } };
+  }
+  if (typeof v === 'object' && v.kind === 'attachment') {
+    return { ...o, value: { kind: 'attachment', mediaType: v.mediaType, bytes: Math.floor((v.base64.length * 3) / 4) } };
+  }
+  return { ...o, value: v };
+}
+
+export function slimReading(stored: StoredReading): SlimReading {
+  return { ...stored, reading: { ...stored.reading, observations: stored.reading.observations.map(slimObservation) } };
+}
+
+export function messageView(m: OutboxMessage): MessageView {
+  const { body: _body, ...view } = m;
+  return view;
+}
+
+/** Every maxSamples-th point would alias the QRS away; min and max of each bucket keep the spikes. */
+export function decimate(samples: readonly number[], maxSamples: number): number[] {
+  if (samples.length <= maxSamples) return [...samples];
+  const buckets = Math.max(1, Math.floor(maxSamples / 2));
+  const size = samples.length / buckets;
+  const out: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor(b * size);
+    const end = Math.min(samples.length, Math.floor((b + 1) * size));
+    let lo = Infinity;
+    let hi = -Infinity;
+    let loAt = start;
+    let hiAt = start;
+    for (let i = start; i < end; i++) {
+      const s = samples[i]!;
+      if (s < lo) [lo, loAt] = [s, i];
+      if (s > hi) [hi, hiAt] = [s, i];
+    }
+    if (end <= start) continue;
+    // In time order, so the drawn line goes through both extremes the way the signal did.
+    out.push(...(loAt <= hiAt ? [lo, hi] : [hi, lo]));
+  }
+  return out;
+}
+
+export function tracingOf(stored: StoredReading, maxSamples: number): Tracing | undefined {
+  const wave = stored.reading.observations.map((o) => o.value).find((v): v is Waveform => typeof v === 'object' && v.kind === 'waveform');
+  if (!wave) return undefined;
+  const longest = Math.max(0, ...wave.leads.map((l) => l.samples.length));
+  const factor = longest > maxSamples ? longest / (Math.max(1, Math.floor(maxSamples / 2)) * 2) : 1;
+  return {
+    readingId: stored.reading.id,
+    sampleRateHz: wave.sampleRateHz / factor,
+    unit: wave.unit,
+    leads: wave.leads.map((l) => ({ name: l.name, samples: decimate(l.samples, maxSamples) })),
+  };
+}

@@ -1,0 +1,54 @@
+// Live events for the page as server-sent events: one `event:` per GatewayEvent type, its JSON as `data:`.
+
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayApi, GatewayEvent } from '../api-types.ts';
+
+const PING_MS = 15_000;
+// A page that stops reading (a tablet asleep) must not make the gateway buffer without end; EventSource reconnects.
+const MAX_BUFFERED = 1024 * 1024;
+
+export function formatEvent(event: GatewayEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export function eventRoutes(api: GatewayApi) {
+  return async function (app: FastifyInstance): Promise<void> {
+    const open = new Set<ServerResponse>();
+    // Open streams would keep the server from closing.
+    app.addHook('preClose', async () => {
+      for (const res of open) res.end();
+    });
+
+    app.get('/events', async (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 3000\n\n');
+      open.add(res);
+      const close = () => {
+        unsubscribe();
+        clearInterval(ping);
+        open.delete(res);
+        if (!res.writableEnded) res.end();
+      };
+      const write = (text: string) => {
+        if (res.writableLength > MAX_BUFFERED) {
+          request.log.warn('event stream dropped: the page does not keep up');
+          close();
+          return;
+        }
+        res.write(text);
+      };
+      const unsubscribe = api.subscribe((event) => write(formatEvent(event)));
+      const ping = setInterval(() => write(': ping\n\n'), PING_MS);
+      request.raw.on('close', close);
+      res.on('error', close);
+    });
+  };
+}
