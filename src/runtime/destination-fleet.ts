@@ -52,7 +52,7 @@ export class DestinationFleet {
             dest.type === 'mllp' ? 'forwarded to EHR' : 'published to uplink',
           );
         }
-        this.opts.emit({ type: 'message', message: messageView(message) });
+        this.opts.emit({ type: 'message', message: messageView(message, this.opts.store.data.readings[message.readingId]?.reading.deviceId) });
       },
     });
     this.#entries.set(dest.id, { config: dest, worker });

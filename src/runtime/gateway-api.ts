@@ -92,7 +92,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
       if (status === 'delivered' || status === 'discarded') {
         const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
-        return records.map((r) => ({ ...r.reading, messages: r.messages.map(messageView) }));
+        return records.map((r) => ({ ...r.reading, messages: r.messages.map((m) => messageView(m)) }));
       }
       const messages = Object.values(store.data.messages);
       return Object.values(store.data.readings)
@@ -138,12 +138,16 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     },
     messages: async (query): Promise<MessageView[]> => {
       const wanted = (m: OutboxMessage) => (!query.destination || m.destinationId === query.destination) && (!query.state || m.state === query.state);
-      const live = Object.values(store.data.messages).filter(wanted).map(messageView);
+      const live = Object.values(store.data.messages)
+        .filter(wanted)
+        .map((m) => messageView(m, store.data.readings[m.readingId]?.reading.deviceId));
       const seen = new Set(live.map((m) => m.id));
       // Delivered ones leave the outbox for the history once their reading is complete.
       const past =
         !query.state || query.state === 'delivered'
-          ? (await history.recent({ limit: query.limit, filter: (r) => r.messages.some(wanted) })).flatMap((r) => r.messages.filter((m) => wanted(m) && !seen.has(m.id)).map(messageView))
+          ? (await history.recent({ limit: query.limit, filter: (r) => r.messages.some(wanted) })).flatMap((r) =>
+              r.messages.filter((m) => wanted(m) && !seen.has(m.id)).map((m) => messageView(m, r.reading.reading.deviceId)),
+            )
           : [];
       return [...live, ...past].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.seq - a.seq)).slice(0, query.limit);
     },
@@ -154,7 +158,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
       destinations.kick(again.destinationId);
       await audit.record({ who, action: 'resend', reading: again.readingId, reason: `message ${messageId} to ${again.destinationId}` });
-      parts.emit({ type: 'message', message: messageView(again) });
+      parts.emit({ type: 'message', message: messageView(again, store.data.readings[again.readingId]?.reading.deviceId) });
       return again;
     },
     tracing: async (readingId, maxSamples) => {

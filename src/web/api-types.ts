@@ -68,8 +68,8 @@ export interface Tracing {
   leads: Array<{ name: string; samples: number[] }>;
 }
 
-/** An outbox message without its body, with where it stands. Delivered ones come from the history. */
-export type MessageView = Omit<OutboxMessage, 'body'>;
+/** An outbox message without its body, with where it stands and the device its reading came from. */
+export type MessageView = Omit<OutboxMessage, 'body'> & { deviceId?: string };
 
 export interface MessageQuery {
   destination?: string;

@@ -20,9 +20,9 @@ export function slimReading(stored: StoredReading): SlimReading {
   return { ...stored, reading: { ...stored.reading, observations: stored.reading.observations.map(slimObservation) } };
 }
 
-export function messageView(m: OutboxMessage): MessageView {
+export function messageView(m: OutboxMessage, deviceId?: string): MessageView {
   const { body: _body, ...view } = m;
-  return view;
+  return deviceId === undefined ? view : { ...view, deviceId };
 }
 
 /** Every maxSamples-th point would alias the QRS away; min and max of each bucket keep the spikes. */

@@ -23,6 +23,8 @@ export interface WebServerOptions {
   demo: boolean;
   logger: PinoLogger;
   startedAt: Date;
+  /** How often an event stream is pinged and its session checked (tests shorten it). */
+  eventPingMs?: number;
 }
 
 const ERROR_NAMES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' };
@@ -68,7 +70,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
       await scope.register(patientRoutes(opts.api));
       await scope.register(configRoutes(opts.api));
       await scope.register(toolRoutes(opts.api));
-      await scope.register(eventRoutes(opts.api));
+      await scope.register(eventRoutes(opts.api, { stillSignedIn: (r) => opts.auth.stillSignedIn(r), pingMs: opts.eventPingMs }));
     },
     { prefix: '/api' },
   );

@@ -58,6 +58,10 @@ export class AuthService {
     return this.users.size === 0 ? this.setup : undefined;
   }
 
+  userExists(name: string): boolean {
+    return this.users.get(name) !== undefined;
+  }
+
   get setupRequired(): boolean {
     return this.users.size === 0;
   }

@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../../model/logger.ts';
 import { AuthService } from './auth-service.ts';
 import { installGuard } from './guard.ts';
@@ -30,6 +30,12 @@ export interface Auth {
   routes(scope: FastifyInstance, ctx: { demo: boolean }): Promise<void>;
   /** onRequest hook for the /api scope: identifies the principal, enforces the route's `config.access` and CSRF. */
   guard(scope: FastifyInstance): void;
+  /**
+   * Whether the caller of a long request (an event stream) may still see its answer: the session has
+   * not ended or expired and the user still exists. Not counted as activity, so an open page alone does
+   * not keep a session alive.
+   */
+  stillSignedIn(request: FastifyRequest): boolean;
   /** The one-time setup token while no user exists; undefined once one does. */
   readonly setupToken: string | undefined;
   close(): Promise<void>;
@@ -61,6 +67,12 @@ export async function createAuth(opts: AuthOptions): Promise<Auth> {
     },
     guard(scope) {
       installGuard(scope, service);
+    },
+    stillSignedIn(request) {
+      const { principal, session } = service.identify(request);
+      if (!principal) return false;
+      if (!session) return true; // the bearer token: valid for as long as the process runs
+      return service.sessions.alive(session, (opts.now ?? (() => new Date()))().getTime()) && service.userExists(principal.name);
     },
     get setupToken() {
       return service.setupToken;

@@ -60,6 +60,11 @@ export class SessionStore {
     return session;
   }
 
+  /** Whether the session still stands (not ended, not expired), without counting this as activity. */
+  alive(session: Session, now: number): boolean {
+    return this.sessions.get(session.key) === session && !this.expired(session, now);
+  }
+
   end(session: Session): void {
     this.sessions.delete(session.key);
   }

@@ -6,6 +6,7 @@ import type { SessionView } from '../api-types.ts';
 import { get, del, setCsrf, whenSignedOut } from './lib/api.ts';
 import { h, replace } from './lib/dom.ts';
 import { connectEvents, disconnectEvents } from './lib/events.ts';
+import { openPasswordDialog } from './lib/password-dialog.ts';
 import type { View, ViewContext } from './lib/view.ts';
 import { devicesView } from './views/devices.ts';
 import { liveView } from './views/live.ts';
@@ -74,7 +75,14 @@ function drawChrome(current: string): void {
   );
   replace(
     who,
-    user ? [h('span', {}, `${user.name} (${user.role})`), ' ', h('button', { type: 'button', class: 'link', onclick: () => void signOut() }, 'Sign out')] : [],
+    user
+      ? [
+          h('span', {}, user.name, user.role === 'admin' ? h('span', { class: 'role' }, ' (admin)') : null),
+          ' ',
+          h('button', { type: 'button', class: 'link', onclick: () => openPasswordDialog() }, 'Change password'),
+          h('button', { type: 'button', class: 'link', onclick: () => void signOut() }, 'Sign out'),
+        ]
+      : [],
   );
 }
 
@@ -84,12 +92,19 @@ async function render(): Promise<void> {
   const { page, params } = parseHash();
   if (page === 'setup') {
     drawChrome('');
-    unmount = setupView(main, params, () => void start());
+    // Signed in now: leave the one-time link (and its token) out of the history.
+    unmount = setupView(main, params, () => {
+      history.replaceState(null, '', '#/devices');
+      void start();
+    });
     return;
   }
   if (!session.user) {
     drawChrome('');
-    unmount = loginView(main, session, () => void start());
+    unmount = loginView(main, session, () => {
+      if (parseHash().page === 'login' || parseHash().page === '') history.replaceState(null, '', '#/devices');
+      void start();
+    });
     return;
   }
   const found = PAGES.find((p) => p.id === page && (!p.adminOnly || session.user?.role === 'admin'));

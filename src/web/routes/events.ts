@@ -1,7 +1,7 @@
 // Live events for the page as server-sent events: one `event:` per GatewayEvent type, its JSON as `data:`.
 
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayApi, GatewayEvent } from '../api-types.ts';
 
 const PING_MS = 15_000;
@@ -12,7 +12,13 @@ export function formatEvent(event: GatewayEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-export function eventRoutes(api: GatewayApi) {
+export interface EventRouteOptions {
+  /** Checked at every ping: a stream whose session ended or expired is closed, so a page left open stops showing patients. */
+  stillSignedIn(request: FastifyRequest): boolean;
+  pingMs?: number;
+}
+
+export function eventRoutes(api: GatewayApi, opts: EventRouteOptions) {
   return async function (app: FastifyInstance): Promise<void> {
     const open = new Set<ServerResponse>();
     // Open streams would keep the server from closing.
@@ -45,8 +51,19 @@ export function eventRoutes(api: GatewayApi) {
         }
         res.write(text);
       };
-      const unsubscribe = api.subscribe((event) => write(formatEvent(event)));
-      const ping = setInterval(() => write(': ping\n\n'), PING_MS);
+      const unsubscribe = api.subscribe((event) => {
+        // Also before every event: after sign-out not one more reading reaches the page.
+        if (opts.stillSignedIn(request)) write(formatEvent(event));
+        else close();
+      });
+      const ping = setInterval(() => {
+        if (!opts.stillSignedIn(request)) {
+          request.log.info('event stream closed: the session ended');
+          close();
+          return;
+        }
+        write(': ping\n\n');
+      }, opts.pingMs ?? PING_MS);
       request.raw.on('close', close);
       res.on('error', close);
     });

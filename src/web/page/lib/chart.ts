@@ -28,7 +28,8 @@ export function sparkline(series: VitalSeries): SVGElement {
   const el = svg('svg', { class: 'spark', viewBox: `0 0 ${SPARK.width} ${SPARK.height}`, role: 'img', 'aria-label': sparklineLabel(series), preserveAspectRatio: 'none' });
   if (points.length > 1) el.append(svg('polyline', { points: pointsAttr(points), fill: 'none', stroke: 'currentColor', 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke', 'stroke-linejoin': 'round' }));
   const last = points[points.length - 1];
-  if (last) el.append(svg('circle', { cx: last[0], cy: last[1], r: 2.5, fill: 'currentColor', class: 'spark-dot' }));
+  // A zero-length round-capped line: stays a round dot although the sparkline stretches to its box.
+  if (last) el.append(svg('line', { x1: last[0], y1: last[1], x2: last[0], y2: last[1], stroke: 'currentColor', 'stroke-width': 6, 'stroke-linecap': 'round', 'vector-effect': 'non-scaling-stroke', class: 'spark-dot' }));
   return el;
 }
 

@@ -85,15 +85,15 @@ export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): Device
   const badge = h('span', {});
   const dl = h('dl', { class: 'facts' });
   const simStatus = h('div', { 'aria-live': 'polite' });
-  const startBtn = h('button', { type: 'button', class: 'small', onclick: () => opts.onStartSimulator(card.device.id) }, 'Start simulator');
-  const stopBtn = h('button', { type: 'button', class: 'small', onclick: () => opts.onStopSimulator(card.device.id) }, 'Stop simulator');
+  const startBtn = h('button', { type: 'button', class: 'small', 'aria-describedby': headingId, onclick: () => opts.onStartSimulator(card.device.id) }, 'Start simulator');
+  const stopBtn = h('button', { type: 'button', class: 'small', 'aria-describedby': headingId, onclick: () => opts.onStopSimulator(card.device.id) }, 'Stop simulator');
   const simBox = h('div', { class: 'sim row', hidden: true }, simStatus, h('span', { class: 'spacer' }), startBtn, stopBtn);
   const actions = opts.admin
     ? h(
         'div',
         { class: 'card-actions' },
-        h('button', { type: 'button', onclick: () => opts.onEdit(card.device.id) }, 'Edit'),
-        h('button', { type: 'button', class: 'danger', onclick: () => opts.onRemove(card.device.id) }, 'Remove'),
+        h('button', { type: 'button', 'aria-describedby': headingId, onclick: () => opts.onEdit(card.device.id) }, 'Edit'),
+        h('button', { type: 'button', class: 'danger', 'aria-describedby': headingId, onclick: () => opts.onRemove(card.device.id) }, 'Remove'),
       )
     : null;
   const el = h(

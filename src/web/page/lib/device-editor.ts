@@ -223,7 +223,7 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         'select',
         {},
         h('option', { value: '' }, 'Choose a driver…'),
-        drivers.map((d) => h('option', { value: d.id, selected: d.id === existing?.driver }, `${d.title} (${d.kind})`)),
+        drivers.map((d) => h('option', { value: d.id, selected: d.id === existing?.driver }, `${d.title} · ${d.kind}`)),
       );
       const idInput = input({ value: existing?.id ?? '', autocomplete: 'off', spellcheck: 'false', readonly: editing, placeholder: 'scale-1' });
       const labelInput = input({ value: existing?.label ?? '', autocomplete: 'off', placeholder: 'Scale, room 1' });
@@ -296,10 +296,13 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         // Connection types the driver supports.
         const types = (d?.transports ?? []) as TransportType[];
         const previous = transportType;
-        const chosen = previous && types.includes(previous) ? previous : (types[0] ?? undefined);
+        const preferred = previous ?? existing?.transport.type;
+        const chosen = preferred && types.includes(preferred) ? preferred : (types[0] ?? undefined);
         replace(typeSelect, types.map((t) => h('option', { value: t, selected: t === chosen }, TRANSPORT_NAMES[t] ?? t)));
         typeSelect.disabled = types.length <= 1;
-        const initialTransport = keepValues && chosen === previous ? currentTransportValue() : chosen === existing?.transport.type ? (existing?.transport as Record<string, unknown>) : {};
+        let initialTransport: Record<string, unknown> = {};
+        if (keepValues && chosen === previous) initialTransport = currentTransportValue();
+        else if (existing && chosen === existing.transport.type) initialTransport = existing.transport as Record<string, unknown>;
         buildTransport(chosen, initialTransport);
 
         // Driver settings: the saved ones only when the driver is the saved one.
@@ -322,9 +325,9 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
 
         const labSchema = deviceProp(ctx.schemas, 'lab');
         const equipmentSchema = deviceProp(ctx.schemas, 'equipment');
-        labForm = lab && labSchema ? schemaForm(labSchema, { path: 'lab', idPrefix: 'dev', value: existing?.lab, labels: { 'lab.localCodeSystem': 'Local code system', 'lab.specimenType': 'Specimen type' } }) : undefined;
+        labForm = lab && labSchema ? schemaForm(labSchema, { path: 'lab', idPrefix: 'dev', value: existing?.lab, optional: true, labels: { 'lab.localCodeSystem': 'Local code system', 'lab.specimenType': 'Specimen type' } }) : undefined;
         equipmentForm = equipmentSchema
-          ? schemaForm(equipmentSchema, { path: 'equipment', idPrefix: 'dev', value: existing?.equipment, labels: { 'equipment.eui64': 'EUI-64', 'equipment.model': 'Model', 'equipment.serialNumber': 'Serial number' } })
+          ? schemaForm(equipmentSchema, { path: 'equipment', idPrefix: 'dev', value: existing?.equipment, optional: true, labels: { 'equipment.eui64': 'EUI-64', 'equipment.model': 'Model', 'equipment.serialNumber': 'Serial number' } })
           : undefined;
         replace(
           moreBox,
@@ -354,6 +357,7 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
           path: 'patient',
           idPrefix: 'dev',
           value: existing?.patient,
+          optional: true,
           labels: { 'patient.mode': 'Patient mode', 'patient.verify': 'Check the ID against the patient directory' },
         });
         patientBox.appendChild(h('fieldset', { class: 'group', 'data-path': 'patient' }, h('legend', {}, 'Patient'), h('div', { class: 'field-error' }), patientForm.element));
@@ -494,7 +498,7 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         h(
           'div',
           { class: 'fields-2' },
-          field({ id: 'dev-driver', label: 'Driver', control: driverSelect, required: true, path: 'driver', hint: driverHint }),
+          h('div', { class: 'span-all' }, field({ id: 'dev-driver', label: 'Driver', control: driverSelect, required: true, path: 'driver', hint: driverHint })),
           field({
             id: 'dev-id',
             label: 'Device ID',

@@ -62,7 +62,10 @@ export function stateBadge(state: string): HTMLSpanElement {
 }
 
 export function observationName(o: SlimObservation): string {
-  return o.code.display ?? o.code.local?.display ?? o.type ?? o.code.local?.code ?? o.code.loinc ?? o.code.mdc?.ref ?? 'value';
+  const long = o.code.display ?? o.code.local?.display;
+  // Lab LOINC names run to 50 characters; the analyzer's own code (GLU) reads better in a summary.
+  if (o.code.local?.code && (!long || long.length > 28)) return o.code.local.code;
+  return long ?? o.type ?? o.code.loinc ?? o.code.mdc?.ref ?? 'value';
 }
 
 export function observationValue(o: SlimObservation): string {
@@ -89,8 +92,13 @@ export function patientName(p: { family?: string; given?: string; mrn: string })
   return name ? `${name} (MRN ${p.mrn})` : `MRN ${p.mrn}`;
 }
 
-export function timeText(iso: string | undefined): string {
+/** "14:05" today, "27 Nov 14:05" another day (this year), with the year otherwise. */
+export function timeText(iso: string | undefined, now = new Date()): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return iso;
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (d.toDateString() === now.toDateString()) return time;
+  const sameYear = d.getFullYear() === now.getFullYear();
+  return `${d.toLocaleDateString([], { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })} ${time}`;
 }

@@ -37,7 +37,14 @@ export function onEvent(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Whether the stream is open now (a view mounted later would otherwise wait for the next change). */
+export function isConnected(): boolean {
+  return source?.readyState === EventSource.OPEN;
+}
+
+/** Called at once with the current state, then on every change. */
 export function onConnection(listener: (connected: boolean) => void): () => void {
   connectionListeners.add(listener);
+  listener(isConnected());
   return () => connectionListeners.delete(listener);
 }

@@ -16,14 +16,19 @@ export function uid(prefix = 'f'): string {
   return `${prefix}-${seq}`;
 }
 
-/** "baudRate" -> "Baud rate", "receivingApplication" -> "Receiving application". */
+const ACRONYMS: Record<string, string> = { id: 'ID', loinc: 'LOINC', mdc: 'MDC', url: 'URL', tls: 'TLS', ms: '(ms)', eui64: 'EUI-64', hl7: 'HL7', mrn: 'MRN', ca: 'CA', ack: 'ACK', mllp: 'MLLP', mqtt: 'MQTT' };
+
+/** "baudRate" -> "Baud rate", "ackTimeoutMs" -> "ACK timeout (ms)". */
 export function humanize(key: string): string {
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
     .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+    .toLowerCase()
+    .split(/\s+/)
+    .map((w) => ACRONYMS[w] ?? w);
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export interface FieldOptions {
@@ -51,13 +56,15 @@ export function field(o: FieldOptions): HTMLDivElement {
     o.control.setAttribute('aria-required', 'true');
     if (o.control instanceof HTMLInputElement || o.control instanceof HTMLSelectElement || o.control instanceof HTMLTextAreaElement) o.control.required = true;
   }
-  const label = h('label', { for: o.id }, o.label, o.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+  // The star stays outside the label, so the label (and the control's name) is the plain word.
+  const star = o.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '*') : null;
+  const label = h('label', { for: o.id }, o.label);
   const hint = o.hint ? h('div', { class: 'hint', id: hintId }, o.hint) : null;
   const error = h('div', { class: 'field-error', id: errorId });
   const box = h(
     'div',
     { class: o.inline ? 'field inline' : 'field', 'data-path': o.path },
-    o.inline ? [h('div', { class: 'check' }, o.control, label)] : [label, o.control],
+    o.inline ? [h('div', { class: 'check' }, o.control, label, star)] : [h('div', { class: 'label-line' }, label, star), o.control],
     o.extra,
     hint,
     error,

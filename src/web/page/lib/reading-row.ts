@@ -6,6 +6,7 @@ import type { ReadingView, SlimObservation, SlimReading, Tracing } from '../../a
 import { ApiError, get } from './api.ts';
 import { ekgTracing } from './chart.ts';
 import { h, type Child } from './dom.ts';
+import { openModal } from './modal.ts';
 import { formatNumber, formatTime, formatValue, isWaveform, leadLength, observationName, patientLabel, unitLabel } from './reading-format.ts';
 
 /** Readings from the list API carry full waveforms; the page keeps only their sizes. */
@@ -32,14 +33,14 @@ export function statusBadge(status: string): HTMLElement {
 }
 
 /** The patient, or "no patient" and the hold reasons. */
-export function readingPatient(r: SlimReading): HTMLElement {
+export function readingPatient(r: SlimReading, showReasons = true): HTMLElement {
   const patient = r.patient ?? r.reading.subject;
   const held = r.status === 'held';
   return h(
     'span',
     { class: 'reading-patient' },
     patient ? h('span', { class: 'patient-name' }, patientLabel(patient)) : h('span', { class: 'no-patient' }, 'no patient'),
-    held && r.holdReasons.length ? h('span', { class: 'hold-reasons' }, r.holdReasons.join('; ')) : null,
+    showReasons && held && r.holdReasons.length ? h('span', { class: 'hold-reasons' }, r.holdReasons.join('; ')) : null,
   );
 }
 
@@ -82,46 +83,39 @@ function ekgMeasurements(r: SlimReading): Child {
   );
 }
 
-/** "Show tracing" for a reading with a waveform: fetches the samples once and draws them. */
-export function tracingToggle(r: SlimReading): HTMLElement | null {
+/** "Show tracing" for a reading with a waveform: opens a wide dialog and draws the samples there. */
+export function tracingButton(r: SlimReading): HTMLElement | null {
   if (!r.reading.observations.some((o) => isWaveform(o.value))) return null;
-  const panelId = `tracing-${r.reading.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const panel = h('div', { id: panelId, class: 'tracing', hidden: true });
-  let loaded = false;
-  const button = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId }, 'Show tracing');
-  button.addEventListener('click', async () => {
-    const open = button.getAttribute('aria-expanded') === 'true';
-    if (open) {
-      panel.hidden = true;
-      button.setAttribute('aria-expanded', 'false');
-      button.textContent = 'Show tracing';
-      return;
-    }
-    panel.hidden = false;
-    button.setAttribute('aria-expanded', 'true');
-    button.textContent = 'Hide tracing';
-    if (loaded) return;
-    panel.replaceChildren(h('p', { class: 'muted' }, 'Loading the tracing…'));
-    try {
-      const tracing = await get<Tracing>(`/api/readings/${encodeURIComponent(r.reading.id)}/tracing?max=2500`);
-      loaded = true;
-      panel.replaceChildren(...[ekgMeasurements(r), ekgTracing(tracing)].filter((c): c is Node => c instanceof Node));
-    } catch (err) {
-      const message = err instanceof ApiError && err.status === 404 ? 'The gateway no longer has the samples of this tracing.' : `Could not load the tracing: ${err instanceof Error ? err.message : String(err)}`;
-      panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, message));
-    }
-  });
-  return h('div', { class: 'tracing-wrap' }, button, panel);
+  return h('button', { type: 'button', class: 'tracing-button', 'aria-haspopup': 'dialog', onclick: () => void showTracing(r) }, 'Show tracing');
+}
+
+async function showTracing(r: SlimReading): Promise<void> {
+  const patient = r.patient ?? r.reading.subject;
+  const panel = h('div', { class: 'tracing' }, h('p', { class: 'muted', role: 'status' }, 'Loading the tracing…'));
+  const modal = openModal(`EKG tracing, ${formatTime(r.reading.observedAt)}`, [
+    h('p', { class: 'tracing-who' }, patient ? patientLabel(patient) : 'No patient', ' · ', r.reading.deviceId),
+    ekgMeasurements(r),
+    panel,
+    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => modal.close() }, 'Close')),
+  ]);
+  modal.dialog.classList.add('wide', 'tracing-dialog');
+  try {
+    const tracing = await get<Tracing>(`/api/readings/${encodeURIComponent(r.reading.id)}/tracing?max=2500`);
+    panel.replaceChildren(ekgTracing(tracing));
+  } catch (err) {
+    const message = err instanceof ApiError && err.status === 404 ? 'The gateway no longer has the samples of this tracing.' : `Could not load the tracing: ${err instanceof Error ? err.message : String(err)}`;
+    panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, message));
+  }
 }
 
 /** The head line of a reading: time, device, status, patient. */
-export function readingHead(r: SlimReading, labels: Map<string, string>): HTMLElement {
+export function readingHead(r: SlimReading, labels: Map<string, string>, showReasons = true): HTMLElement {
   return h(
     'div',
     { class: 'reading-head' },
     h('time', { datetime: r.reading.observedAt, class: 'reading-time' }, formatTime(r.reading.observedAt)),
     h('span', { class: 'reading-device' }, deviceName(r.reading.deviceId, labels)),
     statusBadge(r.status),
-    readingPatient(r),
+    readingPatient(r, showReasons),
   );
 }

@@ -49,6 +49,8 @@ export interface SchemaFormOptions {
   skip?: string[];
   /** Password fields that are stored: empty means "keep", and they say so. */
   storedSecrets?: string[];
+  /** The whole object may be left out: its required fields get an empty choice too, and all empty means "left out". */
+  optional?: boolean;
 }
 
 export interface SchemaForm {
@@ -65,6 +67,8 @@ interface Node {
 
 interface Ctx {
   opts: SchemaFormOptions;
+  /** Inside an object that may be left out: a required enum offers "not set" too. */
+  softRequired?: boolean;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -119,7 +123,7 @@ function hintFor(ctx: Ctx, path: string, schema: JsonSchema): string | undefined
   if ((t === 'integer' || t === 'number') && (schema.minimum !== undefined || schema.maximum !== undefined)) {
     parts.push(`From ${schema.minimum ?? '…'} to ${schema.maximum ?? '…'}.`);
   }
-  return parts.length > 0 ? parts.join(' ') : undefined;
+  return parts.length > 0 ? parts.map((p) => (/[.!?)]$/.test(p) ? p : `${p}.`)).join(' ') : undefined;
 }
 
 function jsonText(value: unknown): string {
@@ -128,8 +132,10 @@ function jsonText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: unknown, required: boolean): Node | undefined {
+function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: unknown, requiredBySchema: boolean): Node | undefined {
   if ('const' in schema) return { el: h('span', { hidden: true }), read: () => schema.const };
+  // Inside an object that may be left out, nothing is required until it is filled in (the server says what is missing then).
+  const required = requiredBySchema && !ctx.softRequired;
   const label = labelFor(ctx, path, key, schema);
   const hint = hintFor(ctx, path, schema);
   const id = idFor(ctx, path);
@@ -137,18 +143,19 @@ function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: u
   const literals = enumValues(schema);
   if (literals) {
     const options = [
-      ...(required ? [] : [{ value: '', label: schema.default !== undefined ? `Default (${String(schema.default)})` : '(not set)' }]),
-      ...literals.map((l, i) => ({ value: String(i), label: String(l) })),
+      ...(required ? [] : [{ value: '', label: schema.default !== undefined ? `Default (${String(schema.default)})` : requiredBySchema ? '(not set)' : '(default)' }]),
+      // Option values are the literals' text (so tests and people can pick "listen"); reading maps them back to the literal, number or string.
+      ...literals.map((l) => ({ value: String(l), label: String(l) })),
     ];
-    const current = literals.findIndex((l) => l === value);
+    const current = literals.find((l) => l === value);
     const control = h(
       'select',
       {},
-      options.map((o) => h('option', { value: o.value, selected: current >= 0 ? o.value === String(current) : o.value === '' }, o.label)),
+      options.map((o) => h('option', { value: o.value, selected: current !== undefined ? o.value === String(current) : o.value === '' }, o.label)),
     );
     return {
       el: field({ id, label, hint, required, control, path }),
-      read: () => (control.value === '' ? undefined : literals[Number(control.value)]),
+      read: () => (control.value === '' ? undefined : literals.find((l) => String(l) === control.value)),
     };
   }
 
@@ -203,6 +210,9 @@ function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: u
         if (!Number.isFinite(n) || (t === 'integer' && !Number.isInteger(n))) {
           problems.push({ path, message: `"${text}" is not ${t === 'integer' ? 'a whole number' : 'a number'}` });
           return undefined;
+        }
+        if ((schema.minimum !== undefined && n < schema.minimum) || (schema.maximum !== undefined && n > schema.maximum)) {
+          problems.push({ path, message: `${n} is out of range: use ${schema.minimum ?? '…'} to ${schema.maximum ?? '…'}` });
         }
         return n;
       },
@@ -304,7 +314,7 @@ function legend(text: string, required: boolean): HTMLLegendElement {
 }
 
 function buildObject(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: unknown, required: boolean): Node {
-  const fields = objectFields(ctx, schema, path, isRecord(value) ? value : {});
+  const fields = objectFields({ ...ctx, softRequired: ctx.softRequired || !required }, schema, path, isRecord(value) ? value : {});
   const hint = hintFor(ctx, path, schema);
   const el = h(
     'fieldset',
@@ -360,7 +370,7 @@ function buildRecord(ctx: Ctx, schema: JsonSchema, valueSchema: JsonSchema, key:
     const keyInput = h('input', { type: 'text', value: k, autocomplete: 'off', spellcheck: 'false' });
     const entryPath = () => `${path}.${keyInput.value.trim() || '?'}`;
     // Values are built against a fixed path id; data-path follows the key as it is typed.
-    const node = build({ opts: { ...ctx.opts, idPrefix: rowId, labels: {}, hints: {} } }, valueSchema, 'value', `${path}.*`, v, true) ?? {
+    const node = build({ opts: { ...ctx.opts, idPrefix: rowId, labels: {}, hints: {} }, softRequired: false }, valueSchema, 'value', `${path}.*`, v, true) ?? {
       el: h('span'),
       read: () => undefined,
     };
@@ -444,7 +454,7 @@ function buildRecord(ctx: Ctx, schema: JsonSchema, valueSchema: JsonSchema, key:
  * can place it), reading back the object.
  */
 export function schemaForm(schema: JsonSchema, opts: SchemaFormOptions): SchemaForm {
-  const ctx: Ctx = { opts };
+  const ctx: Ctx = { opts, softRequired: opts.optional === true };
   const value = isRecord(opts.value) ? opts.value : {};
   const fields = objectFields(ctx, schema, opts.path, value);
   const element = h('div', { class: 'schema-form' }, fields.element);
@@ -466,7 +476,8 @@ export function schemaForm(schema: JsonSchema, opts: SchemaFormOptions): SchemaF
     element,
     read: () => {
       const problems: ConfigProblem[] = [];
-      return { value: fields.read(problems), problems };
+      const value = fields.read(problems);
+      return { value: opts.optional && Object.keys(value).length === 0 ? undefined : value, problems };
     },
   };
 }

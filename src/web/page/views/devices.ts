@@ -40,6 +40,14 @@ export const devicesView: View = (root, ctx) => {
   };
   const driverTitle = (id: string) => drivers.find((d) => d.id === id)?.title ?? id;
 
+  let triedDrivers = false;
+  const loadDriverTitles = async () => {
+    // Staff may not be allowed the driver list; then the driver's id stands in for its title.
+    if (admin || triedDrivers) return;
+    triedDrivers = true;
+    drivers = (await get<{ drivers: DriverInfo[] }>('/api/drivers').catch(() => ({ drivers: [] as DriverInfo[] }))).drivers;
+  };
+
   const loadConfigMeta = async () => {
     if (!admin || schemas) return;
     const [d, s] = await Promise.all([get<{ drivers: DriverInfo[] }>('/api/drivers'), get<ConfigSchemas>('/api/schemas')]);
@@ -132,7 +140,7 @@ export const devicesView: View = (root, ctx) => {
         const [{ devices }, sims] = await Promise.all([
           get<{ devices: DeviceView[] }>('/api/devices'),
           demo ? get<{ simulators: SimulatorView[] }>('/api/simulators').catch((err: unknown) => (err instanceof ApiError && err.status === 404 ? { simulators: [] } : Promise.reject(err))) : Promise.resolve({ simulators: [] as SimulatorView[] }),
-          admin ? loadConfigMeta().catch(() => undefined) : Promise.resolve(),
+          admin ? loadConfigMeta().catch(() => undefined) : loadDriverTitles(),
         ]);
         if (gone) return;
         simulators.clear();

@@ -4,8 +4,9 @@
 //   list    "Live readings"          one listitem per reading (at most 200)
 //   region  "Vitals by patient"      one article per patient (heading "Family, Given (MRN X)"),
 //                                    each vital an img whose name starts "<vital name>: latest <value>"
-//   button  "Show tracing"           on EKG readings (becomes "Hide tracing"); lead images "Lead II, ..."
-//   status  "Live updates: connected" / "Live updates: disconnected, reconnecting…"
+//   button  "Show tracing"           on EKG readings: opens a dialog "EKG tracing, <time>" with
+//                                    images "Lead II, 10.0 s, ..." (rhythm strip) and 2.5 s leads; "Close"
+//   status  text "Live updates: connected" (or "disconnected, reconnecting…", "connecting…")
 
 import '../styles/live.css';
 import type { DeviceView, ReadingView, SlimReading } from '../../api-types.ts';
@@ -14,7 +15,7 @@ import { vitalTile } from '../lib/chart.ts';
 import { h, replace } from '../lib/dom.ts';
 import { onConnection, onEvent } from '../lib/events.ts';
 import { patientLabel, formatTime } from '../lib/reading-format.ts';
-import { readingHead, slimReading, tracingToggle, valueList } from '../lib/reading-row.ts';
+import { readingHead, slimReading, tracingButton, valueList } from '../lib/reading-row.ts';
 import type { View } from '../lib/view.ts';
 import { groupVitals } from '../lib/vitals.ts';
 
@@ -36,9 +37,8 @@ export const liveView: View = (root) => {
     connection.className = `connection ${up === undefined ? '' : up ? 'up' : 'down'}`;
     replace(
       connection,
-      h('span', { class: `badge ${up ? 'up' : up === false ? 'down' : 'queued'}` }, up ? 'connected' : up === false ? 'disconnected' : 'connecting'),
-      ' ',
-      up ? 'Live updates: connected' : up === false ? 'Live updates: disconnected, reconnecting…' : 'Live updates: connecting…',
+      'Live updates: ',
+      h('span', { class: `badge ${up ? 'up' : up === false ? 'down' : 'queued'}` }, up ? 'connected' : up === false ? 'disconnected, reconnecting…' : 'connecting…'),
     );
   };
   setConnected(undefined);
@@ -52,8 +52,12 @@ export const liveView: View = (root) => {
     root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Live'), connection),
     loadError,
-    h('section', { class: 'vitals-section', 'aria-labelledby': 'vitals-title' }, h('h2', { id: 'vitals-title' }, 'Vitals by patient'), vitals),
-    h('section', { class: 'live-section', 'aria-labelledby': 'live-title' }, h('h2', { id: 'live-title' }, 'Readings'), empty, list),
+    h(
+      'div',
+      { class: 'live-layout' },
+      h('section', { class: 'vitals-section', 'aria-labelledby': 'vitals-title' }, h('h2', { id: 'vitals-title' }, 'Vitals by patient'), vitals),
+      h('section', { class: 'live-section', 'aria-labelledby': 'live-title' }, h('h2', { id: 'live-title' }, 'Readings'), empty, list),
+    ),
   );
 
   const rowBody = (r: SlimReading) => h('div', { class: 'reading-body' }, readingHead(r, labels), valueList(r));
@@ -72,7 +76,7 @@ export const liveView: View = (root) => {
       return;
     }
     const body = rowBody(r);
-    const li = h('li', { class: `reading${fresh ? ' flash' : ''}`, 'data-reading-id': id }, body, tracingToggle(r));
+    const li = h('li', { class: `reading${fresh ? ' flash' : ''}`, 'data-reading-id': id }, body, tracingButton(r));
     rows.set(id, { li, body });
     // Newest first by arrival; an older reading arriving late goes where it belongs.
     const key = sortKey(r);

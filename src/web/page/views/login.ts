@@ -22,7 +22,7 @@ export function loginView(root: HTMLElement, session: SessionView, onSignedIn: (
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Sign in')),
   );
   const say = (message: string) => {
-    replace(alert, message);
+    replace(alert, message.charAt(0).toUpperCase() + message.slice(1));
     alert.removeAttribute('hidden');
   };
   form.addEventListener('submit', (e) => {

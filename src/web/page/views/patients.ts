@@ -142,6 +142,8 @@ export const patientsView: View = (root) => {
       await put(`/api/devices/${encodeURIComponent(d.id)}/patient`, { ...patient, ...(choice.minutes ? { minutes: choice.minutes } : {}) });
       toast(`${d.label ?? d.id} bound to ${patientLabel(patient)}.`);
       picker.reset();
+      const first = duration.querySelector<HTMLInputElement>('input[type=radio]');
+      if (first) first.checked = true;
       await loadDevices();
     } catch (err) {
       bindError.hidden = false;
@@ -194,7 +196,7 @@ export const patientsView: View = (root) => {
     h(
       'li',
       { class: 'card held-reading', 'data-reading-id': r.reading.id },
-      readingHead(r, labels),
+      readingHead(r, labels, false),
       h('ul', { class: 'hold-list', 'aria-label': 'Why it is held' }, r.holdReasons.map((reason) => h('li', {}, h('span', { class: 'badge held' }, 'held'), ' ', reason))),
       valueList(r),
       h(
@@ -281,6 +283,9 @@ export const patientsView: View = (root) => {
       }
     }
 
+    // Held only for a value (the device named the patient): start from what the device reported.
+    const reported = r.patient ?? r.reading.subject;
+    if (reported) picker.form.set(reported);
     const modal = openModal('Assign reading to a patient', firstStep(), () => picker.destroy());
     modal.dialog.classList.add('wide');
     picker.form.focus();
