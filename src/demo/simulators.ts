@@ -58,7 +58,7 @@ export class SimulatorManager {
       sent: 0,
     };
     this.#entries.set(device.id, entry);
-    const log = this.opts.log.child({ part: 'simulator', device: device.id });
+    const log = this.opts.log.child({ device: device.id });
     const count = opts.count ?? opts.demo?.count;
     const intervalMs = opts.intervalMs ?? opts.demo?.intervalMs;
     const starting = runSimulator({

@@ -4,7 +4,8 @@
 
 import type { DeviceView, SimulatorView } from '../../api-types.ts';
 import { ago, h, replace } from './dom.ts';
-import { linkBadge, patientName, readingSummary, timeText, transportSummary } from './device-format.ts';
+import { linkBadge, readingSummary, timeText, transportSummary } from './device-format.ts';
+import { patientLabel } from './reading-format.ts';
 
 export interface DeviceCardOptions {
   driverTitle(driverId: string): string;
@@ -52,7 +53,7 @@ function facts(d: DeviceView, driverTitle: string): Node[] {
     ? h('div', { class: 'muted small-text' }, `Last protocol error ${ago(c.lastProtocolError.at)}: ${c.lastProtocolError.reason}`)
     : null;
   const binding = d.binding
-    ? h('span', {}, patientName(d.binding.patient), d.binding.until ? h('span', { class: 'muted' }, ` until ${timeText(d.binding.until)}`) : h('span', { class: 'muted' }, ' (next reading)'))
+    ? h('span', {}, patientLabel(d.binding.patient), d.binding.until ? h('span', { class: 'muted' }, ` until ${timeText(d.binding.until)}`) : h('span', { class: 'muted' }, ' (next reading)'))
     : h('span', { class: 'muted' }, 'none');
   const unmapped = Object.keys(d.unmappedCodes);
   return [

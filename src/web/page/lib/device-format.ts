@@ -3,6 +3,7 @@
 
 import type { DeviceView, SlimObservation, SlimReading } from '../../api-types.ts';
 import { h } from './dom.ts';
+import { formatValue, unitLabel } from './reading-format.ts';
 
 type Transport = DeviceView['transport'];
 type Link = DeviceView['link'];
@@ -69,14 +70,9 @@ export function observationName(o: SlimObservation): string {
 }
 
 export function observationValue(o: SlimObservation): string {
-  const v = o.value;
-  if (typeof v === 'number') {
-    const text = o.precision !== undefined ? v.toFixed(o.precision) : String(v);
-    return o.unit ? `${text} ${o.unit}` : text;
-  }
-  if (typeof v === 'string') return o.unit ? `${v} ${o.unit}` : v;
-  if (v.kind === 'waveform') return `tracing, ${v.leads.length} lead${v.leads.length === 1 ? '' : 's'}`;
-  return `${v.mediaType}, ${Math.max(1, Math.round(v.bytes / 1024))} kB`;
+  const text = formatValue(o);
+  const unit = typeof o.value === 'number' || typeof o.value === 'string' ? unitLabel(o.unit) : '';
+  return unit ? `${text} ${unit}` : text;
 }
 
 /** "Weight 70.5 kg, BMI 23.1 kg/m2 (+3 more)". */
@@ -85,11 +81,6 @@ export function readingSummary(r: SlimReading, max = 3): string {
   const shown = obs.slice(0, max).map((o) => `${observationName(o)} ${observationValue(o)}`);
   const more = obs.length > max ? ` (+${obs.length - max} more)` : '';
   return obs.length === 0 ? 'no values' : `${shown.join(', ')}${more}`;
-}
-
-export function patientName(p: { family?: string; given?: string; mrn: string }): string {
-  const name = [p.family, p.given].filter(Boolean).join(', ');
-  return name ? `${name} (MRN ${p.mrn})` : `MRN ${p.mrn}`;
 }
 
 /** "14:05" today, "27 Nov 14:05" another day (this year), with the year otherwise. */
