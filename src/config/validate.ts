@@ -138,7 +138,8 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
   const deviceIds = new Set(config.devices.map((d) => d.id));
   config.demo?.simulators?.forEach((sim, i) => {
     if (!deviceIds.has(sim.device)) problems.push({ path: `demo.simulators[${i}].device`, message: `no device "${sim.device}"` });
-    if (!sim.tcpListen === !sim.tcpConnect) problems.push({ path: `demo.simulators[${i}]`, message: 'give exactly one of tcpListen and tcpConnect' });
+    // Without either, the simulator follows the device's own transport (its TCP port, its MQTT topic).
+    if (sim.tcpListen && sim.tcpConnect) problems.push({ path: `demo.simulators[${i}]`, message: 'give at most one of tcpListen and tcpConnect' });
   });
   config.demo?.bindings?.forEach((b, i) => {
     if (!deviceIds.has(b.device)) problems.push({ path: `demo.bindings[${i}].device`, message: `no device "${b.device}"` });

@@ -109,3 +109,19 @@ describe('config validation of MQTT devices', () => {
     expect(list).toEqual([expect.stringMatching(/^devices\[1\]\.transport\.topic: overlaps the topic of devices\[0\]/)]);
   });
 });
+
+describe('config validation of demo simulators', () => {
+  it('lets a simulator follow its device, and refuses one given two targets or no device', () => {
+    expect(problems({ ...good, demo: { simulators: [{ device: 'scale-1' }] } })).toEqual([]);
+    expect(problems({ ...good, demo: { simulators: [{ device: 'scale-1', tcpListen: { port: 1 }, tcpConnect: { port: 2 } }] } })).toEqual([
+      'demo.simulators[0]: give at most one of tcpListen and tcpConnect',
+    ]);
+    expect(problems({ ...good, demo: { simulators: [{ device: 'nope' }] } })).toEqual(['demo.simulators[0].device: no device "nope"']);
+  });
+
+  it('names the allowed values of a choice', () => {
+    expect(problems({ ...good, devices: [{ ...good.devices[0], transport: { ...good.devices[0]!.transport, parity: 'mark' } }] })).toEqual([
+      'devices[0].transport.parity: must be one of "none", "even", "odd"',
+    ]);
+  });
+});

@@ -18,3 +18,7 @@ export function passwordProblem(password: string, path = 'password'): ConfigProb
   if (password.length < MIN_PASSWORD) return { path, message: `use at least ${MIN_PASSWORD} characters (${password.length} so far)` };
   return undefined;
 }
+
+export function repeatProblem(password: string, repeat: string, path = 'repeat'): ConfigProblem | undefined {
+  return password === repeat ? undefined : { path, message: 'the two passwords differ: type the same password twice' };
+}

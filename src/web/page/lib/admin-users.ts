@@ -9,8 +9,8 @@
 import type { Role, UserView } from '../../api-types.ts';
 import { del, get, post, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
-import { clearProblems, confirmDialog, dialogActions, errorText, field, input, openDialog, problemBox, select, showError, showProblems, whileBusy } from './form.ts';
-import { nameProblem, passwordProblem } from './account-rules.ts';
+import { confirmDialog, dialogActions, errorText, field, handleSubmit, input, openDialog, problemBox, select } from './form.ts';
+import { nameProblem, passwordProblem, repeatProblem } from './account-rules.ts';
 import type { Section } from './admin-destinations.ts';
 import { timeText } from './device-format.ts';
 
@@ -35,29 +35,16 @@ function openAddUser(onSaved: () => void): void {
       field({ id: 'user-repeat', label: 'Repeat password', control: repeat, required: true, path: 'repeat' }),
       dialogActions('Add user', handle),
     );
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearProblems(form);
-      const problems = [
-        nameProblem(name.value.trim()),
-        passwordProblem(password.value),
-        password.value !== repeat.value ? { path: 'repeat', message: 'the two passwords differ: type the same password twice' } : undefined,
-      ].filter((p) => p !== undefined);
-      if (problems.length > 0) {
-        showProblems(form, problems);
-        return;
-      }
-      void whileBusy(form, async () => {
-        try {
-          await post('/api/users', { name: name.value.trim(), role: role.value as Role, password: password.value });
-          handle.close();
-          toast(`User ${name.value.trim()} added`);
-          onSaved();
-        } catch (err) {
-          showError(form, err);
-        }
-      });
-    });
+    handleSubmit(
+      form,
+      () => [nameProblem(name.value.trim()), passwordProblem(password.value), repeatProblem(password.value, repeat.value)],
+      async () => {
+        await post('/api/users', { name: name.value.trim(), role: role.value as Role, password: password.value });
+        handle.close();
+        toast(`User ${name.value.trim()} added`);
+        onSaved();
+      },
+    );
     return form;
   });
 }
@@ -74,27 +61,15 @@ function openResetPassword(user: UserView): void {
       field({ id: 'reset-repeat', label: 'Repeat new password', control: repeat, required: true, path: 'repeat' }),
       dialogActions('Set password', handle),
     );
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearProblems(form);
-      const problems = [
-        passwordProblem(password.value),
-        password.value !== repeat.value ? { path: 'repeat', message: 'the two passwords differ: type the same password twice' } : undefined,
-      ].filter((p) => p !== undefined);
-      if (problems.length > 0) {
-        showProblems(form, problems);
-        return;
-      }
-      void whileBusy(form, async () => {
-        try {
-          await put(`/api/users/${encodeURIComponent(user.name)}`, { password: password.value });
-          handle.close();
-          toast(`Password of ${user.name} changed`);
-        } catch (err) {
-          showError(form, err);
-        }
-      });
-    });
+    handleSubmit(
+      form,
+      () => [passwordProblem(password.value), repeatProblem(password.value, repeat.value)],
+      async () => {
+        await put(`/api/users/${encodeURIComponent(user.name)}`, { password: password.value });
+        handle.close();
+        toast(`Password of ${user.name} changed`);
+      },
+    );
     return form;
   });
 }

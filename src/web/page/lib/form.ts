@@ -186,6 +186,37 @@ export async function whileBusy<T>(form: HTMLFormElement, work: () => Promise<T>
   }
 }
 
+/**
+ * The submit flow every form shares: local checks first, shown at their fields; then the server
+ * call while the form is busy. A refusal is shown in the form, unless `explain` turns it into
+ * problems of its own (return them) first.
+ */
+export function handleSubmit(
+  form: HTMLFormElement,
+  check: () => Array<ConfigProblem | undefined>,
+  send: () => Promise<void>,
+  explain: (err: unknown) => ConfigProblem[] | undefined = () => undefined,
+): void {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearProblems(form);
+    const problems = check().filter((p): p is ConfigProblem => p !== undefined);
+    if (problems.length > 0) {
+      showProblems(form, problems);
+      return;
+    }
+    void whileBusy(form, async () => {
+      try {
+        await send();
+      } catch (err) {
+        const own = explain(err);
+        if (own) showProblems(form, own);
+        else showError(form, err);
+      }
+    });
+  });
+}
+
 export interface DialogHandle {
   dialog: HTMLDialogElement;
   close(): void;

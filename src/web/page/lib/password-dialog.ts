@@ -5,8 +5,8 @@
 
 import { ApiError, put } from './api.ts';
 import { h, toast } from './dom.ts';
-import { clearProblems, dialogActions, field, input, openDialog, problemBox, showError, showProblems, whileBusy } from './form.ts';
-import { passwordProblem } from './account-rules.ts';
+import { dialogActions, field, handleSubmit, input, openDialog, problemBox } from './form.ts';
+import { passwordProblem, repeatProblem } from './account-rules.ts';
 
 export function openPasswordDialog(): void {
   openDialog('Change my password', (handle) => {
@@ -22,32 +22,23 @@ export function openPasswordDialog(): void {
       field({ id: 'pw-repeat', label: 'Repeat new password', control: repeat, required: true, path: 'repeat' }),
       dialogActions('Change password', handle),
     );
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearProblems(form);
-      const problems = [
+    handleSubmit(
+      form,
+      () => [
         current.value === '' ? { path: 'current', message: 'enter the password you signed in with' } : undefined,
         passwordProblem(next.value),
-        next.value !== repeat.value ? { path: 'repeat', message: 'the two new passwords differ: type the same one twice' } : undefined,
-      ].filter((p) => p !== undefined);
-      if (problems.length > 0) {
-        showProblems(form, problems);
-        return;
-      }
-      void whileBusy(form, async () => {
-        try {
-          await put('/api/session/password', { current: current.value, password: next.value });
-          handle.close();
-          toast('Password changed');
-        } catch (err) {
-          if (err instanceof ApiError && (err.status === 401 || err.status === 403) && err.problems.length === 0) {
-            showProblems(form, [{ path: 'current', message: `${err.message}: check the current password` }]);
-            return;
-          }
-          showError(form, err);
-        }
-      });
-    });
+        repeatProblem(next.value, repeat.value),
+      ],
+      async () => {
+        await put('/api/session/password', { current: current.value, password: next.value });
+        handle.close();
+        toast('Password changed');
+      },
+      (err) =>
+        err instanceof ApiError && (err.status === 401 || err.status === 403) && err.problems.length === 0
+          ? [{ path: 'current', message: `${err.message}: check the current password` }]
+          : undefined,
+    );
     return form;
   });
 }

@@ -7,8 +7,8 @@
 import type { SessionView } from '../../api-types.ts';
 import { ApiError, post, setCsrf } from '../lib/api.ts';
 import { h, replace } from '../lib/dom.ts';
-import { clearProblems, field, input, problemBox, showError, showProblems, whileBusy } from '../lib/form.ts';
-import { nameProblem, passwordProblem } from '../lib/account-rules.ts';
+import { field, handleSubmit, input, problemBox } from '../lib/form.ts';
+import { nameProblem, passwordProblem, repeatProblem } from '../lib/account-rules.ts';
 
 export function setupView(root: HTMLElement, params: URLSearchParams, onDone: () => void): (() => void) | void {
   const token = params.get('token') ?? '';
@@ -36,33 +36,20 @@ export function setupView(root: HTMLElement, params: URLSearchParams, onDone: ()
     field({ id: 'setup-repeat', label: 'Repeat password', control: repeat, required: true, path: 'repeat' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create administrator')),
   );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearProblems(form);
-    const problems = [
-      nameProblem(name.value.trim()),
-      passwordProblem(password.value),
-      password.value !== repeat.value ? { path: 'repeat', message: 'the two passwords differ: type the same password twice' } : undefined,
-    ].filter((p) => p !== undefined);
-    if (problems.length > 0) {
-      showProblems(form, problems);
-      return;
-    }
-    void whileBusy(form, async () => {
-      try {
-        const session = await post<SessionView>('/api/setup', { token, name: name.value.trim(), password: password.value });
-        if (session.csrf) setCsrf(session.csrf);
-        onDone();
-      } catch (err) {
-        if (err instanceof ApiError && (err.status === 403 || err.status === 409)) {
-          const why = err.status === 409 ? 'Setup was already done: sign in instead.' : 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.';
-          showError(form, new Error(`${err.message}. ${why}`));
-          return;
-        }
-        showError(form, err);
-      }
-    });
-  });
+  handleSubmit(
+    form,
+    () => [nameProblem(name.value.trim()), passwordProblem(password.value), repeatProblem(password.value, repeat.value)],
+    async () => {
+      const session = await post<SessionView>('/api/setup', { token, name: name.value.trim(), password: password.value });
+      if (session.csrf) setCsrf(session.csrf);
+      onDone();
+    },
+    (err) => {
+      if (!(err instanceof ApiError && (err.status === 403 || err.status === 409))) return undefined;
+      const why = err.status === 409 ? 'Setup was already done: sign in instead.' : 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.';
+      return [{ path: '', message: `${err.message}. ${why}` }];
+    },
+  );
   replace(
     root,
     h(
