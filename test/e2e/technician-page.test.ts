@@ -165,6 +165,48 @@ describe('the technician page, end to end', () => {
     expect(audit.body.audit).toContainEqual(expect.objectContaining({ who: ADMIN.name, action: 'assign' }));
   });
 
+  it('adds a staff user in Settings, who may bind but not configure', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add user' });
+    await dialog.getByLabel('Name', { exact: true }).fill('nurse.kim');
+    await dialog.getByLabel('Role').selectOption('staff');
+    await dialog.getByLabel('Password', { exact: true }).fill('night-shift-2026');
+    await dialog.getByLabel('Repeat password').fill('night-shift-2026');
+    await dialog.getByRole('button', { name: 'Add user' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Make admin: nurse.kim' }).waitFor();
+
+    const staff = await openBrowser();
+    try {
+      const p = staff.page;
+      await p.goto(`${gw.url}/`);
+      await signIn(p, 'nurse.kim', 'night-shift-2026');
+      await p.getByRole('link', { name: 'Patients' }).waitFor();
+      expect(await p.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+      await p.getByRole('link', { name: 'Devices' }).click();
+      await p.locator('[data-device-id="scale-e2e"]').waitFor();
+      expect(await p.getByRole('button', { name: 'Add device' }).count()).toBe(0);
+      const tries = await p.evaluate(async () => {
+        const session = (await (await fetch('/api/session')).json()) as { csrf: string };
+        const headers = { 'x-csrf-token': session.csrf };
+        const bind = await fetch('/api/devices/scale-e2e/patient', {
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ mrn: 'MRN1', family: 'A', given: 'B' }),
+        });
+        const unbind = await fetch('/api/devices/scale-e2e/patient', { method: 'DELETE', headers });
+        const configure = await fetch('/api/config/devices/scale-e2e', { method: 'DELETE', headers });
+        return [bind.status, unbind.status, configure.status];
+      });
+      expect(tries).toEqual([200, 200, 403]);
+    } finally {
+      await staff.close();
+    }
+    const audit = await gw.api<{ audit: Array<{ who: string; action: string }> }>('GET', '/api/audit?device=scale-e2e&action=bind');
+    expect(audit.body.audit[0]?.who).toBe('nurse.kim');
+  });
+
   it('refuses a change without the CSRF token, and everything without a session', async () => {
     const noCsrf = await page.evaluate(async () => {
       const res = await fetch('/api/devices/scale-e2e/patient', { method: 'DELETE' });
