@@ -200,6 +200,14 @@ describe('the technician page, end to end', () => {
         return [bind.status, unbind.status, configure.status];
       });
       expect(tries).toEqual([200, 200, 403]);
+
+      // Removed by an administrator while looking at the Live page: the page stops and asks to sign in.
+      await p.getByRole('link', { name: 'Live' }).click();
+      await expect.poll(() => p.getByText('Live updates: connected').count()).toBe(1);
+      expect((await gw.api('DELETE', '/api/users/nurse.kim')).status).toBe(204);
+      const device = (await gw.api<{ device: Record<string, unknown> }>('GET', '/api/config/devices/scale-e2e')).body.device;
+      await gw.api('PUT', '/api/config/devices/scale-e2e', { device: { ...device, label: 'Scale, exam room 3 (left)' } });
+      await p.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
     } finally {
       await staff.close();
     }

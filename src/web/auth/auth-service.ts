@@ -16,6 +16,9 @@ import { TOKEN_ACTOR, type Principal } from './types.ts';
 import { userView, type UserStore } from './user-store.ts';
 
 /** Who sent a request, worked out once per request. */
+/** Sent by the page on requests no person asked for just now. */
+export const BACKGROUND_HEADER = 'x-medgate-background';
+
 export interface Identity {
   principal?: Principal;
   /** The cookie session, when that is how the principal signed in. */
@@ -91,7 +94,9 @@ export class AuthService {
     }
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (!id) return { badBearer: false };
-    const session = this.sessions.touch(id, this.nowMs());
+    // The page marks what it fetches on its own (timers, live updates): that must not keep an
+    // unattended screen signed in forever.
+    const session = this.sessions.touch(id, this.nowMs(), request.headers[BACKGROUND_HEADER] !== '1');
     if (!session) return { badBearer: false };
     const user = this.users.get(session.user);
     if (!user) {

@@ -47,8 +47,11 @@ export class SessionStore {
     return { id, session };
   }
 
-  /** The live session for a cookie value, marked as seen now; undefined when unknown or expired. */
-  touch(id: string, now: number): Session | undefined {
+  /**
+   * The live session for a cookie value; undefined when unknown or expired. `activity`: a person did
+   * something, so the idle clock starts again (a page refreshing itself is not activity).
+   */
+  touch(id: string, now: number, activity = true): Session | undefined {
     this.sweep(now, false);
     const session = this.sessions.get(keyOf(id));
     if (!session) return undefined;
@@ -56,7 +59,7 @@ export class SessionStore {
       this.sessions.delete(session.key);
       return undefined;
     }
-    session.lastSeenAt = now;
+    if (activity) session.lastSeenAt = now;
     return session;
   }
 

@@ -5,7 +5,7 @@ import './styles/base.css';
 import type { SessionView } from '../api-types.ts';
 import { get, del, setCsrf, whenSignedOut } from './lib/api.ts';
 import { h, replace } from './lib/dom.ts';
-import { connectEvents, disconnectEvents } from './lib/events.ts';
+import { connectEvents, disconnectEvents, whenEventsClosed } from './lib/events.ts';
 import { openPasswordDialog } from './lib/password-dialog.ts';
 import type { View, ViewContext } from './lib/view.ts';
 import { devicesView } from './views/devices.ts';
@@ -137,10 +137,22 @@ async function start(): Promise<void> {
   await render();
 }
 
-whenSignedOut(() => {
+whenEventsClosed(() => {
+  void get<SessionView>('/api/session').then(
+    (now) => {
+      if (now.user) setTimeout(connectEvents, 3000);
+      else signedOut();
+    },
+    () => setTimeout(connectEvents, 3000),
+  );
+});
+
+function signedOut(): void {
   disconnectEvents();
   session = { ...session, user: null };
   void render();
-});
+}
+
+whenSignedOut(signedOut);
 window.addEventListener('hashchange', () => void render());
 void start();

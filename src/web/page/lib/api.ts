@@ -14,6 +14,12 @@ export class ApiError extends Error {
   }
 }
 
+// Only what a person does keeps the session alive: a request more than this long after the last key
+// or pointer press is marked as the page's own, so an unattended screen still signs out when idle.
+const ACTIVE_MS = 10_000;
+let lastInteraction = Date.now();
+for (const type of ['pointerdown', 'keydown']) window.addEventListener(type, () => (lastInteraction = Date.now()), { capture: true, passive: true });
+
 let csrf = '';
 /** Set from GET /api/session and from sign-in; sent as x-csrf-token on every change. */
 export function setCsrf(token: string): void {
@@ -29,6 +35,7 @@ export function whenSignedOut(fn: () => void): void {
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  if (Date.now() - lastInteraction > ACTIVE_MS) headers['x-medgate-background'] = '1';
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {

@@ -24,7 +24,21 @@ export function connectEvents(): void {
     });
   }
   source.addEventListener('open', () => connectionListeners.forEach((l) => l(true)));
-  source.addEventListener('error', () => connectionListeners.forEach((l) => l(false)));
+  source.addEventListener('error', () => {
+    connectionListeners.forEach((l) => l(false));
+    // EventSource retries by itself, except after an answer that is not a stream (a 401 once the
+    // session ended): then the shell finds out why and signs out or reconnects.
+    if (source?.readyState === EventSource.CLOSED) {
+      source = undefined;
+      onClosed();
+    }
+  });
+}
+
+let onClosed: () => void = () => {};
+/** What to do when the stream has given up (see above). */
+export function whenEventsClosed(fn: () => void): void {
+  onClosed = fn;
 }
 
 export function disconnectEvents(): void {

@@ -151,6 +151,20 @@ describe('sign-in and session', () => {
     expect(view.json().user).toBeNull();
   });
 
+  it('does not count the page refreshing itself as activity', async () => {
+    let now = new Date('2026-03-01T08:00:00Z');
+    h = await startHarness({ now: () => now });
+    const alice = await setupAdmin(h);
+    const minutes = (n: number) => (now = new Date(now.getTime() + n * 60_000));
+    const poll = () => h.app.inject({ method: 'GET', url: '/api/things', headers: { cookie: alice.cookie, 'x-medgate-background': '1' } });
+    for (let i = 0; i < 5; i++) {
+      minutes(10);
+      expect((await poll()).statusCode).toBe(200);
+    }
+    minutes(11);
+    expect((await poll()).statusCode).toBe(401);
+  });
+
   it('changing your own password ends your other sessions and keeps this one', async () => {
     h = await startHarness();
     const here = await setupAdmin(h);
