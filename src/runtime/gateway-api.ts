@@ -92,14 +92,14 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
       if (status === 'delivered' || status === 'discarded') {
         const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
-        return records.map((r) => ({ ...r.reading, messages: r.messages.map((m) => messageView(m)) }));
+        return records.map((r) => ({ ...slimReading(r.reading), messages: r.messages.map((m) => messageView(m)) }));
       }
       const messages = Object.values(store.data.messages);
       return Object.values(store.data.readings)
         .filter((r) => r.status === status)
         .sort((a, b) => (a.reading.id < b.reading.id ? 1 : -1))
         .slice(0, limit)
-        .map((r) => ({ ...structuredClone(r), messages: messages.filter((m) => m.readingId === r.reading.id).map((m) => structuredClone(messageView(m))) }));
+        .map((r) => ({ ...structuredClone(slimReading(r)), messages: messages.filter((m) => m.readingId === r.reading.id).map((m) => structuredClone(messageView(m))) }));
     },
     rejected: (limit, deviceId) => rejects.recent({ limit, deviceId }),
     bind: async (who, deviceId, patient, minutes) => {

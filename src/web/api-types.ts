@@ -32,7 +32,8 @@ export interface DeviceView {
   lastReading?: SlimReading;
 }
 
-export interface ReadingView extends StoredReading {
+/** A reading as lists show it: slim (GET /api/readings/:id/tracing has the samples), with its messages. */
+export interface ReadingView extends SlimReading {
   messages: Array<Omit<OutboxMessage, 'body'>>;
 }
 
@@ -55,9 +56,12 @@ export interface SlimAttachment extends Omit<Attachment, 'base64'> {
 export interface SlimObservation extends Omit<Observation, 'value'> {
   value: number | string | SlimWaveform | SlimAttachment;
 }
-/** A stored reading light enough for a list or an event: waveforms and attachments stand in by their size. */
+/**
+ * A stored reading light enough for a list or an event: waveforms, attachments and the raw input
+ * (an aECG document is hundreds of kB) stand in by their size.
+ */
 export interface SlimReading extends Omit<StoredReading, 'reading'> {
-  reading: Omit<Reading, 'observations'> & { observations: SlimObservation[] };
+  reading: Omit<Reading, 'observations' | 'raw'> & { observations: SlimObservation[]; rawLength: number };
 }
 
 /** Samples of one EKG reading for drawing, decimated to at most `maxSamples` per lead. */

@@ -17,7 +17,8 @@ function slimObservation(o: Observation): SlimObservation {
 }
 
 export function slimReading(stored: StoredReading): SlimReading {
-  return { ...stored, reading: { ...stored.reading, observations: stored.reading.observations.map(slimObservation) } };
+  const { raw, observations, ...reading } = stored.reading;
+  return { ...stored, reading: { ...reading, observations: observations.map(slimObservation), rawLength: raw.length } };
 }
 
 export function messageView(m: OutboxMessage, deviceId?: string): MessageView {

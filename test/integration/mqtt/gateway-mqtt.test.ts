@@ -9,6 +9,7 @@ import { runSimulator } from '../../../simulators/runner.ts';
 import { gatewayConfig } from '../../support/configs.ts';
 import { startEhrStandin } from '../../support/ehr-standin-client.ts';
 import { eventually } from '../../support/eventually.ts';
+import type { ReadingView, Tracing } from '../../../src/web/api-types.ts';
 import { startGatewayProcess, tempDir } from '../../support/gateway-process.ts';
 import { startMosquitto } from '../../support/mosquitto.ts';
 
@@ -71,6 +72,21 @@ describe('MQTT devices through the gateway process', () => {
     expect(ed).toBeDefined();
     const base64 = ed!.value.split('^')[4]!;
     expect(Buffer.from(base64, 'base64').toString('utf8')).toContain('AnnotatedECG');
+
+    // Lists stay light (sizes stand in for samples and the document); the tracing has the leads.
+    const listed = await eventually(async () => {
+      const r = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=delivered');
+      expect(r.body.readings).toHaveLength(1);
+      return r.body.readings[0]!;
+    });
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain('"samples"');
+    expect(text).not.toContain('"base64"');
+    expect(text.length).toBeLessThan(20_000);
+    const tracing = await gw.api<Tracing>('GET', `/api/readings/${listed.reading.id}/tracing?max=1000`);
+    expect(tracing.status).toBe(200);
+    expect(tracing.body.leads.map((l) => l.name)).toEqual(expect.arrayContaining(['I', 'II', 'V6']));
+    expect(tracing.body.leads.every((l) => l.samples.length > 0 && l.samples.length <= 1000)).toBe(true);
   });
 
   it('with mosquitto: readings published while the gateway is stopped arrive after it starts; invalid ones are kept with the reason', async () => {

@@ -13,7 +13,7 @@ function ekg(samples: number[]): StoredReading {
       kind: 'ekg',
       observedAt: '2026-11-27T10:00:00Z',
       receivedAt: '2026-11-27T10:00:00Z',
-      raw: '',
+      raw: 'xml',
       observations: [
         { code: { display: 'HR' }, value: 72, unit: '/min', status: 'F' },
         { code: { display: 'ECG' }, value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'II', samples }, { name: 'V1', samples: samples.map((s) => -s) }] }, status: 'F' },
@@ -31,6 +31,8 @@ describe('slimReading', () => {
     expect(wave?.value).toEqual({ kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'II', count: 3 }, { name: 'V1', count: 3 }] });
     expect(file?.value).toEqual({ kind: 'attachment', mediaType: 'text/xml', bytes: 6 });
     expect(JSON.stringify(slim)).not.toContain('QUJDRA');
+    expect(slim.reading).not.toHaveProperty('raw');
+    expect(slim.reading.rawLength).toBe(3);
   });
 });
 

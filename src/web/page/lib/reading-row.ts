@@ -7,23 +7,12 @@ import { ApiError, get } from './api.ts';
 import { ekgTracing } from './chart.ts';
 import { h, type Child } from './dom.ts';
 import { openModal } from './modal.ts';
-import { formatNumber, formatTime, formatValue, isWaveform, leadLength, observationName, patientLabel, unitLabel } from './reading-format.ts';
+import { formatNumber, formatTime, formatValue, isWaveform, observationName, patientLabel, unitLabel } from './reading-format.ts';
 
-/** Readings from the list API carry full waveforms; the page keeps only their sizes. */
+/** A listed reading (already slim from the server) without its messages. */
 export function slimReading(r: ReadingView | SlimReading): SlimReading {
-  const observations: SlimObservation[] = r.reading.observations.map((o) => {
-    const v = o.value;
-    if (typeof v !== 'object' || v === null) return o as SlimObservation;
-    if (v.kind === 'waveform') return { ...o, value: { ...v, leads: v.leads.map((l) => ({ name: l.name, count: leadLength(l) })) } };
-    if ('base64' in v) {
-      const { base64, ...rest } = v;
-      return { ...o, value: { ...rest, bytes: Math.floor((base64.length * 3) / 4) } };
-    }
-    return o as SlimObservation;
-  });
-  const { reading, ...rest } = r as SlimReading & { messages?: unknown };
-  delete (rest as { messages?: unknown }).messages;
-  return { ...rest, reading: { ...reading, observations } };
+  const { messages: _messages, ...rest } = r as ReadingView;
+  return rest;
 }
 
 const STATUS_TEXT: Record<string, string> = { held: 'held', queued: 'queued', delivered: 'delivered', dead: 'not delivered', discarded: 'discarded' };

@@ -15,7 +15,7 @@ function reading(id: string, at: string, mrn: string | undefined, obs: Array<[st
       kind: 'bp',
       observedAt: at,
       receivedAt: at,
-      raw: '',
+      rawLength: 0,
       observations: obs.map(([type, value, precision]) => ({ code: { display: type.toUpperCase() }, type, value, status: 'F', unit: 'mm[Hg]', ...(precision !== undefined ? { precision } : {}) })),
     },
   };
