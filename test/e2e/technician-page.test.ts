@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ReadingView } from '../../src/web/api-types.ts';
-import { openBrowser, type BrowserSession } from '../support/browser.ts';
+import { createFirstAdmin, openBrowser, setupUrlOf, signIn, type BrowserSession } from '../support/browser.ts';
 import { gatewayConfig } from '../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../support/ehr-standin-client.ts';
 import { eventually } from '../support/eventually.ts';
@@ -39,25 +39,9 @@ afterAll(async () => {
   await ehr?.stop();
 });
 
-async function setupUrl(): Promise<string> {
-  const line = await gw.waitForLog((l) => typeof l.setupUrl === 'string', 5000, 'the setup link');
-  return String(line.setupUrl);
-}
-
-async function signIn(p: Page, name: string, password: string): Promise<void> {
-  await p.getByLabel('Name', { exact: true }).fill(name);
-  await p.getByLabel('Password', { exact: true }).fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-}
-
 describe('the technician page, end to end', () => {
   it('creates the first administrator from the one-time setup link', async () => {
-    await page.goto(await setupUrl());
-    await page.getByLabel('Name', { exact: true }).fill(ADMIN.name);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByLabel('Repeat password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Create administrator' }).click();
-    await page.getByRole('button', { name: 'Add device' }).waitFor();
+    await createFirstAdmin(page, await setupUrlOf(gw), ADMIN);
     // The link worked once: used again, it is refused.
     const again = await page.evaluate(async () => (await fetch('/api/setup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'x', name: 'other', password: 'another-password' }) })).status);
     expect([403, 409]).toContain(again);

@@ -35,3 +35,25 @@ export async function openBrowser(viewport = TABLET): Promise<BrowserSession> {
     },
   };
 }
+
+/** The one-time setup link the gateway prints at first start. */
+export async function setupUrlOf(gw: { waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>> }): Promise<string> {
+  const line = await gw.waitForLog((l) => typeof l.setupUrl === 'string', 5000, 'the setup link');
+  return String(line.setupUrl);
+}
+
+/** Creates the first administrator through the setup page and waits for the Devices page. */
+export async function createFirstAdmin(page: Page, setupUrl: string, admin: { name: string; password: string }): Promise<void> {
+  await page.goto(setupUrl);
+  await page.getByLabel('Name', { exact: true }).fill(admin.name);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByLabel('Repeat password').fill(admin.password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.getByRole('button', { name: 'Add device' }).waitFor();
+}
+
+export async function signIn(page: Page, name: string, password: string): Promise<void> {
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
