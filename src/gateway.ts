@@ -120,24 +120,24 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     let mqtt: GatewayMqtt | undefined;
     let mqttStarting: Promise<GatewayMqtt | undefined> | undefined;
     let mqttStarted = false;
+    // Set up on the first device that speaks MQTT, at start-up or when one is added later.
     const mqttFor = async (next: Config) => {
       mqttStarting ??= setUpMqtt(next, log.child({ part: 'mqtt' })).then((m) => {
         mqtt = m;
-        if (m) {
-          stoppers.push(() => m.closeBroker()); // after the devices: stoppers run in reverse
-          // A device added after start-up: its subscription is made; start the connection now.
-          if (mqttStarted) m.connection.start();
-        }
+        // A device added after start-up: its subscription is made; start the connection now.
+        if (m && mqttStarted) m.connection.start();
         return m;
       });
-      const m = await mqttStarting;
-      if (!m) mqttStarting = undefined;
-      return m?.connection;
+      return (await mqttStarting)?.connection;
     };
 
     const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit });
     fleet = devices;
     for (const device of config.devices) await devices.set(device, config, { start: false });
+    // Stoppers run in reverse: the MQTT connection goes first, then the devices, then the embedded broker.
+    stoppers.push(async () => {
+      await mqtt?.closeBroker();
+    });
     stoppers.push(() => devices.stopAll());
     // Disconnect before the devices stop: a device that stops unsubscribes, and on the way down that
     // must not reach the broker, or it would stop keeping what is published while we are away.

@@ -3,6 +3,7 @@
 
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceConfigT } from '../../../src/config/schema.ts';
 import type { DestinationConfigView, DeviceView, GatewayEvent } from '../../../src/web/api-types.ts';
@@ -91,6 +92,25 @@ describe('configuration through the API', () => {
     ]);
   });
 
+  it('starts the embedded MQTT broker when the first MQTT device is added at run time', async () => {
+    const dir = tempDir();
+    const brokerPort = 49000 + Math.floor(Math.random() * 900);
+    const user = { username: 'cart', password: 'cart-password-1' };
+    const gw = await startGatewayProcess(gatewayConfig(dir, 9, [], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [user] } } }), { dir });
+    cleanups.push(() => gw.stop());
+    const added = await gw.api('POST', '/api/config/devices', { device: { id: 'bp-mqtt', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } } });
+    expect(added.status).toBe(201);
+    await gw.waitForLog((l) => l.msg === 'embedded MQTT broker listening');
+    const client = await connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { ...user, protocolVersion: 4, reconnectPeriod: 0 });
+    cleanups.push(() => client.endAsync());
+    await client.publishAsync(
+      'clinic/vitals/bp1/reading',
+      JSON.stringify({ device: 'SN-1', measurements: [{ type: 'bp.systolic', value: 128, unit: 'mmHg' }, { type: 'bp.diastolic', value: 82, unit: 'mmHg' }] }),
+      { qos: 1 },
+    );
+    await eventually(async () => expect((await device(gw, 'bp-mqtt'))?.counters.reports).toBe(1), 10_000);
+  });
+
   it('refuses a bad device with each problem at its field, and changes nothing', async () => {
     const gw = await gatewayWith([]);
     const bad = await gw.api<{ message: string; problems: Array<{ path: string; message: string }> }>('POST', '/api/config/devices', {
@@ -135,11 +155,10 @@ describe('configuration through the API', () => {
     cleanups.push(() => a.close());
     const gw = await gatewayWith([]);
     const controller = new AbortController();
-    cleanups.push(async () => controller.abort());
     const res = await fetch(`${gw.url}/api/events`, { headers: { authorization: `Bearer ${gw.token}` }, signal: controller.signal });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events: GatewayEvent[] = [];
-    void (async () => {
+    const reading = (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
       for await (const chunk of res.body!) {
@@ -153,6 +172,10 @@ describe('configuration through the API', () => {
         }
       }
     })().catch(() => undefined);
+    cleanups.push(async () => {
+      controller.abort();
+      await reading;
+    });
     await gw.api('POST', '/api/config/devices', { device: tcpDevice('scale-a', a.port) });
     await eventually(() => {
       expect(events).toContainEqual({ type: 'config', what: 'device', id: 'scale-a', change: 'added' });
