@@ -196,7 +196,9 @@ function resolveBinding(input: ResolveInput, dir: Lookup | undefined, reasons: {
   else match = { patient: bound, source: 'binding', consumeBinding: consumes(binding) };
 
   if (subject) {
-    const same = sameId(subject, bound) || (dir !== undefined && known !== undefined && samePerson(dir, subject, known));
+    // Against what goes out too, not only the binding as typed: a binding without an authority takes the
+    // directory's, and the device may have reported the same number under another authority.
+    const same = (sameId(subject, bound) && sameId(subject, match.patient)) || (dir !== undefined && known !== undefined && samePerson(dir, subject, known));
     if (!same) return hold(R.boundOther);
     const off = disagreements(subject, match.patient);
     if (off.length > 0) return hold(mismatch('reported', off, known ? 'the directory' : 'the bound patient'));

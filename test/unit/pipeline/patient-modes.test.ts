@@ -302,6 +302,18 @@ describe('mode bind', () => {
     expect(resolve({ reading: reading('scale'), policy: policy('bind', false), binding: nextReading({ mrn: '  ' }) })).toEqual(hold('no patient: the device binding names no patient ID'));
   });
 
+  it('holds when the device reports the bound number under another assigning authority than the directory gives it', () => {
+    // Found by the property below (seed -31815385): the binding names A1 without an authority, the
+    // directory knows A1 at HOSP, the device reported A1 at OTHER: another namespace, maybe another person.
+    const r = resolve({ reading: reading('scale', { subject: { mrn: ' A1 ', assigningAuthority: 'OTHER' } }), policy: policy('bind', false), binding: nextReading({ mrn: 'A1' }), directory: directory() });
+    expect(r).toEqual({ holdReason: expect.stringMatching(/^patient mismatch: /) });
+    // The same report under the directory's authority, or with none, goes out.
+    for (const assigningAuthority of ['HOSP', undefined]) {
+      const ok = resolve({ reading: reading('scale', { subject: { mrn: 'A1', ...(assigningAuthority ? { assigningAuthority } : {}) } }), policy: policy('bind', false), binding: nextReading({ mrn: 'A1' }), directory: directory() });
+      expect(ok).toMatchObject({ patient: { mrn: 'A1', assigningAuthority: 'HOSP' }, source: 'binding' });
+    }
+  });
+
   it('fills in demographics and visit from the directory, following merges', () => {
     const dir = directory();
     for (const verify of [true, false]) {
