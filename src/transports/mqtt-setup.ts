@@ -47,7 +47,6 @@ export async function setUpMqtt(config: Config, log: Logger): Promise<GatewayMqt
   // Device publishes are taken inside the broker, so its PUBACK waits until they are durable.
   const connection = new EmbeddedRouter(log);
   const broker = await startEmbeddedBroker({ host: embedded.host ?? '127.0.0.1', port: embedded.port, users: embedded.users, log, onDevicePublish: connection.deliver });
-  log.info({ port: broker.port, users: embedded.users.length }, 'embedded MQTT broker listening');
   return {
     connection,
     embeddedPort: broker.port,
