@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { openBrowser } from '../test/support/browser.ts';
+import { createFirstAdmin, openBrowser } from '../test/support/browser.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'docs', 'screenshots');
@@ -71,11 +71,7 @@ async function main(): Promise<void> {
     const { page } = browser;
     await page.goto(demo.setupUrl);
     await shot(page, 'setup');
-    await page.getByLabel('Name', { exact: true }).fill('admin');
-    await page.getByLabel('Password', { exact: true }).fill('demo-password-1');
-    await page.getByLabel('Repeat password').fill('demo-password-1');
-    await page.getByRole('button', { name: 'Create administrator' }).click();
-    await page.getByRole('button', { name: 'Add device' }).waitFor();
+    await createFirstAdmin(page, demo.setupUrl, { name: 'admin', password: 'demo-password-1' });
     // Long enough for every simulated device, the EKG cart included, to have sent something.
     console.log('waiting 25 s for the simulated devices…');
     await sleep(25_000);

@@ -54,12 +54,9 @@ export function decimate(samples: readonly number[], maxSamples: number): number
 export function tracingOf(stored: StoredReading, maxSamples: number): Tracing | undefined {
   const wave = stored.reading.observations.map((o) => o.value).find((v): v is Waveform => typeof v === 'object' && v.kind === 'waveform');
   if (!wave) return undefined;
+  const leads = wave.leads.map((l) => ({ name: l.name, samples: decimate(l.samples, maxSamples) }));
+  // Decimation keeps the duration: the drawn rate is the original scaled by how much the longest lead shrank.
   const longest = Math.max(0, ...wave.leads.map((l) => l.samples.length));
-  const factor = longest > maxSamples ? longest / (Math.max(1, Math.floor(maxSamples / 2)) * 2) : 1;
-  return {
-    readingId: stored.reading.id,
-    sampleRateHz: wave.sampleRateHz / factor,
-    unit: wave.unit,
-    leads: wave.leads.map((l) => ({ name: l.name, samples: decimate(l.samples, maxSamples) })),
-  };
+  const kept = Math.max(0, ...leads.map((l) => l.samples.length));
+  return { readingId: stored.reading.id, sampleRateHz: longest > 0 ? (wave.sampleRateHz * kept) / longest : wave.sampleRateHz, unit: wave.unit, leads };
 }

@@ -8,9 +8,9 @@
 
 import type { ConfigSchemas, DestinationView } from '../../api-types.ts';
 import type { DestinationConfig } from '../../../config/schema.ts';
-import { ApiError, del, get, post, put } from './api.ts';
+import { del, get, post, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
-import { clearProblems, confirmDialog, dialogActions, errorText, field, openDialog, problemBox, showError, showProblems, whileBusy } from './form.ts';
+import { confirmDialog, dialogActions, errorText, field, handleSubmit, idTaken, openDialog, problemBox } from './form.ts';
 import { schemaForm, variantOf, variantTypes, type JsonSchema, type SchemaForm } from './schema-form.ts';
 
 type StoredDestination = DestinationConfig & { passwordSet?: boolean };
@@ -101,33 +101,25 @@ function openDestinationEditor(existing: StoredDestination | undefined, schemas:
         dialogActions('Save', handle),
       );
       build(typeSelect.value, (existing ?? {}) as Record<string, unknown>);
-      form.addEventListener('submit', (e) => {
-        e.preventDefault();
-        clearProblems(form);
-        if (!sf) return;
-        const { value, problems } = sf.read();
-        if (problems.length > 0) {
-          showProblems(form, problems);
-          return;
-        }
-        const destination = { ...(value as Record<string, unknown>), type: typeSelect.value } as DestinationConfig;
-        void whileBusy(form, async () => {
-          try {
-            if (editing) await put(`/api/config/destinations/${encodeURIComponent(existing.id)}`, { destination });
-            else await post('/api/config/destinations', { destination });
-            handle.close();
-            toast(`Destination ${destination.id} saved`);
-            onSaved();
-          } catch (err) {
-            if (err instanceof ApiError && err.status === 409) {
-              clearProblems(form);
-              showProblems(form, [{ path: 'id', message: `${err.message}: choose another ID` }]);
-              return;
-            }
-            showError(form, err);
-          }
-        });
-      });
+      let destination = {} as DestinationConfig;
+      handleSubmit(
+        form,
+        () => {
+          if (!sf) return [];
+          const { value, problems } = sf.read();
+          destination = { ...(value as Record<string, unknown>), type: typeSelect.value } as DestinationConfig;
+          return problems;
+        },
+        async () => {
+          if (!sf) return;
+          if (editing) await put(`/api/config/destinations/${encodeURIComponent(existing.id)}`, { destination });
+          else await post('/api/config/destinations', { destination });
+          handle.close();
+          toast(`Destination ${destination.id} saved`);
+          onSaved();
+        },
+        idTaken,
+      );
       return form;
     },
     { wide: true },

@@ -13,7 +13,7 @@ import type { ConfigProblem, ConfigSchemas, DeviceView, DriverInfo, LinkTestRequ
 import type { DeviceConfigT } from '../../../config/schema.ts';
 import { ApiError, get, post, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
-import { clearProblems, dialogActions, field, input, openDialog, problemBox, showError, showProblems, uid, whileBusy } from './form.ts';
+import { clearProblems, dialogActions, field, handleSubmit, idTaken, input, openDialog, problemBox, showProblems, uid } from './form.ts';
 import { schemaForm, variantOf, type JsonSchema, type SchemaForm } from './schema-form.ts';
 
 type Transport = DeviceConfigT['transport'];
@@ -465,32 +465,24 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
       };
 
       // ---- Save ----
-      form.addEventListener('submit', (e) => {
-        e.preventDefault();
-        clearProblems(form);
-        const { device, problems: found } = readDevice();
-        if (found.length > 0) {
-          showProblems(form, found);
-          return;
-        }
-        void whileBusy(form, async () => {
-          try {
-            const res = editing
-              ? await put<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(existing.id)}`, { device })
-              : await post<{ device: DeviceConfigT }>('/api/config/devices', { device });
-            handle.close();
-            toast(`Device ${res.device.id} saved`);
-            onSaved(res.device);
-          } catch (err) {
-            if (err instanceof ApiError && err.status === 409) {
-              clearProblems(form);
-              showProblems(form, [{ path: 'id', message: `${err.message}: choose another ID` }]);
-              return;
-            }
-            showError(form, err);
-          }
-        });
-      });
+      let device = {} as DeviceConfigT;
+      handleSubmit(
+        form,
+        () => {
+          const read = readDevice();
+          device = read.device;
+          return read.problems;
+        },
+        async () => {
+          const res = editing
+            ? await put<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(existing.id)}`, { device })
+            : await post<{ device: DeviceConfigT }>('/api/config/devices', { device });
+          handle.close();
+          toast(`Device ${res.device.id} saved`);
+          onSaved(res.device);
+        },
+        idTaken,
+      );
 
       form.append(
         problems,

@@ -217,6 +217,11 @@ export function handleSubmit(
   });
 }
 
+/** For handleSubmit: a 409 on create means the ID is taken; say so at the ID field. */
+export function idTaken(err: unknown): ConfigProblem[] | undefined {
+  return err instanceof ApiError && err.status === 409 ? [{ path: 'id', message: `${err.message}: choose another ID` }] : undefined;
+}
+
 export interface DialogHandle {
   dialog: HTMLDialogElement;
   close(): void;
