@@ -1,0 +1,47 @@
+// Why a reading waits for a person, as data: every decision (what settles a hold, what the page
+// offers, what is logged) is made from `kind` and `code`, never by matching the text.
+
+/**
+ * - patient: who the reading belongs to is not certain; a person's assignment settles it.
+ * - value: what was measured cannot be trusted as sent (implausible, not a number, a unit that
+ *   cannot be converted, an unknown measurement type, an unreadable time); only a person who
+ *   checked the values (`acceptImplausible`) releases it.
+ * - code: the standard code the mapping gives does not fit the result (a quantitative LOINC
+ *   with a text value, a LOINC for another specimen); released only as the analyzer's local
+ *   code (`acceptLocalCode`), never under that code.
+ * - delivery: the gateway could not build or route the message (no destination, an encoder
+ *   refusal); retried when a person releases it after the configuration is fixed.
+ */
+export type HoldKind = 'patient' | 'value' | 'code' | 'delivery';
+
+export const HOLD_KINDS: readonly HoldKind[] = ['patient', 'value', 'code', 'delivery'];
+
+export type HoldCode =
+  // patient
+  | 'no-patient'
+  | 'unknown-patient-id'
+  | 'patient-mismatch'
+  | 'no-order'
+  // value
+  | 'implausible'
+  | 'not-a-number'
+  | 'unit'
+  | 'unknown-type'
+  | 'time'
+  | 'no-measurement'
+  // code
+  | 'code-mismatch'
+  // delivery
+  | 'no-destination'
+  | 'encode-failed';
+
+export interface HoldReason {
+  kind: HoldKind;
+  code: HoldCode;
+  /** What a person reads. Never quotes a patient identifier; may quote a measured value (shown to staff, logged only at debug). */
+  text: string;
+}
+
+export function holdReason(kind: HoldKind, code: HoldCode, text: string): HoldReason {
+  return { kind, code, text };
+}
