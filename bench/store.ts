@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { enqueue } from '../src/outbox/outbox.ts';
 import { DurableFileAdapter } from '../src/store/durable-file-adapter.ts';
 import { StateStore } from '../src/store/state-store.ts';
-import type { StateDoc } from '../src/store/types.ts';
+import { emptyState, type StateDoc } from '../src/store/types.ts';
 
 const SECONDS = 1.5;
 
@@ -68,7 +68,7 @@ async function measure(records: number, concurrent: number): Promise<{ perSecond
 }
 
 function stringifyCost(records: number): { compactMs: number; prettyMs: number; compactKb: number; prettyKb: number } {
-  const doc: StateDoc = { version: 1, seq: 0, bindings: {}, readings: {}, messages: {} };
+  const doc: StateDoc = emptyState();
   fill(doc, records);
   const time = (f: () => string): [number, number] => {
     let len = 0;

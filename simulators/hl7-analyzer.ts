@@ -84,7 +84,7 @@ const PANELS: readonly Panel[] = [
   {
     code: 'CBC',
     name: 'Complete blood count',
-    specimen: ['BLD', 'Whole blood'],
+    specimen: ['WB', 'Whole blood'],
     analytes: [
       a('WBC', 'Leukocytes', '10*3/uL', 4, 11, 2, 22, 1),
       a('RBC', 'Erythrocytes', '10*6/uL', 4.2, 5.9, 3, 6.8, 2),
@@ -97,7 +97,7 @@ const PANELS: readonly Panel[] = [
   {
     code: 'A1C',
     name: 'Hemoglobin A1c',
-    specimen: ['BLD', 'Whole blood'],
+    specimen: ['WB', 'Whole blood'],
     analytes: [a('HBA1C', 'HbA1c', '%', 4, 5.6, 4.2, 11.5, 1, '4548-4'), a('EAG', 'Estimated average glucose', 'mg/dL', 68, 114, 74, 283, 0)],
   },
   {

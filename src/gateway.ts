@@ -18,6 +18,7 @@ import { DestinationFleet } from './runtime/destination-fleet.ts';
 import { DeviceFleet } from './runtime/device-fleet.ts';
 import { buildGatewayApi } from './runtime/gateway-api.ts';
 import { History } from './store/history.ts';
+import { upgradeHistoryRecord } from './store/hold-migration.ts';
 import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
 import { setUpMqtt, type GatewayMqtt } from './transports/mqtt-setup.ts';
@@ -50,7 +51,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const startedAt = new Date();
   await mkdir(config.dataDir, { recursive: true });
   const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
-  const history = new History(join(config.dataDir, 'history'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'history' }) });
+  const history = new History(join(config.dataDir, 'history'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'history' }), upgrade: upgradeHistoryRecord });
   const rejects = new RejectsJournal(join(config.dataDir, 'rejected'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'rejects' }) });
   const audit = new AuditJournal(join(config.dataDir, 'audit'), { log: log.child({ part: 'audit' }) });
   const journals: Array<{ prune(): Promise<number> }> = [rejects, audit];

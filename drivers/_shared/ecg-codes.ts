@@ -6,6 +6,7 @@
 // numbers with a unit and a plausible range, and the normalizer and the plausibility check treat a
 // text value for a vocabulary type as "not a number" and hold the reading.
 
+import { ECG_ELEC_POTL, STANDARD_LEADS } from '../../src/model/ecg-leads.ts';
 import type { ObservationCode } from '../../src/model/reading.ts';
 import type { VitalType } from '../../src/model/vocabulary.ts';
 
@@ -57,13 +58,10 @@ export const ECG_INTERPRETATION_CODE: ObservationCode = {
 /** The tracing as a document (the aECG XML itself): LOINC 11524-6 "EKG study". */
 export const ECG_STUDY_CODE: ObservationCode = { loinc: '11524-6', display: 'EKG study' };
 
-/** The rhythm samples; no numeric MDC code is in PROTOCOLS.md, so the REFID alone. */
-export const ECG_RHYTHM_CODE: ObservationCode = { mdc: { ref: 'MDC_ECG_ELEC_POTL' }, display: 'ECG rhythm waveform' };
+/** The rhythm samples: MDC_ECG_ELEC_POTL; each lead carries its own code (src/model/ecg-leads.ts). */
+export const ECG_RHYTHM_CODE: ObservationCode = { mdc: { ...ECG_ELEC_POTL }, display: 'ECG rhythm waveform' };
 
-/** The 12 standard leads in display order (aECG codes are `MDC_ECG_LEAD_` + the upper-case name). */
-export const STANDARD_LEADS = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'] as const;
-
-/** `MDC_ECG_LEAD_AVR` -> `aVR`, `MDC_ECG_LEAD_V1` -> `V1`; other leads (`MDC_ECG_LEAD_V3R`) keep their suffix. */
+/** aECG lead codes are `MDC_ECG_LEAD_` + the upper-case lead name: `MDC_ECG_LEAD_AVR` -> `aVR`, `MDC_ECG_LEAD_V1` -> `V1`; other leads (`MDC_ECG_LEAD_V3R`) keep their suffix. */
 export function leadNameOf(code: string): string {
   const suffix = code.trim().toUpperCase().replace(/^MDC_ECG_LEAD_/, '');
   const standard = STANDARD_LEADS.find((l) => l.toUpperCase() === suffix);

@@ -43,6 +43,10 @@ interface OrderGroup {
   placer?: string;
   filler?: string;
   code?: { system: string; code: string; display?: string };
+  /** Every test O.5 lists, when it lists more than one. */
+  tests?: Array<{ system: string; code: string; display?: string }>;
+  /** O.16 specimen descriptor, first component (the specimen type as the analyzer words it). */
+  specimenType?: string;
   comments: string[];
   measurements: Measurement[];
   instrument?: string;
@@ -187,8 +191,17 @@ function decodeOrder(o: AstmRecord, patient: PatientGroup | undefined, out: Deco
     if (at === undefined) out.problems.push({ reason: `O record ${o.seq}: collection time "${collected}" is not YYYYMMDDHHMM[SS]: ignored`, bytes: collected });
     else group.collectedAt = at;
   }
-  const test = testId(o.components(5));
-  if (test) group.code = test;
+  // O.5 repeats: one O record may order a whole urinalysis strip (`^^^GLU\^^^PRO\...`).
+  const tests = o
+    .repeats(5)
+    .map((_, i) => testId(o.components(5, i)))
+    .filter((t): t is NonNullable<typeof t> => t !== undefined);
+  if (tests[0]) group.code = tests[0];
+  if (tests.length > 1) group.tests = tests;
+  // O.16 specimen descriptor: specimen type ^ specimen source (E1394 8.4.16); the type decides
+  // which code mapping applies (serum glucose vs urine dipstick glucose).
+  const type = o.component(16, 1);
+  if (type !== '') group.specimenType = type;
   return group;
 }
 
@@ -246,7 +259,10 @@ function decodeResult(r: AstmRecord, order: OrderGroup, out: DecodeResult): Meas
   if (at !== undefined) m.observedAt = at;
   else if (completed !== '' || started !== '') out.problems.push({ reason: `${where}: test time is not YYYYMMDDHHMM[SS]: ignored`, bytes: completed || started });
   const instrument = r.field(14).trim();
-  if (instrument !== '' && order.instrument === undefined) order.instrument = instrument;
+  if (instrument !== '') {
+    m.instrument = instrument;
+    order.instrument ??= instrument;
+  }
   order.measurements.push(m);
   return m;
 }
@@ -286,14 +302,18 @@ function buildReport(order: OrderGroup, header: AstmRecord | undefined, equipmen
   const report: DeviceReport = { measurements: order.measurements, raw };
   const subject = order.patient?.subject;
   if (subject) report.subject = { ...subject };
-  if (order.specimenId !== undefined) {
-    report.specimen = order.collectedAt === undefined ? { id: order.specimenId } : { id: order.specimenId, collectedAt: order.collectedAt };
+  if (order.specimenId !== undefined || order.specimenType !== undefined) {
+    const specimen: NonNullable<DeviceReport['specimen']> = { id: order.specimenId ?? '' };
+    if (order.collectedAt !== undefined) specimen.collectedAt = order.collectedAt;
+    if (order.specimenType !== undefined) specimen.type = order.specimenType;
+    report.specimen = specimen;
   }
   if (order.placer !== undefined || order.filler !== undefined || order.code !== undefined) {
     const o: NonNullable<DeviceReport['order']> = {};
     if (order.placer !== undefined) o.placer = order.placer;
     if (order.filler !== undefined) o.filler = order.filler;
     if (order.code !== undefined) o.code = order.code;
+    if (order.tests !== undefined) o.tests = order.tests;
     report.order = o;
   }
   const eq = equipment ?? order.instrument;

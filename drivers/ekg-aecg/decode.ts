@@ -19,6 +19,8 @@ export const HL7_V3_NAMESPACE = 'urn:hl7-org:v3';
 
 export interface DecodeOptions {
   maxBytes: number;
+  /** Whether the document itself goes with the report as an attachment (default true). */
+  attachDocument?: boolean;
 }
 
 export type AecgResult = { ok: true; report: DeviceReport; notes: string[] } | { ok: false; reason: string };
@@ -70,10 +72,12 @@ export function decodeAecg(payload: Uint8Array, options: DecodeOptions): AecgRes
     if (wave.value) measurements.push({ code: { ...ECG_RHYTHM_CODE }, value: wave.value, unit: 'uV' });
   }
   if (measurements.length === 0) return fail('aECG document carries no global measurements, interpretation or rhythm waveform');
-  measurements.push({
-    code: { ...ECG_STUDY_CODE },
-    value: { kind: 'attachment', mediaType: 'text/xml', base64: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') },
-  });
+  if (options.attachDocument !== false) {
+    measurements.push({
+      code: { ...ECG_STUDY_CODE },
+      value: { kind: 'attachment', mediaType: 'text/xml', base64: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') },
+    });
+  }
 
   const report: DeviceReport = { measurements, raw: xml };
   const time = effectiveTime(root) ?? (series === undefined ? undefined : effectiveTime(series));
@@ -187,14 +191,15 @@ function rhythmWaveform(series: XmlValue): WaveResult {
     if (!code.toUpperCase().startsWith('MDC_ECG_LEAD_')) continue;
     const lead = leadSamples(value, where);
     if (!lead.ok) return lead;
-    leads.push({ name: leadNameOf(code), samples: lead.samples });
+    leads.push({ name: leadNameOf(code), samples: lead.samples, resolution: lead.resolution });
   }
   if (leads.length === 0) return { ok: true };
   if (sampleRateHz === undefined) return { ok: false, reason: 'rhythm sequenceSet has leads but no TIME_ABSOLUTE/TIME_RELATIVE sequence (sample rate unknown)' };
   return { ok: true, value: { kind: 'waveform', sampleRateHz, unit: 'uV', leads } };
 }
 
-function leadSamples(value: XmlValue | undefined, where: string): { ok: true; samples: number[] } | { ok: false; reason: string } {
+/** A lead's samples in µV, and its resolution: the scale, the µV of one digit. */
+function leadSamples(value: XmlValue | undefined, where: string): { ok: true; samples: number[]; resolution: number } | { ok: false; reason: string } {
   const type = attr(value, 'type');
   if (type !== undefined && type !== 'SLIST_PQ') return { ok: false, reason: `${where}: value type ${type} is not supported (SLIST_PQ expected)` };
   const origin = child(value, 'origin');
@@ -216,7 +221,7 @@ function leadSamples(value: XmlValue | undefined, where: string): { ok: true; sa
     }
     samples[k] = Math.round((o * oUnit + s * sUnit * d) * 1000) / 1000;
   }
-  return { ok: true, samples };
+  return { ok: true, samples, resolution: Math.abs(Math.round(s * sUnit * 1e6) / 1e6) };
 }
 
 function subjectOf(root: XmlValue, notes: string[]): PatientRef | undefined {

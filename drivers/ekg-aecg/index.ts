@@ -14,7 +14,7 @@ export const driver: Driver = {
   settings: ekgAecgSettings,
   open(link) {
     const s = resolveSettings('ekg-aecg', ekgAecgSettings, link.device.settings);
-    return openEkgAecgSession(link, { maxDocumentBytes: s.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES });
+    return openEkgAecgSession(link, { maxDocumentBytes: s.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES, attachDocument: s.attachDocument ?? true });
   },
 };
 

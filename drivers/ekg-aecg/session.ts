@@ -11,6 +11,7 @@ import { decodeAecg, documentText } from './decode.ts';
 
 export interface EkgAecgOptions {
   maxDocumentBytes: number;
+  attachDocument: boolean;
 }
 
 /** What a refused document keeps for review: all of it (the rejects journal caps it), or the head of an oversize one. */
@@ -38,7 +39,7 @@ export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): D
       }
       let result;
       try {
-        result = decodeAecg(payload, { maxBytes: options.maxDocumentBytes });
+        result = decodeAecg(payload, { maxBytes: options.maxDocumentBytes, attachDocument: options.attachDocument });
       } catch (err) {
         // A decoder bug must not lose the document silently: it is kept for review.
         result = { ok: false as const, reason: `internal decoder error: ${err instanceof Error ? err.message : String(err)}` };

@@ -13,6 +13,14 @@ export const ekgAecgSettings = Type.Object(
         description: 'A 10 s, 12-lead, 500 Hz resting ECG is well under 1 MB; bigger documents are refused and kept for review',
       }),
     ),
+    attachDocument: Type.Optional(
+      Type.Boolean({
+        default: true,
+        title: 'Send the aECG document with the results',
+        description:
+          'On: the document goes to the EHR as an attachment (OBX ED) and carries the tracing. Off, for EHRs that take no documents: each lead goes as its own coded NA row with its sample rate and resolution (IHE PCD Waveform Content Module)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -200,6 +200,8 @@ function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): 
   else if (at.kind === 'invalid') m.observedAt = at.text; // the normalizer names it and holds the reading
   const method = r.get(obx, 17, 2) || r.get(obx, 17, 1);
   if (method !== '') m.method = method;
+  const instrument = r.get(obx, 18, 1);
+  if (instrument !== '') m.instrument = instrument;
   m.comments = []; // filled by the NTEs that follow; removed again when none do
   return { ok: true, value: m };
 }
@@ -280,10 +282,15 @@ function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string,
   if (o.subject) report.subject = { ...o.subject };
 
   const specimenId = (spm ? r.get(spm, 2, 1, 1) || r.get(spm, 2, 2, 1) : '') || r.get(obr, 3, 1) || r.get(obr, 2, 1);
-  if (specimenId !== '') {
+  // SPM-4 specimen type (table 0487, v2.5 on), else OBR-15 specimen source (SPS: its first
+  // component is the source code of table 0070, a CWE in v2.5, so code then text).
+  const specimenType = (spm ? r.get(spm, 4, 1) || r.get(spm, 4, 2) : '') || r.get(obr, 15, 1, 1) || r.get(obr, 15, 1, 2);
+  if (specimenId !== '' || specimenType !== '') {
     const spmTime = spm ? hl7Time(r.get(spm, 17, 1, 1)) : undefined;
     const collectedAt = obrIso ?? (spmTime?.kind === 'time' ? spmTime.iso : undefined);
-    report.specimen = collectedAt === undefined ? { id: specimenId } : { id: specimenId, collectedAt };
+    report.specimen = { id: specimenId };
+    if (collectedAt !== undefined) report.specimen.collectedAt = collectedAt;
+    if (specimenType !== '') report.specimen.type = specimenType;
   }
 
   const placer = r.get(obr, 2, 1) || r.get(orc, 2, 1);

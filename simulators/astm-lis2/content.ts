@@ -27,6 +27,8 @@ export interface SentOrder {
   instrumentSpecimenId: string;
   /** YYYYMMDDHHMMSS, analyzer local time */
   collectedAt: string;
+  /** O.16 specimen descriptor, as this analyzer words it (serum, whole blood, urine). */
+  specimenType: string;
   tests: string[];
   results: SentResult[];
   comments: string[];
@@ -176,6 +178,7 @@ export function makeTransmission(rng: Rng, patients: readonly Patient[], o: Tran
     specimenId,
     instrumentSpecimenId: `R${rng.int(1, 40)}-${rng.int(1, 10)}`,
     collectedAt,
+    specimenType: analyzer.specimen,
     tests: results.map((r) => r.code),
     results,
     comments: [],
@@ -193,7 +196,7 @@ export function makeTransmission(rng: Rng, patients: readonly Patient[], o: Tran
   const records = [
     `H|\\^&|||${analyzer.model}^${analyzer.version}^${analyzer.serial}|||||MEDGATE||P|LIS2-A2|${astmTime(o.now)}`,
     `P|1|${esc(patient.id)}|||${esc(patient.family)}^${esc(patient.given)}||${patient.dob}|${patient.sex}`,
-    `O|1|${esc(specimenId)}|${esc(order.instrumentSpecimenId)}|${tests}|R|${collectedAt}|${collectedAt}|||||||${receivedAt}|${analyzer.specimen}||||||||||F`,
+    `O|1|${esc(specimenId)}|${esc(order.instrumentSpecimenId)}|${tests}|R|${collectedAt}|${collectedAt}|||||||${receivedAt}|${esc(order.specimenType)}||||||||||F`,
   ];
   let c = 0;
   for (const text of order.comments) records.push(`C|${++c}|I|${esc(text)}|G`);

@@ -2,6 +2,7 @@
 // schema that validates the file, the API and the web form.
 
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_LOCAL_CODE_SYSTEM, LOCAL_CODE_SYSTEM_PATTERN } from '../hl7/local-code-system.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -65,6 +66,30 @@ export const PatientBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** LOINC scale (Scale_Typ) of a mapped code the gateway does not know: Qn codes never carry text values. */
+export const LoincScaleSchema = Type.Union([Type.Literal('Qn'), Type.Literal('Ord'), Type.Literal('OrdQn'), Type.Literal('Nom'), Type.Literal('Nar')], {
+  description: 'the LOINC scale of the code (Qn quantitative, Ord ordinal, OrdQn either, Nom nominal, Nar narrative); needed only for codes the gateway does not know',
+});
+
+/** One mapping of an analyzer test code; `specimen` and `instrument` narrow it to some results. */
+export const CodeMapping = Type.Object(
+  {
+    loinc: Type.Optional(Type.String({ pattern: '^\\d{1,7}-\\d$', description: 'LOINC code, e.g. 2345-7' })),
+    display: Type.Optional(Type.String({ maxLength: 200, description: 'the LOINC long common name, sent as the text of OBX-3' })),
+    specimen: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 40 }), {
+        minItems: 1,
+        description: 'the specimen types this mapping is for: HL7 table 0487 codes (SER, PLAS, WB, UR ...) or the words the analyzer sends; absent: any specimen',
+      }),
+    ),
+    instrument: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only for results of this instrument or module (as the analyzer names it)' })),
+    scale: Type.Optional(LoincScaleSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type CodeMappingT = Static<typeof CodeMapping>;
+
 export const DeviceConfig = Type.Object(
   {
     id: Id,
@@ -86,17 +111,10 @@ export const DeviceConfig = Type.Object(
       ),
     ),
     codeMap: Type.Optional(
-      Type.Record(
-        Type.String({ minLength: 1, maxLength: 64 }),
-        Type.Object(
-          {
-            loinc: Type.Optional(Type.String({ pattern: '^\\d{1,7}-\\d$', description: 'LOINC code, e.g. 2345-7' })),
-            display: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
-        { description: "the device's own test codes to LOINC; unmapped codes go out as local codes and are counted" },
-      ),
+      Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union([CodeMapping, Type.Array(CodeMapping, { minItems: 1 })]), {
+        description:
+          "the device's own test codes to LOINC: one mapping, or a list with one mapping per specimen (or instrument); unmapped codes go out as local codes and are counted",
+      }),
     ),
     lab: Type.Optional(
       Type.Object(
@@ -257,6 +275,13 @@ export const GatewayConfig = Type.Object(
           facility: Type.Optional(Type.String({ maxLength: 64 })),
           eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$' })),
           assigningAuthority: Type.Optional(Type.String({ maxLength: 64 })),
+          localCodeSystem: Type.Optional(
+            Type.String({
+              pattern: LOCAL_CODE_SYSTEM_PATTERN,
+              default: DEFAULT_LOCAL_CODE_SYSTEM,
+              description: 'coding system of every local code in the messages sent (HL7 table 0396: L or 99zzz); a device\'s lab.localCodeSystem overrides it; default 99MDG',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

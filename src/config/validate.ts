@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Driver } from '../model/driver.ts';
 import { filtersOverlap } from '../transports/mqtt-connection.ts';
 import { GatewayConfig, type Config } from './schema.ts';
+import { codeMapProblems } from '../pipeline/code-map.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -50,6 +51,15 @@ function discriminatedVariant(schema: TSchema, value: unknown): TSchema | undefi
   });
 }
 
+/** The variant of a union of an object and an array (a code map entry: one mapping or a list) that the value's shape picks. */
+function shapeVariant(schema: TSchema, value: unknown): TSchema | undefined {
+  const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
+  if (!Array.isArray(variants) || (!Array.isArray(value) && !isRecord(value))) return undefined;
+  const want = Array.isArray(value) ? 'array' : 'object';
+  const matching = variants.filter((v: unknown): v is TSchema => isRecord(v) && v.type === want);
+  return matching.length === 1 ? matching[0] : undefined;
+}
+
 /** The allowed values of a union of constants ("Expected union value" tells a technician nothing). */
 function literalChoices(schema: TSchema): unknown[] | undefined {
   const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
@@ -62,7 +72,7 @@ export function schemaProblems(schema: TSchema, value: unknown, prefix = ''): Co
   const problems: ConfigProblem[] = [];
   for (const error of Value.Errors(schema, value)) {
     const path = prefix ? joinPath(prefix, error.path) : pointerToPath(error.path);
-    const variant = discriminatedVariant(error.schema, error.value);
+    const variant = discriminatedVariant(error.schema, error.value) ?? shapeVariant(error.schema, error.value);
     if (variant) {
       problems.push(...schemaProblems(variant, error.value, path));
       continue;
@@ -111,6 +121,7 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
         message: `driver "${driver.id}" does not speak over ${device.transport.type} (it supports ${driver.transports.join(', ')})`,
       });
     }
+    for (const p of codeMapProblems(device.codeMap)) problems.push({ path: `${at}.${p.path}`, message: p.message });
     const settings = device.settings ?? {};
     const settingProblems = driver.settings ? schemaProblems(driver.settings, Value.Default(driver.settings, structuredClone(settings)), `${at}.settings`) : [];
     problems.push(...settingProblems);

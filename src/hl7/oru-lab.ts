@@ -47,10 +47,14 @@
 //   OBX-6.1, where receivers read it, without claiming a coding system.
 // - NTE-2 `L` (comment from the filler side); line breaks become `\.br\`.
 
-import type { DeviceKind, Observation, ObservationCode, Reading } from '../model/reading.ts';
+import type { DeviceKind, LocalCode, Observation, ObservationCode, Reading } from '../model/reading.ts';
 import { canonicalUnit, formatDecimal } from '../model/units.ts';
+import { SPECIMEN_TABLE } from '../model/specimen.ts';
 import { hl7Timestamp } from './datetime.ts';
+import { encapsulatedData } from './encapsulated-data.ts';
+import { equipmentIdentifier } from './equipment.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
+import { DEFAULT_LOCAL_CODE_SYSTEM, wireLocalCodeSystem } from './local-code-system.ts';
 import {
   administrativeSex,
   birthDate,
@@ -77,9 +81,8 @@ export interface LabOruContext extends OruHeaderContext {
   specimenType?: { code: string; display?: string; system?: string };
 }
 
-export const DEFAULT_LOCAL_CODE_SYSTEM = '99MDG';
+export { DEFAULT_LOCAL_CODE_SYSTEM };
 
-const LOCAL_SYSTEM_NAME = /^(L|99[A-Za-z0-9]+)$/;
 const LOINC_SYSTEM = /^(LN|LOINC)$/i;
 
 // UCUM codes analyzers commonly report, beyond the vital-sign units model/units.ts knows.
@@ -97,7 +100,7 @@ const LAB_UCUM = new Set([
 const COMPARATOR_NUMBER = /^\s*(<>|<=|>=|<|>|=)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$/;
 
 function localSystem(own: string, ctx: LabOruContext): string {
-  return ctx.localCodeSystem ?? (LOCAL_SYSTEM_NAME.test(own) ? own : DEFAULT_LOCAL_CODE_SYSTEM);
+  return wireLocalCodeSystem(own, ctx.localCodeSystem);
 }
 
 /** OBX-3: LOINC primary with the local code (or MDC) as alternate; the local code alone otherwise. */
@@ -143,9 +146,6 @@ function numberText(value: number, decimals: number | undefined, what: string): 
   return value.toLocaleString('en-US', { useGrouping: false, maximumSignificantDigits: 17 });
 }
 
-// HL7 table 0191 type of data for ED.
-const ED_TYPE: Record<string, string> = { application: 'AP', image: 'IM', text: 'TEXT', audio: 'Audio' };
-
 interface ValueCell {
   type: string;
   value: string;
@@ -158,11 +158,7 @@ function valueCells(obs: Observation, what: string): ValueCell[] {
     const sn = structuredNumeric(v);
     return [sn === undefined ? { type: 'ST', value: esc(v) } : { type: 'SN', value: sn }];
   }
-  if (v.kind === 'attachment') {
-    const [type = 'application', subtype = 'octet-stream'] = v.mediaType.split('/');
-    const edType = ED_TYPE[type.toLowerCase()] ?? 'AP';
-    return [{ type: 'ED', value: `^${esc(edType)}^${esc(subtype.toUpperCase())}^Base64^${esc(v.base64)}` }];
-  }
+  if (v.kind === 'attachment') return [{ type: 'ED', value: encapsulatedData(v.mediaType, v.base64, '2.5.1') }];
   return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => numberText(s, undefined, what)).join('^') }));
 }
 
@@ -192,14 +188,57 @@ function notes(texts: string[] | undefined): string {
   return out;
 }
 
-function universalServiceId(reading: Reading, ctx: LabOruContext): string {
-  const code = reading.order?.code;
-  if (code) {
-    const system = LOINC_SYSTEM.test(code.system) ? 'LN' : localSystem(code.system, ctx);
-    return components([esc(code.code), esc(code.display ?? ''), esc(system)]);
-  }
+/** OBR-4 for one ordered test: its LOINC (with the analyzer's code as alternate) when its result is mapped, else the analyzer's code. */
+function testServiceId(test: LocalCode, observations: Observation[], ctx: LabOruContext): string {
+  const mapped = observations.find((o) => o.code.local?.code === test.code && o.code.loinc !== undefined);
+  if (mapped) return labObservationIdentifier(mapped.code, ctx);
+  const system = LOINC_SYSTEM.test(test.system) ? 'LN' : localSystem(test.system, ctx);
+  return components([esc(test.code), esc(test.display ?? ''), esc(system)]);
+}
+
+function deviceServiceId(ctx: LabOruContext): string {
   const d = ctx.device;
   return components([esc(d.id), esc(d.label ?? d.id), esc(localSystem('', ctx))]);
+}
+
+interface OrderGroup {
+  /** OBR-4, already escaped. */
+  service: string;
+  observations: Observation[];
+}
+
+/**
+ * One ORDER_OBSERVATION group per test the analyzer says was ordered, when it lists several (an
+ * ASTM O record ordering a whole urine strip): each result sits under the OBR that names its own
+ * test, as an HL7 analyzer reports one OBR per order. Results for no listed test (a calculated
+ * value the analyzer adds) follow under an OBR naming the device. One test or a panel: one group.
+ */
+export function orderGroups(reading: Reading, ctx: LabOruContext): OrderGroup[] {
+  const tests = reading.order?.tests;
+  if (!tests || tests.length < 2) {
+    const code = reading.order?.code;
+    return [{ service: code ? testServiceId(code, reading.observations, ctx) : deviceServiceId(ctx), observations: reading.observations }];
+  }
+  const groups: OrderGroup[] = [];
+  const placed = new Set<Observation>();
+  for (const test of tests) {
+    const observations = reading.observations.filter((o) => !placed.has(o) && o.code.local?.code === test.code);
+    if (observations.length === 0) continue;
+    for (const o of observations) placed.add(o);
+    groups.push({ service: testServiceId(test, observations, ctx), observations });
+  }
+  const rest = reading.observations.filter((o) => !placed.has(o));
+  if (rest.length > 0) groups.push({ service: deviceServiceId(ctx), observations: rest });
+  return groups;
+}
+
+/** SPM-4: the specimen type the reading names when it is a table 0487 code, else the device's configured one. */
+function specimenTypeField(reading: Reading, ctx: LabOruContext): string | undefined {
+  const sent = reading.specimen?.type;
+  // SPM-4 is bound to table 0487; a type known only by its table 0070 code (capillary blood) is not sent there.
+  const type = sent?.system === SPECIMEN_TABLE ? sent : ctx.specimenType;
+  if (type === undefined) return undefined;
+  return components([esc(type.code), esc(type.display ?? ''), esc(type.system ?? 'HL70487')]);
 }
 
 interface Row {
@@ -213,8 +252,10 @@ interface Row {
  * lets through: a non-ISO timestamp or a non-finite number.
  */
 export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
-  const app = ctx.sendingApplication;
-  const msh3 = app.eui64 === undefined ? esc(app.name) : `${esc(app.name)}^${esc(app.eui64)}^EUI-64`;
+  // The application by name only: EUI-64 is not a universal ID type of v2.5.1 (table 0301); the
+  // PCD-01 profile alone (v2.6, IHE PCD TF-2) brings it.
+  const app = { name: ctx.sendingApplication.name };
+  const msh3 = esc(app.name);
   const now = hl7Timestamp(ctx.now, ctx.offsetMinutes);
   let out = segment([
     'MSH', '^~\\&', msh3, esc(ctx.sendingFacility ?? ''), esc(ctx.receivingApplication ?? ''), esc(ctx.receivingFacility ?? ''),
@@ -227,23 +268,41 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
 
   const placer = orderNumber(reading.order?.placer) ?? '';
   const filler = orderNumber(reading.order?.filler) ?? entityIdentifier(reading.specimen?.id || reading.id, app);
-  out += numbered('ORC', { 1: 'RE', 2: placer, 3: filler });
-
   const collectedAt = reading.specimen?.collectedAt;
-  out += numbered('OBR', {
-    1: '1',
-    2: placer,
-    3: filler,
-    4: universalServiceId(reading, ctx),
-    7: hl7Timestamp(collectedAt ?? reading.observedAt),
-    22: now,
-    25: orderResultStatus(reading.observations),
-  });
-  out += notes(reading.comments);
+  const specimen = reading.specimen;
+  const spm4 = specimenTypeField(reading, ctx);
 
+  for (const [g, group] of orderGroups(reading, ctx).entries()) {
+    out += numbered('ORC', { 1: 'RE', 2: placer, 3: filler });
+    out += numbered('OBR', {
+      1: String(g + 1),
+      2: placer,
+      3: filler,
+      4: group.service,
+      7: hl7Timestamp(collectedAt ?? reading.observedAt),
+      22: now,
+      25: orderResultStatus(group.observations),
+    });
+    // Comments on the order as a whole go with its first OBR.
+    if (g === 0) out += notes(reading.comments);
+    out += observationRows(group.observations, reading, ctx);
+    if (specimen && specimen.id !== '' && spm4 !== undefined) {
+      out += numbered('SPM', {
+        1: '1',
+        2: `^${entityIdentifier(specimen.id, app, '&')}`,
+        4: spm4,
+        17: collectedAt === undefined ? '' : hl7Timestamp(collectedAt),
+      });
+    }
+  }
+  return out;
+}
+
+/** The OBX rows (and their NTEs) of one order group; set IDs count from 1 within the group. */
+function observationRows(observations: Observation[], reading: Reading, ctx: LabOruContext): string {
   const rows: Row[] = [];
   const uses = new Map<string, number>();
-  for (const obs of reading.observations) {
+  for (const obs of observations) {
     const id = labObservationIdentifier(obs.code, ctx);
     const what = `observation ${obs.code.loinc ?? obs.code.local?.code ?? obs.code.mdc?.ref ?? ''}`;
     for (const cell of valueCells(obs, what)) {
@@ -251,7 +310,8 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
       uses.set(id, (uses.get(id) ?? 0) + 1);
     }
   }
-
+  const collectedAt = reading.specimen?.collectedAt;
+  let out = '';
   const seen = new Map<string, number>();
   for (const [i, { obs, id, cell }] of rows.entries()) {
     const occurrence = (seen.get(id) ?? 0) + 1;
@@ -269,22 +329,11 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
       11: obs.status,
       14: hl7Timestamp(collectedAt ?? analysedAt),
       17: obs.method === undefined ? '' : components(['', esc(obs.method)]),
-      18: components([esc(obs.equipment ?? reading.equipment ?? ctx.device.id), esc(ctx.device.label ?? '')]),
+      18: equipmentIdentifier({ reported: obs.equipment ?? reading.equipment, deviceId: ctx.device.id, assigner: ctx.sendingApplication.name }),
       19: hl7Timestamp(analysedAt),
     });
     // An observation's comments follow its last row.
     if (rows[i + 1]?.obs !== obs) out += notes(obs.comments);
-  }
-
-  const specimen = reading.specimen;
-  const type = ctx.specimenType;
-  if (specimen && specimen.id !== '' && type) {
-    out += numbered('SPM', {
-      1: '1',
-      2: `^${entityIdentifier(specimen.id, app, '&')}`,
-      4: components([esc(type.code), esc(type.display ?? ''), esc(type.system ?? 'HL70487')]),
-      17: collectedAt === undefined ? '' : hl7Timestamp(collectedAt),
-    });
   }
   return out;
 }

@@ -7,14 +7,17 @@
 // - OBX-3: MDC primary, LOINC alternate (`150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic..^LN`).
 //   Without a numeric MDC code (conflicting sources) LOINC is primary and the REFID rides as the
 //   alternate text with an empty alternate identifier (`2339-0^Glucose^LN^^MDC_CONC_..^MDC`), so a
-//   receiver never sees a made-up MDC number. Local codes: `code^display^system`.
+//   receiver never sees a made-up MDC number. Local codes: `code^display^system`, the system being
+//   the configured local coding system (local-code-system.ts: table 0396 `L`/`99zzz`, never the
+//   model's internal marker).
 // - OBX-6: MDC unit primary, UCUM alternate (`266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM`) where the
 //   MDC unit is known, else UCUM only.
 // - OBX-11: a final device result goes out as `R` (not verified by a person), as in the NIST PCD
 //   reference messages and GE; `deviceResultStatus: 'F'` for EHRs that file only final results.
 //   P and C pass through.
-// - OBX-18: EUI-64 when configured (`EUI^label^EUI^EUI-64`), else the equipment the device reported
-//   or the configured device id, with the label as namespace (`id^label`, the GE form).
+// - OBX-18: see equipment.ts: `EUI^^EUI^EUI-64` when configured, else the equipment the device
+//   reported alone, else the configured device id with the sending application as namespace.
+// - MDS row (1.0.0.0): the 11073 specialization the measurements fit (specialization-profile.ts).
 // - PID-3 `mrn^^^authority^MR` (`mrn^^^^MR` without an authority); PID-8 a table 0001 code.
 // - PV1 only when the context carries the patient's visit from the directory (segments.ts pv1):
 //   PV1-2 class (U when the visit has none), PV1-3 location, PV1-19 visit number, PV1-44/45 times.
@@ -28,22 +31,31 @@
 // EKG (kind 'ekg'): OBR-4 is the LOINC panel `34534-8^12 lead EKG panel^LN` (US Core clinical test
 // codes), as NIST uses a LOINC panel for pulse oximetry. When the reading carries ECG global
 // measurements (heart rate, intervals, axes), an ECG VMD row `69798^MDC_DEV_ECG_VMD^MDC` at 1.1.0.0
-// follows the MDS row (PROTOCOLS.md 1.3) and every observation sits under it at 1.1.0.n. ECG codes
-// follow PROTOCOLS.md 2.2: numeric MDC where sources agree, else LOINC first with the REFID as
-// alternate. A tracing arrives twice, as samples (Waveform) and as the aECG document (an XML
-// Attachment, ED `^text^xml^Base64^...`): the document carries the samples losslessly with their
-// sample rate, scale and lead names, which NA rows cannot, so the NA rows are left out when the
-// reading has an XML attachment. Without one, a waveform goes out as one NA row per lead.
+// follows the MDS row and every observation sits under it at 1.1.0.n. A tracing can arrive twice,
+// as samples (Waveform) and as the aECG document (an XML Attachment, ED `^text^xml^Base64^...`: in
+// v2.6 ED.2 is table 0834, MIME types; encapsulated-data.ts): the document carries the samples losslessly, so the NA rows are left out
+// when the reading has an XML attachment. Without one (ekg-aecg `attachDocument: false`), each lead
+// goes out as the IHE PCD Waveform Content Module shapes a channel: an NA row coded with the lead's
+// own 11073 code (ecg-leads.ts, `131329^MDC_ECG_ELEC_POTL_I^MDC`), followed by its facets one level
+// down: `NM|0^MDC_ATTR_SAMP_RATE^MDC|<lead>.1|500|264640^MDC_DIM_HZ^MDC^Hz^Hz^UCUM` and, when the
+// driver knows the amplitude step, `NM|0^MDC_ATTR_NU_MSMT_RES^MDC|<lead>.2|2.5|uV^uV^UCUM`. Code 0
+// with the REFID is how the WCM messages of public implementations carry these attributes, and how
+// IHE PCD TF-2 writes a term without an assigned code (`0^MDCX_...`); those feeds disagree on a
+// number for MSMT_RES (2327, 67917), so none is claimed.
 
-import type { DeviceKind, Observation, ObservationCode, Reading } from '../model/reading.ts';
+import { ecgLeadCode } from '../model/ecg-leads.ts';
+import type { DeviceKind, Observation, ObservationCode, Reading, Waveform } from '../model/reading.ts';
+import { specializationProfile } from '../model/specialization-profile.ts';
 import { formatDecimal, mdcUnit } from '../model/units.ts';
-import { isEcgMeasurementCode } from '../model/vocabulary.ts';
+import { isEcgMeasurementCode, mdcNumericCode } from '../model/vocabulary.ts';
 import { hl7Timestamp } from './datetime.ts';
+import { encapsulatedData } from './encapsulated-data.ts';
+import { equipmentIdentifier } from './equipment.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
+import { wireLocalCodeSystem } from './local-code-system.ts';
 import {
   administrativeSex,
   birthDate,
-  components,
   entityIdentifier,
   orderNumber,
   patientIdentifier,
@@ -59,6 +71,8 @@ export interface OruContext extends OruHeaderContext {
   offsetMinutes?: number;
   /** OBX-11 for a final (F) device result; default 'R' (see above). */
   deviceResultStatus?: 'R' | 'F';
+  /** Coding system of local codes (HL7 table 0396 `L` or `99zzz`); default: local-code-system.ts. */
+  localCodeSystem?: string;
 }
 
 const PROFILE = 'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO';
@@ -68,33 +82,28 @@ const ECG_VMD = '69798^MDC_DEV_ECG_VMD^MDC';
 const AMEAS = 'AMEAS^auto-measurement^MDC';
 const MMEAS = 'MMEAS^manual-measurement^MDC';
 
-// MDS row per device kind: the 11073-20601 specialization profile where one fits (partition 8).
-const MDS: Record<DeviceKind, string> = {
-  scale: '528399^MDC_DEV_SPEC_PROFILE_SCALE^MDC',
-  bp: '528391^MDC_DEV_SPEC_PROFILE_BP^MDC',
-  ekg: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
-  lab: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
-  vitals: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
-  generic: '69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC',
-};
+const SAMPLE_RATE = '0^MDC_ATTR_SAMP_RATE^MDC';
+const RESOLUTION = '0^MDC_ATTR_NU_MSMT_RES^MDC';
 
 function ei(id: string, ctx: OruContext): string {
   return entityIdentifier(id, ctx.sendingApplication);
 }
 
-export function observationIdentifier(code: ObservationCode): string {
+export function observationIdentifier(code: ObservationCode, localCodeSystem?: string): string {
   const display = esc(code.display ?? code.local?.display ?? '');
   const mdc = code.mdc;
-  if (mdc?.code !== undefined) {
-    const primary = `${mdc.code}^${esc(mdc.ref)}^MDC`;
+  const numeric = mdc && mdcNumericCode(mdc);
+  const local = code.local && { ...code.local, system: wireLocalCodeSystem(code.local.system, localCodeSystem) };
+  if (mdc && numeric !== undefined) {
+    const primary = `${numeric}^${esc(mdc.ref)}^MDC`;
     if (code.loinc) return `${primary}^${esc(code.loinc)}^${display}^LN`;
-    if (code.local) {
-      return `${primary}^${esc(code.local.code)}^${esc(code.local.display ?? code.display ?? '')}^${esc(code.local.system)}`;
+    if (local) {
+      return `${primary}^${esc(local.code)}^${esc(local.display ?? code.display ?? '')}^${esc(local.system)}`;
     }
     return primary;
   }
   if (code.loinc) return `${esc(code.loinc)}^${display}^LN${mdc ? `^^${esc(mdc.ref)}^MDC` : ''}`;
-  if (code.local) return `${esc(code.local.code)}^${display}^${esc(code.local.system)}`;
+  if (local) return `${esc(local.code)}^${display}^${esc(local.system)}`;
   if (mdc) return `^${esc(mdc.ref)}^MDC`;
   return `^${display}`;
 }
@@ -114,8 +123,7 @@ function method(text: string | undefined): string {
 
 function equipment(ctx: OruContext, reported: string | undefined): string {
   const d = ctx.device;
-  if (d.eui64 !== undefined) return `${esc(d.eui64)}^${esc(d.label ?? '')}^${esc(d.eui64)}^EUI-64`;
-  return components([esc(reported ?? d.id), esc(d.label ?? '')]);
+  return equipmentIdentifier({ eui64: d.eui64, reported, deviceId: d.id, assigner: ctx.sendingApplication.name });
 }
 
 function status(obs: Observation, ctx: OruContext): string {
@@ -128,9 +136,33 @@ function isXmlAttachment(v: Observation['value']): boolean {
   return type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml');
 }
 
+/** One OBX: its type and value, and for a waveform lead its own code, units and facet rows. */
 interface ValueCell {
   type: string;
   value: string;
+  id?: string;
+  units?: string;
+  facets?: ValueCell[];
+}
+
+/** NM text without exponent notation (not valid NM). */
+function numberText(v: number): string {
+  const text = String(v);
+  return /e/i.test(text) ? v.toFixed(12).replace(/\.?0+$/, '') : text;
+}
+
+function leadCells(w: Waveform): ValueCell[] {
+  return w.leads.map((lead) => {
+    const facets: ValueCell[] = [{ type: 'NM', id: SAMPLE_RATE, value: numberText(w.sampleRateHz), units: unitsField('Hz') }];
+    if (lead.resolution !== undefined) facets.push({ type: 'NM', id: RESOLUTION, value: numberText(lead.resolution), units: unitsField(w.unit) });
+    return {
+      type: 'NA',
+      id: observationIdentifier({ mdc: ecgLeadCode(lead.name) }),
+      value: lead.samples.map((s) => String(s)).join('^'),
+      units: unitsField(w.unit),
+      facets,
+    };
+  });
 }
 
 function valueCells(obs: Observation): ValueCell[] {
@@ -142,12 +174,8 @@ function valueCells(obs: Observation): ValueCell[] {
   if (typeof v === 'string') {
     return /[\r\n]/.test(v) ? [{ type: 'FT', value: escapeFormattedText(v.replace(/^[\r\n]+|[\r\n]+$/g, '')) }] : [{ type: 'ST', value: esc(v) }];
   }
-  if (v.kind === 'attachment') {
-    const [type = 'application', subtype = 'octet-stream'] = v.mediaType.split('/');
-    return [{ type: 'ED', value: `^${esc(type)}^${esc(subtype)}^Base64^${esc(v.base64)}` }];
-  }
-  // Waveforms: one NA row per lead (sample rate is not carried yet); see the EKG note above.
-  return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => String(s)).join('^') }));
+  if (v.kind === 'attachment') return [{ type: 'ED', value: encapsulatedData(v.mediaType, v.base64, '2.6') }];
+  return leadCells(v);
 }
 
 /**
@@ -174,8 +202,9 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
   out += segment(['OBR', '1', placer, filler, ekg ? OBR_4_EKG : OBR_4, '', '', observedAt]);
 
   const first = reading.observations[0];
+  const mds = specializationProfile(ctx.device.kind, reading.observations);
   out += segment([
-    'OBX', '1', '', MDS[ctx.device.kind] ?? MDS.generic, '1.0.0.0', '', '', '', '', '', '', 'X',
+    'OBX', '1', '', `${mds.code}^${mds.ref}^MDC`, '1.0.0.0', '', '', '', '', '', '', 'X',
     '', '', '', '', '', '', equipment(ctx, first?.equipment),
   ]);
 
@@ -190,7 +219,7 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
   const hasDocument = reading.observations.some((o) => isXmlAttachment(o.value));
   for (const obs of reading.observations) {
     if (hasDocument && typeof obs.value === 'object' && obs.value.kind === 'waveform') continue;
-    const id = observationIdentifier(obs.code);
+    const id = observationIdentifier(obs.code, ctx.localCodeSystem);
     const units = unitsField(obs.unit, obs.code.mdc?.ref);
     const range = esc(obs.referenceRange ?? '');
     const flags = obs.flags ? obs.flags.map(esc).join('~') : '';
@@ -198,13 +227,15 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
     const at = obs.observedAt === undefined ? observedAt : hl7Timestamp(obs.observedAt);
     const how = method(obs.method);
     const equip = equipment(ctx, obs.equipment);
-    for (const cell of valueCells(obs)) {
-      setId++;
-      metric++;
-      out += segment([
-        'OBX', String(setId), cell.type, id, `${parent}.${metric}`, cell.value, units, range, flags, '', '', st,
+    const row = (cell: ValueCell, subId: string, cellRange: string, cellFlags: string): string =>
+      segment([
+        'OBX', String(++setId), cell.type, cell.id ?? id, subId, cell.value, cell.units ?? units, cellRange, cellFlags, '', '', st,
         '', '', at, '', '', how, equip,
       ]);
+    for (const cell of valueCells(obs)) {
+      const subId = `${parent}.${++metric}`;
+      out += row(cell, subId, range, flags);
+      (cell.facets ?? []).forEach((facet, i) => (out += row(facet, `${subId}.${i + 1}`, '', '')));
     }
   }
   return out;

@@ -28,9 +28,13 @@ export function patientIdentifier(p: PatientRef): string {
   return `${esc(p.mrn)}^^^${esc(p.assigningAuthority ?? '')}^MR`;
 }
 
-/** PID-5 as XPN, name type L (legal); empty when neither part is known. */
+/**
+ * PID-5 as XPN, name type L (legal). PID-5 is required in v2.5.1 and v2.6; when neither part is
+ * known (a device that reports an MRN only, no directory) it carries name type U (unspecified,
+ * table 0200) alone, so the field is present without inventing a name.
+ */
 export function patientName(p: PatientRef): string {
-  if (!p.family && !p.given) return '';
+  if (!p.family && !p.given) return '^^^^^^U';
   return `${esc(p.family ?? '')}^${esc(p.given ?? '')}^^^^^L`;
 }
 

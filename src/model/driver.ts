@@ -48,14 +48,18 @@ export interface Measurement {
   observedAt?: string;
   method?: string;
   comments?: string[];
+  /** The instrument or module that ran this test when the analyzer names it (ASTM R.14, OBX-18): a code mapping may be for one module. */
+  instrument?: string;
 }
 
 export interface DeviceReport {
   /** Device time (ISO 8601 with offset) when the device sent one; otherwise receipt time is used. */
   observedAt?: string;
   subject?: PatientRef;
-  specimen?: { id: string; collectedAt?: string };
-  order?: { placer?: string; filler?: string; code?: { system: string; code: string; display?: string } };
+  /** `type`: the specimen type as the sender wrote it (ASTM O.16, HL7 SPM-4 or OBR-15); the normalizer maps it to HL7 table 0487. */
+  specimen?: { id: string; collectedAt?: string; type?: string };
+  /** `tests`: every test ordered, when the analyzer lists more than one (ASTM O.5 repeats). */
+  order?: { placer?: string; filler?: string; code?: { system: string; code: string; display?: string }; tests?: Array<{ system: string; code: string; display?: string }> };
   measurements: Measurement[];
   /** Device identity for OBX-18 when the device reports one (serial number, model). */
   equipment?: string;

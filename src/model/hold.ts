@@ -29,6 +29,8 @@ export type HoldCode =
   | 'unknown-type'
   | 'time'
   | 'no-measurement'
+  /** A reason written before hold reasons were structured whose text names no known cause: the strictest confirmation applies. */
+  | 'unclassified'
   // code
   | 'code-mismatch'
   // delivery
@@ -40,8 +42,15 @@ export interface HoldReason {
   code: HoldCode;
   /** What a person reads. Never quotes a patient identifier; may quote a measured value (shown to staff, logged only at debug). */
   text: string;
+  /** Which observations (indexes into reading.observations) the reason is about, where it is about some and not the whole reading. */
+  observations?: number[];
 }
 
-export function holdReason(kind: HoldKind, code: HoldCode, text: string): HoldReason {
-  return { kind, code, text };
+export function holdReason(kind: HoldKind, code: HoldCode, text: string, observations?: number[]): HoldReason {
+  return observations === undefined ? { kind, code, text } : { kind, code, text, observations };
+}
+
+/** `kind/code`: what logs above debug say about a hold (the text may quote a value). */
+export function holdLabel(reason: Pick<HoldReason, 'kind' | 'code'>): string {
+  return `${reason.kind}/${reason.code}`;
 }

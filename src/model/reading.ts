@@ -28,7 +28,8 @@ export interface Waveform {
   kind: 'waveform';
   sampleRateHz: number;
   unit: string;
-  leads: Array<{ name: string; samples: number[] }>;
+  /** `resolution`: the amplitude of one step of the device's digitizer, in `unit`, when the device says. */
+  leads: Array<{ name: string; samples: number[]; resolution?: number }>;
 }
 
 export interface Attachment {
@@ -57,6 +58,13 @@ export interface Observation {
   comments?: string[];
 }
 
+/** A specimen type: an HL7 table 0487 code (system `HL70487`) when the sender's text is one we know, else the text as sent. */
+export interface SpecimenType {
+  code: string;
+  display?: string;
+  system?: string;
+}
+
 export interface PatientRef {
   mrn: string;
   assigningAuthority?: string;
@@ -73,8 +81,13 @@ export interface Reading {
   observedAt: string;
   receivedAt: string;
   subject?: PatientRef;
-  specimen?: { id: string; collectedAt?: string };
-  order?: { placer?: string; filler?: string; code?: LocalCode };
+  /** `id` may be empty when the sender named the specimen's type but not its ID. */
+  specimen?: { id: string; collectedAt?: string; type?: SpecimenType };
+  /**
+   * `code` is what was ordered when it is one test or a panel; `tests` the ordered tests when the
+   * analyzer lists several (an ASTM O record's universal test ID repeats): each gets its own OBR.
+   */
+  order?: { placer?: string; filler?: string; code?: LocalCode; tests?: LocalCode[] };
   observations: Observation[];
   /** Comments on the order or patient (ASTM C records after P or O); NTE after the OBR. */
   comments?: string[];

@@ -1,6 +1,8 @@
 // Unit spellings -> UCUM, conversions between UCUM units, decimal precision, and UCUM -> MDC units.
-// Sources: PROTOCOLS.md 2.1-2.3 (UCUM vital-sign units, MDC_DIM_* codes); MDC codes are
-// partition 4 (DIM) * 65536 + term, cross-checked against IEEE 11073-20601 nomenclature headers.
+// MDC units are partition 4 (DIM) * 65536 + term, REFIDs as IEEE 11073-20601 Annex A names them
+// (with its 10408/10415/10417/10441 specialization units, as reproduced in public PHD stacks);
+// IHE PCD TF-2 Rev. 9.0 examples use the same codes (266016, 264864, 262688, 263875, 263872,
+// 263441, 264338, 264928). Per unit below where another source was needed.
 
 /** Exact spellings, tried first (case matters here: `m` is metre, `M` would be molar). */
 const EXACT: Record<string, string> = {
@@ -220,17 +222,21 @@ const MDC_UNITS: Record<string, MdcUnit> = {
   Cel: { code: DIM + 6048, ref: 'MDC_DIM_DEGC' },
   '[degF]': { code: DIM + 4416, ref: 'MDC_DIM_FAHR' },
   kg: { code: DIM + 1731, ref: 'MDC_DIM_KILO_G' },
-  g: { code: DIM + 1728, ref: 'MDC_DIM_G' },
+  // Units that take a prefix are named with X (MDC_DIM_X_G, MDC_DIM_X_M), as 20601 and TF-2 write them.
+  g: { code: DIM + 1728, ref: 'MDC_DIM_X_G' },
   '[lb_av]': { code: DIM + 1760, ref: 'MDC_DIM_LB' },
   cm: { code: DIM + 1297, ref: 'MDC_DIM_CENTI_M' },
-  m: { code: DIM + 1280, ref: 'MDC_DIM_M' },
+  m: { code: DIM + 1280, ref: 'MDC_DIM_X_M' },
   '[in_i]': { code: DIM + 1376, ref: 'MDC_DIM_INCH' },
   'kg/m2': { code: DIM + 1952, ref: 'MDC_DIM_KG_PER_M_SQ' },
   ms: { code: DIM + 2194, ref: 'MDC_DIM_MILLI_SEC' },
   deg: { code: DIM + 736, ref: 'MDC_DIM_ANG_DEG' },
-  Ohm: { code: DIM + 4288, ref: 'MDC_DIM_OHM' },
+  // 4::4288 is not in 20601; the code of the LNI 11073 nomenclature list, named with X as OpenICE does.
+  Ohm: { code: DIM + 4288, ref: 'MDC_DIM_X_OHM' },
   'mg/dL': { code: DIM + 2130, ref: 'MDC_DIM_MILLI_G_PER_DL' },
   'mmol/L': { code: DIM + 4722, ref: 'MDC_DIM_MILLI_MOLE_PER_L' },
+  // A waveform's sample rate (IHE PCD WCM rows): 4::2496, the 20601 dimension table's hertz.
+  Hz: { code: DIM + 2496, ref: 'MDC_DIM_HZ' },
 };
 
 const RESP_PER_MIN: MdcUnit = { code: DIM + 2784, ref: 'MDC_DIM_RESP_PER_MIN' };

@@ -1,12 +1,15 @@
 // The one path a device report takes into durable storage: normalize, check plausibility, find the
 // patient, then either hold the reading for a person or build its HL7 once per destination and queue it.
 // Everything about one reading is written in one durable update, before anything acknowledges the device.
+// What releases a held reading follows from its hold reasons' kinds (release.ts).
 
 import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.ts';
 import { encodeOruLab } from '../hl7/oru-lab.ts';
+import { DEFAULT_LOCAL_CODE_SYSTEM } from '../hl7/local-code-system.ts';
 import { encodeOruPcd01 } from '../hl7/oru-pcd01.ts';
 import type { DeviceKind, PatientRef } from '../model/reading.ts';
 import type { DeviceReport } from '../model/driver.ts';
+import { holdLabel, holdReason, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
 import { RequestError } from '../model/request-error.ts';
 import { enqueue } from '../outbox/outbox.ts';
@@ -16,9 +19,12 @@ import type { StateStore } from '../store/state-store.ts';
 import type { DeviceBinding, StateDoc, StoredReading } from '../store/types.ts';
 import type { PatientDirectory } from '../patients/types.ts';
 import { newId } from './ids.ts';
-import { normalize } from './normalize.ts';
-import { isPatientHoldReason, resolvePatient, type PatientPolicy } from './patient.ts';
+import { normalize, type UnmappedCode } from './normalize.ts';
+import { resolvePatient, type PatientPolicy } from './patient.ts';
 import { checkPlausibility } from './plausibility.ts';
+import { decideRelease, withLocalCodesOnly, type ReleaseConfirmations } from './release.ts';
+import { checkCodes } from './code-check.ts';
+import { declaredScales } from './code-map.ts';
 
 
 export interface IntakeDevice {
@@ -42,10 +48,21 @@ export interface IntakeOptions {
   onReading?(stored: StoredReading): void;
 }
 
+/** A held reading a person released: what they overrode, and which observations went out under their local code only. */
+export interface Released {
+  stored: StoredReading;
+  /** The hold reasons the reading had. */
+  settled: HoldReason[];
+  /** Those a confirmation overrode (kinds value and code). */
+  overridden: HoldReason[];
+  localCodeOnly: number[];
+}
+
 export class Intake {
   readonly #now: () => Date;
   readonly #devices = new Map<string, IntakeDevice>();
-  readonly #unmapped = new Map<string, Map<string, number>>();
+  /** Per device: local code -> specimen ('' when unknown) -> how often it went out without a standard code. */
+  readonly #unmapped = new Map<string, Map<string, Map<string, number>>>();
 
   constructor(private readonly opts: IntakeOptions) {
     this.#now = opts.now ?? (() => new Date());
@@ -61,16 +78,25 @@ export class Intake {
 
   /** The device's codes that went out without a standard code, with how often: a to-do list for its codeMap. */
   unmappedCodes(deviceId: string): Record<string, number> {
-    return Object.fromEntries(this.#unmapped.get(deviceId) ?? []);
+    return Object.fromEntries([...(this.#unmapped.get(deviceId) ?? [])].map(([code, bySpecimen]) => [code, [...bySpecimen.values()].reduce((a, b) => a + b, 0)]));
   }
 
-  #countUnmapped(deviceId: string, codes: string[]): void {
+  /** For each unmapped code, the specimen types it arrived with (a mapping may be added per specimen). */
+  unmappedSpecimens(deviceId: string): Record<string, string[]> {
+    return Object.fromEntries([...(this.#unmapped.get(deviceId) ?? [])].map(([code, bySpecimen]) => [code, [...bySpecimen.keys()].filter((s) => s !== '')]));
+  }
+
+  #countUnmapped(deviceId: string, codes: UnmappedCode[]): void {
     if (codes.length === 0) return;
     let counts = this.#unmapped.get(deviceId);
     if (!counts) this.#unmapped.set(deviceId, (counts = new Map()));
-    for (const code of codes) {
-      if (!counts.has(code)) this.opts.log.warn({ device: deviceId, code }, 'test code has no mapping: it goes out as a local code only (add it to the device codeMap)');
-      counts.set(code, (counts.get(code) ?? 0) + 1);
+    for (const { code, specimen = '' } of codes) {
+      let bySpecimen = counts.get(code);
+      if (!bySpecimen) counts.set(code, (bySpecimen = new Map()));
+      if (!bySpecimen.has(specimen)) {
+        this.opts.log.warn({ device: deviceId, code, specimen: specimen || undefined }, 'test code has no mapping for this specimen: it goes out as a local code only (add it to the device codeMap)');
+      }
+      bySpecimen.set(specimen, (bySpecimen.get(specimen) ?? 0) + 1);
     }
   }
 
@@ -85,9 +111,10 @@ export class Intake {
       receivedAt: now,
       id: newId(now),
       codeMap: device.config.codeMap,
+      specimenType: device.config.lab?.specimenType,
     });
     this.#countUnmapped(deviceId, unmapped);
-    const reasons = [...problems, ...checkPlausibility(reading)];
+    const reasons = [...problems, ...checkPlausibility(reading), ...checkCodes(reading, declaredScales(device.config.codeMap))];
     const queuedTo: string[] = [];
     let consumed: DeviceBinding | undefined;
     let stored: StoredReading;
@@ -131,31 +158,49 @@ export class Intake {
       .catch(() => undefined); // applied in memory at once; the next write that succeeds carries it
   }
 
-  async assign(readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean } = {}): Promise<StoredReading> {
+  /** A person names the patient of a held reading; it goes out once its other holds are confirmed too. */
+  assign(readingId: string, patient: PatientRef, confirm: ReleaseConfirmations = {}): Promise<Released> {
+    return this.#settle(readingId, patient, confirm);
+  }
+
+  /** A held reading that has its patient goes out once the confirmations its holds need are given. */
+  release(readingId: string, confirm: ReleaseConfirmations = {}): Promise<Released> {
+    return this.#settle(readingId, undefined, confirm);
+  }
+
+  async #settle(readingId: string, patient: PatientRef | undefined, confirm: ReleaseConfirmations): Promise<Released> {
     const now = this.#now();
     const queuedTo: string[] = [];
-    const stored = await this.opts.store.update((doc) => {
+    const released = await this.opts.store.update((doc): Released => {
       const entry = doc.readings[readingId];
       if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
       if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}, not held`);
-      const other = entry.holdReasons.filter((r) => !isPatientHoldReason(r));
-      if (other.length > 0 && !opts.acceptImplausible) {
-        throw new RequestError(409, `reading "${readingId}" is also held for: ${other.join('; ')} (confirm with acceptImplausible: true, or discard it)`);
+      const decision = decideRelease({
+        holdReasons: entry.holdReasons,
+        observations: entry.reading.observations,
+        patient: patient ? 'assigned' : entry.patient ? 'kept' : 'none',
+        confirm,
+      });
+      if (!decision.ok) throw new RequestError(409, `reading "${readingId}" is ${decision.message}`);
+      const settled = entry.holdReasons;
+      if (patient) {
+        entry.patient = patient;
+        entry.patientSource = 'assigned';
+        const known = this.opts.directory?.byMrn(patient.mrn, patient.assigningAuthority);
+        if (known) entry.visit = known.visit;
       }
-      entry.patient = patient;
-      entry.patientSource = 'assigned';
-      const known = this.opts.directory?.byMrn(patient.mrn, patient.assigningAuthority);
-      if (known) entry.visit = known.visit;
+      // Never under the code found not to fit: what goes out (and what is kept) carries the analyzer's code only.
+      entry.reading = withLocalCodesOnly(entry.reading, decision.localCodeOnly);
       entry.holdReasons = [];
       entry.updatedAt = now.toISOString();
       queuedTo.push(...this.#release(doc, entry, now));
-      return structuredClone(entry);
+      return { stored: structuredClone(entry), settled, overridden: decision.overridden, localCodeOnly: decision.localCodeOnly };
     });
-    this.#announce(stored, queuedTo);
-    return stored;
+    this.#announce(released.stored, queuedTo);
+    return released;
   }
 
-  async discard(readingId: string, reason: string): Promise<StoredReading> {
+  async discard(readingId: string, reason: string, by?: string): Promise<StoredReading> {
     const now = this.#now();
     // Check and mark in one step, so an assignment racing with this cannot send what is recorded as discarded.
     const discarded = await this.opts.store.update((doc) => {
@@ -163,7 +208,7 @@ export class Intake {
       if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
       if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}; only held readings can be discarded`);
       entry.status = 'discarded';
-      entry.holdReasons = [...entry.holdReasons, `discarded: ${reason}`];
+      entry.discard = by === undefined ? { reason, at: now.toISOString() } : { reason, by, at: now.toISOString() };
       entry.updatedAt = now.toISOString();
       return structuredClone(entry);
     });
@@ -201,7 +246,7 @@ export class Intake {
     if (!patient) return [];
     const destinations = this.opts.config.destinations;
     if (destinations.length === 0) {
-      entry.holdReasons.push('no destination configured');
+      entry.holdReasons.push(holdReason('delivery', 'no-destination', 'no destination configured'));
       return [];
     }
     let built: Array<{ destinationId: string; controlId: string; body: string }>;
@@ -212,7 +257,7 @@ export class Intake {
       });
     } catch (err) {
       // Only values no device should send get here (a non-finite number, an impossible date).
-      entry.holdReasons.push(`the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`);
+      entry.holdReasons.push(holdReason('delivery', 'encode-failed', `the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`));
       return [];
     }
     for (const b of built) enqueue(doc, { ...b, readingId: entry.reading.id, now });
@@ -223,11 +268,13 @@ export class Intake {
   #encode(entry: StoredReading, patient: PatientRef, dest: DestinationConfig, controlId: string, now: Date): string {
     const device = this.#devices.get(entry.reading.deviceId);
     const gateway = this.opts.config.gateway ?? {};
+    // One local coding system for every message (a device's lab setting overrides the gateway's).
+    const localCodeSystem = device?.config.lab?.localCodeSystem ?? gateway.localCodeSystem ?? DEFAULT_LOCAL_CODE_SYSTEM;
     if (dest.type === 'mqtt') {
       return uplinkBody(
         dest.format,
         { reading: entry.reading, patient: withAuthority(patient, gateway.assigningAuthority) },
-        { messageId: controlId, gateway: { application: gateway.application ?? 'MEDGATE', facility: gateway.facility }, now, maxInlineBytes: dest.maxInlineBytes },
+        { messageId: controlId, gateway: { application: gateway.application ?? 'MEDGATE', facility: gateway.facility }, now, maxInlineBytes: dest.maxInlineBytes, localCodeSystem },
       );
     }
     const common = {
@@ -244,27 +291,23 @@ export class Intake {
     // Analyzers' results go out as a classic lab ORU (v2.5.1); device vitals as IHE PCD-01 (v2.6).
     if (entry.reading.kind === 'lab') {
       const lab = device?.config.lab;
-      return encodeOruLab(entry.reading, { ...common, device: deviceRef, localCodeSystem: lab?.localCodeSystem, specimenType: lab?.specimenType });
+      return encodeOruLab(entry.reading, { ...common, device: deviceRef, localCodeSystem, specimenType: lab?.specimenType });
     }
-    return encodeOruPcd01(entry.reading, { ...common, device: { ...deviceRef, eui64: device?.config.equipment?.eui64 } });
+    return encodeOruPcd01(entry.reading, { ...common, device: { ...deviceRef, eui64: device?.config.equipment?.eui64 }, localCodeSystem });
   }
 
   #announce(stored: StoredReading, queuedTo: string[]): void {
     const r = stored.reading;
     if (stored.status === 'held') {
-      this.opts.log.warn({ reading: r.id, device: r.deviceId, reasons: stored.holdReasons.map(redactReason) }, 'reading held for review');
+      // Kind and code only: a reason's text may quote a value.
+      this.opts.log.warn({ reading: r.id, device: r.deviceId, reasons: stored.holdReasons.map(holdLabel) }, 'reading held for review');
     } else {
       this.opts.log.info({ reading: r.id, device: r.deviceId, observations: r.observations.length, to: queuedTo }, 'reading queued');
     }
-    this.opts.log.debug({ reading: r.id, patient: stored.patient, observations: r.observations }, 'reading detail');
+    this.opts.log.debug({ reading: r.id, patient: stored.patient, observations: r.observations, holdReasons: stored.holdReasons }, 'reading detail');
     for (const id of queuedTo) this.opts.onQueued(id);
     this.opts.onReading?.(stored);
   }
-}
-
-/** Hold reasons may quote values; above debug level only their kind is logged. */
-function redactReason(reason: string): string {
-  return reason.split(':')[0] ?? reason;
 }
 
 function equipmentOf(device: DeviceConfigT): string | undefined {

@@ -1,20 +1,30 @@
 // DeviceReport -> Reading: codes from the vocabulary, values in the canonical UCUM unit, device
 // precision kept, original text kept for audit. Never throws: whatever cannot be made canonical is
-// kept as the device sent it and named in `problems`, so the reading is held for a person.
+// kept as the device sent it and named in `problems` (hold reasons of kind 'value'), so the reading
+// is held for a person.
 
 import type { DeviceReport, Measurement } from '../model/driver.ts';
-import type { DeviceKind, Observation, ObservationCode, Reading } from '../model/reading.ts';
+import { holdReason, type HoldReason } from '../model/hold.ts';
+import type { DeviceKind, Observation, ObservationCode, Reading, SpecimenType } from '../model/reading.ts';
 import { canonicalUnit, convert, convertedDecimals, decimalsOf, formatDecimal, roundTo } from '../model/units.ts';
 import { isVitalType, LOCAL_CODE_SYSTEM, vocabularyEntry } from '../model/vocabulary.ts';
 import type { VocabularyEntry } from '../model/vocabulary.ts';
 import { normalizeIso, toIsoWithOffset } from '../hl7/datetime.ts';
 import { newId } from './ids.ts';
+import { resolveMapping, type CodeMapConfig } from './code-map.ts';
+import type { CodeMappingT } from '../config/schema.ts';
+import { specimenType } from '../model/specimen.ts';
 import { vocabularyEntryForCode } from './plausibility.ts';
 
-export interface CodeMapping {
-  loinc?: string;
-  display?: string;
+/** A local code that went out without a standard code, with the specimen it was for. */
+export interface UnmappedCode {
+  code: string;
+  /** The specimen type as the reading names it (a table 0487 code, or the analyzer's text). */
+  specimen?: string;
 }
+
+/** The mapping for one result's local code (specimen-aware), or undefined. */
+type CodeMapper = (m: Measurement, localCode: string) => CodeMappingT | undefined;
 
 export interface NormalizeContext {
   deviceId: string;
@@ -22,16 +32,18 @@ export interface NormalizeContext {
   equipment?: string;
   receivedAt: Date;
   id?: string;
-  /** The device's table from its own test codes to LOINC (config `devices[].codeMap`). */
-  codeMap?: Readonly<Record<string, CodeMapping>>;
+  /** The device's table from its own test codes to LOINC (config `devices[].codeMap`), per specimen. */
+  codeMap?: CodeMapConfig;
+  /** The specimen type the device is configured for (`lab.specimenType`), when the analyzer does not send one. */
+  specimenType?: { code: string; display?: string; system?: string };
 }
 
 export interface NormalizeResult {
   reading: Reading;
-  /** Why the reading must be held for review; empty when it is clean. */
-  problems: string[];
+  /** Why the reading must be held for review (kind 'value'); empty when it is clean. */
+  problems: HoldReason[];
   /** Local codes with no standard code and no mapping: they go out as local codes and are counted. */
-  unmapped: string[];
+  unmapped: UnmappedCode[];
 }
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -45,9 +57,9 @@ interface Resolved {
 function resolveCode(
   m: Measurement,
   index: number,
-  problems: string[],
-  codeMap: NormalizeContext['codeMap'],
-  unmapped: string[],
+  problems: HoldReason[],
+  mapCode: CodeMapper,
+  unmapped: UnmappedCode[],
 ): Resolved {
   const type: string | undefined = m.type;
   if (type !== undefined) {
@@ -58,21 +70,21 @@ function resolveCode(
       if (code.display === undefined) code.display = entry.display;
       return { code, entry, name: type };
     }
-    problems.push(`measurement ${index + 1}: unknown measurement type '${type}'`);
+    problems.push(holdReason('value', 'unknown-type', `measurement ${index + 1}: unknown measurement type '${type}'`, [index]));
     return { code: m.code ? { ...m.code } : { local: { system: LOCAL_CODE_SYSTEM, code: type } }, name: type };
   }
   if (m.code) {
     const code = { ...m.code };
     const local = code.local;
-    const mapping = local && !code.loinc ? codeMap?.[local.code] : undefined;
+    const mapping = local && !code.loinc ? mapCode(m, local.code) : undefined;
     if (mapping?.loinc) code.loinc = mapping.loinc;
     if (mapping?.display && code.display === undefined) code.display = mapping.display;
-    if (local && !code.loinc && !code.mdc) unmapped.push(local.code);
+    if (local && !code.loinc && !code.mdc) unmapped.push({ code: local.code });
     const entry = vocabularyEntryForCode(code);
     if (code.display === undefined) code.display = entry?.display ?? code.local?.display;
     return { code, ...(entry ? { entry } : {}), name: codeName(code) };
   }
-  problems.push(`measurement ${index + 1}: has neither a type nor a code`);
+  problems.push(holdReason('value', 'unknown-type', `measurement ${index + 1}: has neither a type nor a code`, [index]));
   return { code: { local: { system: LOCAL_CODE_SYSTEM, code: 'unknown' } }, name: `measurement ${index + 1}` };
 }
 
@@ -92,11 +104,11 @@ function normalizeMeasurement(
   m: Measurement,
   index: number,
   equipment: string | undefined,
-  problems: string[],
-  codeMap: NormalizeContext['codeMap'],
-  unmapped: string[],
+  problems: HoldReason[],
+  mapCode: CodeMapper,
+  unmapped: UnmappedCode[],
 ): Observation {
-  const { code, entry, name } = resolveCode(m, index, problems, codeMap, unmapped);
+  const { code, entry, name } = resolveCode(m, index, problems, mapCode, unmapped);
   const obs: Observation = { code, value: m.value, status: m.status ?? 'F' };
   // Kept so the plausibility check finds the range even when the driver's own code is more specific.
   if (m.type !== undefined && isVitalType(m.type)) obs.type = m.type;
@@ -113,15 +125,15 @@ function normalizeMeasurement(
   } else if (typeof m.value !== 'string') {
     // Outside the type contract (a driver bug): keep it visible as text, never throw.
     obs.value = String(m.value);
-    problems.push(`${name}: value ${String(m.value)} is neither a number nor text`);
+    problems.push(holdReason('value', 'not-a-number', `${name}: value ${String(m.value)} is neither a number nor text`, [index]));
   } else if (NUMBER.test(m.value.trim()) && entry) {
     value = Number(m.value.trim());
     decimals = decimalsOf(m.value);
   } else if (entry) {
-    problems.push(`${name}: value '${m.value}' is not a number`);
+    problems.push(holdReason('value', 'not-a-number', `${name}: value '${m.value}' is not a number`, [index]));
   }
   if (value !== undefined && !Number.isFinite(value)) {
-    problems.push(`${name}: value ${String(value)} is not a finite number`);
+    problems.push(holdReason('value', 'not-a-number', `${name}: value ${String(value)} is not a finite number`, [index]));
   }
 
   let unit: string | undefined;
@@ -134,7 +146,7 @@ function normalizeMeasurement(
     if (unit === undefined) {
       unitKnown = false;
       unit = m.unit;
-      if (entry) problems.push(`${name}: unit '${m.unit}' cannot be converted to ${entry.unit}`);
+      if (entry) problems.push(holdReason('value', 'unit', `${name}: unit '${m.unit}' cannot be converted to ${entry.unit}`, [index]));
     }
   }
 
@@ -142,7 +154,7 @@ function normalizeMeasurement(
     const converted = convert(value, unit, entry.unit);
     const places = convertedDecimals(decimals ?? 0, unit, entry.unit);
     if (converted === undefined || places === undefined) {
-      problems.push(`${name}: unit '${m.unit ?? unit}' cannot be converted to ${entry.unit}`);
+      problems.push(holdReason('value', 'unit', `${name}: unit '${m.unit ?? unit}' cannot be converted to ${entry.unit}`, [index]));
     } else {
       value = roundTo(converted, places);
       decimals = places;
@@ -168,28 +180,33 @@ function normalizeMeasurement(
   if (equipment !== undefined) obs.equipment = equipment;
   if (m.observedAt !== undefined) {
     const at = normalizeIso(String(m.observedAt));
-    if (at === undefined) problems.push(`${name}: observation time '${m.observedAt}' is not an ISO 8601 date-time`);
+    if (at === undefined) problems.push(holdReason('value', 'time', `${name}: observation time '${m.observedAt}' is not an ISO 8601 date-time`, [index]));
     else obs.observedAt = at;
   }
   return obs;
 }
 
 export function normalize(report: DeviceReport, ctx: NormalizeContext): NormalizeResult {
-  const problems: string[] = [];
+  const problems: HoldReason[] = [];
   const receivedAt = toIsoWithOffset(ctx.receivedAt);
   let observedAt = receivedAt;
   if (report.observedAt !== undefined) {
     const at = normalizeIso(String(report.observedAt));
     if (at === undefined) {
-      problems.push(`device time '${report.observedAt}' is not an ISO 8601 date-time; receipt time used`);
+      problems.push(holdReason('value', 'time', `device time '${report.observedAt}' is not an ISO 8601 date-time; receipt time used`));
     } else {
       observedAt = at;
     }
   }
   const equipment = ctx.equipment ?? report.equipment;
-  const unmapped: string[] = [];
-  const observations = report.measurements.map((m, i) => normalizeMeasurement(m, i, equipment, problems, ctx.codeMap, unmapped));
-  if (observations.length === 0) problems.push('the report carries no measurements');
+  const unmapped: UnmappedCode[] = [];
+  // The specimen decides which mapping applies: what the analyzer sent, else the device's configured one.
+  const specimen = specimenType(report.specimen?.type) ?? configuredSpecimen(ctx.specimenType);
+  const instrumentOf = (m: Measurement): string[] => [m.instrument, equipment].filter((t): t is string => t !== undefined && t !== '');
+  const mapCode: CodeMapper = (m, code) => resolveMapping(ctx.codeMap, { code, specimen, instruments: instrumentOf(m) });
+  const observations = report.measurements.map((m, i) => normalizeMeasurement(m, i, equipment, problems, mapCode, unmapped));
+  if (specimen) for (const u of unmapped) u.specimen = specimen.code;
+  if (observations.length === 0) problems.push(holdReason('value', 'no-measurement', 'the report carries no measurements'));
 
   const reading: Reading = {
     id: ctx.id ?? newId(ctx.receivedAt),
@@ -203,21 +220,36 @@ export function normalize(report: DeviceReport, ctx: NormalizeContext): Normaliz
   if (equipment !== undefined) reading.equipment = equipment;
   if (report.comments?.length) reading.comments = [...report.comments];
   if (report.subject) reading.subject = { ...report.subject };
-  if (report.specimen) {
-    reading.specimen = { ...report.specimen };
-    const collected = report.specimen.collectedAt;
+  if (report.specimen || specimen) {
+    const { type: _sent, ...rest } = report.specimen ?? { id: '' };
+    reading.specimen = specimen ? { ...rest, type: specimen } : { ...rest };
+    const collected = report.specimen?.collectedAt;
     if (collected !== undefined) {
       // Analyzers send local time without an offset; the chart needs it with one, like every other time.
       const at = normalizeIso(String(collected));
       if (at === undefined) {
         delete reading.specimen.collectedAt;
-        problems.push(`specimen collection time '${collected}' is not an ISO 8601 date-time`);
+        problems.push(holdReason('value', 'time', `specimen collection time '${collected}' is not an ISO 8601 date-time`));
       } else reading.specimen.collectedAt = at;
     }
   }
   if (report.order) {
-    const { code, ...rest } = report.order;
+    const { code, tests, ...rest } = report.order;
     reading.order = code ? { ...rest, code: { ...code } } : { ...rest };
   }
-  return { reading, problems, unmapped: [...new Set(unmapped)] };
+  if (report.order?.tests?.length && reading.order) reading.order.tests = report.order.tests.map((t) => ({ ...t }));
+  return { reading, problems, unmapped: uniqueUnmapped(unmapped) };
+}
+
+function configuredSpecimen(configured: NormalizeContext['specimenType']): SpecimenType | undefined {
+  if (configured === undefined) return undefined;
+  const known = specimenType(configured.code);
+  // A configured code the table knows is canonical; any other is kept as configured (SPM-4 text).
+  return known?.system !== undefined ? { ...known, ...(configured.display ? { display: configured.display } : {}) } : { ...configured };
+}
+
+function uniqueUnmapped(list: UnmappedCode[]): UnmappedCode[] {
+  const seen = new Map<string, UnmappedCode>();
+  for (const u of list) seen.set(`${u.code}\u0000${u.specimen ?? ''}`, u);
+  return [...seen.values()];
 }

@@ -25,8 +25,9 @@
 // - A device binding and a device-reported ID that name different patients: held, in every mode
 //   that looks at bindings (reported and bind). A hold never consumes a binding.
 // - order mode ignores bindings; the order's visit is used when the order names one.
-// - Hold reasons never quote identifiers (they are logged at warn by kind, but shown in full to staff).
+// - Hold reasons never quote identifiers (they are logged at warn by kind and code, but shown in full to staff).
 
+import { holdReason, type HoldCode, type HoldReason } from '../model/hold.ts';
 import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
 import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory, Visit } from '../patients/types.ts';
 import type { DeviceBinding } from '../store/types.ts';
@@ -50,19 +51,12 @@ export interface PatientMatch {
 }
 
 export interface PatientHold {
-  /** Starts with one of HOLD_PREFIXES; shown to staff, never quotes an identifier. */
-  holdReason: string;
+  /** Always of kind 'patient' (a person's assignment settles it); the text never quotes an identifier. */
+  holdReason: HoldReason;
   patient?: undefined;
 }
 
 export type PatientResolution = PatientMatch | PatientHold;
-
-export const HOLD_PREFIXES = ['no patient: ', 'unknown patient ID: ', 'patient mismatch: ', 'no order: '] as const;
-
-/** True for the hold reasons this resolver gives (and so a person's assignment settles). */
-export function isPatientHoldReason(reason: string): boolean {
-  return HOLD_PREFIXES.some((p) => reason.startsWith(p));
-}
 
 const MODES: readonly BindingMode[] = ['reported', 'bind', 'order', 'hold'];
 
@@ -95,27 +89,27 @@ export interface ResolveInput {
 }
 
 const R = {
-  holdMode: 'no patient: this device always waits for a person to assign its readings',
-  labNoId: 'no patient: the analyzer sent no patient ID for this specimen',
-  reportedNoneUnbound: 'no patient: the device reported none and is not bound',
-  reportedNoneExpired: 'no patient: the device reported none and its binding has expired',
-  notBound: 'no patient: the device is not bound to a patient',
-  bindingExpired: 'no patient: the device binding has expired',
-  bindingEmpty: 'no patient: the device binding names no patient ID',
-  directoryFailed: 'no patient: the patient directory could not be read',
-  internal: 'no patient: the patient could not be resolved (internal error)',
-  noDirectory: 'unknown patient ID: no patient directory is available to verify the patient ID',
-  reportedUnknown: 'unknown patient ID: the reported patient ID is not in the directory',
-  boundUnknown: 'unknown patient ID: the bound patient ID is not in the directory',
-  orderPatientUnknown: "unknown patient ID: the order's patient is not in the directory",
-  boundOther: 'patient mismatch: the device reported a different patient than the one it is bound to',
-  orderOther: "patient mismatch: the device reported a different patient than the order's",
-  orderVisitOther: "patient mismatch: the order's visit belongs to a different patient",
-  noSpecimen: 'no order: the reading carries no specimen ID',
-  noOrderDirectory: 'no order: no patient directory is available to look up orders',
-  noOrder: 'no order: no open order for this specimen',
-  orderCancelled: 'no order: the order for this specimen was cancelled',
-} as const;
+  holdMode: patientHold('no-patient', 'no patient: this device always waits for a person to assign its readings'),
+  labNoId: patientHold('no-patient', 'no patient: the analyzer sent no patient ID for this specimen'),
+  reportedNoneUnbound: patientHold('no-patient', 'no patient: the device reported none and is not bound'),
+  reportedNoneExpired: patientHold('no-patient', 'no patient: the device reported none and its binding has expired'),
+  notBound: patientHold('no-patient', 'no patient: the device is not bound to a patient'),
+  bindingExpired: patientHold('no-patient', 'no patient: the device binding has expired'),
+  bindingEmpty: patientHold('no-patient', 'no patient: the device binding names no patient ID'),
+  directoryFailed: patientHold('no-patient', 'no patient: the patient directory could not be read'),
+  internal: patientHold('no-patient', 'no patient: the patient could not be resolved (internal error)'),
+  noDirectory: patientHold('unknown-patient-id', 'unknown patient ID: no patient directory is available to verify the patient ID'),
+  reportedUnknown: patientHold('unknown-patient-id', 'unknown patient ID: the reported patient ID is not in the directory'),
+  boundUnknown: patientHold('unknown-patient-id', 'unknown patient ID: the bound patient ID is not in the directory'),
+  orderPatientUnknown: patientHold('unknown-patient-id', "unknown patient ID: the order's patient is not in the directory"),
+  boundOther: patientHold('patient-mismatch', 'patient mismatch: the device reported a different patient than the one it is bound to'),
+  orderOther: patientHold('patient-mismatch', "patient mismatch: the device reported a different patient than the order's"),
+  orderVisitOther: patientHold('patient-mismatch', "patient mismatch: the order's visit belongs to a different patient"),
+  noSpecimen: patientHold('no-order', 'no order: the reading carries no specimen ID'),
+  noOrderDirectory: patientHold('no-order', 'no order: no patient directory is available to look up orders'),
+  noOrder: patientHold('no-order', 'no order: no open order for this specimen'),
+  orderCancelled: patientHold('no-order', 'no order: the order for this specimen was cancelled'),
+} satisfies Record<string, HoldReason>;
 
 /** Never throws: whatever goes wrong becomes a hold. */
 export function resolvePatient(input: ResolveInput): PatientResolution {
@@ -171,7 +165,7 @@ function resolveReported(input: ResolveInput, dir: Lookup | undefined): PatientR
   return withVisit({ patient: { ...entry.patient }, source: 'directory', consumeBinding: consumes(active) }, entry.visit);
 }
 
-function resolveBinding(input: ResolveInput, dir: Lookup | undefined, reasons: { notBound: string; expired: string }): PatientResolution {
+function resolveBinding(input: ResolveInput, dir: Lookup | undefined, reasons: { notBound: HoldReason; expired: HoldReason }): PatientResolution {
   const { reading, policy, binding, now } = input;
   if (!binding) return hold(reasons.notBound);
   if (!bindingActive(binding, now)) return hold(reasons.expired);
@@ -241,13 +235,18 @@ function resolveOrder(reading: Reading, dir: Lookup | undefined): PatientResolut
   return match;
 }
 
-function hold(holdReason: string): PatientHold {
-  return { holdReason };
+function patientHold(code: HoldCode, text: string): HoldReason {
+  return holdReason('patient', code, text);
 }
 
-function mismatch(who: 'reported' | 'bound', fields: string[], against: string): string {
+function hold(reason: HoldReason): PatientHold {
+  // A copy: the table's reasons are shared, a stored reading's must not be.
+  return { holdReason: { ...reason } };
+}
+
+function mismatch(who: 'reported' | 'bound', fields: string[], against: string): HoldReason {
   const verb = fields.length > 1 ? 'do' : 'does';
-  return `patient mismatch: the ${who} ${fields.join(' and ')} ${verb} not match ${against}`;
+  return patientHold('patient-mismatch', `patient mismatch: the ${who} ${fields.join(' and ')} ${verb} not match ${against}`);
 }
 
 function withVisit(match: PatientMatch, visit: Visit | undefined): PatientMatch {

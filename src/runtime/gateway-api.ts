@@ -1,7 +1,7 @@
 // The GatewayApi the web server calls, built from the running parts. Every change a person makes
 // goes through here and into the audit journal; configuration changes go through ConfigFile.
 
-import type { AuditJournal } from '../audit/journal.ts';
+import type { AuditJournal, AuditRecord } from '../audit/journal.ts';
 import { ConfigChangeRefused, relativeProblems, type ConfigFile } from '../config/config-file.ts';
 import { Destination as DestinationSchema, DeviceConfig as DeviceSchema, PatientBody, type Config, type DestinationConfig } from '../config/schema.ts';
 import { keepSecrets, redactDestination } from '../config/secrets.ts';
@@ -9,14 +9,14 @@ import type { DriverCatalog } from '../config/validate.ts';
 import type { SimulatorManager } from '../demo/simulators.ts';
 import { testLink, watchBytes } from '../devices/link-test.ts';
 import { listSerialPorts } from '../devices/serial-ports.ts';
+import { holdLabel, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PatientRef } from '../model/reading.ts';
 import { RequestError } from '../model/request-error.ts';
 import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { searchDirectory } from '../patients/search.ts';
-import { isPatientHoldReason } from '../pipeline/patient.ts';
-import type { Intake } from '../pipeline/intake.ts';
+import type { Intake, Released } from '../pipeline/intake.ts';
 import type { History } from '../store/history.ts';
 import type { RejectsJournal } from '../store/rejects.ts';
 import type { StateStore } from '../store/state-store.ts';
@@ -60,6 +60,29 @@ function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
   return p.assigningAuthority ? { mrn: p.mrn, assigningAuthority: p.assigningAuthority } : { mrn: p.mrn };
 }
 
+/** "value/implausible: <text>; ..." for the audit journal (on disk and behind sign-in, unlike the logs). */
+function reasonsText(reasons: readonly HoldReason[]): string {
+  return reasons.map((r) => `${holdLabel(r)}: ${r.text}`).join('; ');
+}
+
+const CONFIRMATION: Partial<Record<HoldKind, string>> = { value: 'acceptImplausible', code: 'acceptLocalCode' };
+
+/** One audit entry per confirmation a person gave, and one for a delivery retried, naming the kinds and codes settled. */
+function settlementEntries(who: string, released: Released): AuditRecord[] {
+  const { stored } = released;
+  const base = { who, device: stored.reading.deviceId, reading: stored.reading.id, ...(stored.patient ? { patient: idOf(stored.patient) } : {}) };
+  const entries: AuditRecord[] = [];
+  for (const kind of ['value', 'code'] as const) {
+    const overridden = released.overridden.filter((r) => r.kind === kind);
+    if (overridden.length === 0) continue;
+    const local = kind === 'code' && released.localCodeOnly.length > 0 ? ` (observation ${released.localCodeOnly.map((i) => i + 1).join(', ')} sent under the analyzer's own code)` : '';
+    entries.push({ ...base, action: 'override', reason: `${CONFIRMATION[kind]}${local}: ${reasonsText(overridden)}` });
+  }
+  const delivery = released.settled.filter((r) => r.kind === 'delivery');
+  if (delivery.length > 0) entries.push({ ...base, action: 'resend', reason: `held reading released for another try: ${reasonsText(delivery)}` });
+  return entries;
+}
+
 export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, log } = parts;
 
@@ -85,6 +108,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         link: devices.status(e),
         counters: e.runner ? { ...e.runner.counters } : { reports: 0, protocolErrors: 0, rejected: 0 },
         unmappedCodes: intake.unmappedCodes(e.config.id),
+        unmappedSpecimens: intake.unmappedSpecimens(e.config.id),
         binding: store.data.bindings[e.config.id],
         lastReading: e.lastReading && slimReading(e.lastReading),
       })),
@@ -112,18 +136,20 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       if (had) await audit.record({ who, action: 'unbind', device: deviceId });
       return had;
     },
-    assign: async (who, readingId, patient, opts) => {
-      const before = store.data.readings[readingId]?.holdReasons ?? [];
-      const stored = await intake.assign(readingId, patient, opts);
-      await audit.record({ who, action: 'assign', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: before.join('; ') });
-      const overridden = before.filter((r) => !isPatientHoldReason(r));
-      if (overridden.length > 0) {
-        await audit.record({ who, action: 'override', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: overridden.join('; ') });
-      }
+    assign: async (who, readingId, patient, confirm) => {
+      const released = await intake.assign(readingId, patient, confirm);
+      const { stored } = released;
+      await audit.record({ who, action: 'assign', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: reasonsText(released.settled) });
+      for (const entry of settlementEntries(who, released)) await audit.record(entry);
       return stored;
     },
+    release: async (who, readingId, confirm) => {
+      const released = await intake.release(readingId, confirm);
+      for (const entry of settlementEntries(who, released)) await audit.record(entry);
+      return released.stored;
+    },
     discard: async (who, readingId, reason) => {
-      const stored = await intake.discard(readingId, reason);
+      const stored = await intake.discard(readingId, reason, who);
       await audit.record({ who, action: 'discard', device: stored.reading.deviceId, reading: readingId, reason });
       return stored;
     },

@@ -13,6 +13,12 @@ export interface HistoryOptions {
   log?: Logger;
 }
 
+/** What only a journal of one record type knows: how a line an older version wrote reads today. */
+export interface JournalOptions<T> extends HistoryOptions {
+  /** Applied to every record read, before filters see it (e.g. upgradeHistoryRecord for the delivered history). */
+  upgrade?: (record: T) => T;
+}
+
 export interface RecentQuery<T extends Timed = HistoryRecord> {
   limit: number;
   /** Only records with `at` strictly before this ISO time (for paging: pass the last `at` seen). */
@@ -59,6 +65,7 @@ interface Pending<T> {
 export class History<T extends Timed = HistoryRecord> {
   private readonly retentionDays: number;
   private readonly log: Logger;
+  private readonly upgrade: ((record: T) => T) | undefined;
   private pending: Pending<T> | undefined;
   private inFlight = false;
   /** Day files checked this run (torn tail fixed, directory entry fsync'd). */
@@ -67,10 +74,11 @@ export class History<T extends Timed = HistoryRecord> {
 
   constructor(
     readonly dir: string,
-    opts: HistoryOptions = {},
+    opts: JournalOptions<T> = {},
   ) {
     this.retentionDays = opts.retentionDays ?? 90;
     this.log = opts.log ?? silentLogger;
+    this.upgrade = opts.upgrade;
   }
 
   /** Appends and fsyncs. Concurrent appends share one write and one fsync per day file. */
@@ -165,7 +173,8 @@ export class History<T extends Timed = HistoryRecord> {
       const records = parseDay<T>(text, (lineNo, torn) =>
         this.log.warn({ file, line: lineNo }, torn ? 'skipped a torn last line (interrupted append)' : 'skipped an unreadable line'),
       );
-      for (const r of records) {
+      for (const stored of records) {
+        const r = this.upgrade ? this.upgrade(stored) : stored;
         if (query.before && !(r.at < query.before)) continue;
         if (query.filter && !query.filter(r)) continue;
         out.push(r);

@@ -3,7 +3,8 @@
 
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { DurableDocument, type DocumentAdapter } from './durable-document.ts';
-import { emptyState, type StateDoc } from './types.ts';
+import { migrateStateDoc } from './hold-migration.ts';
+import { emptyState, STATE_VERSION, type StateDoc } from './types.ts';
 
 /** What the store needs from its adapter; DurableFileAdapter is the real one, tests wrap it. */
 export type StoreAdapter = DocumentAdapter<StateDoc>;
@@ -18,10 +19,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Checks the top-level shape; fills collections a future version might leave out. */
+/** Checks the top-level shape; fills collections a future version might leave out. Version 1 is accepted (and migrated by the caller). */
 function checkShape(file: string, value: unknown): StateDoc {
   if (!isRecord(value)) throw new Error(`${file}: the state document is not a JSON object`);
-  if (value.version !== 1) throw new Error(`${file}: unsupported state version ${JSON.stringify(value.version)} (expected 1)`);
+  if (value.version !== 1 && value.version !== STATE_VERSION) {
+    throw new Error(`${file}: unsupported state version ${JSON.stringify(value.version)} (expected 1 or ${STATE_VERSION})`);
+  }
   if (typeof value.seq !== 'number') throw new Error(`${file}: "seq" is not a number`);
   for (const key of ['bindings', 'readings', 'messages'] as const) {
     if (value[key] === undefined) value[key] = {};
@@ -57,10 +60,20 @@ export class StateStore {
     let doc: StateDoc = emptyState();
     const { document, stored } = await DurableDocument.open<StateDoc>(file, () => doc, { log, adapter: opts.adapter });
     try {
-      if (stored !== null) doc = checkShape(file, stored);
+      let migrated = false;
+      if (stored !== null) {
+        doc = checkShape(file, stored);
+        // Compared as a number: the file may say 1, which the current type no longer admits.
+        if ((doc.version as number) !== STATE_VERSION) {
+          const from = doc.version as number;
+          const readings = migrateStateDoc(doc);
+          log.info({ file, from, to: STATE_VERSION, readings }, 'state document migrated');
+          migrated = true;
+        }
+      }
       const requeued = requeueInterruptedSends(doc);
       if (requeued > 0) log.warn({ file, requeued }, 'messages that were being sent at the last stop go out again');
-      if (stored === null || requeued > 0) await document.save();
+      if (stored === null || requeued > 0 || migrated) await document.save();
       return new StateStore(doc, document);
     } catch (err) {
       await document.close().catch(() => undefined);

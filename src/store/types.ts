@@ -1,6 +1,7 @@
 // The shapes kept in the state document (lowdb) and in the delivered history.
 
 import type { Ack } from '../hl7/ack-types.ts';
+import type { HoldReason } from '../model/hold.ts';
 import type { PatientRef, Reading } from '../model/reading.ts';
 import type { Visit } from '../patients/types.ts';
 
@@ -9,8 +10,10 @@ export type ReadingStatus = 'held' | 'queued' | 'delivered' | 'dead' | 'discarde
 export interface StoredReading {
   reading: Reading;
   status: ReadingStatus;
-  /** Why a held reading waits for a person: "no patient", "implausible: ...". */
-  holdReasons: string[];
+  /** Why a held reading waits for a person; what settles each follows from its kind (src/model/hold.ts). */
+  holdReasons: HoldReason[];
+  /** Set when a person discarded the held reading: it is kept in the history, never sent. */
+  discard?: Discard;
   /** The patient the reading goes out for, once known. */
   patient?: PatientRef;
   /** How the patient was found: reported by the device, a binding, or a person's assignment. */
@@ -20,6 +23,13 @@ export interface StoredReading {
   /** Its outbox messages, one per destination; kept so finding them does not scan the outbox. */
   messageIds?: string[];
   updatedAt: string;
+}
+
+export interface Discard {
+  reason: string;
+  /** Who discarded it (a user name, or "api" for a script). */
+  by?: string;
+  at: string;
 }
 
 export type MessageState = 'queued' | 'sending' | 'retry_wait' | 'delivered' | 'dead';
@@ -52,8 +62,11 @@ export interface DeviceBinding {
   createdAt: string;
 }
 
+/** 2: hold reasons are HoldReason objects and a discard has its own field (1: strings; migrated at load, store/hold-migration.ts). */
+export const STATE_VERSION = 2;
+
 export interface StateDoc {
-  version: 1;
+  version: typeof STATE_VERSION;
   /** Last outbox sequence number handed out. */
   seq: number;
   bindings: Record<string, DeviceBinding>;
@@ -68,5 +81,5 @@ export interface HistoryRecord {
 }
 
 export function emptyState(): StateDoc {
-  return { version: 1, seq: 0, bindings: {}, readings: {}, messages: {} };
+  return { version: STATE_VERSION, seq: 0, bindings: {}, readings: {}, messages: {} };
 }

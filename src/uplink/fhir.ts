@@ -5,11 +5,17 @@
 // - the patient is a conditional create keyed on the MRN in the assigning authority's system, and
 //   the Observations point at it through its fullUrl; no server id is invented;
 // - a systolic + diastolic pair becomes one 85354-9 panel with components (FHIR R4 bp profile);
-// - an attachment (an EKG PDF) becomes a DocumentReference: R4 Observation.value[x] has no Attachment.
+// - an attachment (an EKG PDF) becomes a DocumentReference: R4 Observation.value[x] has no Attachment;
+// - a waveform's components are coded with each lead's 11073 code (the R4 "ekg" example's shape);
+// - category per observation: body composition is `exam`, not `vital-signs` (see README.md).
 
 import { createHash } from 'node:crypto';
 import type { Attachment, MdcCode, Observation, ObservationCode, PatientRef, ResultStatus, Waveform } from '../model/reading.ts';
+import { ecgLeadCode } from '../model/ecg-leads.ts';
+import { measurementGroup } from '../model/specialization-profile.ts';
 import { formatDecimal } from '../model/units.ts';
+import { mdcNumericCode } from '../model/vocabulary.ts';
+import { wireLocalCodeSystem } from '../hl7/local-code-system.ts';
 import { DecimalText, stringifyWithDecimals } from './decimal-json.ts';
 import { observationLabel, UplinkBuildError, type UplinkContext, type UplinkSource } from './reading-json.ts';
 
@@ -138,15 +144,17 @@ export function stableUuid(name: string): string {
 
 function mdcCoding(mdc: MdcCode | undefined): Coding[] {
   // The MDC system in FHIR is coded by the numeric code; a REFID alone is not a code there.
-  return mdc?.code !== undefined ? [{ system: MDC, code: String(mdc.code), display: mdc.ref }] : [];
+  const numeric = mdc && mdcNumericCode(mdc);
+  return mdc && numeric !== undefined ? [{ system: MDC, code: String(numeric), display: mdc.ref }] : [];
 }
 
-function codeableConcept(code: ObservationCode): CodeableConcept {
+function codeableConcept(code: ObservationCode, localCodeSystem: string | undefined): CodeableConcept {
   const coding: Coding[] = [];
   if (code.loinc) coding.push({ system: LOINC, code: code.loinc });
   coding.push(...mdcCoding(code.mdc));
   if (code.local) {
-    coding.push({ system: `urn:medgate:code:${encodeURIComponent(code.local.system)}`, code: code.local.code, ...(code.local.display && { display: code.local.display }) });
+    const system = wireLocalCodeSystem(code.local.system, localCodeSystem);
+    coding.push({ system: `urn:medgate:code:${encodeURIComponent(system)}`, code: code.local.code, ...(code.local.display && { display: code.local.display }) });
   }
   const text = code.display ?? code.local?.display ?? code.mdc?.ref;
   return { ...(coding.length > 0 && { coding }), ...(text && { text }) };
@@ -189,8 +197,10 @@ function waveformComponents(w: Waveform, where: string): Component[] {
   if (!(w.sampleRateHz > 0)) throw new UplinkBuildError(`${where}: waveform sample rate must be above 0`);
   return w.leads.map((lead) => {
     if (!lead.samples.every(Number.isFinite)) throw new UplinkBuildError(`${where}: lead ${lead.name} has a sample that is not a finite number`);
+    // Leads have no LOINC observation code (LOINC has lead parts, LP7386-8 "Lead I", not codes).
+    const coding = mdcCoding(ecgLeadCode(lead.name));
     return {
-      code: { text: lead.name },
+      code: { ...(coding.length > 0 && { coding }), text: lead.name },
       valueSampledData: {
         origin: { value: 0, unit: UNIT_DISPLAY[w.unit] ?? w.unit, system: UCUM, code: w.unit },
         period: 1000 / w.sampleRateHz, // milliseconds between samples
@@ -201,10 +211,24 @@ function waveformComponents(w: Waveform, where: string): Component[] {
   });
 }
 
-function category(kind: string): CodeableConcept[] {
-  // Analyzer results are laboratory; EKG measurements are electrodiagnostic procedure results; the rest are vital signs.
-  const [code, display] = kind === 'lab' ? ['laboratory', 'Laboratory'] : kind === 'ekg' ? ['procedure', 'Procedure'] : ['vital-signs', 'Vital Signs'];
-  return [{ coding: [{ system: OBSERVATION_CATEGORY, code, display }] }];
+const CATEGORY = {
+  laboratory: 'Laboratory',
+  procedure: 'Procedure',
+  exam: 'Exam',
+  'vital-signs': 'Vital Signs',
+} as const;
+
+/**
+ * Observation category (R4 observation-category). Analyzer results are laboratory; EKG results are
+ * electrodiagnostic procedure results. Body fat, water, muscle, bone and impedance are `exam`: "use
+ * of simple instruments ... performed directly on the patient's body"; `vital-signs` is defined as
+ * blood pressure, heart and respiratory rate, height, weight, BMI, head circumference, pulse
+ * oximetry, temperature and body surface area, and none of them is among those. The rest are vital signs.
+ */
+function category(kind: string, obs?: Observation): CodeableConcept[] {
+  const code: keyof typeof CATEGORY =
+    kind === 'lab' ? 'laboratory' : obs && measurementGroup(obs) === 'body-composition' ? 'exam' : kind === 'ekg' ? 'procedure' : 'vital-signs';
+  return [{ coding: [{ system: OBSERVATION_CATEGORY, code, display: CATEGORY[code] }] }];
 }
 
 function isCode(obs: Observation, loinc: string, mdcRef: string): boolean {
@@ -258,14 +282,14 @@ function observationResource(shared: Shared, item: Item, identifier: Identifier)
     resourceType: 'Observation',
     identifier: [identifier],
     status: STATUS[combinedStatus(list)],
-    category: category(r.kind),
-    code: item.type === 'bp' ? BP_PANEL_CODE : codeableConcept(first.code),
+    category: category(r.kind, item.type === 'bp' ? undefined : first),
+    code: item.type === 'bp' ? BP_PANEL_CODE : codeableConcept(first.code, shared.ctx.localCodeSystem),
     subject: shared.subject,
     effectiveDateTime: list.find((o) => o.observedAt)?.observedAt ?? r.observedAt,
     issued: shared.ctx.now.toISOString(),
   };
   if (item.type === 'bp') {
-    res.component = item.parts.map(({ obs, index }) => ({ code: codeableConcept(obs.code), ...valueParts(obs, observationLabel(obs, index)) }));
+    res.component = item.parts.map(({ obs, index }) => ({ code: codeableConcept(obs.code, shared.ctx.localCodeSystem), ...valueParts(obs, observationLabel(obs, index)) }));
   } else {
     const where = observationLabel(first, item.index);
     Object.assign(res, valueParts(first, where));
@@ -294,7 +318,7 @@ function documentResource(shared: Shared, obs: Observation, a: Attachment, ident
     identifier: [identifier],
     status: 'current',
     docStatus: DOC_STATUS[obs.status],
-    type: codeableConcept(obs.code),
+    type: codeableConcept(obs.code, shared.ctx.localCodeSystem),
     category: category(r.kind),
     subject: shared.subject,
     date: obs.observedAt ?? r.observedAt,

@@ -7,8 +7,9 @@
 // media type, size and SHA-256 go out, with the reason in `omitted`.
 
 import { createHash } from 'node:crypto';
-import type { Attachment, Observation, PatientRef, Reading, ResultStatus, Waveform } from '../model/reading.ts';
+import type { Attachment, Observation, ObservationCode, PatientRef, Reading, ResultStatus, Waveform } from '../model/reading.ts';
 import { formatDecimal } from '../model/units.ts';
+import { wireLocalCodeSystem } from '../hl7/local-code-system.ts';
 import { READING_SCHEMA_ID, type ObservationDoc, type ReadingMessage } from './schema.ts';
 
 export interface UplinkContext {
@@ -19,6 +20,8 @@ export interface UplinkContext {
   now: Date;
   /** Attachments whose decoded size is above this go out as a summary only. Default: no limit. */
   maxInlineBytes?: number;
+  /** Coding system of local codes (HL7 table 0396 `L`/`99zzz`), as in the HL7 messages; default 99MDG. */
+  localCodeSystem?: string;
 }
 
 export interface UplinkSource {
@@ -63,10 +66,17 @@ function waveformDoc(w: Waveform, where: string): Extract<ObservationDoc, { valu
   return { sampleRateHz: w.sampleRateHz, unit: w.unit, sampleCount, leads: w.leads.map((l) => ({ name: l.name, samples: [...l.samples] })) };
 }
 
-function observationDoc(obs: Observation, index: number, maxInlineBytes: number | undefined): ObservationDoc {
+/** The observation's code as it goes out: a local code in the configured local coding system. */
+export function wireCode(code: ObservationCode, localCodeSystem: string | undefined): ObservationCode {
+  const out = structuredClone(code);
+  if (out.local) out.local.system = wireLocalCodeSystem(out.local.system, localCodeSystem);
+  return out;
+}
+
+function observationDoc(obs: Observation, index: number, ctx: UplinkContext): ObservationDoc {
   const where = observationLabel(obs, index);
   const common = {
-    code: structuredClone(obs.code),
+    code: wireCode(obs.code, ctx.localCodeSystem),
     status: STATUS_WORD[obs.status],
     ...(obs.observedAt !== undefined && { observedAt: obs.observedAt }),
     ...(obs.referenceRange !== undefined && { referenceRange: obs.referenceRange }),
@@ -90,7 +100,7 @@ function observationDoc(obs: Observation, index: number, maxInlineBytes: number 
   }
   if (typeof v === 'string') return { ...common, valueType: 'text', value: v, ...(obs.unit !== undefined && { unit: obs.unit }) };
   if (v.kind === 'waveform') return { ...common, valueType: 'waveform', waveform: waveformDoc(v, where) };
-  return { ...common, valueType: 'attachment', attachment: attachmentDoc(v, maxInlineBytes) };
+  return { ...common, valueType: 'attachment', attachment: attachmentDoc(v, ctx.maxInlineBytes) };
 }
 
 function patientDoc(p: PatientRef): ReadingMessage['patient'] {
@@ -118,7 +128,7 @@ export function buildReadingMessage(source: UplinkSource, ctx: UplinkContext): R
     patient: patientDoc(source.patient),
     observedAt: r.observedAt,
     receivedAt: r.receivedAt,
-    observations: r.observations.map((o, i) => observationDoc(o, i, ctx.maxInlineBytes)),
+    observations: r.observations.map((o, i) => observationDoc(o, i, ctx)),
   };
   if (r.specimen) doc.specimen = { ...r.specimen };
   if (r.order) doc.order = structuredClone(r.order);

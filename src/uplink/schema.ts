@@ -143,13 +143,24 @@ export const ReadingMessageSchema = Type.Object(
     ),
     observedAt: IsoDateTime,
     receivedAt: IsoDateTime,
-    specimen: Optional(Type.Object({ id: Type.String(), collectedAt: Optional(IsoDateTime) }, { additionalProperties: false })),
+    specimen: Optional(
+      Type.Object(
+        {
+          id: Type.String(),
+          collectedAt: Optional(IsoDateTime),
+          // HL7 table 0487 code (system HL70487) when known, else the analyzer's word.
+          type: Optional(Type.Object({ code: Type.String(), display: Optional(Type.String()), system: Optional(Type.String()) }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     order: Optional(
       Type.Object(
         {
           placer: Optional(Type.String()),
           filler: Optional(Type.String()),
           code: Optional(Type.Object({ system: Type.String(), code: Type.String(), display: Optional(Type.String()) }, { additionalProperties: false })),
+          tests: Optional(Type.Array(Type.Object({ system: Type.String(), code: Type.String(), display: Optional(Type.String()) }, { additionalProperties: false }))),
         },
         { additionalProperties: false },
       ),

@@ -9,12 +9,14 @@ import type { ConfigProblem } from '../config/validate.ts';
 import type { DirectorySummary } from '../patients/directory.ts';
 import type { DeviceCounters } from '../devices/device-runner.ts';
 import type { Attachment, DeviceKind, Observation, PatientRef, Reading, Waveform } from '../model/reading.ts';
+import type { ReleaseConfirmations } from '../pipeline/release.ts';
 import type { Visit } from '../patients/types.ts';
 import type { RejectedInput } from '../store/rejects.ts';
 import type { DeviceBinding, MessageState, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
 import type { LinkStatus } from '../transports/types.ts';
 
-export type { ConfigProblem, DestinationConfigView };
+export type { ConfigProblem, DestinationConfigView, ReleaseConfirmations };
+export type { HoldKind, HoldReason } from '../model/hold.ts';
 
 export interface DeviceView {
   id: string;
@@ -27,6 +29,8 @@ export interface DeviceView {
   counters: DeviceCounters;
   /** Test codes that went out as local codes only, with counts: what the codeMap still lacks. */
   unmappedCodes: Record<string, number>;
+  /** For each unmapped code, the specimen types it arrived with (table 0487 codes, or the analyzer's words). */
+  unmappedSpecimens: Record<string, string[]>;
   binding?: DeviceBinding;
   /** The newest reading of this device since the gateway started, slimmed. */
   lastReading?: SlimReading;
@@ -176,7 +180,10 @@ export interface GatewayApi {
   // `who`: the person or script acting, for the audit journal.
   bind(who: string, deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
   unbind(who: string, deviceId: string): Promise<boolean>;
-  assign(who: string, readingId: string, patient: PatientRef, opts: { acceptImplausible?: boolean }): Promise<StoredReading>;
+  /** Names the patient of a held reading; its value and code holds need their confirmations too (409 names what is missing). */
+  assign(who: string, readingId: string, patient: PatientRef, confirm: ReleaseConfirmations): Promise<StoredReading>;
+  /** Releases a held reading that already has its patient (value, code and delivery holds). */
+  release(who: string, readingId: string, confirm: ReleaseConfirmations): Promise<StoredReading>;
   discard(who: string, readingId: string, reason: string): Promise<StoredReading>;
   audit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Counts of the patient directory, when an inbound feed is configured. */

@@ -129,7 +129,7 @@ describe('the technician page, end to end', () => {
       expect(r.body.readings.length).toBeGreaterThan(0);
       return r.body.readings[0]!;
     }, 20_000);
-    expect(held.holdReasons.join('; ')).toMatch(/no patient/);
+    expect(held.holdReasons).toEqual([expect.objectContaining({ kind: 'patient', code: 'no-patient' })]);
     await gw.api('POST', '/api/simulators/scale-e2e/stop');
 
     await page.getByRole('link', { name: 'Patients' }).click();

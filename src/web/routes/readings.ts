@@ -1,4 +1,5 @@
-// Readings by status, an EKG's tracing, and what a person does with a held one: assign it to a patient, or discard it.
+// Readings by status, an EKG's tracing, and what a person does with a held one: assign it to a
+// patient, release it (it has its patient; a person confirms what its holds need), or discard it.
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -27,10 +28,14 @@ const AuditQuerystring = Type.Object({
 });
 const ReadingParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const TracingQuery = Type.Object({ max: Type.Integer({ minimum: 100, maximum: 20_000, default: 2500, description: 'samples per lead at most' }) });
-export const AssignBody = Type.Composite([
-  PatientBody,
-  Type.Object({ acceptImplausible: Type.Optional(Type.Boolean({ description: 'a person has checked the values the gateway found implausible' })) }),
-], { additionalProperties: false });
+const Confirmations = Type.Object({
+  acceptImplausible: Type.Optional(Type.Boolean({ description: 'a person has checked the values (settles holds of kind "value")' })),
+  acceptLocalCode: Type.Optional(
+    Type.Boolean({ description: 'send the results a code hold names under the analyzer\'s own code only, never the mapped one (settles holds of kind "code")' }),
+  ),
+});
+export const AssignBody = Type.Composite([PatientBody, Confirmations], { additionalProperties: false });
+export const ReleaseBody = Type.Composite([Confirmations], { additionalProperties: false });
 const DiscardBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false });
 
 export function readingRoutes(api: GatewayApi) {
@@ -64,9 +69,20 @@ export function readingRoutes(api: GatewayApi) {
       '/readings/:id/assign',
       { schema: { params: ReadingParams, body: AssignBody }, config: { access: 'staff' } },
       async (request) => {
-        const { acceptImplausible, ...patient } = request.body;
-        const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible });
-        request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false }, 'held reading assigned');
+        const { acceptImplausible, acceptLocalCode, ...patient } = request.body;
+        const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible, acceptLocalCode });
+        request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false }, 'held reading assigned');
+        return { reading };
+      },
+    );
+
+    app.post<{ Params: Static<typeof ReadingParams>; Body: Static<typeof ReleaseBody> }>(
+      '/readings/:id/release',
+      { schema: { params: ReadingParams, body: ReleaseBody }, config: { access: 'staff' } },
+      async (request) => {
+        const { acceptImplausible, acceptLocalCode } = request.body;
+        const reading = await api.release(actor(request), request.params.id, { acceptImplausible, acceptLocalCode });
+        request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false, status: reading.status }, 'held reading released');
         return { reading };
       },
     );

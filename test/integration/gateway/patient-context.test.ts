@@ -119,7 +119,7 @@ describe('patient context: ADT feed, binding modes, holds and audit', () => {
     await gw.api('PUT', '/api/devices/scale-bind/patient', { mrn: 'MRN9999', family: 'Nobody', given: 'Known' });
     const before = ehr.messages.length;
     await bindScale.write('ST,GS,+0062.30kg\r\n');
-    await eventually(async () => expect((await held('scale-bind')).map((r) => r.holdReasons.join())).toEqual([expect.stringMatching(/^unknown patient ID/)]));
+    await eventually(async () => expect((await held('scale-bind')).map((r) => r.holdReasons.map((x) => x.code).join())).toEqual(['unknown-patient-id']));
     await new Promise((r) => setTimeout(r, 300));
     expect(ehr.messages.length).toBe(before);
   });
@@ -134,8 +134,8 @@ describe('patient context: ADT feed, binding modes, holds and audit', () => {
       const [m] = (await ehr.waitFor(before + 1)).slice(before);
       expect(oru(m!.text)).toMatchObject({ pid3: 'MRN2002', pv1_19: 'V6002' });
       await eventually(async () => {
-        const reasons = (await held('chem-reported')).map((r) => r.holdReasons.join());
-        expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^patient mismatch/), expect.stringMatching(/^unknown patient ID/)]));
+        const reasons = (await held('chem-reported')).map((r) => r.holdReasons.map((x) => x.code).join());
+        expect(reasons).toEqual(expect.arrayContaining(['patient-mismatch', 'unknown-patient-id']));
       });
       await new Promise((r) => setTimeout(r, 300));
       expect(ehr.messages.filter((x) => x.text.includes('SPR2') || x.text.includes('SPR3'))).toHaveLength(0);
@@ -152,7 +152,7 @@ describe('patient context: ADT feed, binding modes, holds and audit', () => {
       await sendTransmission(a.link, framesOf(transmission('P|1', 'SP0000', '89')));
       const [m] = (await ehr.waitFor(before + 1)).slice(before);
       expect(oru(m!.text)).toMatchObject({ pid3: 'MRN1001', pv1_19: 'V5001', obr2: 'PL7001', obr3: 'FL7001' });
-      await eventually(async () => expect((await held('chem-order')).map((r) => r.holdReasons.join())).toEqual([expect.stringMatching(/^no order/)]));
+      await eventually(async () => expect((await held('chem-order')).map((r) => r.holdReasons.map((x) => x.code).join())).toEqual(['no-order']));
     } finally {
       a.close();
     }
@@ -166,12 +166,12 @@ describe('patient context: ADT feed, binding modes, holds and audit', () => {
       waiting = await held('scale-hold');
       expect(waiting).toHaveLength(1);
     });
-    expect(waiting[0]!.holdReasons).toEqual([expect.stringMatching(/^no patient/)]);
+    expect(waiting[0]!.holdReasons).toEqual([{ kind: 'patient', code: 'no-patient', text: expect.stringMatching(/^no patient/) }]);
     expect((await gw.api('POST', `/api/readings/${waiting[0]!.reading.id}/assign`, { mrn: 'MRN2002', family: 'Müller', given: 'José' })).status).toBe(200);
     const [m] = (await ehr.waitFor(before + 1)).slice(before);
     expect(oru(m!.text)).toMatchObject({ pid3: 'MRN2002', pv1_19: 'V6002' });
 
-    const mismatch = (await held('chem-reported')).find((r) => r.holdReasons.some((x) => x.startsWith('patient mismatch')))!;
+    const mismatch = (await held('chem-reported')).find((r) => r.holdReasons.some((x) => x.code === 'patient-mismatch'))!;
     expect((await gw.api('POST', `/api/readings/${mismatch.reading.id}/discard`, { reason: 'wrong patient ID on the tube' })).status).toBe(200);
     expect((await gw.api('DELETE', '/api/devices/scale-bind/patient')).status).toBe(200);
 

@@ -157,7 +157,11 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     await gw.waitForLog((l) => l.msg === 'reading held for review' && l.device === 'scale-1');
     const held = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=held');
     const r = held.body.readings.find((x) => x.reading.deviceId === 'scale-1');
-    expect(r?.holdReasons.join(' ')).toMatch(/implausible: Body weight 900/);
+    expect(r?.holdReasons).toEqual([expect.objectContaining({ kind: 'value', code: 'implausible', text: expect.stringMatching(/implausible: Body weight 900/) })]);
+    // The log names the kind and code only, never the value.
+    const logged = gw.logs.find((l) => l.msg === 'reading held for review' && l.device === 'scale-1');
+    expect(logged?.reasons).toEqual(['value/implausible']);
+    expect(JSON.stringify(logged)).not.toMatch(/Body weight|900\.00|implausible:/);
     // Assigning alone does not release it: a person must confirm the value.
     const refused = await gw.api('POST', `/api/readings/${r!.reading.id}/assign`, ALICE);
     expect(refused.status).toBe(409);
@@ -176,7 +180,7 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
       await gw.waitForLog((l) => l.msg === 'reading held for review' && l.device === 'scale-2');
       const held = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=held');
       const r = held.body.readings.find((x) => x.reading.deviceId === 'scale-2')!;
-      expect(r.holdReasons).toEqual([expect.stringMatching(/^no patient/)]);
+      expect(r.holdReasons).toEqual([{ kind: 'patient', code: 'no-patient', text: expect.stringMatching(/^no patient/) }]);
       expect(ehr.messages.length).toBe(before);
       const assigned = await gw.api('POST', `/api/readings/${r.reading.id}/assign`, BOB);
       expect(assigned.status).toBe(200);

@@ -28,8 +28,8 @@ const TRANSMISSION_4_3 = ENQ + FRAMES_4_3.join('') + EOT;
 
 const REPORT_4_3: DeviceReport = {
   subject: { mrn: 'PID0001', family: 'Doe', given: 'Jane', dob: '1980-02-14', sex: 'F' },
-  specimen: { id: 'SPEC123', collectedAt: '2025-01-14T09:05:00' },
-  order: { placer: 'SPEC123', code: { system: 'L', code: 'GLU' } },
+  specimen: { id: 'SPEC123', collectedAt: '2025-01-14T09:05:00', type: 'urine' },
+  order: { placer: 'SPEC123', code: { system: 'L', code: 'GLU' }, tests: [{ system: 'L', code: 'GLU' }, { system: 'L', code: 'PH' }] },
   equipment: 'UA-200 SN0042',
   observedAt: '2025-01-14T09:30:10',
   measurements: [
@@ -42,6 +42,7 @@ const REPORT_4_3: DeviceReport = {
       flags: ['H'],
       status: 'F',
       observedAt: '2025-01-14T09:30:10',
+      instrument: 'UA-200',
     },
     {
       code: { local: { system: 'L', code: 'PH' } },
@@ -51,6 +52,7 @@ const REPORT_4_3: DeviceReport = {
       flags: ['N'],
       status: 'F',
       observedAt: '2025-01-14T09:30:10',
+      instrument: 'UA-200',
       comments: ['Sample hemolyzed'],
     },
   ],

@@ -113,7 +113,10 @@ describe('astm-lis2 messages to reports', () => {
     expect(r?.measurements[2]?.comments).toEqual(['Verified by repeat analysis smear reviewed']);
     expect(r?.measurements[4]?.flags).toEqual(['L', 'A']);
     expect(r?.observedAt).toBe('2025-01-14T11:02:00');
-    expect(r?.specimen).toEqual({ id: 'SP2001', collectedAt: '2025-01-14T10:30:00' });
+    // O.16 names the specimen, and every test O.5 lists is kept (each gets its own OBR).
+    expect(r?.specimen).toEqual({ id: 'SP2001', collectedAt: '2025-01-14T10:30:00', type: 'whole blood' });
+    expect(r?.order?.tests?.map((t) => t.code)).toEqual(['WBC', 'RBC', 'HGB', 'HCT', 'PLT']);
+    expect(r?.measurements.map((m) => m.instrument)).toEqual(['HEMA-5D', 'HEMA-5D', 'HEMA-5D', 'HEMA-5D', 'HEMA-5D']);
   });
 
   it('urinalysis: text values stay text, numbers become numbers', () => {

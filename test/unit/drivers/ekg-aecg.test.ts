@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { driver } from '../../../drivers/ekg-aecg/index.ts';
+import { driver, validateSettings } from '../../../drivers/ekg-aecg/index.ts';
 import type { Attachment, Waveform } from '../../../src/model/reading.ts';
 import { open } from './harness.ts';
 
@@ -43,9 +43,10 @@ describe('ekg-aecg: golden documents', () => {
       sampleRateHz: 500,
       unit: 'uV',
       leads: [
-        { name: 'I', samples: [0, 10, 50, 200, 600, 150, -40, 0] },
+        // The scale (uV per digit) is the lead's resolution.
+        { name: 'I', samples: [0, 10, 50, 200, 600, 150, -40, 0], resolution: 5 },
         // origin -10 uV + 2.5 uV per digit
-        { name: 'II', samples: [0, 5, 40, 200, 600, 140, -40, 0] },
+        { name: 'II', samples: [0, 5, 40, 200, 600, 140, -40, 0], resolution: 2.5 },
       ],
     });
     const doc64 = r.measurements.find((m) => typeof m.value === 'object' && m.value.kind === 'attachment')?.value as Attachment;
@@ -74,7 +75,27 @@ describe('ekg-aecg: golden documents', () => {
     expect(r.measurements.find((m) => m.code?.loinc === '8601-7')?.value).toBe('Sinus bradycardia');
     const wave = r.measurements.find((m) => typeof m.value === 'object' && m.value.kind === 'waveform')?.value as Waveform;
     expect(wave.sampleRateHz).toBe(1000);
-    expect(wave.leads).toEqual([{ name: 'aVR', samples: [-5, -7, -120, -30] }]);
+    expect(wave.leads).toEqual([{ name: 'aVR', samples: [-5, -7, -120, -30], resolution: 1 }]); // 0.001 mV
+  });
+});
+
+describe('ekg-aecg: attachDocument', () => {
+  it('off: the report carries the coded tracing and no document, so the ORU sends the leads as NA rows', async () => {
+    expect(validateSettings({ attachDocument: 'no' })).not.toEqual([]);
+    const h = open(driver, { attachDocument: false });
+    await h.session.receiveMessage?.(fixture('resting-2lead.xml'), meta);
+    expect(h.errors).toEqual([]);
+    const kinds = h.reports[0]!.measurements.map((m) => (typeof m.value === 'object' ? m.value.kind : typeof m.value));
+    expect(kinds).toContain('waveform');
+    expect(kinds).not.toContain('attachment');
+    const wave = h.reports[0]!.measurements.find((m) => typeof m.value === 'object' && m.value.kind === 'waveform');
+    expect(wave?.code).toEqual({ mdc: { ref: 'MDC_ECG_ELEC_POTL', code: 131328 }, display: 'ECG rhythm waveform' });
+  });
+
+  it('on by default: the document goes with the report', async () => {
+    const h = open(driver);
+    await h.session.receiveMessage?.(fixture('resting-2lead.xml'), meta);
+    expect(h.reports[0]!.measurements.some((m) => typeof m.value === 'object' && m.value.kind === 'attachment')).toBe(true);
   });
 });
 

@@ -33,13 +33,13 @@ const chemistryReports: DeviceReport[] = [
   {
     observedAt: '2025-01-14T08:15:00+01:00',
     subject: { mrn: '123456', assigningAuthority: 'CLINIC', family: 'Doe', given: 'Jane', dob: '1970-03-15', sex: 'F' },
-    specimen: { id: 'SPC-0042', collectedAt: '2025-01-14T08:15:00+01:00' },
+    specimen: { id: 'SPC-0042', collectedAt: '2025-01-14T08:15:00+01:00', type: 'SER' },
     order: { placer: 'ORD777', filler: 'S25-0042', code: { system: '99ROCHE', code: 'BMP', display: 'Basic metabolic panel' } },
     measurements: [
-      { code: { local: { system: '99ROCHE', code: 'GLU', display: 'Glucose' } }, value: 105, valueText: '105', unit: 'mg/dL', referenceRange: '70-99', flags: ['H'], status: 'F', observedAt: chemAt },
-      { code: { local: { system: '99ROCHE', code: 'NA', display: 'Sodium' } }, value: 140, valueText: '140', unit: 'mmol/L', referenceRange: '136-145', flags: ['N'], status: 'F', observedAt: chemAt },
-      { code: { local: { system: '99ROCHE', code: 'K', display: 'Potassium' } }, value: 3.2, valueText: '3.2', unit: 'mmol/L', referenceRange: '3.5-5.1', flags: ['L'], status: 'F', observedAt: chemAt },
-      { code: { local: { system: '99ROCHE', code: 'CREA', display: 'Creatinine' } }, value: 0.95, valueText: '0.95', unit: 'mg/dL', referenceRange: '0.6-1.2', status: 'F', observedAt: '2025-01-14T09:29:00+01:00' },
+      { code: { local: { system: '99ROCHE', code: 'GLU', display: 'Glucose' } }, value: 105, valueText: '105', unit: 'mg/dL', referenceRange: '70-99', flags: ['H'], status: 'F', observedAt: chemAt , instrument: 'C6000-SN1234' },
+      { code: { local: { system: '99ROCHE', code: 'NA', display: 'Sodium' } }, value: 140, valueText: '140', unit: 'mmol/L', referenceRange: '136-145', flags: ['N'], status: 'F', observedAt: chemAt , instrument: 'C6000-SN1234' },
+      { code: { local: { system: '99ROCHE', code: 'K', display: 'Potassium' } }, value: 3.2, valueText: '3.2', unit: 'mmol/L', referenceRange: '3.5-5.1', flags: ['L'], status: 'F', observedAt: chemAt , instrument: 'C6000-SN1234' },
+      { code: { local: { system: '99ROCHE', code: 'CREA', display: 'Creatinine' } }, value: 0.95, valueText: '0.95', unit: 'mg/dL', referenceRange: '0.6-1.2', status: 'F', observedAt: '2025-01-14T09:29:00+01:00' , instrument: 'C6000-SN1234' },
     ],
     equipment: 'C6000-SN1234',
     raw: chemistry,

@@ -85,7 +85,7 @@ describe('mqtt-json decode', () => {
     expect(report.measurements.map((m) => m.code)).toEqual([
       { loinc: '8480-6' },
       { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, display: 'NIBP sys' },
-      { mdc: { ref: 'MDC_ECG_TIME_PD_QTc' } },
+      { mdc: { ref: 'MDC_ECG_TIME_PD_QTc', code: 146948 } }, // the vocabulary's code (DICOM CID 3227)
     ]);
     expect(r.value.timed).toBe(false);
   });

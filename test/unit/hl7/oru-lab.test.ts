@@ -70,12 +70,12 @@ const chemistry = labReading([GLUCOSE, POTASSIUM, SODIUM, CRP, LIPEMIA]);
 
 // The filler order number the reading carries goes out exactly as given, with no namespace of ours.
 const EI_OBR3 = 'ACC-99812';
-const EQUIP = 'PX-0042^Piccolo Xpress';
+const EQUIP = 'PX-0042'; // the analyzer's own id, no namespace (IHE PCD TF-2 B.8 OBX-18)
 const COLLECTED = '20261127083000-0500';
 const ANALYSED = '20261127094100-0500';
 
 const CHEMISTRY_GOLDEN = [
-  'MSH|^~\\&|MEDGATE^0018E2FFFE00A1B2^EUI-64|CLINIC|EHR|HOSP|20261127094106-0500||ORU^R01^ORU_R01|LAB0000001|P|2.5.1||||||UNICODE UTF-8',
+  'MSH|^~\\&|MEDGATE|CLINIC|EHR|HOSP|20261127094106-0500||ORU^R01^ORU_R01|LAB0000001|P|2.5.1||||||UNICODE UTF-8',
   'PID|1||HO2009001^^^NIST^MR||Hon^Albert^^^^^L||19610101|M',
   `ORC|RE|ORD-4471|${EI_OBR3}`,
   `OBR|1|ORD-4471|${EI_OBR3}|BMP^Basic metabolic panel^L|||${COLLECTED}|||||||||||||||20261127094106-0500|||F`,
@@ -86,7 +86,7 @@ const CHEMISTRY_GOLDEN = [
   `OBX|3|NM|2951-2^Sodium [Moles/volume] in Serum or Plasma^LN||139|mmol/L^mmol/L^UCUM|136-145|N|||F|||${COLLECTED}||||${EQUIP}|${ANALYSED}`,
   `OBX|4|SN|1988-5^C reactive protein [Mass/volume] in Serum or Plasma^LN^CRP^C reactive protein [Mass/volume] in Serum or Plasma^L||<^5|mg/L^mg/L^UCUM|0-5||||F|||${COLLECTED}||||${EQUIP}|20261127094410-0500`,
   `OBX|5|NM|LIP^Lipemic index^99MDG||12|IDX|||||F|||${COLLECTED}||||${EQUIP}|${ANALYSED}`,
-  `SPM|1|^SPEC123&MEDGATE&0018E2FFFE00A1B2&EUI-64||SER^Serum^HL70487|||||||||||||${COLLECTED}`,
+  `SPM|1|^SPEC123&MEDGATE||SER^Serum^HL70487|||||||||||||${COLLECTED}`,
 ];
 
 function lines(text: string): string[] {
@@ -151,7 +151,9 @@ describe('encodeOruLab: golden chemistry message', () => {
     expect(str(msg, 'SPM.2.1')).toBe('');
     expect(str(msg, 'SPM.2.2.1')).toBe('SPEC123');
     expect(str(msg, 'SPM.2.2.2')).toBe('MEDGATE');
-    expect(str(msg, 'SPM.2.2.4')).toBe('EUI-64');
+    // v2.5.1 table 0301 has no EUI-64: the lab ORU names the application only (MSH-3 too).
+    expect(str(msg, 'SPM.2.2.4')).toBe('');
+    expect(str(msg, 'MSH.3')).toBe('MEDGATE');
     expect(str(msg, 'SPM.4.1')).toBe('SER');
 
     const obx = msg.get('OBX');
@@ -292,7 +294,7 @@ describe('encodeOruLab: identifiers and fallbacks', () => {
     const text = encodeOruLab(chemistry, context({ specimenType: undefined }));
     expect(lines(text).some((s) => s.startsWith('SPM'))).toBe(false);
     const urine = encodeOruLab(labReading([SODIUM], { specimen: { id: 'U-9' } }), context({ specimenType: { code: 'UR', display: 'Urine', system: 'HL70487' } }));
-    expect(lines(urine).at(-1)).toBe('SPM|1|^U-9&MEDGATE&0018E2FFFE00A1B2&EUI-64||UR^Urine^HL70487');
+    expect(lines(urine).at(-1)).toBe('SPM|1|^U-9&MEDGATE||UR^Urine^HL70487');
   });
 
   it('applies a configured local coding system to OBX-3 and OBR-4, and maps a LOINC order code to LN', () => {
@@ -337,7 +339,7 @@ describe('encodeOruLab: identifiers and fallbacks', () => {
     expect(str(msg, 'OBR.4.2')).toBe('Panel~1');
     expect(str(msg, 'OBX.7')).toBe('<5|>1');
     expect(str(msg, 'OBX.18.1')).toBe('d~1');
-    expect(str(msg, 'OBX.18.2')).toBe('Lab\\Chem');
+    expect(str(msg, 'OBX.18.2')).toBe('MEDGATE'); // the assigner's namespace; the label never goes there
   });
 });
 
@@ -390,7 +392,8 @@ describe('encodeOruLab: structure under random text', () => {
         comments: [s(13), s(14)],
         equipment: s(15),
         specimen: { id: s(16), collectedAt: '2026-11-27T08:30:00.000-05:00' },
-        order: { placer: s(17), filler: s(18), code: { system: s(19), code: s(20), display: s(21) } },
+        // The ordered code never equals a result's code here: when it does, OBR-4 takes the result's LOINC (another shape).
+        order: { placer: s(17), filler: s(18), code: { system: s(19), code: `order ${s(20)}`, display: s(21) } },
       },
     );
     const ctx = context({

@@ -117,8 +117,8 @@ const PCD_GOLDEN = [
   'PID|||MRN100234^^^CLINIC_EHR^MR||Rivera^Ana^^^^^L||19840309|F',
   PV1_GOLDEN,
   `OBR|1|ORD-88120|LAB-5531|182777000^monitoring of patient^SCT|||${T}`,
-  'OBX|1||528391^MDC_DEV_SPEC_PROFILE_BP^MDC|1.0.0.0|||||||X|||||||bp-1^Accutorr 3',
-  `OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic blood pressure^LN|1.0.0.1|118|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||${T}|||AMEAS^auto-measurement^MDC|bp-1^Accutorr 3`,
+  'OBX|1||528391^MDC_DEV_SPEC_PROFILE_BP^MDC|1.0.0.0|||||||X|||||||bp-1^MEDGATE',
+  `OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic blood pressure^LN|1.0.0.1|118|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||${T}|||AMEAS^auto-measurement^MDC|bp-1^MEDGATE`,
 ];
 
 const COLLECTED = '20261127083000-0500';
@@ -128,7 +128,7 @@ const LAB_GOLDEN = [
   PV1_GOLDEN,
   'ORC|RE|ORD-88120|LAB-5531',
   `OBR|1|ORD-88120|LAB-5531|chem-1^Piccolo^99MDG|||${COLLECTED}|||||||||||||||20261127094106-0500|||F`,
-  `OBX|1|NM|2345-7^Glucose^LN^GLU^Glucose^L||99|mg/dL^mg/dL^UCUM|||||F|||${COLLECTED}||||PX-0042^Piccolo|${T}`,
+  `OBX|1|NM|2345-7^Glucose^LN^GLU^Glucose^L||99|mg/dL^mg/dL^UCUM|||||F|||${COLLECTED}||||PX-0042|${T}`,
 ];
 
 const ORDER = { placer: 'ORD-88120', filler: 'LAB-5531' };

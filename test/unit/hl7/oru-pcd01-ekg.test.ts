@@ -35,7 +35,7 @@ function context(reading: Reading): OruContext {
 const segments = (text: string): string[] => text.slice(0, -1).split('\r');
 
 const T = '20261127094100-0500';
-const TAIL = `|||||R|||${T}|||AMEAS^auto-measurement^MDC|CardioSim 12 SN0042^Cart 1`;
+const TAIL = `|||||R|||${T}|||AMEAS^auto-measurement^MDC|CardioSim 12 SN0042`;
 
 describe('encodeOruPcd01: EKG from an aECG document (golden)', () => {
   it('gives exactly the expected OBR and OBX rows, and the attachment is the document', () => {
@@ -45,13 +45,13 @@ describe('encodeOruPcd01: EKG from an aECG document (golden)', () => {
     expect(segs[2]).toBe(`OBR|1|0MWZ39YW800000EK^MEDGATE|0MWZ39YW800000EK^MEDGATE|34534-8^12 lead EKG panel^LN|||${T}`);
     const obx = segs.slice(3);
     const golden = [
-      'OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||CardioSim 12 SN0042^Cart 1',
+      'OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||CardioSim 12 SN0042',
       'OBX|2||69798^MDC_DEV_ECG_VMD^MDC|1.1.0.0|||||||X',
       `OBX|3|NM|147842^MDC_ECG_HEART_RATE^MDC^8867-4^Heart rate (ECG)^LN|1.1.0.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM${TAIL}`,
-      `OBX|4|NM|8625-6^P-R interval^LN^^MDC_ECG_TIME_PD_PR_GL^MDC|1.1.0.2|160|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM${TAIL}`,
+      `OBX|4|NM|146944^MDC_ECG_TIME_PD_PR_GL^MDC^8625-6^P-R interval^LN|1.1.0.2|160|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM${TAIL}`,
       `OBX|5|NM|147228^MDC_ECG_TIME_PD_QRS_GL^MDC^8633-0^QRS duration^LN|1.1.0.3|92|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM${TAIL}`,
       `OBX|6|NM|147232^MDC_ECG_TIME_PD_QT_GL^MDC^8634-8^Q-T interval^LN|1.1.0.4|380|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM${TAIL}`,
-      `OBX|7|NM|8636-3^Q-T interval corrected^LN^^MDC_ECG_TIME_PD_QTc^MDC|1.1.0.5|416|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM${TAIL}`,
+      `OBX|7|NM|146948^MDC_ECG_TIME_PD_QTc^MDC^8636-3^Q-T interval corrected^LN|1.1.0.5|416|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM${TAIL}`,
       `OBX|8|NM|147200^MDC_ECG_ANGLE_P_FRONT^MDC^8626-4^P wave axis^LN|1.1.0.6|45|262880^MDC_DIM_ANG_DEG^MDC^deg^deg^UCUM${TAIL}`,
       `OBX|9|NM|147204^MDC_ECG_ANGLE_QRS_FRONT^MDC^8632-2^QRS axis^LN|1.1.0.7|30|262880^MDC_DIM_ANG_DEG^MDC^deg^deg^UCUM${TAIL}`,
       `OBX|10|NM|147208^MDC_ECG_ANGLE_T_FRONT^MDC^8638-9^T wave axis^LN|1.1.0.8|-15|262880^MDC_DIM_ANG_DEG^MDC^deg^deg^UCUM${TAIL}`,
@@ -69,8 +69,8 @@ describe('encodeOruPcd01: EKG from an aECG document (golden)', () => {
     expect(obx.length).toBe(12);
     const ed = obx.get(11);
     expect(ed.get('OBX.2').toString()).toBe('ED');
-    expect(ed.get('OBX.5.2').toString()).toBe('text');
-    expect(ed.get('OBX.5.3').toString()).toBe('xml');
+    expect(ed.get('OBX.5.2').toString()).toBe('text'); // v2.6 table 0834 (MIME types)
+    expect(ed.get('OBX.5.3').toString()).toBe('xml'); // v2.6 table 0291: the RFC 2046 subtype
     expect(ed.get('OBX.5.4').toString()).toBe('Base64');
     expect(Buffer.from(ed.get('OBX.5.5').toString(), 'base64').equals(doc)).toBe(true);
   });
@@ -78,7 +78,8 @@ describe('encodeOruPcd01: EKG from an aECG document (golden)', () => {
   it('converts a vendor PR in seconds to ms and sends a document without a patient to the assigned one', () => {
     const { reading } = readingOf('vendor-gl-no-patient.xml', '0MWZ39YW800000EL');
     const segs = segments(encodeOruPcd01(reading, context(reading)));
-    expect(segs[1]).toBe('PID|||ASSIGNED-1^^^^MR');
+    // PID-5 is required: a patient known by MRN only gets name type U (unspecified) alone.
+    expect(segs[1]).toBe('PID|||ASSIGNED-1^^^^MR||^^^^^^U');
     const pr = segs.find((s) => s.includes('8625-6'));
     expect(pr?.split('|').slice(4, 7)).toEqual(['1.1.0.2', '172', '264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM']);
     const interp = segs.find((s) => s.includes('8601-7'));
@@ -97,7 +98,7 @@ describe('encodeOruPcd01: EKG without a document or measurements', () => {
     raw: '',
   };
 
-  it('keeps a waveform as NA rows when no XML document carries it', () => {
+  it('keeps a waveform as NA rows when no XML document carries it: each lead coded, with its sample rate', () => {
     const reading: Reading = {
       ...base,
       observations: [
@@ -109,7 +110,8 @@ describe('encodeOruPcd01: EKG without a document or measurements', () => {
     expect(segs.slice(4).map((s) => s.split('|').slice(2, 6).join('|'))).toEqual([
       '|69798^MDC_DEV_ECG_VMD^MDC|1.1.0.0|',
       'NM|147842^MDC_ECG_HEART_RATE^MDC^8867-4^Heart rate (ECG)^LN|1.1.0.1|60',
-      'NA|^MDC_ECG_ELEC_POTL^MDC|1.1.0.2|1^2',
+      'NA|131329^MDC_ECG_ELEC_POTL_I^MDC|1.1.0.2|1^2',
+      'NM|0^MDC_ATTR_SAMP_RATE^MDC|1.1.0.2.1|500',
     ]);
   });
 

@@ -47,10 +47,10 @@ const SCALE_GOLDEN = [
   'MSH|^~\\&|MEDGATE^0018E2FFFE00A1B2^EUI-64|CLINIC|EHR|HOSP|20261127094106-0500||ORU^R01^ORU_R01|0MWZ39YW80000ABC|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
   'PID|||HO2009001^^^NIST^MR||Hon^Albert^^^^^L||19610101|M',
   'OBR|1|0MWZ39YW80000001^MEDGATE^0018E2FFFE00A1B2^EUI-64|0MWZ39YW80000001^MEDGATE^0018E2FFFE00A1B2^EUI-64|182777000^monitoring of patient^SCT|||20261127094100-0500',
-  'OBX|1||528399^MDC_DEV_SPEC_PROFILE_SCALE^MDC|1.0.0.0|||||||X|||||||0018E2FFFE00A1B3^WB-3000^0018E2FFFE00A1B3^EUI-64',
-  'OBX|2|NM|188736^MDC_MASS_BODY_ACTUAL^MDC^29463-7^Body weight^LN|1.0.0.1|70.50|263875^MDC_DIM_KILO_G^MDC^kg^kg^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|0018E2FFFE00A1B3^WB-3000^0018E2FFFE00A1B3^EUI-64',
-  'OBX|3|NM|188740^MDC_LEN_BODY_ACTUAL^MDC^8302-2^Body height^LN|1.0.0.2|172.0|263441^MDC_DIM_CENTI_M^MDC^cm^cm^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|0018E2FFFE00A1B3^WB-3000^0018E2FFFE00A1B3^EUI-64',
-  'OBX|4|NM|188752^MDC_RATIO_MASS_BODY_LEN_SQ^MDC^39156-5^Body mass index^LN|1.0.0.3|23.8|264096^MDC_DIM_KG_PER_M_SQ^MDC^kg/m2^kg/m2^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|0018E2FFFE00A1B3^WB-3000^0018E2FFFE00A1B3^EUI-64',
+  'OBX|1||528399^MDC_DEV_SPEC_PROFILE_SCALE^MDC|1.0.0.0|||||||X|||||||0018E2FFFE00A1B3^^0018E2FFFE00A1B3^EUI-64',
+  'OBX|2|NM|188736^MDC_MASS_BODY_ACTUAL^MDC^29463-7^Body weight^LN|1.0.0.1|70.50|263875^MDC_DIM_KILO_G^MDC^kg^kg^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|0018E2FFFE00A1B3^^0018E2FFFE00A1B3^EUI-64',
+  'OBX|3|NM|188740^MDC_LEN_BODY_ACTUAL^MDC^8302-2^Body height^LN|1.0.0.2|172.0|263441^MDC_DIM_CENTI_M^MDC^cm^cm^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|0018E2FFFE00A1B3^^0018E2FFFE00A1B3^EUI-64',
+  'OBX|4|NM|188752^MDC_RATIO_MASS_BODY_LEN_SQ^MDC^39156-5^Body mass index^LN|1.0.0.3|23.8|264096^MDC_DIM_KG_PER_M_SQ^MDC^kg/m2^kg/m2^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|0018E2FFFE00A1B3^^0018E2FFFE00A1B3^EUI-64',
 ];
 
 const bp = reading('0MWZ39YW80000002', 'bp', [
@@ -62,13 +62,13 @@ const bp = reading('0MWZ39YW80000002', 'bp', [
 
 const BP_GOLDEN = [
   'MSH|^~\\&|MEDGATE||||20261127144106+0000||ORU^R01^ORU_R01|0MWZ39YW80000ABD|T|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
-  'PID|||A-77^^^^MR',
+  'PID|||A-77^^^^MR||^^^^^^U',
   'OBR|1|0MWZ39YW80000002^MEDGATE|0MWZ39YW80000002^MEDGATE|182777000^monitoring of patient^SCT|||20261127094100-0500',
-  'OBX|1||528391^MDC_DEV_SPEC_PROFILE_BP^MDC|1.0.0.0|||||||X|||||||SN 77^Accutorr 3',
-  'OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic blood pressure^LN|1.0.0.1|120|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77^Accutorr 3',
-  'OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC^8462-4^Diastolic blood pressure^LN|1.0.0.2|80|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77^Accutorr 3',
-  'OBX|4|NM|150023^MDC_PRESS_BLD_NONINV_MEAN^MDC^8478-0^Mean blood pressure^LN|1.0.0.3|93|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77^Accutorr 3',
-  'OBX|5|NM|149546^MDC_PULS_RATE_NON_INV^MDC^8867-4^Pulse rate (NIBP)^LN|1.0.0.4|63|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM|50-120|N|||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77^Accutorr 3',
+  'OBX|1||528391^MDC_DEV_SPEC_PROFILE_BP^MDC|1.0.0.0|||||||X|||||||SN 77',
+  'OBX|2|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic blood pressure^LN|1.0.0.1|120|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77',
+  'OBX|3|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC^8462-4^Diastolic blood pressure^LN|1.0.0.2|80|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77',
+  'OBX|4|NM|150023^MDC_PRESS_BLD_NONINV_MEAN^MDC^8478-0^Mean blood pressure^LN|1.0.0.3|93|266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM|||||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77',
+  'OBX|5|NM|149546^MDC_PULS_RATE_NON_INV^MDC^8867-4^Pulse rate (NIBP)^LN|1.0.0.4|63|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM|50-120|N|||R|||20261127094100-0500|||AMEAS^auto-measurement^MDC|SN 77',
 ];
 
 function bpContext(): OruContext {
@@ -95,12 +95,14 @@ const SPO2_GOLDEN = [
   'MSH|^~\\&|MEDGATE^0018E2FFFE00A1B2^EUI-64|CLINIC|EHR|HOSP|20261127094106-0500||ORU^R01^ORU_R01|0MWZ39YW80000ABE|P|2.6|||AL|NE||UNICODE UTF-8|||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
   'PID|||HO2009001^^^NIST^MR||Hon^Albert^^^^^L||19610101|M',
   'OBR|1|0MWZ39YW80000003^MEDGATE^0018E2FFFE00A1B2^EUI-64|0MWZ39YW80000003^MEDGATE^0018E2FFFE00A1B2^EUI-64|182777000^monitoring of patient^SCT|||20261127094100-0500',
-  'OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||oxi-1',
-  'OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC^59408-5^Oxygen saturation (SpO2)^LN|1.0.0.1|97|262688^MDC_DIM_PERCENT^MDC^%^%^UCUM|||||F|||20261127094130-0500|||AMEAS^auto-measurement^MDC|oxi-1',
-  'OBX|3|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC^8889-8^Pulse rate (oximetry)^LN|1.0.0.2|72|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM|||||C|||20261127094100-0500|||AMEAS^auto-measurement^MDC|oxi-1',
-  'OBX|4|NM|151562^MDC_RESP_RATE^MDC^9279-1^Respiratory rate^LN|1.0.0.3|16|264928^MDC_DIM_RESP_PER_MIN^MDC^/min^/min^UCUM|||||F|||20261127094100-0500|||MMEAS^manual-measurement^MDC|oxi-1',
-  'OBX|5|NM|8636-3^QTc interval^LN^^MDC_ECG_TIME_PD_QTc^MDC|1.0.0.4|412|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM|||||F|||20261127094100-0500|||AMEAS^auto-measurement^MDC|oxi-1',
-  'OBX|6|ST|STATUS^Probe status^NONIN|1.0.0.5|probe off \\F\\ check\\S\\sensor||||||F|||20261127094100-0500|||AMEAS^auto-measurement^MDC|oxi-1',
+  'OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||oxi-1^MEDGATE',
+  'OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC^59408-5^Oxygen saturation (SpO2)^LN|1.0.0.1|97|262688^MDC_DIM_PERCENT^MDC^%^%^UCUM|||||F|||20261127094130-0500|||AMEAS^auto-measurement^MDC|oxi-1^MEDGATE',
+  'OBX|3|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC^8889-8^Pulse rate (oximetry)^LN|1.0.0.2|72|264864^MDC_DIM_BEAT_PER_MIN^MDC^/min^/min^UCUM|||||C|||20261127094100-0500|||AMEAS^auto-measurement^MDC|oxi-1^MEDGATE',
+  'OBX|4|NM|151562^MDC_RESP_RATE^MDC^9279-1^Respiratory rate^LN|1.0.0.3|16|264928^MDC_DIM_RESP_PER_MIN^MDC^/min^/min^UCUM|||||F|||20261127094100-0500|||MMEAS^manual-measurement^MDC|oxi-1^MEDGATE',
+  // Stored without the numeric code QTc has now: the vocabulary supplies it (DICOM CID 3227).
+  'OBX|5|NM|146948^MDC_ECG_TIME_PD_QTc^MDC^8636-3^QTc interval^LN|1.0.0.4|412|264338^MDC_DIM_MILLI_SEC^MDC^ms^ms^UCUM|||||F|||20261127094100-0500|||AMEAS^auto-measurement^MDC|oxi-1^MEDGATE',
+  // NONIN is not a table 0396 name: the local code goes out in the default local system.
+  'OBX|6|ST|STATUS^Probe status^99MDG|1.0.0.5|probe off \\F\\ check\\S\\sensor||||||F|||20261127094100-0500|||AMEAS^auto-measurement^MDC|oxi-1^MEDGATE',
 ];
 
 function spo2Context(): OruContext {
@@ -160,16 +162,26 @@ describe('encodeOruPcd01: golden messages', () => {
 });
 
 describe('encodeOruPcd01: other value types', () => {
-  it('sends an attachment as ED and a waveform as one NA row per lead', () => {
+  it('sends an attachment as ED (v2.6 tables 0834/0291) and a waveform as one coded NA row per lead with its WCM facets', () => {
     const r = reading('0MWZ39YW80000004', 'ekg', [
       { code: { local: { system: 'MEDGATE', code: 'ecg.report', display: 'ECG report' } }, value: { kind: 'attachment', mediaType: 'application/pdf', base64: 'JVBERi0=' }, status: 'F' },
-      { code: { mdc: { ref: 'MDC_ECG_ELEC_POTL' } }, value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples: [1, -2, 3] }, { name: 'II', samples: [4] }] }, unit: 'uV', status: 'F' },
+      {
+        code: { mdc: { ref: 'MDC_ECG_ELEC_POTL' } },
+        value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples: [1, -2, 3], resolution: 2.5 }, { name: 'II', samples: [4] }] },
+        unit: 'uV',
+        status: 'F',
+      },
     ]);
     const segs = lines(encodeOruPcd01(r, context({ device: { id: 'ecg-1', kind: 'ekg' } })));
     expect(segs[3]?.split('|')[3]).toBe('69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC');
-    expect(segs[4]?.split('|').slice(1, 6)).toEqual(['2', 'ED', 'ecg.report^ECG report^MEDGATE', '1.0.0.1', '^application^pdf^Base64^JVBERi0=']);
-    expect(segs[5]?.split('|').slice(1, 7)).toEqual(['3', 'NA', '^MDC_ECG_ELEC_POTL^MDC', '1.0.0.2', '1^-2^3', 'uV^uV^UCUM']);
-    expect(segs[6]?.split('|').slice(1, 6)).toEqual(['4', 'NA', '^MDC_ECG_ELEC_POTL^MDC', '1.0.0.3', '4']);
+    expect(segs[4]?.split('|').slice(1, 6)).toEqual(['2', 'ED', 'ecg.report^ECG report^99MDG', '1.0.0.1', '^application^pdf^Base64^JVBERi0=']);
+    expect(segs.slice(5).map((seg) => seg.split('|').slice(1, 7))).toEqual([
+      ['3', 'NA', '131329^MDC_ECG_ELEC_POTL_I^MDC', '1.0.0.2', '1^-2^3', 'uV^uV^UCUM'],
+      ['4', 'NM', '0^MDC_ATTR_SAMP_RATE^MDC', '1.0.0.2.1', '500', '264640^MDC_DIM_HZ^MDC^Hz^Hz^UCUM'],
+      ['5', 'NM', '0^MDC_ATTR_NU_MSMT_RES^MDC', '1.0.0.2.2', '2.5', 'uV^uV^UCUM'],
+      ['6', 'NA', '131330^MDC_ECG_ELEC_POTL_II^MDC', '1.0.0.3', '4', 'uV^uV^UCUM'],
+      ['7', 'NM', '0^MDC_ATTR_SAMP_RATE^MDC', '1.0.0.3.1', '500', '264640^MDC_DIM_HZ^MDC^Hz^Hz^UCUM'],
+    ]);
   });
 
   it('refuses a non-finite number rather than send it', () => {
@@ -233,7 +245,8 @@ describe('encodeOruPcd01: read back by node-hl7-client', () => {
     expect(str(msg, 'PID.5.2')).toBe('Ann\rMSH|x');
     expect(str(msg, 'PID.7')).toBe('');
     expect(str(msg.get('OBX').get(0), 'OBX.18.1')).toBe('d~1');
-    expect(str(msg.get('OBX').get(0), 'OBX.18.2')).toBe('Lab\\Scale');
+    // The label is not an assigner: EI.2 is the application that assigned the device id.
+    expect(str(msg.get('OBX').get(0), 'OBX.18.2')).toBe('MEDGATE');
   });
 });
 
@@ -285,7 +298,7 @@ describe('encodeOruPcd01: structure under random text', () => {
           const f = s.split('|');
           expect(f[4]).toBe(`1.0.0.${i + 1}`);
           expect(f[3]?.split('^').length).toBeLessThanOrEqual(6);
-          expect(f[18]?.split('^').length).toBe(2);
+          expect(f[18]?.split('^').length).toBe(1); // the reported equipment alone, escaped
         });
         const pid = (segs[1] ?? '').split('|');
         expect(pid[3]?.split('^')).toHaveLength(5);

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Message } from 'node-hl7-client';
 import {
+  patientName,
   administrativeSex,
   locationField,
   orderNumber,
@@ -25,6 +26,14 @@ describe('patientIdentifier (PID-3)', () => {
 
   it('escapes delimiters in the MRN and the authority', () => {
     expect(patientIdentifier({ mrn: 'M|1^2', assigningAuthority: 'A&B' })).toBe('M\\F\\1\\S\\2^^^A\\T\\B^MR');
+  });
+});
+
+describe('patientName (PID-5)', () => {
+  it('is never empty: PID-5 is required in v2.5.1 and v2.6; an unknown name is name type U alone', () => {
+    expect(patientName({ mrn: 'A-1' })).toBe('^^^^^^U');
+    expect(patientName({ mrn: 'A-1', family: 'Doe' })).toBe('Doe^^^^^^L');
+    expect(patientName({ mrn: 'A-1', family: 'O|Brien', given: 'Ann' })).toBe('O\\F\\Brien^Ann^^^^^L');
   });
 });
 

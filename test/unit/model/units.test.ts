@@ -140,6 +140,13 @@ describe('precision', () => {
 });
 
 describe('mdcUnit', () => {
+  it('names prefixable units with X, as IEEE 11073-20601 and IHE PCD TF-2 do; hertz for sample rates', () => {
+    expect(mdcUnit('g')).toEqual({ code: 263872, ref: 'MDC_DIM_X_G' });
+    expect(mdcUnit('m')).toEqual({ code: 263424, ref: 'MDC_DIM_X_M' });
+    expect(mdcUnit('Ohm')).toEqual({ code: 266432, ref: 'MDC_DIM_X_OHM' });
+    expect(mdcUnit('Hz')).toEqual({ code: 264640, ref: 'MDC_DIM_HZ' });
+    expect(mdcUnit('uV')).toBeUndefined(); // no published code at hand: UCUM only
+  });
   it('maps UCUM to the MDC dimension codes of PROTOCOLS.md 2.1', () => {
     expect(mdcUnit('mm[Hg]')).toEqual({ code: 266016, ref: 'MDC_DIM_MMHG' });
     expect(mdcUnit('%')).toEqual({ code: 262688, ref: 'MDC_DIM_PERCENT' });

@@ -1,11 +1,17 @@
 import { describe, it, expect } from 'vitest';
 import type { DeviceReport } from '../../../src/model/driver.ts';
+import type { HoldCode, HoldReason } from '../../../src/model/hold.ts';
 import { normalize } from '../../../src/pipeline/normalize.ts';
 import type { NormalizeContext } from '../../../src/pipeline/normalize.ts';
 
 const receivedAt = new Date('2026-11-27T14:41:05.000Z');
 const ctx: NormalizeContext = { deviceId: 'scale-1', kind: 'scale', receivedAt, id: 'READING000000001' };
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/;
+
+/** What normalize names is always of kind 'value': only a person who checked the values releases it. */
+function value(code: HoldCode, text: string, observations: number[]): HoldReason {
+  return { kind: 'value', code, text, observations };
+}
 
 function report(measurements: DeviceReport['measurements'], extra: Partial<DeviceReport> = {}): DeviceReport {
   return { measurements, raw: 'RAW TEXT', ...extra };
@@ -79,13 +85,13 @@ describe('normalize', () => {
 
   it('keeps an unconvertible unit as sent and names it as a problem', () => {
     const { reading, problems } = normalize(report([{ type: 'weight', value: 11, unit: 'stone' }]), ctx);
-    expect(problems).toEqual(["weight: unit 'stone' cannot be converted to kg"]);
+    expect(problems).toEqual([value('unit', "weight: unit 'stone' cannot be converted to kg", [0])]);
     expect(reading.observations[0]).toMatchObject({ value: 11, unit: 'stone' });
   });
 
   it('does not convert glucose between mmol/L and mg/dL', () => {
     const { reading, problems } = normalize(report([{ type: 'glucose', value: 5.5, unit: 'mmol/L' }]), ctx);
-    expect(problems).toEqual(["glucose: unit 'mmol/L' cannot be converted to mg/dL"]);
+    expect(problems).toEqual([value('unit', "glucose: unit 'mmol/L' cannot be converted to mg/dL", [0])]);
     expect(reading.observations[0]).toMatchObject({ value: 5.5, unit: 'mmol/L' });
   });
 
@@ -100,9 +106,9 @@ describe('normalize', () => {
       ctx,
     );
     expect(problems).toEqual([
-      "spo2: value '---' is not a number",
-      "measurement 2: unknown measurement type 'sweat'",
-      'measurement 3: has neither a type nor a code',
+      value('not-a-number', "spo2: value '---' is not a number", [0]),
+      value('unknown-type', "measurement 2: unknown measurement type 'sweat'", [1]),
+      value('unknown-type', 'measurement 3: has neither a type nor a code', [2]),
     ]);
     expect(reading.observations[0]?.value).toBe('---');
     expect(reading.observations[1]?.code.local).toEqual({ system: 'MEDGATE', code: 'sweat' });
@@ -110,7 +116,7 @@ describe('normalize', () => {
 
   it('names non-finite numbers', () => {
     const { problems } = normalize(report([{ type: 'pulse', value: Number.POSITIVE_INFINITY }]), ctx);
-    expect(problems).toEqual(['pulse: value Infinity is not a finite number']);
+    expect(problems).toEqual([value('not-a-number', 'pulse: value Infinity is not a finite number', [0])]);
   });
 
   it('uses a measurement code as given and finds its vocabulary entry for conversion', () => {
@@ -154,7 +160,7 @@ describe('normalize', () => {
     expect(none.reading.receivedAt).toMatch(ISO_WITH_OFFSET);
 
     const bad = normalize(report([{ type: 'pulse', value: 60 }], { observedAt: '27/11/2026' }), ctx);
-    expect(bad.problems).toEqual(["device time '27/11/2026' is not an ISO 8601 date-time; receipt time used"]);
+    expect(bad.problems).toEqual([{ kind: 'value', code: 'time', text: "device time '27/11/2026' is not an ISO 8601 date-time; receipt time used" }]);
     expect(Date.parse(bad.reading.observedAt)).toBe(receivedAt.getTime());
 
     const local = normalize(report([{ type: 'pulse', value: 60 }], { observedAt: '2026-11-27T09:41:00' }), ctx);
@@ -209,11 +215,22 @@ describe('normalize', () => {
   it('survives a value outside the type contract', () => {
     const bogus = JSON.parse('{"type":"pulse","value":null}') as DeviceReport['measurements'][number];
     const { reading, problems } = normalize(report([bogus]), ctx);
-    expect(problems).toEqual(['pulse: value null is neither a number nor text']);
+    expect(problems).toEqual([value('not-a-number', 'pulse: value null is neither a number nor text', [0])]);
     expect(reading.observations[0]?.value).toBe('null');
   });
 
+  it('names an unreadable observation time and specimen collection time', () => {
+    const { problems } = normalize(
+      report([{ type: 'pulse', value: 60 }, { type: 'pulse', value: 61, observedAt: 'yesterday' }], { specimen: { id: 'S1', collectedAt: '31.12.2026' } }),
+      ctx,
+    );
+    expect(problems).toEqual([
+      value('time', "pulse: observation time 'yesterday' is not an ISO 8601 date-time", [1]),
+      { kind: 'value', code: 'time', text: "specimen collection time '31.12.2026' is not an ISO 8601 date-time" },
+    ]);
+  });
+
   it('names an empty report', () => {
-    expect(normalize(report([]), ctx).problems).toEqual(['the report carries no measurements']);
+    expect(normalize(report([]), ctx).problems).toEqual([{ kind: 'value', code: 'no-measurement', text: 'the report carries no measurements' }]);
   });
 });

@@ -4,9 +4,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { HoldCode } from '../../../src/model/hold.ts';
 import type { DeviceKind, PatientRef, Reading } from '../../../src/model/reading.ts';
 import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory } from '../../../src/patients/types.ts';
-import { foldName, HOLD_PREFIXES, resolvePatient, type PatientPolicy, type PatientResolution, type ResolveInput } from '../../../src/pipeline/patient.ts';
+import { foldName, resolvePatient, type PatientPolicy, type PatientResolution, type ResolveInput } from '../../../src/pipeline/patient.ts';
 import type { DeviceBinding } from '../../../src/store/types.ts';
 
 const now = new Date('2026-11-27T10:00:00Z');
@@ -103,7 +104,19 @@ function resolve(input: Partial<ResolveInput> & { reading: Reading; policy: Pati
   return resolvePatient({ now, ...input });
 }
 
-const hold = (holdReason: string): PatientResolution => ({ holdReason });
+// Each patient hold's code, and the words its text starts with for the person who reads it.
+const PATIENT_CODES: ReadonlyArray<readonly [HoldCode, string]> = [
+  ['no-patient', 'no patient: '],
+  ['unknown-patient-id', 'unknown patient ID: '],
+  ['patient-mismatch', 'patient mismatch: '],
+  ['no-order', 'no order: '],
+];
+function codeOf(text: string): HoldCode {
+  const found = PATIENT_CODES.find(([, prefix]) => text.startsWith(prefix));
+  if (!found) throw new Error(`no patient hold code for "${text}"`);
+  return found[0];
+}
+const hold = (text: string): PatientResolution => ({ holdReason: { kind: 'patient', code: codeOf(text), text } });
 
 describe('mode hold', () => {
   it('holds every reading, whatever the device reported and however it is bound', () => {
@@ -306,7 +319,7 @@ describe('mode bind', () => {
     // Found by the property below (seed -31815385): the binding names A1 without an authority, the
     // directory knows A1 at HOSP, the device reported A1 at OTHER: another namespace, maybe another person.
     const r = resolve({ reading: reading('scale', { subject: { mrn: ' A1 ', assigningAuthority: 'OTHER' } }), policy: policy('bind', false), binding: nextReading({ mrn: 'A1' }), directory: directory() });
-    expect(r).toEqual({ holdReason: expect.stringMatching(/^patient mismatch: /) });
+    expect(r).toEqual({ holdReason: { kind: 'patient', code: 'patient-mismatch', text: expect.stringMatching(/^patient mismatch: /) } });
     // The same report under the directory's authority, or with none, goes out.
     for (const assigningAuthority of ['HOSP', undefined]) {
       const ok = resolve({ reading: reading('scale', { subject: { mrn: 'A1', ...(assigningAuthority ? { assigningAuthority } : {}) } }), policy: policy('bind', false), binding: nextReading({ mrn: 'A1' }), directory: directory() });
@@ -540,13 +553,14 @@ function survivor(ref: PatientRef): string | undefined {
 }
 
 describe('properties', () => {
-  it('never throws, and every hold carries one of the four reasons and quotes no identifier or name', () => {
+  it('never throws, and every hold is of kind patient with one of the four codes, its text agreeing, quoting no identifier or name', () => {
     fc.assert(
       fc.property(inputArb, (g) => {
         const r = resolvePatient(build(g).input);
         if (r.holdReason === undefined) return;
-        expect(HOLD_PREFIXES.some((p) => r.holdReason.startsWith(p))).toBe(true);
-        for (const secret of [...MRNS, ...NAMES, ...SPECIMENS, 'PL100', 'FL100', 'V1', 'HOSP']) expect(r.holdReason).not.toContain(secret);
+        expect(r.holdReason.kind).toBe('patient');
+        expect(codeOf(r.holdReason.text)).toBe(r.holdReason.code);
+        for (const secret of [...MRNS, ...NAMES, ...SPECIMENS, 'PL100', 'FL100', 'V1', 'HOSP']) expect(r.holdReason.text).not.toContain(secret);
       }),
       { numRuns: 2000 },
     );

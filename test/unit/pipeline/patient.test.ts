@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DeviceKind } from '../../../src/model/reading.ts';
-import { bindingActive, defaultPolicy, disagreements, foldName, isPatientHoldReason } from '../../../src/pipeline/patient.ts';
+import { bindingActive, defaultPolicy, disagreements, foldName } from '../../../src/pipeline/patient.ts';
 
 const now = new Date('2026-11-27T10:00:00Z');
 const alice = { mrn: 'A1', family: 'Example', given: 'Alice' };
@@ -51,17 +51,6 @@ describe('bindingActive', () => {
   it('is not active when absent or when its end time cannot be read', () => {
     expect(bindingActive(undefined, now)).toBe(false);
     expect(bindingActive({ patient: alice, createdAt: now.toISOString(), until: 'soon' }, now)).toBe(false);
-  });
-});
-
-describe('isPatientHoldReason', () => {
-  it('knows the four kinds of patient hold and nothing else', () => {
-    expect(isPatientHoldReason('no patient: x')).toBe(true);
-    expect(isPatientHoldReason('unknown patient ID: x')).toBe(true);
-    expect(isPatientHoldReason('patient mismatch: x')).toBe(true);
-    expect(isPatientHoldReason('no order: x')).toBe(true);
-    expect(isPatientHoldReason('implausible: systolic 900 mm[Hg]')).toBe(false);
-    expect(isPatientHoldReason('no destination configured')).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import type { HoldCode, HoldReason } from '../../../src/model/hold.ts';
 import type { Observation, Reading } from '../../../src/model/reading.ts';
 import { checkPlausibility } from '../../../src/pipeline/plausibility.ts';
 import { normalize } from '../../../src/pipeline/normalize.ts';
@@ -19,6 +20,11 @@ function reading(observations: Observation[]): Reading {
   };
 }
 
+/** A value hold, about the observations at `observations`. */
+function value(code: HoldCode, text: string, observations: number[]): HoldReason {
+  return { kind: 'value', code, text, observations };
+}
+
 function mmHg(code: Observation['code'], value: number): Observation {
   return { code, value, unit: 'mm[Hg]', precision: 0, status: 'F' };
 }
@@ -30,7 +36,7 @@ describe('checkPlausibility', () => {
 
   it('names measurement, value, unit and range when out of range', () => {
     expect(checkPlausibility(reading([mmHg(SYS, 400), mmHg(DIA, 80)]))).toEqual([
-      'implausible: Systolic blood pressure 400 mm[Hg] outside 20–300',
+      value('implausible', 'implausible: Systolic blood pressure 400 mm[Hg] outside 20–300', [0]),
     ]);
     const weight: Observation = {
       code: { loinc: '29463-7' },
@@ -39,35 +45,35 @@ describe('checkPlausibility', () => {
       unit: 'kg',
       status: 'F',
     };
-    expect(checkPlausibility(reading([weight]))).toEqual(['implausible: Body weight 700.25 kg outside 0.2–650']);
+    expect(checkPlausibility(reading([weight]))).toEqual([value('implausible', 'implausible: Body weight 700.25 kg outside 0.2–650', [0])]);
   });
 
   it('cross-checks diastolic against systolic and mean against both', () => {
     expect(checkPlausibility(reading([mmHg(SYS, 80), mmHg(DIA, 120)]))).toEqual([
-      'implausible: diastolic 120 mm[Hg] is not below systolic 80 mm[Hg]',
+      value('implausible', 'implausible: diastolic 120 mm[Hg] is not below systolic 80 mm[Hg]', [0, 1]),
     ]);
     expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 120)]))).toHaveLength(1);
-    expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 80), mmHg(MEAN, 150)]))).toEqual([
-      'implausible: mean 150 mm[Hg] outside diastolic–systolic 80–120 mm[Hg]',
+    expect(checkPlausibility(reading([mmHg(DIA, 80), mmHg(MEAN, 150), mmHg(SYS, 120)]))).toEqual([
+      value('implausible', 'implausible: mean 150 mm[Hg] outside diastolic–systolic 80–120 mm[Hg]', [2, 0, 1]),
     ]);
     expect(checkPlausibility(reading([mmHg(SYS, 120), mmHg(DIA, 80), mmHg(MEAN, 60)]))).toHaveLength(1);
   });
 
   it('flags NaN and Infinity, even on codes it does not know', () => {
     expect(checkPlausibility(reading([mmHg(SYS, Number.NaN)]))).toEqual([
-      'implausible: Systolic blood pressure NaN is not a finite number',
+      value('not-a-number', 'implausible: Systolic blood pressure NaN is not a finite number', [0]),
     ]);
     const odd: Observation = { code: { local: { system: 'X', code: 'Y' } }, value: Infinity, status: 'F' };
-    expect(checkPlausibility(reading([odd]))).toEqual(['implausible: Y Infinity is not a finite number']);
+    expect(checkPlausibility(reading([mmHg(SYS, 120), odd]))).toEqual([value('not-a-number', 'implausible: Y Infinity is not a finite number', [1])]);
   });
 
   it('flags a known measurement that is not in its canonical unit or not a number', () => {
     const stone: Observation = { code: { loinc: '29463-7' }, value: 11, unit: 'stone', status: 'F' };
     expect(checkPlausibility(reading([stone]))).toEqual([
-      'implausible: Body weight 11 stone cannot be checked: expected kg',
+      value('unit', 'implausible: Body weight 11 stone cannot be checked: expected kg', [0]),
     ]);
     const text: Observation = { code: SYS, value: '---', status: 'F' };
-    expect(checkPlausibility(reading([text]))).toEqual(["implausible: Systolic blood pressure '---' is not a number"]);
+    expect(checkPlausibility(reading([text]))).toEqual([value('not-a-number', "implausible: Systolic blood pressure '---' is not a number", [0])]);
   });
 
   it('ignores observations outside the vocabulary', () => {
@@ -81,7 +87,7 @@ describe('checkPlausibility', () => {
       { deviceId: 'bp-1', kind: 'bp', receivedAt: new Date() },
     );
     expect(problems).toEqual([]);
-    expect(checkPlausibility(r)).toEqual(['implausible: Systolic blood pressure 900 mm[Hg] outside 20–300']);
+    expect(checkPlausibility(r)).toEqual([value('implausible', 'implausible: Systolic blood pressure 900 mm[Hg] outside 20–300', [0])]);
   });
 });
 
@@ -98,7 +104,7 @@ describe('plausibility with a driver-specific code', () => {
       },
       { deviceId: 'd', kind: 'vitals', receivedAt: new Date('2026-11-27T10:00:00Z') },
     );
-    const reasons = checkPlausibility(reading);
+    const reasons = checkPlausibility(reading).map((r) => r.text);
     expect(reasons).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^implausible: Body temperature 95 Cel/),

@@ -72,8 +72,13 @@ function expected(order: SentOrder) {
       dob: `${order.dob.slice(0, 4)}-${order.dob.slice(4, 6)}-${order.dob.slice(6, 8)}`,
       sex: order.sex,
     },
-    specimen: { id: order.specimenId, collectedAt: iso(order.collectedAt) },
-    order: { placer: order.specimenId, filler: order.instrumentSpecimenId, code: { system: 'L', code: order.tests[0] } },
+    specimen: { id: order.specimenId, collectedAt: iso(order.collectedAt), type: order.specimenType },
+    order: {
+      placer: order.specimenId,
+      filler: order.instrumentSpecimenId,
+      code: { system: 'L', code: order.tests[0] },
+      ...(order.tests.length > 1 ? { tests: order.tests.map((code) => ({ system: 'L', code })) } : {}),
+    },
     comments: order.comments.length > 0 ? order.comments : undefined,
     measurements: order.results.map((r) => ({
       code: r.code,

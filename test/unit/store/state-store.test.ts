@@ -201,8 +201,8 @@ describe('StateStore', () => {
     const file = tempFile();
     writeFileSync(file, '{"version":1,"seq":0,"bindings":{},"readings":{},"messages":{');
     await expect(StateStore.open(file)).rejects.toThrow(file);
-    writeFileSync(file, JSON.stringify({ version: 2 }));
-    await expect(StateStore.open(file)).rejects.toThrow(/unsupported state version 2/);
+    writeFileSync(file, JSON.stringify({ version: 3 }));
+    await expect(StateStore.open(file)).rejects.toThrow(/unsupported state version 3/);
     writeFileSync(file, JSON.stringify(emptyState()));
     await openStore(file);
   });

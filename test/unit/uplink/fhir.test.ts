@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fhirBundle, identifierSystem, INTERPRETATION, LOINC, MDC, MESSAGE_SYSTEM, OBSERVATION_CATEGORY, stableUuid, UCUM } from '../../../src/uplink/fhir.ts';
+import { decodeAecg } from '../../../drivers/ekg-aecg/decode.ts';
+import type { DeviceReport } from '../../../src/model/driver.ts';
 import type { Reading } from '../../../src/model/reading.ts';
+import { normalize } from '../../../src/pipeline/normalize.ts';
 import { bp, ctx, ekg, lab, patient, pdfBytes, scale, spo2 } from './fixtures.ts';
 
 interface Json {
@@ -141,16 +146,25 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
     expect(col).toMatchObject({ status: 'corrected', valueString: 'yellow' });
   });
 
-  it('EKG: procedure category, waveform as SampledData per lead, the PDF as a DocumentReference', () => {
+  it('EKG: procedure category, MDC + LOINC codings, waveform as SampledData per coded lead, the PDF as a DocumentReference', () => {
     const { resources } = bundle(ekg);
     expect(resources.map((r) => r.resourceType)).toEqual(['Patient', 'Observation', 'Observation', 'Observation', 'Observation', 'DocumentReference']);
     const qtc = resources[2]!;
-    expect(qtc.code).toEqual({ coding: [{ system: LOINC, code: '8636-3' }], text: 'QTc' }); // no numeric MDC code: no MDC coding
+    // Stored without its numeric code: the vocabulary's (DICOM CID 3227 QTc global) is added.
+    expect(qtc.code).toEqual({ coding: [{ system: LOINC, code: '8636-3' }, { system: MDC, code: '146948', display: 'MDC_ECG_TIME_PD_QTc' }], text: 'QTc' });
     expect(qtc.category).toEqual([{ coding: [{ system: OBSERVATION_CATEGORY, code: 'procedure', display: 'Procedure' }] }]);
+    expect((resources[3]!.code as Json).coding).toEqual([{ system: 'urn:medgate:code:99MDG', code: 'ECG_INTERP', display: 'Interpretation' }]);
     const wave = resources[4]!;
+    expect(wave.code).toEqual({ coding: [{ system: MDC, code: '131328', display: 'MDC_ECG_ELEC_POTL' }], text: 'ECG waveform' });
     expect(wave.component).toEqual([
-      { code: { text: 'I' }, valueSampledData: { origin: { value: 0, unit: 'uV', system: UCUM, code: 'uV' }, period: 2, dimensions: 1, data: '0 15 30 -5' } },
-      { code: { text: 'II' }, valueSampledData: { origin: { value: 0, unit: 'uV', system: UCUM, code: 'uV' }, period: 2, dimensions: 1, data: '1 2 3' } },
+      {
+        code: { coding: [{ system: MDC, code: '131329', display: 'MDC_ECG_ELEC_POTL_I' }], text: 'I' },
+        valueSampledData: { origin: { value: 0, unit: 'uV', system: UCUM, code: 'uV' }, period: 2, dimensions: 1, data: '0 15 30 -5' },
+      },
+      {
+        code: { coding: [{ system: MDC, code: '131330', display: 'MDC_ECG_ELEC_POTL_II' }], text: 'II' },
+        valueSampledData: { origin: { value: 0, unit: 'uV', system: UCUM, code: 'uV' }, period: 2, dimensions: 1, data: '1 2 3' },
+      },
     ]);
     expect(resources[5]).toMatchObject({
       resourceType: 'DocumentReference',
@@ -177,5 +191,56 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
     const bad = structuredClone(scale);
     bad.observations[0]!.value = Number.POSITIVE_INFINITY;
     expect(() => fhirBundle({ reading: bad, patient }, ctx)).toThrow('observation 1 (29463-7): value is not a finite number');
+  });
+});
+
+/** A reading as a device path makes it: the driver's report through the normalizer. */
+function normalized(report: DeviceReport, kind: Reading['kind'], deviceId: string): Reading {
+  const { reading, problems } = normalize(report, { deviceId, kind, receivedAt: new Date('2025-01-14T08:30:01.000Z'), id: `R-${deviceId}` });
+  expect(problems).toEqual([]);
+  return reading;
+}
+
+describe('fhirBundle: codes and categories of device readings', () => {
+  it('an aECG document: the tracing and its leads carry MDC codings, the intervals MDC and LOINC', () => {
+    const decoded = decodeAecg(readFileSync(join(import.meta.dirname, '../../fixtures/ekg/resting-2lead.xml')), { maxBytes: 1 << 20 });
+    if (!decoded.ok) throw new Error(decoded.reason);
+    const obs = observations(bundle(normalized(decoded.report, 'ekg', 'ekg-1')).doc);
+    const byText = (t: string) => obs.find((o) => (o.code as { text?: string }).text === t)!;
+    const wave = byText('ECG rhythm waveform');
+    expect(wave.code).toEqual({ coding: [{ system: MDC, code: '131328', display: 'MDC_ECG_ELEC_POTL' }], text: 'ECG rhythm waveform' });
+    expect((wave.component as Json[]).map((c) => c.code)).toEqual([
+      { coding: [{ system: MDC, code: '131329', display: 'MDC_ECG_ELEC_POTL_I' }], text: 'I' },
+      { coding: [{ system: MDC, code: '131330', display: 'MDC_ECG_ELEC_POTL_II' }], text: 'II' },
+    ]);
+    expect(byText('P-R interval').code).toEqual({ coding: [{ system: LOINC, code: '8625-6' }, { system: MDC, code: '146944', display: 'MDC_ECG_TIME_PD_PR_GL' }], text: 'P-R interval' });
+    expect(byText('Q-T interval corrected').code).toEqual({
+      coding: [{ system: LOINC, code: '8636-3' }, { system: MDC, code: '146948', display: 'MDC_ECG_TIME_PD_QTc' }],
+      text: 'Q-T interval corrected',
+    });
+    expect(wave.category).toEqual([{ coding: [{ system: OBSERVATION_CATEGORY, code: 'procedure', display: 'Procedure' }] }]);
+  });
+
+  it('a body-composition scale: fat, water and impedance are exam, weight stays vital-signs; local codes in the configured system', () => {
+    const reading = normalized(
+      {
+        measurements: [
+          { type: 'weight', value: 82.7, unit: 'kg' },
+          { type: 'body.fat.percent', value: 18.6, unit: '%' },
+          { type: 'body.water.mass', value: 48, unit: 'kg' },
+          { type: 'body.impedance', value: 369.4, unit: 'Ohm' },
+        ],
+        raw: '',
+      },
+      'scale',
+      'tanita-1',
+    );
+    const obs = observations(bundle(reading, { ...ctx, localCodeSystem: 'L' }).doc);
+    expect(obs.map((o) => (o.category as Array<{ coding: Array<{ code: string }> }>)[0]!.coding[0]!.code)).toEqual(['vital-signs', 'exam', 'exam', 'exam']);
+    expect((obs[0]!.category as Json[])[0]).toEqual({ coding: [{ system: OBSERVATION_CATEGORY, code: 'vital-signs', display: 'Vital Signs' }] });
+    expect((obs[2]!.code as Json).coding).toEqual([{ system: MDC, code: '188764', display: 'MDC_BODY_WATER' }]);
+    // Impedance has no standard code: a local one, in the configured system, never the internal marker.
+    expect((obs[3]!.code as Json).coding).toEqual([{ system: 'urn:medgate:code:L', code: 'body.impedance', display: 'Bioelectrical impedance' }]);
+    expect(JSON.stringify(obs)).not.toContain('MEDGATE');
   });
 });

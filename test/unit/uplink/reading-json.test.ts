@@ -117,6 +117,13 @@ describe('the shipped schema', () => {
     expect(readingMessageProblems(noMrn).length).toBeGreaterThan(0);
   });
 
+  it('writes local codes in the configured local coding system, never the internal marker', () => {
+    const interp = (c: typeof ctx) => parsed(readingMessage({ reading: ekg, patient }, c)).observations[2]!.code.local?.system;
+    expect(ekg.observations[2]!.code.local?.system).toBe('MEDGATE');
+    expect(interp(ctx)).toBe('99MDG');
+    expect(interp({ ...ctx, localCodeSystem: 'L' })).toBe('L');
+  });
+
   it('is plain JSON Schema a consumer can take away', () => {
     const schema = readingMessageJsonSchema();
     expect(schema).toMatchObject({ type: 'object', additionalProperties: false, properties: { schema: { const: 'medgate.reading/1' } } });

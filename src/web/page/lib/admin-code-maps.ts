@@ -3,11 +3,13 @@
 // is saved into the device's configuration (fetched fresh, so nothing else in it is lost).
 //
 // For tests: heading "Code mappings"; per device a table captioned with the device's name; rows
-// with "Map <code>" (unmapped) or "Change <code>"; dialog "Map code <code> of <device>" with labels
-// "LOINC code", "Display name"; button "Save mapping".
+// with "Map <code>" (unmapped, one per specimen it came with) or "Change <code>" (one per mapping);
+// dialog "Map code <code> of <device>" with labels "Specimens", "LOINC code", "Display name";
+// button "Save mapping".
 
 import type { DeviceView } from '../../api-types.ts';
-import type { DeviceConfigT } from '../../../config/schema.ts';
+import { codeMapEntry, mappingsOf } from '../../../config/code-mappings.ts';
+import type { CodeMappingT, DeviceConfigT } from '../../../config/schema.ts';
 import { get, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
 import { clearProblems, dialogActions, errorText, field, input, openDialog, problemBox, showError, showProblems, whileBusy } from './form.ts';
@@ -15,15 +17,18 @@ import type { Section } from './admin-destinations.ts';
 
 const LOINC = /^\d{1,7}-\d$/;
 
-function openMappingDialog(device: DeviceView, code: string, current: { loinc?: string; display?: string } | undefined, onSaved: () => void): void {
+/** `index`: which of the code's mappings is changed; undefined adds one (for `specimens`, when given). */
+function openMappingDialog(device: DeviceView, code: string, current: CodeMappingT | undefined, index: number | undefined, onSaved: () => void): void {
   const deviceName = device.label ?? device.id;
   openDialog(`Map code ${code} of ${deviceName}`, (handle) => {
+    const specimen = input({ value: (current?.specimen ?? []).join(', '), autocomplete: 'off', spellcheck: 'false', placeholder: 'any' });
     const loinc = input({ value: current?.loinc ?? '', autocomplete: 'off', spellcheck: 'false', placeholder: '2345-7' });
     const display = input({ value: current?.display ?? '', autocomplete: 'off', placeholder: 'Glucose [Mass/volume] in Serum or Plasma' });
     const form = h(
       'form',
       { novalidate: true },
       problemBox(),
+      field({ id: 'map-specimen', label: 'Specimens', control: specimen, path: `codeMap.${code}.specimen`, hint: 'The specimen types this code means this LOINC for: SER, PLAS, WB, UR (or the analyzer\'s words), separated by commas. Empty: any specimen.' }),
       field({ id: 'map-loinc', label: 'LOINC code', control: loinc, required: true, path: `codeMap.${code}.loinc`, hint: 'Digits, a dash and the check digit, e.g. 2345-7. Look it up on loinc.org or in the analyzer\'s LIS interface sheet.' }),
       field({ id: 'map-display', label: 'Display name', control: display, path: `codeMap.${code}.display`, hint: 'The LOINC long name, sent as the text of OBX-3.' }),
       dialogActions('Save mapping', handle),
@@ -33,6 +38,7 @@ function openMappingDialog(device: DeviceView, code: string, current: { loinc?: 
       clearProblems(form);
       const l = loinc.value.trim();
       const d = display.value.trim();
+      const specimens = specimen.value.split(',').map((x) => x.trim()).filter((x) => x !== '');
       if (!LOINC.test(l)) {
         showProblems(form, [{ path: `codeMap.${code}.loinc`, message: l ? `"${l}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` : 'enter the LOINC code' }]);
         return;
@@ -41,10 +47,16 @@ function openMappingDialog(device: DeviceView, code: string, current: { loinc?: 
         try {
           // Fresh copy: someone may have changed the device since this page loaded.
           const { device: config } = await get<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(device.id)}`);
-          const next: DeviceConfigT = { ...config, codeMap: { ...(config.codeMap ?? {}), [code]: { loinc: l, ...(d ? { display: d } : {}) } } };
+          const list = [...mappingsOf(config.codeMap?.[code])];
+          const { loinc: _l, display: _d, specimen: _s, ...rest } = (index === undefined ? undefined : list[index]) ?? {};
+          const mapping: CodeMappingT = { ...rest, ...(specimens.length > 0 ? { specimen: specimens } : {}), loinc: l, ...(d ? { display: d } : {}) };
+          if (index === undefined || index >= list.length) list.push(mapping);
+          else list[index] = mapping;
+          const entry = codeMapEntry(list);
+          const next: DeviceConfigT = { ...config, codeMap: { ...(config.codeMap ?? {}), ...(entry ? { [code]: entry } : {}) } };
           await put(`/api/config/devices/${encodeURIComponent(device.id)}`, { device: next });
           handle.close();
-          toast(`${code} of ${deviceName} now goes out as LOINC ${l}`);
+          toast(`${code}${specimens.length > 0 ? ` (${specimens.join(', ')})` : ''} of ${deviceName} now goes out as LOINC ${l}`);
           onSaved();
         } catch (err) {
           showError(form, err);
@@ -73,33 +85,48 @@ export function codeMapsSection(): Section {
       );
       const blocks = devices.flatMap((d, i) => {
         const map = configs[i]?.codeMap ?? {};
-        const codes = [...new Set([...Object.keys(d.unmappedCodes), ...Object.keys(map)])];
-        if (codes.length === 0) return [];
-        // Unmapped first: they are what needs doing.
-        codes.sort((a, b) => Number(b in d.unmappedCodes && !(b in map)) - Number(a in d.unmappedCodes && !(a in map)) || a.localeCompare(b));
-        const rows = codes.map((code) => {
-          const m = map[code];
-          const mapped = m?.loinc !== undefined;
-          const seen = d.unmappedCodes[code];
-          return h(
-            'tr',
-            {},
-            h('th', { scope: 'row', class: 'mono' }, code),
-            h('td', { class: 'mono' }, m?.loinc ?? '—'),
-            h('td', {}, m?.display ?? ''),
-            h(
-              'td',
-              {},
-              mapped ? h('span', { class: 'badge ok' }, 'Mapped') : h('span', { class: 'badge warn' }, 'Unmapped'),
-              seen ? h('div', { class: 'muted small-text' }, `sent ${seen} time${seen === 1 ? '' : 's'} without LOINC`) : null,
-            ),
-            h(
-              'td',
-              { class: 'actions-cell' },
-              h('button', { type: 'button', class: mapped ? 'small' : 'small primary', onclick: () => openMappingDialog(d, code, m, () => void refresh()) }, `${mapped ? 'Change' : 'Map'} ${code}`),
-            ),
-          );
+        // One row per mapping, and one per code (and specimen) seen without a mapping: unmapped first.
+        const unmapped = Object.keys(d.unmappedCodes).flatMap((code): Array<{ code: string; specimen: string[] | undefined }> => {
+          const specimens = d.unmappedSpecimens?.[code] ?? [];
+          return specimens.length > 0 ? specimens.map((s) => ({ code, specimen: [s] })) : [{ code, specimen: undefined }];
         });
+        const mapped = Object.entries(map).flatMap(([code, entry]) => mappingsOf(entry).map((m, index) => ({ code, m, index })));
+        if (unmapped.length === 0 && mapped.length === 0) return [];
+        const seen = (code: string) => d.unmappedCodes[code];
+        const rows = [
+          ...unmapped.map(({ code, specimen }) =>
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'row', class: 'mono' }, code),
+              h('td', {}, specimen?.join(', ') ?? 'any'),
+              h('td', { class: 'mono' }, '—'),
+              h('td', {}),
+              h('td', {}, h('span', { class: 'badge warn' }, 'Unmapped'), seen(code) ? h('div', { class: 'muted small-text' }, `sent ${seen(code)} time${seen(code) === 1 ? '' : 's'} without LOINC`) : null),
+              h(
+                'td',
+                { class: 'actions-cell' },
+                h('button', { type: 'button', class: 'small primary', onclick: () => openMappingDialog(d, code, specimen ? { specimen } : undefined, undefined, () => void refresh()) }, `Map ${code}`),
+              ),
+            ),
+          ),
+          ...mapped.map(({ code, m, index }) =>
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'row', class: 'mono' }, code),
+              h('td', {}, m.specimen?.join(', ') ?? 'any'),
+              h('td', { class: 'mono' }, m.loinc ?? '—'),
+              h('td', {}, m.display ?? ''),
+              h('td', {}, m.loinc !== undefined ? h('span', { class: 'badge ok' }, 'Mapped') : h('span', { class: 'badge warn' }, 'Unmapped')),
+              h(
+                'td',
+                { class: 'actions-cell' },
+                h('button', { type: 'button', class: 'small', onclick: () => openMappingDialog(d, code, m, index, () => void refresh()) }, `Change ${code}`),
+              ),
+            ),
+          ),
+        ];
         return [
           h(
             'div',
@@ -111,7 +138,7 @@ export function codeMapsSection(): Section {
               h(
                 'thead',
                 {},
-                h('tr', {}, ['Device code', 'LOINC', 'Display name', 'Status'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions'))),
+                h('tr', {}, ['Device code', 'Specimens', 'LOINC', 'Display name', 'Status'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions'))),
               ),
               h('tbody', {}, rows),
             ),

@@ -13,8 +13,9 @@ import type { ConfigProblem, ConfigSchemas, DeviceView, DriverInfo, LinkTestRequ
 import type { DeviceConfigT } from '../../../config/schema.ts';
 import { ApiError, get, post, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
-import { clearProblems, dialogActions, field, handleSubmit, idTaken, input, openDialog, problemBox, showProblems, uid } from './form.ts';
+import { clearProblems, dialogActions, field, handleSubmit, idTaken, input, openDialog, problemBox, showProblems } from './form.ts';
 import { schemaForm, variantOf, type JsonSchema, type SchemaForm } from './schema-form.ts';
+import { codeMapEditor } from './code-map-editor.ts';
 
 type Transport = DeviceConfigT['transport'];
 type TransportType = Transport['type'];
@@ -54,6 +55,11 @@ export interface DeviceEditorContext {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The device's codes seen without a mapping, with the specimens they came with. */
+function unmappedWithSpecimens(view: DeviceView | undefined): Record<string, string[]> {
+  return Object.fromEntries(Object.keys(view?.unmappedCodes ?? {}).map((code) => [code, view?.unmappedSpecimens?.[code] ?? []]));
 }
 
 /** The sub-schema of the device schema at `key`. */
@@ -106,101 +112,6 @@ function portItem(port: SerialPortView, onPick: (path: string) => void): HTMLLIE
     ),
     port.stablePaths.length > 0 ? h('div', { class: 'hint' }, 'The first (by-id) name stays the same when the adapter moves to another USB socket.') : null,
   );
-}
-
-/** The code map as an editable table: device code -> LOINC + display. */
-function codeMapEditor(initial: unknown, unmapped: string[]): { el: HTMLElement; read(problems: ConfigProblem[]): DeviceConfigT['codeMap'] } {
-  const body = h('tbody');
-  const rows: Array<{ tr: HTMLTableRowElement; code: HTMLInputElement; loinc: HTMLInputElement; display: HTMLInputElement }> = [];
-  const addRow = (code: string, loinc: string, display: string): { code: HTMLInputElement; loinc: HTMLInputElement } => {
-    const rid = uid('cm');
-    const codeIn = h('input', { id: `${rid}-code`, value: code, autocomplete: 'off', spellcheck: 'false', 'data-control': '' });
-    const loincIn = h('input', { id: `${rid}-loinc`, value: loinc, autocomplete: 'off', spellcheck: 'false', placeholder: '2345-7', 'data-control': '' });
-    const displayIn = h('input', { id: `${rid}-display`, value: display, autocomplete: 'off', 'data-control': '' });
-    const cell = (control: HTMLInputElement, label: string, sub: string) =>
-      h('td', { 'data-sub': sub }, h('label', { class: 'vh', for: control.id }, label), control, h('div', { class: 'field-error' }));
-    const tr = h(
-      'tr',
-      {},
-      cell(codeIn, 'Device code', ''),
-      cell(loincIn, 'LOINC', '.loinc'),
-      cell(displayIn, 'Display name', '.display'),
-      h(
-        'td',
-        { class: 'actions-cell' },
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'small danger',
-            'aria-label': `Remove code ${code}`.trim(),
-            onclick: () => {
-              tr.remove();
-              rows.splice(
-                rows.findIndex((r) => r.tr === tr),
-                1,
-              );
-            },
-          },
-          'Remove',
-        ),
-      ),
-    );
-    const sync = () => {
-      for (const td of tr.querySelectorAll('td[data-sub]')) td.setAttribute('data-path', `codeMap.${codeIn.value.trim() || '?'}${td.getAttribute('data-sub') ?? ''}`);
-    };
-    codeIn.addEventListener('input', sync);
-    sync();
-    rows.push({ tr, code: codeIn, loinc: loincIn, display: displayIn });
-    body.appendChild(tr);
-    return { code: codeIn, loinc: loincIn };
-  };
-  if (isRecord(initial)) {
-    for (const [code, v] of Object.entries(initial)) {
-      const m = isRecord(v) ? v : {};
-      addRow(code, typeof m.loinc === 'string' ? m.loinc : '', typeof m.display === 'string' ? m.display : '');
-    }
-  }
-  const el = h(
-    'fieldset',
-    { class: 'group code-map', 'data-path': 'codeMap' },
-    h('legend', {}, 'Code map (device code to LOINC)'),
-    h('div', { class: 'field-error' }),
-    h('p', { class: 'hint' }, "The analyzer's own test codes and the LOINC code each goes out as. Unmapped codes go out as local codes only and are counted on the Devices page."),
-    unmapped.length > 0
-      ? h(
-          'p',
-          { class: 'warn' },
-          'Seen without a mapping: ',
-          unmapped.map((code) => [h('button', { type: 'button', class: 'small', onclick: () => addRow(code, '', '').loinc.focus() }, `Add ${code}`), ' ']),
-        )
-      : null,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Device code'), h('th', { scope: 'col' }, 'LOINC'), h('th', { scope: 'col' }, 'Display name'), h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions')))), body),
-    ),
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small', onclick: () => addRow('', '', '').code.focus() }, 'Add code')),
-  );
-  return {
-    el,
-    read(problems) {
-      const out: NonNullable<DeviceConfigT['codeMap']> = {};
-      for (const r of rows) {
-        const code = r.code.value.trim();
-        const loinc = r.loinc.value.trim();
-        const display = r.display.value.trim();
-        if (!code) {
-          if (loinc || display) problems.push({ path: 'codeMap.?', message: 'a row has a LOINC code but no device code' });
-          continue;
-        }
-        if (code in out) problems.push({ path: `codeMap.${code}`, message: `"${code}" is listed twice` });
-        if (loinc && !/^\d{1,7}-\d$/.test(loinc)) problems.push({ path: `codeMap.${code}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
-        out[code] = { ...(loinc ? { loinc } : {}), ...(display ? { display } : {}) };
-      }
-      return Object.keys(out).length > 0 ? out : undefined;
-    },
-  };
 }
 
 /**
@@ -320,7 +231,7 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         }
 
         const lab = d?.kind === 'lab';
-        codeMap = lab || (existing?.codeMap && Object.keys(existing.codeMap).length > 0) ? codeMapEditor(keepValues && codeMap ? codeMap.read([]) : existing?.codeMap, Object.keys(ctx.view?.unmappedCodes ?? {})) : undefined;
+        codeMap = lab || (existing?.codeMap && Object.keys(existing.codeMap).length > 0) ? codeMapEditor(keepValues && codeMap ? codeMap.read([]) : existing?.codeMap, unmappedWithSpecimens(ctx.view)) : undefined;
         replace(codeMapBox, codeMap?.el ?? null);
 
         const labSchema = deviceProp(ctx.schemas, 'lab');

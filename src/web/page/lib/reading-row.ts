@@ -6,6 +6,7 @@ import type { ReadingView, SlimObservation, SlimReading, Tracing } from '../../a
 import { ApiError, get } from './api.ts';
 import { ekgTracing } from './chart.ts';
 import { h, type Child } from './dom.ts';
+import { uniqueReasons } from './hold-reasons.ts';
 import { openModal } from './modal.ts';
 import { formatNumber, formatTime, formatValue, isWaveform, observationName, patientLabel, unitLabel } from './reading-format.ts';
 
@@ -29,7 +30,7 @@ export function readingPatient(r: SlimReading, showReasons = true): HTMLElement 
     'span',
     { class: 'reading-patient' },
     patient ? h('span', { class: 'patient-name' }, patientLabel(patient)) : h('span', { class: 'no-patient' }, 'no patient'),
-    showReasons && held && r.holdReasons.length ? h('span', { class: 'hold-reasons' }, r.holdReasons.join('; ')) : null,
+    showReasons && held && r.holdReasons.length ? h('span', { class: 'hold-reasons' }, uniqueReasons(r.holdReasons).map((x) => x.text).join('; ')) : null,
   );
 }
 

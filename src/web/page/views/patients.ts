@@ -1,14 +1,17 @@
 // Patients: bind a device to a patient (directory search or typed), and deal with held readings
-// (assign them to a patient, or discard them with a reason).
+// (assign them to a patient, release them, or discard them with a reason). What a held reading
+// offers follows from its hold reasons' kinds (lib/hold-reasons.ts), never from their wording.
 //
 // Accessible names for end-to-end tests (use exact: true; "Unbind" contains "bind"):
 //   combobox "Device"; buttons "Bind" (opens a confirm dialog: "Confirm" / "Cancel"), "Unbind"
 //   searchbox "Search patients", button "Search", list "Patients found" (buttons "Family, Given (MRN X)")
 //   textboxes "MRN", "Family name", "Given name", "Birth date"; combobox "Sex"
 //   radio group "For how long": "Next reading only", "15 minutes", "1 hour", "8 hours"
-//   list "Held readings": per reading buttons "Assign" and "Discard"
-//   Assign dialog: the patient fields above, checkbox "I have checked these values" (implausible
-//     values only), "Continue", then the confirm step "Confirm" / "Back"
+//   list "Held readings": per reading list "Why it is held", buttons "Assign" (no patient yet, or a
+//     patient hold) or "Release" (it has its patient), and "Discard"
+//   Assign / Release dialog: the patient fields above (Assign only), checkbox "I have checked these
+//     values" (value holds), checkbox "Send under the analyzer's own code (the LOINC mapping does
+//     not fit this result)" (code holds), "Continue", then the confirm step "Confirm" / "Back"
 //   Discard dialog: textbox "Reason", buttons "Discard reading" / "Cancel"
 
 import '../styles/patients.css';
@@ -18,6 +21,7 @@ import type { PatientRef } from '../../../model/reading.ts';
 import { ApiError, del, get, post, put } from '../lib/api.ts';
 import { h, replace, toast, type Child } from '../lib/dom.ts';
 import { onEvent } from '../lib/events.ts';
+import { confirmationsFor, KIND_LABEL, needsPatient, reasonsOf, uniqueReasons } from '../lib/hold-reasons.ts';
 import { confirmModal, openModal } from '../lib/modal.ts';
 import { patientPicker } from '../lib/patient-picker.ts';
 import { formatTime, patientLabel, personName, sexLabel } from '../lib/reading-format.ts';
@@ -197,68 +201,104 @@ export const patientsView: View = (root) => {
       'li',
       { class: 'card held-reading', 'data-reading-id': r.reading.id },
       readingHead(r, labels, false),
-      h('ul', { class: 'hold-list', 'aria-label': 'Why it is held' }, r.holdReasons.map((reason) => h('li', {}, h('span', { class: 'badge held' }, 'held'), ' ', reason))),
+      h(
+        'ul',
+        { class: 'hold-list', 'aria-label': 'Why it is held' },
+        uniqueReasons(r.holdReasons).map((reason) => h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, KIND_LABEL[reason.kind]), ' ', reason.text)),
+      ),
       valueList(r),
       h(
         'div',
         { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', onclick: () => assignDialog(r) }, 'Assign'),
+        needsPatient(r)
+          ? h('button', { type: 'button', class: 'primary', onclick: () => settleDialog(r, true) }, 'Assign')
+          : h('button', { type: 'button', class: 'primary', onclick: () => settleDialog(r, false) }, 'Release'),
         h('button', { type: 'button', class: 'danger', onclick: () => discardDialog(r) }, 'Discard'),
       ),
     );
-
-  const isImplausible = (r: SlimReading) => r.holdReasons.some((x) => x.toLowerCase().startsWith('implausible'));
 
   function readingSummary(r: SlimReading): Child {
     return h('div', { class: 'dialog-reading' }, h('p', {}, `${deviceName(r.reading.deviceId, labels)}, ${formatTime(r.reading.observedAt)}`), valueList(r));
   }
 
-  function assignDialog(r: SlimReading): void {
-    const picker = patientPicker(`assign-${Math.random().toString(36).slice(2, 8)}`);
-    const implausible = isImplausible(r);
-    const checkId = `check-${r.reading.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    const check = h('input', { type: 'checkbox', id: checkId, 'aria-describedby': `${checkId}-error` });
-    const checkError = h('p', { id: `${checkId}-error`, class: 'field-error', hidden: true });
-    const checkField = implausible
-      ? h(
-          'div',
-          { class: 'field inline implausible' },
-          h('p', { class: 'warn' }, r.holdReasons.filter((x) => x.toLowerCase().startsWith('implausible')).join('; ')),
-          h('div', { class: 'check' }, check, h('label', { for: checkId }, 'I have checked these values')),
-          checkError,
-        )
-      : null;
+  /** A box a person must tick before the reading goes out, with the reasons it answers (each once). */
+  function confirmation(id: string, reasons: string[], label: string, missing: string): { field: HTMLElement; ok(): boolean } {
+    const check = h('input', { type: 'checkbox', id, 'aria-describedby': `${id}-error` });
+    const error = h('p', { id: `${id}-error`, class: 'field-error', hidden: true });
+    const field = h(
+      'div',
+      { class: 'field inline implausible' },
+      h('ul', { class: 'confirm-reasons' }, reasons.map((t) => h('li', {}, t))),
+      h('div', { class: 'check' }, check, h('label', { for: id }, label)),
+      error,
+    );
+    return {
+      field,
+      ok: () => {
+        error.hidden = check.checked;
+        error.textContent = check.checked ? '' : missing;
+        if (check.checked) check.removeAttribute('aria-invalid');
+        else check.setAttribute('aria-invalid', 'true');
+        return check.checked;
+      },
+    };
+  }
+
+  /** Assign (`withPatient`: a person names the patient) or release a held reading, asking for each confirmation its holds need. */
+  function settleDialog(r: SlimReading, withPatient: boolean): void {
+    const picker = withPatient ? patientPicker(`assign-${Math.random().toString(36).slice(2, 8)}`) : undefined;
+    const idBase = r.reading.id.replace(/[^A-Za-z0-9_-]/g, '_');
+    const values = reasonsOf(r, 'value');
+    const codes = reasonsOf(r, 'code');
+    const delivery = reasonsOf(r, 'delivery');
+    const checks = [
+      values.length > 0
+        ? confirmation(
+            `check-${idBase}`,
+            values.map((x) => x.text),
+            'I have checked these values',
+            'Check the values against the device, then tick "I have checked these values". If they are wrong, discard the reading instead.',
+          )
+        : undefined,
+      codes.length > 0
+        ? confirmation(
+            `localcode-${idBase}`,
+            codes.map((x) => x.text),
+            "Send under the analyzer's own code (the LOINC mapping does not fit this result)",
+            'Tick it to send these results without the LOINC code, under the code the analyzer gave them; or discard the reading and fix the code mapping.',
+          )
+        : undefined,
+    ].filter((c) => c !== undefined);
+    const retry = delivery.length > 0 ? h('div', { class: 'note warn' }, h('ul', { class: 'confirm-reasons' }, delivery.map((x) => h('li', {}, x.text))), h('p', {}, 'It is built and sent again when you go on.')) : null;
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
+    const verb = withPatient ? 'Assign' : 'Release';
 
     const firstStep = () => [
       readingSummary(r),
-      picker.element,
-      checkField,
+      withPatient ? null : h('p', {}, 'For ', h('strong', {}, r.patient ? patientLabel(r.patient) : ''), '.'),
+      picker?.element ?? null,
+      checks.map((c) => c.field),
+      retry,
       error,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: next }, 'Continue'), h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel')),
     ];
 
     function next(): void {
-      const patient = picker.read();
-      let ok = !!patient;
-      if (implausible && !check.checked) {
-        checkError.hidden = false;
-        checkError.textContent = 'Check the values against the device, then tick "I have checked these values". If they are wrong, discard the reading instead.';
-        check.setAttribute('aria-invalid', 'true');
-        if (patient) check.focus();
-        ok = false;
-      } else {
-        checkError.hidden = true;
-        check.removeAttribute('aria-invalid');
+      const patient = picker ? picker.read() : r.patient;
+      // Every box is checked (and marked) even when an earlier one failed, so each says what it needs.
+      const ticked = checks.map((c) => c.ok()).every(Boolean);
+      if (!patient || !ticked) {
+        if (patient) modal.body.querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
+        return;
       }
-      if (!ok || !patient) return;
       const confirm = h('button', { type: 'button', class: 'primary', onclick: () => void send(patient) }, 'Confirm');
       replace(
         modal.body,
-        h('p', {}, 'Assign this reading to the chart of:'),
+        h('p', {}, withPatient ? 'Assign this reading to the chart of:' : 'Send this reading to the chart of:'),
         patientCard(patient),
         h('p', {}, 'Check the name and MRN against the wristband.'),
-        implausible ? h('p', { class: 'warn' }, 'You confirmed the implausible values are right.') : null,
+        values.length > 0 ? h('p', { class: 'warn' }, 'You confirmed the values are right.') : null,
+        codes.length > 0 ? h('p', { class: 'warn' }, "It goes out under the analyzer's own code, without the LOINC code.") : null,
         error,
         h('div', { class: 'actions' }, confirm, h('button', { type: 'button', onclick: back }, 'Back')),
       );
@@ -267,28 +307,35 @@ export const patientsView: View = (root) => {
 
     function back(): void {
       replace(modal.body, firstStep());
-      picker.form.focus();
+      if (picker) picker.form.focus();
     }
 
     async function send(patient: PatientRef): Promise<void> {
       error.hidden = true;
+      const id = encodeURIComponent(r.reading.id);
       try {
-        await post(`/api/readings/${encodeURIComponent(r.reading.id)}/assign`, { ...patient, ...(implausible ? { acceptImplausible: true } : {}) });
-        toast(`Reading assigned to ${patientLabel(patient)}.`);
+        const { reading } = withPatient
+          ? await post<{ reading: SlimReading }>(`/api/readings/${id}/assign`, { ...patient, ...confirmationsFor(r) })
+          : await post<{ reading: SlimReading }>(`/api/readings/${id}/release`, confirmationsFor(r));
+        if (reading.status === 'held') {
+          // Built again and held again (the configuration is still not right): say why, keep it listed.
+          toast(`Still held: ${uniqueReasons(reading.holdReasons).map((x) => x.text).join('; ')}`, 'error');
+        } else toast(withPatient ? `Reading assigned to ${patientLabel(patient)}.` : `Reading released for ${patientLabel(patient)}.`);
         modal.close();
         void loadHeld();
       } catch (err) {
         error.hidden = false;
-        error.textContent = `Could not assign: ${message(err)}${err instanceof ApiError && err.status === 409 ? ' Someone may have dealt with it already.' : ''}`;
+        error.textContent = `Could not ${verb.toLowerCase()}: ${message(err)}${err instanceof ApiError && err.status === 409 ? ' Someone may have dealt with it already.' : ''}`;
       }
     }
 
-    // Held only for a value (the device named the patient): start from what the device reported.
+    // Held for something else too (the device named the patient): start from what the device reported.
     const reported = r.patient ?? r.reading.subject;
-    if (reported) picker.form.set(reported);
-    const modal = openModal('Assign reading to a patient', firstStep(), () => picker.destroy());
+    if (picker && reported) picker.form.set(reported);
+    const modal = openModal(withPatient ? 'Assign reading to a patient' : 'Release held reading', firstStep(), () => picker?.destroy());
     modal.dialog.classList.add('wide');
-    picker.form.focus();
+    if (picker) picker.form.focus();
+    else modal.body.querySelector<HTMLElement>('input, button')?.focus();
   }
 
   function discardDialog(r: SlimReading): void {
@@ -338,7 +385,7 @@ export const patientsView: View = (root) => {
       bindError,
       h('div', { class: 'actions' }, bindButton),
     ),
-    h('section', { class: 'held', 'aria-labelledby': 'held-title' }, h('div', { class: 'toolbar' }, h('h2', { id: 'held-title' }, 'Held readings'), heldCount), h('p', { class: 'hint' }, 'Readings wait here when the gateway could not tell whose they are, or when a value looks impossible.'), heldStatus, heldList),
+    h('section', { class: 'held', 'aria-labelledby': 'held-title' }, h('div', { class: 'toolbar' }, h('h2', { id: 'held-title' }, 'Held readings'), heldCount), h('p', { class: 'hint' }, 'Readings wait here when the gateway could not tell whose they are, when a value or a code looks wrong, or when it could not send them.'), heldStatus, heldList),
   );
 
   void loadDevices();

@@ -6,7 +6,7 @@ import { groupVitals } from '../../../../src/web/page/lib/vitals.ts';
 function reading(id: string, at: string, mrn: string | undefined, obs: Array<[string, number | string, number?]>): SlimReading {
   return {
     status: mrn ? 'queued' : 'held',
-    holdReasons: mrn ? [] : ['no patient'],
+    holdReasons: mrn ? [] : [{ kind: 'patient', code: 'no-patient', text: 'no patient: the device is not bound to a patient' }],
     updatedAt: at,
     ...(mrn ? { patient: { mrn, family: 'Doe', given: 'Jane' } } : {}),
     reading: {
