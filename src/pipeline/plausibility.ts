@@ -5,32 +5,14 @@
 import { holdReason, type HoldCode, type HoldReason } from '../model/hold.ts';
 import type { Observation, ObservationCode, Reading } from '../model/reading.ts';
 import { formatDecimal } from '../model/units.ts';
-import { isVitalType, LOCAL_CODE_SYSTEM, VITAL_TYPES, vocabularyEntry, type VitalType } from '../model/vocabulary.ts';
+import { isVitalType, LOCAL_CODE_SYSTEM, vocabularyEntry, vocabularyTypeForCode, type VitalType } from '../model/vocabulary.ts';
 import type { VocabularyEntry } from '../model/vocabulary.ts';
-
-const byMdcRef = new Map<string, VocabularyEntry>();
-const byLoinc = new Map<string, VocabularyEntry>();
-const byLocal = new Map<string, VocabularyEntry>();
-for (const type of VITAL_TYPES) {
-  const entry = vocabularyEntry(type);
-  if (entry.mdc && !byMdcRef.has(entry.mdc.ref)) byMdcRef.set(entry.mdc.ref, entry);
-  // Several entries share a LOINC (8867-4 for three pulse rates); their ranges agree, first wins.
-  if (entry.loinc && !byLoinc.has(entry.loinc)) byLoinc.set(entry.loinc, entry);
-  byLocal.set(type, entry);
-}
 
 /** The vocabulary entry an observation code refers to: by MDC REFID, else LOINC, else our local code. */
 export function vocabularyEntryForCode(code: ObservationCode): VocabularyEntry | undefined {
-  if (code.mdc) {
-    const entry = byMdcRef.get(code.mdc.ref);
-    if (entry) return entry;
-  }
-  if (code.loinc) {
-    const entry = byLoinc.get(code.loinc);
-    if (entry) return entry;
-  }
-  if (code.local?.system === LOCAL_CODE_SYSTEM) return byLocal.get(code.local.code);
-  return undefined;
+  const local = code.local?.system === LOCAL_CODE_SYSTEM && isVitalType(code.local.code) ? code.local.code : undefined;
+  const type = vocabularyTypeForCode(code) ?? local;
+  return type === undefined ? undefined : vocabularyEntry(type);
 }
 
 function valueText(obs: Observation, value: number): string {

@@ -3,7 +3,6 @@
 // administrator maps it for urine in Settings, and the next urinalysis goes out under the urine
 // test-strip code while serum glucose keeps its own.
 
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulator } from '../../simulators/runner.ts';
 import type { DeviceConfigT } from '../../src/config/schema.ts';
@@ -13,20 +12,13 @@ import { gatewayConfig } from '../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../support/ehr-standin-client.ts';
 import { eventually } from '../support/eventually.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../support/gateway-process.ts';
+import { freePort } from '../support/free-port.ts';
 
 let ehr: EhrStandin;
 let gw: GatewayProcess;
 let browser: BrowserSession;
 let port: number;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Chemistry, hematology, urinalysis: the simulator's rotation. */
 async function threePanels(): Promise<void> {

@@ -7,6 +7,7 @@ import { testLink } from '../../../src/devices/link-test.ts';
 import { RequestError } from '../../../src/model/request-error.ts';
 import { silentLogger } from '../../../src/model/logger.ts';
 import { openPtyPair } from '../../support/pty.ts';
+import { freePort } from '../../support/free-port.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -21,13 +22,6 @@ async function openPort(path: string): Promise<SerialPort> {
 }
 
 /** A port nothing listens on: bound, then released. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('testLink', () => {
   it('sees what a device writes on the other end of a serial line', async () => {

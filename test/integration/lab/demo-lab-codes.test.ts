@@ -4,7 +4,6 @@
 // under serum codes, and no quantitative LOINC ever carrying text.
 
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSimulator } from '../../../simulators/runner.ts';
 import type { DeviceConfigT } from '../../../src/config/schema.ts';
@@ -13,17 +12,10 @@ import { gatewayConfig } from '../../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../../support/ehr-standin-client.ts';
 import { eventually } from '../../support/eventually.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../../support/gateway-process.ts';
+import { freePort } from '../../support/free-port.ts';
 
 const demo = JSON.parse(readFileSync(new URL('../../../config/demo.json', import.meta.url), 'utf8')) as { devices: DeviceConfigT[] };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function demoDevice(id: string): Promise<DeviceConfigT> {
   const device = demo.devices.find((d) => d.id === id);

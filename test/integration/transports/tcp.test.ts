@@ -7,19 +7,13 @@ import { silentLogger } from '../../../src/model/logger.ts';
 import { TcpTransport } from '../../../src/transports/tcp.ts';
 import type { Connection } from '../../../src/transports/types.ts';
 import { eventually } from '../../support/eventually.ts';
+import { freePort } from '../../support/free-port.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function deviceServer(port: number): Promise<{ server: net.Server; sockets: net.Socket[] }> {
   const sockets: net.Socket[] = [];

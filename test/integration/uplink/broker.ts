@@ -5,6 +5,10 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { freePort } from '../../support/free-port.ts';
+
+/** A free port with nothing listening on it: "the broker is down". */
+export { freePort };
 
 export interface Broker {
   aedes: Aedes;
@@ -13,14 +17,6 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-/** A free port on 127.0.0.1 with nothing listening on it: "the broker is down". */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** With `secure`, the broker speaks MQTT over TLS (mqtts://) with that key and certificate. */
 export async function startBroker(options: AedesOptions = {}, port = 0, secure?: { key: Buffer; cert: Buffer }): Promise<Broker> {
