@@ -48,7 +48,8 @@
 // - NTE-2 `L` (comment from the filler side); line breaks become `\.br\`.
 
 import type { DeviceKind, LocalCode, Observation, ObservationCode, Reading } from '../model/reading.ts';
-import { canonicalUnit, formatDecimal } from '../model/units.ts';
+import { canonicalUnit } from '../model/units.ts';
+import { nmText } from './nm.ts';
 import { SPECIMEN_TABLE } from '../model/specimen.ts';
 import { hl7Timestamp } from './datetime.ts';
 import { encapsulatedData } from './encapsulated-data.ts';
@@ -138,14 +139,6 @@ export function structuredNumeric(text: string): string | undefined {
   return m ? `${m[1]}^${m[2]}` : undefined;
 }
 
-/** NM text: the device's decimals when known, never exponent notation (not valid NM). */
-function numberText(value: number, decimals: number | undefined, what: string): string {
-  if (!Number.isFinite(value)) throw new RangeError(`${what}: value ${value} cannot be sent`);
-  const text = formatDecimal(value, decimals);
-  if (!/e/i.test(text)) return text;
-  return value.toLocaleString('en-US', { useGrouping: false, maximumSignificantDigits: 17 });
-}
-
 interface ValueCell {
   type: string;
   value: string;
@@ -153,13 +146,13 @@ interface ValueCell {
 
 function valueCells(obs: Observation, what: string): ValueCell[] {
   const v = obs.value;
-  if (typeof v === 'number') return [{ type: 'NM', value: numberText(v, obs.precision, what) }];
+  if (typeof v === 'number') return [{ type: 'NM', value: nmText(v, obs.precision, what) }];
   if (typeof v === 'string') {
     const sn = structuredNumeric(v);
     return [sn === undefined ? { type: 'ST', value: esc(v) } : { type: 'SN', value: sn }];
   }
   if (v.kind === 'attachment') return [{ type: 'ED', value: encapsulatedData(v.mediaType, v.base64, '2.5.1') }];
-  return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => numberText(s, undefined, what)).join('^') }));
+  return v.leads.map((lead) => ({ type: 'NA', value: lead.samples.map((s) => nmText(s, undefined, what)).join('^') }));
 }
 
 /** OBR-25 from the results' OBX-11. */
@@ -234,10 +227,13 @@ export function orderGroups(reading: Reading, ctx: LabOruContext): OrderGroup[] 
 
 /** SPM-4: the specimen type the reading names when it is a table 0487 code, else the device's configured one. */
 function specimenTypeField(reading: Reading, ctx: LabOruContext): string | undefined {
-  const sent = reading.specimen?.type;
-  // SPM-4 is bound to table 0487; a type known only by its table 0070 code (capillary blood) is not sent there.
-  const type = sent?.system === SPECIMEN_TABLE ? sent : ctx.specimenType;
-  if (type === undefined) return undefined;
+  // The reading's own type (what the analyzer sent, else the device's configured one, set by the
+  // normalizer); the context's only for readings stored before readings carried it. SPM-4 is bound
+  // to table 0487: a type known only by its table 0070 code (capillary blood) or by the analyzer's
+  // own word is not sent there, and never replaced by another specimen's code.
+  const own = reading.specimen?.type;
+  const type = own ?? (ctx.specimenType && { ...ctx.specimenType, system: ctx.specimenType.system ?? SPECIMEN_TABLE });
+  if (type === undefined || type.system !== SPECIMEN_TABLE) return undefined;
   return components([esc(type.code), esc(type.display ?? ''), esc(type.system ?? 'HL70487')]);
 }
 

@@ -46,7 +46,8 @@
 import { ecgLeadCode } from '../model/ecg-leads.ts';
 import type { DeviceKind, Observation, ObservationCode, Reading, Waveform } from '../model/reading.ts';
 import { specializationProfile } from '../model/specialization-profile.ts';
-import { formatDecimal, mdcUnit } from '../model/units.ts';
+import { mdcUnit } from '../model/units.ts';
+import { nmText } from './nm.ts';
 import { isEcgMeasurementCode, mdcNumericCode } from '../model/vocabulary.ts';
 import { hl7Timestamp } from './datetime.ts';
 import { encapsulatedData } from './encapsulated-data.ts';
@@ -145,20 +146,15 @@ interface ValueCell {
   facets?: ValueCell[];
 }
 
-/** NM text without exponent notation (not valid NM). */
-function numberText(v: number): string {
-  const text = String(v);
-  return /e/i.test(text) ? v.toFixed(12).replace(/\.?0+$/, '') : text;
-}
 
 function leadCells(w: Waveform): ValueCell[] {
   return w.leads.map((lead) => {
-    const facets: ValueCell[] = [{ type: 'NM', id: SAMPLE_RATE, value: numberText(w.sampleRateHz), units: unitsField('Hz') }];
-    if (lead.resolution !== undefined) facets.push({ type: 'NM', id: RESOLUTION, value: numberText(lead.resolution), units: unitsField(w.unit) });
+    const facets: ValueCell[] = [{ type: 'NM', id: SAMPLE_RATE, value: nmText(w.sampleRateHz, undefined, 'sample rate'), units: unitsField('Hz') }];
+    if (lead.resolution !== undefined) facets.push({ type: 'NM', id: RESOLUTION, value: nmText(lead.resolution, undefined, 'resolution'), units: unitsField(w.unit) });
     return {
       type: 'NA',
       id: observationIdentifier({ mdc: ecgLeadCode(lead.name) }),
-      value: lead.samples.map((s) => String(s)).join('^'),
+      value: lead.samples.map((s) => nmText(s, undefined, `lead ${lead.name}`)).join('^'),
       units: unitsField(w.unit),
       facets,
     };
@@ -168,8 +164,7 @@ function leadCells(w: Waveform): ValueCell[] {
 function valueCells(obs: Observation): ValueCell[] {
   const v = obs.value;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new RangeError(`observation ${obs.code.mdc?.ref ?? obs.code.loinc ?? ''}: value ${v} cannot be sent`);
-    return [{ type: 'NM', value: formatDecimal(v, obs.precision) }];
+    return [{ type: 'NM', value: nmText(v, obs.precision, `observation ${obs.code.mdc?.ref ?? obs.code.loinc ?? ''}`) }];
   }
   if (typeof v === 'string') {
     return /[\r\n]/.test(v) ? [{ type: 'FT', value: escapeFormattedText(v.replace(/^[\r\n]+|[\r\n]+$/g, '')) }] : [{ type: 'ST', value: esc(v) }];

@@ -2,12 +2,13 @@
 // SPM-4, or the device's configured specimen) reduced to one code, so a code mapping can name the
 // specimen it is for and a serum code is never given to a urine result.
 //
-// Codes are HL7 table 0487 (specimen type, SPM-4 from v2.5 on) where it has one: SER serum, PLAS
-// plasma, PPP platelet-poor plasma, WB whole blood, UR urine, URC urine clean catch, URT urine
-// catheter, SAL saliva, STL stool, SPT sputum. Table 0487 has no arterial, capillary or venous
-// blood and no CSF: those keep their table 0070 codes (specimen source, OBR-15 before v2.7): BLDA,
-// BLDC, BLDV, CSF. The 0070 code for whole blood, BLD, reads as WB. The words analyzers write in
-// the ASTM specimen descriptor (E1394 8.4.16 leaves it to the vendor) are matched case-insensitively.
+// Codes are HL7 table 0487 as printed in v2.5.1 (specimen type, SPM-4) where it has one: SER
+// serum, PLAS plasma, PPP platelet-poor plasma, WB whole blood, UR urine, URC urine clean catch,
+// URT urine catheter, SAL saliva, STL stool, SPT sputum. That print has no arterial, capillary or
+// venous blood and no CSF (later versions added them): those keep their table 0070 codes
+// (specimen source, OBR-15 before v2.7): BLDA, BLDC, BLDV, CSF. The 0070 code for whole blood,
+// BLD, reads as WB. The words analyzers write in the ASTM specimen descriptor (E1394 8.4.16 leaves
+// it to the vendor) are matched case-insensitively.
 
 import type { SpecimenType } from './reading.ts';
 
@@ -65,7 +66,8 @@ export function specimenCode(text: string | undefined): string | undefined {
   if (t === '') return undefined;
   const upper = t.toUpperCase();
   if (Object.hasOwn(KNOWN, upper)) return upper;
-  return SYNONYMS[t.toLowerCase().replace(/[\s_-]+/g, ' ')];
+  const word = t.toLowerCase().replace(/[\s_-]+/g, ' ');
+  return Object.hasOwn(SYNONYMS, word) ? SYNONYMS[word] : undefined;
 }
 
 /**

@@ -7,7 +7,8 @@
 //   them; one that names an instrument only to results of that instrument. A mapping naming
 //   neither applies to any result (the form code maps had before specimens existed).
 // - The most specific mapping wins: specimen and instrument, then specimen, then instrument, then
-//   neither. Two equally specific mappings that both apply are a configuration error
+//   neither; an instrument named as the result's module beats one named as the whole analyzer.
+//   Two mappings that could apply with the same weight are a configuration error
 //   (`codeMapProblems`, run by check-config), so the choice never depends on order.
 // - No mapping applies: the result goes out under the analyzer's local code, as for a code with no
 //   mapping at all, and is counted (with its specimen) so a person can add one.
@@ -23,29 +24,37 @@ export type CodeMapConfig = Readonly<Record<string, CodeMapEntry>>;
 export interface MappingSubject {
   code: string;
   specimen?: SpecimenType;
-  /** The instrument or module the analyzer names for this result, and the analyzer itself. */
-  instruments: readonly string[];
+  /** The instrument or module the analyzer names for this result (ASTM R.14, OBX-18). */
+  module?: string;
+  /** The analyzer itself (its reported or configured identity). */
+  analyzer?: string;
 }
 
-function sameInstrument(named: string, instruments: readonly string[]): boolean {
+function sameInstrument(named: string, instrument: string | undefined): boolean {
+  if (instrument === undefined) return false;
   const n = named.trim().toLowerCase();
-  // The analyzer's identity is "model serial" (UA-200 SN0042): naming the model is enough.
-  return instruments.some((i) => {
-    const t = i.trim().toLowerCase();
-    return t === n || t.startsWith(`${n} `);
-  });
+  const t = instrument.trim().toLowerCase();
+  // An identity is "model serial" (UA-200 SN0042): naming the model is enough.
+  return t === n || t.startsWith(`${n} `);
 }
+
+// Specimen outweighs instrument; the result's own module outweighs the analyzer as a whole, so a
+// mapping for one module beats one for the analyzer whatever their order in the list.
+const SPECIMEN_WEIGHT = 4;
+const MODULE_WEIGHT = 2;
+const ANALYZER_WEIGHT = 1;
 
 function specificity(m: CodeMappingT, subject: MappingSubject): number | undefined {
   let score = 0;
   if (m.specimen !== undefined) {
     const type = subject.specimen;
     if (type === undefined || !m.specimen.some((s) => sameSpecimen(s, type))) return undefined;
-    score += 2;
+    score += SPECIMEN_WEIGHT;
   }
   if (m.instrument !== undefined) {
-    if (!sameInstrument(m.instrument, subject.instruments)) return undefined;
-    score += 1;
+    if (sameInstrument(m.instrument, subject.module)) score += MODULE_WEIGHT;
+    else if (sameInstrument(m.instrument, subject.analyzer)) score += ANALYZER_WEIGHT;
+    else return undefined;
   }
   return score;
 }
@@ -54,7 +63,9 @@ function specificity(m: CodeMappingT, subject: MappingSubject): number | undefin
 export function resolveMapping(map: CodeMapConfig | undefined, subject: MappingSubject): CodeMappingT | undefined {
   let best: CodeMappingT | undefined;
   let bestScore = -1;
-  for (const m of mappingsOf(map?.[subject.code])) {
+  // Own keys only: an analyzer code named `constructor` must not find Object's.
+  const entry = map !== undefined && Object.hasOwn(map, subject.code) ? map[subject.code] : undefined;
+  for (const m of mappingsOf(entry)) {
     const score = specificity(m, subject);
     if (score !== undefined && score > bestScore) {
       best = m;

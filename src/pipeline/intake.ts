@@ -5,7 +5,6 @@
 
 import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.ts';
 import { encodeOruLab } from '../hl7/oru-lab.ts';
-import { DEFAULT_LOCAL_CODE_SYSTEM } from '../hl7/local-code-system.ts';
 import { encodeOruPcd01 } from '../hl7/oru-pcd01.ts';
 import type { DeviceKind, PatientRef } from '../model/reading.ts';
 import type { DeviceReport } from '../model/driver.ts';
@@ -169,6 +168,7 @@ export class Intake {
   }
 
   async #settle(readingId: string, patient: PatientRef | undefined, confirm: ReleaseConfirmations): Promise<Released> {
+    await this.#recheckCodes(readingId);
     const now = this.#now();
     const queuedTo: string[] = [];
     const released = await this.opts.store.update((doc): Released => {
@@ -198,6 +198,24 @@ export class Intake {
     });
     this.#announce(released.stored, queuedTo);
     return released;
+  }
+
+  /**
+   * A reading held before its codes were checked (stored by an older version, or held only for its
+   * patient) is checked again before it may go out, with the device's code map as it is now: it is
+   * never released under a code that does not fit. A new code hold is stored, so the page shows it.
+   */
+  async #recheckCodes(readingId: string): Promise<void> {
+    const entry = this.opts.store.data.readings[readingId];
+    if (!entry || entry.status !== 'held') return;
+    const codeMap = this.#devices.get(entry.reading.deviceId)?.config.codeMap;
+    const known = new Set(entry.holdReasons.filter((r) => r.kind === 'code').map((r) => JSON.stringify(r.observations ?? [])));
+    const missing = checkCodes(entry.reading, declaredScales(codeMap)).filter((r) => !known.has(JSON.stringify(r.observations ?? [])));
+    if (missing.length === 0) return;
+    await this.opts.store.update((doc) => {
+      const held = doc.readings[readingId];
+      if (held?.status === 'held') held.holdReasons.push(...missing);
+    });
   }
 
   async discard(readingId: string, reason: string, by?: string): Promise<StoredReading> {
@@ -269,7 +287,8 @@ export class Intake {
     const device = this.#devices.get(entry.reading.deviceId);
     const gateway = this.opts.config.gateway ?? {};
     // One local coding system for every message (a device's lab setting overrides the gateway's).
-    const localCodeSystem = device?.config.lab?.localCodeSystem ?? gateway.localCodeSystem ?? DEFAULT_LOCAL_CODE_SYSTEM;
+    // Unset: an analyzer's codes keep their own table 0396 local name (L), the gateway's own get 99MDG.
+    const localCodeSystem = device?.config.lab?.localCodeSystem ?? gateway.localCodeSystem;
     if (dest.type === 'mqtt') {
       return uplinkBody(
         dest.format,

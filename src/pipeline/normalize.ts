@@ -13,7 +13,7 @@ import { normalizeIso, toIsoWithOffset } from '../hl7/datetime.ts';
 import { newId } from './ids.ts';
 import { resolveMapping, type CodeMapConfig } from './code-map.ts';
 import type { CodeMappingT } from '../config/schema.ts';
-import { specimenType } from '../model/specimen.ts';
+import { SPECIMEN_TABLE, specimenType } from '../model/specimen.ts';
 import { vocabularyEntryForCode } from './plausibility.ts';
 
 /** A local code that went out without a standard code, with the specimen it was for. */
@@ -202,8 +202,8 @@ export function normalize(report: DeviceReport, ctx: NormalizeContext): Normaliz
   const unmapped: UnmappedCode[] = [];
   // The specimen decides which mapping applies: what the analyzer sent, else the device's configured one.
   const specimen = specimenType(report.specimen?.type) ?? configuredSpecimen(ctx.specimenType);
-  const instrumentOf = (m: Measurement): string[] => [m.instrument, equipment].filter((t): t is string => t !== undefined && t !== '');
-  const mapCode: CodeMapper = (m, code) => resolveMapping(ctx.codeMap, { code, specimen, instruments: instrumentOf(m) });
+  const mapCode: CodeMapper = (m, code) =>
+    resolveMapping(ctx.codeMap, { code, specimen, ...(m.instrument ? { module: m.instrument } : {}), ...(equipment ? { analyzer: equipment } : {}) });
   const observations = report.measurements.map((m, i) => normalizeMeasurement(m, i, equipment, problems, mapCode, unmapped));
   if (specimen) for (const u of unmapped) u.specimen = specimen.code;
   if (observations.length === 0) problems.push(holdReason('value', 'no-measurement', 'the report carries no measurements'));
@@ -244,8 +244,9 @@ export function normalize(report: DeviceReport, ctx: NormalizeContext): Normaliz
 function configuredSpecimen(configured: NormalizeContext['specimenType']): SpecimenType | undefined {
   if (configured === undefined) return undefined;
   const known = specimenType(configured.code);
-  // A configured code the table knows is canonical; any other is kept as configured (SPM-4 text).
-  return known?.system !== undefined ? { ...known, ...(configured.display ? { display: configured.display } : {}) } : { ...configured };
+  if (known?.system !== undefined) return { ...known, ...(configured.display ? { display: configured.display } : {}) };
+  // Any other configured code is a table 0487 code the gateway has no synonym for (the setting is SPM-4).
+  return { ...configured, system: configured.system ?? SPECIMEN_TABLE };
 }
 
 function uniqueUnmapped(list: UnmappedCode[]): UnmappedCode[] {

@@ -48,8 +48,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A stored reason that every decision can rely on; anything else is read again as legacy text (the strictest kind). */
 export function isHoldReason(value: unknown): value is HoldReason {
-  return isRecord(value) && HOLD_KINDS.includes(value.kind as HoldKind) && typeof value.code === 'string' && typeof value.text === 'string';
+  if (!isRecord(value) || !HOLD_KINDS.includes(value.kind as HoldKind) || typeof value.code !== 'string' || typeof value.text !== 'string') return false;
+  const obs = value.observations;
+  return obs === undefined || (Array.isArray(obs) && obs.every((n) => Number.isInteger(n) && Number(n) >= 0));
 }
 
 /**

@@ -8,7 +8,7 @@ const URINE_GLU: CodeMappingT = { specimen: ['UR'], loinc: '25428-4' };
 const ANY_GLU: CodeMappingT = { loinc: '2339-0' };
 const MODULE_GLU: CodeMappingT = { specimen: ['UR'], instrument: 'UA-200', loinc: '5792-7' };
 
-const subject = (specimen: string | undefined, instruments: string[] = []) => ({ code: 'GLU', specimen: specimenType(specimen), instruments });
+const subject = (specimen: string | undefined, analyzer?: string, module?: string) => ({ code: 'GLU', specimen: specimenType(specimen), ...(analyzer ? { analyzer } : {}), ...(module ? { module } : {}) });
 
 describe('resolveMapping', () => {
   const map: CodeMapConfig = { GLU: [ANY_GLU, SERUM_GLU, URINE_GLU, MODULE_GLU] };
@@ -20,10 +20,19 @@ describe('resolveMapping', () => {
   });
 
   it('prefers specimen and instrument, then specimen, then the general mapping', () => {
-    expect(resolveMapping(map, subject('urine', ['UA-200 SN0042']))).toBe(MODULE_GLU);
-    expect(resolveMapping(map, subject('urine', ['CHEM-300']))).toBe(URINE_GLU);
+    expect(resolveMapping(map, subject('urine', 'UA-200 SN0042'))).toBe(MODULE_GLU);
+    expect(resolveMapping(map, subject('urine', 'CHEM-300'))).toBe(URINE_GLU);
     expect(resolveMapping(map, subject(undefined))).toBe(ANY_GLU);
     expect(resolveMapping(map, subject('CSF'))).toBe(ANY_GLU);
+  });
+
+  it("prefers the result's own module over the analyzer as a whole, whatever the order", () => {
+    const byModule: CodeMappingT = { specimen: ['UR'], instrument: 'STRIP-B', loinc: '25428-4' };
+    const byAnalyzer: CodeMappingT = { specimen: ['UR'], instrument: 'UA-200', loinc: '5792-7' };
+    for (const list of [[byAnalyzer, byModule], [byModule, byAnalyzer]]) {
+      expect(resolveMapping({ GLU: list }, subject('urine', 'UA-200 SN0042', 'STRIP-B'))).toBe(byModule);
+      expect(resolveMapping({ GLU: list }, subject('urine', 'UA-200 SN0042', 'STRIP-A'))).toBe(byAnalyzer);
+    }
   });
 
   it('finds nothing when every mapping names another specimen (the result goes out as a local code)', () => {
@@ -62,5 +71,13 @@ describe('codeMapProblems (check-config)', () => {
 
   it('collects the scales a map states for codes the gateway does not know', () => {
     expect([...declaredScales({ X: [{ loinc: '1234-5', scale: 'Ord' }], Y: { loinc: '2345-7' } })]).toEqual([['1234-5', 'Ord']]);
+  });
+});
+
+describe('hostile codes', () => {
+  it('never takes an inherited property for a mapping or a specimen', () => {
+    expect(resolveMapping({ GLU: SERUM_GLU }, { code: 'constructor' })).toBeUndefined();
+    expect(resolveMapping({ GLU: SERUM_GLU }, { code: '__proto__' })).toBeUndefined();
+    expect(specimenType('constructor')).toEqual({ code: 'constructor' });
   });
 });

@@ -165,3 +165,26 @@ describe('an ASTM order of several tests (O.5 repeats)', () => {
     expect(obx.find((o) => o.code === 'EGFR')?.group).toBe(7);
   });
 });
+
+describe('SPM-4 names the specimen the analyzer sent, never the configured one instead', () => {
+  const withType = (type: string | undefined): string => {
+    const report = transmission('chemistry');
+    if (type === undefined) delete report.specimen!.type;
+    else report.specimen!.type = type;
+    const reading = normalize(report, { deviceId: 'astm-1', kind: 'lab', receivedAt: new Date(), codeMap: DEMO_ASTM_MAP, specimenType: { code: 'SER', display: 'Serum' } }).reading;
+    return encodeOruLab(reading, { ...CTX, specimenType: { code: 'SER', display: 'Serum' } }).split('\r').find((s) => s.startsWith('SPM|')) ?? '';
+  };
+
+  it('sends the table 0487 code the analyzer sent', () => {
+    expect(withType('urine')).toMatch(/\|UR\^Urine\^HL70487/);
+  });
+
+  it('sends no SPM for a type 0487 has no code for (capillary blood) or a word it does not know', () => {
+    expect(withType('capillary blood')).toBe('');
+    expect(withType('urine strip')).toBe('');
+  });
+
+  it("falls back to the device's configured type only when the analyzer sent none", () => {
+    expect(withType(undefined)).toMatch(/\|SER\^Serum\^HL70487/);
+  });
+});

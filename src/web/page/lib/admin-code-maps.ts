@@ -48,10 +48,13 @@ function openMappingDialog(device: DeviceView, code: string, current: CodeMappin
           // Fresh copy: someone may have changed the device since this page loaded.
           const { device: config } = await get<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(device.id)}`);
           const list = [...mappingsOf(config.codeMap?.[code])];
-          const { loinc: _l, display: _d, specimen: _s, ...rest } = (index === undefined ? undefined : list[index]) ?? {};
+          // The mapping this dialog changes, found again in the fresh copy by what it was (the list may have changed since).
+          const same = (m: CodeMappingT): boolean => JSON.stringify(m) === JSON.stringify(current);
+          const at = index === undefined ? -1 : list[index] !== undefined && same(list[index]) ? index : list.findIndex(same);
+          const { loinc: _l, display: _d, specimen: _s, ...rest } = at >= 0 ? list[at]! : {};
           const mapping: CodeMappingT = { ...rest, ...(specimens.length > 0 ? { specimen: specimens } : {}), loinc: l, ...(d ? { display: d } : {}) };
-          if (index === undefined || index >= list.length) list.push(mapping);
-          else list[index] = mapping;
+          if (at < 0) list.push(mapping);
+          else list[at] = mapping;
           const entry = codeMapEntry(list);
           const next: DeviceConfigT = { ...config, codeMap: { ...(config.codeMap ?? {}), ...(entry ? { [code]: entry } : {}) } };
           await put(`/api/config/devices/${encodeURIComponent(device.id)}`, { device: next });

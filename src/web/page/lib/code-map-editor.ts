@@ -93,7 +93,8 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
   };
   if (isRecord(initial)) {
     for (const [code, v] of Object.entries(initial)) {
-      for (const m of mappingsOf(v as CodeMapEntry)) addRow(code, isRecord(m) ? m : {});
+      // The page's own copy of the device configuration, which the server validated: entries are mappings or lists of them.
+      for (const m of mappingsOf(isRecord(v) || Array.isArray(v) ? (v as CodeMapEntry) : undefined)) addRow(code, isRecord(m) ? m : {});
     }
   }
   const seen = Object.entries(unmapped);
@@ -152,8 +153,10 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
           if (loinc || display) problems.push({ path: 'codeMap.?', message: 'a row has a LOINC code but no device code' });
           continue;
         }
-        if (loinc && !LOINC.test(loinc)) problems.push({ path: `codeMap.${code}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
         const list = byCode.get(code) ?? [];
+        // The same path the server uses: `codeMap.GLU[1]` once a code has several rows.
+        const at = rows.filter((other) => other.code.value.trim() === code).length > 1 ? `codeMap.${code}[${list.length}]` : `codeMap.${code}`;
+        if (loinc && !LOINC.test(loinc)) problems.push({ path: `${at}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
         list.push({ ...r.rest, ...(specimen.length > 0 ? { specimen } : {}), ...(loinc ? { loinc } : {}), ...(display ? { display } : {}) });
         byCode.set(code, list);
       }
