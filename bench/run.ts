@@ -15,6 +15,10 @@ import { openPtyPair } from '../test/support/pty.ts';
 import { openDeviceEnd } from '../test/support/serial-device.ts';
 import { sendTransmission, type ByteLink } from '../test/support/astm-analyzer.ts';
 import { framesOf } from '../test/support/astm-wire.ts';
+import { runHistoryBench } from './history.ts';
+import { runOutageBench } from './outage.ts';
+import { runPacedBench } from './paced.ts';
+import { runQueuedBench } from './queued.ts';
 
 const PER_DEVICE = Number(process.env.BENCH_READINGS ?? 1500);
 const BASELINE_MESSAGES = Number(process.env.BENCH_BASELINE ?? 5000);
@@ -250,6 +254,16 @@ try {
   console.log(
     `astm: ${ASTM_TRANSMISSIONS} transmissions of ${ASTM_RESULTS} results over TCP (E1381 framing, ACK per frame) to MLLP ACK: ${astm.resultsPerSecond.toFixed(0)} results/s (${astm.transmissionsPerSecond.toFixed(1)} transmissions/s)`,
   );
+  const paced = await runPacedBench();
+  console.log(`paced: ${paced.paced_readings} readings at 200/s, device line to EHR ACK: p50 ${paced.paced_p50_ms} ms, p99 ${paced.paced_p99_ms} ms`);
+  const queued = await runQueuedBench();
+  console.log(`queued: accepting a reading with 20,000 queued for a destination that is down costs ${queued.queued_intake_ratio}x the empty queue (${queued.queued_accept_ms} vs ${queued.empty_accept_ms} ms)`);
+  const outage = await runOutageBench();
+  console.log(`outage: 300 readings queued while the EHR was down, last ACK ${outage.outage_recovery_ms} ms after it accepted connections again`);
+  const history = await runHistoryBench();
+  console.log(
+    `history: ${history.history_messages} delivered messages (${history.history_db_mb} MB): one old message ${history.history_lookup_ms} ms, newest 50 ${history.history_list_ms} ms, event loop max ${history.event_loop_max_ms} ms`,
+  );
   console.log(
     JSON.stringify({
       readings_per_s: Math.round(run.perSecond),
@@ -259,6 +273,13 @@ try {
       p99_ms: run.p99,
       peak_rss_mb: run.rssMb,
       astm_results_per_s: Math.round(astm.resultsPerSecond),
+      paced_p50_ms: paced.paced_p50_ms,
+      paced_p99_ms: paced.paced_p99_ms,
+      queued_intake_ratio: queued.queued_intake_ratio,
+      history_lookup_ms: history.history_lookup_ms,
+      history_list_ms: history.history_list_ms,
+      event_loop_max_ms: history.event_loop_max_ms,
+      outage_recovery_ms: outage.outage_recovery_ms,
     }),
   );
 } finally {

@@ -17,14 +17,17 @@ import { Intake } from './pipeline/intake.ts';
 import { DestinationFleet } from './runtime/destination-fleet.ts';
 import { DeviceFleet } from './runtime/device-fleet.ts';
 import { buildGatewayApi } from './runtime/gateway-api.ts';
-import { History } from './store/history.ts';
+import { HistoryStore } from './store/history-store.ts';
 import { upgradeHistoryRecord } from './store/hold-migration.ts';
+import { openEngine } from './store/engine.ts';
+import { RecentStore } from './store/recent-store.ts';
 import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
 import { setUpMqtt, type GatewayMqtt } from './transports/mqtt-setup.ts';
 import type { GatewayApi, GatewayEvent } from './web/api-types.ts';
 import { createAuth } from './web/auth/index.ts';
 import { buildPage } from './web/page-bundle.ts';
+import { slimReading } from './web/reading-views.ts';
 import { buildWebServer } from './web/server.ts';
 import { ensureApiToken, type ApiToken } from './web/token.ts';
 
@@ -51,10 +54,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const startedAt = new Date();
   await mkdir(config.dataDir, { recursive: true });
   const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
-  const history = new History(join(config.dataDir, 'history'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'history' }), upgrade: upgradeHistoryRecord });
-  const rejects = new RejectsJournal(join(config.dataDir, 'rejected'), { retentionDays: config.history?.retentionDays, log: log.child({ part: 'rejects' }) });
   const audit = new AuditJournal(join(config.dataDir, 'audit'), { log: log.child({ part: 'audit' }) });
-  const journals: Array<{ prune(): Promise<number> }> = [rejects, audit];
+  const journals: Array<{ prune(): Promise<number> }> = [audit];
   const token = await ensureApiToken(config.dataDir);
   const configFile = new ConfigFile(deps.configFile, deps.document ?? config, deps.drivers);
   const bus = new EventBus<GatewayEvent>(log.child({ part: 'events' }));
@@ -71,6 +72,16 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   };
 
   try {
+    // One storage engine for the data folder; closed last (stoppers run in reverse).
+    const engine = openEngine(config.dataDir, { log: log.child({ part: 'engine' }) });
+    stoppers.push(() => engine.close());
+    const resends = new RecentStore(engine, { windowHours: config.gateway?.duplicateWindowHours, log: log.child({ part: 'duplicates' }) });
+    stoppers.push(() => resends.close());
+    // Each imports the day files an earlier version kept them in, at the first start (journal-import.ts).
+    const retentionDays = config.history?.retentionDays;
+    const history = await HistoryStore.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'history' }), upgrade: upgradeHistoryRecord, listView: slimReading });
+    const rejects = await RejectsJournal.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'rejects' }) });
+    journals.push(rejects);
     let simulators: SimulatorManager | undefined;
     if (config.demo?.ehr) {
       const ehr = await startDemoEhr({ host: config.demo.ehr.host, port: config.demo.ehr.port, log: log.child({ part: 'demo-ehr' }) });
@@ -132,7 +143,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       return (await mqttStarting)?.connection;
     };
 
-    const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit });
+    const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, resends, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit });
     fleet = devices;
     for (const device of config.devices) await devices.set(device, config, { start: false });
     // Stoppers run in reverse: the MQTT connection goes first, then the devices, then the embedded broker.
@@ -149,7 +160,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
     const prune = () =>
       Promise.all([history.prune(), ...journals.map((j) => j.prune())]).then((counts) => counts.reduce((a, b) => a + b, 0)).then(
-        (n) => n > 0 && log.info({ files: n }, 'old history pruned'),
+        (n) => n > 0 && log.info({ removed: n }, 'old history pruned'),
         (err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'history pruning failed'),
       );
     void prune();
@@ -178,6 +189,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
 
     const api = buildGatewayApi({
       store,
+      engine,
       history,
       rejects,
       audit,

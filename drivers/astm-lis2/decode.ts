@@ -1,6 +1,7 @@
 // Pure decoder: the records of one E1394 / LIS2-A2 message (H ... L) to device reports, one per
 // O record with its R and C records (PROTOCOLS.md 4.2). Never throws; what it cannot use it names.
 
+import { createHash } from 'node:crypto';
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
 import type { AbnormalFlag, PatientRef, ResultStatus } from '../../src/model/reading.ts';
 import { AstmRecord, DEFAULT_DELIMITERS, delimitersOf, recordType, unescapeText, type Delimiters } from './records.ts';
@@ -323,5 +324,23 @@ function buildReport(order: OrderGroup, header: AstmRecord | undefined, equipmen
   const times = order.measurements.map((m) => m.observedAt).filter((t): t is string => t !== undefined).sort();
   const latest = times[times.length - 1] ?? (header ? astmDateTime(header.field(14)) : undefined);
   if (latest !== undefined) report.observedAt = latest;
+  const key = resendKeyOf(header, order, times.length > 0);
+  if (key !== undefined) report.resendKey = key;
   return [report];
+}
+
+/**
+ * The duplicate key of one order's report, when a resent transmission can be told from a new run:
+ * the header names the message (H.3, message control ID, E1394 7.1.3), or the order names its
+ * specimen (O.3 / O.4) and its results their times (R.12 / R.13), which a rerun changes. Without
+ * either, two identical reports may be two runs: no key, nothing is ever dropped. The key is the
+ * sender (H.5), H.3 and a digest of the report's own P, O, R and C records (specimen, tests, values,
+ * flags, times); H.14 (the message time) is left out, since an analyzer may stamp a resend anew.
+ */
+function resendKeyOf(header: AstmRecord | undefined, order: OrderGroup, timed: boolean): string | undefined {
+  const controlId = header?.field(3).trim() ?? '';
+  if (controlId === '' && !(order.specimenId !== undefined && timed)) return undefined;
+  const records = [...(order.patient?.records ?? []), ...order.records].join('\r');
+  const digest = createHash('sha256').update(records).digest('base64');
+  return JSON.stringify([header?.field(5).trim() ?? '', controlId, digest]);
 }

@@ -15,7 +15,7 @@ export interface AstmSessionOptions {
 export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): DriverSession {
   const events = new SessionEvents(link.log);
   const log = link.log;
-  const transmission = new Transmission({ events, log, textEncoding: options.textEncoding });
+  const transmission = new Transmission({ events, log, textEncoding: options.textEncoding, resends: link.resends });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 

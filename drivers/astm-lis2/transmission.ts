@@ -3,7 +3,7 @@
 // accepted only once every report of the message was made durable; until then nothing of the
 // frame is taken in, so the analyzer's retransmission of that frame finds the same state.
 
-import type { DeviceReport } from '../../src/model/driver.ts';
+import type { DeviceReport, ResendMemory } from '../../src/model/driver.ts';
 import type { Logger } from '../../src/model/logger.ts';
 import type { SessionEvents } from '../_shared/session-events.ts';
 import { decodeMessage, type DecodeResult } from './decode.ts';
@@ -17,6 +17,8 @@ export interface TransmissionOptions {
   events: SessionEvents;
   log: Logger;
   textEncoding: 'latin1' | 'utf8';
+  /** Reports stored before (a transmission sent again after our ACK was lost, also across a restart). */
+  resends: ResendMemory;
 }
 
 export class Transmission {
@@ -127,7 +129,9 @@ export class Transmission {
     }
     if (message.length > 0) reports.push(...this.decode(message, firstAttempt));
 
-    const pending = reports.map((report, i) => ({ report, key: `${i}\u0000${report.raw}` })).filter((p) => !this.stored.has(p.key));
+    const pending = reports
+      .map((report, i) => ({ report, key: `${i}\u0000${report.raw}` }))
+      .filter((p) => !this.stored.has(p.key) && !this.storedBefore(p.report, firstAttempt));
     if (pending.length === 0) return true;
     const generation = this.generation;
     const attempts = pending.map(({ report, key: k }) =>
@@ -143,6 +147,14 @@ export class Transmission {
       ),
     );
     return Promise.all(attempts).then((results) => results.every(Boolean));
+  }
+
+  /** Whether the report was stored from an earlier transmission; said once per attempt, without patient data. */
+  private storedBefore(report: DeviceReport, say: boolean): boolean {
+    const first = report.resendKey === undefined ? undefined : this.o.resends.recall(report.resendKey);
+    if (first === undefined) return false;
+    if (say) this.o.log.info({ reading: first.readingId, firstStoredAt: first.at }, 'ASTM results received again: acknowledged, not stored twice');
+    return true;
   }
 
   private decode(message: string[], report: boolean): DeviceReport[] {

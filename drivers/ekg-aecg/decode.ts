@@ -23,7 +23,13 @@ export interface DecodeOptions {
   attachDocument?: boolean;
 }
 
-export type AecgResult = { ok: true; report: DeviceReport; notes: string[] } | { ok: false; reason: string };
+/** The document's own id (AnnotatedECG/id, an HL7 v3 II: `root` OID or UUID, optional `extension`). */
+export interface DocumentId {
+  root: string;
+  extension?: string;
+}
+
+export type AecgResult = { ok: true; report: DeviceReport; notes: string[]; documentId?: DocumentId } | { ok: false; reason: string };
 
 const fail = (reason: string): AecgResult => ({ ok: false, reason });
 
@@ -87,7 +93,16 @@ export function decodeAecg(payload: Uint8Array, options: DecodeOptions): AecgRes
   if (subject) report.subject = subject;
   const equipment = series === undefined ? undefined : equipmentOf(series);
   if (equipment) report.equipment = equipment;
-  return { ok: true, report, notes };
+  const documentId = documentIdOf(root);
+  return documentId ? { ok: true, report, notes, documentId } : { ok: true, report, notes };
+}
+
+function documentIdOf(root: XmlValue): DocumentId | undefined {
+  const id = child(root, 'id');
+  const idRoot = (attr(id, 'root') ?? '').trim();
+  if (idRoot === '') return undefined;
+  const extension = (attr(id, 'extension') ?? '').trim();
+  return extension === '' ? { root: idRoot } : { root: idRoot, extension };
 }
 
 function rootNamespaceOk(xml: string): boolean {

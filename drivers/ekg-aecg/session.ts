@@ -5,9 +5,8 @@
 
 import type { DeviceLink, DriverSession, MessageMeta, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
 import { createHash } from 'node:crypto';
-import { RecentMessages } from '../_shared/recent-messages.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
-import { decodeAecg, documentText } from './decode.ts';
+import { decodeAecg, documentText, type DocumentId } from './decode.ts';
 
 export interface EkgAecgOptions {
   maxDocumentBytes: number;
@@ -17,11 +16,18 @@ export interface EkgAecgOptions {
 /** What a refused document keeps for review: all of it (the rejects journal caps it), or the head of an oversize one. */
 const OVERSIZE_KEPT = 64 * 1024;
 
+/**
+ * The duplicate key of a document: its id (AnnotatedECG/id) and its bytes. A document offered again
+ * (an MQTT redelivery, a file that could not be moved, a cart that resends) is the same bytes; the
+ * same id with other bytes is stored as a new reading, never dropped on a guess.
+ */
+function resendKey(id: DocumentId | undefined, payload: Uint8Array): string {
+  const digest = createHash('sha256').update(payload).digest('base64');
+  return JSON.stringify(id === undefined ? [digest] : [id.root, id.extension ?? '', digest]);
+}
+
 export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): DriverSession {
   const events = new SessionEvents(link.log);
-  // A document offered again after its acknowledgement was lost (an MQTT redelivery, a file that
-  // could not be moved) is the same EKG: stored once. In memory only, like mqtt-json's memory.
-  const stored = new RecentMessages(200);
   let closed = false;
 
   return {
@@ -32,11 +38,6 @@ export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): D
     },
     async receiveMessage(payload: Uint8Array, meta: MessageMeta): Promise<void> {
       if (closed) throw new Error('session closed');
-      const digest = createHash('sha256').update(payload).digest('base64');
-      if (stored.get(digest) !== undefined) {
-        link.log.info({ redelivered: meta.redelivered ?? false }, 'the same aECG document again: acknowledged, not stored twice');
-        return;
-      }
       let result;
       try {
         result = decodeAecg(payload, { maxBytes: options.maxDocumentBytes, attachDocument: options.attachDocument });
@@ -50,9 +51,17 @@ export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): D
         return;
       }
       for (const note of result.notes) link.log.debug(note);
+      const key = resendKey(result.documentId, payload);
+      const first = link.resends.recall(key);
+      if (first !== undefined) {
+        link.log.info(
+          { redelivered: meta.redelivered ?? false, reading: first.readingId, firstStoredAt: first.at },
+          'aECG document received again (same document id and bytes): acknowledged, not stored twice',
+        );
+        return;
+      }
       link.log.debug({ file: meta.file, topic: meta.topic, bytes: payload.byteLength }, 'aECG document read');
-      await events.reportAndWait(result.report);
-      stored.remember(digest, digest);
+      await events.reportAndWait({ ...result.report, resendKey: key });
     },
     on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {
       if (event === 'report') events.on('report', cb as ReportListener);

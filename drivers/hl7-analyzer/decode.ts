@@ -21,6 +21,8 @@ export interface Rejection {
 export interface DecodedOru {
   /** MSH-10, echoed in MSA-2. */
   controlId: string;
+  /** MSH-3 and MSH-4 as sent: whose control ID it is (two analyzers on one port may count alike). */
+  sender: { application: string; facility: string };
   reports: DeviceReport[];
   /** Oddities worth a debug line (no patient data). */
   notes: string[];
@@ -146,7 +148,7 @@ export function decodeOru(text: string): OruResult {
     reports.push(reportOf(r, msh, o, text, messageComments, notes, k + 1));
   }
   for (const rep of reports) for (const m of rep.measurements) if (m.comments?.length === 0) delete m.comments;
-  return { ok: true, value: { controlId, reports, notes } };
+  return { ok: true, value: { controlId, sender: { application: r.get(msh, 3), facility: r.get(msh, 4) }, reports, notes } };
 }
 
 function subjectOf(r: Hl7Reader, pid: Segment, notes: string[], where: string): PatientRef | undefined {

@@ -14,7 +14,7 @@ export const driver: Driver = {
   open(link) {
     const s = resolveSettings('hl7-analyzer', hl7AnalyzerSettings, link.device.settings);
     return openHl7AnalyzerSession(link, {
-      duplicateMemory: s.duplicateMemory ?? 100,
+      detectResends: s.duplicateMemory !== 0,
       ...(s.ackSendingApplication ? { ackSendingApplication: s.ackSendingApplication } : {}),
       ...(s.ackSendingFacility ? { ackSendingFacility: s.ackSendingFacility } : {}),
     });

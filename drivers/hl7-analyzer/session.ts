@@ -7,20 +7,27 @@ import type { AckCode } from '../../src/hl7/ack-types.ts';
 import { buildAck } from '../../src/hl7/ack.ts';
 import { encodeFrame, MllpDecoder } from '../../src/mllp/framing.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
-import { decodeOru } from './decode.ts';
-import { DuplicateMemory } from './duplicate-memory.ts';
+import { decodeOru, type DecodedOru } from './decode.ts';
 
 export interface Hl7AnalyzerOptions {
-  duplicateMemory: number;
+  /** Whether a message received again is recognised (`link.resends`); off only when the settings say so. */
+  detectResends: boolean;
   ackSendingApplication?: string;
   ackSendingFacility?: string;
 }
 
-/** The first segment (MSH: no patient data) or the start of whatever came instead, for protocolError. */
 /** The message without its MSH: a resend may carry a new MSH-7, the results are what must match. */
 function contentDigest(text: string): string {
   const body = text.replace(/^[\s\uFEFF]*MSH[^\r\n]*/, '');
   return createHash('sha256').update(body).digest('base64');
+}
+
+/**
+ * The duplicate key of the message's i-th order: the sender (MSH-3, MSH-4), its control ID (MSH-10)
+ * and the content, so a reused control ID with other results is a new message.
+ */
+function resendKey(message: DecodedOru, digest: string, i: number): string {
+  return JSON.stringify([message.sender.application, message.sender.facility, message.controlId, digest, i]);
 }
 
 function errorText(err: unknown): string {
@@ -30,7 +37,6 @@ function errorText(err: unknown): string {
 export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOptions): DriverSession {
   const events = new SessionEvents(link.log);
   const decoder = new MllpDecoder();
-  const memory = new DuplicateMemory(options.duplicateMemory);
   const queue: string[] = [];
   let busy = false;
   let closed = false;
@@ -70,30 +76,40 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     const { controlId, reports, notes } = decoded.value;
     for (const note of notes) link.log.debug(note);
     const digest = contentDigest(text);
-    const recall = memory.recall(controlId, digest);
-    if (recall.complete) {
-      link.log.info({ controlId }, 'HL7 message received again (same MSH-10 and content): acknowledged, not stored twice');
-      await acknowledge(text, 'AA');
-      return;
+    const keyed = options.detectResends ? reports.map((report, i) => ({ ...report, resendKey: resendKey(decoded.value, digest, i) })) : reports;
+    // Orders already stored (before a restart, on another connection) are not reported again.
+    const firsts = keyed.map((report) => (report.resendKey === undefined ? undefined : link.resends.recall(report.resendKey)));
+    const known = firsts.filter((f) => f !== undefined);
+    if (known.length > 0) {
+      const all = known.length === reports.length;
+      link.log.info(
+        { controlId, readings: known.map((f) => f.readingId), firstStoredAt: known[0]?.at, orders: reports.length, alreadyStored: known.length },
+        all
+          ? 'HL7 message received again (same sender, MSH-10 and content): acknowledged, not stored twice'
+          : 'HL7 message received again, some of its orders already stored: only the others are stored',
+      );
+      if (all) {
+        await acknowledge(text, 'AA');
+        return;
+      }
     }
-    const pending = reports.map((report, i) => (recall.stored.has(i) ? null : { i, done: events.reportAndWait(report) }));
-    const stored = new Set(recall.stored);
+    const pending = keyed.map((report, i) => (firsts[i] !== undefined ? null : events.reportAndWait(report)));
+    let stored = known.length;
     let failure: unknown;
     for (const p of pending) {
       if (p === null) continue;
       try {
-        await p.done;
-        stored.add(p.i);
+        await p;
+        stored++;
       } catch (err) {
         failure ??= err;
       }
     }
-    memory.remember(controlId, digest, stored, reports.length);
     if (failure === undefined) {
       await acknowledge(text, 'AA');
       return;
     }
-    const missing = reports.length - stored.size;
+    const missing = reports.length - stored;
     link.log.warn({ controlId, err: errorText(failure) }, 'HL7 results not stored: answered AE so the analyzer resends');
     await acknowledge(text, 'AE', {
       text: `results not stored (${missing} of ${reports.length} orders): ${errorText(failure)}`,

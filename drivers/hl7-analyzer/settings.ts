@@ -7,8 +7,9 @@ export const hl7AnalyzerSettings = Type.Object(
         minimum: 0,
         maximum: 10_000,
         default: 100,
-        title: 'Remember the last N messages per connection',
-        description: 'A message resent with the same control ID (MSH-10) and content is acknowledged again but not stored twice',
+        title: 'Recognise resent messages (0: off)',
+        description:
+          'A message resent with the same sender, control ID (MSH-10) and content is acknowledged again but not stored twice, also after a restart, for gateway.duplicateWindowHours. 0 turns this off; other values are kept from older configurations and mean on',
       }),
     ),
     ackSendingApplication: Type.Optional(

@@ -13,7 +13,7 @@ export const driver: Driver = {
   settings: mqttJsonSettings,
   open(link) {
     const s = resolveSettings('mqtt-json', mqttJsonSettings, link.device.settings);
-    return openMqttJsonSession(link, { duplicateMemory: s.duplicateMemory ?? 1000 });
+    return openMqttJsonSession(link, { detectResends: s.duplicateMemory !== 0 });
   },
 };
 

@@ -282,6 +282,14 @@ export const GatewayConfig = Type.Object(
               description: 'coding system of every local code in the messages sent (HL7 table 0396: L or 99zzz); a device\'s lab.localCodeSystem overrides it; default 99MDG',
             }),
           ),
+          duplicateWindowHours: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 24 * 365,
+              default: 72,
+              description: 'how long the gateway remembers a stored device message (HL7 MSH-10, MQTT message id, aECG document id, ASTM transmission) so a resend, also after a restart, is acknowledged and not stored twice; default 72',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -4,6 +4,7 @@
 import type { DeviceConfigT } from '../config/schema.ts';
 import type { DeviceReport, Driver, DriverSession, MessageMeta, ProtocolError } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
+import type { RecentMessages } from '../store/recent-store.ts';
 import type { Connection, LinkStatus, MessageDone, Transport } from '../transports/types.ts';
 
 export interface DeviceCounters {
@@ -19,8 +20,10 @@ export interface DeviceRunnerOptions {
   driver: Driver;
   transport: Transport;
   log: Logger;
-  /** Makes the report durable; a driver that acknowledges (ASTM) waits for this promise. */
-  accept(device: DeviceConfigT, report: DeviceReport): Promise<void>;
+  /** Makes the report durable and resolves with the id of the reading it became; a driver that acknowledges waits for this. */
+  accept(device: DeviceConfigT, report: DeviceReport): Promise<string>;
+  /** The durable duplicate memory behind every session's `DeviceLink.resends`. */
+  resends: RecentMessages;
   onStatus?(deviceId: string, status: LinkStatus): void;
   onProtocolError?(deviceId: string, error: ProtocolError): void;
 }
@@ -35,6 +38,8 @@ export class DeviceRunner {
   readonly counters: DeviceCounters = { reports: 0, protocolErrors: 0, rejected: 0 };
   #sessions = new Map<string, DriverSession>();
   #taps = new Set<(chunk: Buffer) => void>();
+  /** The last report was refused: further refusals in a row are logged at debug only. */
+  #refusing = false;
 
   constructor(private readonly opts: DeviceRunnerOptions) {
     const { transport } = opts;
@@ -94,6 +99,7 @@ export class DeviceRunner {
         device: { id: device.id, label: device.label, settings: device.settings ?? {} },
         now: () => new Date(),
         log,
+        resends: { recall: (key) => this.opts.resends.recall(device.id, key) },
       });
     } catch (err) {
       log.error({ error: err instanceof Error ? err.message : String(err) }, 'driver could not open a session');
@@ -138,13 +144,28 @@ export class DeviceRunner {
   async #report(report: DeviceReport): Promise<void> {
     this.counters.reports++;
     this.counters.lastReportAt = new Date().toISOString();
+    let readingId: string;
     try {
-      await this.opts.accept(this.opts.device, report);
+      readingId = await this.opts.accept(this.opts.device, report);
     } catch (err) {
-      // Not durable: the device is not acknowledged (drivers that ACK see the rejection) and we say so loudly.
+      // Not durable: the device is not acknowledged (drivers that ACK see the rejection) and we say so
+      // loudly, once per run of failures: a full disk refuses every report until it recovers, and the
+      // store itself logs when writing fails and when it works again.
       this.counters.rejected++;
-      this.opts.log.error({ error: err instanceof Error ? err.message : String(err) }, 'report could not be stored');
+      const fields = { error: err instanceof Error ? err.message : String(err) };
+      if (this.#refusing) this.opts.log.debug(fields, 'report could not be stored');
+      else this.opts.log.error(fields, 'report could not be stored');
+      this.#refusing = true;
       throw err;
+    }
+    this.#refusing = false;
+    if (report.resendKey === undefined) return;
+    // After the reading is durable and before the driver acknowledges: a resend finds its first copy.
+    try {
+      await this.opts.resends.remember(this.opts.device.id, report.resendKey, readingId);
+    } catch (err) {
+      // The reading is stored, so the device is acknowledged; only a resend of it could be stored twice.
+      this.opts.log.warn({ error: err instanceof Error ? err.message : String(err), readingId }, 'reading stored but its duplicate key could not be kept: a resend of it would be stored again');
     }
   }
 }

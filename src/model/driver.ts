@@ -23,11 +23,35 @@ export interface DeviceInfo {
   settings: Record<string, unknown>;
 }
 
+/** The first stored copy of a message a device may send again (see `DeviceLink.resends`). */
+export interface FirstCopy {
+  /** When the gateway stored it (ISO 8601). */
+  at: string;
+  /** The reading it became. */
+  readingId: string;
+}
+
+export interface ResendMemory {
+  /** The first copy stored under `key` (a report's `resendKey`) for this device within the window; undefined when none. */
+  recall(key: string): FirstCopy | undefined;
+}
+
 export interface DeviceLink {
   write(bytes: Uint8Array): Promise<void>;
   device: DeviceInfo;
   now(): Date;
   log: Logger;
+  /**
+   * Which of this device's messages (by `DeviceReport.resendKey`) are already stored: durable, kept
+   * for `gateway.duplicateWindowHours`, across restarts and connections. A device that missed its
+   * acknowledgement (lost with a connection, a restart, a kill) sends the same message again; a driver
+   * that finds it here acknowledges it without reporting it, so the EHR never gets a second copy under
+   * a new control ID. The gateway records a key only once its reading is durable, and before the
+   * report listener resolves (so before the driver acknowledges): a recalled key always has its
+   * reading, and a crash between the two leaves a device that was not acknowledged, whose resend is
+   * stored again (a duplicate, never a loss).
+   */
+  resends: ResendMemory;
 }
 
 /**
@@ -67,6 +91,12 @@ export interface DeviceReport {
   comments?: string[];
   /** The exact device text (base64 for binary). */
   raw: string;
+  /**
+   * What identifies this message if the device sends it again: its sender with its control, message
+   * or document id, and a digest of the content where an id may be reused. Set only where a repeat
+   * can be told from a new measurement: two reports with the same key are one reading. Any text.
+   */
+  resendKey?: string;
 }
 
 export interface ProtocolError {

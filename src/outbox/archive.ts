@@ -2,9 +2,8 @@
 // grow with what has been delivered. History first (fsync'd), then removal: a crash in between leaves
 // a duplicate in the history, never a loss.
 
-import type { History } from '../store/history.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { HistoryRecord, StateDoc } from '../store/types.ts';
+import type { HistoryRecord, HistorySink, StateDoc } from '../store/types.ts';
 import { messagesOf } from './outbox.ts';
 
 /** Readings being archived right now, per store: two workers finishing one reading append it once. */
@@ -24,7 +23,7 @@ export function isComplete(doc: Readonly<StateDoc>, readingId: string): boolean 
  */
 export async function archiveComplete(
   store: StateStore,
-  history: History,
+  history: HistorySink,
   readingIds: Iterable<string>,
   now: Date,
 ): Promise<string[]> {
@@ -63,11 +62,11 @@ export async function archiveComplete(
 }
 
 /** Moves one reading to the history if all its messages are delivered. Returns whether it did. */
-export async function archiveIfComplete(store: StateStore, history: History, readingId: string, now: Date): Promise<boolean> {
+export async function archiveIfComplete(store: StateStore, history: HistorySink, readingId: string, now: Date): Promise<boolean> {
   return (await archiveComplete(store, history, [readingId], now)).length > 0;
 }
 
 /** Archives every complete reading (at startup: after a crash between delivery and archiving). */
-export async function archiveAllComplete(store: StateStore, history: History, now: Date): Promise<number> {
+export async function archiveAllComplete(store: StateStore, history: HistorySink, now: Date): Promise<number> {
   return (await archiveComplete(store, history, Object.keys(store.data.readings), now)).length;
 }

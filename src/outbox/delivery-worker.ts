@@ -1,28 +1,30 @@
 // One destination's delivery loop: take the head of the line, send the same bytes, and record what
 // the EHR answered. One message in flight per destination.
-// What must be durable is the message itself (written before the device was acknowledged). The
-// 'sending' and 'delivered' marks may reach the disk with a later write: a crash before they do
-// only means the same bytes, with the same control ID, go out once more, which DESIGN.md allows.
-// Not waiting for those two fsyncs is what lets the next message go while the disk catches up.
+// - A message goes out only once the write that stored it is on disk (its seq is at most the
+//   store's durableSeq): until then that write may still fail, the device is told "not stored" and
+//   sends the reading again, and the EHR would get it twice under two control IDs.
+// - The 'sending' and 'delivered' marks may reach the disk with a later write: a crash before they
+//   do only means the same bytes, with the same control ID, go out once more. Writes reach the disk
+//   in order, so such a replay keeps the order too. Not waiting for them lets the next message go
+//   while the disk catches up; but a delivered reading leaves the state (for the history) only once
+//   its delivered mark is on disk, and while state writes fail nothing is sent at all.
+// - When to try again is decided per link, not per message (link-policy.ts).
 
 import type { Ack } from '../hl7/ack-types.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
-import type { History } from '../store/history.ts';
+import { errorLine } from '../store/durable-document.ts';
+import type { HistorySink as History } from '../store/types.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { OutboxMessage } from '../store/types.ts';
 import { archiveComplete } from './archive.ts';
-import { head, isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
+import { LineIndex } from './line-index.ts';
+import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOfSendError, nextLink, type Backoff, type LinkState } from './link-policy.ts';
+import { isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
 
 export interface Sender {
   /** Resolves with the ACK whose MSA-2 matches; rejects with an Error carrying `kind`. */
   send(body: string, controlId: string): Promise<Ack>;
   close(): Promise<void>;
-}
-
-export interface Backoff {
-  initialMs: number;
-  maxMs: number;
-  factor?: number;
 }
 
 export type DeliveryEventType = 'sending' | 'delivered' | 'retry' | 'dead';
@@ -34,6 +36,7 @@ export interface DeliveryWorkerOptions {
   store: StateStore;
   /** Where fully delivered readings go; without it they stay in the state document. */
   history?: History;
+  /** The link's retry delays (link-policy.ts). */
   backoff?: Backoff;
   log?: Logger;
   /** Timestamps and due times; delays are measured against it, so a test clock must advance. */
@@ -57,10 +60,9 @@ export interface DeliveryStatus {
 
 export type Outcome =
   | { type: 'delivered'; ack: Ack }
-  | { type: 'retry'; error: string; ack?: Ack }
+  /** `link`: whether the connection could be made at all (link-policy.ts). */
+  | { type: 'retry'; error: string; link: 'unreachable' | 'transient'; ack?: Ack }
   | { type: 'dead'; reason: string; ack: Ack };
-
-export const DEFAULT_BACKOFF: Required<Backoff> = { initialMs: 1000, maxMs: 60_000, factor: 2 };
 
 function ackReason(ack: Ack): string {
   const parts: string[] = [ack.code];
@@ -74,7 +76,7 @@ function ackReason(ack: Ack): string {
 export function judgeAck(ack: Ack, controlId: string): Outcome {
   if (ack.controlId !== controlId) {
     // The client matches by MSA-2, so this is a bug or a confused peer: keep the message and retry.
-    return { type: 'retry', error: `protocol: ACK for ${ack.controlId}, expected ${controlId}`, ack };
+    return { type: 'retry', error: `protocol: ACK for ${ack.controlId}, expected ${controlId}`, link: 'transient', ack };
   }
   switch (ack.code) {
     case 'AA':
@@ -82,7 +84,7 @@ export function judgeAck(ack: Ack, controlId: string): Outcome {
       return { type: 'delivered', ack };
     case 'AE':
     case 'CE':
-      return { type: 'retry', error: ackReason(ack), ack };
+      return { type: 'retry', error: ackReason(ack), link: 'transient', ack };
     case 'AR':
     case 'CR':
       return { type: 'dead', reason: ackReason(ack), ack };
@@ -96,17 +98,6 @@ export function describeSendError(err: unknown): string {
     return `${typeof kind === 'string' ? kind : 'error'}: ${err.message}`;
   }
   return `error: ${String(err)}`;
-}
-
-/**
- * Delay before attempt `attempts + 1`: initial * factor^(attempts-1), capped at maxMs, minus up to
- * 10% jitter (downwards, so the cap holds and gateways restarted together spread out).
- */
-export function backoffDelay(attempts: number, backoff: Backoff, random: () => number = Math.random): number {
-  const factor = backoff.factor ?? DEFAULT_BACKOFF.factor;
-  const exp = Math.max(0, attempts - 1);
-  const base = Math.min(backoff.maxMs, backoff.initialMs * factor ** exp);
-  return Math.max(0, Math.round(base * (1 - 0.1 * random())));
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -129,13 +120,19 @@ export class DeliveryWorker {
   private stopping = false;
   private kicked = false;
   private wake: (() => void) | undefined;
+  /** Ends a wait for the disk when stop() is called. */
+  private onStop: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private line: LineIndex | undefined;
+  private link: LinkState = FRESH_LINK;
   private waitUntil: string | undefined;
   private lastError: string | undefined;
   private delivered = 0;
   /** A state write failed: flush before doing anything else, so no transition is only in memory. */
   private storageFailed = false;
   private readonly toArchive = new Set<string>();
+  /** Delivered, but the write of the mark failed: archivable after the flush that retries it. */
+  private readonly markPending = new Set<string>();
   private archiveRetryAt = 0;
   private lastArchiveAt = 0;
 
@@ -157,6 +154,7 @@ export class DeliveryWorker {
     for (const m of Object.values(this.store.data.messages)) {
       if (m.destinationId === this.destinationId && m.state === 'delivered') this.toArchive.add(m.readingId);
     }
+    this.line = new LineIndex(this.store, this.destinationId);
     this.loop = this.run();
   }
 
@@ -170,12 +168,14 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    this.onStop?.();
     await this.loop;
     try {
       await this.store.flush(); // the last 'delivered' mark may still be on its way to the disk
     } catch (err) {
-      this.log.error({ err }, 'state write failed while stopping');
+      this.log.warn({ error: errorLine(err) }, 'the last delivery marks could not be written while stopping: those messages go out once more next time');
     }
+    this.line?.close();
     this.state = 'stopped';
     this.waitUntil = undefined;
     try {
@@ -206,8 +206,10 @@ export class DeliveryWorker {
       try {
         await this.step();
       } catch (err) {
-        // Storage trouble or a bug: never an unhandled rejection; look again after a pause.
-        this.log.error({ err }, 'delivery loop error; retrying');
+        // Storage trouble or a bug: never an unhandled rejection; look again after a pause. The
+        // store itself says once that writes fail and once that they work again.
+        if (this.storageFailed || this.store.writesFailing) this.log.debug({ error: errorLine(err) }, 'waiting for state writes to work again');
+        else this.log.error({ err }, 'delivery loop error; retrying');
         this.state = 'waiting';
         this.waitUntil = new Date(this.now().getTime() + this.backoff.initialMs).toISOString();
         await this.sleep(this.backoff.initialMs);
@@ -217,12 +219,14 @@ export class DeliveryWorker {
 
   private async step(): Promise<void> {
     this.kicked = false;
-    if (this.storageFailed) {
+    if (this.storageFailed || this.store.writesFailing) {
+      // Nothing goes out while what happens to it cannot be recorded.
       await this.store.flush();
       this.storageFailed = false;
-      this.log.info('state writes work again');
+      for (const id of this.markPending) this.toArchive.add(id);
+      this.markPending.clear();
     }
-    const h = head(this.store.data, this.destinationId);
+    const h = this.line?.head();
     if (this.toArchive.size > 0 && this.history && Date.now() >= this.archiveRetryAt && this.archiveDue(h === undefined)) {
       await this.archive(this.history);
     }
@@ -232,6 +236,13 @@ export class DeliveryWorker {
       this.waitUntil = undefined;
       // Wake up later on our own only to retry archiving that failed.
       await this.sleep(this.toArchive.size > 0 && this.history ? this.backoff.initialMs : undefined);
+      return;
+    }
+    if (h.seq > this.store.durableSeq) {
+      // In memory only so far: the write storing it may still fail (and the device send it again).
+      this.state = 'waiting';
+      this.waitUntil = undefined;
+      await this.untilStopped(this.store.whenDurable(h.seq));
       return;
     }
     if (h.state === 'retry_wait' && h.nextAttemptAt) {
@@ -255,12 +266,15 @@ export class DeliveryWorker {
   /** A history that cannot be written must not stop delivery: the readings wait in the state file. */
   private async archive(history: History): Promise<void> {
     this.lastArchiveAt = Date.now();
+    // Taken out first: readings whose delivered mark lands meanwhile wait for the next round.
+    const batch = [...this.toArchive];
+    this.toArchive.clear();
     try {
-      await archiveComplete(this.store, history, this.toArchive, this.now());
-      this.toArchive.clear();
+      await archiveComplete(this.store, history, batch, this.now());
     } catch (err) {
+      for (const id of batch) this.toArchive.add(id);
       this.archiveRetryAt = Date.now() + this.backoff.initialMs;
-      this.log.error({ err, readings: this.toArchive.size }, 'moving delivered readings to the history failed; will retry');
+      this.log.error({ err, readings: batch.length }, 'moving delivered readings to the history failed; will retry');
     }
   }
 
@@ -280,10 +294,14 @@ export class DeliveryWorker {
     try {
       outcome = judgeAck(await this.sender.send(message.body, message.controlId), message.controlId);
     } catch (err) {
-      outcome = { type: 'retry', error: describeSendError(err) };
+      outcome = { type: 'retry', error: describeSendError(err), link: linkEventOfSendError(err) };
     }
 
     const now = this.now();
+    const previous = this.link;
+    const { link, waitMs } = nextLink(this.link, outcome.type === 'retry' ? outcome.link : 'answered', this.backoff, this.random);
+    this.link = link;
+    const readingId = message.readingId;
     // The transition applies in memory even when its write fails; report it either way, then let
     // the failure pause the loop (the next step flushes it).
     const write = this.store.update((doc) => {
@@ -291,15 +309,24 @@ export class DeliveryWorker {
         if (!m || m.state !== 'sending') return; // removed or changed by someone else meanwhile
         if (outcome.type === 'delivered') markDelivered(doc, id, outcome.ack, now);
         else if (outcome.type === 'dead') markDead(doc, id, outcome.reason, outcome.ack, now);
-        else {
-          const at = new Date(now.getTime() + backoffDelay(m.attempts, this.backoff, this.random));
-          markRetry(doc, id, outcome.error, at, outcome.ack, now);
-        }
+        else markRetry(doc, id, outcome.error, new Date(now.getTime() + waitMs), outcome.ack, now);
     });
     if (outcome.type === 'delivered') {
-      this.background(write);
+      // Archived only once the delivered mark is on disk: never out of the line's storage before.
+      this.background(
+        write.then(
+          () => {
+            this.toArchive.add(readingId);
+            if (this.state === 'idle') this.wake?.();
+          },
+          (err: unknown) => {
+            this.markPending.add(readingId);
+            throw err;
+          },
+        ),
+      );
       const after = this.store.data.messages[id];
-      if (after && after.state !== 'sending') this.report(outcome, after);
+      if (after && after.state !== 'sending') this.report(outcome, after, previous);
       return;
     }
     const writeError = await this.durably(() => write).then(
@@ -307,7 +334,7 @@ export class DeliveryWorker {
       (err: unknown) => err,
     );
     const after = this.store.data.messages[id];
-    if (after && after.state !== 'sending') this.report(outcome, after);
+    if (after && after.state !== 'sending') this.report(outcome, after, previous);
     if (writeError !== undefined) throw writeError;
   }
 
@@ -315,12 +342,23 @@ export class DeliveryWorker {
   private background(write: Promise<unknown>): void {
     write.catch((err: unknown) => {
       this.storageFailed = true;
-      this.log.error({ err }, 'state write failed; will flush before the next send');
+      this.log.debug({ error: errorLine(err) }, 'state write failed; will flush before the next send');
       this.wake?.();
     });
   }
 
-  private report(outcome: Outcome, after: OutboxMessage): void {
+  /** Waits for `p`, or until stop() is called. */
+  private async untilStopped(p: Promise<void>): Promise<void> {
+    if (this.stopping) return;
+    const stopped = new Promise<void>((resolve) => (this.onStop = resolve));
+    try {
+      await Promise.race([p, stopped]);
+    } finally {
+      this.onStop = undefined;
+    }
+  }
+
+  private report(outcome: Outcome, after: OutboxMessage, before: LinkState): void {
     // An EHR's reason text may name the patient: only the code goes above debug level.
     const ack = outcome.type === 'delivered' ? undefined : outcome.ack;
     const why = ack ? { ack: ack.code, errorCode: ack.errorCode } : { error: outcome.type === 'retry' ? outcome.error : undefined };
@@ -329,15 +367,19 @@ export class DeliveryWorker {
       case 'delivered':
         this.delivered++;
         this.lastError = undefined;
-        this.toArchive.add(after.readingId);
         this.log.debug({ controlId: after.controlId, attempts: after.attempts }, 'delivered');
         this.emit('delivered', after);
         break;
-      case 'retry':
+      case 'retry': {
         this.lastError = outcome.error;
-        this.log.warn({ controlId: after.controlId, attempts: after.attempts, ...why, nextAttemptAt: after.nextAttemptAt }, 'send failed; will retry');
+        // The first failure of a kind in a row is news; the rest of an outage is not.
+        const first = outcome.link === 'unreachable' ? before.unreachable === 0 : before.transient === 0;
+        const line = { controlId: after.controlId, attempts: after.attempts, ...why, nextAttemptAt: after.nextAttemptAt };
+        if (first) this.log.warn(line, 'send failed; will retry');
+        else this.log.debug(line, 'send failed again; will retry');
         this.emit('retry', after);
         break;
+      }
       case 'dead':
         this.lastError = outcome.reason;
         this.log.error({ controlId: after.controlId, ...why }, 'rejected by the receiver; dead letter');

@@ -13,9 +13,8 @@ import type { Logger } from '../model/logger.ts';
 import { RequestError } from '../model/request-error.ts';
 import { enqueue } from '../outbox/outbox.ts';
 import { uplinkBody } from '../uplink/body.ts';
-import type { History } from '../store/history.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { DeviceBinding, StateDoc, StoredReading } from '../store/types.ts';
+import type { DeviceBinding, HistorySink, StateDoc, StoredReading } from '../store/types.ts';
 import type { PatientDirectory } from '../patients/types.ts';
 import { newId } from './ids.ts';
 import { normalize, type UnmappedCode } from './normalize.ts';
@@ -37,7 +36,7 @@ export interface IntakeOptions {
   store: StateStore;
   /** The EHR's patients and orders (inbound feed), when one is configured. */
   directory?: PatientDirectory;
-  history: History;
+  history: HistorySink;
   config: Pick<Config, 'gateway' | 'destinations'>;
   log: Logger;
   now?: () => Date;

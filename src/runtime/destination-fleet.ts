@@ -5,14 +5,14 @@ import type { DestinationConfig } from '../config/schema.ts';
 import type { Logger } from '../model/logger.ts';
 import { createSender } from '../outbox/create-sender.ts';
 import { DeliveryWorker } from '../outbox/delivery-worker.ts';
-import type { History } from '../store/history.ts';
 import type { StateStore } from '../store/state-store.ts';
+import type { HistorySink } from '../store/types.ts';
 import type { DestinationView, GatewayEvent } from '../web/api-types.ts';
 import { messageView } from '../web/reading-views.ts';
 
 export interface DestinationFleetOptions {
   store: StateStore;
-  history: History;
+  history: HistorySink;
   log: Logger;
   emit(event: GatewayEvent): void;
 }

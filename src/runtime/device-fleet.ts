@@ -7,6 +7,7 @@ import { DeviceRunner } from '../devices/device-runner.ts';
 import type { Logger } from '../model/logger.ts';
 import { defaultPolicy } from '../pipeline/patient.ts';
 import type { Intake } from '../pipeline/intake.ts';
+import type { RecentMessages } from '../store/recent-store.ts';
 import type { RejectsJournal } from '../store/rejects.ts';
 import type { StoredReading } from '../store/types.ts';
 import { createTransport } from '../transports/create.ts';
@@ -28,6 +29,8 @@ export interface DeviceFleetOptions {
   drivers: DriverCatalog;
   intake: Intake;
   rejects: RejectsJournal;
+  /** The durable duplicate memory every device's driver consults (`DeviceLink.resends`). */
+  resends: RecentMessages;
   /** The MQTT side, set up on first need (a device that speaks MQTT may be added later). */
   mqtt(config: Config): Promise<MqttSubscriber | undefined>;
   inboundConfigured: boolean;
@@ -73,9 +76,8 @@ export class DeviceFleet {
         driver,
         transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt }),
         log: dlog,
-        accept: async (dev, report) => {
-          await intake.accept(dev.id, report);
-        },
+        accept: async (dev, report) => (await intake.accept(dev.id, report)).reading.id,
+        resends: this.opts.resends,
         onStatus: (deviceId, link) => this.opts.emit({ type: 'link', deviceId, link }),
         onProtocolError: (deviceId, error) => this.opts.rejects.keep(deviceId, error.reason, error.bytes),
       });

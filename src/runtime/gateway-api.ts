@@ -17,19 +17,24 @@ import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { searchDirectory } from '../patients/search.ts';
 import type { Intake, Released } from '../pipeline/intake.ts';
-import type { History } from '../store/history.ts';
+import type { StorageEngine } from '../store/engine.ts';
+import type { HistoryStore } from '../store/history-store.ts';
 import type { RejectsJournal } from '../store/rejects.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { OutboxMessage, ReadingStatus } from '../store/types.ts';
+import { normalizeTime } from '../store/time-index.ts';
+import type { OutboxMessage } from '../store/types.ts';
 import type { DeviceRunner } from '../devices/device-runner.ts';
-import type { DeviceView, GatewayApi, GatewayEvent, LinkTestResult, MessageView, ReadingView } from '../web/api-types.ts';
+import type { DeviceView, GatewayApi, GatewayEvent, LinkTestResult, MessageView, ReadingView, SlimReading } from '../web/api-types.ts';
 import { messageView, slimReading, tracingOf } from '../web/reading-views.ts';
 import type { DestinationFleet } from './destination-fleet.ts';
 import type { DeviceFleet } from './device-fleet.ts';
 
 export interface GatewayParts {
   store: StateStore;
-  history: History;
+  /** For what /healthz says about storage. */
+  engine: Pick<StorageEngine, 'damaged'>;
+  /** Lists give readings slimmed (web/reading-views.ts). */
+  history: HistoryStore<SlimReading>;
   rejects: RejectsJournal;
   audit: AuditJournal;
   intake: Intake;
@@ -86,11 +91,6 @@ function settlementEntries(who: string, released: Released): AuditRecord[] {
 export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, log } = parts;
 
-  const findMessageInHistory = async (id: string): Promise<OutboxMessage | undefined> => {
-    const [record] = await history.recent({ limit: 1, filter: (r) => r.messages.some((m) => m.id === id) });
-    return record?.messages.find((m) => m.id === id);
-  };
-
   const refuse = (err: unknown, prefix: string): never => {
     if (err instanceof ConfigChangeRefused) throw new ConfigChangeRefused(relativeProblems(err.problems, prefix));
     throw err;
@@ -113,19 +113,20 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         lastReading: e.lastReading && slimReading(e.lastReading),
       })),
     destinations: () => destinations.views(),
-    readings: async (status: ReadingStatus, limit: number): Promise<ReadingView[]> => {
+    readings: async ({ status, limit, device, patient }): Promise<ReadingView[]> => {
       if (status === 'delivered' || status === 'discarded') {
-        const records = await history.recent({ limit, filter: (r) => r.reading.status === status });
-        return records.map((r) => ({ ...slimReading(r.reading), messages: r.messages.map((m) => messageView(m)) }));
+        const records = history.recent({ limit, status, deviceId: device, mrn: patient });
+        return records.map((r) => ({ ...r.reading, messages: r.messages.map((m) => messageView(m)) }));
       }
       const messages = Object.values(store.data.messages);
       return Object.values(store.data.readings)
-        .filter((r) => r.status === status)
+        .filter((r) => r.status === status && (device === undefined || r.reading.deviceId === device) && (patient === undefined || r.patient?.mrn === patient))
         .sort((a, b) => (a.reading.id < b.reading.id ? 1 : -1))
         .slice(0, limit)
         .map((r) => ({ ...structuredClone(slimReading(r)), messages: messages.filter((m) => m.readingId === r.reading.id).map((m) => structuredClone(messageView(m))) }));
     },
-    rejected: (limit, deviceId) => rejects.recent({ limit, deviceId }),
+    rejected: async (query) => rejects.recent({ limit: query.limit, deviceId: query.device, before: query.before }),
+    storage: () => (parts.engine.damaged ? { damaged: parts.engine.damaged } : {}),
     bind: async (who, deviceId, patient, minutes) => {
       const binding = await intake.bind(deviceId, patient, minutes);
       await audit.record({ who, action: 'bind', device: deviceId, patient: idOf(patient), reason: binding.until ? `until ${binding.until}` : 'next reading' });
@@ -158,12 +159,14 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     searchPatients: (query, limit) =>
       directory ? searchDirectory(directory.state, query, limit).map((e) => ({ patient: e.patient, visit: e.visit, status: e.status })) : undefined,
     message: async (messageId) => {
-      const m = store.data.messages[messageId] ?? (await findMessageInHistory(messageId));
+      const m = store.data.messages[messageId] ?? history.byMessageId(messageId)?.message;
       if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox or the history`);
       return structuredClone(m);
     },
     messages: async (query): Promise<MessageView[]> => {
-      const wanted = (m: OutboxMessage) => (!query.destination || m.destinationId === query.destination) && (!query.state || m.state === query.state);
+      const before = query.before === undefined ? undefined : normalizeTime(query.before);
+      const wanted = (m: OutboxMessage) =>
+        (!query.destination || m.destinationId === query.destination) && (!query.state || m.state === query.state) && (before === undefined || m.createdAt < before);
       const live = Object.values(store.data.messages)
         .filter(wanted)
         .map((m) => messageView(m, store.data.readings[m.readingId]?.reading.deviceId));
@@ -171,9 +174,10 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       // Delivered ones leave the outbox for the history once their reading is complete.
       const past =
         !query.state || query.state === 'delivered'
-          ? (await history.recent({ limit: query.limit, filter: (r) => r.messages.some(wanted) })).flatMap((r) =>
-              r.messages.filter((m) => wanted(m) && !seen.has(m.id)).map((m) => messageView(m, r.reading.reading.deviceId)),
-            )
+          ? history
+              .recentMessages({ limit: query.limit, destination: query.destination, state: query.state, before })
+              .filter((a) => !seen.has(a.message.id))
+              .map((a) => messageView(a.message, a.deviceId))
           : [];
       return [...live, ...past].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.seq - a.seq)).slice(0, query.limit);
     },
@@ -191,7 +195,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const live = store.data.readings[readingId];
       const stored =
         live ??
-        (await history.recent({ limit: 1, filter: (r) => r.reading.reading.id === readingId }))[0]?.reading ??
+        history.byReadingId(readingId)?.reading ??
         devices.entries.map((e) => e.lastReading).find((r) => r?.reading.id === readingId);
       if (!stored) throw new RequestError(404, `no reading "${readingId}"`);
       return tracingOf(stored, maxSamples);

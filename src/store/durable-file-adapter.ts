@@ -1,5 +1,7 @@
 // A lowdb adapter that survives power cuts: write <file>.tmp, fsync it, rename it over the file,
 // fsync the folder. lowdb's own JSONFile renames without any fsync (DEPENDENCIES.md "Storage").
+// A rewrite needs room for a second copy of the document while it runs, so the state store, whose
+// document can be large, writes it only to compact its journal (state-journal.ts), never to store a change.
 
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -25,6 +27,8 @@ export class DurableFileAdapter<T> implements Adapter<T> {
   readonly tempFile: string;
   /** Completed durable writes; tests and the bench count coalescing with it. */
   writeCount = 0;
+  /** Characters of the last document read or written: what rewriting it costs. */
+  lastLength = 0;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -70,10 +74,12 @@ export class DurableFileAdapter<T> implements Adapter<T> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+    this.lastLength = text.length;
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new Error(
+      throw new DamagedFileError(
+        this.file,
         `${this.file} is not valid JSON: ${describeJsonError(text)}. medgate will not overwrite it; restore it from a backup or move it aside.`,
       );
     }
@@ -85,7 +91,10 @@ export class DurableFileAdapter<T> implements Adapter<T> {
     // Serialize now, synchronously, so later in-memory changes cannot tear this snapshot. Compact:
     // the indent of pretty printing costs time and bytes on every write (bench/store.ts).
     const text = JSON.stringify(data);
-    const run = this.chain.then(() => this.writeText(text));
+    const run = this.chain.then(async () => {
+      await this.writeText(text);
+      this.lastLength = text.length;
+    });
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -109,6 +118,11 @@ export class DurableFileAdapter<T> implements Adapter<T> {
     }
   }
 
+  /** Makes a file created in the same folder durable as a name (a new file needs its folder fsync'd). */
+  syncDirectory(): Promise<void> {
+    return this.dir.sync();
+  }
+
   /** Waits for queued writes, then releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -116,5 +130,16 @@ export class DurableFileAdapter<T> implements Adapter<T> {
     await this.chain;
     await this.dir.close().catch(() => undefined);
     await this.lock.release();
+  }
+}
+
+/** A file that exists but cannot be read as what it should hold; its owner decides whether to move it aside. */
+export class DamagedFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DamagedFileError';
   }
 }

@@ -7,14 +7,18 @@
 // Decisions:
 // - `overlappingSync: false`: a write's promise resolves only once its transaction is on disk, so
 //   "resolved" means durable, the promise a device acknowledgement may wait for.
-// - An environment that cannot be opened (a damaged file) is moved aside whole to
-//   `db.damaged-<time>/` and a new one is opened: the gateway starts, and the loss is reported
-//   (log at error, `damaged` here for /healthz and the page) instead of refusing to run.
+// - A damaged environment must never take the gateway down: lmdb-js dies by SIGSEGV on a data file
+//   that is not LMDB's. So before opening it here, its meta pages are checked (cheap, always) and,
+//   when the previous run did not leave its clean-shutdown marker, it is opened and sampled in a
+//   child process first (engine-check.ts). One that fails either check, or cannot be opened, is
+//   moved aside whole to `db.damaged-<time>/` and a new one is opened: the gateway starts, and the
+//   loss is reported (log at error, `damaged` here for /healthz) instead of refusing to run.
 
-import { mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { silentLogger, type Logger } from '../model/logger.ts';
+import { metaPagesProblem, verifyInChild } from './engine-check.ts';
 
 export interface EngineDamage {
   /** Where the unreadable environment was moved. */
@@ -39,6 +43,9 @@ export interface EngineOptions {
   now?: () => Date;
 }
 
+/** Written by close(), removed at open: its absence at open means the last run ended another way. */
+export const CLEAN_SHUTDOWN = 'clean-shutdown';
+
 const MAX_DBS = 32;
 
 function openRoot(path: string): RootDatabase<unknown, Key> {
@@ -46,21 +53,61 @@ function openRoot(path: string): RootDatabase<unknown, Key> {
   return open<unknown, Key>({ path, maxDbs: MAX_DBS, overlappingSync: false, compression: false });
 }
 
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why the environment at `path` must not be opened in this process, or undefined. */
+function damageOf(path: string, log: Logger): string | undefined {
+  const dataFile = join(path, 'data.mdb');
+  // No data yet (or an empty file LMDB initialises): nothing that could crash.
+  if (!existsSync(dataFile) || statSync(dataFile).size === 0) return undefined;
+  let problem: string | undefined;
+  try {
+    problem = metaPagesProblem(dataFile);
+  } catch (err) {
+    return `its data file could not be read: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (problem) return `not an LMDB data file: ${problem}`;
+  const marker = join(path, CLEAN_SHUTDOWN);
+  if (existsSync(marker)) {
+    // Gone before anything is written, so a crash from here on leaves no marker behind.
+    rmSync(marker);
+    fsyncDir(path);
+    return undefined;
+  }
+  const verdict = verifyInChild(path);
+  if (verdict.ok) return undefined;
+  if (verdict.damaged) return verdict.reason;
+  log.warn({ reason: verdict.reason }, 'storage not verified after an unclean shutdown; opening it anyway');
+  return undefined;
+}
+
 export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEngine {
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const path = join(dataDir, 'db');
   let damaged: EngineDamage | undefined;
+  const moveAside = (reason: string) => {
+    const at = now().toISOString();
+    const movedTo = join(dataDir, `db.damaged-${at.replace(/[:.]/g, '-')}`);
+    renameSync(path, movedTo);
+    fsyncDir(dirname(path));
+    log.error({ movedTo, reason }, 'storage could not be opened: moved aside, starting with an empty store (restore it from a backup)');
+    damaged = { movedTo, reason, at };
+  };
+  const found = damageOf(path, log);
+  if (found) moveAside(found);
   let root: RootDatabase<unknown, Key>;
   try {
     root = openRoot(path);
   } catch (err) {
-    const at = now().toISOString();
-    const movedTo = join(dataDir, `db.damaged-${at.replace(/[:.]/g, '-')}`);
-    const reason = err instanceof Error ? err.message : String(err);
-    renameSync(path, movedTo);
-    log.error({ movedTo, reason }, 'storage could not be opened: moved aside, starting with an empty store (restore it from a backup)');
-    damaged = { movedTo, reason, at };
+    moveAside(err instanceof Error ? err.message : String(err));
     root = openRoot(path);
   }
   const dbs = new Map<string, Database<unknown, Key>>();
@@ -83,6 +130,9 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
     },
     async close() {
       await root.close();
+      const marker = join(path, CLEAN_SHUTDOWN);
+      writeFileSync(marker, `${now().toISOString()}\n`, { flush: true });
+      fsyncDir(path);
     },
   };
 }

@@ -1,6 +1,7 @@
-// The delivered history: append-only JSONL, one file per UTC day, so the state document (rewritten
-// whole on every change) stays small no matter how much has been delivered. The same day-file
-// journal keeps what devices sent that could not be read (see rejects.ts).
+// A day-file journal: append-only JSONL, one file per UTC day, fsync'd, read newest first. The
+// audit trail and the inbound journal are kept this way. The delivered history and the rejected
+// inputs were too, before the storage engine (history-store.ts, rejects.ts): journal-import.ts
+// reads the day files those versions left.
 
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ export interface RecentQuery<T extends Timed = HistoryRecord> {
   filter?: (r: T) => boolean;
 }
 
-const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
+export const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 const DAY_MS = 86_400_000;
 
 /** The UTC day (YYYY-MM-DD) of an ISO time; an unparsable time files under today. */

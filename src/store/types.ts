@@ -80,6 +80,11 @@ export interface HistoryRecord {
   messages: OutboxMessage[];
 }
 
+/** Where finished readings go (the history store); resolves once they are durable. */
+export interface HistorySink {
+  append(records: HistoryRecord[]): Promise<void>;
+}
+
 export function emptyState(): StateDoc {
   return { version: STATE_VERSION, seq: 0, bindings: {}, readings: {}, messages: {} };
 }

@@ -83,6 +83,28 @@ export interface MessageQuery {
   destination?: string;
   state?: MessageState;
   limit: number;
+  /** Only messages created strictly before this ISO time (paging: the last `createdAt` seen). */
+  before?: string;
+}
+
+/** Readings by status, newest first; `device` and `patient` (MRN) narrow the list. */
+export interface ReadingQuery {
+  status: ReadingStatus;
+  limit: number;
+  device?: string;
+  patient?: string;
+}
+
+export interface RejectedQuery {
+  limit: number;
+  device?: string;
+  /** Only inputs that arrived strictly before this ISO time (paging: the last `at` seen). */
+  before?: string;
+}
+
+/** What /healthz says about storage: set when a damaged store was moved aside at start. */
+export interface StorageHealth {
+  damaged?: { movedTo: string; reason: string; at: string };
 }
 
 /** Everything the live page is told, as server-sent events (`event:` is the type, `data:` the JSON). */
@@ -174,9 +196,10 @@ export interface PatientHit {
 export interface GatewayApi {
   devices(): DeviceView[];
   destinations(): DestinationView[];
-  readings(status: ReadingStatus, limit: number): Promise<ReadingView[]>;
+  readings(query: ReadingQuery): Promise<ReadingView[]>;
   /** What devices sent that could not be read, newest first, kept for review. */
-  rejected(limit: number, deviceId?: string): Promise<RejectedInput[]>;
+  rejected(query: RejectedQuery): Promise<RejectedInput[]>;
+  storage(): StorageHealth;
   // `who`: the person or script acting, for the audit journal.
   bind(who: string, deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
   unbind(who: string, deviceId: string): Promise<boolean>;

@@ -11,6 +11,7 @@ import { pageRoutes, type PageAssets } from './page-bundle.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { eventRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { readingRoutes } from './routes/readings.ts';
@@ -57,7 +58,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
     return reply.code(status).send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : (ERROR_NAMES[status] ?? 'Bad Request'), message: error.message });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok', startedAt: opts.startedAt.toISOString(), devices: opts.api.devices().length }));
+  app.register(healthRoutes(opts.api, opts.startedAt));
   app.register(pageRoutes(opts.page));
 
   app.register(

@@ -96,7 +96,12 @@ export async function startGatewayProcess(
       check();
     });
 
-  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('medgate listening'), 20_000, 'the gateway to listen');
+  // A gateway that does not start in time is ended here: the caller never gets a handle to stop it.
+  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('medgate listening'), 20_000, 'the gateway to listen').catch(async (err: unknown) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    throw err;
+  });
   const url = String(listening.url);
   return {
     url,

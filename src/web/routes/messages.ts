@@ -11,6 +11,7 @@ const MessagesQuery = Type.Object({
   destination: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   state: Type.Optional(Type.Union(['queued', 'sending', 'retry_wait', 'delivered', 'dead'].map((s) => Type.Literal(s)))),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  before: Type.Optional(Type.String({ maxLength: 40 })),
 });
 
 export function messageRoutes(api: GatewayApi) {

@@ -13,10 +13,13 @@ const ReadingsQuery = Type.Object({
     default: 'held',
   }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  patient: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'MRN' })),
 });
 const RejectedQuery = Type.Object({
   device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  before: Type.Optional(Type.String({ maxLength: 40 })),
 });
 const AuditQuerystring = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
@@ -42,7 +45,7 @@ export function readingRoutes(api: GatewayApi) {
   return async function (app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: Static<typeof ReadingsQuery> }>('/readings', { schema: { querystring: ReadingsQuery } }, async (request) => ({
       status: request.query.status,
-      readings: await api.readings(request.query.status, request.query.limit),
+      readings: await api.readings(request.query),
     }));
 
     // Read only: the audit journal has no route that changes it.
@@ -52,7 +55,7 @@ export function readingRoutes(api: GatewayApi) {
     });
 
     app.get<{ Querystring: Static<typeof RejectedQuery> }>('/rejected', { schema: { querystring: RejectedQuery } }, async (request) => ({
-      rejected: await api.rejected(request.query.limit, request.query.device),
+      rejected: await api.rejected(request.query),
     }));
 
     app.get<{ Params: Static<typeof ReadingParams>; Querystring: Static<typeof TracingQuery> }>(

@@ -10,6 +10,7 @@ import { TcpTransport } from '../../../src/transports/tcp.ts';
 import { findDriver } from '../../../drivers/index.ts';
 import { runSimulator } from '../../../simulators/runner.ts';
 import { eventually } from '../../support/eventually.ts';
+import { memoryResends } from '../../support/resend-memory.ts';
 
 const visible = (text: string) => text.replace(/[\x00-\x1f]/g, (c) => `<${c.charCodeAt(0).toString(16).padStart(2, '0')}>`);
 
@@ -28,7 +29,8 @@ describe('DeviceRunner.tap', () => {
       driver: findDriver('ad-scale') as Driver,
       transport,
       log: silentLogger,
-      accept: async (_d, report) => void reports.push(report),
+      accept: async (_d, report) => `R${reports.push(report)}`,
+      resends: memoryResends(),
     });
     runner.start();
     cleanups.push(() => runner.stop());

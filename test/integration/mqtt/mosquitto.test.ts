@@ -15,6 +15,7 @@ import { MqttTransport } from '../../../src/transports/mqtt.ts';
 import { eventually } from '../../support/eventually.ts';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto.ts';
 import { device } from './helpers.ts';
+import { memoryResends } from '../../support/resend-memory.ts';
 
 let broker: Mosquitto;
 beforeAll(async () => {
@@ -58,8 +59,9 @@ function gateway(topic: string, accept?: (report: DeviceReport) => Promise<void>
     log: silentLogger,
     accept: async (_device, report) => {
       await accept?.(report);
-      stored.push(report);
+      return `R${stored.push(report)}`;
     },
+    resends: memoryResends(),
     onProtocolError: (_id, e) => errors.push(e),
   });
   runner.start();

@@ -11,6 +11,7 @@ import { DeviceRunner } from '../../../src/devices/device-runner.ts';
 import { driver as aecgDriver } from '../../../drivers/ekg-aecg/index.ts';
 import type { DeviceReport, ProtocolError } from '../../../src/model/driver.ts';
 import { create as createCart, fileDropIo } from '../../../simulators/ekg-cart.ts';
+import { memoryResends } from '../../support/resend-memory.ts';
 
 interface Got {
   conn: Connection;
@@ -204,8 +205,9 @@ describe('watched folder -> ekg-aecg -> device runner (EKG cart simulator export
           failNext = false;
           throw new Error('journal unavailable');
         }
-        stored.push(report);
+        return `R${stored.push(report)}`;
       },
+      resends: memoryResends(),
       onProtocolError: (_id, e) => refused.push(e),
     });
     runner.start();

@@ -1,7 +1,7 @@
 // The uplink end to end: the real outbox (StateStore on disk + DeliveryWorker) and the real
 // MqttSender, with the broker away while the messages are queued.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { MqttSender } from '../../../src/outbox/mqtt-sender.ts';
 import { enqueue } from '../../../src/outbox/outbox.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
 import type { StateDoc } from '../../../src/store/types.ts';
+import { stateOnDisk } from '../../support/state-on-disk.ts';
 import { uplinkBody } from '../../../src/uplink/body.ts';
 import { eventually } from '../../support/eventually.ts';
 import { bp, ctx, patient } from '../../unit/uplink/fixtures.ts';
@@ -82,7 +83,7 @@ describe('MQTT uplink through the durable outbox', () => {
     expect(events.filter((e) => e.type === 'delivered').map((e) => e.controlId)).toEqual(controlIds);
 
     await store.flush();
-    const disk = JSON.parse(readFileSync(file, 'utf8')) as StateDoc;
+    const disk = stateOnDisk(file);
     for (const id of controlIds) expect(disk.messages[id]).toMatchObject({ state: 'delivered', ack: { code: 'AA', controlId: id, raw: 'PUBACK' } });
     // Nothing more comes after the last delivery (no hidden queue flushing late duplicates).
     await sub.client.publishAsync('clinic/marker', 'end', { qos: 1 });

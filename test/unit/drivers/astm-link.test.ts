@@ -1,6 +1,7 @@
 // astm-lis2, the E1381 link: checksums, framing, chunk invariance, every fault path, and the
 // rule that the frame ending a message is acknowledged only once its reports are durable.
 
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import astmDefault, { driver, validateSettings } from '../../../drivers/astm-lis2/index.ts';
@@ -25,6 +26,15 @@ const FRAMES_4_3 = [
   '\x027L|1|N\r\x030A\r\n',
 ];
 const TRANSMISSION_4_3 = ENQ + FRAMES_4_3.join('') + EOT;
+
+const RAW_4_3 = [
+  'H|\\^&|||UA-200^2.10^SN0042|||||MEDGATE||P|LIS2-A2|20250114093015',
+  'P|1||PID0001||Doe^Jane||19800214|F',
+  'O|1|SPEC123||^^^GLU\\^^^PH|R|20250114090000|20250114090500|||||||20250114091000|urine||||||||||F',
+  'R|1|^^^GLU|100|mg/dL|0-15|H||F||OPER1|20250114093000|20250114093010|UA-200',
+  'R|2|^^^PH|6.5||5.0-8.0|N||F||OPER1|20250114093000|20250114093010|UA-200',
+  'C|1|I|Sample hemolyzed|G',
+];
 
 const REPORT_4_3: DeviceReport = {
   subject: { mrn: 'PID0001', family: 'Doe', given: 'Jane', dob: '1980-02-14', sex: 'F' },
@@ -56,14 +66,9 @@ const REPORT_4_3: DeviceReport = {
       comments: ['Sample hemolyzed'],
     },
   ],
-  raw: [
-    'H|\\^&|||UA-200^2.10^SN0042|||||MEDGATE||P|LIS2-A2|20250114093015',
-    'P|1||PID0001||Doe^Jane||19800214|F',
-    'O|1|SPEC123||^^^GLU\\^^^PH|R|20250114090000|20250114090500|||||||20250114091000|urine||||||||||F',
-    'R|1|^^^GLU|100|mg/dL|0-15|H||F||OPER1|20250114093000|20250114093010|UA-200',
-    'R|2|^^^PH|6.5||5.0-8.0|N||F||OPER1|20250114093000|20250114093010|UA-200',
-    'C|1|I|Sample hemolyzed|G',
-  ].join('\r'),
+  raw: RAW_4_3.join('\r'),
+  // No H.3, but a specimen and result times: the sender (H.5), an empty H.3 and the digest of P..C.
+  resendKey: JSON.stringify(['UA-200^2.10^SN0042', '', createHash('sha256').update(RAW_4_3.slice(1).join('\r')).digest('base64')]),
 };
 
 const RECORDS_4_3 = REPORT_4_3.raw.split('\r').concat('L|1|N');

@@ -8,6 +8,7 @@ import { astmDate, astmDateTime } from '../../../drivers/astm-lis2/timestamp.ts'
 import { driver } from '../../../drivers/astm-lis2/index.ts';
 import { framesOf } from '../../support/astm-wire.ts';
 import { open } from './harness.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 const H = 'H|\\^&|||CHEM-300^4.1^SN1187|||||MEDGATE||P|LIS2-A2|20250114101500';
 
@@ -253,5 +254,52 @@ describe('astm-lis2 messages to reports', () => {
     utf8.feed('\x05' + framesOf(records.slice(0, 5)).join('') + '\x04');
     await new Promise((resolve) => setImmediate(resolve));
     expect(utf8.reports[0]?.subject?.family).toBe('Müller');
+  });
+});
+
+describe('astm-lis2 duplicate keys (a transmission sent again)', () => {
+  const order = ['P|1|PID1', 'O|1|S1||^^^GLU', 'R|1|^^^GLU|98|mg/dL||N||F||OP|20250114100000|20250114100500', 'L|1|N'];
+  const keyOf = (records: string[]): string | undefined => decodeMessage(records).reports[0]?.resendKey;
+
+  it('a specimen with result times is identifiable; the message time (H.14) may change on a resend', () => {
+    const key = keyOf([H, ...order]);
+    expect(key).toBeDefined();
+    expect(JSON.parse(key!)).toEqual(['CHEM-300^4.1^SN1187', '', expect.any(String)]);
+    expect(keyOf([H.replace('20250114101500', '20250114102000'), ...order])).toBe(key);
+  });
+
+  it('another value, result time, specimen or sender is another key', () => {
+    const key = keyOf([H, ...order]);
+    expect(keyOf([H, order[0]!, order[1]!, order[2]!.replace('|98|', '|99|'), 'L|1|N'])).not.toBe(key);
+    expect(keyOf([H, order[0]!, order[1]!, order[2]!.replace('20250114100500', '20250114110500'), 'L|1|N'])).not.toBe(key);
+    expect(keyOf([H, order[0]!, 'O|1|S2||^^^GLU', order[2]!, 'L|1|N'])).not.toBe(key);
+    expect(keyOf([H.replace('SN1187', 'SN2000'), ...order])).not.toBe(key);
+  });
+
+  it('without H.3 and without result times a report has no key: two identical runs stay two readings', () => {
+    expect(keyOf([H, 'P|1|PID1', 'O|1|S1||^^^GLU', 'R|1|^^^GLU|98|mg/dL||N||F', 'L|1|N'])).toBeUndefined();
+    expect(keyOf([H, 'P|1|PID1', 'R|1|^^^GLU|98|mg/dL||N||F||OP|20250114100000|20250114100500', 'L|1|N'])).toBeUndefined();
+  });
+
+  it('the message control ID (H.3) identifies a message even without specimen or times', () => {
+    const withId = (id: string) => keyOf([`H|\\^&|${id}||CHEM-300^4.1^SN1187|||||MEDGATE||P|LIS2-A2|20250114101500`, 'P|1|PID1', 'R|1|^^^GLU|98', 'L|1|N']);
+    expect(JSON.parse(withId('MSG-77')!)).toEqual(['CHEM-300^4.1^SN1187', 'MSG-77', expect.any(String)]);
+    expect(withId('MSG-78')).not.toBe(withId('MSG-77'));
+  });
+
+  it('a transmission sent again after a restart (a new session, the same durable memory) is acknowledged and not reported', async () => {
+    const memory = linkMemory();
+    const transmission = '\x05' + framesOf([H, ...order]).join('') + '\x04';
+    const before = open(driver, {}, memory);
+    before.feed(transmission);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(before.reports).toHaveLength(1);
+    before.session.close();
+    const after = open(driver, {}, memory);
+    after.feed(transmission);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(after.reports).toEqual([]);
+    expect(after.writes.join('')).toBe('\x06'.repeat(1 + order.length + 1)); // ENQ and every frame ACKed
+    expect(after.logs.filter((l) => l.level === 'info' && /received again/.test(l.msg))).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { driver, validateSettings } from '../../../drivers/ekg-aecg/index.ts';
 import type { Attachment, Waveform } from '../../../src/model/reading.ts';
 import { open } from './harness.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/ekg');
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
@@ -199,5 +200,32 @@ describe('ekg-aecg: the same document offered again', () => {
     fail = false;
     await failing.session.receiveMessage?.(doc, meta);
     expect(failing.reports).toHaveLength(2); // the harness saw both offers; the second one was stored
+  });
+});
+
+describe('ekg-aecg: the same document after a restart', () => {
+  it('is recognised by its document id and bytes in the durable memory: acknowledged, not reported, said at info', async () => {
+    const memory = linkMemory();
+    const doc = fixture('resting-2lead.xml');
+    const before = open(driver, {}, memory);
+    await before.session.receiveMessage?.(doc, meta);
+    expect(before.reports).toHaveLength(1);
+    const key = JSON.parse(before.reports[0]!.resendKey!) as string[];
+    expect(key.slice(0, 2)).toEqual(['2.16.840.1.113883.3.4711.1', 'ECG-20261127-0001']);
+    before.session.close();
+
+    const after = open(driver, {}, memory);
+    await after.session.receiveMessage?.(doc, { ...meta, redelivered: true });
+    expect(after.reports).toEqual([]);
+    expect(after.logs.some((l) => l.level === 'info' && /not stored twice/.test(l.msg))).toBe(true);
+  });
+
+  it('the same document id with other bytes is a new reading, never dropped on a guess', async () => {
+    const memory = linkMemory();
+    const doc = fixture('resting-2lead.xml').toString('utf8');
+    const h = open(driver, {}, memory);
+    await h.session.receiveMessage?.(Buffer.from(doc, 'utf8'), meta);
+    await h.session.receiveMessage?.(Buffer.from(doc.replace('<AnnotatedECG', '<!-- re-exported -->\n<AnnotatedECG'), 'utf8'), meta);
+    expect(h.reports).toHaveLength(2);
   });
 });

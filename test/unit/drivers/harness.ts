@@ -1,8 +1,9 @@
 // Test harness for driver sessions: a fake DeviceLink that records writes and logs, and helpers
 // to feed bytes in any chunking and collect what the session emitted.
 
-import type { DeviceLink, DeviceReport, Driver, DriverSession, ProtocolError } from '../../../src/model/driver.ts';
+import type { DeviceLink, DeviceReport, Driver, DriverSession, ProtocolError, ProtocolErrorListener, ReportListener } from '../../../src/model/driver.ts';
 import type { LogFn, Logger } from '../../../src/model/logger.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 export interface Harness {
   session: DriverSession;
@@ -24,7 +25,8 @@ export function recordingLogger(logs: Array<{ level: string; msg: string }>): Lo
   return logger;
 }
 
-export function open(driver: Driver, settings: Record<string, unknown> = {}): Harness {
+/** `memory`: the duplicate memory the link offers; share one between two `open`s to stand for a restart. */
+export function open(driver: Driver, settings: Record<string, unknown> = {}, memory = linkMemory()): Harness {
   const reports: DeviceReport[] = [];
   const errors: ProtocolError[] = [];
   const writes: string[] = [];
@@ -36,11 +38,34 @@ export function open(driver: Driver, settings: Record<string, unknown> = {}): Ha
     device: { id: 'dev-1', settings },
     now: () => new Date('2025-01-14T09:30:00Z'),
     log: recordingLogger(logs),
+    resends: memory.resends,
   };
   const session = driver.open(link);
-  session.on('report', (r) => {
+  // Like the device runner, the key is remembered once the report is "stored": here, once every
+  // report listener a test adds (its store) succeeded for it.
+  const stores = new WeakMap<DeviceReport, Array<Promise<boolean>>>();
+  session.on('report', async (r) => {
     reports.push(r);
+    await Promise.resolve(); // the session has called every listener of this report by now
+    if ((await Promise.all(stores.get(r) ?? [])).every(Boolean)) memory.stored(r);
   });
+  const on = session.on.bind(session);
+  const track = (r: DeviceReport, p: Promise<unknown>): void => {
+    stores.set(r, [...(stores.get(r) ?? []), p.then(() => true, () => false)]);
+  };
+  session.on = ((event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener) => {
+    if (event === 'protocolError') return on('protocolError', cb as ProtocolErrorListener);
+    on('report', (r) => {
+      try {
+        const result = (cb as ReportListener)(r);
+        track(r, Promise.resolve(result));
+        return result;
+      } catch (err) {
+        track(r, Promise.reject(err));
+        throw err;
+      }
+    });
+  }) as DriverSession['on'];
   session.on('protocolError', (e) => errors.push(e));
   return {
     session,

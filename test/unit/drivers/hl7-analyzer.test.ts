@@ -10,6 +10,7 @@ import hl7AnalyzerDefault, { driver, validateSettings } from '../../../drivers/h
 import { decodeOru } from '../../../drivers/hl7-analyzer/decode.ts';
 import { hl7Time } from '../../../drivers/hl7-analyzer/timestamp.ts';
 import { bytes, chunksAt, oneByteAtATime, recordingLogger } from './harness.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 const msg = (...segments: string[]): string => segments.join('\r') + '\r';
 
@@ -195,7 +196,8 @@ interface Run {
   close(): void;
 }
 
-function run(listener: Listener = () => undefined, settings: Record<string, unknown> = {}): Run {
+/** `memory`: the link's duplicate memory; share one between two runs to stand for a restart. */
+function run(listener: Listener = () => undefined, settings: Record<string, unknown> = {}, memory = linkMemory()): Run {
   const reports: DeviceReport[] = [];
   const errors: ProtocolError[] = [];
   const writes: string[] = [];
@@ -207,11 +209,13 @@ function run(listener: Listener = () => undefined, settings: Record<string, unkn
     device: { id: 'analyzer-1', settings },
     now: () => new Date('2025-01-14T09:30:00Z'),
     log: recordingLogger(logs),
+    resends: memory.resends,
   };
   const session = driver.open(link);
-  session.on('report', (r) => {
+  session.on('report', async (r) => {
     reports.push(r);
-    return listener(r);
+    await listener(r);
+    memory.stored(r);
   });
   session.on('protocolError', (e) => errors.push(e));
   return {
@@ -244,7 +248,9 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
   return { promise, resolve, reject };
 }
 
-const stripRaw = (rs: DeviceReport[]): Array<Omit<DeviceReport, 'raw'>> => rs.map(({ raw: _raw, ...rest }) => rest);
+const stripRaw = (rs: DeviceReport[]): Array<Omit<DeviceReport, 'raw' | 'resendKey'>> => rs.map(({ raw: _raw, resendKey: _key, ...rest }) => rest);
+/** What the session reported, without the duplicate key it adds to what the decoder gives. */
+const keyless = (rs: DeviceReport[]): DeviceReport[] => rs.map(({ resendKey: _key, ...rest }) => rest);
 
 describe('hl7-analyzer driver definition', () => {
   it('is a lab driver on TCP with validated settings', () => {
@@ -347,7 +353,7 @@ describe('hl7-analyzer session', () => {
     const h = run();
     h.feed(frame(chemistry));
     await settle();
-    expect(h.reports).toEqual(chemistryReports);
+    expect(keyless(h.reports)).toEqual(chemistryReports);
     expect(h.errors).toEqual([]);
     const [ack] = h.acks();
     expect(ack).toMatchObject({ code: 'AA', controlId: 'C6K000123' });
@@ -437,7 +443,7 @@ describe('hl7-analyzer session', () => {
       ['AA', 'DCA-0001'],
       ['AA', 'H0000456'],
     ]);
-    expect(h.reports).toEqual([...chemistryReports, ...loincCodedReports, ...hematologyReports]);
+    expect(keyless(h.reports)).toEqual([...chemistryReports, ...loincCodedReports, ...hematologyReports]);
   });
 
   it('a non-ORU message gets AR with ERR 200 and a protocolError', async () => {
@@ -483,7 +489,7 @@ describe('hl7-analyzer session', () => {
       ['AE', 'BAD1', '100'],
       ['AA', 'H0000456', undefined],
     ]);
-    expect(h.reports).toEqual(hematologyReports);
+    expect(keyless(h.reports)).toEqual(hematologyReports);
   });
 
   it('a resent message (same MSH-10 and content, new MSH-7) is ACKed AA again without a second report', async () => {
@@ -507,12 +513,51 @@ describe('hl7-analyzer session', () => {
     expect(h.reports.map((r) => r.measurements[0]!.value)).toEqual([105, 106]);
   });
 
-  it('forgets the oldest control IDs beyond duplicateMemory', async () => {
-    const h = run(() => undefined, { duplicateMemory: 1 });
-    h.feed(frame(chemistry) + frame(hematology) + frame(chemistry) + frame(chemistry));
+  it('a resend after a restart (a new session, the same durable memory) is ACKed AA and not reported; the log names no patient', async () => {
+    const memory = linkMemory();
+    const before = run(() => undefined, {}, memory);
+    before.feed(frame(loincCoded));
     await settle();
-    expect(h.reports.map((r) => r.specimen?.id)).toEqual(['SPC-0042', 'SMP-2231', 'SPC-0042']);
-    expect(h.acks().map((a) => a.code)).toEqual(['AA', 'AA', 'AA', 'AA']);
+    expect(before.reports).toHaveLength(2);
+    before.close();
+    const after = run(() => undefined, {}, memory);
+    after.feed(frame(loincCoded.replace('20250114140000+0000||ORU', '20250114141000+0000||ORU')));
+    await settle();
+    expect(after.acks().map((a) => [a.code, a.controlId])).toEqual([['AA', 'DCA-0001']]);
+    expect(after.reports).toEqual([]);
+    const line = after.logs.find((l) => l.level === 'info' && /received again/.test(l.msg));
+    expect(line).toBeDefined();
+    expect(JSON.stringify(after.logs)).not.toMatch(/55555|Lee\b|19800101/);
+  });
+
+  it('the duplicate key is per order and names the sender, MSH-10 and the content', async () => {
+    const h = run();
+    h.feed(frame(loincCoded));
+    await settle();
+    const keys = h.reports.map((r) => JSON.parse(r.resendKey!) as unknown[]);
+    expect(keys.map((k) => [k[0], k[1], k[2], k[4]])).toEqual([
+      ['DCA VANTAGE', 'POC', 'DCA-0001', 0],
+      ['DCA VANTAGE', 'POC', 'DCA-0001', 1],
+    ]);
+  });
+
+  it('two analyzers with the same control ID and results are two messages', async () => {
+    const memory = linkMemory();
+    const h = run(() => undefined, {}, memory);
+    h.feed(frame(hematology));
+    h.feed(frame(hematology.replace(/^MSH\|([^|]*)\|[^|]*\|/, 'MSH|$1|OTHER-ANALYZER|')));
+    await settle();
+    expect(h.reports).toHaveLength(2);
+    expect(h.acks().map((a) => a.code)).toEqual(['AA', 'AA']);
+  });
+
+  it('duplicateMemory 0 turns recognition off: a resend is stored again', async () => {
+    const memory = linkMemory();
+    const h = run(() => undefined, { duplicateMemory: 0 }, memory);
+    h.feed(frame(hematology) + frame(hematology));
+    await settle();
+    expect(h.reports).toHaveLength(2);
+    expect(h.reports[0]!.resendKey).toBeUndefined();
   });
 
   it('writes nothing after close', async () => {

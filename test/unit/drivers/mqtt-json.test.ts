@@ -6,6 +6,7 @@ import { readingJsonSchema } from '../../../drivers/mqtt-json/schema.ts';
 import type { MessageMeta } from '../../../src/model/driver.ts';
 import { normalize } from '../../../src/pipeline/normalize.ts';
 import { open } from './harness.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 const meta = (redelivered = false): MessageMeta => ({ topic: 'clinic/vitals/room1', receivedAt: new Date('2026-11-27T14:42:00Z'), redelivered });
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value), 'utf8');
@@ -199,12 +200,22 @@ describe('mqtt-json session', () => {
     expect(h.reports).toHaveLength(2);
   });
 
-  it('forgets the oldest message beyond its memory', async () => {
-    const h = open(driver, { duplicateMemory: 2 });
-    for (const id of ['a', 'b', 'c', 'a']) await h.session.receiveMessage!(json({ ...example, id }), meta());
-    expect(h.reports).toHaveLength(4);
-    await h.session.receiveMessage!(json({ ...example, id: 'c' }), meta());
-    expect(h.reports).toHaveLength(4);
+  it('recognises a message published again after a restart (a new session on the same durable memory)', async () => {
+    const memory = linkMemory();
+    const before = open(driver, {}, memory);
+    await before.session.receiveMessage!(json(example), meta());
+    before.session.close();
+    const after = open(driver, {}, memory);
+    await after.session.receiveMessage!(json(example), meta());
+    expect(after.reports).toEqual([]);
+    expect(after.logs.filter((l) => l.level === 'info' && /received again/.test(l.msg))).toHaveLength(1);
+  });
+
+  it('duplicateMemory 0 turns recognition off', async () => {
+    const h = open(driver, { duplicateMemory: 0 });
+    await h.session.receiveMessage!(json(example), meta());
+    await h.session.receiveMessage!(json(example), meta(true));
+    expect(h.reports).toHaveLength(2);
   });
 
   it('rejects (so the broker resends) when the report could not be stored, and stores the resend', async () => {

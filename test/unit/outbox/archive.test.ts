@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { archiveAllComplete, archiveIfComplete } from '../../../src/outbox/archive.ts';
@@ -6,7 +6,7 @@ import { markDelivered, markSending } from '../../../src/outbox/outbox.ts';
 import { History } from '../../../src/store/history.ts';
 import type { StateStore } from '../../../src/store/state-store.ts';
 import type { StateDoc } from '../../../src/store/types.ts';
-import { ack, addReading, openTempStore } from './helpers.ts';
+import { ack, addReading, openTempStore, stateOnDisk } from './helpers.ts';
 
 const NOW = new Date('2025-01-14T09:31:00.000Z');
 const stores: StateStore[] = [];
@@ -24,7 +24,7 @@ function deliverAll(doc: StateDoc, ids: string[]): void {
 async function setup() {
   const t = await openTempStore();
   stores.push(t.store);
-  return { ...t, history: new History(join(t.dir, 'history')), disk: () => JSON.parse(readFileSync(t.file, 'utf8')) as StateDoc };
+  return { ...t, history: new History(join(t.dir, 'history')), disk: (): StateDoc => stateOnDisk(t.file) };
 }
 
 describe('archive', () => {

@@ -1,14 +1,15 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ack } from '../../../src/hl7/ack-types.ts';
-import { backoffDelay, DeliveryWorker, describeSendError, judgeAck, type DeliveryWorkerOptions } from '../../../src/outbox/delivery-worker.ts';
+import { DeliveryWorker, describeSendError, judgeAck, type DeliveryWorkerOptions } from '../../../src/outbox/delivery-worker.ts';
+import { backoffDelay } from '../../../src/outbox/link-policy.ts';
 import { Outbox } from '../../../src/outbox/outbox.ts';
-import { DurableFileAdapter } from '../../../src/store/durable-file-adapter.ts';
 import { History } from '../../../src/store/history.ts';
+import { StateFile } from '../../../src/store/state-journal.ts';
 import { StateStore, type StoreAdapter } from '../../../src/store/state-store.ts';
-import type { OutboxMessage, StateDoc } from '../../../src/store/types.ts';
-import { ack, addReading, FakeSender, openTempStore, sendError, tempDir, until } from './helpers.ts';
+import type { HistoryRecord, OutboxMessage, StateDoc } from '../../../src/store/types.ts';
+import { ack, addReading, FakeSender, FaultyStateFile, openTempStore, recordingLogger, sendError, stateOnDisk, tempDir, until } from './helpers.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -31,7 +32,7 @@ async function setup(opts: Partial<DeliveryWorkerOptions> & { destinationId?: st
     sender,
   });
   cleanup.unshift(() => worker.stop());
-  const disk = (): StateDoc => JSON.parse(readFileSync(file, 'utf8')) as StateDoc;
+  const disk = (): StateDoc => stateOnDisk(file);
   return { store, history, sender, worker, events, disk, file, dir };
 }
 
@@ -310,10 +311,10 @@ describe('DeliveryWorker', () => {
     expect(sender.sent).toHaveLength(1);
   });
 
-  it('survives state write failures: logs, retries, and still delivers every message once durable', async () => {
+  it('survives state write failures: says so once and once when they work again, and still delivers every message once durable', async () => {
     const dir = tempDir();
     const file = join(dir, 'state.json');
-    const inner = await DurableFileAdapter.open<StateDoc>(file);
+    const inner = await StateFile.open(file);
     let failures = 0;
     const adapter: StoreAdapter = {
       read: () => inner.read(),
@@ -326,16 +327,9 @@ describe('DeliveryWorker', () => {
       },
       close: () => inner.close(),
     };
-    const store = await StateStore.open(file, { adapter });
+    const log = recordingLogger();
+    const store = await StateStore.open(file, { adapter, log, retryMs: 5 });
     cleanup.push(() => store.close());
-    const errors: string[] = [];
-    const log = {
-      error: (o: object | string, m?: string) => void errors.push(typeof o === 'string' ? o : (m ?? '')),
-      warn: () => undefined,
-      info: () => undefined,
-      debug: () => undefined,
-      child: () => log,
-    };
     const sender = new FakeSender();
     const worker = new DeliveryWorker({ destinationId: 'ehr', sender, store, log, backoff: { initialMs: 2, maxMs: 5 } });
     cleanup.unshift(() => worker.stop());
@@ -347,11 +341,49 @@ describe('DeliveryWorker', () => {
     worker.start();
     await until(() => Object.values(store.data.messages).every((m) => m.state === 'delivered'), 'delivered');
     // The worker itself gets the failed writes onto the disk; nobody else flushes for it.
-    const onDisk = () => JSON.parse(readFileSync(file, 'utf8')) as StateDoc;
+    const onDisk = () => stateOnDisk(file);
     await until(() => Object.values(onDisk().messages).every((m) => m.state === 'delivered'), 'delivered on disk');
     expect(Object.values(onDisk().messages).map((m) => m.state)).toEqual(['delivered', 'delivered']);
-    expect(errors.length).toBeGreaterThan(0);
     expect(sender.sent.map((s) => s.controlId)).toEqual(['r1-ehr', 'r2-ehr']);
+    // Three failed writes: one line when they start failing, one when they work again; no stacks.
+    expect(log.above('warn').map((l) => [l.level, l.msg])).toEqual([
+      ['error', expect.stringMatching(/^writes are failing/)],
+      ['warn', 'writes work again'],
+    ]);
+    expect(log.above('warn')[0]?.fields).toMatchObject({ error: 'EIO: i/o error' });
+    expect(log.above('warn')[1]?.fields).toMatchObject({ failedWrites: 3 });
+  });
+});
+
+describe('DeliveryWorker and the delivered mark', () => {
+  it('moves a delivered reading to the history only once its delivered mark is on disk', async () => {
+    const file = join(tempDir(), 'state.json');
+    const adapter = await FaultyStateFile.open(file);
+    const store = await StateStore.open(file, { adapter, retryMs: 10 });
+    cleanup.push(() => store.close());
+    const archived: HistoryRecord[] = [];
+    const history = { append: async (records: HistoryRecord[]) => void archived.push(...records) };
+    let answer!: (a: Ack) => void;
+    const sender = new FakeSender(() => new Promise<Ack>((r) => (answer = r)));
+    const worker = new DeliveryWorker({ destinationId: 'ehr', sender, store, history, backoff: { initialMs: 5, maxMs: 5 } });
+    cleanup.unshift(() => worker.stop());
+    await store.update((doc) => void addReading(doc, 'r1', ['ehr']));
+    worker.start();
+    await sender.sends(1);
+    await store.flush(); // the sending mark
+    // The EHR says AA while the disk holds (and then refuses) the write carrying the delivered mark.
+    adapter.hold();
+    adapter.failNext = 1;
+    answer(ack('AA', 'r1-ehr'));
+    await until(() => store.data.messages['r1-ehr']?.state === 'delivered', 'delivered in memory');
+    await until(() => worker.status.state === 'idle', 'the line empty');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(archived).toEqual([]);
+    expect(stateOnDisk(file).messages['r1-ehr']?.state).toBe('sending');
+    adapter.release();
+    await until(() => store.data.readings.r1 === undefined, 'archived once the mark is on disk');
+    expect(archived.map((r) => r.messages[0]?.state)).toEqual(['delivered']);
+    expect(stateOnDisk(file).readings).toEqual({});
   });
 });
 

@@ -4,10 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ack, AckCode } from '../../../src/hl7/ack-types.ts';
+import type { Logger } from '../../../src/model/logger.ts';
 import type { Sender } from '../../../src/outbox/delivery-worker.ts';
 import { enqueue } from '../../../src/outbox/outbox.ts';
-import { StateStore } from '../../../src/store/state-store.ts';
+import { StateFile, type StateWrite } from '../../../src/store/state-journal.ts';
+import { StateStore, type StoreAdapter } from '../../../src/store/state-store.ts';
 import type { StateDoc, StoredReading } from '../../../src/store/types.ts';
+
+export { stateOnDisk } from '../../support/state-on-disk.ts';
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'medgate-outbox-'));
@@ -86,5 +90,85 @@ export async function until(check: () => boolean, what: string, timeoutMs = 5000
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export interface LogEntry {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every line, for counting what was said at which level. */
+export function recordingLogger(): Logger & { lines: LogEntry[]; above(level: 'warn'): LogEntry[] } {
+  const lines: LogEntry[] = [];
+  const at =
+    (level: LogEntry['level']) =>
+    (o: object | string, m?: string): void =>
+      void lines.push(typeof o === 'string' ? { level, msg: o, fields: {} } : { level, msg: m ?? '', fields: { ...o } });
+  const log = {
+    lines,
+    error: at('error'),
+    warn: at('warn'),
+    info: at('info'),
+    debug: at('debug'),
+    child: () => log,
+    above: () => lines.filter((l) => l.level === 'error' || l.level === 'warn'),
+  };
+  return log;
+}
+
+/** The real state file with faults on demand: a write held at a gate, failed writes (ENOSPC by default). */
+export class FaultyStateFile implements StoreAdapter {
+  writes = 0;
+  /** Writes to fail from now on (each failure counts one down). */
+  failNext = 0;
+  /** Fail every write (a full disk) until set back. */
+  failAll = false;
+  error: () => Error = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  private gate: Promise<void> | undefined;
+  private openGate: (() => void) | undefined;
+  private started: Array<() => void> = [];
+
+  constructor(readonly inner: StateFile) {}
+
+  static async open(file: string): Promise<FaultyStateFile> {
+    return new FaultyStateFile(await StateFile.open(file));
+  }
+
+  /** Writes starting from now wait until release(). */
+  hold(): void {
+    this.gate = new Promise((r) => (this.openGate = r));
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = undefined;
+  }
+
+  /** Resolves when the next write starts. */
+  writeStarted(): Promise<void> {
+    return new Promise((r) => this.started.push(r));
+  }
+
+  read(): Promise<StateDoc | null> {
+    return this.inner.read();
+  }
+
+  async write(data: StateWrite): Promise<void> {
+    this.writes++;
+    // What the write carries is fixed when it starts, as the real file does.
+    const taken = structuredClone(data);
+    for (const f of this.started.splice(0)) f();
+    await this.gate;
+    if (this.failAll || this.failNext > 0) {
+      if (this.failNext > 0) this.failNext--;
+      throw this.error();
+    }
+    await this.inner.write(taken);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
   }
 }

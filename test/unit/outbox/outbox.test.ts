@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   enqueue,
@@ -16,7 +15,7 @@ import {
 } from '../../../src/outbox/outbox.ts';
 import type { StateStore } from '../../../src/store/state-store.ts';
 import { emptyState, type StateDoc } from '../../../src/store/types.ts';
-import { ack, addReading, hl7For, openTempStore, storedReading } from './helpers.ts';
+import { ack, addReading, hl7For, openTempStore, stateOnDisk, storedReading } from './helpers.ts';
 
 const T0 = new Date('2025-01-14T09:30:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
@@ -156,7 +155,7 @@ describe('Outbox (durable shell)', () => {
     const kicked: string[] = [];
     const outbox = new Outbox(store, { now: () => T0, onQueued: (d) => kicked.push(d) });
     const m = await outbox.enqueue({ destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', body: hl7For('MG1') });
-    expect(JSON.parse(readFileSync(file, 'utf8')).messages.MG1.state).toBe('queued');
+    expect(stateOnDisk(file).messages.MG1?.state).toBe('queued');
     expect(kicked).toEqual(['ehr']);
     expect(outbox.line('ehr').map((x) => x.id)).toEqual([m.id]);
 
@@ -166,7 +165,7 @@ describe('Outbox (durable shell)', () => {
     });
     expect(outbox.dead().map((x) => x.id)).toEqual(['MG1']);
     await outbox.resend('MG1');
-    expect(JSON.parse(readFileSync(file, 'utf8')).messages.MG1.state).toBe('queued');
+    expect(stateOnDisk(file).messages.MG1?.state).toBe('queued');
     expect(kicked).toEqual(['ehr', 'ehr']);
     await expect(outbox.resend('MG1')).rejects.toThrow(OutboxError);
   });

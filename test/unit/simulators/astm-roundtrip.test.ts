@@ -13,6 +13,7 @@ import { create, type AstmSimulatedDevice } from '../../../simulators/astm-lis2.
 import type { SentOrder, SentTransmission } from '../../../simulators/astm-lis2/content.ts';
 import type { Fault } from '../../../simulators/types.ts';
 import { openPtyPair } from '../../support/pty.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 const LINK_FAULTS: Fault[] = ['bad-checksum', 'dropped-frame', 'lost-ack', 'stall', 'enq-collision', 'eot-mid-record', 'garbage', 'partial'];
 
@@ -33,11 +34,13 @@ interface RunOptions {
 
 async function roundtrip(o: RunOptions): Promise<Run> {
   const sim = create({ count: o.count, seed: o.seed, faults: o.faults ?? [], intervalMs: 1000, replyTimeoutMs: 3000, retryDelayMs: 1000, stallMs: 8000 });
+  const memory = linkMemory();
   const link: DeviceLink = {
     write: async (bytes) => sim.receive(bytes),
     device: { id: 'sim', settings: { receiveTimeoutMs: 5000 } },
     now: () => new Date(),
     log: silentLogger,
+    resends: memory.resends,
   };
   const session = driver.open(link);
   const reports: DeviceReport[] = [];
@@ -45,6 +48,7 @@ async function roundtrip(o: RunOptions): Promise<Run> {
   session.on('report', async (r) => {
     await o.store?.(r);
     reports.push(r);
+    memory.stored(r);
   });
   session.on('protocolError', (e) => errors.push(e));
   let done = false;
@@ -236,17 +240,20 @@ describe('astm-lis2 simulator -> driver over a socat pty pair', () => {
       opened.push(gatewayEnd);
       const deviceEnd = await openPort(pty.b);
       opened.push(deviceEnd);
+      const memory = linkMemory();
       const session = driver.open({
         write: (bytes) => new Promise<void>((resolve, reject) => gatewayEnd.write(Buffer.from(bytes), (err) => (err ? reject(err) : resolve()))),
         device: { id: 'pty', settings: { receiveTimeoutMs: 1000 } },
         now: () => new Date(),
         log: silentLogger,
+        resends: memory.resends,
       });
       const reports: DeviceReport[] = [];
       const errors: ProtocolError[] = [];
       session.on('report', async (r) => {
         await new Promise((resolve) => setTimeout(resolve, 5)); // a store that takes a moment
         reports.push(r);
+        memory.stored(r);
       });
       session.on('protocolError', (e) => errors.push(e));
       gatewayEnd.on('data', (data: Buffer) => session.receive(data));

@@ -10,6 +10,7 @@ import { driver } from '../../../drivers/hl7-analyzer/index.ts';
 import { create, type AckedMessage } from '../../../simulators/hl7-analyzer.ts';
 import type { Fault } from '../../../simulators/types.ts';
 import { recordingLogger } from '../drivers/harness.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 interface Outcome {
   done: boolean;
@@ -28,6 +29,7 @@ async function roundtrip(count: number, seed: number, faults: Fault[], failEvery
   const logs: Array<{ level: string; msg: string }> = [];
   let framesSent = 0;
   let calls = 0;
+  const memory = linkMemory();
   const link: DeviceLink = {
     // Like a socket: the bytes arrive on a later turn.
     write: async (bytes) => {
@@ -37,6 +39,7 @@ async function roundtrip(count: number, seed: number, faults: Fault[], failEvery
     device: { id: 'sim', settings: {} },
     now: () => new Date(),
     log: recordingLogger(logs),
+    resends: memory.resends,
   };
   const session = driver.open(link);
   session.on('report', async (r) => {
@@ -44,6 +47,7 @@ async function roundtrip(count: number, seed: number, faults: Fault[], failEvery
     await new Promise<void>((resolve) => setTimeout(resolve, 5)); // a durable write takes a while
     if (failEvery !== undefined && calls % failEvery === 0) throw new Error('store hiccup');
     stored.push(r);
+    memory.stored(r);
   });
   session.on('protocolError', (e) => errors.push(e));
   let done = false;
@@ -144,16 +148,20 @@ describe('hl7-analyzer simulator -> driver over a real TCP socket', () => {
   it('one session per connection: garbage, partial frames and duplicates, every message stored once', async () => {
     const stored: DeviceReport[] = [];
     const errors: ProtocolError[] = [];
+    // One memory for every connection, as the gateway has per device.
+    const memory = linkMemory();
     const server = net.createServer((socket) => {
       const session = driver.open({
         write: (bytes) => new Promise<void>((resolve, reject) => socket.write(bytes, (err) => (err ? reject(err) : resolve()))),
         device: { id: 'analyzer', settings: {} },
         now: () => new Date(),
         log: recordingLogger([]),
+        resends: memory.resends,
       });
       session.on('report', async (r) => {
         await new Promise<void>((resolve) => setTimeout(resolve, 2));
         stored.push(r);
+        memory.stored(r);
       });
       session.on('protocolError', (e) => errors.push(e));
       socket.on('data', (d) => session.receive(d));

@@ -8,6 +8,7 @@ import { silentLogger } from '../../../src/model/logger.ts';
 import { findDriver } from '../../../drivers/index.ts';
 import { runSimulator } from '../../../simulators/runner.ts';
 import { openPtyPair, type PtyPair } from '../../support/pty.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -17,15 +18,18 @@ afterEach(async () => {
 function openDriver(id: string, write: (b: Uint8Array) => void, settings: Record<string, unknown> = {}): { session: DriverSession; reports: DeviceReport[] } {
   const driver = findDriver(id) as Driver;
   const reports: DeviceReport[] = [];
+  const memory = linkMemory();
   const link: DeviceLink = {
     write: async (b) => write(b),
     device: { id: 'under-test', settings },
     now: () => new Date(),
     log: silentLogger,
+    resends: memory.resends,
   };
   const session = driver.open(link);
   session.on('report', (r) => {
     reports.push(r);
+    memory.stored(r);
   });
   cleanups.push(() => session.close());
   return { session, reports };

@@ -9,6 +9,7 @@ import { drivers, findDriver } from '../../../drivers/index.ts';
 import { noninExample } from '../../../drivers/generic-line/index.ts';
 import { createSimulator, simulatorIds } from '../../../simulators/index.ts';
 import { FAULTS, type Fault } from '../../../simulators/types.ts';
+import { linkMemory } from '../../support/resend-memory.ts';
 
 interface Run {
   reports: DeviceReport[];
@@ -32,15 +33,18 @@ async function roundtrip(id: string, count: number, seed: number, faults: Fault[
   const sim = createSimulator(id, { count, seed, faults, intervalMs: 2000 });
   const reports: DeviceReport[] = [];
   const errors: ProtocolError[] = [];
+  const memory = linkMemory();
   const link: DeviceLink = {
     write: async (bytes) => sim.receive(bytes),
     device: { id: 'sim', settings: settingsFor(id) },
     now: () => new Date(),
     log: silentLogger,
+    resends: memory.resends,
   };
   const session = driver.open(link);
   session.on('report', (r) => {
     reports.push(r);
+    memory.stored(r);
   });
   session.on('protocolError', (e) => errors.push(e));
   let done = false;

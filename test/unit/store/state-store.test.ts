@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableFileAdapter } from '../../../src/store/durable-file-adapter.ts';
 import { StateStore, type StoreAdapter } from '../../../src/store/state-store.ts';
 import { emptyState, type OutboxMessage, type StateDoc } from '../../../src/store/types.ts';
+import { FaultyStateFile as TestAdapter, stateOnDisk } from '../outbox/helpers.ts';
 
 const stores: StateStore[] = [];
 
@@ -13,53 +13,13 @@ function tempFile(): string {
 }
 
 function onDisk(file: string): StateDoc {
-  return JSON.parse(readFileSync(file, 'utf8')) as StateDoc;
+  return stateOnDisk(file);
 }
 
 async function openStore(file: string, adapter?: StoreAdapter): Promise<StateStore> {
   const s = await StateStore.open(file, adapter ? { adapter } : {});
   stores.push(s);
   return s;
-}
-
-/** Wraps the real adapter: counts writes, can hold a write at a gate or make it fail. */
-class TestAdapter implements StoreAdapter {
-  writes = 0;
-  failNext = 0;
-  private gate: Promise<void> | undefined;
-  private openGate: (() => void) | undefined;
-  started: Array<() => void> = [];
-  constructor(readonly inner: DurableFileAdapter<StateDoc>) {}
-  static async open(file: string): Promise<TestAdapter> {
-    return new TestAdapter(await DurableFileAdapter.open<StateDoc>(file));
-  }
-  hold(): void {
-    this.gate = new Promise((r) => (this.openGate = r));
-  }
-  release(): void {
-    this.openGate?.();
-    this.gate = undefined;
-  }
-  read(): Promise<StateDoc | null> {
-    return this.inner.read();
-  }
-  async write(data: StateDoc): Promise<void> {
-    this.writes++;
-    const snapshot = structuredClone(data);
-    for (const f of this.started.splice(0)) f();
-    await this.gate;
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
-    }
-    await this.inner.write(snapshot);
-  }
-  writeStarted(): Promise<void> {
-    return new Promise((r) => this.started.push(r));
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 function message(id: string, state: OutboxMessage['state'], seq: number): OutboxMessage {
@@ -197,10 +157,13 @@ describe('StateStore', () => {
     await expect(StateStore.open(file)).rejects.toThrow(/in use by another medgate process/);
   });
 
-  it('names the file when it is corrupt, and releases the lock', async () => {
+  it('starts on a corrupt file, keeping it aside; refuses a newer version; releases the lock either way', async () => {
     const file = tempFile();
     writeFileSync(file, '{"version":1,"seq":0,"bindings":{},"readings":{},"messages":{');
-    await expect(StateStore.open(file)).rejects.toThrow(file);
+    const started = await StateStore.open(file);
+    expect(started.data.readings).toEqual({});
+    await started.close();
+    expect(readdirSync(dirname(file)).some((f) => f.startsWith('state.json.damaged-'))).toBe(true);
     writeFileSync(file, JSON.stringify({ version: 3 }));
     await expect(StateStore.open(file)).rejects.toThrow(/unsupported state version 3/);
     writeFileSync(file, JSON.stringify(emptyState()));
