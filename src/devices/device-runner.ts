@@ -40,6 +40,8 @@ export class DeviceRunner {
   #taps = new Set<(chunk: Buffer) => void>();
   /** The last report was refused: further refusals in a row are logged at debug only. */
   #refusing = false;
+  /** Reports with a duplicate key being stored now, by key. */
+  #inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: DeviceRunnerOptions) {
     const { transport } = opts;
@@ -142,6 +144,33 @@ export class DeviceRunner {
   }
 
   async #report(report: DeviceReport): Promise<void> {
+    const key = report.resendKey;
+    if (key === undefined) return this.#store(report);
+    // A copy that arrives while the first is still being stored (a resend on a second connection, a
+    // redelivery when the disk is slow) waits for it: stored, this one is a duplicate; refused, this
+    // one is stored in its place. Never both, so never two control IDs for one result.
+    const first = this.#inFlight.get(key);
+    if (first) {
+      const stored = await first.then(
+        () => true,
+        () => false,
+      );
+      if (stored) {
+        this.opts.log.info('report received again while its first copy was being stored: acknowledged, not stored again');
+        return;
+      }
+      return this.#report(report);
+    }
+    const storing = this.#store(report);
+    this.#inFlight.set(key, storing);
+    try {
+      await storing;
+    } finally {
+      if (this.#inFlight.get(key) === storing) this.#inFlight.delete(key);
+    }
+  }
+
+  async #store(report: DeviceReport): Promise<void> {
     this.counters.reports++;
     this.counters.lastReportAt = new Date().toISOString();
     let readingId: string;

@@ -95,7 +95,10 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
   let damaged: EngineDamage | undefined;
   const moveAside = (reason: string) => {
     const at = now().toISOString();
-    const movedTo = join(dataDir, `db.damaged-${at.replace(/[:.]/g, '-')}`);
+    const base = join(dataDir, `db.damaged-${at.replace(/[:.]/g, '-')}`);
+    // Twice in one millisecond (the header check, then the open) must not collide.
+    let movedTo = base;
+    for (let n = 2; existsSync(movedTo); n++) movedTo = `${base}-${n}`;
     renameSync(path, movedTo);
     fsyncDir(dirname(path));
     log.error({ movedTo, reason }, 'storage could not be opened: moved aside, starting with an empty store (restore it from a backup)');

@@ -18,7 +18,7 @@
 // The checksum is CRC-32 as in RFC 1952 (gzip), node:zlib's crc32.
 
 import { constants } from 'node:fs';
-import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { errorLine, type DocumentAdapter } from './durable-document.ts';
@@ -215,7 +215,15 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
     this.length = replay.goodLength;
     if (replay.damaged) {
       const movedTo = `${this.journalFile}.damaged-${this.now().toISOString().replace(/[:.]/g, '-')}`;
-      await writeFile(movedTo, journal.subarray(replay.goodLength), { mode: 0o600 });
+      // On disk before the journal is cut: after a power cut the lines must be in one place or the other.
+      const aside = await open(movedTo, 'wx', 0o600);
+      try {
+        await aside.writeFile(journal.subarray(replay.goodLength));
+        await aside.sync();
+      } finally {
+        await aside.close();
+      }
+      await this.snapshot.syncDirectory();
       this.log.error(
         { file: this.journalFile, movedTo, offset: replay.damaged.offset, linesLost: replay.damaged.linesLost },
         'the state journal is damaged: changes after the damage are lost and were moved aside (restore them from a backup if they matter)',

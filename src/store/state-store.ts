@@ -206,6 +206,11 @@ export class StateStore {
       this.touching = outer;
       this.tell(touched);
     }
+    if (result instanceof Promise) {
+      // What an async mutation changes after its first await would be neither journaled nor awaited.
+      void result.catch(() => undefined);
+      return this.document.save().then(() => Promise.reject(new TypeError('state update: the mutation must be synchronous (it returned a promise)')));
+    }
     return this.document.save().then(() => result);
   }
 

@@ -20,9 +20,9 @@ class FakeTransport extends EventEmitter<TransportEvents> implements Transport {
   }
   async stop(): Promise<void> {}
   /** Delivers one message; resolves with what the runner told the transport (acknowledge or not). */
-  deliver(payload: unknown, order: string[]): Promise<Error | undefined> {
+  deliver(payload: unknown, order: string[], conn: Connection = this.conn): Promise<Error | undefined> {
     return new Promise((resolve) =>
-      this.emit('message', this.conn, Buffer.from(JSON.stringify(payload)), { topic: 'clinic/bp', receivedAt: new Date() }, (err) => {
+      this.emit('message', conn, Buffer.from(JSON.stringify(payload)), { topic: 'clinic/bp', receivedAt: new Date() }, (err) => {
         order.push(err ? 'not acknowledged' : 'acknowledged');
         resolve(err);
       }),
@@ -116,5 +116,53 @@ describe('a store that refuses every report (a full disk)', () => {
     expect(order).toEqual(['not acknowledged', 'not acknowledged', 'not acknowledged', 'acknowledged', 'not acknowledged']);
     const refusals = logs.filter((l) => l.msg === 'report could not be stored');
     expect(refusals.map((l) => l.level)).toEqual(['error', 'debug', 'debug', 'error']);
+  });
+});
+
+describe('a second copy while the first is being stored', () => {
+  it('waits for the first: stored once, both acknowledged', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const stored: string[] = [];
+    const { transport } = runner(async (report) => {
+      await slow;
+      stored.push(report.resendKey ?? '');
+      return `R${stored.length}`;
+    });
+    const order: string[] = [];
+    // The resend comes on a second connection, whose session has not seen the first copy.
+    const second: Connection = { id: 'c2', remote: 'broker', write: async () => undefined };
+    transport.emit('open', second);
+    const a = transport.deliver(message, order);
+    const b = transport.deliver(message, order, second);
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    expect(await Promise.all([a, b])).toEqual([undefined, undefined]);
+    expect(stored).toHaveLength(1);
+  });
+
+  it('stores the second when the first was refused', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const { transport } = runner(async () => {
+      calls++;
+      if (calls === 1) {
+        await slow;
+        throw new Error('disk full');
+      }
+      return 'R2';
+    });
+    const order: string[] = [];
+    const second: Connection = { id: 'c2', remote: 'broker', write: async () => undefined };
+    transport.emit('open', second);
+    const a = transport.deliver(message, order);
+    const b = transport.deliver(message, order, second);
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const [ea, eb] = await Promise.all([a, b]);
+    expect(ea).toBeInstanceOf(Error);
+    expect(eb).toBeUndefined();
+    expect(calls).toBe(2);
   });
 });

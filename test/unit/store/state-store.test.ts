@@ -176,3 +176,14 @@ describe('StateStore', () => {
     await expect(s.update((doc) => void (doc.seq = 1))).rejects.toThrow(/closed/);
   });
 });
+
+describe('StateStore.update contract', () => {
+  it('refuses an async mutation: what it changes after an await would be neither journaled nor awaited', async () => {
+    const s = await StateStore.open(join(mkdtempSync(join(tmpdir(), 'medgate-state-')), 'state.json'));
+    try {
+      await expect(s.update(async (doc) => void (doc.seq = 5))).rejects.toThrow(/must be synchronous/);
+    } finally {
+      await s.close();
+    }
+  });
+});
