@@ -10,6 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ackOutcomes } from '../src/destinations/mllp/sender.ts';
 import { MllpClient } from '../src/mllp/client.ts';
 import type { DeviceReport } from '../src/model/driver.ts';
 import { silentLogger } from '../src/model/logger.ts';
@@ -42,7 +43,7 @@ interface Side {
 async function openSide(dir: string, downPort: number): Promise<Side> {
   mkdirSync(dir, { recursive: true });
   const store = await StateStore.open(join(dir, 'state.json'));
-  const worker = new DeliveryWorker({ destinationId: 'ehr', sender: new MllpClient({ host: '127.0.0.1', port: downPort, connectTimeoutMs: 1000 }), store });
+  const worker = new DeliveryWorker({ destinationId: 'ehr', sender: ackOutcomes(new MllpClient({ host: '127.0.0.1', port: downPort, connectTimeoutMs: 1000 })), store });
   const intake = new Intake({
     store,
     history: { append: async () => undefined }, // nothing is delivered, so nothing is archived

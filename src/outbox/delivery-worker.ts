@@ -10,7 +10,8 @@
 //   its delivered mark is on disk, and while state writes fail nothing is sent at all.
 // - When to try again is decided per link, not per message (link-policy.ts).
 
-import type { Ack } from '../hl7/ack-types.ts';
+import type { DestinationSender, SendOutcome } from '../destinations/adapter.ts';
+import { retryAfter } from '../destinations/adapter.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { errorLine } from '../store/durable-document.ts';
 import type { HistorySink as History } from '../store/types.ts';
@@ -18,21 +19,15 @@ import type { StateStore } from '../store/state-store.ts';
 import type { OutboxMessage } from '../store/types.ts';
 import { archiveComplete } from './archive.ts';
 import { LineIndex } from './line-index.ts';
-import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOfSendError, nextLink, type Backoff, type LinkState } from './link-policy.ts';
+import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOf, nextLink, type Backoff, type LinkState } from './link-policy.ts';
 import { isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
-
-export interface Sender {
-  /** Resolves with the ACK whose MSA-2 matches; rejects with an Error carrying `kind`. */
-  send(body: string, controlId: string): Promise<Ack>;
-  close(): Promise<void>;
-}
 
 export type DeliveryEventType = 'sending' | 'delivered' | 'retry' | 'dead';
 
 export interface DeliveryWorkerOptions {
   destinationId: string;
   /** Owned by the worker from now on: stop() closes it. */
-  sender: Sender;
+  sender: DestinationSender;
   store: StateStore;
   /** Where fully delivered readings go; without it they stay in the state document. */
   history?: History;
@@ -58,55 +53,13 @@ export interface DeliveryStatus {
   dead: number;
 }
 
-export type Outcome =
-  | { type: 'delivered'; ack: Ack }
-  /** `link`: whether the connection could be made at all (link-policy.ts). */
-  | { type: 'retry'; error: string; link: 'unreachable' | 'transient'; ack?: Ack }
-  | { type: 'dead'; reason: string; ack: Ack };
-
-function ackReason(ack: Ack): string {
-  const parts: string[] = [ack.code];
-  if (ack.text) parts.push(ack.text);
-  if (ack.errorCode) parts.push(`(error ${ack.errorCode})`);
-  if (!ack.text && !ack.errorCode) parts.push('(no reason given)');
-  return parts.join(' ');
-}
-
-/** What an ACK means for the message (DESIGN.md "Outbox"): accepted, try again later, or give up. */
-export function judgeAck(ack: Ack, controlId: string): Outcome {
-  if (ack.controlId !== controlId) {
-    // The client matches by MSA-2, so this is a bug or a confused peer: keep the message and retry.
-    return { type: 'retry', error: `protocol: ACK for ${ack.controlId}, expected ${controlId}`, link: 'transient', ack };
-  }
-  switch (ack.code) {
-    case 'AA':
-    case 'CA':
-      return { type: 'delivered', ack };
-    case 'AE':
-    case 'CE':
-      return { type: 'retry', error: ackReason(ack), link: 'transient', ack };
-    case 'AR':
-    case 'CR':
-      return { type: 'dead', reason: ackReason(ack), ack };
-  }
-}
-
-/** A rejected send as text: "timeout: no ACK within 30000 ms". */
-export function describeSendError(err: unknown): string {
-  if (err instanceof Error) {
-    const kind = (err as Error & { kind?: unknown }).kind;
-    return `${typeof kind === 'string' ? kind : 'error'}: ${err.message}`;
-  }
-  return `error: ${String(err)}`;
-}
-
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ARCHIVE_BATCH = 256;
 const ARCHIVE_INTERVAL_MS = 1000;
 
 export class DeliveryWorker {
   private readonly destinationId: string;
-  private readonly sender: Sender;
+  private readonly sender: DestinationSender;
   private readonly store: StateStore;
   private readonly history: History | undefined;
   private readonly backoff: Backoff;
@@ -290,16 +243,17 @@ export class DeliveryWorker {
     if (message.state !== 'sending') throw new Error('the state store did not take the sending mark');
     this.emit('sending', message);
 
-    let outcome: Outcome;
+    let outcome: SendOutcome;
     try {
-      outcome = judgeAck(await this.sender.send(message.body, message.controlId), message.controlId);
+      outcome = await this.sender.send(message);
     } catch (err) {
-      outcome = { type: 'retry', error: describeSendError(err), link: linkEventOfSendError(err) };
+      // A sender breaking its promise never to reject: still one outcome, never a stuck line.
+      outcome = retryAfter(err);
     }
 
     const now = this.now();
     const previous = this.link;
-    const { link, waitMs } = nextLink(this.link, outcome.type === 'retry' ? outcome.link : 'answered', this.backoff, this.random);
+    const { link, waitMs } = nextLink(this.link, outcome.kind === 'retry' ? linkEventOf(outcome.failure) : 'answered', this.backoff, this.random);
     this.link = link;
     const readingId = message.readingId;
     // The transition applies in memory even when its write fails; report it either way, then let
@@ -307,11 +261,11 @@ export class DeliveryWorker {
     const write = this.store.update((doc) => {
         const m = doc.messages[id];
         if (!m || m.state !== 'sending') return; // removed or changed by someone else meanwhile
-        if (outcome.type === 'delivered') markDelivered(doc, id, outcome.ack, now);
-        else if (outcome.type === 'dead') markDead(doc, id, outcome.reason, outcome.ack, now);
-        else markRetry(doc, id, outcome.error, new Date(now.getTime() + waitMs), outcome.ack, now);
+        if (outcome.kind === 'delivered') markDelivered(doc, id, outcome.ack, now);
+        else if (outcome.kind === 'dead') markDead(doc, id, outcome.reason, outcome.ack, now);
+        else markRetry(doc, id, outcome.reason, new Date(now.getTime() + waitMs), outcome.ack, now);
     });
-    if (outcome.type === 'delivered') {
+    if (outcome.kind === 'delivered') {
       // Archived only once the delivered mark is on disk: never out of the line's storage before.
       this.background(
         write.then(
@@ -358,12 +312,12 @@ export class DeliveryWorker {
     }
   }
 
-  private report(outcome: Outcome, after: OutboxMessage, before: LinkState): void {
+  private report(outcome: SendOutcome, after: OutboxMessage, before: LinkState): void {
     // An EHR's reason text may name the patient: only the code goes above debug level.
-    const ack = outcome.type === 'delivered' ? undefined : outcome.ack;
-    const why = ack ? { ack: ack.code, errorCode: ack.errorCode } : { error: outcome.type === 'retry' ? outcome.error : undefined };
+    const ack = outcome.kind === 'delivered' ? undefined : outcome.ack;
+    const why = ack ? { ack: ack.code, errorCode: ack.errorCode } : { error: outcome.kind === 'retry' ? outcome.reason : undefined };
     if (ack) this.log.debug({ controlId: after.controlId, text: ack.text }, 'receiver reason');
-    switch (outcome.type) {
+    switch (outcome.kind) {
       case 'delivered':
         this.delivered++;
         this.lastError = undefined;
@@ -371,9 +325,9 @@ export class DeliveryWorker {
         this.emit('delivered', after);
         break;
       case 'retry': {
-        this.lastError = outcome.error;
+        this.lastError = outcome.reason;
         // The first failure of a kind in a row is news; the rest of an outage is not.
-        const first = outcome.link === 'unreachable' ? before.unreachable === 0 : before.transient === 0;
+        const first = outcome.failure === 'connect' ? before.unreachable === 0 : before.transient === 0;
         const line = { controlId: after.controlId, attempts: after.attempts, ...why, nextAttemptAt: after.nextAttemptAt };
         if (first) this.log.warn(line, 'send failed; will retry');
         else this.log.debug(line, 'send failed again; will retry');

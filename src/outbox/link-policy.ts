@@ -45,10 +45,9 @@ export type LinkEvent = 'answered' | 'unreachable' | 'transient';
 
 export const FRESH_LINK: LinkState = { unreachable: 0, transient: 0 };
 
-/** What happened to a send, for the link: a failure to connect, or any other failure. */
-export function linkEventOfSendError(err: unknown): 'unreachable' | 'transient' {
-  const kind = err instanceof Error ? (err as Error & { kind?: unknown }).kind : undefined;
-  return kind === 'connect' ? 'unreachable' : 'transient';
+/** What a failed send means for the link: no connection at all, or a failure on one that connected. */
+export function linkEventOf(failure: 'connect' | 'transient'): 'unreachable' | 'transient' {
+  return failure === 'connect' ? 'unreachable' : 'transient';
 }
 
 /** The link after `event`, and how long the line waits before its next try (0: at once). */

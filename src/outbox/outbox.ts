@@ -101,11 +101,14 @@ export function markSending(doc: StateDoc, id: string, now: Date): OutboxMessage
   return m;
 }
 
-export function markDelivered(doc: StateDoc, id: string, ack: Ack, now: Date): OutboxMessage {
+/** `ack`: the receiver's answer when its protocol has one (an MQTT PUBACK is no HL7 ACK: none is made up). */
+export function markDelivered(doc: StateDoc, id: string, ack: Ack | undefined, now: Date): OutboxMessage {
   const m = get(doc, id);
   expect(m, ['sending'], 'delivered');
   m.state = 'delivered';
-  m.ack = { ...ack, at: now.toISOString() };
+  // An earlier attempt's AE must not read as the answer that delivered it.
+  if (ack) m.ack = { ...ack, at: now.toISOString() };
+  else delete m.ack;
   m.deliveredAt = now.toISOString();
   delete m.lastError;
   delete m.nextAttemptAt;

@@ -4,15 +4,13 @@
 // What releases a held reading follows from its hold reasons' kinds (release.ts).
 
 import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.ts';
-import { encodeOruLab } from '../hl7/oru-lab.ts';
-import { encodeOruPcd01 } from '../hl7/oru-pcd01.ts';
+import { adapterOf } from '../destinations/index.ts';
 import type { DeviceKind, PatientRef } from '../model/reading.ts';
 import type { DeviceReport } from '../model/driver.ts';
 import { holdLabel, holdReason, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
 import { RequestError } from '../model/request-error.ts';
 import { enqueue } from '../outbox/outbox.ts';
-import { uplinkBody } from '../uplink/body.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { DeviceBinding, HistorySink, StateDoc, StoredReading } from '../store/types.ts';
 import type { PatientDirectory } from '../patients/types.ts';
@@ -257,7 +255,7 @@ export class Intake {
     });
   }
 
-  /** Builds the HL7 once per destination and queues it; the bytes never change afterwards. */
+  /** Builds the message once per destination (its adapter's encode) and queues it; the bytes never change afterwards. */
   #release(doc: StateDoc, entry: StoredReading, now: Date): string[] {
     const patient = entry.patient;
     if (!patient) return [];
@@ -283,35 +281,20 @@ export class Intake {
   }
 
   #encode(entry: StoredReading, patient: PatientRef, dest: DestinationConfig, controlId: string, now: Date): string {
-    const device = this.#devices.get(entry.reading.deviceId);
+    const device = this.#devices.get(entry.reading.deviceId)?.config;
     const gateway = this.opts.config.gateway ?? {};
-    // One local coding system for every message (a device's lab setting overrides the gateway's).
-    // Unset: an analyzer's codes keep their own table 0396 local name (L), the gateway's own get 99MDG.
-    const localCodeSystem = device?.config.lab?.localCodeSystem ?? gateway.localCodeSystem;
-    if (dest.type === 'mqtt') {
-      return uplinkBody(
-        dest.format,
-        { reading: entry.reading, patient: withAuthority(patient, gateway.assigningAuthority) },
-        { messageId: controlId, gateway: { application: gateway.application ?? 'MEDGATE', facility: gateway.facility }, now, maxInlineBytes: dest.maxInlineBytes, localCodeSystem },
-      );
-    }
-    const common = {
+    return adapterOf(dest).encode(entry.reading, {
+      destination: dest,
       controlId,
       now,
-      sendingApplication: { name: gateway.application ?? 'MEDGATE', eui64: gateway.eui64 },
-      sendingFacility: gateway.facility,
-      receivingApplication: dest.receivingApplication,
-      receivingFacility: dest.receivingFacility,
+      gateway,
       patient: withAuthority(patient, gateway.assigningAuthority),
       visit: entry.visit,
-    };
-    const deviceRef = { id: entry.reading.deviceId, label: device?.config.label, kind: entry.reading.kind };
-    // Analyzers' results go out as a classic lab ORU (v2.5.1); device vitals as IHE PCD-01 (v2.6).
-    if (entry.reading.kind === 'lab') {
-      const lab = device?.config.lab;
-      return encodeOruLab(entry.reading, { ...common, device: deviceRef, localCodeSystem, specimenType: lab?.specimenType });
-    }
-    return encodeOruPcd01(entry.reading, { ...common, device: { ...deviceRef, eui64: device?.config.equipment?.eui64 }, localCodeSystem });
+      device,
+      // One local coding system for every message (a device's lab setting overrides the gateway's).
+      // Unset: an analyzer's codes keep their own table 0396 local name (L), the gateway's own get 99MDG.
+      localCodeSystem: device?.lab?.localCodeSystem ?? gateway.localCodeSystem,
+    }).body;
   }
 
   #announce(stored: StoredReading, queuedTo: string[]): void {

@@ -3,7 +3,7 @@
 
 import type { DestinationConfig } from '../config/schema.ts';
 import type { Logger } from '../model/logger.ts';
-import { createSender } from '../outbox/create-sender.ts';
+import { adapterOf } from '../destinations/index.ts';
 import { DeliveryWorker } from '../outbox/delivery-worker.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { HistorySink } from '../store/types.ts';
@@ -23,7 +23,7 @@ interface Entry {
 }
 
 export function addressOf(c: DestinationConfig): string {
-  return c.type === 'mllp' ? `${c.host}:${c.port}` : `${c.url} ${c.topic}`;
+  return adapterOf(c).address(c);
 }
 
 export class DestinationFleet {
@@ -35,7 +35,8 @@ export class DestinationFleet {
     const previous = this.#entries.get(dest.id);
     const dlog = this.opts.log.child({ destination: dest.id });
     // Built before the old worker stops: a sender that cannot be made (unreadable TLS file) leaves the old one running.
-    const sender = await createSender(dest, dlog);
+    const adapter = adapterOf(dest);
+    const sender = await adapter.open(dest, { log: dlog });
     if (previous) await previous.worker.stop();
     const worker = new DeliveryWorker({
       destinationId: dest.id,
@@ -49,7 +50,7 @@ export class DestinationFleet {
         if (type === 'delivered') {
           dlog.info(
             { reading: message.readingId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code },
-            dest.type === 'mllp' ? 'forwarded to EHR' : 'published to uplink',
+            adapter.deliveredLog,
           );
         }
         this.opts.emit({ type: 'message', message: messageView(message, this.opts.store.data.readings[message.readingId]?.reading.deviceId) });

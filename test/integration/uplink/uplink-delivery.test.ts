@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryWorker, type DeliveryEventType } from '../../../src/outbox/delivery-worker.ts';
-import { MqttSender } from '../../../src/outbox/mqtt-sender.ts';
+import { MqttSender } from '../../../src/destinations/mqtt/mqtt-sender.ts';
+import { publishOutcomes } from '../../../src/destinations/mqtt/sender.ts';
 import { enqueue } from '../../../src/outbox/outbox.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
 import type { StateDoc } from '../../../src/store/types.ts';
@@ -31,7 +32,7 @@ describe('MQTT uplink through the durable outbox', () => {
     cleanup.push(() => store.close());
 
     const port = await freePort();
-    const sender = new MqttSender({ url: `mqtt://127.0.0.1:${port}`, topic: 'clinic/{kind}/{deviceId}', clientId: CLIENT_ID, connectTimeoutMs: 2000, ackTimeoutMs: 2000 });
+    const sender = publishOutcomes(new MqttSender({ url: `mqtt://127.0.0.1:${port}`, topic: 'clinic/{kind}/{deviceId}', clientId: CLIENT_ID, connectTimeoutMs: 2000, ackTimeoutMs: 2000 }));
     const events: Array<{ type: DeliveryEventType; controlId: string }> = [];
     const worker = new DeliveryWorker({
       destinationId: 'cloud',
@@ -84,7 +85,11 @@ describe('MQTT uplink through the durable outbox', () => {
 
     await store.flush();
     const disk = stateOnDisk(file);
-    for (const id of controlIds) expect(disk.messages[id]).toMatchObject({ state: 'delivered', ack: { code: 'AA', controlId: id, raw: 'PUBACK' } });
+    // A PUBACK is no HL7 ACK: none is made up.
+    for (const id of controlIds) {
+      expect(disk.messages[id]).toMatchObject({ state: 'delivered' });
+      expect(disk.messages[id]?.ack).toBeUndefined();
+    }
     // Nothing more comes after the last delivery (no hidden queue flushing late duplicates).
     await sub.client.publishAsync('clinic/marker', 'end', { qos: 1 });
     await eventually(() => expect(sub.received.at(-1)?.topic).toBe('clinic/marker'));

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ack } from '../../../src/hl7/ack-types.ts';
-import { DeliveryWorker, describeSendError, judgeAck, type DeliveryWorkerOptions } from '../../../src/outbox/delivery-worker.ts';
+import { DeliveryWorker, type DeliveryWorkerOptions } from '../../../src/outbox/delivery-worker.ts';
 import { backoffDelay } from '../../../src/outbox/link-policy.ts';
 import { Outbox } from '../../../src/outbox/outbox.ts';
 import { History } from '../../../src/store/history.ts';
@@ -36,28 +36,7 @@ async function setup(opts: Partial<DeliveryWorkerOptions> & { destinationId?: st
   return { store, history, sender, worker, events, disk, file, dir };
 }
 
-describe('ACK policy', () => {
-  it('maps every ACK code', () => {
-    const cases: Array<[Ack['code'], string]> = [
-      ['AA', 'delivered'],
-      ['CA', 'delivered'],
-      ['AE', 'retry'],
-      ['CE', 'retry'],
-      ['AR', 'dead'],
-      ['CR', 'dead'],
-    ];
-    for (const [code, type] of cases) expect(judgeAck(ack(code, 'X'), 'X').type, code).toBe(type);
-    expect(judgeAck(ack('AA', 'Y'), 'X')).toMatchObject({ type: 'retry', error: 'protocol: ACK for Y, expected X' });
-    expect(judgeAck(ack('AR', 'X', { text: 'Unknown patient', errorCode: '204' }), 'X')).toMatchObject({ reason: 'AR Unknown patient (error 204)' });
-    expect(judgeAck(ack('CR', 'X'), 'X')).toMatchObject({ reason: 'CR (no reason given)' });
-  });
-
-  it('describes send rejections by kind', () => {
-    expect(describeSendError(sendError('timeout', 'no ACK within 30000 ms'))).toBe('timeout: no ACK within 30000 ms');
-    expect(describeSendError(new Error('boom'))).toBe('error: boom');
-    expect(describeSendError('weird')).toBe('error: weird');
-  });
-
+describe('backoff', () => {
   it('caps the exponential backoff; jitter only shortens it', () => {
     const b = { initialMs: 100, maxMs: 1000 };
     const plain = Array.from({ length: 20 }, (_, i) => backoffDelay(i + 1, b, () => 0));

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ack, AckCode } from '../../../src/hl7/ack-types.ts';
 import type { Logger } from '../../../src/model/logger.ts';
-import type { Sender } from '../../../src/outbox/delivery-worker.ts';
+import type { DestinationSender, OutgoingMessage, SendOutcome } from '../../../src/destinations/adapter.ts';
+import { judgeSend } from '../../../src/destinations/mllp/sender.ts';
 import { enqueue } from '../../../src/outbox/outbox.ts';
 import { StateFile, type StateWrite } from '../../../src/store/state-journal.ts';
 import { StateStore, type StoreAdapter } from '../../../src/store/state-store.ts';
@@ -55,22 +56,21 @@ export function sendError(kind: 'connect' | 'closed' | 'timeout' | 'protocol', m
 
 export type Reply = Ack | Error | Promise<Ack>;
 
-/** Records every send; answers with `reply` (default AA for the control ID it got). */
-export class FakeSender implements Sender {
+/** An MLLP peer in a box: records every send; answers with `reply` (default AA for the control ID it got), judged as the MLLP adapter judges an ACK. */
+export class FakeSender implements DestinationSender {
   readonly sent: Array<{ body: string; controlId: string }> = [];
   closed = false;
   private waiters: Array<{ n: number; resolve: () => void }> = [];
 
   constructor(public reply: (controlId: string, attempt: number) => Reply = (id) => ack('AA', id)) {}
 
-  async send(body: string, controlId: string): Promise<Ack> {
+  send({ body, controlId }: OutgoingMessage): Promise<SendOutcome> {
     this.sent.push({ body, controlId });
     const attempt = this.sent.filter((s) => s.controlId === controlId).length;
     for (const w of this.waiters.filter((w) => this.sent.length >= w.n)) w.resolve();
     this.waiters = this.waiters.filter((w) => this.sent.length < w.n);
     const r = this.reply(controlId, attempt);
-    if (r instanceof Error) throw r;
-    return r;
+    return judgeSend(r instanceof Error ? Promise.reject(r) : Promise.resolve(r), controlId);
   }
 
   /** Resolves once `n` sends have been made in total. */

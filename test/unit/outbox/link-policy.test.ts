@@ -2,8 +2,9 @@
 // two-hour outage (real state file, scripted sender).
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { retryAfter } from '../../../src/destinations/adapter.ts';
 import { DeliveryWorker } from '../../../src/outbox/delivery-worker.ts';
-import { backoffDelay, FRESH_LINK, linkEventOfSendError, nextLink, PROBE_MAX_MS, type LinkEvent, type LinkState } from '../../../src/outbox/link-policy.ts';
+import { backoffDelay, FRESH_LINK, linkEventOf, nextLink, PROBE_MAX_MS, type LinkEvent, type LinkState } from '../../../src/outbox/link-policy.ts';
 import { ack, addReading, FakeSender, openTempStore, sendError } from './helpers.ts';
 
 const BACKOFF = { initialMs: 1000, maxMs: 60_000 };
@@ -60,10 +61,11 @@ describe('link policy (pure)', () => {
   });
 
   it('tells a failure to connect from the other failures of a send', () => {
-    expect(linkEventOfSendError(sendError('connect'))).toBe('unreachable');
-    for (const kind of ['closed', 'timeout', 'protocol'] as const) expect(linkEventOfSendError(sendError(kind))).toBe('transient');
-    expect(linkEventOfSendError(new Error('odd'))).toBe('transient');
-    expect(linkEventOfSendError('odd')).toBe('transient');
+    const event = (err: unknown) => linkEventOf(retryAfter(err).failure);
+    expect(event(sendError('connect'))).toBe('unreachable');
+    for (const kind of ['closed', 'timeout', 'protocol'] as const) expect(event(sendError(kind))).toBe('transient');
+    expect(event(new Error('odd'))).toBe('transient');
+    expect(event('odd')).toBe('transient');
   });
 
   it('keeps jitter below the cap', () => {

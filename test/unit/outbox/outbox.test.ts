@@ -97,6 +97,17 @@ describe('outbox operations', () => {
     expect(d.ack).toMatchObject({ code: 'AA', at: at(1001).toISOString() });
   });
 
+  it('a delivery without an ACK (an MQTT PUBACK) keeps none, not an earlier attempt\'s AE', () => {
+    const doc = emptyState();
+    q(doc, 'a', 'a1');
+    markSending(doc, 'a1', T0);
+    markRetry(doc, 'a1', 'AE bad OBX', at(1000), ack('AE', 'a1'), T0);
+    markSending(doc, 'a1', at(1000));
+    const d = markDelivered(doc, 'a1', undefined, at(1001));
+    expect(d.state).toBe('delivered');
+    expect(d.ack).toBeUndefined();
+  });
+
   it('refuses transitions from the wrong state and unknown ids', () => {
     const doc = emptyState();
     q(doc, 'a', 'a1');

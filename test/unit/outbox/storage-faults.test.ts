@@ -7,10 +7,11 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Ack } from '../../../src/hl7/ack-types.ts';
 import { MllpClient } from '../../../src/mllp/client.ts';
 import type { DeviceReport } from '../../../src/model/driver.ts';
-import { DeliveryWorker, type Sender } from '../../../src/outbox/delivery-worker.ts';
+import type { DestinationSender, OutgoingMessage, SendOutcome } from '../../../src/destinations/adapter.ts';
+import { ackOutcomes } from '../../../src/destinations/mllp/sender.ts';
+import { DeliveryWorker } from '../../../src/outbox/delivery-worker.ts';
 import { Intake } from '../../../src/pipeline/intake.ts';
 import { History } from '../../../src/store/history.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
@@ -30,27 +31,30 @@ function weighing(kg: string): DeviceReport {
 }
 
 /** The real MLLP client, with the send of chosen control IDs held until the test lets it go. */
-class GatedSender implements Sender {
+class GatedSender implements DestinationSender {
   readonly sent: string[] = [];
   private readonly gates = new Map<string, { open: Promise<void>; release: () => void }>();
-  constructor(private readonly client: MllpClient) {}
+  private readonly mllp: DestinationSender;
+  constructor(client: MllpClient) {
+    this.mllp = ackOutcomes(client);
+  }
   holdNext(): () => void {
     let release!: () => void;
     const open = new Promise<void>((r) => (release = r));
     this.gates.set('next', { open, release });
     return release;
   }
-  async send(body: string, controlId: string): Promise<Ack> {
+  async send(message: OutgoingMessage): Promise<SendOutcome> {
     const gate = this.gates.get('next');
     if (gate) {
       this.gates.delete('next');
       await gate.open;
     }
-    this.sent.push(controlId);
-    return this.client.send(body, controlId);
+    this.sent.push(message.controlId);
+    return this.mllp.send(message);
   }
   close(): Promise<void> {
-    return this.client.close();
+    return this.mllp.close();
   }
 }
 

@@ -1,4 +1,4 @@
-// The Sender for an MQTT uplink: publishes each outbox body at QoS 1 and calls it delivered when the
+// The publisher of an MQTT uplink: publishes each outbox body at QoS 1 and resolves when the
 // broker's PUBACK arrives. The outbox is the only queue: nothing is published while the connection is
 // down, and mqtt.js never keeps a message to send later on its own.
 //
@@ -15,11 +15,9 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { MqttDestinationConfig } from '../config/schema.ts';
-import type { Ack } from '../hl7/ack-types.ts';
-import { silentLogger, type Logger } from '../model/logger.ts';
-import { resolveTopic } from '../uplink/topic.ts';
-import type { Sender } from './delivery-worker.ts';
+import type { MqttDestinationConfig } from '../../config/schema.ts';
+import { silentLogger, type Logger } from '../../model/logger.ts';
+import { resolveTopic } from '../../uplink/topic.ts';
 
 export type MqttSendErrorKind = 'connect' | 'closed' | 'timeout' | 'protocol';
 
@@ -82,7 +80,7 @@ function message(err: unknown): string {
  * Emits 'state' (state: MqttLinkState, lastError?: string). send() calls are taken one at a time in
  * call order (the DeliveryWorker makes one at a time anyway).
  */
-export class MqttSender extends EventEmitter implements Sender {
+export class MqttSender extends EventEmitter {
   private readonly opts: MqttSenderOptions & { ackTimeoutMs: number; connectTimeoutMs: number };
   private readonly log: Logger;
   private client: MqttClient | undefined;
@@ -104,7 +102,8 @@ export class MqttSender extends EventEmitter implements Sender {
     return this._state;
   }
 
-  send(body: string, controlId: string): Promise<Ack> {
+  /** Resolves on the PUBACK (MQTT 3.1.1 4.3.2: the broker now owns the message); rejects with an MqttSendError. */
+  send(body: string, controlId: string): Promise<void> {
     const result = this.tail.then(() => this.transmit(body, controlId));
     this.tail = result.catch(() => undefined);
     return result;
@@ -119,7 +118,7 @@ export class MqttSender extends EventEmitter implements Sender {
     if (client) await this.end(client, !client.connected);
   }
 
-  private async transmit(body: string, controlId: string): Promise<Ack> {
+  private async transmit(body: string, controlId: string): Promise<void> {
     if (this._state === 'closed') throw new MqttSendError('closed', 'MQTT sender is closed');
     let topic: string;
     try {
@@ -128,15 +127,15 @@ export class MqttSender extends EventEmitter implements Sender {
       throw new MqttSendError('protocol', `no topic for ${controlId}: ${message(err)}`);
     }
     const client = await this.connected();
-    return new Promise<Ack>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       let done = false;
-      const settle = (result: Ack | MqttSendError): void => {
+      const settle = (result?: MqttSendError): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         if (this.inFlight === inFlight) this.inFlight = undefined;
-        if (result instanceof MqttSendError) reject(result);
-        else resolve(result);
+        if (result) reject(result);
+        else resolve();
       };
       const inFlight: InFlight = { fail: settle };
       this.inFlight = inFlight;
@@ -152,7 +151,7 @@ export class MqttSender extends EventEmitter implements Sender {
       }
       client.publish(topic, body, { qos: 1 }, (err) => {
         if (err) settle(new MqttSendError(client.connected ? 'protocol' : 'closed', `publish of ${controlId} failed: ${err.message}`));
-        else settle({ code: 'AA', controlId, raw: 'PUBACK' });
+        else settle();
       });
     });
   }

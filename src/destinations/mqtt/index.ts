@@ -1,0 +1,14 @@
+// An uplink: each reading published at QoS 1 to an MQTT broker, delivered on the PUBACK.
+
+import type { MqttDestinationConfig } from '../../config/schema.ts';
+import type { DestinationAdapter } from '../adapter.ts';
+import { encodeMqtt } from './encode.ts';
+import { openMqtt } from './sender.ts';
+
+export const mqttAdapter: DestinationAdapter<MqttDestinationConfig> = {
+  type: 'mqtt',
+  encode: encodeMqtt,
+  open: openMqtt,
+  address: (c) => `${c.url} ${c.topic}`,
+  deliveredLog: 'published to uplink',
+};
