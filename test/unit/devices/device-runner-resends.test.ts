@@ -119,6 +119,20 @@ describe('a store that refuses every report (a full disk)', () => {
   });
 });
 
+/**
+ * The same message on two connections at once (the second session has not seen the first copy),
+ * then `release` lets the first store finish; resolves with what each copy was told.
+ */
+async function twoCopiesAtOnce(transport: FakeTransport, release: () => void): Promise<Array<Error | undefined>> {
+  const order: string[] = [];
+  const second: Connection = { id: 'c2', remote: 'broker', write: async () => undefined };
+  transport.emit('open', second);
+  const copies = [transport.deliver(message, order), transport.deliver(message, order, second)];
+  await new Promise((r) => setTimeout(r, 20));
+  release();
+  return Promise.all(copies);
+}
+
 describe('a second copy while the first is being stored', () => {
   it('waits for the first: stored once, both acknowledged', async () => {
     let release!: () => void;
@@ -129,15 +143,7 @@ describe('a second copy while the first is being stored', () => {
       stored.push(report.resendKey ?? '');
       return `R${stored.length}`;
     });
-    const order: string[] = [];
-    // The resend comes on a second connection, whose session has not seen the first copy.
-    const second: Connection = { id: 'c2', remote: 'broker', write: async () => undefined };
-    transport.emit('open', second);
-    const a = transport.deliver(message, order);
-    const b = transport.deliver(message, order, second);
-    await new Promise((r) => setTimeout(r, 20));
-    release();
-    expect(await Promise.all([a, b])).toEqual([undefined, undefined]);
+    expect(await twoCopiesAtOnce(transport, release)).toEqual([undefined, undefined]);
     expect(stored).toHaveLength(1);
   });
 
@@ -153,14 +159,7 @@ describe('a second copy while the first is being stored', () => {
       }
       return 'R2';
     });
-    const order: string[] = [];
-    const second: Connection = { id: 'c2', remote: 'broker', write: async () => undefined };
-    transport.emit('open', second);
-    const a = transport.deliver(message, order);
-    const b = transport.deliver(message, order, second);
-    await new Promise((r) => setTimeout(r, 20));
-    release();
-    const [ea, eb] = await Promise.all([a, b]);
+    const [ea, eb] = await twoCopiesAtOnce(transport, release);
     expect(ea).toBeInstanceOf(Error);
     expect(eb).toBeUndefined();
     expect(calls).toBe(2);

@@ -12,6 +12,7 @@ import { codeMapEntry, mappingsOf } from '../../../config/code-mappings.ts';
 import type { CodeMappingT, DeviceConfigT } from '../../../config/schema.ts';
 import { get, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
+import { dataTable } from './data-table.ts';
 import { clearProblems, dialogActions, errorText, field, input, openDialog, problemBox, showError, showProblems, whileBusy } from './form.ts';
 import type { Section } from './admin-destinations.ts';
 
@@ -131,21 +132,7 @@ export function codeMapsSection(): Section {
           ),
         ];
         return [
-          h(
-            'div',
-            { class: 'table-wrap' },
-            h(
-              'table',
-              { class: 'table' },
-              h('caption', { class: 'vh' }, `Codes of ${d.label ?? d.id}`),
-              h(
-                'thead',
-                {},
-                h('tr', {}, ['Device code', 'Specimens', 'LOINC', 'Display name', 'Status'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions'))),
-              ),
-              h('tbody', {}, rows),
-            ),
-          ),
+          dataTable(['Device code', 'Specimens', 'LOINC', 'Display name', 'Status'], h('tbody', {}, rows), `Codes of ${d.label ?? d.id}`),
         ].map((table) => h('div', { class: 'stack' }, h('h3', {}, `${d.label ?? d.id} `, h('span', { class: 'muted small-text' }, `(${d.id})`)), table));
       });
       replace(body, blocks.length > 0 ? blocks : h('p', { class: 'empty' }, 'No device has a code map or unmapped codes yet. Lab analyzers show their codes here once results arrive.'));

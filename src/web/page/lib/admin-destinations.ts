@@ -10,6 +10,7 @@ import type { ConfigSchemas, DestinationView } from '../../api-types.ts';
 import type { DestinationConfig } from '../../../config/schema.ts';
 import { del, get, post, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
+import { dataTable } from './data-table.ts';
 import { confirmDialog, dialogActions, errorText, field, handleSubmit, idTaken, openDialog, problemBox } from './form.ts';
 import { schemaForm, variantOf, variantTypes, type JsonSchema, type SchemaForm } from './schema-form.ts';
 
@@ -211,25 +212,7 @@ export function destinationsSection(getSchemas: () => Promise<ConfigSchemas>): S
       });
       replace(
         body,
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'table' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                ['ID', 'Type', 'Address', 'State', 'Queued / delivered / dead', 'Credentials'].map((t) => h('th', { scope: 'col' }, t)),
-                h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions')),
-              ),
-            ),
-            h('tbody', {}, rows),
-          ),
-        ),
+        dataTable(['ID', 'Type', 'Address', 'State', 'Queued / delivered / dead', 'Credentials'], h('tbody', {}, rows)),
       );
     } catch (err) {
       fail(`Could not load the destinations: ${errorText(err)}`);

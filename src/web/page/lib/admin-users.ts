@@ -9,6 +9,7 @@
 import type { Role, UserView } from '../../api-types.ts';
 import { del, get, post, put } from './api.ts';
 import { h, replace, toast } from './dom.ts';
+import { dataTable } from './data-table.ts';
 import { confirmDialog, dialogActions, errorText, field, handleSubmit, input, openDialog, problemBox, select } from './form.ts';
 import { nameProblem, passwordProblem, repeatProblem } from './account-rules.ts';
 import type { Section } from './admin-destinations.ts';
@@ -142,16 +143,7 @@ export function usersSection(me: string): Section {
       );
       replace(
         body,
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'table' },
-            h('thead', {}, h('tr', {}, ['Name', 'Role', 'Created', 'Last sign-in'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions')))),
-            h('tbody', {}, rows),
-          ),
-        ),
+        dataTable(['Name', 'Role', 'Created', 'Last sign-in'], h('tbody', {}, rows)),
       );
     } catch (err) {
       fail(`Could not load the users: ${errorText(err)}`);

@@ -11,6 +11,7 @@ import type { ConfigProblem } from '../../api-types.ts';
 import { codeMapEntry, mappingsOf, type CodeMapEntry } from '../../../config/code-mappings.ts';
 import type { CodeMappingT, DeviceConfigT } from '../../../config/schema.ts';
 import { h } from './dom.ts';
+import { dataTable } from './data-table.ts';
 import { uid } from './form.ts';
 
 const LOINC = /^\d{1,7}-\d$/;
@@ -40,6 +41,19 @@ function specimensOf(text: string): string[] {
 export function codeMapEditor(initial: unknown, unmapped: Record<string, string[]>): { el: HTMLElement; read(problems: ConfigProblem[]): DeviceConfigT['codeMap'] } {
   const body = h('tbody');
   const rows: Row[] = [];
+  /** The server's path of a row's mapping: `codeMap.GLU`, or `codeMap.GLU[1]` once a code has several rows. */
+  const pathOf = (row: Row): string => {
+    const code = row.code.value.trim();
+    const same = rows.filter((r) => r.code.value.trim() === code);
+    return same.length > 1 ? `codeMap.${code || '?'}[${same.indexOf(row)}]` : `codeMap.${code || '?'}`;
+  };
+  // Problems the server reports land on the row they name: each cell carries its path.
+  const syncPaths = (): void => {
+    for (const row of rows) {
+      const at = pathOf(row);
+      for (const td of row.tr.querySelectorAll('td[data-sub]')) td.setAttribute('data-path', `${at}${td.getAttribute('data-sub') ?? ''}`);
+    }
+  };
   const addRow = (code: string, m: Partial<CodeMappingT>): Row => {
     const rid = uid('cm');
     const codeIn = h('input', { id: `${rid}-code`, value: code, autocomplete: 'off', spellcheck: 'false', 'data-control': '' });
@@ -70,6 +84,7 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
                 rows.findIndex((r) => r.tr === tr),
                 1,
               );
+              syncPaths();
             },
           },
           'Remove',
@@ -78,17 +93,10 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
     );
     const { loinc: _l, display: _d, specimen: _s, ...rest } = m;
     const row: Row = { tr, code: codeIn, specimen: specimenIn, loinc: loincIn, display: displayIn, rest };
-    const sync = () => {
-      const code = codeIn.value.trim() || '?';
-      const same = rows.filter((r) => r.code.value.trim() === codeIn.value.trim());
-      const at = same.length > 1 ? `codeMap.${code}[${same.indexOf(row)}]` : `codeMap.${code}`;
-      for (const td of tr.querySelectorAll('td[data-sub]')) td.setAttribute('data-path', `${at}${td.getAttribute('data-sub') ?? ''}`);
-    };
-    codeIn.addEventListener('input', () => rows.forEach((r) => r.tr.dispatchEvent(new Event('resync'))));
-    tr.addEventListener('resync', sync);
+    codeIn.addEventListener('input', syncPaths);
     rows.push(row);
     body.appendChild(tr);
-    rows.forEach((r) => r.tr.dispatchEvent(new Event('resync')));
+    syncPaths();
     return row;
   };
   if (isRecord(initial)) {
@@ -119,25 +127,7 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
           ]),
         )
       : null,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Device code', 'Specimens', 'LOINC', 'Display name'].map((t) => h('th', { scope: 'col' }, t)),
-            h('th', { scope: 'col' }, h('span', { class: 'vh' }, 'Actions')),
-          ),
-        ),
-        body,
-      ),
-    ),
+    dataTable(['Device code', 'Specimens', 'LOINC', 'Display name'], body),
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small', onclick: () => addRow('', {}).code.focus() }, 'Add code')),
   );
   return {
@@ -154,9 +144,7 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
           continue;
         }
         const list = byCode.get(code) ?? [];
-        // The same path the server uses: `codeMap.GLU[1]` once a code has several rows.
-        const at = rows.filter((other) => other.code.value.trim() === code).length > 1 ? `codeMap.${code}[${list.length}]` : `codeMap.${code}`;
-        if (loinc && !LOINC.test(loinc)) problems.push({ path: `${at}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
+        if (loinc && !LOINC.test(loinc)) problems.push({ path: `${pathOf(r)}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
         list.push({ ...r.rest, ...(specimen.length > 0 ? { specimen } : {}), ...(loinc ? { loinc } : {}), ...(display ? { display } : {}) });
         byCode.set(code, list);
       }
