@@ -7,6 +7,7 @@ import type { Driver } from '../model/driver.ts';
 import { filtersOverlap } from '../transports/mqtt-connection.ts';
 import { GatewayConfig, type Config } from './schema.ts';
 import { codeMapProblems } from '../pipeline/code-map.ts';
+import { isRecord } from '../model/is-record.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -34,10 +35,6 @@ function joinPath(prefix: string, pointer: string): string {
   const rest = pointerToPath(pointer);
   if (rest === '(root)') return prefix;
   return rest.startsWith('[') ? `${prefix}${rest}` : `${prefix}.${rest}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The variant of a `type`-discriminated union that the value names, so errors speak of it alone. */

@@ -7,6 +7,7 @@
 import type { InboundEvent, MergePair, OrderEvent, ParsedOrder, PatientIdentifier } from '../inbound/events.ts';
 import type { PatientRef } from '../model/reading.ts';
 import type { DirectoryEntry, OrderEntry, Visit } from './types.ts';
+import { isRecord } from '../model/is-record.ts';
 
 export interface DirectoryState {
   /** By MRN; an entry with mergedInto is a forwarding address left by a merge. */
@@ -296,10 +297,6 @@ export function toDoc(state: DirectoryState): DirectoryDoc {
     entries: [...state.entries.values()],
     orders: [...state.orders].map(([key, o]) => ({ ...o, key })),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads the document back; throws naming the file and what is wrong (never quoting patient data). */

@@ -8,6 +8,7 @@
 import { HOLD_KINDS, holdReason, type HoldCode, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Discard, HistoryRecord, StateDoc, StoredReading } from './types.ts';
 import { STATE_VERSION } from './types.ts';
+import { isRecord } from '../model/is-record.ts';
 
 interface LegacyRule {
   pattern: RegExp;
@@ -42,10 +43,6 @@ export function legacyHoldReason(text: string): HoldReason {
   // "measurement 3: ..." names its observation; keep that, so the page can point at it.
   const n = /^measurement (\d+): /.exec(text)?.[1];
   return holdReason(rule.kind, rule.code, text, n !== undefined && rule.code === 'unknown-type' ? [Number(n) - 1] : undefined);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A stored reason that every decision can rely on; anything else is read again as legacy text (the strictest kind). */

@@ -24,6 +24,7 @@ import { silentLogger, type Logger } from '../model/logger.ts';
 import { errorLine, type DocumentAdapter } from './durable-document.ts';
 import { DamagedFileError, DurableFileAdapter } from './durable-file-adapter.ts';
 import type { StateDoc } from './types.ts';
+import { isRecord } from '../model/is-record.ts';
 
 export const COLLECTIONS = ['bindings', 'readings', 'messages'] as const;
 export type Collection = (typeof COLLECTIONS)[number];
@@ -66,10 +67,6 @@ export function encodeLine(generation: number, doc: StateDoc, changed: ChangedKe
   for (const [k, v] of Object.entries(doc)) if (!isCollection(k)) root[k] = v;
   const json = JSON.stringify({ g: generation, root, ops } satisfies JournalLine);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A line without its newline; undefined when its checksum or shape is wrong. */

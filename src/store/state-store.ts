@@ -7,7 +7,8 @@
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { DurableDocument, type DocumentAdapter } from './durable-document.ts';
 import { migrateStateDoc } from './hold-migration.ts';
-import { COLLECTIONS, isCollection, isRecord, noChanges, StateFile, type ChangedKeys, type Collection, type StateWrite } from './state-journal.ts';
+import { isRecord } from '../model/is-record.ts';
+import { COLLECTIONS, isCollection, noChanges, StateFile, type ChangedKeys, type Collection, type StateWrite } from './state-journal.ts';
 import { emptyState, STATE_VERSION, type StateDoc } from './types.ts';
 
 /** What the store needs from its file; StateFile is the real one, tests wrap it to inject failures. */

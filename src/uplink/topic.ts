@@ -4,6 +4,7 @@
 
 import { DEVICE_KIND_TAG, DEVICE_TAG } from './fhir.ts';
 import { READING_SCHEMA_ID } from './schema.ts';
+import { isRecord } from '../model/is-record.ts';
 
 export interface Routing {
   deviceId: string;
@@ -14,10 +15,6 @@ const PLACEHOLDER = /\{(deviceId|kind)\}/g;
 
 export function hasPlaceholders(template: string): boolean {
   return /\{(deviceId|kind)\}/.test(template);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Device id and kind from a medgate.reading/1 document or from a Bundle's meta.tag; undefined when absent. */

@@ -13,6 +13,7 @@ import type { CodeMappingT, DeviceConfigT } from '../../../config/schema.ts';
 import { h } from './dom.ts';
 import { dataTable } from './data-table.ts';
 import { uid } from './form.ts';
+import { isRecord } from '../../../model/is-record.ts';
 
 const LOINC = /^\d{1,7}-\d$/;
 
@@ -24,10 +25,6 @@ interface Row {
   display: HTMLInputElement;
   /** What the row does not show, kept on save. */
   rest: Omit<CodeMappingT, 'loinc' | 'display' | 'specimen'>;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function specimensOf(text: string): string[] {

@@ -16,6 +16,7 @@ import { h, replace, toast } from './dom.ts';
 import { clearProblems, dialogActions, field, handleSubmit, idTaken, input, openDialog, problemBox, showProblems } from './form.ts';
 import { schemaForm, variantOf, type JsonSchema, type SchemaForm } from './schema-form.ts';
 import { codeMapEditor } from './code-map-editor.ts';
+import { isRecord } from '../../../model/is-record.ts';
 
 type Transport = DeviceConfigT['transport'];
 type TransportType = Transport['type'];
@@ -51,10 +52,6 @@ export interface DeviceEditorContext {
   schemas: ConfigSchemas;
   /** The device's live view, for its unmapped codes. */
   view?: DeviceView;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The device's codes seen without a mapping, with the specimens they came with. */
