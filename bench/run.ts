@@ -2,45 +2,25 @@
 // ACK, durable storage on), against the bare loop of a raw socket sending pre-built ORU messages.
 // The last line printed is one JSON object with the figures.
 
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { encodeOruPcd01 } from '../src/hl7/oru-pcd01.ts';
 import type { Reading } from '../src/model/reading.ts';
-import { gatewayConfig, serialDevice, ALICE } from '../test/support/configs.ts';
-import { startGatewayProcess, tempDir, type LogLine } from '../test/support/gateway-process.ts';
-import { openPtyPair } from '../test/support/pty.ts';
-import { openDeviceEnd } from '../test/support/serial-device.ts';
+import { gatewayConfig, ALICE } from '../test/support/configs.ts';
+import { startGatewayProcess, tempDir } from '../test/support/gateway-process.ts';
 import { sendTransmission, type ByteLink } from '../test/support/astm-analyzer.ts';
 import { framesOf } from '../test/support/astm-wire.ts';
+import { runClosedLoop } from './closed.ts';
+import { startReceiver } from './delivery-rig.ts';
 import { runHistoryBench } from './history.ts';
 import { runOutageBench } from './outage.ts';
 import { runPacedBench } from './paced.ts';
 import { runQueuedBench } from './queued.ts';
 
-const PER_DEVICE = Number(process.env.BENCH_READINGS ?? 1500);
+const PER_DEVICE = Number(process.env.BENCH_READINGS ?? 3000);
+const WARMUP_PER_DEVICE = Number(process.env.BENCH_WARMUP ?? 1000);
 const BASELINE_MESSAGES = Number(process.env.BENCH_BASELINE ?? 5000);
-const WINDOW = 32;
 const ASTM_TRANSMISSIONS = Number(process.env.BENCH_ASTM ?? 300);
 const ASTM_RESULTS = 10;
-
-async function startReceiver(): Promise<{ port: number; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./receiver.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: proc.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    lines.once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
-    proc.once('exit', () => reject(new Error('bench receiver exited')));
-  });
-  return {
-    port,
-    stop: async () => {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
-    },
-  };
-}
 
 function sampleReading(i: number): Reading {
   const now = new Date().toISOString();
@@ -95,103 +75,6 @@ async function baseline(port: number, n: number): Promise<number> {
   return n / seconds;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m?.[1] ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-
-async function gatewayRun(port: number): Promise<{ perSecond: number; p50: number; p99: number; rssMb: number; readings: number }> {
-  const dir = tempDir('medgate-bench-');
-  const scalePty = await openPtyPair();
-  const oxPty = await openPtyPair();
-  const config = gatewayConfig(
-    dir,
-    port,
-    [
-      serialDevice('scale-1', 'ad-scale', scalePty.a, { mode: 'print' }),
-      serialDevice('spo2-1', 'generic-line', oxPty.a, {
-        pattern: '^SPO2=(?<spo2>\\d{3}|---) HR=(?<pulse>\\d{3}|---)',
-        fields: { spo2: { type: 'spo2', unit: '%', absent: ['---'] }, pulse: { type: 'pulse.oximetry', unit: '/min', absent: ['---'] } },
-      }),
-    ],
-    {
-      demo: {
-        bindings: [
-          { device: 'scale-1', patient: ALICE, minutes: 600 },
-          { device: 'spo2-1', patient: ALICE, minutes: 600 },
-        ],
-      },
-    },
-  );
-  // BENCH_PROFILE=DIR writes a CPU profile of the gateway process there.
-  const profile = process.env.BENCH_PROFILE;
-  const gw = await startGatewayProcess(config, { dir, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
-  await gw.waitForLog((l) => l.msg === 'device link up' && l.device === 'scale-1');
-  await gw.waitForLog((l) => l.msg === 'device link up' && l.device === 'spo2-1');
-  const devices = [
-    { id: 'scale-1', end: await openDeviceEnd(scalePty.b, 2400), line: (i: number) => `ST,GS,+${(50 + (i % 5000) / 100).toFixed(2).padStart(7, '0')}kg\r\n` },
-    { id: 'spo2-1', end: await openDeviceEnd(oxPty.b), line: (i: number) => `SPO2=${String(90 + (i % 10)).padStart(3, '0')} HR=${String(60 + (i % 40)).padStart(3, '0')}\r\n` },
-  ];
-
-  // Reading ids arrive in device order, so the k-th queued reading of a device is its k-th line.
-  const sentAt = new Map<string, number[]>(devices.map((d) => [d.id, []]));
-  const queuedCount = new Map<string, number>();
-  const readingOrigin = new Map<string, number>();
-  const latencies: number[] = [];
-  let delivered = 0;
-  let scanned = 0;
-  const scan = () => {
-    for (; scanned < gw.logs.length; scanned++) {
-      const l: LogLine = gw.logs[scanned]!;
-      if (l.msg === 'reading queued') {
-        const dev = String(l.device);
-        const k = queuedCount.get(dev) ?? 0;
-        queuedCount.set(dev, k + 1);
-        const t = sentAt.get(dev)?.[k];
-        if (t !== undefined) readingOrigin.set(String(l.reading), t);
-      } else if (l.msg === 'forwarded to EHR') {
-        const t0 = readingOrigin.get(String(l.reading));
-        if (t0 !== undefined) latencies.push(Number(l.time) - t0);
-        delivered++;
-      }
-    }
-  };
-  const total = PER_DEVICE * devices.length;
-  const start = Date.now();
-  await Promise.all(
-    devices.map(async (d) => {
-      const times = sentAt.get(d.id)!;
-      for (let i = 0; i < PER_DEVICE; i++) {
-        while (times.length - delivered / devices.length >= WINDOW) {
-          await new Promise((r) => setTimeout(r, 1));
-          scan();
-        }
-        times.push(Date.now());
-        await d.end.write(d.line(i));
-      }
-    }),
-  );
-  while (delivered < total) {
-    if (Date.now() - start > 300_000) throw new Error(`bench stalled: ${delivered}/${total} delivered`);
-    await new Promise((r) => setTimeout(r, 5));
-    scan();
-  }
-  const seconds = (Date.now() - start) / 1000;
-  const rssMb = peakRssMb(gw.process.pid!);
-  for (const d of devices) await d.end.close();
-  await gw.stop();
-  await scalePty.close();
-  await oxPty.close();
-  latencies.sort((a, b) => a - b);
-  return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb, readings: total };
-}
-
 function chemistry(i: number): string[] {
   const tests = ['GLU', 'BUN', 'CREA', 'NA', 'K', 'CL', 'CO2', 'CA', 'ALB', 'TP'].slice(0, ASTM_RESULTS);
   return [
@@ -242,14 +125,18 @@ async function astmRun(port: number): Promise<{ resultsPerSecond: number; transm
   return { resultsPerSecond: (ASTM_TRANSMISSIONS * ASTM_RESULTS) / seconds, transmissionsPerSecond: ASTM_TRANSMISSIONS / seconds };
 }
 
+class ClosedLoopOnly extends Error {}
+
 const receiver = await startReceiver();
 try {
   const base = await baseline(receiver.port, BASELINE_MESSAGES);
   console.log(`baseline: raw socket, pre-built ORU, one in flight: ${base.toFixed(0)} messages/s (${BASELINE_MESSAGES} messages)`);
-  const run = await gatewayRun(receiver.port);
+  const run = await runClosedLoop(receiver.port, PER_DEVICE, WARMUP_PER_DEVICE);
   console.log(
-    `gateway: ${run.readings} readings from 2 serial devices (pty) to MLLP ACK, fsync on: ${run.perSecond.toFixed(0)} readings/s, p50 ${run.p50} ms, p99 ${run.p99} ms, peak RSS ${run.rssMb} MB`,
+    `gateway: ${run.readings} readings (after ${WARMUP_PER_DEVICE * 2} not counted) from 2 serial devices (pty) to MLLP ACK, fsync on: ${run.perSecond.toFixed(0)} readings/s, p50 ${run.p50} ms, p99 ${run.p99} ms, main thread ${run.mainCpuMs.toFixed(3)} ms CPU a reading, peak RSS ${run.rssMb} MB`,
   );
+  // BENCH_ONLY=closed stops after the closed loop (for profiling it).
+  if (process.env.BENCH_ONLY === 'closed') throw new ClosedLoopOnly();
   const astm = await astmRun(receiver.port);
   console.log(
     `astm: ${ASTM_TRANSMISSIONS} transmissions of ${ASTM_RESULTS} results over TCP (E1381 framing, ACK per frame) to MLLP ACK: ${astm.resultsPerSecond.toFixed(0)} results/s (${astm.transmissionsPerSecond.toFixed(1)} transmissions/s)`,
@@ -272,6 +159,7 @@ try {
       p50_ms: run.p50,
       p99_ms: run.p99,
       peak_rss_mb: run.rssMb,
+      main_cpu_ms_per_reading: Number(run.mainCpuMs.toFixed(3)),
       astm_results_per_s: Math.round(astm.resultsPerSecond),
       paced_p50_ms: paced.paced_p50_ms,
       paced_p99_ms: paced.paced_p99_ms,
@@ -282,6 +170,8 @@ try {
       outage_recovery_ms: outage.outage_recovery_ms,
     }),
   );
+} catch (err) {
+  if (!(err instanceof ClosedLoopOnly)) throw err;
 } finally {
   await receiver.stop();
 }

@@ -59,7 +59,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const token = await ensureApiToken(config.dataDir);
   const configFile = new ConfigFile(deps.configFile, deps.document ?? config, deps.drivers);
   const bus = new EventBus<GatewayEvent>(log.child({ part: 'events' }));
-  const emit = (event: GatewayEvent) => bus.emit(event);
+  const emit = (event: GatewayEvent | (() => GatewayEvent)) => bus.emit(event);
   const stoppers: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {
     for (const s of stoppers.reverse()) {

@@ -24,5 +24,7 @@ export function createLogger(opts: LoggerOptions = {}): PinoLogger {
   if (human) {
     return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true, destination: opts.destination ?? process.stdout }));
   }
-  return pino(base, opts.destination ?? pino.destination({ sync: true }));
+  // Not sync: lines written while a write is under way go out together in the next one (under load,
+  // one write for many lines, not one per line); pino writes what is left synchronously at exit.
+  return pino(base, opts.destination ?? pino.destination({ sync: false, minLength: 0 }));
 }

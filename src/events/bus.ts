@@ -3,7 +3,8 @@
 
 import type { Logger } from '../model/logger.ts';
 
-export class EventBus<E> {
+/** Events are plain objects with a type, so a function passed to emit() is always a builder. */
+export class EventBus<E extends { type: string }> {
   readonly #listeners = new Set<(event: E) => void>();
 
   constructor(private readonly log: Logger) {}
@@ -13,10 +14,13 @@ export class EventBus<E> {
     return () => void this.#listeners.delete(listener);
   }
 
-  emit(event: E): void {
+  /** `event` may be a function that builds it: called only when someone listens (a view that costs to build). */
+  emit(event: E | (() => E)): void {
+    if (this.#listeners.size === 0) return;
+    const e = typeof event === 'function' ? (event as () => E)() : event;
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        listener(e);
       } catch (err) {
         this.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'event listener failed');
       }

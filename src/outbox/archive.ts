@@ -5,6 +5,7 @@
 import type { StateStore } from '../store/state-store.ts';
 import type { HistoryRecord, HistorySink, StateDoc } from '../store/types.ts';
 import { messagesOf } from './outbox.ts';
+import { snapshotMessage, snapshotReading } from '../store/snapshot.ts';
 
 /** Readings being archived right now, per store: two workers finishing one reading append it once. */
 const busy = new WeakMap<StateStore, Set<string>>();
@@ -38,8 +39,9 @@ export async function archiveComplete(
     mine.push(id);
     records.push({
       at: now.toISOString(),
-      reading: structuredClone(reading),
-      messages: structuredClone(messagesOf(store.data, id)).sort((a, b) => a.seq - b.seq),
+      // Copies: the history writes them in its next transaction, a turn or more from now.
+      reading: snapshotReading(reading),
+      messages: messagesOf(store.data, id).map(snapshotMessage).sort((a, b) => a.seq - b.seq),
     });
   }
   if (mine.length === 0) return [];

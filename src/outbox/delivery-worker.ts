@@ -18,6 +18,7 @@ import type { HistorySink as History } from '../store/types.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { OutboxMessage } from '../store/types.ts';
 import { archiveComplete } from './archive.ts';
+import { snapshotMessage } from '../store/snapshot.ts';
 import { LineIndex } from './line-index.ts';
 import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOf, nextLink, type Backoff, type LinkState } from './link-policy.ts';
 import { isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
@@ -88,6 +89,8 @@ export class DeliveryWorker {
   private readonly markPending = new Set<string>();
   private archiveRetryAt = 0;
   private lastArchiveAt = 0;
+  /** The archiving under way: not waited for by the loop, so the line moves while the history commits. */
+  private archiving: Promise<void> | undefined;
 
   constructor(opts: DeliveryWorkerOptions) {
     this.destinationId = opts.destinationId;
@@ -123,6 +126,7 @@ export class DeliveryWorker {
     this.wake?.();
     this.onStop?.();
     await this.loop;
+    await this.archiving;
     try {
       await this.store.flush(); // the last 'delivered' mark may still be on its way to the disk
     } catch (err) {
@@ -180,8 +184,12 @@ export class DeliveryWorker {
       this.markPending.clear();
     }
     const h = this.line?.head();
-    if (this.toArchive.size > 0 && this.history && Date.now() >= this.archiveRetryAt && this.archiveDue(h === undefined)) {
-      await this.archive(this.history);
+    if (this.toArchive.size > 0 && this.history && !this.archiving && Date.now() >= this.archiveRetryAt && this.archiveDue(h === undefined)) {
+      this.archiving = this.archive(this.history).finally(() => {
+        this.archiving = undefined;
+        // Readings delivered meanwhile, with nothing else to wake the loop for them.
+        if (this.toArchive.size > 0 && this.state === 'idle') this.wake?.();
+      });
     }
     if (this.stopping) return;
     if (!h) {
@@ -355,7 +363,7 @@ export class DeliveryWorker {
   private emit(type: DeliveryEventType, message: OutboxMessage): void {
     if (!this.onChange) return;
     try {
-      this.onChange({ type, message: structuredClone(message) });
+      this.onChange({ type, message: snapshotMessage(message) });
     } catch (err) {
       this.log.warn({ err }, 'onChange listener threw');
     }

@@ -21,6 +21,7 @@ import { checkPlausibility } from './plausibility.ts';
 import { decideRelease, withLocalCodesOnly, type ReleaseConfirmations } from './release.ts';
 import { checkCodes } from './code-check.ts';
 import { declaredScales } from './code-map.ts';
+import { snapshotReading } from '../store/snapshot.ts';
 
 
 export interface IntakeDevice {
@@ -133,7 +134,7 @@ export class Intake {
         }
         doc.readings[reading.id] = entry;
         if (entry.holdReasons.length === 0) queuedTo.push(...this.#release(doc, entry, now));
-        return structuredClone(entry);
+        return snapshotReading(entry);
       });
     } catch (err) {
       // The device is told "not stored" and will send again; the copy still in memory must not go out too.
@@ -191,7 +192,7 @@ export class Intake {
       entry.holdReasons = [];
       entry.updatedAt = now.toISOString();
       queuedTo.push(...this.#release(doc, entry, now));
-      return { stored: structuredClone(entry), settled, overridden: decision.overridden, localCodeOnly: decision.localCodeOnly };
+      return { stored: snapshotReading(entry), settled, overridden: decision.overridden, localCodeOnly: decision.localCodeOnly };
     });
     this.#announce(released.stored, queuedTo);
     return released;
@@ -225,7 +226,7 @@ export class Intake {
       entry.status = 'discarded';
       entry.discard = by === undefined ? { reason, at: now.toISOString() } : { reason, by, at: now.toISOString() };
       entry.updatedAt = now.toISOString();
-      return structuredClone(entry);
+      return snapshotReading(entry);
     });
     // History first: a crash between the two leaves a copy in both, never in neither.
     await this.opts.history.append([{ at: now.toISOString(), reading: discarded, messages: [] }]);

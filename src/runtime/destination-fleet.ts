@@ -14,7 +14,8 @@ export interface DestinationFleetOptions {
   store: StateStore;
   history: HistorySink;
   log: Logger;
-  emit(event: GatewayEvent): void;
+  /** A function is called only when someone listens (a view that costs to build). */
+  emit(event: GatewayEvent | (() => GatewayEvent)): void;
 }
 
 interface Entry {
@@ -53,7 +54,7 @@ export class DestinationFleet {
             adapter.deliveredLog,
           );
         }
-        this.opts.emit({ type: 'message', message: messageView(message, this.opts.store.data.readings[message.readingId]?.reading.deviceId) });
+        this.opts.emit(() => ({ type: 'message', message: messageView(message, this.opts.store.data.readings[message.readingId]?.reading.deviceId) }));
       },
     });
     this.#entries.set(dest.id, { config: dest, worker });

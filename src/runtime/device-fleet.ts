@@ -35,7 +35,8 @@ export interface DeviceFleetOptions {
   mqtt(config: Config): Promise<MqttSubscriber | undefined>;
   inboundConfigured: boolean;
   log: Logger;
-  emit(event: GatewayEvent): void;
+  /** A function is called only when someone listens (a view that costs to build). */
+  emit(event: GatewayEvent | (() => GatewayEvent)): void;
 }
 
 function stoppedStatus(since: string): LinkStatus {
@@ -108,6 +109,6 @@ export class DeviceFleet {
   noteReading(stored: StoredReading): void {
     const entry = this.#entries.get(stored.reading.deviceId);
     if (entry && (!entry.lastReading || entry.lastReading.reading.id <= stored.reading.id)) entry.lastReading = stored;
-    this.opts.emit({ type: 'reading', reading: slimReading(stored) });
+    this.opts.emit(() => ({ type: 'reading', reading: slimReading(stored) }));
   }
 }

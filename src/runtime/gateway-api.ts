@@ -47,7 +47,8 @@ export interface GatewayParts {
   simulators?: SimulatorManager;
   hasSimulator(driverId: string): boolean;
   subscribe(listener: (event: GatewayEvent) => void): () => void;
-  emit(event: GatewayEvent): void;
+  /** A function is called only when someone listens (a view that costs to build). */
+  emit(event: GatewayEvent | (() => GatewayEvent)): void;
   /** The intake's view of the destinations, updated when they change. */
   setDestinations(destinations: DestinationConfig[]): void;
   log: Logger;

@@ -6,7 +6,13 @@
 // - `state.json.journal`: one line per write, `<crc32 hex> <json>\n`, the json being
 //   `{ g, root, ops: [[collection, key, value | null]] }`: the write's generation, the document's
 //   own fields (version, seq) and the value of every record that changed (null: removed). A line
-//   goes at a known offset and is fdatasync'd before the write resolves.
+//   goes at a known offset through a descriptor opened O_DSYNC: on disk before the write resolves.
+// - A record's bulky field that has not changed since an earlier line of the same journal wrote it
+//   (a message's body, a stored reading's reading: they are replaced, never edited in place) is left
+//   out and named instead, `[collection, key, value, [field, ...]]`: replay takes it from the record
+//   as the earlier line left it. So a delivery mark costs its few fields, not the whole message
+//   again. Lines only ever point back into their own journal: what is remembered is forgotten when
+//   the journal is emptied and when a write fails, so the journal alone still rebuilds every record.
 // - Compaction writes the snapshot anew (temp file, fsync, rename: durable-file-adapter.ts) and
 //   empties the journal. Lines of a generation the snapshot already holds are skipped on reading,
 //   so a crash anywhere between the two steps reads back the same document; a compaction that
@@ -50,23 +56,68 @@ export interface StateWrite {
   seq: number;
 }
 
+/** A record's value, or null (removed), and the fields left out because an earlier line holds them. */
+type JournalOp = [collection: string, key: string, value: unknown, carried?: string[]];
+
 interface JournalLine {
   g: number;
   root: Record<string, unknown>;
-  ops: Array<[string, string, unknown]>;
+  ops: JournalOp[];
 }
 
-/** One journal line for the records `changed` names, with their values as they are now. */
-export function encodeLine(generation: number, doc: StateDoc, changed: ChangedKeys): string {
-  const ops: Array<[string, string, unknown]> = [];
+/** The bulky fields worth leaving out of a line when an earlier one holds them. */
+const CARRIED: Record<Collection, readonly string[]> = { bindings: [], readings: ['reading'], messages: ['body'] };
+
+/**
+ * What the journal's lines hold of each record's bulky fields: the values themselves, compared by
+ * identity (a field that changes is replaced). Keyed `<collection> <key>`.
+ */
+export type LineMemory = Map<string, Record<string, unknown>>;
+
+/** The op for one record; notes in `memory` what the line will hold of its bulky fields. */
+function opOf(c: Collection, key: string, records: Record<string, unknown>, memory: LineMemory): JournalOp {
+  const id = `${c} ${key}`;
+  const value = Object.hasOwn(records, key) ? records[key] : null;
+  if (value === null || typeof value !== 'object' || CARRIED[c].length === 0) {
+    memory.delete(id);
+    return [c, key, value];
+  }
+  const record = value as Record<string, unknown>;
+  const before = memory.get(id);
+  const now: Record<string, unknown> = {};
+  const carried: string[] = [];
+  for (const field of CARRIED[c]) {
+    const v = record[field];
+    if (v === undefined) continue;
+    now[field] = v;
+    if (before !== undefined && Object.hasOwn(before, field) && before[field] === v) carried.push(field);
+  }
+  memory.set(id, now);
+  if (carried.length === 0) return [c, key, value];
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (!carried.includes(k)) rest[k] = v;
+  return [c, key, rest, carried];
+}
+
+/**
+ * One journal line for the records `changed` names, with their values as they are now, leaving out
+ * the bulky fields `memory` says an earlier line of this journal holds (and noting what this one holds).
+ */
+export function encodeLine(generation: number, doc: StateDoc, changed: ChangedKeys, memory: LineMemory = new Map()): Buffer {
+  const ops: JournalOp[] = [];
   for (const c of COLLECTIONS) {
     const records: Record<string, unknown> = doc[c];
-    for (const key of changed[c]) ops.push([c, key, Object.hasOwn(records, key) ? records[key] : null]);
+    for (const key of changed[c]) ops.push(opOf(c, key, records, memory));
   }
   const root: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (!isCollection(k)) root[k] = v;
+  // Encoded to UTF-8 once, for the checksum and the write both.
   const json = JSON.stringify({ g: generation, root, ops } satisfies JournalLine);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+  const line = Buffer.allocUnsafe(9 + Buffer.byteLength(json) + 1);
+  const end = 9 + line.write(json, 9, 'utf8');
+  line.write(`${crc32(line.subarray(9, end)).toString(16).padStart(8, '0')} `, 0, 'latin1');
+  line[end] = 0x0a;
+  return line;
 }
 
 /** A line without its newline; undefined when its checksum or shape is wrong. */
@@ -86,16 +137,35 @@ function parseLine(line: Buffer): JournalLine | undefined {
   return value as unknown as JournalLine;
 }
 
-function apply(doc: Record<string, unknown>, line: JournalLine): void {
+/** Applies a line; returns the records it had to drop (a left-out field no earlier line holds). */
+function apply(doc: Record<string, unknown>, line: JournalLine): string[] {
+  const dropped: string[] = [];
   Object.assign(doc, line.root);
   for (const op of line.ops) {
-    const [c, key, value] = op;
+    const [c, key, value, carried] = op;
     if (!isCollection(c) || typeof key !== 'string') continue;
     const current = doc[c];
     const records: Record<string, unknown> = isRecord(current) ? current : (doc[c] = {});
-    if (value === null) delete records[key];
-    else records[key] = value;
+    if (value === null) {
+      delete records[key];
+      continue;
+    }
+    if (!Array.isArray(carried) || carried.length === 0 || !isRecord(value)) {
+      records[key] = value;
+      continue;
+    }
+    const before = records[key];
+    if (!isRecord(before) || !carried.every((f) => typeof f === 'string' && Object.hasOwn(before, f))) {
+      // Only a journal whose earlier lines were lost gets here; a message without its bytes must never go out.
+      delete records[key];
+      dropped.push(`${c} ${key}`);
+      continue;
+    }
+    const full: Record<string, unknown> = { ...value };
+    for (const f of carried as string[]) full[f] = before[f];
+    records[key] = full;
   }
+  return dropped;
 }
 
 export interface Replay {
@@ -111,6 +181,8 @@ export interface Replay {
   tornBytes: number;
   /** A bad line with good newer lines after it: where, and how many of those were not applied. */
   damaged?: { offset: number; linesLost: number };
+  /** Records dropped because a field a line left out was not in the document (`<collection> <key>`). */
+  dropped: string[];
 }
 
 /** Applies to `doc` the journal's lines newer than the snapshot's generation, up to the first bad one. */
@@ -121,13 +193,14 @@ export function replayJournal(doc: Record<string, unknown>, journal: Buffer, sna
   let goodLength = 0;
   let bad = false;
   let newerAfterBad = 0;
+  const dropped: string[] = [];
   for (let offset = 0; offset < journal.length; ) {
     const nl = journal.indexOf(0x0a, offset);
     const end = nl < 0 ? journal.length : nl;
     const line = nl < 0 ? undefined : parseLine(journal.subarray(offset, end));
     if (!bad && line) {
       if (line.g > snapshotGeneration) {
-        apply(doc, line);
+        dropped.push(...apply(doc, line));
         if (applied++ === 0) first = line.g;
         generation = Math.max(generation, line.g);
       }
@@ -139,7 +212,7 @@ export function replayJournal(doc: Record<string, unknown>, journal: Buffer, sna
     }
     offset = end + 1;
   }
-  const replay: Replay = { applied, first, generation, goodLength, tornBytes: 0 };
+  const replay: Replay = { applied, first, generation, goodLength, tornBytes: 0, dropped };
   if (newerAfterBad > 0) replay.damaged = { offset: goodLength, linesLost: newerAfterBad };
   else replay.tornBytes = journal.length - goodLength;
   return replay;
@@ -173,6 +246,10 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   private compactBlockedUntil = 0;
   private compactFailing = false;
   private closed = false;
+  /** What the journal's lines hold of bulky fields (encodeLine); forgotten whenever that may not be so. */
+  private readonly memory: LineMemory = new Map();
+  /** Lines handed to write() and not yet on disk (or failed). */
+  private pending = 0;
 
   private constructor(
     private readonly snapshot: DurableFileAdapter<Record<string, unknown>>,
@@ -225,7 +302,14 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
         { file: this.journalFile, movedTo, offset: replay.damaged.offset, linesLost: replay.damaged.linesLost },
         'the state journal is damaged: changes after the damage are lost and were moved aside (restore them from a backup if they matter)',
       );
-    } else if (replay.tornBytes > 0) {
+    }
+    if (replay.dropped.length > 0) {
+      this.log.error(
+        { file: this.journalFile, records: replay.dropped.length, first: replay.dropped[0] },
+        'state journal records left out a field that no earlier line holds (earlier lines were lost): those records are dropped (restore them from a backup)',
+      );
+    }
+    if (replay.tornBytes > 0) {
       this.log.warn({ file: this.journalFile, bytes: replay.tornBytes }, 'the last state journal line was cut short (a write interrupted): skipped; it was never acknowledged');
     }
     if (journal.length > replay.goodLength) {
@@ -262,14 +346,19 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   write(w: StateWrite): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.file}: state file is closed`));
     const g = ++this.generation;
+    // A line written while another is on its way must not point back at it: that one may fail.
+    if (this.pending > 0) this.memory.clear();
     // Both taken now, synchronously: later changes go with a later write.
-    const line = encodeLine(g, w.doc, w.changed);
+    const line = encodeLine(g, w.doc, w.changed, this.memory);
     let compaction: Promise<void> | undefined;
     if (this.compactionDue(w.full)) {
       compaction = this.snapshot.write({ ...w.doc, generation: g });
       compaction.catch(() => undefined); // awaited in persist()
+      // Emptied or not, the journal after this point must not point into what it holds now.
+      this.memory.clear();
     }
-    const run = this.chain.then(() => this.persist(line, compaction));
+    this.pending++;
+    const run = this.chain.then(() => this.persist(line, compaction)).finally(() => this.pending--);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -287,7 +376,7 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
     return this.length > Math.max(this.minCompactLength, 2 * this.snapshot.lastLength) && this.now().getTime() >= this.compactBlockedUntil;
   }
 
-  private async persist(line: string, compaction: Promise<void> | undefined): Promise<void> {
+  private async persist(line: Buffer, compaction: Promise<void> | undefined): Promise<void> {
     if (compaction) {
       try {
         await compaction;
@@ -305,19 +394,18 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
     await this.append(line);
   }
 
-  private async append(line: string): Promise<void> {
+  private async append(buf: Buffer): Promise<void> {
     const fh = await this.handle();
-    const buf = Buffer.from(line, 'utf8');
     try {
       for (let done = 0; done < buf.length; ) {
         const { bytesWritten } = await fh.write(buf, done, buf.length - done, this.length + done);
         if (bytesWritten === 0) throw Object.assign(new Error('ENOSPC: nothing written'), { code: 'ENOSPC' });
         done += bytesWritten;
       }
-      await fh.datasync();
       this.length += buf.length;
       this.appends++;
     } catch (err) {
+      this.memory.clear(); // the line is not there to point back at
       // A line cut short must not stay in front of the next one (which goes at the same offset anyway).
       await fh.truncate(this.length).catch(() => undefined);
       throw err;
@@ -339,7 +427,9 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
 
   private async handle(): Promise<FileHandle> {
     if (this.journal) return this.journal;
-    const fh = await open(this.journalFile, constants.O_RDWR | constants.O_CREAT, 0o600);
+    // O_DSYNC: a write returns once its bytes are on disk (one system call, where write and
+    // fdatasync were two round trips through the thread pool).
+    const fh = await open(this.journalFile, constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC, 0o600);
     try {
       await this.snapshot.syncDirectory(); // the journal's name must survive a power cut too
     } catch (err) {

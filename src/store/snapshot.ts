@@ -1,0 +1,17 @@
+// Copies of stored records that later changes do not reach, at a fraction of structuredClone's cost
+// (which was a tenth of the CPU a reading takes). They hold because of how records change: every
+// change replaces a field of the record (a state, a patient, a new reading with local codes only),
+// and only the two arrays below are ever pushed to; nested values (the reading, an ACK) are never
+// edited in place. A change that broke this rule would show in the snapshot tests.
+
+import type { OutboxMessage, StoredReading } from './types.ts';
+
+export function snapshotReading(stored: StoredReading): StoredReading {
+  const copy: StoredReading = { ...stored, holdReasons: [...stored.holdReasons] };
+  if (stored.messageIds) copy.messageIds = [...stored.messageIds];
+  return copy;
+}
+
+export function snapshotMessage(message: OutboxMessage): OutboxMessage {
+  return { ...message };
+}
