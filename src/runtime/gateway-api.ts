@@ -13,7 +13,8 @@ import { holdLabel, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PatientRef } from '../model/reading.ts';
 import { RequestError } from '../model/request-error.ts';
-import { resend } from '../outbox/outbox.ts';
+import { liveMessages, liveReadings, newerMessageFirst } from '../outbox/live-lists.ts';
+import { messagesOf, resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { searchDirectory } from '../patients/search.ts';
 import type { Intake, Released } from '../pipeline/intake.ts';
@@ -22,7 +23,6 @@ import type { HistoryStore } from '../store/history-store.ts';
 import type { RejectsJournal } from '../store/rejects.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { normalizeTime } from '../store/time-index.ts';
-import type { OutboxMessage } from '../store/types.ts';
 import type { DeviceRunner } from '../devices/device-runner.ts';
 import type { DeviceView, GatewayApi, GatewayEvent, LinkTestResult, MessageView, ReadingView, SlimReading } from '../web/api-types.ts';
 import { messageView, slimReading, tracingOf } from '../web/reading-views.ts';
@@ -119,12 +119,10 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         const records = history.recent({ limit, status, deviceId: device, mrn: patient });
         return records.map((r) => ({ ...r.reading, messages: r.messages.map((m) => messageView(m)) }));
       }
-      const messages = Object.values(store.data.messages);
-      return Object.values(store.data.readings)
-        .filter((r) => r.status === status && (device === undefined || r.reading.deviceId === device) && (patient === undefined || r.patient?.mrn === patient))
-        .sort((a, b) => (a.reading.id < b.reading.id ? 1 : -1))
-        .slice(0, limit)
-        .map((r) => ({ ...structuredClone(slimReading(r)), messages: messages.filter((m) => m.readingId === r.reading.id).map((m) => structuredClone(messageView(m))) }));
+      return liveReadings(store.data, { status, limit, device, patient }).map((r) => ({
+        ...structuredClone(slimReading(r)),
+        messages: messagesOf(store.data, r.reading.id).map((m) => structuredClone(messageView(m))),
+      }));
     },
     rejected: async (query) => rejects.recent({ limit: query.limit, deviceId: query.device, before: query.before }),
     storage: () => (parts.engine.damaged ? { damaged: parts.engine.damaged } : {}),
@@ -166,11 +164,9 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     },
     messages: async (query): Promise<MessageView[]> => {
       const before = query.before === undefined ? undefined : normalizeTime(query.before);
-      const wanted = (m: OutboxMessage) =>
-        (!query.destination || m.destinationId === query.destination) && (!query.state || m.state === query.state) && (before === undefined || m.createdAt < before);
-      const live = Object.values(store.data.messages)
-        .filter(wanted)
-        .map((m) => messageView(m, store.data.readings[m.readingId]?.reading.deviceId));
+      const live = liveMessages(store.data, { limit: query.limit, destination: query.destination, state: query.state, before }).map((m) =>
+        messageView(m, store.data.readings[m.readingId]?.reading.deviceId),
+      );
       const seen = new Set(live.map((m) => m.id));
       // Delivered ones leave the outbox for the history once their reading is complete.
       const past =
@@ -180,7 +176,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
               .filter((a) => !seen.has(a.message.id))
               .map((a) => messageView(a.message, a.deviceId))
           : [];
-      return [...live, ...past].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.seq - a.seq)).slice(0, query.limit);
+      return [...live, ...past].sort(newerMessageFirst).slice(0, query.limit);
     },
     resend: async (who, messageId) => {
       const m = store.data.messages[messageId];
