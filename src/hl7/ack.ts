@@ -21,19 +21,29 @@ export interface Delimiters {
 
 export const DEFAULT_DELIMITERS: Delimiters = { field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&' };
 
-interface ParsedSegment {
+export interface ParsedSegment {
+  /** The text before the first field separator. */
   name: string;
-  /** fields[n] is field n (MSH: fields[1] is MSH-1, the field separator itself). */
-  fields: string[];
+  /** The whole segment, its fields read on demand (an ACK is read for three or four of them). */
+  line: string;
 }
 
-interface Parsed {
+export interface Parsed {
   delimiters: Delimiters;
   segments: ParsedSegment[];
 }
 
-/** Reads the separators from MSH and splits the text; undefined when there is no usable MSH. */
-function split(text: string): Parsed | undefined {
+function parsedSegment(line: string, field: string): ParsedSegment {
+  const end = line.indexOf(field);
+  return { name: end === -1 ? line : line.slice(0, end), line };
+}
+
+/**
+ * Reads the separators from MSH and splits the text into segments; undefined when there is no
+ * usable MSH. Reads any layout: a BOM, CR, LF or CRLF segment ends, leading whitespace, any
+ * separators MSH-1/MSH-2 declare.
+ */
+export function splitMessage(text: string): Parsed | undefined {
   // Segment terminators: CR per the standard; LF and CRLF tolerated (files, hand-made test text).
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((l) => l.replace(/^\s+/, ''));
   const mshLine = lines.find((l) => l.startsWith('MSH'));
@@ -55,27 +65,72 @@ function split(text: string): Parsed | undefined {
 
   const segments: ParsedSegment[] = [];
   for (const line of lines) {
-    if (line === '') continue;
-    const parts = line.split(field);
-    const name = parts[0] ?? '';
-    // MSH-1 is the separator itself, so MSH fields sit one place later than other segments'.
-    const fields = name === 'MSH' ? ['MSH', field, ...parts.slice(1)] : parts;
-    segments.push({ name, fields });
+    if (line !== '') segments.push(parsedSegment(line, field));
   }
   return { delimiters, segments };
+}
+
+const PLAIN_MSH = 'MSH|^~\\&|';
+
+/**
+ * splitMessage for the text almost every EHR answers with: MSH first with the default separators,
+ * each segment starting with a printable ASCII character (no BOM, no leading whitespace).
+ * Undefined for anything else, which splitMessage then reads.
+ */
+export function splitPlainMessage(text: string): Parsed | undefined {
+  if (!text.startsWith(PLAIN_MSH)) return undefined;
+  const segments: ParsedSegment[] = [];
+  let start = 0;
+  while (start <= text.length) {
+    let end = start;
+    while (end < text.length) {
+      const c = text.charCodeAt(end);
+      if (c === 0x0d || c === 0x0a) break;
+      end++;
+    }
+    if (end > start) {
+      // What splitMessage would trim (any \s, BOM included) starts with a control or non-ASCII character.
+      const first = text.charCodeAt(start);
+      if (first <= 0x20 || first >= 0x7f) return undefined;
+      segments.push(parsedSegment(text.slice(start, end), '|'));
+    }
+    // After CR of a CRLF, the LF ends an empty line, which is skipped like splitMessage's.
+    start = end + 1;
+  }
+  return { delimiters: DEFAULT_DELIMITERS, segments };
 }
 
 function segment(p: Parsed, name: string): ParsedSegment | undefined {
   return p.segments.find((s) => s.name === name);
 }
 
+/** `text.split(separator)[index] ?? ''` without building the array; separator is one character. */
+export function nthPiece(text: string, separator: string, index: number): string {
+  let start = 0;
+  for (let i = 0; i < index; i++) {
+    const at = text.indexOf(separator, start);
+    if (at === -1) return '';
+    start = at + 1;
+  }
+  const end = text.indexOf(separator, start);
+  return end === -1 ? text.slice(start) : text.slice(start, end);
+}
+
+/** Field n of a segment, as text (n >= 1); MSH-1 is the field separator itself, so MSH-n is piece n-1. */
+function field(p: Parsed, seg: ParsedSegment, n: number): string {
+  const f = p.delimiters.field;
+  if (seg.name !== 'MSH') return nthPiece(seg.line, f, n);
+  return n === 1 ? f : nthPiece(seg.line, f, n - 1);
+}
+
 /** Raw text of field n, first repetition, optional component/subcomponent (1-based). */
 function raw(p: Parsed, seg: ParsedSegment | undefined, n: number, component?: number, sub?: number): string {
-  let value = seg?.fields[n] ?? '';
-  if (seg?.name === 'MSH' && n <= 2) return value;
-  value = value.split(p.delimiters.repetition)[0] ?? '';
-  if (component !== undefined) value = value.split(p.delimiters.component)[component - 1] ?? '';
-  if (sub !== undefined) value = value.split(p.delimiters.subcomponent)[sub - 1] ?? '';
+  if (seg === undefined) return '';
+  let value = field(p, seg, n);
+  if (seg.name === 'MSH' && n <= 2) return value;
+  value = nthPiece(value, p.delimiters.repetition, 0);
+  if (component !== undefined) value = nthPiece(value, p.delimiters.component, component - 1);
+  if (sub !== undefined) value = nthPiece(value, p.delimiters.subcomponent, sub - 1);
   return value;
 }
 
@@ -132,7 +187,7 @@ export function escapeHl7(value: string, d: Delimiters = DEFAULT_DELIMITERS): st
  * client) turns that into a protocol error.
  */
 export function parseAck(ackText: string): Ack {
-  const p = split(ackText);
+  const p = splitPlainMessage(ackText) ?? splitMessage(ackText);
   if (!p) throw new Error('ACK has no MSH segment (or its MSH-1/MSH-2 separators are unusable)');
   const msa = segment(p, 'MSA');
   if (!msa) throw new Error('ACK has no MSA segment');
@@ -143,7 +198,7 @@ export function parseAck(ackText: string): Ack {
   const controlId = text(p, msa, 2);
   if (controlId === '') throw new Error('ACK MSA-2 (control ID of the acknowledged message) is empty');
 
-  const err = p.segments.find((s) => s.name === 'ERR' && s.fields.slice(1).some((f) => f.trim() !== ''));
+  const err = p.segments.find((s) => s.name === 'ERR' && s.line.split(p.delimiters.field).slice(1).some((f) => f.trim() !== ''));
   // ERR-3 (v2.5+, CWE) / ERR-1.4 (v2.3-2.4, ELD's CE code) / MSA-6 (v2.3 and older, CE).
   const errorCode = firstNonEmpty(text(p, err, 3, 1), text(p, err, 1, 4, 1), text(p, msa, 6, 1));
   const reason = firstNonEmpty(
@@ -183,7 +238,7 @@ export interface BuildAckOptions {
  * nothing we could have accepted.
  */
 export function buildAck(message: string, code: AckCode, opts: BuildAckOptions = {}): string {
-  const p = split(message);
+  const p = splitMessage(message);
   const d = p?.delimiters ?? DEFAULT_DELIMITERS;
   const msh = p ? segment(p, 'MSH') : undefined;
   const rawField = (n: number): string => (p && msh ? raw(p, msh, n) : '');

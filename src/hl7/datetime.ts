@@ -98,7 +98,14 @@ export function normalizeIso(text: string): string | undefined {
  * Throws RangeError on text that is not ISO 8601.
  */
 export function hl7Timestamp(iso: string | Date, offsetMinutes?: number): string {
-  const text = typeof iso === 'string' ? iso : toIsoWithOffset(iso, offsetMinutes);
+  // Every message writes several of these: the usual shapes take a direct path, anything else the
+  // general one through parseIso, which alone decides what is refused and how.
+  if (typeof iso === 'string') return plainIsoToDtm(iso) ?? hl7TimestampOfIso(iso);
+  return dateToDtm(iso, offsetMinutes) ?? hl7TimestampOfIso(toIsoWithOffset(iso, offsetMinutes));
+}
+
+/** hl7Timestamp of ISO text through parseIso: the general path, for every shape parseIso reads. */
+export function hl7TimestampOfIso(text: string): string {
   const p = parseIso(text);
   if (!p) throw new RangeError(`not an ISO 8601 timestamp: '${text}'`);
   const date = `${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}`;
@@ -107,8 +114,114 @@ export function hl7Timestamp(iso: string | Date, offsetMinutes?: number): string
   return date + time + (p.offsetMinutes === undefined ? '' : offsetText(p.offsetMinutes, false));
 }
 
+/**
+ * hl7Timestamp of a Date written straight from its fields; undefined where the general path (ISO
+ * text, then parseIso) would refuse or could differ: an invalid Date, an offset that is not a whole
+ * number of minutes under 24 hours, a year outside 100-9999 once shifted (parseIso reads four
+ * digits, and Date.UTC takes years 0-99 as 1900-1999).
+ */
+export function dateToDtm(date: Date, offsetMinutes: number = -date.getTimezoneOffset()): string | undefined {
+  const time = date.getTime();
+  if (!Number.isFinite(time) || !Number.isInteger(offsetMinutes) || Math.abs(offsetMinutes) >= 24 * 60) return undefined;
+  const shifted = new Date(time + offsetMinutes * 60_000);
+  const year = shifted.getUTCFullYear();
+  if (!(year >= 100 && year <= 9999)) return undefined;
+  return (
+    pad(year, 4) + two(shifted.getUTCMonth() + 1) + two(shifted.getUTCDate()) +
+    two(shifted.getUTCHours()) + two(shifted.getUTCMinutes()) + two(shifted.getUTCSeconds()) +
+    offsetText(offsetMinutes, false)
+  );
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+const DASH = 0x2d;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const PLUS = 0x2b;
+
+/** The number the `count` ASCII digits at `at` spell; -1 when any is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (!(d >= 0 && d <= 9)) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Whether text[0..10) is `YYYY-MM-DD` naming a real day of a year parseIso accepts (100-9999). */
+function isPlainIsoDate(text: string): boolean {
+  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  return year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * hl7Timestamp of the ISO text normalizeIso and toIsoWithOffset write, read by position:
+ * `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]`. Undefined for any other
+ * text (spaces, a comma fraction, `+HHMM`, a lower-case z, no seconds...) and for what parseIso
+ * would refuse; the general path then decides.
+ */
+export function plainIsoToDtm(text: string): string | undefined {
+  const n = text.length;
+  if (n < 10 || !isPlainIsoDate(text)) return undefined;
+  const date = text.slice(0, 4) + text.slice(5, 7) + text.slice(8, 10);
+  if (n === 10) return date;
+  if (n < 19 || text.charCodeAt(10) !== 0x54 /* T */ || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return undefined;
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const time = text.slice(11, 13) + text.slice(14, 16) + text.slice(17, 19);
+  let i = 19;
+  if (i < n && text.charCodeAt(i) === DOT) {
+    const first = ++i;
+    while (i < n && digitsAt(text, i, 1) >= 0) i++;
+    if (i === first) return undefined;
+  }
+  if (i === n) return date + time;
+  const zone = text.charCodeAt(i);
+  if (zone === 0x5a /* Z */ && i + 1 === n) return `${date}${time}+0000`;
+  if ((zone !== PLUS && zone !== DASH) || i + 6 !== n || text.charCodeAt(i + 3) !== COLON) return undefined;
+  const hours = digitsAt(text, i + 1, 2);
+  const minutes = digitsAt(text, i + 4, 2);
+  if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return undefined;
+  // `-00:00` is offset zero, which offsetText writes as +0000.
+  if (hours === 0 && minutes === 0) return `${date}${time}+0000`;
+  return `${date}${time}${text.charAt(i)}${text.slice(i + 1, i + 3)}${text.slice(i + 4, i + 6)}`;
+}
+
+/**
+ * hl7Timestamp for ISO text, each distinct text converted once: a message repeats the same few
+ * times (observation, collection, analysis) on every row. For one message at a time.
+ */
+export function timestampMemo(): (iso: string) => string {
+  const known = new Map<string, string>();
+  return (iso) => {
+    let dtm = known.get(iso);
+    if (dtm === undefined) {
+      dtm = hl7Timestamp(iso);
+      known.set(iso, dtm);
+    }
+    return dtm;
+  };
+}
+
 /** HL7 DT `YYYYMMDD` from `YYYY-MM-DD` (or from `YYYYMMDD`). Throws RangeError otherwise. */
 export function hl7Date(date: string): string {
+  // A birth date as the directory keeps it: no need for the general reading below.
+  if (date.length === 10 && isPlainIsoDate(date)) return date.slice(0, 4) + date.slice(5, 7) + date.slice(8, 10);
   const t = date.trim();
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(t);
   const p = parseIso(compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : t);

@@ -51,7 +51,7 @@ import type { DeviceKind, LocalCode, Observation, ObservationCode, Reading } fro
 import { canonicalUnit } from '../model/units.ts';
 import { nmText } from './nm.ts';
 import { SPECIMEN_TABLE } from '../model/specimen.ts';
-import { hl7Timestamp } from './datetime.ts';
+import { hl7Timestamp, timestampMemo } from './datetime.ts';
 import { encapsulatedData } from './encapsulated-data.ts';
 import { equipmentIdentifier } from './equipment.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
@@ -164,10 +164,15 @@ export function orderResultStatus(observations: Observation[]): 'F' | 'C' | 'P' 
 
 /** A segment from field numbers to values (gaps left empty); not for MSH, whose numbering is shifted. */
 function numbered(name: string, byNumber: Record<number, string>): string {
-  const last = Math.max(0, ...Object.keys(byNumber).map(Number));
-  const fields = [name];
-  for (let n = 1; n <= last; n++) fields.push(byNumber[n] ?? '');
-  return segment(fields);
+  // As segment() writes it (trailing empty fields dropped), without the array of gaps in between.
+  let last = 0;
+  for (const key in byNumber) {
+    const n = Number(key);
+    if (n > last && byNumber[n] !== '') last = n;
+  }
+  let out = name;
+  for (let n = 1; n <= last; n++) out += `|${byNumber[n] ?? ''}`;
+  return `${out}\r`;
 }
 
 function notes(texts: string[] | undefined): string {
@@ -253,6 +258,7 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
   const app = { name: ctx.sendingApplication.name };
   const msh3 = esc(app.name);
   const now = hl7Timestamp(ctx.now, ctx.offsetMinutes);
+  const dtm = timestampMemo();
   let out = segment([
     'MSH', '^~\\&', msh3, esc(ctx.sendingFacility ?? ''), esc(ctx.receivingApplication ?? ''), esc(ctx.receivingFacility ?? ''),
     now, '', 'ORU^R01^ORU_R01', esc(ctx.controlId), ctx.processingId ?? 'P', '2.5.1', '', '', '', '', '', 'UNICODE UTF-8',
@@ -275,19 +281,19 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
       2: placer,
       3: filler,
       4: group.service,
-      7: hl7Timestamp(collectedAt ?? reading.observedAt),
+      7: dtm(collectedAt ?? reading.observedAt),
       22: now,
       25: orderResultStatus(group.observations),
     });
     // Comments on the order as a whole go with its first OBR.
     if (g === 0) out += notes(reading.comments);
-    out += observationRows(group.observations, reading, ctx);
+    out += observationRows(group.observations, reading, ctx, dtm);
     if (specimen && specimen.id !== '' && spm4 !== undefined) {
       out += numbered('SPM', {
         1: '1',
         2: `^${entityIdentifier(specimen.id, app, '&')}`,
         4: spm4,
-        17: collectedAt === undefined ? '' : hl7Timestamp(collectedAt),
+        17: collectedAt === undefined ? '' : dtm(collectedAt),
       });
     }
   }
@@ -295,7 +301,7 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
 }
 
 /** The OBX rows (and their NTEs) of one order group; set IDs count from 1 within the group. */
-function observationRows(observations: Observation[], reading: Reading, ctx: LabOruContext): string {
+function observationRows(observations: Observation[], reading: Reading, ctx: LabOruContext, dtm: (iso: string) => string): string {
   const rows: Row[] = [];
   const uses = new Map<string, number>();
   for (const obs of observations) {
@@ -323,10 +329,10 @@ function observationRows(observations: Observation[], reading: Reading, ctx: Lab
       7: esc(obs.referenceRange ?? ''),
       8: (obs.flags ?? []).map(esc).join('~'),
       11: obs.status,
-      14: hl7Timestamp(collectedAt ?? analysedAt),
+      14: dtm(collectedAt ?? analysedAt),
       17: obs.method === undefined ? '' : components(['', esc(obs.method)]),
       18: equipmentIdentifier({ reported: obs.equipment ?? reading.equipment, deviceId: ctx.device.id, assigner: ctx.sendingApplication.name }),
-      19: hl7Timestamp(analysedAt),
+      19: dtm(analysedAt),
     });
     // An observation's comments follow its last row.
     if (rows[i + 1]?.obs !== obs) out += notes(obs.comments);

@@ -49,7 +49,7 @@ import { specializationProfile } from '../model/specialization-profile.ts';
 import { mdcUnit } from '../model/units.ts';
 import { nmText } from './nm.ts';
 import { isEcgMeasurementCode, mdcNumericCode } from '../model/vocabulary.ts';
-import { hl7Timestamp } from './datetime.ts';
+import { hl7Timestamp, timestampMemo } from './datetime.ts';
 import { encapsulatedData } from './encapsulated-data.ts';
 import { equipmentIdentifier } from './equipment.ts';
 import { escapeFormattedText, escapeHl7 as esc } from './escape.ts';
@@ -94,17 +94,18 @@ export function observationIdentifier(code: ObservationCode, localCodeSystem?: s
   const display = esc(code.display ?? code.local?.display ?? '');
   const mdc = code.mdc;
   const numeric = mdc && mdcNumericCode(mdc);
-  const local = code.local && { ...code.local, system: wireLocalCodeSystem(code.local.system, localCodeSystem) };
+  const local = code.local;
   if (mdc && numeric !== undefined) {
     const primary = `${numeric}^${esc(mdc.ref)}^MDC`;
     if (code.loinc) return `${primary}^${esc(code.loinc)}^${display}^LN`;
     if (local) {
-      return `${primary}^${esc(local.code)}^${esc(local.display ?? code.display ?? '')}^${esc(local.system)}`;
+      const system = wireLocalCodeSystem(local.system, localCodeSystem);
+      return `${primary}^${esc(local.code)}^${esc(local.display ?? code.display ?? '')}^${esc(system)}`;
     }
     return primary;
   }
   if (code.loinc) return `${esc(code.loinc)}^${display}^LN${mdc ? `^^${esc(mdc.ref)}^MDC` : ''}`;
-  if (local) return `${esc(local.code)}^${display}^${esc(local.system)}`;
+  if (local) return `${esc(local.code)}^${display}^${esc(wireLocalCodeSystem(local.system, localCodeSystem))}`;
   if (mdc) return `^${esc(mdc.ref)}^MDC`;
   return `^${display}`;
 }
@@ -189,7 +190,8 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
   out += segment(['PID', '', '', patientIdentifier(p), '', patientName(p), '', birthDate(p.dob), administrativeSex(p.sex)]);
   if (ctx.visit) out += pv1(ctx.visit);
 
-  const observedAt = hl7Timestamp(reading.observedAt);
+  const dtm = timestampMemo();
+  const observedAt = dtm(reading.observedAt);
   const ownId = ei(reading.id, ctx);
   const placer = orderNumber(reading.order?.placer) ?? ownId;
   const filler = orderNumber(reading.order?.filler) ?? ownId;
@@ -219,19 +221,31 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
     const range = esc(obs.referenceRange ?? '');
     const flags = obs.flags ? obs.flags.map(esc).join('~') : '';
     const st = status(obs, ctx);
-    const at = obs.observedAt === undefined ? observedAt : hl7Timestamp(obs.observedAt);
-    const how = method(obs.method);
-    const equip = equipment(ctx, obs.equipment);
-    const row = (cell: ValueCell, subId: string, cellRange: string, cellFlags: string): string =>
-      segment([
-        'OBX', String(++setId), cell.type, cell.id ?? id, subId, cell.value, cell.units ?? units, cellRange, cellFlags, '', '', st,
-        '', '', at, '', '', how, equip,
-      ]);
+    const at = obs.observedAt === undefined ? observedAt : dtm(obs.observedAt);
+    const shared: ObxShared = { id, units, status: st, at, method: method(obs.method), equipment: equipment(ctx, obs.equipment) };
     for (const cell of valueCells(obs)) {
       const subId = `${parent}.${++metric}`;
-      out += row(cell, subId, range, flags);
-      (cell.facets ?? []).forEach((facet, i) => (out += row(facet, `${subId}.${i + 1}`, '', '')));
+      out += obxRow(++setId, cell, subId, range, flags, shared);
+      const facets = cell.facets ?? [];
+      for (let i = 0; i < facets.length; i++) out += obxRow(++setId, facets[i]!, `${subId}.${i + 1}`, '', '', shared);
     }
   }
   return out;
+}
+
+/** What every OBX row of one observation repeats. */
+interface ObxShared {
+  id: string;
+  units: string;
+  status: string;
+  at: string;
+  method: string;
+  equipment: string;
+}
+
+function obxRow(setId: number, cell: ValueCell, subId: string, range: string, flags: string, obs: ObxShared): string {
+  return segment([
+    'OBX', String(setId), cell.type, cell.id ?? obs.id, subId, cell.value, cell.units ?? obs.units, range, flags, '', '', obs.status,
+    '', '', obs.at, '', '', obs.method, obs.equipment,
+  ]);
 }

@@ -20,7 +20,9 @@ export function segment(fields: string[]): string {
 export function components(parts: string[], separator: '^' | '&' = '^'): string {
   let end = parts.length;
   while (end > 0 && parts[end - 1] === '') end--;
-  return parts.slice(0, end).join(separator);
+  let out = end > 0 ? (parts[0] ?? '') : '';
+  for (let i = 1; i < end; i++) out += `${separator}${parts[i] ?? ''}`;
+  return out;
 }
 
 /** PID-3 as CX: `mrn^^^authority^MR`. */
@@ -57,6 +59,7 @@ const SEX_WORDS: Record<string, string> = { male: 'M', female: 'F', other: 'O', 
  * sent as U, since a receiver may refuse the whole result over a code it does not know.
  */
 export function administrativeSex(sex: string | undefined): string {
+  if (sex !== undefined && SEX_CODES.has(sex)) return sex; // already a code, as the directory keeps it
   const t = (sex ?? '').trim();
   if (t === '') return '';
   const upper = t.toUpperCase();
@@ -109,7 +112,7 @@ export function pv1(visit: Visit): string {
   const admitted = visitTimestamp(visit.admittedAt);
   const discharged = visitTimestamp(visit.dischargedAt);
   if (patientClass === '' && location === '' && visitNumber === '' && admitted === '' && discharged === '') return '';
-  const fields = Array.from({ length: 46 }, () => '');
+  const fields = new Array<string>(46).fill('');
   fields[0] = 'PV1';
   fields[1] = '1';
   fields[2] = patientClass === '' ? UNKNOWN_PATIENT_CLASS : esc(patientClass);

@@ -79,9 +79,14 @@ export function measurementGroup(obs: Observation): MeasurementGroup | undefined
  */
 export function specializationProfile(kind: DeviceKind, observations: Observation[]): Required<MdcCode> {
   if (kind === 'ekg') return MULTI_PARAM_MDS;
-  const groups = new Set(observations.map(measurementGroup).filter((g) => g !== undefined));
-  if (groups.has('body-composition')) groups.delete('scale');
-  const [only, ...more] = groups;
-  if (only === undefined || more.length > 0 || only === 'ecg' || only === 'other') return MULTI_PARAM_MDS;
-  return SPECIALIZATION[only];
+  // One pass (every ORU asks): the one group so far, where scale measurements join body composition.
+  let only: MeasurementGroup | undefined;
+  for (const obs of observations) {
+    const group = measurementGroup(obs);
+    if (group === undefined || group === only) continue;
+    if (group === 'ecg' || group === 'other') return MULTI_PARAM_MDS;
+    if (only === undefined || (only === 'scale' && group === 'body-composition')) only = group;
+    else if (!(only === 'body-composition' && group === 'scale')) return MULTI_PARAM_MDS;
+  }
+  return only === undefined || only === 'ecg' || only === 'other' ? MULTI_PARAM_MDS : SPECIALIZATION[only];
 }

@@ -1,17 +1,20 @@
 // The MLLP destination: which HL7 message a reading becomes, what an ACK (or its absence) means,
 // and the outcomes of real sends to the EHR stand-in (a separate process speaking MLLP).
 
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MllpDestinationConfig } from '../../../src/config/schema.ts';
+import type { DeviceConfigT, MllpDestinationConfig } from '../../../src/config/schema.ts';
 import { describeSendError, type DestinationSender, type EncodeContext } from '../../../src/destinations/adapter.ts';
 import { mllpAdapter } from '../../../src/destinations/mllp/index.ts';
 import { judgeAck } from '../../../src/destinations/mllp/judge-ack.ts';
 import type { Ack } from '../../../src/hl7/ack-types.ts';
+import { encodeOruLab } from '../../../src/hl7/oru-lab.ts';
+import { encodeOruPcd01 } from '../../../src/hl7/oru-pcd01.ts';
 import { silentLogger } from '../../../src/model/logger.ts';
 import { freePort } from '../../support/free-port.ts';
 import { startEhrStandin } from '../../support/ehr-standin-client.ts';
 import { ack, sendError } from '../outbox/helpers.ts';
-import { lab, patient, scale } from '../uplink/fixtures.ts';
+import { bp, ekg, lab, patient, scale, spo2 } from '../uplink/fixtures.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -37,6 +40,58 @@ describe('MLLP encode', () => {
 
   it('is pure: the same reading and context give the same bytes', () => {
     expect(mllpAdapter.encode(lab, context('C3')).body).toBe(mllpAdapter.encode(lab, context('C3')).body);
+  });
+
+  it('property: hands each encoder everything the configuration says, whichever parts are set', () => {
+    const opt = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+    const settings = fc.record({
+      reading: fc.constantFrom(scale, bp, spo2, ekg, lab),
+      application: opt(fc.constantFrom('MEDGATE', 'GW|2')),
+      facility: opt(fc.constant('CLINIC')),
+      gatewayEui64: opt(fc.constant('0018E2FFFE00A1B2')),
+      receiver: opt(fc.constant('EPIC')),
+      label: opt(fc.constant('Scale by the door')),
+      deviceEui64: opt(fc.constant('0018E2FFFE00A1B3')),
+      specimenType: opt(fc.constant({ code: 'UR', display: 'Urine' })),
+      localCodeSystem: opt(fc.constantFrom('L', '99XYZ')),
+      visit: opt(fc.constant({ patientClass: 'O', location: 'ER^1', admittedAt: '2025-01-14T08:00:00.000+01:00' })),
+      configured: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(settings, (s) => {
+        const device: DeviceConfigT | undefined = s.configured
+          ? { id: s.reading.deviceId, driver: 'x', transport: { type: 'tcp', host: '127.0.0.1', port: 1 } as DeviceConfigT['transport'], label: s.label, equipment: { eui64: s.deviceEui64 }, lab: { specimenType: s.specimenType } }
+          : undefined;
+        const ctx: EncodeContext<MllpDestinationConfig> = {
+          destination: { ...dest, receivingApplication: s.receiver },
+          controlId: 'C9',
+          now: new Date('2025-01-14T09:30:16.000Z'),
+          gateway: { application: s.application, facility: s.facility, eui64: s.gatewayEui64 },
+          patient,
+          visit: s.visit,
+          device,
+          localCodeSystem: s.localCodeSystem,
+        };
+        // The contexts written out field by field, as the encoders document them.
+        const header = {
+          controlId: 'C9',
+          now: ctx.now,
+          sendingApplication: { name: s.application ?? 'MEDGATE', eui64: s.gatewayEui64 },
+          sendingFacility: s.facility,
+          receivingApplication: s.receiver,
+          receivingFacility: dest.receivingFacility,
+          patient,
+          visit: s.visit,
+        };
+        const r = s.reading;
+        const expected =
+          r.kind === 'lab'
+            ? encodeOruLab(r, { ...header, device: { id: r.deviceId, label: device?.label, kind: r.kind }, localCodeSystem: s.localCodeSystem, specimenType: device?.lab?.specimenType })
+            : encodeOruPcd01(r, { ...header, device: { id: r.deviceId, label: device?.label, kind: r.kind, eui64: device?.equipment?.eui64 }, localCodeSystem: s.localCodeSystem });
+        expect(mllpAdapter.encode(r, ctx).body).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
