@@ -276,7 +276,7 @@ export class Intake {
       entry.holdReasons.push(holdReason('delivery', 'encode-failed', `the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`));
       return [];
     }
-    for (const b of built) enqueue(doc, { ...b, readingId: entry.reading.id, now });
+    for (const b of built) enqueue(doc, { destinationId: b.destinationId, controlId: b.controlId, body: b.body, readingId: entry.reading.id, now });
     entry.status = 'queued';
     return built.map((b) => b.destinationId);
   }

@@ -6,12 +6,14 @@
 
 import type { OutboxMessage, StoredReading } from './types.ts';
 
+// Object.assign, not a spread with fields after it: on Node 20 that literal costs ten times more.
 export function snapshotReading(stored: StoredReading): StoredReading {
-  const copy: StoredReading = { ...stored, holdReasons: [...stored.holdReasons] };
-  if (stored.messageIds) copy.messageIds = [...stored.messageIds];
+  const copy: StoredReading = Object.assign({}, stored);
+  copy.holdReasons = stored.holdReasons.slice();
+  if (stored.messageIds) copy.messageIds = stored.messageIds.slice();
   return copy;
 }
 
 export function snapshotMessage(message: OutboxMessage): OutboxMessage {
-  return { ...message };
+  return Object.assign({}, message);
 }
