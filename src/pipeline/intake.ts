@@ -319,6 +319,6 @@ function equipmentOf(device: DeviceConfigT): string | undefined {
 }
 
 function withAuthority(patient: PatientRef, authority: string | undefined): PatientRef {
-  return patient.assigningAuthority || !authority ? patient : { ...patient, assigningAuthority: authority };
+  return patient.assigningAuthority || !authority ? patient : Object.assign({}, patient, { assigningAuthority: authority });
 }
 
