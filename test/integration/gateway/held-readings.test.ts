@@ -141,8 +141,9 @@ describe('held readings by kind, on a data folder the previous version wrote', (
       return r!;
     });
     expect(reading.holdReasons).toEqual([expect.objectContaining({ kind: 'code', code: 'code-mismatch', observations: [0] })]);
-    const log = gw.logs.find((l) => l.msg === 'reading held for review' && l.device === 'chem-1');
-    expect(log?.reasons).toEqual(['code/code-mismatch']);
+    // Log lines go out in batches a few ms apart: wait for it rather than expect it already there.
+    const log = await gw.waitForLog((l) => l.msg === 'reading held for review' && l.device === 'chem-1');
+    expect(log.reasons).toEqual(['code/code-mismatch']);
 
     const refused = await gw.api<{ message: string }>('POST', `/api/readings/${reading.reading.id}/release`, { acceptImplausible: true });
     expect(refused.status).toBe(409);

@@ -129,12 +129,17 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     await scale.write('\r\nXX,GS,+0071.20kg\r\nST,GS,+0071.25kg\r\n');
     const [msg] = (await ehr.waitFor(before + 1)).slice(before);
     expect(numericObx(readOru(msg!.text))[0]!.value).toBe('71.25');
-    const mine = gw.logs.slice(logsBefore).filter((l) => l.device === 'scale-1');
+    // Log lines go out in batches a few ms apart: wait for them rather than expect them already there.
+    const mine = await eventually(() => {
+      const lines = gw.logs.slice(logsBefore).filter((l) => l.device === 'scale-1');
+      const reasons = lines.filter((l) => l.msg === 'protocol error from device').map((l) => String(l.reason));
+      // Each bad input named; its bytes (possibly a result) are not in the log above debug.
+      expect(reasons).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^not A&D standard format/), expect.stringMatching(/data field "\+007"/), expect.stringMatching(/unknown header "XX"/)]),
+      );
+      return lines;
+    });
     const errors = mine.filter((l) => l.msg === 'protocol error from device');
-    // Each bad input named; its bytes (possibly a result) are not in the log above debug.
-    expect(errors.map((l) => String(l.reason))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^not A&D standard format/), expect.stringMatching(/data field "\+007"/), expect.stringMatching(/unknown header "XX"/)]),
-    );
     expect(errors.every((l) => l.bytes === undefined && typeof l.length === 'number')).toBe(true);
     expect(mine.some((l) => l.msg === 'scale settling: unstable weights are not forwarded')).toBe(true);
     // What could not be read is kept for review, with its reason.
