@@ -20,6 +20,7 @@ import { buildGatewayApi } from './runtime/gateway-api.ts';
 import { HistoryStore } from './store/history-store.ts';
 import { upgradeHistoryRecord } from './store/hold-migration.ts';
 import { openEngine } from './store/engine.ts';
+import { HistoryThread } from './runtime/history-thread.ts';
 import { RecentStore } from './store/recent-store.ts';
 import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
@@ -79,7 +80,11 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     stoppers.push(() => resends.close());
     // Each imports the day files an earlier version kept them in, at the first start (journal-import.ts).
     const retentionDays = config.history?.retentionDays;
-    const history = await HistoryStore.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'history' }), upgrade: upgradeHistoryRecord, listView: slimReading });
+    const hlog = log.child({ part: 'history' });
+    // Appends are written on a thread of their own (history-thread.ts); before the engine is closed.
+    const historyThread = await HistoryThread.start({ dataDir: config.dataDir, log: hlog, fallback: (records) => history.appendHere(records) });
+    stoppers.push(() => historyThread.close());
+    const history = await HistoryStore.open(engine, config.dataDir, { retentionDays, log: hlog, upgrade: upgradeHistoryRecord, listView: slimReading, writer: historyThread });
     const rejects = await RejectsJournal.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'rejects' }) });
     journals.push(rejects);
     let simulators: SimulatorManager | undefined;

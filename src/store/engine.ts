@@ -113,11 +113,29 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
     moveAside(err instanceof Error ? err.message : String(err));
     root = openRoot(path);
   }
+  return engineOver(root, path, () => damaged, async () => {
+    const marker = join(path, CLEAN_SHUTDOWN);
+    writeFileSync(marker, `${now().toISOString()}\n`, { flush: true });
+    fsyncDir(path);
+  });
+}
+
+/**
+ * The environment of `<dataDir>/db/` that another thread of this process opened with openEngine()
+ * (and so checked): lmdb-js shares one environment between the threads of a process. No checks, and
+ * closing it leaves the clean-shutdown marker to the thread that opened it.
+ */
+export function attachEngine(dataDir: string): StorageEngine {
+  const path = join(dataDir, 'db');
+  return engineOver(openRoot(path), path, () => undefined, async () => undefined);
+}
+
+function engineOver(root: RootDatabase<unknown, Key>, path: string, damaged: () => EngineDamage | undefined, afterClose: () => Promise<void>): StorageEngine {
   const dbs = new Map<string, Database<unknown, Key>>();
   return {
     path,
     get damaged() {
-      return damaged;
+      return damaged();
     },
     db<V, K extends Key = Key>(name: string, dbOpts: { dupSort?: boolean } = {}): Database<V, K> {
       let db = dbs.get(name);
@@ -133,9 +151,7 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
     },
     async close() {
       await root.close();
-      const marker = join(path, CLEAN_SHUTDOWN);
-      writeFileSync(marker, `${now().toISOString()}\n`, { flush: true });
-      fsyncDir(path);
+      await afterClose();
     },
   };
 }

@@ -36,6 +36,12 @@ export interface HistoryStoreOptions<L> {
    * reading (its entry read, ten index entries removed) on a 2-core x86: 50 keep a batch near 3 ms.
    */
   pruneBatch?: number;
+  /**
+   * Where appends are written instead of on this thread (history-thread.ts: a worker thread with the
+   * same environment). Queries, pruning and imports' bookkeeping stay here; what it wrote is seen
+   * from the next event-loop turn.
+   */
+  writer?: HistorySink;
 }
 
 export interface HistoryQuery {
@@ -177,6 +183,13 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
 
   /** Appends in one transaction; resolves once it is on disk. Appends of one event-loop turn share the commit. */
   async append(records: HistoryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (this.opts.writer) return this.opts.writer.append(records);
+    return this.appendHere(records);
+  }
+
+  /** append() on this thread (what the writer thread itself runs). */
+  async appendHere(records: HistoryRecord[]): Promise<void> {
     if (records.length === 0) return;
     // Keyed by reading: the last copy of a reading in the batch wins.
     const batch = new Map(records.map((r) => [storedKey(r.reading.reading.id), r]));

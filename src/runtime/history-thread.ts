@@ -1,0 +1,124 @@
+// The history's writes on a thread of their own. Encoding a delivered reading, its messages and
+// their ten index entries for LMDB was the largest share of the main thread's time per reading
+// left after the rest was trimmed; on the main thread it delays every device and every ACK behind
+// it. The worker (history-thread-worker.ts) opens the same environment (lmdb-js shares it between
+// the threads of a process) and runs HistoryStore's own append; the main thread keeps the queries.
+//
+// Decisions:
+// - An append resolves when the worker says its transaction is on disk, and rejects with the
+//   worker's error otherwise: the caller (archiving) keeps the readings in the state and retries.
+// - A worker that dies (or never starts) must not stop archiving: the appends waiting for it are
+//   rejected (they are retried), it is logged once, and from then on appends run on this thread.
+// - close() lets the appends already sent finish, then closes the worker's handle on the
+//   environment, before the engine itself is closed (the gateway's stoppers run in that order).
+
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../model/logger.ts';
+import type { HistoryRecord, HistorySink } from '../store/types.ts';
+
+export type ThreadRequest = { type: 'append'; id: number; records: HistoryRecord[] } | { type: 'close' };
+export type ThreadReply = { type: 'ready' } | { type: 'appended'; id: number; error?: string } | { type: 'closed' };
+
+export interface HistoryThreadOptions {
+  dataDir: string;
+  log: Logger;
+  /** Where appends go once the worker is gone: the history store on this thread. */
+  fallback: (records: HistoryRecord[]) => Promise<void>;
+  /** The worker's module; tests replace it. */
+  workerUrl?: URL;
+}
+
+/**
+ * A worker on `url`. Run from source (TypeScript through tsx), the worker registers tsx first: on
+ * Node 20 the main thread's module hooks do not reach worker threads.
+ */
+function startWorker(url: URL, workerData: unknown): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  // Resolved here: an eval'd worker would resolve a bare name from the working directory.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(url.href)}))`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class HistoryThread implements HistorySink {
+  readonly #pending = new Map<number, Pending>();
+  readonly #worker: Worker;
+  #next = 1;
+  #gone = false;
+  #closed: Promise<void> | undefined;
+
+  private constructor(private readonly opts: HistoryThreadOptions) {
+    this.#worker = startWorker(opts.workerUrl ?? new URL(`./history-thread-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url), { dataDir: opts.dataDir });
+    this.#worker.on('message', (reply: ThreadReply) => this.#onReply(reply));
+    this.#worker.on('error', (err) => this.#lost(`the history writer thread failed: ${err.message}`));
+    this.#worker.on('exit', (code) => this.#lost(`the history writer thread exited (${code})`));
+  }
+
+  /** Starts the worker; resolves once it has the environment open. A worker that cannot start leaves appends on this thread. */
+  static async start(opts: HistoryThreadOptions): Promise<HistoryThread> {
+    const thread = new HistoryThread(opts);
+    await new Promise<void>((resolve) => {
+      const ready = (reply: ThreadReply) => {
+        if (reply.type !== 'ready') return;
+        thread.#worker.off('message', ready);
+        resolve();
+      };
+      thread.#worker.on('message', ready);
+      thread.#worker.once('exit', () => resolve());
+    });
+    return thread;
+  }
+
+  /** True once appends run on this thread (the worker is gone). */
+  get onFallback(): boolean {
+    return this.#gone;
+  }
+
+  append(records: HistoryRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    if (this.#gone || this.#closed) return this.opts.fallback(records);
+    const id = this.#next++;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: 'append', id, records } satisfies ThreadRequest);
+    });
+  }
+
+  /** Lets what was sent finish, then closes the worker's handle on the environment. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      if (this.#gone) return;
+      const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+      this.#worker.postMessage({ type: 'close' } satisfies ThreadRequest);
+      await exited;
+    })();
+    return this.#closed;
+  }
+
+  #onReply(reply: ThreadReply): void {
+    if (reply.type !== 'appended') return;
+    const p = this.#pending.get(reply.id);
+    if (!p) return;
+    this.#pending.delete(reply.id);
+    if (reply.error === undefined) p.resolve();
+    else p.reject(new Error(reply.error));
+  }
+
+  #lost(why: string): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    const waiting = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of waiting) p.reject(new Error(why));
+    // The end of a close() that asked for it is no loss.
+    if (this.#closed) return;
+    this.opts.log.error({ error: why, appendsLost: waiting.length }, 'history writes go on on the main thread (those under way are retried)');
+  }
+}

@@ -1,0 +1,94 @@
+// The history's writes on their own thread: what it appends is on disk and seen by the main
+// thread's queries; its errors reach the caller; a writer thread that dies or never starts leaves
+// appends on the main thread, said once; close() finishes what was sent before it.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HistoryThread } from '../../../src/runtime/history-thread.ts';
+import { openEngine, type StorageEngine } from '../../../src/store/engine.ts';
+import { HistoryStore } from '../../../src/store/history-store.ts';
+import type { HistoryRecord } from '../../../src/store/types.ts';
+import { slimReading } from '../../../src/web/reading-views.ts';
+import { historyRecord } from '../../support/history-records.ts';
+import { recordingLogger } from '../outbox/helpers.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setUp(workerUrl?: URL) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'medgate-history-thread-'));
+  const engine: StorageEngine = openEngine(dataDir);
+  const log = recordingLogger();
+  const local: HistoryRecord[][] = [];
+  let history: HistoryStore<ReturnType<typeof slimReading>> | undefined;
+  const thread = await HistoryThread.start({
+    dataDir,
+    log,
+    workerUrl,
+    fallback: (records) => {
+      local.push(records);
+      return history!.appendHere(records);
+    },
+  });
+  history = new HistoryStore(engine, { listView: slimReading, writer: thread });
+  cleanups.push(async () => {
+    await thread.close();
+    await engine.close();
+  });
+  return { dataDir, engine, log, local, history, thread };
+}
+
+const at = (i: number) => new Date(Date.UTC(2026, 11, 1, 8, 0, i)).toISOString();
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('history writer thread', () => {
+  it('appends on its thread; the main thread reads it from the next turn', async () => {
+    const { history, local, thread } = await setUp();
+    expect(thread.onFallback).toBe(false);
+    await history.append([historyRecord({ id: 'R1', at: at(1), mrn: 'MRN1' }), historyRecord({ id: 'R2', at: at(2) })]);
+    await turn();
+    expect(local).toEqual([]); // not written here
+    expect(history.byReadingId('R1')?.reading.patient?.mrn).toBe('MRN1');
+    expect(history.recent({ limit: 5 }).map((r) => r.reading.reading.id)).toEqual(['R2', 'R1']);
+  });
+
+  it("rejects an append with the worker's error, and goes on with the next", async () => {
+    const { history } = await setUp();
+    const broken = { at: at(1), reading: { status: 'delivered' }, messages: [] } as unknown as HistoryRecord;
+    await expect(history.append([broken])).rejects.toThrow(/reading/);
+    await history.append([historyRecord({ id: 'R3', at: at(3) })]);
+    await turn();
+    expect(history.byReadingId('R3')).toBeDefined();
+  });
+
+  it('writes on the main thread, said once, when the worker cannot start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medgate-bad-worker-'));
+    const bad = join(dir, 'worker.mjs');
+    writeFileSync(bad, "throw new Error('no such worker');\n");
+    const { history, local, log, thread } = await setUp(pathToFileURL(bad));
+    expect(thread.onFallback).toBe(true);
+    await history.append([historyRecord({ id: 'R4', at: at(4) })]);
+    await history.append([historyRecord({ id: 'R5', at: at(5) })]);
+    expect(local.map((r) => r[0]!.reading.reading.id)).toEqual(['R4', 'R5']);
+    expect(history.byReadingId('R5')).toBeDefined();
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['history writes go on on the main thread (those under way are retried)']);
+  });
+
+  it('finishes what was sent before close(), then closes', async () => {
+    const { history, thread, engine } = await setUp();
+    const sent = Array.from({ length: 20 }, (_, i) => history.append([historyRecord({ id: `C${i}`, at: at(i) })]));
+    const closed = thread.close();
+    await Promise.all(sent);
+    await closed;
+    await turn();
+    expect(new HistoryStore(engine).recent({ limit: 50 })).toHaveLength(20);
+    // After close, appends are written on this thread rather than lost.
+    await history.append([historyRecord({ id: 'late', at: at(30) })]);
+    expect(history.byReadingId('late')).toBeDefined();
+  });
+});
