@@ -16,6 +16,8 @@ export interface ClosedResult {
   rssMb: number;
   /** CPU time of the gateway's main thread per counted reading: the steadier figure on a shared machine. */
   mainCpuMs: number;
+  /** CPU time of the whole gateway process (every thread) per counted reading. */
+  processCpuMs: number;
   /** Readings counted (after the warm-up). */
   readings: number;
 }
@@ -26,10 +28,10 @@ function peakRssMb(pid: number): number {
   return m?.[1] ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-/** CPU time (user + system) of a process's main thread so far, in ms. */
-function mainThreadCpuMs(pid: number): number {
+/** CPU time (user + system) so far, in ms, of a process's main thread, or with `whole` of all its threads. */
+function cpuMs(pid: number, whole = false): number {
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const stat = readFileSync(whole ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
 }
@@ -60,13 +62,15 @@ export async function runClosedLoop(ehrPort: number, perDevice: number, warmupPe
     };
     await phase(warmupPerDevice, false);
     const pid = rig.gw.process.pid!;
-    const cpu0 = mainThreadCpuMs(pid);
+    const cpu0 = cpuMs(pid);
+    const all0 = cpuMs(pid, true);
     const start = Date.now();
     await phase(perDevice, true);
     const seconds = (Date.now() - start) / 1000;
-    const mainCpuMs = (mainThreadCpuMs(pid) - cpu0) / (perDevice * n);
+    const mainCpuMs = (cpuMs(pid) - cpu0) / (perDevice * n);
+    const processCpuMs = (cpuMs(pid, true) - all0) / (perDevice * n);
     const latencies = timeline.latencies;
-    return { perSecond: (perDevice * n) / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: peakRssMb(pid), mainCpuMs, readings: perDevice * n };
+    return { perSecond: (perDevice * n) / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: peakRssMb(pid), mainCpuMs, processCpuMs, readings: perDevice * n };
   } finally {
     await rig.stop();
   }

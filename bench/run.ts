@@ -133,7 +133,7 @@ try {
   console.log(`baseline: raw socket, pre-built ORU, one in flight: ${base.toFixed(0)} messages/s (${BASELINE_MESSAGES} messages)`);
   const run = await runClosedLoop(receiver.port, PER_DEVICE, WARMUP_PER_DEVICE);
   console.log(
-    `gateway: ${run.readings} readings (after ${WARMUP_PER_DEVICE * 2} not counted) from 2 serial devices (pty) to MLLP ACK, fsync on: ${run.perSecond.toFixed(0)} readings/s, p50 ${run.p50} ms, p99 ${run.p99} ms, main thread ${run.mainCpuMs.toFixed(3)} ms CPU a reading, peak RSS ${run.rssMb} MB`,
+    `gateway: ${run.readings} readings (after ${WARMUP_PER_DEVICE * 2} not counted) from 2 serial devices (pty) to MLLP ACK, fsync on: ${run.perSecond.toFixed(0)} readings/s, p50 ${run.p50} ms, p99 ${run.p99} ms, main thread ${run.mainCpuMs.toFixed(3)} ms CPU a reading (all threads ${run.processCpuMs.toFixed(3)} ms), peak RSS ${run.rssMb} MB`,
   );
   // BENCH_ONLY=closed stops after the closed loop (for profiling it).
   if (process.env.BENCH_ONLY === 'closed') throw new ClosedLoopOnly();
@@ -160,6 +160,7 @@ try {
       p99_ms: run.p99,
       peak_rss_mb: run.rssMb,
       main_cpu_ms_per_reading: Number(run.mainCpuMs.toFixed(3)),
+      process_cpu_ms_per_reading: Number(run.processCpuMs.toFixed(3)),
       astm_results_per_s: Math.round(astm.resultsPerSecond),
       paced_p50_ms: paced.paced_p50_ms,
       paced_p99_ms: paced.paced_p99_ms,

@@ -81,8 +81,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     // Each imports the day files an earlier version kept them in, at the first start (journal-import.ts).
     const retentionDays = config.history?.retentionDays;
     const hlog = log.child({ part: 'history' });
-    // Appends are written on a thread of their own (history-thread.ts); before the engine is closed.
-    const historyThread = await HistoryThread.start({ dataDir: config.dataDir, log: hlog, fallback: (records) => history.appendHere(records) });
+    // Appends are written on a thread of their own (history-thread.ts), closed before the engine;
+    // should it be gone, a store on this thread writes them (the one below may still be importing).
+    const writesHere = new HistoryStore(engine, { listView: slimReading });
+    const historyThread = await HistoryThread.start({ dataDir: config.dataDir, log: hlog, fallback: (records) => writesHere.appendHere(records), onWritten: () => engine.resetReads() });
     stoppers.push(() => historyThread.close());
     const history = await HistoryStore.open(engine, config.dataDir, { retentionDays, log: hlog, upgrade: upgradeHistoryRecord, listView: slimReading, writer: historyThread });
     const rejects = await RejectsJournal.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'rejects' }) });

@@ -3,6 +3,7 @@
 
 import { pino, type Bindings, type ChildLoggerOptions, type LogFn, type Logger as PinoLogger, type LoggerOptions as PinoOptions } from 'pino';
 import pretty from 'pino-pretty';
+import { BatchedOutput } from './log-output.ts';
 import { censorFormatArgs, censorLogObject, censorSerializer } from './log-redaction.ts';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -75,44 +76,6 @@ function humanLogger(base: PinoOptions, destination: NodeJS.WritableStream | und
   return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true, destination: destination ?? process.stdout }));
 }
 
-/** How long a log line may wait for others to go out with. */
-const FLUSH_MS = 5;
-
-/** Standard output's buffered lines, written at exit whatever ends the process short of a kill. */
-const unwritten = new Set<{ flushSync(): void }>();
-let exitHooked = false;
-
 function machineLogger(base: PinoOptions, destination: NodeJS.WritableStream | undefined): PinoLogger {
-  if (destination) return pino(base, destination);
-  // Lines go out together, at most FLUSH_MS after the first of them (or once 8 kB are waiting): a
-  // write to a pipe wakes its reader (journald, a test), which on a small VM cost more than making
-  // the line, twice per reading. Not the thread pool's async writes: there they wait behind the
-  // journal's O_DSYNC writes and the serial ports' reads.
-  const out = pino.destination({ sync: true, minLength: 8192 }); // below sonic-boom's largest write
-  let scheduled = false;
-  const flush = (): void => {
-    scheduled = false;
-    out.flush(); // not flushSync(): that one also fsyncs, which a pipe refuses with an exception each time
-  };
-  unwritten.add(out);
-  if (!exitHooked) {
-    exitHooked = true;
-    process.on('exit', () => {
-      for (const o of unwritten) {
-        try {
-          o.flushSync();
-        } catch {
-          // Standard output is gone (EPIPE): nothing left to tell.
-        }
-      }
-    });
-  }
-  const streamWrite = (line: string): string => {
-    if (!scheduled) {
-      scheduled = true;
-      setTimeout(flush, FLUSH_MS).unref(); // what is left at exit is written by the exit hook
-    }
-    return line;
-  };
-  return pino({ ...base, hooks: { ...base.hooks, streamWrite } }, out);
+  return pino(base, destination ?? new BatchedOutput());
 }

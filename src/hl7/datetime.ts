@@ -127,14 +127,10 @@ export function dateToDtm(date: Date, offsetMinutes: number = -date.getTimezoneO
   const year = shifted.getUTCFullYear();
   if (!(year >= 100 && year <= 9999)) return undefined;
   return (
-    pad(year, 4) + two(shifted.getUTCMonth() + 1) + two(shifted.getUTCDate()) +
-    two(shifted.getUTCHours()) + two(shifted.getUTCMinutes()) + two(shifted.getUTCSeconds()) +
+    pad(year, 4) + pad(shifted.getUTCMonth() + 1) + pad(shifted.getUTCDate()) +
+    pad(shifted.getUTCHours()) + pad(shifted.getUTCMinutes()) + pad(shifted.getUTCSeconds()) +
     offsetText(offsetMinutes, false)
   );
-}
-
-function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
 }
 
 const DASH = 0x2d;

@@ -35,7 +35,9 @@ export type HoldCode =
   | 'code-mismatch'
   // delivery
   | 'no-destination'
-  | 'encode-failed';
+  | 'encode-failed'
+  /** Its outbox message was lost with a damaged state journal: releasing it builds and sends it anew. */
+  | 'message-lost';
 
 export interface HoldReason {
   kind: HoldKind;

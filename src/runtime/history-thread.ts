@@ -11,6 +11,11 @@
 //   rejected (they are retried), it is logged once, and from then on appends run on this thread.
 // - close() lets the appends already sent finish, then closes the worker's handle on the
 //   environment, before the engine itself is closed (the gateway's stoppers run in that order).
+// - Neither a worker that never says it is ready nor one that does not close holds up the start or
+//   the stop: after a while it is ended (terminate()) and appends run here.
+// - After the worker's commit the main thread's read snapshot is renewed (onWritten) before the
+//   caller goes on to remove the readings from the state: a page request in the same turn must
+//   find them in one place or the other.
 
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +31,12 @@ export interface HistoryThreadOptions {
   log: Logger;
   /** Where appends go once the worker is gone: the history store on this thread. */
   fallback: (records: HistoryRecord[]) => Promise<void>;
+  /** Called after each append the worker committed, before its caller hears of it (renew reads). */
+  onWritten?: () => void;
   /** The worker's module; tests replace it. */
   workerUrl?: URL;
+  /** How long start() and close() wait for the worker. Default 15 s. */
+  timeoutMs?: number;
 }
 
 /**
@@ -49,30 +58,49 @@ interface Pending {
 
 export class HistoryThread implements HistorySink {
   readonly #pending = new Map<number, Pending>();
-  readonly #worker: Worker;
+  readonly #worker: Worker | undefined;
+  readonly #timeoutMs: number;
   #next = 1;
   #gone = false;
   #closed: Promise<void> | undefined;
 
   private constructor(private readonly opts: HistoryThreadOptions) {
-    this.#worker = startWorker(opts.workerUrl ?? new URL(`./history-thread-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url), { dataDir: opts.dataDir });
-    this.#worker.on('message', (reply: ThreadReply) => this.#onReply(reply));
-    this.#worker.on('error', (err) => this.#lost(`the history writer thread failed: ${err.message}`));
-    this.#worker.on('exit', (code) => this.#lost(`the history writer thread exited (${code})`));
+    this.#timeoutMs = opts.timeoutMs ?? 15_000;
+    let worker: Worker | undefined;
+    try {
+      worker = startWorker(opts.workerUrl ?? new URL(`./history-thread-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url), { dataDir: opts.dataDir });
+    } catch (err) {
+      this.#lost(`the history writer thread could not be started: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.#worker = worker;
+    worker?.on('message', (reply: ThreadReply) => this.#onReply(reply));
+    worker?.on('error', (err) => this.#lost(`the history writer thread failed: ${err.message}`));
+    worker?.on('exit', (code) => this.#lost(`the history writer thread exited (${code})`));
   }
 
   /** Starts the worker; resolves once it has the environment open. A worker that cannot start leaves appends on this thread. */
   static async start(opts: HistoryThreadOptions): Promise<HistoryThread> {
     const thread = new HistoryThread(opts);
-    await new Promise<void>((resolve) => {
-      const ready = (reply: ThreadReply) => {
+    const worker = thread.#worker;
+    if (!worker || thread.#gone) return thread;
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), thread.#timeoutMs);
+      const onReady = (reply: ThreadReply) => {
         if (reply.type !== 'ready') return;
-        thread.#worker.off('message', ready);
-        resolve();
+        worker.off('message', onReady);
+        clearTimeout(timer);
+        resolve(true);
       };
-      thread.#worker.on('message', ready);
-      thread.#worker.once('exit', () => resolve());
+      worker.on('message', onReady);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
     });
+    if (!ready && !thread.#gone) {
+      thread.#lost(`the history writer thread did not start within ${thread.#timeoutMs} ms`);
+      await worker.terminate();
+    }
     return thread;
   }
 
@@ -84,20 +112,38 @@ export class HistoryThread implements HistorySink {
   append(records: HistoryRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     if (this.#gone || this.#closed) return this.opts.fallback(records);
+    const worker = this.#worker;
+    if (!worker) return this.opts.fallback(records);
     const id = this.#next++;
     return new Promise<void>((resolve, reject) => {
+      try {
+        worker.postMessage({ type: 'append', id, records } satisfies ThreadRequest);
+      } catch (err) {
+        // A record that cannot be copied to the thread (a bug): refused like a failed write.
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: 'append', id, records } satisfies ThreadRequest);
     });
   }
 
   /** Lets what was sent finish, then closes the worker's handle on the environment. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      if (this.#gone) return;
-      const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
-      this.#worker.postMessage({ type: 'close' } satisfies ThreadRequest);
-      await exited;
+      const worker = this.#worker;
+      if (this.#gone || !worker) return;
+      const exited = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.#timeoutMs);
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      worker.postMessage({ type: 'close' } satisfies ThreadRequest);
+      if (!(await exited)) {
+        this.opts.log.error({ timeoutMs: this.#timeoutMs }, 'the history writer thread did not close in time: ended');
+        await worker.terminate();
+      }
     })();
     return this.#closed;
   }
@@ -107,8 +153,12 @@ export class HistoryThread implements HistorySink {
     const p = this.#pending.get(reply.id);
     if (!p) return;
     this.#pending.delete(reply.id);
-    if (reply.error === undefined) p.resolve();
-    else p.reject(new Error(reply.error));
+    if (reply.error !== undefined) {
+      p.reject(new Error(reply.error));
+      return;
+    }
+    this.opts.onWritten?.();
+    p.resolve();
   }
 
   #lost(why: string): void {

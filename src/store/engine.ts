@@ -31,8 +31,10 @@ export interface StorageEngine {
   readonly path: string;
   /** A named database (created on first use). Values are structured-cloneable records. */
   db<V, K extends Key = Key>(name: string, opts?: { dupSort?: boolean }): Database<V, K>;
-  /** Resolves when every write issued so far is on disk. */
+  /** Resolves when every write this thread issued so far is on disk (not another thread's). */
   flushed(): Promise<void>;
+  /** Reads after this see what another thread committed (lmdb-js renews its read snapshot itself only on a timer). */
+  resetReads(): void;
   /** Set when the environment found at start could not be read and was moved aside. */
   readonly damaged: EngineDamage | undefined;
   close(): Promise<void>;
@@ -148,6 +150,9 @@ function engineOver(root: RootDatabase<unknown, Key>, path: string, damaged: () 
     },
     async flushed() {
       await root.flushed;
+    },
+    resetReads() {
+      root.resetReadTxn();
     },
     async close() {
       await root.close();

@@ -181,7 +181,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     });
   }
 
-  /** Appends in one transaction; resolves once it is on disk. Appends of one event-loop turn share the commit. */
+  /** Appends in one transaction; resolves once it is on disk. Appends of one event-loop turn (the writer thread's, with one) share the commit. */
   async append(records: HistoryRecord[]): Promise<void> {
     if (records.length === 0) return;
     if (this.opts.writer) return this.opts.writer.append(records);

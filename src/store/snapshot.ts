@@ -2,7 +2,7 @@
 // (which was a tenth of the CPU a reading takes). They hold because of how records change: every
 // change replaces a field of the record (a state, a patient, a new reading with local codes only),
 // and only the two arrays below are ever pushed to; nested values (the reading, an ACK) are never
-// edited in place. A change that broke this rule would show in the snapshot tests.
+// edited in place. The snapshot tests go through every path that changes a record today.
 
 import type { OutboxMessage, StoredReading } from './types.ts';
 

@@ -11,8 +11,12 @@
 //   (a message's body, a stored reading's reading: they are replaced, never edited in place) is left
 //   out and named instead, `[collection, key, value, [field, ...]]`: replay takes it from the record
 //   as the earlier line left it. So a delivery mark costs its few fields, not the whole message
-//   again. Lines only ever point back into their own journal: what is remembered is forgotten when
-//   the journal is emptied and when a write fails, so the journal alone still rebuilds every record.
+//   again. A line only points back at lines already on disk in its own journal (what a line holds
+//   is remembered once its write succeeded, and forgotten when the journal is emptied), so the
+//   journal alone still rebuilds every record. Such a line keeps its ops under `changes`, not `ops`:
+//   a version before this one cannot read it (it would take the record without the field) and
+//   treats it as damage instead, loudly; stop the gateway cleanly before going back to one (a clean
+//   stop compacts and empties the journal).
 // - Compaction writes the snapshot anew (temp file, fsync, rename: durable-file-adapter.ts) and
 //   empties the journal. Lines of a generation the snapshot already holds are skipped on reading,
 //   so a crash anywhere between the two steps reads back the same document; a compaction that
@@ -62,7 +66,10 @@ type JournalOp = [collection: string, key: string, value: unknown, carried?: str
 interface JournalLine {
   g: number;
   root: Record<string, unknown>;
-  ops: JournalOp[];
+  /** A line with no field left out. */
+  ops?: JournalOp[];
+  /** A line with some (older versions cannot read it). */
+  changes?: JournalOp[];
 }
 
 /** The bulky fields worth leaving out of a line when an earlier one holds them. */
@@ -74,12 +81,15 @@ const CARRIED: Record<Collection, readonly string[]> = { bindings: [], readings:
  */
 export type LineMemory = Map<string, Record<string, unknown>>;
 
-/** The op for one record; notes in `memory` what the line will hold of its bulky fields. */
-function opOf(c: Collection, key: string, records: Record<string, unknown>, memory: LineMemory): JournalOp {
+/** What a line holds of its records' bulky fields, to remember once it is on disk (undefined: nothing, forget it). */
+export type LineHolds = Array<[id: string, fields: Record<string, unknown> | undefined]>;
+
+/** The op for one record; adds to `holds` what the line will hold of its bulky fields. */
+function opOf(c: Collection, key: string, records: Record<string, unknown>, memory: LineMemory, holds: LineHolds): JournalOp {
   const id = `${c} ${key}`;
   const value = Object.hasOwn(records, key) ? records[key] : null;
   if (value === null || typeof value !== 'object' || CARRIED[c].length === 0) {
-    memory.delete(id);
+    holds.push([id, undefined]);
     return [c, key, value];
   }
   const record = value as Record<string, unknown>;
@@ -92,32 +102,52 @@ function opOf(c: Collection, key: string, records: Record<string, unknown>, memo
     now[field] = v;
     if (before !== undefined && Object.hasOwn(before, field) && before[field] === v) carried.push(field);
   }
-  memory.set(id, now);
+  holds.push([id, now]);
   if (carried.length === 0) return [c, key, value];
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(record)) if (!carried.includes(k)) rest[k] = v;
   return [c, key, rest, carried];
 }
 
+export interface EncodedLine {
+  bytes: Buffer;
+  /** For rememberHolds(), once the line is on disk. */
+  holds: LineHolds;
+}
+
 /**
  * One journal line for the records `changed` names, with their values as they are now, leaving out
- * the bulky fields `memory` says an earlier line of this journal holds (and noting what this one holds).
+ * the bulky fields `memory` says a line of this journal already on disk holds.
  */
-export function encodeLine(generation: number, doc: StateDoc, changed: ChangedKeys, memory: LineMemory = new Map()): Buffer {
+export function encodeLine(generation: number, doc: StateDoc, changed: ChangedKeys, memory: LineMemory = new Map()): EncodedLine {
   const ops: JournalOp[] = [];
+  const holds: LineHolds = [];
+  let carries = false;
   for (const c of COLLECTIONS) {
     const records: Record<string, unknown> = doc[c];
-    for (const key of changed[c]) ops.push(opOf(c, key, records, memory));
+    for (const key of changed[c]) {
+      const op = opOf(c, key, records, memory, holds);
+      if (op.length > 3) carries = true;
+      ops.push(op);
+    }
   }
   const root: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) if (!isCollection(k)) root[k] = v;
   // Encoded to UTF-8 once, for the checksum and the write both.
-  const json = JSON.stringify({ g: generation, root, ops } satisfies JournalLine);
-  const line = Buffer.allocUnsafe(9 + Buffer.byteLength(json) + 1);
-  const end = 9 + line.write(json, 9, 'utf8');
-  line.write(`${crc32(line.subarray(9, end)).toString(16).padStart(8, '0')} `, 0, 'latin1');
-  line[end] = 0x0a;
-  return line;
+  const json = JSON.stringify((carries ? { g: generation, root, changes: ops } : { g: generation, root, ops }) satisfies JournalLine);
+  const bytes = Buffer.allocUnsafe(9 + Buffer.byteLength(json) + 1);
+  const end = 9 + bytes.write(json, 9, 'utf8');
+  bytes.write(`${crc32(bytes.subarray(9, end)).toString(16).padStart(8, '0')} `, 0, 'latin1');
+  bytes[end] = 0x0a;
+  return { bytes, holds };
+}
+
+/** After a line is on disk: what it holds, later lines may leave out. */
+export function rememberHolds(memory: LineMemory, holds: LineHolds): void {
+  for (const [id, fields] of holds) {
+    if (fields === undefined) memory.delete(id);
+    else memory.set(id, fields);
+  }
 }
 
 /** A line without its newline; undefined when its checksum or shape is wrong. */
@@ -133,7 +163,8 @@ function parseLine(line: Buffer): JournalLine | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(value) || typeof value.g !== 'number' || !isRecord(value.root) || !Array.isArray(value.ops)) return undefined;
+  if (!isRecord(value) || typeof value.g !== 'number' || !isRecord(value.root)) return undefined;
+  if (!Array.isArray(value.ops) && !Array.isArray(value.changes)) return undefined;
   return value as unknown as JournalLine;
 }
 
@@ -141,7 +172,7 @@ function parseLine(line: Buffer): JournalLine | undefined {
 function apply(doc: Record<string, unknown>, line: JournalLine): string[] {
   const dropped: string[] = [];
   Object.assign(doc, line.root);
-  for (const op of line.ops) {
+  for (const op of line.ops ?? line.changes ?? []) {
     const [c, key, value, carried] = op;
     if (!isCollection(c) || typeof key !== 'string') continue;
     const current = doc[c];
@@ -246,10 +277,8 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   private compactBlockedUntil = 0;
   private compactFailing = false;
   private closed = false;
-  /** What the journal's lines hold of bulky fields (encodeLine); forgotten whenever that may not be so. */
+  /** What the journal's lines on disk hold of bulky fields (encodeLine); forgotten when it is emptied. */
   private readonly memory: LineMemory = new Map();
-  /** Lines handed to write() and not yet on disk (or failed). */
-  private pending = 0;
 
   private constructor(
     private readonly snapshot: DurableFileAdapter<Record<string, unknown>>,
@@ -346,19 +375,14 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   write(w: StateWrite): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.file}: state file is closed`));
     const g = ++this.generation;
-    // A line written while another is on its way must not point back at it: that one may fail.
-    if (this.pending > 0) this.memory.clear();
     // Both taken now, synchronously: later changes go with a later write.
     const line = encodeLine(g, w.doc, w.changed, this.memory);
     let compaction: Promise<void> | undefined;
     if (this.compactionDue(w.full)) {
       compaction = this.snapshot.write({ ...w.doc, generation: g });
       compaction.catch(() => undefined); // awaited in persist()
-      // Emptied or not, the journal after this point must not point into what it holds now.
-      this.memory.clear();
     }
-    this.pending++;
-    const run = this.chain.then(() => this.persist(line, compaction)).finally(() => this.pending--);
+    const run = this.chain.then(() => this.persist(line, compaction));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -376,13 +400,15 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
     return this.length > Math.max(this.minCompactLength, 2 * this.snapshot.lastLength) && this.now().getTime() >= this.compactBlockedUntil;
   }
 
-  private async persist(line: Buffer, compaction: Promise<void> | undefined): Promise<void> {
+  private async persist(line: EncodedLine, compaction: Promise<void> | undefined): Promise<void> {
     if (compaction) {
       try {
         await compaction;
         this.compactions++;
         if (this.compactFailing) this.log.info({ file: this.file }, 'the state journal is compacted again');
         this.compactFailing = false;
+        // Emptied or not (its lines are older than the snapshot then), nothing after points into it.
+        this.memory.clear();
         await this.emptyJournal();
         return;
       } catch (err) {
@@ -391,12 +417,14 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
         this.compactFailing = true;
       }
     }
-    await this.append(line);
+    await this.append(line.bytes);
+    rememberHolds(this.memory, line.holds);
   }
 
   private async append(buf: Buffer): Promise<void> {
-    const fh = await this.handle();
+    let fh: FileHandle | undefined;
     try {
+      fh = await this.handle();
       for (let done = 0; done < buf.length; ) {
         const { bytesWritten } = await fh.write(buf, done, buf.length - done, this.length + done);
         if (bytesWritten === 0) throw Object.assign(new Error('ENOSPC: nothing written'), { code: 'ENOSPC' });
@@ -405,9 +433,8 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
       this.length += buf.length;
       this.appends++;
     } catch (err) {
-      this.memory.clear(); // the line is not there to point back at
       // A line cut short must not stay in front of the next one (which goes at the same offset anyway).
-      await fh.truncate(this.length).catch(() => undefined);
+      await fh?.truncate(this.length).catch(() => undefined);
       throw err;
     }
   }
@@ -418,8 +445,8 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
     try {
       const fh = await this.handle();
       await fh.truncate(0);
+      this.length = 0; // empty now, whether or not the sync below works: the next line goes at 0
       await fh.sync();
-      this.length = 0;
     } catch (err) {
       this.log.debug({ file: this.journalFile, error: errorLine(err) }, 'emptying the state journal failed; its lines are skipped as older than the snapshot');
     }

@@ -7,6 +7,7 @@
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { DurableDocument, type DocumentAdapter } from './durable-document.ts';
 import { migrateStateDoc } from './hold-migration.ts';
+import { holdReason } from '../model/hold.ts';
 import { isRecord } from '../model/is-record.ts';
 import { COLLECTIONS, isCollection, noChanges, StateFile, type ChangedKeys, type Collection, type StateWrite } from './state-journal.ts';
 import { emptyState, STATE_VERSION, type StateDoc } from './types.ts';
@@ -46,6 +47,27 @@ export function requeueInterruptedSends(doc: StateDoc): number {
       delete m.nextAttemptAt;
       n++;
     }
+  }
+  return n;
+}
+
+/**
+ * Repairs after a damaged journal: a queued reading whose outbox messages are all gone (dropped on
+ * replay) would wait forever; it is held for a person to release, which builds its message anew.
+ * Returns the count.
+ */
+export function holdReadingsWithoutMessages(doc: StateDoc, now: Date): number {
+  let n = 0;
+  for (const r of Object.values(doc.readings)) {
+    if (r.status !== 'queued' || !r.messageIds?.length) continue;
+    const left = r.messageIds.filter((id) => Object.hasOwn(doc.messages, id));
+    if (left.length === r.messageIds.length) continue;
+    r.messageIds = left;
+    if (left.length > 0) continue; // what is left goes on; the loss is in the replay's error line
+    r.status = 'held';
+    r.holdReasons.push(holdReason('delivery', 'message-lost', 'its message to the EHR was lost with a damaged state journal: release it to build and send it again'));
+    r.updatedAt = now.toISOString();
+    n++;
   }
   return n;
 }
@@ -162,9 +184,11 @@ export class StateStore {
       }
       const requeued = requeueInterruptedSends(doc);
       if (requeued > 0) log.warn({ file, requeued }, 'messages that were being sent at the last stop go out again');
+      const orphans = holdReadingsWithoutMessages(doc, new Date());
+      if (orphans > 0) log.error({ file, readings: orphans }, 'readings whose message was lost with the damaged journal are held for review: release them to send them again');
       store = new StateStore(doc, log);
       store.document = document;
-      if (stored === null || requeued > 0 || migrated) {
+      if (stored === null || requeued > 0 || migrated || orphans > 0) {
         // A new snapshot; should it fail, every record goes to the journal instead.
         store.changed = allKeys(doc);
         store.fullPending = true;

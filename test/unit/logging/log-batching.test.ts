@@ -36,6 +36,20 @@ describe('log batching', () => {
     expect(code).toBe(null);
   }, 30_000);
 
+  it('delivers a burst of lines while the process keeps running, not only at exit', async () => {
+    let seen = 0;
+    const { lines } = await run(`for (let i = 0; i < 3000; i++) log.info({ i }, 'burst'); setInterval(() => {}, 1000);`, (_line, child) => {
+      if (++seen === 3000) child.kill('SIGTERM');
+    });
+    expect(lines).toHaveLength(3000);
+  }, 30_000);
+
+  it('writes a warning at once, with what waited before it: an abort right after loses neither', async () => {
+    const { lines, code } = await run(`log.info('before'); log.warn('about to fail'); process.abort();`);
+    expect(code).toBe(null); // killed by SIGABRT: no exit hook ran
+    expect(msgs(lines)).toEqual(['before', 'about to fail']);
+  }, 30_000);
+
   it('loses no line when the process exits at once, by process.exit or by an uncaught exception', async () => {
     const exit = await run(`for (let i = 0; i < 500; i++) log.info({ i }, 'line'); process.exit(3);`);
     expect(exit.code).toBe(3);

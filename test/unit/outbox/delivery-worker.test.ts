@@ -325,6 +325,8 @@ describe('DeliveryWorker', () => {
     expect(Object.values(onDisk().messages).map((m) => m.state)).toEqual(['delivered', 'delivered']);
     expect(sender.sent.map((s) => s.controlId)).toEqual(['r1-ehr', 'r2-ehr']);
     // Three failed writes: one line when they start failing, one when they work again; no stacks.
+    // (The file may show the write a moment before the store hears it completed and says so.)
+    await until(() => log.above('warn').length >= 2, 'the recovery logged');
     expect(log.above('warn').map((l) => [l.level, l.msg])).toEqual([
       ['error', expect.stringMatching(/^writes are failing/)],
       ['warn', 'writes work again'],

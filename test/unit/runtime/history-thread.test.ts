@@ -20,16 +20,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setUp(workerUrl?: URL) {
+async function setUp(workerUrl?: URL, timeoutMs?: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'medgate-history-thread-'));
   const engine: StorageEngine = openEngine(dataDir);
   const log = recordingLogger();
   const local: HistoryRecord[][] = [];
   let history: HistoryStore<ReturnType<typeof slimReading>> | undefined;
+  const written = { count: 0 };
   const thread = await HistoryThread.start({
     dataDir,
     log,
     workerUrl,
+    timeoutMs,
+    onWritten: () => written.count++,
     fallback: (records) => {
       local.push(records);
       return history!.appendHere(records);
@@ -40,7 +43,7 @@ async function setUp(workerUrl?: URL) {
     await thread.close();
     await engine.close();
   });
-  return { dataDir, engine, log, local, history, thread };
+  return { dataDir, engine, log, local, history, thread, written };
 }
 
 const at = (i: number) => new Date(Date.UTC(2026, 11, 1, 8, 0, i)).toISOString();
@@ -48,9 +51,10 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 describe('history writer thread', () => {
   it('appends on its thread; the main thread reads it from the next turn', async () => {
-    const { history, local, thread } = await setUp();
+    const { history, local, thread, written } = await setUp();
     expect(thread.onFallback).toBe(false);
     await history.append([historyRecord({ id: 'R1', at: at(1), mrn: 'MRN1' }), historyRecord({ id: 'R2', at: at(2) })]);
+    expect(written.count).toBe(1); // told before the caller goes on (the gateway renews its reads there)
     await turn();
     expect(local).toEqual([]); // not written here
     expect(history.byReadingId('R1')?.reading.patient?.mrn).toBe('MRN1');
@@ -77,6 +81,17 @@ describe('history writer thread', () => {
     expect(local.map((r) => r[0]!.reading.reading.id)).toEqual(['R4', 'R5']);
     expect(history.byReadingId('R5')).toBeDefined();
     expect(log.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['history writes go on on the main thread (those under way are retried)']);
+  });
+
+  it('ends a worker that never says it is ready, and writes here', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medgate-mute-worker-'));
+    const mute = join(dir, 'worker.mjs');
+    writeFileSync(mute, 'setInterval(() => {}, 1000);\n');
+    const { history, local, log, thread } = await setUp(pathToFileURL(mute), 300);
+    expect(thread.onFallback).toBe(true);
+    await history.append([historyRecord({ id: 'R6', at: at(6) })]);
+    expect(local).toHaveLength(1);
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.fields.error)).toEqual(['the history writer thread did not start within 300 ms']);
   });
 
   it('finishes what was sent before close(), then closes', async () => {

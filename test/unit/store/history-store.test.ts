@@ -59,6 +59,7 @@ function counted(engine: StorageEngine): { engine: StorageEngine; reads: { gets:
       },
       db: <V, K extends Key = Key>(name: string, opts?: { dupSort?: boolean }) => wrap(engine.db<V, K>(name, opts)),
       flushed: () => engine.flushed(),
+      resetReads: () => engine.resetReads(),
       close: () => engine.close(),
     },
   };
