@@ -45,7 +45,7 @@ export class DestinationFleet {
       store: this.opts.store,
       history: this.opts.history,
       backoff: dest.retry ?? { initialMs: 1000, maxMs: 60_000 },
-      log: dlog,
+      log: this.opts.log, // the worker names its destination itself (dlog would name it twice)
       // The worker logs retries and dead letters itself; the console also says what went through.
       onChange: ({ type, message }) => {
         if (type === 'delivered') {

@@ -312,7 +312,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const holder = devices.entries.find((e) => e.runner && JSON.stringify(e.config.transport) === JSON.stringify(t));
       if (holder?.runner) return watchRunning(holder.runner, request.seconds);
       const driver = request.driver ? drivers.find(request.driver) : undefined;
-      return testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log: log.child({ part: 'link-test' }) });
+      return testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log }); // testLink names its part and link itself
     },
 
     simulators: () => parts.simulators?.list(configFile.document.devices),

@@ -18,6 +18,8 @@ export interface GatewayProcess {
   token: string;
   configFile: string;
   logs: LogLine[];
+  /** Each log line as written (JSON.parse would hide a key written twice). */
+  rawLogs: string[];
   process: ChildProcess;
   waitForLog(pred: (l: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
@@ -48,6 +50,7 @@ export async function startGatewayProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
+  const rawLogs: string[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
   let buffer = '';
@@ -57,6 +60,7 @@ export async function startGatewayProcess(
     while ((nl = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
+      rawLogs.push(line);
       try {
         logs.push(JSON.parse(line) as LogLine);
       } catch {
@@ -108,6 +112,7 @@ export async function startGatewayProcess(
     token,
     configFile,
     logs,
+    rawLogs,
     process: child,
     waitForLog,
     api: async <T>(method: string, path: string, body?: unknown) => {

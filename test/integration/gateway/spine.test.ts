@@ -11,6 +11,7 @@ import { eventually } from '../../support/eventually.ts';
 import { numericObx, readOru } from '../../support/hl7-read.ts';
 import { openPtyPair, type PtyPair } from '../../support/pty.ts';
 import { openDeviceEnd, type SerialDeviceEnd } from '../../support/serial-device.ts';
+import { repeatedKeys } from '../../support/log-keys.ts';
 
 const HL7_TS = /^\d{14}(\.\d+)?[+-]\d{4}$/;
 
@@ -212,5 +213,11 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     expect(unknown.status).toBe(404);
     const devices = await gw.api<{ devices: Array<{ id: string; link: { state: string } }> }>('GET', '/api/devices');
     expect(devices.body.devices.find((d) => d.id === 'scale-1')?.link.state).toBe('connected');
+  });
+
+  it('names each field of a log line once, whatever part of the gateway wrote it', () => {
+    expect(gw.rawLogs.length).toBeGreaterThan(10);
+    const repeated = gw.rawLogs.map((line) => ({ line, keys: repeatedKeys(line) })).filter((r) => r.keys.length > 0);
+    expect(repeated).toEqual([]);
   });
 });
