@@ -120,20 +120,19 @@ export async function startRig(ehrPort: number, kinds: DeviceKind[], retry: Dest
 }
 
 /**
- * Times readings from the gateway's log: a device's k-th 'reading queued' is its k-th line (lines
- * arrive in order), and 'forwarded to EHR' carries the time the ACK was taken (pino `time`, the
- * same clock as Date.now() here).
+ * Times readings from the gateway's log: 'forwarded to EHR' (the one info line a reading gets) names
+ * its device and carries the time the ACK was taken (pino `time`, the same clock as Date.now()
+ * here). One destination sends in order, and a device's lines are read in order, so a device's k-th
+ * delivery is its k-th line.
  */
 export class Timeline {
   readonly latencies: number[] = [];
-  queued = 0;
   delivered = 0;
   /** Log time of the last 'forwarded to EHR'. */
   lastDeliveredAt = 0;
   private scanned = 0;
   private readonly sentAt = new Map<string, Array<number | undefined>>();
-  private readonly queuedPerDevice = new Map<string, number>();
-  private readonly origin = new Map<string, number>();
+  private readonly deliveredPerDevice = new Map<string, number>();
 
   /** A line written now; `measured` false keeps it out of the latencies (warm-up). */
   sent(deviceId: string, at: number, measured = true): void {
@@ -145,19 +144,14 @@ export class Timeline {
   scan(logs: LogLine[]): void {
     for (; this.scanned < logs.length; this.scanned++) {
       const l = logs[this.scanned]!;
-      if (l.msg === 'reading queued') {
-        this.queued++;
-        const device = String(l.device);
-        const k = this.queuedPerDevice.get(device) ?? 0;
-        this.queuedPerDevice.set(device, k + 1);
-        const t = this.sentAt.get(device)?.[k];
-        if (t !== undefined) this.origin.set(String(l.reading), t);
-      } else if (l.msg === 'forwarded to EHR') {
-        this.delivered++;
-        this.lastDeliveredAt = Math.max(this.lastDeliveredAt, Number(l.time));
-        const t0 = this.origin.get(String(l.reading));
-        if (t0 !== undefined) this.latencies.push(Number(l.time) - t0);
-      }
+      if (l.msg !== 'forwarded to EHR') continue;
+      this.delivered++;
+      this.lastDeliveredAt = Math.max(this.lastDeliveredAt, Number(l.time));
+      const device = String(l.device);
+      const k = this.deliveredPerDevice.get(device) ?? 0;
+      this.deliveredPerDevice.set(device, k + 1);
+      const t0 = this.sentAt.get(device)?.[k];
+      if (t0 !== undefined) this.latencies.push(Number(l.time) - t0);
     }
   }
 
@@ -165,7 +159,7 @@ export class Timeline {
   async until(gw: GatewayProcess, done: () => boolean, timeoutMs: number, what: string): Promise<void> {
     const start = Date.now();
     for (this.scan(gw.logs); !done(); this.scan(gw.logs)) {
-      if (Date.now() - start > timeoutMs) throw new Error(`bench stalled waiting for ${what}: ${this.queued} queued, ${this.delivered} delivered`);
+      if (Date.now() - start > timeoutMs) throw new Error(`bench stalled waiting for ${what}: ${this.delivered} delivered`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }

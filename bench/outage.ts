@@ -35,7 +35,14 @@ export async function runOutageBench(opts: OutageOptions = {}): Promise<OutageRe
       // A little pacing: a scale's serial line, not a burst the pty would merge.
       if (i % 20 === 19) await new Promise((r) => setTimeout(r, 5));
     }
-    await timeline.until(rig.gw, () => timeline.queued >= readings, 60_000, `${readings} readings queued`);
+    // Queued: the destination's line, from the API (the log says nothing per reading until it is delivered).
+    const start0 = Date.now();
+    for (;;) {
+      const res = await rig.gw.api<{ destinations: Array<{ id: string; worker: { queued: number } }> }>('GET', '/api/destinations');
+      if ((res.body.destinations[0]?.worker.queued ?? 0) >= readings) break;
+      if (Date.now() - start0 > 60_000) throw new Error(`bench stalled waiting for ${readings} readings queued`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const more = start + (opts.downMs ?? 0) - Date.now();
     if (more > 0) await new Promise((r) => setTimeout(r, more));
     timeline.scan(rig.gw.logs);

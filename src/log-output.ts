@@ -26,7 +26,9 @@ function levelOf(line: string): number {
 }
 
 export class BatchedOutput {
-  readonly #out = pino.destination({ sync: true });
+  // maxLength: a standard output that refuses writes (a full disk behind a redirect) drops lines
+  // beyond this rather than keeping them all in memory.
+  readonly #out = pino.destination({ sync: true, maxLength: 16 * 1024 * 1024 });
   #waiting: string[] = [];
   #length = 0;
   #timer: NodeJS.Timeout | undefined;

@@ -304,7 +304,8 @@ export class Intake {
       // Kind and code only: a reason's text may quote a value.
       this.opts.log.warn({ reading: r.id, device: r.deviceId, reasons: stored.holdReasons.map(holdLabel) }, 'reading held for review');
     } else {
-      this.opts.log.info({ reading: r.id, device: r.deviceId, observations: r.observations.length, to: queuedTo }, 'reading queued');
+      // At debug: the info line a reading gets is its delivery ('forwarded to EHR'), one per reading.
+      this.opts.log.debug({ reading: r.id, device: r.deviceId, observations: r.observations.length, to: queuedTo }, 'reading queued');
     }
     this.opts.log.debug({ reading: r.id, patient: stored.patient, observations: r.observations, holdReasons: stored.holdReasons }, 'reading detail');
     for (const id of queuedTo) this.opts.onQueued(id);

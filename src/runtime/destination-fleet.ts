@@ -48,13 +48,11 @@ export class DestinationFleet {
       log: this.opts.log, // the worker names its destination itself (dlog would name it twice)
       // The worker logs retries and dead letters itself; the console also says what went through.
       onChange: ({ type, message }) => {
+        const deviceId = this.opts.store.data.readings[message.readingId]?.reading.deviceId;
         if (type === 'delivered') {
-          dlog.info(
-            { reading: message.readingId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code },
-            adapter.deliveredLog,
-          );
+          dlog.info({ reading: message.readingId, device: deviceId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code }, adapter.deliveredLog);
         }
-        this.opts.emit(() => ({ type: 'message', message: messageView(message, this.opts.store.data.readings[message.readingId]?.reading.deviceId) }));
+        this.opts.emit(() => ({ type: 'message', message: messageView(message, deviceId) }));
       },
     });
     this.#entries.set(dest.id, { config: dest, worker });

@@ -157,8 +157,11 @@ export class HistoryThread implements HistorySink {
       p.reject(new Error(reply.error));
       return;
     }
-    this.opts.onWritten?.();
-    p.resolve();
+    try {
+      this.opts.onWritten?.();
+    } finally {
+      p.resolve(); // committed: whatever renewing the reads did
+    }
   }
 
   #lost(why: string): void {

@@ -15,8 +15,9 @@
 //   is remembered once its write succeeded, and forgotten when the journal is emptied), so the
 //   journal alone still rebuilds every record. Such a line keeps its ops under `changes`, not `ops`:
 //   a version before this one cannot read it (it would take the record without the field) and
-//   treats it as damage instead, loudly; stop the gateway cleanly before going back to one (a clean
-//   stop compacts and empties the journal).
+//   treats it as a bad line: as damage in the middle, or, at the end, as a write cut short that it
+//   drops (those are state changes such as delivery marks: the messages go out again, same control
+//   IDs). Stop the gateway cleanly before going back to one: a clean stop empties the journal.
 // - Compaction writes the snapshot anew (temp file, fsync, rename: durable-file-adapter.ts) and
 //   empties the journal. Lines of a generation the snapshot already holds are skipped on reading,
 //   so a crash anywhere between the two steps reads back the same document; a compaction that
@@ -277,6 +278,10 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   private compactBlockedUntil = 0;
   private compactFailing = false;
   private closed = false;
+  /** Records were dropped on reading: the next write rewrites the snapshot, so the next start does not drop (and report) them again. */
+  private rewriteNext = false;
+  /** Lines handed to write() and not yet on disk: a line written meanwhile points back at nothing. */
+  private pending = 0;
   /** What the journal's lines on disk hold of bulky fields (encodeLine); forgotten when it is emptied. */
   private readonly memory: LineMemory = new Map();
 
@@ -333,6 +338,7 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
       );
     }
     if (replay.dropped.length > 0) {
+      this.rewriteNext = true;
       this.log.error(
         { file: this.journalFile, records: replay.dropped.length, first: replay.dropped[0] },
         'state journal records left out a field that no earlier line holds (earlier lines were lost): those records are dropped (restore them from a backup)',
@@ -375,14 +381,16 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   write(w: StateWrite): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.file}: state file is closed`));
     const g = ++this.generation;
-    // Both taken now, synchronously: later changes go with a later write.
-    const line = encodeLine(g, w.doc, w.changed, this.memory);
+    // Both taken now, synchronously: later changes go with a later write. DurableDocument writes one
+    // at a time; another caller overlapping writes gets whole records (the one before may fail).
+    const line = encodeLine(g, w.doc, w.changed, this.pending === 0 ? this.memory : new Map());
     let compaction: Promise<void> | undefined;
     if (this.compactionDue(w.full)) {
       compaction = this.snapshot.write({ ...w.doc, generation: g });
       compaction.catch(() => undefined); // awaited in persist()
     }
-    const run = this.chain.then(() => this.persist(line, compaction));
+    this.pending++;
+    const run = this.chain.then(() => this.persist(line, compaction)).finally(() => this.pending--);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -396,7 +404,10 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
   }
 
   private compactionDue(full: boolean): boolean {
-    if (full) return true;
+    if (full || this.rewriteNext) {
+      this.rewriteNext = false;
+      return true;
+    }
     return this.length > Math.max(this.minCompactLength, 2 * this.snapshot.lastLength) && this.now().getTime() >= this.compactBlockedUntil;
   }
 

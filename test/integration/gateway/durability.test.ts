@@ -2,7 +2,7 @@
 // and never resend a reading under a new control ID.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReadingView } from '../../../src/web/api-types.ts';
+import type { DeviceView, ReadingView } from '../../../src/web/api-types.ts';
 import { ALICE, gatewayConfig, serialDevice } from '../../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../../support/ehr-standin-client.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../../support/gateway-process.ts';
@@ -37,11 +37,18 @@ async function sendWeights(scale: SerialDeviceEnd, gw: GatewayProcess, n: number
   for (let i = from; i < from + n; i++) {
     const v = (60 + i / 100).toFixed(2);
     values.push(v);
-    const queuedBefore = gw.logs.filter((l) => l.msg === 'reading queued').length;
+    // Stored once it is the device's last reading: that is set after the write storing it is on
+    // disk, whether the EHR is up (it is then delivered) or down (it waits).
+    const before = await lastReadingId(gw);
     await scale.write(`ST,GS,+00${v}kg\r\n`);
-    await gw.waitForLog(() => gw.logs.filter((l) => l.msg === 'reading queued').length > queuedBefore, 10_000, `reading ${v} queued`);
+    await eventually(async () => expect(await lastReadingId(gw)).not.toBe(before), 10_000);
   }
   return values;
+}
+
+async function lastReadingId(gw: GatewayProcess): Promise<string | undefined> {
+  const res = await gw.api<{ devices: DeviceView[] }>('GET', '/api/devices');
+  return res.body.devices.find((d) => d.id === 'scale-1')?.lastReading?.reading.id;
 }
 
 async function queuedControlIds(gw: GatewayProcess): Promise<Array<{ readingId: string; controlId: string }>> {

@@ -229,6 +229,13 @@ describe('state journal', () => {
     expect(again.data.readings.r1).toMatchObject({ status: 'held', messageIds: [], holdReasons: [expect.objectContaining({ kind: 'delivery', code: 'message-lost' })] });
     expect(again.data.readings.r2?.status).toBe(s.data.readings.r2?.status);
     expect(errors[1]?.msg).toMatch(/held for review/);
+    // Said once: the next start does not drop (and report) them again.
+    await again.update((doc) => void (doc.bindings.d = binding('D')));
+    const next = crashCopy(copy);
+    const log2 = recordingLogger();
+    const third = await openStore(next, { log: log2 });
+    expect(log2.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(third.data.readings.r1?.status).toBe('held');
   });
 
   it('writes the whole record again after a line that failed, so no line points at one that is not there', async () => {
