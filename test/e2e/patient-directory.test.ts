@@ -58,8 +58,9 @@ describe('binding from the patient directory', () => {
 
     const sim = await runSimulator({ driver: 'ad-scale', serial: { path: pty.b }, count: 1, intervalMs: 100, seed: 7 });
     await sim.done;
-    await sim.stop();
+    // The port stays open until the reading arrived: closing it at once could drop a line not yet read.
     const [m] = await ehr.waitFor(1, 20_000);
+    await sim.stop();
     const oru = readOru(m!.text);
     expect(oru.pid3).toBe('MRN1001');
     expect(oru.family).toBe('DOE');
