@@ -86,7 +86,7 @@ export function describeSendError(err: unknown): string {
   return `error: ${String(err)}`;
 }
 
-/** A send that failed without an answer: a connect failure probes the link, anything else is transient. */
+/** A send that failed without an answer (a SendError, or anything with its `kind`): a connect failure probes the link, anything else is transient. */
 export function retryAfter(err: unknown): Extract<SendOutcome, { kind: 'retry' }> {
   const kind = err instanceof Error ? (err as Error & { kind?: unknown }).kind : undefined;
   return { kind: 'retry', reason: describeSendError(err), failure: kind === 'connect' ? 'connect' : 'transient' };

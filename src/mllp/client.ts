@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import type { Ack } from '../hl7/ack-types.ts';
 import { parseAck } from '../hl7/ack.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
+import { SendError, type SendErrorKind } from '../model/send-error.ts';
 import { encodeFrame, MllpDecoder } from './framing.ts';
 
 export interface MllpClientOptions {
@@ -21,15 +22,10 @@ export interface MllpClientOptions {
   log?: Logger;
 }
 
-export type MllpErrorKind = 'connect' | 'closed' | 'timeout' | 'protocol';
+export type MllpErrorKind = SendErrorKind;
 
-export class MllpError extends Error {
-  readonly kind: MllpErrorKind;
-  constructor(kind: MllpErrorKind, message: string) {
-    super(message);
-    this.name = 'MllpError';
-    this.kind = kind;
-  }
+export class MllpError extends SendError {
+  override name = 'MllpError';
 }
 
 export type MllpLinkState = 'idle' | 'connecting' | 'connected' | 'closed';

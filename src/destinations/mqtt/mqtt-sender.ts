@@ -17,17 +17,13 @@ import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttDestinationConfig } from '../../config/schema.ts';
 import { silentLogger, type Logger } from '../../model/logger.ts';
+import { SendError, type SendErrorKind } from '../../model/send-error.ts';
 import { resolveTopic } from '../../uplink/topic.ts';
 
-export type MqttSendErrorKind = 'connect' | 'closed' | 'timeout' | 'protocol';
+export type MqttSendErrorKind = SendErrorKind;
 
-export class MqttSendError extends Error {
-  readonly kind: MqttSendErrorKind;
-  constructor(kind: MqttSendErrorKind, message: string) {
-    super(message);
-    this.name = 'MqttSendError';
-    this.kind = kind;
-  }
+export class MqttSendError extends SendError {
+  override name = 'MqttSendError';
 }
 
 export interface MqttSenderOptions {
