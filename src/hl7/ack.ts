@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Ack, AckCode } from './ack-types.ts';
+import { hl7Timestamp } from './datetime.ts';
 
 const ACK_CODES: readonly AckCode[] = ['AA', 'AE', 'AR', 'CA', 'CE', 'CR'];
 
@@ -267,7 +268,8 @@ export function buildAck(message: string, code: AckCode, opts: BuildAckOptions =
     localField(opts.sendingFacility, rawField(6)),
     rawField(3),
     rawField(4),
-    hl7Timestamp(opts.now ?? new Date()),
+    // In UTC (+0000): unambiguous whatever the host's zone.
+    hl7Timestamp(opts.now ?? new Date(), 0),
     '',
     trigger === '' ? 'ACK' : `ACK${c}${trigger}${c}ACK`,
     escapeHl7(opts.controlId ?? newControlId(), d),
@@ -300,20 +302,6 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
   if (!m) return true;
   const [maj, min] = [Number(m[1]), Number(m[2])];
   return maj > major || (maj === major && min >= minor);
-}
-
-/** YYYYMMDDHHMMSS+0000 in UTC: unambiguous whatever the host's zone. */
-export function hl7Timestamp(date: Date): string {
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return (
-    pad(date.getUTCFullYear(), 4) +
-    pad(date.getUTCMonth() + 1) +
-    pad(date.getUTCDate()) +
-    pad(date.getUTCHours()) +
-    pad(date.getUTCMinutes()) +
-    pad(date.getUTCSeconds()) +
-    '+0000'
-  );
 }
 
 /** 20 characters at most (MSH-10 is ST(20) up to v2.6). */
