@@ -18,6 +18,7 @@ import { encodeOruPcd01 } from '../src/hl7/oru-pcd01.ts';
 import { silentLogger } from '../src/model/logger.ts';
 import type { Reading } from '../src/model/reading.ts';
 import { newId } from '../src/pipeline/ids.ts';
+import { GatewayMetrics } from '../src/metrics/gateway-metrics.ts';
 import { buildGatewayApi } from '../src/runtime/gateway-api.ts';
 import { openEngine } from '../src/store/engine.ts';
 import { HistoryStore } from '../src/store/history-store.ts';
@@ -161,6 +162,7 @@ export async function runHistoryBench(opts: HistoryBenchOptions = {}): Promise<H
       intake: unused,
       devices: unused,
       destinations: unused,
+      metrics: new GatewayMetrics({ dataDir }),
       configFile: unused,
       drivers: unused,
       hasSimulator: () => false,

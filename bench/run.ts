@@ -15,6 +15,7 @@ import { runHistoryBench } from './history.ts';
 import { runOutageBench } from './outage.ts';
 import { runPacedBench } from './paced.ts';
 import { runQueuedBench } from './queued.ts';
+import { measureStartup } from './startup.ts';
 
 const PER_DEVICE = Number(process.env.BENCH_READINGS ?? 3000);
 const WARMUP_PER_DEVICE = Number(process.env.BENCH_WARMUP ?? 1000);
@@ -129,6 +130,13 @@ class ClosedLoopOnly extends Error {}
 
 const receiver = await startReceiver();
 try {
+  // First, on a machine no other part of the bench has warmed up.
+  const startup = process.env.BENCH_ONLY === 'closed' ? undefined : { demo: await measureStartup(), fifty: await measureStartup(50) };
+  if (startup) {
+    console.log(
+      `start-up (compiled, median of 3): ready in ${startup.demo.ready_ms} ms; idle RSS 10 s after ready ${startup.demo.idle_rss_mb} MB (demo: 8 devices, inbound feed, embedded broker), ${startup.fifty.idle_rss_mb} MB with 50 devices; ${startup.demo.children + startup.fifty.children} child processes`,
+    );
+  }
   const base = await baseline(receiver.port, BASELINE_MESSAGES);
   console.log(`baseline: raw socket, pre-built ORU, one in flight: ${base.toFixed(0)} messages/s (${BASELINE_MESSAGES} messages)`);
   const run = await runClosedLoop(receiver.port, PER_DEVICE, WARMUP_PER_DEVICE);
@@ -170,6 +178,9 @@ try {
       history_list_ms: history.history_list_ms,
       event_loop_max_ms: history.event_loop_max_ms,
       outage_recovery_ms: outage.outage_recovery_ms,
+      ready_ms: startup?.demo.ready_ms,
+      idle_rss_mb: startup?.demo.idle_rss_mb,
+      idle_rss_50_mb: startup?.fifty.idle_rss_mb,
     }),
   );
 } catch (err) {

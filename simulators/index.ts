@@ -8,9 +8,11 @@ import { create as genericLine } from './generic-line.ts';
 import { create as hl7Analyzer } from './hl7-analyzer.ts';
 import { create as mqttVitals } from './mqtt-vitals.ts';
 import { create as tanita } from './tanita.ts';
+import { simulatorIds, type SimulatorId } from './ids.ts';
 import type { SimulatedDevice, SimulatorOptions } from './types.ts';
 
-const factories: Record<string, (options: SimulatorOptions) => SimulatedDevice> = {
+// Keyed by ids.ts: the compiler refuses a listed id without its simulator, or one that is not listed.
+const factories: Record<SimulatorId, (options: SimulatorOptions) => SimulatedDevice> = {
   'ad-scale': adScale,
   tanita,
   accutorr,
@@ -22,10 +24,10 @@ const factories: Record<string, (options: SimulatorOptions) => SimulatedDevice> 
   'ekg-serial': createSerial,
 };
 
-export const simulatorIds: string[] = Object.keys(factories);
+export { simulatorIds };
 
 export function createSimulator(driver: string, options: SimulatorOptions): SimulatedDevice {
-  const factory = factories[driver];
+  const factory = (factories as Record<string, ((options: SimulatorOptions) => SimulatedDevice) | undefined>)[driver];
   if (factory === undefined) throw new Error(`no simulator for driver "${driver}" (known: ${simulatorIds.join(', ')})`);
   return factory(options);
 }

@@ -8,6 +8,7 @@ import { SerialPort } from 'serialport';
 import { findDriver } from '../drivers/index.ts';
 import { createSimulator } from './index.ts';
 import type { DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
+import '../src/transports/mqtt-packet-memory.ts';
 
 export interface RunSimulatorOptions extends SimulatorOptions {
   driver: string;

@@ -3,16 +3,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import { simulatorIds } from '../simulators/index.ts';
+import { simulatorIds } from '../simulators/ids.ts';
 import { AuditJournal } from './audit/journal.ts';
 import { ConfigFile } from './config/config-file.ts';
 import type { Config } from './config/schema.ts';
 import type { DriverCatalog } from './config/validate.ts';
-import { startDemoEhr } from './demo/ehr.ts';
-import { SimulatorManager } from './demo/simulators.ts';
+import type { SimulatorManager } from './demo/simulators.ts';
 import { EventBus } from './events/bus.ts';
-import { inboundTlsOptions, startInboundListener } from './inbound/listener.ts';
-import { directoryFile, PatientDirectoryStore } from './patients/directory.ts';
+import type { PatientDirectoryStore } from './patients/directory.ts';
+import { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { Intake } from './pipeline/intake.ts';
 import { DestinationFleet } from './runtime/destination-fleet.ts';
 import { DeviceFleet } from './runtime/device-fleet.ts';
@@ -24,13 +23,17 @@ import { HistoryThread } from './runtime/history-thread.ts';
 import { RecentStore } from './store/recent-store.ts';
 import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
-import { setUpMqtt, type GatewayMqtt } from './transports/mqtt-setup.ts';
+import type { GatewayMqtt } from './transports/mqtt-setup.ts';
 import type { GatewayApi, GatewayEvent } from './web/api-types.ts';
 import { createAuth } from './web/auth/index.ts';
-import { buildPage } from './web/page-bundle.ts';
+import { loadPage } from './web/page-bundle.ts';
 import { slimReading } from './web/reading-views.ts';
 import { buildWebServer } from './web/server.ts';
 import { ensureApiToken, type ApiToken } from './web/token.ts';
+
+// History writes move to a thread of their own once they come this fast (history-thread.ts): a
+// clinic's pace stays on the main thread and saves the thread's memory; a flood does not.
+const HISTORY_THREAD_AT = 50;
 
 export interface RunningGateway {
   url: string;
@@ -54,6 +57,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const log = deps.logger;
   const startedAt = new Date();
   await mkdir(config.dataDir, { recursive: true });
+  // Before any store opens the folder: an older format is migrated, a newer one refused untouched.
+  await (await import('./store/data-format.ts')).prepareDataFolder(config.dataDir, { log: log.child({ part: 'data-format' }) });
   const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
   const audit = new AuditJournal(join(config.dataDir, 'audit'), { log: log.child({ part: 'audit' }) });
   const journals: Array<{ prune(): Promise<number> }> = [audit];
@@ -84,18 +89,21 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     // Appends are written on a thread of their own (history-thread.ts), closed before the engine;
     // should it be gone, a store on this thread writes them (the one below may still be importing).
     const writesHere = new HistoryStore(engine, { listView: slimReading });
-    const historyThread = await HistoryThread.start({ dataDir: config.dataDir, log: hlog, fallback: (records) => writesHere.appendHere(records), onWritten: () => engine.resetReads() });
+    const historyThread = await HistoryThread.start({ dataDir: config.dataDir, log: hlog, startAtRecordsPerSecond: HISTORY_THREAD_AT, fallback: (records) => writesHere.appendHere(records), onWritten: () => engine.resetReads() });
     stoppers.push(() => historyThread.close());
     const history = await HistoryStore.open(engine, config.dataDir, { retentionDays, log: hlog, upgrade: upgradeHistoryRecord, listView: slimReading, writer: historyThread });
     const rejects = await RejectsJournal.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'rejects' }) });
     journals.push(rejects);
     let simulators: SimulatorManager | undefined;
     if (config.demo?.ehr) {
+      const { startDemoEhr } = await import('./demo/ehr.ts');
       const ehr = await startDemoEhr({ host: config.demo.ehr.host, port: config.demo.ehr.port, log: log.child({ part: 'demo-ehr' }) });
       stoppers.push(() => ehr.close());
     }
 
-    const destinations = new DestinationFleet({ store, history, log, emit });
+    const metrics = new GatewayMetrics({ dataDir: config.dataDir, log: log.child({ part: 'metrics' }) });
+    stoppers.push(async () => metrics.close());
+    const destinations = new DestinationFleet({ store, history, log, emit, meter: metrics });
     stoppers.push(() => destinations.stopAll()); // each worker closes its sender
     for (const dest of config.destinations) await destinations.set(dest, { start: false });
 
@@ -104,6 +112,11 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     if (config.inbound) {
       const inbound = config.inbound;
       const plog = log.child({ part: 'inbound' });
+      // Loaded only when configured: the HL7 parser is the largest part of the gateway.
+      const [{ directoryFile, PatientDirectoryStore }, { inboundTlsOptions, startInboundListener }] = await Promise.all([
+        import('./patients/directory.ts'),
+        import('./inbound/listener.ts'),
+      ]);
       const dir = await PatientDirectoryStore.open(directoryFile(config.dataDir), { retentionHours: inbound.retentionHours, log: plog });
       directory = dir;
       stoppers.push(() => dir.close());
@@ -141,7 +154,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     let mqttStarted = false;
     // Set up on the first device that speaks MQTT, at start-up or when one is added later.
     const mqttFor = async (next: Config) => {
-      mqttStarting ??= setUpMqtt(next, log.child({ part: 'mqtt' })).then((m) => {
+      mqttStarting ??= import('./transports/mqtt-setup.ts').then(({ setUpMqtt }) => setUpMqtt(next, log.child({ part: 'mqtt' }))).then((m) => {
         mqtt = m;
         // A device added after start-up: its subscription is made; start the connection now.
         if (m && mqttStarted) m.connection.start();
@@ -150,7 +163,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       return (await mqttStarting)?.connection;
     };
 
-    const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, resends, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit });
+    const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, resends, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit, meter: metrics });
     fleet = devices;
     for (const device of config.devices) await devices.set(device, config, { start: false });
     // Stoppers run in reverse: the MQTT connection goes first, then the devices, then the embedded broker.
@@ -175,6 +188,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     stoppers.push(async () => clearInterval(pruneTimer));
     // Simulated devices first, so the devices that dial them find them listening.
     if (config.demo) {
+      const { SimulatorManager } = await import('./demo/simulators.ts');
       const sims = new SimulatorManager({
         mqtt: config.mqtt,
         log: log.child({ part: 'demo' }),
@@ -204,6 +218,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       directory,
       devices,
       destinations,
+      metrics,
       configFile,
       drivers: deps.drivers,
       simulators,
@@ -218,7 +233,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
 
     const auth = await createAuth({ dataDir: config.dataDir, apiToken: token.token, log: log.child({ part: 'auth' }) });
     stoppers.push(() => auth.close());
-    const page = await buildPage();
+    const page = await loadPage();
     const web = buildWebServer({ api, auth, page, demo: config.demo !== undefined, logger: log.child({ part: 'web' }), startedAt });
     const host = config.web.host ?? '127.0.0.1';
     await web.listen({ host, port: config.web.port });

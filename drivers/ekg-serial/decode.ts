@@ -17,7 +17,7 @@ export type BlockEvent =
   | { kind: 'error'; reason: string; bytes: string }
   | { kind: 'note'; text: string };
 
-const NUMBER_UNIT = /^([+-]?\d+(?:\.\d+)?)\s*(bpm|\/min|ms|deg|°)?$/i;
+const NUMBER_UNIT = /^([+-]?\d+(?:\.\d+)?)\s*(bpm|\/min|ms|deg|\u00b0)?$/i;
 const NOT_MEASURED = /^-+$|^n\/?a$|^\?+$/i;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
 
@@ -171,7 +171,7 @@ function field(d: Draft, line: string): BlockEvent[] {
 
 /** `72 bpm`, `380/402 ms`, `45/30/40`: as many numbers as types, a unit after the last applies to all. */
 function numbers(d: Draft, value: string, types: VitalType[], bad: (what: string) => BlockEvent[]): BlockEvent[] {
-  const unitMatch = /\s*(bpm|\/min|ms|deg|°)$/i.exec(value);
+  const unitMatch = /\s*(bpm|\/min|ms|deg|\u00b0)$/i.exec(value);
   const unit = unitMatch?.[1];
   const body = unitMatch ? value.slice(0, unitMatch.index) : value;
   const parts = body.split('/').map((p) => p.trim());
@@ -180,7 +180,7 @@ function numbers(d: Draft, value: string, types: VitalType[], bad: (what: string
   for (const [i, p] of parts.entries()) {
     const type = types[i];
     if (type === undefined || NOT_MEASURED.test(p)) continue;
-    if (!NUMBER_UNIT.test(p) || /[a-z°/]/i.test(p)) return bad('is not a number');
+    if (!NUMBER_UNIT.test(p) || /[a-z\u00b0/]/i.test(p)) return bad('is not a number');
     parsed.push({ type, text: p });
   }
   for (const { type, text } of parsed) {

@@ -263,6 +263,19 @@ export const DemoConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/** When GET /api/health calls the gateway degraded or failing (docs/monitoring.md); every field optional. */
+export const HealthConfig = Type.Object(
+  {
+    destinationStalledMinutes: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 60, description: 'messages wait and the destination delivered nothing for this long: failing (default 10)' }),
+    ),
+    deviceDownMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 60, description: "an enabled device's link down for this long: degraded (default 5)" })),
+    diskLowPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: "free space of the data folder's disk below this: degraded (default 10)" })),
+    diskCriticalPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'below this: failing (default 2)' })),
+  },
+  { additionalProperties: false },
+);
+
 export const GatewayConfig = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -301,6 +314,7 @@ export const GatewayConfig = Type.Object(
       ),
     ),
     history: Type.Optional(Type.Object({ retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false })),
+    health: Type.Optional(HealthConfig),
     mqtt: Type.Optional(MqttBrokerConfig),
     inbound: Type.Optional(
       Type.Object(
@@ -340,3 +354,4 @@ export type FileTransportConfig = Static<typeof FileTransport>;
 export type PatientBodyT = Static<typeof PatientBody>;
 export type DemoConfigT = Static<typeof DemoConfig>;
 export type Config = Static<typeof GatewayConfig>;
+export type HealthConfigT = Static<typeof HealthConfig>;

@@ -4,7 +4,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Driver } from '../model/driver.ts';
-import { filtersOverlap } from '../transports/mqtt-connection.ts';
+import { filtersOverlap } from '../transports/mqtt-topics.ts';
 import { GatewayConfig, type Config } from './schema.ts';
 import { codeMapProblems } from '../pipeline/code-map.ts';
 import { isRecord } from '../model/is-record.ts';

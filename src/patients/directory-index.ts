@@ -1,21 +1,12 @@
 // Lookups over one directory state, with the maps built once per state (a few thousand entries
 // rebuild in well under a millisecond; a lookup is then a map hit, not a scan).
 
+import { foldName } from '../model/name-fold.ts';
 import { resolveEntry, type DirectoryState } from './directory-state.ts';
 import type { DirectoryEntry, OrderEntry, PatientDirectory } from './types.ts';
 
-// Letters NFKD does not take apart into a base letter and a mark.
-const FOLD: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
-
-/** Case-, accent- and punctuation-blind form of a name: "Müller-O'Brien" and "MULLER OBRIEN" match. */
-export function normalizeName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[ßæœøłđðþı]/g, (ch) => FOLD[ch] ?? ch)
-    .replace(/[^\p{L}\p{N}]/gu, '');
-}
+/** Case-, accent- and punctuation-blind form of a name (model/name-fold.ts). */
+export const normalizeName = (name: string): string => foldName(name);
 
 function nameKey(family: string, given: string, dob: string): string {
   return `${normalizeName(family)}\u0000${normalizeName(given)}\u0000${dob.trim()}`;

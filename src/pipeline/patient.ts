@@ -29,8 +29,11 @@
 
 import { holdReason, type HoldCode, type HoldReason } from '../model/hold.ts';
 import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
+import { foldName } from '../model/name-fold.ts';
 import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory, Visit } from '../patients/types.ts';
 import type { DeviceBinding } from '../store/types.ts';
+
+export { foldName };
 
 export interface PatientPolicy {
   mode: BindingMode;
@@ -298,19 +301,6 @@ export function disagreements(given: PatientRef, known: PatientRef): Array<'name
   if (!sameName(given.family, known.family) || !sameName(given.given, known.given)) out.push('name');
   if (!sameBirthDate(given.dob, known.dob)) out.push('birth date');
   return out;
-}
-
-const FOLD: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ð: 'd', ı: 'i', þ: 'th' };
-
-/** Case, accents, whitespace and punctuation do not tell two people apart; device keyboards drop them. */
-export function foldName(v: unknown): string {
-  if (typeof v !== 'string') return '';
-  return v
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[ßøæœłđðıþ]/g, (c) => FOLD[c] ?? c)
-    .replace(/[\s\p{P}\p{S}]/gu, '');
 }
 
 function sameName(a: unknown, b: unknown): boolean {

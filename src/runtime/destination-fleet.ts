@@ -2,8 +2,9 @@
 // its configuration changes. Messages already built keep their bytes (and control IDs) across it.
 
 import type { DestinationConfig } from '../config/schema.ts';
+import type { Meter } from '../metrics/meter.ts';
 import type { Logger } from '../model/logger.ts';
-import { adapterOf } from '../destinations/index.ts';
+import { adapterOf, loadAdapter } from '../destinations/index.ts';
 import { DeliveryWorker } from '../outbox/delivery-worker.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { HistorySink } from '../store/types.ts';
@@ -16,6 +17,8 @@ export interface DestinationFleetOptions {
   log: Logger;
   /** A function is called only when someone listens (a view that costs to build). */
   emit(event: GatewayEvent | (() => GatewayEvent)): void;
+  /** Times each delivery (monitoring). */
+  meter?: Pick<Meter, 'delivered'>;
 }
 
 interface Entry {
@@ -36,6 +39,7 @@ export class DestinationFleet {
     const previous = this.#entries.get(dest.id);
     const dlog = this.opts.log.child({ destination: dest.id });
     // Built before the old worker stops: a sender that cannot be made (unreadable TLS file) leaves the old one running.
+    await loadAdapter(dest.type);
     const adapter = adapterOf(dest);
     const sender = await adapter.open(dest, { log: dlog });
     if (previous) await previous.worker.stop();
@@ -50,6 +54,7 @@ export class DestinationFleet {
       onChange: ({ type, message }) => {
         const deviceId = this.opts.store.data.readings[message.readingId]?.reading.deviceId;
         if (type === 'delivered') {
+          this.opts.meter?.delivered(dest.id, message.createdAt);
           dlog.info({ reading: message.readingId, device: deviceId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code }, adapter.deliveredLog);
         }
         this.opts.emit(() => ({ type: 'message', message: messageView(message, deviceId) }));
@@ -85,6 +90,10 @@ export class DestinationFleet {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  ids(): string[] {
+    return [...this.#entries.keys()];
   }
 
   views(): DestinationView[] {

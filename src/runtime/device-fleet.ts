@@ -4,6 +4,7 @@
 import type { Config, DeviceConfigT } from '../config/schema.ts';
 import type { DriverCatalog } from '../config/validate.ts';
 import { DeviceRunner } from '../devices/device-runner.ts';
+import type { Meter } from '../metrics/meter.ts';
 import type { Logger } from '../model/logger.ts';
 import { defaultPolicy } from '../pipeline/patient.ts';
 import type { Intake } from '../pipeline/intake.ts';
@@ -37,6 +38,8 @@ export interface DeviceFleetOptions {
   log: Logger;
   /** A function is called only when someone listens (a view that costs to build). */
   emit(event: GatewayEvent | (() => GatewayEvent)): void;
+  /** Counts readings by outcome and follows link states (monitoring). */
+  meter?: Meter;
 }
 
 function stoppedStatus(since: string): LinkStatus {
@@ -77,10 +80,20 @@ export class DeviceFleet {
         driver,
         transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt }),
         log: dlog,
-        accept: async (dev, report) => (await intake.accept(dev.id, report)).reading.id,
+        accept: async (dev, report) => {
+          const stored = await intake.accept(dev.id, report);
+          this.opts.meter?.reading(dev.id, stored.status === 'held' ? 'held' : 'queued');
+          return stored.reading.id;
+        },
         resends: this.opts.resends,
-        onStatus: (deviceId, link) => this.opts.emit({ type: 'link', deviceId, link }),
-        onProtocolError: (deviceId, error) => this.opts.rejects.keep(deviceId, error.reason, error.bytes),
+        onStatus: (deviceId, link) => {
+          this.opts.meter?.link(deviceId, link.state);
+          this.opts.emit({ type: 'link', deviceId, link });
+        },
+        onProtocolError: (deviceId, error) => {
+          this.opts.meter?.reading(deviceId, 'rejected');
+          this.opts.rejects.keep(deviceId, error.reason, error.bytes);
+        },
       });
       if (opts.start) entry.runner.start();
     }

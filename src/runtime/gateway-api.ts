@@ -7,7 +7,12 @@ import { Destination as DestinationSchema, DeviceConfig as DeviceSchema, Patient
 import { keepSecrets, redactDestination } from '../config/secrets.ts';
 import type { DriverCatalog } from '../config/validate.ts';
 import type { SimulatorManager } from '../demo/simulators.ts';
+import { loadAdapter } from '../destinations/index.ts';
 import { testLink, watchBytes } from '../devices/link-test.ts';
+import { gatherHealthFacts } from '../health/gather.ts';
+import { judgeHealth } from '../health/judge.ts';
+import { healthThresholds } from '../health/thresholds.ts';
+import type { GatewayMetrics, ScrapeSources } from '../metrics/gateway-metrics.ts';
 import { listSerialPorts } from '../devices/serial-ports.ts';
 import { holdLabel, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
@@ -41,6 +46,8 @@ export interface GatewayParts {
   directory?: PatientDirectoryStore;
   devices: DeviceFleet;
   destinations: DestinationFleet;
+  /** Told what happens as it happens; reads the rest from here when scraped (set up in buildGatewayApi). */
+  metrics: GatewayMetrics;
   configFile: ConfigFile;
   drivers: DriverCatalog;
   /** Present in demo mode only. */
@@ -90,7 +97,13 @@ function settlementEntries(who: string, released: Released): AuditRecord[] {
 }
 
 export function buildGatewayApi(parts: GatewayParts): GatewayApi {
-  const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, log } = parts;
+  const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, metrics, log } = parts;
+  const running: ScrapeSources = {
+    devices: () => devices.entries.map((e) => ({ id: e.config.id, enabled: e.config.enabled !== false, state: devices.status(e).state })),
+    destinationIds: () => destinations.ids(),
+    messages: () => Object.values(store.data.messages),
+  };
+  metrics.readFrom(running);
 
   const refuse = (err: unknown, prefix: string): never => {
     if (err instanceof ConfigChangeRefused) throw new ConfigChangeRefused(relativeProblems(err.problems, prefix));
@@ -126,6 +139,13 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     },
     rejected: async (query) => rejects.recent({ limit: query.limit, deviceId: query.device, before: query.before }),
     storage: () => (parts.engine.damaged ? { damaged: parts.engine.damaged } : {}),
+    health: async () => {
+      const storage = () => ({ writesFailing: store.writesFailing, ...api.storage() });
+      const facts = await gatherHealthFacts({ metrics, devices: running.devices, storage });
+      // The configuration document's section as it is now.
+      return judgeHealth(facts, healthThresholds(configFile.document.health));
+    },
+    metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     bind: async (who, deviceId, patient, minutes) => {
       const binding = await intake.bind(deviceId, patient, minutes);
       await audit.record({ who, action: 'bind', device: deviceId, patient: idOf(patient), reason: binding.until ? `until ${binding.until}` : 'next reading' });
@@ -268,6 +288,8 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
             else d.destinations[at] = dest;
           },
           async (next: Config) => {
+            // Before the intake sees the destination: it encodes for it at the next reading.
+            await loadAdapter(dest.type);
             parts.setDestinations(next.destinations);
             await destinations.set(next.destinations.find((d) => d.id === dest.id)!);
           },

@@ -13,14 +13,18 @@
 //   environment, before the engine itself is closed (the gateway's stoppers run in that order).
 // - Neither a worker that never says it is ready nor one that does not close holds up the start or
 //   the stop: after a while it is ended (terminate()) and appends run here.
+// - The worker starts when appends come faster than `startAtRecordsPerSecond` (a second V8 heap
+//   costs 10-15 MB, which a clinic's few readings an hour do not need; the bench's flood starts it
+//   in its first second). Until it is ready, appends run here. Without that setting it starts at once.
 // - After the worker's commit the main thread's read snapshot is renewed (onWritten) before the
 //   caller goes on to remove the readings from the state: a page request in the same turn must
 //   find them in one place or the other.
 
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../model/logger.ts';
+import { DIST_DIR, FROM_SOURCES } from '../run-mode.ts';
 import type { HistoryRecord, HistorySink } from '../store/types.ts';
 
 export type ThreadRequest = { type: 'append'; id: number; records: HistoryRecord[] } | { type: 'close' };
@@ -37,19 +41,28 @@ export interface HistoryThreadOptions {
   workerUrl?: URL;
   /** How long start() and close() wait for the worker. Default 15 s. */
   timeoutMs?: number;
+  /** Start the worker only once appends reach this many records in a second; unset: at once. */
+  startAtRecordsPerSecond?: number;
 }
+
+// The worker only encodes and commits batches: a young generation of a few MB is plenty, and V8's
+// default (16 MB semi-spaces) would hold memory a Pi needs.
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 /**
  * A worker on `url`. Run from source (TypeScript through tsx), the worker registers tsx first: on
  * Node 20 the main thread's module hooks do not reach worker threads.
  */
 function startWorker(url: URL, workerData: unknown): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
   // Resolved here: an eval'd worker would resolve a bare name from the working directory.
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(url.href)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
 }
+
+// The build makes the worker an entry point of its own (scripts/build.ts), beside the CLI in dist/.
+const WORKER_URL = FROM_SOURCES ? new URL('./history-thread-worker.ts', import.meta.url) : pathToFileURL(join(DIST_DIR, 'history-thread-worker.js'));
 
 interface Pending {
   resolve: () => void;
@@ -58,62 +71,93 @@ interface Pending {
 
 export class HistoryThread implements HistorySink {
   readonly #pending = new Map<number, Pending>();
-  readonly #worker: Worker | undefined;
+  /** The worker, once it said it is ready. */
+  #worker: Worker | undefined;
+  #starting: Promise<void> | undefined;
   readonly #timeoutMs: number;
   #next = 1;
   #gone = false;
   #closed: Promise<void> | undefined;
+  #windowStart = 0;
+  #windowRecords = 0;
 
   private constructor(private readonly opts: HistoryThreadOptions) {
     this.#timeoutMs = opts.timeoutMs ?? 15_000;
-    let worker: Worker | undefined;
-    try {
-      worker = startWorker(opts.workerUrl ?? new URL(`./history-thread-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url), { dataDir: opts.dataDir });
-    } catch (err) {
-      this.#lost(`the history writer thread could not be started: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    this.#worker = worker;
-    worker?.on('message', (reply: ThreadReply) => this.#onReply(reply));
-    worker?.on('error', (err) => this.#lost(`the history writer thread failed: ${err.message}`));
-    worker?.on('exit', (code) => this.#lost(`the history writer thread exited (${code})`));
   }
 
-  /** Starts the worker; resolves once it has the environment open. A worker that cannot start leaves appends on this thread. */
+  /** Resolves once the worker has the environment open, or at once when it starts under load. */
   static async start(opts: HistoryThreadOptions): Promise<HistoryThread> {
     const thread = new HistoryThread(opts);
-    const worker = thread.#worker;
-    if (!worker || thread.#gone) return thread;
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), thread.#timeoutMs);
-      const onReady = (reply: ThreadReply) => {
-        if (reply.type !== 'ready') return;
-        worker.off('message', onReady);
-        clearTimeout(timer);
-        resolve(true);
-      };
-      worker.on('message', onReady);
-      worker.once('exit', () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    });
-    if (!ready && !thread.#gone) {
-      thread.#lost(`the history writer thread did not start within ${thread.#timeoutMs} ms`);
-      await worker.terminate();
-    }
+    if (!opts.startAtRecordsPerSecond) await thread.#spawn();
     return thread;
   }
 
-  /** True once appends run on this thread (the worker is gone). */
+  /** True once appends run on this thread for good (the worker is gone). */
   get onFallback(): boolean {
     return this.#gone;
   }
 
+  /** True while appends go to the worker. */
+  get running(): boolean {
+    return this.#worker !== undefined && !this.#gone;
+  }
+
+  #spawn(): Promise<void> {
+    this.#starting ??= (async () => {
+      let worker: Worker;
+      try {
+        worker = startWorker(this.opts.workerUrl ?? WORKER_URL, { dataDir: this.opts.dataDir });
+      } catch (err) {
+        this.#lost(`the history writer thread could not be started: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      worker.on('error', (err) => this.#lost(`the history writer thread failed: ${err.message}`));
+      worker.on('exit', (code) => this.#lost(`the history writer thread exited (${code})`));
+      const ready = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.#timeoutMs);
+        const onReady = (reply: ThreadReply) => {
+          if (reply.type !== 'ready') return;
+          worker.off('message', onReady);
+          clearTimeout(timer);
+          resolve(true);
+        };
+        worker.on('message', onReady);
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve(false);
+        });
+      });
+      if (!ready) {
+        if (!this.#gone) this.#lost(`the history writer thread did not start within ${this.#timeoutMs} ms`);
+        await worker.terminate();
+        return;
+      }
+      worker.on('message', (reply: ThreadReply) => this.#onReply(reply));
+      this.#worker = worker; // close() closes it even when asked while it was starting
+    })();
+    return this.#starting;
+  }
+
+  /** Whether this append makes the rate reach the setting: then the worker is started. */
+  #underLoad(records: number): boolean {
+    const perSecond = this.opts.startAtRecordsPerSecond;
+    if (!perSecond || this.#starting) return false;
+    const now = performance.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowRecords = 0;
+    }
+    this.#windowRecords += records;
+    return this.#windowRecords >= perSecond;
+  }
+
   append(records: HistoryRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    if (this.#gone || this.#closed) return this.opts.fallback(records);
     const worker = this.#worker;
-    if (!worker) return this.opts.fallback(records);
+    if (this.#gone || this.#closed || !worker) {
+      if (!this.#gone && !this.#closed && this.#underLoad(records.length)) void this.#spawn();
+      return this.opts.fallback(records);
+    }
     const id = this.#next++;
     return new Promise<void>((resolve, reject) => {
       try {
@@ -130,6 +174,7 @@ export class HistoryThread implements HistorySink {
   /** Lets what was sent finish, then closes the worker's handle on the environment. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await this.#starting;
       const worker = this.#worker;
       if (this.#gone || !worker) return;
       const exited = new Promise<boolean>((resolve) => {

@@ -220,6 +220,23 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     });
   }
 
+  /**
+   * Removes the readings archived at or after `since` that `drop` picks by their messages, index
+   * entries with them; resolves with how many. For a backup's copy (backup/reconcile.ts).
+   */
+  removeArchivedSince(since: string, drop: (messages: readonly OutboxMessage[]) => boolean): Promise<number> {
+    return this.#entries.childTransaction(() => {
+      let n = 0;
+      for (const [at, id] of [...this.#byTime.getKeys({ start: [normalizeTime(since)] })]) {
+        const e = this.#entries.get(id);
+        if (!e || e.at !== at || !drop(this.#messagesOf(id, e))) continue;
+        this.#remove(id, e);
+        n++;
+      }
+      return n;
+    });
+  }
+
   /** Removes an entry and everything that points at it; inside a write transaction. */
   #remove(id: string, e: Entry<L>): void {
     void this.#entries.remove(id);

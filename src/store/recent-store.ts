@@ -91,6 +91,26 @@ export class RecentStore implements RecentMessages {
     return this.#pruning;
   }
 
+  /**
+   * Removes the entries remembered at or after `sinceMs` whose reading `known` does not know; resolves
+   * with how many. For a backup's copy (backup/reconcile.ts): its state was read before the database
+   * was copied, so a reading stored in between is not in it, and its memory must not be either.
+   */
+  async forgetUnknownSince(sinceMs: number, known: (readingId: string) => boolean): Promise<number> {
+    const gone = [...this.#byTime.getKeys({ start: [sinceMs] })].filter(([ms, deviceId, k]) => {
+      const first = this.#byKey.get([deviceId, k]);
+      return first !== undefined && Date.parse(first.at) === ms && !known(first.readingId);
+    });
+    if (gone.length === 0) return 0;
+    await this.#byTime.transaction(() => {
+      for (const [ms, deviceId, k] of gone) {
+        void this.#byTime.remove([ms, deviceId, k]);
+        void this.#byKey.remove([deviceId, k]);
+      }
+    });
+    return gone.length;
+  }
+
   /** Stops the pruning timer and waits for a pruning under way; the engine is closed by its owner. */
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);

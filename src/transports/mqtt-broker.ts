@@ -6,6 +6,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import net from 'node:net';
 import { Aedes, type AuthenticateError } from 'aedes';
 import type { Logger } from '../model/logger.ts';
+import './mqtt-packet-memory.ts';
 
 export interface BrokerUser {
   username: string;

@@ -6,7 +6,8 @@
 import type { MessageMeta } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import { LinkStatusTracker } from './link-status.ts';
-import { topicFilterProblem, type MqttConnectionStatus, type MqttMessageDone } from './mqtt-connection.ts';
+import type { MqttConnectionStatus, MqttMessageDone } from './mqtt-connection.ts';
+import { topicFilterProblem } from './mqtt-topics.ts';
 import type { MqttSubscriber } from './mqtt-router.ts';
 import type { Connection, Transport } from './types.ts';
 

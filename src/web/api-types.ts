@@ -2,6 +2,7 @@
 // The page imports these types too (type-only), so server and page agree on every shape.
 
 import type { TSchema } from '@sinclair/typebox';
+import type { HealthReport } from '../health/judge.ts';
 import type { AuditEntry, AuditQuery } from '../audit/journal.ts';
 import type { DeviceConfigT, TransportConfig } from '../config/schema.ts';
 import type { DestinationConfigView } from '../config/secrets.ts';
@@ -17,6 +18,7 @@ import type { LinkStatus } from '../transports/types.ts';
 
 export type { ConfigProblem, DestinationConfigView, ReleaseConfirmations };
 export type { HoldKind, HoldReason } from '../model/hold.ts';
+export type { HealthReason, HealthReport, HealthStatus } from '../health/judge.ts';
 
 export interface DeviceView {
   id: string;
@@ -100,6 +102,11 @@ export interface RejectedQuery {
   device?: string;
   /** Only inputs that arrived strictly before this ISO time (paging: the last `at` seen). */
   before?: string;
+}
+
+export interface MetricsExposition {
+  contentType: string;
+  text: string;
 }
 
 /** What /healthz says about storage: set when a damaged store was moved aside at start. */
@@ -200,6 +207,10 @@ export interface GatewayApi {
   /** What devices sent that could not be read, newest first, kept for review. */
   rejected(query: RejectedQuery): Promise<RejectedInput[]>;
   storage(): StorageHealth;
+  /** GET /api/health: ok, degraded or failing, with the reasons (health/judge.ts). */
+  health(): Promise<HealthReport>;
+  /** GET /metrics: the Prometheus text exposition and its content type. */
+  metrics(): Promise<MetricsExposition>;
   // `who`: the person or script acting, for the audit journal.
   bind(who: string, deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
   unbind(who: string, deviceId: string): Promise<boolean>;

@@ -1,14 +1,12 @@
-// The page, built from its TypeScript and CSS sources in memory when the server starts (esbuild, no
-// network, no build step to forget), and served from memory with headers that forbid anything
-// but our own origin.
+// The page: from dist/page when the gateway runs compiled (built once by `npm install`), or built in
+// memory from its sources when it runs through tsx (tests, development), so an edit shows at the next
+// start without a build step. Served from memory with headers that forbid anything but our own origin.
 
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import type { FastifyInstance } from 'fastify';
-
-const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page');
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { FROM_SOURCES, PAGE_DIST_DIR } from '../run-mode.ts';
+import { PAGE_SOURCE_DIR, pageBuildOptions } from './page-build.ts';
 
 export interface PageAssets {
   html: string;
@@ -16,25 +14,26 @@ export interface PageAssets {
   css: string;
 }
 
-export async function buildPage(): Promise<PageAssets> {
-  const result = await build({
-    entryPoints: [join(PAGE_DIR, 'main.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    outdir: 'out',
-    entryNames: 'app',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+export async function loadPage(): Promise<PageAssets> {
+  return FROM_SOURCES ? buildPageInMemory() : readBuiltPage();
+}
+
+async function readBuiltPage(): Promise<PageAssets> {
+  const read = (name: string) =>
+    readFile(join(PAGE_DIST_DIR, name), 'utf8').catch((err: unknown) => {
+      throw new Error(`the page's ${name} is missing from ${PAGE_DIST_DIR} (${err instanceof Error ? err.message : String(err)}): run "npm run build"`);
+    });
+  const [html, js, css] = await Promise.all([read('index.html'), read('app.js'), read('app.css')]);
+  return { html, js, css };
+}
+
+async function buildPageInMemory(): Promise<PageAssets> {
+  const { build } = await import('esbuild');
+  const result = await build({ ...pageBuildOptions, write: false, outdir: 'out' });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text;
   const css = result.outputFiles.find((f) => f.path.endsWith('.css'))?.text ?? '';
   if (js === undefined) throw new Error('page build produced no script');
-  return { html: await readFile(join(PAGE_DIR, 'index.html'), 'utf8'), js, css };
+  return { html: await readFile(join(PAGE_SOURCE_DIR, 'index.html'), 'utf8'), js, css };
 }
 
 // No inline script or style, no other origin: a value a device sends can never run as code here.
@@ -48,7 +47,7 @@ const SECURITY_HEADERS = {
 
 export function pageRoutes(assets: PageAssets) {
   return async function (app: FastifyInstance): Promise<void> {
-    const serve = (body: string, type: string) => async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    const serve = (body: string, type: string) => async (_req: unknown, reply: FastifyReply) =>
       reply.headers(SECURITY_HEADERS).header('cache-control', 'no-cache').type(type).send(body);
     app.get('/', serve(assets.html, 'text/html; charset=utf-8'));
     app.get('/app.js', serve(assets.js, 'text/javascript; charset=utf-8'));

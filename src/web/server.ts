@@ -1,5 +1,5 @@
-// The gateway's HTTP server: /healthz without auth, the page, and the JSON API under /api behind a
-// signed-in session or the bearer token. Each group of routes is its own plugin.
+// The gateway's HTTP server: /healthz without auth, the page, the JSON API under /api behind a
+// signed-in session or the bearer token, and /metrics behind the same. Each group of routes is its own plugin.
 
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -11,8 +11,9 @@ import { pageRoutes, type PageAssets } from './page-bundle.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { eventRoutes } from './routes/events.ts';
-import { healthRoutes } from './routes/health.ts';
+import { apiHealthRoutes, healthRoutes } from './routes/health.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { readingRoutes } from './routes/readings.ts';
 import { toolRoutes } from './routes/tools.ts';
@@ -60,12 +61,18 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
 
   app.register(healthRoutes(opts.api, opts.startedAt));
   app.register(pageRoutes(opts.page));
+  // Prometheus scrapes /metrics with the API token; the guard of its own scope demands it.
+  app.register(async (scope) => {
+    opts.auth.guard(scope);
+    await scope.register(metricsRoutes(opts.api));
+  });
 
   app.register(
     async (scope) => {
       opts.auth.guard(scope);
       await opts.auth.routes(scope, { demo: opts.demo });
       await scope.register(deviceRoutes(opts.api));
+      await scope.register(apiHealthRoutes(opts.api));
       await scope.register(readingRoutes(opts.api));
       await scope.register(messageRoutes(opts.api));
       await scope.register(patientRoutes(opts.api));

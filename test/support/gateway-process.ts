@@ -39,14 +39,16 @@ export function writeConfig(dir: string, config: Config): string {
 
 export async function startGatewayProcess(
   config: Config,
-  opts: { dir?: string; token?: string; nodeArgs?: string[]; /** Start from the file a previous run left (and edited). */ keepConfigFile?: boolean } = {},
+  opts: { dir?: string; token?: string; nodeArgs?: string[]; /** Start from the file a previous run left (and edited). */ keepConfigFile?: boolean; /** Added to the process's environment. */ env?: NodeJS.ProcessEnv; /** An installed `medgate` executable to run instead of the sources. */ bin?: string } = {},
 ): Promise<GatewayProcess> {
   const dir = opts.dir ?? tempDir();
   const configFile = opts.keepConfigFile ? join(dir, 'medgate.json') : writeConfig(dir, config);
   const token = opts.token ?? 'test-token-0123456789abcdef';
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CLI, 'start', '--config', configFile], {
+  const [command, args] = opts.bin ? [opts.bin, []] : [process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CLI]];
+  const child = spawn(command, [...args, 'start', '--config', configFile], {
     cwd: ROOT,
-    env: { ...process.env, MEDGATE_API_TOKEN: token, MEDGATE_LOG_PRETTY: '0' },
+    // An installed executable finds node through its #! line: this node first on PATH.
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, MEDGATE_API_TOKEN: token, MEDGATE_LOG_PRETTY: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];

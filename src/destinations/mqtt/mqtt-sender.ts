@@ -19,6 +19,7 @@ import type { MqttDestinationConfig } from '../../config/schema.ts';
 import { silentLogger, type Logger } from '../../model/logger.ts';
 import { SendError, type SendErrorKind } from '../../model/send-error.ts';
 import { resolveTopic } from '../../uplink/topic.ts';
+import '../../transports/mqtt-packet-memory.ts';
 
 export type MqttSendErrorKind = SendErrorKind;
 

@@ -3,26 +3,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../support/configs.ts';
 import { eventually } from '../../support/eventually.ts';
-import { startGatewayProcess, tempDir, type GatewayProcess } from '../../support/gateway-process.ts';
+import { startGatewayProcess, tempDir } from '../../support/gateway-process.ts';
+import { firstAdmin } from '../../support/sign-in.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function firstAdmin(gw: GatewayProcess): Promise<{ cookie: string; csrf: string }> {
-  const line = await gw.waitForLog((l) => typeof l.setupUrl === 'string', 5000, 'the setup link');
-  const token = new URL(String(line.setupUrl).replace('/#/', '/')).searchParams.get('token');
-  const res = await fetch(`${gw.url}/api/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token, name: 'admin', password: 'correct horse battery' }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const session = (await res.json()) as { csrf: string };
-  return { cookie, csrf: session.csrf };
-}
 
 describe('event stream and session', () => {
   it('stops streaming once the user signs out', async () => {

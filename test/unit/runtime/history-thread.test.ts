@@ -14,13 +14,14 @@ import type { HistoryRecord } from '../../../src/store/types.ts';
 import { slimReading } from '../../../src/web/reading-views.ts';
 import { historyRecord } from '../../support/history-records.ts';
 import { recordingLogger } from '../outbox/helpers.ts';
+import { eventually } from '../../support/eventually.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setUp(workerUrl?: URL, timeoutMs?: number) {
+async function setUp(workerUrl?: URL, timeoutMs?: number, startAtRecordsPerSecond?: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'medgate-history-thread-'));
   const engine: StorageEngine = openEngine(dataDir);
   const log = recordingLogger();
@@ -32,6 +33,7 @@ async function setUp(workerUrl?: URL, timeoutMs?: number) {
     log,
     workerUrl,
     timeoutMs,
+    startAtRecordsPerSecond,
     onWritten: () => written.count++,
     fallback: (records) => {
       local.push(records);
@@ -105,5 +107,31 @@ describe('history writer thread', () => {
     // After close, appends are written on this thread rather than lost.
     await history.append([historyRecord({ id: 'late', at: at(30) })]);
     expect(history.byReadingId('late')).toBeDefined();
+  });
+
+  it('under a start rate, writes here until appends come that fast, then moves them to the worker', async () => {
+    const { history, local, thread, written } = await setUp(undefined, undefined, 5);
+    await history.append([historyRecord({ id: 'S1', at: at(1) })]);
+    expect(thread.running).toBe(false);
+    expect(local).toHaveLength(1); // one record: no worker for that
+    // Four more within the same second reach the rate: the worker starts; this append is still written here.
+    await history.append([1, 2, 3, 4].map((i) => historyRecord({ id: `S${i + 1}`, at: at(i + 1) })));
+    expect(local).toHaveLength(2);
+    await eventually(() => expect(thread.running).toBe(true), 30_000);
+    await history.append([historyRecord({ id: 'S9', at: at(9) })]);
+    expect(local).toHaveLength(2);
+    expect(written.count).toBe(1);
+    await turn();
+    expect(history.recent({ limit: 20 }).map((r) => r.reading.reading.id).sort()).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S9']);
+    expect(thread.onFallback).toBe(false);
+  });
+
+  it('closes a worker that was still starting when close() came', async () => {
+    const { history, thread } = await setUp(undefined, undefined, 1);
+    await history.append([historyRecord({ id: 'T1', at: at(1) })]); // starts it
+    await thread.close();
+    expect(thread.running).toBe(false);
+    await history.append([historyRecord({ id: 'T2', at: at(2) })]);
+    expect(history.byReadingId('T2')).toBeDefined();
   });
 });

@@ -1,0 +1,68 @@
+// `medgate start --config FILE` and `medgate demo`: run the gateway until SIGINT or SIGTERM.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, readConfigFile } from '../config/load.ts';
+import { startGateway } from '../gateway.ts';
+import { createLogger } from '../logging.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
+import { serviceNotifier } from '../service/notify.ts';
+import { catalog } from './catalog.ts';
+import { UsageError } from './usage-error.ts';
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  if (!values.config) throw new UsageError('start needs --config FILE');
+  return runGateway(values.config);
+}
+
+/** The demo runs from a working copy of config/demo.json, so page edits never change the shipped file. */
+export async function demo(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const file = join(PACKAGE_ROOT, 'data', 'demo', 'medgate.json');
+  if (!existsSync(file)) {
+    const shipped = JSON.parse(await readFile(join(PACKAGE_ROOT, 'config', 'demo.json'), 'utf8')) as Record<string, unknown>;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${JSON.stringify({ ...shipped, dataDir: '.' }, null, 2)}\n`);
+    console.error(`demo configuration: ${file} (a copy of config/demo.json; delete it to start over)`);
+  } else {
+    console.error(`demo configuration: ${file} (kept from an earlier run; delete it to start from config/demo.json again)`);
+  }
+  return runGateway(file);
+}
+
+async function runGateway(file: string): Promise<number> {
+  let config;
+  let document;
+  const drivers = await catalog();
+  try {
+    ({ config, document } = await readConfigFile(file, drivers));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log?.level });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ error: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (bug): kept running');
+  });
+  const systemd = serviceNotifier({ log: logger.child({ part: 'systemd' }) });
+  const gateway = await startGateway(config, { logger, drivers, configFile: resolve(file), document });
+  systemd.ready();
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  systemd.stopping();
+  await gateway.stop();
+  logger.info('stopped');
+  return 0;
+}
