@@ -72,7 +72,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       try {
         await s();
       } catch (err) {
-        log.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+        log.error({ error: err }, 'error while stopping');
       }
     }
   };
@@ -181,7 +181,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     const prune = () =>
       Promise.all([history.prune(), ...journals.map((j) => j.prune())]).then((counts) => counts.reduce((a, b) => a + b, 0)).then(
         (n) => n > 0 && log.info({ removed: n }, 'old history pruned'),
-        (err: unknown) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'history pruning failed'),
+        (err: unknown) => log.error({ error: err }, 'history pruning failed'),
       );
     void prune();
     const pruneTimer = setInterval(() => void prune(), 24 * 3600_000).unref();

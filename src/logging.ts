@@ -15,18 +15,30 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-// Keys whose value a serializer replaces before it is written: pino's default serializers are the
-// Error one only.
-const ROOT_SERIALIZED: ReadonlySet<string> = new Set(['err']);
+// Keys whose value a serializer replaces before it is written.
+const ROOT_SERIALIZED: ReadonlySet<string> = new Set(['err', 'error']);
+
+/**
+ * Every error is logged under `error` (pass the Error itself), always as one string: its message,
+ * or at debug its stack (which starts with the message), so a journal search for one key finds
+ * them all and the stack is there when someone asks for detail. (`err` keeps pino's own serializer
+ * for the lines libraries write under it; this gateway's code never uses it.)
+ */
+export function errorSerializer(withStack: boolean): (value: unknown) => unknown {
+  return (value) => {
+    if (!(value instanceof Error)) return value;
+    const text = withStack ? (value.stack ?? value.message) : value.message;
+    return value.cause instanceof Error ? `${text} (cause: ${value.cause.message})` : text;
+  };
+}
 
 // pino's own `redact` (paths run through @pinojs/redact for every value of every line) cost about
 // half of all logging time. This net has the same reach (see log-redaction.ts) for a key look-up per
 // property when nothing matches. formatters.log runs before the serializers, so what a serializer
 // makes is censored by wrapping the serializer; the hook covers values formatted into the message.
-function redaction(): Pick<PinoOptions, 'formatters' | 'serializers' | 'hooks'> {
+function redaction(): Pick<PinoOptions, 'formatters' | 'hooks'> {
   return {
     formatters: { log: (object) => censorLogObject(object, ROOT_SERIALIZED) },
-    serializers: { err: censorSerializer(pino.stdSerializers.err) },
     hooks: {
       logMethod(args, method) {
         method.apply(this, censorFormatArgs(args) as Parameters<LogFn>);
@@ -66,7 +78,9 @@ export function createLogger(opts: LoggerOptions = {}): PinoLogger {
   const human = opts.pretty ?? (process.stdout.isTTY === true || process.env.MEDGATE_LOG_PRETTY === '1');
   // Debug is where patient detail may be looked at on purpose, so redaction applies above it only.
   const redacting = level !== 'debug';
-  const base: PinoOptions = { level, base: undefined, ...(redacting ? redaction() : {}) };
+  const serialize = errorSerializer(level === 'debug');
+  const serializers: PinoOptions['serializers'] = redacting ? { err: censorSerializer(pino.stdSerializers.err), error: censorSerializer(serialize) } : { error: serialize };
+  const base: PinoOptions = { level, base: undefined, serializers, ...(redacting ? redaction() : {}) };
   const logger = human ? humanLogger(base, opts.destination) : machineLogger(base, opts.destination);
   if (redacting) censorBindings(logger, logger.child, logger.setBindings, ROOT_SERIALIZED);
   return logger;

@@ -62,6 +62,6 @@ export class SessionEvents {
 
   private listenerFailed(event: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    this.log.warn({ event, err: message }, 'driver session listener failed');
+    this.log.warn({ event, error: message }, 'driver session listener failed');
   }
 }

@@ -44,7 +44,7 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
     reply: (byte) => {
       if (closed) return;
       link.write(Uint8Array.of(byte)).catch((err: unknown) => {
-        log.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not write the ASTM reply');
+        log.warn({ error: err }, 'could not write the ASTM reply');
       });
     },
     protocolError: (reason, bytes) => events.protocolError(reason, bytes),

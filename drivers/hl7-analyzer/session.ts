@@ -60,7 +60,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     try {
       await link.write(encodeFrame(ack));
     } catch (err) {
-      link.log.warn({ err: errorText(err) }, 'HL7 ACK could not be written; the analyzer will resend');
+      link.log.warn({ error: errorText(err) }, 'HL7 ACK could not be written; the analyzer will resend');
     }
   }
 
@@ -110,7 +110,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       return;
     }
     const missing = reports.length - stored;
-    link.log.warn({ controlId, err: errorText(failure) }, 'HL7 results not stored: answered AE so the analyzer resends');
+    link.log.warn({ controlId, error: errorText(failure) }, 'HL7 results not stored: answered AE so the analyzer resends');
     await acknowledge(text, 'AE', {
       text: `results not stored (${missing} of ${reports.length} orders): ${errorText(failure)}`,
       errorCode: '207',
@@ -145,7 +145,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       } catch (err) {
         events.protocolError(`internal framing error: ${errorText(err)}`, '');
       }
-      if (queue.length > 0) void pump().catch((err: unknown) => link.log.error({ err: errorText(err) }, 'HL7 analyzer session failed'));
+      if (queue.length > 0) void pump().catch((err: unknown) => link.log.error({ error: errorText(err) }, 'HL7 analyzer session failed'));
     },
     on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {
       if (event === 'report') events.on('report', cb as ReportListener);

@@ -138,7 +138,7 @@ export class SimulatorManager {
     try {
       this.opts.onChange?.(view);
     } catch (err) {
-      this.opts.log.warn({ part: 'simulator', error: err instanceof Error ? err.message : String(err) }, 'simulator change listener failed');
+      this.opts.log.warn({ part: 'simulator', error: err }, 'simulator change listener failed');
     }
     return view;
   }

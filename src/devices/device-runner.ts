@@ -68,7 +68,7 @@ export class DeviceRunner {
       try {
         listener(chunk);
       } catch (err) {
-        this.opts.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'byte tap failed');
+        this.opts.log.warn({ error: err }, 'byte tap failed');
       }
     }
   }
@@ -104,7 +104,7 @@ export class DeviceRunner {
         resends: { recall: (key) => this.opts.resends.recall(device.id, key) },
       });
     } catch (err) {
-      log.error({ error: err instanceof Error ? err.message : String(err) }, 'driver could not open a session');
+      log.error({ error: err }, 'driver could not open a session');
       return;
     }
     session.on('report', (report) => this.#report(report));
@@ -194,7 +194,7 @@ export class DeviceRunner {
       await this.opts.resends.remember(this.opts.device.id, report.resendKey, readingId);
     } catch (err) {
       // The reading is stored, so the device is acknowledged; only a resend of it could be stored twice.
-      this.opts.log.warn({ error: err instanceof Error ? err.message : String(err), readingId }, 'reading stored but its duplicate key could not be kept: a resend of it would be stored again');
+      this.opts.log.warn({ error: err, readingId }, 'reading stored but its duplicate key could not be kept: a resend of it would be stored again');
     }
   }
 }

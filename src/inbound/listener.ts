@@ -78,7 +78,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       try {
         await journal.keep({ at, ...named, outcome: parsed.code, reason: parsed.reason, errorCode: parsed.errorCode, text });
       } catch (err) {
-        log.error({ ...fields, err: errorText(err) }, 'could not keep a rejected inbound message; answering AE');
+        log.error({ ...fields, error: errorText(err) }, 'could not keep a rejected inbound message; answering AE');
         return buildAck(text, 'AE', { ...identity, text: STORE_FAILED, errorCode: '207' });
       }
       log.warn({ ...fields, outcome: parsed.code, errorCode: parsed.errorCode }, 'inbound message rejected');
@@ -89,13 +89,13 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     try {
       await journal.keep({ at, ...named, outcome: 'AA', ...(parsed.warnings.length > 0 ? { warnings: parsed.warnings } : {}), text });
     } catch (err) {
-      log.error({ ...fields, err: errorText(err) }, 'could not journal an inbound message; answering AE');
+      log.error({ ...fields, error: errorText(err) }, 'could not journal an inbound message; answering AE');
       return buildAck(text, 'AE', { ...identity, text: STORE_FAILED, errorCode: '207' });
     }
     try {
       await opts.directory.applyDurably(parsed.event);
     } catch (err) {
-      log.error({ ...fields, err: errorText(err) }, 'could not store a directory change; answering AE');
+      log.error({ ...fields, error: errorText(err) }, 'could not store a directory change; answering AE');
       // The journal already says AA for it: say what was really answered.
       await journal
         .keep({ at: now().toISOString(), ...named, outcome: 'AE', reason: `directory not stored: ${errorText(err)}`, errorCode: '207', text, followUp: true })

@@ -156,7 +156,7 @@ export class MllpClient extends EventEmitter {
     let lastError: string | undefined;
     socket.on('error', (err) => {
       lastError = err.message;
-      this.log.debug({ err: err.message }, 'socket error');
+      this.log.debug({ error: err }, 'socket error');
     });
 
     try {

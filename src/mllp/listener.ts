@@ -47,7 +47,7 @@ export class MllpListener {
     const onSocket = (socket: net.Socket): void => this.accept(socket);
     const server = this.opts.tls ? tls.createServer(this.opts.tls, onSocket) : net.createServer(onSocket);
     this.server = server;
-    server.on('tlsClientError', (err: Error) => this.log.warn({ err: err.message }, 'TLS handshake failed'));
+    server.on('tlsClientError', (err: Error) => this.log.warn({ error: err }, 'TLS handshake failed'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => {
@@ -55,7 +55,7 @@ export class MllpListener {
         resolve();
       });
     });
-    server.on('error', (err) => this.log.error({ err: err.message }, 'MLLP listener error'));
+    server.on('error', (err) => this.log.error({ error: err }, 'MLLP listener error'));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('MLLP listener has no TCP address');
     this.log.info({ host: address.address, port: address.port }, 'MLLP listener started');
@@ -97,14 +97,14 @@ export class MllpListener {
             const ack = await this.answer(message, remote, log);
             if (socket.writable) socket.write(encodeFrame(ack));
           })
-          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not answer a message'))
+          .catch((err: unknown) => log.error({ error: err }, 'could not answer a message'))
           .finally(() => {
             pending--;
             if (pending < MAX_PENDING_PER_CONNECTION && socket.isPaused() && !socket.destroyed) socket.resume();
           });
       }
     });
-    socket.on('error', (err) => log.debug({ err: err.message }, 'connection error'));
+    socket.on('error', (err) => log.debug({ error: err }, 'connection error'));
     socket.on('close', () => {
       this.sockets.delete(socket);
       reportFraming(decoder.end().errors);

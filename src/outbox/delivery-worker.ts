@@ -140,7 +140,7 @@ export class DeliveryWorker {
     try {
       await this.sender.close();
     } catch (err) {
-      this.log.warn({ err }, 'closing the sender failed');
+      this.log.warn({ error: err }, 'closing the sender failed');
     }
   }
 
@@ -174,7 +174,7 @@ export class DeliveryWorker {
         // Storage trouble or a bug: never an unhandled rejection; look again after a pause. The
         // store itself says once that writes fail and once that they work again.
         if (this.storageFailed || this.store.writesFailing) this.log.debug({ error: errorLine(err) }, 'waiting for state writes to work again');
-        else this.log.error({ err }, 'delivery loop error; retrying');
+        else this.log.error({ error: err }, 'delivery loop error; retrying');
         this.state = 'waiting';
         this.waitUntil = new Date(this.now().getTime() + this.backoff.initialMs).toISOString();
         await this.sleep(this.backoff.initialMs);
@@ -243,7 +243,7 @@ export class DeliveryWorker {
     } catch (err) {
       for (const id of batch) this.toArchive.add(id);
       this.archiveRetryAt = Date.now() + this.backoff.initialMs;
-      this.log.error({ err, readings: batch.length }, 'moving delivered readings to the history failed; will retry');
+      this.log.error({ error: err, readings: batch.length }, 'moving delivered readings to the history failed; will retry');
     }
   }
 
@@ -373,7 +373,7 @@ export class DeliveryWorker {
     try {
       this.onChange({ type, message: snapshotMessage(message) });
     } catch (err) {
-      this.log.warn({ err }, 'onChange listener threw');
+      this.log.warn({ error: err }, 'onChange listener threw');
     }
   }
 

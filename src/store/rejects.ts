@@ -98,7 +98,7 @@ export class RejectsJournal {
     const entry: RejectedInput = { at: now.toISOString(), deviceId, reason, bytes: bytes.slice(0, MAX_BYTES) };
     if (bytes.length > MAX_BYTES) entry.truncated = true;
     this.#put([[entry, nextId()]]).catch((err: unknown) => {
-      this.#log.error({ device: deviceId, error: err instanceof Error ? err.message : String(err) }, 'could not keep a rejected input for review');
+      this.#log.error({ device: deviceId, error: err }, 'could not keep a rejected input for review');
     });
     return true;
   }

@@ -281,7 +281,7 @@ export class StateStore {
         try {
           listener(key);
         } catch (err) {
-          this.log.error({ err }, 'state watcher threw');
+          this.log.error({ error: err }, 'state watcher threw');
         }
       }
     }

@@ -234,7 +234,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
         seen.retryAt = Date.now() + delay;
         // File names may name the patient: only at debug.
         this.#log.debug({ file: name }, 'file not stored');
-        this.#log.warn({ path: this.#path, error: error.message, retryInMs: delay }, 'a file was not stored; left in place, will retry');
+        this.#log.warn({ path: this.#path, error, retryInMs: delay }, 'a file was not stored; left in place, will retry');
       }
       return;
     }

@@ -88,7 +88,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       deliver(packet.topic, Buffer.from(packet.payload), packet.dup === true).then(
         () => callback(null),
         (err: unknown) => {
-          log.warn({ clientId: client.id, error: err instanceof Error ? err.message : String(err) }, 'device message not stored: no PUBACK, the device will send it again');
+          log.warn({ clientId: client.id, error: err }, 'device message not stored: no PUBACK, the device will send it again');
           callback(err instanceof Error ? err : new Error(String(err)));
         },
       );
@@ -96,8 +96,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   broker.on('client', (client) => log.info({ clientId: client.id }, 'MQTT client connected'));
   broker.on('clientDisconnect', (client) => log.info({ clientId: client.id }, 'MQTT client disconnected'));
-  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, error: err.message }, 'MQTT client error'));
-  broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, error: err.message }, 'MQTT connection error'));
+  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT client error'));
+  broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT connection error'));
 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -119,7 +119,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
-  server.on('error', (err) => log.error({ error: err.message }, 'MQTT broker listener error'));
+  server.on('error', (err) => log.error({ error: err }, 'MQTT broker listener error'));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   log.info({ host: options.host ?? '127.0.0.1', port, users: options.users.length }, 'embedded MQTT broker listening');

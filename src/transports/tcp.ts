@@ -156,7 +156,7 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
       if (this.#stopped) return;
       this.#attempt++;
       const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 1000, maxMs: 30_000 });
-      this.opts.log.error({ port: this.opts.port, error: err.message }, 'cannot listen for devices; will retry');
+      this.opts.log.error({ port: this.opts.port, error: err }, 'cannot listen for devices; will retry');
       this.setState('retrying', { lastError: err.message, nextRetryAt: new Date(Date.now() + delay).toISOString() });
       this.#timer = setTimeout(() => this.#listen(), delay);
     });

@@ -54,7 +54,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
     const error = raw instanceof Error ? (raw as Error & { statusCode?: unknown }) : new Error(String(raw));
     const statusCode = 'statusCode' in error ? error.statusCode : undefined;
     const status = typeof statusCode === 'number' && statusCode >= 400 ? statusCode : 500;
-    if (status >= 500) request.log.error({ err: error, url: request.url }, 'API call failed');
+    if (status >= 500) request.log.error({ error, url: request.url }, 'API call failed');
     else request.log.warn({ url: request.url, message: error.message }, 'API call rejected');
     return reply.code(status).send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : (ERROR_NAMES[status] ?? 'Bad Request'), message: error.message });
   });

@@ -183,7 +183,7 @@ export class MqttSender extends EventEmitter {
     // Kept for the client's life: an 'error' without a listener would crash the process.
     client.on('error', (err) => {
       lastError = err.message;
-      this.log.debug({ err: err.message }, 'MQTT client error');
+      this.log.debug({ error: err }, 'MQTT client error');
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -255,7 +255,7 @@ export class MqttSender extends EventEmitter {
           resolve();
         });
       } catch (err) {
-        this.log.debug({ err: message(err) }, 'ending the MQTT client failed');
+        this.log.debug({ error: message(err) }, 'ending the MQTT client failed');
         clearTimeout(timer);
         client.stream?.destroy();
         resolve();

@@ -9,6 +9,7 @@ import type { Config } from '../../../src/config/schema.ts';
 import { gatewayConfig } from '../../support/configs.ts';
 import { CLI, ROOT } from '../../support/gateway-process.ts';
 import { missingTools } from './tools.ts';
+import { NODE_FLAGS } from '../../../src/node-flags.ts';
 
 const SYSTEMD_ANALYZE = missingTools(['systemd-analyze']).length === 0;
 
@@ -59,7 +60,7 @@ describe('medgate install-service', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const unit = readFileSync(unitFile, 'utf8');
-    expect(unit).toContain(`\nExecStart=${process.execPath} ${join(ROOT, 'bin', 'medgate.js')} start --config ${config}\n`);
+    expect(unit).toContain(`\nExecStart=${process.execPath} ${NODE_FLAGS.join(' ')} ${join(ROOT, 'bin', 'medgate.js')} start --config ${config}\n`);
     expect(unit).toContain(`\nReadWritePaths=${join(dir, 'etc')} ${join(dir, 'data')}\n`);
     expect(unit).toContain('\nReadWritePaths=-/srv/medgate-test-ekg-export\n');
     expect(unit).toContain('\nWatchdogSec=20s\n');
