@@ -6,10 +6,12 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, readConfigFile } from '../config/load.ts';
 import { startGateway } from '../gateway.ts';
+import { DataFormatError } from '../store/data-format.ts';
 import { createLogger } from '../logging.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { serviceNotifier } from '../service/notify.ts';
 import { catalog } from './catalog.ts';
+import { EXIT_REFUSED } from './exit-codes.ts';
 import { UsageError } from './usage-error.ts';
 
 export async function run(args: string[]): Promise<number> {
@@ -42,7 +44,7 @@ async function runGateway(file: string): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      return 1;
+      return EXIT_REFUSED;
     }
     throw err;
   }
@@ -51,7 +53,17 @@ async function runGateway(file: string): Promise<number> {
     logger.error({ error: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (bug): kept running');
   });
   const systemd = serviceNotifier({ log: logger.child({ part: 'systemd' }) });
-  const gateway = await startGateway(config, { logger, drivers, configFile: resolve(file), document });
+  let gateway;
+  try {
+    gateway = await startGateway(config, { logger, drivers, configFile: resolve(file), document });
+  } catch (err) {
+    // Logged by the check that refused; the console gets the message without a stack.
+    if (err instanceof DataFormatError) {
+      console.error(err.message);
+      return EXIT_REFUSED;
+    }
+    throw err;
+  }
   systemd.ready();
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

@@ -4,6 +4,7 @@
 
 import { dirname, isAbsolute, posix } from 'node:path';
 import { NODE_FLAGS } from '../node-flags.ts';
+import { EXIT_REFUSED } from '../commands/exit-codes.ts';
 
 export interface ServiceUnitOptions {
   /** The configuration file (absolute). Page edits are written back to it. */
@@ -126,6 +127,8 @@ export function serviceUnit(o: ServiceUnitOptions): ServiceUnit {
     'SupplementaryGroups=dialout',
     'Restart=on-failure',
     'RestartSec=5s',
+    '# A configuration that does not validate, or a data folder of a newer medgate: refused, not retried.',
+    `RestartPreventExitStatus=${EXIT_REFUSED}`,
     '# The first start after an upgrade may convert stored data, on an SD card.',
     'TimeoutStartSec=5min',
     ...(o.watchdogSec > 0 ? [`WatchdogSec=${o.watchdogSec}s`] : []),

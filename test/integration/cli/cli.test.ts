@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, tempDir } from '../../support/gateway-process.ts';
 import { openPtyPair } from '../../support/pty.ts';
 import { openDeviceEnd } from '../../support/serial-device.ts';
+import { EXIT_REFUSED } from '../../../src/commands/exit-codes.ts';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -74,6 +75,15 @@ describe('medgate CLI', () => {
     const r = await run(['simulate', 'toaster', '--serial', '/dev/null']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no simulator for "toaster"/);
+  });
+
+  it('start refuses a configuration that does not validate with its own exit code (the service does not restart it)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'cfg.json');
+    writeFileSync(file, JSON.stringify({ dataDir: './data', web: { port: 0 }, devices: [{ id: 'x', driver: 'toaster', transport: { type: 'serial', path: '/dev/null' } }], destinations: [] }));
+    const r = await run(['start', '--config', file]);
+    expect(r.code).toBe(EXIT_REFUSED);
+    expect(r.stderr).toMatch(/devices\[0\]\.driver/);
   });
 
   it('start creates an API token file with mode 0600 when none is given', async () => {

@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { NODE_FLAGS } from '../../../src/node-flags.ts';
+import { EXIT_REFUSED } from '../../../src/commands/exit-codes.ts';
 import { nextSteps } from '../../../src/service/next-steps.ts';
 import { serviceUnit, ServiceSetupError, type ServiceUnitOptions } from '../../../src/service/unit.ts';
 
@@ -60,6 +61,8 @@ describe('serviceUnit', () => {
     expect(value(text, 'Service', 'NotifyAccess')).toBe('all');
     expect(value(text, 'Service', 'WatchdogSec')).toBe('30s');
     expect(value(text, 'Service', 'Restart')).toBe('on-failure');
+    // A refusal (bad configuration, newer data folder) is not restarted every few seconds for ever.
+    expect(value(text, 'Service', 'RestartPreventExitStatus')).toBe(String(EXIT_REFUSED));
     expect(value(text, 'Install', 'WantedBy')).toBe('multi-user.target');
     expect(value(text, 'Unit', 'After')).toBe('network-online.target');
     expect(notes).toEqual([]);
