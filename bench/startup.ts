@@ -5,35 +5,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../src/config/schema.ts';
 import { NODE_FLAGS } from '../src/node-flags.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { demoConfig } from '../test/support/demo-config.ts';
 import { ROOT, tempDir } from '../test/support/gateway-process.ts';
 
 const IDLE_AFTER_READY_MS = 10_000;
-
-/** Every `port` in the document moved to a free one; the same old port maps to the same new one. */
-async function movePorts(value: unknown, moved = new Map<number, number>()): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map((v) => movePorts(v, moved)));
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (k === 'port' && typeof v === 'number' && v !== 0) {
-      if (!moved.has(v)) moved.set(v, await freePort());
-      out[k] = moved.get(v);
-    } else out[k] = await movePorts(v, moved);
-  }
-  return out;
-}
-
-export async function demoConfig(dir: string, devices?: number): Promise<Config> {
-  const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'demo.json'), 'utf8')) as Config;
-  const config = (await movePorts({ ...shipped, dataDir: join(dir, 'data') })) as Config;
-  for (let i = config.devices.length; i < (devices ?? 0); i++) {
-    config.devices.push({ id: `scale-x${i}`, driver: 'ad-scale', label: `Scale ${i}`, transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: await freePort() } });
-  }
-  return config;
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

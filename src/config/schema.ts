@@ -259,6 +259,8 @@ export const DemoConfig = Type.Object(
         ),
       ),
     ),
+    /** Patients the built-in EHR registers through the inbound feed at start (with those of `bindings`). */
+    patients: Type.Optional(Type.Array(PatientBody, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );
