@@ -11,6 +11,7 @@ import { ALICE, gatewayConfig, serialDevice } from '../test/support/configs.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess, type LogLine } from '../test/support/gateway-process.ts';
 import { openPtyPair, type PtyPair } from '../test/support/pty.ts';
 import { openDeviceEnd, type SerialDeviceEnd } from '../test/support/serial-device.ts';
+import { NODE_FLAGS } from '../src/node-flags.ts';
 
 export interface Receiver {
   port: number;
@@ -103,7 +104,8 @@ export async function startRig(ehrPort: number, kinds: DeviceKind[], retry: Dest
     }
     // BENCH_PROFILE=DIR writes a CPU profile of the gateway process there (as bench/run.ts).
     const profile = process.env.BENCH_PROFILE;
-    const gw = await startGatewayProcess(config, { dir, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] });
+    // With the V8 settings a production gateway runs with (src/node-flags.ts).
+    const gw = await startGatewayProcess(config, { dir, nodeArgs: [...NODE_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])] });
     enders.push(() => gw.stop());
     for (const id of ids) await gw.waitForLog((l) => l.msg === 'device link up' && l.device === id, 15_000, `${id} link up`);
     const devices: BenchDevice[] = [];

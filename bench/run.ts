@@ -16,6 +16,7 @@ import { runOutageBench } from './outage.ts';
 import { runPacedBench } from './paced.ts';
 import { runQueuedBench } from './queued.ts';
 import { measureStartup } from './startup.ts';
+import { NODE_FLAGS } from '../src/node-flags.ts';
 
 const PER_DEVICE = Number(process.env.BENCH_READINGS ?? 3000);
 const WARMUP_PER_DEVICE = Number(process.env.BENCH_WARMUP ?? 1000);
@@ -97,7 +98,7 @@ async function astmRun(port: number): Promise<{ resultsPerSecond: number; transm
   const config = gatewayConfig(dir, port, [
     { id: 'chem-1', driver: 'astm-lis2', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: astmPort } },
   ]);
-  const gw = await startGatewayProcess(config, { dir });
+  const gw = await startGatewayProcess(config, { dir, nodeArgs: [...NODE_FLAGS] });
   const socket = net.connect({ port: astmPort, host: '127.0.0.1' });
   // Without it Nagle holds each small frame until the previous ACK is ACKed: 40 ms a round trip.
   socket.setNoDelay(true);

@@ -6,17 +6,9 @@ import { createReadStream } from 'node:fs';
 import { chmod, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { create, extract, Parser, type ReadEntry } from 'tar';
+// A file's too: it opens the path read-only and fsyncs it (a folder's: the names created or renamed in it).
+import { fsyncDir as fsyncPath } from '../store/engine.ts';
 import { CONFIG_DIR, DATA_DIR, digest, listFiles, MANIFEST, type Manifest } from './manifest.ts';
-
-/** fsync of a file or a folder (a folder's entries: the names of what was created or renamed in it). */
-export async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * Packs `staging` (manifest.json, config/, data/) into `target`, mode 0600 from the first byte (it
@@ -33,9 +25,9 @@ export async function writeArchive(staging: string, target: string): Promise<voi
   try {
     await create({ gzip: true, cwd: staging, portable: true, file: partial, mode: 0o600 }, inOrder);
     await chmod(partial, 0o600);
-    await fsyncPath(partial);
+    fsyncPath(partial);
     await rename(partial, target);
-    await fsyncPath(dirname(target));
+    fsyncPath(dirname(target));
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
@@ -84,7 +76,11 @@ export function readArchiveHead(file: string): Promise<ArchiveHead> {
   });
 }
 
-/** Unpacks regular files and folders only (no links, no paths outside `into`: node-tar refuses `..` and absolute names). */
+/**
+ * Unpacks regular files and folders only (no links or devices, no paths outside `into`: node-tar
+ * refuses `..` and absolute names), files 0600 and folders 0700 whatever the archive says: node-tar
+ * would otherwise create each with the mode of its header, setuid and setgid bits included.
+ */
 export async function extractArchive(file: string, into: string): Promise<void> {
   const refused: string[] = [];
   await extract({
@@ -93,10 +89,12 @@ export async function extractArchive(file: string, into: string): Promise<void> 
     strict: true,
     preserveOwner: false,
     dmode: 0o700,
+    // Called for each entry before it is unpacked; the mode set here is the one it is created with.
     filter: (path, entry) => {
       const type = 'type' in entry ? entry.type : undefined;
       const ok = type === 'File' || type === 'Directory';
       if (!ok) refused.push(`${path} (${type ?? 'unknown'})`);
+      else if ('type' in entry) entry.mode = type === 'Directory' ? 0o700 : 0o600;
       return ok;
     },
   });
@@ -123,7 +121,7 @@ export async function verifyExtracted(into: string, manifest: Manifest): Promise
     const got = await digest(`${into}/${path}`);
     if (got.size !== want.size) problems.push(`${path}: ${got.size} bytes, the manifest says ${want.size}`);
     else if (got.sha256 !== want.sha256) problems.push(`${path}: its SHA-256 is not the manifest's`);
-    else await fsyncPath(`${into}/${path}`);
+    else fsyncPath(`${into}/${path}`);
   }
   for (const path of listed.keys()) problems.push(`${path}: missing`);
   for (const path of other) problems.push(`${path}: not a regular file`);
@@ -131,6 +129,6 @@ export async function verifyExtracted(into: string, manifest: Manifest): Promise
   // The names must survive a power cut as much as the contents.
   const folders = new Set<string>(['']);
   for (const path of files) for (let d = dirname(path); d !== '.'; d = dirname(d)) folders.add(d);
-  for (const d of folders) await fsyncPath(`${into}/${d}`);
+  for (const d of folders) fsyncPath(`${into}/${d}`);
   return problems;
 }

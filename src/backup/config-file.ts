@@ -10,7 +10,8 @@ import { isRecord } from '../model/is-record.ts';
 
 const WithDataDir = Type.Object({ dataDir: GatewayConfig.properties.dataDir });
 
-function parse(text: string, file: string): Record<string, unknown> & { dataDir: string } {
+/** The configuration document, checked for its `dataDir` only. */
+export function configDocument(text: string, file: string): Record<string, unknown> & { dataDir: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -23,11 +24,11 @@ function parse(text: string, file: string): Record<string, unknown> & { dataDir:
 
 /** The data folder the configuration `text` (of `file`) names: relative to the file's folder, as the gateway reads it. */
 export function dataDirOf(text: string, file: string): string {
-  const { dataDir } = parse(text, file);
+  const { dataDir } = configDocument(text, file);
   return isAbsolute(dataDir) ? dataDir : resolve(dirname(resolve(file)), dataDir);
 }
 
 /** The configuration `text` with its data folder replaced. */
 export function withDataDir(text: string, file: string, dataDir: string): string {
-  return `${JSON.stringify({ ...parse(text, file), dataDir }, null, 2)}\n`;
+  return `${JSON.stringify({ ...configDocument(text, file), dataDir }, null, 2)}\n`;
 }

@@ -6,10 +6,31 @@
 // transaction only, so the gateway's writers never wait for it, and free pages stay behind.
 
 import { existsSync, statSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { metaPagesProblem } from '../store/engine-check.ts';
+
+/**
+ * Creates `lock.mdb` when it does not exist yet (a folder restored and not yet started), 0600 with
+ * the owner of `data.mdb`. LMDB would create it for this process, and a backup run as root would
+ * leave a root-owned file the gateway's user cannot write, on which lmdb-js crashes (SIGSEGV) at
+ * every start. An empty file is what LMDB initialises itself.
+ */
+async function prepareLockFile(source: string, owner: { uid: number; gid: number }): Promise<void> {
+  let fh;
+  try {
+    fh = await openFile(join(source, 'lock.mdb'), 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // the gateway's own, or one it made meanwhile
+    throw err;
+  }
+  try {
+    if (process.getuid?.() === 0) await fh.chown(owner.uid, owner.gid);
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Copies `<dataDir>/db` into `<into>/db`; false when there is no database yet. */
 export async function copyEngine(dataDir: string, into: string): Promise<boolean> {
@@ -22,6 +43,7 @@ export async function copyEngine(dataDir: string, into: string): Promise<boolean
   const target = join(into, 'db');
   // LMDB writes data.mdb into a folder that must exist.
   await mkdir(target, { recursive: true, mode: 0o700 });
+  await prepareLockFile(source, statSync(dataFile));
   const env = open({ path: source, readOnly: true });
   try {
     await env.backup(target, true);

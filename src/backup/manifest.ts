@@ -43,6 +43,12 @@ export const Manifest = Type.Object({
   dataDir: Type.String(),
   /** What the copy had to leave out or could not read cleanly (damage the gateway would report too). */
   notes: Type.Array(Type.String()),
+  /**
+   * Files and folders the configuration names outside the data folder (certificates, keys, watched
+   * folders): not in the archive, to be backed up separately (external-files.ts). Absent in
+   * archives of releases before it was added.
+   */
+  external: Type.Optional(Type.Array(Type.Object({ field: Type.String(), path: Type.String() }))),
   files: Type.Array(ArchivedFile),
 });
 export type Manifest = Static<typeof Manifest>;

@@ -52,26 +52,40 @@ export interface Reconciled {
   forgotten: number;
 }
 
-/** How far before the state read the history is searched: the rule is the sequence, this only bounds the search. */
-const SEARCH_BACK_MS = 60_000;
+// The history and the duplicate memory are stamped with the wall clock, and searched from a time
+// before the state read. The decisions are not by time: a history entry goes by its outbox seqs, a
+// memory entry by whether its reading is in a copy. Time only bounds the search, and the bound must
+// hold when the clock is set back (a Raspberry Pi has no real-time clock: NTP or a person may step
+// it back). So it reaches an hour before the read, far more than a backup's two reads take, and the
+// caller moves the read time back by any step it measured meanwhile (clockSetBack). The bound is
+// safe that wide: a memory entry remembered before the read has its reading in one of the copies
+// unless the history's retention removed it, which keeps everything at least a day.
+const SEARCH_BACK_MS = 3_600_000;
 
 /**
- * Reconciles `doc` (the state read at `stateReadAt`) with the database copied into `<copyDir>/db`,
- * changing both. The copy is this process's own: no gateway has it open.
+ * How far the wall clock was set back since `at` (Date.now() and performance.now() read together):
+ * what the monotonic clock, which no setting moves, measured minus what the wall clock moved.
+ */
+export function clockSetBack(at: { wall: number; mono: number }, now: { wall: number; mono: number } = { wall: Date.now(), mono: performance.now() }): number {
+  return Math.max(0, now.mono - at.mono - (now.wall - at.wall));
+}
+
+/**
+ * Reconciles `doc` (the state read at `stateReadAt`, on the wall clock as it runs now) with the
+ * database copied into `<copyDir>/db`, changing both. The copy is this process's own: no gateway has it open.
  */
 export async function reconcileCopy(copyDir: string, doc: StateDoc, stateReadAt: number): Promise<Reconciled> {
   const engine = attachEngine(copyDir);
   try {
     const history = new HistoryStore(engine);
+    const since = stateReadAt - SEARCH_BACK_MS;
     // Before completing the moves: a reading of the state copy must be recognised as one.
-    const since = new Date(stateReadAt - SEARCH_BACK_MS).toISOString();
-    const later = await history.removeArchivedSince(since, (messages) => enqueuedAfter(doc, messages));
+    const later = await history.removeArchivedSince(new Date(since).toISOString(), (messages) => enqueuedAfter(doc, messages));
     const archived = completeArchived(doc, (id) => history.byReadingId(id)?.messages.map((m) => m.id)).length;
     const memory = new RecentStore(engine, { pruneEveryMs: 0 });
-    // An entry is remembered after its reading is stored, so one from before the state was read has
-    // its reading in a copy, or in neither because retention removed it days ago (it must stay). The
-    // gateway's clock is this one (same host); a second of slack covers its granularity.
-    const forgotten = await memory.forgetUnknownSince(stateReadAt - 1000, (id) => Object.hasOwn(doc.readings, id) || history.byReadingId(id) !== undefined);
+    // An entry is remembered after its reading is stored: one whose reading is in neither copy was
+    // stored after the state read (or is older than the retention, beyond the search).
+    const forgotten = await memory.forgetUnknownSince(since, (id) => Object.hasOwn(doc.readings, id) || history.byReadingId(id) !== undefined);
     await memory.close();
     return { archived, later, forgotten };
   } finally {

@@ -20,6 +20,8 @@ export interface StateCopy {
   doc: Record<string, unknown> | null;
   /** When the read that gave it began (ms): everything stored before it is in the document. */
   readAt: number;
+  /** The same moment on the monotonic clock (performance.now()), which no clock setting moves. */
+  readAtMono: number;
   /** Reads that had to be repeated because a compaction came between snapshot and journal. */
   retries: number;
   /** What the gateway, reading the same files, would report (damage in the journal). */
@@ -82,9 +84,10 @@ export async function copyState(file: string, opts: StateCopyOptions = {}): Prom
   const attempts = opts.attempts ?? 20;
   for (let retries = 0; retries < attempts; retries++) {
     const readAt = Date.now();
+    const readAtMono = performance.now();
     const pair = await readPair(file, opts.afterSnapshot);
     if (!pair) continue;
-    if (pair.snapshot === null && pair.journal.length === 0) return { doc: null, readAt, retries, notes: [] };
+    if (pair.snapshot === null && pair.journal.length === 0) return { doc: null, readAt, readAtMono, retries, notes: [] };
     let doc: Record<string, unknown> = {};
     if (pair.snapshot !== null) {
       let parsed: unknown;
@@ -107,7 +110,7 @@ export async function copyState(file: string, opts: StateCopyOptions = {}): Prom
     }
     if (replay.dropped.length > 0) notes.push(`${file}.journal: ${replay.dropped.length} record(s) could not be rebuilt (earlier journal lines are missing) and are not in the backup`);
     doc.generation = replay.generation;
-    return { doc, readAt, retries, notes };
+    return { doc, readAt, readAtMono, retries, notes };
   }
   throw new Error(`${file}: the state was compacted during each of ${attempts} reads; try again`);
 }

@@ -6,7 +6,8 @@
 // a backup must also work while the gateway is stopped or failing to start (before an upgrade, after
 // a crash), and the files are what a restore puts back. What it needs is to read the data folder,
 // the service user's right, so it runs as that user (or root). It writes nothing into the folder and
-// takes none of its locks; LMDB's reader table (db/lock.mdb) is the one shared file it touches.
+// takes none of its locks; LMDB's reader table (db/lock.mdb) is the one shared file it touches (and
+// creates, with the database's owner, when the gateway has not yet: engine-copy.ts).
 //
 // Order, for consistency (each step says why in its own file): the state first (state-copy.ts), the
 // database after it (engine-copy.ts), the two reconciled (reconcile.ts), then the other files
@@ -14,18 +15,21 @@
 // copied later holds every change of the state copy.
 
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isRecord } from '../model/is-record.ts';
+import { within } from '../service/unit.ts';
 import { DATA_FORMAT, DataFormatError, medgateVersion, newerFormatMessage, readFormatStamp } from '../store/data-format.ts';
 import type { StateDoc } from '../store/types.ts';
 import { writeArchive } from './archive.ts';
-import { dataDirOf } from './config-file.ts';
+import { configDocument, dataDirOf } from './config-file.ts';
 import { copyDataFiles, TOKEN_FILE } from './data-files.ts';
 import { copyEngine } from './engine-copy.ts';
+import { externalFiles } from './external-files.ts';
 import { CONFIG_DIR, DATA_DIR, digest, listFiles, MANIFEST, type Manifest } from './manifest.ts';
-import { reconcileCopy } from './reconcile.ts';
+import { realPathOf } from './real-path.ts';
+import { clockSetBack, reconcileCopy } from './reconcile.ts';
 import { copyState } from './state-copy.ts';
 
 export interface BackupOptions {
@@ -59,6 +63,10 @@ export async function takeBackup(opts: BackupOptions): Promise<BackupResult> {
   const configText = await readFile(configFile, 'utf8');
   const dataDir = dataDirOf(configText, configFile);
   if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) throw new Error(`${dataDir} (the dataDir of ${configFile}) is not a folder`);
+  // The archive and the folder it is assembled in would be copied into the next backup, and so on.
+  if (within(await realPathOf(archive), await realpath(dataDir))) {
+    throw new Error(`${archive} is inside the data folder ${dataDir}: each backup would hold the ones before it. Write it elsewhere (e.g. /var/backups/medgate/)`);
+  }
   const stamp = await readFormatStamp(dataDir);
   if (stamp && stamp.format > DATA_FORMAT) throw new DataFormatError(newerFormatMessage(dataDir, stamp));
 
@@ -78,7 +86,7 @@ export async function takeBackup(opts: BackupOptions): Promise<BackupResult> {
     if (state.doc) {
       const doc = asStateDoc(state.doc, stateFile);
       if (engine) {
-        const r = await reconcileCopy(data, doc, state.readAt);
+        const r = await reconcileCopy(data, doc, state.readAt - clockSetBack({ wall: state.readAt, mono: state.readAtMono }));
         say(`matched the database to the state: ${r.archived} reading(s) delivered meanwhile moved to the history, ${r.later} stored after it left out, ${r.forgotten} duplicate-memory entries of those forgotten`);
         await rm(join(data, 'db', 'lock.mdb'), { force: true });
       }
@@ -91,6 +99,12 @@ export async function takeBackup(opts: BackupOptions): Promise<BackupResult> {
     for (const path of copied.skipped) notes.push(`${path}: not a regular file, not copied`);
     const tokenIncluded = opts.withToken === true && existsSync(join(data, TOKEN_FILE));
     if (opts.withToken && !tokenIncluded) say(`no ${TOKEN_FILE} file in ${dataDir} (the token comes from MEDGATE_API_TOKEN?): none included`);
+
+    const external = externalFiles(configDocument(configText, configFile), configFile, dataDir);
+    if (external.length > 0) {
+      say('warning: the configuration names files outside the data folder; they are not in the backup, back them up separately:');
+      for (const f of external) say(`  ${f.field}: ${f.path}`);
+    }
 
     await mkdir(join(staging, CONFIG_DIR), { mode: 0o700 });
     const config = `${CONFIG_DIR}/${basename(configFile)}`;
@@ -111,6 +125,7 @@ export async function takeBackup(opts: BackupOptions): Promise<BackupResult> {
       config,
       dataDir,
       notes,
+      external,
       files: listed,
     };
     await writeFile(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });

@@ -1,5 +1,6 @@
 // `medgate restore --from ARCHIVE --config FILE [--data-dir DIR] [--force]`: puts a backup back for a
-// stopped gateway (src/backup/restore.ts).
+// stopped gateway (src/backup/restore.ts), into the data folder FILE names, or DIR (needed when FILE
+// does not exist yet).
 
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';

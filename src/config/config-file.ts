@@ -23,7 +23,7 @@ export function relativeProblems(problems: ConfigProblem[], prefix: string): Con
   });
 }
 
-async function writeDurably(file: string, text: string): Promise<void> {
+export async function writeDurably(file: string, text: string): Promise<void> {
   const temp = `${file}.tmp`;
   const handle = await open(temp, 'w', 0o600);
   try {

@@ -43,14 +43,14 @@ export const DEFAULT_WATCHDOG_SEC = 30;
 const HOME_ROOTS = ['/home', '/root', '/run/user'];
 const TMP_ROOTS = ['/tmp', '/var/tmp'];
 // Folders other software shares: the service would get write access to all of them.
-const SHARED_FOLDERS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/usr/local', '/var', '/var/lib', '/var/tmp']);
+export const SHARED_FOLDERS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/usr/local', '/var', '/var/lib', '/var/tmp']);
 // systemd reads these in unit lines: whitespace splits words, quotes and backslashes escape, `%` starts
 // a specifier, `$` an environment variable (systemd.unit(5) "Specifiers", systemd.service(5) "Command lines").
 const UNSAFE_PATH = /[\s"'\\%$\p{Cc}]/u;
 // useradd's default NAME_REGEX (Debian login.defs), without the trailing `$` of machine accounts.
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
-const within = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+export const within = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
 function pathProblems(what: string, path: string): string[] {
   if (!isAbsolute(path)) return [`${what} must be an absolute path, got "${path}" (the service does not start in this folder)`];

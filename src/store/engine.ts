@@ -14,7 +14,7 @@
 //   moved aside whole to `db.damaged-<time>/` and a new one is opened: the gateway starts, and the
 //   loss is reported (log at error, `damaged` here for /healthz) instead of refusing to run.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { silentLogger, type Logger } from '../model/logger.ts';
@@ -55,7 +55,7 @@ function openRoot(path: string): RootDatabase<unknown, Key> {
   return open<unknown, Key>({ path, maxDbs: MAX_DBS, overlappingSync: false, compression: false });
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -106,6 +106,12 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
     log.error({ movedTo, reason }, 'storage could not be opened: moved aside, starting with an empty store (restore it from a backup)');
     damaged = { movedTo, reason, at };
   };
+  // lmdb-js dies by SIGSEGV, logging nothing, on a lock file it cannot write (made by a command run as root): say so instead.
+  try {
+    accessSync(join(path, 'lock.mdb'), constants.W_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${join(path, 'lock.mdb')} cannot be written by this process (${(err as Error).message}): with the gateway stopped, give it the gateway's user (chown) or delete it (it holds no data)`);
+  }
   const found = damageOf(path, log);
   if (found) moveAside(found);
   let root: RootDatabase<unknown, Key>;

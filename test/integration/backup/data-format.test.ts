@@ -1,11 +1,12 @@
 // The data format through the gateway process: a folder an earlier release wrote (no stamp, state
 // version 1, history in day files) starts, loses nothing and is stamped; a folder a newer release
-// stamped is refused, with one clear line, a non-zero exit and not a byte written.
+// stamped is refused, with one clear line, the refusal exit code and not a byte written.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_REFUSED } from '../../../src/commands/exit-codes.ts';
 import { DATA_FORMAT, FORMAT_FILE, medgateVersion } from '../../../src/store/data-format.ts';
 import type { ReadingView } from '../../../src/web/api-types.ts';
 import { gatewayConfig } from '../../support/configs.ts';
@@ -54,7 +55,7 @@ describe('a data folder of a release before format stamps', () => {
 
 
 describe('a data folder of a newer format', () => {
-  it('is refused: exit code 1, one line naming both versions on stderr, the folder untouched', { timeout: 60_000 }, async () => {
+  it('is refused: exit code 78 (not restarted by systemd), one line naming both versions on stderr, the folder untouched', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');
     mkdirSync(join(dataDir, 'audit'), { recursive: true });
@@ -75,10 +76,10 @@ describe('a data folder of a newer format', () => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(timer);
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_REFUSED);
     const lines = stderr.trim().split('\n');
     expect(lines).toEqual([
-      `DataFormatError: ${dataDir} holds data format ${DATA_FORMAT + 1}, written by medgate 7.0.0; this medgate (${medgateVersion()}) knows formats up to ${DATA_FORMAT}. ` +
+      `${dataDir} holds data format ${DATA_FORMAT + 1}, written by medgate 7.0.0; this medgate (${medgateVersion()}) knows formats up to ${DATA_FORMAT}. ` +
         'Nothing was changed. Run medgate 7.0.0 or newer on it, or, to go back to this version, restore a backup taken before the upgrade (medgate restore).',
     ]);
     // The service log (journald) has it too, at error level.

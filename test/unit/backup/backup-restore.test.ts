@@ -2,80 +2,20 @@
 // the archive and what does not, that restore gives back the same data, and every refusal: a
 // damaged archive, a newer data format, a folder that is not empty, a gateway running on it.
 
-import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { create, extract, list } from 'tar';
+import { extract } from 'tar';
 import { describe, expect, it } from 'vitest';
-import { AuditJournal } from '../../../src/audit/journal.ts';
 import { takeBackup } from '../../../src/backup/take-backup.ts';
 import { restoreBackup } from '../../../src/backup/restore.ts';
 import type { Manifest } from '../../../src/backup/manifest.ts';
-import { DATA_FORMAT, FORMAT_FILE, prepareDataFolder } from '../../../src/store/data-format.ts';
+import { DATA_FORMAT, FORMAT_FILE } from '../../../src/store/data-format.ts';
 import { openEngine } from '../../../src/store/engine.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
 import { tempDir } from '../../support/gateway-process.ts';
-import { historyRecord } from '../../support/history-records.ts';
 import { WEIGHT, writeLegacyDataDir } from '../../support/legacy-data.ts';
-
-const TOKEN = 'restored-token-0123456789abcdef';
-
-/** A stopped gateway's folder: config `<dir>/medgate.json` with dataDir `data`, each store with something in it. */
-async function gatewayFolder(): Promise<{ dir: string; config: string; dataDir: string; auditDay: string }> {
-  const dir = tempDir();
-  const dataDir = join(dir, 'data');
-  mkdirSync(dataDir);
-  await prepareDataFolder(dataDir);
-  const store = await StateStore.open(join(dataDir, 'state.json'));
-  await store.update((doc) => {
-    doc.bindings['scale-1'] = { patient: { mrn: 'MRN4711' }, createdAt: '2026-03-01T10:00:00.000Z' };
-  });
-  await store.close();
-  const engine = openEngine(dataDir);
-  await new HistoryStore(engine).append([historyRecord({ at: '2026-03-01T10:00:00.000Z', id: 'R1', mrn: 'MRN4711' })]);
-  await engine.close();
-  const audit = new AuditJournal(join(dataDir, 'audit'), { now: () => new Date('2026-03-01T10:00:00.000Z') });
-  await audit.record({ who: 'mary', action: 'bind', device: 'scale-1', patient: { mrn: 'MRN4711' } });
-  const auditDay = join(dataDir, 'audit', '2026-03-01.jsonl');
-  const complete = readFileSync(auditDay, 'utf8');
-  // An append under way: no newline yet.
-  appendFileSync(auditDay, '{"at":"2026-03-01T10:00:01.000Z","who":"ma');
-  writeFileSync(join(dataDir, 'api-token'), `${TOKEN}\n`, { mode: 0o600 });
-  writeFileSync(join(dataDir, 'users.json.tmp'), 'a write under way');
-  const config = join(dir, 'medgate.json');
-  writeFileSync(config, JSON.stringify({ dataDir: 'data', web: { port: 0 }, devices: [], destinations: [] }));
-  return { dir, config, dataDir, auditDay: complete };
-}
-
-async function entriesOf(archive: string): Promise<string[]> {
-  const paths: string[] = [];
-  await list({ file: archive, onReadEntry: (e) => paths.push(e.path) });
-  return paths;
-}
-
-/** The archive unpacked, changed by `edit`, and packed again as it was made (manifest first). */
-async function repacked(archive: string, edit: (dir: string) => void): Promise<string> {
-  const dir = tempDir();
-  await extract({ file: archive, cwd: dir });
-  const order = await entriesOf(archive);
-  edit(dir);
-  const out = join(tempDir(), 'edited.tar.gz');
-  await create({ gzip: true, cwd: dir, file: out, portable: true }, order);
-  return out;
-}
-
-function filesUnder(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string): void => {
-    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path);
-      else out.push(path);
-    }
-  };
-  walk('');
-  return out.sort();
-}
+import { entriesOf, filesUnder, gatewayFolder, repacked, TOKEN } from './backup-folder.ts';
 
 describe('backup', () => {
   it('writes one archive, 0600, with the manifest first and without token, locks, temp files or torn lines', async () => {
@@ -131,6 +71,55 @@ describe('backup', () => {
     await expect(takeBackup({ configFile: config, to: join(dir, 'new.tar.gz') })).rejects.toThrow(/written by medgate 7\.0\.0/);
     expect(existsSync(join(dir, 'new.tar.gz'))).toBe(false);
   });
+
+  it('refuses an archive inside the data folder, also named through a link, before writing anything', async () => {
+    const { dir, config, dataDir } = await gatewayFolder();
+    const before = filesUnder(dataDir);
+    await expect(takeBackup({ configFile: config, to: join(dataDir, 'backups', 'b1.tar.gz') })).rejects.toThrow(/inside the data folder .*data: each backup would hold the ones before it/);
+    symlinkSync(dataDir, join(dir, 'alias'));
+    await expect(takeBackup({ configFile: config, to: join(dir, 'alias', 'b2.tar.gz') })).rejects.toThrow(/inside the data folder/);
+    expect(filesUnder(dataDir)).toEqual(before);
+    expect(readdirSync(dataDir)).not.toContain('backups');
+  });
+
+  it('names the files the configuration points to outside the data folder, in the manifest and as a warning, and leaves them out', async () => {
+    const { dir, config, dataDir } = await gatewayFolder();
+    mkdirSync(join(dataDir, 'tls'));
+    writeFileSync(join(dataDir, 'tls', 'ca.pem'), 'a CA certificate');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dataDir: 'data',
+        inbound: { mllp: { port: 0, tls: { certFile: '/etc/medgate/tls/inbound.crt', keyFile: 'tls/inbound.key', caFile: join(dataDir, 'tls', 'ca.pem') } } },
+        mqtt: { url: 'mqtts://broker.example', ca: '/etc/ssl/broker-ca.pem', key: '/etc/medgate/mqtt.key' },
+        devices: [{ id: 'ekg', driver: 'ekg-file', transport: { type: 'file', path: '/srv/ekg-export' } }],
+        destinations: [
+          { id: 'ehr', type: 'mllp', host: 'ehr.example', port: 2575, tls: { caFile: '/etc/medgate/ehr-ca.pem', certFile: '/etc/medgate/client.crt', keyFile: '/etc/medgate/client.key' } },
+          { id: 'up', type: 'mqtt', url: 'mqtts://up.example', topic: 't', cert: '/etc/medgate/up.crt', key: '/etc/medgate/up.key' },
+        ],
+      }),
+    );
+    const lines: string[] = [];
+    const { manifest } = await takeBackup({ configFile: config, to: join(dir, 'backup.tar.gz'), say: (l) => lines.push(l) });
+    const external = [
+      { field: 'inbound.mllp.tls.certFile', path: '/etc/medgate/tls/inbound.crt' },
+      { field: 'inbound.mllp.tls.keyFile', path: 'tls/inbound.key' },
+      { field: 'mqtt.ca', path: '/etc/ssl/broker-ca.pem' },
+      { field: 'mqtt.key', path: '/etc/medgate/mqtt.key' },
+      { field: 'devices[0].transport.path', path: '/srv/ekg-export' },
+      { field: 'destinations[0].tls.caFile', path: '/etc/medgate/ehr-ca.pem' },
+      { field: 'destinations[0].tls.certFile', path: '/etc/medgate/client.crt' },
+      { field: 'destinations[0].tls.keyFile', path: '/etc/medgate/client.key' },
+      { field: 'destinations[1].cert', path: '/etc/medgate/up.crt' },
+      { field: 'destinations[1].key', path: '/etc/medgate/up.key' },
+    ];
+    expect(manifest.external).toEqual(external);
+    const said = lines.join('\n');
+    expect(said).toMatch(/warning: .*not in the backup/);
+    for (const { field, path } of external) expect(said).toContain(`${field}: ${path}`);
+    // The one inside the data folder is copied with it.
+    expect(await entriesOf(join(dir, 'backup.tar.gz'))).toContain('data/tls/ca.pem');
+  });
 });
 
 describe('restore', () => {
@@ -154,6 +143,26 @@ describe('restore', () => {
     const engine = openEngine(dataDir);
     expect(new HistoryStore(engine).byReadingId('R1')?.messages.map((m) => m.id)).toEqual(['R1-ehr']);
     await engine.close();
+  });
+
+  it('names the files outside the data folder it did not put back; an archive of the previous release, without that list, restores', async () => {
+    const { dir, config } = await gatewayFolder();
+    writeFileSync(config, JSON.stringify({ dataDir: 'data', inbound: { mllp: { port: 0, tls: { certFile: '/etc/medgate/in.crt', keyFile: '/etc/medgate/in.key' } } } }));
+    const archive = join(dir, 'backup.tar.gz');
+    await takeBackup({ configFile: config, to: archive });
+    const lines: string[] = [];
+    const target = tempDir();
+    await restoreBackup({ from: archive, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data'), say: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/not in the backup[^]*inbound\.mllp\.tls\.certFile: \/etc\/medgate\/in\.crt\n.*inbound\.mllp\.tls\.keyFile: \/etc\/medgate\/in\.key/);
+
+    const older = await repacked(archive, (d) => {
+      const { external: _, ...m } = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as Manifest;
+      writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
+    });
+    const again = tempDir();
+    const r = await restoreBackup({ from: older, configFile: join(again, 'medgate.json'), dataDir: join(again, 'data') });
+    expect(r.manifest.external).toBeUndefined();
+    expect(existsSync(join(again, 'data', 'state.json'))).toBe(true);
   });
 
   it('refuses a damaged archive and changes nothing', async () => {

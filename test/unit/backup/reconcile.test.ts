@@ -4,7 +4,7 @@
 // messages whose reading is in neither copy, remembered after the state was read.
 
 import { describe, expect, it } from 'vitest';
-import { completeArchived, enqueuedAfter, reconcileCopy } from '../../../src/backup/reconcile.ts';
+import { clockSetBack, completeArchived, enqueuedAfter, reconcileCopy } from '../../../src/backup/reconcile.ts';
 import { openEngine } from '../../../src/store/engine.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { RecentStore } from '../../../src/store/recent-store.ts';
@@ -14,9 +14,9 @@ import { historyRecord } from '../../support/history-records.ts';
 
 const AT = '2026-03-01T10:00:00.000Z';
 
-/** A delivered record whose messages have outbox seqs from `seq` on. */
-function archivedRecord(id: string, seq: number, destinations = ['ehr']) {
-  const record = historyRecord({ at: AT, id, destinations });
+/** A delivered record, archived at `at`, whose messages have outbox seqs from `seq` on. */
+function archivedRecord(id: string, seq: number, destinations = ['ehr'], at = AT) {
+  const record = historyRecord({ at, id, destinations });
   record.messages.forEach((m, i) => (m.seq = seq + i));
   return record;
 }
@@ -104,5 +104,39 @@ describe('reconcileCopy', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('finds what was stored after the state was read also when the clock was set back minutes meanwhile', async () => {
+    const dir = tempDir();
+    const stateReadAt = Date.parse(AT);
+    // After the read, NTP stepped the clock back 5 minutes: R8 (seq 11) is stored, archived and remembered then.
+    const now = stateReadAt - 5 * 60_000;
+    const engine = openEngine(dir);
+    const history = new HistoryStore(engine);
+    const memory = new RecentStore(engine, { pruneEveryMs: 0, now: () => new Date(now) });
+    await history.append([archivedRecord('R8', 11, ['ehr'], new Date(now).toISOString())]);
+    await memory.remember('scale-1', 'k-R8', 'R8');
+    await memory.close();
+    await engine.close();
+
+    expect(await reconcileCopy(dir, stateWith([], 10), stateReadAt)).toEqual({ archived: 0, later: 1, forgotten: 1 });
+    const again = openEngine(dir);
+    try {
+      expect(new HistoryStore(again).byReadingId('R8')).toBeUndefined();
+      const recalled = new RecentStore(again, { pruneEveryMs: 0, now: () => new Date(now) });
+      expect(recalled.recall('scale-1', 'k-R8')).toBeUndefined();
+      await recalled.close();
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('clockSetBack', () => {
+  it('is how far the wall clock went back against the monotonic clock, and 0 when it did not', () => {
+    const at = { wall: 1_000_000, mono: 50 };
+    expect(clockSetBack(at, { wall: 1_002_000, mono: 2050 })).toBe(0);
+    expect(clockSetBack(at, { wall: 1_003_000, mono: 2050 })).toBe(0); // set forward: searching from the read still finds all
+    expect(clockSetBack(at, { wall: 1_002_000 - 86_400_000, mono: 2050 })).toBe(86_400_000);
   });
 });
