@@ -17,7 +17,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/backup.ts')).run,
   },
   restore: {
-    usage: 'restore --from ARCHIVE --config FILE [--data-dir DIR] [--force]   (gateway stopped; --force moves what is there aside)',
+    usage: 'restore --from ARCHIVE --config FILE [--data-dir DIR] [--force]   (gateway stopped; --data-dir when FILE does not exist yet; --force moves what is there aside)',
     load: async () => (await import('./commands/restore.ts')).run,
   },
   'install-service': {
