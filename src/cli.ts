@@ -21,7 +21,7 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/restore.ts')).run,
   },
   'install-service': {
-    usage: 'install-service --config /ABSOLUTE/FILE [--user medgate] [--node PATH] [--watchdog-sec 30] [--output FILE | --print]   (writes the systemd unit)',
+    usage: 'install-service --config /ABSOLUTE/FILE [--user medgate] [--node PATH] [--entry PATH] [--watchdog-sec 30] [--output FILE | --print]   (writes the systemd unit)',
     load: async () => (await import('./commands/install-service.ts')).run,
   },
   simulate: {

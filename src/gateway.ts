@@ -134,7 +134,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       stoppers.push(() => listener.close());
       journals.push(listener.journal);
       plog.info({ port: listener.port }, 'inbound HL7 listener (ADT and orders) listening');
-      if (config.demo?.ehr) {
+      // The demo's EHR speaks plain MLLP: with TLS on the feed it registers nobody.
+      if (config.demo?.ehr && !inbound.mllp.tls) {
         const { registerDemoPatients } = await import('./demo/adt-feed.ts');
         const patients = [...(config.demo.bindings ?? []).map((b) => b.patient), ...(config.demo.patients ?? [])];
         await registerDemoPatients({ host: inbound.mllp.host ?? '127.0.0.1', port: listener.port, patients, log: log.child({ part: 'demo-ehr' }) });

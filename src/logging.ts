@@ -25,11 +25,20 @@ const ROOT_SERIALIZED: ReadonlySet<string> = new Set(['err', 'error']);
  * for the lines libraries write under it; this gateway's code never uses it.)
  */
 export function errorSerializer(withStack: boolean): (value: unknown) => unknown {
-  return (value) => {
-    if (!(value instanceof Error)) return value;
-    const text = withStack ? (value.stack ?? value.message) : value.message;
-    return value.cause instanceof Error ? `${text} (cause: ${value.cause.message})` : text;
-  };
+  return (value) => (value instanceof Error ? errorText(value, withStack) : value);
+}
+
+/** The message, the errors inside an AggregateError (Node's connect to a name with an IPv4 and an IPv6
+ * address throws one with an empty message), and the chain of causes, a few deep. */
+function errorText(err: Error, withStack: boolean, depth = 0): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  let text = err.message || (typeof code === 'string' ? code : err.name);
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    text += ` (${err.errors.map((e: unknown) => (e instanceof Error ? e.message || e.name : String(e))).join('; ')})`;
+  }
+  if (withStack && err.stack) text = err.stack.includes(text) ? err.stack : `${text}\n${err.stack}`;
+  if (err.cause instanceof Error && depth < 3) text += ` (cause: ${errorText(err.cause, false, depth + 1)})`;
+  return text;
 }
 
 // pino's own `redact` (paths run through @pinojs/redact for every value of every line) cost about

@@ -22,7 +22,10 @@ async function prepareLockFile(source: string, owner: { uid: number; gid: number
   try {
     fh = await openFile(join(source, 'lock.mdb'), 'wx', 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return; // the gateway's own, or one it made meanwhile
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // the gateway's own, or one it made meanwhile
+    // A read-only folder (a card from a dead Pi, mounted to rescue it): LMDB reads it without a lock file.
+    if (code === 'EROFS' || code === 'EACCES') return;
     throw err;
   }
   try {

@@ -56,11 +56,13 @@ export interface Reconciled {
 // before the state read. The decisions are not by time: a history entry goes by its outbox seqs, a
 // memory entry by whether its reading is in a copy. Time only bounds the search, and the bound must
 // hold when the clock is set back (a Raspberry Pi has no real-time clock: NTP or a person may step
-// it back). So it reaches an hour before the read, far more than a backup's two reads take, and the
-// caller moves the read time back by any step it measured meanwhile (clockSetBack). The bound is
-// safe that wide: a memory entry remembered before the read has its reading in one of the copies
-// unless the history's retention removed it, which keeps everything at least a day.
-const SEARCH_BACK_MS = 3_600_000;
+// it back). So it reaches ten minutes before the read, far more than a backup's two reads take, and
+// the caller moves the read time back by any step it measured meanwhile (clockSetBack). Not wider:
+// the seq rule trusts the state's counter, and the less history it is asked about the less a state
+// rebuilt after damage (its counter started again) could wrongly leave out. A memory entry
+// remembered before the read has its reading in one of the copies unless the history's retention
+// removed it, which keeps everything at least a day.
+const SEARCH_BACK_MS = 600_000;
 
 /**
  * How far the wall clock was set back since `at` (Date.now() and performance.now() read together):

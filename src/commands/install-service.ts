@@ -20,6 +20,7 @@ export async function run(args: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       user: { type: 'string' },
       node: { type: 'string' },
+      entry: { type: 'string' },
       'watchdog-sec': { type: 'string' },
       output: { type: 'string', short: 'o' },
       print: { type: 'boolean' },
@@ -48,7 +49,8 @@ export async function run(args: string[]): Promise<number> {
     watchedFolders: config.devices.flatMap((d) => (d.transport.type === 'file' ? [resolve(configDir, d.transport.path)] : [])),
     user: values.user ?? DEFAULT_SERVICE_USER,
     node: values.node ?? process.execPath,
-    entry: join(PACKAGE_ROOT, 'bin', 'medgate.js'),
+    // Another installation's entry point, when this command runs from a copy the service will not use.
+    entry: values.entry ?? join(PACKAGE_ROOT, 'bin', 'medgate.js'),
     watchdogSec: intArg('watchdog-sec', values['watchdog-sec']) ?? DEFAULT_WATCHDOG_SEC,
   };
 

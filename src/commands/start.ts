@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, readConfigFile } from '../config/load.ts';
 import { startGateway } from '../gateway.ts';
-import { DataFormatError } from '../store/data-format.ts';
+import { StartRefused } from '../model/start-refused.ts';
 import { createLogger } from '../logging.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { serviceNotifier } from '../service/notify.ts';
@@ -44,13 +44,13 @@ async function runGateway(file: string): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      return EXIT_REFUSED;
+      return err.unreadable ? 1 : EXIT_REFUSED;
     }
     throw err;
   }
   const logger = createLogger({ level: config.log?.level });
   process.on('unhandledRejection', (reason) => {
-    logger.error({ error: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (bug): kept running');
+    logger.error({ error: reason }, 'unhandled rejection (bug): kept running');
   });
   const systemd = serviceNotifier({ log: logger.child({ part: 'systemd' }) });
   let gateway;
@@ -58,7 +58,7 @@ async function runGateway(file: string): Promise<number> {
     gateway = await startGateway(config, { logger, drivers, configFile: resolve(file), document });
   } catch (err) {
     // Logged by the check that refused; the console gets the message without a stack.
-    if (err instanceof DataFormatError) {
+    if (err instanceof StartRefused) {
       console.error(err.message);
       return EXIT_REFUSED;
     }

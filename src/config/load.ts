@@ -9,6 +9,8 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: ConfigProblem[],
+    /** The file could not be read (missing, a disk error, no descriptors left): unlike a bad document, that may pass. */
+    readonly unreadable = false,
   ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -49,7 +51,7 @@ export async function readConfigFile(file: string, drivers: DriverCatalog): Prom
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: err instanceof Error ? err.message : String(err) }]);
+    throw new ConfigError(file, [{ path: '(file)', message: err instanceof Error ? err.message : String(err) }], true);
   }
   const document = parseConfigText(text, file, drivers);
   const config = structuredClone(document);

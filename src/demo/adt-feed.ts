@@ -2,28 +2,31 @@
 // (register an outpatient) over MLLP to the inbound feed, so the page's patient search finds them
 // and the demo's held readings can be assigned from the directory rather than typed.
 
+import { hl7Timestamp } from '../hl7/datetime.ts';
 import { escapeHl7 } from '../hl7/escape.ts';
 import { MllpClient } from '../mllp/client.ts';
 import type { Logger } from '../model/logger.ts';
 
 export interface DemoPatient {
   mrn: string;
+  assigningAuthority?: string;
   family: string;
   given: string;
   dob?: string;
   sex?: 'M' | 'F' | 'O' | 'U';
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-
 /** One patient's registration as HL7 v2.5.1 ADT^A04 (PID-3 with the demo's assigning authority, PV1-19 a visit). Pure. */
 export function demoRegistration(p: DemoPatient, controlId: string, now: Date): string {
   const e = escapeHl7;
+  const at = hl7Timestamp(now);
+  // PV1-19, the visit number, after 15 empty fields (PV1-4 to PV1-18).
+  const pv1 = ['PV1', '1', 'O', 'DEMO^EXAM1', ...Array<string>(15).fill(''), `V${e(p.mrn)}`].join('|');
   return [
-    `MSH|^~\\&|DEMO_EHR|DEMO|MEDGATE|DEMO_CLINIC|${stamp(now)}||ADT^A04^ADT_A01|${controlId}|P|2.5.1|||AL|NE`,
-    `EVN|A04|${stamp(now)}`,
-    `PID|1||${e(p.mrn)}^^^DEMO^MR||${e(p.family)}^${e(p.given)}||${(p.dob ?? '').replace(/-/g, '')}|${p.sex ?? ''}`,
-    `PV1|1|O|DEMO^EXAM1|||||||||||||||V${e(p.mrn)}`,
+    `MSH|^~\\&|DEMO_EHR|DEMO|MEDGATE|DEMO_CLINIC|${at}||ADT^A04^ADT_A01|${controlId}|P|2.5.1|||AL|NE`,
+    `EVN|A04|${at}`,
+    `PID|1||${e(p.mrn)}^^^${e(p.assigningAuthority ?? 'DEMO')}^MR||${e(p.family)}^${e(p.given)}||${(p.dob ?? '').replace(/-/g, '')}|${p.sex ?? ''}`,
+    pv1,
   ].join('\r');
 }
 

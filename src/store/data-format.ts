@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from '../model/logger.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { DurableFileAdapter } from './durable-file-adapter.ts';
 import { FileLock } from './file-lock.ts';
+import { StartRefused } from '../model/start-refused.ts';
 
 export const FORMAT_FILE = 'format.json';
 
@@ -58,11 +59,10 @@ export function medgateVersion(): string {
 }
 
 /** A folder or archive this version must not use; the message says what to do. */
-export class DataFormatError extends Error {
+export class DataFormatError extends StartRefused {
   constructor(message: string) {
     super(message);
     this.name = 'DataFormatError';
-    // A refusal, not a bug: what reaches the console is the message alone, not a stack trace.
     this.stack = `${this.name}: ${message}`;
   }
 }

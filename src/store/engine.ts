@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { metaPagesProblem, verifyInChild } from './engine-check.ts';
+import { StartRefused } from '../model/start-refused.ts';
 
 export interface EngineDamage {
   /** Where the unreadable environment was moved. */
@@ -110,7 +111,14 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
   try {
     accessSync(join(path, 'lock.mdb'), constants.W_OK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${join(path, 'lock.mdb')} cannot be written by this process (${(err as Error).message}): with the gateway stopped, give it the gateway's user (chown) or delete it (it holds no data)`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const lock = join(path, 'lock.mdb');
+    const refuse = (why: string) => {
+      log.error({ file: lock, code }, why);
+      return new StartRefused(why);
+    };
+    if (code === 'EROFS') throw refuse(`${lock} is on a read-only file system: the data folder must be writable (mounted read-write, and in the service's ReadWritePaths=)`);
+    if (code !== 'ENOENT') throw refuse(`${lock} cannot be written by this process (${(err as Error).message}): with the gateway stopped, give it the gateway's user (chown) or delete it (it holds no data)`);
   }
   const found = damageOf(path, log);
   if (found) moveAside(found);

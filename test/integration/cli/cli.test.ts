@@ -86,6 +86,12 @@ describe('medgate CLI', () => {
     expect(r.stderr).toMatch(/devices\[0\]\.driver/);
   });
 
+  it('start exits 1 on a configuration it cannot read (it may be readable at the next try: the service restarts it)', async () => {
+    const r = await run(['start', '--config', join(tempDir(), 'not-mounted-yet', 'medgate.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOENT/);
+  });
+
   it('start creates an API token file with mode 0600 when none is given', async () => {
     const dir = tempDir();
     const file = join(dir, 'cfg.json');

@@ -27,14 +27,25 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
 const medgate = (...args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, ...args]);
 
 // Not under the system's temporary folder: the service gets a private /tmp, and the command refuses
-// data there. The repository's tmp/ is ignored by git.
+// data there. The repository's tmp/ is ignored by git; a checkout that is itself under /tmp (a CI
+// clone) uses /var/lib, and the unit then names an entry point there (--entry).
+const CHECKOUT_IN_TMP = /^\/(?:var\/)?tmp\//.test(`${ROOT}/`);
 const folders: string[] = [];
 function installFolder(): string {
-  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
-  const dir = mkdtempSync(join(ROOT, 'tmp', 'service-'));
+  const base = CHECKOUT_IN_TMP ? '/var/lib' : join(ROOT, 'tmp');
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'medgate-service-test-'));
   folders.push(dir);
   return dir;
 }
+/** The entry point the unit runs: this checkout's, or a stand-in outside /tmp. */
+function entryIn(dir: string): string {
+  if (!CHECKOUT_IN_TMP) return join(ROOT, 'bin', 'medgate.js');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'bin', 'medgate.js'), '');
+  return join(dir, 'bin', 'medgate.js');
+}
+const entryArgs = (entry: string) => (CHECKOUT_IN_TMP ? ['--entry', entry] : []);
 afterEach(() => {
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -56,11 +67,12 @@ describe('medgate install-service', () => {
       dataDir: '../data',
     });
     const unitFile = join(dir, 'medgate.service');
-    const r = await medgate('install-service', '--config', config, '--output', unitFile, '--watchdog-sec', '20');
+    const entry = entryIn(dir);
+    const r = await medgate('install-service', '--config', config, '--output', unitFile, '--watchdog-sec', '20', ...entryArgs(entry));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const unit = readFileSync(unitFile, 'utf8');
-    expect(unit).toContain(`\nExecStart=${process.execPath} ${NODE_FLAGS.join(' ')} ${join(ROOT, 'bin', 'medgate.js')} start --config ${config}\n`);
+    expect(unit).toContain(`\nExecStart=${process.execPath} ${NODE_FLAGS.join(' ')} ${entry} start --config ${config}\n`);
     expect(unit).toContain(`\nReadWritePaths=${join(dir, 'etc')} ${join(dir, 'data')}\n`);
     expect(unit).toContain('\nReadWritePaths=-/srv/medgate-test-ekg-export\n');
     expect(unit).toContain('\nWatchdogSec=20s\n');
@@ -76,7 +88,7 @@ describe('medgate install-service', () => {
   it('prints the unit with --print and writes nothing', async () => {
     const dir = installFolder();
     const config = writeConfigIn(dir, gatewayConfig(dir, 2575, []));
-    const r = await medgate('install-service', '--config', config, '--print', '--user', 'gateway');
+    const r = await medgate('install-service', '--config', config, '--print', '--user', 'gateway', ...entryArgs(entryIn(dir)));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^# Written by `medgate install-service`/);
     expect(r.stdout).toContain('\nUser=gateway\n');

@@ -10,6 +10,7 @@ import type { DestinationConfigView, DeviceView, GatewayEvent } from '../../../s
 import { gatewayConfig } from '../../support/configs.ts';
 import { eventually } from '../../support/eventually.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../../support/gateway-process.ts';
+import { freePort } from '../../support/free-port.ts';
 
 interface CountingServer {
   port: number;
@@ -94,7 +95,7 @@ describe('configuration through the API', () => {
 
   it('starts the embedded MQTT broker when the first MQTT device is added at run time', async () => {
     const dir = tempDir();
-    const brokerPort = 49000 + Math.floor(Math.random() * 900);
+    const brokerPort = await freePort();
     const user = { username: 'cart', password: 'cart-password-1' };
     const gw = await startGatewayProcess(gatewayConfig(dir, 9, [], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [user] } } }), { dir });
     cleanups.push(() => gw.stop());

@@ -16,6 +16,7 @@ import { StateStore } from '../../../src/store/state-store.ts';
 import { tempDir } from '../../support/gateway-process.ts';
 import { WEIGHT, writeLegacyDataDir } from '../../support/legacy-data.ts';
 import { entriesOf, filesUnder, gatewayFolder, repacked, TOKEN } from './backup-folder.ts';
+import { IS_ROOT, SKIP_UNLESS_ROOT } from '../../support/as-root.ts';
 
 describe('backup', () => {
   it('writes one archive, 0600, with the manifest first and without token, locks, temp files or torn lines', async () => {
@@ -212,7 +213,8 @@ describe('restore', () => {
     expect(existsSync(join(dataDir, 'state.json'))).toBe(true);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('run as root, gives the restored files the owner of what they replace', async () => {
+  it.skipIf(SKIP_UNLESS_ROOT)('run as root, gives the restored files the owner of what they replace', async () => {
+    expect(IS_ROOT, 'runs as root').toBe(true);
     const { dir, config, dataDir } = await gatewayFolder();
     const archive = join(dir, 'backup.tar.gz');
     await takeBackup({ configFile: config, to: archive });

@@ -11,6 +11,7 @@ import { takeBackup } from '../../../src/backup/take-backup.ts';
 import { CLEAN_SHUTDOWN } from '../../../src/store/engine.ts';
 import { ROOT, tempDir } from '../../support/gateway-process.ts';
 import { gatewayFolder } from './backup-folder.ts';
+import { IS_ROOT, SKIP_UNLESS_ROOT } from '../../support/as-root.ts';
 
 const SERVICE = 4321;
 
@@ -41,7 +42,9 @@ async function restoredFolder(): Promise<{ dir: string; config: string; dataDir:
   return folder;
 }
 
-describe.skipIf(process.getuid?.() !== 0)('lock.mdb and the service user', () => {
+describe.skipIf(SKIP_UNLESS_ROOT)('lock.mdb and the service user', () => {
+  it('runs as root', () => expect(IS_ROOT).toBe(true));
+
   it('a backup run as root creates it with the owner of data.mdb, 0600, and the service user then opens the database', { timeout: 90_000 }, async () => {
     const { config, dataDir } = await restoredFolder();
     await takeBackup({ configFile: config, to: join(tempDir(), 'backup.tar.gz') });

@@ -12,8 +12,8 @@ import { takeBackup } from '../../../src/backup/take-backup.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
 import { tempDir } from '../../support/gateway-process.ts';
 import { filesUnder, gatewayFolder, repacked } from './backup-folder.ts';
+import { IS_ROOT, SKIP_UNLESS_ROOT } from '../../support/as-root.ts';
 
-const asRoot = process.getuid?.() === 0;
 
 async function backedUp(): Promise<{ dir: string; config: string; dataDir: string; archive: string }> {
   const folder = await gatewayFolder();
@@ -133,7 +133,9 @@ describe('restore: a gateway running', () => {
   });
 });
 
-describe.skipIf(!asRoot)('restore run as root', () => {
+describe.skipIf(SKIP_UNLESS_ROOT)('restore run as root', () => {
+  it('runs as root', () => expect(IS_ROOT).toBe(true));
+
   it("into an empty folder the service user made, gives the data that folder's owner and the configuration its folder's", async () => {
     const { archive } = await backedUp();
     const target = tempDir();

@@ -12,6 +12,7 @@ describe('demo registrations', () => {
     if (!r.ok) return;
     expect(r).toMatchObject({ controlId: 'DEMOADT0001', messageType: 'ADT^A04', warnings: [] });
     expect(r.event).toMatchObject({ kind: 'admit', trigger: 'A04', patient: { mrn: 'DEMO1004', assigningAuthority: 'DEMO', family: 'Demo', given: 'Dana', dob: '1990-11-23', sex: 'F' } });
+    expect(r.event.kind === 'admit' && r.event.visit).toMatchObject({ visitNumber: 'VDEMO1004', patientClass: 'O' });
   });
 
   it('escape HL7 delimiters in what the configuration says', () => {

@@ -37,6 +37,15 @@ describe('the error key', () => {
     expect(lines.map((l) => l.error)).toEqual(['EHR connection refused (cause: ECONNREFUSED 127.0.0.1:2575)', 'already a string']);
   });
 
+  it('holds every error of an AggregateError (a connect to a name with two addresses) and a chain of causes', () => {
+    const { log, lines } = logger('info');
+    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}:2575`), { code: 'ECONNREFUSED' });
+    const both = Object.assign(new AggregateError([refused('127.0.0.1'), refused('::1')], ''), { code: 'ECONNREFUSED' });
+    log.error({ error: both }, 'connect failed');
+    log.error({ error: new Error('a', { cause: new Error('b', { cause: new Error('c') }) }) }, 'chained');
+    expect(lines.map((l) => l.error)).toEqual(['ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:2575; connect ECONNREFUSED ::1:2575)', 'a (cause: b (cause: c))']);
+  });
+
   it('holds the stack at debug', () => {
     const { log, lines } = logger('debug');
     log.error({ error: boom() }, 'delivery failed');
