@@ -40,7 +40,7 @@ async function startOnce(devices?: number): Promise<StartupFigures> {
   const url = `http://127.0.0.1:${config.web.port}/healthz`;
   const started = performance.now();
   const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'bin', 'medgate.js'), 'start', '--config', file], {
-    env: { ...process.env, MEDGATE_API_TOKEN: 'bench-token-0123456789abcdef', MEDGATE_LOG_PRETTY: '0' },
+    env: { ...process.env, MEDGATE_API_TOKEN: 'bench-token-0123456789abcdef-0123456789', MEDGATE_LOG_PRETTY: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

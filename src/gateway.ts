@@ -21,6 +21,7 @@ import { upgradeHistoryRecord } from './store/hold-migration.ts';
 import { openEngine } from './store/engine.ts';
 import { HistoryThread } from './runtime/history-thread.ts';
 import { RecentStore } from './store/recent-store.ts';
+import { keepDataFolderPrivate } from './store/data-folder-modes.ts';
 import { RejectsJournal } from './store/rejects.ts';
 import { StateStore } from './store/state-store.ts';
 import type { GatewayMqtt } from './transports/mqtt-setup.ts';
@@ -29,6 +30,7 @@ import { createAuth } from './web/auth/index.ts';
 import { loadPage } from './web/page-bundle.ts';
 import { slimReading } from './web/reading-views.ts';
 import { buildWebServer } from './web/server.ts';
+import { configWarnings } from './config/validate.ts';
 import { ensureApiToken, type ApiToken } from './web/token.ts';
 
 // History writes move to a thread of their own once they come this fast (history-thread.ts): a
@@ -59,6 +61,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   await mkdir(config.dataDir, { recursive: true });
   // Before any store opens the folder: an older format is migrated, a newer one refused untouched.
   await (await import('./store/data-format.ts')).prepareDataFolder(config.dataDir, { log: log.child({ part: 'data-format' }) });
+  await keepDataFolderPrivate(config.dataDir, log.child({ part: 'data-folder' }));
   const store = await StateStore.open(join(config.dataDir, 'state.json'), { log: log.child({ part: 'store' }) });
   const audit = new AuditJournal(join(config.dataDir, 'audit'), { log: log.child({ part: 'audit' }) });
   const journals: Array<{ prune(): Promise<number> }> = [audit];
@@ -124,6 +127,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         host: inbound.mllp.host ?? '127.0.0.1',
         port: inbound.mllp.port,
         tls: inbound.mllp.tls && inboundTlsOptions(inbound.mllp.tls),
+        limits: inbound.mllp,
         directory: dir,
         journalDir: join(config.dataDir, 'inbound'),
         journalRetentionDays: config.history?.retentionDays,
@@ -240,13 +244,18 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     const auth = await createAuth({ dataDir: config.dataDir, apiToken: token.token, log: log.child({ part: 'auth' }) });
     stoppers.push(() => auth.close());
     const page = await loadPage();
-    const web = buildWebServer({ api, auth, page, demo: config.demo !== undefined, logger: log.child({ part: 'web' }), startedAt });
     const host = config.web.host ?? '127.0.0.1';
+    // Loaded only when configured, like every optional part.
+    const tls = config.web.tls ? await (await import('./web/tls/load.ts')).loadWebTls(config.web.tls, { dataDir: config.dataDir, listenHost: host, log: log.child({ part: 'web-tls' }) }) : undefined;
+    for (const w of configWarnings(config)) log.warn({ path: w.path }, w.message);
+    const web = buildWebServer({ api, auth, page, demo: config.demo !== undefined, logger: log.child({ part: 'web' }), startedAt, tls, trustProxy: config.web.trustProxy });
     await web.listen({ host, port: config.web.port });
     stoppers.push(() => web.close());
     const address = web.server.address();
     const port = typeof address === 'object' && address ? address.port : config.web.port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // Printed so the technician can compare it with the fingerprint the browser shows before trusting the page.
+    if (tls) log.warn({ fingerprint256: tls.fingerprint256, certificate: tls.source, validTo: tls.validTo }, `web certificate SHA-256 fingerprint: ${tls.fingerprint256}`);
     log.info(
       { url, apiToken: token.source === 'environment' ? 'from MEDGATE_API_TOKEN' : token.file, devices: devices.entries.length, destinations: destinations.size },
       `medgate listening on ${url}`,

@@ -4,6 +4,7 @@
 
 import type { DeviceLink, DriverSession, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
 import { LineSplitter, DEFAULT_MAX_LINE_LENGTH } from './line-splitter.ts';
+import { internalError } from './refusal.ts';
 import { SessionEvents } from './session-events.ts';
 
 export interface LineHandlerContext {
@@ -39,7 +40,7 @@ export function createLineSession(link: DeviceLink, options: LineSessionOptions)
       } catch (err) {
         // A decoder bug must not take the link down; say so loudly and resync.
         splitter.reset();
-        events.protocolError(`internal decoder error: ${err instanceof Error ? err.message : String(err)}`, '');
+        events.protocolError(internalError(err), '');
       }
     },
     on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {

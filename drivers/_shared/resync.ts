@@ -2,7 +2,9 @@
 // lost the end of one line, or noise without a newline): try the line's tails, shortest prefix
 // first, and keep the first tail that decodes. The fragment is reported, never merged into a value.
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+import type { Refusal } from '../../src/model/driver.ts';
+
+export type Decoded<T> = { ok: true; value: T } | ({ ok: false } & Refusal);
 
 export interface Resynced<T> {
   result: Decoded<T>;

@@ -2,7 +2,7 @@
 // session or surface as an unhandled rejection: its failure is logged (without patient data).
 
 import type { Logger } from '../../src/model/logger.ts';
-import type { DeviceReport, ProtocolError, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
+import type { DeviceReport, ProtocolError, ProtocolErrorListener, Refusal, ReportListener } from '../../src/model/driver.ts';
 
 export class SessionEvents {
   private readonly reportListeners: ReportListener[] = [];
@@ -49,8 +49,9 @@ export class SessionEvents {
     });
   }
 
-  protocolError(reason: string, bytes: string): void {
-    const error: ProtocolError = { reason, bytes };
+  /** `problem`: a reason alone, or a refusal whose detail quotes the input (kept for review, logged at debug). */
+  protocolError(problem: string | Refusal, bytes: string): void {
+    const error: ProtocolError = typeof problem === 'string' ? { reason: problem, bytes } : { ...refusalOf(problem), bytes };
     for (const cb of this.errorListeners) {
       try {
         cb(error);
@@ -64,4 +65,9 @@ export class SessionEvents {
     const message = err instanceof Error ? err.message : String(err);
     this.log.warn({ event, error: message }, 'driver session listener failed');
   }
+}
+
+// Only the two fields: a decoder's result object (`ok`, ...) must not travel with the error.
+function refusalOf(problem: Refusal): Refusal {
+  return problem.detail === undefined ? { reason: problem.reason } : { reason: problem.reason, detail: problem.detail };
 }

@@ -4,6 +4,7 @@
 // then shows its `>` prompt again (so the prompt may lead the next line).
 //   P:aaa,bbb,ccc,ddd,eee,fff,ggg,hhh,iii  SaO2, pulse, sys, mean, dia, status 0..2, minutes since NIBP
 
+import { refused } from '../_shared/refusal.ts';
 import type { Decoded } from '../_shared/resync.ts';
 
 export interface Field {
@@ -53,7 +54,7 @@ export function decodeAccutorrLine(rawLine: string): Decoded<AccutorrLine> {
     const text = (parts[i] ?? '').trim();
     if (/^-+$/.test(text)) fields.push(null);
     else if (/^\d{1,3}$/.test(text)) fields.push({ value: Number(text), text });
-    else return { ok: false, reason: `${FIELD_NAMES[i]} value "${parts[i]}" is not a number` };
+    else return refused(`${FIELD_NAMES[i]} is not a number (expected 1 to 3 digits or dashes)`, `${FIELD_NAMES[i]} value "${parts[i]}" is not a number`);
   }
   const [spo2, pulse, systolic, mean, diastolic, s0, s1, s2, minutes] = fields;
   return {

@@ -37,7 +37,7 @@ export function openAccutorrSession(link: DeviceLink, options: AccutorrOptions):
     const { result, discarded } = decodeWithResync(line, decodeAccutorrLine, (a) => a.kind === 'patient');
     if (discarded !== undefined) events.protocolError('incomplete answer fragment discarded', discarded);
     if (!result.ok) {
-      events.protocolError(result.reason, line);
+      events.protocolError(result, line);
       return;
     }
     const answer = result.value;

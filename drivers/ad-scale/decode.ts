@@ -3,6 +3,7 @@
 //   balance:   `ST,+00123.45  g`   header, 9 data chars, 3-char unit
 //   balance with comparator: `ST,OK,+0001.234 kg`
 
+import { refused } from '../_shared/refusal.ts';
 import type { Decoded } from '../_shared/resync.ts';
 
 export type AdStatus = 'stable' | 'unstable' | 'overload' | 'count';
@@ -38,34 +39,39 @@ export function decodeAdLine(line: string): Decoded<AdRecord> {
   if (parts.length < 2 || parts.length > 3) {
     return { ok: false, reason: `not A&D standard format (expected like "${EXAMPLE_LINE}")` };
   }
-  if (status === undefined) return { ok: false, reason: `unknown header "${h1}"` };
+  if (status === undefined) return refused('unknown header (expected ST, US, OL, LO or QT)', `unknown header "${h1}"`);
 
   if (parts.length === 3) {
     const h2 = parts[1] ?? '';
     const rest = parts[2] ?? '';
     if (COMPARATORS.has(h2) && rest.length === 12) return decodeData('balance', status, 'gross', rest.slice(0, 9), rest.slice(9));
     const data = DATA_HEADERS[h2];
-    if (data === undefined) return { ok: false, reason: `unknown data header "${h2}"` };
-    if (rest.length !== 10) return { ok: false, reason: `data field "${rest}" has ${rest.length} chars, expected 8 data + 2 unit` };
+    if (data === undefined) return refused('unknown data header (expected GS, NT, TR or PT)', `unknown data header "${h2}"`);
+    if (rest.length !== 10) return wrongLength(rest, '8 data + 2 unit');
     return decodeData('indicator', status, data, rest.slice(0, 8), rest.slice(8));
   }
   const rest = parts[1] ?? '';
-  if (rest.length !== 12) return { ok: false, reason: `data field "${rest}" has ${rest.length} chars, expected 9 data + 3 unit` };
+  if (rest.length !== 12) return wrongLength(rest, '9 data + 3 unit');
   return decodeData('balance', status, 'gross', rest.slice(0, 9), rest.slice(9));
 }
 
 function decodeData(form: AdRecord['form'], status: AdStatus, data: AdData, field: string, unitField: string): Decoded<AdRecord> {
   const unit = unitField.trim();
   const units = form === 'indicator' ? INDICATOR_UNITS : BALANCE_UNITS;
-  if (!units.has(unit)) return { ok: false, reason: `unknown unit "${unitField}"` };
+  if (!units.has(unit)) return refused(`unknown unit in the ${form}'s unit field`, `unknown unit "${unitField}"`);
   const valueText = field.trim();
   if (status === 'overload') {
     // Overload blanks the digits (`+    .  `); a number may or may not be there.
     const parsed = NUMBER.test(valueText) ? Number(valueText.replace(/\s/g, '')) : null;
     return { ok: true, value: { form, status, data, valueText, value: parsed, unit } };
   }
-  if (!NUMBER.test(valueText)) return { ok: false, reason: `value "${field}" is not a number` };
-  const value = Number(valueText.replace(/\s/g, ''));
-  if (!Number.isFinite(value)) return { ok: false, reason: `value "${field}" is not a number` };
+  const value = NUMBER.test(valueText) ? Number(valueText.replace(/\s/g, '')) : NaN;
+  if (!Number.isFinite(value)) return refused('data field is not a number', `value "${field}" is not a number`);
   return { ok: true, value: { form, status, data, valueText, value, unit } };
+}
+
+// The data field is the weight: its length is safe to log, its text is not.
+function wrongLength(rest: string, expected: string): Decoded<AdRecord> {
+  const why = `has ${rest.length} chars, expected ${expected}`;
+  return refused(`data field ${why}`, `data field "${rest}" ${why}`);
 }

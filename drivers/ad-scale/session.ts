@@ -16,7 +16,7 @@ export function openAdScaleSession(link: DeviceLink, options: RepeatFilterOption
     const { result, discarded } = decodeWithResync(line, decodeAdLine);
     if (discarded !== undefined) events.protocolError('incomplete line fragment discarded', discarded);
     if (!result.ok) {
-      events.protocolError(result.reason, line);
+      events.protocolError(result, line);
       return;
     }
     const rec = result.value;

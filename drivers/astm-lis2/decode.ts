@@ -11,7 +11,9 @@ import { astmDate, astmDateTime } from './timestamp.ts';
 export const LOCAL_SYSTEM = 'L';
 
 export interface DecodeProblem {
+  /** Safe for the log at warn: never the text that arrived (that goes in `detail`). */
   reason: string;
+  detail?: string;
   /** Never patient data: a record type and sequence, a code, a timestamp. */
   bytes: string;
 }
@@ -86,7 +88,8 @@ export function decodeMessage(texts: string[]): DecodeResult {
       return;
     }
     if (index === 0) {
-      out.problems.push({ reason: `message starts with a ${type || 'blank'} record instead of H: default delimiters assumed`, bytes: type });
+      const detail = `message starts with a ${type || 'blank'} record instead of H: default delimiters assumed`;
+      out.problems.push({ reason: 'message does not start with an H record: default delimiters assumed', detail, bytes: type });
     }
     const rec = new AstmRecord(text.trimStart(), delimiters);
     switch (type) {
@@ -134,12 +137,13 @@ export function decodeMessage(texts: string[]): DecodeResult {
       case 'L': {
         finishOrder();
         const code = rec.field(3).trim().toUpperCase();
-        if (code !== '' && code !== 'N') out.notes.push({ level: 'info', msg: `L record termination code "${code}" (not N, normal)` });
+        // E1394 termination codes are one letter; other text is the sender's and stays out of the log.
+        if (code !== '' && code !== 'N') out.notes.push({ level: 'info', msg: `L record termination code ${/^[A-Z]$/.test(code) ? `"${code}"` : `of ${code.length} chars`} (not N, normal)` });
         target = { kind: 'none' };
         return;
       }
       default:
-        out.problems.push({ reason: `unknown record type "${type}" ignored`, bytes: type });
+        out.problems.push({ reason: 'unknown record type ignored', detail: `unknown record type "${type}" ignored`, bytes: type });
     }
   });
   finishOrder();
@@ -189,7 +193,10 @@ function decodeOrder(o: AstmRecord, patient: PatientGroup | undefined, out: Deco
   const collected = o.field(8).trim();
   if (collected !== '') {
     const at = astmDateTime(collected);
-    if (at === undefined) out.problems.push({ reason: `O record ${o.seq}: collection time "${collected}" is not YYYYMMDDHHMM[SS]: ignored`, bytes: collected });
+    if (at === undefined) {
+      const detail = `O record ${o.seq}: collection time "${collected}" is not YYYYMMDDHHMM[SS]: ignored`;
+      out.problems.push({ reason: `O record ${o.seq}: collection time is not YYYYMMDDHHMM[SS]: ignored`, detail, bytes: collected });
+    }
     else group.collectedAt = at;
   }
   // O.5 repeats: one O record may order a whole urinalysis strip (`^^^GLU\^^^PRO\...`).

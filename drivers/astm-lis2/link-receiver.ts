@@ -4,6 +4,7 @@
 // Bytes that arrive while a reply waits for durable storage are queued and replayed after the
 // reply, so timing of the storage does not change how they are read either.
 
+import type { Refusal } from '../../src/model/driver.ts';
 import { ACK, CR, ENQ, EOT, ETB, ETX, LF, NAK, STX, checksum, maskedBytes } from './e1381.ts';
 
 export type LinkState =
@@ -38,7 +39,7 @@ export interface LinkHandler {
   /** The open transmission ends incomplete: what was not delivered yet is discarded. */
   abandoned(reason: string, report: AbandonReport): void;
   reply(byte: number): void;
-  protocolError(reason: string, bytes: string): void;
+  protocolError(problem: string | Refusal, bytes: string): void;
   /** The sender's turn in an open transmission: (re)start the receiver timer. */
   awaitSender(): void;
   /** Idle, or our turn (committing): no receiver timer. */
@@ -266,12 +267,13 @@ export class LinkReceiver {
     const computed = checksum(body);
     const sent = String.fromCharCode(this.checksumHigh, low);
     if (sent.toUpperCase() !== computed) {
-      this.h.protocolError(`checksum mismatch: frame carries "${sent}", computed "${computed}": NAK`, this.frameBytes(low));
+      const detail = `checksum mismatch: frame carries "${sent}", computed "${computed}": NAK`;
+      this.h.protocolError({ reason: 'checksum mismatch: NAK', detail }, this.frameBytes(low));
       this.settle('nak', fn);
       return;
     }
     if (fn < 0 || fn > 7) {
-      this.h.protocolError(`frame number "${String.fromCharCode(this.fnByte)}" is not 0-7: NAK`, this.frameBytes(low));
+      this.h.protocolError({ reason: 'frame number is not 0-7: NAK', detail: `frame number "${String.fromCharCode(this.fnByte)}" is not 0-7: NAK` }, this.frameBytes(low));
       this.settle('nak', fn);
       return;
     }

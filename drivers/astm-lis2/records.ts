@@ -112,9 +112,13 @@ export class AstmRecord {
     return (this.components(n)[c - 1] ?? '').trim();
   }
 
-  /** Sequence number (field 2) for messages about this record. */
+  /**
+   * Sequence number (field 2) for messages about this record, which are logged: digits per ASTM
+   * E1394 (field 2 of every record); anything else the sender put there is not repeated.
+   */
   get seq(): string {
-    return this.raw(2).trim();
+    const text = this.raw(2).trim();
+    return /^\d{1,8}$/.test(text) ? text : '?';
   }
 }
 

@@ -2,6 +2,7 @@
 // messages, durable reports) -> ACK/NAK written back; plus the receiver timer.
 
 import type { DeviceLink, DriverSession, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
+import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { LinkReceiver, type AbandonReport } from './link-receiver.ts';
 import { Transmission } from './transmission.ts';
@@ -47,7 +48,7 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
         log.warn({ error: err }, 'could not write the ASTM reply');
       });
     },
-    protocolError: (reason, bytes) => events.protocolError(reason, bytes),
+    protocolError: (problem, bytes) => events.protocolError(problem, bytes),
     awaitSender: () => {
       stopTimer();
       if (closed) return;
@@ -69,7 +70,7 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
         // A bug must not take the link down: say so loudly and start clean at the next ENQ.
         receiver.reset('internal error');
         transmission.discard();
-        events.protocolError(`internal decoder error: ${err instanceof Error ? err.message : String(err)}`, '');
+        events.protocolError(internalError(err), '');
       }
     },
     on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {

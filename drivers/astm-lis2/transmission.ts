@@ -5,6 +5,7 @@
 
 import type { DeviceReport, ResendMemory } from '../../src/model/driver.ts';
 import type { Logger } from '../../src/model/logger.ts';
+import { internalError } from '../_shared/refusal.ts';
 import type { SessionEvents } from '../_shared/session-events.ts';
 import { decodeMessage, type DecodeResult } from './decode.ts';
 import type { Verdict } from './link-receiver.ts';
@@ -163,11 +164,11 @@ export class Transmission {
       result = decodeMessage(message);
     } catch (err) {
       // A decoder bug must not take the link down; the message is named and skipped.
-      this.o.events.protocolError(`internal decoder error: ${err instanceof Error ? err.message : String(err)}`, '');
+      this.o.events.protocolError(internalError(err), '');
       return [];
     }
     if (report) {
-      for (const p of result.problems) this.o.events.protocolError(p.reason, p.bytes);
+      for (const p of result.problems) this.o.events.protocolError(p, p.bytes);
       for (const n of result.notes) this.o.log[n.level](n.msg);
     }
     return result.reports;

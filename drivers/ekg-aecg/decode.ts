@@ -1,7 +1,7 @@
 // Pure decoder: one HL7 aECG document (PROTOCOLS.md 5.6) -> one DeviceReport, or the reason it is
 // refused. See README.md for what is read from where.
 
-import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
+import type { DeviceReport, Measurement, Refusal } from '../../src/model/driver.ts';
 import type { PatientRef, Waveform } from '../../src/model/reading.ts';
 import {
   ECG_INTERPRETATION_CODE,
@@ -13,6 +13,7 @@ import {
   leadNameOf,
 } from '../_shared/ecg-codes.ts';
 import { deviceTimestampToIso } from '../../src/hl7/datetime.ts';
+import { refused } from '../_shared/refusal.ts';
 import { attr, child, children, findFirst, parseXml, text, type XmlValue } from './xml-tree.ts';
 
 export const HL7_V3_NAMESPACE = 'urn:hl7-org:v3';
@@ -29,9 +30,9 @@ export interface DocumentId {
   extension?: string;
 }
 
-export type AecgResult = { ok: true; report: DeviceReport; notes: string[]; documentId?: DocumentId } | { ok: false; reason: string };
+export type AecgResult = { ok: true; report: DeviceReport; notes: string[]; documentId?: DocumentId } | ({ ok: false } & Refusal);
 
-const fail = (reason: string): AecgResult => ({ ok: false, reason });
+const fail = (reason: string, detail?: string): AecgResult => refused(reason, detail);
 
 /** Document bytes -> text: UTF-8 (BOM stripped); a document declaring ISO-8859-1 is read as such. */
 export function documentText(payload: Uint8Array): string {
@@ -51,9 +52,9 @@ export function decodeAecg(payload: Uint8Array, options: DecodeOptions): AecgRes
   // Entity declarations buy nothing in aECG and open the door to expansion bombs.
   if (/<!ENTITY/i.test(xml)) return fail('DTD entity declarations are not accepted in an aECG document');
   const parsed = parseXml(xml);
-  if (!parsed.ok) return fail(parsed.reason);
+  if (!parsed.ok) return fail(parsed.reason, parsed.detail);
   const { name, node: root } = parsed.root;
-  if (name !== 'AnnotatedECG') return fail(`not an HL7 aECG document: the root element is <${name.slice(0, 40)}>, expected <AnnotatedECG>`);
+  if (name !== 'AnnotatedECG') return fail('not an HL7 aECG document: the root element is not <AnnotatedECG>', `not an HL7 aECG document: the root element is <${name.slice(0, 40)}>, expected <AnnotatedECG>`);
   if (!rootNamespaceOk(xml)) return fail(`not an HL7 aECG document: <AnnotatedECG> is not in the ${HL7_V3_NAMESPACE} namespace`);
 
   const notes: string[] = [];
@@ -74,7 +75,7 @@ export function decodeAecg(payload: Uint8Array, options: DecodeOptions): AecgRes
 
   if (series !== undefined) {
     const wave = rhythmWaveform(series);
-    if (!wave.ok) return fail(wave.reason);
+    if (!wave.ok) return fail(wave.reason, wave.detail);
     if (wave.value) measurements.push({ code: { ...ECG_RHYTHM_CODE }, value: wave.value, unit: 'uV' });
   }
   if (measurements.length === 0) return fail('aECG document carries no global measurements, interpretation or rhythm waveform');
@@ -178,7 +179,7 @@ function hasStatement(a: XmlValue): boolean {
 const MICROVOLTS: Record<string, number> = { uv: 1, 'µv': 1, 'μv': 1, mv: 1000, v: 1_000_000, nv: 0.001 };
 const SECONDS: Record<string, number> = { s: 1, ms: 0.001, us: 0.000001 };
 
-type WaveResult = { ok: true; value?: Waveform } | { ok: false; reason: string };
+type WaveResult = { ok: true; value?: Waveform } | ({ ok: false } & Refusal);
 
 /** The first sequenceSet of the rhythm series: time increment -> sample rate; SLIST_PQ leads -> µV. */
 function rhythmWaveform(series: XmlValue): WaveResult {
@@ -190,49 +191,51 @@ function rhythmWaveform(series: XmlValue): WaveResult {
     const seq = child(comp, 'sequence');
     const code = (attr(child(seq, 'code'), 'code') ?? '').trim();
     const value = child(seq, 'value');
-    const where = `sequence ${i + 1} (${code || 'no code'})`;
+    // The code is the document's text: the reason names the sequence by position, the detail by code too.
+    const at = { safe: `sequence ${i + 1}`, full: `sequence ${i + 1} (${code || 'no code'})` };
     if (code === 'TIME_ABSOLUTE' || code === 'TIME_RELATIVE') {
       const inc = child(value, 'increment');
       const step = Number(attr(inc, 'value'));
       const scale = SECONDS[(attr(inc, 'unit') ?? 's').toLowerCase()];
       if (!Number.isFinite(step) || step <= 0 || scale === undefined) {
-        return { ok: false, reason: `${where}: time increment "${attr(inc, 'value') ?? ''} ${attr(inc, 'unit') ?? ''}" is not a positive time` };
+        return refused(`${at.safe}: time increment is not a positive time`, `${at.full}: time increment "${attr(inc, 'value') ?? ''} ${attr(inc, 'unit') ?? ''}" is not a positive time`);
       }
       const rate = 1 / (step * scale);
-      if (rate < 1 || rate > 100_000) return { ok: false, reason: `${where}: sample rate ${rate} Hz is not plausible` };
+      if (rate < 1 || rate > 100_000) return refused(`${at.safe}: sample rate is not plausible (1 to 100000 Hz)`, `${at.full}: sample rate ${rate} Hz is not plausible`);
       sampleRateHz = Math.round(rate * 1000) / 1000;
       continue;
     }
     if (!code.toUpperCase().startsWith('MDC_ECG_LEAD_')) continue;
-    const lead = leadSamples(value, where);
+    const lead = leadSamples(value, at);
     if (!lead.ok) return lead;
     leads.push({ name: leadNameOf(code), samples: lead.samples, resolution: lead.resolution });
   }
   if (leads.length === 0) return { ok: true };
-  if (sampleRateHz === undefined) return { ok: false, reason: 'rhythm sequenceSet has leads but no TIME_ABSOLUTE/TIME_RELATIVE sequence (sample rate unknown)' };
+  if (sampleRateHz === undefined) return refused('rhythm sequenceSet has leads but no TIME_ABSOLUTE/TIME_RELATIVE sequence (sample rate unknown)');
   return { ok: true, value: { kind: 'waveform', sampleRateHz, unit: 'uV', leads } };
 }
 
 /** A lead's samples in µV, and its resolution: the scale, the µV of one digit. */
-function leadSamples(value: XmlValue | undefined, where: string): { ok: true; samples: number[]; resolution: number } | { ok: false; reason: string } {
+function leadSamples(value: XmlValue | undefined, at: { safe: string; full: string }): { ok: true; samples: number[]; resolution: number } | ({ ok: false } & Refusal) {
+  const where = at.safe;
   const type = attr(value, 'type');
-  if (type !== undefined && type !== 'SLIST_PQ') return { ok: false, reason: `${where}: value type ${type} is not supported (SLIST_PQ expected)` };
+  if (type !== undefined && type !== 'SLIST_PQ') return refused(`${where}: value type is not supported (SLIST_PQ expected)`, `${at.full}: value type ${type} is not supported (SLIST_PQ expected)`);
   const origin = child(value, 'origin');
   const scale = child(value, 'scale');
   const o = Number(attr(origin, 'value') ?? '0');
   const s = Number(attr(scale, 'value'));
   const oUnit = MICROVOLTS[(attr(origin, 'unit') ?? 'uV').toLowerCase()];
   const sUnit = MICROVOLTS[(attr(scale, 'unit') ?? 'uV').toLowerCase()];
-  if (!Number.isFinite(o) || oUnit === undefined) return { ok: false, reason: `${where}: origin is not a voltage` };
-  if (!Number.isFinite(s) || s === 0 || sUnit === undefined) return { ok: false, reason: `${where}: scale is not a non-zero voltage` };
+  if (!Number.isFinite(o) || oUnit === undefined) return refused(`${where}: origin is not a voltage`);
+  if (!Number.isFinite(s) || s === 0 || sUnit === undefined) return refused(`${where}: scale is not a non-zero voltage`);
   const digits = text(child(value, 'digits')).trim();
-  if (digits === '') return { ok: false, reason: `${where}: no digits` };
+  if (digits === '') return refused(`${where}: no digits`);
   const parts = digits.split(/\s+/);
   const samples = new Array<number>(parts.length);
   for (let k = 0; k < parts.length; k++) {
     const d = Number(parts[k]);
     if (!Number.isFinite(d) || !/^[+-]?\d+(?:\.\d+)?$/.test(parts[k] ?? '')) {
-      return { ok: false, reason: `${where}: digit ${k + 1} "${(parts[k] ?? '').slice(0, 20)}" is not a number` };
+      return refused(`${where}: digit ${k + 1} is not a number`, `${at.full}: digit ${k + 1} "${(parts[k] ?? '').slice(0, 20)}" is not a number`);
     }
     samples[k] = Math.round((o * oUnit + s * sUnit * d) * 1000) / 1000;
   }

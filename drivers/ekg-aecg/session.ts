@@ -5,6 +5,7 @@
 
 import type { DeviceLink, DriverSession, MessageMeta, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
 import { createHash } from 'node:crypto';
+import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeAecg, documentText, type DocumentId } from './decode.ts';
 
@@ -43,11 +44,11 @@ export function openEkgAecgSession(link: DeviceLink, options: EkgAecgOptions): D
         result = decodeAecg(payload, { maxBytes: options.maxDocumentBytes, attachDocument: options.attachDocument });
       } catch (err) {
         // A decoder bug must not lose the document silently: it is kept for review.
-        result = { ok: false as const, reason: `internal decoder error: ${err instanceof Error ? err.message : String(err)}` };
+        result = { ok: false as const, ...internalError(err) };
       }
       if (!result.ok) {
         const head = payload.byteLength > OVERSIZE_KEPT ? payload.subarray(0, OVERSIZE_KEPT) : payload;
-        events.protocolError(result.reason, documentText(head));
+        events.protocolError(result, documentText(head));
         return;
       }
       for (const note of result.notes) link.log.debug(note);

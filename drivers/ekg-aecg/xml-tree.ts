@@ -21,14 +21,15 @@ const parser = new XMLParser({
   isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
 });
 
-export type ParseResult = { ok: true; root: { name: string; node: XmlValue } } | { ok: false; reason: string };
+export type ParseResult = { ok: true; root: { name: string; node: XmlValue } } | { ok: false; reason: string; detail?: string };
 
 /** Checks well-formedness, then parses; the root is the first element (the XML declaration skipped). */
 export function parseXml(text: string): ParseResult {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    return { ok: false, reason: `not well-formed XML: ${msg} (line ${line}, column ${col})` };
+    // The validator's message quotes tag and attribute names, which are the document's text.
+    return { ok: false, reason: `not well-formed XML (line ${line}, column ${col})`, detail: `not well-formed XML: ${msg} (line ${line}, column ${col})` };
   }
   const doc: unknown = parser.parse(text);
   if (typeof doc !== 'object' || doc === null) return { ok: false, reason: 'not XML: no root element' };

@@ -2,7 +2,7 @@
 // blocks `ECG REPORT` ... `END` -> one DeviceReport per block. The assembler is a small state
 // machine fed one line at a time; what it cannot use comes out as errors naming the problem.
 
-import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
+import type { DeviceReport, Measurement, Refusal } from '../../src/model/driver.ts';
 import type { PatientRef } from '../../src/model/reading.ts';
 import type { VitalType } from '../../src/model/vocabulary.ts';
 import { ECG_INTERPRETATION_CODE } from '../_shared/ecg-codes.ts';
@@ -14,7 +14,7 @@ export const MAX_BLOCK_LINES = 100;
 
 export type BlockEvent =
   | { kind: 'report'; report: DeviceReport }
-  | { kind: 'error'; reason: string; bytes: string }
+  | ({ kind: 'error'; bytes: string } & Refusal)
   | { kind: 'note'; text: string };
 
 const NUMBER_UNIT = /^([+-]?\d+(?:\.\d+)?)\s*(bpm|\/min|ms|deg|\u00b0)?$/i;
@@ -34,6 +34,7 @@ interface Draft {
 const newDraft = (header: string): Draft => ({ lines: [header], subject: {}, measurements: [], statements: [], seen: new Set() });
 
 const FREE_TEXT_LINE = /^\s*(INTERP|NAME)\s*:/i;
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(['ID', 'NAME', 'DOB', 'SEX', 'DATE', 'DEVICE', 'HR', 'PR', 'QRS', 'QT', 'QTC', 'QT/QTC', 'AXES P/QRS/T', 'INTERP']);
 
 export class EkgBlockAssembler {
   private draft: Draft | null = null;
@@ -112,10 +113,15 @@ function field(d: Draft, line: string): BlockEvent[] {
   const key = line.slice(0, colon).trim().toUpperCase().replace(/\s+/g, ' ');
   const value = line.slice(colon + 1).trim();
   if (key !== 'INTERP') {
-    if (d.seen.has(key)) return [{ kind: 'error', reason: `${key} given twice in one report: the second ignored`, bytes: line }];
+    if (d.seen.has(key)) {
+      // Any text before a colon gets here; only a field of the format is named at warn.
+      const name = KNOWN_FIELDS.has(key) ? key : `a field of ${key.length} chars`;
+      return [{ kind: 'error', reason: `${name} given twice in one report: the second ignored`, detail: `${key} given twice in one report: the second ignored`, bytes: line }];
+    }
     d.seen.add(key);
   }
-  const bad = (what: string): BlockEvent[] => [{ kind: 'error', reason: `${key}: "${value.slice(0, 40)}" ${what}`, bytes: line }];
+  // Called for the format's own fields only: the key is safe to log, the value is the patient's.
+  const bad = (what: string): BlockEvent[] => [{ kind: 'error', reason: `${key}: value ${what}`, detail: `${key}: "${value.slice(0, 40)}" ${what}`, bytes: line }];
   switch (key) {
     case 'ID':
       if (value !== '') d.subject.mrn = value;

@@ -13,7 +13,7 @@ export function openEkgSerialSession(link: DeviceLink): DriverSession {
   function emit(events: BlockEvent[], { events: out, link: l }: LineHandlerContext): void {
     for (const e of events) {
       if (e.kind === 'report') void out.report(e.report);
-      else if (e.kind === 'error') out.protocolError(e.reason, e.bytes);
+      else if (e.kind === 'error') out.protocolError(e, e.bytes);
       else l.log.debug(e.text);
     }
   }

@@ -1,6 +1,7 @@
 // Pure matching of one line against a configured pattern: named groups -> measurements.
 
 import type { Measurement } from '../../src/model/driver.ts';
+import { refused } from '../_shared/refusal.ts';
 import type { Decoded } from '../_shared/resync.ts';
 import type { GenericField } from './settings.ts';
 
@@ -31,7 +32,7 @@ export function decodeGenericLine(line: string, pattern: CompiledPattern): Decod
     if (raw === undefined) continue;
     const text = raw.trim();
     if (text === '' || (field.absent ?? []).includes(text) || (field.absent ?? []).includes(raw)) continue;
-    if (!NUMBER.test(text)) return { ok: false, reason: `value "${raw}" of group ${group} is not a number` };
+    if (!NUMBER.test(text)) return refused(`group ${group} is not a number (${raw.length} chars)`, `value "${raw}" of group ${group} is not a number`);
     const measurement: Measurement = { value: Number(text), valueText: text };
     if (field.type !== undefined) measurement.type = field.type;
     if (field.code !== undefined) measurement.code = field.code;

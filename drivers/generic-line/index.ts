@@ -74,7 +74,7 @@ export const driver: Driver = {
         if (discarded !== undefined) events.protocolError('incomplete line fragment discarded', discarded);
         if (!result.ok) {
           // The line itself may carry a result: it travels as the error's bytes, not in the reason.
-          events.protocolError(result.reason, line);
+          events.protocolError(result, line);
           return;
         }
         const raw = line.slice(discarded?.length ?? 0);

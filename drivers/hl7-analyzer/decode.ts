@@ -16,6 +16,8 @@ export interface Rejection {
   errorCode: string;
   /** Names what is wrong and where; never carries patient data. */
   reason: string;
+  /** The same with the message's text quoted (MSH-9, MSH-11, MSH-12): the ACK and the review journal. */
+  detail?: string;
 }
 
 export interface DecodedOru {
@@ -37,7 +39,10 @@ const CODED_TYPES = new Set(['CE', 'CWE', 'CNE', 'CF']);
 const PRELIMINARY = new Set(['P', 'R', 'S', 'I']);
 const SEXES = new Set(['M', 'F', 'O', 'U']);
 
-const reject = (code: Rejection['code'], errorCode: string, reason: string): OruResult => ({ ok: false, rejection: { code, errorCode, reason } });
+const reject = (code: Rejection['code'], errorCode: string, reason: string, detail?: string): OruResult => ({
+  ok: false,
+  rejection: detail === undefined ? { code, errorCode, reason } : { code, errorCode, reason, detail },
+});
 
 interface Order {
   obr: Segment;
@@ -54,7 +59,7 @@ interface Order {
 
 export function decodeOru(text: string): OruResult {
   const split = splitHl7(text);
-  if (!split.ok) return reject(split.inHeader ? 'AR' : 'AE', '100', split.reason);
+  if (!split.ok) return reject(split.inHeader ? 'AR' : 'AE', '100', split.reason, split.detail);
   const { segments, delimiters } = split.value;
   const r = new Hl7Reader(delimiters);
   const msh = segments[0];
@@ -62,15 +67,15 @@ export function decodeOru(text: string): OruResult {
   const type = r.get(msh, 9, 1).toUpperCase();
   const trigger = r.get(msh, 9, 2).toUpperCase();
   if (type === '') return reject('AR', '101', 'MSH-9 (message type) is empty');
-  if (type !== 'ORU') return reject('AR', '200', `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (only ORU^R01 is accepted)`);
-  if (trigger !== '' && trigger !== 'R01') return reject('AR', '201', `unsupported event ORU^${trigger} (only ORU^R01 is accepted)`);
+  if (type !== 'ORU') return reject('AR', '200', 'unsupported message type in MSH-9 (only ORU^R01 is accepted)', `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (only ORU^R01 is accepted)`);
+  if (trigger !== '' && trigger !== 'R01') return reject('AR', '201', 'unsupported event in MSH-9 (only ORU^R01 is accepted)', `unsupported event ORU^${trigger} (only ORU^R01 is accepted)`);
   const processing = r.get(msh, 11, 1).toUpperCase();
   if (processing !== '' && processing !== 'P') {
-    return reject('AR', '202', `processing ID "${processing}" (MSH-11) is not production (P): training/debug results are not forwarded to charts`);
+    return reject('AR', '202', 'processing ID (MSH-11) is not production (P): training/debug results are not forwarded to charts', `processing ID "${processing}" (MSH-11) is not production (P): training/debug results are not forwarded to charts`);
   }
   const version = r.get(msh, 12, 1);
   const v = /^2\.(\d+)/.exec(version);
-  if (version !== '' && (!v || Number(v[1]) < 3)) return reject('AR', '203', `unsupported HL7 version "${version.slice(0, 10)}" (MSH-12; 2.3 and later are accepted)`);
+  if (version !== '' && (!v || Number(v[1]) < 3)) return reject('AR', '203', 'unsupported HL7 version (MSH-12; 2.3 and later are accepted)', `unsupported HL7 version "${version.slice(0, 10)}" (MSH-12; 2.3 and later are accepted)`);
   const controlId = r.get(msh, 10);
   if (controlId === '') return reject('AE', '101', 'MSH-10 (message control ID) is empty');
 

@@ -18,7 +18,7 @@ export interface Hl7Text {
 }
 
 /** `inHeader`: the MSH itself is unusable, so nothing in the message can be trusted (not even MSH-10). */
-export type SplitResult = { ok: true; value: Hl7Text } | { ok: false; reason: string; inHeader: boolean };
+export type SplitResult = { ok: true; value: Hl7Text } | { ok: false; reason: string; detail?: string; inHeader: boolean };
 
 const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
 
@@ -38,7 +38,10 @@ export function splitHl7(text: string): SplitResult {
   const encEnd = rest.indexOf(field);
   const enc = encEnd === -1 ? rest : rest.slice(0, encEnd);
   // v2.7 added a fifth encoding character (truncation); we need the first four.
-  if (enc.length < 4 || enc.length > 5) return { ok: false, reason: `MSH-2 encoding characters "${enc.slice(0, 8)}" are not 4 (or 5) characters`, inHeader: true };
+  if (enc.length < 4 || enc.length > 5) {
+    const detail = `MSH-2 encoding characters "${enc.slice(0, 8)}" are not 4 (or 5) characters`;
+    return { ok: false, reason: `MSH-2 encoding characters are ${enc.length}, not 4 (or 5)`, detail, inHeader: true };
+  }
   const delimiters: Delimiters = {
     field,
     component: enc.charAt(0),

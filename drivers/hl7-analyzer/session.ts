@@ -6,6 +6,7 @@ import type { DeviceLink, DriverSession, ProtocolErrorListener, ReportListener }
 import type { AckCode } from '../../src/hl7/ack-types.ts';
 import { buildAck } from '../../src/hl7/ack.ts';
 import { encodeFrame, MllpDecoder } from '../../src/mllp/framing.ts';
+import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeOru, type DecodedOru } from './decode.ts';
 
@@ -30,6 +31,16 @@ function resendKey(message: DecodedOru, digest: string, i: number): string {
   return JSON.stringify([message.sender.application, message.sender.facility, message.controlId, digest, i]);
 }
 
+/**
+ * Messages received and not yet answered. An analyzer sends the next message after the ACK of the
+ * previous one (HL7 v2.5.1 chapter 2, original acknowledgment mode), so a longer queue is a peer
+ * that does not wait: what does not fit is answered AE at once and the analyzer sends it again.
+ */
+export const MAX_QUEUED_MESSAGES = 32;
+/** The same, in characters: a few large messages (an embedded report) fill it as well. */
+export const MAX_QUEUED_CHARS = 32 * 1024 * 1024;
+const BUSY = 'gateway busy: too many messages waiting on this connection; send it again after the ACK of the previous one';
+
 function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, 200);
 }
@@ -38,6 +49,9 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
   const events = new SessionEvents(link.log);
   const decoder = new MllpDecoder();
   const queue: string[] = [];
+  let queuedChars = 0;
+  /** Messages refused since the queue last had room: one log line per run of refusals. */
+  let refusedRun = 0;
   let busy = false;
   let closed = false;
   let ackSeq = 0;
@@ -67,10 +81,11 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
   async function handle(text: string): Promise<void> {
     const decoded = decodeOru(text);
     if (!decoded.ok) {
-      const { code, errorCode, reason } = decoded.rejection;
-      // The whole message is kept for review; the gateway logs its bytes at debug only.
-      events.protocolError(reason, text);
-      await acknowledge(text, code, { text: reason, errorCode });
+      const { code, errorCode, reason, detail } = decoded.rejection;
+      // The whole message is kept for review; the gateway logs its bytes and the detail at debug only.
+      events.protocolError(decoded.rejection, text);
+      // The analyzer sent what the detail quotes: its ACK may say it.
+      await acknowledge(text, code, { text: detail ?? reason, errorCode });
       return;
     }
     const { controlId, reports, notes } = decoded.value;
@@ -117,16 +132,30 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     });
   }
 
+  function enqueue(message: string): void {
+    if (queue.length < MAX_QUEUED_MESSAGES && queuedChars + message.length <= MAX_QUEUED_CHARS) {
+      if (refusedRun > 0) link.log.info({ refused: refusedRun }, 'HL7 message queue has room again');
+      refusedRun = 0;
+      queue.push(message);
+      queuedChars += message.length;
+      return;
+    }
+    if (refusedRun === 0) link.log.warn({ queued: queue.length, queuedChars }, 'HL7 message queue full: answering AE to further messages until it has room');
+    refusedRun++;
+    void acknowledge(message, 'AE', { text: BUSY, errorCode: '207' }).catch((err: unknown) => link.log.warn({ error: errorText(err) }, 'HL7 busy AE could not be built'));
+  }
+
   async function pump(): Promise<void> {
     if (busy) return;
     busy = true;
     try {
       for (let next = queue.shift(); next !== undefined && !closed; next = queue.shift()) {
+        queuedChars -= next.length;
         try {
           await handle(next);
         } catch (err) {
           // A decoder bug must not stall the link: the analyzer gets an AE and resends.
-          events.protocolError(`internal decoder error: ${errorText(err)}`, next);
+          events.protocolError(internalError(err), next);
           await acknowledge(next, 'AE', { text: 'internal error in the gateway', errorCode: '207' });
         }
       }
@@ -141,9 +170,14 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       try {
         const out = decoder.push(chunk);
         framingErrors(out.errors);
-        queue.push(...out.messages);
+        // A frame past the limit is not an analyzer at work: free its buffers (the transport logs the close).
+        if (out.oversized && link.close) {
+          link.close(`MLLP frame over ${decoder.maxFrameBytes} bytes`);
+          return;
+        }
+        for (const message of out.messages) enqueue(message);
       } catch (err) {
-        events.protocolError(`internal framing error: ${errorText(err)}`, '');
+        events.protocolError(internalError(err, 'framing'), '');
       }
       if (queue.length > 0) void pump().catch((err: unknown) => link.log.error({ error: errorText(err) }, 'HL7 analyzer session failed'));
     },
@@ -155,12 +189,14 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       if (closed) return;
       // Messages not yet answered cannot be answered on this link: the analyzer resends them.
       queue.length = 0;
+      queuedChars = 0;
       framingErrors(decoder.end().errors);
     },
     close(): void {
       if (closed) return;
       closed = true;
       queue.length = 0;
+      queuedChars = 0;
       decoder.end();
     },
   };

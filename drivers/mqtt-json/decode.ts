@@ -4,11 +4,12 @@
 
 import { createHash } from 'node:crypto';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
-import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
+import type { DeviceReport, Measurement, Refusal } from '../../src/model/driver.ts';
 import type { ObservationCode, PatientRef } from '../../src/model/reading.ts';
 import { parseIso } from '../../src/hl7/datetime.ts';
 import { canonicalUnit } from '../../src/model/units.ts';
 import { VITAL_TYPES, vocabularyEntry } from '../../src/model/vocabulary.ts';
+import { refused } from '../_shared/refusal.ts';
 import { ReadingMessage, type MeasurementT, type ReadingMessageT } from './schema.ts';
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -24,7 +25,7 @@ export interface DecodedReading {
   timed: boolean;
 }
 
-export type DecodeResult = { ok: true; value: DecodedReading } | { ok: false; reason: string };
+export type DecodeResult = { ok: true; value: DecodedReading } | ({ ok: false } & Refusal);
 
 const MDC_CODES = new Map<string, number>();
 for (const t of VITAL_TYPES) {
@@ -48,19 +49,16 @@ function quotedValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Reasons are logged: a patient field or a measured value is named by its kind, never shown. */
+/** Reasons are logged at warn: a value is named by its kind there, never shown (the detail shows it). */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'true/false' : 'an object';
 }
 
-function sensitive(pointer: string): boolean {
-  return pointer.startsWith('/patient') || pointer.endsWith('/value');
-}
 
-function describe(e: ValueError): string {
-  const quoted = (v: unknown): string => (sensitive(e.path) ? kindOf(v) : quotedValue(v));
+/** `quoted`: how a value is shown, kindOf for the reason, quotedValue for the detail. */
+function describe(e: ValueError, quoted: (v: unknown) => string): string {
   const schema = e.schema as { description?: string; anyOf?: Array<{ const?: unknown }>; minLength?: number; maxLength?: number; minItems?: number; maxItems?: number };
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
@@ -94,30 +92,30 @@ function describe(e: ValueError): string {
   }
 }
 
-function schemaProblems(value: unknown): string[] {
+function schemaProblems(value: unknown, quoted: (v: unknown) => string): string[] {
   const seen = new Set<string>();
   const problems: string[] = [];
   for (const e of Value.Errors(ReadingMessage, value)) {
     // Several errors for one field (missing, then not a string): the first says it best.
     if (seen.has(e.path)) continue;
     seen.add(e.path);
-    problems.push(`${fieldPath(e.path)}: ${describe(e)}`);
+    problems.push(`${fieldPath(e.path)}: ${describe(e, quoted)}`);
     if (problems.length >= MAX_PROBLEMS) break;
   }
   return problems;
 }
 
-function meaningProblems(msg: ReadingMessageT): string[] {
+function meaningProblems(msg: ReadingMessageT, quoted: (v: unknown) => string): string[] {
   const problems: string[] = [];
   if (msg.time !== undefined) {
     const t = parseIso(msg.time);
-    if (!t || t.hour === undefined) problems.push(`time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got ${quotedValue(msg.time)}`);
+    if (!t || t.hour === undefined) problems.push(`time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got ${quoted(msg.time)}`);
   }
   if (msg.patient?.dob !== undefined && !parseIso(msg.patient.dob)) problems.push('patient.dob: is not a real date');
   msg.measurements.forEach((m, i) => {
     if (m.type === undefined && m.code === undefined) problems.push(`measurements[${i}]: needs a type (from the vocabulary) or a code`);
     if (m.code !== undefined && m.code.loinc === undefined && m.code.mdc === undefined) problems.push(`measurements[${i}].code: needs loinc or mdc`);
-    if (canonicalUnit(m.unit) === undefined) problems.push(`measurements[${i}].unit: unknown unit ${quotedValue(m.unit)} (use UCUM or a spelling listed in README.md)`);
+    if (canonicalUnit(m.unit) === undefined) problems.push(`measurements[${i}].unit: unknown unit ${quoted(m.unit)} (use UCUM or a spelling listed in README.md)`);
   });
   return problems.slice(0, MAX_PROBLEMS);
 }
@@ -162,6 +160,11 @@ function digestOf(msg: ReadingMessageT): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+// The problems twice: with each value's kind for the reason, with the values quoted for the detail.
+function refusedFor(safe: string[], quoted: string[], otherwise: string): DecodeResult {
+  return refused(safe.join('; ') || otherwise, quoted.join('; ') || otherwise);
+}
+
 export function decodeReading(payload: Uint8Array): DecodeResult {
   if (payload.length === 0) return { ok: false, reason: 'message is empty' };
   if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: `message is larger than ${MAX_PAYLOAD_BYTES / 1024} KiB` };
@@ -179,11 +182,11 @@ export function decodeReading(payload: Uint8Array): DecodeResult {
     const at = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
     return { ok: false, reason: at === undefined ? 'message is not JSON' : `message is not JSON: it breaks at character ${at}` };
   }
-  const shape = schemaProblems(json);
-  if (shape.length > 0 || !Value.Check(ReadingMessage, json)) return { ok: false, reason: shape.join('; ') || 'message does not match the schema' };
+  const shape = schemaProblems(json, kindOf);
+  if (shape.length > 0 || !Value.Check(ReadingMessage, json)) return refusedFor(shape, schemaProblems(json, quotedValue), 'message does not match the schema');
   const msg = json;
-  const meaning = meaningProblems(msg);
-  if (meaning.length > 0) return { ok: false, reason: meaning.join('; ') };
+  const meaning = meaningProblems(msg, kindOf);
+  if (meaning.length > 0) return refusedFor(meaning, meaningProblems(msg, quotedValue), '');
 
   const report: DeviceReport = { measurements: msg.measurements.map(measurementOf), equipment: msg.device, raw: text };
   if (msg.time !== undefined) report.observedAt = msg.time.trim();

@@ -3,6 +3,7 @@
 // durable (the PUBACK waits for that).
 
 import type { DeviceLink, DriverSession, MessageMeta, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
+import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeReading, payloadText, type DecodedReading } from './decode.ts';
 
@@ -39,10 +40,10 @@ export function openMqttJsonSession(link: DeviceLink, options: MqttJsonOptions):
     try {
       decoded = decodeReading(payload);
     } catch (err) {
-      decoded = { ok: false, reason: `internal decoder error: ${err instanceof Error ? err.message : String(err)}` };
+      decoded = { ok: false, ...internalError(err) };
     }
     if (!decoded.ok) {
-      events.protocolError(decoded.reason, payloadText(payload));
+      events.protocolError(decoded, payloadText(payload));
       return;
     }
     const d = decoded.value;

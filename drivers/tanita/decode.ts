@@ -4,6 +4,7 @@
 
 import type { Measurement } from '../../src/model/driver.ts';
 import type { VitalType } from '../../src/model/vocabulary.ts';
+import { refused } from '../_shared/refusal.ts';
 import type { Decoded } from '../_shared/resync.ts';
 
 export interface TanitaRecord {
@@ -71,7 +72,8 @@ export function decodeTanitaLine(line: string): Decoded<TanitaRecord> {
   for (let i = 0; i < fields.length; i += 2) {
     const key = (fields[i] ?? '').trim();
     const text = (fields[i + 1] ?? '').trim();
-    if (seen.has(key)) return { ok: false, reason: `field ${key} appears twice` };
+    // The name is the device's text too: its position is what is safe to log.
+    if (seen.has(key)) return refused(`field name ${i / 2 + 1} appears twice`, `field ${key} appears twice`);
     seen.add(key);
     if (key.startsWith('{') || key.startsWith('~')) continue;
     if (key === 'MO') record.model = text;
@@ -89,7 +91,8 @@ export function decodeTanitaLine(line: string): Decoded<TanitaRecord> {
   if (weight === undefined) return { ok: false, reason: 'record has no weight field (Wk, Wp or Wg)' };
 
   for (const { key, text } of [weight, ...numeric]) {
-    if (!NUMBER.test(text)) return { ok: false, reason: `value "${text}" of ${key} is not a number` };
+    // key is one of WEIGHT_KEYS or FIELDS: a field name of the protocol, not the device's text.
+    if (!NUMBER.test(text)) return refused(`value of ${key} is not a number`, `value "${text}" of ${key} is not a number`);
   }
   const weightUnit = WEIGHT_KEYS[weight.key] ?? 'kg';
   record.measurements.push({ type: 'weight', value: Number(weight.text), unit: weightUnit, valueText: weight.text });

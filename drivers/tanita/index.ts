@@ -32,7 +32,7 @@ export const driver: Driver = {
         const { result, discarded } = decodeWithResync(line, decodeTanitaLine);
         if (discarded !== undefined) events.protocolError('incomplete record fragment discarded', discarded);
         if (!result.ok) {
-          events.protocolError(result.reason, line);
+          events.protocolError(result, line);
           return;
         }
         const record = result.value;

@@ -22,6 +22,26 @@ export const SerialTransport = Type.Object(
   { additionalProperties: false },
 );
 
+/** Who may connect to a listener: checked when a connection is accepted, before a byte is read. */
+const Allow = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  minItems: 1,
+  maxItems: 256,
+  description: 'addresses and CIDR ranges that may connect, e.g. ["10.1.2.0/24", "10.1.3.7"]; ["any"] accepts anyone. Required on an address other than loopback',
+});
+const MaxConnections = (fallback: number) =>
+  Type.Integer({ minimum: 1, maximum: 1000, description: `connections open at once; one more is closed at once (default ${fallback})` });
+const IdleTimeoutMs = Type.Integer({
+  minimum: 0,
+  maximum: 86_400_000,
+  description: 'a connection that sends nothing for this long is closed (default 30 minutes; 0: never)',
+});
+
+/** TLS on a listener (inbound feed, device TCP listener); with `requestCert`, only peers with a certificate signed by `caFile`. */
+export const ListenerTls = Type.Object(
+  { certFile: Type.String(), keyFile: Type.String(), caFile: Type.Optional(Type.String()), requestCert: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
 export const TcpTransport = Type.Object(
   {
     type: Type.Literal('tcp'),
@@ -30,6 +50,10 @@ export const TcpTransport = Type.Object(
     }),
     host: Type.Optional(Host),
     port: Port,
+    allow: Type.Optional(Allow),
+    maxConnections: Type.Optional(MaxConnections(2)),
+    idleTimeoutMs: Type.Optional(IdleTimeoutMs),
+    tls: Type.Optional(ListenerTls),
   },
   { additionalProperties: false },
 );
@@ -205,7 +229,18 @@ export const MqttDestination = Type.Object(
 
 export const Destination = Type.Union([MllpDestination, MqttDestination]);
 
-const MqttUser = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 8 }) }, { additionalProperties: false });
+const MqttUser = Type.Object(
+  {
+    username: Type.String({ minLength: 1 }),
+    password: Type.String({ minLength: 8 }),
+    publish: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        description: 'topic filters this user may publish to, inside the topics its devices listen on, e.g. clinic/ekg/cart-1/#; without it, nothing',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const MqttBrokerConfig = Type.Union([
   Type.Object(
@@ -223,7 +258,15 @@ export const MqttBrokerConfig = Type.Union([
   Type.Object(
     {
       embedded: Type.Object(
-        { host: Type.Optional(Host), port: PortOrZero, users: Type.Array(MqttUser, { minItems: 1 }) },
+        {
+          host: Type.Optional(Host),
+          port: PortOrZero,
+          users: Type.Array(MqttUser, { minItems: 1 }),
+          maxPacketBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 268_435_455, description: 'largest MQTT packet a device may send; default 1048576 (1 MiB, 4x a 12-lead aECG)' })),
+          connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 120_000, description: 'a client must sign in (CONNECT) within this time; default 10000' })),
+          maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'connections the broker accepts at once; default 32' })),
+          maxInflightQos2: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535, description: 'QoS 2 messages one client may hold unreleased; default 8' })),
+        },
         { additionalProperties: false },
       ),
     },
@@ -278,11 +321,35 @@ export const HealthConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/** HTTPS for the page: certificate files, or a self-signed certificate made at first start in the data folder. */
+export const WebTls = Type.Union([
+  Type.Object(
+    { certFile: Type.String({ minLength: 1, description: 'PEM certificate (chain) file' }), keyFile: Type.String({ minLength: 1, description: 'PEM private key file' }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { selfSigned: Type.Literal(true, { description: 'create a certificate at first start; compare its fingerprint (console, page) with what the browser shows' }) },
+    { additionalProperties: false },
+  ),
+]);
+
 export const GatewayConfig = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
     dataDir: Type.String({ minLength: 1 }),
-    web: Type.Object({ host: Type.Optional(Host), port: PortOrZero }, { additionalProperties: false }),
+    web: Type.Object(
+      {
+        host: Type.Optional(Host),
+        port: PortOrZero,
+        tls: Type.Optional(WebTls),
+        trustProxy: Type.Optional(
+          Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+            description: 'a TLS-terminating proxy in front: its addresses or CIDR ranges (true trusts any); X-Forwarded-For/-Proto from it are believed',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     gateway: Type.Optional(
       Type.Object(
         {
@@ -325,9 +392,10 @@ export const GatewayConfig = Type.Object(
             {
               host: Type.Optional(Host),
               port: PortOrZero,
-              tls: Type.Optional(
-                Type.Object({ certFile: Type.String(), keyFile: Type.String(), caFile: Type.Optional(Type.String()), requestCert: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-              ),
+              allow: Type.Optional(Allow),
+              maxConnections: Type.Optional(MaxConnections(4)),
+              idleTimeoutMs: Type.Optional(IdleTimeoutMs),
+              tls: Type.Optional(ListenerTls),
             },
             { additionalProperties: false, description: 'where the EHR sends ADT and orders' },
           ),
@@ -345,6 +413,7 @@ export const GatewayConfig = Type.Object(
 
 export type SerialTransportConfig = Static<typeof SerialTransport>;
 export type TcpTransportConfig = Static<typeof TcpTransport>;
+export type ListenerTlsConfig = Static<typeof ListenerTls>;
 export type TransportConfig = Static<typeof Transport>;
 export type DeviceConfigT = Static<typeof DeviceConfig>;
 export type DestinationConfig = Static<typeof Destination>;

@@ -5,9 +5,12 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Driver } from '../model/driver.ts';
 import { filtersOverlap } from '../transports/mqtt-topics.ts';
+import { embeddedUserProblems, embeddedUserWarnings } from '../transports/mqtt-user-rules.ts';
 import { GatewayConfig, type Config } from './schema.ts';
 import { codeMapProblems } from '../pipeline/code-map.ts';
+import { watchedFolderProblem } from '../transports/watched-folder-rule.ts';
 import { isRecord } from '../model/is-record.ts';
+import { allowListProblems, isLoopbackHost } from '../net/allow-list.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -101,6 +104,22 @@ function duplicates(ids: string[]): Set<string> {
   return dup;
 }
 
+/** A listener off loopback must say who may connect; each allow entry must be an address or a range. */
+function listenerProblems(at: string, listener: { host?: string; allow?: string[] }): ConfigProblem[] {
+  // Both kinds of listener bind to loopback when no host is given.
+  const host = listener.host ?? '127.0.0.1';
+  if (listener.allow === undefined) {
+    if (isLoopbackHost(host)) return [];
+    return [
+      {
+        path: `${at}.allow`,
+        message: `the listener on "${host}" would accept anyone on the network: list the addresses or ranges that may connect (e.g. ["10.1.2.0/24", "10.1.3.7"]), or write ["any"] to accept anyone on purpose`,
+      },
+    ];
+  }
+  return allowListProblems(listener.allow).map((p) => ({ path: `${at}.allow[${p.index}]`, message: p.message }));
+}
+
 function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const dupDevices = duplicates(config.devices.map((d) => d.id));
@@ -118,7 +137,16 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
         message: `driver "${driver.id}" does not speak over ${device.transport.type} (it supports ${driver.transports.join(', ')})`,
       });
     }
+    const transport = device.transport;
+    if (transport.type === 'tcp' && transport.mode === 'listen') problems.push(...listenerProblems(`${at}.transport`, transport));
+    if (transport.type === 'tcp' && transport.mode === 'connect') {
+      for (const key of ['allow', 'maxConnections', 'idleTimeoutMs', 'tls'] as const) {
+        if (transport[key] !== undefined) problems.push({ path: `${at}.transport.${key}`, message: 'applies to a listener only (mode "listen"): remove it' });
+      }
+    }
     for (const p of codeMapProblems(device.codeMap)) problems.push({ path: `${at}.${p.path}`, message: p.message });
+    const folderProblem = device.transport.type === 'file' ? watchedFolderProblem(device.transport.path, config.dataDir) : undefined;
+    if (folderProblem) problems.push({ path: `${at}.transport.path`, message: folderProblem });
     const settings = device.settings ?? {};
     const settingProblems = driver.settings ? schemaProblems(driver.settings, Value.Default(driver.settings, structuredClone(settings)), `${at}.settings`) : [];
     problems.push(...settingProblems);
@@ -136,6 +164,8 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
       }
     }
   }
+  problems.push(...embeddedUserProblems(config));
+  if (config.inbound) problems.push(...listenerProblems('inbound.mllp', config.inbound.mllp));
   const dupDest = duplicates(config.destinations.map((d) => d.id));
   config.destinations.forEach((dest, i) => {
     if (dupDest.has(dest.id)) problems.push({ path: `destinations[${i}].id`, message: `duplicate destination id "${dest.id}"` });
@@ -162,4 +192,18 @@ export function validateConfig(doc: unknown, drivers: DriverCatalog): Validation
   if (structural.length > 0 || !Value.Check(GatewayConfig, doc)) return { ok: false, problems: structural };
   const problems = semanticProblems(doc, drivers);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: doc };
+}
+
+/** What is allowed but unsafe: the configuration runs, and check-config and the start say why it should not. */
+export function configWarnings(config: Config): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  const host = config.web.host ?? '127.0.0.1';
+  if (!config.web.tls && !isLoopbackHost(host)) {
+    warnings.push({
+      path: 'web.tls',
+      message: `web.host "${host}" is reachable from the network but the page is plain HTTP: passwords, session cookies and patient data would cross the LAN in clear; add "tls": { "selfSigned": true } (or "certFile" and "keyFile"), or listen on 127.0.0.1 behind a TLS proxy on this host with "trustProxy": ["127.0.0.1"]`,
+    });
+  }
+  warnings.push(...embeddedUserWarnings(config));
+  return warnings;
 }

@@ -5,6 +5,7 @@
 import type { Config, DemoSimulator, DeviceConfigT } from '../config/schema.ts';
 import type { Static } from '@sinclair/typebox';
 import { RequestError } from '../model/request-error.ts';
+import { topicMatches } from '../transports/mqtt-topics.ts';
 import type { RunSimulatorOptions } from '../../simulators/runner.ts';
 
 export type DemoSimulatorT = Static<typeof DemoSimulator>;
@@ -55,7 +56,7 @@ export function simulatorTarget(device: DeviceConfigT, opts: TargetOptions): Sim
     }
     case 'mqtt': {
       const topic = publishTopic(t.topic, device.id);
-      return { link: { mqtt: { ...brokerOf(opts.mqtt, device.id), topic } }, target: `mqtt ${topic}` };
+      return { link: { mqtt: { ...brokerOf(opts.mqtt, device.id, topic), topic } }, target: `mqtt ${topic}` };
     }
     case 'file':
       throw new RequestError(400, `device "${device.id}" reads export files from a folder: a simulator for a file transport is not supported`);
@@ -70,12 +71,13 @@ export function publishTopic(filter: string, deviceId: string): string {
     .join('/');
 }
 
-function brokerOf(mqtt: Config['mqtt'], deviceId: string): { url: string; username?: string; password?: string } {
+function brokerOf(mqtt: Config['mqtt'], deviceId: string, topic: string): { url: string; username?: string; password?: string } {
   if (!mqtt) throw new RequestError(400, `device "${deviceId}" publishes over MQTT but no broker is configured (config "mqtt")`);
   if ('embedded' in mqtt) {
     const { embedded } = mqtt;
     if (embedded.port === 0) throw new RequestError(400, 'the embedded MQTT broker has no fixed port (port 0): the simulator cannot find it');
-    const user = embedded.users[0];
+    // The user allowed to publish there (the broker refuses the others), else the first.
+    const user = embedded.users.find((u) => u.publish?.some((f) => topicMatches(f, topic))) ?? embedded.users[0];
     const url = `mqtt://${urlHost(dialable(embedded.host ?? '127.0.0.1'))}:${embedded.port}`;
     return user ? { url, username: user.username, password: user.password } : { url };
   }

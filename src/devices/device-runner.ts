@@ -98,6 +98,7 @@ export class DeviceRunner {
     try {
       session = driver.open({
         write: (bytes) => conn.write(bytes),
+        ...(conn.close ? { close: (reason: string) => conn.close?.(reason) } : {}),
         device: { id: device.id, label: device.label, settings: device.settings ?? {} },
         now: () => new Date(),
         log,
@@ -111,9 +112,10 @@ export class DeviceRunner {
     session.on('protocolError', (error) => {
       this.counters.protocolErrors++;
       this.counters.lastProtocolError = { at: new Date().toISOString(), reason: error.reason };
-      // What arrived may be a result: its bytes are kept for review (GET /api/rejected) and logged at debug only.
+      // What arrived may be a result: the reason names the field and what was wrong; the detail (which
+      // quotes it) and the bytes are kept for review (GET /api/rejected) and logged at debug only.
       log.warn({ reason: error.reason, length: error.bytes.length }, 'protocol error from device');
-      log.debug({ bytes: visibleBytes(error.bytes) }, 'protocol error bytes');
+      log.debug({ detail: error.detail, bytes: visibleBytes(error.bytes) }, 'protocol error bytes');
       this.opts.onProtocolError?.(device.id, error);
     });
     this.#sessions.set(conn.id, session);

@@ -3,14 +3,17 @@
 // then answers AA. A message we cannot or will not process is kept for review and answered AE/AR
 // with the reason; if anything cannot be stored, the answer is AE and the EHR sends it again.
 
-import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import { buildAck } from '../hl7/ack.ts';
 import { MllpListener } from '../mllp/listener.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
+import { withDefaults, type ListenerLimits } from '../net/connection-guard.ts';
 import { InboundJournal } from './journal.ts';
 import { parseInbound } from './parse.ts';
+
+/** The config's `inbound.mllp.tls` file names to Node TLS options. */
+export { listenerTlsOptions as inboundTlsOptions } from '../net/listener-tls.ts';
 
 export interface InboundListenerOptions {
   /** Default 0.0.0.0. */
@@ -18,6 +21,8 @@ export interface InboundListenerOptions {
   /** 0 = ephemeral. */
   port: number;
   tls?: tls.TlsOptions;
+  /** Who may connect, how many at once, how long silent (config `inbound.mllp`). */
+  limits?: ListenerLimits;
   directory: Pick<PatientDirectoryStore, 'applyDurably'>;
   /** Where the inbound journal lives, e.g. <dataDir>/inbound. */
   journalDir: string;
@@ -37,18 +42,10 @@ export interface InboundListener {
   close(): Promise<void>;
 }
 
-const STORE_FAILED = 'the message could not be stored; send it again';
+/** An interface engine keeps one connection; spares for its reconnects while an old one is not yet seen gone. */
+const INBOUND_DEFAULTS = { maxConnections: 4, idleTimeoutMs: 30 * 60_000 };
 
-/** Node TLS options from the config's file names (`inbound.mllp.tls`); read once, at start. */
-export function inboundTlsOptions(cfg: { certFile: string; keyFile: string; caFile?: string; requestCert?: boolean }): tls.TlsOptions {
-  const opts: tls.TlsOptions = { cert: readFileSync(cfg.certFile), key: readFileSync(cfg.keyFile) };
-  if (cfg.caFile) opts.ca = readFileSync(cfg.caFile);
-  if (cfg.requestCert) {
-    opts.requestCert = true;
-    opts.rejectUnauthorized = true;
-  }
-  return opts;
-}
+const STORE_FAILED = 'the message could not be stored; send it again';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -113,6 +110,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     log,
     ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.tls === undefined ? {} : { tls: opts.tls }),
+    limits: withDefaults(opts.limits, INBOUND_DEFAULTS),
   });
   const address = await listener.start();
   return { host: address.host, port: address.port, journal, close: () => listener.close() };

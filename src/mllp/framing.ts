@@ -22,6 +22,8 @@ export interface DecodeResult {
   messages: string[];
   /** Human-readable framing problems; they carry byte counts only, never message content. */
   errors: string[];
+  /** Set when a frame grew past the size limit in this chunk (a listener may close the connection). */
+  oversized?: true;
 }
 
 export interface MllpDecoderOptions {
@@ -44,7 +46,7 @@ function isFiller(byte: number): boolean {
 }
 
 export class MllpDecoder {
-  private readonly maxFrameBytes: number;
+  readonly maxFrameBytes: number;
   private state: State = 'hunting';
   private parts: Buffer[] = [];
   private frameBytes = 0;
@@ -150,6 +152,7 @@ export class MllpDecoder {
     if (bytes.length === 0) return;
     if (this.frameBytes + bytes.length > this.maxFrameBytes) {
       out.errors.push(`frame larger than ${this.maxFrameBytes} bytes dropped; resyncing at the next start byte (VT)`);
+      out.oversized = true;
       this.parts = [];
       this.frameBytes = 0;
       this.state = 'discarding';

@@ -5,6 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { buildAck } from '../hl7/ack.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
+import { guardConnections, type ListenerLimits } from '../net/connection-guard.ts';
 import { encodeFrame, MllpDecoder } from './framing.ts';
 
 export interface MllpListenerOptions {
@@ -13,7 +14,10 @@ export interface MllpListenerOptions {
   /** 0 = ephemeral. */
   port: number;
   tls?: tls.TlsOptions;
+  /** Allow list, connection cap and idle timeout, checked at accept; absent: none. */
+  limits?: ListenerLimits;
   log?: Logger;
+  /** A larger frame is dropped and its connection closed. */
   maxFrameBytes?: number;
   /**
    * Gets each received message; returns the ACK text to send back. Called in order per connection;
@@ -25,6 +29,8 @@ export interface MllpListenerOptions {
 
 /** Messages read but not yet answered on one connection before we stop reading from it. */
 const MAX_PENDING_PER_CONNECTION = 64;
+/** ACK bytes the peer has not read yet before we stop answering (and so reading) until it does. */
+const MAX_UNREAD_ACK_BYTES = 1024 * 1024;
 
 export class MllpListener {
   private readonly opts: MllpListenerOptions;
@@ -44,10 +50,13 @@ export class MllpListener {
 
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('MLLP listener already started');
-    const onSocket = (socket: net.Socket): void => this.accept(socket);
-    const server = this.opts.tls ? tls.createServer(this.opts.tls, onSocket) : net.createServer(onSocket);
+    const onSocket = (socket: net.Socket): void => {
+      if (!socket.destroyed) this.accept(socket);
+    };
+    const server = this.opts.tls ? tls.createServer(this.opts.tls, onSocket) : net.createServer();
+    if (!this.opts.tls) server.on('connection', onSocket);
+    guardConnections(server, this.opts.limits ?? {}, this.log);
     this.server = server;
-    server.on('tlsClientError', (err: Error) => this.log.warn({ error: err }, 'TLS handshake failed'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => {
@@ -82,25 +91,42 @@ export class MllpListener {
     const decoder = new MllpDecoder(this.opts.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.opts.maxFrameBytes });
     let chain: Promise<void> = Promise.resolve();
     let pending = 0;
+    let pendingChars = 0;
+    // Unanswered messages on this connection, by count and by size: past either, stop reading.
+    const tooMuchPending = (): boolean => pending >= MAX_PENDING_PER_CONNECTION || pendingChars >= decoder.maxFrameBytes;
     const reportFraming = (errors: string[]): void => {
       for (const e of errors) log.warn({ framing: e }, 'MLLP framing error; resyncing');
     };
 
     socket.on('data', (chunk: Buffer) => {
-      const { messages, errors } = decoder.push(chunk);
+      const { messages, errors, oversized } = decoder.push(chunk);
       reportFraming(errors);
+      if (oversized) {
+        // A peer that sends more than any message may be is not an EHR at work: free its buffers and its slot.
+        log.warn({ maxFrameBytes: decoder.maxFrameBytes }, 'MLLP frame over the size limit; closing the connection');
+        socket.destroy();
+        return;
+      }
       for (const message of messages) {
         pending++;
-        if (pending >= MAX_PENDING_PER_CONNECTION) socket.pause();
+        pendingChars += message.length;
+        if (tooMuchPending()) socket.pause();
         chain = chain
           .then(async () => {
             const ack = await this.answer(message, remote, log);
-            if (socket.writable) socket.write(encodeFrame(ack));
+            if (!socket.writable) return;
+            socket.write(encodeFrame(ack));
+            // A peer that sends without reading its ACKs would grow our send buffer: wait for it (the idle timeout ends a wait that never does).
+            if (socket.writableLength > MAX_UNREAD_ACK_BYTES) await new Promise<void>((resolve) => {
+              socket.once('drain', resolve);
+              socket.once('close', resolve);
+            });
           })
           .catch((err: unknown) => log.error({ error: err }, 'could not answer a message'))
           .finally(() => {
             pending--;
-            if (pending < MAX_PENDING_PER_CONNECTION && socket.isPaused() && !socket.destroyed) socket.resume();
+            pendingChars -= message.length;
+            if (!tooMuchPending() && socket.isPaused() && !socket.destroyed) socket.resume();
           });
       }
     });

@@ -38,6 +38,8 @@ export interface ResendMemory {
 
 export interface DeviceLink {
   write(bytes: Uint8Array): Promise<void>;
+  /** Ends the connection, when the transport has one to end (TCP): for a peer that sent more than any message may be. */
+  close?(reason: string): void;
   device: DeviceInfo;
   now(): Date;
   log: Logger;
@@ -99,8 +101,18 @@ export interface DeviceReport {
   resendKey?: string;
 }
 
-export interface ProtocolError {
+/**
+ * Why input was refused. `reason` is logged at warn and shown to every user, so it names the field
+ * and what was wrong (the expected form, a length or count), never the text that arrived: that may
+ * be a measured value, a patient's name or identifier. `detail` may quote it (`data field
+ * "+00083.40kg" has 11 chars`): it goes to the debug log and the rejected-input journal only.
+ */
+export interface Refusal {
   reason: string;
+  detail?: string;
+}
+
+export interface ProtocolError extends Refusal {
   /** The offending bytes as text (control characters escaped by the logger). */
   bytes: string;
 }

@@ -78,7 +78,7 @@ export class DeviceFleet {
       entry.runner = new DeviceRunner({
         device,
         driver,
-        transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt }),
+        transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt, dataDir: config.dataDir }),
         log: dlog,
         accept: async (dev, report) => {
           const stored = await intake.accept(dev.id, report);
@@ -92,7 +92,8 @@ export class DeviceFleet {
         },
         onProtocolError: (deviceId, error) => {
           this.opts.meter?.reading(deviceId, 'rejected');
-          this.opts.rejects.keep(deviceId, error.reason, error.bytes);
+          // A watched folder's unreadable file may be any file the gateway can read: its contents stay out of the journal.
+          this.opts.rejects.keep(deviceId, error.reason, error.bytes, new Date(), { withhold: device.transport.type === 'file', detail: error.detail });
         },
       });
       if (opts.start) entry.runner.start();

@@ -138,6 +138,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       }));
     },
     rejected: async (query) => rejects.recent({ limit: query.limit, deviceId: query.device, before: query.before }),
+    rejectedDropped: () => rejects.droppedAll(),
     storage: () => (parts.engine.damaged ? { damaged: parts.engine.damaged } : {}),
     health: async () => {
       const storage = () => ({ writesFailing: store.writesFailing, ...api.storage() });

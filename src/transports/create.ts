@@ -15,6 +15,8 @@ const FALLBACK_SERIAL: SerialSettings = { baudRate: 9600, dataBits: 8, parity: '
 export interface TransportContext {
   /** The gateway's one MQTT connection, when any device speaks MQTT. */
   mqtt?: MqttSubscriber;
+  /** The gateway's data folder: a watched folder may not be inside it (watched-folder-rule.ts). */
+  dataDir?: string;
 }
 
 export function createTransport(config: TransportConfig, serialDefaults: SerialSettings | undefined, log: Logger, context: TransportContext = {}): Transport {
@@ -32,11 +34,18 @@ export function createTransport(config: TransportConfig, serialDefaults: SerialS
       });
     }
     case 'tcp':
-      return new TcpTransport({ mode: config.mode, host: config.host, port: config.port, log });
+      return new TcpTransport({
+        mode: config.mode,
+        host: config.host,
+        port: config.port,
+        log,
+        limits: config,
+        ...(config.tls === undefined ? {} : { tls: config.tls }),
+      });
     case 'mqtt':
       if (!context.mqtt) throw new Error('an MQTT device needs the gateway MQTT connection (config "mqtt")');
       return new MqttTransport({ connection: context.mqtt, topic: config.topic, log });
     case 'file':
-      return new FileDropTransport({ path: config.path, suffix: config.suffix, pollMs: config.pollMs, log });
+      return new FileDropTransport({ path: config.path, suffix: config.suffix, pollMs: config.pollMs, log, ...(context.dataDir === undefined ? {} : { dataDir: context.dataDir }) });
   }
 }

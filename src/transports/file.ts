@@ -3,13 +3,16 @@
 // read once it is stable (same size and mtime on two polls in a row, so a file still being written
 // is never read half), handed on as one message, and moved to `<path>/processed/` once the driver
 // says it is durable. A failed store leaves the file in place; it is offered again after a backoff.
+// Only regular files are read, opened without following a link and checked on the descriptor they
+// are read from: a link swapped in after the scan (to a key the gateway's user can read) is refused.
 
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../model/logger.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { LinkStatusTracker } from './link-status.ts';
 import type { Connection, Transport } from './types.ts';
+import { watchedFolderRefusal } from './watched-folder-rule.ts';
 
 export interface FileDropTransportOptions {
   path: string;
@@ -18,6 +21,8 @@ export interface FileDropTransportOptions {
   pollMs?: number;
   /** Backoff before a file whose store failed is offered again (default 2 s doubling to 5 min). */
   retry?: BackoffPolicy;
+  /** The gateway's data folder, never read as a watched folder. */
+  dataDir?: string;
   log: Logger;
 }
 
@@ -49,6 +54,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
   readonly #pollMs: number;
   readonly #log: Logger;
   readonly #retry: BackoffPolicy;
+  readonly #dataDir: string | undefined;
   #stopped = true;
   #timer: NodeJS.Timeout | undefined;
   #scan: Promise<void> | undefined;
@@ -68,6 +74,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     this.#pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
     this.#log = opts.log;
     this.#retry = opts.retry ?? DEFAULT_RETRY;
+    this.#dataDir = opts.dataDir;
   }
 
   start(): void {
@@ -120,6 +127,8 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     if (this.#stopped) return;
     let names: string[];
     try {
+      const refused = await watchedFolderRefusal(this.#path, this.#dataDir);
+      if (refused) throw new Error(refused);
       const entries = await fs.readdir(this.#path, { withFileTypes: true });
       names = entries.filter((e) => e.isFile()).map((e) => e.name);
     } catch (err) {
@@ -141,10 +150,11 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       if (this.#suffix !== undefined && !name.toLowerCase().endsWith(this.#suffix)) continue;
       let st;
       try {
-        st = await fs.stat(join(this.#path, name));
+        st = await fs.lstat(join(this.#path, name));
       } catch {
         continue; // gone between readdir and stat
       }
+      if (!st.isFile()) continue;
       const before = this.#seen.get(name);
       const same = before !== undefined && before.size === st.size && before.mtimeMs === st.mtimeMs;
       const seen: Seen = same ? { ...before, stable: true } : { size: st.size, mtimeMs: st.mtimeMs, stable: false, attempts: before?.attempts ?? 0, retryAt: before?.retryAt ?? 0 };
@@ -203,11 +213,15 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     const seen = this.#seen.get(name);
     // A file nobody takes stays where it is.
     if (!seen || this.listenerCount('message') === 0) return undefined;
-    let payload: Buffer;
+    let payload: Buffer | undefined;
     try {
-      payload = await fs.readFile(join(this.#path, name));
+      payload = await readRegularFile(join(this.#path, name));
     } catch (err) {
       this.#log.debug({ file: name, error: errorText(err) }, 'watched file could not be read; next poll');
+      return undefined;
+    }
+    if (payload === undefined) {
+      this.#log.warn({ path: this.#path }, 'a watched file is not a regular file (a link, a pipe); not read');
       return undefined;
     }
     if (payload.length !== seen.size) return undefined; // changed since the stat: wait until it is stable again
@@ -260,6 +274,27 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       target = join(dir, dot > 0 ? `${name.slice(0, dot)}.${stamp}${name.slice(dot)}` : `${name}.${stamp}`);
     }
     await fs.rename(join(this.#path, name), target);
+  }
+}
+
+/**
+ * The file's bytes, read from the descriptor that was checked to be a regular file; undefined when it
+ * is not (O_NOFOLLOW refuses a link at open, O_NONBLOCK keeps a pipe from blocking the open).
+ */
+export async function readRegularFile(path: string): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return undefined;
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,29 +1,65 @@
 // The embedded MQTT broker (aedes, in-process) for clinics without one. Every client must give a
 // configured username and password; the gateway's own client gets a random user made at start.
+// Devices only publish, each inside its own topics (mqtt-acl.ts); what a client can make the
+// broker hold is bounded (packet size, bytes and time before sign-in, connections, QoS 2 in flight).
 // Sessions and queued messages live in memory: a gateway restart forgets them (see README).
 
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import net from 'node:net';
-import { Aedes, type AuthenticateError } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '../model/logger.ts';
+import { publishRefusal, subscribeAllowed } from './mqtt-acl.ts';
+import { ClientIdBindings } from './mqtt-client-ids.ts';
+import { MeteredSocket, PacketMeter } from './mqtt-packet-meter.ts';
 import './mqtt-packet-memory.ts';
 
 export interface BrokerUser {
   username: string;
   password: string;
+  /** Topic filters this user may publish to; absent or empty: nothing. */
+  publish?: readonly string[];
 }
+
+export interface BrokerLimits {
+  /** Largest packet a signed-in client may send. */
+  maxPacketBytes: number;
+  /** Bytes a client may send before its CONNECT is accepted. */
+  maxUnauthenticatedBytes: number;
+  /** A CONNECT must arrive within this time of connecting. */
+  connectTimeoutMs: number;
+  maxConnections: number;
+  /** QoS 2 messages one client may hold unreleased (received, no PUBREL yet). */
+  maxInflightQos2: number;
+}
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  // The demo EKG cart's largest 12-lead aECG document is 187 KB (10 s at 500 Hz): 4x that, rounded up.
+  maxPacketBytes: 1024 * 1024,
+  // A CONNECT carries a client id, a username, a password and maybe a small will.
+  maxUnauthenticatedBytes: 64 * 1024,
+  connectTimeoutMs: 10_000,
+  // Signed-in clients can make the broker hold at most maxConnections x maxInflightQos2 x
+  // maxPacketBytes of unreleased QoS 2 messages (256 MiB with these): lower it to the devices there are.
+  maxConnections: 32,
+  maxInflightQos2: 8,
+};
 
 export interface EmbeddedBrokerOptions {
   host?: string;
   port: number;
   users: BrokerUser[];
   log: Logger;
+  limits?: Partial<BrokerLimits>;
+  /** Whether a configured device takes this topic; a publish to any other is refused. */
+  deviceListens: (topic: string) => boolean;
   /**
    * Takes each device publish before the broker acknowledges it: the PUBACK goes only once this
    * resolves (the reading is durable); a rejection drops the device's connection without one, so
    * the device sends again. Without it the broker acknowledges on receipt, as brokers do.
    */
   onDevicePublish?: (topic: string, payload: Buffer, redelivered: boolean) => Promise<void>;
+  /** The gateway's own client's login; random when not given (a test restarting a broker passes the same). */
+  internalCredentials?: BrokerUser;
 }
 
 export interface EmbeddedBroker {
@@ -34,54 +70,102 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-// MQTT 3.1.1 CONNACK return code 4: bad user name or password.
+// MQTT 3.1.1 section 3.2.2.3, CONNACK return codes.
+const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
+
+function connackError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
 
 /** Fixed-length digests, so the comparison takes the same time whatever the lengths. */
 function digest(text: string | Buffer): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function credentialsMatch(users: readonly BrokerUser[], username: string | undefined, password: Buffer | undefined): boolean {
-  if (username === undefined || password === undefined) return false;
+function matchingUser(users: readonly BrokerUser[], username: string | undefined, password: Buffer | undefined): BrokerUser | undefined {
+  if (username === undefined || password === undefined) return undefined;
   const u = digest(username);
   const p = digest(password);
-  let ok = false;
+  let found: BrokerUser | undefined;
   // Look at every user, so timing does not say which usernames exist.
   for (const user of users) {
     const nameOk = timingSafeEqual(u, digest(user.username));
     const passwordOk = timingSafeEqual(p, digest(user.password));
-    ok = ok || (nameOk && passwordOk);
+    if (nameOk && passwordOk) found ??= user;
   }
-  return ok;
+  return found;
 }
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const { log } = options;
-  const internalCredentials: BrokerUser = {
+  const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
+  const internalCredentials: BrokerUser = options.internalCredentials ?? {
     username: `medgate-${randomBytes(6).toString('hex')}`,
     password: randomBytes(24).toString('base64url'),
   };
   const users = [...options.users, internalCredentials];
 
-  const internalClients = new Set<string>();
+  // By client object, not id: an id is whatever the client sends.
+  const internalClients = new WeakSet<Client>();
+  const userOf = new WeakMap<Client, BrokerUser>();
+  const meterOf = new WeakMap<object, PacketMeter>();
+  const bindings = new ClientIdBindings();
+  const refuse = (client: Client, what: string, reason: string, topic: string): void => {
+    log.warn({ clientId: client.id, username: userOf.get(client)?.username, topic, reason }, `MQTT ${what} refused: the client is disconnected`);
+  };
+
   const broker = await Aedes.createBroker({
+    connectTimeout: limits.connectTimeoutMs,
+    maxInflightInbound: limits.maxInflightQos2,
     authenticate: (client, username, password, done) => {
-      if (credentialsMatch(users, username, password)) {
-        if (username === internalCredentials.username) internalClients.add(client.id);
-        done(null, true);
+      const user = matchingUser(users, username, password);
+      if (!user) {
+        // The username is logged to help a technician; the password never is.
+        log.warn({ clientId: client.id, username: username ?? '(none)' }, 'MQTT client refused: wrong or missing username/password');
+        done(connackError('bad username or password', BAD_USERNAME_OR_PASSWORD), false);
         return;
       }
-      // The username is logged to help a technician; the password never is.
-      log.warn({ clientId: client.id, username: username ?? '(none)' }, 'MQTT client refused: wrong or missing username/password');
-      const err = Object.assign(new Error('bad username or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
-      done(err, false);
+      const claim = bindings.claim(client.id, user.username);
+      if (claim !== 'ok') {
+        const why = claim === 'taken' ? 'this client id belongs to another user' : 'this user holds too many client ids';
+        log.warn({ clientId: client.id, username: user.username }, `MQTT client refused: ${why}`);
+        done(connackError(why, claim === 'taken' ? IDENTIFIER_REJECTED : SERVER_UNAVAILABLE), false);
+        return;
+      }
+      if (user === internalCredentials) internalClients.add(client);
+      userOf.set(client, user);
+      meterOf.get(client.conn)?.authenticated();
+      done(null, true);
+    },
+    authorizeSubscribe: (client, subscription, callback) => {
+      if (client && subscribeAllowed(internalClients.has(client), subscription.topic)) {
+        callback(null, subscription);
+        return;
+      }
+      if (client) refuse(client, 'subscribe', 'devices may only publish', subscription.topic);
+      callback(new Error('not authorized to subscribe'), null);
     },
     // aedes acknowledges a QoS 1 publish right after this callback and keeps its queues in memory
     // only: so the device's message is stored here, before the callback, or it could be lost.
     authorizePublish: (client, packet, callback) => {
+      if (client && internalClients.has(client)) {
+        // aedes' own default refuses $SYS publishes (its issue #597); this handler replaces it.
+        callback(packet.topic.startsWith('$') ? new Error('topics beginning with $ are reserved') : null);
+        return;
+      }
+      const refusal = client
+        ? publishRefusal({ allowed: userOf.get(client)?.publish, topic: packet.topic, retain: packet.retain, deviceListens: options.deviceListens(packet.topic) })
+        : 'a will of a client that is gone';
+      if (refusal !== undefined) {
+        // MQTT 3.1.1 has no refusal for a PUBLISH: the connection is closed instead [MQTT-3.3.5-2].
+        if (client) refuse(client, 'publish', refusal, packet.topic);
+        callback(new Error(refusal));
+        return;
+      }
       const deliver = options.onDevicePublish;
-      if (!deliver || !client || internalClients.has(client.id)) {
+      if (!deliver || !client) {
         callback(null);
         return;
       }
@@ -94,8 +178,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       );
     },
   });
-  broker.on('client', (client) => log.info({ clientId: client.id }, 'MQTT client connected'));
-  broker.on('clientDisconnect', (client) => log.info({ clientId: client.id }, 'MQTT client disconnected'));
+  broker.on('client', (client) => {
+    const user = userOf.get(client);
+    if (user) bindings.connected(client.id, user.username);
+    log.info({ clientId: client.id }, 'MQTT client connected');
+  });
+  broker.on('clientDisconnect', (client) => {
+    bindings.disconnected(client.id, client.clean);
+    log.info({ clientId: client.id }, 'MQTT client disconnected');
+  });
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT client error'));
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT connection error'));
 
@@ -105,7 +196,23 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     socket.on('close', () => sockets.delete(socket));
     // A reset socket is aedes' business (clientError); never an unhandled 'error'.
     socket.on('error', () => undefined);
-    broker.handle(socket);
+    const meter = new PacketMeter(limits);
+    const metered = new MeteredSocket(socket, meter, (reason) =>
+      log.warn({ remoteAddress: socket.remoteAddress, reason }, 'MQTT connection closed: over the broker limits'),
+    );
+    metered.on('error', () => undefined);
+    meterOf.set(metered, meter);
+    broker.handle(metered);
+  });
+  server.maxConnections = limits.maxConnections;
+  let dropped = 0;
+  let dropLogged = 0;
+  server.on('drop', () => {
+    dropped++;
+    // At most one line a minute, however many are turned away.
+    if (Date.now() - dropLogged < 60_000) return;
+    dropLogged = Date.now();
+    log.warn({ maxConnections: limits.maxConnections, dropped }, 'MQTT connections refused: the broker is at its maximum connections');
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -122,7 +229,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   server.on('error', (err) => log.error({ error: err }, 'MQTT broker listener error'));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  log.info({ host: options.host ?? '127.0.0.1', port, users: options.users.length }, 'embedded MQTT broker listening');
+  log.info({ host: options.host ?? '127.0.0.1', port, users: options.users.length, ...limits }, 'embedded MQTT broker listening');
 
   let closing: Promise<void> | undefined;
   return {

@@ -47,6 +47,9 @@ export class EmbeddedRouter extends EventEmitter<{ status: [MqttConnectionStatus
     return () => void this.#subs.delete(id);
   }
 
+  /** Whether some device takes this topic: the broker refuses a publish to any other. */
+  listens = (topic: string): boolean => [...this.#subs.values()].some((s) => topicMatches(s.filter, topic));
+
   /** Resolves once every matching device stored the message; rejects when one could not. */
   deliver = async (topic: string, payload: Buffer, redelivered: boolean): Promise<void> => {
     if (this.#status.state !== 'connected') throw new Error('the gateway is not taking device messages now');

@@ -19,7 +19,14 @@ export interface GatewayMqtt {
   closeBroker(): Promise<void>;
 }
 
-const DEFAULT_EMBEDDED = { host: '127.0.0.1', port: 1883, users: [] };
+type EmbeddedBrokerConfig = Extract<NonNullable<Config['mqtt']>, { embedded: unknown }>['embedded'];
+
+const DEFAULT_EMBEDDED: EmbeddedBrokerConfig = { host: '127.0.0.1', port: 1883, users: [] };
+
+/** The settings given, so the broker's defaults apply to the others. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 export async function setUpMqtt(config: Config, log: Logger): Promise<GatewayMqtt | undefined> {
   if (!config.devices.some((d) => d.enabled !== false && d.transport.type === 'mqtt')) return undefined;
@@ -40,13 +47,22 @@ export async function setUpMqtt(config: Config, log: Logger): Promise<GatewayMqt
     });
     return { connection, closeBroker: async () => undefined };
   }
-  const embedded = mqtt?.embedded ?? DEFAULT_EMBEDDED;
-  if (embedded.users.length === 0) {
-    log.warn('the embedded MQTT broker has no users, so no device can publish to it: add mqtt.embedded.users to the config');
+  const embedded: EmbeddedBrokerConfig = mqtt?.embedded ?? DEFAULT_EMBEDDED;
+  if (!embedded.users.some((u) => u.publish && u.publish.length > 0)) {
+    log.warn('the embedded MQTT broker has no user that may publish, so no device can: add mqtt.embedded.users with their "publish" topics to the config');
   }
   // Device publishes are taken inside the broker, so its PUBACK waits until they are durable.
   const connection = new EmbeddedRouter(log);
-  const broker = await startEmbeddedBroker({ host: embedded.host ?? '127.0.0.1', port: embedded.port, users: embedded.users, log, onDevicePublish: connection.deliver });
+  const { maxPacketBytes, connectTimeoutMs, maxConnections, maxInflightQos2 } = embedded;
+  const broker = await startEmbeddedBroker({
+    host: embedded.host ?? '127.0.0.1',
+    port: embedded.port,
+    users: embedded.users,
+    limits: definedOnly({ maxPacketBytes, connectTimeoutMs, maxConnections, maxInflightQos2 }),
+    log,
+    deviceListens: connection.listens,
+    onDevicePublish: connection.deliver,
+  });
   return {
     connection,
     embeddedPort: broker.port,

@@ -1,13 +1,25 @@
 // TCP links: `connect` dials a device (or a serial device server) and redials with capped backoff;
-// `listen` accepts devices that dial in, one connection each.
+// `listen` accepts devices that dial in, one connection each, from allowed addresses only, a few at
+// a time, optionally over TLS with client certificates.
 
 import net from 'node:net';
+import tls from 'node:tls';
+import type { ListenerTlsConfig } from '../config/schema.ts';
 import type { Logger } from '../model/logger.ts';
+import { guardConnections, withDefaults, type ListenerLimits } from '../net/connection-guard.ts';
+import { listenerTlsOptions } from '../net/listener-tls.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { LinkStatusTracker } from './link-status.ts';
 import type { Connection, Transport } from './types.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * A device talks to one gateway; a second slot lets it reconnect before its old connection is seen
+ * gone. The idle timeout is long enough for an analyzer idle between runs, short enough that a held slot comes back.
+ */
+export const DEVICE_LISTENER_DEFAULTS = { maxConnections: 2, idleTimeoutMs: 30 * 60_000 };
+/** Bytes written but not yet taken by the peer: a device reads its ACKs, a peer that does not is cut off. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export interface TcpTransportOptions {
   mode: 'connect' | 'listen';
@@ -15,6 +27,10 @@ export interface TcpTransportOptions {
   port: number;
   backoff?: BackoffPolicy;
   log: Logger;
+  /** Listen mode: who may connect, how many at once (default 2), idle timeout (default 30 min). */
+  limits?: ListenerLimits;
+  /** Listen mode: TLS, with client certificates when `requestCert`. */
+  tls?: ListenerTlsConfig;
 }
 
 function socketWriter(socket: net.Socket, onWritten: (n: number) => void): (bytes: Uint8Array) => Promise<void> {
@@ -22,6 +38,11 @@ function socketWriter(socket: net.Socket, onWritten: (n: number) => void): (byte
     new Promise((resolve, reject) => {
       if (socket.destroyed || !socket.writable) {
         reject(new Error('connection is closed'));
+        return;
+      }
+      if (socket.writableLength > MAX_UNSENT_BYTES) {
+        socket.destroy(new Error(`the peer left ${socket.writableLength} bytes unread`));
+        reject(new Error('connection closed: the peer does not read'));
         return;
       }
       socket.write(bytes, (err) => {
@@ -81,6 +102,10 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
       id: `tcp#${++this.#seq}`,
       remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
       write: socketWriter(socket, (n) => this.countOut(n)),
+      close: (why) => {
+        this.opts.log.warn({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, reason: why }, 'closing a device connection');
+        socket.destroy(new Error(why));
+      },
     };
     let reason = 'connection closed';
     socket.on('data', (chunk: Buffer) => {
@@ -138,7 +163,15 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
   }
 
   #listen(): void {
-    const server = net.createServer((socket) => {
+    let secure: tls.TlsOptions | undefined;
+    try {
+      secure = this.opts.tls && listenerTlsOptions(this.opts.tls);
+    } catch (err) {
+      this.#listenFailed(err instanceof Error ? err : new Error(String(err)), 'cannot read the TLS files of a device listener; will retry');
+      return;
+    }
+    const onSocket = (socket: net.Socket): void => {
+      if (socket.destroyed) return; // refused at the door
       if (this.#stopped) {
         socket.destroy();
         return;
@@ -147,22 +180,29 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
       this.#attach(socket, () => {
         if (!this.#stopped && this.#sockets.size === 0) this.setState('listening');
       });
-    });
+    };
+    const server = secure ? tls.createServer(secure, onSocket) : net.createServer();
+    if (!secure) server.on('connection', onSocket);
+    guardConnections(server, withDefaults(this.opts.limits, DEVICE_LISTENER_DEFAULTS), this.opts.log);
     this.#server = server;
     server.on('error', (err) => {
       // A port in use is a configuration or environment problem: keep trying, say so.
       this.#server = undefined;
       server.close();
-      if (this.#stopped) return;
-      this.#attempt++;
-      const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 1000, maxMs: 30_000 });
-      this.opts.log.error({ port: this.opts.port, error: err }, 'cannot listen for devices; will retry');
-      this.setState('retrying', { lastError: err.message, nextRetryAt: new Date(Date.now() + delay).toISOString() });
-      this.#timer = setTimeout(() => this.#listen(), delay);
+      this.#listenFailed(err, 'cannot listen for devices; will retry');
     });
     server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
       this.#attempt = 0;
       this.setState('listening');
     });
+  }
+
+  #listenFailed(err: Error, message: string): void {
+    if (this.#stopped) return;
+    this.#attempt++;
+    const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 1000, maxMs: 30_000 });
+    this.opts.log.error({ port: this.opts.port, error: err }, message);
+    this.setState('retrying', { lastError: err.message, nextRetryAt: new Date(Date.now() + delay).toISOString() });
+    this.#timer = setTimeout(() => this.#listen(), delay);
   }
 }

@@ -20,6 +20,8 @@ export interface Connection {
   id: string;
   remote: string;
   write(bytes: Uint8Array): Promise<void>;
+  /** Ends this connection (a peer past a protocol's bounds); only transports whose peers dial in and out offer it. */
+  close?(reason: string): void;
 }
 
 /** Called once the message is durable (no argument) or could not be stored (the error): only then may the transport acknowledge it. */

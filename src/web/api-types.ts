@@ -12,7 +12,7 @@ import type { DeviceCounters } from '../devices/device-runner.ts';
 import type { Attachment, DeviceKind, Observation, PatientRef, Reading, Waveform } from '../model/reading.ts';
 import type { ReleaseConfirmations } from '../pipeline/release.ts';
 import type { Visit } from '../patients/types.ts';
-import type { RejectedInput } from '../store/rejects.ts';
+import type { DroppedInputs, RejectedInput } from '../store/rejects.ts';
 import type { DeviceBinding, MessageState, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
 import type { LinkStatus } from '../transports/types.ts';
 
@@ -206,6 +206,8 @@ export interface GatewayApi {
   readings(query: ReadingQuery): Promise<ReadingView[]>;
   /** What devices sent that could not be read, newest first, kept for review. */
   rejected(query: RejectedQuery): Promise<RejectedInput[]>;
+  /** Rejected inputs dropped by the journal's caps since the start, per device. */
+  rejectedDropped(): Record<string, DroppedInputs>;
   storage(): StorageHealth;
   /** GET /api/health: ok, degraded or failing, with the reasons (health/judge.ts). */
   health(): Promise<HealthReport>;
@@ -267,6 +269,8 @@ export interface SessionView {
   setupRequired: boolean;
   /** Demo mode: simulators can be started from the page. */
   demo: boolean;
+  /** On HTTPS: the certificate's SHA-256 fingerprint, to compare with what the browser shows. */
+  tlsFingerprint?: string;
 }
 
 export interface UserView {

@@ -43,7 +43,7 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const dir = opts.dir ?? tempDir();
   const configFile = opts.keepConfigFile ? join(dir, 'medgate.json') : writeConfig(dir, config);
-  const token = opts.token ?? 'test-token-0123456789abcdef';
+  const token = opts.token ?? 'test-token-0123456789abcdef-0123456789';
   const [command, args] = opts.bin ? [opts.bin, []] : [process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CLI]];
   const child = spawn(command, [...args, 'start', '--config', configFile], {
     cwd: ROOT,

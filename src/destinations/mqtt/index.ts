@@ -1,6 +1,7 @@
 // An uplink: each reading published at QoS 1 to an MQTT broker, delivered on the PUBACK.
 
 import type { MqttDestinationConfig } from '../../config/schema.ts';
+import { redactUrl } from '../../config/secrets.ts';
 import type { DestinationAdapter } from '../adapter.ts';
 import { encodeMqtt } from './encode.ts';
 import { openMqtt } from './sender.ts';
@@ -9,6 +10,6 @@ export const mqttAdapter: DestinationAdapter<MqttDestinationConfig> = {
   type: 'mqtt',
   encode: encodeMqtt,
   open: openMqtt,
-  address: (c) => `${c.url} ${c.topic}`,
+  address: (c) => `${redactUrl(c.url)} ${c.topic}`,
   deliveredLog: 'published to uplink',
 };

@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttDestinationConfig } from '../../config/schema.ts';
+import { redactUrl as safeUrl } from '../../config/secrets.ts';
 import { silentLogger, type Logger } from '../../model/logger.ts';
 import { SendError, type SendErrorKind } from '../../model/send-error.ts';
 import { resolveTopic } from '../../uplink/topic.ts';
@@ -55,18 +56,6 @@ export type MqttLinkState = 'idle' | 'connecting' | 'connected' | 'closed';
 
 interface InFlight {
   fail(err: MqttSendError): void;
-}
-
-/** The URL without credentials, for logs. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparseable url)';
-  }
 }
 
 function message(err: unknown): string {

@@ -25,6 +25,8 @@ export interface Identity {
   session?: Session;
   /** A bearer token was sent and is wrong. */
   badBearer: boolean;
+  /** Too many wrong tokens came from this address lately: milliseconds until it may try again. */
+  bearerWaitMs?: number;
 }
 
 export interface AuthServiceOptions {
@@ -40,12 +42,21 @@ export interface AuthServiceOptions {
 const FAILURE_LIMIT = 5;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 
+const TOKEN_FAILURE_LIMIT = 10;
+
+function nameAtIp(name: string, ip: string): string {
+  return `${name}\u0000${ip}`;
+}
+
 export class AuthService {
   readonly sessions: SessionStore;
   private readonly users: UserStore;
   private readonly log: Logger;
   private readonly byIp = new FailureLimiter({ limit: FAILURE_LIMIT, windowMs: FAILURE_WINDOW_MS, maxKeys: 10_000 });
-  private readonly byName = new FailureLimiter({ limit: FAILURE_LIMIT, windowMs: FAILURE_WINDOW_MS, maxKeys: 10_000 });
+  // Per name AND address: guesses from elsewhere must not lock the real user out of their own PC.
+  private readonly byNameAndIp = new FailureLimiter({ limit: FAILURE_LIMIT, windowMs: FAILURE_WINDOW_MS, maxKeys: 10_000 });
+  // Wrong bearer tokens per address: each guess costs a place in the window, so guessing stays slow.
+  private readonly badTokens = new FailureLimiter({ limit: TOKEN_FAILURE_LIMIT, windowMs: FAILURE_WINDOW_MS, maxKeys: 10_000 });
   private readonly identities = new WeakMap<FastifyRequest, Identity>();
   private setup: string | undefined;
 
@@ -86,10 +97,15 @@ export class AuthService {
     const header = request.headers.authorization;
     // Only the Bearer scheme counts: a proxy's Basic credentials must not break cookie sign-in.
     if (header && /^\s*bearer\b/i.test(header)) {
+      const now = this.nowMs();
+      // Checked before the token is: while blocked, even the right token is not tried.
+      const wait = this.badTokens.blockedFor(request.ip, now);
+      if (wait > 0) return { badBearer: true, bearerWaitMs: wait };
       const presented = /^\s*bearer\s+(\S+)\s*$/i.exec(header)?.[1];
       if (presented && tokenMatches(this.opts.apiToken, presented)) {
         return { principal: { kind: 'token', name: TOKEN_ACTOR, role: 'admin' }, badBearer: false };
       }
+      this.badTokens.fail(request.ip, now);
       return { badBearer: true };
     }
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -109,14 +125,14 @@ export class AuthService {
   async signIn(rawName: string, password: string, ip: string): Promise<{ user: Principal; id: string; session: Session }> {
     const name = normalizeName(rawName);
     const now = this.nowMs();
-    const wait = Math.max(this.byIp.blockedFor(ip, now), this.byName.blockedFor(name, now));
+    const wait = Math.max(this.byIp.blockedFor(ip, now), this.byNameAndIp.blockedFor(nameAtIp(name, ip), now));
     if (wait > 0) {
       this.log.warn({ user: name, ip }, 'sign-in refused: too many failed attempts');
       throw tooManyFailures(wait);
     }
     // Counted before the slow check, so parallel guesses cannot all slip in under the limit; forgiven on success.
     this.byIp.fail(ip, now);
-    this.byName.fail(name, now);
+    this.byNameAndIp.fail(nameAtIp(name, ip), now);
     const stored = this.users.get(name);
     const ok = await verifyPassword(password, stored?.passwordHash ?? this.opts.dummyHash);
     const user = this.users.get(name);
@@ -125,7 +141,7 @@ export class AuthService {
       throw new Refusal(401, MESSAGES.wrongCredentials);
     }
     this.byIp.forgive(ip, now);
-    this.byName.reset(name);
+    this.byNameAndIp.reset(nameAtIp(name, ip));
     const { id, session } = this.sessions.create(user.name, this.nowMs());
     await this.users.update(user.name, { lastSignInAt: this.opts.now().toISOString() });
     this.log.info({ user: user.name, role: user.role, ip }, 'signed in');
@@ -163,18 +179,18 @@ export class AuthService {
     const problem = passwordProblem(password, name);
     if (problem) throw new Refusal(400, problem);
     const now = this.nowMs();
-    const wait = Math.max(this.byIp.blockedFor(ip, now), this.byName.blockedFor(name, now));
+    const wait = Math.max(this.byIp.blockedFor(ip, now), this.byNameAndIp.blockedFor(nameAtIp(name, ip), now));
     if (wait > 0) throw tooManyFailures(wait);
     const stored = this.users.get(name);
     if (!stored) throw new Refusal(404, `no user "${name}"`);
     this.byIp.fail(ip, now);
-    this.byName.fail(name, now);
+    this.byNameAndIp.fail(nameAtIp(name, ip), now);
     if (!(await verifyPassword(current, stored.passwordHash))) {
       this.log.warn({ user: name, ip }, 'password change refused: wrong current password');
       throw new Refusal(403, 'the current password is wrong');
     }
     this.byIp.forgive(ip, now);
-    this.byName.reset(name);
+    this.byNameAndIp.reset(nameAtIp(name, ip));
     const passwordHash = await hashPassword(password);
     if (!this.users.get(name)) throw new Refusal(404, `no user "${name}"`);
     const saved = this.users.update(name, { passwordHash, passwordChangedAt: this.opts.now().toISOString() });

@@ -2,8 +2,9 @@
 // route lets them, and the CSRF token on changes made with a cookie.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestFields } from '../request-log.ts';
 import type { AuthService } from './auth-service.ts';
-import { MESSAGES, Refusal, sendRefusal } from './refusal.ts';
+import { MESSAGES, Refusal, sendRefusal, tooManyTokens } from './refusal.ts';
 import type { Session } from './sessions.ts';
 import type { Access } from './types.ts';
 
@@ -25,8 +26,12 @@ export function installGuard(scope: FastifyInstance, service: AuthService): void
   if (!scope.hasRequestDecorator('principal')) scope.decorateRequest('principal', undefined);
   scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const identity = service.identify(request);
+    if (identity.bearerWaitMs !== undefined) {
+      request.log.warn({ ...requestFields(request), ip: request.ip }, 'API call refused: too many wrong bearer tokens from this address');
+      return sendRefusal(reply, tooManyTokens(identity.bearerWaitMs));
+    }
     if (identity.badBearer) {
-      request.log.warn({ url: request.url, ip: request.ip }, 'API call refused: wrong bearer token');
+      request.log.warn({ ...requestFields(request), ip: request.ip }, 'API call refused: wrong bearer token');
       return sendRefusal(reply, new Refusal(401, MESSAGES.signInFirst, { 'www-authenticate': 'Bearer realm="medgate"' }));
     }
     request.principal = identity.principal;
@@ -36,11 +41,11 @@ export function installGuard(scope: FastifyInstance, service: AuthService): void
     if (!principal) return sendRefusal(reply, new Refusal(401, MESSAGES.signInFirst));
     // Only a cookie rides along on a forged cross-site request; a bearer header cannot, so it needs no CSRF token.
     if (identity.session && !SAFE_METHODS.has(request.method) && !csrfMatches(service, request, identity.session)) {
-      request.log.warn({ url: request.url, user: principal.name, ip: request.ip }, 'API call refused: missing or wrong CSRF token');
+      request.log.warn({ ...requestFields(request), user: principal.name, ip: request.ip }, 'API call refused: missing or wrong CSRF token');
       return sendRefusal(reply, new Refusal(403, MESSAGES.csrf));
     }
     if (access === 'admin' && principal.role !== 'admin') {
-      request.log.warn({ url: request.url, user: principal.name, ip: request.ip }, 'API call refused: needs the admin role');
+      request.log.warn({ ...requestFields(request), user: principal.name, ip: request.ip }, 'API call refused: needs the admin role');
       return sendRefusal(reply, new Refusal(403, MESSAGES.needsAdmin));
     }
   });

@@ -27,7 +27,7 @@ export interface AuthOptions {
 
 export interface Auth {
   /** Registers /session, /session/password, /setup and /users under the current scope (the '/api' prefix scope). */
-  routes(scope: FastifyInstance, ctx: { demo: boolean }): Promise<void>;
+  routes(scope: FastifyInstance, ctx: { demo: boolean; tlsFingerprint?: string }): Promise<void>;
   /** onRequest hook for the /api scope: identifies the principal, enforces the route's `config.access` and CSRF. */
   guard(scope: FastifyInstance): void;
   /**

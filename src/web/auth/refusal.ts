@@ -29,9 +29,17 @@ export class Refusal extends Error {
   }
 }
 
-export function tooManyFailures(waitMs: number): Refusal {
+function tooMany(what: string, waitMs: number): Refusal {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new Refusal(429, `too many failed sign-ins; try again in ${seconds} s`, { 'retry-after': String(seconds) });
+  return new Refusal(429, `too many ${what}; try again in ${seconds} s`, { 'retry-after': String(seconds) });
+}
+
+export function tooManyFailures(waitMs: number): Refusal {
+  return tooMany('failed sign-ins', waitMs);
+}
+
+export function tooManyTokens(waitMs: number): Refusal {
+  return tooMany('wrong API tokens from this address', waitMs);
 }
 
 export function sendRefusal(reply: FastifyReply, refusal: Refusal): FastifyReply {

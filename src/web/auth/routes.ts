@@ -37,12 +37,13 @@ function principalOf(request: FastifyRequest, identity: Identity): Principal {
   return principal;
 }
 
-export function registerAuthRoutes(scope: FastifyInstance, service: AuthService, ctx: { demo: boolean }): void {
+export function registerAuthRoutes(scope: FastifyInstance, service: AuthService, ctx: { demo: boolean; tlsFingerprint?: string }): void {
   const view = (principal: Principal | undefined, session: Session | undefined): SessionView => ({
     user: principal ? { name: principal.name, role: principal.role } : null,
     ...(session ? { csrf: session.csrf } : {}),
     setupRequired: service.setupRequired,
     demo: ctx.demo,
+    ...(ctx.tlsFingerprint ? { tlsFingerprint: ctx.tlsFingerprint } : {}),
   });
   const signedIn = (request: FastifyRequest, reply: FastifyReply, result: { user: Principal; id: string; session: Session }): SessionView => {
     reply.header('set-cookie', sessionCookie(result.id, secure(request))).header('cache-control', 'no-store');

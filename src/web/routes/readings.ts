@@ -5,8 +5,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AUDIT_ACTIONS, type AuditAction } from '../../audit/journal.ts';
 import { PatientBody } from '../../config/schema.ts';
+import type { RejectedInput } from '../../store/rejects.ts';
 import type { GatewayApi } from '../api-types.ts';
 import { actor } from '../auth.ts';
+import type { Principal } from '../auth/types.ts';
 
 const ReadingsQuery = Type.Object({
   status: Type.Union([Type.Literal('held'), Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('dead'), Type.Literal('discarded')], {
@@ -41,6 +43,17 @@ export const AssignBody = Type.Composite([PatientBody, Confirmations], { additio
 export const ReleaseBody = Type.Composite([Confirmations], { additionalProperties: false });
 const DiscardBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false });
 
+/**
+ * A rejected input as the caller may see it: what arrived may be a result with the patient's name,
+ * so its bytes are for administrators (and the API token); staff see why and how much.
+ */
+export function rejectedView(entry: RejectedInput, principal: Principal | undefined): RejectedInput | Omit<RejectedInput, 'bytes'> {
+  if (principal?.role === 'admin') return entry;
+  // The detail quotes what arrived, as the bytes do.
+  const { bytes, detail: _detail, ...rest } = entry;
+  return { ...rest, size: entry.size ?? bytes.length };
+}
+
 export function readingRoutes(api: GatewayApi) {
   return async function (app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: Static<typeof ReadingsQuery> }>('/readings', { schema: { querystring: ReadingsQuery } }, async (request) => ({
@@ -55,7 +68,8 @@ export function readingRoutes(api: GatewayApi) {
     });
 
     app.get<{ Querystring: Static<typeof RejectedQuery> }>('/rejected', { schema: { querystring: RejectedQuery } }, async (request) => ({
-      rejected: await api.rejected(request.query),
+      rejected: (await api.rejected(request.query)).map((e) => rejectedView(e, request.principal)),
+      dropped: api.rejectedDropped(),
     }));
 
     app.get<{ Params: Static<typeof ReadingParams>; Querystring: Static<typeof TracingQuery> }>(

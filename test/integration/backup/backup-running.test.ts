@@ -86,7 +86,7 @@ describe('backups of a running gateway, restored and started elsewhere', () => {
     ehr = await startEhrStandin();
     dir = tempDir();
     config = gatewayConfig(dir, ehr.port, [{ id: 'bp-mqtt', driver: 'mqtt-json', label: 'BP bridge', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } }], {
-      mqtt: { embedded: { host: '127.0.0.1', port: await freePort(), users: [USER] } },
+      mqtt: { embedded: { host: '127.0.0.1', port: await freePort(), users: [{ ...USER, publish: ['clinic/vitals/+/reading'] }] } },
     });
     gw = await startGatewayProcess(config, { dir });
     await eventually(async () => {

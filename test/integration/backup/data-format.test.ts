@@ -66,7 +66,7 @@ describe('a data folder of a newer format', () => {
     const config = writeConfig(dir, gatewayConfig(dir, await freePort(), []));
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--config', config], {
       cwd: ROOT,
-      env: { ...process.env, MEDGATE_API_TOKEN: 'test-token-0123456789abcdef', MEDGATE_LOG_PRETTY: '0' },
+      env: { ...process.env, MEDGATE_API_TOKEN: 'test-token-0123456789abcdef-0123456789', MEDGATE_LOG_PRETTY: '0' },
     });
     let stdout = '';
     let stderr = '';

@@ -134,19 +134,20 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     const mine = await eventually(() => {
       const lines = gw.logs.slice(logsBefore).filter((l) => l.device === 'scale-1');
       const reasons = lines.filter((l) => l.msg === 'protocol error from device').map((l) => String(l.reason));
-      // Each bad input named; its bytes (possibly a result) are not in the log above debug.
+      // Each bad input named by its field; its text and bytes (possibly a result) are not in the log above debug.
       expect(reasons).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^not A&D standard format/), expect.stringMatching(/data field "\+007"/), expect.stringMatching(/unknown header "XX"/)]),
+        expect.arrayContaining([expect.stringMatching(/^not A&D standard format/), 'data field has 4 chars, expected 8 data + 2 unit', expect.stringMatching(/^unknown header \(expected/)]),
       );
+      expect(reasons.join('\n')).not.toMatch(/"\+007"|"XX"/);
       return lines;
     });
     const errors = mine.filter((l) => l.msg === 'protocol error from device');
     expect(errors.every((l) => l.bytes === undefined && typeof l.length === 'number')).toBe(true);
     expect(mine.some((l) => l.msg === 'scale settling: unstable weights are not forwarded')).toBe(true);
-    // What could not be read is kept for review, with its reason.
+    // What could not be read is kept for review, with its reason and (for administrators) the detail that quotes it.
     await eventually(async () => {
-      const kept = await gw.api<{ rejected: Array<{ deviceId: string; reason: string; bytes: string }> }>('GET', '/api/rejected?device=scale-1');
-      expect(kept.body.rejected.map((r) => `${r.reason} | ${r.bytes}`)).toEqual(
+      const kept = await gw.api<{ rejected: Array<{ deviceId: string; reason: string; detail?: string; bytes: string }> }>('GET', '/api/rejected?device=scale-1');
+      expect(kept.body.rejected.map((r) => `${r.detail ?? r.reason} | ${r.bytes}`)).toEqual(
         expect.arrayContaining([expect.stringMatching(/unknown header "XX" \| XX,GS,\+0071.20kg/), expect.stringMatching(/\| ST,GS,\+007$/)]),
       );
       expect(kept.body.rejected.every((r) => r.deviceId === 'scale-1')).toBe(true);

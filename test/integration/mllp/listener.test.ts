@@ -11,6 +11,7 @@ import { buildAck, parseAck } from '../../../src/hl7/ack.ts';
 import { MllpClient } from '../../../src/mllp/client.ts';
 import { MllpListener, type MllpListenerOptions } from '../../../src/mllp/listener.ts';
 import type { LogFn, Logger } from '../../../src/model/logger.ts';
+import { eventually } from '../../support/eventually.ts';
 
 const VT = Buffer.from([0x0b]);
 const END = Buffer.from([0x1c, 0x0d]);
@@ -117,8 +118,7 @@ describe('MllpListener', () => {
     expect(acks.map((a) => parseAck(a).code)).toEqual(['AA', 'AA', 'AA']);
     expect(seen).toEqual(['A1', 'A2', 'A3']);
     c.socket.destroy();
-    await sleep(20);
-    expect(listener.connections).toBe(0);
+    await eventually(() => expect(listener.connections).toBe(0), 2000, 5);
   });
 
   it('reassembles split frames and separates merged ones', async () => {
@@ -190,15 +190,18 @@ describe('MllpListener', () => {
     expect(warnings).toEqual([expect.stringContaining('skipped 18 bytes outside a frame'), expect.stringContaining('skipped 4 bytes outside a frame')]);
   });
 
-  it('drops an oversize frame and answers the next one', async () => {
+  it('drops an oversize frame and closes its connection; a new connection is answered', async () => {
     const log = recordingLogger();
     const { port } = await listen({ log, handler: acceptAll, maxFrameBytes: 200 });
     const c = await rawClient(port);
     c.socket.write(Buffer.concat([frame(adt('BIG') + 'NTE|1||' + 'x'.repeat(500) + '\r'), frame(adt('OK1'))]));
-    const acks = await c.waitAcks(1);
-    await sleep(20);
-    expect(acks.map((a) => parseAck(a).controlId)).toEqual(['OK1']);
+    await new Promise((r) => c.socket.once('close', r));
+    expect(c.acks).toEqual([]);
     expect(log.lines.some((l) => l.level === 'warn' && JSON.stringify(l.obj).includes('larger than 200 bytes'))).toBe(true);
+    expect(log.lines).toContainEqual({ level: 'warn', msg: 'MLLP frame over the size limit; closing the connection', obj: { maxFrameBytes: 200 } });
+    const again = await rawClient(port);
+    again.socket.write(frame(adt('OK2')));
+    expect((await again.waitAcks(1)).map((a) => parseAck(a).controlId)).toEqual(['OK2']);
   });
 
   it('answers a non-HL7 frame through the handler without dropping the connection', async () => {

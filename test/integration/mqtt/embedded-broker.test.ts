@@ -15,11 +15,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const DEVICE_USER = { username: 'bp-monitor', password: 'correct horse battery' };
+const DEVICE_USER = { username: 'bp-monitor', password: 'correct horse battery', publish: ['#'] };
 const GATEWAY_USER = { username: 'gateway', password: 'gateway-secret-42' };
 
-async function broker(port = 0, lines?: string[]): Promise<EmbeddedBroker> {
-  const b = await startEmbeddedBroker({ port, users: [DEVICE_USER, GATEWAY_USER], log: lines ? capturingLogger(lines) : silentLogger });
+/** `internal`: the gateway's own login, for a test that restarts the broker (random otherwise). */
+async function broker(port = 0, lines?: string[], internal?: typeof GATEWAY_USER): Promise<EmbeddedBroker> {
+  const b = await startEmbeddedBroker({ port, users: [DEVICE_USER], internalCredentials: internal, deviceListens: () => true, log: lines ? capturingLogger(lines) : silentLogger });
   cleanups.push(() => b.close());
   return b;
 }
@@ -213,7 +214,7 @@ describe('MqttConnection + MqttTransport on the embedded broker', () => {
   });
 
   it('resubscribes after the broker restarts on the same port without our session', async () => {
-    const first = await startEmbeddedBroker({ port: 0, users: [DEVICE_USER, GATEWAY_USER], log: silentLogger });
+    const first = await startEmbeddedBroker({ port: 0, users: [DEVICE_USER], internalCredentials: GATEWAY_USER, deviceListens: () => true, log: silentLogger });
     const port = first.port;
     const url = `mqtt://127.0.0.1:${port}`;
     const conn = gatewayConnection(url, GATEWAY_USER);
@@ -230,7 +231,7 @@ describe('MqttConnection + MqttTransport on the embedded broker', () => {
 
     await first.close();
     await eventually(() => expect(t.status.state).toBe('retrying'));
-    await broker(port); // in memory: the new broker knows nothing of our subscription
+    await broker(port, undefined, GATEWAY_USER); // in memory: the new broker knows nothing of our subscription
     await eventually(() => expect(t.status.state).toBe('connected'));
     // The SUBACK may trail the CONNACK: publish until the resubscription is in place.
     await eventually(async () => {
@@ -250,8 +251,8 @@ describe('embedded broker with the gateway router', () => {
     const { silentLogger } = await import('../../../src/model/logger.ts');
     const { connectAsync } = await import('mqtt');
     const router = new EmbeddedRouter(silentLogger);
-    const user = { username: 'dev', password: 'dev-password' };
-    const broker = await startEmbeddedBroker({ port: 0, users: [user], log: silentLogger, onDevicePublish: router.deliver });
+    const user = { username: 'dev', password: 'dev-password', publish: ['clinic/+/reading'] };
+    const broker = await startEmbeddedBroker({ port: 0, users: [user], log: silentLogger, deviceListens: router.listens, onDevicePublish: router.deliver });
     const stored: string[] = [];
     let failNext = false;
     router.subscribe('clinic/+/reading', (_topic, payload, _meta, done) => {

@@ -46,7 +46,7 @@ describe('MQTT devices through the gateway process', () => {
     const dir = tempDir();
     const brokerPort = 49000 + Math.floor(Math.random() * 900);
     const config = gatewayConfig(dir, ehr.port, [{ id: 'ekg-1', driver: 'ekg-aecg', label: 'EKG cart', transport: { type: 'mqtt', topic: 'clinic/ekg/+/report' } }], {
-      mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [USER] } },
+      mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...USER, publish: ['clinic/ekg/cart1/report'] }] } },
     });
     const gw = await startGatewayProcess(config, { dir });
     cleanups.push(() => gw.stop());

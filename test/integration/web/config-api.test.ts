@@ -97,7 +97,7 @@ describe('configuration through the API', () => {
     const dir = tempDir();
     const brokerPort = await freePort();
     const user = { username: 'cart', password: 'cart-password-1' };
-    const gw = await startGatewayProcess(gatewayConfig(dir, 9, [], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [user] } } }), { dir });
+    const gw = await startGatewayProcess(gatewayConfig(dir, 9, [], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...user, publish: ['clinic/vitals/bp1/reading'] }] } } }), { dir });
     cleanups.push(() => gw.stop());
     const added = await gw.api('POST', '/api/config/devices', { device: { id: 'bp-mqtt', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } } });
     expect(added.status).toBe(201);

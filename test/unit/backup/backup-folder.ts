@@ -13,7 +13,7 @@ import { StateStore } from '../../../src/store/state-store.ts';
 import { tempDir } from '../../support/gateway-process.ts';
 import { historyRecord } from '../../support/history-records.ts';
 
-export const TOKEN = 'restored-token-0123456789abcdef';
+export const TOKEN = 'restored-token-0123456789abcdef-0123456789';
 
 /** A stopped gateway's folder: config `<dir>/medgate.json` with dataDir `data`, each store with something in it. */
 export async function gatewayFolder(): Promise<{ dir: string; config: string; dataDir: string; auditDay: string }> {

@@ -42,7 +42,12 @@ describe('accutorr decode', () => {
       const r = decodeAccutorrLine(l);
       return r.ok ? 'decoded' : r.reason;
     };
-    expect(reason('P:--,85,1A0, 45, 80,000,010,000, 5')).toBe('systolic value "1A0" is not a number');
+    // The value goes in the detail (debug, review), never in the reason (logged at warn).
+    expect(decodeAccutorrLine('P:--,85,1A0, 45, 80,000,010,000, 5')).toEqual({
+      ok: false,
+      reason: 'systolic is not a number (expected 1 to 3 digits or dashes)',
+      detail: 'systolic value "1A0" is not a number',
+    });
     expect(reason('P:--,85,120, 45, 80,000,010,000')).toBe('answer has 8 fields, expected 9');
     expect(reason('P:--,85,1P:--,85,120, 45, 80,000,010,000, 5')).toBe('answer contains the start of another answer');
     expect(reason('hello')).toBe('unexpected line (expected "P:..." answer)');
@@ -164,7 +169,8 @@ describe('accutorr session', () => {
   it('unexpected and malformed lines become protocol errors', () => {
     const h = open(driver);
     h.feed('P:--,85,1A0, 45, 80,000,010,000, 5\r\nwhat\r\n');
-    expect(h.errors.map((e) => e.reason)).toEqual(['systolic value "1A0" is not a number', 'unexpected line (expected "P:..." answer)']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['systolic is not a number (expected 1 to 3 digits or dashes)', 'unexpected line (expected "P:..." answer)']);
+    expect(h.errors[0]?.detail).toBe('systolic value "1A0" is not a number');
   });
 
   it('validates settings', () => {

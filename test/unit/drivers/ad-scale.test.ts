@@ -13,6 +13,11 @@ const reason = (line: string) => {
   const r = decodeAdLine(line);
   return r.ok ? 'decoded' : r.reason;
 };
+/** The refusal's detail, which may quote the line (debug and review only). */
+const detail = (line: string) => {
+  const r = decodeAdLine(line);
+  return r.ok ? 'decoded' : r.detail;
+};
 
 describe('ad-scale decode (PROTOCOLS.md 5.1 wire text)', () => {
   it('decodes the indicator forms', () => {
@@ -40,11 +45,16 @@ describe('ad-scale decode (PROTOCOLS.md 5.1 wire text)', () => {
   });
 
   it('names what is wrong', () => {
-    expect(reason('XX,GS,+0070.50kg')).toBe('unknown header "XX"');
-    expect(reason('ST,ZZ,+0070.50kg')).toBe('unknown data header "ZZ"');
-    expect(reason('ST,GS,+00A0.50kg')).toBe('value "+00A0.50" is not a number');
-    expect(reason('ST,GS,+0070.50kgx')).toBe('data field "+0070.50kgx" has 11 chars, expected 8 data + 2 unit');
-    expect(reason('ST,GS,+0070.50xy')).toBe('unknown unit "xy"');
+    expect(reason('XX,GS,+0070.50kg')).toBe('unknown header (expected ST, US, OL, LO or QT)');
+    expect(reason('ST,ZZ,+0070.50kg')).toBe('unknown data header (expected GS, NT, TR or PT)');
+    expect(reason('ST,GS,+00A0.50kg')).toBe('data field is not a number');
+    expect(reason('ST,GS,+0070.50kgx')).toBe('data field has 11 chars, expected 8 data + 2 unit');
+    expect(reason('ST,GS,+0070.50xy')).toBe("unknown unit in the indicator's unit field");
+    expect(detail('XX,GS,+0070.50kg')).toBe('unknown header "XX"');
+    expect(detail('ST,ZZ,+0070.50kg')).toBe('unknown data header "ZZ"');
+    expect(detail('ST,GS,+00A0.50kg')).toBe('value "+00A0.50" is not a number');
+    expect(detail('ST,GS,+0070.50kgx')).toBe('data field "+0070.50kgx" has 11 chars, expected 8 data + 2 unit');
+    expect(detail('ST,GS,+0070.50xy')).toBe('unknown unit "xy"');
     expect(reason('hello')).toMatch(/not A&D standard format/);
     expect(reason('ST,GS,+007ST,GS,+0070.50kg')).toMatch(/not A&D standard format/);
   });
@@ -115,7 +125,8 @@ describe('ad-scale session', () => {
     const h = open(driver);
     h.feed(stream(['ST,GS,+00A0.50kg', 'XX,GS,+0070.50kg', 'ST,GS,+0070.50  ']));
     expect(h.reports).toEqual([]);
-    expect(h.errors.map((e) => e.reason)).toEqual(['value "+00A0.50" is not a number', 'unknown header "XX"', 'weight without unit ignored']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['data field is not a number', 'unknown header (expected ST, US, OL, LO or QT)', 'weight without unit ignored']);
+    expect(h.errors.map((e) => e.detail)).toEqual(['value "+00A0.50" is not a number', 'unknown header "XX"', undefined]);
   });
 
   it('a line cut mid-way is reported, never merged into the next weight', () => {

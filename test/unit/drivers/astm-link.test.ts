@@ -129,7 +129,7 @@ describe('astm-lis2 driver', () => {
     const whole = await run([input]);
     expect(whole.reports).toEqual([REPORT_4_3]);
     expect(whole.writes).toBe(ACK.repeat(4) + NAK + ACK.repeat(5));
-    expect(whole.errors.map((e) => e.reason)).toEqual(['5 byte(s) outside a frame ignored', 'checksum mismatch: frame carries "DE", computed "DD": NAK']);
+    expect(whole.errors.map((e) => e.reason)).toEqual(['5 byte(s) outside a frame ignored', 'checksum mismatch: NAK']);
     expect(await run(oneByteAtATime(input))).toEqual(whole);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: input.length }), { maxLength: 30 }), async (cuts) => {
@@ -163,7 +163,8 @@ describe('astm-lis2 driver', () => {
     const h = open(driver);
     h.feed(ENQ + FRAMES_4_3.slice(0, 4).join('') + bad);
     expect(replies(h)).toBe(ACK.repeat(5) + NAK);
-    expect(h.errors.map((e) => e.reason)).toEqual(['checksum mismatch: frame carries "7E", computed "7D": NAK']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['checksum mismatch: NAK']);
+    expect(h.errors[0]?.detail).toBe('checksum mismatch: frame carries "7E", computed "7D": NAK');
     // The frame's structure is shown, its text (results) is not.
     expect(h.errors[0]?.bytes).toBe('\x025[72 text chars]\x037E');
     h.feed(FRAMES_4_3.slice(4).join('') + EOT);
@@ -291,7 +292,7 @@ describe('astm-lis2 driver', () => {
     await settle();
     expect(h.reports).toEqual([]);
     expect(h.errors.map((e) => e.reason)).toEqual([
-      'checksum mismatch: frame carries "00", computed "8D": NAK',
+      'checksum mismatch: NAK',
       'the sender ended the transmission after a NAK (it gave up on a frame): nothing of the transmission after its last complete message was delivered',
     ]);
   });

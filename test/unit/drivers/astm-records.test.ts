@@ -189,10 +189,15 @@ describe('astm-lis2 messages to reports', () => {
     const out = decodeMessage([H, 'P|1|PID1|||Doe^Jane||1980-02-14|X', 'O|1|S1||^^^A||20250114|2025011', 'R|1||5', 'R|2|^^^B|', 'R|3|^^^C|7||||||||yesterday', 'Z|1', 'L|1|N']);
     expect(out.problems.map((p) => p.reason)).toEqual([
       'P record 1: birth date is not YYYYMMDD: ignored',
-      'O record 1: collection time "2025011" is not YYYYMMDDHHMM[SS]: ignored',
+      'O record 1: collection time is not YYYYMMDDHHMM[SS]: ignored',
       'R record 1: no test code in R.3: result skipped',
       'R record 2 (B): empty value: result skipped',
       'R record 3 (C): test time is not YYYYMMDDHHMM[SS]: ignored',
+      'unknown record type ignored',
+    ]);
+    // What the sender wrote is quoted in the detail only (debug log, review).
+    expect(out.problems.map((p) => p.detail).filter((d) => d !== undefined)).toEqual([
+      'O record 1: collection time "2025011" is not YYYYMMDDHHMM[SS]: ignored',
       'unknown record type "Z" ignored',
     ]);
     expect(JSON.stringify(out.problems)).not.toMatch(/Doe|Jane|1980/);
@@ -223,7 +228,9 @@ describe('astm-lis2 messages to reports', () => {
   it('an order without results, or a message without H, is handled', () => {
     expect(decodeMessage([H, 'P|1|PID1', 'O|1|S1', 'L|1|N']).reports).toEqual([]);
     const noHeader = decodeMessage(['P|1|PID1', 'O|1|S1', 'R|1|^^^A|1', 'L|1|N']);
-    expect(noHeader.problems.map((p) => p.reason)).toEqual(['message starts with a P record instead of H: default delimiters assumed']);
+    expect(noHeader.problems.map((p) => [p.reason, p.detail])).toEqual([
+      ['message does not start with an H record: default delimiters assumed', 'message starts with a P record instead of H: default delimiters assumed'],
+    ]);
     expect(noHeader.reports).toHaveLength(1);
     expect(noHeader.reports[0]?.observedAt).toBeUndefined();
   });

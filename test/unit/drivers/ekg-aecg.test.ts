@@ -101,17 +101,22 @@ describe('ekg-aecg: attachDocument', () => {
 });
 
 describe('ekg-aecg: documents that cannot be read', () => {
+  /** The reason the last refused() saw: safe to log, so it never quotes the document. */
+  let reason = '';
+  /** The refusal's full text: its detail (which may quote the document) where it has one. */
   async function refused(doc: string | Buffer, settings: Record<string, unknown> = {}): Promise<string> {
     const h = open(driver, settings);
     await expect(h.session.receiveMessage?.(typeof doc === 'string' ? Buffer.from(doc) : doc, meta)).resolves.toBeUndefined();
     expect(h.reports).toEqual([]);
     expect(h.errors).toHaveLength(1);
-    return h.errors[0]!.reason;
+    reason = h.errors[0]!.reason;
+    return h.errors[0]!.detail ?? reason;
   }
 
   it('refuses XML that is not well-formed, naming the line', async () => {
     const doc = fixture('resting-2lead.xml').toString('utf8').replace('</effectiveTime>', '</effectivetime>');
     expect(await refused(doc)).toMatch(/^not well-formed XML: .*effectiveTime.*\(line 8, column \d+\)$/);
+    expect(reason).toMatch(/^not well-formed XML \(line 8, column \d+\)$/);
   });
 
   it('refuses text that is not XML at all and keeps it for review', async () => {
@@ -125,6 +130,7 @@ describe('ekg-aecg: documents that cannot be read', () => {
     expect(await refused('<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3"><id/></ClinicalDocument>')).toBe(
       'not an HL7 aECG document: the root element is <ClinicalDocument>, expected <AnnotatedECG>',
     );
+    expect(reason).toBe('not an HL7 aECG document: the root element is not <AnnotatedECG>');
     expect(await refused('<AnnotatedECG xmlns="urn:example"><id/></AnnotatedECG>')).toBe(
       'not an HL7 aECG document: <AnnotatedECG> is not in the urn:hl7-org:v3 namespace',
     );
@@ -137,6 +143,7 @@ describe('ekg-aecg: documents that cannot be read', () => {
   it('refuses a lead with digits that are not numbers, naming the lead', async () => {
     const doc = fixture('resting-2lead.xml').toString('utf8').replace('4 6 20 84', '4 6 2O 84');
     expect(await refused(doc)).toBe('sequence 3 (MDC_ECG_LEAD_II): digit 3 "2O" is not a number');
+    expect(reason).toBe('sequence 3: digit 3 is not a number');
   });
 
   it('refuses a document over maxDocumentBytes with a clear reason', async () => {

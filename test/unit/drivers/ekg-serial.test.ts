@@ -95,7 +95,8 @@ describe('ekg-serial: what goes wrong', () => {
   it('names a bad value and keeps the rest of the block', () => {
     const h = open(driver);
     h.feed('ECG REPORT\r\nHR: 7?2 bpm\r\nQT/QTc: 380 ms\r\nQRS: 92 ms\r\nEND\r\n');
-    expect(h.errors.map((e) => e.reason)).toEqual(['HR: "7?2 bpm" is not a number', 'QT/QTC: "380 ms" does not have 2 values']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['HR: value is not a number', 'QT/QTC: value does not have 2 values']);
+    expect(h.errors.map((e) => e.detail)).toEqual(['HR: "7?2 bpm" is not a number', 'QT/QTC: "380 ms" does not have 2 values']);
     expect(h.reports[0]?.measurements).toEqual([{ type: 'ecg.qrs', value: 92, valueText: '92', unit: 'ms' }]);
   });
 

@@ -48,7 +48,8 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
   it('a present value that is not a number rejects the line', () => {
     const h = open(driver, { pattern: '^T=(?<t>\\S+)$', fields: { t: { type: 'temperature', unit: 'Cel' } } });
     h.feed('T=3x.5\r\nT=36.8\r\n');
-    expect(h.errors.map((e) => e.reason)).toEqual(['value "3x.5" of group t is not a number']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['group t is not a number (4 chars)']);
+    expect(h.errors.map((e) => e.detail)).toEqual(['value "3x.5" of group t is not a number']);
     expect(h.reports[0]?.measurements).toEqual([{ type: 'temperature', value: 36.8, unit: 'Cel', valueText: '36.8' }]);
   });
 

@@ -343,7 +343,9 @@ describe('hl7-analyzer decode: ORU^R01 -> reports', () => {
       const r = decodeOru(text);
       if (r.ok) throw new Error('accepted');
       expect(r.rejection).toMatchObject({ code, errorCode });
-      expect(r.rejection.reason).toMatch(reason);
+      // What the message said is quoted in the detail (the ACK, review) only, never in the logged reason.
+      expect(r.rejection.detail ?? r.rejection.reason).toMatch(reason);
+      expect(r.rejection.reason).not.toMatch(/ADT|QRY|R30|"T"|2\.2/);
     });
   }
 });
@@ -460,6 +462,10 @@ describe('hl7-analyzer session', () => {
     // v2.3.1: the error code travels in ERR-1 (ELD) instead of ERR-3.
     expect(acks[1]!.raw).toContain('\rERR|^^^200&unsupported message type QRY\\S\\R02 (only ORU\\S\\R01 is accepted)&HL70357');
     expect(h.errors.map((e) => e.reason)).toEqual([
+      'unsupported message type in MSH-9 (only ORU^R01 is accepted)',
+      'unsupported message type in MSH-9 (only ORU^R01 is accepted)',
+    ]);
+    expect(h.errors.map((e) => e.detail)).toEqual([
       'unsupported message type ADT^A01 (only ORU^R01 is accepted)',
       'unsupported message type QRY^R02 (only ORU^R01 is accepted)',
     ]);
@@ -593,7 +599,7 @@ describe('hl7-analyzer chunk invariance', () => {
     const ref = await outcome([stream]);
     expect(stripRaw(ref.reports)).toEqual(stripRaw([...chemistryReports, ...hematologyReports, ...withCommentsReports, ...loincCodedReports]));
     expect(ref.writes).toHaveLength(6);
-    expect(ref.errors.map((e) => e.reason)).toEqual([expect.stringMatching(/skipped 2 bytes/), expect.stringMatching(/ADT\^A01/)]);
+    expect(ref.errors.map((e) => e.detail ?? e.reason)).toEqual([expect.stringMatching(/skipped 2 bytes/), expect.stringMatching(/ADT\^A01/)]);
   });
 
   it('byte by byte gives the same reports, errors and bytes written', async () => {

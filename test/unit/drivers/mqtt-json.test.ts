@@ -94,18 +94,18 @@ describe('mqtt-json decode', () => {
   it.each([
     ['a value that is not a number', withMeasurement(1, { value: '84' }), "measurements[1].value: expected a number, got text"],
     ['a missing unit', { ...example, measurements: [{ type: 'pulse', value: 70 }] }, 'measurements[0].unit: is required'],
-    ['an unknown unit', withMeasurement(2, { unit: 'stone' }), "measurements[2].unit: unknown unit 'stone'"],
-    ['an unknown type', withMeasurement(0, { type: 'bp.sys' }), "measurements[0].type: 'bp.sys' is not one of bp.systolic, bp.diastolic"],
+    ['an unknown unit', withMeasurement(2, { unit: 'stone' }), 'measurements[2].unit: unknown unit text'],
+    ['an unknown type', withMeasurement(0, { type: 'bp.sys' }), 'measurements[0].type: text is not one of bp.systolic, bp.diastolic'],
     ['neither type nor code', { device: 'x', measurements: [{ value: 1, unit: 'kg' }] }, 'measurements[0]: needs a type (from the vocabulary) or a code'],
     ['a code without loinc or mdc', { device: 'x', measurements: [{ code: { display: 'x' }, value: 1, unit: 'kg' }] }, 'measurements[0].code: needs loinc or mdc'],
-    ['a malformed LOINC code', { device: 'x', measurements: [{ code: { loinc: '8480' }, value: 1, unit: 'kg' }] }, "measurements[0].code.loinc: expected a LOINC code such as 8480-6, got '8480'"],
+    ['a malformed LOINC code', { device: 'x', measurements: [{ code: { loinc: '8480' }, value: 1, unit: 'kg' }] }, "measurements[0].code.loinc: expected a LOINC code such as 8480-6, got text"],
     ['no device', { measurements: example.measurements }, 'device: is required'],
     ['an empty device', { ...example, device: '' }, 'device: must not be empty'],
     ['no measurements', { ...example, measurements: [] }, 'measurements: needs at least 1 item(s)'],
     ['measurements not an array', { ...example, measurements: { type: 'pulse' } }, 'measurements: expected an array'],
     ['a patient without an MRN', { ...example, patient: { family: 'Hon' } }, 'patient.mrn: is required'],
     ['a date of birth that is no date', { ...example, patient: { mrn: 'M1', dob: '1961-02-30' } }, "patient.dob: is not a real date"],
-    ['a time that is not ISO 8601', { ...example, time: '27/11/2026 09:41' }, "time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got '27/11/2026 09:41'"],
+    ['a time that is not ISO 8601', { ...example, time: '27/11/2026 09:41' }, "time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got text"],
     ['a date without a time', { ...example, time: '2026-11-27' }, 'time: expected an ISO 8601 date and time'],
     ['an unknown field', { ...example, battery: 80 }, 'battery: is not a field of this message'],
     ['an unknown measurement field', withMeasurement(0, { vaule: 1 }), 'measurements[0].vaule: is not a field of this message'],
@@ -127,9 +127,19 @@ describe('mqtt-json decode', () => {
 
   it('names several problems at once, up to three', () => {
     const two = reasonFor({ device: 1, measurements: [{ type: 'pulse', value: 'x', unit: 'bpm' }] });
-    expect(two.split('; ')).toEqual(['device: expected text, got 1', 'measurements[0].value: expected a number, got text']);
+    expect(two.split('; ')).toEqual(['device: expected text, got a number', 'measurements[0].value: expected a number, got text']);
     const four = reasonFor({ device: 1, time: 5, measurements: [{ type: 'pulse', value: 'x', unit: 'bpm' }], extra: true });
     expect(four.split('; ')).toHaveLength(3);
+  });
+
+  it('quotes what was sent in the detail (debug, review), never in the reason (logged at warn)', () => {
+    const r = decodeReading(json({ ...(withMeasurement(1, { value: '84' }) as object), time: '27/11/2026 09:41', patient: { mrn: 'MRN9471', dob: 5 } }));
+    if (r.ok) throw new Error('expected a rejection');
+    expect(r.reason).toBe('patient.dob: expected text, got a number; measurements[1].value: expected a number, got text');
+    expect(r.detail).toBe("patient.dob: expected text, got 5; measurements[1].value: expected a number, got '84'");
+    const meaning = decodeReading(json({ ...example, time: '27/11/2026 09:41' }));
+    expect(meaning).toMatchObject({ ok: false, detail: "time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got '27/11/2026 09:41'" });
+    expect(meaning.ok ? '' : meaning.reason).not.toContain('27/11');
   });
 
   it('writes JSON pointer paths the way people read them', () => {

@@ -53,12 +53,14 @@ describe('tanita decode', () => {
       const r = decodeTanitaLine(l);
       return r.ok ? 'decoded' : r.reason;
     };
-    expect(reason(SC240.replace('Wk,82.7', 'Wk,8A.7'))).toBe('value "8A.7" of Wk is not a number');
+    expect(reason(SC240.replace('Wk,82.7', 'Wk,8A.7'))).toBe('value of Wk is not a number');
+    expect(decodeTanitaLine(SC240.replace('Wk,82.7', 'Wk,8A.7'))).toMatchObject({ detail: 'value "8A.7" of Wk is not a number' });
     expect(reason('{0,16,MO,"SC-240",Hm,170,CS,00')).toBe('record has no weight field (Wk, Wp or Wg)');
     expect(reason('{0,16,MO,"SC-240,Wk,80.0')).toBe('unterminated quoted field');
     expect(reason('{0,16,MO')).toMatch(/^odd number of fields/);
     expect(reason('MO,"SC-240",Wk,80.0')).toBe('record does not start with "{"');
-    expect(reason('{0,16,Wk,80.0,Wk,81.0')).toBe('field Wk appears twice');
+    expect(reason('{0,16,Wk,80.0,Wk,81.0')).toBe('field name 3 appears twice');
+    expect(decodeTanitaLine('{0,16,Wk,80.0,Wk,81.0')).toMatchObject({ detail: 'field Wk appears twice' });
     expect(reason(SC240.slice(0, 120) + SC240)).toBe('record contains the start of another record');
   });
 });
@@ -98,7 +100,8 @@ describe('tanita session', () => {
     const h = open(driver);
     h.feed(`${SC240.replace('FW,18.6', 'FW,1?.6')}\r\n`);
     expect(h.reports).toEqual([]);
-    expect(h.errors.map((e) => e.reason)).toEqual(['value "1?.6" of FW is not a number']);
+    expect(h.errors.map((e) => e.reason)).toEqual(['value of FW is not a number']);
+    expect(h.errors.map((e) => e.detail)).toEqual(['value "1?.6" of FW is not a number']);
   });
 
   it('discards lines over 1024 bytes', () => {

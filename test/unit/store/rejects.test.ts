@@ -41,7 +41,7 @@ describe('RejectsJournal', () => {
     const t = new Date('2025-01-01T10:00:00.000Z');
     const kept = Array.from({ length: 25 }, () => journal.keep('scale-1', 'garbage', '\u0002??', t)).filter(Boolean).length;
     expect(kept).toBe(20);
-    expect(journal.dropped('scale-1')).toBe(5);
+    expect(journal.dropped('scale-1')).toMatchObject({ rateLimited: 5, overCap: 0 });
     const big = 'x'.repeat(300 * 1024);
     journal.keep('ekg-1', 'too big', big, t);
     await engine.flushed();
