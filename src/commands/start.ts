@@ -8,6 +8,7 @@ import { ConfigError, readConfigFile } from '../config/load.ts';
 import { startGateway } from '../gateway.ts';
 import { StartRefused } from '../model/start-refused.ts';
 import { createLogger } from '../logging.ts';
+import { upgradeDemoCopy } from '../demo/upgrade-copy.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { serviceNotifier } from '../service/notify.ts';
 import { catalog } from './catalog.ts';
@@ -31,6 +32,13 @@ export async function demo(args: string[]): Promise<number> {
     console.error(`demo configuration: ${file} (a copy of config/demo.json; delete it to start over)`);
   } else {
     console.error(`demo configuration: ${file} (kept from an earlier run; delete it to start from config/demo.json again)`);
+    const shipped = JSON.parse(await readFile(join(PACKAGE_ROOT, 'config', 'demo.json'), 'utf8')) as Record<string, unknown>;
+    const kept = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const { doc, changed } = upgradeDemoCopy(kept, shipped);
+    if (changed.length > 0) {
+      await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+      console.error(`demo configuration: brought up to this version's config/demo.json: ${changed.join(', ')}`);
+    }
   }
   return runGateway(file);
 }
