@@ -33,7 +33,7 @@ const MaxConnections = (fallback: number) =>
 const IdleTimeoutMs = Type.Integer({
   minimum: 0,
   maximum: 86_400_000,
-  description: 'a connection that sends nothing for this long is closed (default 30 minutes; 0: never)',
+  description: 'any connection that sends nothing for this long is closed (default 0: never, since analyzers and interface engines keep one connection open and idle for hours). Independently, a connection that never sends a byte is closed after 60 s',
 });
 
 /** TLS on a listener (inbound feed, device TCP listener); with `requestCert`, only peers with a certificate signed by `caFile`. */
@@ -70,7 +70,7 @@ export const FileTransport = Type.Object(
   {
     type: Type.Literal('file'),
     path: Type.String({ minLength: 1, description: 'folder the device exports into (EKG carts); each new file is one message' }),
-    suffix: Type.Optional(Type.String({ maxLength: 16, description: 'only files ending so, e.g. .xml' })),
+    suffix: Type.Optional(Type.String({ maxLength: 16, description: 'only files ending so, e.g. .xml (check-config warns when absent: every file would be read)' })),
     pollMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   },
   { additionalProperties: false },

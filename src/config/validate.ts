@@ -10,7 +10,7 @@ import { GatewayConfig, type Config } from './schema.ts';
 import { codeMapProblems } from '../pipeline/code-map.ts';
 import { watchedFolderProblem } from '../transports/watched-folder-rule.ts';
 import { isRecord } from '../model/is-record.ts';
-import { allowListProblems, isLoopbackHost } from '../net/allow-list.ts';
+import { allowListProblems, isLoopbackHost, parseAllowEntry } from '../net/allow-list.ts';
 
 export interface ConfigProblem {
   path: string;
@@ -105,7 +105,11 @@ function duplicates(ids: string[]): Set<string> {
 }
 
 /** A listener off loopback must say who may connect; each allow entry must be an address or a range. */
-function listenerProblems(at: string, listener: { host?: string; allow?: string[] }): ConfigProblem[] {
+function listenerProblems(at: string, listener: { host?: string; allow?: string[]; tls?: { requestCert?: boolean; caFile?: string } }): ConfigProblem[] {
+  return [...listenerAllowProblems(at, listener), ...listenerTlsProblems(at, listener.tls)];
+}
+
+function listenerAllowProblems(at: string, listener: { host?: string; allow?: string[] }): ConfigProblem[] {
   // Both kinds of listener bind to loopback when no host is given.
   const host = listener.host ?? '127.0.0.1';
   if (listener.allow === undefined) {
@@ -118,6 +122,27 @@ function listenerProblems(at: string, listener: { host?: string; allow?: string[
     ];
   }
   return allowListProblems(listener.allow).map((p) => ({ path: `${at}.allow[${p.index}]`, message: p.message }));
+}
+
+/** Without a CA file, Node checks client certificates against its public roots: anyone with a public certificate would get in. */
+function listenerTlsProblems(at: string, tls: { requestCert?: boolean; caFile?: string } | undefined): ConfigProblem[] {
+  if (!tls?.requestCert || tls.caFile) return [];
+  return [
+    {
+      path: `${at}.tls.caFile`,
+      message: 'requestCert without caFile would accept any client certificate a public authority signed: name the file of the CA that signs your devices\' certificates',
+    },
+  ];
+}
+
+/** The proxy's addresses, parsed like an allow list; "any" is spelled `true` here (and warned about). */
+function trustProxyProblems(trustProxy: boolean | string[] | undefined): ConfigProblem[] {
+  if (!Array.isArray(trustProxy)) return [];
+  return trustProxy.flatMap((entry, index) => {
+    const parsed = parseAllowEntry(entry);
+    const message = !parsed.ok ? parsed.message : parsed.range === 'any' ? '"any" is not a proxy address: list the proxy\'s addresses (e.g. "127.0.0.1")' : undefined;
+    return message ? [{ path: `web.trustProxy[${index}]`, message }] : [];
+  });
 }
 
 function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem[] {
@@ -166,6 +191,7 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
   }
   problems.push(...embeddedUserProblems(config));
   if (config.inbound) problems.push(...listenerProblems('inbound.mllp', config.inbound.mllp));
+  problems.push(...trustProxyProblems(config.web.trustProxy));
   const dupDest = duplicates(config.destinations.map((d) => d.id));
   config.destinations.forEach((dest, i) => {
     if (dupDest.has(dest.id)) problems.push({ path: `destinations[${i}].id`, message: `duplicate destination id "${dest.id}"` });
@@ -202,6 +228,20 @@ export function configWarnings(config: Config): ConfigProblem[] {
     warnings.push({
       path: 'web.tls',
       message: `web.host "${host}" is reachable from the network but the page is plain HTTP: passwords, session cookies and patient data would cross the LAN in clear; add "tls": { "selfSigned": true } (or "certFile" and "keyFile"), or listen on 127.0.0.1 behind a TLS proxy on this host with "trustProxy": ["127.0.0.1"]`,
+    });
+  }
+  config.devices.forEach((d, i) => {
+    if (d.transport.type === 'file' && !d.transport.suffix) {
+      warnings.push({
+        path: `devices[${i}].transport.suffix`,
+        message: 'without a suffix every file in the folder is read as a result, whatever anyone with write access to the share drops there: add the ending the device writes, e.g. ".xml"',
+      });
+    }
+  });
+  if (config.web.trustProxy === true) {
+    warnings.push({
+      path: 'web.trustProxy',
+      message: 'true believes X-Forwarded-For from any client: anyone could claim any address, past the sign-in limits and any address-based decision; list the proxy\'s addresses instead (e.g. ["127.0.0.1"])',
     });
   }
   warnings.push(...embeddedUserWarnings(config));

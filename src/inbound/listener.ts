@@ -43,7 +43,7 @@ export interface InboundListener {
 }
 
 /** An interface engine keeps one connection; spares for its reconnects while an old one is not yet seen gone. */
-const INBOUND_DEFAULTS = { maxConnections: 4, idleTimeoutMs: 30 * 60_000 };
+const INBOUND_DEFAULTS = { maxConnections: 4 };
 
 const STORE_FAILED = 'the message could not be stored; send it again';
 

@@ -116,7 +116,7 @@ export class MllpListener {
             const ack = await this.answer(message, remote, log);
             if (!socket.writable) return;
             socket.write(encodeFrame(ack));
-            // A peer that sends without reading its ACKs would grow our send buffer: wait for it (the idle timeout ends a wait that never does).
+            // A peer that sends without reading its ACKs would grow our send buffer: wait for it (an idleTimeoutMs, when set, ends a wait that never does).
             if (socket.writableLength > MAX_UNREAD_ACK_BYTES) await new Promise<void>((resolve) => {
               socket.once('drain', resolve);
               socket.once('close', resolve);

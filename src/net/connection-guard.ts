@@ -1,9 +1,10 @@
 // The door of every listener (device TCP, MLLP): a peer not on the allow list and a connection past
-// `maxConnections` are closed at accept, before a byte is read; a connection silent for
-// `idleTimeoutMs` is closed. Refusals are logged in summary, so a flood cannot flood the log too.
+// `maxConnections` are closed at accept, before a byte is read; a connection that has not sent a
+// byte after `silentTimeoutMs` holds a slot for nothing and is closed; one silent for `idleTimeoutMs`
+// (off by default: analyzers and interface engines keep one connection open and idle overnight) is closed. Refusals are logged in summary, so a flood cannot flood the log too.
 
 import net from 'node:net';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import type { Logger } from '../model/logger.ts';
 import { compileAllowList } from './allow-list.ts';
 
@@ -11,16 +12,22 @@ export interface ListenerLimits {
   /** Addresses and CIDR ranges, or ["any"]; absent: anyone (check-config requires it off loopback). */
   allow?: readonly string[];
   maxConnections?: number;
-  /** 0: never. */
+  /** Any connection silent this long is closed; 0: never. */
   idleTimeoutMs?: number;
+  /** A connection that has not sent one byte after this long is closed; 0: never. */
+  silentTimeoutMs?: number;
 }
 
+/** A peer that connects and never sends holds a slot; a real device sends its first message within seconds. */
+export const SILENT_TIMEOUT_MS = 60_000;
+
 /** The limits a config gives, with the listener's own defaults for what it leaves out. */
-export function withDefaults(limits: ListenerLimits | undefined, defaults: { maxConnections: number; idleTimeoutMs: number }): ListenerLimits {
+export function withDefaults(limits: ListenerLimits | undefined, defaults: { maxConnections: number }): ListenerLimits {
   return {
     ...(limits?.allow === undefined ? {} : { allow: limits.allow }),
     maxConnections: limits?.maxConnections ?? defaults.maxConnections,
-    idleTimeoutMs: limits?.idleTimeoutMs ?? defaults.idleTimeoutMs,
+    idleTimeoutMs: limits?.idleTimeoutMs ?? 0,
+    silentTimeoutMs: limits?.silentTimeoutMs ?? SILENT_TIMEOUT_MS,
   };
 }
 
@@ -29,35 +36,76 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 type Refusal = 'not in allow list' | 'too many connections' | 'TLS handshake failed';
 
-function refusalLog(log: Logger): { note(reason: Refusal, address: string | undefined, error?: Error): void; stop(): void } {
-  const pending = new Map<Refusal, { count: number; last: string }>();
-  const timers = new Map<Refusal, NodeJS.Timeout>();
-  const flush = (reason: Refusal): void => {
-    timers.delete(reason);
-    const p = pending.get(reason);
-    pending.delete(reason);
-    if (p && p.count > 0) log.warn({ reason, refused: p.count, lastRemote: p.last }, 'connections refused');
+export interface SummaryLog {
+  /** Logs the first of `key` at once; later ones within the interval are counted into one line (fields of the last). */
+  note(key: string, fields: object, message: string): void;
+  stop(): void;
+}
+
+/** A warn line per key at most every REFUSAL_LOG_INTERVAL_MS, with a count of those it stood for. */
+export function summaryLog(log: Logger): SummaryLog {
+  const pending = new Map<string, { count: number; fields: object; message: string }>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const flush = (key: string): void => {
+    timers.delete(key);
+    const p = pending.get(key);
+    pending.delete(key);
+    if (p && p.count > 0) log.warn({ ...p.fields, refused: p.count }, `${p.message} (${p.count} more in ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`);
   };
   return {
-    note(reason, address, error?: Error) {
-      const last = address ?? '?';
-      if (!timers.has(reason)) {
-        log.warn({ reason, refused: 1, lastRemote: last, ...(error ? { error } : {}) }, 'connection refused');
-        timers.set(reason, setTimeout(() => flush(reason), REFUSAL_LOG_INTERVAL_MS).unref());
+    note(key, fields, message) {
+      if (!timers.has(key)) {
+        log.warn({ ...fields, refused: 1 }, message);
+        timers.set(key, setTimeout(() => flush(key), REFUSAL_LOG_INTERVAL_MS).unref());
         return;
       }
-      const p = pending.get(reason) ?? { count: 0, last };
+      const p = pending.get(key) ?? { count: 0, fields, message };
       p.count++;
-      p.last = last;
-      pending.set(reason, p);
+      p.fields = fields;
+      pending.set(key, p);
     },
     stop() {
-      for (const reason of [...timers.keys()]) {
-        clearTimeout(timers.get(reason));
-        flush(reason);
+      for (const key of [...timers.keys()]) {
+        clearTimeout(timers.get(key));
+        flush(key);
       }
     },
   };
+}
+
+function refusalLog(log: Logger): { note(reason: Refusal, address: string | undefined, error?: Error): void; stop(): void } {
+  const summary = summaryLog(log);
+  return {
+    note(reason, address, error?: Error) {
+      summary.note(reason, { reason, lastRemote: address ?? '?', ...(error ? { error } : {}) }, 'connection refused');
+    },
+    stop: () => summary.stop(),
+  };
+}
+
+/**
+ * The shorter of the two timeouts first. When the silent one passes and bytes were read, the idle
+ * timeout (if any) takes over, so a connection that talked is closed after at most silent + idle quiet ms.
+ */
+function armTimeouts(socket: net.Socket, silent: number, idle: number, log: Logger): void {
+  const silentFirst = silent > 0 && (idle <= 0 || silent < idle);
+  let armed = silentFirst ? silent : idle;
+  if (armed <= 0) return;
+  // setTimeout(ms, callback) listens once; the listener must outlive the first timeout.
+  socket.setTimeout(armed);
+  socket.on('timeout', () => {
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    if (armed === idle) {
+      log.info({ remote, idleTimeoutMs: idle }, 'closing an idle connection');
+      socket.destroy();
+    } else if (socket.bytesRead === 0) {
+      log.info({ remote, silentTimeoutMs: silent }, 'closing a connection that never sent a byte');
+      socket.destroy();
+    } else {
+      armed = idle > 0 ? idle : 0;
+      socket.setTimeout(armed);
+    }
+  });
 }
 
 /**
@@ -71,6 +119,8 @@ export function guardConnections(server: net.Server, limits: ListenerLimits, log
   if (limits.maxConnections !== undefined) server.maxConnections = limits.maxConnections;
   server.on('drop', (peer?: net.DropArgument) => refusals.note('too many connections', peer?.remoteAddress));
   const turnedAway = new WeakSet<net.Socket>();
+  const silent = limits.silentTimeoutMs ?? 0;
+  const idle = limits.idleTimeoutMs ?? 0;
   server.prependListener('connection', (socket: net.Socket) => {
     if (!allowed(socket.remoteAddress)) {
       turnedAway.add(socket);
@@ -78,13 +128,26 @@ export function guardConnections(server: net.Server, limits: ListenerLimits, log
       refusals.note('not in allow list', socket.remoteAddress);
       return;
     }
-    const idle = limits.idleTimeoutMs ?? 0;
-    if (idle > 0) {
-      socket.setTimeout(idle, () => {
-        log.info({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, idleTimeoutMs: idle }, 'closing an idle connection');
-        socket.destroy();
-      });
+    if (!(server instanceof tls.Server)) {
+      armTimeouts(socket, silent, idle, log);
+      return;
     }
+    // Under TLS the handshake's bytes are read on this socket: it gets the silent time to finish the
+    // handshake, and the timeouts move to the secure socket, which counts application bytes only.
+    const handshake = silent > 0 ? silent : idle;
+    if (handshake <= 0) return;
+    socket.setTimeout(handshake, () => {
+      log.info({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, timeoutMs: handshake }, 'closing a connection that did not finish its TLS handshake');
+      socket.destroy();
+    });
+  });
+  server.prependListener('secureConnection', (secure: tls.TLSSocket) => {
+    const raw: unknown = Reflect.get(secure, '_parent');
+    if (raw instanceof net.Socket) {
+      raw.setTimeout(0);
+      raw.removeAllListeners('timeout');
+    }
+    armTimeouts(secure, silent, idle, log);
   });
   // A TLS server: failed handshakes are summarised like refusals, and a connection turned away above
   // (whose handshake fails as it is closed) is not counted twice. Node keeps the TCP socket under a

@@ -127,7 +127,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     if (this.#stopped) return;
     let names: string[];
     try {
-      const refused = await watchedFolderRefusal(this.#path, this.#dataDir);
+      const refused = (await watchedFolderRefusal(this.#path, this.#dataDir)) ?? (await processedDirRefusal(this.#path));
       if (refused) throw new Error(refused);
       const entries = await fs.readdir(this.#path, { withFileTypes: true });
       names = entries.filter((e) => e.isFile()).map((e) => e.name);
@@ -266,6 +266,9 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
   async #moveToProcessed(name: string): Promise<void> {
     const dir = join(this.#path, PROCESSED_DIR);
     await fs.mkdir(dir, { recursive: true });
+    // Again just before the move: the link may have been made since the scan.
+    const refused = await processedDirRefusal(this.#path);
+    if (refused) throw new Error(refused);
     let target = join(dir, name);
     // Carts reuse names (ECG0001.xml after a counter reset): never overwrite a processed file.
     if (await exists(target)) {
@@ -275,6 +278,24 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     }
     await fs.rename(join(this.#path, name), target);
   }
+}
+
+/**
+ * Why `<folder>/processed` may not be moved into, or undefined (also when it does not exist yet).
+ * Anyone who can write to the export share can make it a link, and the gateway would move files
+ * through it into a folder of their choosing.
+ */
+export async function processedDirRefusal(folder: string): Promise<string | undefined> {
+  let st;
+  try {
+    st = await fs.lstat(join(folder, PROCESSED_DIR));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  if (st.isSymbolicLink()) return `${PROCESSED_DIR}/ in the watched folder is a link: files would be moved wherever it points; replace it with a plain folder`;
+  if (!st.isDirectory()) return `${PROCESSED_DIR} in the watched folder is not a folder: remove it, the gateway makes the folder`;
+  return undefined;
 }
 
 /**

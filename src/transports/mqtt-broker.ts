@@ -10,7 +10,8 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '../model/logger.ts';
 import { publishRefusal, subscribeAllowed } from './mqtt-acl.ts';
 import { ClientIdBindings } from './mqtt-client-ids.ts';
-import { MeteredSocket, PacketMeter } from './mqtt-packet-meter.ts';
+import { MeteredSocket, PacketMeter, SignInQueue } from './mqtt-packet-meter.ts';
+import { summaryLog } from '../net/connection-guard.ts';
 import './mqtt-packet-memory.ts';
 
 export interface BrokerUser {
@@ -30,6 +31,12 @@ export interface BrokerLimits {
   maxConnections: number;
   /** QoS 2 messages one client may hold unreleased (received, no PUBREL yet). */
   maxInflightQos2: number;
+  /** Connections not yet signed in, in all (at most half of maxConnections, so devices keep theirs). */
+  maxUnauthenticatedConnections: number;
+  /** Connections not yet signed in from one address. */
+  maxUnauthenticatedPerAddress: number;
+  /** Largest keepalive a client may ask for; 0 (never time out) is refused, so a login cannot hold a slot for ever. */
+  maxKeepaliveSeconds: number;
 }
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
@@ -42,6 +49,10 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   // maxPacketBytes of unreleased QoS 2 messages (256 MiB with these): lower it to the devices there are.
   maxConnections: 32,
   maxInflightQos2: 8,
+  maxUnauthenticatedConnections: 16,
+  maxUnauthenticatedPerAddress: 4,
+  // mqtt.js and most device stacks default to 60 s; a silent client goes after 1.5x this [MQTT-3.1.2-24].
+  maxKeepaliveSeconds: 600,
 };
 
 export interface EmbeddedBrokerOptions {
@@ -98,6 +109,14 @@ function matchingUser(users: readonly BrokerUser[], username: string | undefined
   return found;
 }
 
+/** aedes 1.2's persistence (untyped there): drops the unreleased incoming QoS 2 messages of a client id. */
+function incomingCleaner(broker: Aedes): (client: Client) => void {
+  const persistence: unknown = Reflect.get(broker, 'persistence');
+  const clean: unknown = persistence && typeof persistence === 'object' ? Reflect.get(persistence, 'cleanIncoming') : undefined;
+  if (typeof clean !== 'function') throw new Error('aedes persistence without cleanIncoming: devices could hoard QoS 2 messages');
+  return (client) => void Promise.resolve(clean.call(persistence, client)).catch(() => undefined);
+}
+
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const { log } = options;
   const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
@@ -112,13 +131,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const userOf = new WeakMap<Client, BrokerUser>();
   const meterOf = new WeakMap<object, PacketMeter>();
   const bindings = new ClientIdBindings();
+  const refusals = summaryLog(log);
   const refuse = (client: Client, what: string, reason: string, topic: string): void => {
-    log.warn({ clientId: client.id, username: userOf.get(client)?.username, topic, reason }, `MQTT ${what} refused: the client is disconnected`);
+    const username = userOf.get(client)?.username;
+    refusals.note(`${username ?? '?'}\u0000${what}\u0000${reason}`, { clientId: client.id, username, topic, reason }, `MQTT ${what} refused: the client is disconnected`);
   };
 
   const broker = await Aedes.createBroker({
     connectTimeout: limits.connectTimeoutMs,
     maxInflightInbound: limits.maxInflightQos2,
+    keepaliveLimit: limits.maxKeepaliveSeconds,
     authenticate: (client, username, password, done) => {
       const user = matchingUser(users, username, password);
       if (!user) {
@@ -178,42 +200,61 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       );
     },
   });
+  const cleanIncoming = incomingCleaner(broker);
   broker.on('client', (client) => {
-    const user = userOf.get(client);
-    if (user) bindings.connected(client.id, user.username);
+    // aedes keeps a client's unreleased incoming QoS 2 messages by client id and clears them only for
+    // clean sessions, while maxInflightQos2 counts per connection: reconnecting with clean: false would
+    // pile up 8 more each time. aedes has already handed each such message on when it sent PUBREC
+    // (and the device's reading is stored in authorizePublish), so for a device the store only guards
+    // against a duplicate; a device's session is made clean here (this runs where aedes takes over an
+    // earlier connection, as its own clean-session wipe does), which drops that store now and when it
+    // goes. The cost: a QoS 2 message resent after a reconnect may arrive twice, flagged redelivered.
+    // Devices may not subscribe, so a session holds nothing else of theirs.
+    if (!internalClients.has(client)) {
+      client.clean = true;
+      cleanIncoming(client);
+    }
     log.info({ clientId: client.id }, 'MQTT client connected');
   });
-  broker.on('clientDisconnect', (client) => {
-    bindings.disconnected(client.id, client.clean);
-    log.info({ clientId: client.id }, 'MQTT client disconnected');
-  });
+  broker.on('clientDisconnect', (client) => log.info({ clientId: client.id }, 'MQTT client disconnected'));
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT client error'));
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT connection error'));
 
   const sockets = new Set<net.Socket>();
+  // Connections count against maxConnections before they sign in, so those are capped on their own:
+  // idle sockets reopened as fast as connectTimeoutMs closes them must not keep devices out.
+  const preSignIn = new SignInQueue(Math.min(limits.maxUnauthenticatedConnections, Math.ceil(limits.maxConnections / 2)), limits.maxUnauthenticatedPerAddress);
   const server = net.createServer((socket) => {
+    const address = socket.remoteAddress ?? '?';
+    if (!preSignIn.enter(address)) {
+      socket.destroy();
+      refusals.note('pre-sign-in', { remoteAddress: address, reason: 'too many connections not signed in' }, 'MQTT connection refused');
+      return;
+    }
+    let waiting = true;
+    const leave = (): void => {
+      if (waiting) preSignIn.leave(address);
+      waiting = false;
+    };
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      leave();
+    });
     // A reset socket is aedes' business (clientError); never an unhandled 'error'.
     socket.on('error', () => undefined);
-    const meter = new PacketMeter(limits);
+    const meter = new PacketMeter(limits, leave);
     const metered = new MeteredSocket(socket, meter, (reason) =>
-      log.warn({ remoteAddress: socket.remoteAddress, reason }, 'MQTT connection closed: over the broker limits'),
+      refusals.note('over limits', { remoteAddress: address, reason }, 'MQTT connection closed: over the broker limits'),
     );
     metered.on('error', () => undefined);
     meterOf.set(metered, meter);
     broker.handle(metered);
   });
   server.maxConnections = limits.maxConnections;
-  let dropped = 0;
-  let dropLogged = 0;
-  server.on('drop', () => {
-    dropped++;
-    // At most one line a minute, however many are turned away.
-    if (Date.now() - dropLogged < 60_000) return;
-    dropLogged = Date.now();
-    log.warn({ maxConnections: limits.maxConnections, dropped }, 'MQTT connections refused: the broker is at its maximum connections');
-  });
+  server.on('drop', (peer?: net.DropArgument) =>
+    refusals.note('max connections', { maxConnections: limits.maxConnections, remoteAddress: peer?.remoteAddress }, 'MQTT connection refused: the broker is at its maximum connections'),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -237,6 +278,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     internalCredentials,
     close: () => {
       closing ??= (async () => {
+        refusals.stop();
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await new Promise<void>((resolve) => broker.close(() => resolve()));
         for (const s of sockets) s.destroy();

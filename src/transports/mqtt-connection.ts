@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { redactUrl } from '../config/secrets.ts';
 import type { Logger } from '../model/logger.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import './mqtt-packet-memory.ts';
@@ -64,11 +65,6 @@ interface Subscription {
 
 const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000 };
 const MAX_UNACKED_REMEMBERED = 1000;
-
-/** The broker URL without any user:password@ part, for logs and status. */
-function safeUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//');
-}
 
 function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, 300);
@@ -207,7 +203,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       if (generation !== this.#generation) return;
       if (!this.#droppedForHandler) this.#attempt = 0;
       this.#setState('connected');
-      o.log.info({ url: safeUrl(o.url), clientId: o.clientId, sessionPresent: connack.sessionPresent }, 'MQTT connected');
+      o.log.info({ url: redactUrl(o.url), clientId: o.clientId, sessionPresent: connack.sessionPresent }, 'MQTT connected');
       // Always resubscribe: a broker that lost our session (restart without persistence) forgot them.
       this.#brokerSubscribe([...this.#filterCounts.keys()]);
     });
@@ -307,7 +303,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     if (this.#stopped) return;
     this.#attempt++;
     const delay = backoffDelay(this.#attempt, this.opts.backoff ?? DEFAULT_BACKOFF);
-    this.opts.log.warn({ url: safeUrl(this.opts.url), error: reason, retryInMs: delay }, 'MQTT connection down; will reconnect');
+    this.opts.log.warn({ url: redactUrl(this.opts.url), error: reason, retryInMs: delay }, 'MQTT connection down; will reconnect');
     this.#setState('retrying', { lastError: reason, nextRetryAt: new Date(Date.now() + delay).toISOString() });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {

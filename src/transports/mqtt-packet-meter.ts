@@ -23,10 +23,14 @@ export class PacketMeter {
   #bodyLeft = -1;
   #header: number[] = [];
 
-  constructor(private readonly limits: PacketLimits) {}
+  constructor(
+    private readonly limits: PacketLimits,
+    private readonly onAuthenticated: () => void = () => undefined,
+  ) {}
 
   authenticated(): void {
     this.#authenticated = true;
+    this.onAuthenticated();
   }
 
   /** Why the connection must close, or undefined while the bytes are within the limits. */
@@ -112,5 +116,32 @@ export class MeteredSocket extends Duplex {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.socket.destroy();
     callback(error);
+  }
+}
+
+/** Counts connections not yet signed in, in all and per address, refusing any past the caps. */
+export class SignInQueue {
+  readonly #perAddress = new Map<string, number>();
+  #total = 0;
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerAddress: number,
+  ) {}
+
+  enter(address: string): boolean {
+    const mine = this.#perAddress.get(address) ?? 0;
+    if (this.#total >= this.maxTotal || mine >= this.maxPerAddress) return false;
+    this.#total++;
+    this.#perAddress.set(address, mine + 1);
+    return true;
+  }
+
+  /** Once per connection that entered: signed in, or gone. */
+  leave(address: string): void {
+    this.#total--;
+    const mine = (this.#perAddress.get(address) ?? 1) - 1;
+    if (mine > 0) this.#perAddress.set(address, mine);
+    else this.#perAddress.delete(address);
   }
 }

@@ -13,11 +13,8 @@ import { LinkStatusTracker } from './link-status.ts';
 import type { Connection, Transport } from './types.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
-/**
- * A device talks to one gateway; a second slot lets it reconnect before its old connection is seen
- * gone. The idle timeout is long enough for an analyzer idle between runs, short enough that a held slot comes back.
- */
-export const DEVICE_LISTENER_DEFAULTS = { maxConnections: 2, idleTimeoutMs: 30 * 60_000 };
+/** A device talks to one gateway; a second slot lets it reconnect before its old connection is seen gone. */
+export const DEVICE_LISTENER_DEFAULTS = { maxConnections: 2 };
 /** Bytes written but not yet taken by the peer: a device reads its ACKs, a peer that does not is cut off. */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 
@@ -27,7 +24,7 @@ export interface TcpTransportOptions {
   port: number;
   backoff?: BackoffPolicy;
   log: Logger;
-  /** Listen mode: who may connect, how many at once (default 2), idle timeout (default 30 min). */
+  /** Listen mode: who may connect, how many at once (default 2), silent and idle timeouts (default 60 s for a connection that never sends, idle: off). */
   limits?: ListenerLimits;
   /** Listen mode: TLS, with client certificates when `requestCert`. */
   tls?: ListenerTlsConfig;

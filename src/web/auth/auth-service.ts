@@ -10,6 +10,7 @@ import { readCookie, SESSION_COOKIE } from './cookie.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { nameProblem, normalizeName, passwordProblem } from './policy.ts';
 import { FailureLimiter } from './rate-limit.ts';
+import { addressKey, NameSlowdown } from './name-slowdown.ts';
 import { MESSAGES, Refusal, tooManyFailures } from './refusal.ts';
 import { DEFAULT_SESSION_LIMITS, SessionStore, type Session, type SessionLimits } from './sessions.ts';
 import { TOKEN_ACTOR, type Principal } from './types.ts';
@@ -43,6 +44,8 @@ const FAILURE_LIMIT = 5;
 const FAILURE_WINDOW_MS = 15 * 60_000;
 
 const TOKEN_FAILURE_LIMIT = 10;
+/** Past this many failures for one name from anywhere in the window, one attempt at it every few seconds. */
+const NAME_SLOWDOWN = { after: 20, windowMs: FAILURE_WINDOW_MS, spacingMs: 3_000, maxKeys: 10_000 };
 
 function nameAtIp(name: string, ip: string): string {
   return `${name}\u0000${ip}`;
@@ -57,6 +60,8 @@ export class AuthService {
   private readonly byNameAndIp = new FailureLimiter({ limit: FAILURE_LIMIT, windowMs: FAILURE_WINDOW_MS, maxKeys: 10_000 });
   // Wrong bearer tokens per address: each guess costs a place in the window, so guessing stays slow.
   private readonly badTokens = new FailureLimiter({ limit: TOKEN_FAILURE_LIMIT, windowMs: FAILURE_WINDOW_MS, maxKeys: 10_000 });
+  // Per name from anywhere (rotating addresses): a slowdown, not a lockout, so the real user still gets in.
+  private readonly byName = new NameSlowdown(NAME_SLOWDOWN);
   private readonly identities = new WeakMap<FastifyRequest, Identity>();
   private setup: string | undefined;
 
@@ -99,13 +104,14 @@ export class AuthService {
     if (header && /^\s*bearer\b/i.test(header)) {
       const now = this.nowMs();
       // Checked before the token is: while blocked, even the right token is not tried.
-      const wait = this.badTokens.blockedFor(request.ip, now);
+      const from = addressKey(request.ip);
+      const wait = this.badTokens.blockedFor(from, now);
       if (wait > 0) return { badBearer: true, bearerWaitMs: wait };
       const presented = /^\s*bearer\s+(\S+)\s*$/i.exec(header)?.[1];
       if (presented && tokenMatches(this.opts.apiToken, presented)) {
         return { principal: { kind: 'token', name: TOKEN_ACTOR, role: 'admin' }, badBearer: false };
       }
-      this.badTokens.fail(request.ip, now);
+      this.badTokens.fail(from, now);
       return { badBearer: true };
     }
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -125,14 +131,16 @@ export class AuthService {
   async signIn(rawName: string, password: string, ip: string): Promise<{ user: Principal; id: string; session: Session }> {
     const name = normalizeName(rawName);
     const now = this.nowMs();
-    const wait = Math.max(this.byIp.blockedFor(ip, now), this.byNameAndIp.blockedFor(nameAtIp(name, ip), now));
+    const from = addressKey(ip);
+    const wait = Math.max(this.byIp.blockedFor(from, now), this.byNameAndIp.blockedFor(nameAtIp(name, from), now), this.byName.waitFor(name, now));
     if (wait > 0) {
       this.log.warn({ user: name, ip }, 'sign-in refused: too many failed attempts');
       throw tooManyFailures(wait);
     }
     // Counted before the slow check, so parallel guesses cannot all slip in under the limit; forgiven on success.
-    this.byIp.fail(ip, now);
-    this.byNameAndIp.fail(nameAtIp(name, ip), now);
+    this.byIp.fail(from, now);
+    this.byNameAndIp.fail(nameAtIp(name, from), now);
+    this.byName.attempt(name, now);
     const stored = this.users.get(name);
     const ok = await verifyPassword(password, stored?.passwordHash ?? this.opts.dummyHash);
     const user = this.users.get(name);
@@ -140,8 +148,9 @@ export class AuthService {
       this.log.warn({ user: name, ip, known: stored !== undefined }, 'sign-in failed');
       throw new Refusal(401, MESSAGES.wrongCredentials);
     }
-    this.byIp.forgive(ip, now);
-    this.byNameAndIp.reset(nameAtIp(name, ip));
+    this.byIp.forgive(from, now);
+    this.byNameAndIp.reset(nameAtIp(name, from));
+    this.byName.forgive(name, now);
     const { id, session } = this.sessions.create(user.name, this.nowMs());
     await this.users.update(user.name, { lastSignInAt: this.opts.now().toISOString() });
     this.log.info({ user: user.name, role: user.role, ip }, 'signed in');
@@ -179,18 +188,19 @@ export class AuthService {
     const problem = passwordProblem(password, name);
     if (problem) throw new Refusal(400, problem);
     const now = this.nowMs();
-    const wait = Math.max(this.byIp.blockedFor(ip, now), this.byNameAndIp.blockedFor(nameAtIp(name, ip), now));
+    const from = addressKey(ip);
+    const wait = Math.max(this.byIp.blockedFor(from, now), this.byNameAndIp.blockedFor(nameAtIp(name, from), now));
     if (wait > 0) throw tooManyFailures(wait);
     const stored = this.users.get(name);
     if (!stored) throw new Refusal(404, `no user "${name}"`);
-    this.byIp.fail(ip, now);
-    this.byNameAndIp.fail(nameAtIp(name, ip), now);
+    this.byIp.fail(from, now);
+    this.byNameAndIp.fail(nameAtIp(name, from), now);
     if (!(await verifyPassword(current, stored.passwordHash))) {
       this.log.warn({ user: name, ip }, 'password change refused: wrong current password');
       throw new Refusal(403, 'the current password is wrong');
     }
-    this.byIp.forgive(ip, now);
-    this.byNameAndIp.reset(nameAtIp(name, ip));
+    this.byIp.forgive(from, now);
+    this.byNameAndIp.reset(nameAtIp(name, from));
     const passwordHash = await hashPassword(password);
     if (!this.users.get(name)) throw new Refusal(404, `no user "${name}"`);
     const saved = this.users.update(name, { passwordHash, passwordChangedAt: this.opts.now().toISOString() });

@@ -192,7 +192,8 @@ describe('an attack on the listeners', () => {
     expect(idle.lastedMs).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 100);
     expect(idle.lastedMs).toBeLessThan(IDLE_TIMEOUT_MS + 5000);
     expect(stranger.got).toBe(0);
-    expect(stranger.lastedMs).toBeLessThan(1000);
+    // chem-2 has no idle timeout and closes a silent peer after a minute: seconds is at accept.
+    expect(stranger.lastedMs).toBeLessThan(5000);
     await gw.waitForLog((l) => l.msg === 'connection refused' && l.reason === 'not in allow list', 5000, 'the allow-list refusal');
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 // MllpListener limits (the inbound feed's door): allow list at accept, connections past
-// maxConnections closed at once, silent connections closed after idleTimeoutMs, and a peer that
+// maxConnections closed at once, a connection that never sends closed after silentTimeoutMs, any
+// silent one after idleTimeoutMs when set, and a peer that
 // sends without reading its ACKs stops being read instead of growing the gateway's send buffer.
 
 import net from 'node:net';
@@ -62,21 +63,41 @@ describe('MllpListener limits', () => {
     expect(handled.map((m) => m.split('|')[9])).toEqual(['OK1']);
   });
 
-  it('closes connections past maxConnections at once; a silent one goes after idleTimeoutMs', async () => {
-    const { port } = await listen({ limits: { maxConnections: 2, idleTimeoutMs: 400 } });
+  it('closes connections past maxConnections at once, not after the idle timeout', async () => {
+    // An idle timeout of a minute: a refused connection closed in seconds was closed at accept.
+    const { port } = await listen({ limits: { maxConnections: 2, idleTimeoutMs: 60_000 } });
     const kept = [peer(port), peer(port)];
     await Promise.all(kept.map((k) => new Promise((r) => k.socket.once('connect', r))));
     await new Promise((r) => setTimeout(r, 50));
     const extra = Array.from({ length: 10 }, () => peer(port));
     const lasted = await Promise.all(extra.map((e) => e.closed));
-    expect(Math.max(...lasted)).toBeLessThan(350);
+    expect(Math.max(...lasted)).toBeLessThan(5000);
     expect(kept.every((k) => !k.socket.destroyed)).toBe(true);
+  });
+
+  it('closes a connection that never sent a byte after silentTimeoutMs, and frees its slot', async () => {
+    const { port } = await listen({ limits: { maxConnections: 2, silentTimeoutMs: 400 } });
+    const kept = [peer(port), peer(port)];
     const idle = await Promise.all(kept.map((k) => k.closed));
     expect(Math.min(...idle)).toBeGreaterThanOrEqual(350);
-    // The slots are free again.
     const late = peer(port);
     late.socket.write(encodeFrame(adt('LATE')));
     await eventually(() => expect(late.acks()).toBe(1));
+  });
+
+  it('keeps a connection that has talked open past silentTimeoutMs; idleTimeoutMs closes it when set', async () => {
+    const { port } = await listen({ limits: { silentTimeoutMs: 300 } });
+    const talker = peer(port);
+    talker.socket.write(encodeFrame(adt('T1')));
+    await eventually(() => expect(talker.acks()).toBe(1));
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(talker.socket.destroyed).toBe(false);
+
+    const { port: strict } = await listen({ limits: { silentTimeoutMs: 300, idleTimeoutMs: 300 } });
+    const quiet = peer(strict);
+    quiet.socket.write(encodeFrame(adt('T2')));
+    await eventually(() => expect(quiet.acks()).toBe(1));
+    expect(await quiet.closed).toBeGreaterThanOrEqual(250);
   });
 
   it('stops reading from a peer that does not read its ACKs', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
-import { PacketMeter } from '../../../src/transports/mqtt-packet-meter.ts';
+import { PacketMeter, SignInQueue } from '../../../src/transports/mqtt-packet-meter.ts';
 
 const limits = { maxPacketBytes: 1000, maxUnauthenticatedBytes: 200 };
 
@@ -47,5 +47,15 @@ describe('PacketMeter', () => {
     expect(m.feed(Buffer.from([0xc0, 0x00]))).toBeUndefined(); // PINGREQ
     expect(m.feed(Buffer.alloc(300, 0xc0))).toMatch(/more than 200 bytes before sign-in/);
     expect(signedIn().feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff]))).toMatch(/malformed/);
+  });
+});
+
+describe('SignInQueue', () => {
+  it('caps connections not signed in per address and in all; leaving frees the place', () => {
+    const q = new SignInQueue(3, 2);
+    expect([q.enter('a'), q.enter('a'), q.enter('a')]).toEqual([true, true, false]);
+    expect([q.enter('b'), q.enter('c')]).toEqual([true, false]);
+    q.leave('a');
+    expect([q.enter('c'), q.enter('a')]).toEqual([true, false]);
   });
 });
