@@ -3,6 +3,7 @@
 // as an IPv4-mapped IPv6 address (RFC 4291 section 2.5.5.2, ::ffff:a.b.c.d): it is compared as IPv4.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipv4Bits, ipv6Bits } from './ip-bits.ts';
 
 /** The entry that accepts every address; written on purpose in the config. */
 export const ANY = 'any';
@@ -15,26 +16,6 @@ interface Range {
 }
 
 export type AllowEntry = { ok: true; range: Range | 'any' } | { ok: false; message: string };
-
-function ipv4Bits(text: string): bigint {
-  return text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function ipv6Bits(text: string): bigint {
-  let groups = text;
-  // A trailing dotted IPv4 part (::ffff:10.1.2.3) stands for the last two groups.
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(groups);
-  if (dotted) {
-    const v4 = ipv4Bits(dotted[1]!);
-    groups = `${groups.slice(0, dotted.index)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head = '', tail] = groups.split('::');
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = 8 - headParts.length - tailParts.length;
-  const all = [...headParts, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...tailParts];
-  return all.reduce((acc, part) => (acc << 16n) | BigInt(parseInt(part, 16)), 0n);
-}
 
 /** A peer address as a family and a number; IPv4-mapped IPv6 becomes IPv4. Undefined when it is no IP address. */
 function addressBits(address: string): { family: 4 | 6; bits: bigint } | undefined {

@@ -48,9 +48,6 @@ export async function setUpMqtt(config: Config, log: Logger): Promise<GatewayMqt
     return { connection, closeBroker: async () => undefined };
   }
   const embedded: EmbeddedBrokerConfig = mqtt?.embedded ?? DEFAULT_EMBEDDED;
-  if (!embedded.users.some((u) => u.publish && u.publish.length > 0)) {
-    log.warn('the embedded MQTT broker has no user that may publish, so no device can: add mqtt.embedded.users with their "publish" topics to the config');
-  }
   // Device publishes are taken inside the broker, so its PUBACK waits until they are durable.
   const connection = new EmbeddedRouter(log);
   const { maxPacketBytes, connectTimeoutMs, maxConnections, maxInflightQos2 } = embedded;

@@ -28,7 +28,13 @@ export function embeddedUserProblems(config: Config): UserProblem[] {
 export function embeddedUserWarnings(config: Config): UserProblem[] {
   const deviceTopics = [...new Set(config.devices.flatMap((d) => (d.transport.type === 'mqtt' ? [d.transport.topic] : [])))];
   const listed = deviceTopics.map((t) => JSON.stringify(t)).join(', ');
-  return embeddedUsers(config).flatMap((user, i) => {
+  const users = embeddedUsers(config);
+  // The embedded broker also runs when `mqtt` is absent: MQTT devices with no user at all can send nothing.
+  const embedded = config.mqtt === undefined || 'embedded' in config.mqtt;
+  if (embedded && users.length === 0 && deviceTopics.length > 0) {
+    return [{ path: 'mqtt.embedded.users', message: `the embedded broker has no user, so no MQTT device can publish: add users with their "publish" topics (within ${listed})` }];
+  }
+  return users.flatMap((user, i) => {
     const at = `mqtt.embedded.users[${i}].publish`;
     if (!user.publish || user.publish.length === 0) {
       const what =

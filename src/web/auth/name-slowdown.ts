@@ -4,6 +4,7 @@
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { FailureLimiter } from './rate-limit.ts';
+import { ipv6Bits } from '../../net/ip-bits.ts';
 
 export interface NameSlowdownOptions {
   /** Failures for one name, from anywhere, in the window before attempts are spaced out. */
@@ -46,12 +47,6 @@ export function addressKey(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
   if (mapped && isIPv4(mapped)) return mapped;
   if (!isIPv6(ip)) return ip;
-  const bare = ip.split('%')[0] ?? ip;
-  const [head = '', tail] = bare.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  // An embedded IPv4 tail is the last 32 bits, past the /64: it does not change the prefix.
-  const missing = tail === undefined ? 0 : 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups];
-  return `${groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+  const prefix = ipv6Bits(ip.split('%')[0] ?? ip) >> 64n;
+  return `${[48n, 32n, 16n, 0n].map((shift) => ((prefix >> shift) & 0xffffn).toString(16)).join(':')}::/64`;
 }

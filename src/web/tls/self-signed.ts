@@ -4,6 +4,7 @@
 
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
+import { bitsToOctets, ipv4Bits, ipv6Bits } from '../../net/ip-bits.ts';
 import { bitString, boolean, explicit, implicitPrimitive, octetString, oid, sequence, set, smallInteger, time, unsignedInteger, utf8String } from './der.ts';
 
 /** Most days a browser accepts for a TLS server certificate (CA/Browser Forum Baseline Requirements section 6.3.2, 2018). */
@@ -47,15 +48,7 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
 /** An IPv4 or IPv6 address as the 4 or 16 octets RFC 5280 section 4.2.1.6 wants in an iPAddress. */
 export function ipOctets(address: string): Buffer {
   if (isIP(address) === 0 || address.includes('.') !== (isIP(address) === 4)) throw new Error(`not an IPv4 or plain IPv6 address: ${address}`);
-  if (isIP(address) === 4) return Buffer.from(address.split('.').map(Number));
-  const [head = '', tail = ''] = address.split('::');
-  const parts = (s: string) => (s === '' ? [] : s.split(':'));
-  const left = parts(head);
-  const right = address.includes('::') ? parts(tail) : [];
-  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
-  return out;
+  return isIP(address) === 4 ? bitsToOctets(ipv4Bits(address), 4) : bitsToOctets(ipv6Bits(address), 16);
 }
 
 function subjectAltName(dnsNames: string[], ipAddresses: string[]): Buffer {

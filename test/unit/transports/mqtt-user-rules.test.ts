@@ -19,6 +19,13 @@ describe('embedded broker user rules', () => {
     expect(configWarnings(config([{ username: 'cart', password: 'cart-password' }])).map((x) => x.path)).toContain('mqtt.embedded.users[0].publish');
   });
 
+  it('MQTT devices with an embedded broker that has no user at all is a warning (also when mqtt is left out)', () => {
+    expect(embeddedUserWarnings(config([])).map((w) => w.path)).toEqual(['mqtt.embedded.users']);
+    const { mqtt: _mqtt, ...withoutMqtt } = config([]);
+    expect(embeddedUserWarnings(withoutMqtt).map((w) => w.path)).toEqual(['mqtt.embedded.users']);
+    expect(embeddedUserWarnings({ ...config([]), devices: [] })).toEqual([]);
+  });
+
   it('a publish filter that reaches no device is a warning; one that does is fine', () => {
     expect(embeddedUserWarnings(config([{ username: 'cart', password: 'cart-password', publish: ['clinic/ekg/cart-1/aecg'] }]))).toEqual([]);
     expect(embeddedUserWarnings(config([{ username: 'cart', password: 'cart-password', publish: ['clinic/ekg/cart-1/#'] }]))).toEqual([]);
