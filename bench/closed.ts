@@ -70,7 +70,15 @@ export async function runClosedLoop(ehrPort: number, perDevice: number, warmupPe
     const mainCpuMs = (cpuMs(pid) - cpu0) / (perDevice * n);
     const processCpuMs = (cpuMs(pid, true) - all0) / (perDevice * n);
     const latencies = timeline.latencies;
-    return { perSecond: (perDevice * n) / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: peakRssMb(pid), mainCpuMs, processCpuMs, readings: perDevice * n };
+    return {
+      perSecond: (perDevice * n) / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      rssMb: peakRssMb(pid),
+      mainCpuMs,
+      processCpuMs,
+      readings: perDevice * n,
+    };
   } finally {
     await rig.stop();
   }

@@ -22,7 +22,9 @@ export interface Receiver {
 
 /** The bench receiver on `port` (0: any free one). Killed if it does not listen within `timeoutMs`. */
 export async function startReceiver(port = 0, timeoutMs = 15_000): Promise<Receiver> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./receiver.ts', import.meta.url)), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./receiver.ts', import.meta.url)), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
@@ -94,7 +96,9 @@ export async function startRig(ehrPort: number, kinds: DeviceKind[], retry: Dest
     const config = gatewayConfig(
       dir,
       ehrPort,
-      kinds.map((k, i) => (k === 'scale' ? serialDevice(ids[i]!, 'ad-scale', ptys[i]!.a, { mode: 'print' }) : serialDevice(ids[i]!, 'generic-line', ptys[i]!.a, SPO2_SETTINGS))),
+      kinds.map((k, i) =>
+        k === 'scale' ? serialDevice(ids[i]!, 'ad-scale', ptys[i]!.a, { mode: 'print' }) : serialDevice(ids[i]!, 'generic-line', ptys[i]!.a, SPO2_SETTINGS),
+      ),
       { demo: { bindings: ids.map((device) => ({ device, patient: ALICE, minutes: 600 })) } },
     );
     for (const d of config.destinations) {

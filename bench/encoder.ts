@@ -14,10 +14,34 @@ const reading: Reading = {
   receivedAt: '2026-11-27T09:41:01.000-05:00',
   raw: '',
   observations: [
-    { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' }, value: 120, precision: 0, unit: 'mm[Hg]', status: 'F' },
-    { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' }, value: 80, precision: 0, unit: 'mm[Hg]', status: 'F' },
-    { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' }, value: 93, precision: 0, unit: 'mm[Hg]', status: 'F' },
-    { code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' }, value: 63, precision: 0, unit: '/min', status: 'F' },
+    {
+      code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' },
+      value: 120,
+      precision: 0,
+      unit: 'mm[Hg]',
+      status: 'F',
+    },
+    {
+      code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' },
+      value: 80,
+      precision: 0,
+      unit: 'mm[Hg]',
+      status: 'F',
+    },
+    {
+      code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' },
+      value: 93,
+      precision: 0,
+      unit: 'mm[Hg]',
+      status: 'F',
+    },
+    {
+      code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' },
+      value: 63,
+      precision: 0,
+      unit: '/min',
+      status: 'F',
+    },
   ],
 };
 
@@ -51,7 +75,13 @@ function buildWithLibrary(): string {
     msh_11_1: 'P',
   });
   b.buildPID({ pid_3: 'HO2009001^^^NIST^MR', pid_5: 'Hon^Albert^^^^^L', pid_7: '19610101', pid_8: 'M' });
-  b.buildOBR({ obr_1: '1', obr_2: `${reading.id}^MEDGATE`, obr_3: `${reading.id}^MEDGATE`, obr_4: '182777000^monitoring of patient^SCT', obr_7: '20261127094100-0500' });
+  b.buildOBR({
+    obr_1: '1',
+    obr_2: `${reading.id}^MEDGATE`,
+    obr_3: `${reading.id}^MEDGATE`,
+    obr_4: '182777000^monitoring of patient^SCT',
+    obr_7: '20261127094100-0500',
+  });
   b.buildOBX({ obx_1: '1', obx_3: '528391^MDC_DEV_SPEC_PROFILE_BP^MDC', obx_4: '1.0.0.0', obx_11: 'X' });
   reading.observations.forEach((o, i) => {
     b.buildOBX({

@@ -60,10 +60,34 @@ function bpReading(id: string, at: string, mrn: string): Reading {
     observedAt: at,
     receivedAt: at,
     observations: [
-      { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' }, value: 124, precision: 0, unit: 'mm[Hg]', status: 'F' },
-      { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' }, value: 81, precision: 0, unit: 'mm[Hg]', status: 'F' },
-      { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' }, value: 95, precision: 0, unit: 'mm[Hg]', status: 'F' },
-      { code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' }, value: 66, precision: 0, unit: '/min', status: 'F' },
+      {
+        code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' },
+        value: 124,
+        precision: 0,
+        unit: 'mm[Hg]',
+        status: 'F',
+      },
+      {
+        code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' },
+        value: 81,
+        precision: 0,
+        unit: 'mm[Hg]',
+        status: 'F',
+      },
+      {
+        code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' },
+        value: 95,
+        precision: 0,
+        unit: 'mm[Hg]',
+        status: 'F',
+      },
+      {
+        code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' },
+        value: 66,
+        precision: 0,
+        unit: '/min',
+        status: 'F',
+      },
     ],
     raw: '124,081,095,066',
   };
@@ -79,7 +103,15 @@ function recordAt(ms: number, template: string): HistoryRecord {
   const body = template.replaceAll(PLACEHOLDER, id);
   return {
     at,
-    reading: { reading: bpReading(id, at, mrn), status: 'delivered', holdReasons: [], patient: { ...PATIENT, mrn }, patientSource: 'binding', messageIds: [id], updatedAt: at },
+    reading: {
+      reading: bpReading(id, at, mrn),
+      status: 'delivered',
+      holdReasons: [],
+      patient: { ...PATIENT, mrn },
+      patientSource: 'binding',
+      messageIds: [id],
+      updatedAt: at,
+    },
     messages: [
       {
         id,

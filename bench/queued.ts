@@ -46,7 +46,11 @@ interface Side {
 async function openSide(dir: string, downPort: number): Promise<Side> {
   mkdirSync(dir, { recursive: true });
   const store = await StateStore.open(join(dir, 'state.json'));
-  const worker = new DeliveryWorker({ destinationId: 'ehr', sender: ackOutcomes(new MllpClient({ host: '127.0.0.1', port: downPort, connectTimeoutMs: 1000 })), store });
+  const worker = new DeliveryWorker({
+    destinationId: 'ehr',
+    sender: ackOutcomes(new MllpClient({ host: '127.0.0.1', port: downPort, connectTimeoutMs: 1000 })),
+    store,
+  });
   const intake = new Intake({
     store,
     history: { append: async () => undefined }, // nothing is delivered, so nothing is archived
@@ -54,7 +58,11 @@ async function openSide(dir: string, downPort: number): Promise<Side> {
     log: silentLogger,
     onQueued: () => worker.kick(),
   });
-  intake.setDevice({ config: { id: 'scale-1', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/null' } }, policy: { mode: 'reported', verify: false }, kind: 'scale' });
+  intake.setDevice({
+    config: { id: 'scale-1', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/null' } },
+    policy: { mode: 'reported', verify: false },
+    kind: 'scale',
+  });
   worker.start();
   return {
     intake,
@@ -102,7 +110,10 @@ export async function runQueuedBench(opts: { queued?: number; rounds?: number; p
 
     const lists = (): number => {
       let worst = 0;
-      for (const list of [() => liveReadings(queuedSide.store.data, { status: 'queued', limit: 50 }), () => liveMessages(queuedSide.store.data, { limit: 50 })]) {
+      for (const list of [
+        () => liveReadings(queuedSide.store.data, { status: 'queued', limit: 50 }),
+        () => liveMessages(queuedSide.store.data, { limit: 50 }),
+      ]) {
         const t0 = performance.now();
         if (list().length !== 50) throw new Error('the queued list is short');
         worst = Math.max(worst, performance.now() - t0);
@@ -121,7 +132,12 @@ export async function runQueuedBench(opts: { queued?: number; rounds?: number; p
     }
     empty /= rounds;
     full20k /= rounds;
-    return { queued_intake_ratio: Number((full20k / empty).toFixed(3)), empty_accept_ms: Number(empty.toFixed(3)), queued_accept_ms: Number(full20k.toFixed(3)), queued_list_ms: Number(queuedList.toFixed(2)) };
+    return {
+      queued_intake_ratio: Number((full20k / empty).toFixed(3)),
+      empty_accept_ms: Number(empty.toFixed(3)),
+      queued_accept_ms: Number(full20k.toFixed(3)),
+      queued_list_ms: Number(queuedList.toFixed(2)),
+    };
   } finally {
     for (const s of sides) await s.close().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });

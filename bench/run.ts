@@ -33,7 +33,13 @@ function sampleReading(i: number): Reading {
     observedAt: now,
     receivedAt: now,
     observations: [
-      { code: { mdc: { ref: 'MDC_MASS_BODY_ACTUAL', code: 188736 }, loinc: '29463-7', display: 'Body weight' }, value: 70.5, precision: 2, unit: 'kg', status: 'F' },
+      {
+        code: { mdc: { ref: 'MDC_MASS_BODY_ACTUAL', code: 188736 }, loinc: '29463-7', display: 'Body weight' },
+        value: 70.5,
+        precision: 2,
+        unit: 'kg',
+        status: 'F',
+      },
     ],
     raw: 'ST,GS,+0070.50kg',
   };
@@ -153,7 +159,9 @@ try {
   const paced = await runPacedBench();
   console.log(`paced: ${paced.paced_readings} readings at 200/s, device line to EHR ACK: p50 ${paced.paced_p50_ms} ms, p99 ${paced.paced_p99_ms} ms`);
   const queued = await runQueuedBench();
-  console.log(`queued: accepting a reading with 20,000 queued for a destination that is down costs ${queued.queued_intake_ratio}x the empty queue (${queued.queued_accept_ms} vs ${queued.empty_accept_ms} ms); newest 50 queued readings or messages listed in ${queued.queued_list_ms} ms`);
+  console.log(
+    `queued: accepting a reading with 20,000 queued for a destination that is down costs ${queued.queued_intake_ratio}x the empty queue (${queued.queued_accept_ms} vs ${queued.empty_accept_ms} ms); newest 50 queued readings or messages listed in ${queued.queued_list_ms} ms`,
+  );
   const outage = await runOutageBench();
   console.log(`outage: 300 readings queued while the EHR was down, last ACK ${outage.outage_recovery_ms} ms after it accepted connections again`);
   const history = await runHistoryBench();

@@ -50,7 +50,10 @@ async function startOnce(devices?: number): Promise<StartupFigures> {
     while (ready_ms === undefined) {
       if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${stderr}`);
       if (performance.now() - started > 120_000) throw new Error(`gateway not ready in 120 s: ${stderr}`);
-      const ok = await fetch(url).then((r) => r.ok, () => false);
+      const ok = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) ready_ms = Math.round(performance.now() - started);
       else await new Promise((r) => setTimeout(r, 10));
     }
@@ -71,5 +74,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function measureStartup(devices?: number, runs = 3): Promise<StartupFigures> {
   const all: StartupFigures[] = [];
   for (let i = 0; i < runs; i++) all.push(await startOnce(devices));
-  return { ready_ms: median(all.map((f) => f.ready_ms)), idle_rss_mb: median(all.map((f) => f.idle_rss_mb)), children: Math.max(...all.map((f) => f.children)) };
+  return {
+    ready_ms: median(all.map((f) => f.ready_ms)),
+    idle_rss_mb: median(all.map((f) => f.idle_rss_mb)),
+    children: Math.max(...all.map((f) => f.children)),
+  };
 }

@@ -217,11 +217,7 @@ function runTcpConnect(device: SimulatedDevice, target: { host: string; port: nu
  * written while the broker is away and sends it on reconnect. `done` resolves once the device sent
  * its `count` readings and the broker acknowledged every message published so far.
  */
-export function runMqtt(
-  device: SimulatedDevice,
-  target: MqttTarget,
-  log?: (line: string) => void,
-): { stop: () => Promise<void>; done: Promise<void> } {
+export function runMqtt(device: SimulatedDevice, target: MqttTarget, log?: (line: string) => void): { stop: () => Promise<void>; done: Promise<void> } {
   const client = mqttConnect(target.url, {
     protocolVersion: 4,
     clean: true,

@@ -12,11 +12,7 @@ export interface Step {
   completesReading?: boolean;
 }
 
-export function createScriptedDevice(
-  driver: string,
-  options: SimulatorOptions,
-  makeReading: (index: number) => Step[],
-): SimulatedDevice {
+export function createScriptedDevice(driver: string, options: SimulatorOptions, makeReading: (index: number) => Step[]): SimulatedDevice {
   const count = options.count;
   let io: DeviceIo | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;

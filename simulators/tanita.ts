@@ -17,18 +17,43 @@ export function tanitaRecord(rng: Rng, serial: string, weightOverride?: number):
   const water = ffm * 0.73;
   const f1 = (n: number): string => n.toFixed(1);
   const fields: Array<[string, string]> = [
-    ['{0', '16'], ['~0', '1'], ['~1', '1'], ['~2', '1'],
-    ['MO', '"SC-240"'], ['SN', `"${serial}"`], ['Bt', '0'], ['GE', male ? '1' : '2'], ['AG', String(age)],
-    ['Hm', String(height)], ['Pt', '0.0'], ['Wk', f1(weight)], ['FW', f1(fatPct)], ['fW', f1(fatMass)],
-    ['MW', f1(ffm)], ['mW', f1(ffm * 0.95)], ['sW', String(rng.int(5, 25))], ['bW', f1(ffm * 0.05)],
-    ['wW', f1(water)], ['ww', f1((water / weight) * 100)], ['MI', f1(weight / (height / 100) ** 2)],
-    ['Sw', f1(ffm * 0.95)], ['OV', f1(fatPct * 1.2)], ['IF', String(rng.int(1, 20))],
-    ['rb', String(rng.int(5000, 12000))], ['rB', String(rng.int(1200, 2800))], ['rJ', String(rng.int(5, 40))],
-    ['rA', String(rng.int(18, 60))], ['ZF', f1(rng.real(350, 750, 0.1))],
+    ['{0', '16'],
+    ['~0', '1'],
+    ['~1', '1'],
+    ['~2', '1'],
+    ['MO', '"SC-240"'],
+    ['SN', `"${serial}"`],
+    ['Bt', '0'],
+    ['GE', male ? '1' : '2'],
+    ['AG', String(age)],
+    ['Hm', String(height)],
+    ['Pt', '0.0'],
+    ['Wk', f1(weight)],
+    ['FW', f1(fatPct)],
+    ['fW', f1(fatMass)],
+    ['MW', f1(ffm)],
+    ['mW', f1(ffm * 0.95)],
+    ['sW', String(rng.int(5, 25))],
+    ['bW', f1(ffm * 0.05)],
+    ['wW', f1(water)],
+    ['ww', f1((water / weight) * 100)],
+    ['MI', f1(weight / (height / 100) ** 2)],
+    ['Sw', f1(ffm * 0.95)],
+    ['OV', f1(fatPct * 1.2)],
+    ['IF', String(rng.int(1, 20))],
+    ['rb', String(rng.int(5000, 12000))],
+    ['rB', String(rng.int(1200, 2800))],
+    ['rJ', String(rng.int(5, 40))],
+    ['rA', String(rng.int(18, 60))],
+    ['ZF', f1(rng.real(350, 750, 0.1))],
   ];
   const body = fields.map(([k, v]) => `${k},${v}`).join(',');
   // CS algorithm is UNVERIFIED (PROTOCOLS.md); any two hex digits will do for the driver.
-  const cs = [...body].reduce((x, c) => x ^ c.charCodeAt(0), 0).toString(16).toUpperCase().padStart(2, '0');
+  const cs = [...body]
+    .reduce((x, c) => x ^ c.charCodeAt(0), 0)
+    .toString(16)
+    .toUpperCase()
+    .padStart(2, '0');
   return `${body},CS,${cs}`;
 }
 

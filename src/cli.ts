@@ -17,11 +17,13 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/backup.ts')).run,
   },
   restore: {
-    usage: 'restore --from ARCHIVE --config FILE [--data-dir DIR] [--force]   (gateway stopped; --data-dir when FILE does not exist yet; --force moves what is there aside)',
+    usage:
+      'restore --from ARCHIVE --config FILE [--data-dir DIR] [--force]   (gateway stopped; --data-dir when FILE does not exist yet; --force moves what is there aside)',
     load: async () => (await import('./commands/restore.ts')).run,
   },
   'install-service': {
-    usage: 'install-service --config /ABSOLUTE/FILE [--user medgate] [--node PATH] [--entry PATH] [--watchdog-sec 30] [--output FILE | --print]   (writes the systemd unit)',
+    usage:
+      'install-service --config /ABSOLUTE/FILE [--user medgate] [--node PATH] [--entry PATH] [--watchdog-sec 30] [--output FILE | --print]   (writes the systemd unit)',
     load: async () => (await import('./commands/install-service.ts')).run,
   },
   simulate: {
@@ -31,9 +33,10 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-const usage = () => `usage:\n${Object.values(COMMANDS)
-  .map((c) => `  medgate ${c.usage}`)
-  .join('\n')}`;
+const usage = () =>
+  `usage:\n${Object.values(COMMANDS)
+    .map((c) => `  medgate ${c.usage}`)
+    .join('\n')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

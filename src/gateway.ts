@@ -92,9 +92,21 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     // Appends are written on a thread of their own (history-thread.ts), closed before the engine;
     // should it be gone, a store on this thread writes them (the one below may still be importing).
     const writesHere = new HistoryStore(engine, { listView: slimReading });
-    const historyThread = await HistoryThread.start({ dataDir: config.dataDir, log: hlog, startAtRecordsPerSecond: HISTORY_THREAD_AT, fallback: (records) => writesHere.appendHere(records), onWritten: () => engine.resetReads() });
+    const historyThread = await HistoryThread.start({
+      dataDir: config.dataDir,
+      log: hlog,
+      startAtRecordsPerSecond: HISTORY_THREAD_AT,
+      fallback: (records) => writesHere.appendHere(records),
+      onWritten: () => engine.resetReads(),
+    });
     stoppers.push(() => historyThread.close());
-    const history = await HistoryStore.open(engine, config.dataDir, { retentionDays, log: hlog, upgrade: upgradeHistoryRecord, listView: slimReading, writer: historyThread });
+    const history = await HistoryStore.open(engine, config.dataDir, {
+      retentionDays,
+      log: hlog,
+      upgrade: upgradeHistoryRecord,
+      listView: slimReading,
+      writer: historyThread,
+    });
     const rejects = await RejectsJournal.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'rejects' }) });
     journals.push(rejects);
     let simulators: SimulatorManager | undefined;
@@ -164,16 +176,28 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     let mqttStarted = false;
     // Set up on the first device that speaks MQTT, at start-up or when one is added later.
     const mqttFor = async (next: Config) => {
-      mqttStarting ??= import('./transports/mqtt-setup.ts').then(({ setUpMqtt }) => setUpMqtt(next, log.child({ part: 'mqtt' }))).then((m) => {
-        mqtt = m;
-        // A device added after start-up: its subscription is made; start the connection now.
-        if (m && mqttStarted) m.connection.start();
-        return m;
-      });
+      mqttStarting ??= import('./transports/mqtt-setup.ts')
+        .then(({ setUpMqtt }) => setUpMqtt(next, log.child({ part: 'mqtt' })))
+        .then((m) => {
+          mqtt = m;
+          // A device added after start-up: its subscription is made; start the connection now.
+          if (m && mqttStarted) m.connection.start();
+          return m;
+        });
       return (await mqttStarting)?.connection;
     };
 
-    const devices = new DeviceFleet({ drivers: deps.drivers, intake, rejects, resends, mqtt: mqttFor, inboundConfigured: config.inbound !== undefined, log, emit, meter: metrics });
+    const devices = new DeviceFleet({
+      drivers: deps.drivers,
+      intake,
+      rejects,
+      resends,
+      mqtt: mqttFor,
+      inboundConfigured: config.inbound !== undefined,
+      log,
+      emit,
+      meter: metrics,
+    });
     fleet = devices;
     for (const device of config.devices) await devices.set(device, config, { start: false });
     // Stoppers run in reverse: the MQTT connection goes first, then the devices, then the embedded broker.
@@ -189,10 +213,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
 
     for (const b of config.demo?.bindings ?? []) await intake.bind(b.device, b.patient, b.minutes);
     const prune = () =>
-      Promise.all([history.prune(), ...journals.map((j) => j.prune())]).then((counts) => counts.reduce((a, b) => a + b, 0)).then(
-        (n) => n > 0 && log.info({ removed: n }, 'old history pruned'),
-        (err: unknown) => log.error({ error: err }, 'history pruning failed'),
-      );
+      Promise.all([history.prune(), ...journals.map((j) => j.prune())])
+        .then((counts) => counts.reduce((a, b) => a + b, 0))
+        .then(
+          (n) => n > 0 && log.info({ removed: n }, 'old history pruned'),
+          (err: unknown) => log.error({ error: err }, 'history pruning failed'),
+        );
     void prune();
     const pruneTimer = setInterval(() => void prune(), 24 * 3600_000).unref();
     stoppers.push(async () => clearInterval(pruneTimer));
@@ -246,18 +272,38 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     const page = await loadPage();
     const host = config.web.host ?? '127.0.0.1';
     // Loaded only when configured, like every optional part.
-    const tls = config.web.tls ? await (await import('./web/tls/load.ts')).loadWebTls(config.web.tls, { dataDir: config.dataDir, listenHost: host, log: log.child({ part: 'web-tls' }) }) : undefined;
+    const tls = config.web.tls
+      ? await (await import('./web/tls/load.ts')).loadWebTls(config.web.tls, { dataDir: config.dataDir, listenHost: host, log: log.child({ part: 'web-tls' }) })
+      : undefined;
     for (const w of configWarnings(config)) log.warn({ path: w.path }, w.message);
-    const web = buildWebServer({ api, auth, page, demo: config.demo !== undefined, logger: log.child({ part: 'web' }), startedAt, tls, trustProxy: config.web.trustProxy });
+    const web = buildWebServer({
+      api,
+      auth,
+      page,
+      demo: config.demo !== undefined,
+      logger: log.child({ part: 'web' }),
+      startedAt,
+      tls,
+      trustProxy: config.web.trustProxy,
+    });
     await web.listen({ host, port: config.web.port });
     stoppers.push(() => web.close());
     const address = web.server.address();
     const port = typeof address === 'object' && address ? address.port : config.web.port;
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     // Printed so the technician can compare it with the fingerprint the browser shows before trusting the page.
-    if (tls) log.warn({ fingerprint256: tls.fingerprint256, certificate: tls.source, validTo: tls.validTo }, `web certificate SHA-256 fingerprint: ${tls.fingerprint256}`);
+    if (tls)
+      log.warn(
+        { fingerprint256: tls.fingerprint256, certificate: tls.source, validTo: tls.validTo },
+        `web certificate SHA-256 fingerprint: ${tls.fingerprint256}`,
+      );
     log.info(
-      { url, apiToken: token.source === 'environment' ? 'from MEDGATE_API_TOKEN' : token.file, devices: devices.entries.length, destinations: destinations.size },
+      {
+        url,
+        apiToken: token.source === 'environment' ? 'from MEDGATE_API_TOKEN' : token.file,
+        devices: devices.entries.length,
+        destinations: destinations.size,
+      },
       `medgate listening on ${url}`,
     );
     const setupUrl = auth.setupToken ? `${url}/#/setup?token=${auth.setupToken}` : undefined;

@@ -74,7 +74,9 @@ function needsCensoring(obj: Entries, serialized: ReadonlySet<string>): boolean 
   for (const key in obj) {
     const value = obj[key];
     // Cheapest test first: most values are strings and numbers under ordinary keys.
-    const hit = isCensoredKey(key) ? value !== undefined : typeof value === 'object' && value !== null && !serialized.has(key) && mayCarryKeys(value) && hasCensoredProperty(value);
+    const hit = isCensoredKey(key)
+      ? value !== undefined
+      : typeof value === 'object' && value !== null && !serialized.has(key) && mayCarryKeys(value) && hasCensoredProperty(value);
     if (hit && Object.hasOwn(obj, key)) return true;
   }
   return false;

@@ -61,7 +61,8 @@ function redaction(): Pick<PinoOptions, 'formatters' | 'hooks'> {
 // gets the formatter and serializers that match.
 function censorBindings(logger: PinoLogger, pinoChild: PinoLogger['child'], pinoSetBindings: PinoLogger['setBindings'], serialized: ReadonlySet<string>): void {
   // pino's child() is generic over custom levels, which this gateway does not use.
-  const makeChild = (parent: PinoLogger, bindings: Bindings, options: ChildLoggerOptions | undefined): PinoLogger => Reflect.apply(pinoChild, parent, [bindings, options]) as PinoLogger;
+  const makeChild = (parent: PinoLogger, bindings: Bindings, options: ChildLoggerOptions | undefined): PinoLogger =>
+    Reflect.apply(pinoChild, parent, [bindings, options]) as PinoLogger;
   function child(this: PinoLogger, bindings: Bindings, options?: ChildLoggerOptions): PinoLogger {
     const own = options?.serializers;
     const theirs = options?.formatters?.log;
@@ -88,7 +89,9 @@ export function createLogger(opts: LoggerOptions = {}): PinoLogger {
   // Debug is where patient detail may be looked at on purpose, so redaction applies above it only.
   const redacting = level !== 'debug';
   const serialize = errorSerializer(level === 'debug');
-  const serializers: PinoOptions['serializers'] = redacting ? { err: censorSerializer(pino.stdSerializers.err), error: censorSerializer(serialize) } : { error: serialize };
+  const serializers: PinoOptions['serializers'] = redacting
+    ? { err: censorSerializer(pino.stdSerializers.err), error: censorSerializer(serialize) }
+    : { error: serialize };
   const base: PinoOptions = { level, base: undefined, serializers, ...(redacting ? redaction() : {}) };
   const logger = human ? humanLogger(base, opts.destination) : machineLogger(base, opts.destination);
   if (redacting) censorBindings(logger, logger.child, logger.setBindings, ROOT_SERIALIZED);
@@ -96,7 +99,17 @@ export function createLogger(opts: LoggerOptions = {}): PinoLogger {
 }
 
 function humanLogger(base: PinoOptions, destination: NodeJS.WritableStream | undefined): PinoLogger {
-  return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true, destination: destination ?? process.stdout }));
+  return pino(
+    base,
+    pretty({
+      colorize: process.stdout.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      singleLine: true,
+      sync: true,
+      destination: destination ?? process.stdout,
+    }),
+  );
 }
 
 function machineLogger(base: PinoOptions, destination: NodeJS.WritableStream | undefined): PinoLogger {

@@ -63,7 +63,10 @@ export const ECG_RHYTHM_CODE: ObservationCode = { mdc: { ...ECG_ELEC_POTL }, dis
 
 /** aECG lead codes are `MDC_ECG_LEAD_` + the upper-case lead name: `MDC_ECG_LEAD_AVR` -> `aVR`, `MDC_ECG_LEAD_V1` -> `V1`; other leads (`MDC_ECG_LEAD_V3R`) keep their suffix. */
 export function leadNameOf(code: string): string {
-  const suffix = code.trim().toUpperCase().replace(/^MDC_ECG_LEAD_/, '');
+  const suffix = code
+    .trim()
+    .toUpperCase()
+    .replace(/^MDC_ECG_LEAD_/, '');
   const standard = STANDARD_LEADS.find((l) => l.toUpperCase() === suffix);
   return standard ?? suffix;
 }

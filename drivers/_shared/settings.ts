@@ -20,5 +20,12 @@ export function resolveSettings<T extends TSchema>(driverId: string, schema: T, 
 
 function toPath(pointer: string): string {
   if (pointer === '' || pointer === '/') return 'settings';
-  return 'settings' + pointer.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, '/').replace(/~0/g, '~')}`)).join('');
+  return (
+    'settings' +
+    pointer
+      .split('/')
+      .slice(1)
+      .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+      .join('')
+  );
 }

@@ -23,11 +23,7 @@ export interface PatientData {
   minutesSinceNibp: number | null;
 }
 
-export type AccutorrLine =
-  | { kind: 'patient'; data: PatientData }
-  | { kind: 'limits' }
-  | { kind: 'banner' }
-  | { kind: 'prompt' };
+export type AccutorrLine = { kind: 'patient'; data: PatientData } | { kind: 'limits' } | { kind: 'banner' } | { kind: 'prompt' };
 
 const FIELD_NAMES = ['SaO2', 'pulse', 'systolic', 'mean', 'diastolic', 'status 0', 'status 1', 'status 2', 'minutes since NIBP'] as const;
 

@@ -23,7 +23,13 @@ export interface AdRecord {
 
 const HEADERS: Record<string, AdStatus> = { ST: 'stable', US: 'unstable', OL: 'overload', LO: 'overload', QT: 'count' };
 const DATA_HEADERS: Record<string, AdData> = {
-  GS: 'gross', NT: 'net', TR: 'tare', PT: 'preset-tare', 'G ': 'gross', 'N ': 'net', 'T ': 'tare',
+  GS: 'gross',
+  NT: 'net',
+  TR: 'tare',
+  PT: 'preset-tare',
+  'G ': 'gross',
+  'N ': 'net',
+  'T ': 'tare',
 };
 const COMPARATORS = new Set(['OK', 'HI', 'LO', '--']);
 const INDICATOR_UNITS = new Set(['', 'kg', 'lb', 'g', 't']);

@@ -6,7 +6,8 @@ export const adScaleSettings = Type.Object(
       Type.Union([Type.Literal('stream'), Type.Literal('print')], {
         default: 'stream',
         title: 'Output mode',
-        description: 'stream: the scale sends continuously, one reading per weighing; print: the scale sends when PRINT is pressed, every stable weight is a reading',
+        description:
+          'stream: the scale sends continuously, one reading per weighing; print: the scale sends when PRINT is pressed, every stable weight is a reading',
       }),
     ),
     zeroThreshold: Type.Optional(

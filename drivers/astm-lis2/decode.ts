@@ -55,7 +55,12 @@ interface OrderGroup {
   instrument?: string;
 }
 
-type CommentTarget = { kind: 'message' } | { kind: 'patient'; group: PatientGroup } | { kind: 'order'; group: OrderGroup } | { kind: 'result'; m: Measurement } | { kind: 'none' };
+type CommentTarget =
+  | { kind: 'message' }
+  | { kind: 'patient'; group: PatientGroup }
+  | { kind: 'order'; group: OrderGroup }
+  | { kind: 'result'; m: Measurement }
+  | { kind: 'none' };
 
 export function decodeMessage(texts: string[]): DecodeResult {
   const out: DecodeResult = { reports: [], problems: [], notes: [] };
@@ -138,7 +143,8 @@ export function decodeMessage(texts: string[]): DecodeResult {
         finishOrder();
         const code = rec.field(3).trim().toUpperCase();
         // E1394 termination codes are one letter; other text is the sender's and stays out of the log.
-        if (code !== '' && code !== 'N') out.notes.push({ level: 'info', msg: `L record termination code ${/^[A-Z]$/.test(code) ? `"${code}"` : `of ${code.length} chars`} (not N, normal)` });
+        if (code !== '' && code !== 'N')
+          out.notes.push({ level: 'info', msg: `L record termination code ${/^[A-Z]$/.test(code) ? `"${code}"` : `of ${code.length} chars`} (not N, normal)` });
         target = { kind: 'none' };
         return;
       }
@@ -196,8 +202,7 @@ function decodeOrder(o: AstmRecord, patient: PatientGroup | undefined, out: Deco
     if (at === undefined) {
       const detail = `O record ${o.seq}: collection time "${collected}" is not YYYYMMDDHHMM[SS]: ignored`;
       out.problems.push({ reason: `O record ${o.seq}: collection time is not YYYYMMDDHHMM[SS]: ignored`, detail, bytes: collected });
-    }
-    else group.collectedAt = at;
+    } else group.collectedAt = at;
   }
   // O.5 repeats: one O record may order a whole urinalysis strip (`^^^GLU\^^^PRO\...`).
   const tests = o
@@ -265,7 +270,8 @@ function decodeResult(r: AstmRecord, order: OrderGroup, out: DecodeResult): Meas
   const started = r.field(12).trim();
   const at = astmDateTime(completed) ?? astmDateTime(started);
   if (at !== undefined) m.observedAt = at;
-  else if (completed !== '' || started !== '') out.problems.push({ reason: `${where}: test time is not YYYYMMDDHHMM[SS]: ignored`, bytes: completed || started });
+  else if (completed !== '' || started !== '')
+    out.problems.push({ reason: `${where}: test time is not YYYYMMDDHHMM[SS]: ignored`, bytes: completed || started });
   const instrument = r.field(14).trim();
   if (instrument !== '') {
     m.instrument = instrument;
@@ -301,7 +307,13 @@ function commentText(c: AstmRecord): string {
     .join('; ');
 }
 
-function buildReport(order: OrderGroup, header: AstmRecord | undefined, equipment: string | undefined, messageComments: string[], out: DecodeResult): DeviceReport[] {
+function buildReport(
+  order: OrderGroup,
+  header: AstmRecord | undefined,
+  equipment: string | undefined,
+  messageComments: string[],
+  out: DecodeResult,
+): DeviceReport[] {
   if (order.measurements.length === 0) {
     out.notes.push({ level: 'debug', msg: 'order without results: nothing reported' });
     return [];
@@ -328,7 +340,10 @@ function buildReport(order: OrderGroup, header: AstmRecord | undefined, equipmen
   if (eq !== undefined) report.equipment = eq;
   const comments = [...messageComments, ...(order.patient?.comments ?? []), ...order.comments];
   if (comments.length > 0) report.comments = comments;
-  const times = order.measurements.map((m) => m.observedAt).filter((t): t is string => t !== undefined).sort();
+  const times = order.measurements
+    .map((m) => m.observedAt)
+    .filter((t): t is string => t !== undefined)
+    .sort();
   const latest = times[times.length - 1] ?? (header ? astmDateTime(header.field(14)) : undefined);
   if (latest !== undefined) report.observedAt = latest;
   const key = resendKeyOf(header, order, times.length > 0);

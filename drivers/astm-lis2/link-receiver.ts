@@ -273,7 +273,10 @@ export class LinkReceiver {
       return;
     }
     if (fn < 0 || fn > 7) {
-      this.h.protocolError({ reason: 'frame number is not 0-7: NAK', detail: `frame number "${String.fromCharCode(this.fnByte)}" is not 0-7: NAK` }, this.frameBytes(low));
+      this.h.protocolError(
+        { reason: 'frame number is not 0-7: NAK', detail: `frame number "${String.fromCharCode(this.fnByte)}" is not 0-7: NAK` },
+        this.frameBytes(low),
+      );
       this.settle('nak', fn);
       return;
     }

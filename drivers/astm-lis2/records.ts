@@ -19,11 +19,11 @@ export function delimitersOf(header: string): Delimiters | undefined {
   const rest = header.slice(2);
   const end = rest.indexOf(field);
   const declared = end < 0 ? rest : rest.slice(0, end);
-  const [repeat, component, escape] = [declared[0], declared[1], declared[2]];
+  const [repeat, component, escapeChar] = [declared[0], declared[1], declared[2]];
   if (repeat === undefined || component === undefined) return undefined;
-  const all = [field, repeat, component, escape ?? ''].filter((c) => c !== '');
+  const all = [field, repeat, component, escapeChar ?? ''].filter((c) => c !== '');
   if (new Set(all).size !== all.length || /[A-Za-z0-9\s]/.test(all.join(''))) return undefined;
-  return { field, repeat, component, escape: escape ?? '' };
+  return { field, repeat, component, escape: escapeChar ?? '' };
 }
 
 /** Resolves `&F&` `&S&` `&R&` `&E&` and `&Xhh..&`; other sequences (highlighting) stay as sent. */

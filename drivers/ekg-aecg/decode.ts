@@ -54,11 +54,17 @@ export function decodeAecg(payload: Uint8Array, options: DecodeOptions): AecgRes
   const parsed = parseXml(xml);
   if (!parsed.ok) return fail(parsed.reason, parsed.detail);
   const { name, node: root } = parsed.root;
-  if (name !== 'AnnotatedECG') return fail('not an HL7 aECG document: the root element is not <AnnotatedECG>', `not an HL7 aECG document: the root element is <${name.slice(0, 40)}>, expected <AnnotatedECG>`);
+  if (name !== 'AnnotatedECG')
+    return fail(
+      'not an HL7 aECG document: the root element is not <AnnotatedECG>',
+      `not an HL7 aECG document: the root element is <${name.slice(0, 40)}>, expected <AnnotatedECG>`,
+    );
   if (!rootNamespaceOk(xml)) return fail(`not an HL7 aECG document: <AnnotatedECG> is not in the ${HL7_V3_NAMESPACE} namespace`);
 
   const notes: string[] = [];
-  const series = children(root, 'component').map((c) => child(c, 'series')).find((s) => s !== undefined);
+  const series = children(root, 'component')
+    .map((c) => child(c, 'series'))
+    .find((s) => s !== undefined);
 
   const measurements: Measurement[] = [];
   const seen = new Set<string>();
@@ -176,14 +182,16 @@ function hasStatement(a: XmlValue): boolean {
     .some((inner) => (attr(child(inner, 'code'), 'code') ?? '').toUpperCase() === INTERPRETATION_STATEMENT);
 }
 
-const MICROVOLTS: Record<string, number> = { uv: 1, 'µv': 1, 'μv': 1, mv: 1000, v: 1_000_000, nv: 0.001 };
+const MICROVOLTS: Record<string, number> = { uv: 1, µv: 1, μv: 1, mv: 1000, v: 1_000_000, nv: 0.001 };
 const SECONDS: Record<string, number> = { s: 1, ms: 0.001, us: 0.000001 };
 
 type WaveResult = { ok: true; value?: Waveform } | ({ ok: false } & Refusal);
 
 /** The first sequenceSet of the rhythm series: time increment -> sample rate; SLIST_PQ leads -> µV. */
 function rhythmWaveform(series: XmlValue): WaveResult {
-  const set = children(series, 'component').map((c) => child(c, 'sequenceSet')).find((s) => s !== undefined);
+  const set = children(series, 'component')
+    .map((c) => child(c, 'sequenceSet'))
+    .find((s) => s !== undefined);
   if (set === undefined) return { ok: true };
   let sampleRateHz: number | undefined;
   const leads: Waveform['leads'] = [];
@@ -198,10 +206,14 @@ function rhythmWaveform(series: XmlValue): WaveResult {
       const step = Number(attr(inc, 'value'));
       const scale = SECONDS[(attr(inc, 'unit') ?? 's').toLowerCase()];
       if (!Number.isFinite(step) || step <= 0 || scale === undefined) {
-        return refused(`${at.safe}: time increment is not a positive time`, `${at.full}: time increment "${attr(inc, 'value') ?? ''} ${attr(inc, 'unit') ?? ''}" is not a positive time`);
+        return refused(
+          `${at.safe}: time increment is not a positive time`,
+          `${at.full}: time increment "${attr(inc, 'value') ?? ''} ${attr(inc, 'unit') ?? ''}" is not a positive time`,
+        );
       }
       const rate = 1 / (step * scale);
-      if (rate < 1 || rate > 100_000) return refused(`${at.safe}: sample rate is not plausible (1 to 100000 Hz)`, `${at.full}: sample rate ${rate} Hz is not plausible`);
+      if (rate < 1 || rate > 100_000)
+        return refused(`${at.safe}: sample rate is not plausible (1 to 100000 Hz)`, `${at.full}: sample rate ${rate} Hz is not plausible`);
       sampleRateHz = Math.round(rate * 1000) / 1000;
       continue;
     }
@@ -216,10 +228,14 @@ function rhythmWaveform(series: XmlValue): WaveResult {
 }
 
 /** A lead's samples in µV, and its resolution: the scale, the µV of one digit. */
-function leadSamples(value: XmlValue | undefined, at: { safe: string; full: string }): { ok: true; samples: number[]; resolution: number } | ({ ok: false } & Refusal) {
+function leadSamples(
+  value: XmlValue | undefined,
+  at: { safe: string; full: string },
+): { ok: true; samples: number[]; resolution: number } | ({ ok: false } & Refusal) {
   const where = at.safe;
   const type = attr(value, 'type');
-  if (type !== undefined && type !== 'SLIST_PQ') return refused(`${where}: value type is not supported (SLIST_PQ expected)`, `${at.full}: value type ${type} is not supported (SLIST_PQ expected)`);
+  if (type !== undefined && type !== 'SLIST_PQ')
+    return refused(`${where}: value type is not supported (SLIST_PQ expected)`, `${at.full}: value type ${type} is not supported (SLIST_PQ expected)`);
   const origin = child(value, 'origin');
   const scale = child(value, 'scale');
   const o = Number(attr(origin, 'value') ?? '0');

@@ -12,10 +12,7 @@ export const TRAILER = 'END';
 /** A block longer than this without END is a runaway (a lost END and a stream of other text). */
 export const MAX_BLOCK_LINES = 100;
 
-export type BlockEvent =
-  | { kind: 'report'; report: DeviceReport }
-  | ({ kind: 'error'; bytes: string } & Refusal)
-  | { kind: 'note'; text: string };
+export type BlockEvent = { kind: 'report'; report: DeviceReport } | ({ kind: 'error'; bytes: string } & Refusal) | { kind: 'note'; text: string };
 
 const NUMBER_UNIT = /^([+-]?\d+(?:\.\d+)?)\s*(bpm|\/min|ms|deg|\u00b0)?$/i;
 const NOT_MEASURED = /^-+$|^n\/?a$|^\?+$/i;
@@ -34,7 +31,22 @@ interface Draft {
 const newDraft = (header: string): Draft => ({ lines: [header], subject: {}, measurements: [], statements: [], seen: new Set() });
 
 const FREE_TEXT_LINE = /^\s*(INTERP|NAME)\s*:/i;
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(['ID', 'NAME', 'DOB', 'SEX', 'DATE', 'DEVICE', 'HR', 'PR', 'QRS', 'QT', 'QTC', 'QT/QTC', 'AXES P/QRS/T', 'INTERP']);
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  'ID',
+  'NAME',
+  'DOB',
+  'SEX',
+  'DATE',
+  'DEVICE',
+  'HR',
+  'PR',
+  'QRS',
+  'QT',
+  'QTC',
+  'QT/QTC',
+  'AXES P/QRS/T',
+  'INTERP',
+]);
 
 export class EkgBlockAssembler {
   private draft: Draft | null = null;
@@ -59,7 +71,8 @@ export class EkgBlockAssembler {
     // followed by a new header ("QRS: 9ECG REPORT") must still start the new block.
     const freeText = h > 0 && FREE_TEXT_LINE.test(line.slice(0, h));
     if (h >= 0 && !freeText && line.slice(h + HEADER.length).trim() === '') {
-      if (h > 0 && line.slice(0, h).trim() !== '') events.push({ kind: 'error', reason: 'garbage before the report header discarded', bytes: line.slice(0, h) });
+      if (h > 0 && line.slice(0, h).trim() !== '')
+        events.push({ kind: 'error', reason: 'garbage before the report header discarded', bytes: line.slice(0, h) });
       events.push(...this.discard('report block cut off (no END before the next ECG REPORT): discarded'));
       this.draft = newDraft(line.slice(h));
       return events;
@@ -94,7 +107,8 @@ function finish(d: Draft): BlockEvent[] {
   const block = d.lines.join('\r\n');
   const measurements = [...d.measurements];
   if (d.statements.length > 0) measurements.push({ code: { ...ECG_INTERPRETATION_CODE }, value: d.statements.join('\n') });
-  if (measurements.length === 0) return [{ kind: 'error', reason: 'report block without measurements or interpretation: nothing to report', bytes: redacted(d.lines) }];
+  if (measurements.length === 0)
+    return [{ kind: 'error', reason: 'report block without measurements or interpretation: nothing to report', bytes: redacted(d.lines) }];
   const report: DeviceReport = { measurements, raw: block };
   if (d.observedAt !== undefined) report.observedAt = d.observedAt;
   if (d.equipment !== undefined) report.equipment = d.equipment;
@@ -116,12 +130,21 @@ function field(d: Draft, line: string): BlockEvent[] {
     if (d.seen.has(key)) {
       // Any text before a colon gets here; only a field of the format is named at warn.
       const name = KNOWN_FIELDS.has(key) ? key : `a field of ${key.length} chars`;
-      return [{ kind: 'error', reason: `${name} given twice in one report: the second ignored`, detail: `${key} given twice in one report: the second ignored`, bytes: line }];
+      return [
+        {
+          kind: 'error',
+          reason: `${name} given twice in one report: the second ignored`,
+          detail: `${key} given twice in one report: the second ignored`,
+          bytes: line,
+        },
+      ];
     }
     d.seen.add(key);
   }
   // Called for the format's own fields only: the key is safe to log, the value is the patient's.
-  const bad = (what: string): BlockEvent[] => [{ kind: 'error', reason: `${key}: value ${what}`, detail: `${key}: "${value.slice(0, 40)}" ${what}`, bytes: line }];
+  const bad = (what: string): BlockEvent[] => [
+    { kind: 'error', reason: `${key}: value ${what}`, detail: `${key}: "${value.slice(0, 40)}" ${what}`, bytes: line },
+  ];
   switch (key) {
     case 'ID':
       if (value !== '') d.subject.mrn = value;

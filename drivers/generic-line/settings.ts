@@ -3,14 +3,22 @@ import { VITAL_TYPES } from '../../src/model/vocabulary.ts';
 
 const fieldSchema = Type.Object(
   {
-    type: Type.Optional(Type.Union(VITAL_TYPES.map((t) => Type.Literal(t)), { title: 'Measurement' })),
+    type: Type.Optional(
+      Type.Union(
+        VITAL_TYPES.map((t) => Type.Literal(t)),
+        { title: 'Measurement' },
+      ),
+    ),
     code: Type.Optional(
       Type.Object(
         {
           loinc: Type.Optional(Type.String({ minLength: 1 })),
           mdc: Type.Optional(Type.Object({ ref: Type.String({ minLength: 1 }), code: Type.Optional(Type.Integer()) }, { additionalProperties: false })),
           local: Type.Optional(
-            Type.Object({ system: Type.String({ minLength: 1 }), code: Type.String({ minLength: 1 }), display: Type.Optional(Type.String()) }, { additionalProperties: false }),
+            Type.Object(
+              { system: Type.String({ minLength: 1 }), code: Type.String({ minLength: 1 }), display: Type.Optional(Type.String()) },
+              { additionalProperties: false },
+            ),
           ),
         },
         { additionalProperties: false },
@@ -34,7 +42,9 @@ export const genericLineSettings = Type.Object(
         description: '"line": every matching line; { afterGroups }: once all listed groups were seen, across lines',
       }),
     ),
-    kind: Type.Optional(Type.Union([Type.Literal('scale'), Type.Literal('bp'), Type.Literal('ekg'), Type.Literal('lab'), Type.Literal('vitals'), Type.Literal('generic')])),
+    kind: Type.Optional(
+      Type.Union([Type.Literal('scale'), Type.Literal('bp'), Type.Literal('ekg'), Type.Literal('lab'), Type.Literal('vitals'), Type.Literal('generic')]),
+    ),
     maxLineLength: Type.Optional(Type.Integer({ minimum: 16, maximum: 65536, default: 256 })),
   },
   { additionalProperties: false },

@@ -67,15 +67,33 @@ export function decodeOru(text: string): OruResult {
   const type = r.get(msh, 9, 1).toUpperCase();
   const trigger = r.get(msh, 9, 2).toUpperCase();
   if (type === '') return reject('AR', '101', 'MSH-9 (message type) is empty');
-  if (type !== 'ORU') return reject('AR', '200', 'unsupported message type in MSH-9 (only ORU^R01 is accepted)', `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (only ORU^R01 is accepted)`);
-  if (trigger !== '' && trigger !== 'R01') return reject('AR', '201', 'unsupported event in MSH-9 (only ORU^R01 is accepted)', `unsupported event ORU^${trigger} (only ORU^R01 is accepted)`);
+  if (type !== 'ORU')
+    return reject(
+      'AR',
+      '200',
+      'unsupported message type in MSH-9 (only ORU^R01 is accepted)',
+      `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (only ORU^R01 is accepted)`,
+    );
+  if (trigger !== '' && trigger !== 'R01')
+    return reject('AR', '201', 'unsupported event in MSH-9 (only ORU^R01 is accepted)', `unsupported event ORU^${trigger} (only ORU^R01 is accepted)`);
   const processing = r.get(msh, 11, 1).toUpperCase();
   if (processing !== '' && processing !== 'P') {
-    return reject('AR', '202', 'processing ID (MSH-11) is not production (P): training/debug results are not forwarded to charts', `processing ID "${processing}" (MSH-11) is not production (P): training/debug results are not forwarded to charts`);
+    return reject(
+      'AR',
+      '202',
+      'processing ID (MSH-11) is not production (P): training/debug results are not forwarded to charts',
+      `processing ID "${processing}" (MSH-11) is not production (P): training/debug results are not forwarded to charts`,
+    );
   }
   const version = r.get(msh, 12, 1);
   const v = /^2\.(\d+)/.exec(version);
-  if (version !== '' && (!v || Number(v[1]) < 3)) return reject('AR', '203', 'unsupported HL7 version (MSH-12; 2.3 and later are accepted)', `unsupported HL7 version "${version.slice(0, 10)}" (MSH-12; 2.3 and later are accepted)`);
+  if (version !== '' && (!v || Number(v[1]) < 3))
+    return reject(
+      'AR',
+      '203',
+      'unsupported HL7 version (MSH-12; 2.3 and later are accepted)',
+      `unsupported HL7 version "${version.slice(0, 10)}" (MSH-12; 2.3 and later are accepted)`,
+    );
   const controlId = r.get(msh, 10);
   if (controlId === '') return reject('AE', '101', 'MSH-10 (message control ID) is empty');
 
@@ -123,7 +141,11 @@ export function decodeOru(text: string): OruResult {
         break;
       }
       case 'NTE': {
-        const comment = r.repetitions(seg, 3).map((rep) => r.text(rep)).filter((c) => c !== '').join('\n');
+        const comment = r
+          .repetitions(seg, 3)
+          .map((rep) => r.text(rep))
+          .filter((c) => c !== '')
+          .join('\n');
         if (comment === '') break;
         if (nteTarget) nteTarget.push(comment);
         else notes.push(`${where}: NTE after ORC ignored`);
@@ -193,7 +215,7 @@ function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): 
   if (!code) return { ok: false, errorCode: '101', reason: `OBX ${n}: OBX-3 (observation identifier) is empty` };
   const type = r.get(obx, 2, 1).toUpperCase();
   const valueField = obx.fields[5] ?? '';
-  const m: Measurement = { code, value: valueOf(r, type, r.repetitions(obx, 5), n, notes) };
+  const m: Measurement = { code, value: observedValue(r, type, r.repetitions(obx, 5), n, notes) };
   if (valueField !== '') m.valueText = valueField;
   const unit = r.get(obx, 6, 1);
   if (unit !== '') m.unit = unit;
@@ -214,9 +236,17 @@ function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): 
 }
 
 function observationCode(r: Hl7Reader, rep: string): ObservationCode | undefined {
-  const [id, text, system, altId, altText, altSystem] = [1, 2, 3, 4, 5, 6].map((c) => r.text(r.part(rep, c))) as [string, string, string, string, string, string];
+  const [id, text, system, altId, altText, altSystem] = [1, 2, 3, 4, 5, 6].map((c) => r.text(r.part(rep, c))) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const isLoinc = (s: string): boolean => /^(LN|LOINC)$/i.test(s);
-  const local = (c: string, d: string, s: string): ObservationCode['local'] => (d === '' ? { system: s || 'L', code: c } : { system: s || 'L', code: c, display: d });
+  const local = (c: string, d: string, s: string): ObservationCode['local'] =>
+    d === '' ? { system: s || 'L', code: c } : { system: s || 'L', code: c, display: d };
   if (id !== '' && isLoinc(system)) {
     const code: ObservationCode = { loinc: id };
     if (altId !== '') code.local = local(altId, altText, altSystem);
@@ -235,7 +265,7 @@ function observationCode(r: Hl7Reader, rep: string): ObservationCode | undefined
   return undefined;
 }
 
-function valueOf(r: Hl7Reader, type: string, reps: string[], n: number, notes: string[]): number | string {
+function observedValue(r: Hl7Reader, type: string, reps: string[], n: number, notes: string[]): number | string {
   const first = reps[0] ?? '';
   if (type === 'NM' || type === '') {
     const t = r.text(first);

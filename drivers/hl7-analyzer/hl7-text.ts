@@ -58,7 +58,8 @@ export function splitHl7(text: string): SplitResult {
   for (const [i, line] of lines.entries()) {
     const parts = line.split(field);
     const name = parts[0] ?? '';
-    if (!SEGMENT_NAME.test(name)) return { ok: false, reason: `segment ${i + 1} does not start with a segment name (3 capitals/digits then "${field}")`, inHeader: false };
+    if (!SEGMENT_NAME.test(name))
+      return { ok: false, reason: `segment ${i + 1} does not start with a segment name (3 capitals/digits then "${field}")`, inHeader: false };
     if (name === 'MSH' && i > 0) return { ok: false, reason: `segment ${i + 1} is a second MSH: two messages in one frame`, inHeader: false };
     // MSH-1 is the separator itself, so MSH fields sit one place later than other segments'.
     const fields = name === 'MSH' ? ['MSH', field, ...parts.slice(1)] : parts;

@@ -142,7 +142,9 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     }
     if (refusedRun === 0) link.log.warn({ queued: queue.length, queuedChars }, 'HL7 message queue full: answering AE to further messages until it has room');
     refusedRun++;
-    void acknowledge(message, 'AE', { text: BUSY, errorCode: '207' }).catch((err: unknown) => link.log.warn({ error: errorText(err) }, 'HL7 busy AE could not be built'));
+    void acknowledge(message, 'AE', { text: BUSY, errorCode: '207' }).catch((err: unknown) =>
+      link.log.warn({ error: errorText(err) }, 'HL7 busy AE could not be built'),
+    );
   }
 
   async function pump(): Promise<void> {

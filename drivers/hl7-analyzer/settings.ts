@@ -13,7 +13,11 @@ export const hl7AnalyzerSettings = Type.Object(
       }),
     ),
     ackSendingApplication: Type.Optional(
-      Type.String({ maxLength: 180, title: 'ACK sending application (MSH-3)', description: 'Default: the receiving application the analyzer named (its MSH-5)' }),
+      Type.String({
+        maxLength: 180,
+        title: 'ACK sending application (MSH-3)',
+        description: 'Default: the receiving application the analyzer named (its MSH-5)',
+      }),
     ),
     ackSendingFacility: Type.Optional(
       Type.String({ maxLength: 180, title: 'ACK sending facility (MSH-4)', description: 'Default: the receiving facility the analyzer named (its MSH-6)' }),

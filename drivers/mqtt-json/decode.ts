@@ -45,7 +45,7 @@ export function fieldPath(pointer: string): string {
 }
 
 function quotedValue(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -56,10 +56,16 @@ function kindOf(value: unknown): string {
   return typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'true/false' : 'an object';
 }
 
-
 /** `quoted`: how a value is shown, kindOf for the reason, quotedValue for the detail. */
 function describe(e: ValueError, quoted: (v: unknown) => string): string {
-  const schema = e.schema as { description?: string; anyOf?: Array<{ const?: unknown }>; minLength?: number; maxLength?: number; minItems?: number; maxItems?: number };
+  const schema = e.schema as {
+    description?: string;
+    anyOf?: Array<{ const?: unknown }>;
+    minLength?: number;
+    maxLength?: number;
+    minItems?: number;
+    maxItems?: number;
+  };
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required';
@@ -115,7 +121,8 @@ function meaningProblems(msg: ReadingMessageT, quoted: (v: unknown) => string): 
   msg.measurements.forEach((m, i) => {
     if (m.type === undefined && m.code === undefined) problems.push(`measurements[${i}]: needs a type (from the vocabulary) or a code`);
     if (m.code !== undefined && m.code.loinc === undefined && m.code.mdc === undefined) problems.push(`measurements[${i}].code: needs loinc or mdc`);
-    if (canonicalUnit(m.unit) === undefined) problems.push(`measurements[${i}].unit: unknown unit ${quoted(m.unit)} (use UCUM or a spelling listed in README.md)`);
+    if (canonicalUnit(m.unit) === undefined)
+      problems.push(`measurements[${i}].unit: unknown unit ${quoted(m.unit)} (use UCUM or a spelling listed in README.md)`);
   });
   return problems.slice(0, MAX_PROBLEMS);
 }

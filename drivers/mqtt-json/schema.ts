@@ -11,9 +11,27 @@ export const SCHEMA_ID = 'https://medgate.invalid/schemas/mqtt-json/reading.sche
  * published schema changes only when this format does (ECG and lab values can come with a `code`).
  */
 export const MQTT_TYPES = [
-  'bp.systolic', 'bp.diastolic', 'bp.mean', 'pulse', 'pulse.nibp', 'pulse.oximetry', 'spo2', 'temperature',
-  'weight', 'height', 'bmi', 'glucose', 'respiration', 'body.fat.percent', 'body.fat.mass', 'body.fatfree.mass',
-  'body.muscle.mass', 'body.bone.mass', 'body.water.mass', 'body.water.percent', 'body.impedance',
+  'bp.systolic',
+  'bp.diastolic',
+  'bp.mean',
+  'pulse',
+  'pulse.nibp',
+  'pulse.oximetry',
+  'spo2',
+  'temperature',
+  'weight',
+  'height',
+  'bmi',
+  'glucose',
+  'respiration',
+  'body.fat.percent',
+  'body.fat.mass',
+  'body.fatfree.mass',
+  'body.muscle.mass',
+  'body.bone.mass',
+  'body.water.mass',
+  'body.water.percent',
+  'body.impedance',
 ] as const satisfies readonly VitalType[];
 
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
@@ -29,10 +47,15 @@ export const MeasurementCode = Type.Object(
 
 export const Measurement = Type.Object(
   {
-    type: Type.Optional(Type.Union(MQTT_TYPES.map((t) => Type.Literal(t)), { description: 'one of the vocabulary names' })),
+    type: Type.Optional(
+      Type.Union(
+        MQTT_TYPES.map((t) => Type.Literal(t)),
+        { description: 'one of the vocabulary names' },
+      ),
+    ),
     code: Type.Optional(MeasurementCode),
     value: Type.Number({ description: 'a number' }),
-    unit: Text(32, "the unit, in UCUM (mm[Hg], /min, %, Cel, [degF], kg, [lb_av]) or a common spelling (mmHg, bpm, degF, lb)"),
+    unit: Text(32, 'the unit, in UCUM (mm[Hg], /min, %, Cel, [degF], kg, [lb_av]) or a common spelling (mmHg, bpm, degF, lb)'),
   },
   { additionalProperties: false, description: 'one measurement: a type from the vocabulary, or a code' },
 );

@@ -88,7 +88,7 @@ export function analyze(leads: AnalyzedLead[], sampleRateHz: number): Measured {
   const pPeak = argmax(qrsOn - Math.round(300 / ms), qrsOn - Math.round(20 / ms));
   const pOn = walk(pPeak, -1, WAVE_EDGE * at(pPeak));
   const pOff = walk(pPeak, 1, WAVE_EDGE * at(pPeak));
-  const tPeak = argmax(qrsOff + Math.round(40 / ms), Math.min(qrsOn + Math.round(meanRr * 0.75 / ms), n - 1));
+  const tPeak = argmax(qrsOff + Math.round(40 / ms), Math.min(qrsOn + Math.round((meanRr * 0.75) / ms), n - 1));
   const tOn = walk(tPeak, -1, WAVE_EDGE * at(tPeak));
   const tEnd = walk(tPeak, 1, WAVE_EDGE * at(tPeak));
 

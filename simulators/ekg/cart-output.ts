@@ -88,7 +88,10 @@ export function aecgDocument(t: CartTest): string {
       `<value xsi:type="SLIST_PQ"><origin value="0" unit="uV"/><scale value="${DIGIT_UV}" unit="uV"/><digits>${digits}</digits></value></sequence></component>\n`;
   }
   const statements = t.statements
-    .map((s) => `            <component><annotation><code code="MDC_ECG_INTERPRETATION_STATEMENT" codeSystem="${MDC}"/><value xsi:type="ST">${xmlText(s)}</value></annotation></component>\n`)
+    .map(
+      (s) =>
+        `            <component><annotation><code code="MDC_ECG_INTERPRETATION_STATEMENT" codeSystem="${MDC}"/><value xsi:type="ST">${xmlText(s)}</value></annotation></component>\n`,
+    )
     .join('');
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +

@@ -132,6 +132,7 @@ export class AuditJournal {
 }
 
 function required(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.trim() === '' || v.length > MAX_TEXT) throw new TypeError(`audit entry: ${field} must be non-empty text of at most ${MAX_TEXT} characters`);
+  if (typeof v !== 'string' || v.trim() === '' || v.length > MAX_TEXT)
+    throw new TypeError(`audit entry: ${field} must be non-empty text of at most ${MAX_TEXT} characters`);
   return v;
 }

@@ -36,8 +36,12 @@ export function referencedFiles(doc: Record<string, unknown>): ExternalFile[] {
   return [
     ...named(inbound, INBOUND_TLS, 'inbound.mllp.tls.'),
     ...named(doc.mqtt, MQTT_TLS, 'mqtt.'),
-    ...items(doc.devices).flatMap((d, i) => (isRecord(d) && isRecord(d.transport) && d.transport.type === 'file' ? named(d.transport, ['path'], `devices[${i}].transport.`) : [])),
-    ...items(doc.destinations).flatMap((d, i) => (isRecord(d) ? [...named(d.tls, CLIENT_TLS, `destinations[${i}].tls.`), ...named(d, MQTT_TLS, `destinations[${i}].`)] : [])),
+    ...items(doc.devices).flatMap((d, i) =>
+      isRecord(d) && isRecord(d.transport) && d.transport.type === 'file' ? named(d.transport, ['path'], `devices[${i}].transport.`) : [],
+    ),
+    ...items(doc.destinations).flatMap((d, i) =>
+      isRecord(d) ? [...named(d.tls, CLIENT_TLS, `destinations[${i}].tls.`), ...named(d, MQTT_TLS, `destinations[${i}].`)] : [],
+    ),
   ];
 }
 

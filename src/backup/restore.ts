@@ -94,7 +94,9 @@ function targetOf(opts: RestoreOptions, configFile: string, existing: string | u
 async function refuseSystemFolder(dataDir: string): Promise<void> {
   const real = await realPathOf(dataDir);
   if (SHARED_FOLDERS.has(dataDir) || SHARED_FOLDERS.has(real)) {
-    throw new Error(`${dataDir} is a system folder${real === dataDir ? '' : ` (${real})`}: the data folder must be a folder of its own, such as /var/lib/medgate`);
+    throw new Error(
+      `${dataDir} is a system folder${real === dataDir ? '' : ` (${real})`}: the data folder must be a folder of its own, such as /var/lib/medgate`,
+    );
   }
 }
 
@@ -108,7 +110,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   if (manifest.dataFormat > DATA_FORMAT) {
     throw new DataFormatError(newerFormatMessage(archive, { format: manifest.dataFormat, writtenBy: manifest.dataWrittenBy ?? `medgate ${manifest.medgate}` }));
   }
-  if (!head.config || head.config.path !== manifest.config) throw new Error(`${archive} is damaged: its configuration (${manifest.config}) does not follow the manifest`);
+  if (!head.config || head.config.path !== manifest.config)
+    throw new Error(`${archive} is damaged: its configuration (${manifest.config}) does not follow the manifest`);
   const configThere = existsSync(configFile);
   const existing = configThere ? await readFile(configFile, 'utf8') : undefined;
   const { dataDir, written } = targetOf(opts, configFile, existing, manifest);
@@ -147,7 +150,9 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       await extractArchive(archive, staging);
       const problems = await verifyExtracted(staging, manifest);
       if (problems.length > 0) {
-        throw new Error(`${archive} is damaged; nothing was changed:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : ''}`);
+        throw new Error(
+          `${archive} is damaged; nothing was changed:\n  ${problems.slice(0, 10).join('\n  ')}${problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : ''}`,
+        );
       }
       const restored = join(staging, DATA_DIR);
       if (!existsSync(restored)) await mkdir(restored, { mode: 0o700 });
@@ -180,7 +185,9 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     // Ours, moved aside with the old folder while we held it.
     if (dataAside) await rm(join(dataAside, 'state.json.lock'), { force: true });
   }
-  say(`restored the data folder ${dataDir} and the configuration ${configFile} (backup of ${manifest.createdAt} from ${manifest.host}, medgate ${manifest.medgate})`);
+  say(
+    `restored the data folder ${dataDir} and the configuration ${configFile} (backup of ${manifest.createdAt} from ${manifest.host}, medgate ${manifest.medgate})`,
+  );
   for (const path of movedAside) say(`what was there is kept: ${path}`);
   if (manifest.dataFormat < DATA_FORMAT) say(`its data format is ${manifest.dataFormat}: the gateway migrates it to ${DATA_FORMAT} when it starts`);
   if (!manifest.tokenIncluded) say('the API token was not in the backup: the gateway makes a new one at its first start (unless MEDGATE_API_TOKEN is set)');

@@ -97,7 +97,10 @@ export async function copyState(file: string, opts: StateCopyOptions = {}): Prom
         parsed = undefined;
       }
       // Written by rename, so never seen half-written: a snapshot that is not JSON is damaged on disk.
-      if (!isRecord(parsed)) throw new Error(`${file} is damaged (not a JSON object): the gateway sets it aside at its next start. Stop the gateway and copy the data folder as it is instead.`);
+      if (!isRecord(parsed))
+        throw new Error(
+          `${file} is damaged (not a JSON object): the gateway sets it aside at its next start. Stop the gateway and copy the data folder as it is instead.`,
+        );
       doc = parsed;
     }
     const snapshotGeneration = typeof doc.generation === 'number' ? doc.generation : 0;
@@ -106,9 +109,12 @@ export async function copyState(file: string, opts: StateCopyOptions = {}): Prom
     if (replay.damaged && retries < DAMAGE_REREADS) continue;
     const notes: string[] = [];
     if (replay.damaged) {
-      notes.push(`${file}.journal is damaged at offset ${replay.damaged.offset}: ${replay.damaged.linesLost} later change(s) are not in the backup (the gateway sets them aside at its next start)`);
+      notes.push(
+        `${file}.journal is damaged at offset ${replay.damaged.offset}: ${replay.damaged.linesLost} later change(s) are not in the backup (the gateway sets them aside at its next start)`,
+      );
     }
-    if (replay.dropped.length > 0) notes.push(`${file}.journal: ${replay.dropped.length} record(s) could not be rebuilt (earlier journal lines are missing) and are not in the backup`);
+    if (replay.dropped.length > 0)
+      notes.push(`${file}.journal: ${replay.dropped.length} record(s) could not be rebuilt (earlier journal lines are missing) and are not in the backup`);
     doc.generation = replay.generation;
     return { doc, readAt, readAtMono, retries, notes };
   }

@@ -65,7 +65,9 @@ export async function takeBackup(opts: BackupOptions): Promise<BackupResult> {
   if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) throw new Error(`${dataDir} (the dataDir of ${configFile}) is not a folder`);
   // The archive and the folder it is assembled in would be copied into the next backup, and so on.
   if (within(await realPathOf(archive), await realpath(dataDir))) {
-    throw new Error(`${archive} is inside the data folder ${dataDir}: each backup would hold the ones before it. Write it elsewhere (e.g. /var/backups/medgate/)`);
+    throw new Error(
+      `${archive} is inside the data folder ${dataDir}: each backup would hold the ones before it. Write it elsewhere (e.g. /var/backups/medgate/)`,
+    );
   }
   const stamp = await readFormatStamp(dataDir);
   if (stamp && stamp.format > DATA_FORMAT) throw new DataFormatError(newerFormatMessage(dataDir, stamp));
@@ -87,11 +89,15 @@ export async function takeBackup(opts: BackupOptions): Promise<BackupResult> {
       const doc = asStateDoc(state.doc, stateFile);
       if (engine) {
         const r = await reconcileCopy(data, doc, state.readAt - clockSetBack({ wall: state.readAt, mono: state.readAtMono }));
-        say(`matched the database to the state: ${r.archived} reading(s) delivered meanwhile moved to the history, ${r.later} stored after it left out, ${r.forgotten} duplicate-memory entries of those forgotten`);
+        say(
+          `matched the database to the state: ${r.archived} reading(s) delivered meanwhile moved to the history, ${r.later} stored after it left out, ${r.forgotten} duplicate-memory entries of those forgotten`,
+        );
         await rm(join(data, 'db', 'lock.mdb'), { force: true });
       }
       await writeFile(join(data, 'state.json'), JSON.stringify(doc), { mode: 0o600 });
-      say(`state: ${Object.keys(doc.readings).length} reading(s) in flight, ${Object.keys(doc.messages).length} message(s)${state.retries > 0 ? ` (read again ${state.retries} time(s): compacted meanwhile)` : ''}`);
+      say(
+        `state: ${Object.keys(doc.readings).length} reading(s) in flight, ${Object.keys(doc.messages).length} message(s)${state.retries > 0 ? ` (read again ${state.retries} time(s): compacted meanwhile)` : ''}`,
+      );
     }
     say(engine ? 'database: copied (LMDB copy of one read transaction)' : 'database: none yet');
 

@@ -10,7 +10,9 @@ export async function run(args: string[]): Promise<number> {
   const { takeBackup } = await import('../backup/take-backup.ts');
   try {
     const r = await takeBackup({ configFile: values.config, to: values.to, withToken: values['with-token'], say: (line) => console.error(line) });
-    console.error(`${r.archive}: ${r.manifest.files.length} files, ${r.bytes} bytes, data format ${r.manifest.dataFormat}, API token ${r.manifest.tokenIncluded ? 'included' : 'not included'}`);
+    console.error(
+      `${r.archive}: ${r.manifest.files.length} files, ${r.bytes} bytes, data format ${r.manifest.dataFormat}, API token ${r.manifest.tokenIncluded ? 'included' : 'not included'}`,
+    );
     console.error('the archive holds patient data: it is readable by its owner only (mode 0600); keep it that way wherever it is copied');
     return 0;
   } catch (err) {

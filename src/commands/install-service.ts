@@ -77,7 +77,12 @@ export async function run(args: string[]): Promise<number> {
     await writeFile(unitFile, unit.text, { mode: 0o644 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied (run it with sudo, or give --output FILE or --print)' : err instanceof Error ? err.message : String(err);
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied (run it with sudo, or give --output FILE or --print)'
+        : err instanceof Error
+          ? err.message
+          : String(err);
     console.error(`cannot write ${unitFile}: ${why}`);
     return 1;
   }

@@ -26,14 +26,16 @@ export const SerialTransport = Type.Object(
 const Allow = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
   minItems: 1,
   maxItems: 256,
-  description: 'addresses and CIDR ranges that may connect, e.g. ["10.1.2.0/24", "10.1.3.7"]; ["any"] accepts anyone. Required on an address other than loopback',
+  description:
+    'addresses and CIDR ranges that may connect, e.g. ["10.1.2.0/24", "10.1.3.7"]; ["any"] accepts anyone. Required on an address other than loopback',
 });
 const MaxConnections = (fallback: number) =>
   Type.Integer({ minimum: 1, maximum: 1000, description: `connections open at once; one more is closed at once (default ${fallback})` });
 const IdleTimeoutMs = Type.Integer({
   minimum: 0,
   maximum: 86_400_000,
-  description: 'any connection that sends nothing for this long is closed (default 0: never, since analyzers and interface engines keep one connection open and idle for hours). Independently, a connection that never sends a byte is closed after 60 s',
+  description:
+    'any connection that sends nothing for this long is closed (default 0: never, since analyzers and interface engines keep one connection open and idle for hours). Independently, a connection that never sends a byte is closed after 60 s',
 });
 
 /** TLS on a listener (inbound feed, device TCP listener); with `requestCert`, only peers with a certificate signed by `caFile`. */
@@ -70,7 +72,9 @@ export const FileTransport = Type.Object(
   {
     type: Type.Literal('file'),
     path: Type.String({ minLength: 1, description: 'folder the device exports into (EKG carts); each new file is one message' }),
-    suffix: Type.Optional(Type.String({ maxLength: 16, description: 'only files ending so, e.g. .xml (check-config warns when absent: every file would be read)' })),
+    suffix: Type.Optional(
+      Type.String({ maxLength: 16, description: 'only files ending so, e.g. .xml (check-config warns when absent: every file would be read)' }),
+    ),
     pollMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   },
   { additionalProperties: false },
@@ -92,7 +96,8 @@ export const PatientBody = Type.Object(
 
 /** LOINC scale (Scale_Typ) of a mapped code the gateway does not know: Qn codes never carry text values. */
 export const LoincScaleSchema = Type.Union([Type.Literal('Qn'), Type.Literal('Ord'), Type.Literal('OrdQn'), Type.Literal('Nom'), Type.Literal('Nar')], {
-  description: 'the LOINC scale of the code (Qn quantitative, Ord ordinal, OrdQn either, Nom nominal, Nar narrative); needed only for codes the gateway does not know',
+  description:
+    'the LOINC scale of the code (Qn quantitative, Ord ordinal, OrdQn either, Nom nominal, Nar narrative); needed only for codes the gateway does not know',
 });
 
 /** One mapping of an analyzer test code; `specimen` and `instrument` narrow it to some results. */
@@ -103,10 +108,13 @@ export const CodeMapping = Type.Object(
     specimen: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 40 }), {
         minItems: 1,
-        description: 'the specimen types this mapping is for: HL7 table 0487 codes (SER, PLAS, WB, UR ...) or the words the analyzer sends; absent: any specimen',
+        description:
+          'the specimen types this mapping is for: HL7 table 0487 codes (SER, PLAS, WB, UR ...) or the words the analyzer sends; absent: any specimen',
       }),
     ),
-    instrument: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only for results of this instrument or module (as the analyzer names it)' })),
+    instrument: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'only for results of this instrument or module (as the analyzer names it)' }),
+    ),
     scale: Type.Optional(LoincScaleSchema),
   },
   { additionalProperties: false },
@@ -129,7 +137,9 @@ export const DeviceConfig = Type.Object(
             description:
               'reported: the device sends the patient ID; bind: a person binds the device; order: the specimen ID finds the order and its patient; hold: every reading waits for a person',
           }),
-          verify: Type.Optional(Type.Boolean({ description: 'reported mode: the ID must match the patient directory (default: true when an inbound feed is configured)' })),
+          verify: Type.Optional(
+            Type.Boolean({ description: 'reported mode: the ID must match the patient directory (default: true when an inbound feed is configured)' }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -144,12 +154,22 @@ export const DeviceConfig = Type.Object(
       Type.Object(
         {
           localCodeSystem: Type.Optional(
-            Type.String({ pattern: '^(L|99[A-Za-z0-9]{1,3})$', description: "coding system of the analyzer's own codes in OBX-3 (HL7 table 0396: L or 99zzz); default 99MDG" }),
+            Type.String({
+              pattern: '^(L|99[A-Za-z0-9]{1,3})$',
+              description: "coding system of the analyzer's own codes in OBX-3 (HL7 table 0396: L or 99zzz); default 99MDG",
+            }),
           ),
           specimenType: Type.Optional(
             Type.Object(
-              { code: Type.String({ minLength: 1, maxLength: 20 }), display: Type.Optional(Type.String({ maxLength: 100 })), system: Type.Optional(Type.String({ maxLength: 20 })) },
-              { additionalProperties: false, description: 'SPM-4 (HL7 table 0487), e.g. { "code": "UR", "display": "Urine" }; with it the specimen goes out in an SPM segment' },
+              {
+                code: Type.String({ minLength: 1, maxLength: 20 }),
+                display: Type.Optional(Type.String({ maxLength: 100 })),
+                system: Type.Optional(Type.String({ maxLength: 20 })),
+              },
+              {
+                additionalProperties: false,
+                description: 'SPM-4 (HL7 table 0487), e.g. { "code": "UR", "display": "Urine" }; with it the specimen goes out in an SPM segment',
+              },
             ),
           ),
         },
@@ -211,8 +231,15 @@ export const MqttDestination = Type.Object(
     type: Type.Literal('mqtt'),
     url: Type.String({ pattern: '^mqtts?://', description: 'the upstream broker, mqtt:// or mqtts://' }),
     topic: Type.String({ minLength: 1, maxLength: 256, description: 'publish topic; {deviceId} and {kind} are replaced' }),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('fhir')], { description: 'json: the normalized reading; fhir: FHIR R4 Observations in a Bundle' })),
-    maxInlineBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'attachments (EKG tracings) larger than this go without their content; many brokers cap a message at 128-256 kB' })),
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('fhir')], { description: 'json: the normalized reading; fhir: FHIR R4 Observations in a Bundle' }),
+    ),
+    maxInlineBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        description: 'attachments (EKG tracings) larger than this go without their content; many brokers cap a message at 128-256 kB',
+      }),
+    ),
     clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     username: Type.Optional(Type.String()),
     password: Type.Optional(Type.String()),
@@ -220,9 +247,7 @@ export const MqttDestination = Type.Object(
     cert: Type.Optional(Type.String({ description: 'client certificate file' })),
     key: Type.Optional(Type.String({ description: 'client key file' })),
     ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
-    retry: Type.Optional(
-      Type.Object({ initialMs: Type.Integer({ minimum: 10 }), maxMs: Type.Integer({ minimum: 10 }) }, { additionalProperties: false }),
-    ),
+    retry: Type.Optional(Type.Object({ initialMs: Type.Integer({ minimum: 10 }), maxMs: Type.Integer({ minimum: 10 }) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -251,7 +276,9 @@ export const MqttBrokerConfig = Type.Union([
       ca: Type.Optional(Type.String({ description: 'CA certificate file' })),
       cert: Type.Optional(Type.String({ description: 'client certificate file' })),
       key: Type.Optional(Type.String({ description: 'client key file' })),
-      clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'stable id, so the broker keeps our session (and queued messages) while we are away' })),
+      clientId: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 64, description: 'stable id, so the broker keeps our session (and queued messages) while we are away' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -262,10 +289,20 @@ export const MqttBrokerConfig = Type.Union([
           host: Type.Optional(Host),
           port: PortOrZero,
           users: Type.Array(MqttUser, { minItems: 1 }),
-          maxPacketBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 268_435_455, description: 'largest MQTT packet a device may send; default 1048576 (1 MiB, 4x a 12-lead aECG)' })),
-          connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 120_000, description: 'a client must sign in (CONNECT) within this time; default 10000' })),
+          maxPacketBytes: Type.Optional(
+            Type.Integer({
+              minimum: 1024,
+              maximum: 268_435_455,
+              description: 'largest MQTT packet a device may send; default 1048576 (1 MiB, 4x a 12-lead aECG)',
+            }),
+          ),
+          connectTimeoutMs: Type.Optional(
+            Type.Integer({ minimum: 1000, maximum: 120_000, description: 'a client must sign in (CONNECT) within this time; default 10000' }),
+          ),
           maxConnections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'connections the broker accepts at once; default 32' })),
-          maxInflightQos2: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535, description: 'QoS 2 messages one client may hold unreleased; default 8' })),
+          maxInflightQos2: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 65_535, description: 'QoS 2 messages one client may hold unreleased; default 8' }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -283,9 +320,7 @@ export const DemoSimulator = Type.Object(
     tcpConnect: Type.Optional(Type.Object({ host: Type.Optional(Host), port: Port }, { additionalProperties: false })),
     intervalMs: Type.Optional(Type.Integer({ minimum: 50 })),
     count: Type.Optional(Type.Integer({ minimum: 1 })),
-    faults: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('garbage'), Type.Literal('unstable'), Type.Literal('partial'), Type.Literal('implausible')])),
-    ),
+    faults: Type.Optional(Type.Array(Type.Union([Type.Literal('garbage'), Type.Literal('unstable'), Type.Literal('partial'), Type.Literal('implausible')]))),
   },
   { additionalProperties: false },
 );
@@ -295,12 +330,7 @@ export const DemoConfig = Type.Object(
     ehr: Type.Optional(Type.Object({ host: Type.Optional(Host), port: Port }, { additionalProperties: false })),
     simulators: Type.Optional(Type.Array(DemoSimulator)),
     bindings: Type.Optional(
-      Type.Array(
-        Type.Object(
-          { device: Id, patient: PatientBody, minutes: Type.Integer({ minimum: 1, maximum: 525_600 }) },
-          { additionalProperties: false },
-        ),
-      ),
+      Type.Array(Type.Object({ device: Id, patient: PatientBody, minutes: Type.Integer({ minimum: 1, maximum: 525_600 }) }, { additionalProperties: false })),
     ),
     /** Patients the built-in EHR registers through the inbound feed at start (with those of `bindings`). */
     patients: Type.Optional(Type.Array(PatientBody, { maxItems: 100 })),
@@ -312,10 +342,18 @@ export const DemoConfig = Type.Object(
 export const HealthConfig = Type.Object(
   {
     destinationStalledMinutes: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 60, description: 'messages wait and the destination delivered nothing for this long: failing (default 10)' }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 7 * 24 * 60,
+        description: 'messages wait and the destination delivered nothing for this long: failing (default 10)',
+      }),
     ),
-    deviceDownMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 60, description: "an enabled device's link down for this long: degraded (default 5)" })),
-    diskLowPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: "free space of the data folder's disk below this: degraded (default 10)" })),
+    deviceDownMinutes: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 60, description: "an enabled device's link down for this long: degraded (default 5)" }),
+    ),
+    diskLowPercent: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: "free space of the data folder's disk below this: degraded (default 10)" }),
+    ),
     diskCriticalPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'below this: failing (default 2)' })),
   },
   { additionalProperties: false },
@@ -324,11 +362,18 @@ export const HealthConfig = Type.Object(
 /** HTTPS for the page: certificate files, or a self-signed certificate made at first start in the data folder. */
 export const WebTls = Type.Union([
   Type.Object(
-    { certFile: Type.String({ minLength: 1, description: 'PEM certificate (chain) file' }), keyFile: Type.String({ minLength: 1, description: 'PEM private key file' }) },
+    {
+      certFile: Type.String({ minLength: 1, description: 'PEM certificate (chain) file' }),
+      keyFile: Type.String({ minLength: 1, description: 'PEM private key file' }),
+    },
     { additionalProperties: false },
   ),
   Type.Object(
-    { selfSigned: Type.Literal(true, { description: 'create a certificate at first start; compare its fingerprint (console, page) with what the browser shows' }) },
+    {
+      selfSigned: Type.Literal(true, {
+        description: 'create a certificate at first start; compare its fingerprint (console, page) with what the browser shows',
+      }),
+    },
     { additionalProperties: false },
   ),
 ]);
@@ -361,7 +406,8 @@ export const GatewayConfig = Type.Object(
             Type.String({
               pattern: LOCAL_CODE_SYSTEM_PATTERN,
               default: DEFAULT_LOCAL_CODE_SYSTEM,
-              description: 'coding system of every local code in the messages sent (HL7 table 0396: L or 99zzz); a device\'s lab.localCodeSystem overrides it; default 99MDG',
+              description:
+                "coding system of every local code in the messages sent (HL7 table 0396: L or 99zzz); a device's lab.localCodeSystem overrides it; default 99MDG",
             }),
           ),
           duplicateWindowHours: Type.Optional(
@@ -369,7 +415,8 @@ export const GatewayConfig = Type.Object(
               minimum: 1,
               maximum: 24 * 365,
               default: 72,
-              description: 'how long the gateway remembers a stored device message (HL7 MSH-10, MQTT message id, aECG document id, ASTM transmission) so a resend, also after a restart, is acknowledged and not stored twice; default 72',
+              description:
+                'how long the gateway remembers a stored device message (HL7 MSH-10, MQTT message id, aECG document id, ASTM transmission) so a resend, also after a restart, is acknowledged and not stored twice; default 72',
             }),
           ),
         },
@@ -399,7 +446,9 @@ export const GatewayConfig = Type.Object(
             },
             { additionalProperties: false, description: 'where the EHR sends ADT and orders' },
           ),
-          retentionHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365, description: 'how long a discharged visit stays in the directory (default 48)' })),
+          retentionHours: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 24 * 365, description: 'how long a discharged visit stays in the directory (default 48)' }),
+          ),
         },
         { additionalProperties: false },
       ),

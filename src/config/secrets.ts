@@ -84,7 +84,10 @@ export function keepSecrets(edited: DestinationConfig & { passwordSet?: unknown 
   if (next.password !== undefined || hasUserinfo(next.url)) return next;
   if (target(next.url) !== target(stored.url)) {
     if (!hasStored) return next;
-    throw new RequestError(400, `destination "${next.id}": the URL changed, so the stored password is not sent there; enter the password again (or "password": "" for none)`);
+    throw new RequestError(
+      400,
+      `destination "${next.id}": the URL changed, so the stored password is not sent there; enter the password again (or "password": "" for none)`,
+    );
   }
   const url = storedInUrl ? urlWithPassword(next.url, stored.url) : next.url;
   return { ...next, url, ...(stored.password !== undefined ? { password: stored.password } : {}) };

@@ -130,7 +130,8 @@ function listenerTlsProblems(at: string, tls: { requestCert?: boolean; caFile?: 
   return [
     {
       path: `${at}.tls.caFile`,
-      message: 'requestCert without caFile would accept any client certificate a public authority signed: name the file of the CA that signs your devices\' certificates',
+      message:
+        "requestCert without caFile would accept any client certificate a public authority signed: name the file of the CA that signs your devices' certificates",
     },
   ];
 }
@@ -140,7 +141,11 @@ function trustProxyProblems(trustProxy: boolean | string[] | undefined): ConfigP
   if (!Array.isArray(trustProxy)) return [];
   return trustProxy.flatMap((entry, index) => {
     const parsed = parseAllowEntry(entry);
-    const message = !parsed.ok ? parsed.message : parsed.range === 'any' ? '"any" is not a proxy address: list the proxy\'s addresses (e.g. "127.0.0.1")' : undefined;
+    const message = !parsed.ok
+      ? parsed.message
+      : parsed.range === 'any'
+        ? '"any" is not a proxy address: list the proxy\'s addresses (e.g. "127.0.0.1")'
+        : undefined;
     return message ? [{ path: `web.trustProxy[${index}]`, message }] : [];
   });
 }
@@ -185,7 +190,10 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
   for (const [k, a] of mqttDevices.entries()) {
     for (const b of mqttDevices.slice(k + 1)) {
       if (filtersOverlap(a.topic, b.topic)) {
-        problems.push({ path: `devices[${b.i}].transport.topic`, message: `overlaps the topic of devices[${a.i}] ("${a.topic}"): a publish matching both would be filed twice` });
+        problems.push({
+          path: `devices[${b.i}].transport.topic`,
+          message: `overlaps the topic of devices[${a.i}] ("${a.topic}"): a publish matching both would be filed twice`,
+        });
       }
     }
   }
@@ -234,14 +242,16 @@ export function configWarnings(config: Config): ConfigProblem[] {
     if (d.transport.type === 'file' && !d.transport.suffix) {
       warnings.push({
         path: `devices[${i}].transport.suffix`,
-        message: 'without a suffix every file in the folder is read as a result, whatever anyone with write access to the share drops there: add the ending the device writes, e.g. ".xml"',
+        message:
+          'without a suffix every file in the folder is read as a result, whatever anyone with write access to the share drops there: add the ending the device writes, e.g. ".xml"',
       });
     }
   });
   if (config.web.trustProxy === true) {
     warnings.push({
       path: 'web.trustProxy',
-      message: 'true believes X-Forwarded-For from any client: anyone could claim any address, past the sign-in limits and any address-based decision; list the proxy\'s addresses instead (e.g. ["127.0.0.1"])',
+      message:
+        'true believes X-Forwarded-For from any client: anyone could claim any address, past the sign-in limits and any address-based decision; list the proxy\'s addresses instead (e.g. ["127.0.0.1"])',
     });
   }
   warnings.push(...embeddedUserWarnings(config));

@@ -47,7 +47,8 @@ export function simulatorTarget(device: DeviceConfigT, opts: TargetOptions): Sim
     case 'serial': {
       const path = opts.serialPath?.trim();
       if (!path) {
-        throw new RequestError(400, 
+        throw new RequestError(
+          400,
           `device "${device.id}" is on serial port ${t.path}: give serialPath, the other end of the cable or pty pair the simulator writes to`,
         );
       }

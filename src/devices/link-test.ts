@@ -28,10 +28,7 @@ export function clampSeconds(seconds: number): number {
 
 /** One chunk for the page: each byte one character (latin1), control and non-ASCII bytes as <0d>, <b5>. */
 export function describeChunk(chunk: Buffer, at: Date): LinkTestChunk {
-  const text = visibleBytes(chunk.toString('latin1'), Number.POSITIVE_INFINITY).replace(
-    /[\x80-\xff]/g,
-    (c) => `<${c.charCodeAt(0).toString(16)}>`,
-  );
+  const text = visibleBytes(chunk.toString('latin1'), Number.POSITIVE_INFINITY).replace(/[\x80-\xff]/g, (c) => `<${c.charCodeAt(0).toString(16)}>`);
   const hex = [...chunk].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   return { at: at.toISOString(), text, hex, bytes: chunk.length };
 }

@@ -33,10 +33,7 @@ export async function listSerialPorts(opts: ListSerialPortsOptions): Promise<Ser
   } catch (err) {
     throw new Error(`cannot list serial ports: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const links = [
-    ...(await readLinks(opts.byIdDir ?? '/dev/serial/by-id')),
-    ...(await readLinks(opts.byPathDir ?? '/dev/serial/by-path')),
-  ];
+  const links = [...(await readLinks(opts.byIdDir ?? '/dev/serial/by-id')), ...(await readLinks(opts.byPathDir ?? '/dev/serial/by-path'))];
   const devicePorts = await Promise.all(
     opts.devices.map(async (d) => (d.transport.type === 'serial' ? { id: d.id, target: await canonical(d.transport.path) } : undefined)),
   );
@@ -49,7 +46,10 @@ export async function listSerialPorts(opts: ListSerialPortsOptions): Promise<Ser
 export function portView(port: PortInfo, target: string, links: StableLink[], used: Array<{ id: string; target: string }>): SerialPortView {
   const view: SerialPortView = {
     path: port.path,
-    stablePaths: links.filter((l) => l.target === target).map((l) => l.link).sort(),
+    stablePaths: links
+      .filter((l) => l.target === target)
+      .map((l) => l.link)
+      .sort(),
   };
   if (port.manufacturer) view.manufacturer = port.manufacturer;
   if (port.serialNumber) view.serialNumber = port.serialNumber;

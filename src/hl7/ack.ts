@@ -46,7 +46,10 @@ function parsedSegment(line: string, field: string): ParsedSegment {
  */
 export function splitMessage(text: string): Parsed | undefined {
   // Segment terminators: CR per the standard; LF and CRLF tolerated (files, hand-made test text).
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).map((l) => l.replace(/^\s+/, ''));
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/^\s+/, ''));
   const mshLine = lines.find((l) => l.startsWith('MSH'));
   if (mshLine === undefined || mshLine.length < 8) return undefined;
   const field = mshLine.charAt(3);
@@ -161,7 +164,8 @@ export function unescapeHl7(value: string, d: Delimiters = DEFAULT_DELIMITERS): 
     else if (seq === 'E') out += d.escape;
     else if (seq === '.br') out += '\n';
     else if (/^X([0-9A-Fa-f]{2})+$/.test(seq)) out += Buffer.from(seq.slice(1), 'hex').toString('latin1');
-    else if (seq === 'H' || seq === 'N') out += ''; // highlighting on/off: formatting only
+    else if (seq === 'H' || seq === 'N')
+      out += ''; // highlighting on/off: formatting only
     else out += `${e}${seq}${e}`; // unknown sequence: keep it visible rather than guess
   }
   return out;
@@ -199,7 +203,14 @@ export function parseAck(ackText: string): Ack {
   const controlId = text(p, msa, 2);
   if (controlId === '') throw new Error('ACK MSA-2 (control ID of the acknowledged message) is empty');
 
-  const err = p.segments.find((s) => s.name === 'ERR' && s.line.split(p.delimiters.field).slice(1).some((f) => f.trim() !== ''));
+  const err = p.segments.find(
+    (s) =>
+      s.name === 'ERR' &&
+      s.line
+        .split(p.delimiters.field)
+        .slice(1)
+        .some((f) => f.trim() !== ''),
+  );
   // ERR-3 (v2.5+, CWE) / ERR-1.4 (v2.3-2.4, ELD's CE code) / MSA-6 (v2.3 and older, CE).
   const errorCode = firstNonEmpty(text(p, err, 3, 1), text(p, err, 1, 4, 1), text(p, msa, 6, 1));
   const reason = firstNonEmpty(
@@ -259,7 +270,12 @@ export function buildAck(message: string, code: AckCode, opts: BuildAckOptions =
   const f = d.field;
   const c = d.component;
   const localField = (value: string | undefined, fallback: string): string =>
-    value === undefined ? fallback : value.split('^').map((part) => escapeHl7(part, d)).join(c);
+    value === undefined
+      ? fallback
+      : value
+          .split('^')
+          .map((part) => escapeHl7(part, d))
+          .join(c);
 
   const mshFields = [
     'MSH',

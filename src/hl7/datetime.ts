@@ -1,8 +1,7 @@
 // ISO 8601 <-> HL7 v2 DTM. A timestamp keeps the UTC offset it was written with: a device that
 // says 09:41-05:00 is forwarded as 094100-0500, never shifted into the gateway's zone.
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 export interface IsoParts {
   year: number;
@@ -127,8 +126,12 @@ export function dateToDtm(date: Date, offsetMinutes: number = -date.getTimezoneO
   const year = shifted.getUTCFullYear();
   if (!(year >= 100 && year <= 9999)) return undefined;
   return (
-    pad(year, 4) + pad(shifted.getUTCMonth() + 1) + pad(shifted.getUTCDate()) +
-    pad(shifted.getUTCHours()) + pad(shifted.getUTCMinutes()) + pad(shifted.getUTCSeconds()) +
+    pad(year, 4) +
+    pad(shifted.getUTCMonth() + 1) +
+    pad(shifted.getUTCDate()) +
+    pad(shifted.getUTCHours()) +
+    pad(shifted.getUTCMinutes()) +
+    pad(shifted.getUTCSeconds()) +
     offsetText(offsetMinutes, false)
   );
 }

@@ -46,5 +46,8 @@ export function escapeHl7(text: string): string {
  * receiver may not render; everything else as escapeHl7.
  */
 export function escapeFormattedText(text: string): string {
-  return text.split(/\r\n|\r|\n/).map(escapeHl7).join('\\.br\\');
+  return text
+    .split(/\r\n|\r|\n/)
+    .map(escapeHl7)
+    .join('\\.br\\');
 }

@@ -147,11 +147,11 @@ interface ValueCell {
   facets?: ValueCell[];
 }
 
-
 function leadCells(w: Waveform): ValueCell[] {
   return w.leads.map((lead) => {
     const facets: ValueCell[] = [{ type: 'NM', id: SAMPLE_RATE, value: nmText(w.sampleRateHz, undefined, 'sample rate'), units: unitsField('Hz') }];
-    if (lead.resolution !== undefined) facets.push({ type: 'NM', id: RESOLUTION, value: nmText(lead.resolution, undefined, 'resolution'), units: unitsField(w.unit) });
+    if (lead.resolution !== undefined)
+      facets.push({ type: 'NM', id: RESOLUTION, value: nmText(lead.resolution, undefined, 'resolution'), units: unitsField(w.unit) });
     return {
       type: 'NA',
       id: observationIdentifier({ mdc: ecgLeadCode(lead.name) }),
@@ -201,8 +201,25 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
   const first = reading.observations[0];
   const mds = specializationProfile(ctx.device.kind, reading.observations);
   out += segment([
-    'OBX', '1', '', `${mds.code}^${mds.ref}^MDC`, '1.0.0.0', '', '', '', '', '', '', 'X',
-    '', '', '', '', '', '', equipment(ctx, first?.equipment),
+    'OBX',
+    '1',
+    '',
+    `${mds.code}^${mds.ref}^MDC`,
+    '1.0.0.0',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    'X',
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    equipment(ctx, first?.equipment),
   ]);
 
   let setId = 1;
@@ -245,7 +262,24 @@ interface ObxShared {
 
 function obxRow(setId: number, cell: ValueCell, subId: string, range: string, flags: string, obs: ObxShared): string {
   return segment([
-    'OBX', String(setId), cell.type, cell.id ?? obs.id, subId, cell.value, cell.units ?? obs.units, range, flags, '', '', obs.status,
-    '', '', obs.at, '', '', obs.method, obs.equipment,
+    'OBX',
+    String(setId),
+    cell.type,
+    cell.id ?? obs.id,
+    subId,
+    cell.value,
+    cell.units ?? obs.units,
+    range,
+    flags,
+    '',
+    '',
+    obs.status,
+    '',
+    '',
+    obs.at,
+    '',
+    '',
+    obs.method,
+    obs.equipment,
   ]);
 }

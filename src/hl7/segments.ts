@@ -86,9 +86,7 @@ function visitTimestamp(text: string | undefined): string {
   if (text === undefined || text.trim() === '') return '';
   const t = text.trim();
   const m = HL7_DTM.exec(t);
-  const iso = m
-    ? `${m[1]}-${m[2]}-${m[3]}${m[4] === undefined ? '' : `T${m[4]}:${m[5] ?? '00'}:${m[6] ?? '00'}`}${m[7] ?? ''}`
-    : t;
+  const iso = m ? `${m[1]}-${m[2]}-${m[3]}${m[4] === undefined ? '' : `T${m[4]}:${m[5] ?? '00'}:${m[6] ?? '00'}`}${m[7] ?? ''}` : t;
   try {
     return hl7Timestamp(iso);
   } catch {

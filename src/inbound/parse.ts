@@ -104,7 +104,11 @@ function peekMsh(firstLine: string): MshPeek {
   const fields = firstLine.split(sep);
   const compSep = (fields[1] ?? '').charAt(0) || '^';
   // fields[0] is "MSH" and fields[1] is MSH-2, so MSH-n sits at fields[n - 1].
-  const type = (fields[8] ?? '').split(compSep).slice(0, 2).filter((s) => s !== '').join('^');
+  const type = (fields[8] ?? '')
+    .split(compSep)
+    .slice(0, 2)
+    .filter((s) => s !== '')
+    .join('^');
   const controlId = (fields[9] ?? '').trim();
   const peek: MshPeek = { fieldCount: fields.length };
   if (controlId !== '') peek.controlId = controlId;
@@ -377,7 +381,12 @@ function readOrder(group: OrderGroup, n: number, warnings: string[]): ParsedOrde
   const control = value(group.orc, 1).toUpperCase();
   if (control === '') return reject('AE', '101', `order ${n}: ORC-1 (order control) is empty`);
   const action = OPENING_CONTROLS.has(control) ? 'open' : CANCELLING_CONTROLS.has(control) ? 'cancel' : undefined;
-  if (!action) return reject('AE', '103', `order ${n}: ORC-1 order control ${control.slice(0, 4)} is not one we act on (${[...OPENING_CONTROLS, ...CANCELLING_CONTROLS].join(', ')})`);
+  if (!action)
+    return reject(
+      'AE',
+      '103',
+      `order ${n}: ORC-1 order control ${control.slice(0, 4)} is not one we act on (${[...OPENING_CONTROLS, ...CANCELLING_CONTROLS].join(', ')})`,
+    );
 
   // ORC-2/3 and OBR-2/3 carry the same numbers; ORC wins, OBR fills in.
   const number = (n: number): string => value(group.orc, n) || group.obrs.map((obr) => value(obr, n)).find((v) => v !== '') || '';

@@ -92,11 +92,15 @@ export class GatewayMetrics implements Meter, RunFacts {
           for (const [destination, facts] of self.outbox(now)) this.set({ destination }, value(facts, now));
         },
       });
-    outboxGauge('medgate_outbox_queued', 'Messages waiting in the destination\'s line (queued, waiting to retry, or being sent).', (f) => f.queued);
+    outboxGauge('medgate_outbox_queued', "Messages waiting in the destination's line (queued, waiting to retry, or being sent).", (f) => f.queued);
     outboxGauge('medgate_outbox_oldest_age_seconds', 'Age of the oldest message waiting for the destination; 0 when none waits.', (f, now) =>
       f.oldestQueuedAt === undefined ? 0 : Math.max(0, (now - f.oldestQueuedAt) / 1000),
     );
-    outboxGauge('medgate_outbox_dead', 'Dead letters of the destination: refused by the receiver, waiting for a person to resend or review them.', (f) => f.dead);
+    outboxGauge(
+      'medgate_outbox_dead',
+      'Dead letters of the destination: refused by the receiver, waiting for a person to resend or review them.',
+      (f) => f.dead,
+    );
 
     new Counter({
       name: 'medgate_messages_delivered_total',
@@ -120,7 +124,7 @@ export class GatewayMetrics implements Meter, RunFacts {
 
     new Gauge({
       name: 'medgate_device_link_up',
-      help: '1 while an enabled device\'s link is connected (or listening for the device), 0 while it is connecting, retrying or stopped.',
+      help: "1 while an enabled device's link is connected (or listening for the device), 0 while it is connecting, retrying or stopped.",
       labelNames: ['device'] as const,
       registers,
       collect() {

@@ -117,10 +117,11 @@ export class MllpListener {
             if (!socket.writable) return;
             socket.write(encodeFrame(ack));
             // A peer that sends without reading its ACKs would grow our send buffer: wait for it (an idleTimeoutMs, when set, ends a wait that never does).
-            if (socket.writableLength > MAX_UNREAD_ACK_BYTES) await new Promise<void>((resolve) => {
-              socket.once('drain', resolve);
-              socket.once('close', resolve);
-            });
+            if (socket.writableLength > MAX_UNREAD_ACK_BYTES)
+              await new Promise<void>((resolve) => {
+                socket.once('drain', resolve);
+                socket.once('close', resolve);
+              });
           })
           .catch((err: unknown) => log.error({ error: err }, 'could not answer a message'))
           .finally(() => {

@@ -85,7 +85,12 @@ export interface DeviceReport {
   /** `type`: the specimen type as the sender wrote it (ASTM O.16, HL7 SPM-4 or OBR-15); the normalizer maps it to HL7 table 0487. */
   specimen?: { id: string; collectedAt?: string; type?: string };
   /** `tests`: every test ordered, when the analyzer lists more than one (ASTM O.5 repeats). */
-  order?: { placer?: string; filler?: string; code?: { system: string; code: string; display?: string }; tests?: Array<{ system: string; code: string; display?: string }> };
+  order?: {
+    placer?: string;
+    filler?: string;
+    code?: { system: string; code: string; display?: string };
+    tests?: Array<{ system: string; code: string; display?: string }>;
+  };
   measurements: Measurement[];
   /** Device identity for OBX-18 when the device reports one (serial number, model). */
   equipment?: string;

@@ -24,14 +24,32 @@ export interface VocabularyEntry {
 
 const vocabulary = {
   // [20601] 2::18949-18951, 2::18474; [PCD].
-  'bp.systolic': { display: 'Systolic blood pressure', mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', unit: 'mm[Hg]', plausible: [20, 300] },
-  'bp.diastolic': { display: 'Diastolic blood pressure', mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', unit: 'mm[Hg]', plausible: [10, 250] },
+  'bp.systolic': {
+    display: 'Systolic blood pressure',
+    mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 },
+    loinc: '8480-6',
+    unit: 'mm[Hg]',
+    plausible: [20, 300],
+  },
+  'bp.diastolic': {
+    display: 'Diastolic blood pressure',
+    mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 },
+    loinc: '8462-4',
+    unit: 'mm[Hg]',
+    plausible: [10, 250],
+  },
   'bp.mean': { display: 'Mean blood pressure', mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', unit: 'mm[Hg]', plausible: [15, 270] },
   // 2::18442: seen in public PCD-01 feeds; the one code here no published table at hand confirms.
   pulse: { display: 'Pulse rate', mdc: { ref: 'MDC_PULS_RATE', code: 149514 }, loinc: '8867-4', unit: '/min', plausible: [15, 350] },
   'pulse.nibp': { display: 'Pulse rate (NIBP)', mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', unit: '/min', plausible: [15, 350] },
   // [20601] 10404: 2::18458 pulse rate and 2::19384 SpO2.
-  'pulse.oximetry': { display: 'Pulse rate (oximetry)', mdc: { ref: 'MDC_PULS_OXIM_PULS_RATE', code: 149530 }, loinc: '8889-8', unit: '/min', plausible: [15, 350] },
+  'pulse.oximetry': {
+    display: 'Pulse rate (oximetry)',
+    mdc: { ref: 'MDC_PULS_OXIM_PULS_RATE', code: 149530 },
+    loinc: '8889-8',
+    unit: '/min',
+    plausible: [15, 350],
+  },
   spo2: { display: 'Oxygen saturation (SpO2)', mdc: { ref: 'MDC_PULS_OXIM_SAT_O2', code: 150456 }, loinc: '59408-5', unit: '%', plausible: [30, 100] },
   // [20601] 10408: 2::19292.
   temperature: { display: 'Body temperature', mdc: { ref: 'MDC_TEMP_BODY', code: 150364 }, loinc: '8310-5', unit: 'Cel', plausible: [25, 45] },

@@ -38,7 +38,8 @@ export function parseAllowEntry(entry: string): AllowEntry {
   if (text.toLowerCase() === ANY) return { ok: true, range: 'any' };
   const [address = '', prefixText, extra] = text.split('/');
   const parsed = extra === undefined ? addressBits(address) : undefined;
-  if (!parsed || address.includes('%')) return { ok: false, message: `"${entry}" is not an IP address or CIDR range (e.g. 10.1.2.7, 10.1.2.0/24, fd00::/8, or "any")` };
+  if (!parsed || address.includes('%'))
+    return { ok: false, message: `"${entry}" is not an IP address or CIDR range (e.g. 10.1.2.7, 10.1.2.0/24, fd00::/8, or "any")` };
   // A mapped IPv6 range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
   const mappedOffset = parsed.family === 4 && isIPv6(address) ? 96 : 0;
   const width = parsed.family === 4 ? 32 : 128;
@@ -46,7 +47,7 @@ export function parseAllowEntry(entry: string): AllowEntry {
   const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) - mappedOffset : NaN;
   if (!(prefix >= 0 && prefix <= width)) return { ok: false, message: `"${entry}": the prefix length must be 0 to ${width + mappedOffset}` };
   const m = mask(parsed.family, prefix);
-  if ((parsed.bits & ~m & (mask(parsed.family, width))) !== 0n) {
+  if ((parsed.bits & ~m & mask(parsed.family, width)) !== 0n) {
     return { ok: false, message: `"${entry}" has bits set after the prefix: write the range's first address (e.g. 10.1.2.0/24)` };
   }
   return { ok: true, range: { family: parsed.family, base: parsed.bits, prefix } };

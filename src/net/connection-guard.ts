@@ -102,7 +102,7 @@ function armTimeouts(socket: net.Socket, silent: number, idle: number, log: Logg
       log.info({ remote, silentTimeoutMs: silent }, 'closing a connection that never sent a byte');
       socket.destroy();
     } else {
-      armed = idle > 0 ? idle : 0;
+      armed = Math.max(idle, 0);
       socket.setTimeout(armed);
     }
   });
@@ -137,7 +137,10 @@ export function guardConnections(server: net.Server, limits: ListenerLimits, log
     const handshake = silent > 0 ? silent : idle;
     if (handshake <= 0) return;
     socket.setTimeout(handshake, () => {
-      log.info({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, timeoutMs: handshake }, 'closing a connection that did not finish its TLS handshake');
+      log.info(
+        { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, timeoutMs: handshake },
+        'closing a connection that did not finish its TLS handshake',
+      );
       socket.destroy();
     });
   });

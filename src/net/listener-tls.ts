@@ -10,7 +10,7 @@ export function listenerTlsOptions(cfg: ListenerTlsConfig): tls.TlsOptions {
   const opts: tls.TlsOptions = { cert: readFileSync(cfg.certFile), key: readFileSync(cfg.keyFile) };
   if (cfg.caFile) opts.ca = readFileSync(cfg.caFile);
   // Without a CA, Node would check client certificates against its public roots (check-config says so too).
-  if (cfg.requestCert && !cfg.caFile) throw new Error('tls.requestCert needs tls.caFile: the CA that signs the peers\' certificates');
+  if (cfg.requestCert && !cfg.caFile) throw new Error("tls.requestCert needs tls.caFile: the CA that signs the peers' certificates");
   if (cfg.requestCert) {
     opts.requestCert = true;
     opts.rejectUnauthorized = true;

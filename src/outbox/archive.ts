@@ -13,7 +13,7 @@ const busy = new WeakMap<StateStore, Set<string>>();
 /** True when the reading is in the document and every one of its messages is delivered. */
 export function isComplete(doc: Readonly<StateDoc>, readingId: string): boolean {
   const r = doc.readings[readingId];
-  if (!r || r.status !== 'delivered') return false;
+  if (r?.status !== 'delivered') return false;
   const messages = messagesOf(doc, readingId);
   return messages.length > 0 && messages.every((m) => m.state === 'delivered');
 }
@@ -22,12 +22,7 @@ export function isComplete(doc: Readonly<StateDoc>, readingId: string): boolean 
  * Moves the complete ones among `readingIds` (all messages delivered) with their messages to the
  * history, in one append and one state write. Returns the ids it archived.
  */
-export async function archiveComplete(
-  store: StateStore,
-  history: HistorySink,
-  readingIds: Iterable<string>,
-  now: Date,
-): Promise<string[]> {
+export async function archiveComplete(store: StateStore, history: HistorySink, readingIds: Iterable<string>, now: Date): Promise<string[]> {
   let set = busy.get(store);
   if (!set) busy.set(store, (set = new Set()));
   const mine: string[] = [];
@@ -41,7 +36,9 @@ export async function archiveComplete(
       at: now.toISOString(),
       // Copies: the history writes them in its next transaction, a turn or more from now.
       reading: snapshotReading(reading),
-      messages: messagesOf(store.data, id).map(snapshotMessage).sort((a, b) => a.seq - b.seq),
+      messages: messagesOf(store.data, id)
+        .map(snapshotMessage)
+        .sort((a, b) => a.seq - b.seq),
     });
   }
   if (mine.length === 0) return [];

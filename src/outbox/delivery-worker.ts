@@ -275,11 +275,11 @@ export class DeliveryWorker {
     // The transition applies in memory even when its write fails; report it either way, then let
     // the failure pause the loop (the next step flushes it).
     const write = this.store.update((doc) => {
-        const m = doc.messages[id];
-        if (!m || m.state !== 'sending') return; // removed or changed by someone else meanwhile
-        if (outcome.kind === 'delivered') markDelivered(doc, id, outcome.ack, now);
-        else if (outcome.kind === 'dead') markDead(doc, id, outcome.reason, outcome.ack, now);
-        else markRetry(doc, id, outcome.reason, new Date(now.getTime() + waitMs), outcome.ack, now);
+      const m = doc.messages[id];
+      if (m?.state !== 'sending') return; // removed or changed by someone else meanwhile
+      if (outcome.kind === 'delivered') markDelivered(doc, id, outcome.ack, now);
+      else if (outcome.kind === 'dead') markDead(doc, id, outcome.reason, outcome.ack, now);
+      else markRetry(doc, id, outcome.reason, new Date(now.getTime() + waitMs), outcome.ack, now);
     });
     if (outcome.kind === 'delivered') {
       // Archived only once the delivered mark is on disk: never out of the line's storage before.

@@ -35,9 +35,7 @@ export function isInLine(m: OutboxMessage): boolean {
 export function enqueue(doc: StateDoc, input: EnqueueInput): OutboxMessage {
   if (Object.hasOwn(doc.messages, input.controlId)) {
     const other = doc.messages[input.controlId];
-    throw new OutboxError(
-      `control ID ${input.controlId} is already in the outbox (destination ${other?.destinationId}); control IDs must be unique`,
-    );
+    throw new OutboxError(`control ID ${input.controlId} is already in the outbox (destination ${other?.destinationId}); control IDs must be unique`);
   }
   const message: OutboxMessage = {
     id: input.controlId,

@@ -44,7 +44,8 @@ export class DirectoryIndex implements PatientDirectory {
         else this.names.set(key, [e]);
       }
     }
-    for (const list of this.names.values()) list.sort((a, b) => (activeEntry(a) !== activeEntry(b) ? (activeEntry(a) ? -1 : 1) : a.updatedAt < b.updatedAt ? 1 : -1));
+    for (const list of this.names.values())
+      list.sort((a, b) => (activeEntry(a) !== activeEntry(b) ? (activeEntry(a) ? -1 : 1) : a.updatedAt < b.updatedAt ? 1 : -1));
     for (const o of state.orders.values()) {
       for (const id of new Set([...(o.specimenId === undefined ? [] : [o.specimenId]), ...(o.specimenIds ?? [])])) keep(this.specimens, id, o, openOrder);
       if (o.placer !== undefined) keep(this.numbers, o.placer, o, openOrder);

@@ -10,7 +10,15 @@ import { apply, emptyDirectory, fromDoc, prune, toDoc, type DirectoryDoc, type D
 import { DurableDocument, type DocumentAdapter } from '../store/durable-document.ts';
 import type { DirectoryEntry, OrderEntry, PatientDirectory } from './types.ts';
 
-export { apply, emptyDirectory, prune, resolveEntry, DEFAULT_RETENTION_HOURS, DEFAULT_ACTIVE_RETENTION_HOURS, DEFAULT_ORDER_RETENTION_HOURS } from './directory-state.ts';
+export {
+  apply,
+  emptyDirectory,
+  prune,
+  resolveEntry,
+  DEFAULT_RETENTION_HOURS,
+  DEFAULT_ACTIVE_RETENTION_HOURS,
+  DEFAULT_ORDER_RETENTION_HOURS,
+} from './directory-state.ts';
 export type { DirectoryDoc, DirectoryState, RetentionOptions } from './directory-state.ts';
 export { DirectoryIndex, normalizeName } from './directory-index.ts';
 

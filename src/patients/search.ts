@@ -15,13 +15,20 @@ export function searchDirectory(state: DirectoryState, query: string, limit: num
   if (q.length === 0) return [];
   const exact: DirectoryEntry[] = [];
   const byName: DirectoryEntry[] = [];
-  const terms = q.split(/[\s,]+/).map(normalizeName).filter((t) => t.length > 0);
+  const terms = q
+    .split(/[\s,]+/)
+    .map(normalizeName)
+    .filter((t) => t.length > 0);
   for (const entry of state.entries.values()) {
     if (entry.mergedInto !== undefined) continue; // a merged-away MRN: the surviving entry is listed instead
     if (entry.patient.mrn === q || entry.visit.visitNumber === q) exact.push(entry);
     else if (terms.length > 0 && matchesName(entry, terms)) byName.push(entry);
   }
   const order = (a: DirectoryEntry, b: DirectoryEntry) =>
-    a.status !== b.status ? (a.status === 'active' ? -1 : 1) : (a.patient.family ?? '').localeCompare(b.patient.family ?? '') || (a.patient.given ?? '').localeCompare(b.patient.given ?? '');
+    a.status !== b.status
+      ? a.status === 'active'
+        ? -1
+        : 1
+      : (a.patient.family ?? '').localeCompare(b.patient.family ?? '') || (a.patient.given ?? '').localeCompare(b.patient.given ?? '');
   return [...exact.sort(order), ...byName.sort(order)].slice(0, limit);
 }

@@ -41,12 +41,19 @@ export function checkCodes(reading: Reading, declaredScales?: ReadonlyMap<string
     const scale = known?.scale ?? declaredScales?.get(loinc) ?? loincScale(loinc, name);
     const label = name === undefined ? `LOINC ${loinc}` : `LOINC ${loinc} (${name})`;
     if (scale === 'Qn' && isQuantitativeValue(obs.value) === false) {
-      reasons.push(holdReason('code', 'code-mismatch', `code mismatch: ${localName(obs)} '${String(obs.value)}' is not a number, but ${label} is quantitative`, [i]));
+      reasons.push(
+        holdReason('code', 'code-mismatch', `code mismatch: ${localName(obs)} '${String(obs.value)}' is not a number, but ${label} is quantitative`, [i]),
+      );
       return;
     }
     if (!loincAdmitsSpecimen(loinc, name, specimen)) {
       reasons.push(
-        holdReason('code', 'code-mismatch', `code mismatch: ${localName(obs)} is a ${specimen?.display ?? specimen?.code ?? 'specimen'} result, but ${label} is for another specimen`, [i]),
+        holdReason(
+          'code',
+          'code-mismatch',
+          `code mismatch: ${localName(obs)} is a ${specimen?.display ?? specimen?.code ?? 'specimen'} result, but ${label} is for another specimen`,
+          [i],
+        ),
       );
     }
   });

@@ -107,12 +107,18 @@ export function codeMapProblems(map: CodeMapConfig | undefined): CodeMapProblem[
         problems.push({ path: `${at}.scale`, message: `LOINC ${m.loinc} (${known.name}) has scale ${known.scale}, not ${m.scale}` });
       }
       const admitted = known.specimens;
-      const foreign = admitted === undefined ? [] : (m.specimen ?? []).filter((s) => {
-        const c = specimenCode(s);
-        return c !== undefined && !admitted.includes(c);
-      });
+      const foreign =
+        admitted === undefined
+          ? []
+          : (m.specimen ?? []).filter((s) => {
+              const c = specimenCode(s);
+              return c !== undefined && !admitted.includes(c);
+            });
       if (foreign.length > 0) {
-        problems.push({ path: `${at}.specimen`, message: `LOINC ${m.loinc} (${known.name}) is not for specimen ${foreign.join(', ')}: map that specimen to its own code` });
+        problems.push({
+          path: `${at}.specimen`,
+          message: `LOINC ${m.loinc} (${known.name}) is not for specimen ${foreign.join(', ')}: map that specimen to its own code`,
+        });
       }
     });
     if (!Array.isArray(entry)) continue;

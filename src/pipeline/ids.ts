@@ -43,9 +43,5 @@ export function newId(now: Date = new Date()): string {
       counter = 0;
     }
   }
-  return (
-    lastMs.toString(36).toUpperCase().padStart(TIME_CHARS, '0') +
-    counter.toString(36).toUpperCase().padStart(COUNTER_CHARS, '0') +
-    randomPart()
-  );
+  return lastMs.toString(36).toUpperCase().padStart(TIME_CHARS, '0') + counter.toString(36).toUpperCase().padStart(COUNTER_CHARS, '0') + randomPart();
 }

@@ -23,7 +23,6 @@ import { checkCodes } from './code-check.ts';
 import { declaredScales } from './code-map.ts';
 import { snapshotReading } from '../store/snapshot.ts';
 
-
 export interface IntakeDevice {
   config: DeviceConfigT;
   /** How this device's readings find their patient (config `devices[].patient`, with defaults). */
@@ -75,7 +74,9 @@ export class Intake {
 
   /** The device's codes that went out without a standard code, with how often: a to-do list for its codeMap. */
   unmappedCodes(deviceId: string): Record<string, number> {
-    return Object.fromEntries([...(this.#unmapped.get(deviceId) ?? [])].map(([code, bySpecimen]) => [code, [...bySpecimen.values()].reduce((a, b) => a + b, 0)]));
+    return Object.fromEntries(
+      [...(this.#unmapped.get(deviceId) ?? [])].map(([code, bySpecimen]) => [code, [...bySpecimen.values()].reduce((a, b) => a + b, 0)]),
+    );
   }
 
   /** For each unmapped code, the specimen types it arrived with (a mapping may be added per specimen). */
@@ -91,7 +92,10 @@ export class Intake {
       let bySpecimen = counts.get(code);
       if (!bySpecimen) counts.set(code, (bySpecimen = new Map()));
       if (!bySpecimen.has(specimen)) {
-        this.opts.log.warn({ device: deviceId, code, specimen: specimen || undefined }, 'test code has no mapping for this specimen: it goes out as a local code only (add it to the device codeMap)');
+        this.opts.log.warn(
+          { device: deviceId, code, specimen: specimen || undefined },
+          'test code has no mapping for this specimen: it goes out as a local code only (add it to the device codeMap)',
+        );
       }
       bySpecimen.set(specimen, (bySpecimen.get(specimen) ?? 0) + 1);
     }
@@ -205,7 +209,7 @@ export class Intake {
    */
   async #recheckCodes(readingId: string): Promise<void> {
     const entry = this.opts.store.data.readings[readingId];
-    if (!entry || entry.status !== 'held') return;
+    if (entry?.status !== 'held') return;
     const codeMap = this.#devices.get(entry.reading.deviceId)?.config.codeMap;
     const known = new Set(entry.holdReasons.filter((r) => r.kind === 'code').map((r) => JSON.stringify(r.observations ?? [])));
     const missing = checkCodes(entry.reading, declaredScales(codeMap)).filter((r) => !known.has(JSON.stringify(r.observations ?? [])));
@@ -273,7 +277,9 @@ export class Intake {
       });
     } catch (err) {
       // Only values no device should send get here (a non-finite number, an impossible date).
-      entry.holdReasons.push(holdReason('delivery', 'encode-failed', `the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`));
+      entry.holdReasons.push(
+        holdReason('delivery', 'encode-failed', `the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`),
+      );
       return [];
     }
     for (const b of built) enqueue(doc, { destinationId: b.destinationId, controlId: b.controlId, body: b.body, readingId: entry.reading.id, now });
@@ -322,4 +328,3 @@ function equipmentOf(device: DeviceConfigT): string | undefined {
 function withAuthority(patient: PatientRef, authority: string | undefined): PatientRef {
   return patient.assigningAuthority || !authority ? patient : Object.assign({}, patient, { assigningAuthority: authority });
 }
-

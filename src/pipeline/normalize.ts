@@ -54,13 +54,7 @@ interface Resolved {
   name: string;
 }
 
-function resolveCode(
-  m: Measurement,
-  index: number,
-  problems: HoldReason[],
-  mapCode: CodeMapper,
-  unmapped: UnmappedCode[],
-): Resolved {
+function resolveCode(m: Measurement, index: number, problems: HoldReason[], mapCode: CodeMapper, unmapped: UnmappedCode[]): Resolved {
   const type: string | undefined = m.type;
   if (type !== undefined) {
     if (isVitalType(type)) {

@@ -63,7 +63,11 @@ function crossChecks(reading: Reading): HoldReason[] {
       reasons.push(implausible('implausible', `diastolic ${dia.text} ${dia.unit} is not below systolic ${sys.text} ${sys.unit}`, [sys.index, dia.index]));
     } else if (mean && mean.unit === sys.unit && (mean.value < dia.value || mean.value > sys.value)) {
       reasons.push(
-        implausible('implausible', `mean ${mean.text} ${mean.unit} outside diastolic–systolic ${dia.text}–${sys.text} ${sys.unit}`, [sys.index, dia.index, mean.index]),
+        implausible('implausible', `mean ${mean.text} ${mean.unit} outside diastolic–systolic ${dia.text}–${sys.text} ${sys.unit}`, [
+          sys.index,
+          dia.index,
+          mean.index,
+        ]),
       );
     }
   }

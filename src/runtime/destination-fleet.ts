@@ -55,7 +55,10 @@ export class DestinationFleet {
         const deviceId = this.opts.store.data.readings[message.readingId]?.reading.deviceId;
         if (type === 'delivered') {
           this.opts.meter?.delivered(dest.id, message.createdAt);
-          dlog.info({ reading: message.readingId, device: deviceId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code }, adapter.deliveredLog);
+          dlog.info(
+            { reading: message.readingId, device: deviceId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code },
+            adapter.deliveredLog,
+          );
         }
         this.opts.emit(() => ({ type: 'message', message: messageView(message, deviceId) }));
       },

@@ -88,7 +88,10 @@ function settlementEntries(who: string, released: Released): AuditRecord[] {
   for (const kind of ['value', 'code'] as const) {
     const overridden = released.overridden.filter((r) => r.kind === kind);
     if (overridden.length === 0) continue;
-    const local = kind === 'code' && released.localCodeOnly.length > 0 ? ` (observation ${released.localCodeOnly.map((i) => i + 1).join(', ')} sent under the analyzer's own code)` : '';
+    const local =
+      kind === 'code' && released.localCodeOnly.length > 0
+        ? ` (observation ${released.localCodeOnly.map((i) => i + 1).join(', ')} sent under the analyzer's own code)`
+        : '';
     entries.push({ ...base, action: 'override', reason: `${CONFIRMATION[kind]}${local}: ${reasonsText(overridden)}` });
   }
   const delivery = released.settled.filter((r) => r.kind === 'delivery');
@@ -160,7 +163,14 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     assign: async (who, readingId, patient, confirm) => {
       const released = await intake.assign(readingId, patient, confirm);
       const { stored } = released;
-      await audit.record({ who, action: 'assign', device: stored.reading.deviceId, reading: readingId, patient: idOf(patient), reason: reasonsText(released.settled) });
+      await audit.record({
+        who,
+        action: 'assign',
+        device: stored.reading.deviceId,
+        reading: readingId,
+        patient: idOf(patient),
+        reason: reasonsText(released.settled),
+      });
       for (const entry of settlementEntries(who, released)) await audit.record(entry);
       return stored;
     },
@@ -211,10 +221,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     },
     tracing: async (readingId, maxSamples) => {
       const live = store.data.readings[readingId];
-      const stored =
-        live ??
-        history.byReadingId(readingId)?.reading ??
-        devices.entries.map((e) => e.lastReading).find((r) => r?.reading.id === readingId);
+      const stored = live ?? history.byReadingId(readingId)?.reading ?? devices.entries.map((e) => e.lastReading).find((r) => r?.reading.id === readingId);
       if (!stored) throw new RequestError(404, `no reading "${readingId}"`);
       return tracingOf(stored, maxSamples);
     },
@@ -224,7 +231,17 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       drivers.ids().flatMap((id) => {
         const d = drivers.find(id);
         if (!d) return [];
-        return [{ id: d.id, title: d.title, kind: d.kind, transports: [...d.transports], serialDefaults: d.serialDefaults, settings: d.settings, simulator: parts.hasSimulator(d.id) }];
+        return [
+          {
+            id: d.id,
+            title: d.title,
+            kind: d.kind,
+            transports: [...d.transports],
+            serialDefaults: d.serialDefaults,
+            settings: d.settings,
+            simulator: parts.hasSimulator(d.id),
+          },
+        ];
       }),
     schemas: () => ({ device: DeviceSchema, destination: DestinationSchema, patient: PatientBody }),
     deviceConfig: (id) => {
@@ -304,7 +321,8 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     removeDestination: async (who, id) => {
       if (!configFile.document.destinations.some((d) => d.id === id)) throw new RequestError(404, `no destination "${id}"`);
       const waiting = destinations.undelivered(id);
-      if (waiting > 0) throw new RequestError(409, `destination "${id}" still has ${waiting} undelivered message(s); deliver or resend them first, or they would be lost`);
+      if (waiting > 0)
+        throw new RequestError(409, `destination "${id}" still has ${waiting} undelivered message(s); deliver or resend them first, or they would be lost`);
       await configFile
         .update(
           (d) => {
@@ -358,4 +376,3 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   };
   return api;
 }
-

@@ -43,7 +43,30 @@ export const DEFAULT_WATCHDOG_SEC = 30;
 const HOME_ROOTS = ['/home', '/root', '/run/user'];
 const TMP_ROOTS = ['/tmp', '/var/tmp'];
 // Folders other software shares: the service would get write access to all of them.
-export const SHARED_FOLDERS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/usr/local', '/var', '/var/lib', '/var/tmp']);
+export const SHARED_FOLDERS = new Set([
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/usr/local',
+  '/var',
+  '/var/lib',
+  '/var/tmp',
+]);
 // systemd reads these in unit lines: whitespace splits words, quotes and backslashes escape, `%` starts
 // a specifier, `$` an environment variable (systemd.unit(5) "Specifiers", systemd.service(5) "Command lines").
 const UNSAFE_PATH = /[\s"'\\%$\p{Cc}]/u;
@@ -54,10 +77,12 @@ export const within = (path: string, root: string) => path === root || path.star
 
 function pathProblems(what: string, path: string): string[] {
   if (!isAbsolute(path)) return [`${what} must be an absolute path, got "${path}" (the service does not start in this folder)`];
-  if (path !== posix.normalize(path) || (path.length > 1 && path.endsWith('/'))) return [`${what} must be a plain absolute path (no "..", "//" or trailing "/"), got "${path}"`];
+  if (path !== posix.normalize(path) || (path.length > 1 && path.endsWith('/')))
+    return [`${what} must be a plain absolute path (no "..", "//" or trailing "/"), got "${path}"`];
   if (UNSAFE_PATH.test(path)) return [`${what} "${path}" holds a space, quote, backslash, % or $, which systemd would read as syntax: use a path without them`];
   const tmp = TMP_ROOTS.find((root) => within(path, root));
-  if (tmp) return [`${what} "${path}" is under ${tmp}: the service gets an empty ${tmp} of its own (PrivateTmp=), and ${tmp} does not keep files across restarts`];
+  if (tmp)
+    return [`${what} "${path}" is under ${tmp}: the service gets an empty ${tmp} of its own (PrivateTmp=), and ${tmp} does not keep files across restarts`];
   return [];
 }
 
@@ -76,7 +101,8 @@ function serviceUnitProblems(o: ServiceUnitOptions): string[] {
     );
   }
   if (SHARED_FOLDERS.has(o.dataDir)) problems.push(`the data folder must be a folder of its own (e.g. /var/lib/medgate), not ${o.dataDir}`);
-  for (const folder of o.watchedFolders) if (SHARED_FOLDERS.has(folder)) problems.push(`a watched folder must be a folder of its own (e.g. /srv/ekg-export), not ${folder}`);
+  for (const folder of o.watchedFolders)
+    if (SHARED_FOLDERS.has(folder)) problems.push(`a watched folder must be a folder of its own (e.g. /srv/ekg-export), not ${folder}`);
   if (!USER_NAME.test(o.user)) problems.push(`the user name "${o.user}" is not a valid system user name (lower-case letters, digits, _ and -, at most 32)`);
   else if (o.user === 'root') problems.push('the gateway must not run as root: give it a user of its own (default "medgate")');
   if (!Number.isInteger(o.watchdogSec) || o.watchdogSec < 0) problems.push(`the watchdog must be a whole number of seconds (0: none), got ${o.watchdogSec}`);
@@ -141,10 +167,13 @@ export function serviceUnit(o: ServiceUnitOptions): ServiceUnit {
     'NoNewPrivileges=yes',
     'CapabilityBoundingSet=',
     'ProtectSystem=strict',
-    '# The data folder, and the configuration\'s folder: page edits are written back to the file.',
+    "# The data folder, and the configuration's folder: page edits are written back to the file.",
     `ReadWritePaths=${required.join(' ')}`,
     ...(optional.length > 0
-      ? ['# Watched folders (read files move to processed/); "-": one that is missing, e.g. an unmounted share, does not stop the gateway.', `ReadWritePaths=${optional.map((f) => `-${f}`).join(' ')}`]
+      ? [
+          '# Watched folders (read files move to processed/); "-": one that is missing, e.g. an unmounted share, does not stop the gateway.',
+          `ReadWritePaths=${optional.map((f) => `-${f}`).join(' ')}`,
+        ]
       : []),
     'PrivateTmp=yes',
     'PrivateMounts=yes',

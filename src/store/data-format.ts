@@ -79,7 +79,9 @@ export function newerFormatMessage(what: string, stamp: FormatStamp, current = D
 export function parseFormatStamp(value: unknown, file: string): FormatStamp {
   if (Value.Check(FormatStamp, value)) return value;
   const error = Value.Errors(FormatStamp, value).First();
-  throw new DataFormatError(`${file} is not a format stamp (${error ? `${error.path || '/'}: ${error.message}` : 'unreadable'}). medgate will not guess which version wrote this folder: fix the file or restore the folder from a backup.`);
+  throw new DataFormatError(
+    `${file} is not a format stamp (${error ? `${error.path || '/'}: ${error.message}` : 'unreadable'}). medgate will not guess which version wrote this folder: fix the file or restore the folder from a backup.`,
+  );
 }
 
 /** The folder's stamp; undefined for a folder (or no folder) without one: format 0. */

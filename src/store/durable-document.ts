@@ -175,7 +175,10 @@ export class DurableDocument<T, R = T> {
       this.log.debug({ file: this.file, error: errorLine(err) }, 'document write failed again');
     } else {
       this.failing = { since: Date.now(), attempts: 1 };
-      this.log.error({ file: this.file, error: errorLine(err) }, 'writes are failing: changes are kept in memory and nothing is acknowledged as stored until a write works again');
+      this.log.error(
+        { file: this.file, error: errorLine(err) },
+        'writes are failing: changes are kept in memory and nothing is acknowledged as stored until a write works again',
+      );
     }
     // Nobody else may write for a while (an idle gateway): try again ourselves.
     clearTimeout(this.retryTimer);

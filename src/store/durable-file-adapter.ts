@@ -45,9 +45,7 @@ export class DurableFileAdapter<T> implements Adapter<T> {
   static async open<T>(file: string, opts: DurableFileAdapterOptions = {}): Promise<DurableFileAdapter<T>> {
     const log = opts.log ?? silentLogger;
     const abs = resolve(file);
-    const lock = await FileLock.acquire(abs, (reason) =>
-      log.warn({ file: abs, reason }, 'took over a stale lock file'),
-    );
+    const lock = await FileLock.acquire(abs, (reason) => log.warn({ file: abs, reason }, 'took over a stale lock file'));
     try {
       const dir = await open(dirname(abs), 'r');
       // Only safe now that we hold the lock, a temp file is from an interrupted write whose

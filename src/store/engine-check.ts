@@ -83,7 +83,12 @@ export function verifyInChild(path: string, timeoutMs = 30_000): ChildVerdict {
   } catch (err) {
     return { ok: false, damaged: false, reason: `the check could not run: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const r = spawnSync(process.execPath, ['-e', CHILD, lmdb, path, String(SAMPLE)], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, ['-e', CHILD, lmdb, path, String(SAMPLE)], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   if (r.error) return { ok: false, damaged: false, reason: `the check could not run: ${r.error.message}` };
   if (r.signal) return { ok: false, damaged: true, reason: `opening it killed a test process (${r.signal})` };
   if (r.status !== 0) {

@@ -117,8 +117,12 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
       log.error({ file: lock, code }, why);
       return new StartRefused(why);
     };
-    if (code === 'EROFS') throw refuse(`${lock} is on a read-only file system: the data folder must be writable (mounted read-write, and in the service's ReadWritePaths=)`);
-    if (code !== 'ENOENT') throw refuse(`${lock} cannot be written by this process (${(err as Error).message}): with the gateway stopped, give it the gateway's user (chown) or delete it (it holds no data)`);
+    if (code === 'EROFS')
+      throw refuse(`${lock} is on a read-only file system: the data folder must be writable (mounted read-write, and in the service's ReadWritePaths=)`);
+    if (code !== 'ENOENT')
+      throw refuse(
+        `${lock} cannot be written by this process (${(err as Error).message}): with the gateway stopped, give it the gateway's user (chown) or delete it (it holds no data)`,
+      );
   }
   const found = damageOf(path, log);
   if (found) moveAside(found);
@@ -129,11 +133,16 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
     moveAside(err instanceof Error ? err.message : String(err));
     root = openRoot(path);
   }
-  return engineOver(root, path, () => damaged, async () => {
-    const marker = join(path, CLEAN_SHUTDOWN);
-    writeFileSync(marker, `${now().toISOString()}\n`, { flush: true });
-    fsyncDir(path);
-  });
+  return engineOver(
+    root,
+    path,
+    () => damaged,
+    async () => {
+      const marker = join(path, CLEAN_SHUTDOWN);
+      writeFileSync(marker, `${now().toISOString()}\n`, { flush: true });
+      fsyncDir(path);
+    },
+  );
 }
 
 /**
@@ -143,7 +152,12 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
  */
 export function attachEngine(dataDir: string): StorageEngine {
   const path = join(dataDir, 'db');
-  return engineOver(openRoot(path), path, () => undefined, async () => undefined);
+  return engineOver(
+    openRoot(path),
+    path,
+    () => undefined,
+    async () => undefined,
+  );
 }
 
 function engineOver(root: RootDatabase<unknown, Key>, path: string, damaged: () => EngineDamage | undefined, afterClose: () => Promise<void>): StorageEngine {

@@ -217,4 +217,3 @@ export class History<T extends Timed = HistoryRecord> {
     return days.sort().reverse();
   }
 }
-

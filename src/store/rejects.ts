@@ -75,7 +75,9 @@ const costOf = (e: RejectedInput) => e.bytes.length + e.reason.length + (e.detai
 function isRejectedInput(value: unknown): value is RejectedInput {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Partial<RejectedInput>;
-  return typeof r.at === 'string' && !Number.isNaN(Date.parse(r.at)) && typeof r.deviceId === 'string' && typeof r.reason === 'string' && typeof r.bytes === 'string';
+  return (
+    typeof r.at === 'string' && !Number.isNaN(Date.parse(r.at)) && typeof r.deviceId === 'string' && typeof r.reason === 'string' && typeof r.bytes === 'string'
+  );
 }
 
 export class RejectsJournal {
@@ -152,7 +154,7 @@ export class RejectsJournal {
       d.bytes += entry.cost;
       devices.add(entry.deviceId);
     }
-    if (!counted && evicted.length > 0) this.#log.warn({ removed: evicted.length }, 'rejected inputs over the journal\'s caps removed, oldest first');
+    if (!counted && evicted.length > 0) this.#log.warn({ removed: evicted.length }, "rejected inputs over the journal's caps removed, oldest first");
     for (const device of devices) this.#warnDropped(device, now);
   }
 
@@ -167,7 +169,10 @@ export class RejectsJournal {
     const last = this.#warnedAt.get(deviceId);
     if (last !== undefined && now.getTime() - last < WARN_EVERY_MS) return;
     this.#warnedAt.set(deviceId, now.getTime());
-    this.#log.warn({ device: deviceId, ...this.dropped(deviceId) }, 'rejected inputs of this device dropped (rate or size caps); counts since start, said once an hour');
+    this.#log.warn(
+      { device: deviceId, ...this.dropped(deviceId) },
+      'rejected inputs of this device dropped (rate or size caps); counts since start, said once an hour',
+    );
   }
 
   /**

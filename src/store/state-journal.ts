@@ -345,7 +345,10 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
       );
     }
     if (replay.tornBytes > 0) {
-      this.log.warn({ file: this.journalFile, bytes: replay.tornBytes }, 'the last state journal line was cut short (a write interrupted): skipped; it was never acknowledged');
+      this.log.warn(
+        { file: this.journalFile, bytes: replay.tornBytes },
+        'the last state journal line was cut short (a write interrupted): skipped; it was never acknowledged',
+      );
     }
     if (journal.length > replay.goodLength) {
       const fh = await this.handle();
@@ -355,7 +358,10 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
     if (stored === null && replay.applied === 0) return null;
     // Generation 1 is the first write ever: a journal that starts there never had a snapshot.
     if (stored === null && replay.first > 1) {
-      this.log.error({ file: this.file, lines: replay.applied }, 'the state snapshot is missing but its journal is not: starting from the journal alone (what the snapshot held is lost; restore it from a backup)');
+      this.log.error(
+        { file: this.file, lines: replay.applied },
+        'the state snapshot is missing but its journal is not: starting from the journal alone (what the snapshot held is lost; restore it from a backup)',
+      );
     }
     return doc as unknown as StateDoc; // the store checks its shape
   }
@@ -373,7 +379,10 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
       if (!(err instanceof DamagedFileError)) throw err;
       const movedTo = `${this.file}.damaged-${this.now().toISOString().replace(/[:.]/g, '-')}`;
       await rename(this.file, movedTo);
-      this.log.error({ file: this.file, movedTo, reason: err.message }, 'the state snapshot is damaged: moved aside; starting from its journal (restore it from a backup)');
+      this.log.error(
+        { file: this.file, movedTo, reason: err.message },
+        'the state snapshot is damaged: moved aside; starting from its journal (restore it from a backup)',
+      );
       return null;
     }
   }
@@ -424,7 +433,11 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
         return;
       } catch (err) {
         this.compactBlockedUntil = this.now().getTime() + COMPACT_RETRY_MS;
-        if (!this.compactFailing) this.log.warn({ file: this.file, error: errorLine(err) }, 'compacting the state journal failed (it needs room for a second copy of the document); changes go on being appended');
+        if (!this.compactFailing)
+          this.log.warn(
+            { file: this.file, error: errorLine(err) },
+            'compacting the state journal failed (it needs room for a second copy of the document); changes go on being appended',
+          );
         this.compactFailing = true;
       }
     }

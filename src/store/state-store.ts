@@ -65,7 +65,9 @@ export function holdReadingsWithoutMessages(doc: StateDoc, now: Date): number {
     r.messageIds = left;
     if (left.length > 0) continue; // what is left goes on; the loss is in the replay's error line
     r.status = 'held';
-    r.holdReasons.push(holdReason('delivery', 'message-lost', 'its message to the EHR was lost with a damaged state journal: release it to build and send it again'));
+    r.holdReasons.push(
+      holdReason('delivery', 'message-lost', 'its message to the EHR was lost with a damaged state journal: release it to build and send it again'),
+    );
     r.updatedAt = now.toISOString();
     n++;
   }
@@ -185,7 +187,8 @@ export class StateStore {
       const requeued = requeueInterruptedSends(doc);
       if (requeued > 0) log.warn({ file, requeued }, 'messages that were being sent at the last stop go out again');
       const orphans = holdReadingsWithoutMessages(doc, new Date());
-      if (orphans > 0) log.error({ file, readings: orphans }, 'readings whose message was lost with the damaged journal are held for review: release them to send them again');
+      if (orphans > 0)
+        log.error({ file, readings: orphans }, 'readings whose message was lost with the damaged journal are held for review: release them to send them again');
       store = new StateStore(doc, log);
       store.document = document;
       if (stored === null || requeued > 0 || migrated || orphans > 0) {

@@ -46,6 +46,12 @@ export function createTransport(config: TransportConfig, serialDefaults: SerialS
       if (!context.mqtt) throw new Error('an MQTT device needs the gateway MQTT connection (config "mqtt")');
       return new MqttTransport({ connection: context.mqtt, topic: config.topic, log });
     case 'file':
-      return new FileDropTransport({ path: config.path, suffix: config.suffix, pollMs: config.pollMs, log, ...(context.dataDir === undefined ? {} : { dataDir: context.dataDir }) });
+      return new FileDropTransport({
+        path: config.path,
+        suffix: config.suffix,
+        pollMs: config.pollMs,
+        log,
+        ...(context.dataDir === undefined ? {} : { dataDir: context.dataDir }),
+      });
   }
 }

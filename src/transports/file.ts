@@ -157,7 +157,9 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       if (!st.isFile()) continue;
       const before = this.#seen.get(name);
       const same = before !== undefined && before.size === st.size && before.mtimeMs === st.mtimeMs;
-      const seen: Seen = same ? { ...before, stable: true } : { size: st.size, mtimeMs: st.mtimeMs, stable: false, attempts: before?.attempts ?? 0, retryAt: before?.retryAt ?? 0 };
+      const seen: Seen = same
+        ? { ...before, stable: true }
+        : { size: st.size, mtimeMs: st.mtimeMs, stable: false, attempts: before?.attempts ?? 0, retryAt: before?.retryAt ?? 0 };
       this.#seen.set(name, seen);
       const waiting = name === this.#inFlight || this.#queue.includes(name);
       if (seen.stable && !waiting && !this.#done.has(this.#key(name, seen)) && Date.now() >= seen.retryAt) ready.push(name);
@@ -259,7 +261,10 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       // Stored but still here: remember it so it is never stored twice while this process runs.
       if (seen) this.#done.add(this.#key(name, seen));
       this.#log.debug({ file: name }, 'file stored but not moved');
-      this.#log.error({ path: this.#path, error: errorText(err) }, `a stored file could not be moved to ${PROCESSED_DIR}/; it will not be read again until the gateway restarts`);
+      this.#log.error(
+        { path: this.#path, error: errorText(err) },
+        `a stored file could not be moved to ${PROCESSED_DIR}/; it will not be read again until the gateway restarts`,
+      );
     }
   }
 

@@ -20,7 +20,7 @@ export function publishRefusal(req: PublishRequest): string | undefined {
   // A retained message would be held by the broker until it restarts, on a device's word.
   if (req.retain) return 'retained messages are not accepted';
   if (!req.allowed || req.allowed.length === 0) return 'this user has no "publish" topics';
-  if (!req.allowed.some((filter) => topicMatches(filter, req.topic))) return "outside this user's \"publish\" topics";
+  if (!req.allowed.some((filter) => topicMatches(filter, req.topic))) return 'outside this user\'s "publish" topics';
   if (!req.deviceListens) return 'no configured device listens on this topic';
   return undefined;
 }

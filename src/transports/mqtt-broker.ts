@@ -134,7 +134,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const refusals = summaryLog(log);
   const refuse = (client: Client, what: string, reason: string, topic: string): void => {
     const username = userOf.get(client)?.username;
-    refusals.note(`${username ?? '?'}\u0000${what}\u0000${reason}`, { clientId: client.id, username, topic, reason }, `MQTT ${what} refused: the client is disconnected`);
+    refusals.note(
+      `${username ?? '?'}\u0000${what}\u0000${reason}`,
+      { clientId: client.id, username, topic, reason },
+      `MQTT ${what} refused: the client is disconnected`,
+    );
   };
 
   const broker = await Aedes.createBroker({
@@ -178,7 +182,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         return;
       }
       const refusal = client
-        ? publishRefusal({ allowed: userOf.get(client)?.publish, topic: packet.topic, retain: packet.retain, deviceListens: options.deviceListens(packet.topic) })
+        ? publishRefusal({
+            allowed: userOf.get(client)?.publish,
+            topic: packet.topic,
+            retain: packet.retain,
+            deviceListens: options.deviceListens(packet.topic),
+          })
         : 'a will of a client that is gone';
       if (refusal !== undefined) {
         // MQTT 3.1.1 has no refusal for a PUBLISH: the connection is closed instead [MQTT-3.3.5-2].
@@ -253,7 +262,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
   server.maxConnections = limits.maxConnections;
   server.on('drop', (peer?: net.DropArgument) =>
-    refusals.note('max connections', { maxConnections: limits.maxConnections, remoteAddress: peer?.remoteAddress }, 'MQTT connection refused: the broker is at its maximum connections'),
+    refusals.note(
+      'max connections',
+      { maxConnections: limits.maxConnections, remoteAddress: peer?.remoteAddress },
+      'MQTT connection refused: the broker is at its maximum connections',
+    ),
   );
   try {
     await new Promise<void>((resolve, reject) => {

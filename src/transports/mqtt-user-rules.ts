@@ -32,7 +32,12 @@ export function embeddedUserWarnings(config: Config): UserProblem[] {
   // The embedded broker also runs when `mqtt` is absent: MQTT devices with no user at all can send nothing.
   const embedded = config.mqtt === undefined || 'embedded' in config.mqtt;
   if (embedded && users.length === 0 && deviceTopics.length > 0) {
-    return [{ path: 'mqtt.embedded.users', message: `the embedded broker has no user, so no MQTT device can publish: add users with their "publish" topics (within ${listed})` }];
+    return [
+      {
+        path: 'mqtt.embedded.users',
+        message: `the embedded broker has no user, so no MQTT device can publish: add users with their "publish" topics (within ${listed})`,
+      },
+    ];
   }
   return users.flatMap((user, i) => {
     const at = `mqtt.embedded.users[${i}].publish`;
@@ -40,7 +45,7 @@ export function embeddedUserWarnings(config: Config): UserProblem[] {
       const what =
         deviceTopics.length > 0
           ? `add "publish": [...] with this user's own topics, within those the MQTT devices listen on (${listed}), e.g. [${JSON.stringify(deviceTopics[0])}] with its + levels narrowed to this user's device`
-          : "add \"publish\": [...] with the topics this user's devices publish on";
+          : 'add "publish": [...] with the topics this user\'s devices publish on';
       return [{ path: at, message: `user "${user.username}" may publish nothing, so the broker refuses all it sends: ${what}` }];
     }
     if (deviceTopics.length === 0) return [];

@@ -154,7 +154,11 @@ function codeableConcept(code: ObservationCode, localCodeSystem: string | undefi
   coding.push(...mdcCoding(code.mdc));
   if (code.local) {
     const system = wireLocalCodeSystem(code.local.system, localCodeSystem);
-    coding.push({ system: `urn:medgate:code:${encodeURIComponent(system)}`, code: code.local.code, ...(code.local.display && { display: code.local.display }) });
+    coding.push({
+      system: `urn:medgate:code:${encodeURIComponent(system)}`,
+      code: code.local.code,
+      ...(code.local.display && { display: code.local.display }),
+    });
   }
   const text = code.display ?? code.local?.display ?? code.mdc?.ref;
   return { ...(coding.length > 0 && { coding }), ...(text && { text }) };
@@ -289,7 +293,10 @@ function observationResource(shared: Shared, item: Item, identifier: Identifier)
     issued: shared.ctx.now.toISOString(),
   };
   if (item.type === 'bp') {
-    res.component = item.parts.map(({ obs, index }) => ({ code: codeableConcept(obs.code, shared.ctx.localCodeSystem), ...valueParts(obs, observationLabel(obs, index)) }));
+    res.component = item.parts.map(({ obs, index }) => ({
+      code: codeableConcept(obs.code, shared.ctx.localCodeSystem),
+      ...valueParts(obs, observationLabel(obs, index)),
+    }));
   } else {
     const where = observationLabel(first, item.index);
     Object.assign(res, valueParts(first, where));

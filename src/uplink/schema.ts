@@ -44,9 +44,12 @@ const Code = Type.Object(
   { additionalProperties: false },
 );
 
-const Flag = Type.Union([Type.Literal('L'), Type.Literal('H'), Type.Literal('LL'), Type.Literal('HH'), Type.Literal('A'), Type.Literal('N'), Type.Literal('<'), Type.Literal('>')], {
-  description: "HL7 table 0078 abnormal flags; '<' and '>' are below/above the instrument's scale",
-});
+const Flag = Type.Union(
+  [Type.Literal('L'), Type.Literal('H'), Type.Literal('LL'), Type.Literal('HH'), Type.Literal('A'), Type.Literal('N'), Type.Literal('<'), Type.Literal('>')],
+  {
+    description: "HL7 table 0078 abnormal flags; '<' and '>' are below/above the instrument's scale",
+  },
+);
 
 const Status = Type.Union([Type.Literal('final'), Type.Literal('preliminary'), Type.Literal('corrected')]);
 
@@ -80,7 +83,10 @@ const QuantityObservation = Type.Object(
   { additionalProperties: false },
 );
 
-const TextObservation = Type.Object({ ...common, valueType: Type.Literal('text'), value: Type.String(), unit: Optional(Type.String()) }, { additionalProperties: false });
+const TextObservation = Type.Object(
+  { ...common, valueType: Type.Literal('text'), value: Type.String(), unit: Optional(Type.String()) },
+  { additionalProperties: false },
+);
 
 const WaveformObservation = Type.Object(
   {
@@ -126,10 +132,7 @@ export const ReadingMessageSchema = Type.Object(
     readingId: Type.String({ minLength: 1 }),
     createdAt: Type.String({ description: 'when the gateway built this message (not when it was sent)' }),
     gateway: Type.Object({ application: Type.String({ minLength: 1 }), facility: Optional(Type.String()) }, { additionalProperties: false }),
-    device: Type.Object(
-      { id: Type.String({ minLength: 1 }), kind: DeviceKindSchema, equipment: Optional(Type.String()) },
-      { additionalProperties: false },
-    ),
+    device: Type.Object({ id: Type.String({ minLength: 1 }), kind: DeviceKindSchema, equipment: Optional(Type.String()) }, { additionalProperties: false }),
     patient: Type.Object(
       {
         mrn: Type.String({ minLength: 1 }),
@@ -149,7 +152,9 @@ export const ReadingMessageSchema = Type.Object(
           id: Type.String(),
           collectedAt: Optional(IsoDateTime),
           // HL7 table 0487 code (system HL70487) when known, else the analyzer's word.
-          type: Optional(Type.Object({ code: Type.String(), display: Optional(Type.String()), system: Optional(Type.String()) }, { additionalProperties: false })),
+          type: Optional(
+            Type.Object({ code: Type.String(), display: Optional(Type.String()), system: Optional(Type.String()) }, { additionalProperties: false }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -160,7 +165,9 @@ export const ReadingMessageSchema = Type.Object(
           placer: Optional(Type.String()),
           filler: Optional(Type.String()),
           code: Optional(Type.Object({ system: Type.String(), code: Type.String(), display: Optional(Type.String()) }, { additionalProperties: false })),
-          tests: Optional(Type.Array(Type.Object({ system: Type.String(), code: Type.String(), display: Optional(Type.String()) }, { additionalProperties: false }))),
+          tests: Optional(
+            Type.Array(Type.Object({ system: Type.String(), code: Type.String(), display: Optional(Type.String()) }, { additionalProperties: false })),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -8,7 +8,10 @@ import type { MessageView, SlimObservation, SlimReading, Tracing } from './api-t
 function slimObservation(o: Observation): SlimObservation {
   const v = o.value;
   if (typeof v === 'object' && v.kind === 'waveform') {
-    return { ...o, value: { kind: 'waveform', sampleRateHz: v.sampleRateHz, unit: v.unit, leads: v.leads.map((l) => ({ name: l.name, count: l.samples.length })) } };
+    return {
+      ...o,
+      value: { kind: 'waveform', sampleRateHz: v.sampleRateHz, unit: v.unit, leads: v.leads.map((l) => ({ name: l.name, count: l.samples.length })) },
+    };
   }
   if (typeof v === 'object' && v.kind === 'attachment') {
     return { ...o, value: { kind: 'attachment', mediaType: v.mediaType, bytes: Math.floor((v.base64.length * 3) / 4) } };

@@ -38,7 +38,14 @@ export interface WebServerOptions {
 /** RFC 6797: one year. Browsers ignore it on a connection with certificate errors (§8.1), so a self-signed certificate is not pinned. */
 const HSTS = 'max-age=31536000';
 
-const ERROR_NAMES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' };
+const ERROR_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  429: 'Too Many Requests',
+};
 
 export function buildWebServer(opts: WebServerOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = opts.logger;
@@ -78,7 +85,9 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
     if (status >= 500) request.log.error({ error, ...requestFields(request) }, 'API call failed');
     else request.log.warn({ ...requestFields(request), status, ...refusalCode(error) }, 'API call rejected');
     request.log.debug({ url: request.url, message: error.message }, 'API call refused: request and message');
-    return reply.code(status).send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : (ERROR_NAMES[status] ?? 'Bad Request'), message: error.message });
+    return reply
+      .code(status)
+      .send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : (ERROR_NAMES[status] ?? 'Bad Request'), message: error.message });
   });
 
   app.register(healthRoutes(opts.api, opts.startedAt));

@@ -118,8 +118,18 @@ const MDC_SYSTEM = 'urn:iso:std:iso:11073:10101';
 // I 1, II 2, V1..V6 3..8, III 61, aVR 62, aVL 63, aVF 64), as in the FHIR R4 Observation "ekg".
 const ECG_TRACING = '131328';
 const LEAD_CODES: Record<string, string> = {
-  I: '131329', II: '131330', III: '131389', aVR: '131390', aVL: '131391', aVF: '131392',
-  V1: '131331', V2: '131332', V3: '131333', V4: '131334', V5: '131335', V6: '131336',
+  I: '131329',
+  II: '131330',
+  III: '131389',
+  aVR: '131390',
+  aVL: '131391',
+  aVF: '131392',
+  V1: '131331',
+  V2: '131332',
+  V3: '131333',
+  V4: '131334',
+  V5: '131335',
+  V6: '131336',
 };
 
 // --- the checks -------------------------------------------------------------------------------------
@@ -131,9 +141,16 @@ beforeAll(async () => {
   indexStructureDefinitionBundle(types as Parameters<typeof indexStructureDefinitionBundle>[0]);
   indexStructureDefinitionBundle(resources as Parameters<typeof indexStructureDefinitionBundle>[0]);
   bindings = Object.fromEntries(
-    ['Bundle.type', 'Bundle.entry.request.method', 'Observation.status', 'DocumentReference.status', 'DocumentReference.docStatus', 'Patient.gender', 'Identifier.use', 'Quantity.comparator'].map(
-      (p) => [p, requiredCodes(p)],
-    ),
+    [
+      'Bundle.type',
+      'Bundle.entry.request.method',
+      'Observation.status',
+      'DocumentReference.status',
+      'DocumentReference.docStatus',
+      'Patient.gender',
+      'Identifier.use',
+      'Quantity.comparator',
+    ].map((p) => [p, requiredCodes(p)]),
   );
   expect(elementBinding('Attachment.contentType').strength).toBe('required');
   config = await demoConfig();
@@ -201,7 +218,10 @@ function ecgProblems(obs: Json, where: string): string[] {
 }
 
 function bundleProblems(reading: Reading, patient: PatientRef): string[] {
-  const text = fhirBundle({ reading, patient }, { messageId: `M${reading.id}`, gateway: { application: 'MEDGATE', facility: 'DEMO_CLINIC' }, now: new Date('2025-01-14T09:30:06.000Z') });
+  const text = fhirBundle(
+    { reading, patient },
+    { messageId: `M${reading.id}`, gateway: { application: 'MEDGATE', facility: 'DEMO_CLINIC' }, now: new Date('2025-01-14T09:30:06.000Z') },
+  );
   const bundle = JSON.parse(text) as FhirBundleJson;
   const out: string[] = [];
   const whole = validationProblem(bundle, 'Bundle');
@@ -248,9 +268,21 @@ describe('FHIR R4 transaction Bundles of the uplink', () => {
   });
 
   it('vitals (oximeter through generic-line; temperature in degF over MQTT)', async () => {
-    const spo2 = normalized(config, await sessionReport('generic-line', deviceSettings(config, 'spo2-1'), 'SPO2=097 HR=072\r\n'), 'spo2-1', 'vitals', 'F0000SPO2001');
+    const spo2 = normalized(
+      config,
+      await sessionReport('generic-line', deviceSettings(config, 'spo2-1'), 'SPO2=097 HR=072\r\n'),
+      'spo2-1',
+      'vitals',
+      'F0000SPO2001',
+    );
     expectValid(spo2, withAuthority(config, { mrn: 'DEMO1004', family: 'Triage', given: 'Dana', sex: 'F' }));
-    const temp = normalized(config, mqttReport({ device: 'SN-20431', measurements: [{ type: 'temperature', value: 99.1, unit: 'degF' }], patient: { mrn: 'MRN4711' } }), 'bp-mqtt', 'vitals', 'F0000MQTT002');
+    const temp = normalized(
+      config,
+      mqttReport({ device: 'SN-20431', measurements: [{ type: 'temperature', value: 99.1, unit: 'degF' }], patient: { mrn: 'MRN4711' } }),
+      'bp-mqtt',
+      'vitals',
+      'F0000MQTT002',
+    );
     expectValid(temp, withAuthority(config, temp.subject!));
   });
 
@@ -286,7 +318,9 @@ describe('the explicit checks catch what validateResource lets through', () => {
   const patient: PatientRef = { mrn: 'MRN4711' };
 
   function problemsOf(edit: (bundle: FhirBundleJson) => void): string[] {
-    const base = JSON.parse(fhirBundle({ reading: sample(), patient }, { messageId: 'M1', gateway: { application: 'MEDGATE' }, now: new Date('2025-01-14T09:30:06Z') })) as FhirBundleJson;
+    const base = JSON.parse(
+      fhirBundle({ reading: sample(), patient }, { messageId: 'M1', gateway: { application: 'MEDGATE' }, now: new Date('2025-01-14T09:30:06Z') }),
+    ) as FhirBundleJson;
     edit(base);
     const out: string[] = [];
     bound('Bundle.type', base.type, 'Bundle.type', out);
@@ -309,7 +343,11 @@ describe('the explicit checks catch what validateResource lets through', () => {
       raw: '',
       observations: [
         { code: { mdc: { ref: 'MDC_ECG_HEART_RATE', code: 147842 }, loinc: '8867-4' }, value: 72, unit: '/min', status: 'F' },
-        { code: { mdc: { ref: 'MDC_ECG_ELEC_POTL', code: 131328 } }, value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'II', samples: [1, 2, 3] }] }, status: 'F' },
+        {
+          code: { mdc: { ref: 'MDC_ECG_ELEC_POTL', code: 131328 } },
+          value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'II', samples: [1, 2, 3] }] },
+          status: 'F',
+        },
       ],
     };
   }
@@ -322,7 +360,9 @@ describe('the explicit checks catch what validateResource lets through', () => {
 
   it('catches a Bundle.type, a request method, a non-UCUM quantity unit', () => {
     expect(problemsOf((b) => (b.type = 'transaction-batch'))).toContain('Bundle.type: transaction-batch is not in the required value set of Bundle.type');
-    expect(problemsOf((b) => (b.entry[0]!.request.method = 'CREATE'))).toContain('entry[0] request.method: CREATE is not in the required value set of Bundle.entry.request.method');
+    expect(problemsOf((b) => (b.entry[0]!.request.method = 'CREATE'))).toContain(
+      'entry[0] request.method: CREATE is not in the required value set of Bundle.entry.request.method',
+    );
     const units = problemsOf((b) => ((b.entry[1]!.resource.valueQuantity as Json).code = 'bpm'));
     expect(units.some((p) => p.includes('"bpm" is not valid UCUM'))).toBe(true);
   });

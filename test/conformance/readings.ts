@@ -135,7 +135,14 @@ export function hl7AnalyzerReport(index: number): DeviceReport {
 }
 
 /** The report normalized as the intake does, with the device's code map; a held reading fails the test. */
-export function normalized(config: Config, report: DeviceReport, deviceId: string, kind: Reading['kind'], id: string, extra: Partial<NormalizeContext> = {}): Reading {
+export function normalized(
+  config: Config,
+  report: DeviceReport,
+  deviceId: string,
+  kind: Reading['kind'],
+  id: string,
+  extra: Partial<NormalizeContext> = {},
+): Reading {
   const codeMap = config.devices.find((x) => x.id === deviceId)?.codeMap;
   const ctx: NormalizeContext = { deviceId, kind, receivedAt: RECEIVED, id, ...(codeMap && { codeMap }), ...extra };
   const { reading, problems } = normalize(report, ctx);

@@ -51,7 +51,8 @@ function wireUnits(): Map<string, Set<string>> {
   for (let i = 0; i < 8; i++) {
     for (const r of buildOru(i, createRng(3 + i), Date.UTC(2025, 0, 14)).results) if (isKnownUcum(r.unit)) add(r.unit, 'simulators/hl7-analyzer');
     const rng = createRng(5 + i);
-    for (const order of makeTransmission(rng, makePatients(rng), { index: i, now: new Date(Date.UTC(2025, 0, 14)), implausible: false, longComment: false }).orders) {
+    for (const order of makeTransmission(rng, makePatients(rng), { index: i, now: new Date(Date.UTC(2025, 0, 14)), implausible: false, longComment: false })
+      .orders) {
       for (const r of order.results) if (r.unit !== undefined && isKnownUcum(r.unit)) add(r.unit, 'simulators/astm-lis2');
     }
   }

@@ -19,7 +19,6 @@ let gw: GatewayProcess;
 let browser: BrowserSession;
 let port: number;
 
-
 /** Chemistry, hematology, urinalysis: the simulator's rotation. */
 async function threePanels(): Promise<void> {
   const sim = await runSimulator({ driver: 'astm-lis2', tcpConnect: { host: '127.0.0.1', port }, count: 3, intervalMs: 50, seed: 9 });
@@ -75,10 +74,12 @@ describe('code mappings per specimen on the page', () => {
     await dialog.getByLabel('LOINC code').fill('25428-4');
     await dialog.getByLabel('Display name').fill('Glucose [Presence] in Urine by Test strip');
     await dialog.getByRole('button', { name: 'Save mapping' }).click();
-    await expect.poll(async () => (await gw.api<{ device: DeviceConfigT }>('GET', '/api/config/devices/ua-9')).body.device.codeMap?.GLU).toEqual([
-      { specimen: ['SER', 'PLAS'], loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' },
-      { specimen: ['UR'], loinc: '25428-4', display: 'Glucose [Presence] in Urine by Test strip' },
-    ]);
+    await expect
+      .poll(async () => (await gw.api<{ device: DeviceConfigT }>('GET', '/api/config/devices/ua-9')).body.device.codeMap?.GLU)
+      .toEqual([
+        { specimen: ['SER', 'PLAS'], loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' },
+        { specimen: ['UR'], loinc: '25428-4', display: 'Glucose [Presence] in Urine by Test strip' },
+      ]);
     // Both mappings are listed, each with its specimens.
     await page.getByRole('cell', { name: '25428-4' }).waitFor();
     expect(await page.getByRole('button', { name: 'Change GLU', exact: true }).count()).toBe(2);

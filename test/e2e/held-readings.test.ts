@@ -41,10 +41,7 @@ beforeAll(async () => {
     { id: 'BUG', observations: [UNKNOWN_TYPE('weight.lean', 50)], holdReasons: ["measurement 1: unknown measurement type 'weight.lean'", NOT_BOUND] },
     { id: 'DEL', observations: [WEIGHT(71)], holdReasons: ['no destination configured'], patient: ALICE },
   ]);
-  gw = await startGatewayProcess(
-    gatewayConfig(dir, ehr.port, [serumOnlyAnalyzer('chem-1', analyzer.port)]),
-    { dir },
-  );
+  gw = await startGatewayProcess(gatewayConfig(dir, ehr.port, [serumOnlyAnalyzer('chem-1', analyzer.port)]), { dir });
   browser = await openBrowser();
   page = browser.page;
   await createFirstAdmin(page, await setupUrlOf(gw), ADMIN);
@@ -92,7 +89,8 @@ async function refusedUntilTicked(dialog: Locator, id: string, box: string, miss
 describe('held readings on the Patients page, by kind of hold', () => {
   it('lists each held reading with each reason once, labelled by kind, and the action its kinds call for', async () => {
     await expect.poll(() => item('DEL').count(), { timeout: 10_000 }).toBe(1);
-    const reasons = async (id: string) => (await item(id).getByRole('list', { name: 'Why it is held' }).getByRole('listitem').allTextContents()).map((t) => t.trim());
+    const reasons = async (id: string) =>
+      (await item(id).getByRole('list', { name: 'Why it is held' }).getByRole('listitem').allTextContents()).map((t) => t.trim());
     expect(await reasons('PAT')).toEqual([`patient ${NOT_BOUND}`]);
     expect(await reasons('VAL')).toEqual(['value implausible: Body weight 900 kg outside 0.2–650']);
     expect(await reasons('BUG')).toEqual(["value measurement 1: unknown measurement type 'weight.lean'", `patient ${NOT_BOUND}`]);
@@ -136,7 +134,9 @@ describe('held readings on the Patients page, by kind of hold', () => {
     // The ORU may reach the EHR before the page's request has finished writing the audit.
     await eventually(async () => {
       const audit = await gw.api<{ audit: Array<{ who: string; action: string; reason?: string }> }>('GET', '/api/audit?reading=BUG');
-      expect(audit.body.audit).toContainEqual(expect.objectContaining({ who: ADMIN.name, action: 'override', reason: expect.stringContaining('value/unknown-type') }));
+      expect(audit.body.audit).toContainEqual(
+        expect.objectContaining({ who: ADMIN.name, action: 'override', reason: expect.stringContaining('value/unknown-type') }),
+      );
     });
   });
 
@@ -157,7 +157,13 @@ describe('held readings on the Patients page, by kind of hold', () => {
     await expect.poll(() => dialog.textContent()).toMatch(/under the analyzer's own code/);
     const m = await nextMessage(() => dialog.getByRole('button', { name: 'Confirm' }).click());
     expect(m.text).not.toContain('2345-7');
-    expect(m.text.split('\r').find((s) => s.startsWith('OBX|'))!.split('|')[3]!.split('^')[0]).toBe('GLU');
+    expect(
+      m.text
+        .split('\r')
+        .find((s) => s.startsWith('OBX|'))!
+        .split('|')[3]!
+        .split('^')[0],
+    ).toBe('GLU');
   });
 
   it('delivery hold: released for another try, with no box and no patient form', async () => {

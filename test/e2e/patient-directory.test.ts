@@ -54,7 +54,11 @@ describe('binding from the patient directory', () => {
     const confirm = page.getByRole('dialog');
     await expect.poll(() => confirm.textContent()).toMatch(/MRN1001/);
     await confirm.getByRole('button', { name: 'Confirm' }).click();
-    await expect.poll(async () => (await gw.api<{ devices: Array<{ binding?: { patient: { mrn: string } } }> }>('GET', '/api/devices')).body.devices[0]?.binding?.patient.mrn).toBe('MRN1001');
+    await expect
+      .poll(
+        async () => (await gw.api<{ devices: Array<{ binding?: { patient: { mrn: string } } }> }>('GET', '/api/devices')).body.devices[0]?.binding?.patient.mrn,
+      )
+      .toBe('MRN1001');
 
     const sim = await runSimulator({ driver: 'ad-scale', serial: { path: pty.b }, count: 1, intervalMs: 100, seed: 7 });
     await sim.done;

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ReadingView } from '../../src/web/api-types.ts';
+import { axeViolations } from '../support/axe.ts';
 import { createFirstAdmin, openBrowser, setupUrlOf, signIn, type BrowserSession } from '../support/browser.ts';
 import { gatewayConfig } from '../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../support/ehr-standin-client.ts';
@@ -43,7 +44,16 @@ describe('the technician page, end to end', () => {
   it('creates the first administrator from the one-time setup link', async () => {
     await createFirstAdmin(page, await setupUrlOf(gw), ADMIN);
     // The link worked once: used again, it is refused.
-    const again = await page.evaluate(async () => (await fetch('/api/setup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'x', name: 'other', password: 'another-password' }) })).status);
+    const again = await page.evaluate(
+      async () =>
+        (
+          await fetch('/api/setup', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ token: 'x', name: 'other', password: 'another-password' }),
+          })
+        ).status,
+    );
     expect([403, 409]).toContain(again);
   });
 
@@ -120,6 +130,14 @@ describe('the technician page, end to end', () => {
     expect(text).toContain('ORU^R01');
     expect(text).toContain(PATIENT.family);
     expect(text).toContain(`MSA|AA|${received!.controlId}`);
+  });
+
+  it('has no WCAG 2.1 A or AA violation axe-core can find, on every page', async () => {
+    for (const title of ['Devices', 'Live', 'Patients', 'Messages', 'Settings']) {
+      await page.getByRole('link', { name: title, exact: true }).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      expect({ page: title, violations: await axeViolations(page) }).toEqual({ page: title, violations: [] });
+    }
   });
 
   it('assigns a reading held for want of a patient', async () => {

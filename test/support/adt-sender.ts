@@ -113,8 +113,7 @@ async function main(): Promise<void> {
       wake = undefined;
     }
   };
-  const write = (bytes: Uint8Array): Promise<void> =>
-    new Promise((resolve, reject) => socket.write(bytes, (err) => (err ? reject(err) : resolve())));
+  const write = (bytes: Uint8Array): Promise<void> => new Promise((resolve, reject) => socket.write(bytes, (err) => (err ? reject(err) : resolve())));
 
   if (chunking === 'merged') {
     await write(Buffer.concat(messages.map(frame)));
@@ -154,7 +153,7 @@ export async function sendAdt(
   port: number,
   messages: string[],
   chunking: Chunking = 'split',
-  opts: { host?: string; timeoutMs?: number; /** PEM file: connect with TLS and trust it. */ ca?: string } = {},
+  opts: { host?: string; timeoutMs?: number /** PEM file: connect with TLS and trust it. */; ca?: string } = {},
 ): Promise<SentAck[]> {
   const dir = mkdtempSync(join(tmpdir(), 'medgate-adt-'));
   const file = join(dir, 'messages.json');

@@ -23,7 +23,16 @@ export async function openBrowser(viewport = TABLET): Promise<BrowserSession> {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
@@ -37,7 +46,9 @@ export async function openBrowser(viewport = TABLET): Promise<BrowserSession> {
 }
 
 /** The one-time setup link the gateway prints at first start. */
-export async function setupUrlOf(gw: { waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>> }): Promise<string> {
+export async function setupUrlOf(gw: {
+  waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>>;
+}): Promise<string> {
   const line = await gw.waitForLog((l) => typeof l.setupUrl === 'string', 5000, 'the setup link');
   return String(line.setupUrl);
 }

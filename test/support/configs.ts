@@ -9,7 +9,9 @@ export function gatewayConfig(dir: string, ehrPort: number, devices: DeviceConfi
     gateway: { application: 'MEDGATE', facility: 'TEST_CLINIC', eui64: '0A1B2CFFFE3D4E5F', assigningAuthority: 'TESTHOSP' },
     log: { level: 'info' },
     devices,
-    destinations: [{ id: 'ehr', type: 'mllp', host: '127.0.0.1', port: ehrPort, ackTimeoutMs: 2000, connectTimeoutMs: 1000, retry: { initialMs: 100, maxMs: 400 } }],
+    destinations: [
+      { id: 'ehr', type: 'mllp', host: '127.0.0.1', port: ehrPort, ackTimeoutMs: 2000, connectTimeoutMs: 1000, retry: { initialMs: 100, maxMs: 400 } },
+    ],
     ...extra,
   };
 }

@@ -25,7 +25,12 @@ export async function demoConfig(dir: string, devices?: number): Promise<Config>
   const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'demo.json'), 'utf8')) as Config;
   const config = (await movePorts({ ...shipped, dataDir: join(dir, 'data') })) as Config;
   for (let i = config.devices.length; i < (devices ?? 0); i++) {
-    config.devices.push({ id: `scale-x${i}`, driver: 'ad-scale', label: `Scale ${i}`, transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: await freePort() } });
+    config.devices.push({
+      id: `scale-x${i}`,
+      driver: 'ad-scale',
+      label: `Scale ${i}`,
+      transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: await freePort() },
+    });
   }
   return config;
 }

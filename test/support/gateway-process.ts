@@ -39,7 +39,14 @@ export function writeConfig(dir: string, config: Config): string {
 
 export async function startGatewayProcess(
   config: Config,
-  opts: { dir?: string; token?: string; nodeArgs?: string[]; /** Start from the file a previous run left (and edited). */ keepConfigFile?: boolean; /** Added to the process's environment. */ env?: NodeJS.ProcessEnv; /** An installed `medgate` executable to run instead of the sources. */ bin?: string } = {},
+  opts: {
+    dir?: string;
+    token?: string;
+    nodeArgs?: string[] /** Start from the file a previous run left (and edited). */;
+    keepConfigFile?: boolean /** Added to the process's environment. */;
+    env?: NodeJS.ProcessEnv /** An installed `medgate` executable to run instead of the sources. */;
+    bin?: string;
+  } = {},
 ): Promise<GatewayProcess> {
   const dir = opts.dir ?? tempDir();
   const configFile = opts.keepConfigFile ? join(dir, 'medgate.json') : writeConfig(dir, config);
@@ -85,12 +92,23 @@ export async function startGatewayProcess(
           resolve(hit);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           cleanup();
-          reject(new Error(`gateway exited (${child.exitCode ?? child.signalCode}) before ${what}\nstderr: ${stderr}\nlogs: ${logs.map((l) => JSON.stringify(l)).join('\n')}`));
+          reject(
+            new Error(
+              `gateway exited (${child.exitCode ?? child.signalCode}) before ${what}\nstderr: ${stderr}\nlogs: ${logs.map((l) => JSON.stringify(l)).join('\n')}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nstderr: ${stderr}\nlast logs: ${logs.slice(-20).map((l) => JSON.stringify(l)).join('\n')}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}\nstderr: ${stderr}\nlast logs: ${logs
+              .slice(-20)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -103,11 +121,13 @@ export async function startGatewayProcess(
     });
 
   // A gateway that does not start in time is ended here: the caller never gets a handle to stop it.
-  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('medgate listening'), 20_000, 'the gateway to listen').catch(async (err: unknown) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    throw err;
-  });
+  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('medgate listening'), 20_000, 'the gateway to listen').catch(
+    async (err: unknown) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      throw err;
+    },
+  );
   const url = String(listening.url);
   return {
     url,

@@ -37,7 +37,15 @@ export function historyRecord(spec: RecordSpec): HistoryRecord {
   return {
     at: spec.at,
     reading: {
-      reading: { id: spec.id, deviceId: spec.deviceId ?? 'scale-1', kind: 'scale', observedAt: spec.at, receivedAt: spec.at, observations: [], raw: 'ST,GS,+0070.00kg' },
+      reading: {
+        id: spec.id,
+        deviceId: spec.deviceId ?? 'scale-1',
+        kind: 'scale',
+        observedAt: spec.at,
+        receivedAt: spec.at,
+        observations: [],
+        raw: 'ST,GS,+0070.00kg',
+      },
       status,
       holdReasons: [],
       ...(spec.mrn ? { patient: { mrn: spec.mrn, family: 'Doe', given: 'Jane' }, patientSource: 'binding' as const } : {}),

@@ -64,7 +64,13 @@ export const WEIGHT = (value: number): LegacyObservation => ({
 });
 
 /** What the version-1 normalizer kept for a measurement type it did not know. */
-export const UNKNOWN_TYPE = (type: string, value: number): LegacyObservation => ({ code: { local: { system: 'MEDGATE', code: type } }, value, status: 'F', unit: 'kg', precision: 1 });
+export const UNKNOWN_TYPE = (type: string, value: number): LegacyObservation => ({
+  code: { local: { system: 'MEDGATE', code: type } },
+  value,
+  status: 'F',
+  unit: 'kg',
+  precision: 1,
+});
 
 export interface LegacyPatient {
   mrn: string;
@@ -88,7 +94,15 @@ export interface LegacyReadingSpec {
 /** A stored reading in the version-1 shape. */
 export function legacyReading(spec: LegacyReadingSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    reading: { id: spec.id, deviceId: spec.deviceId ?? 'scale-1', kind: spec.kind ?? 'scale', observedAt: AT, receivedAt: AT, observations: spec.observations, raw: 'ST,GS,+0070.00kg' },
+    reading: {
+      id: spec.id,
+      deviceId: spec.deviceId ?? 'scale-1',
+      kind: spec.kind ?? 'scale',
+      observedAt: AT,
+      receivedAt: AT,
+      observations: spec.observations,
+      raw: 'ST,GS,+0070.00kg',
+    },
     status: spec.status ?? 'held',
     holdReasons: spec.holdReasons,
     updatedAt: '2026-11-27T14:41:01.000Z',

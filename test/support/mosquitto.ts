@@ -22,7 +22,6 @@ export interface Mosquitto {
   output(): string;
 }
 
-
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });

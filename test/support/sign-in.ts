@@ -21,9 +21,13 @@ async function session(res: Response): Promise<SignedIn> {
 export async function firstAdmin(gw: GatewayProcess, name = 'admin', password = 'correct horse battery'): Promise<SignedIn> {
   const line = await gw.waitForLog((l) => typeof l.setupUrl === 'string', 5000, 'the setup link');
   const token = new URL(String(line.setupUrl).replace('/#/', '/')).searchParams.get('token');
-  return session(await fetch(`${gw.url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name, password }) }));
+  return session(
+    await fetch(`${gw.url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name, password }) }),
+  );
 }
 
 export async function signIn(gw: GatewayProcess, name: string, password: string): Promise<SignedIn> {
-  return session(await fetch(`${gw.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) }));
+  return session(
+    await fetch(`${gw.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) }),
+  );
 }

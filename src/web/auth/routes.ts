@@ -6,14 +6,7 @@ import type { AuthService, Identity } from './auth-service.ts';
 import { clearedSessionCookie, sessionCookie } from './cookie.ts';
 import { csrfMatches } from './guard.ts';
 import { MESSAGES, Refusal, sendRefusal } from './refusal.ts';
-import {
-  NewUserBody,
-  PasswordChangeBody,
-  SetupBody,
-  SignInBody,
-  UserChangeBody,
-  UserParams,
-} from './schemas.ts';
+import { NewUserBody, PasswordChangeBody, SetupBody, SignInBody, UserChangeBody, UserParams } from './schemas.ts';
 import type { Session } from './sessions.ts';
 import type { Principal } from './types.ts';
 
@@ -72,18 +65,18 @@ export function registerAuthRoutes(scope: FastifyInstance, service: AuthService,
       if (!csrfMatches(service, request, session)) return sendRefusal(reply, new Refusal(403, MESSAGES.csrf));
       service.signOut(session, request.ip);
     }
-    return reply.code(204).header('set-cookie', clearedSessionCookie(secure(request))).send();
+    return reply
+      .code(204)
+      .header('set-cookie', clearedSessionCookie(secure(request)))
+      .send();
   });
 
-  scope.put<{ Body: PasswordChangeBody }>(
-    '/session/password',
-    { schema: { body: PasswordChangeBody }, config: { access: 'staff' } },
-    async (request, reply) =>
-      answer(reply, async () => {
-        const identity = service.identify(request);
-        await service.changeOwnPassword(principalOf(request, identity), identity.session, request.body.current, request.body.password, request.ip);
-        return reply.code(204).send();
-      }),
+  scope.put<{ Body: PasswordChangeBody }>('/session/password', { schema: { body: PasswordChangeBody }, config: { access: 'staff' } }, async (request, reply) =>
+    answer(reply, async () => {
+      const identity = service.identify(request);
+      await service.changeOwnPassword(principalOf(request, identity), identity.session, request.body.current, request.body.password, request.ip);
+      return reply.code(204).send();
+    }),
   );
 
   scope.post<{ Body: SetupBody }>('/setup', { schema: { body: SetupBody }, config: { access: 'public' } }, async (request, reply) =>

@@ -60,7 +60,9 @@ export class UserStore {
       const parsed = parseUsersFile(stored);
       if (typeof parsed === 'string') {
         await document.close().catch(() => undefined);
-        throw new Error(`${file} is not a valid users file: ${parsed}. medgate will not start without its users (that would re-open first-admin setup); fix the file or restore it from a backup.`);
+        throw new Error(
+          `${file} is not a valid users file: ${parsed}. medgate will not start without its users (that would re-open first-admin setup); fix the file or restore it from a backup.`,
+        );
       }
       for (const user of parsed) users.set(user.name, user);
     }

@@ -131,7 +131,19 @@ async function start(): Promise<void> {
   else if (session.setupRequired && parseHash().page !== 'setup') {
     // Nobody can sign in yet: the setup link printed at first start is the way in.
     drawChrome('');
-    replace(main, h('section', { class: 'card narrow' }, h('h1', {}, 'Set up medgate'), h('p', {}, 'No user exists yet. Open the one-time setup link that the gateway printed on its console when it started, and create the first administrator there.')));
+    replace(
+      main,
+      h(
+        'section',
+        { class: 'card narrow' },
+        h('h1', {}, 'Set up medgate'),
+        h(
+          'p',
+          {},
+          'No user exists yet. Open the one-time setup link that the gateway printed on its console when it started, and create the first administrator there.',
+        ),
+      ),
+    );
     return;
   }
   await render();

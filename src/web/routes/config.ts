@@ -17,7 +17,8 @@ const admin = { access: 'admin' } as const;
 
 /** The URL names the item; a body that names another is a mistake, not a rename. */
 function withId<T extends Record<string, unknown>>(body: T, id: string): T & { id: string } {
-  if (body.id !== undefined && body.id !== id) throw new RequestError(400, `the body names "${String(body.id)}" but the URL names "${id}": IDs cannot be changed; remove and add instead`);
+  if (body.id !== undefined && body.id !== id)
+    throw new RequestError(400, `the body names "${String(body.id)}" but the URL names "${id}": IDs cannot be changed; remove and add instead`);
   return { ...body, id };
 }
 

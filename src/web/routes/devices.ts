@@ -7,10 +7,10 @@ import type { GatewayApi } from '../api-types.ts';
 import { actor } from '../auth.ts';
 
 const DeviceParams = Type.Object({ id: Type.String({ minLength: 1 }) });
-export const BindBody = Type.Composite([
-  PatientBody,
-  Type.Object({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60, description: 'default: until the next reading' })) }),
-], { additionalProperties: false });
+export const BindBody = Type.Composite(
+  [PatientBody, Type.Object({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60, description: 'default: until the next reading' })) })],
+  { additionalProperties: false },
+);
 
 export function deviceRoutes(api: GatewayApi) {
   return async function (app: FastifyInstance): Promise<void> {
@@ -28,13 +28,17 @@ export function deviceRoutes(api: GatewayApi) {
       },
     );
 
-    app.delete<{ Params: Static<typeof DeviceParams> }>('/devices/:id/patient', { schema: { params: DeviceParams }, config: { access: 'staff' } }, async (request, reply) => {
-      if (!api.devices().some((d) => d.id === request.params.id)) {
-        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device "${request.params.id}"` });
-      }
-      const removed = await api.unbind(actor(request), request.params.id);
-      request.log.info({ device: request.params.id, removed }, 'device unbound');
-      return { device: request.params.id, unbound: removed };
-    });
+    app.delete<{ Params: Static<typeof DeviceParams> }>(
+      '/devices/:id/patient',
+      { schema: { params: DeviceParams }, config: { access: 'staff' } },
+      async (request, reply) => {
+        if (!api.devices().some((d) => d.id === request.params.id)) {
+          return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no device "${request.params.id}"` });
+        }
+        const removed = await api.unbind(actor(request), request.params.id);
+        request.log.info({ device: request.params.id, removed }, 'device unbound');
+        return { device: request.params.id, unbound: removed };
+      },
+    );
   };
 }

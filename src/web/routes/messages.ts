@@ -25,10 +25,14 @@ export function messageRoutes(api: GatewayApi) {
       message: await api.message(request.params.id),
     }));
 
-    app.post<{ Params: Static<typeof MessageParams> }>('/messages/:id/resend', { schema: { params: MessageParams }, config: { access: 'staff' } }, async (request) => {
-      const message = await api.resend(actor(request), request.params.id);
-      request.log.info({ message: message.id, destination: message.destinationId }, 'dead letter queued again');
-      return { message };
-    });
+    app.post<{ Params: Static<typeof MessageParams> }>(
+      '/messages/:id/resend',
+      { schema: { params: MessageParams }, config: { access: 'staff' } },
+      async (request) => {
+        const message = await api.resend(actor(request), request.params.id);
+        request.log.info({ message: message.id, destination: message.destinationId }, 'dead letter queued again');
+        return { message };
+      },
+    );
   };
 }

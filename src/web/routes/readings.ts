@@ -36,7 +36,9 @@ const TracingQuery = Type.Object({ max: Type.Integer({ minimum: 100, maximum: 20
 const Confirmations = Type.Object({
   acceptImplausible: Type.Optional(Type.Boolean({ description: 'a person has checked the values (settles holds of kind "value")' })),
   acceptLocalCode: Type.Optional(
-    Type.Boolean({ description: 'send the results a code hold names under the analyzer\'s own code only, never the mapped one (settles holds of kind "code")' }),
+    Type.Boolean({
+      description: 'send the results a code hold names under the analyzer\'s own code only, never the mapped one (settles holds of kind "code")',
+    }),
   ),
 });
 export const AssignBody = Type.Composite([PatientBody, Confirmations], { additionalProperties: false });
@@ -88,7 +90,10 @@ export function readingRoutes(api: GatewayApi) {
       async (request) => {
         const { acceptImplausible, acceptLocalCode, ...patient } = request.body;
         const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible, acceptLocalCode });
-        request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false }, 'held reading assigned');
+        request.log.info(
+          { reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false },
+          'held reading assigned',
+        );
         return { reading };
       },
     );
@@ -99,7 +104,10 @@ export function readingRoutes(api: GatewayApi) {
       async (request) => {
         const { acceptImplausible, acceptLocalCode } = request.body;
         const reading = await api.release(actor(request), request.params.id, { acceptImplausible, acceptLocalCode });
-        request.log.info({ reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false, status: reading.status }, 'held reading released');
+        request.log.info(
+          { reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false, status: reading.status },
+          'held reading released',
+        );
         return { reading };
       },
     );

@@ -34,7 +34,8 @@ export function toolRoutes(api: GatewayApi) {
 
     app.get('/simulators', async (_request, reply) => {
       const simulators = api.simulators();
-      if (!simulators) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'simulators run in demo mode only (a config with a "demo" section)' });
+      if (!simulators)
+        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'simulators run in demo mode only (a config with a "demo" section)' });
       return { simulators };
     });
     app.post<{ Params: Static<typeof DeviceParams>; Body: Static<typeof SimulatorBody> }>(
@@ -42,8 +43,12 @@ export function toolRoutes(api: GatewayApi) {
       { schema: { params: DeviceParams, body: SimulatorBody }, config: { access: 'staff' } },
       async (request) => ({ simulator: await api.startSimulator(actor(request), request.params.id, request.body) }),
     );
-    app.post<{ Params: Static<typeof DeviceParams> }>('/simulators/:id/stop', { schema: { params: DeviceParams }, config: { access: 'staff' } }, async (request) => ({
-      simulator: await api.stopSimulator(actor(request), request.params.id),
-    }));
+    app.post<{ Params: Static<typeof DeviceParams> }>(
+      '/simulators/:id/stop',
+      { schema: { params: DeviceParams }, config: { access: 'staff' } },
+      async (request) => ({
+        simulator: await api.stopSimulator(actor(request), request.params.id),
+      }),
+    );
   };
 }

@@ -53,10 +53,7 @@ export function ipOctets(address: string): Buffer {
 
 function subjectAltName(dnsNames: string[], ipAddresses: string[]): Buffer {
   // GeneralName: dNSName [2] IA5String, iPAddress [7] OCTET STRING (RFC 5280 section 4.2.1.6, implicit tags).
-  return sequence(
-    ...dnsNames.map((n) => implicitPrimitive(2, Buffer.from(n, 'ascii'))),
-    ...ipAddresses.map((a) => implicitPrimitive(7, ipOctets(a))),
-  );
+  return sequence(...dnsNames.map((n) => implicitPrimitive(2, Buffer.from(n, 'ascii'))), ...ipAddresses.map((a) => implicitPrimitive(7, ipOctets(a))));
 }
 
 /** RFC 5280 section 4.1.2.2: a positive serial of at most 20 octets; 16 random ones, top bit off, never a leading zero. */

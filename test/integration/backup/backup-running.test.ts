@@ -85,9 +85,14 @@ describe('backups of a running gateway, restored and started elsewhere', () => {
   beforeAll(async () => {
     ehr = await startEhrStandin();
     dir = tempDir();
-    config = gatewayConfig(dir, ehr.port, [{ id: 'bp-mqtt', driver: 'mqtt-json', label: 'BP bridge', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } }], {
-      mqtt: { embedded: { host: '127.0.0.1', port: await freePort(), users: [{ ...USER, publish: ['clinic/vitals/+/reading'] }] } },
-    });
+    config = gatewayConfig(
+      dir,
+      ehr.port,
+      [{ id: 'bp-mqtt', driver: 'mqtt-json', label: 'BP bridge', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } }],
+      {
+        mqtt: { embedded: { host: '127.0.0.1', port: await freePort(), users: [{ ...USER, publish: ['clinic/vitals/+/reading'] }] } },
+      },
+    );
     gw = await startGatewayProcess(config, { dir });
     await eventually(async () => {
       const devices = await gw.api<{ devices: Array<{ link: { state: string } }> }>('GET', '/api/devices');

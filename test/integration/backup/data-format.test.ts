@@ -30,7 +30,12 @@ describe('a data folder of a release before format stamps', () => {
       ],
       [
         { id: 'OLD1', observations: [WEIGHT(71)], status: 'delivered', holdReasons: [] },
-        { id: 'OLD2', observations: [WEIGHT(900)], status: 'discarded', holdReasons: ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: leaned on the scale'] },
+        {
+          id: 'OLD2',
+          observations: [WEIGHT(900)],
+          status: 'discarded',
+          holdReasons: ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: leaned on the scale'],
+        },
       ],
     );
     gw = await startGatewayProcess(gatewayConfig(dir, await freePort(), []), { dir });
@@ -46,13 +51,13 @@ describe('a data folder of a release before format stamps', () => {
   });
 
   it('keeps every reading it held and its history', async () => {
-    const ids = async (status: string) => (await gw.api<{ readings: ReadingView[] }>('GET', `/api/readings?status=${status}&limit=100`)).body.readings.map((r) => r.reading.id).sort();
+    const ids = async (status: string) =>
+      (await gw.api<{ readings: ReadingView[] }>('GET', `/api/readings?status=${status}&limit=100`)).body.readings.map((r) => r.reading.id).sort();
     expect(await ids('held')).toEqual(['HELD1', 'HELD2']);
     expect(await ids('delivered')).toEqual(['OLD1']);
     expect(await ids('discarded')).toEqual(['OLD2']);
   });
 });
-
 
 describe('a data folder of a newer format', () => {
   it('is refused: exit code 78 (not restarted by systemd), one line naming both versions on stderr, the folder untouched', { timeout: 60_000 }, async () => {

@@ -80,7 +80,15 @@ describe('medgate CLI', () => {
   it('start refuses a configuration that does not validate with its own exit code (the service does not restart it)', async () => {
     const dir = tempDir();
     const file = join(dir, 'cfg.json');
-    writeFileSync(file, JSON.stringify({ dataDir: './data', web: { port: 0 }, devices: [{ id: 'x', driver: 'toaster', transport: { type: 'serial', path: '/dev/null' } }], destinations: [] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        dataDir: './data',
+        web: { port: 0 },
+        devices: [{ id: 'x', driver: 'toaster', transport: { type: 'serial', path: '/dev/null' } }],
+        destinations: [],
+      }),
+    );
     const r = await run(['start', '--config', file]);
     expect(r.code).toBe(EXIT_REFUSED);
     expect(r.stderr).toMatch(/devices\[0\]\.driver/);

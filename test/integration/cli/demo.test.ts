@@ -28,11 +28,15 @@ describe('the demo configuration', () => {
   });
 
   it('holds the unbound oximeter readings, and one is assigned to a registered patient', { timeout: 120_000 }, async () => {
-    const held = await eventually(async () => {
-      const r = await gw.api<{ readings: Array<{ reading: { id: string } }> }>('GET', '/api/readings?status=held&device=spo2-1');
-      expect(r.body.readings.length).toBeGreaterThan(0);
-      return r.body.readings;
-    }, 90_000, 250);
+    const held = await eventually(
+      async () => {
+        const r = await gw.api<{ readings: Array<{ reading: { id: string } }> }>('GET', '/api/readings?status=held&device=spo2-1');
+        expect(r.body.readings.length).toBeGreaterThan(0);
+        return r.body.readings;
+      },
+      90_000,
+      250,
+    );
     const assign = await gw.api('POST', `/api/readings/${held[0]!.reading.id}/assign`, { mrn: 'DEMO1004', family: 'Demo', given: 'Dana' });
     expect(assign.status).toBe(200);
   });

@@ -23,7 +23,11 @@ const OPTIONAL = {
 async function loadedBy(config: (dir: string) => Promise<Config>): Promise<Record<keyof typeof OPTIONAL, boolean>> {
   const dir = tempDir();
   const record = join(dir, 'imports.txt');
-  const gw = await startGatewayProcess(await config(dir), { dir, nodeArgs: ['--import', join(ROOT, 'test/support/record-imports.mjs')], env: { MEDGATE_RECORD_IMPORTS: record } });
+  const gw = await startGatewayProcess(await config(dir), {
+    dir,
+    nodeArgs: ['--import', join(ROOT, 'test/support/record-imports.mjs')],
+    env: { MEDGATE_RECORD_IMPORTS: record },
+  });
   await gw.stop();
   const urls = readFileSync(record, 'utf8').split('\n');
   return Object.fromEntries(Object.entries(OPTIONAL).map(([part, re]) => [part, urls.some((u) => re.test(u))])) as Record<keyof typeof OPTIONAL, boolean>;
@@ -34,7 +38,14 @@ describe('optional parts', () => {
     const loaded = await loadedBy(async (dir) =>
       gatewayConfig(dir, 1, [{ id: 'scale-1', driver: 'ad-scale', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: await freePort() } }]),
     );
-    expect(loaded).toEqual({ 'inbound parser': false, 'MQTT client': false, 'embedded broker': false, 'uplink and FHIR builder': false, simulators: false, 'built-in EHR': false });
+    expect(loaded).toEqual({
+      'inbound parser': false,
+      'MQTT client': false,
+      'embedded broker': false,
+      'uplink and FHIR builder': false,
+      simulators: false,
+      'built-in EHR': false,
+    });
   });
 
   it('are loaded when it does', async () => {
@@ -48,10 +59,28 @@ describe('optional parts', () => {
         ...base,
         inbound: { mllp: { host: '127.0.0.1', port: await freePort() } },
         mqtt: { embedded: { host: '127.0.0.1', port: mqttPort, users: [{ username: 'cart', password: 'cart-password-1' }] } },
-        destinations: [...base.destinations, { id: 'cloud', type: 'mqtt', url: `mqtt://127.0.0.1:${mqttPort}`, topic: 'site/{deviceId}', format: 'fhir', username: 'cart', password: 'cart-password-1' }],
+        destinations: [
+          ...base.destinations,
+          {
+            id: 'cloud',
+            type: 'mqtt',
+            url: `mqtt://127.0.0.1:${mqttPort}`,
+            topic: 'site/{deviceId}',
+            format: 'fhir',
+            username: 'cart',
+            password: 'cart-password-1',
+          },
+        ],
         demo: { ehr: { host: '127.0.0.1', port: ehrPort }, simulators: [{ device: 'scale-1', intervalMs: 60_000 }] },
       };
     });
-    expect(loaded).toEqual({ 'inbound parser': true, 'MQTT client': true, 'embedded broker': true, 'uplink and FHIR builder': true, simulators: true, 'built-in EHR': true });
+    expect(loaded).toEqual({
+      'inbound parser': true,
+      'MQTT client': true,
+      'embedded broker': true,
+      'uplink and FHIR builder': true,
+      simulators: true,
+      'built-in EHR': true,
+    });
   });
 });

@@ -17,7 +17,8 @@ import { ROOT, startGatewayProcess, tempDir, writeConfig, type GatewayProcess } 
 import { a04 } from '../../unit/inbound/fixtures.ts';
 
 const run = promisify(execFile);
-const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
+const npm = (args: string[], cwd: string) =>
+  run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
 
 describe('the packed package, installed without dev dependencies', () => {
   let install: string;
@@ -51,7 +52,9 @@ describe('the packed package, installed without dev dependencies', () => {
   it('checks a configuration', async () => {
     const dir = tempDir();
     const file = writeConfig(dir, gatewayConfig(dir, 1, []));
-    const { stdout } = await run(medgate, ['check-config', file], { env: { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` } });
+    const { stdout } = await run(medgate, ['check-config', file], {
+      env: { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },
+    });
     expect(stdout.trim()).toBe(`${file}: OK`);
   });
 
@@ -59,9 +62,14 @@ describe('the packed package, installed without dev dependencies', () => {
     const dir = tempDir();
     const [inboundPort, scalePort] = [await freePort(), await freePort()];
     gw = await startGatewayProcess(
-      gatewayConfig(dir, ehr.port, [{ id: 'scale-1', driver: 'ad-scale', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: scalePort }, settings: { mode: 'print' } }], {
-        inbound: { mllp: { host: '127.0.0.1', port: inboundPort } },
-      }),
+      gatewayConfig(
+        dir,
+        ehr.port,
+        [{ id: 'scale-1', driver: 'ad-scale', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: scalePort }, settings: { mode: 'print' } }],
+        {
+          inbound: { mllp: { host: '127.0.0.1', port: inboundPort } },
+        },
+      ),
       { dir, bin: medgate },
     );
     const pid = gw.process.pid!;

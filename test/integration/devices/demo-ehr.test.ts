@@ -5,14 +5,22 @@ import net from 'node:net';
 import { startDemoEhr, summarizeHl7 } from '../../../src/demo/ehr.ts';
 import { silentLogger } from '../../../src/model/logger.ts';
 
-const ORU = ['MSH|^~\\&|MEDGATE|CLINIC|EHR|HOSP|20240501100000||ORU^R01^ORU_R01|MSG0001|P|2.6', 'PID|||12345^^^HOSP^MR||Doe^Jane', 'OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|%^%^UCUM|||||F', 'OBX|2||||', ''].join('\r');
+const ORU = [
+  'MSH|^~\\&|MEDGATE|CLINIC|EHR|HOSP|20240501100000||ORU^R01^ORU_R01|MSG0001|P|2.6',
+  'PID|||12345^^^HOSP^MR||Doe^Jane',
+  'OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|%^%^UCUM|||||F',
+  'OBX|2||||',
+  '',
+].join('\r');
 
 describe('demo EHR', () => {
   it('acknowledges a message with AA and its control ID', async () => {
     const ehr = await startDemoEhr({ port: 0, log: silentLogger });
     try {
       const ack = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect({ host: '127.0.0.1', port: ehr.port }, () => socket.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(ORU), Buffer.from([0x1c, 0x0d])])));
+        const socket = net.connect({ host: '127.0.0.1', port: ehr.port }, () =>
+          socket.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(ORU), Buffer.from([0x1c, 0x0d])])),
+        );
         let got = '';
         socket.on('data', (d) => {
           got += d.toString('latin1');

@@ -117,7 +117,13 @@ describe('SimulatorManager', () => {
     await expect(sims.start(device, {})).rejects.toThrow(RequestError);
     const view = await sims.start(device, { serialPath: pty.b, intervalMs: 50, count: 2 });
     expect(view).toMatchObject({ running: true, target: `serial ${pty.b}`, needsSerialPath: true });
-    await eventually(() => expect(Buffer.concat(received).toString('latin1').match(/SPO2=\d{3} HR=\d{3}/g)).toHaveLength(2));
+    await eventually(() =>
+      expect(
+        Buffer.concat(received)
+          .toString('latin1')
+          .match(/SPO2=\d{3} HR=\d{3}/g),
+      ).toHaveLength(2),
+    );
     await eventually(() => expect(sims.list([device])[0]).toMatchObject({ running: false, sent: 2 }), 10_000);
   });
 
@@ -135,7 +141,9 @@ describe('SimulatorManager', () => {
     await expect(sims.start(mqttDevice, {})).rejects.toThrow(/no broker is configured/);
 
     const serial: DeviceConfigT = { id: 'oxi-4', driver: 'generic-line', transport: { type: 'serial', path: '/dev/ttyUSB0' } };
-    await expect(sims.start(serial, { serialPath: '/dev/ttyUSB9' })).rejects.toThrow('the simulator of device "oxi-4" (serial /dev/ttyUSB9) could not start: no such port');
+    await expect(sims.start(serial, { serialPath: '/dev/ttyUSB9' })).rejects.toThrow(
+      'the simulator of device "oxi-4" (serial /dev/ttyUSB9) could not start: no such port',
+    );
     expect(sims.list([serial])[0]).toMatchObject({ running: false, error: 'could not start: no such port' });
     expect(changes.at(-1)).toMatchObject({ deviceId: 'oxi-4', running: false, error: 'could not start: no such port' });
     expect(await sims.stop('never-started')).toBeUndefined();

@@ -17,7 +17,9 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-async function setup(ehrPort: number): Promise<{ dir: string; pty: PtyPair; gw: GatewayProcess; scale: SerialDeviceEnd; config: ReturnType<typeof gatewayConfig> }> {
+async function setup(
+  ehrPort: number,
+): Promise<{ dir: string; pty: PtyPair; gw: GatewayProcess; scale: SerialDeviceEnd; config: ReturnType<typeof gatewayConfig> }> {
   const dir = tempDir();
   const pty = await openPtyPair();
   cleanups.push(() => pty.close());

@@ -44,12 +44,16 @@ describe('held readings by kind, on a data folder the previous version wrote', (
         { id: 'DEL', observations: [WEIGHT(71)], holdReasons: ['no destination configured'], patient: ALICE },
         { id: 'ODD', observations: [WEIGHT(72)], holdReasons: ['the gateway of a future past said so', NOT_BOUND] },
       ],
-      [{ id: 'GONE', observations: [WEIGHT(900)], status: 'discarded', holdReasons: ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: patient leaned on the scale'] }],
+      [
+        {
+          id: 'GONE',
+          observations: [WEIGHT(900)],
+          status: 'discarded',
+          holdReasons: ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: patient leaned on the scale'],
+        },
+      ],
     );
-    gw = await startGatewayProcess(
-      gatewayConfig(dir, ehr.port, [serumOnlyAnalyzer('chem-1', analyzer.port)]),
-      { dir },
-    );
+    gw = await startGatewayProcess(gatewayConfig(dir, ehr.port, [serumOnlyAnalyzer('chem-1', analyzer.port)]), { dir });
   });
 
   afterAll(async () => {
@@ -116,7 +120,9 @@ describe('held readings by kind, on a data folder the previous version wrote', (
     const [m] = (await ehr.waitFor(before + 1)).slice(before);
     const oru = readOru(m!.text);
     expect([oru.pid3, numericObx(oru)[0]!.value]).toEqual([ALICE.mrn, '900.00']);
-    expect(await audit('VAL')).toContainEqual(expect.objectContaining({ action: 'override', reason: expect.stringMatching(/^acceptImplausible: value\/implausible: /) }));
+    expect(await audit('VAL')).toContainEqual(
+      expect.objectContaining({ action: 'override', reason: expect.stringMatching(/^acceptImplausible: value\/implausible: /) }),
+    );
   });
 
   it('retries a delivery hold on release, and records the retry', async () => {
@@ -152,16 +158,24 @@ describe('held readings by kind, on a data folder the previous version wrote', (
     expect((await gw.api('POST', `/api/readings/${reading.reading.id}/release`, { acceptLocalCode: true })).status).toBe(200);
     const [m] = (await ehr.waitFor(before + 1)).slice(before);
     expect(m!.text).not.toContain('2345-7');
-    const obx3 = m!.text.split('\r').find((s) => s.startsWith('OBX|'))!.split('|')[3]!;
+    const obx3 = m!.text
+      .split('\r')
+      .find((s) => s.startsWith('OBX|'))!
+      .split('|')[3]!;
     expect(obx3.split('^')[0]).toBe('GLU');
     expect(await audit(reading.reading.id)).toContainEqual(
-      expect.objectContaining({ action: 'override', reason: expect.stringMatching(/^acceptLocalCode \(observation 1 sent under the analyzer's own code\): code\/code-mismatch: /) }),
+      expect.objectContaining({
+        action: 'override',
+        reason: expect.stringMatching(/^acceptLocalCode \(observation 1 sent under the analyzer's own code\): code\/code-mismatch: /),
+      }),
     );
     // What the history keeps is what went out: the local code only.
     await eventually(async () => {
-      const delivered = (await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=delivered&limit=20')).body.readings.find((r) => r.reading.id === reading.reading.id);
-      expect(delivered?.reading.observations[0]!.code.loinc).toBeUndefined();
-      expect(delivered?.reading.observations[0]!.code.local?.code).toBe('GLU');
+      const delivered = (await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=delivered&limit=20')).body.readings.find(
+        (r) => r.reading.id === reading.reading.id,
+      );
+      expect(delivered?.reading.observations[0]?.code.loinc).toBeUndefined();
+      expect(delivered?.reading.observations[0]?.code.local?.code).toBe('GLU');
     });
   });
 });

@@ -78,8 +78,18 @@ describe('patient context: ADT feed, binding modes, holds and audit', () => {
         [
           { ...serialDevice('scale-bind', 'ad-scale', bindPty.a, { mode: 'print' }), patient: { mode: 'bind' } },
           { ...serialDevice('scale-hold', 'ad-scale', holdPty.a, { mode: 'print' }), patient: { mode: 'hold' } },
-          { id: 'chem-reported', driver: 'astm-lis2', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: PORTS.reported }, patient: { mode: 'reported' } },
-          { id: 'chem-order', driver: 'astm-lis2', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: PORTS.order }, patient: { mode: 'order' } },
+          {
+            id: 'chem-reported',
+            driver: 'astm-lis2',
+            transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: PORTS.reported },
+            patient: { mode: 'reported' },
+          },
+          {
+            id: 'chem-order',
+            driver: 'astm-lis2',
+            transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: PORTS.order },
+            patient: { mode: 'order' },
+          },
         ],
         { inbound: { mllp: { host: '127.0.0.1', port: PORTS.inbound } } },
       ),
@@ -175,7 +185,12 @@ describe('patient context: ADT feed, binding modes, holds and audit', () => {
     expect((await gw.api('POST', `/api/readings/${mismatch.reading.id}/discard`, { reason: 'wrong patient ID on the tube' })).status).toBe(200);
     expect((await gw.api('DELETE', '/api/devices/scale-bind/patient')).status).toBe(200);
 
-    const audit = (await gw.api<{ audit: Array<{ action: string; who: string; device?: string; reading?: string; patient?: { mrn: string } }> }>('GET', '/api/audit?limit=50')).body.audit;
+    const audit = (
+      await gw.api<{ audit: Array<{ action: string; who: string; device?: string; reading?: string; patient?: { mrn: string } }> }>(
+        'GET',
+        '/api/audit?limit=50',
+      )
+    ).body.audit;
     const actions = audit.map((e) => `${e.action}:${e.device ?? ''}:${e.patient?.mrn ?? ''}`);
     expect(actions).toEqual(
       expect.arrayContaining([

@@ -99,7 +99,13 @@ async function publishUntil(url: string, topic: string, payload: string | Buffer
 }
 
 /** An MQTT device on the embedded broker: the first copy, kill and restart, the resend, then a marker. */
-async function mqttPath(o: { device: DeviceConfigT; topic: string; payload: string | Buffer; marker: { payload: string; seen: string }; patient: string[] }): Promise<void> {
+async function mqttPath(o: {
+  device: DeviceConfigT;
+  topic: string;
+  payload: string | Buffer;
+  marker: { payload: string; seen: string };
+  patient: string[];
+}): Promise<void> {
   const brokerPort = await freePort();
   const s = await setUp([o.device], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...USER, publish: [o.topic] }] } } });
   const url = `mqtt://127.0.0.1:${brokerPort}`;

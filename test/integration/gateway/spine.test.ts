@@ -136,7 +136,11 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
       const reasons = lines.filter((l) => l.msg === 'protocol error from device').map((l) => String(l.reason));
       // Each bad input named by its field; its text and bytes (possibly a result) are not in the log above debug.
       expect(reasons).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^not A&D standard format/), 'data field has 4 chars, expected 8 data + 2 unit', expect.stringMatching(/^unknown header \(expected/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/^not A&D standard format/),
+          'data field has 4 chars, expected 8 data + 2 unit',
+          expect.stringMatching(/^unknown header \(expected/),
+        ]),
       );
       expect(reasons.join('\n')).not.toMatch(/"\+007"|"XX"/);
       return lines;
@@ -146,7 +150,10 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     expect(mine.some((l) => l.msg === 'scale settling: unstable weights are not forwarded')).toBe(true);
     // What could not be read is kept for review, with its reason and (for administrators) the detail that quotes it.
     await eventually(async () => {
-      const kept = await gw.api<{ rejected: Array<{ deviceId: string; reason: string; detail?: string; bytes: string }> }>('GET', '/api/rejected?device=scale-1');
+      const kept = await gw.api<{ rejected: Array<{ deviceId: string; reason: string; detail?: string; bytes: string }> }>(
+        'GET',
+        '/api/rejected?device=scale-1',
+      );
       expect(kept.body.rejected.map((r) => `${r.detail ?? r.reason} | ${r.bytes}`)).toEqual(
         expect.arrayContaining([expect.stringMatching(/unknown header "XX" \| XX,GS,\+0071.20kg/), expect.stringMatching(/\| ST,GS,\+007$/)]),
       );
@@ -164,7 +171,9 @@ describe('spine: serial devices -> gateway process -> EHR stand-in', () => {
     await gw.waitForLog((l) => l.msg === 'reading held for review' && l.device === 'scale-1');
     const held = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=held');
     const r = held.body.readings.find((x) => x.reading.deviceId === 'scale-1');
-    expect(r?.holdReasons).toEqual([expect.objectContaining({ kind: 'value', code: 'implausible', text: expect.stringMatching(/implausible: Body weight 900/) })]);
+    expect(r?.holdReasons).toEqual([
+      expect.objectContaining({ kind: 'value', code: 'implausible', text: expect.stringMatching(/implausible: Body weight 900/) }),
+    ]);
     // The log names the kind and code only, never the value.
     const logged = gw.logs.find((l) => l.msg === 'reading held for review' && l.device === 'scale-1');
     expect(logged?.reasons).toEqual(['value/implausible']);

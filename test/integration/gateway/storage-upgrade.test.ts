@@ -38,7 +38,13 @@ describe('upgrade in place: the history and rejected inputs of the previous vers
       old.push(historyRecord({ at: new Date(Date.parse(at) + 60_000).toISOString(), id: `OLD${String(d).padStart(3, '0')}B`, deviceId: 'bp-1' }));
     }
     await new History(join(dataDir, 'history')).append(old);
-    for (let d = 3; d >= 1; d--) rejected.push({ at: new Date(Date.now() - d * DAY).toISOString(), deviceId: d === 2 ? 'bp-1' : 'scale-1', reason: 'not a weight line', bytes: `garbage ${d}` });
+    for (let d = 3; d >= 1; d--)
+      rejected.push({
+        at: new Date(Date.now() - d * DAY).toISOString(),
+        deviceId: d === 2 ? 'bp-1' : 'scale-1',
+        reason: 'not a weight line',
+        bytes: `garbage ${d}`,
+      });
     await new History<RejectedInput>(join(dataDir, 'rejected')).append(rejected);
     ehrPort = await freePort(); // nothing listens: nothing new is delivered meanwhile
     gw = await startGatewayProcess(gatewayConfig(dir, ehrPort, []), { dir });
@@ -66,7 +72,8 @@ describe('upgrade in place: the history and rejected inputs of the previous vers
   });
 
   it('lists the old readings by status, device and patient', async () => {
-    const delivered = async (q: string) => (await gw.api<{ readings: ReadingView[] }>('GET', `/api/readings?status=delivered&${q}`)).body.readings.map((r) => r.reading.id);
+    const delivered = async (q: string) =>
+      (await gw.api<{ readings: ReadingView[] }>('GET', `/api/readings?status=delivered&${q}`)).body.readings.map((r) => r.reading.id);
     expect(await delivered('limit=3')).toEqual(['OLD001B', 'OLD001A', 'OLD002B']);
     expect(await delivered('limit=2&device=scale-1')).toEqual(['OLD001A', 'OLD002A']);
     expect(await delivered('limit=100&patient=MRN4711')).toHaveLength(40);

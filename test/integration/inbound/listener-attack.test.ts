@@ -104,8 +104,17 @@ describe('an attack on the listeners', () => {
       dir,
       ehr.port,
       [
-        { id: 'scale-1', driver: 'ad-scale', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: ports.scale, allow: ['127.0.0.1'] }, settings: { mode: 'print' } },
-        { id: 'chem-1', driver: 'hl7-analyzer', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: ports.chem, idleTimeoutMs: IDLE_TIMEOUT_MS } },
+        {
+          id: 'scale-1',
+          driver: 'ad-scale',
+          transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: ports.scale, allow: ['127.0.0.1'] },
+          settings: { mode: 'print' },
+        },
+        {
+          id: 'chem-1',
+          driver: 'hl7-analyzer',
+          transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: ports.chem, idleTimeoutMs: IDLE_TIMEOUT_MS },
+        },
         { id: 'chem-2', driver: 'hl7-analyzer', transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port: ports.guarded, allow: ['10.9.9.0/24'] } },
       ],
       { inbound: { mllp: { host: '127.0.0.1', port: ports.inbound, idleTimeoutMs: IDLE_TIMEOUT_MS } } },
@@ -142,7 +151,13 @@ describe('an attack on the listeners', () => {
         await new Promise((r) => setTimeout(r, 400));
       }
       const got = await ehr.waitFor(weights.length, 30_000).catch((e: unknown) => {
-        console.log(gw.logs.filter((l) => !/inbound message rejected|protocol error|MLLP framing/.test(String(l.msg))).slice(-60).map((l) => JSON.stringify(l)).join('\n'));
+        console.log(
+          gw.logs
+            .filter((l) => !/inbound message rejected|protocol error|MLLP framing/.test(String(l.msg)))
+            .slice(-60)
+            .map((l) => JSON.stringify(l))
+            .join('\n'),
+        );
         throw e;
       });
       for (const [i, w] of weights.entries()) expect(got[i]!.text).toContain(`|${w.replace(/^0/, '')}|`);

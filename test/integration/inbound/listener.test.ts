@@ -42,7 +42,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(opts: { adapter?: DocumentAdapter<DirectoryDoc>; dir?: string; tls?: Parameters<typeof startInboundListener>[0]['tls'] } = {}): Promise<Rig> {
+async function rig(
+  opts: { adapter?: DocumentAdapter<DirectoryDoc>; dir?: string; tls?: Parameters<typeof startInboundListener>[0]['tls'] } = {},
+): Promise<Rig> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'medgate-inbound-'));
   if (!opts.dir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const log = recordingLogger();
@@ -98,7 +100,11 @@ describe('inbound listener', () => {
   for (const chunking of ['split', 'merged', 'bytewise'] satisfies Chunking[]) {
     it(`answers a mixed feed in order on one connection (${chunking}), durably before each ACK`, async () => {
       const { dir, store, listener, log } = await rig();
-      const acks = await sendAdt(listener.port, FEED.map(([text]) => text), chunking);
+      const acks = await sendAdt(
+        listener.port,
+        FEED.map(([text]) => text),
+        chunking,
+      );
 
       expect(acks.map((a) => a.code)).toEqual(FEED.map(([, code]) => code));
       expect(acks.map((a) => a.controlId)).toEqual(FEED.map(([text]) => controlIdOf(text)));
@@ -160,7 +166,12 @@ describe('inbound listener', () => {
     expect((JSON.parse(readFileSync(directoryFile(dir), 'utf8')) as DirectoryDoc).entries).toHaveLength(1);
 
     const journal = await listener.journal.recent({ limit: 10 });
-    expect(journal.filter((r) => r.controlId === 'ADT0001').map((r) => [r.outcome, r.followUp ?? false]).sort()).toEqual([
+    expect(
+      journal
+        .filter((r) => r.controlId === 'ADT0001')
+        .map((r) => [r.outcome, r.followUp ?? false])
+        .sort(),
+    ).toEqual([
       ['AA', false],
       ['AA', false],
       ['AE', true],
@@ -193,11 +204,29 @@ describe('inbound listener', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-inbound-tls-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     // prettier-ignore
-    execFileSync('/usr/bin/openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      '/usr/bin/openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const tls = inboundTlsOptions({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') });
     const { store, listener } = await rig({ tls });
     const acks = await sendAdt(listener.port, [a04(), oml()], 'merged', { ca: join(dir, 'cert.pem') });

@@ -81,7 +81,20 @@ describe('ASTM analyzers -> gateway process -> EHR stand-in', () => {
     const obx: Array<Record<string, string>> = [];
     msg.get('OBX').forEach((seg) => {
       const g = (p: string) => seg.get(`OBX.${p}`).toString();
-      obx.push({ type: g('2'), code: g('3.1'), system: g('3.3'), alt: g('3.4'), value: g('5'), unit: g('6.1'), range: g('7'), flag: g('8'), status: g('11'), at: g('14'), analyzedAt: g('19'), equipment: seg.get('OBX.18').toRaw() });
+      obx.push({
+        type: g('2'),
+        code: g('3.1'),
+        system: g('3.3'),
+        alt: g('3.4'),
+        value: g('5'),
+        unit: g('6.1'),
+        range: g('7'),
+        flag: g('8'),
+        status: g('11'),
+        at: g('14'),
+        analyzedAt: g('19'),
+        equipment: seg.get('OBX.18').toRaw(),
+      });
     });
     expect(obx).toHaveLength(2);
     expect(obx[0]).toMatchObject({ type: 'NM', code: '5792-7', system: 'LN', alt: 'GLU', value: '100', unit: 'mg/dL', range: '0-15', flag: 'H', status: 'F' });

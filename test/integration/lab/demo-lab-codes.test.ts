@@ -16,10 +16,9 @@ import { freePort } from '../../support/free-port.ts';
 
 const demo = JSON.parse(readFileSync(new URL('../../../config/demo.json', import.meta.url), 'utf8')) as { devices: DeviceConfigT[] };
 
-
 async function demoDevice(id: string): Promise<DeviceConfigT> {
   const device = demo.devices.find((d) => d.id === id);
-  if (!device || device.transport.type !== 'tcp') throw new Error(`config/demo.json has no TCP device ${id}`);
+  if (device?.transport.type !== 'tcp') throw new Error(`config/demo.json has no TCP device ${id}`);
   return { ...device, transport: { ...device.transport, port: await freePort() } };
 }
 

@@ -34,7 +34,10 @@ describe('hl7-analyzer -> gateway process -> EHR stand-in', () => {
           driver: 'hl7-analyzer',
           label: 'Chemistry analyzer',
           transport: { type: 'tcp', mode: 'listen', host: '127.0.0.1', port },
-          codeMap: { GLU: { loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' }, K: { loinc: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma' } },
+          codeMap: {
+            GLU: { loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' },
+            K: { loinc: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma' },
+          },
         },
       ]),
       { dir },
@@ -57,7 +60,11 @@ describe('hl7-analyzer -> gateway process -> EHR stand-in', () => {
       expect(msg.get('PID.3.1').toString()).toBe('MRN7788');
       expect(msg.get('PID.5.1').toString()).toBe('Roe');
       const rows: string[] = [];
-      msg.get('OBX').forEach((seg) => rows.push(`${seg.get('OBX.3.1').toString()}|${seg.get('OBX.3.4').toString()}|${seg.get('OBX.5').toString()}|${seg.get('OBX.8').toString()}`));
+      msg
+        .get('OBX')
+        .forEach((seg) =>
+          rows.push(`${seg.get('OBX.3.1').toString()}|${seg.get('OBX.3.4').toString()}|${seg.get('OBX.5').toString()}|${seg.get('OBX.8').toString()}`),
+        );
       expect(rows).toEqual(['2345-7|GLU|98|N', '2823-3|K|5.9|H']);
       expect(msg.toString()).toContain('Repeat potassium advised');
 

@@ -48,7 +48,13 @@ async function startScaleServer(): Promise<ScaleServer> {
   };
 }
 
-const scale = (id: string, port: number): DeviceConfigT => ({ id, driver: 'ad-scale', label: id, transport: { type: 'tcp', mode: 'connect', host: '127.0.0.1', port }, settings: { mode: 'print' } });
+const scale = (id: string, port: number): DeviceConfigT => ({
+  id,
+  driver: 'ad-scale',
+  label: id,
+  transport: { type: 'tcp', mode: 'connect', host: '127.0.0.1', port },
+  settings: { mode: 'print' },
+});
 
 function family(families: PromFamily[], name: string, type: PromFamily['type']): PromFamily {
   const f = families.find((x) => x.name === name);
@@ -141,22 +147,30 @@ describe('/metrics and /api/health of a running gateway', () => {
     // The EHR goes away with a reading waiting: after the (shortened) threshold, failing.
     await ehr.stop();
     s1.write('ST,GS,+0070.70kg\r\n');
-    const failing = await eventually(async () => {
-      const h = await health();
-      expect(codes(h)).toEqual(['destination-stalled ehr', 'dead-letters ehr']);
-      return h;
-    }, 20_000, 200);
+    const failing = await eventually(
+      async () => {
+        const h = await health();
+        expect(codes(h)).toEqual(['destination-stalled ehr', 'dead-letters ehr']);
+        return h;
+      },
+      20_000,
+      200,
+    );
     expect(failing.status).toBe('failing');
     expect(failing.reasons[0]!.message).toMatch(/^destination ehr has delivered nothing for \d+ s while 1 message\(s\) wait$/);
 
     // A device link goes down.
     const closedAt = Date.now();
     await scale2.close();
-    const down = await eventually(async () => {
-      const reason = (await health()).reasons.find((r) => r.code === 'device-link-down');
-      expect(reason?.subject).toBe('scale-2');
-      return reason!;
-    }, 15_000, 200);
+    const down = await eventually(
+      async () => {
+        const reason = (await health()).reasons.find((r) => r.code === 'device-link-down');
+        expect(reason?.subject).toBe('scale-2');
+        return reason!;
+      },
+      15_000,
+      200,
+    );
     // Down since the link went (the start of this outage), not since the gateway started.
     expect(Date.parse(down.since!)).toBeGreaterThanOrEqual(closedAt - 50);
 

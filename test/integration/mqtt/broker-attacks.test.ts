@@ -48,7 +48,15 @@ async function gatewayBroker(limits: Partial<BrokerLimits> = {}) {
 }
 
 async function client(url: string, user: { username: string; password: string }, extra: { clientId?: string; clean?: boolean } = {}): Promise<MqttClient> {
-  const c = await connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, username: user.username, password: user.password, clean: extra.clean ?? true, ...(extra.clientId !== undefined ? { clientId: extra.clientId } : {}) });
+  const c = await connectAsync(url, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    username: user.username,
+    password: user.password,
+    clean: extra.clean ?? true,
+    ...(extra.clientId !== undefined ? { clientId: extra.clientId } : {}),
+  });
   c.on('error', () => undefined);
   cleanups.push(() => c.endAsync(true));
   return c;
@@ -96,7 +104,16 @@ function isClosedWithin(closed: Promise<number>, ms: number): Promise<boolean> {
 }
 
 function connectPacket(user: { username: string; password: string }, clientId: string, opts: { clean?: boolean; keepalive?: number } = {}): Buffer {
-  return mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: opts.clean ?? true, clientId, keepalive: opts.keepalive ?? 60, username: user.username, password: Buffer.from(user.password) });
+  return mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: opts.clean ?? true,
+    clientId,
+    keepalive: opts.keepalive ?? 60,
+    username: user.username,
+    password: Buffer.from(user.password),
+  });
 }
 
 /** Every packet the broker sends on `socket`, parsed. */
@@ -184,7 +201,7 @@ describe('embedded broker authorization (issue 13: "any device login")', () => {
     await expectNothingKept(url, broker.internalCredentials, stored);
   });
 
-  it("a client id belongs to its first user: another user cannot take it over (and disconnect the device)", async () => {
+  it('a client id belongs to its first user: another user cannot take it over (and disconnect the device)', async () => {
     const { url, lines } = await gatewayBroker();
     const cuff = await client(url, BP1, { clientId: 'bp-cuff-1', clean: false });
     let cuffClosed = false;

@@ -19,7 +19,12 @@ it("logs the broker URL without the password, even one containing '@'", async ()
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const lines: string[] = [];
-  const connection = new MqttConnection({ url: `mqtt://dev:p@ss@127.0.0.1:${port}`, clientId: 'url-test', log: capturingLogger(lines), backoff: { initialMs: 60_000, maxMs: 60_000 } });
+  const connection = new MqttConnection({
+    url: `mqtt://dev:p@ss@127.0.0.1:${port}`,
+    clientId: 'url-test',
+    log: capturingLogger(lines),
+    backoff: { initialMs: 60_000, maxMs: 60_000 },
+  });
   cleanups.push(() => connection.stop());
   connection.start();
   await eventually(() => expect(lines.some((l) => l.includes('will reconnect'))).toBe(true), 10_000);

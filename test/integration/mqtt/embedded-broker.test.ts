@@ -20,7 +20,13 @@ const GATEWAY_USER = { username: 'gateway', password: 'gateway-secret-42' };
 
 /** `internal`: the gateway's own login, for a test that restarts the broker (random otherwise). */
 async function broker(port = 0, lines?: string[], internal?: typeof GATEWAY_USER): Promise<EmbeddedBroker> {
-  const b = await startEmbeddedBroker({ port, users: [DEVICE_USER], internalCredentials: internal, deviceListens: () => true, log: lines ? capturingLogger(lines) : silentLogger });
+  const b = await startEmbeddedBroker({
+    port,
+    users: [DEVICE_USER],
+    internalCredentials: internal,
+    deviceListens: () => true,
+    log: lines ? capturingLogger(lines) : silentLogger,
+  });
   cleanups.push(() => b.close());
   return b;
 }
@@ -198,7 +204,13 @@ describe('MqttConnection + MqttTransport on the embedded broker', () => {
     const b = await broker();
     const url = `mqtt://127.0.0.1:${b.port}`;
     const lines: string[] = [];
-    const conn = new MqttConnection({ url, ...b.internalCredentials, clientId: `medgate-stale-${process.pid}`, log: capturingLogger(lines), backoff: { initialMs: 20, maxMs: 100 } });
+    const conn = new MqttConnection({
+      url,
+      ...b.internalCredentials,
+      clientId: `medgate-stale-${process.pid}`,
+      log: capturingLogger(lines),
+      backoff: { initialMs: 20, maxMs: 100 },
+    });
     cleanups.push(() => conn.stop());
     const removed = conn.subscribe('old/topic', () => undefined);
     conn.start();
@@ -267,7 +279,13 @@ describe('embedded broker with the gateway router', () => {
       }, 300);
     });
     router.start();
-    const device = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { ...user, protocolVersion: 4, clean: false, clientId: 'bp-cuff-1', reconnectPeriod: 100 });
+    const device = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+      ...user,
+      protocolVersion: 4,
+      clean: false,
+      clientId: 'bp-cuff-1',
+      reconnectPeriod: 100,
+    });
     device.on('error', () => undefined);
     try {
       const t0 = Date.now();

@@ -45,9 +45,14 @@ describe('MQTT devices through the gateway process', () => {
     cleanups.push(() => ehr.stop());
     const dir = tempDir();
     const brokerPort = 49000 + Math.floor(Math.random() * 900);
-    const config = gatewayConfig(dir, ehr.port, [{ id: 'ekg-1', driver: 'ekg-aecg', label: 'EKG cart', transport: { type: 'mqtt', topic: 'clinic/ekg/+/report' } }], {
-      mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...USER, publish: ['clinic/ekg/cart1/report'] }] } },
-    });
+    const config = gatewayConfig(
+      dir,
+      ehr.port,
+      [{ id: 'ekg-1', driver: 'ekg-aecg', label: 'EKG cart', transport: { type: 'mqtt', topic: 'clinic/ekg/+/report' } }],
+      {
+        mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...USER, publish: ['clinic/ekg/cart1/report'] }] } },
+      },
+    );
     const gw = await startGatewayProcess(config, { dir });
     cleanups.push(() => gw.stop());
     await gw.waitForLog((l) => l.msg === 'embedded MQTT broker listening');
@@ -55,7 +60,13 @@ describe('MQTT devices through the gateway process', () => {
     // No anonymous publishing to the gateway.
     await expect(connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000 })).rejects.toThrow();
 
-    const sim = await runSimulator({ driver: 'ekg-aecg', mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, topic: 'clinic/ekg/cart1/report', ...USER }, count: 1, intervalMs: 100, seed: 4 });
+    const sim = await runSimulator({
+      driver: 'ekg-aecg',
+      mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, topic: 'clinic/ekg/cart1/report', ...USER },
+      count: 1,
+      intervalMs: 100,
+      seed: 4,
+    });
     await sim.done;
     await sim.stop();
     const [m] = await ehr.waitFor(1, 20_000);
@@ -63,7 +74,12 @@ describe('MQTT devices through the gateway process', () => {
     expect(msg.get('MSH.21.1').toString()).toBe('IHE_PCD_001');
     const rows: Array<{ type: string; code: string; alt: string; value: string }> = [];
     msg.get('OBX').forEach((seg) =>
-      rows.push({ type: seg.get('OBX.2').toString(), code: seg.get('OBX.3.1').toString(), alt: seg.get('OBX.3.4').toString(), value: seg.get('OBX.5').toRaw() }),
+      rows.push({
+        type: seg.get('OBX.2').toString(),
+        code: seg.get('OBX.3.1').toString(),
+        alt: seg.get('OBX.3.4').toString(),
+        value: seg.get('OBX.5').toRaw(),
+      }),
     );
     const codes = rows.flatMap((r) => [r.code, r.alt]);
     // Heart rate and QRS by MDC code, PR and QTc by LOINC (their MDC numbers conflict between sources).
@@ -95,9 +111,14 @@ describe('MQTT devices through the gateway process', () => {
     const ehr = await startEhrStandin();
     cleanups.push(() => ehr.stop());
     const dir = tempDir();
-    const config = gatewayConfig(dir, ehr.port, [{ id: 'bp-mqtt', driver: 'mqtt-json', label: 'BP cuff via bridge', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } }], {
-      mqtt: { url: broker.url, clientId: 'medgate-test-gw' },
-    });
+    const config = gatewayConfig(
+      dir,
+      ehr.port,
+      [{ id: 'bp-mqtt', driver: 'mqtt-json', label: 'BP cuff via bridge', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } }],
+      {
+        mqtt: { url: broker.url, clientId: 'medgate-test-gw' },
+      },
+    );
     let gw = await startGatewayProcess(config, { dir });
     await eventually(async () => {
       const devices = await gw.api<{ devices: Array<{ link: { state: string } }> }>('GET', '/api/devices');
@@ -108,7 +129,12 @@ describe('MQTT devices through the gateway process', () => {
     await gw.stop();
 
     // The gateway is away: the broker keeps its session and queues these.
-    await publish(broker.url, 'clinic/vitals/bp1/reading', [vitals(2), '{"device": "SN-20431", "measurements": [{"type": "bp.systolic", "value": "high"}]}', vitals(3), vitals(3)]);
+    await publish(broker.url, 'clinic/vitals/bp1/reading', [
+      vitals(2),
+      '{"device": "SN-20431", "measurements": [{"type": "bp.systolic", "value": "high"}]}',
+      vitals(3),
+      vitals(3),
+    ]);
     gw = await startGatewayProcess(config, { dir });
     cleanups.push(() => gw.stop());
     const got = await ehr.waitFor(3, 15_000);

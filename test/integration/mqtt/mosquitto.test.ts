@@ -101,24 +101,36 @@ describe('MQTT devices through mosquitto', () => {
     await eventually(() => expect(g.connection.status.state).toBe('connected'));
 
     // Live.
-    await publishAll(topic, batch('live', 5).map((id) => reading(id)));
+    await publishAll(
+      topic,
+      batch('live', 5).map((id) => reading(id)),
+    );
     await eventually(() => expect(g.ids()).toEqual(batch('live', 5)));
 
     // While we are away: queued in our persistent session.
     await g.connection.stop();
-    await publishAll(topic, batch('away', 5).map((id) => reading(id)));
+    await publishAll(
+      topic,
+      batch('away', 5).map((id) => reading(id)),
+    );
     g.connection.start();
     await eventually(() => expect(g.ids()).toHaveLength(10));
 
     // Broker restart while we are connected: we reconnect by ourselves.
     await broker.restart();
     await eventually(() => expect(g.connection.status.state).toBe('connected'));
-    await publishAll(topic, batch('after-restart', 5).map((id) => reading(id)));
+    await publishAll(
+      topic,
+      batch('after-restart', 5).map((id) => reading(id)),
+    );
     await eventually(() => expect(g.ids()).toHaveLength(15));
 
     // Queued while we are away, and the broker restarts meanwhile: its persistence keeps them.
     await g.connection.stop();
-    await publishAll(topic, batch('queued-over-restart', 5).map((id) => reading(id)));
+    await publishAll(
+      topic,
+      batch('queued-over-restart', 5).map((id) => reading(id)),
+    );
     await broker.restart();
     g.connection.start();
     await eventually(() => expect(g.ids()).toHaveLength(20));
@@ -149,11 +161,16 @@ describe('MQTT devices through mosquitto', () => {
     await eventually(() => expect(g.connection.status.state).toBe('connected'));
     const invalid = JSON.parse(reading('bad-1')) as { measurements: Array<Record<string, unknown>> };
     invalid.measurements[1]!.value = 'eighty';
-    await publishAll(topic, ['BP 128/84 P72', JSON.stringify(invalid), JSON.stringify({ device: 'SN-1', measurements: [{ type: 'pulse', value: 70 }] }), reading('good-1')]);
+    await publishAll(topic, [
+      'BP 128/84 P72',
+      JSON.stringify(invalid),
+      JSON.stringify({ device: 'SN-1', measurements: [{ type: 'pulse', value: 70 }] }),
+      reading('good-1'),
+    ]);
     await eventually(() => expect(g.ids()).toEqual(['good-1']));
     expect(g.errors.map((e) => e.reason)).toEqual([
       expect.stringMatching(/^message is not JSON/),
-      "measurements[1].value: expected a number, got text",
+      'measurements[1].value: expected a number, got text',
       'measurements[0].unit: is required',
     ]);
     // Acknowledged: a new session start does not bring them back.

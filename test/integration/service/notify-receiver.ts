@@ -45,7 +45,11 @@ export async function startNotifyReceiver(path: string): Promise<NotifyReceiver>
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(receiver.messages)}${stderr ? `\nreceiver: ${stderr}` : ''}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}; received: ${JSON.stringify(receiver.messages)}${stderr ? `\nreceiver: ${stderr}` : ''}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -40,7 +40,10 @@ async function runAndKill(file: string, prefix: string, killAfter: number): Prom
 describe('state store under SIGKILL', () => {
   it('keeps every update the killed process reported durable, across two crashes', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'medgate-crash-')), 'state.json');
-    for (const [prefix, killAfter] of [['a', 300], ['b', 150]] as const) {
+    for (const [prefix, killAfter] of [
+      ['a', 300],
+      ['b', 150],
+    ] as const) {
       const durable = await runAndKill(file, prefix, killAfter);
       expect(durable.length).toBeGreaterThanOrEqual(killAfter - 1);
       expect(existsSync(`${file}.lock`)).toBe(true); // left behind by the killed process

@@ -55,7 +55,9 @@ describe('data folder modes under umask 022', () => {
   it('makes the folder and every folder in it 0700 and every file 0600, old and new', async () => {
     const entries = walk(dataDir);
     expect(entries.some((e) => e.path.endsWith('.mdb'))).toBe(true); // the storage engine's files are among them
-    const open = entries.filter((e) => e.mode !== (e.kind === 'folder' ? 0o700 : 0o600)).map((e) => `${e.path.slice(dataDir.length) || '/'} ${e.mode.toString(8)}`);
+    const open = entries
+      .filter((e) => e.mode !== (e.kind === 'folder' ? 0o700 : 0o600))
+      .map((e) => `${e.path.slice(dataDir.length) || '/'} ${e.mode.toString(8)}`);
     expect(open).toEqual([]);
   });
 });

@@ -21,7 +21,12 @@ describe('rejected-input flood', () => {
   beforeAll(async () => {
     const dir = tempDir();
     port = await freePort();
-    const device = { id: 'cobas-1', driver: 'hl7-analyzer', label: 'analyzer', transport: { type: 'tcp' as const, mode: 'listen' as const, host: '127.0.0.1', port } };
+    const device = {
+      id: 'cobas-1',
+      driver: 'hl7-analyzer',
+      label: 'analyzer',
+      transport: { type: 'tcp' as const, mode: 'listen' as const, host: '127.0.0.1', port },
+    };
     gw = await startGatewayProcess(gatewayConfig(dir, await freePort(), [device]), { dir, token: 'rejects-flood-test-token-0123456789abc' });
   });
 
@@ -58,6 +63,10 @@ describe('rejected-input flood', () => {
     // Uncapped, about 24 MB of this flood was kept (20 frames of 256 KB a second).
     expect(kept).toBeLessThan(10 * 1024 * 1024);
     expect(body.dropped['cobas-1']?.overCap).toBeGreaterThan(0);
-    await g.waitForLog((l) => l.device === 'cobas-1' && typeof l.msg === 'string' && l.msg.startsWith('rejected inputs of this device dropped'), 5000, 'the dropped warning');
+    await g.waitForLog(
+      (l) => l.device === 'cobas-1' && typeof l.msg === 'string' && l.msg.startsWith('rejected inputs of this device dropped'),
+      5000,
+      'the dropped warning',
+    );
   });
 });

@@ -74,7 +74,9 @@ describe('watched folder -> rejected inputs API', () => {
   });
 
   it('refuses a watched folder inside the data folder', async () => {
-    const res = await gw!.api<{ message?: string }>('POST', '/api/config/devices', { device: { id: 'ekg-2', driver: 'ekg-aecg', label: 'EKG 2', transport: { type: 'file', path: dataDir } } });
+    const res = await gw!.api<{ message?: string }>('POST', '/api/config/devices', {
+      device: { id: 'ekg-2', driver: 'ekg-aecg', label: 'EKG 2', transport: { type: 'file', path: dataDir } },
+    });
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toMatch(/inside the data folder/);
   });

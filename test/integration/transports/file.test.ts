@@ -226,7 +226,9 @@ describe('watched folder -> ekg-aecg -> device runner (EKG cart simulator export
     expect(refused[0]?.reason).toMatch(/^not well-formed XML/);
     // The first store failed, so that document came again after the other one.
     const rates = (xs: unknown[]): unknown[] => [...xs].sort();
-    expect(rates(stored.map((r) => r.measurements.find((m) => m.type === 'ecg.heart_rate')?.value))).toEqual(rates(cart.readings.map((r) => r.claims.heartRate)));
+    expect(rates(stored.map((r) => r.measurements.find((m) => m.type === 'ecg.heart_rate')?.value))).toEqual(
+      rates(cart.readings.map((r) => r.claims.heartRate)),
+    );
     expect(runner.counters.rejected).toBe(1);
   });
 });

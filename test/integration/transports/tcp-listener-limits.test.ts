@@ -137,7 +137,14 @@ describe('device listener limits', () => {
     const lines: Array<{ level: string; msg: string; fields: object }> = [];
     const device: DeviceConfigT = { id: 'chem-1', driver: 'hl7-analyzer', transport: { type: 'tcp', mode: 'listen', port: 0 } };
     const transport = new TcpTransport({ mode: 'listen', host: '127.0.0.1', port: 0, log: recording(lines) });
-    const runner = new DeviceRunner({ device, driver: findDriver('hl7-analyzer') as Driver, transport, log: silentLogger, accept: async () => 'R1', resends: memoryResends() });
+    const runner = new DeviceRunner({
+      device,
+      driver: findDriver('hl7-analyzer') as Driver,
+      transport,
+      log: silentLogger,
+      accept: async () => 'R1',
+      resends: memoryResends(),
+    });
     runner.start();
     cleanups.push(() => runner.stop());
     const port = await eventually(() => transport.boundPort ?? Promise.reject(new Error('not listening yet')));
@@ -152,18 +159,40 @@ describe('device listener limits', () => {
       sent += piece.length;
     }
     await peer.closed;
-    expect(lines).toContainEqual({ level: 'warn', msg: 'closing a device connection', fields: { remote: expect.any(String), reason: `MLLP frame over ${DEFAULT_MAX_FRAME_BYTES} bytes` } });
+    expect(lines).toContainEqual({
+      level: 'warn',
+      msg: 'closing a device connection',
+      fields: { remote: expect.any(String), reason: `MLLP frame over ${DEFAULT_MAX_FRAME_BYTES} bytes` },
+    });
     await eventually(() => expect(transport.status.connections).toBe(0));
   });
 
   describe('TLS with client certificates', () => {
     function certificate(dir: string, name: string): { cert: string; key: string } {
       // prettier-ignore
-      execFileSync('/usr/bin/openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-days', '2',
-        '-subj', `/CN=${name}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ], { stdio: 'ignore' });
+      execFileSync(
+        '/usr/bin/openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          join(dir, `${name}.pem`),
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${name}`,
+          '-addext',
+          'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
       return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
     }
 

@@ -14,7 +14,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-
 function deviceServer(port: number): Promise<{ server: net.Server; sockets: net.Socket[] }> {
   const sockets: net.Socket[] = [];
   const server = net.createServer((s) => sockets.push(s));

@@ -17,7 +17,6 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-
 /** With `secure`, the broker speaks MQTT over TLS (mqtts://) with that key and certificate. */
 export async function startBroker(options: AedesOptions = {}, port = 0, secure?: { key: Buffer; cert: Buffer }): Promise<Broker> {
   const aedes = await Aedes.createBroker(options);
@@ -59,7 +58,12 @@ export interface Subscriber {
 }
 
 export async function subscribe(url: string, filter: string, tlsOptions: { ca?: Buffer } = {}): Promise<Subscriber> {
-  const client = await connectAsync(url, { protocolVersion: 4, clientId: `sub-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, reconnectPeriod: 0, ...tlsOptions });
+  const client = await connectAsync(url, {
+    protocolVersion: 4,
+    clientId: `sub-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    reconnectPeriod: 0,
+    ...tlsOptions,
+  });
   client.on('error', () => undefined);
   const received: Received[] = [];
   client.on('message', (topic, payload, packet) => received.push({ topic, body: payload.toString('utf8'), qos: packet.qos }));

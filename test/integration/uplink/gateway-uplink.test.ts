@@ -43,11 +43,18 @@ describe('uplink destination in the gateway', () => {
     const json = sub.received.find((r) => r.topic === 'fleet/site1/scale-1/reading')!;
     const fhir = sub.received.find((r) => r.topic === 'fleet/site1/scale-1/fhir')!;
     expect(json.qos).toBe(1);
-    const doc = JSON.parse(json.body) as { schema: string; patient: { mrn: string }; observations: Array<{ valueText?: string; unit?: string; code: { loinc?: string } }> };
+    const doc = JSON.parse(json.body) as {
+      schema: string;
+      patient: { mrn: string };
+      observations: Array<{ valueText?: string; unit?: string; code: { loinc?: string } }>;
+    };
     expect(doc.schema).toBe('medgate.reading/1');
     expect(doc.patient.mrn).toBe('MRN4711');
     expect(doc.observations[0]).toMatchObject({ valueText: '70.50', unit: 'kg', code: { loinc: '29463-7' } });
-    const bundle = JSON.parse(fhir.body) as { resourceType: string; entry: Array<{ resource: { resourceType: string; valueQuantity?: { value: number; code: string } } }> };
+    const bundle = JSON.parse(fhir.body) as {
+      resourceType: string;
+      entry: Array<{ resource: { resourceType: string; valueQuantity?: { value: number; code: string } } }>;
+    };
     expect(bundle.resourceType).toBe('Bundle');
     const obs = bundle.entry.map((e) => e.resource).find((r) => r.resourceType === 'Observation');
     expect(obs?.valueQuantity).toMatchObject({ value: 70.5, code: 'kg' });

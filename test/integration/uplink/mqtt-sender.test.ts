@@ -22,7 +22,16 @@ function track<T extends { stop(): Promise<void> } | { close(): Promise<void> }>
 }
 
 function sender(url: string, extra: Partial<MqttSenderOptions> = {}): MqttSender {
-  return track(new MqttSender({ url, topic: 'clinic/{kind}/{deviceId}', clientId: `medgate-test-${Math.random().toString(36).slice(2, 8)}`, ackTimeoutMs: 5000, connectTimeoutMs: 5000, ...extra }));
+  return track(
+    new MqttSender({
+      url,
+      topic: 'clinic/{kind}/{deviceId}',
+      clientId: `medgate-test-${Math.random().toString(36).slice(2, 8)}`,
+      ackTimeoutMs: 5000,
+      connectTimeoutMs: 5000,
+      ...extra,
+    }),
+  );
 }
 
 /** A JSON uplink body, its message id = control id. */
@@ -179,11 +188,29 @@ describe('MqttSender against a real broker', () => {
 
   describe('TLS (mqtts://)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-mqtt-tls-'));
-    execFileSync('/usr/bin/openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      '/usr/bin/openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const key = readFileSync(join(dir, 'key.pem'));
     const cert = readFileSync(join(dir, 'cert.pem'));
     rmSync(dir, { recursive: true, force: true });
@@ -194,7 +221,12 @@ describe('MqttSender against a real broker', () => {
       const files = mkdtempSync(join(tmpdir(), 'medgate-mqtt-ca-'));
       cleanup.push(async () => rmSync(files, { recursive: true, force: true }));
       writeFileSync(join(files, 'ca.pem'), cert);
-      const s = track(await createMqttSender({ id: 'cloud', type: 'mqtt', url: broker.url, topic: 'clinic/{deviceId}', ca: join(files, 'ca.pem'), ackTimeoutMs: 5000 }, silentLogger));
+      const s = track(
+        await createMqttSender(
+          { id: 'cloud', type: 'mqtt', url: broker.url, topic: 'clinic/{deviceId}', ca: join(files, 'ca.pem'), ackTimeoutMs: 5000 },
+          silentLogger,
+        ),
+      );
       await expect(s.send(body('T1'), 'T1')).resolves.toBeUndefined();
       await eventually(() => expect(ids(sub.received)).toEqual(['T1']));
       expect(sub.received[0]!.topic).toBe('clinic/bp-1');

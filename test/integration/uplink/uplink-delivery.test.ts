@@ -32,7 +32,9 @@ describe('MQTT uplink through the durable outbox', () => {
     cleanup.push(() => store.close());
 
     const port = await freePort();
-    const sender = publishOutcomes(new MqttSender({ url: `mqtt://127.0.0.1:${port}`, topic: 'clinic/{kind}/{deviceId}', clientId: CLIENT_ID, connectTimeoutMs: 2000, ackTimeoutMs: 2000 }));
+    const sender = publishOutcomes(
+      new MqttSender({ url: `mqtt://127.0.0.1:${port}`, topic: 'clinic/{kind}/{deviceId}', clientId: CLIENT_ID, connectTimeoutMs: 2000, ackTimeoutMs: 2000 }),
+    );
     const events: Array<{ type: DeliveryEventType; controlId: string }> = [];
     const worker = new DeliveryWorker({
       destinationId: 'cloud',

@@ -59,14 +59,19 @@ describe('configuration through the API', () => {
   it('restarts only the edited device, writes the file, and the change survives a restart', async () => {
     const a = await countingServer();
     const b = await countingServer();
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const dir = tempDir();
     const gw = await gatewayWith([tcpDevice('scale-a', a.port), tcpDevice('scale-b', b.port)], dir);
     await eventually(async () => expect((await device(gw, 'scale-b'))?.link.state).toBe('connected'), 10_000);
     await eventually(async () => expect((await device(gw, 'scale-a'))?.link.state).toBe('connected'), 10_000);
     const bBefore = await device(gw, 'scale-b');
 
-    const put = await gw.api<{ device: DeviceConfigT }>('PUT', '/api/config/devices/scale-a', { device: { ...tcpDevice('scale-a', a.port), label: 'Scale, room 7' } });
+    const put = await gw.api<{ device: DeviceConfigT }>('PUT', '/api/config/devices/scale-a', {
+      device: { ...tcpDevice('scale-a', a.port), label: 'Scale, room 7' },
+    });
     expect(put.status).toBe(200);
     await eventually(() => expect(a.connections).toBe(2), 10_000);
     const bAfter = await device(gw, 'scale-b');
@@ -77,7 +82,9 @@ describe('configuration through the API', () => {
     const onDisk = JSON.parse(readFileSync(gw.configFile, 'utf8')) as { devices: DeviceConfigT[]; dataDir: string };
     expect(onDisk.devices.find((d) => d.id === 'scale-a')?.label).toBe('Scale, room 7');
 
-    const added = await gw.api('POST', '/api/config/devices', { device: { id: 'scale-c', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/medgate-no-such-port' } } });
+    const added = await gw.api('POST', '/api/config/devices', {
+      device: { id: 'scale-c', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/medgate-no-such-port' } },
+    });
     expect(added.status).toBe(201);
     await eventually(async () => expect((await device(gw, 'scale-c'))?.link.state).toBe('retrying'), 10_000);
     expect((await gw.api('DELETE', '/api/config/devices/scale-b')).status).toBe(204);
@@ -97,16 +104,27 @@ describe('configuration through the API', () => {
     const dir = tempDir();
     const brokerPort = await freePort();
     const user = { username: 'cart', password: 'cart-password-1' };
-    const gw = await startGatewayProcess(gatewayConfig(dir, 9, [], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...user, publish: ['clinic/vitals/bp1/reading'] }] } } }), { dir });
+    const gw = await startGatewayProcess(
+      gatewayConfig(dir, 9, [], { mqtt: { embedded: { host: '127.0.0.1', port: brokerPort, users: [{ ...user, publish: ['clinic/vitals/bp1/reading'] }] } } }),
+      { dir },
+    );
     cleanups.push(() => gw.stop());
-    const added = await gw.api('POST', '/api/config/devices', { device: { id: 'bp-mqtt', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } } });
+    const added = await gw.api('POST', '/api/config/devices', {
+      device: { id: 'bp-mqtt', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } },
+    });
     expect(added.status).toBe(201);
     await gw.waitForLog((l) => l.msg === 'embedded MQTT broker listening');
     const client = await connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { ...user, protocolVersion: 4, reconnectPeriod: 0 });
     cleanups.push(() => client.endAsync());
     await client.publishAsync(
       'clinic/vitals/bp1/reading',
-      JSON.stringify({ device: 'SN-1', measurements: [{ type: 'bp.systolic', value: 128, unit: 'mmHg' }, { type: 'bp.diastolic', value: 82, unit: 'mmHg' }] }),
+      JSON.stringify({
+        device: 'SN-1',
+        measurements: [
+          { type: 'bp.systolic', value: 128, unit: 'mmHg' },
+          { type: 'bp.diastolic', value: 82, unit: 'mmHg' },
+        ],
+      }),
       { qos: 1 },
     );
     await eventually(async () => expect((await device(gw, 'bp-mqtt'))?.counters.reports).toBe(1), 10_000);
@@ -121,7 +139,9 @@ describe('configuration through the API', () => {
     const paths = bad.body.problems.map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['id', 'transport.path']));
     expect(bad.body.message).toContain('transport.path');
-    expect((await gw.api('POST', '/api/config/devices', { device: { id: 'x', driver: 'no-such-driver', transport: { type: 'serial', path: '/dev/x' } } })).body).toMatchObject({
+    expect(
+      (await gw.api('POST', '/api/config/devices', { device: { id: 'x', driver: 'no-such-driver', transport: { type: 'serial', path: '/dev/x' } } })).body,
+    ).toMatchObject({
       problems: [{ path: 'driver', message: expect.stringContaining('unknown driver "no-such-driver"') }],
     });
     expect((await gw.api('PUT', '/api/config/devices/ghost', { device: tcpDevice('ghost', 1) })).status).toBe(404);
@@ -143,7 +163,9 @@ describe('configuration through the API', () => {
     expect(file.destinations.find((d) => d.id === 'up')).toMatchObject({ password: secret, topic: 'clinic/{deviceId}' });
 
     const everything = await Promise.all(
-      ['/api/config/destinations', '/api/destinations', '/api/devices', '/api/session', '/api/drivers', '/api/schemas', '/api/messages', '/api/audit'].map(async (p) => JSON.stringify((await gw.api('GET', p)).body)),
+      ['/api/config/destinations', '/api/destinations', '/api/devices', '/api/session', '/api/drivers', '/api/schemas', '/api/messages', '/api/audit'].map(
+        async (p) => JSON.stringify((await gw.api('GET', p)).body),
+      ),
     );
     for (const text of [...everything, JSON.stringify(created.body), JSON.stringify(edited.body)]) {
       expect(text).not.toContain(secret);

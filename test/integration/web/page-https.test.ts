@@ -54,7 +54,7 @@ function servedFingerprint(port: number): Promise<string> {
 }
 
 describe('the page over HTTPS (web.tls.selfSigned)', () => {
-  it('answers curl -k on /healthz, and the fingerprint printed at start is the served certificate\'s', async () => {
+  it("answers curl -k on /healthz, and the fingerprint printed at start is the served certificate's", async () => {
     const port = await freePort();
     const gw = await start({ web: { host: '127.0.0.1', port, tls: { selfSigned: true } } });
     expect(gw.url).toBe(`https://127.0.0.1:${port}`);

@@ -27,7 +27,8 @@ describe('event stream and session', () => {
       ended = true;
     })().catch(() => (ended = true));
 
-    const add = (id: string) => gw.api('POST', '/api/config/devices', { device: { id, driver: 'ad-scale', transport: { type: 'serial', path: `/dev/medgate-test-${id}` } } });
+    const add = (id: string) =>
+      gw.api('POST', '/api/config/devices', { device: { id, driver: 'ad-scale', transport: { type: 'serial', path: `/dev/medgate-test-${id}` } } });
     await add('one');
     await eventually(() => expect(received.join('')).toContain('"id":"one"'));
 

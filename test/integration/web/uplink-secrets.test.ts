@@ -20,7 +20,8 @@ async function gateway(): Promise<GatewayProcess> {
 }
 
 type Stored = { id: string; url: string; password?: string; topic?: string };
-const storedDestination = (gw: GatewayProcess, id: string) => (JSON.parse(readFileSync(gw.configFile, 'utf8')) as { destinations: Stored[] }).destinations.find((d) => d.id === id);
+const storedDestination = (gw: GatewayProcess, id: string) =>
+  (JSON.parse(readFileSync(gw.configFile, 'utf8')) as { destinations: Stored[] }).destinations.find((d) => d.id === id);
 
 describe('uplink secrets', () => {
   it('a password inside the URL is shown by no API answer and no log line; an edit at the same URL keeps it', async () => {
@@ -32,11 +33,15 @@ describe('uplink secrets', () => {
     expect(created.status).toBe(201);
     expect(created.body.destination).toMatchObject({ url: 'mqtt://127.0.0.1:9', passwordSet: true });
 
-    const edited = await gw.api<{ destination: DestinationConfigView }>('PUT', '/api/config/destinations/up', { destination: { ...created.body.destination, topic: 'clinic/{deviceId}' } });
+    const edited = await gw.api<{ destination: DestinationConfigView }>('PUT', '/api/config/destinations/up', {
+      destination: { ...created.body.destination, topic: 'clinic/{deviceId}' },
+    });
     expect(edited.status).toBe(200);
     expect(storedDestination(gw, 'up')).toMatchObject({ url: `mqtt://gw:${secret}@127.0.0.1:9`, topic: 'clinic/{deviceId}' });
 
-    const answers = await Promise.all(['/api/destinations', '/api/config/destinations', '/api/health', '/api/audit'].map(async (p) => JSON.stringify((await gw.api('GET', p)).body)));
+    const answers = await Promise.all(
+      ['/api/destinations', '/api/config/destinations', '/api/health', '/api/audit'].map(async (p) => JSON.stringify((await gw.api('GET', p)).body)),
+    );
     for (const text of [...answers, JSON.stringify(created.body), JSON.stringify(edited.body)]) expect(text).not.toContain(secret);
     expect(answers[0]).toContain('mqtt://127.0.0.1:9');
     expect(gw.rawLogs.join('\n')).not.toContain(secret);
@@ -58,7 +63,9 @@ describe('uplink secrets', () => {
     }
     expect(storedDestination(gw, 'up')).toMatchObject({ url: 'mqtt://127.0.0.1:9', password: secret });
 
-    const again = await gw.api('PUT', '/api/config/destinations/up', { destination: { ...created.body.destination, url: 'mqtt://127.0.0.2:9', password: 'New-Secret-0a9b8c' } });
+    const again = await gw.api('PUT', '/api/config/destinations/up', {
+      destination: { ...created.body.destination, url: 'mqtt://127.0.0.2:9', password: 'New-Secret-0a9b8c' },
+    });
     expect(again.status).toBe(200);
     expect(storedDestination(gw, 'up')).toMatchObject({ url: 'mqtt://127.0.0.2:9', password: 'New-Secret-0a9b8c' });
   });

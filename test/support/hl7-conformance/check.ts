@@ -64,7 +64,7 @@ export function checkMessage(text: string): Violation[] {
   }
   out.push(...wire.problems);
   const msh = wire.segments[0];
-  if (!msh || msh.name !== 'MSH') return [...out, { rule: 'header', where: 'segment 1', message: 'the first segment is not MSH' }];
+  if (msh?.name !== 'MSH') return [...out, { rule: 'header', where: 'segment 1', message: 'the first segment is not MSH' }];
   const d = wire.delimiters;
   // v2.5.1 / v2.6 ch. 2 "Message delimiters": four encoding characters, all distinct, none a letter or digit.
   const encoding = msh.fields[2] ?? '';
@@ -72,17 +72,26 @@ export function checkMessage(text: string): Violation[] {
     out.push({ rule: 'header', where: 'MSH-1/MSH-2', message: `delimiters "${d.field}${encoding}" are not five distinct non-alphanumeric characters` });
   }
   const version = components(repetitions(msh.fields[12] ?? '', d)[0] ?? '', d)[0] ?? '';
-  if (!VERSIONS.has(version)) return [...out, { rule: 'header', where: 'MSH-12', message: `version "${version}" is not one this checker describes (2.5.1, 2.6)` }];
+  if (!VERSIONS.has(version))
+    return [...out, { rule: 'header', where: 'MSH-12', message: `version "${version}" is not one this checker describes (2.5.1, 2.6)` }];
   const type = components(msh.fields[9] ?? '', d);
   if (type[0] !== 'ORU' || type[1] !== 'R01') out.push({ rule: 'header', where: 'MSH-9', message: `message type ${type.join('^')} is not ORU^R01` });
-  else if (type[2] !== undefined && type[2] !== '' && type[2] !== 'ORU_R01') out.push({ rule: 'header', where: 'MSH-9.3', message: `message structure ${type[2]} is not ORU_R01` });
+  else if (type[2] !== undefined && type[2] !== '' && type[2] !== 'ORU_R01')
+    out.push({ rule: 'header', where: 'MSH-9.3', message: `message structure ${type[2]} is not ORU_R01` });
   const profiles = repetitions(msh.fields[21] ?? '', d).map((rep) => components(rep, d)[0]);
   const ctx: Context = { version: version as Hl7Version, profile: profiles.includes('IHE_PCD_001') ? 'IHE-PCD-01' : 'base', d, out };
 
-  const placement = placeSegments(ORU_R01[ctx.version], wire.segments.map((s) => s.name));
+  const placement = placeSegments(
+    ORU_R01[ctx.version],
+    wire.segments.map((s) => s.name),
+  );
   if (placement.outOfPlace) {
     const { index, name, expected } = placement.outOfPlace;
-    out.push({ rule: 'structure', where: `segment ${index + 1} (${name})`, message: `out of place in ORU^R01 v${version}; expected one of ${expected.join(', ')}` });
+    out.push({
+      rule: 'structure',
+      where: `segment ${index + 1} (${name})`,
+      message: `out of place in ORU^R01 v${version}; expected one of ${expected.join(', ')}`,
+    });
   }
 
   const seen = new Map<string, number>();
@@ -106,7 +115,11 @@ function checkSegment(segment: WireSegment, label: string, ctx: Context): void {
   if (!defs) return;
   const last = segment.fields.length - 1;
   if (last > defs.length) {
-    ctx.out.push({ rule: 'field-count', where: `${label} ${segment.name}-${last}`, message: `${segment.name} has ${defs.length} fields in v${ctx.version}: a stray field separator?` });
+    ctx.out.push({
+      rule: 'field-count',
+      where: `${label} ${segment.name}-${last}`,
+      message: `${segment.name} has ${defs.length} fields in v${ctx.version}: a stray field separator?`,
+    });
   }
   defs.forEach((def, i) => {
     const n = i + 1;
@@ -120,7 +133,11 @@ function checkSegment(segment: WireSegment, label: string, ctx: Context): void {
     if (def.usage === 'X') ctx.out.push({ rule: 'usage', where, message: `${def.name} is not supported (usage X in v${ctx.version}) but is valued` });
     const reps = repetitions(field, ctx.d);
     if (def.repeat > 0 && reps.length > def.repeat) {
-      ctx.out.push({ rule: 'repetition', where, message: `${reps.length} repetitions, at most ${def.repeat}: a raw repetition separator "${ctx.d.repetition}"?` });
+      ctx.out.push({
+        rule: 'repetition',
+        where,
+        message: `${reps.length} repetitions, at most ${def.repeat}: a raw repetition separator "${ctx.d.repetition}"?`,
+      });
     }
     if (def.type === 'varies') return;
     for (const rep of reps) {
@@ -182,7 +199,12 @@ function checkPrimitive(value: string, type: string, len: number, table: string 
   if (len > 0 && length > len) ctx.out.push({ rule: 'length', where, message: `${type} of ${length} characters, at most ${len} (v${ctx.version})` });
   if (table !== undefined && (type === 'ID' || type === 'IS')) {
     const t = codeTable(ctx.version, table, ctx.profile);
-    if (t && !t.has(value)) ctx.out.push({ rule: 'table', where, message: `"${value}" is not in ${t.kind === 'User' ? 'user-defined ' : ''}table ${table} (${t.name}, v${ctx.version})` });
+    if (t && !t.has(value))
+      ctx.out.push({
+        rule: 'table',
+        where,
+        message: `"${value}" is not in ${t.kind === 'User' ? 'user-defined ' : ''}table ${table} (${t.name}, v${ctx.version})`,
+      });
   }
   const syntax = SYNTAX[type]?.(value);
   if (syntax) ctx.out.push({ rule: 'syntax', where, message: syntax });
@@ -195,7 +217,10 @@ function escapesOf(value: string, formattedText: boolean, where: string, ctx: Co
     ctx.out.push({
       rule: 'escape',
       where,
-      message: p.kind === 'formatting' ? `formatting command ${p.text} is allowed in FT only` : `"${p.text}" is not an escape sequence (a raw "${ctx.d.escape}" must be sent as \\E\\)`,
+      message:
+        p.kind === 'formatting'
+          ? `formatting command ${p.text} is allowed in FT only`
+          : `"${p.text}" is not an escape sequence (a raw "${ctx.d.escape}" must be sent as \\E\\)`,
     });
   }
 }
@@ -278,7 +303,8 @@ function checkWaveformLeads(segments: WireSegment[], paths: string[], ctx: Conte
     }
     const key = `${order}|${id}`;
     const prior = seen.get(key);
-    if (prior !== undefined) ctx.out.push({ rule: 'waveform-lead', where, message: `waveform row has the same OBX-3 as OBX[${prior}]: the leads cannot be told apart` });
+    if (prior !== undefined)
+      ctx.out.push({ rule: 'waveform-lead', where, message: `waveform row has the same OBX-3 as OBX[${prior}]: the leads cannot be told apart` });
     else seen.set(key, obxCount);
   });
 }

@@ -47,14 +47,8 @@ const COMPOSITES: Record<string, Record<Hl7Version, ComponentDef[]>> = {
     c('Original Text', 'ST', 199),
   ]),
   CQ: {
-    '2.5.1': [
-      c('Quantity', 'NM', 16),
-      c('Units', 'CE', 483),
-    ],
-    '2.6': [
-      c('Quantity', 'NM', 16),
-      c('Units', 'CWE', 705),
-    ],
+    '2.5.1': [c('Quantity', 'NM', 16), c('Units', 'CE', 483)],
+    '2.6': [c('Quantity', 'NM', 16), c('Units', 'CWE', 705)],
   },
   CWE: both([
     c('Identifier', 'ST', 20),
@@ -94,14 +88,8 @@ const COMPOSITES: Record<string, Record<Hl7Version, ComponentDef[]>> = {
     ],
   },
   DR: {
-    '2.5.1': [
-      c('Range Start Date/Time', 'TS', 26),
-      c('Range End Date/Time', 'TS', 26),
-    ],
-    '2.6': [
-      c('Range Start Date/Time', 'DTM', 24),
-      c('Range End Date/Time', 'DTM', 24),
-    ],
+    '2.5.1': [c('Range Start Date/Time', 'TS', 26), c('Range End Date/Time', 'TS', 26)],
+    '2.6': [c('Range Start Date/Time', 'DTM', 24), c('Range End Date/Time', 'DTM', 24)],
   },
   ED: {
     '2.5.1': [
@@ -119,16 +107,8 @@ const COMPOSITES: Record<string, Record<Hl7Version, ComponentDef[]>> = {
       c('Data', 'TX', 65536, undefined, true),
     ],
   },
-  EI: both([
-    c('Entity Identifier', 'ST', 199),
-    c('Namespace ID', 'IS', 20, '0363'),
-    c('Universal ID', 'ST', 199),
-    c('Universal ID Type', 'ID', 6, '0301'),
-  ]),
-  EIP: both([
-    c('Placer Assigned Identifier', 'EI', 427),
-    c('Filler Assigned Identifier', 'EI', 427),
-  ]),
+  EI: both([c('Entity Identifier', 'ST', 199), c('Namespace ID', 'IS', 20, '0363'), c('Universal ID', 'ST', 199), c('Universal ID Type', 'ID', 6, '0301')]),
+  EIP: both([c('Placer Assigned Identifier', 'EI', 427), c('Filler Assigned Identifier', 'EI', 427)]),
   FN: both([
     c('Surname', 'ST', 50, undefined, true),
     c('Own Surname Prefix', 'ST', 20),
@@ -137,22 +117,10 @@ const COMPOSITES: Record<string, Record<Hl7Version, ComponentDef[]>> = {
     c('Surname From Partner/Spouse', 'ST', 50),
   ]),
   HD: {
-    '2.5.1': [
-      c('Namespace ID', 'IS', 20, '0300'),
-      c('Universal ID', 'ST', 199),
-      c('Universal ID Type', 'ID', 6, '0301'),
-    ],
-    '2.6': [
-      c('Namespace ID', 'IS', 20, '0300'),
-      c('Universal ID', 'ST', 999),
-      c('Universal ID Type', 'ID', 6, '0301'),
-    ],
+    '2.5.1': [c('Namespace ID', 'IS', 20, '0300'), c('Universal ID', 'ST', 199), c('Universal ID Type', 'ID', 6, '0301')],
+    '2.6': [c('Namespace ID', 'IS', 20, '0300'), c('Universal ID', 'ST', 999), c('Universal ID Type', 'ID', 6, '0301')],
   },
-  MSG: both([
-    c('Message Code', 'ID', 3, '0076', true),
-    c('Trigger Event', 'ID', 3, '0003'),
-    c('Message Structure', 'ID', 7, '0354'),
-  ]),
+  MSG: both([c('Message Code', 'ID', 3, '0076', true), c('Trigger Event', 'ID', 3, '0003'), c('Message Structure', 'ID', 7, '0354')]),
   PL: both([
     c('Point of Care', 'IS', 20, '0302'),
     c('Room', 'IS', 20, '0303'),
@@ -166,31 +134,12 @@ const COMPOSITES: Record<string, Record<Hl7Version, ComponentDef[]>> = {
     c('Comprehensive Location Identifier', 'EI', 427),
     c('Assigning Authority for Location', 'HD', 227),
   ]),
-  PT: both([
-    c('Processing ID', 'ID', 1, '0103'),
-    c('Processing Mode', 'ID', 1, '0207'),
-  ]),
-  SN: both([
-    c('Comparator', 'ST', 2),
-    c('Num1', 'NM', 15),
-    c('Separator/Suffix', 'ST', 1),
-    c('Num2', 'NM', 15),
-  ]),
-  TS: both([
-    c('Time', 'DTM', 24, undefined, true),
-    c('Degree of Precision', 'ID', 1, '0529'),
-  ]),
+  PT: both([c('Processing ID', 'ID', 1, '0103'), c('Processing Mode', 'ID', 1, '0207')]),
+  SN: both([c('Comparator', 'ST', 2), c('Num1', 'NM', 15), c('Separator/Suffix', 'ST', 1), c('Num2', 'NM', 15)]),
+  TS: both([c('Time', 'DTM', 24, undefined, true), c('Degree of Precision', 'ID', 1, '0529')]),
   VID: {
-    '2.5.1': [
-      c('Version ID', 'ID', 5, '0104'),
-      c('Internationalization Code', 'CE', 483, '0399'),
-      c('International Version ID', 'CE', 483),
-    ],
-    '2.6': [
-      c('Version ID', 'ID', 5, '0104'),
-      c('Internationalization Code', 'CWE', 483, '0339'),
-      c('International Version ID', 'CWE', 483),
-    ],
+    '2.5.1': [c('Version ID', 'ID', 5, '0104'), c('Internationalization Code', 'CE', 483, '0399'), c('International Version ID', 'CE', 483)],
+    '2.6': [c('Version ID', 'ID', 5, '0104'), c('Internationalization Code', 'CWE', 483, '0339'), c('International Version ID', 'CWE', 483)],
   },
   XCN: {
     '2.5.1': [

@@ -61,7 +61,11 @@ export function readWire(text: string): WireMessage {
     for (const [i, ch] of [...raw].entries()) {
       const code = ch.charCodeAt(0);
       if (code < 0x20 || code === 0x7f) {
-        problems.push({ rule: 'control-char', where: `${where}, character ${i + 1}`, message: `raw control character 0x${code.toString(16).padStart(2, '0')} (LF, TAB or an MLLP byte inside a segment)` });
+        problems.push({
+          rule: 'control-char',
+          where: `${where}, character ${i + 1}`,
+          message: `raw control character 0x${code.toString(16).padStart(2, '0')} (LF, TAB or an MLLP byte inside a segment)`,
+        });
       }
     }
     const name = raw.slice(0, 3);

@@ -26,9 +26,22 @@ describe('AuditJournal.record', () => {
     const dir = tempDir();
     const c = clock('2026-11-27T10:00:00.000Z');
     const audit = new AuditJournal(dir, { now: c.now });
-    await audit.record({ who: 'mary', action: 'bind', device: 'scale-1', patient: { mrn: 'A1', assigningAuthority: 'HOSP' }, reason: 'room 3, morning clinic' });
+    await audit.record({
+      who: 'mary',
+      action: 'bind',
+      device: 'scale-1',
+      patient: { mrn: 'A1', assigningAuthority: 'HOSP' },
+      reason: 'room 3, morning clinic',
+    });
     expect(linesOf(dir, '2026-11-27')).toEqual([
-      { at: '2026-11-27T10:00:00.000Z', who: 'mary', action: 'bind', device: 'scale-1', patient: { mrn: 'A1', assigningAuthority: 'HOSP' }, reason: 'room 3, morning clinic' },
+      {
+        at: '2026-11-27T10:00:00.000Z',
+        who: 'mary',
+        action: 'bind',
+        device: 'scale-1',
+        patient: { mrn: 'A1', assigningAuthority: 'HOSP' },
+        reason: 'room 3, morning clinic',
+      },
     ]);
     // A new instance (a restart) reads what the first one wrote.
     expect(await new AuditJournal(dir).recent({ limit: 10 })).toHaveLength(1);
@@ -56,7 +69,13 @@ describe('AuditJournal.record', () => {
   it('writes only the known fields, and only the patient identifier', async () => {
     const dir = tempDir();
     const audit = new AuditJournal(dir, { now: clock('2026-11-27T10:00:00.000Z').now });
-    const sneaky = { who: 'mary', action: 'assign', reading: 'R1', patient: { mrn: 'A1', family: 'Müller', dob: '1980-02-14' }, password: 'hunter2' } as unknown as AuditRecord;
+    const sneaky = {
+      who: 'mary',
+      action: 'assign',
+      reading: 'R1',
+      patient: { mrn: 'A1', family: 'Müller', dob: '1980-02-14' },
+      password: 'hunter2',
+    } as unknown as AuditRecord;
     await audit.record(sneaky);
     const text = readFileSync(join(dir, '2026-11-27.jsonl'), 'utf8');
     expect(JSON.parse(text)).toEqual({ at: '2026-11-27T10:00:00.000Z', who: 'mary', action: 'assign', reading: 'R1', patient: { mrn: 'A1' } });
@@ -108,7 +127,10 @@ describe('AuditJournal.recent', () => {
       ['2026-11-25T09:00:00.000Z', { who: 'mary', action: 'bind', device: 'scale-1', patient: { mrn: 'A1' } }],
       ['2026-11-25T09:05:00.000Z', { who: 'mary', action: 'unbind', device: 'scale-1' }],
       ['2026-11-26T14:00:00.000Z', { who: 'sam', action: 'assign', device: 'bp-2', reading: 'R7', patient: { mrn: 'B2' } }],
-      ['2026-11-26T14:01:00.000Z', { who: 'sam', action: 'override', device: 'bp-2', reading: 'R8', patient: { mrn: 'B2' }, reason: 'cuff re-seated, value confirmed' }],
+      [
+        '2026-11-26T14:01:00.000Z',
+        { who: 'sam', action: 'override', device: 'bp-2', reading: 'R8', patient: { mrn: 'B2' }, reason: 'cuff re-seated, value confirmed' },
+      ],
       ['2026-11-27T08:00:00.000Z', { who: 'lee', action: 'discard', device: 'scale-1', reading: 'R9', reason: 'test weighing' }],
       ['2026-11-27T08:30:00.000Z', { who: 'lee', action: 'resend', reading: 'R7' }],
     ];
@@ -124,7 +146,15 @@ describe('AuditJournal.recent', () => {
     expect(readdirSync(dir).sort()).toEqual(['2026-11-25.jsonl', '2026-11-26.jsonl', '2026-11-27.jsonl']);
     const all = await audit.recent({ limit: 100 });
     expect(all.map((e) => e.action)).toEqual(['resend', 'discard', 'override', 'assign', 'unbind', 'bind']);
-    expect(all[2]).toEqual({ at: '2026-11-26T14:01:00.000Z', who: 'sam', action: 'override', device: 'bp-2', reading: 'R8', patient: { mrn: 'B2' }, reason: 'cuff re-seated, value confirmed' });
+    expect(all[2]).toEqual({
+      at: '2026-11-26T14:01:00.000Z',
+      who: 'sam',
+      action: 'override',
+      device: 'bp-2',
+      reading: 'R8',
+      patient: { mrn: 'B2' },
+      reason: 'cuff re-seated, value confirmed',
+    });
   });
 
   it('honours the limit and pages with before', async () => {
@@ -165,7 +195,9 @@ describe('entries cannot be changed through the class', () => {
     if (!entry?.patient) throw new Error('expected the entry');
     entry.who = 'mallory';
     entry.patient.mrn = 'B2';
-    expect(await audit.recent({ limit: 1 })).toEqual([{ at: '2026-11-27T10:00:00.000Z', who: 'mary', action: 'assign', reading: 'R1', patient: { mrn: 'A1' } }]);
+    expect(await audit.recent({ limit: 1 })).toEqual([
+      { at: '2026-11-27T10:00:00.000Z', who: 'mary', action: 'assign', reading: 'R1', patient: { mrn: 'A1' } },
+    ]);
     expect(readFileSync(join(dir, '2026-11-27.jsonl'), 'utf8')).toBe(before);
   });
 

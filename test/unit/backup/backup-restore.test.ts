@@ -28,7 +28,14 @@ describe('backup', () => {
     expect(entries[0]).toBe('manifest.json');
     expect(entries[1]).toBe('config/medgate.json');
     expect(entries.slice(2).sort()).toEqual(['data/audit/2026-03-01.jsonl', 'data/db/data.mdb', `data/${FORMAT_FILE}`, 'data/state.json']);
-    expect(manifest).toMatchObject({ kind: 'medgate-backup', dataFormat: DATA_FORMAT, tokenIncluded: false, config: 'config/medgate.json', dataDir, notes: [] });
+    expect(manifest).toMatchObject({
+      kind: 'medgate-backup',
+      dataFormat: DATA_FORMAT,
+      tokenIncluded: false,
+      config: 'config/medgate.json',
+      dataDir,
+      notes: [],
+    });
     expect(manifest.files.map((f) => f.path)).toEqual(entries.slice(1).sort());
     expect(manifest.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
     // Nothing was left beside the archive, nothing written into the data folder.
@@ -50,14 +57,22 @@ describe('backup', () => {
 
   it('takes a folder of a release before format stamps as format 0, its day files as they are', async () => {
     const dir = tempDir();
-    writeLegacyDataDir(join(dir, 'data'), [{ id: 'HELD1', observations: [WEIGHT(70)], holdReasons: ['no patient'] }], [{ id: 'OLD1', observations: [WEIGHT(71)], status: 'delivered', holdReasons: [] }]);
+    writeLegacyDataDir(
+      join(dir, 'data'),
+      [{ id: 'HELD1', observations: [WEIGHT(70)], holdReasons: ['no patient'] }],
+      [{ id: 'OLD1', observations: [WEIGHT(71)], status: 'delivered', holdReasons: [] }],
+    );
     const config = join(dir, 'medgate.json');
     writeFileSync(config, JSON.stringify({ dataDir: 'data' }));
     const archive = join(dir, 'legacy.tar.gz');
     const { manifest } = await takeBackup({ configFile: config, to: archive });
     expect(manifest).toMatchObject({ dataFormat: 0 });
     expect(manifest.dataWrittenBy).toBeUndefined();
-    expect(manifest.files.map((f) => f.path)).toEqual(['config/medgate.json', expect.stringMatching(/^data\/history\/\d{4}-\d{2}-\d{2}\.jsonl$/), 'data/state.json']);
+    expect(manifest.files.map((f) => f.path)).toEqual([
+      'config/medgate.json',
+      expect.stringMatching(/^data\/history\/\d{4}-\d{2}-\d{2}\.jsonl$/),
+      'data/state.json',
+    ]);
     const target = tempDir();
     const r = await restoreBackup({ from: archive, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') });
     expect(r.manifest.dataFormat).toBe(0);
@@ -76,7 +91,9 @@ describe('backup', () => {
   it('refuses an archive inside the data folder, also named through a link, before writing anything', async () => {
     const { dir, config, dataDir } = await gatewayFolder();
     const before = filesUnder(dataDir);
-    await expect(takeBackup({ configFile: config, to: join(dataDir, 'backups', 'b1.tar.gz') })).rejects.toThrow(/inside the data folder .*data: each backup would hold the ones before it/);
+    await expect(takeBackup({ configFile: config, to: join(dataDir, 'backups', 'b1.tar.gz') })).rejects.toThrow(
+      /inside the data folder .*data: each backup would hold the ones before it/,
+    );
     symlinkSync(dataDir, join(dir, 'alias'));
     await expect(takeBackup({ configFile: config, to: join(dir, 'alias', 'b2.tar.gz') })).rejects.toThrow(/inside the data folder/);
     expect(filesUnder(dataDir)).toEqual(before);
@@ -95,7 +112,13 @@ describe('backup', () => {
         mqtt: { url: 'mqtts://broker.example', ca: '/etc/ssl/broker-ca.pem', key: '/etc/medgate/mqtt.key' },
         devices: [{ id: 'ekg', driver: 'ekg-file', transport: { type: 'file', path: '/srv/ekg-export' } }],
         destinations: [
-          { id: 'ehr', type: 'mllp', host: 'ehr.example', port: 2575, tls: { caFile: '/etc/medgate/ehr-ca.pem', certFile: '/etc/medgate/client.crt', keyFile: '/etc/medgate/client.key' } },
+          {
+            id: 'ehr',
+            type: 'mllp',
+            host: 'ehr.example',
+            port: 2575,
+            tls: { caFile: '/etc/medgate/ehr-ca.pem', certFile: '/etc/medgate/client.crt', keyFile: '/etc/medgate/client.key' },
+          },
           { id: 'up', type: 'mqtt', url: 'mqtts://up.example', topic: 't', cert: '/etc/medgate/up.crt', key: '/etc/medgate/up.key' },
         ],
       }),
@@ -148,13 +171,18 @@ describe('restore', () => {
 
   it('names the files outside the data folder it did not put back; an archive of the previous release, without that list, restores', async () => {
     const { dir, config } = await gatewayFolder();
-    writeFileSync(config, JSON.stringify({ dataDir: 'data', inbound: { mllp: { port: 0, tls: { certFile: '/etc/medgate/in.crt', keyFile: '/etc/medgate/in.key' } } } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ dataDir: 'data', inbound: { mllp: { port: 0, tls: { certFile: '/etc/medgate/in.crt', keyFile: '/etc/medgate/in.key' } } } }),
+    );
     const archive = join(dir, 'backup.tar.gz');
     await takeBackup({ configFile: config, to: archive });
     const lines: string[] = [];
     const target = tempDir();
     await restoreBackup({ from: archive, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data'), say: (l) => lines.push(l) });
-    expect(lines.join('\n')).toMatch(/not in the backup[^]*inbound\.mllp\.tls\.certFile: \/etc\/medgate\/in\.crt\n.*inbound\.mllp\.tls\.keyFile: \/etc\/medgate\/in\.key/);
+    expect(lines.join('\n')).toMatch(
+      /not in the backup[\s\S]*inbound\.mllp\.tls\.certFile: \/etc\/medgate\/in\.crt\n.*inbound\.mllp\.tls\.keyFile: \/etc\/medgate\/in\.key/,
+    );
 
     const older = await repacked(archive, (d) => {
       const { external: _, ...m } = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as Manifest;
@@ -175,8 +203,12 @@ describe('restore', () => {
     await expect(restoreBackup({ from: damaged, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') })).rejects.toThrow(
       /is damaged; nothing was changed:\n {2}data\/state\.json: \d+ bytes, the manifest says \d+/,
     );
-    const swapped = await repacked(archive, (d) => writeFileSync(join(d, 'data/format.json'), readFileSync(join(d, 'data/format.json'), 'utf8').replace('"format":1', '"format":2')));
-    await expect(restoreBackup({ from: swapped, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') })).rejects.toThrow(/data\/format\.json: its SHA-256 is not the manifest's/);
+    const swapped = await repacked(archive, (d) =>
+      writeFileSync(join(d, 'data/format.json'), readFileSync(join(d, 'data/format.json'), 'utf8').replace('"format":1', '"format":2')),
+    );
+    await expect(restoreBackup({ from: swapped, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') })).rejects.toThrow(
+      /data\/format\.json: its SHA-256 is not the manifest's/,
+    );
     expect(readdirSync(target)).toEqual([]);
   });
 
@@ -232,7 +264,9 @@ describe('restore', () => {
     await takeBackup({ configFile: config, to: archive });
     const running = await StateStore.open(join(dataDir, 'state.json'));
     try {
-      await expect(restoreBackup({ from: archive, configFile: config, force: true })).rejects.toThrow(/a gateway is running on .*data: stop it before restoring/);
+      await expect(restoreBackup({ from: archive, configFile: config, force: true })).rejects.toThrow(
+        /a gateway is running on .*data: stop it before restoring/,
+      );
       expect(readdirSync(dir).sort()).toEqual(['backup.tar.gz', 'data', 'medgate.json']);
     } finally {
       await running.close();

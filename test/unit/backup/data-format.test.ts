@@ -12,7 +12,6 @@ import { tempDir } from '../../support/gateway-process.ts';
 
 const stamp = (dir: string): unknown => JSON.parse(readFileSync(join(dir, FORMAT_FILE), 'utf8'));
 
-
 /** Steps that note when they ran; `failAt` makes that step throw once. */
 function steps(ran: number[], failAt?: number): Migration[] {
   let failed = false;

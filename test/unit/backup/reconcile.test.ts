@@ -99,7 +99,13 @@ describe('reconcileCopy', () => {
       expect(['R0', 'R1', 'R8'].map((id) => h.byReadingId(id)?.reading.reading.id)).toEqual(['R0', 'R1', undefined]);
       expect(h.byMessageId('R8-ehr')).toBeUndefined();
       const recalled = new RecentStore(again, { pruneEveryMs: 0, now: () => new Date(now) });
-      expect(['old', 'k-R1', 'k-R2', 'k-R8', 'k-R9'].map((k) => recalled.recall('scale-1', k)?.readingId)).toEqual(['PRUNED', 'R1', 'R2', undefined, undefined]);
+      expect(['old', 'k-R1', 'k-R2', 'k-R8', 'k-R9'].map((k) => recalled.recall('scale-1', k)?.readingId)).toEqual([
+        'PRUNED',
+        'R1',
+        'R2',
+        undefined,
+        undefined,
+      ]);
       await recalled.close();
     } finally {
       await again.close();

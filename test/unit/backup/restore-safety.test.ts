@@ -14,7 +14,6 @@ import { tempDir } from '../../support/gateway-process.ts';
 import { filesUnder, gatewayFolder, repacked } from './backup-folder.ts';
 import { IS_ROOT, SKIP_UNLESS_ROOT } from '../../support/as-root.ts';
 
-
 async function backedUp(): Promise<{ dir: string; config: string; dataDir: string; archive: string }> {
   const folder = await gatewayFolder();
   const archive = join(tempDir(), 'backup.tar.gz');
@@ -60,7 +59,9 @@ describe('restore: where the data goes', () => {
     const { archive } = await backedUp();
     const target = tempDir();
     const configFile = join(target, 'medgate.json');
-    await expect(restoreBackup({ from: archive, configFile })).rejects.toThrow(/medgate.json does not exist, so it cannot say where the data goes: name the data folder with --data-dir DIR/);
+    await expect(restoreBackup({ from: archive, configFile })).rejects.toThrow(
+      /medgate.json does not exist, so it cannot say where the data goes: name the data folder with --data-dir DIR/,
+    );
     expect(readdirSync(target)).toEqual([]);
     const r = await restoreBackup({ from: archive, configFile, dataDir: join(target, 'var') });
     expect(r.dataDir).toBe(join(target, 'var'));
@@ -147,7 +148,9 @@ describe.skipIf(SKIP_UNLESS_ROOT)('restore run as root', () => {
     const configFile = join(target, 'etc', 'medgate.json');
     const lines: string[] = [];
     await restoreBackup({ from: archive, configFile, dataDir, say: (l) => lines.push(l) });
-    const owners = [dataDir, join(dataDir, 'state.json'), join(dataDir, 'db'), join(dataDir, 'db', 'data.mdb'), join(dataDir, 'audit', '2026-03-01.jsonl')].map((p) => statSync(p).uid);
+    const owners = [dataDir, join(dataDir, 'state.json'), join(dataDir, 'db'), join(dataDir, 'db', 'data.mdb'), join(dataDir, 'audit', '2026-03-01.jsonl')].map(
+      (p) => statSync(p).uid,
+    );
     expect(owners).toEqual([4321, 4321, 4321, 4321, 4321]);
     expect(statSync(configFile).uid).toBe(4322);
     expect(lines.join('\n')).not.toMatch(/chown/);

@@ -21,7 +21,15 @@ describe('node flags', () => {
   });
 
   it("are in the systemd unit's ExecStart", () => {
-    const unit = serviceUnit({ configFile: '/etc/medgate/medgate.json', dataDir: '/var/lib/medgate', watchedFolders: [], user: 'medgate', node: '/usr/bin/node', entry: '/opt/medgate/bin/medgate.js', watchdogSec: 30 });
+    const unit = serviceUnit({
+      configFile: '/etc/medgate/medgate.json',
+      dataDir: '/var/lib/medgate',
+      watchedFolders: [],
+      user: 'medgate',
+      node: '/usr/bin/node',
+      entry: '/opt/medgate/bin/medgate.js',
+      watchdogSec: 30,
+    });
     expect(unit.text).toContain(`ExecStart=/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/medgate/bin/medgate.js start --config /etc/medgate/medgate.json`);
   });
 });

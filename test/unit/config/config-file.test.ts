@@ -50,22 +50,26 @@ describe('ConfigFile', () => {
     );
     await expect(change).rejects.toBeInstanceOf(ConfigChangeRefused);
     const problems = await change.catch((e: ConfigChangeRefused) => e.problems);
-    expect(problems).toEqual(
-      expect.arrayContaining([
-        { path: 'devices[1].transport.path', message: expect.stringContaining('length') },
-      ]),
-    );
+    expect(problems).toEqual(expect.arrayContaining([{ path: 'devices[1].transport.path', message: expect.stringContaining('length') }]));
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(applied).toBe(false);
     expect(cf.document.devices).toHaveLength(1);
     // The next change still works: a refusal does not jam the queue.
-    await cf.update((d) => void (d.devices[0]!.label = 'Scale'), async () => undefined);
+    await cf.update(
+      (d) => void (d.devices[0]!.label = 'Scale'),
+      async () => undefined,
+    );
     expect(cf.document.devices[0]?.label).toBe('Scale');
   });
 
   it('names the allowed values of an enum instead of "Expected union value"', async () => {
     const cf = new ConfigFile(undefined, doc(), catalog);
-    const err = await cf.update((d) => void (d.devices[0]!.settings = { mode: 'sometimes' }), async () => undefined).catch((e: unknown) => e);
+    const err = await cf
+      .update(
+        (d) => void (d.devices[0]!.settings = { mode: 'sometimes' }),
+        async () => undefined,
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigChangeRefused);
     const problems = (err as ConfigChangeRefused).problems;
     expect(problems).toHaveLength(1);
@@ -76,8 +80,14 @@ describe('ConfigFile', () => {
   it('runs changes one at a time, so concurrent edits both land', async () => {
     const cf = new ConfigFile(undefined, doc(), catalog);
     await Promise.all([
-      cf.update((d) => void d.devices.push({ id: 'a', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/a' } }), async () => undefined),
-      cf.update((d) => void d.devices.push({ id: 'b', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/b' } }), async () => undefined),
+      cf.update(
+        (d) => void d.devices.push({ id: 'a', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/a' } }),
+        async () => undefined,
+      ),
+      cf.update(
+        (d) => void d.devices.push({ id: 'b', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/b' } }),
+        async () => undefined,
+      ),
     ]);
     expect(cf.document.devices.map((d) => d.id)).toEqual(['scale-1', 'a', 'b']);
   });

@@ -26,7 +26,7 @@ function problems(doc: unknown): string[] {
 }
 
 describe('config validation', () => {
-  it('accepts the issue\'s example shape', () => {
+  it("accepts the issue's example shape", () => {
     expect(problems(good)).toEqual([]);
   });
 

@@ -7,11 +7,17 @@ import { parseInbound } from '../../../src/inbound/parse.ts';
 
 describe('demo registrations', () => {
   it('parse as an outpatient registration of the configured patient', () => {
-    const r = parseInbound(demoRegistration({ mrn: 'DEMO1004', family: 'Demo', given: 'Dana', dob: '1990-11-23', sex: 'F' }, 'DEMOADT0001', new Date('2026-12-06T08:00:00Z')));
+    const r = parseInbound(
+      demoRegistration({ mrn: 'DEMO1004', family: 'Demo', given: 'Dana', dob: '1990-11-23', sex: 'F' }, 'DEMOADT0001', new Date('2026-12-06T08:00:00Z')),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r).toMatchObject({ controlId: 'DEMOADT0001', messageType: 'ADT^A04', warnings: [] });
-    expect(r.event).toMatchObject({ kind: 'admit', trigger: 'A04', patient: { mrn: 'DEMO1004', assigningAuthority: 'DEMO', family: 'Demo', given: 'Dana', dob: '1990-11-23', sex: 'F' } });
+    expect(r.event).toMatchObject({
+      kind: 'admit',
+      trigger: 'A04',
+      patient: { mrn: 'DEMO1004', assigningAuthority: 'DEMO', family: 'Demo', given: 'Dana', dob: '1990-11-23', sex: 'F' },
+    });
     expect(r.event.kind === 'admit' && r.event.visit).toMatchObject({ visitNumber: 'VDEMO1004', patientClass: 'O' });
   });
 

@@ -11,11 +11,19 @@ const shipped = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'config', 'demo.json'
 
 describe('the kept demo copy', () => {
   it('gains the shipped publish lists and inbound feed, and keeps what the page changed', () => {
-    const kept = { ...structuredClone(shipped), devices: [{ id: 'edited-on-the-page' }], mqtt: { embedded: { host: '127.0.0.1', port: 1883, users: [{ username: 'demo-cart', password: 'changed-on-the-page' }] } } };
+    const kept = {
+      ...structuredClone(shipped),
+      devices: [{ id: 'edited-on-the-page' }],
+      mqtt: { embedded: { host: '127.0.0.1', port: 1883, users: [{ username: 'demo-cart', password: 'changed-on-the-page' }] } },
+    };
     delete (kept as Record<string, unknown>).inbound;
     const { doc, changed } = upgradeDemoCopy(kept, shipped);
     expect(changed).toEqual(['mqtt.embedded.users "demo-cart": publish', 'inbound']);
-    expect(doc).toMatchObject({ devices: [{ id: 'edited-on-the-page' }], mqtt: { embedded: { users: [{ username: 'demo-cart', password: 'changed-on-the-page', publish: ['clinic/ekg/ekg-2/aecg'] }] } }, inbound: shipped.inbound });
+    expect(doc).toMatchObject({
+      devices: [{ id: 'edited-on-the-page' }],
+      mqtt: { embedded: { users: [{ username: 'demo-cart', password: 'changed-on-the-page', publish: ['clinic/ekg/ekg-2/aecg'] }] } },
+      inbound: shipped.inbound,
+    });
   });
 
   it('is left alone when it is already up to date', () => {

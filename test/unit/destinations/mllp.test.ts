@@ -32,7 +32,13 @@ const msh = (body: string): string[] => body.split('\r')[0]!.split('|');
 describe('MLLP encode', () => {
   it('sends device vitals as IHE PCD-01 (v2.6) and analyzer results as a lab ORU (v2.5.1), to the configured receiver', () => {
     const vitals = msh(mllpAdapter.encode(scale, context('C1')).body);
-    expect([vitals[4], vitals[5], vitals[9], vitals[11], vitals[20]]).toEqual(['EPIC', 'MAIN', 'C1', '2.6', 'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO']);
+    expect([vitals[4], vitals[5], vitals[9], vitals[11], vitals[20]]).toEqual([
+      'EPIC',
+      'MAIN',
+      'C1',
+      '2.6',
+      'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
+    ]);
     const results = msh(mllpAdapter.encode(lab, context('C2')).body);
     expect([results[9], results[11]]).toEqual(['C2', '2.5.1']);
     expect(results.join('|')).not.toContain('IHE_PCD_001');
@@ -60,7 +66,14 @@ describe('MLLP encode', () => {
     fc.assert(
       fc.property(settings, (s) => {
         const device: DeviceConfigT | undefined = s.configured
-          ? { id: s.reading.deviceId, driver: 'x', transport: { type: 'tcp', host: '127.0.0.1', port: 1 } as DeviceConfigT['transport'], label: s.label, equipment: { eui64: s.deviceEui64 }, lab: { specimenType: s.specimenType } }
+          ? {
+              id: s.reading.deviceId,
+              driver: 'x',
+              transport: { type: 'tcp', host: '127.0.0.1', port: 1 } as DeviceConfigT['transport'],
+              label: s.label,
+              equipment: { eui64: s.deviceEui64 },
+              lab: { specimenType: s.specimenType },
+            }
           : undefined;
         const ctx: EncodeContext<MllpDestinationConfig> = {
           destination: { ...dest, receivingApplication: s.receiver },
@@ -86,8 +99,17 @@ describe('MLLP encode', () => {
         const r = s.reading;
         const expected =
           r.kind === 'lab'
-            ? encodeOruLab(r, { ...header, device: { id: r.deviceId, label: device?.label, kind: r.kind }, localCodeSystem: s.localCodeSystem, specimenType: device?.lab?.specimenType })
-            : encodeOruPcd01(r, { ...header, device: { id: r.deviceId, label: device?.label, kind: r.kind, eui64: device?.equipment?.eui64 }, localCodeSystem: s.localCodeSystem });
+            ? encodeOruLab(r, {
+                ...header,
+                device: { id: r.deviceId, label: device?.label, kind: r.kind },
+                localCodeSystem: s.localCodeSystem,
+                specimenType: device?.lab?.specimenType,
+              })
+            : encodeOruPcd01(r, {
+                ...header,
+                device: { id: r.deviceId, label: device?.label, kind: r.kind, eui64: device?.equipment?.eui64 },
+                localCodeSystem: s.localCodeSystem,
+              });
         expect(mllpAdapter.encode(r, ctx).body).toBe(expected);
       }),
       { numRuns: 300 },
@@ -142,7 +164,15 @@ describe('MLLP sender against the EHR stand-in', () => {
     const ehr = await startEhrStandin();
     cleanup.push(() => ehr.stop());
     await ehr.setMode('silent');
-    expect(await (await open(ehr.port, 300)).send(message('T1'))).toMatchObject({ kind: 'retry', failure: 'transient', reason: expect.stringMatching(/^timeout: /) });
-    expect(await (await open(await freePort())).send(message('T2'))).toMatchObject({ kind: 'retry', failure: 'connect', reason: expect.stringMatching(/^connect: /) });
+    expect(await (await open(ehr.port, 300)).send(message('T1'))).toMatchObject({
+      kind: 'retry',
+      failure: 'transient',
+      reason: expect.stringMatching(/^timeout: /),
+    });
+    expect(await (await open(await freePort())).send(message('T2'))).toMatchObject({
+      kind: 'retry',
+      failure: 'connect',
+      reason: expect.stringMatching(/^connect: /),
+    });
   });
 });

@@ -27,7 +27,11 @@ describe('MQTT encode', () => {
   it('sends medgate.reading/1 JSON by default and a FHIR transaction Bundle when the format says so', () => {
     const json = JSON.parse(mqttAdapter.encode(bp, context(dest(), 'J1')).body) as { schema: string; messageId: string };
     expect(json).toMatchObject({ schema: 'medgate.reading/1', messageId: 'J1' });
-    const fhir = JSON.parse(mqttAdapter.encode(bp, context(dest({ format: 'fhir' }), 'F1')).body) as { resourceType: string; type: string; identifier: { value: string } };
+    const fhir = JSON.parse(mqttAdapter.encode(bp, context(dest({ format: 'fhir' }), 'F1')).body) as {
+      resourceType: string;
+      type: string;
+      identifier: { value: string };
+    };
     expect(fhir).toMatchObject({ resourceType: 'Bundle', type: 'transaction', identifier: { value: 'F1' } });
   });
 
@@ -62,6 +66,10 @@ describe('MQTT sender against a real broker', () => {
     const broker = await startBroker();
     cleanup.push(() => broker.stop());
     const up = await open(dest({ url: broker.url }));
-    expect(await up.send({ controlId: 'X1', body: 'not json' })).toMatchObject({ kind: 'retry', failure: 'transient', reason: expect.stringMatching(/^protocol: /) });
+    expect(await up.send({ controlId: 'X1', body: 'not json' })).toMatchObject({
+      kind: 'retry',
+      failure: 'transient',
+      reason: expect.stringMatching(/^protocol: /),
+    });
   });
 });

@@ -22,7 +22,9 @@ describe('destination registry', () => {
   it('finds the adapter of a configured destination once its type is loaded', async () => {
     await loadAdapter('mllp');
     await loadAdapter('mqtt');
-    expect(adapterOf({ id: 'ehr', type: 'mllp', host: 'ehr.example', port: 2575 }).address({ id: 'ehr', type: 'mllp', host: 'ehr.example', port: 2575 })).toBe('ehr.example:2575');
+    expect(adapterOf({ id: 'ehr', type: 'mllp', host: 'ehr.example', port: 2575 }).address({ id: 'ehr', type: 'mllp', host: 'ehr.example', port: 2575 })).toBe(
+      'ehr.example:2575',
+    );
     const cloud = { id: 'cloud', type: 'mqtt', url: 'mqtts://broker.example', topic: 'site/{deviceId}' } as const;
     expect(adapterOf(cloud).address(cloud)).toBe('mqtts://broker.example site/{deviceId}');
   });

@@ -103,10 +103,13 @@ describe('a store that refuses every report (a full disk)', () => {
   it('logs the refusal at error once per run of failures, the rest at debug', async () => {
     const logs: Array<{ level: string; msg: string }> = [];
     let full = true;
-    const { transport } = runner(async () => {
-      if (full) throw new Error('ENOSPC: no space left on device');
-      return 'R1';
-    }, { logs });
+    const { transport } = runner(
+      async () => {
+        if (full) throw new Error('ENOSPC: no space left on device');
+        return 'R1';
+      },
+      { logs },
+    );
     const order: string[] = [];
     for (let i = 0; i < 3; i++) await transport.deliver({ ...message, id: `full-${i}` }, order);
     full = false;

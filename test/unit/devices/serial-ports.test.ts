@@ -23,7 +23,15 @@ afterEach(() => rmSync(dev, { recursive: true, force: true }));
 function ports(): PortInfo[] {
   return [
     { path: join(dev, 'ttyUSB1'), manufacturer: '1a86', serialNumber: undefined, pnpId: undefined, locationId: undefined, vendorId: '1A86', productId: '7523' },
-    { path: join(dev, 'ttyUSB0'), manufacturer: 'FTDI', serialNumber: 'A10K1ABC', pnpId: undefined, locationId: undefined, vendorId: '0403', productId: '6001' },
+    {
+      path: join(dev, 'ttyUSB0'),
+      manufacturer: 'FTDI',
+      serialNumber: 'A10K1ABC',
+      pnpId: undefined,
+      locationId: undefined,
+      vendorId: '0403',
+      productId: '6001',
+    },
     { path: join(dev, 'ttyS0') } as PortInfo,
   ];
 }
@@ -63,7 +71,12 @@ describe('listSerialPorts', () => {
   });
 
   it('matches a device configured by its plain path', async () => {
-    const views = await listSerialPorts({ devices: [serialDevice('oxi', join(dev, 'ttyUSB1'))], list: async () => ports(), byIdDir: join(dev, 'by-id'), byPathDir: join(dev, 'by-path') });
+    const views = await listSerialPorts({
+      devices: [serialDevice('oxi', join(dev, 'ttyUSB1'))],
+      list: async () => ports(),
+      byIdDir: join(dev, 'by-id'),
+      byPathDir: join(dev, 'by-path'),
+    });
     expect(views.find((v) => v.usedBy === 'oxi')?.path).toBe(join(dev, 'ttyUSB1'));
   });
 

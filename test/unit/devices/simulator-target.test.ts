@@ -25,14 +25,26 @@ describe('simulatorTarget', () => {
 
   it('writes a serial device to the given other end, with the configured baud rate', () => {
     const serial: DeviceConfigT = { id: 'scale', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/ttyUSB0', baudRate: 2400 } };
-    expect(simulatorTarget(serial, { serialPath: '/dev/pts/4' })).toEqual({ link: { serial: { path: '/dev/pts/4', baudRate: 2400 } }, target: 'serial /dev/pts/4' });
+    expect(simulatorTarget(serial, { serialPath: '/dev/pts/4' })).toEqual({
+      link: { serial: { path: '/dev/pts/4', baudRate: 2400 } },
+      target: 'serial /dev/pts/4',
+    });
     expect(() => simulatorTarget(serial, {})).toThrow(RequestError);
     expect(() => simulatorTarget(serial, { serialPath: ' ' })).toThrow(/give serialPath/);
   });
 
   it('publishes an MQTT device to the embedded broker as its first user', () => {
     const device: DeviceConfigT = { id: 'mon-3', driver: 'mqtt-json', transport: { type: 'mqtt', topic: 'clinic/vitals/+/reading' } };
-    const mqtt = { embedded: { host: '0.0.0.0', port: 1884, users: [{ username: 'devices', password: 'secret-pass' }, { username: 'other', password: 'xxxxxxxx' }] } };
+    const mqtt = {
+      embedded: {
+        host: '0.0.0.0',
+        port: 1884,
+        users: [
+          { username: 'devices', password: 'secret-pass' },
+          { username: 'other', password: 'xxxxxxxx' },
+        ],
+      },
+    };
     expect(simulatorTarget(device, { mqtt })).toEqual({
       link: { mqtt: { url: 'mqtt://127.0.0.1:1884', username: 'devices', password: 'secret-pass', topic: 'clinic/vitals/mon-3/reading' } },
       target: 'mqtt clinic/vitals/mon-3/reading',

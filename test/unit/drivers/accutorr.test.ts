@@ -182,25 +182,35 @@ describe('accutorr session', () => {
   it('gives the same outcome for any chunking', () => {
     vi.useRealTimers();
     const data = bytes(
-      'ACCUTORR PC Interface is ready\r\n>' + answer(120, 93, 80, 0) + answer(120, 93, 80, 1) + 'P:--,8' + answer(130, 97, 81, 0, 98) +
-        'junk\r\n' + answer('--', '--', '--', '--') + answer(140, 100, 80, 0),
+      'ACCUTORR PC Interface is ready\r\n>' +
+        answer(120, 93, 80, 0) +
+        answer(120, 93, 80, 1) +
+        'P:--,8' +
+        answer(130, 97, 81, 0, 98) +
+        'junk\r\n' +
+        answer('--', '--', '--', '--') +
+        answer(140, 100, 80, 0),
     );
     const whole = outcome(driver, {}, [data]);
     expect(whole.reports).toHaveLength(3);
     expect(whole.errors).toHaveLength(2);
     expect(outcome(driver, {}, oneByteAtATime(data))).toEqual(whole);
-    fc.assert(fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
-      expect(outcome(driver, {}, chunksAt(data, cuts))).toEqual(whole);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
+        expect(outcome(driver, {}, chunksAt(data, cuts))).toEqual(whole);
+      }),
+    );
   });
 
   it('never throws on random bytes', () => {
     vi.useRealTimers();
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (noise) => {
-      const h = open(driver);
-      h.session.receive(noise);
-      h.feed(`\r\n${answer('--', '--', '--', '--')}${answer(150, 110, 90, 0)}`);
-      expect(h.reports.at(-1)?.measurements[0]?.value).toBe(150);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (noise) => {
+        const h = open(driver);
+        h.session.receive(noise);
+        h.feed(`\r\n${answer('--', '--', '--', '--')}${answer(150, 110, 90, 0)}`);
+        expect(h.reports.at(-1)?.measurements[0]?.value).toBe(150);
+      }),
+    );
   });
 });

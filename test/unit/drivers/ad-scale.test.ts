@@ -125,7 +125,11 @@ describe('ad-scale session', () => {
     const h = open(driver);
     h.feed(stream(['ST,GS,+00A0.50kg', 'XX,GS,+0070.50kg', 'ST,GS,+0070.50  ']));
     expect(h.reports).toEqual([]);
-    expect(h.errors.map((e) => e.reason)).toEqual(['data field is not a number', 'unknown header (expected ST, US, OL, LO or QT)', 'weight without unit ignored']);
+    expect(h.errors.map((e) => e.reason)).toEqual([
+      'data field is not a number',
+      'unknown header (expected ST, US, OL, LO or QT)',
+      'weight without unit ignored',
+    ]);
     expect(h.errors.map((e) => e.detail)).toEqual(['value "+00A0.50" is not a number', 'unknown header "XX"', undefined]);
   });
 
@@ -170,26 +174,33 @@ describe('ad-scale session', () => {
   });
 
   it('gives the same reports and errors for any chunking', () => {
-    const text = stream([
-      'ST,GS,+0000.00kg', 'US,GS,+0050.00kg', 'ST,GS,+0070.50kg', 'ST,GS,+0070.50kg', 'OL,GS,+    .  kg', 'XX,GS,+0070.50kg',
-      'ST,GS,+0000.00kg',
-    ]) + 'ST,GS,+00' + 'ST,GS,+0081.20kg\r\n' + 'z'.repeat(400) + '\n' + stream(['ST,GS,+0000.00kg', 'ST,+00123.45  g']);
+    const text =
+      stream(['ST,GS,+0000.00kg', 'US,GS,+0050.00kg', 'ST,GS,+0070.50kg', 'ST,GS,+0070.50kg', 'OL,GS,+    .  kg', 'XX,GS,+0070.50kg', 'ST,GS,+0000.00kg']) +
+      'ST,GS,+00' +
+      'ST,GS,+0081.20kg\r\n' +
+      'z'.repeat(400) +
+      '\n' +
+      stream(['ST,GS,+0000.00kg', 'ST,+00123.45  g']);
     const data = bytes(text);
     const whole = outcome(driver, {}, [data]);
     expect(whole.reports).toHaveLength(3);
     expect(whole.errors).toHaveLength(4);
     expect(outcome(driver, {}, oneByteAtATime(data))).toEqual(whole);
-    fc.assert(fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
-      expect(outcome(driver, {}, chunksAt(data, cuts))).toEqual(whole);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
+        expect(outcome(driver, {}, chunksAt(data, cuts))).toEqual(whole);
+      }),
+    );
   });
 
   it('never throws on random bytes, and recovers afterwards', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (noise) => {
-      const h = open(driver);
-      h.session.receive(noise);
-      h.feed('\r\nST,GS,+0000.00kg\r\nST,GS,+0070.50kg\r\n');
-      expect(h.reports.at(-1)?.raw).toBe('ST,GS,+0070.50kg');
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (noise) => {
+        const h = open(driver);
+        h.session.receive(noise);
+        h.feed('\r\nST,GS,+0000.00kg\r\nST,GS,+0070.50kg\r\n');
+        expect(h.reports.at(-1)?.raw).toBe('ST,GS,+0070.50kg');
+      }),
+    );
   });
 });

@@ -39,7 +39,14 @@ const RAW_4_3 = [
 const REPORT_4_3: DeviceReport = {
   subject: { mrn: 'PID0001', family: 'Doe', given: 'Jane', dob: '1980-02-14', sex: 'F' },
   specimen: { id: 'SPEC123', collectedAt: '2025-01-14T09:05:00', type: 'urine' },
-  order: { placer: 'SPEC123', code: { system: 'L', code: 'GLU' }, tests: [{ system: 'L', code: 'GLU' }, { system: 'L', code: 'PH' }] },
+  order: {
+    placer: 'SPEC123',
+    code: { system: 'L', code: 'GLU' },
+    tests: [
+      { system: 'L', code: 'GLU' },
+      { system: 'L', code: 'PH' },
+    ],
+  },
   equipment: 'UA-200 SN0042',
   observedAt: '2025-01-14T09:30:10',
   measurements: [
@@ -140,11 +147,16 @@ describe('astm-lis2 driver', () => {
   });
 
   it('joins a record continued with ETB (the 4.3 split example)', async () => {
-    const split = [
-      '\x023O|1|SPEC123||^^^GLU\\^^^PH|R|202501140900\x172D\r\n',
-      '\x024' + '00|20250114090500|||||||20250114091000|urine||||||||||F\r\x03B7\r\n',
+    const split = ['\x023O|1|SPEC123||^^^GLU\\^^^PH|R|202501140900\x172D\r\n', '\x024' + '00|20250114090500|||||||20250114091000|urine||||||||||F\r\x03B7\r\n'];
+    const renumbered = [
+      FRAMES_4_3[0]!,
+      FRAMES_4_3[1]!,
+      ...split,
+      frame(5, RECORDS_4_3[3] + '\r'),
+      frame(6, RECORDS_4_3[4] + '\r'),
+      frame(7, RECORDS_4_3[5] + '\r'),
+      frame(0, 'L|1|N\r'),
     ];
-    const renumbered = [FRAMES_4_3[0]!, FRAMES_4_3[1]!, ...split, frame(5, RECORDS_4_3[3] + '\r'), frame(6, RECORDS_4_3[4] + '\r'), frame(7, RECORDS_4_3[5] + '\r'), frame(0, 'L|1|N\r')];
     const out = await run([bytes(ENQ + renumbered.join('') + EOT)]);
     expect(out.errors).toEqual([]);
     expect(out.writes).toBe(ACK.repeat(9));
@@ -248,7 +260,9 @@ describe('astm-lis2 driver', () => {
     await vi.advanceTimersByTimeAsync(29_999);
     expect(h.errors).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(h.errors.map((e) => e.reason)).toEqual(['receiver timeout: no frame or EOT within 30000 ms: nothing of the transmission after its last complete message was delivered']);
+    expect(h.errors.map((e) => e.reason)).toEqual([
+      'receiver timeout: no frame or EOT within 30000 ms: nothing of the transmission after its last complete message was delivered',
+    ]);
     // The rest arriving late is outside any transmission: noise, no ACK, no report.
     h.feed(FRAMES_4_3.slice(5).join('') + EOT);
     await vi.advanceTimersByTimeAsync(0);
@@ -303,7 +317,9 @@ describe('astm-lis2 driver', () => {
     await settle();
     expect(replies(h)).toBe(ACK.repeat(5) + ACK.repeat(8));
     expect(h.reports).toEqual([REPORT_4_3]);
-    expect(h.errors.map((e) => e.reason)).toEqual(['ENQ during an open transmission (the sender started over): nothing of the transmission after its last complete message was delivered']);
+    expect(h.errors.map((e) => e.reason)).toEqual([
+      'ENQ during an open transmission (the sender started over): nothing of the transmission after its last complete message was delivered',
+    ]);
     // ENQ twice at the start: nothing to discard, no error.
     const twice = open(driver);
     twice.feed(ENQ + TRANSMISSION_4_3);

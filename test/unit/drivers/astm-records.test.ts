@@ -186,7 +186,16 @@ describe('astm-lis2 messages to reports', () => {
   });
 
   it('names what it cannot use, without patient data', () => {
-    const out = decodeMessage([H, 'P|1|PID1|||Doe^Jane||1980-02-14|X', 'O|1|S1||^^^A||20250114|2025011', 'R|1||5', 'R|2|^^^B|', 'R|3|^^^C|7||||||||yesterday', 'Z|1', 'L|1|N']);
+    const out = decodeMessage([
+      H,
+      'P|1|PID1|||Doe^Jane||1980-02-14|X',
+      'O|1|S1||^^^A||20250114|2025011',
+      'R|1||5',
+      'R|2|^^^B|',
+      'R|3|^^^C|7||||||||yesterday',
+      'Z|1',
+      'L|1|N',
+    ]);
     expect(out.problems.map((p) => p.reason)).toEqual([
       'P record 1: birth date is not YYYYMMDD: ignored',
       'O record 1: collection time is not YYYYMMDDHHMM[SS]: ignored',
@@ -206,7 +215,14 @@ describe('astm-lis2 messages to reports', () => {
   });
 
   it('honours other declared delimiters and escapes', () => {
-    const out = decodeMessage(['H!@~$!!!ANALYZER~1~SN9', 'P!1!PID$F$9', 'O!1!S$S$1!!~~~GLU', 'R!1!~~~GLU!5!mmol$R$L!3.9-5.5@2.0-25!N', 'C!1!I!a$F$b~c!G', 'L!1!N']);
+    const out = decodeMessage([
+      'H!@~$!!!ANALYZER~1~SN9',
+      'P!1!PID$F$9',
+      'O!1!S$S$1!!~~~GLU',
+      'R!1!~~~GLU!5!mmol$R$L!3.9-5.5@2.0-25!N',
+      'C!1!I!a$F$b~c!G',
+      'L!1!N',
+    ]);
     expect(out.problems).toEqual([]);
     const r = out.reports[0];
     expect(r?.subject?.mrn).toBe('PID!9');

@@ -154,7 +154,8 @@ describe('ekg-aecg: documents that cannot be read', () => {
   });
 
   it('refuses entity declarations (expansion bombs)', async () => {
-    const bomb = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]><AnnotatedECG xmlns="urn:hl7-org:v3">&y;</AnnotatedECG>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]><AnnotatedECG xmlns="urn:hl7-org:v3">&y;</AnnotatedECG>';
     expect(await refused(bomb)).toMatch(/entity declarations are not accepted/);
   });
 
@@ -186,7 +187,16 @@ describe('ekg-aecg: durability', () => {
   it('resolves only after the listener made the report durable', async () => {
     const h = open(driver);
     let stored = false;
-    h.session.on('report', () => new Promise<void>((resolve) => setTimeout(() => { stored = true; resolve(); }, 20)));
+    h.session.on(
+      'report',
+      () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            stored = true;
+            resolve();
+          }, 20),
+        ),
+    );
     await h.session.receiveMessage?.(fixture('resting-2lead.xml'), meta);
     expect(stored).toBe(true);
   });

@@ -4,23 +4,24 @@ import { driver } from '../../../drivers/ekg-serial/index.ts';
 import { EkgBlockAssembler } from '../../../drivers/ekg-serial/decode.ts';
 import { bytes, chunksAt, oneByteAtATime, open, outcome } from './harness.ts';
 
-const BLOCK = [
-  'ECG REPORT',
-  'ID: MRN4711',
-  'NAME: Doe, Jane',
-  'DOB: 1970-01-01',
-  'SEX: F',
-  'DATE: 2026-11-27 09:41',
-  'DEVICE: CardioSim 12 SN0042',
-  'HR: 72 bpm',
-  'PR: 160 ms',
-  'QRS: 92 ms',
-  'QT/QTc: 380/402 ms',
-  'AXES P/QRS/T: 45/30/-15',
-  'INTERP: Sinus rhythm',
-  'INTERP: Normal ECG',
-  'END',
-].join('\r\n') + '\r\n';
+const BLOCK =
+  [
+    'ECG REPORT',
+    'ID: MRN4711',
+    'NAME: Doe, Jane',
+    'DOB: 1970-01-01',
+    'SEX: F',
+    'DATE: 2026-11-27 09:41',
+    'DEVICE: CardioSim 12 SN0042',
+    'HR: 72 bpm',
+    'PR: 160 ms',
+    'QRS: 92 ms',
+    'QT/QTc: 380/402 ms',
+    'AXES P/QRS/T: 45/30/-15',
+    'INTERP: Sinus rhythm',
+    'INTERP: Normal ECG',
+    'END',
+  ].join('\r\n') + '\r\n';
 
 const EXPECTED_MEASUREMENTS = [
   { type: 'ecg.heart_rate', value: 72, valueText: '72', unit: 'bpm' },
@@ -103,10 +104,7 @@ describe('ekg-serial: what goes wrong', () => {
   it('ignores a garbage line inside a block with an error, and garbage before a header', () => {
     const h = open(driver);
     h.feed('\x00\x13\xffECG REPORT\r\n\x07\x02zz\r\nHR: 72 bpm\r\nEND\r\n');
-    expect(h.errors.map((e) => e.reason)).toEqual([
-      'garbage before the report header discarded',
-      'line 2 of the report is not "KEY: value": ignored',
-    ]);
+    expect(h.errors.map((e) => e.reason)).toEqual(['garbage before the report header discarded', 'line 2 of the report is not "KEY: value": ignored']);
     expect(h.reports).toHaveLength(1);
   });
 

@@ -19,7 +19,12 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
       ],
       raw: 'SPO2=097 HR=072',
     });
-    expect(h.reports.map((r) => r.measurements.map((m) => m.value))).toEqual([[97, 72], [98, 71], [96, 70], [95, 69]]);
+    expect(h.reports.map((r) => r.measurements.map((m) => m.value))).toEqual([
+      [97, 72],
+      [98, 71],
+      [96, 70],
+      [95, 69],
+    ]);
   });
 
   it('skips absent values; a line with none yields nothing', () => {
@@ -109,14 +114,18 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
     expect(whole.reports).toHaveLength(3);
     expect(whole.errors).toHaveLength(3);
     expect(outcome(driver, nonin, oneByteAtATime(data))).toEqual(whole);
-    fc.assert(fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
-      expect(outcome(driver, nonin, chunksAt(data, cuts))).toEqual(whole);
-    }));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 1000 }), (noise) => {
-      const h = open(driver, nonin);
-      h.session.receive(noise);
-      h.feed('\r\nSPO2=099 HR=060\r\n');
-      expect(h.reports.at(-1)?.raw).toBe('SPO2=099 HR=060');
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
+        expect(outcome(driver, nonin, chunksAt(data, cuts))).toEqual(whole);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 1000 }), (noise) => {
+        const h = open(driver, nonin);
+        h.session.receive(noise);
+        h.feed('\r\nSPO2=099 HR=060\r\n');
+        expect(h.reports.at(-1)?.raw).toBe('SPO2=099 HR=060');
+      }),
+    );
   });
 });

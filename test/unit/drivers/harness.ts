@@ -51,7 +51,13 @@ export function open(driver: Driver, settings: Record<string, unknown> = {}, mem
   });
   const on = session.on.bind(session);
   const track = (r: DeviceReport, p: Promise<unknown>): void => {
-    stores.set(r, [...(stores.get(r) ?? []), p.then(() => true, () => false)]);
+    stores.set(r, [
+      ...(stores.get(r) ?? []),
+      p.then(
+        () => true,
+        () => false,
+      ),
+    ]);
   };
   session.on = ((event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener) => {
     if (event === 'protocolError') return on('protocolError', cb as ProtocolErrorListener);

@@ -37,10 +37,49 @@ const chemistryReports: DeviceReport[] = [
     specimen: { id: 'SPC-0042', collectedAt: '2025-01-14T08:15:00+01:00', type: 'SER' },
     order: { placer: 'ORD777', filler: 'S25-0042', code: { system: '99ROCHE', code: 'BMP', display: 'Basic metabolic panel' } },
     measurements: [
-      { code: { local: { system: '99ROCHE', code: 'GLU', display: 'Glucose' } }, value: 105, valueText: '105', unit: 'mg/dL', referenceRange: '70-99', flags: ['H'], status: 'F', observedAt: chemAt , instrument: 'C6000-SN1234' },
-      { code: { local: { system: '99ROCHE', code: 'NA', display: 'Sodium' } }, value: 140, valueText: '140', unit: 'mmol/L', referenceRange: '136-145', flags: ['N'], status: 'F', observedAt: chemAt , instrument: 'C6000-SN1234' },
-      { code: { local: { system: '99ROCHE', code: 'K', display: 'Potassium' } }, value: 3.2, valueText: '3.2', unit: 'mmol/L', referenceRange: '3.5-5.1', flags: ['L'], status: 'F', observedAt: chemAt , instrument: 'C6000-SN1234' },
-      { code: { local: { system: '99ROCHE', code: 'CREA', display: 'Creatinine' } }, value: 0.95, valueText: '0.95', unit: 'mg/dL', referenceRange: '0.6-1.2', status: 'F', observedAt: '2025-01-14T09:29:00+01:00' , instrument: 'C6000-SN1234' },
+      {
+        code: { local: { system: '99ROCHE', code: 'GLU', display: 'Glucose' } },
+        value: 105,
+        valueText: '105',
+        unit: 'mg/dL',
+        referenceRange: '70-99',
+        flags: ['H'],
+        status: 'F',
+        observedAt: chemAt,
+        instrument: 'C6000-SN1234',
+      },
+      {
+        code: { local: { system: '99ROCHE', code: 'NA', display: 'Sodium' } },
+        value: 140,
+        valueText: '140',
+        unit: 'mmol/L',
+        referenceRange: '136-145',
+        flags: ['N'],
+        status: 'F',
+        observedAt: chemAt,
+        instrument: 'C6000-SN1234',
+      },
+      {
+        code: { local: { system: '99ROCHE', code: 'K', display: 'Potassium' } },
+        value: 3.2,
+        valueText: '3.2',
+        unit: 'mmol/L',
+        referenceRange: '3.5-5.1',
+        flags: ['L'],
+        status: 'F',
+        observedAt: chemAt,
+        instrument: 'C6000-SN1234',
+      },
+      {
+        code: { local: { system: '99ROCHE', code: 'CREA', display: 'Creatinine' } },
+        value: 0.95,
+        valueText: '0.95',
+        unit: 'mg/dL',
+        referenceRange: '0.6-1.2',
+        status: 'F',
+        observedAt: '2025-01-14T09:29:00+01:00',
+        instrument: 'C6000-SN1234',
+      },
     ],
     equipment: 'C6000-SN1234',
     raw: chemistry,
@@ -67,11 +106,52 @@ const hematologyReports: DeviceReport[] = [
     specimen: { id: 'SMP-2231', collectedAt: hemAt },
     order: { placer: 'PL-9001', filler: 'SMP-2231', code: { system: 'L', code: 'CBC', display: 'Complete blood count' } },
     measurements: [
-      { code: { local: { system: 'L', code: 'WBC', display: 'Leukocytes' } }, value: 7.2, valueText: '7.2', unit: '10*3/uL', referenceRange: '4.0-11.0', flags: ['N'], status: 'F', observedAt: hemAt },
-      { code: { local: { system: 'L', code: 'HGB', display: 'Hemoglobin' } }, value: 11.8, valueText: '11.8', unit: 'g/dL', referenceRange: '13.5-17.5', flags: ['L'], status: 'F', observedAt: hemAt },
-      { code: { local: { system: 'L', code: 'PLT', display: 'Platelets' } }, value: 452, valueText: '452', unit: '10*3/uL', referenceRange: '150-400', flags: ['H', 'A'], status: 'F', observedAt: hemAt },
-      { code: { local: { system: 'L', code: 'PLTCLUMP', display: 'Platelet clumps' } }, value: 'Present', valueText: 'Present', status: 'P', observedAt: hemAt },
-      { code: { local: { system: 'L', code: 'RETIC', display: 'Reticulocytes' } }, value: 1.2, valueText: '1.20', unit: '%', referenceRange: '0.5-2.5', status: 'P', observedAt: hemAt },
+      {
+        code: { local: { system: 'L', code: 'WBC', display: 'Leukocytes' } },
+        value: 7.2,
+        valueText: '7.2',
+        unit: '10*3/uL',
+        referenceRange: '4.0-11.0',
+        flags: ['N'],
+        status: 'F',
+        observedAt: hemAt,
+      },
+      {
+        code: { local: { system: 'L', code: 'HGB', display: 'Hemoglobin' } },
+        value: 11.8,
+        valueText: '11.8',
+        unit: 'g/dL',
+        referenceRange: '13.5-17.5',
+        flags: ['L'],
+        status: 'F',
+        observedAt: hemAt,
+      },
+      {
+        code: { local: { system: 'L', code: 'PLT', display: 'Platelets' } },
+        value: 452,
+        valueText: '452',
+        unit: '10*3/uL',
+        referenceRange: '150-400',
+        flags: ['H', 'A'],
+        status: 'F',
+        observedAt: hemAt,
+      },
+      {
+        code: { local: { system: 'L', code: 'PLTCLUMP', display: 'Platelet clumps' } },
+        value: 'Present',
+        valueText: 'Present',
+        status: 'P',
+        observedAt: hemAt,
+      },
+      {
+        code: { local: { system: 'L', code: 'RETIC', display: 'Reticulocytes' } },
+        value: 1.2,
+        valueText: '1.20',
+        unit: '%',
+        referenceRange: '0.5-2.5',
+        status: 'P',
+        observedAt: hemAt,
+      },
     ],
     equipment: 'XN-550',
     raw: hematology,
@@ -109,7 +189,15 @@ const withCommentsReports: DeviceReport[] = [
         observedAt: '2025-01-14T11:55:00-05:00',
         comments: ['Corrected: previous value reported in error', 'Verified by repeat & dilution 1^2'],
       },
-      { code: { local: { system: 'L', code: 'TRIG', display: 'Triglycerides' } }, value: 150, valueText: '150', unit: 'mg/dL', referenceRange: '<150', status: 'F', observedAt: '2025-01-14T11:00:00-05:00' },
+      {
+        code: { local: { system: 'L', code: 'TRIG', display: 'Triglycerides' } },
+        value: 150,
+        valueText: '150',
+        unit: 'mg/dL',
+        referenceRange: '<150',
+        status: 'F',
+        observedAt: '2025-01-14T11:00:00-05:00',
+      },
     ],
     equipment: 'ANALYZER',
     comments: ['Patient fasting 12 h', 'Specimen slightly lipemic'],
@@ -164,8 +252,20 @@ const loincCodedReports: DeviceReport[] = [
         status: 'F',
         observedAt: '2025-01-14T13:50:00+00:00',
       },
-      { code: { loinc: '5778-6', display: 'Color of Urine' }, value: 'Yellow', valueText: 'YEL^Yellow^L', status: 'F', observedAt: '2025-01-14T13:50:00+00:00' },
-      { code: { local: { system: 'L', code: 'UALB', display: 'Albumin ratio' } }, value: '1:128', valueText: '^1^:^128', status: 'F', observedAt: '2025-01-14T13:50:00+00:00' },
+      {
+        code: { loinc: '5778-6', display: 'Color of Urine' },
+        value: 'Yellow',
+        valueText: 'YEL^Yellow^L',
+        status: 'F',
+        observedAt: '2025-01-14T13:50:00+00:00',
+      },
+      {
+        code: { local: { system: 'L', code: 'UALB', display: 'Albumin ratio' } },
+        value: '1:128',
+        valueText: '^1^:^128',
+        status: 'F',
+        observedAt: '2025-01-14T13:50:00+00:00',
+      },
     ],
     equipment: 'DCA VANTAGE',
     raw: loincCoded,
@@ -303,7 +403,8 @@ describe('hl7-analyzer decode: ORU^R01 -> reports', () => {
   });
 
   it('uses the separators the message declares', () => {
-    const text = 'MSH#*@!%#AN#LAB###20250114101500##ORU*R01#SEP1#P#2.5\rPID#1##7*** C*MR##Roe*Rick\rOBR#1##S9#P1*Panel*L###20250114101500\rOBX#1#NM#A1*Analyte !T! one*L##5.5#mmol/L#3-6\r';
+    const text =
+      'MSH#*@!%#AN#LAB###20250114101500##ORU*R01#SEP1#P#2.5\rPID#1##7*** C*MR##Roe*Rick\rOBR#1##S9#P1*Panel*L###20250114101500\rOBX#1#NM#A1*Analyte !T! one*L##5.5#mmol/L#3-6\r';
     const r = decodeOru(text);
     if (!r.ok) throw new Error(r.rejection.reason);
     expect(r.value.reports[0]).toMatchObject({
@@ -491,7 +592,12 @@ describe('hl7-analyzer session', () => {
     expect(h.errors[1]!.bytes).toBe('hello, not HL7');
     // Nothing to echo in MSA-2 for a frame without MSH (parseAck, rightly, refuses such an ACK).
     expect(h.writes[0]).toMatch(/\rMSA\|AR\|\|message does not start with an MSH segment\r/);
-    expect(h.writes.slice(1).map((w) => parseAck(w.slice(1, -2))).map((a) => [a.code, a.controlId, a.errorCode])).toEqual([
+    expect(
+      h.writes
+        .slice(1)
+        .map((w) => parseAck(w.slice(1, -2)))
+        .map((a) => [a.code, a.controlId, a.errorCode]),
+    ).toEqual([
       ['AE', 'BAD1', '100'],
       ['AA', 'H0000456', undefined],
     ]);
@@ -583,7 +689,10 @@ describe('hl7-analyzer session', () => {
 
 describe('hl7-analyzer chunk invariance', () => {
   const stream = bytes(
-    Buffer.from('\r\n' + frame(chemistry) + 'xx' + frame(adt) + frame(hematology) + frame(withComments) + frame(loincCoded) + frame(chemistry), 'utf8').toString('latin1'),
+    Buffer.from(
+      '\r\n' + frame(chemistry) + 'xx' + frame(adt) + frame(hematology) + frame(withComments) + frame(loincCoded) + frame(chemistry),
+      'utf8',
+    ).toString('latin1'),
   );
 
   async function outcome(chunks: Uint8Array[]): Promise<{ reports: DeviceReport[]; errors: ProtocolError[]; writes: string[] }> {

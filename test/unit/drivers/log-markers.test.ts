@@ -38,7 +38,9 @@ class FakeTransport extends EventEmitter<TransportEvents> implements Transport {
     this.emit('data', this.conn, Buffer.from(text, 'latin1'));
   }
   message(payload: string): Promise<void> {
-    return new Promise((resolve) => this.emit('message', this.conn, Buffer.from(payload, 'utf8'), { topic: 'clinic/dev', receivedAt: new Date() }, () => resolve()));
+    return new Promise((resolve) =>
+      this.emit('message', this.conn, Buffer.from(payload, 'utf8'), { topic: 'clinic/dev', receivedAt: new Date() }, () => resolve()),
+    );
   }
 }
 
@@ -74,7 +76,12 @@ const cases: Case[] = [
     markers: [WEIGHT],
   },
   // `O record 1: collection time "MRN9471" is not ...`.
-  { driver: 'astm-lis2', transport: serial, stream: ENQ + framesOf([H, 'P|1|PID1', `O|1|S1||^^^A|||${MRN}`, 'R|1|^^^A|7', 'L|1|N']).join('') + EOT, markers: [MRN] },
+  {
+    driver: 'astm-lis2',
+    transport: serial,
+    stream: ENQ + framesOf([H, 'P|1|PID1', `O|1|S1||^^^A|||${MRN}`, 'R|1|^^^A|7', 'L|1|N']).join('') + EOT,
+    markers: [MRN],
+  },
   // `unsupported message type Doe^A01`, `processing ID "MRN9471"`.
   {
     driver: 'hl7-analyzer',
@@ -96,11 +103,20 @@ const cases: Case[] = [
   {
     driver: 'ekg-aecg',
     transport: mqtt,
-    messages: [aecg.replace('4 6 20 84', `4 6 ${MRN} 84`), `<?xml version="1.0"?><${NAME} xmlns="urn:hl7-org:v3"><id/></${NAME}>`, `<AnnotatedECG><${WEIGHT.slice(1, 3)}x${MRN}></AnnotatedECG>`],
+    messages: [
+      aecg.replace('4 6 20 84', `4 6 ${MRN} 84`),
+      `<?xml version="1.0"?><${NAME} xmlns="urn:hl7-org:v3"><id/></${NAME}>`,
+      `<AnnotatedECG><${WEIGHT.slice(1, 3)}x${MRN}></AnnotatedECG>`,
+    ],
     markers: [MRN, NAME],
   },
   // `HR: "+00083.40kg" is not a number`, `DOE given twice`.
-  { driver: 'ekg-serial', transport: serial, stream: `ECG REPORT\r\nHR: ${WEIGHT}\r\n${NAME}: 1\r\n${NAME}: 2\r\nQRS: 92 ms\r\nEND\r\n`, markers: [WEIGHT, NAME] },
+  {
+    driver: 'ekg-serial',
+    transport: serial,
+    stream: `ECG REPORT\r\nHR: ${WEIGHT}\r\n${NAME}: 1\r\n${NAME}: 2\r\nQRS: 92 ms\r\nEND\r\n`,
+    markers: [WEIGHT, NAME],
+  },
 ];
 
 const engines: Array<{ engine: StorageEngine; dir: string }> = [];
@@ -181,9 +197,14 @@ describe('the detail is as private as the bytes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-markers-'));
     const engine = openEngine(dir);
     engines.push({ engine, dir });
-    const journal = new RejectsJournal(engine, { log: createLogger({ level: 'error', pretty: false, destination: new Writable({ write: (_c, _e, done) => done() }) }) });
+    const journal = new RejectsJournal(engine, {
+      log: createLogger({ level: 'error', pretty: false, destination: new Writable({ write: (_c, _e, done) => done() }) }),
+    });
     journal.keep('scale-1', 'data field is not a number', `ST,GS,${WEIGHT}`, new Date('2026-01-01T10:00:00Z'), { detail: `value "${WEIGHT}" is not a number` });
-    journal.keep('ekg-1', 'not well-formed XML (line 1, column 2)', '-----BEGIN PRIVATE KEY-----', new Date('2026-01-01T10:00:01Z'), { withhold: true, detail: 'not well-formed XML: char - (line 1, column 2)' });
+    journal.keep('ekg-1', 'not well-formed XML (line 1, column 2)', '-----BEGIN PRIVATE KEY-----', new Date('2026-01-01T10:00:01Z'), {
+      withhold: true,
+      detail: 'not well-formed XML: char - (line 1, column 2)',
+    });
     await engine.flushed();
     const [withheld, kept] = journal.recent({ limit: 10 });
     expect(kept?.detail).toBe(`value "${WEIGHT}" is not a number`);

@@ -92,20 +92,32 @@ describe('mqtt-json decode', () => {
   });
 
   it.each([
-    ['a value that is not a number', withMeasurement(1, { value: '84' }), "measurements[1].value: expected a number, got text"],
+    ['a value that is not a number', withMeasurement(1, { value: '84' }), 'measurements[1].value: expected a number, got text'],
     ['a missing unit', { ...example, measurements: [{ type: 'pulse', value: 70 }] }, 'measurements[0].unit: is required'],
     ['an unknown unit', withMeasurement(2, { unit: 'stone' }), 'measurements[2].unit: unknown unit text'],
     ['an unknown type', withMeasurement(0, { type: 'bp.sys' }), 'measurements[0].type: text is not one of bp.systolic, bp.diastolic'],
     ['neither type nor code', { device: 'x', measurements: [{ value: 1, unit: 'kg' }] }, 'measurements[0]: needs a type (from the vocabulary) or a code'],
-    ['a code without loinc or mdc', { device: 'x', measurements: [{ code: { display: 'x' }, value: 1, unit: 'kg' }] }, 'measurements[0].code: needs loinc or mdc'],
-    ['a malformed LOINC code', { device: 'x', measurements: [{ code: { loinc: '8480' }, value: 1, unit: 'kg' }] }, "measurements[0].code.loinc: expected a LOINC code such as 8480-6, got text"],
+    [
+      'a code without loinc or mdc',
+      { device: 'x', measurements: [{ code: { display: 'x' }, value: 1, unit: 'kg' }] },
+      'measurements[0].code: needs loinc or mdc',
+    ],
+    [
+      'a malformed LOINC code',
+      { device: 'x', measurements: [{ code: { loinc: '8480' }, value: 1, unit: 'kg' }] },
+      'measurements[0].code.loinc: expected a LOINC code such as 8480-6, got text',
+    ],
     ['no device', { measurements: example.measurements }, 'device: is required'],
     ['an empty device', { ...example, device: '' }, 'device: must not be empty'],
     ['no measurements', { ...example, measurements: [] }, 'measurements: needs at least 1 item(s)'],
     ['measurements not an array', { ...example, measurements: { type: 'pulse' } }, 'measurements: expected an array'],
     ['a patient without an MRN', { ...example, patient: { family: 'Hon' } }, 'patient.mrn: is required'],
-    ['a date of birth that is no date', { ...example, patient: { mrn: 'M1', dob: '1961-02-30' } }, "patient.dob: is not a real date"],
-    ['a time that is not ISO 8601', { ...example, time: '27/11/2026 09:41' }, "time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got text"],
+    ['a date of birth that is no date', { ...example, patient: { mrn: 'M1', dob: '1961-02-30' } }, 'patient.dob: is not a real date'],
+    [
+      'a time that is not ISO 8601',
+      { ...example, time: '27/11/2026 09:41' },
+      'time: expected an ISO 8601 date and time such as 2026-11-27T09:41:00-05:00, got text',
+    ],
     ['a date without a time', { ...example, time: '2026-11-27' }, 'time: expected an ISO 8601 date and time'],
     ['an unknown field', { ...example, battery: 80 }, 'battery: is not a field of this message'],
     ['an unknown measurement field', withMeasurement(0, { vaule: 1 }), 'measurements[0].vaule: is not a field of this message'],

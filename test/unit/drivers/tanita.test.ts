@@ -117,17 +117,21 @@ describe('tanita session', () => {
     expect(whole.reports).toHaveLength(3);
     expect(whole.errors).toHaveLength(2);
     expect(outcome(driver, {}, oneByteAtATime(data))).toEqual(whole);
-    fc.assert(fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
-      expect(outcome(driver, {}, chunksAt(data, cuts))).toEqual(whole);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: data.length })), (cuts) => {
+        expect(outcome(driver, {}, chunksAt(data, cuts))).toEqual(whole);
+      }),
+    );
   });
 
   it('never throws on random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (noise) => {
-      const h = open(driver);
-      h.session.receive(noise);
-      h.feed(`\r\n${SC240}\r\n`);
-      expect(h.reports.at(-1)?.raw).toBe(SC240);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), (noise) => {
+        const h = open(driver);
+        h.session.receive(noise);
+        h.feed(`\r\n${SC240}\r\n`);
+        expect(h.reports.at(-1)?.raw).toBe(SC240);
+      }),
+    );
   });
 });

@@ -15,14 +15,33 @@ function withSeparators(text: string, separators: string): string {
 }
 
 const fieldValues = fc.oneof(
-  fc.constantFrom('', 'AA', 'aa', ' AE ', 'AR', 'CA', 'CE', 'CR', 'OK', 'MG000123', '204^Unknown key identifier^HL70357', 'a\\F\\b', 'one~two', '101&Required&HL70357', 'PID^1^3^101&Required field missing&HL70357', '\\X0D\\', '\\.br\\', '\\Z\\'),
+  fc.constantFrom(
+    '',
+    'AA',
+    'aa',
+    ' AE ',
+    'AR',
+    'CA',
+    'CE',
+    'CR',
+    'OK',
+    'MG000123',
+    '204^Unknown key identifier^HL70357',
+    'a\\F\\b',
+    'one~two',
+    '101&Required&HL70357',
+    'PID^1^3^101&Required field missing&HL70357',
+    '\\X0D\\',
+    '\\.br\\',
+    '\\Z\\',
+  ),
   fc.string({ maxLength: 8 }),
 );
 const segmentNames = fc.constantFrom('MSA', 'MSA', 'ERR', 'EVN', 'ZZZ', 'MSH', 'MSA ', 'msa', 'MSAX', 'ER');
 const segments = fc.tuple(segmentNames, fc.array(fieldValues, { maxLength: 8 })).map(([name, fields]) => [name, ...fields].join('|'));
-const acknowledgement = fc.tuple(fc.constantFrom('AA', 'AE', 'AR', 'CA', 'CE', 'CR', ' aa'), fc.constantFrom('MG1', ' MG2 ', 'a\\F\\b', 'X~Y'), fc.array(fieldValues, { maxLength: 5 })).map(
-  ([code, id, rest]) => ['MSA', code, id, ...rest].join('|'),
-);
+const acknowledgement = fc
+  .tuple(fc.constantFrom('AA', 'AE', 'AR', 'CA', 'CE', 'CR', ' aa'), fc.constantFrom('MG1', ' MG2 ', 'a\\F\\b', 'X~Y'), fc.array(fieldValues, { maxLength: 5 }))
+  .map(([code, id, rest]) => ['MSA', code, id, ...rest].join('|'));
 
 // ACK text in every layout parseAck takes: other separators (valid or not), LF/CRLF/CR ends,
 // a BOM or whitespace before MSH and before segments, MSA missing, first, or after other
@@ -32,7 +51,10 @@ const ackTexts = fc
     separators: fc.constantFrom('|^~\\&', '|^~\\&', '|^~\\&', '|^~\\', '#*!/%', '|^~\\&#', '|^^\\&', '|a~\\&', '| ~\\&', '|^~'),
     lead: fc.oneof({ arbitrary: fc.constant(''), weight: 6 }, fc.constantFrom('\uFEFF', ' ', '\r', '\n\n', '\u00a0')),
     end: fc.constantFrom('\r', '\r', '\n', '\r\n', '\n\r'),
-    indents: fc.array(fc.oneof({ arbitrary: fc.constant(''), weight: 12 }, fc.constantFrom(' ', '\t', '\uFEFF', '\u3000', '\u00a0')), { minLength: 6, maxLength: 6 }),
+    indents: fc.array(fc.oneof({ arbitrary: fc.constant(''), weight: 12 }, fc.constantFrom(' ', '\t', '\uFEFF', '\u3000', '\u00a0')), {
+      minLength: 6,
+      maxLength: 6,
+    }),
     msa: fc.option(acknowledgement, { freq: 4 }),
     others: fc.array(segments, { maxLength: 4 }),
     msaAt: fc.nat({ max: 4 }),
@@ -45,7 +67,13 @@ const ackTexts = fc
     return a.lead + body.join(a.end) + (a.finalEnd ? a.end : '');
   });
 
-const anyText = fc.oneof(ackTexts, ackTexts, ackTexts, fc.string({ maxLength: 60 }), fc.string({ maxLength: 40 }).map((s) => `${MSH}\r${s}\rMSA|${s}`));
+const anyText = fc.oneof(
+  ackTexts,
+  ackTexts,
+  ackTexts,
+  fc.string({ maxLength: 60 }),
+  fc.string({ maxLength: 40 }).map((s) => `${MSH}\r${s}\rMSA|${s}`),
+);
 
 /** What parseAck comes to: the Ack, or the message it threw. */
 function outcome(text: string): unknown {
@@ -71,7 +99,14 @@ describe('splitPlainMessage', () => {
     const typical = `${MSH}\rMSA|AA|MG000123\r`;
     expect(splitPlainMessage(typical)).toEqual(splitMessage(typical));
     expect(splitPlainMessage(typical.replace(/\r/g, '\r\n'))).toEqual(splitMessage(typical));
-    for (const other of [`\uFEFF${typical}`, ` ${typical}`, `${MSH}\r MSA|AA|X\r`, `${MSH}\r\tMSA|AA|X\r`, withSeparators(typical, '#*!/%'), typical.replace('^~\\&', '^~\\')]) {
+    for (const other of [
+      `\uFEFF${typical}`,
+      ` ${typical}`,
+      `${MSH}\r MSA|AA|X\r`,
+      `${MSH}\r\tMSA|AA|X\r`,
+      withSeparators(typical, '#*!/%'),
+      typical.replace('^~\\&', '^~\\'),
+    ]) {
       expect(splitPlainMessage(other), JSON.stringify(other)).toBeUndefined();
     }
   });
@@ -80,9 +115,14 @@ describe('splitPlainMessage', () => {
 describe('nthPiece', () => {
   it('property: is split(separator)[index], or empty past the last piece', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 20, unit: fc.constantFrom('a', 'b', '|', '^', '~', ' ') }), fc.constantFrom('|', '^', '~'), fc.nat({ max: 8 }), (text, separator, index) => {
-        expect(nthPiece(text, separator, index)).toBe(text.split(separator)[index] ?? '');
-      }),
+      fc.property(
+        fc.string({ maxLength: 20, unit: fc.constantFrom('a', 'b', '|', '^', '~', ' ') }),
+        fc.constantFrom('|', '^', '~'),
+        fc.nat({ max: 8 }),
+        (text, separator, index) => {
+          expect(nthPiece(text, separator, index)).toBe(text.split(separator)[index] ?? '');
+        },
+      ),
       { numRuns: 2000 },
     );
   });

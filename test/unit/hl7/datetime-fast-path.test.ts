@@ -3,15 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  dateToDtm,
-  hl7Date,
-  hl7Timestamp,
-  hl7TimestampOfIso,
-  plainIsoToDtm,
-  timestampMemo,
-  toIsoWithOffset,
-} from '../../../src/hl7/datetime.ts';
+import { dateToDtm, hl7Date, hl7Timestamp, hl7TimestampOfIso, plainIsoToDtm, timestampMemo, toIsoWithOffset } from '../../../src/hl7/datetime.ts';
 
 /** What a call comes to: its value, or the class and message of what it threw. */
 function outcome(f: () => string): { value: string } | { error: string } {
@@ -26,9 +18,18 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 // Instants near daylight-saving switches (US, EU, Lord Howe's half hour), year ends and leap days.
 const EDGES = [
-  Date.UTC(2026, 2, 8, 7), Date.UTC(2026, 10, 1, 6), Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1),
-  Date.UTC(2026, 3, 4, 15), Date.UTC(2025, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), Date.UTC(2024, 1, 29, 12),
-  Date.UTC(2100, 1, 28, 23), Date.UTC(100, 0, 1), Date.UTC(99, 11, 31, 23), Date.UTC(9999, 11, 31, 23, 59, 59),
+  Date.UTC(2026, 2, 8, 7),
+  Date.UTC(2026, 10, 1, 6),
+  Date.UTC(2026, 2, 29, 1),
+  Date.UTC(2026, 9, 25, 1),
+  Date.UTC(2026, 3, 4, 15),
+  Date.UTC(2025, 11, 31, 23, 59, 59, 999),
+  Date.UTC(2027, 0, 1),
+  Date.UTC(2024, 1, 29, 12),
+  Date.UTC(2100, 1, 28, 23),
+  Date.UTC(100, 0, 1),
+  Date.UTC(99, 11, 31, 23),
+  Date.UTC(9999, 11, 31, 23, 59, 59),
 ];
 
 const dates = fc.oneof(
@@ -78,9 +79,13 @@ const isoTexts = fc.oneof(
     const text = outcome(() => toIsoWithOffset(d, off));
     return 'value' in text ? fc.constant(text.value) : fc.constant('');
   }),
-  fc.tuple(fc.constantFrom('', ' ', '\t', '\uFEFF', '\n'), fc.constantFrom('2026-11-27T09:41:00.000-05:00', '2024-02-29', '2026-11-27T09:41:00Z'), fc.constantFrom('', ' ', '\n', '0')).map(
-    ([before, text, after]) => before + text + after,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('', ' ', '\t', '\uFEFF', '\n'),
+      fc.constantFrom('2026-11-27T09:41:00.000-05:00', '2024-02-29', '2026-11-27T09:41:00Z'),
+      fc.constantFrom('', ' ', '\n', '0'),
+    )
+    .map(([before, text, after]) => before + text + after),
   fc.string({ maxLength: 32 }),
 );
 
@@ -119,7 +124,14 @@ describe('hl7Timestamp fast paths', () => {
   });
 
   it('leaves to the general path what only it can decide', () => {
-    for (const text of ['2026-11-27 09:41:00Z', '2026-11-27T09:41:00,5Z', '2026-11-27T09:41:00+0530', '2026-11-27T09:41Z', '2026-11-27T09:41:00z', ' 2026-11-27']) {
+    for (const text of [
+      '2026-11-27 09:41:00Z',
+      '2026-11-27T09:41:00,5Z',
+      '2026-11-27T09:41:00+0530',
+      '2026-11-27T09:41Z',
+      '2026-11-27T09:41:00z',
+      ' 2026-11-27',
+    ]) {
       expect(plainIsoToDtm(text), text).toBeUndefined();
       expect(hl7Timestamp(text), text).toBe(hl7TimestampOfIso(text));
     }
@@ -135,10 +147,16 @@ describe('hl7Timestamp fast paths', () => {
 
   it('property: a memo gives what hl7Timestamp gives, for every text in any order', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(isoTexts, fc.constantFrom('2026-11-27T09:41:00.000-05:00', '2026-11-27T09:42:00.000-05:00', '2026-11-27', '2026-11-27T09:41:00.000-05:00 ')), { maxLength: 12 }), (texts) => {
-        const memo = timestampMemo();
-        for (const text of texts) expect(outcome(() => memo(text))).toEqual(outcome(() => hl7Timestamp(text)));
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(isoTexts, fc.constantFrom('2026-11-27T09:41:00.000-05:00', '2026-11-27T09:42:00.000-05:00', '2026-11-27', '2026-11-27T09:41:00.000-05:00 ')),
+          { maxLength: 12 },
+        ),
+        (texts) => {
+          const memo = timestampMemo();
+          for (const text of texts) expect(outcome(() => memo(text))).toEqual(outcome(() => hl7Timestamp(text)));
+        },
+      ),
     );
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { escapeHl7 } from '../../../src/hl7/escape.ts';
 
 // An independent reading of the escapes, to check that escaping loses nothing it keeps.
-function unescape(text: string): string {
+function unescapeReference(text: string): string {
   return text.replace(/\\(F|S|T|R|E|X[0-9A-Fa-f]+)\\/g, (_m, code: string) => {
     switch (code) {
       case 'F':
@@ -58,7 +58,7 @@ describe('escapeHl7', () => {
         // Every backslash belongs to an escape sequence.
         expect(out.replace(/\\(F|S|T|R|E|X[0-9A-F]+)\\/g, '')).not.toContain('\\');
         const kept = text.replace(/\t/g, ' ').replace(/[\x00-\x08\x0c\x0e-\x1b\x1d-\x1f\x7f-\x9f]/g, '');
-        expect(unescape(out)).toBe(kept);
+        expect(unescapeReference(out)).toBe(kept);
       }),
       { numRuns: 500 },
     );

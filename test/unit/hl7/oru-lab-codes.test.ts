@@ -49,7 +49,7 @@ describe('lab ORU OBX-18 (IHE PCD TF-2 B.8, HL7 v2.6 EI)', () => {
     expect(seg.get('OBX.18').toRaw()).toBe('PX-0042');
   });
 
-  it("sends the configured device id with the sending application as its namespace (EI.2 an IS of at most 20)", () => {
+  it('sends the configured device id with the sending application as its namespace (EI.2 an IS of at most 20)', () => {
     const seg = obx(encodeOruLab(reading([SODIUM]), context()), 0);
     expect(str(seg, 'OBX.18.1')).toBe('chem-1');
     expect(str(seg, 'OBX.18.2')).toBe('CLINICGW');

@@ -45,25 +45,52 @@ function labReading(observations: Observation[], over: Partial<Reading> = {}): R
 
 const GLUCOSE: Observation = {
   code: { loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma', local: { system: 'L', code: 'GLU', display: 'Glucose' } },
-  value: 182, precision: 0, unit: 'mg/dL', referenceRange: '70-99', flags: ['H'], status: 'F', equipment: 'PX-0042',
+  value: 182,
+  precision: 0,
+  unit: 'mg/dL',
+  referenceRange: '70-99',
+  flags: ['H'],
+  status: 'F',
+  equipment: 'PX-0042',
 };
 const POTASSIUM: Observation = {
   code: { loinc: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma', local: { system: '99PX', code: 'K', display: 'Potassium' } },
-  value: 7.5, precision: 2, unit: 'mmol/L', referenceRange: '3.5-5.1', flags: ['HH', 'A'], status: 'F', equipment: 'PX-0042',
+  value: 7.5,
+  precision: 2,
+  unit: 'mmol/L',
+  referenceRange: '3.5-5.1',
+  flags: ['HH', 'A'],
+  status: 'F',
+  equipment: 'PX-0042',
   comments: ['Repeat confirmed'],
 };
 const SODIUM: Observation = {
   code: { loinc: '2951-2', display: 'Sodium [Moles/volume] in Serum or Plasma' },
-  value: 139, precision: 0, unit: 'mmol/L', referenceRange: '136-145', flags: ['N'], status: 'F', equipment: 'PX-0042',
+  value: 139,
+  precision: 0,
+  unit: 'mmol/L',
+  referenceRange: '136-145',
+  flags: ['N'],
+  status: 'F',
+  equipment: 'PX-0042',
 };
 const CRP: Observation = {
   code: { loinc: '1988-5', display: 'C reactive protein [Mass/volume] in Serum or Plasma', local: { system: 'L', code: 'CRP' } },
-  value: '<5', unit: 'mg/L', referenceRange: '0-5', status: 'F', equipment: 'PX-0042', observedAt: '2026-11-27T09:44:10-05:00',
+  value: '<5',
+  unit: 'mg/L',
+  referenceRange: '0-5',
+  status: 'F',
+  equipment: 'PX-0042',
+  observedAt: '2026-11-27T09:44:10-05:00',
 };
 // No LOINC mapping: the analyzer's code travels alone, in the gateway's local coding system.
 const LIPEMIA: Observation = {
   code: { local: { system: 'MEDGATE', code: 'LIP', display: 'Lipemic index' } },
-  value: 12, precision: 0, unit: 'IDX', status: 'F', equipment: 'PX-0042',
+  value: 12,
+  precision: 0,
+  unit: 'IDX',
+  status: 'F',
+  equipment: 'PX-0042',
 };
 
 const chemistry = labReading([GLUCOSE, POTASSIUM, SODIUM, CRP, LIPEMIA]);
@@ -206,7 +233,12 @@ describe('encodeOruLab: result status', () => {
 
   it('sends P on the order when any result is preliminary, even beside a correction', () => {
     expect(orderResultStatus([GLUCOSE, { ...SODIUM, status: 'P' }])).toBe('P');
-    expect(orderResultStatus([{ ...GLUCOSE, status: 'C' }, { ...SODIUM, status: 'P' }])).toBe('P');
+    expect(
+      orderResultStatus([
+        { ...GLUCOSE, status: 'C' },
+        { ...SODIUM, status: 'P' },
+      ]),
+    ).toBe('P');
     expect(orderResultStatus([GLUCOSE, { ...SODIUM, status: 'C' }])).toBe('C');
     expect(orderResultStatus([GLUCOSE, SODIUM])).toBe('F');
     const text = encodeOruLab(labReading([{ ...GLUCOSE, status: 'P' }]), context());
@@ -293,12 +325,18 @@ describe('encodeOruLab: identifiers and fallbacks', () => {
   it('sends SPM only when the specimen type is configured', () => {
     const text = encodeOruLab(chemistry, context({ specimenType: undefined }));
     expect(lines(text).some((s) => s.startsWith('SPM'))).toBe(false);
-    const urine = encodeOruLab(labReading([SODIUM], { specimen: { id: 'U-9' } }), context({ specimenType: { code: 'UR', display: 'Urine', system: 'HL70487' } }));
+    const urine = encodeOruLab(
+      labReading([SODIUM], { specimen: { id: 'U-9' } }),
+      context({ specimenType: { code: 'UR', display: 'Urine', system: 'HL70487' } }),
+    );
     expect(lines(urine).at(-1)).toBe('SPM|1|^U-9&MEDGATE||UR^Urine^HL70487');
   });
 
   it('applies a configured local coding system to OBX-3 and OBR-4, and maps a LOINC order code to LN', () => {
-    const text = encodeOruLab(labReading([GLUCOSE, LIPEMIA], { order: { code: { system: 'LOINC', code: '24321-2', display: 'Basic metabolic 2000 panel' } } }), context({ localCodeSystem: '99PICCOLO' }));
+    const text = encodeOruLab(
+      labReading([GLUCOSE, LIPEMIA], { order: { code: { system: 'LOINC', code: '24321-2', display: 'Basic metabolic 2000 panel' } } }),
+      context({ localCodeSystem: '99PICCOLO' }),
+    );
     expect(field(text, 3, 4)).toBe('24321-2^Basic metabolic 2000 panel^LN');
     expect(field(text, 5, 3)).toBe('2345-7^Glucose [Mass/volume] in Serum or Plasma^LN^GLU^Glucose^99PICCOLO');
     expect(field(text, 6, 3)).toBe('LIP^Lipemic index^99PICCOLO');
@@ -370,9 +408,7 @@ describe('encodeOruLab: structure under random text', () => {
   // holds the delimiters themselves).
   function shape(text: string): unknown {
     return lines(text).map((s) =>
-      s.split('|').map((f, i) =>
-        s.startsWith('MSH') && i === 1 ? 'enc' : f.split('~').map((r) => r.split('^').map((c) => c.split('&').length)),
-      ),
+      s.split('|').map((f, i) => (s.startsWith('MSH') && i === 1 ? 'enc' : f.split('~').map((r) => r.split('^').map((c) => c.split('&').length)))),
     );
   }
 
@@ -385,7 +421,14 @@ describe('encodeOruLab: structure under random text', () => {
     const s = (i: number): string => t[i] ?? 'a';
     const reading = labReading(
       [
-        { ...GLUCOSE, code: { loinc: '2345-7', display: s(0), local: { system: s(1), code: s(2), display: s(3) } }, unit: s(4), referenceRange: s(5), equipment: s(6), comments: [s(7)] },
+        {
+          ...GLUCOSE,
+          code: { loinc: '2345-7', display: s(0), local: { system: s(1), code: s(2), display: s(3) } },
+          unit: s(4),
+          referenceRange: s(5),
+          equipment: s(6),
+          comments: [s(7)],
+        },
         { ...LIPEMIA, code: { local: { system: s(8), code: s(9), display: s(10) } }, value: s(11), method: s(12) },
       ],
       {

@@ -21,11 +21,18 @@ const VISIT: Visit = {
 
 const SYS: Observation = {
   code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' },
-  value: 118, precision: 0, unit: 'mm[Hg]', status: 'F',
+  value: 118,
+  precision: 0,
+  unit: 'mm[Hg]',
+  status: 'F',
 };
 const GLUCOSE: Observation = {
   code: { loinc: '2345-7', display: 'Glucose', local: { system: 'L', code: 'GLU', display: 'Glucose' } },
-  value: 99, precision: 0, unit: 'mg/dL', status: 'F', equipment: 'PX-0042',
+  value: 99,
+  precision: 0,
+  unit: 'mg/dL',
+  status: 'F',
+  equipment: 'PX-0042',
 };
 
 function bpReading(over: Partial<Reading> = {}): Reading {
@@ -179,7 +186,10 @@ describe('PCD-01 ORU with the patient context', () => {
   });
 
   it('fills only the half of the order the EHR gave; the other keeps the gateway id', () => {
-    const placerOnly = segmentOf(encodeOruPcd01(bpReading({ order: { placer: 'ORD-1' } }), pcdContext({ sendingApplication: { name: 'MEDGATE', eui64: '0018E2FFFE00A1B2' } })), 'OBR');
+    const placerOnly = segmentOf(
+      encodeOruPcd01(bpReading({ order: { placer: 'ORD-1' } }), pcdContext({ sendingApplication: { name: 'MEDGATE', eui64: '0018E2FFFE00A1B2' } })),
+      'OBR',
+    );
     expect(placerOnly.slice(2, 4)).toEqual(['ORD-1', '0MX1BP0000000001^MEDGATE^0018E2FFFE00A1B2^EUI-64']);
     const fillerOnly = segmentOf(encodeOruPcd01(bpReading({ order: { filler: 'F-1' } }), pcdContext()), 'OBR');
     expect(fillerOnly.slice(2, 4)).toEqual(['0MX1BP0000000001^MEDGATE', 'F-1']);
@@ -245,7 +255,12 @@ describe('PID-8 in both encoders', () => {
   it('sends table 0001 codes, and U for text that is not one', () => {
     // The type says M/F/O/U; a directory or an analyzer may still hand over other text.
     const loose = (sex: string): PatientRef => JSON.parse(JSON.stringify({ ...PATIENT, sex })) as PatientRef;
-    for (const [sex, code] of [['f', 'F'], ['male', 'M'], ['O', 'O'], ['X', 'U']] as const) {
+    for (const [sex, code] of [
+      ['f', 'F'],
+      ['male', 'M'],
+      ['O', 'O'],
+      ['X', 'U'],
+    ] as const) {
       expect(segmentOf(encodeOruPcd01(bpReading(), pcdContext({ patient: loose(sex) })), 'PID')[8]).toBe(code);
       expect(segmentOf(encodeOruLab(labReading(), labContext({ patient: loose(sex) })), 'PID')[8]).toBe(code);
     }
@@ -277,9 +292,7 @@ describe('patient context under random text', () => {
   // Fields, repetitions, components and subcomponents per segment (MSH-2 excluded).
   function shape(text: string): unknown {
     return lines(text).map((s) =>
-      s.split('|').map((f, i) =>
-        s.startsWith('MSH') && i === 1 ? 'enc' : f.split('~').map((r) => r.split('^').map((c) => c.split('&').length)),
-      ),
+      s.split('|').map((f, i) => (s.startsWith('MSH') && i === 1 ? 'enc' : f.split('~').map((r) => r.split('^').map((c) => c.split('&').length)))),
     );
   }
 

@@ -111,19 +111,42 @@ describe('PCD-01 MDS row: the 11073 specialization of what was measured', () => 
 
   it('scale, BP, thermometer, glucose meter; a mix and an EKG: the multi-parameter MDS', () => {
     expect(mds(measured('scale', [['weight', 70.5, 'kg']]))).toBe('528399^MDC_DEV_SPEC_PROFILE_SCALE^MDC');
-    expect(mds(measured('bp', [['bp.systolic', 120, 'mmHg'], ['bp.diastolic', 80, 'mmHg'], ['pulse', 63, 'bpm']]))).toBe('528391^MDC_DEV_SPEC_PROFILE_BP^MDC');
+    expect(
+      mds(
+        measured('bp', [
+          ['bp.systolic', 120, 'mmHg'],
+          ['bp.diastolic', 80, 'mmHg'],
+          ['pulse', 63, 'bpm'],
+        ]),
+      ),
+    ).toBe('528391^MDC_DEV_SPEC_PROFILE_BP^MDC');
     expect(mds(measured('vitals', [['temperature', 37.0, 'Cel']]))).toBe('528392^MDC_DEV_SPEC_PROFILE_TEMP^MDC');
     expect(mds(measured('vitals', [['glucose', 98, 'mg/dL']]))).toBe('528401^MDC_DEV_SPEC_PROFILE_GLUCOSE^MDC');
-    expect(mds(measured('vitals', [['spo2', 97, '%'], ['temperature', 37.0, 'Cel']]))).toBe('69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC');
+    expect(
+      mds(
+        measured('vitals', [
+          ['spo2', 97, '%'],
+          ['temperature', 37.0, 'Cel'],
+        ]),
+      ),
+    ).toBe('69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC');
     expect(mds(measured('ekg', [['ecg.heart_rate', 60, 'bpm']]))).toBe('69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC');
   });
 });
 
 describe('PCD-01 numeric MDC codes of measurements that had none', () => {
   it('body water, PR and QTc go out with their codes (11073-10420; DICOM CID 3228, 3227)', () => {
-    const codes = (r: Reading): Array<string | undefined> => obxRows(encodeOruPcd01(r, context())).slice(1).map((f) => f[3]);
+    const codes = (r: Reading): Array<string | undefined> =>
+      obxRows(encodeOruPcd01(r, context()))
+        .slice(1)
+        .map((f) => f[3]);
     expect(codes(measured('scale', [['body.water.mass', 48, 'kg']]))).toEqual(['188764^MDC_BODY_WATER^MDC']);
-    const ecg = codes(measured('ekg', [['ecg.pr', 160, 'ms'], ['ecg.qtc', 412, 'ms']]));
+    const ecg = codes(
+      measured('ekg', [
+        ['ecg.pr', 160, 'ms'],
+        ['ecg.qtc', 412, 'ms'],
+      ]),
+    );
     expect(ecg).toEqual(['146944^MDC_ECG_TIME_PD_PR_GL^MDC^8625-6^P-R interval^LN', '146948^MDC_ECG_TIME_PD_QTc^MDC^8636-3^Q-T interval corrected^LN']);
   });
 });

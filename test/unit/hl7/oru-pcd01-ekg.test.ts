@@ -102,8 +102,19 @@ describe('encodeOruPcd01: EKG without a document or measurements', () => {
     const reading: Reading = {
       ...base,
       observations: [
-        { code: { mdc: { ref: 'MDC_ECG_HEART_RATE', code: 147842 }, loinc: '8867-4', display: 'Heart rate (ECG)' }, value: 60, precision: 0, unit: '/min', status: 'F' },
-        { code: { mdc: { ref: 'MDC_ECG_ELEC_POTL' } }, value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples: [1, 2] }] }, unit: 'uV', status: 'F' },
+        {
+          code: { mdc: { ref: 'MDC_ECG_HEART_RATE', code: 147842 }, loinc: '8867-4', display: 'Heart rate (ECG)' },
+          value: 60,
+          precision: 0,
+          unit: '/min',
+          status: 'F',
+        },
+        {
+          code: { mdc: { ref: 'MDC_ECG_ELEC_POTL' } },
+          value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples: [1, 2] }] },
+          unit: 'uV',
+          status: 'F',
+        },
       ],
     };
     const segs = segments(encodeOruPcd01(reading, context(reading)));

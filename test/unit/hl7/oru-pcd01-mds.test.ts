@@ -59,9 +59,26 @@ describe('PCD-01 MDS row', () => {
     const mds = (obs: Observation[]): Required<MdcCode> => specializationProfile('scale', obs);
     const weight = { type: 'weight', code: { mdc: vocabularyEntry('weight').mdc }, value: 70, unit: 'kg', status: 'F' } satisfies Observation;
     const fat = { type: 'body.fat.percent', code: { mdc: vocabularyEntry('body.fat.percent').mdc }, value: 20, unit: '%', status: 'F' } satisfies Observation;
-    const reading: Reading = { id: 'R1', deviceId: 'sc-1', kind: 'scale', observedAt: '2025-01-14T09:30:00.000+01:00', receivedAt: '2025-01-14T09:30:00.000+01:00', raw: '', observations: [weight, fat] };
-    const ctx: OruContext = { controlId: 'C1', now: new Date('2025-01-14T08:30:01Z'), offsetMinutes: 60, sendingApplication: { name: 'MEDGATE' }, patient: { mrn: 'M1' }, device: { id: 'sc-1', kind: 'scale' } };
-    const row = encodeOruPcd01(reading, ctx).split('\r').find((s) => s.includes('|1.0.0.0|'));
+    const reading: Reading = {
+      id: 'R1',
+      deviceId: 'sc-1',
+      kind: 'scale',
+      observedAt: '2025-01-14T09:30:00.000+01:00',
+      receivedAt: '2025-01-14T09:30:00.000+01:00',
+      raw: '',
+      observations: [weight, fat],
+    };
+    const ctx: OruContext = {
+      controlId: 'C1',
+      now: new Date('2025-01-14T08:30:01Z'),
+      offsetMinutes: 60,
+      sendingApplication: { name: 'MEDGATE' },
+      patient: { mrn: 'M1' },
+      device: { id: 'sc-1', kind: 'scale' },
+    };
+    const row = encodeOruPcd01(reading, ctx)
+      .split('\r')
+      .find((s) => s.includes('|1.0.0.0|'));
     expect(mds([weight, fat]).ref).toBe('MDC_DEV_SPEC_PROFILE_BCA');
     expect(row).toContain(`|${mds([weight, fat]).code}^MDC_DEV_SPEC_PROFILE_BCA^MDC|1.0.0.0|`);
   });

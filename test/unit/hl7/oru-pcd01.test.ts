@@ -38,9 +38,21 @@ function reading(id: string, kind: Reading['kind'], observations: Observation[])
 }
 
 const scale = reading('0MWZ39YW80000001', 'scale', [
-  { code: { mdc: { ref: 'MDC_MASS_BODY_ACTUAL', code: 188736 }, loinc: '29463-7', display: 'Body weight' }, value: 70.5, precision: 2, unit: 'kg', status: 'F' },
+  {
+    code: { mdc: { ref: 'MDC_MASS_BODY_ACTUAL', code: 188736 }, loinc: '29463-7', display: 'Body weight' },
+    value: 70.5,
+    precision: 2,
+    unit: 'kg',
+    status: 'F',
+  },
   { code: { mdc: { ref: 'MDC_LEN_BODY_ACTUAL', code: 188740 }, loinc: '8302-2', display: 'Body height' }, value: 172, precision: 1, unit: 'cm', status: 'F' },
-  { code: { mdc: { ref: 'MDC_RATIO_MASS_BODY_LEN_SQ', code: 188752 }, loinc: '39156-5', display: 'Body mass index' }, value: 23.8, precision: 1, unit: 'kg/m2', status: 'F' },
+  {
+    code: { mdc: { ref: 'MDC_RATIO_MASS_BODY_LEN_SQ', code: 188752 }, loinc: '39156-5', display: 'Body mass index' },
+    value: 23.8,
+    precision: 1,
+    unit: 'kg/m2',
+    status: 'F',
+  },
 ]);
 
 const SCALE_GOLDEN = [
@@ -54,10 +66,40 @@ const SCALE_GOLDEN = [
 ];
 
 const bp = reading('0MWZ39YW80000002', 'bp', [
-  { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' }, value: 120, precision: 0, unit: 'mm[Hg]', status: 'F', equipment: 'SN 77' },
-  { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' }, value: 80, precision: 0, unit: 'mm[Hg]', status: 'F', equipment: 'SN 77' },
-  { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' }, value: 93, precision: 0, unit: 'mm[Hg]', status: 'F', equipment: 'SN 77' },
-  { code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' }, value: 63, precision: 0, unit: '/min', status: 'F', equipment: 'SN 77', referenceRange: '50-120', flags: ['N'] },
+  {
+    code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' },
+    value: 120,
+    precision: 0,
+    unit: 'mm[Hg]',
+    status: 'F',
+    equipment: 'SN 77',
+  },
+  {
+    code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' },
+    value: 80,
+    precision: 0,
+    unit: 'mm[Hg]',
+    status: 'F',
+    equipment: 'SN 77',
+  },
+  {
+    code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' },
+    value: 93,
+    precision: 0,
+    unit: 'mm[Hg]',
+    status: 'F',
+    equipment: 'SN 77',
+  },
+  {
+    code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' },
+    value: 63,
+    precision: 0,
+    unit: '/min',
+    status: 'F',
+    equipment: 'SN 77',
+    referenceRange: '50-120',
+    flags: ['N'],
+  },
 ]);
 
 const BP_GOLDEN = [
@@ -84,9 +126,29 @@ function bpContext(): OruContext {
 }
 
 const spo2 = reading('0MWZ39YW80000003', 'vitals', [
-  { code: { mdc: { ref: 'MDC_PULS_OXIM_SAT_O2', code: 150456 }, loinc: '59408-5', display: 'Oxygen saturation (SpO2)' }, value: 97, precision: 0, unit: '%', status: 'F', observedAt: '2026-11-27T09:41:30.000-05:00' },
-  { code: { mdc: { ref: 'MDC_PULS_OXIM_PULS_RATE', code: 149530 }, loinc: '8889-8', display: 'Pulse rate (oximetry)' }, value: 72, precision: 0, unit: '/min', status: 'C' },
-  { code: { mdc: { ref: 'MDC_RESP_RATE', code: 151562 }, loinc: '9279-1', display: 'Respiratory rate' }, value: 16, precision: 0, unit: '/min', status: 'F', method: 'MMEAS' },
+  {
+    code: { mdc: { ref: 'MDC_PULS_OXIM_SAT_O2', code: 150456 }, loinc: '59408-5', display: 'Oxygen saturation (SpO2)' },
+    value: 97,
+    precision: 0,
+    unit: '%',
+    status: 'F',
+    observedAt: '2026-11-27T09:41:30.000-05:00',
+  },
+  {
+    code: { mdc: { ref: 'MDC_PULS_OXIM_PULS_RATE', code: 149530 }, loinc: '8889-8', display: 'Pulse rate (oximetry)' },
+    value: 72,
+    precision: 0,
+    unit: '/min',
+    status: 'C',
+  },
+  {
+    code: { mdc: { ref: 'MDC_RESP_RATE', code: 151562 }, loinc: '9279-1', display: 'Respiratory rate' },
+    value: 16,
+    precision: 0,
+    unit: '/min',
+    status: 'F',
+    method: 'MMEAS',
+  },
   { code: { mdc: { ref: 'MDC_ECG_TIME_PD_QTc' }, loinc: '8636-3', display: 'QTc interval' }, value: 412, precision: 0, unit: 'ms', status: 'F' },
   { code: { local: { system: 'NONIN', code: 'STATUS', display: 'Probe status' } }, value: 'probe off | check^sensor', status: 'F' },
 ]);
@@ -145,7 +207,14 @@ describe('encodeOruPcd01: golden messages', () => {
 
   it('encodes what normalize produced from a raw device report', () => {
     const { reading: r, problems } = normalize(
-      { measurements: [{ type: 'weight', value: 155.2, unit: 'lb' }, { type: 'temperature', value: 98.6, unit: 'F' }], raw: '', observedAt: '2026-11-27T09:41:00-05:00' },
+      {
+        measurements: [
+          { type: 'weight', value: 155.2, unit: 'lb' },
+          { type: 'temperature', value: 98.6, unit: 'F' },
+        ],
+        raw: '',
+        observedAt: '2026-11-27T09:41:00-05:00',
+      },
       { deviceId: 'scale-1', kind: 'scale', receivedAt: NOW, id: '0MWZ39YW80000009' },
     );
     expect(problems).toEqual([]);
@@ -164,10 +233,22 @@ describe('encodeOruPcd01: golden messages', () => {
 describe('encodeOruPcd01: other value types', () => {
   it('sends an attachment as ED (v2.6 tables 0834/0291) and a waveform as one coded NA row per lead with its WCM facets', () => {
     const r = reading('0MWZ39YW80000004', 'ekg', [
-      { code: { local: { system: 'MEDGATE', code: 'ecg.report', display: 'ECG report' } }, value: { kind: 'attachment', mediaType: 'application/pdf', base64: 'JVBERi0=' }, status: 'F' },
+      {
+        code: { local: { system: 'MEDGATE', code: 'ecg.report', display: 'ECG report' } },
+        value: { kind: 'attachment', mediaType: 'application/pdf', base64: 'JVBERi0=' },
+        status: 'F',
+      },
       {
         code: { mdc: { ref: 'MDC_ECG_ELEC_POTL' } },
-        value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples: [1, -2, 3], resolution: 2.5 }, { name: 'II', samples: [4] }] },
+        value: {
+          kind: 'waveform',
+          sampleRateHz: 500,
+          unit: 'uV',
+          leads: [
+            { name: 'I', samples: [1, -2, 3], resolution: 2.5 },
+            { name: 'II', samples: [4] },
+          ],
+        },
         unit: 'uV',
         status: 'F',
       },

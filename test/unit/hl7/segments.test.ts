@@ -1,14 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Message } from 'node-hl7-client';
-import {
-  patientName,
-  administrativeSex,
-  locationField,
-  orderNumber,
-  patientIdentifier,
-  pv1,
-  UNKNOWN_PATIENT_CLASS,
-} from '../../../src/hl7/segments.ts';
+import { patientName, administrativeSex, locationField, orderNumber, patientIdentifier, pv1, UNKNOWN_PATIENT_CLASS } from '../../../src/hl7/segments.ts';
 
 describe('patientIdentifier (PID-3)', () => {
   it('writes the MRN with its assigning authority and type MR', () => {

@@ -22,7 +22,18 @@ export function a01(controlId = 'ADT0001', mrn = 'MRN1001', visit = 'V5001'): st
     msh('ADT^A01^ADT_A01', controlId),
     'EVN|A01|20250114093000-0500',
     `PID|1||55501^^^HOSP^PI~${mrn}^^^CLINIC_A^MR||DOE^JANE^Q^^^^L||19800102|F|||1 MAIN ST^^SPRINGFIELD^IL^62701`,
-    seg('PV1', { 1: '1', 2: 'I', 3: '3W^301^B^CLINIC_A', 7: '1234^SMITH^ANNA^^^DR', 10: 'MED', 14: '1', 17: '1234^SMITH^ANNA^^^DR', 18: 'IN', 19: visit, 44: '20250114090000-0500' }),
+    seg('PV1', {
+      1: '1',
+      2: 'I',
+      3: '3W^301^B^CLINIC_A',
+      7: '1234^SMITH^ANNA^^^DR',
+      10: 'MED',
+      14: '1',
+      17: '1234^SMITH^ANNA^^^DR',
+      18: 'IN',
+      19: visit,
+      44: '20250114090000-0500',
+    }),
   );
 }
 
@@ -87,7 +98,12 @@ export function ormNew(controlId = 'ORM0001', mrn = 'MRN1001', placer = 'PL7001'
 }
 
 export function ormCancel(controlId = 'ORM0002', mrn = 'MRN1001', placer = 'PL7001'): string {
-  return hl7(msh('ORM^O01', controlId, '2.3'), `PID|1||${mrn}^^^CLINIC_A^MR||DOE^JANE`, `ORC|CA|${placer}^EPIC`, `OBR|1|${placer}^EPIC||CBC^Complete blood count^L`);
+  return hl7(
+    msh('ORM^O01', controlId, '2.3'),
+    `PID|1||${mrn}^^^CLINIC_A^MR||DOE^JANE`,
+    `ORC|CA|${placer}^EPIC`,
+    `OBR|1|${placer}^EPIC||CBC^Complete blood count^L`,
+  );
 }
 
 /** OML^O21, v2.5.1: LOINC-coded test, specimen in SPM-2 (placer-assigned EI with a namespace). */

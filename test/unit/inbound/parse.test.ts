@@ -152,10 +152,7 @@ describe('parseInbound: orders', () => {
   });
 
   it('reads each ORC group of one message as its own order, numbers from OBR when ORC has none', () => {
-    const e = eventOf(
-      hl7(`${MSH}ORM^O01|C7|P|2.3`, 'PID|1||M1^^^A^MR||DOE^J', 'ORC|NW|PA', 'OBR|1|PA||T1^One^L', 'ORC|XO', 'OBR|1|PB|FB|T2^Two^L'),
-      'order',
-    );
+    const e = eventOf(hl7(`${MSH}ORM^O01|C7|P|2.3`, 'PID|1||M1^^^A^MR||DOE^J', 'ORC|NW|PA', 'OBR|1|PA||T1^One^L', 'ORC|XO', 'OBR|1|PB|FB|T2^Two^L'), 'order');
     expect(e.orders.map((o) => [o.control, o.action, o.placer, o.filler, o.tests.map((t) => t.code)])).toEqual([
       ['NW', 'open', 'PA', undefined, ['T1']],
       ['XO', 'open', 'PB', 'FB', ['T2']],

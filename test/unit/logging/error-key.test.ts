@@ -61,7 +61,8 @@ describe('the error key', () => {
         readFileSync(file, 'utf8')
           .split('\n')
           .forEach((line, i) => {
-            if (/\.(?:fatal|error|warn|info|debug|trace)\(\s*\{(?:[^}]*,)?\s*err\s*[:,}]/.test(line)) offenders.push(`${relative(PACKAGE_ROOT, file)}:${i + 1}`);
+            if (/\.(?:fatal|error|warn|info|debug|trace)\(\s*\{(?:[^}]*,)?\s*err\s*[:,}]/.test(line))
+              offenders.push(`${relative(PACKAGE_ROOT, file)}:${i + 1}`);
           });
       }
     }

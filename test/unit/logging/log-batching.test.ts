@@ -63,9 +63,19 @@ describe('log batching', () => {
     // 2,000 lines logged within one turn: far fewer chunks reach the reader than lines.
     let chunks = 0;
     const script = `for (let i = 0; i < 2000; i++) log.info({ i }, 'line');`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { createLogger } from ${JSON.stringify(LOGGING)}; const log = createLogger({ pretty: false }); ${script}`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { createLogger } from ${JSON.stringify(LOGGING)}; const log = createLogger({ pretty: false }); ${script}`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       chunks++;

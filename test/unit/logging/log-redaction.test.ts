@@ -36,7 +36,10 @@ describe('censorLogObject', () => {
 
   it('keeps the prototype of a copied value, so its toJSON still applies', () => {
     class Box {
-      constructor(public body: string, public size: number) {}
+      constructor(
+        public body: string,
+        public size: number,
+      ) {}
       toJSON(): object {
         return { boxed: this.body, size: this.size };
       }

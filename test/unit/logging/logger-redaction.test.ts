@@ -41,7 +41,9 @@ describe('createLogger redaction', () => {
     for (const key of CENSORED) log.info({ [key]: 'P^Doe', reading: { id: 'R1', [key]: { mrn: '123' } }, device: 'scale-1' }, 'seen');
     const out = parsed(lines);
     expect(out).toHaveLength(CENSORED.length);
-    CENSORED.forEach((key, i) => expect(out[i]).toEqual({ level: 30, [key]: '[redacted]', reading: { id: 'R1', [key]: '[redacted]' }, device: 'scale-1', msg: 'seen' }));
+    CENSORED.forEach((key, i) =>
+      expect(out[i]).toEqual({ level: 30, [key]: '[redacted]', reading: { id: 'R1', [key]: '[redacted]' }, device: 'scale-1', msg: 'seen' }),
+    );
   });
 
   it('writes an ordinary line as it is and leaves the caller object alone', () => {
@@ -89,7 +91,11 @@ describe('createLogger redaction', () => {
   });
 
   it('writes { err } as pino does, censoring what the error serializer makes', () => {
-    const err = Object.assign(new Error('send failed', { cause: new Error('socket closed') }), { code: 'ECONNRESET', body: 'MSH|^~\\&|', reply: { token: 't' } });
+    const err = Object.assign(new Error('send failed', { cause: new Error('socket closed') }), {
+      code: 'ECONNRESET',
+      body: 'MSH|^~\\&|',
+      reply: { token: 't' },
+    });
     const ours = gateway();
     const reference = pinoRedact();
     for (const { log } of [ours, reference]) {
@@ -143,7 +149,10 @@ describe('createLogger redaction', () => {
     }
     const strip = (lines: string[]): string[] => lines.map((line) => line.replace(/"reqId":"[^"]*",/, ''));
     expect(strip(ours.lines)).toEqual(strip(reference.lines));
-    expect(parsed(ours.lines)[0]).toMatchObject({ req: { method: 'POST', url: '/readings', remoteAddress: '10.0.0.9' }, reading: { patient: '[redacted]', value: 72 } });
+    expect(parsed(ours.lines)[0]).toMatchObject({
+      req: { method: 'POST', url: '/readings', remoteAddress: '10.0.0.9' },
+      reading: { patient: '[redacted]', value: 72 },
+    });
   });
 
   it('writes the same lines as pino’s redact for any small object and bindings', () => {

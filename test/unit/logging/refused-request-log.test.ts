@@ -56,12 +56,18 @@ describe('refused API requests in the log (issue 13)', () => {
     expect(res.statusCode).toBe(400);
     const logged = since(from);
     expect(JSON.stringify(logged)).not.toContain('Doe');
-    expect(logged).toContainEqual(expect.objectContaining({ level: 40, msg: 'API call rejected', method: 'GET', route: '/api/patients/search', status: 400, code: 'FST_ERR_VALIDATION' }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 40, msg: 'API call rejected', method: 'GET', route: '/api/patients/search', status: 400, code: 'FST_ERR_VALIDATION' }),
+    );
   });
 
   it('a wrong bearer token on a patient search logs the route, not the search term', async () => {
     const from = lines.length;
-    const res = await app.inject({ method: 'GET', url: '/api/patients/search?q=Doe', headers: { authorization: 'Bearer wrong-token-0123456789abcdef-0123456789' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/patients/search?q=Doe',
+      headers: { authorization: 'Bearer wrong-token-0123456789abcdef-0123456789' },
+    });
     expect(res.statusCode).toBe(401);
     const logged = since(from);
     expect(JSON.stringify(logged)).not.toContain('Doe');
@@ -70,7 +76,12 @@ describe('refused API requests in the log (issue 13)', () => {
 
   it('a body that is not JSON: its text (quoted by the parser) and the path parameters stay out of the log', async () => {
     const from = lines.length;
-    const res = await app.inject({ method: 'POST', url: '/api/readings/R-MRN9471/assign', headers: { ...bearer, 'content-type': 'application/json' }, payload: '{"family": Doe, "mrn": "MRN9471"}' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/readings/R-MRN9471/assign',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      payload: '{"family": Doe, "mrn": "MRN9471"}',
+    });
     expect(res.statusCode).toBe(400);
     const logged = since(from);
     expect(JSON.stringify(logged)).not.toMatch(/Doe|MRN9471/);

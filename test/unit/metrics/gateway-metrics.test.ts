@@ -32,7 +32,12 @@ const byLabels = (values: Sample[]) => Object.fromEntries(values.map((v) => [Obj
 
 describe('GatewayMetrics', () => {
   it('counts readings per device and outcome, with zeros for configured devices that sent nothing', async () => {
-    const m = metricsOver({ devices: () => [{ id: 'scale-1', enabled: true, state: 'connected' }, { id: 'bp-1', enabled: true, state: 'connected' }] });
+    const m = metricsOver({
+      devices: () => [
+        { id: 'scale-1', enabled: true, state: 'connected' },
+        { id: 'bp-1', enabled: true, state: 'connected' },
+      ],
+    });
     m.reading('scale-1', 'queued');
     m.reading('scale-1', 'queued');
     m.reading('scale-1', 'held');
@@ -66,7 +71,15 @@ describe('GatewayMetrics', () => {
   it('reads the outbox per destination at scrape time', async () => {
     const now = Date.now();
     const msg = (id: string, destinationId: string, state: OutboxMessage['state'], ageS: number): OutboxMessage => ({
-      id, destinationId, readingId: id, seq: 1, controlId: id, body: '', state, attempts: 0, createdAt: new Date(now - ageS * 1000).toISOString(),
+      id,
+      destinationId,
+      readingId: id,
+      seq: 1,
+      controlId: id,
+      body: '',
+      state,
+      attempts: 0,
+      createdAt: new Date(now - ageS * 1000).toISOString(),
     });
     const messages = [msg('a', 'ehr', 'queued', 30), msg('b', 'ehr', 'retry_wait', 90), msg('c', 'ehr', 'dead', 500), msg('d', 'uplink', 'delivered', 10)];
     const m = metricsOver({ destinationIds: () => ['ehr', 'uplink'], messages: () => messages });
@@ -78,7 +91,7 @@ describe('GatewayMetrics', () => {
     expect(age.uplink).toBe(0);
   });
 
-  it('times deliveries from the message being built to its ACK, and remembers each destination\'s last', async () => {
+  it("times deliveries from the message being built to its ACK, and remembers each destination's last", async () => {
     const m = metricsOver({ destinationIds: () => ['ehr', 'uplink'] });
     expect(byLabels(await samples(m, 'medgate_messages_delivered_total'))).toEqual({ ehr: 0, uplink: 0 });
     const empty = await samples(m, 'medgate_delivery_seconds');

@@ -146,16 +146,26 @@ describe('buildAck', () => {
 
   it('property: never throws, always yields a readable ACK', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 300 }), fc.constantFrom('AA', 'AE', 'AR', 'CA', 'CE', 'CR' as const), fc.string({ maxLength: 40 }), (msg, code, text) => {
-        for (const message of [msg, `MSH|^~\\&|${msg}`, `MSH|^~\\&|A|B|C|D|2025||ORU^R01|${msg}|P|2.6\r`]) {
-          const ack = buildAck(message, code, { text, errorCode: '207' });
-          expect(ack.split('\r').filter((s) => s !== '').map((s) => s.slice(0, 3))).toEqual(['MSH', 'MSA', 'ERR']);
-          const parsed = new Message({ text: ack });
-          expect(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']).toContain(parsed.get('MSA.1').toString());
-          // v2.5+ puts the code in ERR-3, older versions in ERR-1.4 (what MSH-12 says depends on the input).
-          expect(parsed.get('ERR.3.1').toString() === '207' || parsed.get('ERR.1.4.1').toString() === '207').toBe(true);
-        }
-      }),
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom('AA', 'AE', 'AR', 'CA', 'CE', 'CR' as const),
+        fc.string({ maxLength: 40 }),
+        (msg, code, text) => {
+          for (const message of [msg, `MSH|^~\\&|${msg}`, `MSH|^~\\&|A|B|C|D|2025||ORU^R01|${msg}|P|2.6\r`]) {
+            const ack = buildAck(message, code, { text, errorCode: '207' });
+            expect(
+              ack
+                .split('\r')
+                .filter((s) => s !== '')
+                .map((s) => s.slice(0, 3)),
+            ).toEqual(['MSH', 'MSA', 'ERR']);
+            const parsed = new Message({ text: ack });
+            expect(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']).toContain(parsed.get('MSA.1').toString());
+            // v2.5+ puts the code in ERR-3, older versions in ERR-1.4 (what MSH-12 says depends on the input).
+            expect(parsed.get('ERR.3.1').toString() === '207' || parsed.get('ERR.1.4.1').toString() === '207').toBe(true);
+          }
+        },
+      ),
     );
   });
 });

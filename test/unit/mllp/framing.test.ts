@@ -47,7 +47,10 @@ describe('MllpDecoder', () => {
 
   it('reassembles a frame fed one byte at a time', () => {
     const bytes = encodeFrame(ORU);
-    const r = feed(new MllpDecoder(), [...bytes].map((b) => Uint8Array.of(b)));
+    const r = feed(
+      new MllpDecoder(),
+      [...bytes].map((b) => Uint8Array.of(b)),
+    );
     expect(r).toEqual({ messages: [ORU], errors: [] });
   });
 
@@ -72,7 +75,10 @@ describe('MllpDecoder', () => {
   it('reports one error with a count per run of noise between frames', () => {
     const noise = Buffer.from('garbage!');
     const input = Buffer.concat([noise, encodeFrame('A'), noise, noise, encodeFrame('B')]);
-    const r = feed(new MllpDecoder(), [...input].map((b) => Uint8Array.of(b)));
+    const r = feed(
+      new MllpDecoder(),
+      [...input].map((b) => Uint8Array.of(b)),
+    );
     expect(r.messages).toEqual(['A', 'B']);
     expect(r.errors).toEqual(['skipped 8 bytes outside a frame', 'skipped 16 bytes outside a frame']);
   });
@@ -112,7 +118,10 @@ describe('MllpDecoder', () => {
   it('drops an oversize frame and resyncs at the next VT', () => {
     const d = new MllpDecoder({ maxFrameBytes: 10 });
     const input = Buffer.concat([encodeFrame('0123456789ABC'), encodeFrame('0123456789'), Buffer.from('\x0b0123456789XYZ'), encodeFrame('ok')]);
-    const r = feed(d, [...input].map((b) => Uint8Array.of(b)));
+    const r = feed(
+      d,
+      [...input].map((b) => Uint8Array.of(b)),
+    );
     expect(r.messages).toEqual(['0123456789', 'ok']);
     expect(r.errors).toEqual([
       'frame larger than 10 bytes dropped; resyncing at the next start byte (VT)',
@@ -142,17 +151,13 @@ describe('MllpDecoder', () => {
 
   it('property: any chunking of frames and noise yields the same messages and errors', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(noiseArb, messageArb), { maxLength: 6 }),
-        fc.array(fc.nat(), { maxLength: 12 }),
-        (items, cuts) => {
-          const input = Buffer.concat(items.flatMap(([noise, msg]) => [noise, encodeFrame(msg)]));
-          const whole = feed(new MllpDecoder(), [input]);
-          const chunked = feed(new MllpDecoder(), splitAt(input, cuts));
-          expect(whole.messages).toEqual(items.map(([, msg]) => msg));
-          expect(chunked).toEqual(whole);
-        },
-      ),
+      fc.property(fc.array(fc.tuple(noiseArb, messageArb), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), (items, cuts) => {
+        const input = Buffer.concat(items.flatMap(([noise, msg]) => [noise, encodeFrame(msg)]));
+        const whole = feed(new MllpDecoder(), [input]);
+        const chunked = feed(new MllpDecoder(), splitAt(input, cuts));
+        expect(whole.messages).toEqual(items.map(([, msg]) => msg));
+        expect(chunked).toEqual(whole);
+      }),
       { numRuns: 300 },
     );
   });

@@ -1,13 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  canonicalUnit,
-  convert,
-  convertedDecimals,
-  decimalsOf,
-  formatDecimal,
-  mdcUnit,
-  roundTo,
-} from '../../../src/model/units.ts';
+import { canonicalUnit, convert, convertedDecimals, decimalsOf, formatDecimal, mdcUnit, roundTo } from '../../../src/model/units.ts';
 
 describe('canonicalUnit', () => {
   const cases: Array<[string, string]> = [

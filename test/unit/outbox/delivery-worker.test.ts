@@ -183,7 +183,10 @@ describe('DeliveryWorker', () => {
     const up = new FakeSender();
     const a = new DeliveryWorker({ destinationId: 'a', sender: down, store, history, backoff: { initialMs: 1, maxMs: 3 } });
     const b = new DeliveryWorker({ destinationId: 'b', sender: up, store, history });
-    cleanup.unshift(() => a.stop(), () => b.stop());
+    cleanup.unshift(
+      () => a.stop(),
+      () => b.stop(),
+    );
     await store.update((doc) => {
       for (let i = 1; i <= 5; i++) addReading(doc, `r${i}`, ['a', 'b']);
     });
@@ -221,7 +224,10 @@ describe('DeliveryWorker', () => {
     const gateB = new Promise<void>((r) => (releaseB = r));
     const a = new DeliveryWorker({ destinationId: 'a', sender: new FakeSender(), store, history });
     const b = new DeliveryWorker({ destinationId: 'b', sender: new FakeSender((id) => gateB.then(() => ack('CA', id))), store, history });
-    cleanup.unshift(() => a.stop(), () => b.stop());
+    cleanup.unshift(
+      () => a.stop(),
+      () => b.stop(),
+    );
     await store.update((doc) => void addReading(doc, 'r1', ['a', 'b']));
     a.start();
     b.start();

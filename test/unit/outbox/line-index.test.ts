@@ -22,7 +22,11 @@ type Op =
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ type: fc.constant('enqueue' as const), dest: fc.constantFrom('a' as const, 'b' as const) }),
-  fc.record({ type: fc.constant('send' as const), dest: fc.constantFrom('a' as const, 'b' as const), result: fc.constantFrom('delivered' as const, 'retry' as const, 'dead' as const) }),
+  fc.record({
+    type: fc.constant('send' as const),
+    dest: fc.constantFrom('a' as const, 'b' as const),
+    result: fc.constantFrom('delivered' as const, 'retry' as const, 'dead' as const),
+  }),
   fc.constant({ type: 'resendDead' as const }),
   fc.constant({ type: 'archiveDelivered' as const }),
 );
@@ -45,7 +49,12 @@ describe('LineIndex', () => {
             await store.update((doc) => {
               if (o.type === 'enqueue') {
                 const id = `r${n++}`;
-                doc.readings[id] = { reading: { id, deviceId: 'd', kind: 'scale', observedAt: '', receivedAt: '', observations: [], raw: '' }, status: 'queued', holdReasons: [], updatedAt: '' };
+                doc.readings[id] = {
+                  reading: { id, deviceId: 'd', kind: 'scale', observedAt: '', receivedAt: '', observations: [], raw: '' },
+                  status: 'queued',
+                  holdReasons: [],
+                  updatedAt: '',
+                };
                 enqueue(doc, { destinationId: o.dest, readingId: id, controlId: `${id}-${o.dest}`, body: 'MSH|', now: NOW });
               } else if (o.type === 'send') {
                 const h = head(doc, o.dest);

@@ -112,7 +112,10 @@ describe('DeliveryWorker on a fake clock', () => {
       // loop ends with the worker waiting out its last backoff.
       let before = 0;
       for (;;) {
-        await settle(() => attempts() > before && store.data.messages['r1-ehr']?.state === 'retry_wait' && worker.status.state === 'waiting', 'a probe and its backoff');
+        await settle(
+          () => attempts() > before && store.data.messages['r1-ehr']?.state === 'retry_wait' && worker.status.state === 'waiting',
+          'a probe and its backoff',
+        );
         probes.push(Date.now());
         if (Date.now() - t0 >= 2 * 3600_000) break;
         before = attempts();

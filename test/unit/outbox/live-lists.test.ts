@@ -11,12 +11,17 @@ import { addReading } from './helpers.ts';
 describe('firstInOrder', () => {
   it('gives what a stable sort and a slice give, for any items, filter, order and limit', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ k: fc.integer({ min: 0, max: 20 }), tag: fc.nat() })), fc.integer({ min: 0, max: 30 }), fc.boolean(), (items, limit, evenOnly) => {
-        const keep = (i: { tag: number }) => !evenOnly || i.tag % 2 === 0;
-        const order = (a: { k: number }, b: { k: number }) => b.k - a.k; // many ties
-        const expected = items.filter(keep).sort(order).slice(0, limit);
-        expect(firstInOrder(items, limit, keep, order)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.record({ k: fc.integer({ min: 0, max: 20 }), tag: fc.nat() })),
+        fc.integer({ min: 0, max: 30 }),
+        fc.boolean(),
+        (items, limit, evenOnly) => {
+          const keep = (i: { tag: number }) => !evenOnly || i.tag % 2 === 0;
+          const order = (a: { k: number }, b: { k: number }) => b.k - a.k; // many ties
+          const expected = items.filter(keep).sort(order).slice(0, limit);
+          expect(firstInOrder(items, limit, keep, order)).toEqual(expected);
+        },
+      ),
     );
   });
 });

@@ -87,7 +87,13 @@ describe('outbox operations', () => {
     q(doc, 'a', 'a1');
     markSending(doc, 'a1', T0);
     const r = markRetry(doc, 'a1', 'AE bad OBX', at(1000), ack('AE', 'a1', { text: 'bad OBX' }), T0);
-    expect(r).toMatchObject({ state: 'retry_wait', attempts: 1, lastError: 'AE bad OBX', nextAttemptAt: at(1000).toISOString(), lastAttemptAt: T0.toISOString() });
+    expect(r).toMatchObject({
+      state: 'retry_wait',
+      attempts: 1,
+      lastError: 'AE bad OBX',
+      nextAttemptAt: at(1000).toISOString(),
+      lastAttemptAt: T0.toISOString(),
+    });
     expect(r.ack?.code).toBe('AE');
     markSending(doc, 'a1', at(1000));
     const d = markDelivered(doc, 'a1', ack('AA', 'a1'), at(1001));
@@ -97,7 +103,7 @@ describe('outbox operations', () => {
     expect(d.ack).toMatchObject({ code: 'AA', at: at(1001).toISOString() });
   });
 
-  it('a delivery without an ACK (an MQTT PUBACK) keeps none, not an earlier attempt\'s AE', () => {
+  it("a delivery without an ACK (an MQTT PUBACK) keeps none, not an earlier attempt's AE", () => {
     const doc = emptyState();
     q(doc, 'a', 'a1');
     markSending(doc, 'a1', T0);

@@ -58,7 +58,15 @@ class GatedSender implements DestinationSender {
   }
 }
 
-async function rig(): Promise<{ ehr: EhrStandin; store: StateStore; file: FaultyStateFile; intake: Intake; worker: DeliveryWorker; sender: GatedSender; log: ReturnType<typeof recordingLogger> }> {
+async function rig(): Promise<{
+  ehr: EhrStandin;
+  store: StateStore;
+  file: FaultyStateFile;
+  intake: Intake;
+  worker: DeliveryWorker;
+  sender: GatedSender;
+  log: ReturnType<typeof recordingLogger>;
+}> {
   const ehr = await startEhrStandin();
   cleanup.push(() => ehr.stop());
   const dir = tempDir();
@@ -77,7 +85,11 @@ async function rig(): Promise<{ ehr: EhrStandin; store: StateStore; file: Faulty
     log,
     onQueued: () => worker.kick(),
   });
-  intake.setDevice({ config: { id: 'scale-1', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/null' } }, policy: { mode: 'reported', verify: false }, kind: 'scale' });
+  intake.setDevice({
+    config: { id: 'scale-1', driver: 'ad-scale', transport: { type: 'serial', path: '/dev/null' } },
+    policy: { mode: 'reported', verify: false },
+    kind: 'scale',
+  });
   worker.start();
   return { ehr, store, file, intake, worker, sender, log };
 }

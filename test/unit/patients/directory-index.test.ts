@@ -68,7 +68,12 @@ describe('DirectoryIndex lookups', () => {
   });
 
   it('byNameAndBirthDate returns every namesake, active first', () => {
-    const twin = (mrn: string): InboundEvent => ({ kind: 'admit', trigger: 'A04', patient: { mrn, family: 'Lee', given: 'Kim', dob: '2001-05-05' }, visit: {} });
+    const twin = (mrn: string): InboundEvent => ({
+      kind: 'admit',
+      trigger: 'A04',
+      patient: { mrn, family: 'Lee', given: 'Kim', dob: '2001-05-05' },
+      visit: {},
+    });
     const d = index([twin('T1')], [twin('T2'), hours(1)], [{ kind: 'discharge', patient: { mrn: 'T2' }, visit: {} }, hours(2)]);
     expect(d.byNameAndBirthDate('LEE', 'KIM', '2001-05-05').map((e) => [e.patient.mrn, e.status])).toEqual([
       ['T1', 'active'],
@@ -93,7 +98,12 @@ describe('DirectoryIndex lookups', () => {
   it('stays quick for a few thousand entries (maps, not scans): 5,000 entries, 20,000 lookups', () => {
     const entries = new Map<string, DirectoryEntry>();
     for (let i = 0; i < 5000; i++) {
-      entries.set(`M${i}`, { patient: { mrn: `M${i}`, family: `Fam${i}`, given: 'G', dob: '1990-01-01' }, visit: { visitNumber: `V${i}` }, status: 'active', updatedAt: T0.toISOString() });
+      entries.set(`M${i}`, {
+        patient: { mrn: `M${i}`, family: `Fam${i}`, given: 'G', dob: '1990-01-01' },
+        visit: { visitNumber: `V${i}` },
+        status: 'active',
+        updatedAt: T0.toISOString(),
+      });
     }
     const d = new DirectoryIndex({ entries, orders: new Map() });
     let found = 0;

@@ -100,7 +100,11 @@ describe('PatientDirectoryStore', () => {
     await expect(store.applyDurably(ev(a01()))).rejects.toThrow(/disk full/);
     expect(store.byMrn('MRN1001')).toBeDefined(); // kept in memory; the EHR's resend changes nothing more
     await store.applyDurably(ev(a04()));
-    expect(onDisk(file).entries.map((e) => e.patient.mrn).sort()).toEqual(['MRN1001', 'MRN2002']);
+    expect(
+      onDisk(file)
+        .entries.map((e) => e.patient.mrn)
+        .sort(),
+    ).toEqual(['MRN1001', 'MRN2002']);
   });
 
   it('prunes on open what aged out while it was closed, and on every change', async () => {

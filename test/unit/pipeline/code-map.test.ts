@@ -8,7 +8,12 @@ const URINE_GLU: CodeMappingT = { specimen: ['UR'], loinc: '25428-4' };
 const ANY_GLU: CodeMappingT = { loinc: '2339-0' };
 const MODULE_GLU: CodeMappingT = { specimen: ['UR'], instrument: 'UA-200', loinc: '5792-7' };
 
-const subject = (specimen: string | undefined, analyzer?: string, module?: string) => ({ code: 'GLU', specimen: specimenType(specimen), ...(analyzer ? { analyzer } : {}), ...(module ? { module } : {}) });
+const subject = (specimen: string | undefined, analyzer?: string, module?: string) => ({
+  code: 'GLU',
+  specimen: specimenType(specimen),
+  ...(analyzer ? { analyzer } : {}),
+  ...(module ? { module } : {}),
+});
 
 describe('resolveMapping', () => {
   const map: CodeMapConfig = { GLU: [ANY_GLU, SERUM_GLU, URINE_GLU, MODULE_GLU] };
@@ -29,7 +34,10 @@ describe('resolveMapping', () => {
   it("prefers the result's own module over the analyzer as a whole, whatever the order", () => {
     const byModule: CodeMappingT = { specimen: ['UR'], instrument: 'STRIP-B', loinc: '25428-4' };
     const byAnalyzer: CodeMappingT = { specimen: ['UR'], instrument: 'UA-200', loinc: '5792-7' };
-    for (const list of [[byAnalyzer, byModule], [byModule, byAnalyzer]]) {
+    for (const list of [
+      [byAnalyzer, byModule],
+      [byModule, byAnalyzer],
+    ]) {
       expect(resolveMapping({ GLU: list }, subject('urine', 'UA-200 SN0042', 'STRIP-B'))).toBe(byModule);
       expect(resolveMapping({ GLU: list }, subject('urine', 'UA-200 SN0042', 'STRIP-A'))).toBe(byAnalyzer);
     }

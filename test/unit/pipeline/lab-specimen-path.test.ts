@@ -17,14 +17,21 @@ import { checkCodes } from '../../../src/pipeline/code-check.ts';
 import type { CodeMapConfig } from '../../../src/pipeline/code-map.ts';
 import { normalize } from '../../../src/pipeline/normalize.ts';
 
-const demo = JSON.parse(readFileSync(new URL('../../../config/demo.json', import.meta.url), 'utf8')) as { devices: Array<{ id: string; codeMap?: CodeMapConfig }> };
+const demo = JSON.parse(readFileSync(new URL('../../../config/demo.json', import.meta.url), 'utf8')) as {
+  devices: Array<{ id: string; codeMap?: CodeMapConfig }>;
+};
 const DEMO_ASTM_MAP = demo.devices.find((d) => d.id === 'astm-1')!.codeMap!;
 /** What the demo shipped before specimens: GLU always serum glucose. */
 const SPECIMEN_BLIND_MAP: CodeMapConfig = { GLU: { loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' } };
 
 function transmission(panel: Panel): DeviceReport {
   const index = { chemistry: 0, hematology: 1, urinalysis: 2 }[panel];
-  const sent = makeTransmission(createRng(7), makePatients(createRng(7)), { index, now: new Date('2026-12-01T10:00:00Z'), implausible: false, longComment: false });
+  const sent = makeTransmission(createRng(7), makePatients(createRng(7)), {
+    index,
+    now: new Date('2026-12-01T10:00:00Z'),
+    implausible: false,
+    longComment: false,
+  });
   expect(sent.panel).toBe(panel);
   const decoded = decodeMessage(sent.records);
   expect(decoded.problems).toEqual([]);
@@ -82,7 +89,13 @@ describe('urinalysis from the demo ASTM analyzer', () => {
     expect(glucose).toMatchObject({ code: '25428-4', system: 'LN', type: 'ST' });
     expect(obx.map((o) => o.code)).not.toContain('2345-7');
     expect(Object.fromEntries(obx.map((o) => [o.alt, o.code]))).toEqual({
-      GLU: '25428-4', PRO: '20454-5', PH: '5803-2', SG: '5811-5', KET: '2514-8', BLD: '5794-3', LEU: '5799-2',
+      GLU: '25428-4',
+      PRO: '20454-5',
+      PH: '5803-2',
+      SG: '5811-5',
+      KET: '2514-8',
+      BLD: '5794-3',
+      LEU: '5799-2',
     });
     // No quantitative LOINC carries text.
     for (const o of obx) if (knownLoinc(o.code)?.scale === 'Qn') expect([o.code, o.type]).toEqual([o.code, 'NM']);
@@ -99,7 +112,12 @@ describe('urinalysis from the demo ASTM analyzer', () => {
     const reading = read(transmission('urinalysis'), SPECIMEN_BLIND_MAP);
     const index = reading.observations.findIndex((o) => o.code.local?.code === 'GLU');
     expect(checkCodes(reading)).toEqual([
-      { kind: 'code', code: 'code-mismatch', text: expect.stringMatching(/^code mismatch: GLU '.+' is not a number, but LOINC 2345-7 .* is quantitative$/), observations: [index] },
+      {
+        kind: 'code',
+        code: 'code-mismatch',
+        text: expect.stringMatching(/^code mismatch: GLU '.+' is not a number, but LOINC 2345-7 .* is quantitative$/),
+        observations: [index],
+      },
     ]);
   });
 
@@ -110,7 +128,13 @@ describe('urinalysis from the demo ASTM analyzer', () => {
     glu.valueText = '100';
     glu.unit = 'mg/dL';
     const reasons = checkCodes(read(report, SPECIMEN_BLIND_MAP));
-    expect(reasons).toEqual([expect.objectContaining({ kind: 'code', code: 'code-mismatch', text: expect.stringMatching(/GLU is a Urine result, but LOINC 2345-7 .* is for another specimen/) })]);
+    expect(reasons).toEqual([
+      expect.objectContaining({
+        kind: 'code',
+        code: 'code-mismatch',
+        text: expect.stringMatching(/GLU is a Urine result, but LOINC 2345-7 .* is for another specimen/),
+      }),
+    ]);
   });
 
   it('goes out as a local code when no mapping is for its specimen', () => {
@@ -118,14 +142,25 @@ describe('urinalysis from the demo ASTM analyzer', () => {
     const glucose = reading.observations.find((o) => o.code.local?.code === 'GLU')!;
     expect(glucose.code.loinc).toBeUndefined();
     expect(checkCodes(reading)).toEqual([]);
-    const result = normalize(transmission('urinalysis'), { deviceId: 'astm-1', kind: 'lab', receivedAt: new Date(), codeMap: { GLU: { specimen: ['SER'], loinc: '2345-7' } } });
+    const result = normalize(transmission('urinalysis'), {
+      deviceId: 'astm-1',
+      kind: 'lab',
+      receivedAt: new Date(),
+      codeMap: { GLU: { specimen: ['SER'], loinc: '2345-7' } },
+    });
     expect(result.unmapped).toContainEqual({ code: 'GLU', specimen: 'UR' });
   });
 
   it('takes the device configured specimen when the analyzer sends none', () => {
     const report = transmission('urinalysis');
     delete report.specimen!.type;
-    const reading = normalize(report, { deviceId: 'astm-1', kind: 'lab', receivedAt: new Date(), codeMap: DEMO_ASTM_MAP, specimenType: { code: 'UR', display: 'Urine' } }).reading;
+    const reading = normalize(report, {
+      deviceId: 'astm-1',
+      kind: 'lab',
+      receivedAt: new Date(),
+      codeMap: DEMO_ASTM_MAP,
+      specimenType: { code: 'UR', display: 'Urine' },
+    }).reading;
     expect(reading.observations.find((o) => o.code.local?.code === 'GLU')!.code.loinc).toBe('25428-4');
   });
 });
@@ -171,8 +206,18 @@ describe('SPM-4 names the specimen the analyzer sent, never the configured one i
     const report = transmission('chemistry');
     if (type === undefined) delete report.specimen!.type;
     else report.specimen!.type = type;
-    const reading = normalize(report, { deviceId: 'astm-1', kind: 'lab', receivedAt: new Date(), codeMap: DEMO_ASTM_MAP, specimenType: { code: 'SER', display: 'Serum' } }).reading;
-    return encodeOruLab(reading, { ...CTX, specimenType: { code: 'SER', display: 'Serum' } }).split('\r').find((s) => s.startsWith('SPM|')) ?? '';
+    const reading = normalize(report, {
+      deviceId: 'astm-1',
+      kind: 'lab',
+      receivedAt: new Date(),
+      codeMap: DEMO_ASTM_MAP,
+      specimenType: { code: 'SER', display: 'Serum' },
+    }).reading;
+    return (
+      encodeOruLab(reading, { ...CTX, specimenType: { code: 'SER', display: 'Serum' } })
+        .split('\r')
+        .find((s) => s.startsWith('SPM|')) ?? ''
+    );
   };
 
   it('sends the table 0487 code the analyzer sent', () => {

@@ -221,7 +221,13 @@ describe('normalize', () => {
 
   it('names an unreadable observation time and specimen collection time', () => {
     const { problems } = normalize(
-      report([{ type: 'pulse', value: 60 }, { type: 'pulse', value: 61, observedAt: 'yesterday' }], { specimen: { id: 'S1', collectedAt: '31.12.2026' } }),
+      report(
+        [
+          { type: 'pulse', value: 60 },
+          { type: 'pulse', value: 61, observedAt: 'yesterday' },
+        ],
+        { specimen: { id: 'S1', collectedAt: '31.12.2026' } },
+      ),
       ctx,
     );
     expect(problems).toEqual([

@@ -69,9 +69,7 @@ describe('checkPlausibility', () => {
 
   it('flags a known measurement that is not in its canonical unit or not a number', () => {
     const stone: Observation = { code: { loinc: '29463-7' }, value: 11, unit: 'stone', status: 'F' };
-    expect(checkPlausibility(reading([stone]))).toEqual([
-      value('unit', 'implausible: Body weight 11 stone cannot be checked: expected kg', [0]),
-    ]);
+    expect(checkPlausibility(reading([stone]))).toEqual([value('unit', 'implausible: Body weight 11 stone cannot be checked: expected kg', [0])]);
     const text: Observation = { code: SYS, value: '---', status: 'F' };
     expect(checkPlausibility(reading([text]))).toEqual([value('not-a-number', "implausible: Systolic blood pressure '---' is not a number", [0])]);
   });
@@ -83,7 +81,13 @@ describe('checkPlausibility', () => {
 
   it('holds a systolic of 900 that came through normalize', () => {
     const { reading: r, problems } = normalize(
-      { measurements: [{ type: 'bp.systolic', value: 900, unit: 'mmHg' }, { type: 'bp.diastolic', value: 80, unit: 'mmHg' }], raw: '' },
+      {
+        measurements: [
+          { type: 'bp.systolic', value: 900, unit: 'mmHg' },
+          { type: 'bp.diastolic', value: 80, unit: 'mmHg' },
+        ],
+        raw: '',
+      },
       { deviceId: 'bp-1', kind: 'bp', receivedAt: new Date() },
     );
     expect(problems).toEqual([]);

@@ -27,7 +27,9 @@ describe('a legacy hold released by a person', () => {
         id: 'URINE',
         deviceId: 'astm-1',
         kind: 'lab',
-        observations: [{ code: { loinc: '2345-7', local: { system: 'L', code: 'GLU' }, display: 'Glucose [Mass/volume] in Serum or Plasma' }, value: '1+', status: 'F' }],
+        observations: [
+          { code: { loinc: '2345-7', local: { system: 'L', code: 'GLU' }, display: 'Glucose [Mass/volume] in Serum or Plasma' }, value: '1+', status: 'F' },
+        ],
         holdReasons: ['no patient: the analyzer sent no patient ID for this specimen'],
       },
     ]);
@@ -43,14 +45,21 @@ describe('a legacy hold released by a person', () => {
         for (const m of Object.values(store.data.messages)) bodies.push(m.body);
       },
     });
-    intake.setDevice({ config: { id: 'astm-1', driver: 'astm-lis2', transport: { type: 'tcp', mode: 'listen', port: 1 } }, policy: { mode: 'reported', verify: false }, kind: 'lab' });
+    intake.setDevice({
+      config: { id: 'astm-1', driver: 'astm-lis2', transport: { type: 'tcp', mode: 'listen', port: 1 } },
+      policy: { mode: 'reported', verify: false },
+      kind: 'lab',
+    });
 
     await expect(intake.assign('URINE', ALICE)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/acceptLocalCode/) });
     // The new hold is stored, so the page shows it with its confirmation.
     expect(store.data.readings.URINE!.holdReasons.map((r) => `${r.kind}/${r.code}`)).toEqual(['patient/no-patient', 'code/code-mismatch']);
     const done = await intake.assign('URINE', ALICE, { acceptLocalCode: true });
     expect(done.stored.status).toBe('queued');
-    const obx = bodies.join('').split('\r').filter((s) => s.startsWith('OBX|'));
+    const obx = bodies
+      .join('')
+      .split('\r')
+      .filter((s) => s.startsWith('OBX|'));
     expect(obx).toHaveLength(1);
     expect(obx[0]).not.toContain('2345-7');
     expect(obx[0]!.split('|')[3]!.split('^')[0]).toBe('GLU');

@@ -13,7 +13,11 @@ const UNKNOWN_TYPE = holdReason('value', 'unknown-type', "measurement 1: unknown
 const CODE = holdReason('code', 'code-mismatch', "code mismatch: GLU '1+' is not a number, but LOINC 2345-7 is quantitative", [1]);
 const NO_DESTINATION = holdReason('delivery', 'no-destination', 'no destination configured');
 
-const GLU: Observation = { code: { loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma', local: { system: '99MDG', code: 'GLU' } }, value: '1+', status: 'F' };
+const GLU: Observation = {
+  code: { loinc: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma', local: { system: '99MDG', code: 'GLU' } },
+  value: '1+',
+  status: 'F',
+};
 const NA: Observation = { code: { loinc: '2951-2', local: { system: '99MDG', code: 'NA' } }, value: 140, unit: 'mmol/L', status: 'F' };
 const OBS: Observation[] = [NA, GLU];
 
@@ -87,7 +91,15 @@ describe('decideRelease', () => {
 });
 
 describe('withLocalCodesOnly', () => {
-  const reading: Reading = { id: 'R1', deviceId: 'chem-1', kind: 'lab', observedAt: '2026-12-01T10:00:00Z', receivedAt: '2026-12-01T10:00:01Z', observations: OBS, raw: '' };
+  const reading: Reading = {
+    id: 'R1',
+    deviceId: 'chem-1',
+    kind: 'lab',
+    observedAt: '2026-12-01T10:00:00Z',
+    receivedAt: '2026-12-01T10:00:01Z',
+    observations: OBS,
+    raw: '',
+  };
 
   it('drops the LOINC, the MDC and the mapped display of the named observations, keeps the local code, and leaves the rest', () => {
     const withMdc: Reading = { ...reading, observations: [NA, { ...GLU, code: { ...GLU.code, mdc: { ref: 'MDC_X' } } }] };
@@ -101,6 +113,9 @@ describe('withLocalCodesOnly', () => {
 
   it("keeps the analyzer's own display name", () => {
     const named: Reading = { ...reading, observations: [{ ...GLU, code: { ...GLU.code, local: { system: 'L', code: 'GLU', display: 'Glucose strip' } } }] };
-    expect(withLocalCodesOnly(named, [0]).observations[0]!.code).toEqual({ local: { system: 'L', code: 'GLU', display: 'Glucose strip' }, display: 'Glucose strip' });
+    expect(withLocalCodesOnly(named, [0]).observations[0]!.code).toEqual({
+      local: { system: 'L', code: 'GLU', display: 'Glucose strip' },
+      display: 'Glucose strip',
+    });
   });
 });

@@ -122,7 +122,12 @@ describe('history writer thread', () => {
     expect(local).toHaveLength(2);
     expect(written.count).toBe(1);
     await turn();
-    expect(history.recent({ limit: 20 }).map((r) => r.reading.reading.id).sort()).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S9']);
+    expect(
+      history
+        .recent({ limit: 20 })
+        .map((r) => r.reading.reading.id)
+        .sort(),
+    ).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S9']);
     expect(thread.onFallback).toBe(false);
   });
 

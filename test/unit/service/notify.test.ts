@@ -71,7 +71,12 @@ describe('serviceNotifier', () => {
   it('pings only when the watchdog is meant for this process', async () => {
     vi.useFakeTimers();
     const sent: string[] = [];
-    const n = serviceNotifier({ log: recordingLog().log, env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '1000000', WATCHDOG_PID: '7' }, pid: 42, send: async (m) => void sent.push(m) });
+    const n = serviceNotifier({
+      log: recordingLog().log,
+      env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '1000000', WATCHDOG_PID: '7' },
+      pid: 42,
+      send: async (m) => void sent.push(m),
+    });
     n.ready();
     await vi.advanceTimersByTimeAsync(3_000);
     expect(sent).toEqual(['READY=1']);
@@ -99,7 +104,11 @@ describe('serviceNotifier', () => {
 
   it('stops pinging while the event loop is blocked', async () => {
     const times: number[] = [];
-    const n = serviceNotifier({ log: recordingLog().log, env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '40000' }, send: async (m) => void (m === 'WATCHDOG=1' && times.push(Date.now())) });
+    const n = serviceNotifier({
+      log: recordingLog().log,
+      env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '40000' },
+      send: async (m) => void (m === 'WATCHDOG=1' && times.push(Date.now())),
+    });
     n.ready();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const blockedAt = Date.now();

@@ -56,7 +56,9 @@ describe('serviceUnit', () => {
   const { text, notes } = serviceUnit(base);
 
   it('runs the compiled entry with plain node, as a notify service with a watchdog, restarted on failure', () => {
-    expect(value(text, 'Service', 'ExecStart')).toBe(`/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/medgate/node_modules/medgate/bin/medgate.js start --config /etc/medgate/medgate.json`);
+    expect(value(text, 'Service', 'ExecStart')).toBe(
+      `/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/medgate/node_modules/medgate/bin/medgate.js start --config /etc/medgate/medgate.json`,
+    );
     expect(value(text, 'Service', 'Type')).toBe('notify');
     expect(value(text, 'Service', 'NotifyAccess')).toBe('all');
     expect(value(text, 'Service', 'WatchdogSec')).toBe('30s');
@@ -86,7 +88,16 @@ describe('serviceUnit', () => {
   });
 
   it('sets nothing that would shut out serial ports or the JIT', () => {
-    for (const key of ['DevicePolicy', 'DeviceAllow', 'PrivateDevices', 'ProtectClock', 'MemoryDenyWriteExecute', 'SystemCallFilter', 'PrivateUsers', 'DynamicUser']) {
+    for (const key of [
+      'DevicePolicy',
+      'DeviceAllow',
+      'PrivateDevices',
+      'ProtectClock',
+      'MemoryDenyWriteExecute',
+      'SystemCallFilter',
+      'PrivateUsers',
+      'DynamicUser',
+    ]) {
       expect(values(text, 'Service', key), key).toEqual([]);
     }
   });
@@ -96,7 +107,11 @@ describe('serviceUnit', () => {
   });
 
   it('lists a configuration inside the data folder once, and watched folders as may-be-missing', () => {
-    const { text: t } = serviceUnit({ ...base, configFile: '/var/lib/medgate/etc/medgate.json', watchedFolders: ['/srv/ekg', '/var/lib/medgate/drop', '/srv/ekg'] });
+    const { text: t } = serviceUnit({
+      ...base,
+      configFile: '/var/lib/medgate/etc/medgate.json',
+      watchedFolders: ['/srv/ekg', '/var/lib/medgate/drop', '/srv/ekg'],
+    });
     expect(values(t, 'Service', 'ReadWritePaths')).toEqual(['/var/lib/medgate', '-/srv/ekg']);
     expect(value(t, 'Service', 'WorkingDirectory')).toBe('/var/lib/medgate/etc');
   });

@@ -64,7 +64,8 @@ async function roundtrip(o: RunOptions): Promise<Run> {
   return { sim, reports, errors, done };
 }
 
-const iso = (astm: string): string => `${astm.slice(0, 4)}-${astm.slice(4, 6)}-${astm.slice(6, 8)}T${astm.slice(8, 10)}:${astm.slice(10, 12)}:${astm.slice(12, 14)}`;
+const iso = (astm: string): string =>
+  `${astm.slice(0, 4)}-${astm.slice(4, 6)}-${astm.slice(6, 8)}T${astm.slice(8, 10)}:${astm.slice(10, 12)}:${astm.slice(12, 14)}`;
 
 /** What the driver must have made of one order the simulator sent, written from the simulator's side. */
 function expected(order: SentOrder) {
@@ -258,7 +259,15 @@ describe('astm-lis2 simulator -> driver over a socat pty pair', () => {
       session.on('protocolError', (e) => errors.push(e));
       gatewayEnd.on('data', (data: Buffer) => session.receive(data));
 
-      const sim = create({ count: 3, seed: 42, faults: ['bad-checksum', 'lost-ack', 'eot-mid-record'], intervalMs: 20, replyTimeoutMs: 2000, retryDelayMs: 50, stallMs: 1500 });
+      const sim = create({
+        count: 3,
+        seed: 42,
+        faults: ['bad-checksum', 'lost-ack', 'eot-mid-record'],
+        intervalMs: 20,
+        replyTimeoutMs: 2000,
+        retryDelayMs: 50,
+        stallMs: 1500,
+      });
       deviceEnd.on('data', (data: Buffer) => sim.receive(data));
       sim.start({ write: (bytes) => void deviceEnd.write(Buffer.from(bytes)) });
       await sim.done;

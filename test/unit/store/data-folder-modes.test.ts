@@ -18,7 +18,15 @@ describe('tightenFolder', () => {
     writeFileSync(outside, '', { mode: 0o644 });
     symlinkSync(outside, join(data, 'link'));
     // Whatever this process's umask: the modes an earlier version left under 022.
-    for (const [p, m] of [[data, 0o755], [join(data, 'history'), 0o755], [join(data, 'history', '2025-01-01.jsonl'), 0o644], [join(data, 'users.json'), 0o666], [join(data, 'api-token'), 0o600], [outside, 0o644]] as const) chmodSync(p, m);
+    for (const [p, m] of [
+      [data, 0o755],
+      [join(data, 'history'), 0o755],
+      [join(data, 'history', '2025-01-01.jsonl'), 0o644],
+      [join(data, 'users.json'), 0o666],
+      [join(data, 'api-token'), 0o600],
+      [outside, 0o644],
+    ] as const)
+      chmodSync(p, m);
     const report = await tightenFolder(data);
     expect([mode(data), mode(join(data, 'history'))]).toEqual([0o700, 0o700]);
     expect([mode(join(data, 'history', '2025-01-01.jsonl')), mode(join(data, 'users.json')), mode(join(data, 'api-token'))]).toEqual([0o600, 0o600, 0o600]);

@@ -58,7 +58,11 @@ describe('storage engine: damaged files', () => {
     const log = recordingLogger();
     const engine = openEngine(dataDir, { log, now: () => new Date('2025-01-01T10:00:00.000Z') });
     try {
-      expect(engine.damaged).toEqual({ movedTo: join(dataDir, 'db.damaged-2025-01-01T10-00-00-000Z'), reason: expect.stringMatching(/not an LMDB data file/), at: '2025-01-01T10:00:00.000Z' });
+      expect(engine.damaged).toEqual({
+        movedTo: join(dataDir, 'db.damaged-2025-01-01T10-00-00-000Z'),
+        reason: expect.stringMatching(/not an LMDB data file/),
+        at: '2025-01-01T10:00:00.000Z',
+      });
       expect(readFileSync(join(engine.damaged!.movedTo, 'data.mdb'), 'utf8')).toBe('garbage\n');
       expect(log.errors).toEqual([expect.objectContaining({ movedTo: engine.damaged!.movedTo, msg: expect.stringMatching(/moved aside/) })]);
       const db = engine.db<string, string>('t');

@@ -128,7 +128,12 @@ describe('HistoryStore', () => {
     const base = engineIn(tempDataDir());
     const writer = new HistoryStore(base);
     const records = Array.from({ length: 2000 }, (_, i) =>
-      historyRecord({ at: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(), id: `C${String(i).padStart(5, '0')}`, deviceId: i % 2 ? 'bp-1' : 'scale-1', mrn: `MRN${i % 7}` }),
+      historyRecord({
+        at: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+        id: `C${String(i).padStart(5, '0')}`,
+        deviceId: i % 2 ? 'bp-1' : 'scale-1',
+        mrn: `MRN${i % 7}`,
+      }),
     );
     await writer.append(records);
     const { engine, reads } = counted(base);
@@ -153,22 +158,43 @@ describe('HistoryStore', () => {
 
   it('lists a bulky reading (an EKG) by its list view, reading its samples only when that reading is asked for', async () => {
     const base = engineIn(tempDataDir());
-    const leadsOf = (stored: StoredReading) => stored.reading.observations.flatMap((o) => (typeof o.value === 'object' && o.value.kind === 'waveform' ? o.value.leads : []));
+    const leadsOf = (stored: StoredReading) =>
+      stored.reading.observations.flatMap((o) => (typeof o.value === 'object' && o.value.kind === 'waveform' ? o.value.leads : []));
     const listView = (stored: StoredReading) => ({ id: stored.reading.id, samples: leadsOf(stored).map((l) => l.samples.length) });
     const ekg = historyRecord({ at: at(2), id: 'EKG1', deviceId: 'ekg-1' });
     const samples = Array.from({ length: 5000 }, (_, i) => i % 100);
     ekg.reading.reading.observations = [
-      { code: { mdc: { ref: 'MDC_ECG_ELEC_POTL_I', code: 131329 } }, value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples }, { name: 'II', samples }] }, status: 'F' },
+      {
+        code: { mdc: { ref: 'MDC_ECG_ELEC_POTL_I', code: 131329 } },
+        value: {
+          kind: 'waveform',
+          sampleRateHz: 500,
+          unit: 'uV',
+          leads: [
+            { name: 'I', samples },
+            { name: 'II', samples },
+          ],
+        },
+        status: 'F',
+      },
     ];
     await new HistoryStore(base, { listView }).append([historyRecord({ at: at(1), id: 'BP1' }), ekg]);
     const { engine, reads } = counted(base);
     const bulkyReads: string[] = [];
-    const watched: StorageEngine = { ...engine, db: <V, K extends Key = Key>(name: string) => {
-      const db = engine.db<V, K>(name);
-      return name === 'history-bulky' ? new Proxy(db, { get: (t, p) => (p === 'get' ? (k: K) => (bulkyReads.push(String(k)), t.get(k)) : Reflect.get(t, p, t)) }) : db;
-    } };
+    const watched: StorageEngine = {
+      ...engine,
+      db: <V, K extends Key = Key>(name: string) => {
+        const db = engine.db<V, K>(name);
+        return name === 'history-bulky'
+          ? new Proxy(db, { get: (t, p) => (p === 'get' ? (k: K) => (bulkyReads.push(String(k)), t.get(k)) : Reflect.get(t, p, t)) })
+          : db;
+      },
+    };
     const h = new HistoryStore(watched, { listView });
-    expect(h.recent({ limit: 10 }).map((r) => r.reading)).toEqual([{ id: 'EKG1', samples: [5000, 5000] }, { id: 'BP1', samples: [] }]);
+    expect(h.recent({ limit: 10 }).map((r) => r.reading)).toEqual([
+      { id: 'EKG1', samples: [5000, 5000] },
+      { id: 'BP1', samples: [] },
+    ]);
     expect(h.recent({ limit: 10, deviceId: 'ekg-1' }).map((r) => r.reading.id)).toEqual(['EKG1']);
     expect(bulkyReads).toEqual([]);
     expect(reads.gets).toBeGreaterThan(0);
@@ -181,7 +207,11 @@ describe('HistoryStore', () => {
   it('prunes whole UTC days past the retention, in batches, with every index entry', async () => {
     const h = new HistoryStore(engineIn(tempDataDir()), { retentionDays: 90, pruneBatch: 3 });
     const old = Array.from({ length: 10 }, (_, i) => historyRecord({ at: `2025-03-30T${String(i).padStart(2, '0')}:00:00.000Z`, id: `O${i}`, mrn: 'MRN1' }));
-    await h.append([...old, historyRecord({ at: '2025-03-31T00:00:00.000Z', id: 'K1', mrn: 'MRN1' }), historyRecord({ at: '2025-06-29T08:00:00.000Z', id: 'K2' })]);
+    await h.append([
+      ...old,
+      historyRecord({ at: '2025-03-31T00:00:00.000Z', id: 'K1', mrn: 'MRN1' }),
+      historyRecord({ at: '2025-06-29T08:00:00.000Z', id: 'K2' }),
+    ]);
     // 90 days before 2025-06-29 is 2025-03-31: that day and later stay.
     expect(await h.prune(new Date('2025-06-29T12:00:00.000Z'))).toBe(10);
     expect(ids(h.recent({ limit: 100 }))).toEqual(['K2', 'K1']);
@@ -204,8 +234,15 @@ describe('HistoryStore: upgrade in place from the day files', () => {
     const dataDir = tempDataDir();
     const legacy = historyRecord({ at: at(2), id: 'L2', status: 'discarded' });
     // A version-1 record: hold reasons as strings, the discard one more string.
-    (legacy.reading as unknown as { holdReasons: string[] }).holdReasons = ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: leaned on the scale'];
-    const dir = await legacyHistory(dataDir, [historyRecord({ at: at(1), id: 'L1' }), legacy, historyRecord({ at: at(3), id: 'L3', destinations: ['ehr', 'uplink'] })]);
+    (legacy.reading as unknown as { holdReasons: string[] }).holdReasons = [
+      'implausible: Body weight 900 kg outside 0.2–650',
+      'discarded: leaned on the scale',
+    ];
+    const dir = await legacyHistory(dataDir, [
+      historyRecord({ at: at(1), id: 'L1' }),
+      legacy,
+      historyRecord({ at: at(3), id: 'L3', destinations: ['ehr', 'uplink'] }),
+    ]);
     appendFileSync(join(dir, `${at(3).slice(0, 10)}.jsonl`), '{"at":"2025-01-03T13:00:00.000Z","rea');
 
     const h = await HistoryStore.open(engineIn(dataDir), dataDir, { upgrade: upgradeHistoryRecord });
@@ -231,7 +268,10 @@ describe('HistoryStore: upgrade in place from the day files', () => {
 
   it('skips a record the store refuses and imports the rest; when none goes in, stops and tries again at the next start', async () => {
     const dataDir = tempDataDir();
-    const dir = await legacyHistory(dataDir, ['G1', 'BAD', 'G2'].map((id, i) => historyRecord({ at: at(1, i), id })));
+    const dir = await legacyHistory(
+      dataDir,
+      ['G1', 'BAD', 'G2'].map((id, i) => historyRecord({ at: at(1, i), id })),
+    );
     const engine = engineIn(dataDir);
     const h = new HistoryStore(engine);
     const down = importDayFolder<HistoryRecord>(engine, dir, {
@@ -244,7 +284,8 @@ describe('HistoryStore: upgrade in place from the day files', () => {
     const report = await importDayFolder<HistoryRecord>(engine, dir, {
       log: silentLogger,
       accept: (v): v is HistoryRecord => v !== null,
-      write: (batch) => (batch.some((l) => l.record.reading.reading.id === 'BAD') ? Promise.reject(new Error('refused')) : h.append(batch.map((l) => l.record))),
+      write: (batch) =>
+        batch.some((l) => l.record.reading.reading.id === 'BAD') ? Promise.reject(new Error('refused')) : h.append(batch.map((l) => l.record)),
     });
     expect(report).toMatchObject({ records: 2, unreadable: 1 });
     expect(ids(h.recent({ limit: 10 }))).toEqual(['G2', 'G1']);

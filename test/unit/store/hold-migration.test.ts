@@ -98,13 +98,19 @@ describe('state.json of version 1', () => {
     });
     expect((await intake.assign('PAT', ALICE)).stored.status).toBe('queued');
     // The confirmed bug: an unknown type with no patient needs the value confirmation, and assigning with it works.
-    await expect(intake.assign('BUG', ALICE)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/values \(unknown-type\).*acceptImplausible/) });
+    await expect(intake.assign('BUG', ALICE)).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/values \(unknown-type\).*acceptImplausible/),
+    });
     expect((await intake.assign('BUG', ALICE, { acceptImplausible: true })).stored.status).toBe('queued');
     await expect(intake.release('VAL')).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/acceptImplausible/) });
     const val = await intake.release('VAL', { acceptImplausible: true });
     expect(val).toMatchObject({ stored: { status: 'queued', patient: ALICE }, overridden: [{ kind: 'value', code: 'implausible' }] });
     expect((await intake.release('DEL')).stored.status).toBe('queued');
-    await expect(intake.release('ODD', { acceptImplausible: true })).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/assign it to a patient/) });
+    await expect(intake.release('ODD', { acceptImplausible: true })).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/assign it to a patient/),
+    });
     expect((await intake.assign('ODD', ALICE, { acceptImplausible: true })).stored.status).toBe('queued');
     expect(queued).toEqual(['ehr', 'ehr', 'ehr', 'ehr', 'ehr']);
   });
@@ -125,7 +131,12 @@ describe('history written by version 1', () => {
       dir,
       [],
       [
-        { id: 'OLD-DISCARDED', observations: [WEIGHT(900)], status: 'discarded', holdReasons: ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: patient leaned on the scale'] },
+        {
+          id: 'OLD-DISCARDED',
+          observations: [WEIGHT(900)],
+          status: 'discarded',
+          holdReasons: ['implausible: Body weight 900 kg outside 0.2–650', 'discarded: patient leaned on the scale'],
+        },
         { id: 'OLD-DELIVERED', observations: [WEIGHT(70)], status: 'delivered', holdReasons: [], patient: ALICE },
       ],
     );
@@ -133,7 +144,20 @@ describe('history written by version 1', () => {
     const store = await open(dir);
     const intake = new Intake({ store, history, config: { gateway: {}, destinations: [] }, log: silentLogger, onQueued: () => undefined });
     await store.update((doc) => {
-      doc.readings.NEW = { reading: { id: 'NEW', deviceId: 'scale-1', kind: 'scale', observedAt: '2026-12-05T10:00:00Z', receivedAt: '2026-12-05T10:00:00Z', observations: [], raw: '' }, status: 'held', holdReasons: [{ kind: 'value', code: 'no-measurement', text: 'the report carries no measurements' }], updatedAt: '2026-12-05T10:00:00Z' };
+      doc.readings.NEW = {
+        reading: {
+          id: 'NEW',
+          deviceId: 'scale-1',
+          kind: 'scale',
+          observedAt: '2026-12-05T10:00:00Z',
+          receivedAt: '2026-12-05T10:00:00Z',
+          observations: [],
+          raw: '',
+        },
+        status: 'held',
+        holdReasons: [{ kind: 'value', code: 'no-measurement', text: 'the report carries no measurements' }],
+        updatedAt: '2026-12-05T10:00:00Z',
+      };
     });
     await intake.discard('NEW', 'empty report', 'nurse.kim');
 
@@ -145,7 +169,11 @@ describe('history written by version 1', () => {
       discard: { reason: 'patient leaned on the scale', at: '2026-11-27T14:41:01.000Z' },
     });
     expect(byId.get('OLD-DELIVERED')).toMatchObject({ status: 'delivered', holdReasons: [] });
-    expect(byId.get('NEW')).toMatchObject({ status: 'discarded', holdReasons: [{ kind: 'value', code: 'no-measurement' }], discard: { reason: 'empty report', by: 'nurse.kim' } });
+    expect(byId.get('NEW')).toMatchObject({
+      status: 'discarded',
+      holdReasons: [{ kind: 'value', code: 'no-measurement' }],
+      discard: { reason: 'empty report', by: 'nurse.kim' },
+    });
     for (const r of records) for (const x of r.reading.holdReasons) expect(typeof x).toBe('object');
     // A filter sees the upgraded record too.
     expect(await history.recent({ limit: 10, filter: (r) => r.reading.discard?.reason === 'patient leaned on the scale' })).toHaveLength(1);
@@ -154,7 +182,12 @@ describe('history written by version 1', () => {
   it('leaves a record already in the new shape as it is', () => {
     const record: HistoryRecord = {
       at: '2026-12-05T10:00:00Z',
-      reading: { reading: { id: 'X', deviceId: 'd', kind: 'scale', observedAt: '', receivedAt: '', observations: [], raw: '' }, status: 'delivered', holdReasons: [], updatedAt: '' },
+      reading: {
+        reading: { id: 'X', deviceId: 'd', kind: 'scale', observedAt: '', receivedAt: '', observations: [], raw: '' },
+        status: 'delivered',
+        holdReasons: [],
+        updatedAt: '',
+      },
       messages: [],
     };
     expect(upgradeHistoryRecord(record)).toBe(record);

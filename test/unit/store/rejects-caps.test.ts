@@ -45,7 +45,8 @@ describe('rejected-input journal caps', () => {
     const journal = new RejectsJournal(engine, { log });
     const start = Date.parse('2025-01-01T10:00:00.000Z');
     // 30 frames a second for 10 s: 88 MB offered.
-    for (let i = 0; i < 300; i++) journal.keep('cobas-1', 'not HL7', `${String(i).padStart(6, '0')}${'x'.repeat(FRAME)}`, new Date(start + Math.floor(i / 30) * 1000 + (i % 30)));
+    for (let i = 0; i < 300; i++)
+      journal.keep('cobas-1', 'not HL7', `${String(i).padStart(6, '0')}${'x'.repeat(FRAME)}`, new Date(start + Math.floor(i / 30) * 1000 + (i % 30)));
     journal.keep('scale-1', 'not a weight line', 'ST,??', new Date(start + 10_000));
     await engine.flushed();
 
@@ -87,9 +88,15 @@ describe('rejected-input journal caps', () => {
     const { engine } = engineAt();
     const limits: RejectsLimits = { perDeviceDay: { entries: 2, bytes: 1_000_000 }, total: { entries: 100, bytes: 10_000_000 } };
     const journal = new RejectsJournal(engine, { log: silentLogger, limits });
-    for (const at of ['2025-01-01T10:00:00Z', '2025-01-01T11:00:00Z', '2025-01-01T12:00:00Z', '2025-01-02T00:00:01Z', '2025-01-02T00:00:02Z']) journal.keep('d', at, 'x', new Date(at));
+    for (const at of ['2025-01-01T10:00:00Z', '2025-01-01T11:00:00Z', '2025-01-01T12:00:00Z', '2025-01-02T00:00:01Z', '2025-01-02T00:00:02Z'])
+      journal.keep('d', at, 'x', new Date(at));
     await engine.flushed();
-    expect(journal.recent({ limit: 100 }).map((r) => r.reason)).toEqual(['2025-01-02T00:00:02Z', '2025-01-02T00:00:01Z', '2025-01-01T12:00:00Z', '2025-01-01T11:00:00Z']);
+    expect(journal.recent({ limit: 100 }).map((r) => r.reason)).toEqual([
+      '2025-01-02T00:00:02Z',
+      '2025-01-02T00:00:01Z',
+      '2025-01-01T12:00:00Z',
+      '2025-01-01T11:00:00Z',
+    ]);
   });
 
   it('trims a journal an uncapped earlier version filled, oldest first, when it opens', async () => {
@@ -105,7 +112,10 @@ describe('rejected-input journal caps', () => {
     open.splice(open.indexOf(first.engine), 1);
 
     const { engine } = engineAt(dir);
-    const journal = new RejectsJournal(engine, { log: silentLogger, limits: { perDeviceDay: { entries: 1000, bytes: 1_000_000 }, total: { entries: 1000, bytes: 10_000_000 } } });
+    const journal = new RejectsJournal(engine, {
+      log: silentLogger,
+      limits: { perDeviceDay: { entries: 1000, bytes: 1_000_000 }, total: { entries: 1000, bytes: 10_000_000 } },
+    });
     await engine.flushed();
     const left = journal.recent({ limit: 100 });
     expect(left.map((r) => r.reason)).toEqual(['r39', 'r38', 'r37', 'r36', 'r35', 'r34', 'r33', 'r32', 'r31']);

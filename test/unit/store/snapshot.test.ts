@@ -70,8 +70,18 @@ describe('outbox operations leave earlier snapshots as they were', () => {
       change: (doc) => void markRetry(doc, ID, 'AE: EHR busy', T(9), ack('AE', ID, { text: 'EHR busy' }), T(5)),
       changes: ['message'],
     },
-    { name: 'markDelivered with an AA after an AE', prepare: sendAndFail, change: (doc) => void markDelivered(doc, ID, ack('AA', ID), T(5)), changes: ['message', 'reading'] },
-    { name: 'markDelivered without an ACK after an AE', prepare: sendAndFail, change: (doc) => void markDelivered(doc, ID, undefined, T(5)), changes: ['message', 'reading'] },
+    {
+      name: 'markDelivered with an AA after an AE',
+      prepare: sendAndFail,
+      change: (doc) => void markDelivered(doc, ID, ack('AA', ID), T(5)),
+      changes: ['message', 'reading'],
+    },
+    {
+      name: 'markDelivered without an ACK after an AE',
+      prepare: sendAndFail,
+      change: (doc) => void markDelivered(doc, ID, undefined, T(5)),
+      changes: ['message', 'reading'],
+    },
     {
       name: 'markDead with an AR',
       prepare: (doc) => void markSending(doc, ID, T(1)),
@@ -121,7 +131,10 @@ const MONITOR = device({ id: 'vitals-1', driver: 'mqtt-json' }, 'vitals', { mode
 // LOINC 1742-6, ALT [Enzymatic activity/volume] in Serum or Plasma: quantitative, and not in the
 // gateway's own LOINC table, so only a scale stated in the code map lets the code check judge it.
 const analyzer = (scale?: 'Qn'): IntakeDevice =>
-  device({ id: 'astm-1', driver: 'astm-lis2', codeMap: { ALT: scale ? { loinc: '1742-6', scale } : { loinc: '1742-6' } } }, 'lab', { mode: 'reported', verify: false });
+  device({ id: 'astm-1', driver: 'astm-lis2', codeMap: { ALT: scale ? { loinc: '1742-6', scale } : { loinc: '1742-6' } } }, 'lab', {
+    mode: 'reported',
+    verify: false,
+  });
 
 const weighing = (kg: number, subject?: PatientRef): DeviceReport => ({
   measurements: [{ type: 'weight', value: kg, unit: 'kg' }],

@@ -226,7 +226,11 @@ describe('state journal', () => {
     expect(errors[0]?.msg).toMatch(/left out a field that no earlier line holds/);
     expect(errors[0]?.fields).toMatchObject({ records: 1, first: 'messages r1-ehr' });
     // Its reading does not wait forever for a message that is gone: a person can release it.
-    expect(again.data.readings.r1).toMatchObject({ status: 'held', messageIds: [], holdReasons: [expect.objectContaining({ kind: 'delivery', code: 'message-lost' })] });
+    expect(again.data.readings.r1).toMatchObject({
+      status: 'held',
+      messageIds: [],
+      holdReasons: [expect.objectContaining({ kind: 'delivery', code: 'message-lost' })],
+    });
     expect(again.data.readings.r2?.status).toBe(s.data.readings.r2?.status);
     expect(errors[1]?.msg).toMatch(/held for review/);
     // Said once: the next start does not drop (and report) them again.
@@ -277,7 +281,10 @@ describe('state journal', () => {
     const s = await openStore(file);
     await s.update((doc) => void addReading(doc, 'r1', ['ehr']));
     await s.update((doc) => void (doc.messages['r1-ehr']!.state = 'delivered'));
-    const lines = readFileSync(`${file}.journal`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l.slice(9)) as Record<string, unknown>);
+    const lines = readFileSync(`${file}.journal`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l.slice(9)) as Record<string, unknown>);
     // The first line holds everything: any version reads it. The mark leaves the body out: the
     // version before this one required `ops`, so it reads the line as damage, not as a message without bytes.
     expect(Object.keys(lines[0]!)).toEqual(['g', 'root', 'ops']);
@@ -304,7 +311,12 @@ describe('state journal', () => {
     const file = tempFile();
     // The previous version wrote the whole document, compact, with no generation and no journal.
     const old: StateDoc = emptyState();
-    old.readings.r1 = { reading: { id: 'r1', deviceId: 'scale-1', kind: 'scale', observedAt: 'x', receivedAt: 'x', observations: [], raw: '' }, status: 'queued', holdReasons: [], updatedAt: 'x' };
+    old.readings.r1 = {
+      reading: { id: 'r1', deviceId: 'scale-1', kind: 'scale', observedAt: 'x', receivedAt: 'x', observations: [], raw: '' },
+      status: 'queued',
+      holdReasons: [],
+      updatedAt: 'x',
+    };
     enqueue(old, { destinationId: 'ehr', readingId: 'r1', controlId: 'MG1', body: 'MSH|1', now: new Date('2025-01-14T09:30:00Z') });
     old.bindings['scale-1'] = binding('MRN1');
     writeFileSync(file, JSON.stringify(old));

@@ -82,16 +82,24 @@ describe('check-config: listeners', () => {
 
   it('a device listener off loopback without allow is an error that says what to write', () => {
     expect(problems({ ...base, devices: [analyzer({ mode: 'listen', host: '0.0.0.0' })] })).toEqual([
-      expect.stringMatching(/^devices\[0\]\.transport\.allow: the listener on "0\.0\.0\.0" would accept anyone on the network: list the addresses .*\["any"\] to accept anyone on purpose$/),
+      expect.stringMatching(
+        /^devices\[0\]\.transport\.allow: the listener on "0\.0\.0\.0" would accept anyone on the network: list the addresses .*\["any"\] to accept anyone on purpose$/,
+      ),
     ]);
     expect(problems({ ...base, devices: [analyzer({ mode: 'listen', host: '0.0.0.0', allow: ['any'] })] })).toEqual([]);
-    expect(problems({ ...base, devices: [analyzer({ mode: 'listen', host: '10.1.2.1', allow: ['10.1.2.0/24'], maxConnections: 1, idleTimeoutMs: 60000 })] })).toEqual([]);
+    expect(
+      problems({ ...base, devices: [analyzer({ mode: 'listen', host: '10.1.2.1', allow: ['10.1.2.0/24'], maxConnections: 1, idleTimeoutMs: 60000 })] }),
+    ).toEqual([]);
     // Loopback (the default host) needs none.
-    expect(problems({ ...base, devices: [analyzer({ mode: 'listen' }), { ...analyzer({ mode: 'listen', host: '127.0.0.1', port: 5001 }), id: 'chem-2' }] })).toEqual([]);
+    expect(
+      problems({ ...base, devices: [analyzer({ mode: 'listen' }), { ...analyzer({ mode: 'listen', host: '127.0.0.1', port: 5001 }), id: 'chem-2' }] }),
+    ).toEqual([]);
   });
 
   it('the inbound feed off loopback without allow is an error; bad entries are named by index', () => {
-    expect(problems({ ...base, devices: [], inbound: { mllp: { host: '0.0.0.0', port: 2576 } } })).toEqual([expect.stringMatching(/^inbound\.mllp\.allow: the listener on "0\.0\.0\.0"/)]);
+    expect(problems({ ...base, devices: [], inbound: { mllp: { host: '0.0.0.0', port: 2576 } } })).toEqual([
+      expect.stringMatching(/^inbound\.mllp\.allow: the listener on "0\.0\.0\.0"/),
+    ]);
     expect(problems({ ...base, devices: [], inbound: { mllp: { port: 2576 } } })).toEqual([]);
     expect(problems({ ...base, devices: [], inbound: { mllp: { host: '::', port: 2576, allow: ['10.0.0.0/8', '10.0.0.300'] } } })).toEqual([
       expect.stringMatching(/^inbound\.mllp\.allow\[1\]: "10\.0\.0\.300" is not an IP address/),

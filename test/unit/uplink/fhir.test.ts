@@ -39,7 +39,12 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
       type: 'transaction',
       identifier: { system: MESSAGE_SYSTEM, value: ctx.messageId },
       timestamp: '2025-01-14T09:30:16.000Z',
-      meta: { tag: [{ system: 'urn:medgate:device', code: 'oxi-1' }, { system: 'urn:medgate:device-kind', code: 'vitals' }] },
+      meta: {
+        tag: [
+          { system: 'urn:medgate:device', code: 'oxi-1' },
+          { system: 'urn:medgate:device-kind', code: 'vitals' },
+        ],
+      },
     });
     expect(doc.entry).toHaveLength(2);
     for (const e of doc.entry) {
@@ -82,7 +87,13 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
       identifier: [{ system: MESSAGE_SYSTEM, value: `${ctx.messageId}-1` }],
       status: 'final',
       category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'vital-signs' }] }],
-      code: { coding: [{ system: LOINC, code: '59408-5' }, { system: MDC, code: '150456', display: 'MDC_PULS_OXIM_SAT_O2' }], text: 'Oxygen saturation (SpO2)' },
+      code: {
+        coding: [
+          { system: LOINC, code: '59408-5' },
+          { system: MDC, code: '150456', display: 'MDC_PULS_OXIM_SAT_O2' },
+        ],
+        text: 'Oxygen saturation (SpO2)',
+      },
       valueQuantity: { value: 97, unit: '%', system: UCUM, code: '%' },
       effectiveDateTime: '2025-01-14T09:29:58.000+01:00',
       issued: '2025-01-14T09:30:16.000Z',
@@ -99,7 +110,12 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
       identifier: [{ value: `${ctx.messageId}-1` }],
       status: 'final',
       category: [{ coding: [{ code: 'vital-signs' }] }],
-      code: { coding: [{ system: LOINC, code: '85354-9' }, { system: MDC, code: '150020' }] },
+      code: {
+        coding: [
+          { system: LOINC, code: '85354-9' },
+          { system: MDC, code: '150020' },
+        ],
+      },
       effectiveDateTime: bp.observedAt,
       device: { display: 'Accutorr 7 SN42' },
     });
@@ -107,13 +123,25 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
     const components = panel!.component as Json[];
     expect(components.map((c) => (c.code as { coding: Array<{ code: string }> }).coding[0]!.code)).toEqual(['8480-6', '8462-4', '8478-0']);
     expect(components[0]).toEqual({
-      code: { coding: [{ system: LOINC, code: '8480-6' }, { system: MDC, code: '150021', display: 'MDC_PRESS_BLD_NONINV_SYS' }], text: 'Systolic blood pressure' },
+      code: {
+        coding: [
+          { system: LOINC, code: '8480-6' },
+          { system: MDC, code: '150021', display: 'MDC_PRESS_BLD_NONINV_SYS' },
+        ],
+        text: 'Systolic blood pressure',
+      },
       valueQuantity: { value: 142, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
       interpretation: [{ coding: [{ system: INTERPRETATION, code: 'H', display: 'High' }] }],
-      referenceRange: [{ low: { value: 90, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' }, high: { value: 140, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' }, text: '90-140' }],
+      referenceRange: [
+        { low: { value: 90, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' }, high: { value: 140, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' }, text: '90-140' },
+      ],
     });
     expect(components[1]).toMatchObject({ valueQuantity: { value: 85, code: 'mm[Hg]' } });
-    expect(pulse).toMatchObject({ identifier: [{ value: `${ctx.messageId}-2` }], code: { coding: [{ code: '8867-4' }, { code: '149546' }] }, valueQuantity: { value: 72, code: '/min' } });
+    expect(pulse).toMatchObject({
+      identifier: [{ value: `${ctx.messageId}-2` }],
+      code: { coding: [{ code: '8867-4' }, { code: '149546' }] },
+      valueQuantity: { value: 72, code: '/min' },
+    });
   });
 
   it('a lone systolic is not a panel', () => {
@@ -133,14 +161,25 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
     expect(glu).toMatchObject({
       status: 'final',
       category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory' }] }],
-      code: { coding: [{ system: LOINC, code: '2350-7' }, { system: 'urn:medgate:code:99MDG', code: 'GLU', display: 'Glucose' }], text: 'Glucose' },
+      code: {
+        coding: [
+          { system: LOINC, code: '2350-7' },
+          { system: 'urn:medgate:code:99MDG', code: 'GLU', display: 'Glucose' },
+        ],
+        text: 'Glucose',
+      },
       valueQuantity: { value: 100, unit: 'mg/dL', system: UCUM, code: 'mg/dL' },
       interpretation: [{ coding: [{ system: INTERPRETATION, code: 'H', display: 'High' }] }],
       referenceRange: [{ low: { value: 0 }, high: { value: 15 }, text: '0-15' }],
       note: [{ text: 'Sample hemolyzed' }],
       device: { display: 'UA-200 SN0042' },
     });
-    expect(ph).toMatchObject({ status: 'preliminary', valueQuantity: { value: 6.5 }, interpretation: [{ coding: [{ code: 'N', display: 'Normal' }] }], referenceRange: [{ text: '5.0-8.0' }] });
+    expect(ph).toMatchObject({
+      status: 'preliminary',
+      valueQuantity: { value: 6.5 },
+      interpretation: [{ coding: [{ code: 'N', display: 'Normal' }] }],
+      referenceRange: [{ text: '5.0-8.0' }],
+    });
     expect((ph!.valueQuantity as Json).system).toBeUndefined(); // no unit, no UCUM code
     expect(bundle(lab).text).toContain('"low":{"value":5.0},"high":{"value":8.0}');
     expect(col).toMatchObject({ status: 'corrected', valueString: 'yellow' });
@@ -151,7 +190,13 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
     expect(resources.map((r) => r.resourceType)).toEqual(['Patient', 'Observation', 'Observation', 'Observation', 'Observation', 'DocumentReference']);
     const qtc = resources[2]!;
     // Stored without its numeric code: the vocabulary's (DICOM CID 3227 QTc global) is added.
-    expect(qtc.code).toEqual({ coding: [{ system: LOINC, code: '8636-3' }, { system: MDC, code: '146948', display: 'MDC_ECG_TIME_PD_QTc' }], text: 'QTc' });
+    expect(qtc.code).toEqual({
+      coding: [
+        { system: LOINC, code: '8636-3' },
+        { system: MDC, code: '146948', display: 'MDC_ECG_TIME_PD_QTc' },
+      ],
+      text: 'QTc',
+    });
     expect(qtc.category).toEqual([{ coding: [{ system: OBSERVATION_CATEGORY, code: 'procedure', display: 'Procedure' }] }]);
     expect((resources[3]!.code as Json).coding).toEqual([{ system: 'urn:medgate:code:99MDG', code: 'ECG_INTERP', display: 'Interpretation' }]);
     const wave = resources[4]!;
@@ -172,7 +217,16 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
       status: 'current',
       docStatus: 'final',
       type: { coding: [{ system: LOINC, code: '11524-6' }] },
-      content: [{ attachment: { contentType: 'application/pdf', size: pdfBytes.length, hash: createHash('sha1').update(pdfBytes).digest('base64'), data: pdfBytes.toString('base64') } }],
+      content: [
+        {
+          attachment: {
+            contentType: 'application/pdf',
+            size: pdfBytes.length,
+            hash: createHash('sha1').update(pdfBytes).digest('base64'),
+            data: pdfBytes.toString('base64'),
+          },
+        },
+      ],
     });
   });
 
@@ -183,7 +237,10 @@ describe('fhirBundle (FHIR R4 transaction)', () => {
     const c = bundle(bp, { ...ctx, messageId: 'OTHER00000000001' });
     const urls = (x: Bundle) => x.entry.map((e) => e.fullUrl);
     expect(urls(c.doc).some((u) => urls(a.doc).includes(u))).toBe(false);
-    expect(a.doc.entry.map((e) => e.request.ifNoneExist).slice(1)).toEqual([`identifier=${encodeURIComponent(MESSAGE_SYSTEM)}|${ctx.messageId}-1`, `identifier=${encodeURIComponent(MESSAGE_SYSTEM)}|${ctx.messageId}-2`]);
+    expect(a.doc.entry.map((e) => e.request.ifNoneExist).slice(1)).toEqual([
+      `identifier=${encodeURIComponent(MESSAGE_SYSTEM)}|${ctx.messageId}-1`,
+      `identifier=${encodeURIComponent(MESSAGE_SYSTEM)}|${ctx.messageId}-2`,
+    ]);
     expect(stableUuid('x')).toBe(stableUuid('x'));
   });
 
@@ -213,9 +270,18 @@ describe('fhirBundle: codes and categories of device readings', () => {
       { coding: [{ system: MDC, code: '131329', display: 'MDC_ECG_ELEC_POTL_I' }], text: 'I' },
       { coding: [{ system: MDC, code: '131330', display: 'MDC_ECG_ELEC_POTL_II' }], text: 'II' },
     ]);
-    expect(byText('P-R interval').code).toEqual({ coding: [{ system: LOINC, code: '8625-6' }, { system: MDC, code: '146944', display: 'MDC_ECG_TIME_PD_PR_GL' }], text: 'P-R interval' });
+    expect(byText('P-R interval').code).toEqual({
+      coding: [
+        { system: LOINC, code: '8625-6' },
+        { system: MDC, code: '146944', display: 'MDC_ECG_TIME_PD_PR_GL' },
+      ],
+      text: 'P-R interval',
+    });
     expect(byText('Q-T interval corrected').code).toEqual({
-      coding: [{ system: LOINC, code: '8636-3' }, { system: MDC, code: '146948', display: 'MDC_ECG_TIME_PD_QTc' }],
+      coding: [
+        { system: LOINC, code: '8636-3' },
+        { system: MDC, code: '146948', display: 'MDC_ECG_TIME_PD_QTc' },
+      ],
       text: 'Q-T interval corrected',
     });
     expect(wave.category).toEqual([{ coding: [{ system: OBSERVATION_CATEGORY, code: 'procedure', display: 'Procedure' }] }]);

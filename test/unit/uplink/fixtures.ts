@@ -35,15 +35,44 @@ export const scale = reading('scale', 'scale-1', [
   },
 ]);
 
-export const bp = reading('bp', 'bp-1', [
-  { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' }, value: 142, unit: 'mm[Hg]', status: 'F', flags: ['H'], referenceRange: '90-140' },
-  { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' }, value: 85, unit: 'mm[Hg]', status: 'F' },
-  { code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' }, value: 104, unit: 'mm[Hg]', status: 'F' },
-  { code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' }, value: 72, unit: '/min', status: 'F' },
-], { equipment: 'Accutorr 7 SN42' });
+export const bp = reading(
+  'bp',
+  'bp-1',
+  [
+    {
+      code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_SYS', code: 150021 }, loinc: '8480-6', display: 'Systolic blood pressure' },
+      value: 142,
+      unit: 'mm[Hg]',
+      status: 'F',
+      flags: ['H'],
+      referenceRange: '90-140',
+    },
+    {
+      code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_DIA', code: 150022 }, loinc: '8462-4', display: 'Diastolic blood pressure' },
+      value: 85,
+      unit: 'mm[Hg]',
+      status: 'F',
+    },
+    {
+      code: { mdc: { ref: 'MDC_PRESS_BLD_NONINV_MEAN', code: 150023 }, loinc: '8478-0', display: 'Mean blood pressure' },
+      value: 104,
+      unit: 'mm[Hg]',
+      status: 'F',
+    },
+    { code: { mdc: { ref: 'MDC_PULS_RATE_NON_INV', code: 149546 }, loinc: '8867-4', display: 'Pulse rate (NIBP)' }, value: 72, unit: '/min', status: 'F' },
+  ],
+  { equipment: 'Accutorr 7 SN42' },
+);
 
 export const spo2 = reading('vitals', 'oxi-1', [
-  { code: { mdc: { ref: 'MDC_PULS_OXIM_SAT_O2', code: 150456 }, loinc: '59408-5', display: 'Oxygen saturation (SpO2)' }, value: 97, unit: '%', status: 'F', observedAt: '2025-01-14T09:29:58.000+01:00', method: 'AMEAS' },
+  {
+    code: { mdc: { ref: 'MDC_PULS_OXIM_SAT_O2', code: 150456 }, loinc: '59408-5', display: 'Oxygen saturation (SpO2)' },
+    value: 97,
+    unit: '%',
+    status: 'F',
+    observedAt: '2025-01-14T09:29:58.000+01:00',
+    method: 'AMEAS',
+  },
 ]);
 
 export const lab = reading(
@@ -63,7 +92,12 @@ export const lab = reading(
     { code: { local: { system: '99MDG', code: 'PH' } }, value: 6.5, precision: 1, referenceRange: '5.0-8.0', flags: ['N'], status: 'P' },
     { code: { local: { system: '99MDG', code: 'COL', display: 'Colour' } }, value: 'yellow', status: 'C' },
   ],
-  { specimen: { id: 'SPEC123', collectedAt: '2025-01-14T09:05:00.000+01:00' }, order: { placer: 'ORD1', code: { system: '99MDG', code: 'UA', display: 'Urinalysis' } }, comments: ['fasting'], equipment: 'UA-200 SN0042' },
+  {
+    specimen: { id: 'SPEC123', collectedAt: '2025-01-14T09:05:00.000+01:00' },
+    order: { placer: 'ORD1', code: { system: '99MDG', code: 'UA', display: 'Urinalysis' } },
+    comments: ['fasting'],
+    equipment: 'UA-200 SN0042',
+  },
 );
 
 /** A small "PDF" so the attachment tests stay fast; the bytes only need to round-trip. */
@@ -75,8 +109,20 @@ export const ekg = reading('ekg', 'ecg-1', [
   { code: { local: { system: 'MEDGATE', code: 'ECG_INTERP', display: 'Interpretation' } }, value: 'Sinus rhythm. Normal ECG.', status: 'P' },
   {
     code: { mdc: { ref: 'MDC_ECG_ELEC_POTL', code: 131328 }, display: 'ECG waveform' },
-    value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'I', samples: [0, 15, 30, -5] }, { name: 'II', samples: [1, 2, 3] }] },
+    value: {
+      kind: 'waveform',
+      sampleRateHz: 500,
+      unit: 'uV',
+      leads: [
+        { name: 'I', samples: [0, 15, 30, -5] },
+        { name: 'II', samples: [1, 2, 3] },
+      ],
+    },
     status: 'F',
   },
-  { code: { loinc: '11524-6', display: 'EKG study' }, value: { kind: 'attachment', mediaType: 'application/pdf', base64: pdfBytes.toString('base64') }, status: 'F' },
+  {
+    code: { loinc: '11524-6', display: 'EKG study' },
+    value: { kind: 'attachment', mediaType: 'application/pdf', base64: pdfBytes.toString('base64') },
+    status: 'F',
+  },
 ]);

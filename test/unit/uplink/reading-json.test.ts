@@ -55,7 +55,13 @@ describe('readingMessage (medgate.reading/1)', () => {
     expect(doc.order).toEqual({ placer: 'ORD1', code: { system: '99MDG', code: 'UA', display: 'Urinalysis' } });
     expect(doc.comments).toEqual(['fasting']);
     const [glu, ph, col] = doc.observations;
-    expect(glu).toMatchObject({ code: { local: { system: '99MDG', code: 'GLU' }, loinc: '2350-7' }, valueText: '100', flags: ['H'], comments: ['Sample hemolyzed'], status: 'final' });
+    expect(glu).toMatchObject({
+      code: { local: { system: '99MDG', code: 'GLU' }, loinc: '2350-7' },
+      valueText: '100',
+      flags: ['H'],
+      comments: ['Sample hemolyzed'],
+      status: 'final',
+    });
     expect(ph).toMatchObject({ valueText: '6.5', status: 'preliminary', flags: ['N'] });
     expect(col).toEqual({ code: { local: { system: '99MDG', code: 'COL', display: 'Colour' } }, status: 'corrected', valueType: 'text', value: 'yellow' });
   });
@@ -63,11 +69,27 @@ describe('readingMessage (medgate.reading/1)', () => {
   it('EKG: waveform samples and the attachment go in whole, with size and digest', () => {
     const doc = parsed(readingMessage({ reading: ekg, patient }, ctx));
     const wave = doc.observations[3];
-    expect(wave).toMatchObject({ valueType: 'waveform', waveform: { sampleRateHz: 500, unit: 'uV', sampleCount: 4, leads: [{ name: 'I', samples: [0, 15, 30, -5] }, { name: 'II', samples: [1, 2, 3] }] } });
+    expect(wave).toMatchObject({
+      valueType: 'waveform',
+      waveform: {
+        sampleRateHz: 500,
+        unit: 'uV',
+        sampleCount: 4,
+        leads: [
+          { name: 'I', samples: [0, 15, 30, -5] },
+          { name: 'II', samples: [1, 2, 3] },
+        ],
+      },
+    });
     const att = doc.observations[4];
     expect(att).toMatchObject({
       valueType: 'attachment',
-      attachment: { mediaType: 'application/pdf', byteLength: pdfBytes.length, sha256: createHash('sha256').update(pdfBytes).digest('hex'), base64: pdfBytes.toString('base64') },
+      attachment: {
+        mediaType: 'application/pdf',
+        byteLength: pdfBytes.length,
+        sha256: createHash('sha256').update(pdfBytes).digest('hex'),
+        base64: pdfBytes.toString('base64'),
+      },
     });
   });
 

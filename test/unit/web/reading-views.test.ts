@@ -16,7 +16,19 @@ function ekg(samples: number[]): StoredReading {
       raw: 'xml',
       observations: [
         { code: { display: 'HR' }, value: 72, unit: '/min', status: 'F' },
-        { code: { display: 'ECG' }, value: { kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'II', samples }, { name: 'V1', samples: samples.map((s) => -s) }] }, status: 'F' },
+        {
+          code: { display: 'ECG' },
+          value: {
+            kind: 'waveform',
+            sampleRateHz: 500,
+            unit: 'uV',
+            leads: [
+              { name: 'II', samples },
+              { name: 'V1', samples: samples.map((s) => -s) },
+            ],
+          },
+          status: 'F',
+        },
         { code: { display: 'aECG' }, value: { kind: 'attachment', mediaType: 'text/xml', base64: 'QUJDRA==' }, status: 'F' },
       ],
     },
@@ -28,7 +40,15 @@ describe('slimReading', () => {
     const slim = slimReading(ekg([1, 2, 3]));
     const [hr, wave, file] = slim.reading.observations;
     expect(hr?.value).toBe(72);
-    expect(wave?.value).toEqual({ kind: 'waveform', sampleRateHz: 500, unit: 'uV', leads: [{ name: 'II', count: 3 }, { name: 'V1', count: 3 }] });
+    expect(wave?.value).toEqual({
+      kind: 'waveform',
+      sampleRateHz: 500,
+      unit: 'uV',
+      leads: [
+        { name: 'II', count: 3 },
+        { name: 'V1', count: 3 },
+      ],
+    });
     expect(file?.value).toEqual({ kind: 'attachment', mediaType: 'text/xml', bytes: 6 });
     expect(JSON.stringify(slim)).not.toContain('QUJDRA');
     expect(slim.reading).not.toHaveProperty('raw');

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { DestinationConfig } from '../../../src/config/schema.ts';
 import { keepSecrets, redactDestination, redactUrl } from '../../../src/config/secrets.ts';
 
-const stored: DestinationConfig = { id: 'up', type: 'mqtt', url: 'mqtt://gw:url-secret-1@broker.clinic:1883', topic: 't', username: 'gw', password: 'field-secret-2' };
+const stored: DestinationConfig = {
+  id: 'up',
+  type: 'mqtt',
+  url: 'mqtt://gw:url-secret-1@broker.clinic:1883',
+  topic: 't',
+  username: 'gw',
+  password: 'field-secret-2',
+};
 
 describe('redaction', () => {
   it('drops user and password from a URL, and leaves a URL without them as written', () => {
@@ -36,7 +43,10 @@ describe('keepSecrets', () => {
   });
 
   it('a new URL with a password, or "password": "" for none, is taken as given', () => {
-    expect(keepSecrets({ ...redactDestination(stored), url: 'mqtt://b2:1883', password: 'new-one' } as DestinationConfig, stored)).toMatchObject({ url: 'mqtt://b2:1883', password: 'new-one' });
+    expect(keepSecrets({ ...redactDestination(stored), url: 'mqtt://b2:1883', password: 'new-one' } as DestinationConfig, stored)).toMatchObject({
+      url: 'mqtt://b2:1883',
+      password: 'new-one',
+    });
     const none = keepSecrets({ ...redactDestination(stored), url: 'mqtt://b2:1883', password: '' } as DestinationConfig, stored);
     expect(none).not.toHaveProperty('password');
     expect(none).toMatchObject({ url: 'mqtt://b2:1883' });

@@ -16,7 +16,9 @@ describe('ensureApiToken', () => {
   it('refuses MEDGATE_API_TOKEN shorter than 32 characters, naming the variable and the minimum', async () => {
     dir = await mkdtemp(join(tmpdir(), 'medgate-token-'));
     await expect(ensureApiToken(dir, { MEDGATE_API_TOKEN: 'x' })).rejects.toThrow(ShortTokenError);
-    await expect(ensureApiToken(dir, { MEDGATE_API_TOKEN: 'a'.repeat(TOKEN_MIN_LENGTH - 1) })).rejects.toThrow(/MEDGATE_API_TOKEN has 31 character\(s\); the API token needs at least 32/);
+    await expect(ensureApiToken(dir, { MEDGATE_API_TOKEN: 'a'.repeat(TOKEN_MIN_LENGTH - 1) })).rejects.toThrow(
+      /MEDGATE_API_TOKEN has 31 character\(s\); the API token needs at least 32/,
+    );
     expect((await ensureApiToken(dir, { MEDGATE_API_TOKEN: 'a'.repeat(TOKEN_MIN_LENGTH) })).source).toBe('environment');
   });
 

@@ -29,9 +29,28 @@ function openMappingDialog(device: DeviceView, code: string, current: CodeMappin
       'form',
       { novalidate: true },
       problemBox(),
-      field({ id: 'map-specimen', label: 'Specimens', control: specimen, path: `codeMap.${code}.specimen`, hint: 'The specimen types this code means this LOINC for: SER, PLAS, WB, UR (or the analyzer\'s words), separated by commas. Empty: any specimen.' }),
-      field({ id: 'map-loinc', label: 'LOINC code', control: loinc, required: true, path: `codeMap.${code}.loinc`, hint: 'Digits, a dash and the check digit, e.g. 2345-7. Look it up on loinc.org or in the analyzer\'s LIS interface sheet.' }),
-      field({ id: 'map-display', label: 'Display name', control: display, path: `codeMap.${code}.display`, hint: 'The LOINC long name, sent as the text of OBX-3.' }),
+      field({
+        id: 'map-specimen',
+        label: 'Specimens',
+        control: specimen,
+        path: `codeMap.${code}.specimen`,
+        hint: "The specimen types this code means this LOINC for: SER, PLAS, WB, UR (or the analyzer's words), separated by commas. Empty: any specimen.",
+      }),
+      field({
+        id: 'map-loinc',
+        label: 'LOINC code',
+        control: loinc,
+        required: true,
+        path: `codeMap.${code}.loinc`,
+        hint: "Digits, a dash and the check digit, e.g. 2345-7. Look it up on loinc.org or in the analyzer's LIS interface sheet.",
+      }),
+      field({
+        id: 'map-display',
+        label: 'Display name',
+        control: display,
+        path: `codeMap.${code}.display`,
+        hint: 'The LOINC long name, sent as the text of OBX-3.',
+      }),
       dialogActions('Save mapping', handle),
     );
     form.addEventListener('submit', (e) => {
@@ -39,9 +58,17 @@ function openMappingDialog(device: DeviceView, code: string, current: CodeMappin
       clearProblems(form);
       const l = loinc.value.trim();
       const d = display.value.trim();
-      const specimens = specimen.value.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      const specimens = specimen.value
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
       if (!LOINC.test(l)) {
-        showProblems(form, [{ path: `codeMap.${code}.loinc`, message: l ? `"${l}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` : 'enter the LOINC code' }]);
+        showProblems(form, [
+          {
+            path: `codeMap.${code}.loinc`,
+            message: l ? `"${l}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` : 'enter the LOINC code',
+          },
+        ]);
         return;
       }
       void whileBusy(form, async () => {
@@ -77,7 +104,11 @@ export function codeMapsSection(): Section {
     'section',
     { class: 'card', 'aria-labelledby': 'codes-title' },
     h('h2', { id: 'codes-title' }, 'Code mappings'),
-    h('p', { class: 'muted' }, "Lab analyzers name tests by their own codes. The EHR expects LOINC: a code without a mapping goes out as a local code only, which many EHRs cannot file."),
+    h(
+      'p',
+      { class: 'muted' },
+      'Lab analyzers name tests by their own codes. The EHR expects LOINC: a code without a mapping goes out as a local code only, which many EHRs cannot file.',
+    ),
     body,
   );
 
@@ -85,7 +116,12 @@ export function codeMapsSection(): Section {
     try {
       const { devices } = await get<{ devices: DeviceView[] }>('/api/devices');
       const configs = await Promise.all(
-        devices.map((d) => get<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(d.id)}`).then((r) => r.device, () => undefined)),
+        devices.map((d) =>
+          get<{ device: DeviceConfigT }>(`/api/config/devices/${encodeURIComponent(d.id)}`).then(
+            (r) => r.device,
+            () => undefined,
+          ),
+        ),
       );
       const blocks = devices.flatMap((d, i) => {
         const map = configs[i]?.codeMap ?? {};
@@ -106,11 +142,24 @@ export function codeMapsSection(): Section {
               h('td', {}, specimen?.join(', ') ?? 'any'),
               h('td', { class: 'mono' }, '—'),
               h('td', {}),
-              h('td', {}, h('span', { class: 'badge warn' }, 'Unmapped'), seen(code) ? h('div', { class: 'muted small-text' }, `sent ${seen(code)} time${seen(code) === 1 ? '' : 's'} without LOINC`) : null),
+              h(
+                'td',
+                {},
+                h('span', { class: 'badge warn' }, 'Unmapped'),
+                seen(code) ? h('div', { class: 'muted small-text' }, `sent ${seen(code)} time${seen(code) === 1 ? '' : 's'} without LOINC`) : null,
+              ),
               h(
                 'td',
                 { class: 'actions-cell' },
-                h('button', { type: 'button', class: 'small primary', onclick: () => openMappingDialog(d, code, specimen ? { specimen } : undefined, undefined, () => void refresh()) }, `Map ${code}`),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'small primary',
+                    onclick: () => openMappingDialog(d, code, specimen ? { specimen } : undefined, undefined, () => void refresh()),
+                  },
+                  `Map ${code}`,
+                ),
               ),
             ),
           ),
@@ -131,11 +180,16 @@ export function codeMapsSection(): Section {
             ),
           ),
         ];
-        return [
-          dataTable(['Device code', 'Specimens', 'LOINC', 'Display name', 'Status'], h('tbody', {}, rows), `Codes of ${d.label ?? d.id}`),
-        ].map((table) => h('div', { class: 'stack' }, h('h3', {}, `${d.label ?? d.id} `, h('span', { class: 'muted small-text' }, `(${d.id})`)), table));
+        return [dataTable(['Device code', 'Specimens', 'LOINC', 'Display name', 'Status'], h('tbody', {}, rows), `Codes of ${d.label ?? d.id}`)].map((table) =>
+          h('div', { class: 'stack' }, h('h3', {}, `${d.label ?? d.id} `, h('span', { class: 'muted small-text' }, `(${d.id})`)), table),
+        );
       });
-      replace(body, blocks.length > 0 ? blocks : h('p', { class: 'empty' }, 'No device has a code map or unmapped codes yet. Lab analyzers show their codes here once results arrive.'));
+      replace(
+        body,
+        blocks.length > 0
+          ? blocks
+          : h('p', { class: 'empty' }, 'No device has a code map or unmapped codes yet. Lab analyzers show their codes here once results arrive.'),
+      );
     } catch (err) {
       replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load the code mappings: ${errorText(err)}`));
     }

@@ -57,7 +57,13 @@ const HINTS: Record<string, string> = {
 };
 
 function workerBadge(state: string): HTMLSpanElement {
-  const cls = /retry|wait|connecting|backoff/i.test(state) ? 'retry' : /down|error|stop|dead|fail/i.test(state) ? 'down' : /connect|idle|send|ready|up|open/i.test(state) ? 'up' : '';
+  const cls = /retry|wait|connecting|backoff/i.test(state)
+    ? 'retry'
+    : /down|error|stop|dead|fail/i.test(state)
+      ? 'down'
+      : /connect|idle|send|ready|up|open/i.test(state)
+        ? 'up'
+        : '';
   return h('span', { class: `badge ${cls}`.trim() }, state.replace(/_/g, ' '));
 }
 
@@ -198,7 +204,12 @@ export function destinationsSection(getSchemas: () => Promise<ConfigSchemas>): S
           h('th', { scope: 'row' }, d.id),
           h('td', {}, d.type.toUpperCase()),
           h('td', { class: 'mono' }, s?.address ?? (d.type === 'mllp' ? `${d.host}:${d.port}` : `${d.url} ${d.topic}`)),
-          h('td', {}, s ? workerBadge(s.worker.state) : h('span', { class: 'muted' }, 'starting'), s?.worker.lastError ? h('div', { class: 'error small-text' }, s.worker.lastError) : null),
+          h(
+            'td',
+            {},
+            s ? workerBadge(s.worker.state) : h('span', { class: 'muted' }, 'starting'),
+            s?.worker.lastError ? h('div', { class: 'error small-text' }, s.worker.lastError) : null,
+          ),
           h('td', {}, s ? `${s.worker.queued} / ${s.worker.delivered} / ${s.worker.dead}` : ''),
           h('td', {}, d.passwordSet ? h('span', { class: 'badge ok' }, 'password stored') : ''),
           h(
@@ -210,10 +221,7 @@ export function destinationsSection(getSchemas: () => Promise<ConfigSchemas>): S
           ),
         );
       });
-      replace(
-        body,
-        dataTable(['ID', 'Type', 'Address', 'State', 'Queued / delivered / dead', 'Credentials'], h('tbody', {}, rows)),
-      );
+      replace(body, dataTable(['ID', 'Type', 'Address', 'State', 'Queued / delivered / dead', 'Credentials'], h('tbody', {}, rows)));
     } catch (err) {
       fail(`Could not load the destinations: ${errorText(err)}`);
     }

@@ -30,9 +30,23 @@ function openAddUser(onSaved: () => void): void {
       'form',
       { novalidate: true },
       problemBox(),
-      field({ id: 'user-name', label: 'Name', control: name, required: true, path: 'name', hint: '2 to 32 lowercase letters, digits, dot, dash or underscore, e.g. "m.jones".' }),
+      field({
+        id: 'user-name',
+        label: 'Name',
+        control: name,
+        required: true,
+        path: 'name',
+        hint: '2 to 32 lowercase letters, digits, dot, dash or underscore, e.g. "m.jones".',
+      }),
       field({ id: 'user-role', label: 'Role', control: role, required: true, path: 'role', hint: ROLE_HINT }),
-      field({ id: 'user-password', label: 'Password', control: password, required: true, path: 'password', hint: 'At least 10 characters. Tell it to the person in private; they can change it after signing in.' }),
+      field({
+        id: 'user-password',
+        label: 'Password',
+        control: password,
+        required: true,
+        path: 'password',
+        hint: 'At least 10 characters. Tell it to the person in private; they can change it after signing in.',
+      }),
       field({ id: 'user-repeat', label: 'Repeat password', control: repeat, required: true, path: 'repeat' }),
       dialogActions('Add user', handle),
     );
@@ -81,7 +95,12 @@ export function usersSection(me: string): Section {
   const el = h(
     'section',
     { class: 'card', 'aria-labelledby': 'users-title' },
-    h('div', { class: 'toolbar' }, h('h2', { id: 'users-title' }, 'Users'), h('button', { type: 'button', class: 'primary', onclick: () => openAddUser(() => void refresh()) }, 'Add user')),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('h2', { id: 'users-title' }, 'Users'),
+      h('button', { type: 'button', class: 'primary', onclick: () => openAddUser(() => void refresh()) }, 'Add user'),
+    ),
     h('p', { class: 'muted' }, ROLE_HINT),
     alert,
     body,
@@ -131,7 +150,12 @@ export function usersSection(me: string): Section {
             { class: 'actions-cell' },
             h(
               'button',
-              { type: 'button', class: 'small', 'aria-label': `${u.role === 'admin' ? 'Make staff' : 'Make admin'}: ${u.name}`, onclick: () => void setRole(u, u.role === 'admin' ? 'staff' : 'admin') },
+              {
+                type: 'button',
+                class: 'small',
+                'aria-label': `${u.role === 'admin' ? 'Make staff' : 'Make admin'}: ${u.name}`,
+                onclick: () => void setRole(u, u.role === 'admin' ? 'staff' : 'admin'),
+              },
               u.role === 'admin' ? 'Make staff' : 'Make admin',
             ),
             ' ',
@@ -141,10 +165,7 @@ export function usersSection(me: string): Section {
           ),
         ),
       );
-      replace(
-        body,
-        dataTable(['Name', 'Role', 'Created', 'Last sign-in'], h('tbody', {}, rows)),
-      );
+      replace(body, dataTable(['Name', 'Role', 'Created', 'Last sign-in'], h('tbody', {}, rows)));
     } catch (err) {
       fail(`Could not load the users: ${errorText(err)}`);
     }

@@ -104,5 +104,8 @@ export function orderLeads<T extends { name: string }>(leads: T[]): T[] {
     const i = LEAD_ORDER.findIndex((l) => l.toUpperCase() === name.trim().toUpperCase());
     return i === -1 ? LEAD_ORDER.length : i;
   };
-  return leads.map((lead, i) => ({ lead, i })).sort((a, b) => rank(a.lead.name) - rank(b.lead.name) || a.i - b.i).map((x) => x.lead);
+  return leads
+    .map((lead, i) => ({ lead, i }))
+    .sort((a, b) => rank(a.lead.name) - rank(b.lead.name) || a.i - b.i)
+    .map((x) => x.lead);
 }

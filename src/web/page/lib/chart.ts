@@ -25,11 +25,40 @@ export function sparkline(series: VitalSeries): SVGElement {
     series.points.map((p) => p.value),
     SPARK,
   );
-  const el = svg('svg', { class: 'spark', viewBox: `0 0 ${SPARK.width} ${SPARK.height}`, role: 'img', 'aria-label': sparklineLabel(series), preserveAspectRatio: 'none' });
-  if (points.length > 1) el.append(svg('polyline', { points: pointsAttr(points), fill: 'none', stroke: 'currentColor', 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke', 'stroke-linejoin': 'round' }));
+  const el = svg('svg', {
+    class: 'spark',
+    viewBox: `0 0 ${SPARK.width} ${SPARK.height}`,
+    role: 'img',
+    'aria-label': sparklineLabel(series),
+    preserveAspectRatio: 'none',
+  });
+  if (points.length > 1)
+    el.append(
+      svg('polyline', {
+        points: pointsAttr(points),
+        fill: 'none',
+        stroke: 'currentColor',
+        'stroke-width': 1.5,
+        'vector-effect': 'non-scaling-stroke',
+        'stroke-linejoin': 'round',
+      }),
+    );
   const last = points[points.length - 1];
   // A zero-length round-capped line: stays a round dot although the sparkline stretches to its box.
-  if (last) el.append(svg('line', { x1: last[0], y1: last[1], x2: last[0], y2: last[1], stroke: 'currentColor', 'stroke-width': 6, 'stroke-linecap': 'round', 'vector-effect': 'non-scaling-stroke', class: 'spark-dot' }));
+  if (last)
+    el.append(
+      svg('line', {
+        x1: last[0],
+        y1: last[1],
+        x2: last[0],
+        y2: last[1],
+        stroke: 'currentColor',
+        'stroke-width': 6,
+        'stroke-linecap': 'round',
+        'vector-effect': 'non-scaling-stroke',
+        class: 'spark-dot',
+      }),
+    );
   return el;
 }
 
@@ -54,7 +83,11 @@ function paper(widthMm: number, heightMm: number, minor: boolean): SVGElement[] 
   const defs = svg(
     'defs',
     {},
-    svg('pattern', { id: minorId, width: 1, height: 1, patternUnits: 'userSpaceOnUse' }, svg('path', { d: 'M 1 0 L 0 0 0 1', fill: 'none', class: 'ekg-minor', 'stroke-width': 0.06 })),
+    svg(
+      'pattern',
+      { id: minorId, width: 1, height: 1, patternUnits: 'userSpaceOnUse' },
+      svg('path', { d: 'M 1 0 L 0 0 0 1', fill: 'none', class: 'ekg-minor', 'stroke-width': 0.06 }),
+    ),
     svg(
       'pattern',
       { id, width: 5, height: 5, patternUnits: 'userSpaceOnUse' },
@@ -66,7 +99,12 @@ function paper(widthMm: number, heightMm: number, minor: boolean): SVGElement[] 
 }
 
 /** One lead drawn to scale; `from`/`seconds` choose the time window. */
-export function ekgLead(lead: { name: string; samples: number[] }, rate: number, unit: string, opts: { heightMm: number; from?: number; seconds?: number; large?: boolean }): HTMLElement {
+export function ekgLead(
+  lead: { name: string; samples: number[] },
+  rate: number,
+  unit: string,
+  opts: { heightMm: number; from?: number; seconds?: number; large?: boolean },
+): HTMLElement {
   const start = Math.max(0, Math.floor((opts.from ?? 0) * rate));
   const end = opts.seconds ? Math.min(lead.samples.length, start + Math.round(opts.seconds * rate)) : lead.samples.length;
   const slice = lead.samples.slice(start, end);
@@ -81,7 +119,12 @@ export function ekgLead(lead: { name: string; samples: number[] }, rate: number,
   return h('figure', { class: `ekg-lead${opts.large ? ' large' : ''}` }, h('figcaption', {}, lead.name), picture);
 }
 
-const STANDARD_COLUMNS = [['I', 'II', 'III'], ['aVR', 'aVL', 'aVF'], ['V1', 'V2', 'V3'], ['V4', 'V5', 'V6']];
+const STANDARD_COLUMNS = [
+  ['I', 'II', 'III'],
+  ['aVR', 'aVL', 'aVF'],
+  ['V1', 'V2', 'V3'],
+  ['V4', 'V5', 'V6'],
+];
 const WINDOW_S = 2.5;
 
 /**
@@ -110,6 +153,10 @@ export function ekgTracing(tracing: Tracing): HTMLElement {
     { class: 'ekg' },
     rhythm ? ekgLead(rhythm, tracing.sampleRateHz, tracing.unit, { heightMm: 40, large: true }) : h('p', { class: 'muted' }, 'The tracing has no leads.'),
     small.length ? h('div', { class: `ekg-small${standard ? ' standard' : ''}` }, small) : null,
-    h('p', { class: 'hint' }, `${MM_PER_SECOND} mm/s, 10 mm/mV; ${tracing.leads.length} lead${tracing.leads.length === 1 ? '' : 's'} at ${formatNumber(tracing.sampleRateHz, 0)} samples/s as drawn.`),
+    h(
+      'p',
+      { class: 'hint' },
+      `${MM_PER_SECOND} mm/s, 10 mm/mV; ${tracing.leads.length} lead${tracing.leads.length === 1 ? '' : 's'} at ${formatNumber(tracing.sampleRateHz, 0)} samples/s as drawn.`,
+    ),
   );
 }

@@ -35,7 +35,10 @@ function specimensOf(text: string): string[] {
 }
 
 /** `unmapped`: codes seen without a mapping, with the specimens they came with. */
-export function codeMapEditor(initial: unknown, unmapped: Record<string, string[]>): { el: HTMLElement; read(problems: ConfigProblem[]): DeviceConfigT['codeMap'] } {
+export function codeMapEditor(
+  initial: unknown,
+  unmapped: Record<string, string[]>,
+): { el: HTMLElement; read(problems: ConfigProblem[]): DeviceConfigT['codeMap'] } {
   const body = h('tbody');
   const rows: Row[] = [];
   /** The server's path of a row's mapping: `codeMap.GLU`, or `codeMap.GLU[1]` once a code has several rows. */
@@ -54,8 +57,22 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
   const addRow = (code: string, m: Partial<CodeMappingT>): Row => {
     const rid = uid('cm');
     const codeIn = h('input', { id: `${rid}-code`, value: code, autocomplete: 'off', spellcheck: 'false', 'data-control': '' });
-    const specimenIn = h('input', { id: `${rid}-specimen`, value: (m.specimen ?? []).join(', '), autocomplete: 'off', spellcheck: 'false', placeholder: 'any', 'data-control': '' });
-    const loincIn = h('input', { id: `${rid}-loinc`, value: m.loinc ?? '', autocomplete: 'off', spellcheck: 'false', placeholder: '2345-7', 'data-control': '' });
+    const specimenIn = h('input', {
+      id: `${rid}-specimen`,
+      value: (m.specimen ?? []).join(', '),
+      autocomplete: 'off',
+      spellcheck: 'false',
+      placeholder: 'any',
+      'data-control': '',
+    });
+    const loincIn = h('input', {
+      id: `${rid}-loinc`,
+      value: m.loinc ?? '',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      placeholder: '2345-7',
+      'data-control': '',
+    });
     const displayIn = h('input', { id: `${rid}-display`, value: m.display ?? '', autocomplete: 'off', 'data-control': '' });
     const cell = (control: HTMLInputElement, label: string, sub: string) =>
       h('td', { 'data-sub': sub }, h('label', { class: 'vh', for: control.id }, label), control, h('div', { class: 'field-error' }));
@@ -119,7 +136,11 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
           { class: 'warn' },
           'Seen without a mapping: ',
           seen.map(([code, specimens]) => [
-            h('button', { type: 'button', class: 'small', onclick: () => addRow(code, specimens.length > 0 ? { specimen: specimens } : {}).loinc.focus() }, `Add ${code}${specimens.length > 0 ? ` (${specimens.join(', ')})` : ''}`),
+            h(
+              'button',
+              { type: 'button', class: 'small', onclick: () => addRow(code, specimens.length > 0 ? { specimen: specimens } : {}).loinc.focus() },
+              `Add ${code}${specimens.length > 0 ? ` (${specimens.join(', ')})` : ''}`,
+            ),
             ' ',
           ]),
         )
@@ -141,7 +162,8 @@ export function codeMapEditor(initial: unknown, unmapped: Record<string, string[
           continue;
         }
         const list = byCode.get(code) ?? [];
-        if (loinc && !LOINC.test(loinc)) problems.push({ path: `${pathOf(r)}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
+        if (loinc && !LOINC.test(loinc))
+          problems.push({ path: `${pathOf(r)}.loinc`, message: `"${loinc}" is not a LOINC code: digits, a dash and one check digit, e.g. 2345-7` });
         list.push({ ...r.rest, ...(specimen.length > 0 ? { specimen } : {}), ...(loinc ? { loinc } : {}), ...(display ? { display } : {}) });
         byCode.set(code, list);
       }

@@ -53,7 +53,12 @@ function facts(d: DeviceView, driverTitle: string): Node[] {
     ? h('div', { class: 'muted small-text' }, `Last protocol error ${ago(c.lastProtocolError.at)}: ${c.lastProtocolError.reason}`)
     : null;
   const binding = d.binding
-    ? h('span', {}, patientLabel(d.binding.patient), d.binding.until ? h('span', { class: 'muted' }, ` until ${timeText(d.binding.until)}`) : h('span', { class: 'muted' }, ' (next reading)'))
+    ? h(
+        'span',
+        {},
+        patientLabel(d.binding.patient),
+        d.binding.until ? h('span', { class: 'muted' }, ` until ${timeText(d.binding.until)}`) : h('span', { class: 'muted' }, ' (next reading)'),
+      )
     : h('span', { class: 'muted' }, 'none');
   const unmapped = Object.keys(d.unmappedCodes);
   return [
@@ -86,8 +91,16 @@ export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): Device
   const badge = h('span', {});
   const dl = h('dl', { class: 'facts' });
   const simStatus = h('div', { 'aria-live': 'polite' });
-  const startBtn = h('button', { type: 'button', class: 'small', 'aria-describedby': headingId, onclick: () => opts.onStartSimulator(card.device.id) }, 'Start simulator');
-  const stopBtn = h('button', { type: 'button', class: 'small', 'aria-describedby': headingId, onclick: () => opts.onStopSimulator(card.device.id) }, 'Stop simulator');
+  const startBtn = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-describedby': headingId, onclick: () => opts.onStartSimulator(card.device.id) },
+    'Start simulator',
+  );
+  const stopBtn = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-describedby': headingId, onclick: () => opts.onStopSimulator(card.device.id) },
+    'Stop simulator',
+  );
   const simBox = h('div', { class: 'sim row', hidden: true }, simStatus, h('span', { class: 'spacer' }), startBtn, stopBtn);
   const actions = opts.admin
     ? h(

@@ -71,7 +71,11 @@ function linkTestOutput(result: LinkTestResult, seconds: number): Node[] {
   if (result.chunks.length === 0) {
     return [
       h('p', { class: 'warn' }, `Nothing arrived in ${seconds} seconds.`),
-      h('p', { class: 'muted' }, 'Check the cable and port, the baud rate and parity, and that the device is switched on and sending (some send only when a measurement is taken).'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Check the cable and port, the baud rate and parity, and that the device is switched on and sending (some send only when a measurement is taken).',
+      ),
       result.error ? h('p', { class: 'error' }, result.error) : null,
     ].filter((n): n is HTMLParagraphElement => n !== null);
   }
@@ -96,16 +100,18 @@ function portItem(port: SerialPortView, onPick: (path: string) => void): HTMLLIE
     h(
       'div',
       { class: 'muted small-text' },
-      [port.adapter ? `${port.adapter.chip} (${port.adapter.kernelDriver})` : port.manufacturer ?? 'unknown adapter', ids ? `VID:PID ${ids}` : '', port.serialNumber ? `serial no. ${port.serialNumber}` : '']
+      [
+        port.adapter ? `${port.adapter.chip} (${port.adapter.kernelDriver})` : (port.manufacturer ?? 'unknown adapter'),
+        ids ? `VID:PID ${ids}` : '',
+        port.serialNumber ? `serial no. ${port.serialNumber}` : '',
+      ]
         .filter(Boolean)
         .join(' · '),
     ),
     h(
       'div',
       { class: 'row' },
-      paths.map((p, i) =>
-        h('button', { type: 'button', class: i === 0 ? 'small primary' : 'small', onclick: () => onPick(p) }, `Use ${p}`),
-      ),
+      paths.map((p, i) => h('button', { type: 'button', class: i === 0 ? 'small primary' : 'small', onclick: () => onPick(p) }, `Use ${p}`)),
     ),
     port.stablePaths.length > 0 ? h('div', { class: 'hint' }, 'The first (by-id) name stays the same when the adapter moves to another USB socket.') : null,
   );
@@ -200,13 +206,18 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
 
       const buildForDriver = (keepValues: boolean) => {
         const d = driver();
-        driverHint.textContent = d ? `${d.title}: ${d.kind} device; works over ${d.transports.join(', ')}.` : 'The device protocol. Pick the model or family of the device.';
+        driverHint.textContent = d
+          ? `${d.title}: ${d.kind} device; works over ${d.transports.join(', ')}.`
+          : 'The device protocol. Pick the model or family of the device.';
         // Connection types the driver supports.
         const types = (d?.transports ?? []) as TransportType[];
         const previous = transportType;
         const preferred = previous ?? existing?.transport.type;
         const chosen = preferred && types.includes(preferred) ? preferred : (types[0] ?? undefined);
-        replace(typeSelect, types.map((t) => h('option', { value: t, selected: t === chosen }, TRANSPORT_NAMES[t] ?? t)));
+        replace(
+          typeSelect,
+          types.map((t) => h('option', { value: t, selected: t === chosen }, TRANSPORT_NAMES[t] ?? t)),
+        );
         typeSelect.disabled = types.length <= 1;
         let initialTransport: Record<string, unknown> = {};
         if (keepValues && chosen === previous) initialTransport = currentTransportValue();
@@ -220,7 +231,13 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
           settingsForm = schemaForm(schema, { path: 'settings', idPrefix: 'dev', value });
           replace(
             settingsBox,
-            h('fieldset', { class: 'group', 'data-path': 'settings' }, h('legend', {}, 'Driver settings'), h('div', { class: 'field-error' }), settingsForm.element),
+            h(
+              'fieldset',
+              { class: 'group', 'data-path': 'settings' },
+              h('legend', {}, 'Driver settings'),
+              h('div', { class: 'field-error' }),
+              settingsForm.element,
+            ),
           );
         } else {
           settingsForm = undefined;
@@ -228,14 +245,32 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         }
 
         const lab = d?.kind === 'lab';
-        codeMap = lab || (existing?.codeMap && Object.keys(existing.codeMap).length > 0) ? codeMapEditor(keepValues && codeMap ? codeMap.read([]) : existing?.codeMap, unmappedWithSpecimens(ctx.view)) : undefined;
+        codeMap =
+          lab || (existing?.codeMap && Object.keys(existing.codeMap).length > 0)
+            ? codeMapEditor(keepValues && codeMap ? codeMap.read([]) : existing?.codeMap, unmappedWithSpecimens(ctx.view))
+            : undefined;
         replace(codeMapBox, codeMap?.el ?? null);
 
         const labSchema = deviceProp(ctx.schemas, 'lab');
         const equipmentSchema = deviceProp(ctx.schemas, 'equipment');
-        labForm = lab && labSchema ? schemaForm(labSchema, { path: 'lab', idPrefix: 'dev', value: existing?.lab, optional: true, labels: { 'lab.localCodeSystem': 'Local code system', 'lab.specimenType': 'Specimen type' } }) : undefined;
+        labForm =
+          lab && labSchema
+            ? schemaForm(labSchema, {
+                path: 'lab',
+                idPrefix: 'dev',
+                value: existing?.lab,
+                optional: true,
+                labels: { 'lab.localCodeSystem': 'Local code system', 'lab.specimenType': 'Specimen type' },
+              })
+            : undefined;
         equipmentForm = equipmentSchema
-          ? schemaForm(equipmentSchema, { path: 'equipment', idPrefix: 'dev', value: existing?.equipment, optional: true, labels: { 'equipment.eui64': 'EUI-64', 'equipment.model': 'Model', 'equipment.serialNumber': 'Serial number' } })
+          ? schemaForm(equipmentSchema, {
+              path: 'equipment',
+              idPrefix: 'dev',
+              value: existing?.equipment,
+              optional: true,
+              labels: { 'equipment.eui64': 'EUI-64', 'equipment.model': 'Model', 'equipment.serialNumber': 'Serial number' },
+            })
           : undefined;
         replace(
           moreBox,
@@ -244,7 +279,9 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
                 'details',
                 { open: Boolean(existing?.lab || existing?.equipment) },
                 h('summary', {}, 'More options'),
-                labForm ? h('fieldset', { class: 'group', 'data-path': 'lab' }, h('legend', {}, 'Lab results'), h('div', { class: 'field-error' }), labForm.element) : null,
+                labForm
+                  ? h('fieldset', { class: 'group', 'data-path': 'lab' }, h('legend', {}, 'Lab results'), h('div', { class: 'field-error' }), labForm.element)
+                  : null,
                 equipmentForm
                   ? h(
                       'fieldset',
@@ -268,7 +305,9 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
           optional: true,
           labels: { 'patient.mode': 'Patient mode', 'patient.verify': 'Check the ID against the patient directory' },
         });
-        patientBox.appendChild(h('fieldset', { class: 'group', 'data-path': 'patient' }, h('legend', {}, 'Patient'), h('div', { class: 'field-error' }), patientForm.element));
+        patientBox.appendChild(
+          h('fieldset', { class: 'group', 'data-path': 'patient' }, h('legend', {}, 'Patient'), h('div', { class: 'field-error' }), patientForm.element),
+        );
       }
 
       driverSelect.addEventListener('change', () => buildForDriver(true));
@@ -280,7 +319,8 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         const out: Record<string, unknown> = existing ? { ...existing } : {};
         const id = idInput.value.trim();
         if (!id) found.push({ path: 'id', message: 'enter an ID, e.g. scale-1 (letters, digits, _ . -)' });
-        else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) found.push({ path: 'id', message: 'use letters, digits, _ . - only, starting with a letter or digit, at most 64' });
+        else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id))
+          found.push({ path: 'id', message: 'use letters, digits, _ . - only, starting with a letter or digit, at most 64' });
         out.id = id;
         if (!driverSelect.value) found.push({ path: 'driver', message: 'choose the driver for this device' });
         out.driver = driverSelect.value;
@@ -335,8 +375,19 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
           replace(
             portsBox,
             ports.length === 0
-              ? h('p', { class: 'warn' }, 'No serial ports found. Is the USB-serial adapter plugged in? Some adapters need a moment after plugging in; try again.')
-              : [h('h3', {}, `${ports.length} serial port${ports.length === 1 ? '' : 's'} found`), h('ul', { class: 'ports' }, ports.map((p) => portItem(p, pick)))],
+              ? h(
+                  'p',
+                  { class: 'warn' },
+                  'No serial ports found. Is the USB-serial adapter plugged in? Some adapters need a moment after plugging in; try again.',
+                )
+              : [
+                  h('h3', {}, `${ports.length} serial port${ports.length === 1 ? '' : 's'} found`),
+                  h(
+                    'ul',
+                    { class: 'ports' },
+                    ports.map((p) => portItem(p, pick)),
+                  ),
+                ],
           );
         } catch (err) {
           replace(portsBox, h('p', { class: 'error' }, `Could not list serial ports: ${err instanceof Error ? err.message : String(err)}`));
@@ -398,17 +449,30 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
         h(
           'div',
           { class: 'fields-2' },
-          h('div', { class: 'span-all' }, field({ id: 'dev-driver', label: 'Driver', control: driverSelect, required: true, path: 'driver', hint: driverHint })),
+          h(
+            'div',
+            { class: 'span-all' },
+            field({ id: 'dev-driver', label: 'Driver', control: driverSelect, required: true, path: 'driver', hint: driverHint }),
+          ),
           field({
             id: 'dev-id',
             label: 'Device ID',
             control: idInput,
             required: true,
             path: 'id',
-            hint: editing ? 'The ID cannot change: remove the device and add it again to rename it.' : 'Stable name used in messages and logs: letters, digits, _ . -, e.g. scale-1.',
+            hint: editing
+              ? 'The ID cannot change: remove the device and add it again to rename it.'
+              : 'Stable name used in messages and logs: letters, digits, _ . -, e.g. scale-1.',
           }),
           field({ id: 'dev-label', label: 'Label', control: labelInput, path: 'label', hint: 'What the staff see, e.g. "Scale, room 1".' }),
-          field({ id: 'dev-enabled', label: 'Enabled', control: enabledBox, path: 'enabled', inline: true, hint: 'A disabled device keeps its configuration but its link stays closed.' }),
+          field({
+            id: 'dev-enabled',
+            label: 'Enabled',
+            control: enabledBox,
+            path: 'enabled',
+            inline: true,
+            hint: 'A disabled device keeps its configuration but its link stays closed.',
+          }),
         ),
         connection,
         patientBox,

@@ -16,7 +16,21 @@ export function uid(prefix = 'f'): string {
   return `${prefix}-${seq}`;
 }
 
-const ACRONYMS: Record<string, string> = { id: 'ID', loinc: 'LOINC', mdc: 'MDC', url: 'URL', tls: 'TLS', ms: '(ms)', eui64: 'EUI-64', hl7: 'HL7', mrn: 'MRN', ca: 'CA', ack: 'ACK', mllp: 'MLLP', mqtt: 'MQTT' };
+const ACRONYMS: Record<string, string> = {
+  id: 'ID',
+  loinc: 'LOINC',
+  mdc: 'MDC',
+  url: 'URL',
+  tls: 'TLS',
+  ms: '(ms)',
+  eui64: 'EUI-64',
+  hl7: 'HL7',
+  mrn: 'MRN',
+  ca: 'CA',
+  ack: 'ACK',
+  mllp: 'MLLP',
+  mqtt: 'MQTT',
+};
 
 /** "baudRate" -> "Baud rate", "ackTimeoutMs" -> "ACK timeout (ms)". */
 export function humanize(key: string): string {
@@ -146,7 +160,11 @@ export function showProblems(root: Element, problems: ConfigProblem[]): ConfigPr
     replace(
       list,
       h('p', {}, 'Please fix:'),
-      h('ul', {}, unmatched.map((p) => h('li', {}, p.path && p.path !== '(root)' ? `${p.path}: ${p.message}` : p.message))),
+      h(
+        'ul',
+        {},
+        unmatched.map((p) => h('li', {}, p.path && p.path !== '(root)' ? `${p.path}: ${p.message}` : p.message)),
+      ),
     );
     list.removeAttribute('hidden');
     (list as HTMLElement).focus();

@@ -24,7 +24,10 @@ export function hl7View(text: string, label: string): HTMLElement {
         'div',
         { class: 'hl7-seg' },
         h('b', { class: 'hl7-name' }, seg.name),
-        seg.fields.map((f, i) => [h('span', { class: 'hl7-sep' }, separator), f ? h('span', { class: 'hl7-field', title: `${seg.name}-${fieldNumber(seg.name, i)}` }, f) : null]),
+        seg.fields.map((f, i) => [
+          h('span', { class: 'hl7-sep' }, separator),
+          f ? h('span', { class: 'hl7-field', title: `${seg.name}-${fieldNumber(seg.name, i)}` }, f) : null,
+        ]),
       ),
     ),
   );

@@ -18,7 +18,14 @@ export function openPasswordDialog(): void {
       { novalidate: true },
       problemBox(),
       field({ id: 'pw-current', label: 'Current password', control: current, required: true, path: 'current' }),
-      field({ id: 'pw-new', label: 'New password', control: next, required: true, path: 'password', hint: 'At least 10 characters. A few unrelated words are easy to remember and hard to guess.' }),
+      field({
+        id: 'pw-new',
+        label: 'New password',
+        control: next,
+        required: true,
+        path: 'password',
+        hint: 'At least 10 characters. A few unrelated words are easy to remember and hard to guess.',
+      }),
       field({ id: 'pw-repeat', label: 'Repeat new password', control: repeat, required: true, path: 'repeat' }),
       dialogActions('Change password', handle),
     );

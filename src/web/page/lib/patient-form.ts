@@ -34,7 +34,11 @@ export function patientForm(idPrefix: string): PatientForm {
     family: h('input', { id: id('family'), name: 'family', autocomplete: 'off', maxlength: 128, required: true }),
     given: h('input', { id: id('given'), name: 'given', autocomplete: 'off', maxlength: 128, required: true }),
     dob: h('input', { id: id('dob'), name: 'dob', type: 'date', min: '1880-01-01', max: isoToday }),
-    sex: h('select', { id: id('sex'), name: 'sex' }, SEX_OPTIONS.map(([v, t]) => h('option', { value: v }, t))),
+    sex: h(
+      'select',
+      { id: id('sex'), name: 'sex' },
+      SEX_OPTIONS.map(([v, t]) => h('option', { value: v }, t)),
+    ),
   } satisfies Record<PatientField, HTMLInputElement | HTMLSelectElement>;
   const errors = {} as Record<PatientField, HTMLElement>;
   const listeners: Array<() => void> = [];

@@ -25,7 +25,14 @@ const NO_DIRECTORY = 'No patient directory: the gateway receives no patient feed
 export function patientPicker(idPrefix: string): PatientPicker {
   const form = patientForm(`${idPrefix}-pf`);
   const searchId = `${idPrefix}-search`;
-  const input = h('input', { id: searchId, type: 'search', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': `${searchId}-hint`, 'aria-controls': `${searchId}-hits` });
+  const input = h('input', {
+    id: searchId,
+    type: 'search',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': `${searchId}-hint`,
+    'aria-controls': `${searchId}-hits`,
+  });
   const button = h('button', { type: 'submit' }, 'Search');
   const status = h('p', { class: 'hint', role: 'status', 'aria-live': 'polite' });
   const hits = h('ul', { id: `${searchId}-hits`, class: 'hits', 'aria-label': 'Patients found' });
@@ -33,7 +40,13 @@ export function patientPicker(idPrefix: string): PatientPicker {
   const searchForm = h(
     'form',
     { class: 'patient-search', role: 'search', onsubmit: (e: Event) => (e.preventDefault(), void search(true)) },
-    h('div', { class: 'field' }, h('label', { for: searchId }, 'Search patients'), h('p', { id: `${searchId}-hint`, class: 'hint' }, 'MRN, visit number or name (at least 2 characters)'), h('div', { class: 'search-row' }, input, button)),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: searchId }, 'Search patients'),
+      h('p', { id: `${searchId}-hint`, class: 'hint' }, 'MRN, visit number or name (at least 2 characters)'),
+      h('div', { class: 'search-row' }, input, button),
+    ),
     status,
     hits,
   );
@@ -68,7 +81,12 @@ export function patientPicker(idPrefix: string): PatientPicker {
 
   const hitButton = (hit: PatientHit) => {
     const p = hit.patient;
-    const details = [p.dob ? `born ${p.dob}` : '', sexLabel(p.sex), hit.visit?.location ? `at ${hit.visit.location.replace(/\^/g, ' ')}` : '', hit.visit?.visitNumber ? `visit ${hit.visit.visitNumber}` : '']
+    const details = [
+      p.dob ? `born ${p.dob}` : '',
+      sexLabel(p.sex),
+      hit.visit?.location ? `at ${hit.visit.location.replace(/\^/g, ' ')}` : '',
+      hit.visit?.visitNumber ? `visit ${hit.visit.visitNumber}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     return h(
@@ -76,7 +94,9 @@ export function patientPicker(idPrefix: string): PatientPicker {
       { type: 'button', class: 'hit', onclick: () => choose(hit) },
       h('span', { class: 'hit-name' }, patientLabel(p)),
       details ? h('span', { class: 'hit-details muted' }, details) : null,
-      hit.status === 'discharged' ? h('span', { class: 'badge held' }, `discharged${hit.visit?.dischargedAt ? ` ${formatTime(hit.visit.dischargedAt)}` : ''}`) : null,
+      hit.status === 'discharged'
+        ? h('span', { class: 'badge held' }, `discharged${hit.visit?.dischargedAt ? ` ${formatTime(hit.visit.dischargedAt)}` : ''}`)
+        : null,
     );
   };
 
@@ -97,8 +117,13 @@ export function patientPicker(idPrefix: string): PatientPicker {
         showNoDirectory();
         return;
       }
-      replace(hits, r.patients.map((hit) => h('li', {}, hitButton(hit))));
-      status.textContent = r.patients.length ? `${r.patients.length} found. Use the arrow keys to move through them.` : `No patient matches "${q}". Check the spelling, or type the patient below.`;
+      replace(
+        hits,
+        r.patients.map((hit) => h('li', {}, hitButton(hit))),
+      );
+      status.textContent = r.patients.length
+        ? `${r.patients.length} found. Use the arrow keys to move through them.`
+        : `No patient matches "${q}". Check the spelling, or type the patient below.`;
     } catch (err) {
       if (mine !== seq) return;
       status.textContent = `Search failed: ${err instanceof Error ? err.message : String(err)}`;

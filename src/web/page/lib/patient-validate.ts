@@ -33,7 +33,10 @@ export function validatePatient(input: PatientFields, today = new Date()): { pat
   else if (mrn.length > 64) problems.push({ field: 'mrn', message: 'The MRN is too long: at most 64 characters.' });
   else if (DELIMITERS.test(mrn) || /\s/.test(mrn)) problems.push({ field: 'mrn', message: 'Remove spaces and the characters | ^ ~ \\ & from the MRN.' });
 
-  for (const [field, value, label] of [['family', family, 'family name'], ['given', given, 'given name']] as const) {
+  for (const [field, value, label] of [
+    ['family', family, 'family name'],
+    ['given', given, 'given name'],
+  ] as const) {
     if (!value) problems.push({ field, message: `Enter the ${label}.` });
     else if (value.length > 128) problems.push({ field, message: `The ${label} is too long: at most 128 characters.` });
     else if (DELIMITERS.test(value)) problems.push({ field, message: `Remove the characters | ^ ~ \\ & from the ${label}.` });

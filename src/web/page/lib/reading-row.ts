@@ -30,7 +30,15 @@ export function readingPatient(r: SlimReading, showReasons = true): HTMLElement 
     'span',
     { class: 'reading-patient' },
     patient ? h('span', { class: 'patient-name' }, patientLabel(patient)) : h('span', { class: 'no-patient' }, 'no patient'),
-    showReasons && held && r.holdReasons.length ? h('span', { class: 'hold-reasons' }, uniqueReasons(r.holdReasons).map((x) => x.text).join('; ')) : null,
+    showReasons && held && r.holdReasons.length
+      ? h(
+          'span',
+          { class: 'hold-reasons' },
+          uniqueReasons(r.holdReasons)
+            .map((x) => x.text)
+            .join('; '),
+        )
+      : null,
   );
 }
 
@@ -69,7 +77,9 @@ function ekgMeasurements(r: SlimReading): Child {
   return h(
     'p',
     { class: 'ekg-measures' },
-    numeric.map((o) => h('span', {}, `${observationName(o.code, o.type)} `, h('strong', {}, formatNumber(o.value as number, o.precision)), ` ${unitLabel(o.unit)}`)),
+    numeric.map((o) =>
+      h('span', {}, `${observationName(o.code, o.type)} `, h('strong', {}, formatNumber(o.value as number, o.precision)), ` ${unitLabel(o.unit)}`),
+    ),
   );
 }
 
@@ -93,7 +103,10 @@ async function showTracing(r: SlimReading): Promise<void> {
     const tracing = await get<Tracing>(`/api/readings/${encodeURIComponent(r.reading.id)}/tracing?max=2500`);
     panel.replaceChildren(ekgTracing(tracing));
   } catch (err) {
-    const message = err instanceof ApiError && err.status === 404 ? 'The gateway no longer has the samples of this tracing.' : `Could not load the tracing: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      err instanceof ApiError && err.status === 404
+        ? 'The gateway no longer has the samples of this tracing.'
+        : `Could not load the tracing: ${err instanceof Error ? err.message : String(err)}`;
     panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, message));
   }
 }

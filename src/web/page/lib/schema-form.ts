@@ -143,7 +143,9 @@ function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: u
   const literals = enumValues(schema);
   if (literals) {
     const options = [
-      ...(required ? [] : [{ value: '', label: schema.default !== undefined ? `Default (${String(schema.default)})` : requiredBySchema ? '(not set)' : '(default)' }]),
+      ...(required
+        ? []
+        : [{ value: '', label: schema.default !== undefined ? `Default (${String(schema.default)})` : requiredBySchema ? '(not set)' : '(default)' }]),
       // Option values are the literals' text (so tests and people can pick "listen"); reading maps them back to the literal, number or string.
       ...literals.map((l) => ({ value: String(l), label: String(l) })),
     ];
@@ -334,7 +336,12 @@ function buildObject(ctx: Ctx, schema: JsonSchema, key: string, path: string, va
 }
 
 /** The properties of an object schema as fields, without a fieldset around them. */
-function objectFields(ctx: Ctx, schema: JsonSchema, path: string, value: Record<string, unknown>): { element: HTMLElement; read(problems: ConfigProblem[]): Record<string, unknown> } {
+function objectFields(
+  ctx: Ctx,
+  schema: JsonSchema,
+  path: string,
+  value: Record<string, unknown>,
+): { element: HTMLElement; read(problems: ConfigProblem[]): Record<string, unknown> } {
   const req = new Set(schema.required ?? []);
   const nodes: Array<{ key: string; node?: Node; keep?: unknown }> = [];
   for (const [key, sub] of Object.entries(schema.properties ?? {})) {
@@ -345,7 +352,11 @@ function objectFields(ctx: Ctx, schema: JsonSchema, path: string, value: Record<
     }
     nodes.push({ key, node: build(ctx, sub, key, p, value[key], req.has(key)) });
   }
-  const element = h('div', { class: 'fields' }, nodes.map((n) => n.node?.el));
+  const element = h(
+    'div',
+    { class: 'fields' },
+    nodes.map((n) => n.node?.el),
+  );
   return {
     element,
     read: (problems) => {

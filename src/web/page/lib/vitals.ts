@@ -26,13 +26,29 @@ export interface PatientVitals {
 
 /** The kinds of measurement in the order a clinician scans them; the rest follow by name. */
 const ORDER = [
-  'bp.systolic', 'bp.diastolic', 'bp.mean', 'pulse', 'pulse.nibp', 'pulse.oximetry', 'spo2', 'respiration', 'temperature',
-  'weight', 'height', 'bmi', 'ecg.heart_rate',
+  'bp.systolic',
+  'bp.diastolic',
+  'bp.mean',
+  'pulse',
+  'pulse.nibp',
+  'pulse.oximetry',
+  'spo2',
+  'respiration',
+  'temperature',
+  'weight',
+  'height',
+  'bmi',
+  'ecg.heart_rate',
 ];
 
 /** What makes two observations the same series: the vocabulary type, else the code. */
 export function seriesKey(obs: Pick<SlimObservation, 'type' | 'code'>): string {
-  return obs.type ?? obs.code.mdc?.ref ?? (obs.code.loinc ? `loinc:${obs.code.loinc}` : undefined) ?? `local:${obs.code.local?.system ?? ''}:${obs.code.local?.code ?? ''}`;
+  return (
+    obs.type ??
+    obs.code.mdc?.ref ??
+    (obs.code.loinc ? `loinc:${obs.code.loinc}` : undefined) ??
+    `local:${obs.code.local?.system ?? ''}:${obs.code.local?.code ?? ''}`
+  );
 }
 
 export function patientOf(r: SlimReading): PatientRef | undefined {

@@ -139,7 +139,11 @@ export const devicesView: View = (root, ctx) => {
       try {
         const [{ devices }, sims] = await Promise.all([
           get<{ devices: DeviceView[] }>('/api/devices'),
-          demo ? get<{ simulators: SimulatorView[] }>('/api/simulators').catch((err: unknown) => (err instanceof ApiError && err.status === 404 ? { simulators: [] } : Promise.reject(err))) : Promise.resolve({ simulators: [] as SimulatorView[] }),
+          demo
+            ? get<{ simulators: SimulatorView[] }>('/api/simulators').catch((err: unknown) =>
+                err instanceof ApiError && err.status === 404 ? { simulators: [] } : Promise.reject(err),
+              )
+            : Promise.resolve({ simulators: [] as SimulatorView[] }),
           admin ? loadConfigMeta().catch(() => undefined) : loadDriverTitles(),
         ]);
         if (gone) return;

@@ -38,7 +38,11 @@ export const liveView: View = (root) => {
     replace(
       connection,
       'Live updates: ',
-      h('span', { class: `badge ${up ? 'up' : up === false ? 'down' : 'queued'}` }, up ? 'connected' : up === false ? 'disconnected, reconnecting…' : 'connecting…'),
+      h(
+        'span',
+        { class: `badge ${up ? 'up' : up === false ? 'down' : 'queued'}` },
+        up ? 'connected' : up === false ? 'disconnected, reconnecting…' : 'connecting…',
+      ),
     );
   };
   setConnected(undefined);

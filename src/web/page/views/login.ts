@@ -55,7 +55,9 @@ export function loginView(root: HTMLElement, session: SessionView, onSignedIn: (
       session.demo ? h('p', { class: 'muted' }, 'Demo mode: devices are simulated.') : null,
       form,
       // The same value the console printed at start: compare it with the browser's before signing in.
-      session.tlsFingerprint ? h('p', { class: 'muted', 'data-testid': 'tls-fingerprint' }, 'Certificate SHA-256 fingerprint: ', h('code', {}, session.tlsFingerprint)) : null,
+      session.tlsFingerprint
+        ? h('p', { class: 'muted', 'data-testid': 'tls-fingerprint' }, 'Certificate SHA-256 fingerprint: ', h('code', {}, session.tlsFingerprint))
+        : null,
     ),
   );
   name.focus();

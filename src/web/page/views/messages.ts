@@ -47,7 +47,11 @@ export const messagesView: View = (root, ctx) => {
   const deviceOf = new Map<string, string>();
 
   const destGroup = h('div', { class: 'dest-list', role: 'group', 'aria-label': 'Destinations' });
-  const stateSelect = h('select', { id: 'msg-state' }, STATES.map((s) => h('option', { value: s.value }, s.label)));
+  const stateSelect = h(
+    'select',
+    { id: 'msg-state' },
+    STATES.map((s) => h('option', { value: s.value }, s.label)),
+  );
   stateSelect.value = stateFilter;
   const listStatus = h('p', { class: 'muted', role: 'status' });
   const tableWrap = h('div', { class: 'table-wrap' });
@@ -100,7 +104,12 @@ export const messagesView: View = (root, ctx) => {
       destinations.map((d) =>
         h(
           'button',
-          { type: 'button', class: `dest${d.id === dest ? ' current' : ''}`, 'aria-pressed': d.id === dest ? 'true' : 'false', onclick: () => selectDestination(d.id) },
+          {
+            type: 'button',
+            class: `dest${d.id === dest ? ' current' : ''}`,
+            'aria-pressed': d.id === dest ? 'true' : 'false',
+            onclick: () => selectDestination(d.id),
+          },
           h('span', { class: 'dest-name' }, d.id, ' ', h('span', { class: 'muted' }, `${d.type} ${d.address}`)),
           h(
             'span',
@@ -138,7 +147,15 @@ export const messagesView: View = (root, ctx) => {
         'table',
         { class: 'table msg-table' },
         h('caption', {}, `Messages to ${dest}`),
-        h('thead', {}, h('tr', {}, ['Time', 'Control ID', 'Device', 'State', 'Attempts', 'Last error'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Time', 'Control ID', 'Device', 'State', 'Attempts', 'Last error'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -147,7 +164,15 @@ export const messagesView: View = (root, ctx) => {
               'tr',
               { class: m.id === selected ? 'selected' : '', 'data-id': m.id },
               h('td', { class: 'nowrap' }, h('time', { datetime: m.createdAt }, formatTime(m.createdAt))),
-              h('td', {}, h('button', { type: 'button', class: 'link mono', 'aria-current': m.id === selected ? 'true' : undefined, onclick: () => void select(m.id, true) }, m.controlId)),
+              h(
+                'td',
+                {},
+                h(
+                  'button',
+                  { type: 'button', class: 'link mono', 'aria-current': m.id === selected ? 'true' : undefined, onclick: () => void select(m.id, true) },
+                  m.controlId,
+                ),
+              ),
               h('td', {}, deviceCell(m)),
               h('td', {}, stateBadge(m.state)),
               h('td', { class: 'num' }, m.attempts),
@@ -192,7 +217,9 @@ export const messagesView: View = (root, ctx) => {
   // The device column: messages name their reading, readings name their device.
   const loadDevicesOfReadings = async () => {
     const lists = await Promise.all(
-      (['queued', 'delivered', 'dead', 'held'] as const).map((s) => get<{ readings: ReadingView[] }>(`/api/readings?status=${s}&limit=200`).catch(() => ({ readings: [] as ReadingView[] }))),
+      (['queued', 'delivered', 'dead', 'held'] as const).map((s) =>
+        get<{ readings: ReadingView[] }>(`/api/readings?status=${s}&limit=200`).catch(() => ({ readings: [] as ReadingView[] })),
+      ),
     );
     if (!alive) return;
     for (const r of lists.flatMap((l) => l.readings)) deviceOf.set(r.reading.id, r.reading.deviceId);
@@ -205,7 +232,13 @@ export const messagesView: View = (root, ctx) => {
     const resend = h('button', { type: 'button', class: 'primary', onclick: () => void doResend(m) }, 'Resend');
     replace(
       detail,
-      h('div', { class: 'toolbar' }, h('h2', {}, 'Message ', h('span', { class: 'mono' }, m.controlId)), dead ? resend : null, h('button', { type: 'button', onclick: () => select('', false) }, 'Close')),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('h2', {}, 'Message ', h('span', { class: 'mono' }, m.controlId)),
+        dead ? resend : null,
+        h('button', { type: 'button', onclick: () => select('', false) }, 'Close'),
+      ),
       h(
         'dl',
         { class: 'facts' },
@@ -224,7 +257,13 @@ export const messagesView: View = (root, ctx) => {
         m.deliveredAt ? [h('dt', {}, 'Delivered'), h('dd', {}, formatTime(m.deliveredAt))] : null,
         m.lastError ? [h('dt', {}, 'Last error'), h('dd', { class: 'error' }, m.lastError)] : null,
       ),
-      dead ? h('p', { class: 'hint' }, 'Resend puts the same message (same bytes and control ID) back at the end of the line. Fix the cause first (see the ACK and the last error).') : null,
+      dead
+        ? h(
+            'p',
+            { class: 'hint' },
+            'Resend puts the same message (same bytes and control ID) back at the end of the line. Fix the cause first (see the ACK and the last error).',
+          )
+        : null,
       h('h3', {}, 'HL7 message'),
       hl7View(m.body, `HL7 message ${m.controlId}`),
       h('h3', {}, 'ACK from EHR'),
@@ -232,7 +271,14 @@ export const messagesView: View = (root, ctx) => {
         ? h(
             'div',
             { class: 'ack' },
-            h('p', {}, h('span', { class: `badge ${ackIsPositive(m.ack.code) ? 'delivered' : 'dead'}` }, m.ack.code), ' ', h('strong', {}, ackMeaning(m.ack.code)), m.ack.at ? h('span', { class: 'muted' }, ` · ${formatTime(m.ack.at)}`) : null),
+            h(
+              'p',
+              {},
+              h('span', { class: `badge ${ackIsPositive(m.ack.code) ? 'delivered' : 'dead'}` }, m.ack.code),
+              ' ',
+              h('strong', {}, ackMeaning(m.ack.code)),
+              m.ack.at ? h('span', { class: 'muted' }, ` · ${formatTime(m.ack.at)}`) : null,
+            ),
             m.ack.text ? h('p', {}, 'Text: ', h('span', { class: 'ack-text' }, m.ack.text)) : null,
             m.ack.errorCode ? h('p', {}, 'Error code: ', h('span', { class: 'mono' }, m.ack.errorCode)) : null,
             m.ack.raw ? hl7View(m.ack.raw, 'ACK message as received') : null,

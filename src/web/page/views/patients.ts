@@ -83,7 +83,10 @@ export const patientsView: View = (root) => {
       return;
     }
     if (!d.binding) {
-      replace(bindingStatus, h('p', {}, h('span', { class: 'badge' }, 'not bound'), ' Readings of this device go to the patient the device reports, or wait as held.'));
+      replace(
+        bindingStatus,
+        h('p', {}, h('span', { class: 'badge' }, 'not bound'), ' Readings of this device go to the patient the device reports, or wait as held.'),
+      );
       return;
     }
     replace(
@@ -101,7 +104,9 @@ export const patientsView: View = (root) => {
     const current = deviceSelect.value;
     replace(
       deviceSelect,
-      devices.map((d) => h('option', { value: d.id }, `${d.label ?? d.id}${d.label ? ` (${d.id})` : ''}${d.binding ? ` · bound to MRN ${d.binding.patient.mrn}` : ''}`)),
+      devices.map((d) =>
+        h('option', { value: d.id }, `${d.label ?? d.id}${d.label ? ` (${d.id})` : ''}${d.binding ? ` · bound to MRN ${d.binding.patient.mrn}` : ''}`),
+      ),
     );
     if (devices.some((d) => d.id === current)) deviceSelect.value = current;
     drawBinding();
@@ -157,7 +162,12 @@ export const patientsView: View = (root) => {
 
   async function unbind(d: DeviceView): Promise<void> {
     if (!d.binding) return;
-    const ok = await confirmModal('Unbind this device?', [h('p', {}, `${d.label ?? d.id} will no longer send readings to ${patientLabel(d.binding.patient)}.`)], 'Unbind', true);
+    const ok = await confirmModal(
+      'Unbind this device?',
+      [h('p', {}, `${d.label ?? d.id} will no longer send readings to ${patientLabel(d.binding.patient)}.`)],
+      'Unbind',
+      true,
+    );
     if (!ok) return;
     try {
       await del(`/api/devices/${encodeURIComponent(d.id)}/patient`);
@@ -204,7 +214,9 @@ export const patientsView: View = (root) => {
       h(
         'ul',
         { class: 'hold-list', 'aria-label': 'Why it is held' },
-        uniqueReasons(r.holdReasons).map((reason) => h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, KIND_LABEL[reason.kind]), ' ', reason.text)),
+        uniqueReasons(r.holdReasons).map((reason) =>
+          h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, KIND_LABEL[reason.kind]), ' ', reason.text),
+        ),
       ),
       valueList(r),
       h(
@@ -228,7 +240,11 @@ export const patientsView: View = (root) => {
     const field = h(
       'div',
       { class: 'field inline implausible' },
-      h('ul', { class: 'confirm-reasons' }, reasons.map((t) => h('li', {}, t))),
+      h(
+        'ul',
+        { class: 'confirm-reasons' },
+        reasons.map((t) => h('li', {}, t)),
+      ),
       h('div', { class: 'check' }, check, h('label', { for: id }, label)),
       error,
     );
@@ -269,7 +285,19 @@ export const patientsView: View = (root) => {
           )
         : undefined,
     ].filter((c) => c !== undefined);
-    const retry = delivery.length > 0 ? h('div', { class: 'note warn' }, h('ul', { class: 'confirm-reasons' }, delivery.map((x) => h('li', {}, x.text))), h('p', {}, 'It is built and sent again when you go on.')) : null;
+    const retry =
+      delivery.length > 0
+        ? h(
+            'div',
+            { class: 'note warn' },
+            h(
+              'ul',
+              { class: 'confirm-reasons' },
+              delivery.map((x) => h('li', {}, x.text)),
+            ),
+            h('p', {}, 'It is built and sent again when you go on.'),
+          )
+        : null;
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
     const verb = withPatient ? 'Assign' : 'Release';
 
@@ -280,7 +308,12 @@ export const patientsView: View = (root) => {
       checks.map((c) => c.field),
       retry,
       error,
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: next }, 'Continue'), h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', onclick: next }, 'Continue'),
+        h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel'),
+      ),
     ];
 
     function next(): void {
@@ -319,7 +352,12 @@ export const patientsView: View = (root) => {
           : await post<{ reading: SlimReading }>(`/api/readings/${id}/release`, confirmationsFor(r));
         if (reading.status === 'held') {
           // Built again and held again (the configuration is still not right): say why, keep it listed.
-          toast(`Still held: ${uniqueReasons(reading.holdReasons).map((x) => x.text).join('; ')}`, 'error');
+          toast(
+            `Still held: ${uniqueReasons(reading.holdReasons)
+              .map((x) => x.text)
+              .join('; ')}`,
+            'error',
+          );
         } else toast(withPatient ? `Reading assigned to ${patientLabel(patient)}.` : `Reading released for ${patientLabel(patient)}.`);
         modal.close();
         void loadHeld();
@@ -339,7 +377,13 @@ export const patientsView: View = (root) => {
   }
 
   function discardDialog(r: SlimReading): void {
-    const reason = h('textarea', { id: 'discard-reason', rows: 3, maxlength: 500, 'aria-describedby': 'discard-reason-hint discard-reason-error', required: true });
+    const reason = h('textarea', {
+      id: 'discard-reason',
+      rows: 3,
+      maxlength: 500,
+      'aria-describedby': 'discard-reason-hint discard-reason-error',
+      required: true,
+    });
     const reasonError = h('p', { id: 'discard-reason-error', class: 'field-error', hidden: true });
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
     const submit = async () => {
@@ -366,9 +410,21 @@ export const patientsView: View = (root) => {
     const modal = openModal('Discard this reading?', [
       readingSummary(r),
       h('p', {}, 'It will not go to any chart. The reason is kept in the audit journal.'),
-      h('div', { class: 'field' }, h('label', { for: 'discard-reason' }, 'Reason'), h('p', { id: 'discard-reason-hint', class: 'hint' }, 'At least 3 characters'), reason, reasonError),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'discard-reason' }, 'Reason'),
+        h('p', { id: 'discard-reason-hint', class: 'hint' }, 'At least 3 characters'),
+        reason,
+        reasonError,
+      ),
       error,
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', onclick: () => void submit() }, 'Discard reading'), h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', class: 'danger', onclick: () => void submit() }, 'Discard reading'),
+        h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel'),
+      ),
     ]);
     reason.focus();
   }
@@ -381,11 +437,27 @@ export const patientsView: View = (root) => {
       { class: 'card bind', 'aria-labelledby': 'bind-title' },
       h('h2', { id: 'bind-title' }, 'Bind a device to a patient'),
       h('p', { class: 'hint' }, 'Readings of a bound device go to this patient. Unbind when the patient leaves.'),
-      h('div', { class: 'bind-grid' }, h('div', { class: 'bind-device' }, h('div', { class: 'field' }, h('label', { for: 'bind-device' }, 'Device'), deviceSelect), bindingStatus, duration), h('div', { class: 'bind-patient' }, picker.element)),
+      h(
+        'div',
+        { class: 'bind-grid' },
+        h('div', { class: 'bind-device' }, h('div', { class: 'field' }, h('label', { for: 'bind-device' }, 'Device'), deviceSelect), bindingStatus, duration),
+        h('div', { class: 'bind-patient' }, picker.element),
+      ),
       bindError,
       h('div', { class: 'actions' }, bindButton),
     ),
-    h('section', { class: 'held', 'aria-labelledby': 'held-title' }, h('div', { class: 'toolbar' }, h('h2', { id: 'held-title' }, 'Held readings'), heldCount), h('p', { class: 'hint' }, 'Readings wait here when the gateway could not tell whose they are, when a value or a code looks wrong, or when it could not send them.'), heldStatus, heldList),
+    h(
+      'section',
+      { class: 'held', 'aria-labelledby': 'held-title' },
+      h('div', { class: 'toolbar' }, h('h2', { id: 'held-title' }, 'Held readings'), heldCount),
+      h(
+        'p',
+        { class: 'hint' },
+        'Readings wait here when the gateway could not tell whose they are, when a value or a code looks wrong, or when it could not send them.',
+      ),
+      heldStatus,
+      heldList,
+    ),
   );
 
   void loadDevices();

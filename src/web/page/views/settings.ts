@@ -56,9 +56,7 @@ export const settingsView: View = (root, ctx) => {
         ['codes-title', 'Code mappings'],
         ['users-title', 'Users'],
         ['account-title', 'My account'],
-      ].map(([id, text]) =>
-        h('a', { class: 'button', href: `#/settings`, onclick: (e: Event) => jumpTo(e, id ?? '') }, text),
-      ),
+      ].map(([id, text]) => h('a', { class: 'button', href: `#/settings`, onclick: (e: Event) => jumpTo(e, id ?? '') }, text)),
     ),
     destinations.el,
     codes.el,

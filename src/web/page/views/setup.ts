@@ -19,7 +19,11 @@ export function setupView(root: HTMLElement, params: URLSearchParams, onDone: ()
         'section',
         { class: 'card narrow' },
         h('h1', {}, 'Setup link incomplete'),
-        h('p', { role: 'alert', class: 'error' }, 'This setup link has no token. Copy the whole link the gateway printed on its console, including the part after "token=".'),
+        h(
+          'p',
+          { role: 'alert', class: 'error' },
+          'This setup link has no token. Copy the whole link the gateway printed on its console, including the part after "token=".',
+        ),
       ),
     );
     return;
@@ -31,7 +35,14 @@ export function setupView(root: HTMLElement, params: URLSearchParams, onDone: ()
     'form',
     { novalidate: true, 'aria-labelledby': 'setup-title' },
     problemBox(),
-    field({ id: 'setup-name', label: 'Name', control: name, required: true, path: 'name', hint: 'Lowercase letters, digits, dot, dash or underscore; 2 to 32 characters, e.g. "it.admin".' }),
+    field({
+      id: 'setup-name',
+      label: 'Name',
+      control: name,
+      required: true,
+      path: 'name',
+      hint: 'Lowercase letters, digits, dot, dash or underscore; 2 to 32 characters, e.g. "it.admin".',
+    }),
     field({ id: 'setup-password', label: 'Password', control: password, required: true, path: 'password', hint: 'At least 10 characters.' }),
     field({ id: 'setup-repeat', label: 'Repeat password', control: repeat, required: true, path: 'repeat' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create administrator')),
@@ -46,7 +57,10 @@ export function setupView(root: HTMLElement, params: URLSearchParams, onDone: ()
     },
     (err) => {
       if (!(err instanceof ApiError && (err.status === 403 || err.status === 409))) return undefined;
-      const why = err.status === 409 ? 'Setup was already done: sign in instead.' : 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.';
+      const why =
+        err.status === 409
+          ? 'Setup was already done: sign in instead.'
+          : 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.';
       return [{ path: '', message: `${err.message}. ${why}` }];
     },
   );

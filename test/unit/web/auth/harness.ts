@@ -39,7 +39,10 @@ export async function startHarness(opts: { now?: () => Date; dir?: string; sessi
     ...(opts.sessionLimits ? { sessionLimits: opts.sessionLimits } : {}),
   });
   // Same ajv options as src/web/server.ts.
-  const app = Fastify({ trustProxy: opts.trustProxy ?? false, ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } } });
+  const app = Fastify({
+    trustProxy: opts.trustProxy ?? false,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  });
   app.register(
     async (scope) => {
       auth.guard(scope);

@@ -32,7 +32,13 @@ describe('password hashing', () => {
   });
 
   it('refuses malformed or out-of-bounds hashes instead of throwing', async () => {
-    for (const bad of ['', 'plain text', 'scrypt$15$8$1$abc', 'bcrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA', 'scrypt$30$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + 'A'.repeat(88)]) {
+    for (const bad of [
+      '',
+      'plain text',
+      'scrypt$15$8$1$abc',
+      'bcrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA',
+      'scrypt$30$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + 'A'.repeat(88),
+    ]) {
       expect(typeof parsePasswordHash(bad)).toBe('string');
       expect(await verifyPassword('whatever', bad)).toBe(false);
     }

@@ -73,7 +73,12 @@ describe('sign-in and session', () => {
     const viaProxy = await startHarness({ trustProxy: true });
     try {
       const headers = { 'x-forwarded-proto': 'https' };
-      const secure = await viaProxy.app.inject({ method: 'POST', url: '/api/setup', headers, payload: { token: viaProxy.auth.setupToken, name: 'bob', password: 'bob-password-1' } });
+      const secure = await viaProxy.app.inject({
+        method: 'POST',
+        url: '/api/setup',
+        headers,
+        payload: { token: viaProxy.auth.setupToken, name: 'bob', password: 'bob-password-1' },
+      });
       expect(String(secure.headers['set-cookie'])).toContain('; Secure');
       const plain = await viaProxy.app.inject({ method: 'POST', url: '/api/session', payload: { name: 'bob', password: 'bob-password-1' } });
       expect(String(plain.headers['set-cookie'])).not.toContain('Secure');
@@ -93,7 +98,10 @@ describe('sign-in and session', () => {
   it('refuses a wrong password and an unknown name alike (401)', async () => {
     h = await startHarness();
     await setupAdmin(h);
-    for (const payload of [{ name: 'alice', password: 'wrong-password' }, { name: 'nobody', password: 'alice-password-1' }]) {
+    for (const payload of [
+      { name: 'alice', password: 'wrong-password' },
+      { name: 'nobody', password: 'alice-password-1' },
+    ]) {
       const res = await h.app.inject({ method: 'POST', url: '/api/session', payload });
       expect(res.statusCode).toBe(401);
       expect(res.json().message).toBe('wrong user name or password');
@@ -104,7 +112,11 @@ describe('sign-in and session', () => {
   it('without a session the API answers 401 with the sign-in hint', async () => {
     h = await startHarness();
     await setupAdmin(h);
-    for (const [method, url] of [['GET', '/api/things'], ['POST', '/api/things'], ['GET', '/api/users']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/things'],
+      ['POST', '/api/things'],
+      ['GET', '/api/users'],
+    ] as const) {
       const res = await h.app.inject({ method, url, headers: { cookie: 'medgate_session=not-a-session' } });
       expect(res.statusCode).toBe(401);
       expect(res.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'sign in first, or send Authorization: Bearer <token>' });
@@ -169,9 +181,19 @@ describe('sign-in and session', () => {
     h = await startHarness();
     const here = await setupAdmin(h);
     const there = await signIn(h, 'alice', 'alice-password-1');
-    const wrong = await h.app.inject({ method: 'PUT', url: '/api/session/password', headers: as(here), payload: { current: 'not-my-password', password: 'a-new-password-2' } });
+    const wrong = await h.app.inject({
+      method: 'PUT',
+      url: '/api/session/password',
+      headers: as(here),
+      payload: { current: 'not-my-password', password: 'a-new-password-2' },
+    });
     expect(wrong.statusCode).toBe(403);
-    const ok = await h.app.inject({ method: 'PUT', url: '/api/session/password', headers: as(here), payload: { current: 'alice-password-1', password: 'a-new-password-2' } });
+    const ok = await h.app.inject({
+      method: 'PUT',
+      url: '/api/session/password',
+      headers: as(here),
+      payload: { current: 'alice-password-1', password: 'a-new-password-2' },
+    });
     expect(ok.statusCode).toBe(204);
     expect((await h.app.inject({ method: 'GET', url: '/api/things', headers: { cookie: here.cookie } })).statusCode).toBe(200);
     expect((await h.app.inject({ method: 'GET', url: '/api/things', headers: { cookie: there.cookie } })).statusCode).toBe(401);
@@ -235,7 +257,12 @@ describe('roles', () => {
   it('staff may read and use staff routes, not admin ones; an undeclared POST needs admin', async () => {
     h = await startHarness();
     const alice = await setupAdmin(h);
-    const created = await h.app.inject({ method: 'POST', url: '/api/users', headers: as(alice), payload: { name: 'sam', password: 'sam-password-1', role: 'staff' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: as(alice),
+      payload: { name: 'sam', password: 'sam-password-1', role: 'staff' },
+    });
     expect(created.statusCode).toBe(201);
     const sam = await signIn(h, 'sam', 'sam-password-1');
 
@@ -249,7 +276,12 @@ describe('roles', () => {
     expect(undeclared.json().message).toBe('this needs the admin role');
     const users = await h.app.inject({ method: 'GET', url: '/api/users', headers: { cookie: sam.cookie } });
     expect(users.statusCode).toBe(403);
-    const add = await h.app.inject({ method: 'POST', url: '/api/users', headers: as(sam), payload: { name: 'eve', password: 'eve-password-1', role: 'admin' } });
+    const add = await h.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: as(sam),
+      payload: { name: 'eve', password: 'eve-password-1', role: 'admin' },
+    });
     expect(add.statusCode).toBe(403);
   });
 

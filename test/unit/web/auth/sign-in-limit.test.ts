@@ -67,10 +67,20 @@ describe('sign-in rate limit', () => {
     h = await startHarness();
     const alice = await setupAdmin(h);
     for (let i = 0; i < 5; i++) {
-      const res = await h.app.inject({ method: 'PUT', url: '/api/session/password', headers: as(alice), payload: { current: `nope-password-${i}`, password: 'new-password-22' } });
+      const res = await h.app.inject({
+        method: 'PUT',
+        url: '/api/session/password',
+        headers: as(alice),
+        payload: { current: `nope-password-${i}`, password: 'new-password-22' },
+      });
       expect(res.statusCode).toBe(403);
     }
-    const res = await h.app.inject({ method: 'PUT', url: '/api/session/password', headers: as(alice), payload: { current: 'alice-password-1', password: 'new-password-22' } });
+    const res = await h.app.inject({
+      method: 'PUT',
+      url: '/api/session/password',
+      headers: as(alice),
+      payload: { current: 'alice-password-1', password: 'new-password-22' },
+    });
     expect(res.statusCode).toBe(429);
   });
 });

@@ -18,11 +18,21 @@ describe('user administration', () => {
   it('adds, lists, changes and removes users; names are lowercased and checked', async () => {
     h = await startHarness();
     const alice = await setupAdmin(h);
-    const add = await h.app.inject({ method: 'POST', url: '/api/users', headers: as(alice), payload: { name: 'Sam.Lee', password: 'sam-password-1', role: 'staff' } });
+    const add = await h.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: as(alice),
+      payload: { name: 'Sam.Lee', password: 'sam-password-1', role: 'staff' },
+    });
     expect(add.statusCode).toBe(201);
     expect(add.json().user).toMatchObject({ name: 'sam.lee', role: 'staff' });
 
-    const dup = await h.app.inject({ method: 'POST', url: '/api/users', headers: as(alice), payload: { name: 'sam.lee', password: 'sam-password-2', role: 'staff' } });
+    const dup = await h.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: as(alice),
+      payload: { name: 'sam.lee', password: 'sam-password-2', role: 'staff' },
+    });
     expect(dup.statusCode).toBe(409);
     for (const [name, password, message] of [
       ['api-token', 'some-password-1', /reserved/],
@@ -36,7 +46,12 @@ describe('user administration', () => {
       expect(res.statusCode, name).toBe(400);
       expect(res.json().message).toMatch(message);
     }
-    const extra = await h.app.inject({ method: 'POST', url: '/api/users', headers: as(alice), payload: { name: 'carol', password: 'carol-password', role: 'staff', admin: true } });
+    const extra = await h.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: as(alice),
+      payload: { name: 'carol', password: 'carol-password', role: 'staff', admin: true },
+    });
     expect(extra.statusCode).toBe(400);
 
     const promote = await h.app.inject({ method: 'PUT', url: '/api/users/sam.lee', headers: as(alice), payload: { role: 'admin' } });

@@ -16,7 +16,14 @@ function reading(id: string, at: string, mrn: string | undefined, obs: Array<[st
       observedAt: at,
       receivedAt: at,
       rawLength: 0,
-      observations: obs.map(([type, value, precision]) => ({ code: { display: type.toUpperCase() }, type, value, status: 'F', unit: 'mm[Hg]', ...(precision !== undefined ? { precision } : {}) })),
+      observations: obs.map(([type, value, precision]) => ({
+        code: { display: type.toUpperCase() },
+        type,
+        value,
+        status: 'F',
+        unit: 'mm[Hg]',
+        ...(precision !== undefined ? { precision } : {}),
+      })),
     },
   };
 }
@@ -41,8 +48,14 @@ describe('reading format', () => {
 describe('groupVitals', () => {
   it('groups by MRN, one series per type, oldest point first, vitals in clinical order', () => {
     const groups = groupVitals([
-      reading('b', '2026-01-01T10:05:00Z', 'M1', [['pulse', 70], ['bp.systolic', 125]]),
-      reading('a', '2026-01-01T10:00:00Z', 'M1', [['bp.systolic', 120, 0], ['note', 'text']]),
+      reading('b', '2026-01-01T10:05:00Z', 'M1', [
+        ['pulse', 70],
+        ['bp.systolic', 125],
+      ]),
+      reading('a', '2026-01-01T10:00:00Z', 'M1', [
+        ['bp.systolic', 120, 0],
+        ['note', 'text'],
+      ]),
       reading('c', '2026-01-01T10:10:00Z', undefined, [['bp.systolic', 300]]),
       reading('d', '2026-01-01T09:00:00Z', 'M2', [['weight', 70.5, 2]]),
     ]);
