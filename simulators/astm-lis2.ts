@@ -1,4 +1,4 @@
-// A lab analyzer sending results with ASTM E1381 / E1394 (the instrument side, PROTOCOLS.md 4):
+// A lab analyzer sending results with ASTM E1381 / E1394 (the instrument side, docs/protocols.md#astm-e1381-low-level):
 // every `intervalMs` one transmission (ENQ, frames one at a time, each waiting for its ACK, EOT)
 // with one patient and one specimen; panels rotate chemistry / hematology / urinalysis.
 // `count` counts transmissions acknowledged through their last frame. Link faults: see types.ts.

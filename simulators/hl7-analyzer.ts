@@ -5,6 +5,9 @@
 // sent again; AR/CR: that message is given up. Faults: garbage (noise between frames), partial (a
 // frame split over two writes with a pause), duplicate (a message sent again after its ACK).
 
+import { parseAck } from '../src/hl7/ack.ts';
+import { hl7Timestamp } from '../src/hl7/datetime.ts';
+import { escapeHl7 } from '../src/hl7/escape.ts';
 import { FaultPlan, garbage, toBytes } from './faults.ts';
 import { createRng, type Rng } from './prng.ts';
 import type { DeviceIo, Fault, SimulatedDevice, SimulatorOptions } from './types.ts';
@@ -116,10 +119,9 @@ const VT = 0x0b;
 const FS = 0x1c;
 const CR = 0x0d;
 
+/** An analyzer's clock, in UTC (+0000), written by the gateway's own DTM writer. */
 function ts(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}+0000`;
+  return hl7Timestamp(new Date(ms), 0);
 }
 
 function flagFor(v: number, an: Analyte): string {
@@ -143,7 +145,7 @@ export function buildOru(index: number, rng: Rng, nowMs: number): SimMessage {
 
   const segments = [
     `MSH|^~\\&|SIMLAB|SIMLAB-LAB|MEDGATE|CLINIC|${now}||ORU^R01^ORU_R01|${controlId}|P|2.5.1|||NE|AL||UNICODE UTF-8`,
-    `PID|1||${mrn}^^^CLINIC^MR||${FAMILIES[patient]!}^${GIVENS[patient]!}||${dob}|${sex}`,
+    `PID|1||${mrn}^^^CLINIC^MR||${escapeHl7(FAMILIES[patient]!)}^${escapeHl7(GIVENS[patient]!)}||${dob}|${sex}`,
     'PV1|1|O',
     `ORC|RE|${placer}|${specimenId}`,
     `OBR|1|${placer}|${specimenId}|${panel.code}^${panel.name}^99SIM|||${collected}|||||||||||||||${now}||LAB|F`,
@@ -167,15 +169,14 @@ function frame(text: string): Uint8Array {
   return Uint8Array.from(Buffer.concat([Buffer.from([VT]), body, Buffer.from([FS, CR])]));
 }
 
-/** MSA-1 and MSA-2 of an ACK, with the field separator read from its MSH. */
+/** MSA-1 and MSA-2 of an ACK, read as the gateway reads one; undefined when it is not one. */
 function readAck(text: string): { code: string; controlId: string } | undefined {
-  const lines = text.split(/\r\n|\r|\n/);
-  const msh = lines.find((l) => l.startsWith('MSH'));
-  const sep = msh?.charAt(3) || '|';
-  const msa = lines.find((l) => l.startsWith(`MSA${sep}`));
-  if (!msa) return undefined;
-  const f = msa.split(sep);
-  return { code: (f[1] ?? '').trim(), controlId: (f[2] ?? '').trim() };
+  try {
+    const { code, controlId } = parseAck(text);
+    return { code, controlId };
+  } catch {
+    return undefined;
+  }
 }
 
 interface InFlight {

@@ -9,6 +9,8 @@ import { findDriver } from '../drivers/index.ts';
 import { createSimulator } from './index.ts';
 import type { DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
 import '../src/transports/mqtt-packet-memory.ts';
+import { errorText } from '../src/model/error-text.ts';
+import { backoffDelay, type BackoffPolicy } from '../src/transports/backoff.ts';
 
 export interface RunSimulatorOptions extends SimulatorOptions {
   driver: string;
@@ -36,6 +38,7 @@ export interface RunningSimulator {
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
+const RETRY: BackoffPolicy = { initialMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS };
 
 export async function runSimulator(opts: RunSimulatorOptions): Promise<RunningSimulator> {
   const transports = [opts.serial, opts.tcpListen, opts.tcpConnect, opts.mqtt].filter((t) => t !== undefined);
@@ -104,22 +107,25 @@ async function runSerial(
         sp.on('close', () => {
           device.detach();
           if (current === sp) current = undefined;
-          if (!stopping) reopenLater(RETRY_MIN_MS);
+          if (!stopping) reopenLater(1);
         });
         device.start(io);
         resolve();
       });
     });
 
-  const reopenLater = (delay: number): void => {
-    retry = setTimeout(() => {
-      retry = undefined;
-      if (stopping) return;
-      open().catch((err: unknown) => {
-        log?.(`serial ${serial.path}: ${err instanceof Error ? err.message : String(err)}; retrying`);
-        reopenLater(Math.min(delay * 2, RETRY_MAX_MS));
-      });
-    }, delay);
+  const reopenLater = (attempt: number): void => {
+    retry = setTimeout(
+      () => {
+        retry = undefined;
+        if (stopping) return;
+        open().catch((err: unknown) => {
+          log?.(`serial ${serial.path}: ${errorText(err)}; retrying`);
+          reopenLater(attempt + 1);
+        });
+      },
+      backoffDelay(attempt, RETRY),
+    );
   };
 
   await open();
@@ -179,14 +185,14 @@ function runTcpConnect(device: SimulatedDevice, target: { host: string; port: nu
   let stopping = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let socket: net.Socket | undefined;
-  let delay = RETRY_MIN_MS;
+  let failures = 0;
 
   const connect = (): void => {
     const s = net.connect({ host: target.host, port: target.port });
     socket = s;
     s.setNoDelay(true);
     s.on('connect', () => {
-      delay = RETRY_MIN_MS;
+      failures = 0;
       device.start({ write: (bytes) => void (!s.destroyed && s.write(bytes)) });
     });
     s.on('data', (data) => device.receive(data));
@@ -194,8 +200,7 @@ function runTcpConnect(device: SimulatedDevice, target: { host: string; port: nu
     s.on('close', () => {
       device.detach();
       if (stopping) return;
-      retry = setTimeout(connect, delay);
-      delay = Math.min(delay * 2, RETRY_MAX_MS);
+      retry = setTimeout(connect, backoffDelay(++failures, RETRY));
     });
   };
   connect();
@@ -232,7 +237,7 @@ export function runMqtt(device: SimulatedDevice, target: MqttTarget, log?: (line
     write: (bytes) => {
       const p = client.publishAsync(target.topic, Buffer.from(bytes), { qos: 1 }).then(
         () => undefined,
-        (e: unknown) => log?.(`mqtt publish failed: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => log?.(`mqtt publish failed: ${errorText(e)}`),
       );
       pending.add(p);
       void p.finally(() => pending.delete(p));

@@ -48,7 +48,7 @@ export function tanitaRecord(rng: Rng, serial: string, weightOverride?: number):
     ['ZF', f1(rng.real(350, 750, 0.1))],
   ];
   const body = fields.map(([k, v]) => `${k},${v}`).join(',');
-  // CS algorithm is UNVERIFIED (PROTOCOLS.md); any two hex digits will do for the driver.
+  // CS algorithm is UNVERIFIED (docs/protocols.md#tanita-csv-record); any two hex digits will do for the driver.
   const cs = [...body]
     .reduce((x, c) => x ^ c.charCodeAt(0), 0)
     .toString(16)

@@ -11,7 +11,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'demo            (simulated devices, a built-in EHR and the page; edits go to data/demo/medgate.json)',
     load: async () => (await import('./commands/start.ts')).demo,
   },
-  'check-config': { usage: 'check-config FILE', load: async () => (await import('./commands/check-config.ts')).run },
+  'check-config': { usage: 'check-config FILE   (or --config FILE)', load: async () => (await import('./commands/check-config.ts')).run },
   backup: {
     usage: 'backup --config FILE --to ARCHIVE [--with-token]   (running or stopped; the API token only with --with-token)',
     load: async () => (await import('./commands/backup.ts')).run,

@@ -75,7 +75,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       try {
         await s();
       } catch (err) {
-        log.error({ error: err }, 'error while stopping');
+        log.error({ err }, 'error while stopping');
       }
     }
   };
@@ -168,7 +168,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       config: intakeConfig,
       log: log.child({ part: 'intake' }),
       onQueued: (id) => destinations.kick(id),
-      onReading: (stored) => fleet?.noteReading(stored),
+      onReading: (stored) => {
+        destinations.noteQueued(stored);
+        fleet?.noteReading(stored);
+      },
     });
 
     let mqtt: GatewayMqtt | undefined;
@@ -217,7 +220,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         .then((counts) => counts.reduce((a, b) => a + b, 0))
         .then(
           (n) => n > 0 && log.info({ removed: n }, 'old history pruned'),
-          (err: unknown) => log.error({ error: err }, 'history pruning failed'),
+          (err: unknown) => log.error({ err }, 'history pruning failed'),
         );
     void prune();
     const pruneTimer = setInterval(() => void prune(), 24 * 3600_000).unref();

@@ -5,6 +5,7 @@ import { pino, type Bindings, type ChildLoggerOptions, type LogFn, type Logger a
 import pretty from 'pino-pretty';
 import { BatchedOutput } from './log-output.ts';
 import { censorFormatArgs, censorLogObject, censorSerializer } from './log-redaction.ts';
+import { errorText } from './model/error-text.ts';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -16,28 +17,25 @@ export interface LoggerOptions {
 }
 
 // Keys whose value a serializer replaces before it is written.
-const ROOT_SERIALIZED: ReadonlySet<string> = new Set(['err', 'error']);
+const ROOT_SERIALIZED: ReadonlySet<string> = new Set(['err']);
 
 /**
- * Every error is logged under `error` (pass the Error itself), always as one string: its message,
- * or at debug its stack (which starts with the message), so a journal search for one key finds
- * them all and the stack is there when someone asks for detail. (`err` keeps pino's own serializer
- * for the lines libraries write under it; this gateway's code never uses it.)
+ * Every error is logged under `err` (pass the Error itself: `log.warn({ err }, '...')`), pino's own
+ * error key, so the lines libraries write (Fastify's) land under it too, always as one string: its
+ * message, or at debug its stack (which starts with the message), so a journal search for one key
+ * finds them all and the stack is there when someone asks for detail.
  */
 export function errorSerializer(withStack: boolean): (value: unknown) => unknown {
-  return (value) => (value instanceof Error ? errorText(value, withStack) : value);
+  return (value) => (value instanceof Error ? logText(value, withStack) : value);
 }
 
 /** The message, the errors inside an AggregateError (Node's connect to a name with an IPv4 and an IPv6
  * address throws one with an empty message), and the chain of causes, a few deep. */
-function errorText(err: Error, withStack: boolean, depth = 0): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  let text = err.message || (typeof code === 'string' ? code : err.name);
-  if (err instanceof AggregateError && err.errors.length > 0) {
-    text += ` (${err.errors.map((e: unknown) => (e instanceof Error ? e.message || e.name : String(e))).join('; ')})`;
-  }
+function logText(err: Error, withStack: boolean, depth = 0): string {
+  let text = errorText(err);
+  if (err instanceof AggregateError && err.errors.length > 0) text += ` (${err.errors.map((e: unknown) => errorText(e)).join('; ')})`;
   if (withStack && err.stack) text = err.stack.includes(text) ? err.stack : `${text}\n${err.stack}`;
-  if (err.cause instanceof Error && depth < 3) text += ` (cause: ${errorText(err.cause, false, depth + 1)})`;
+  if (err.cause instanceof Error && depth < 3) text += ` (cause: ${logText(err.cause, false, depth + 1)})`;
   return text;
 }
 
@@ -89,9 +87,7 @@ export function createLogger(opts: LoggerOptions = {}): PinoLogger {
   // Debug is where patient detail may be looked at on purpose, so redaction applies above it only.
   const redacting = level !== 'debug';
   const serialize = errorSerializer(level === 'debug');
-  const serializers: PinoOptions['serializers'] = redacting
-    ? { err: censorSerializer(pino.stdSerializers.err), error: censorSerializer(serialize) }
-    : { error: serialize };
+  const serializers: PinoOptions['serializers'] = { err: redacting ? censorSerializer(serialize) : serialize };
   const base: PinoOptions = { level, base: undefined, serializers, ...(redacting ? redaction() : {}) };
   const logger = human ? humanLogger(base, opts.destination) : machineLogger(base, opts.destination);
   if (redacting) censorBindings(logger, logger.child, logger.setBindings, ROOT_SERIALIZED);

@@ -1,4 +1,4 @@
-// ECG codes shared by the EKG drivers (PROTOCOLS.md 2.2, 5.6): which aECG annotation codes are
+// ECG codes shared by the EKG drivers (docs/protocols.md#ecg-measurement-codes, docs/protocols.md#hl7-aecg-ekg-documents): which aECG annotation codes are
 // which global measurement, and the codes of what is not a vocabulary measurement (the
 // interpretation text, the tracing as a document, the rhythm samples).
 //
@@ -34,7 +34,7 @@ const AECG_GLOBALS: Record<string, VitalType> = {
   MDC_ECG_ANGLE_QRS_FRONT_GL: 'ecg.qrs_axis',
   MDC_ECG_ANGLE_T_FRONT: 'ecg.t_axis',
   MDC_ECG_ANGLE_T_FRONT_GL: 'ecg.t_axis',
-  // Vendor codes for axes (PROTOCOLS.md 5.6: Mindray puts axes in its own codes).
+  // Vendor codes for axes (docs/protocols.md#hl7-aecg-ekg-documents: Mindray puts axes in its own codes).
   MINDRAY_ECG_P_AXIS: 'ecg.p_axis',
   MINDRAY_ECG_QRS_AXIS: 'ecg.qrs_axis',
   MINDRAY_ECG_T_AXIS: 'ecg.t_axis',

@@ -62,8 +62,7 @@ export class SessionEvents {
   }
 
   private listenerFailed(event: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.log.warn({ event, error: message }, 'driver session listener failed');
+    this.log.warn({ event, err }, 'driver session listener failed');
   }
 }
 

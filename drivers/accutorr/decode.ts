@@ -1,4 +1,4 @@
-// Pure decoder for the Datascope Accutorr PC interface (PROTOCOLS.md 5.4; Accutorr 3 service
+// Pure decoder for the Datascope Accutorr PC interface (docs/protocols.md#datascope-accutorr-host-protocol; Accutorr 3 service
 // manual p.1-52..1-54). The host sends one command character; the monitor answers with the
 // command letter, a colon and comma-separated 3-digit fields, `--` for an unused field, CR LF,
 // then shows its `>` prompt again (so the prompt may lead the next line).

@@ -1,4 +1,4 @@
-// Datascope Accutorr (3 / Plus) PC interface: the gateway polls "P" (PROTOCOLS.md 5.4). See README.md.
+// Datascope Accutorr (3 / Plus) PC interface: the gateway polls "P" (docs/protocols.md#datascope-accutorr-host-protocol). See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
@@ -13,13 +13,14 @@ export const driver: Driver = {
   // 8N1 from the service manual; the baud rate is chosen in the monitor's configuration menu (9600 assumed, UNVERIFIED).
   serialDefaults: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   settings: accutorrSettings,
+  validateSettings,
   open(link) {
     const s = resolveSettings('accutorr', accutorrSettings, link.device.settings);
     return openAccutorrSession(link, { pollIntervalMs: s.pollIntervalMs ?? 5000, maxAgeMinutes: s.maxAgeMinutes ?? 10 });
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(accutorrSettings, settings ?? {});
 }
 

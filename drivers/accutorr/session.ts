@@ -19,7 +19,7 @@ export function openAccutorrSession(link: DeviceLink, options: AccutorrOptions):
 
   function poll(): void {
     link.write(POLL_BYTES).catch((err: unknown) => {
-      link.log.debug({ error: err }, 'Accutorr poll write failed');
+      link.log.debug({ err }, 'Accutorr poll write failed');
     });
   }
   function startPolling(): void {

@@ -1,4 +1,4 @@
-// Pure decoder for the A&D standard weighing output (PROTOCOLS.md 5.1).
+// Pure decoder for the A&D standard weighing output (docs/protocols.md#ad-standard-weighing-output).
 //   indicator: `ST,GS,+0070.50kg`  header, data header, 8 data chars (sign + point), 2-char unit
 //   balance:   `ST,+00123.45  g`   header, 9 data chars, 3-char unit
 //   balance with comparator: `ST,OK,+0001.234 kg`

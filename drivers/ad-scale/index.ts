@@ -1,4 +1,4 @@
-// A&D scales and indicators, "A&D standard format" (PROTOCOLS.md 5.1). See README.md.
+// A&D scales and indicators, "A&D standard format" (docs/protocols.md#ad-standard-weighing-output). See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
@@ -13,6 +13,7 @@ export const driver: Driver = {
   // UNVERIFIED: common A&D default; models differ (README.md).
   serialDefaults: { baudRate: 2400, dataBits: 7, parity: 'even', stopBits: 1 },
   settings: adScaleSettings,
+  validateSettings,
   open(link) {
     const s = resolveSettings('ad-scale', adScaleSettings, link.device.settings);
     return openAdScaleSession(link, {
@@ -23,7 +24,7 @@ export const driver: Driver = {
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(adScaleSettings, settings ?? {});
 }
 

@@ -1,5 +1,5 @@
 // Pure decoder: the records of one E1394 / LIS2-A2 message (H ... L) to device reports, one per
-// O record with its R and C records (PROTOCOLS.md 4.2). Never throws; what it cannot use it names.
+// O record with its R and C records (docs/protocols.md#astm-e1394-records-lis2-a2). Never throws; what it cannot use it names.
 
 import { createHash } from 'node:crypto';
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';

@@ -1,4 +1,4 @@
-// ASTM E1381 / CLSI LIS1-A low-level constants and the frame checksum (PROTOCOLS.md 4.1).
+// ASTM E1381 / CLSI LIS1-A low-level constants and the frame checksum (docs/protocols.md#astm-e1381-low-level).
 
 export const STX = 0x02;
 export const ETX = 0x03;

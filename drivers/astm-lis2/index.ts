@@ -1,5 +1,5 @@
 // Lab analyzers speaking ASTM E1381 (CLSI LIS1-A) framing and E1394 (CLSI LIS2-A2) records
-// (PROTOCOLS.md 4). medgate is the receiving "computer"; it never sends. See README.md.
+// (docs/protocols.md#astm-e1381-low-level). medgate is the receiving "computer"; it never sends. See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
@@ -15,6 +15,7 @@ export const driver: Driver = {
   // The common factory setting of analyzers' LIS ports; most let the lab choose.
   serialDefaults: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   settings: astmSettings,
+  validateSettings,
   open(link) {
     const s = resolveSettings('astm-lis2', astmSettings, link.device.settings);
     return openAstmSession(link, {
@@ -25,7 +26,7 @@ export const driver: Driver = {
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(astmSettings, settings ?? {});
 }
 

@@ -1,5 +1,5 @@
 // E1394 / LIS2-A2 record text: the delimiters the H record declares, fields, repeats, components
-// and escape sequences (PROTOCOLS.md 4.2). Field numbers are 1-based with the record type as field 1,
+// and escape sequences (docs/protocols.md#astm-e1394-records-lis2-a2). Field numbers are 1-based with the record type as field 1,
 // as in the standard (R.3 is the universal test id).
 
 export interface Delimiters {

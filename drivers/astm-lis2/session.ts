@@ -45,7 +45,7 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
     reply: (byte) => {
       if (closed) return;
       link.write(Uint8Array.of(byte)).catch((err: unknown) => {
-        log.warn({ error: err }, 'could not write the ASTM reply');
+        log.warn({ err }, 'could not write the ASTM reply');
       });
     },
     protocolError: (problem, bytes) => events.protocolError(problem, bytes),

@@ -142,7 +142,7 @@ export class Transmission {
           return true;
         },
         (err: unknown) => {
-          this.o.log.warn({ error: err }, 'a result could not be made durable: the frame is answered NAK');
+          this.o.log.warn({ err }, 'a result could not be made durable: the frame is answered NAK');
           return false;
         },
       ),

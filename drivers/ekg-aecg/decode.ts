@@ -1,4 +1,4 @@
-// Pure decoder: one HL7 aECG document (PROTOCOLS.md 5.6) -> one DeviceReport, or the reason it is
+// Pure decoder: one HL7 aECG document (docs/protocols.md#hl7-aecg-ekg-documents) -> one DeviceReport, or the reason it is
 // refused. See README.md for what is read from where.
 
 import type { DeviceReport, Measurement, Refusal } from '../../src/model/driver.ts';

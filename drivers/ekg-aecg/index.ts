@@ -1,4 +1,4 @@
-// Resting 12-lead EKG carts that export HL7 aECG (annotated ECG, HL7 v3 XML; PROTOCOLS.md 5.6)
+// Resting 12-lead EKG carts that export HL7 aECG (annotated ECG, HL7 v3 XML; docs/protocols.md#hl7-aecg-ekg-documents)
 // to a watched folder or over MQTT. See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
@@ -12,13 +12,14 @@ export const driver: Driver = {
   kind: 'ekg',
   transports: ['file', 'mqtt'],
   settings: ekgAecgSettings,
+  validateSettings,
   open(link) {
     const s = resolveSettings('ekg-aecg', ekgAecgSettings, link.device.settings);
     return openEkgAecgSession(link, { maxDocumentBytes: s.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES, attachDocument: s.attachDocument ?? true });
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(ekgAecgSettings, settings ?? {});
 }
 

@@ -11,12 +11,13 @@ export const driver: Driver = {
   transports: ['serial', 'tcp'],
   // Constructed default (README.md): most carts' RS-232 ports default to 9600 8N1.
   serialDefaults: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
+  validateSettings,
   open(link) {
     return openEkgSerialSession(link);
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   if (settings === undefined || settings === null) return [];
   if (typeof settings !== 'object' || Array.isArray(settings)) return ['settings: must be an object'];
   return Object.keys(settings).map((k) => `settings.${k}: ekg-serial has no settings`);

@@ -7,6 +7,7 @@ import { decodeWithResync } from '../_shared/resync.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
 import { decodeGenericLine, namedGroups, type CompiledPattern } from './decode.ts';
 import { genericLineSettings, type GenericLineSettings } from './settings.ts';
+import { errorText } from '../../src/model/error-text.ts';
 
 /** Nonin pulse oximeters (7500FO, 9600): `SPO2=097 HR=072`, `---` without data, `*` event marker, ` F` fast mode. */
 export const noninExample: GenericLineSettings = {
@@ -19,7 +20,7 @@ export const noninExample: GenericLineSettings = {
   kind: 'vitals',
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   const problems = schemaProblems(genericLineSettings, settings ?? {});
   if (problems.length > 0) return problems;
   const s = settings as GenericLineSettings;
@@ -28,7 +29,7 @@ export function validateSettings(settings: unknown): string[] {
     new RegExp(s.pattern, s.flags ?? '');
     groups = namedGroups(s.pattern);
   } catch (err) {
-    return [`settings.pattern: not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`];
+    return [`settings.pattern: not a valid regular expression: ${errorText(err)}`];
   }
   if (groups.length === 0) problems.push('settings.pattern: has no named groups (write them as (?<name>...))');
   const names = Object.keys(s.fields);
@@ -57,6 +58,7 @@ export const driver: Driver = {
   transports: ['serial', 'tcp'],
   serialDefaults: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   settings: genericLineSettings,
+  validateSettings,
   open(link) {
     const problems = validateSettings(link.device.settings);
     if (problems.length > 0) throw new Error(`invalid settings for driver "generic-line": ${problems.join('; ')}`);

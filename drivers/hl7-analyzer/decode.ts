@@ -8,7 +8,7 @@
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
 import type { AbnormalFlag, ObservationCode, PatientRef, ResultStatus } from '../../src/model/reading.ts';
 import { Hl7Reader, splitHl7, type Segment } from './hl7-text.ts';
-import { hl7Date, hl7Time } from './timestamp.ts';
+import { dtmToDate, dtmToIso } from '../../src/hl7/datetime.ts';
 
 export interface Rejection {
   code: 'AE' | 'AR';
@@ -135,7 +135,7 @@ export function decodeOru(text: string): OruResult {
         if (!m.ok) return reject('AE', m.errorCode, m.reason);
         order.measurements.push(m.value);
         order.equipment ??= r.get(seg, 18, 1) || undefined;
-        const t = hl7Time(r.get(seg, 14, 1));
+        const t = dtmToIso(r.get(seg, 14, 1));
         if (t.kind === 'time') order.firstObxTime ??= t.iso;
         nteTarget = m.value.comments ?? [];
         break;
@@ -201,7 +201,7 @@ function subjectOf(r: Hl7Reader, pid: Segment, notes: string[], where: string): 
   const given = r.get(pid, 5, 2);
   if (family !== '') subject.family = family;
   if (given !== '') subject.given = given;
-  const dob = hl7Date(r.get(pid, 7, 1));
+  const dob = dtmToDate(r.get(pid, 7, 1));
   if (dob !== undefined) subject.dob = dob;
   const sex = r.get(pid, 8, 1).toUpperCase();
   if (SEXES.has(sex)) subject.sex = sex as PatientRef['sex'];
@@ -224,7 +224,7 @@ function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): 
   const flags = flagsOf(r, obx, n, notes);
   if (flags.length > 0) m.flags = flags;
   m.status = statusOf(r.get(obx, 11, 1).toUpperCase(), n, notes);
-  const at = hl7Time(r.get(obx, 14, 1));
+  const at = dtmToIso(r.get(obx, 14, 1));
   if (at.kind === 'time') m.observedAt = at.iso;
   else if (at.kind === 'invalid') m.observedAt = at.text; // the normalizer names it and holds the reading
   const method = r.get(obx, 17, 2) || r.get(obx, 17, 1);
@@ -308,7 +308,7 @@ function statusOf(s: string, n: number, notes: string[]): ResultStatus {
 function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string, messageComments: string[], notes: string[], k: number): DeviceReport {
   const { obr, orc, spm } = o;
   const report: DeviceReport = { measurements: o.measurements, raw };
-  const obrTime = hl7Time(r.get(obr, 7, 1));
+  const obrTime = dtmToIso(r.get(obr, 7, 1));
   const obrIso = obrTime.kind === 'time' ? obrTime.iso : undefined;
   if (obrTime.kind === 'invalid') {
     report.observedAt = obrTime.text; // the normalizer names it and holds the reading
@@ -323,7 +323,7 @@ function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string,
   // component is the source code of table 0070, a CWE in v2.5, so code then text).
   const specimenType = (spm ? r.get(spm, 4, 1) || r.get(spm, 4, 2) : '') || r.get(obr, 15, 1, 1) || r.get(obr, 15, 1, 2);
   if (specimenId !== '' || specimenType !== '') {
-    const spmTime = spm ? hl7Time(r.get(spm, 17, 1, 1)) : undefined;
+    const spmTime = spm ? dtmToIso(r.get(spm, 17, 1, 1)) : undefined;
     const collectedAt = obrIso ?? (spmTime?.kind === 'time' ? spmTime.iso : undefined);
     report.specimen = { id: specimenId };
     if (collectedAt !== undefined) report.specimen.collectedAt = collectedAt;

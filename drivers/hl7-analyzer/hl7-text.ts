@@ -1,8 +1,10 @@
 // A small HL7 v2 splitter: segments, fields, repetitions, components, subcomponents, with the
-// separators read from MSH-1/MSH-2 of the message at hand. Values are unescaped after splitting,
-// so an escaped delimiter (\S\, \F\ ...) never splits anything.
+// separators read from MSH-1/MSH-2 of the message at hand by the gateway's one rule
+// (src/hl7/delimiters.ts). Values are unescaped after splitting (src/hl7/escape.ts), so an escaped
+// delimiter (\S\, \F\ ...) never splits anything.
 
-import { unescapeHl7, type Delimiters } from '../../src/hl7/ack.ts';
+import { readDelimiters, type Delimiters } from '../../src/hl7/delimiters.ts';
+import { unescapeHl7 } from '../../src/hl7/escape.ts';
 
 export interface Segment {
   name: string;
@@ -32,27 +34,10 @@ export function splitHl7(text: string): SplitResult {
   const msh = lines[0];
   if (msh === undefined) return { ok: false, reason: 'empty message', inHeader: true };
   if (!msh.startsWith('MSH')) return { ok: false, reason: 'message does not start with an MSH segment', inHeader: true };
-  if (msh.length < 8) return { ok: false, reason: 'MSH segment too short to carry its separators (MSH-1, MSH-2)', inHeader: true };
-  const field = msh.charAt(3);
-  const rest = msh.slice(4);
-  const encEnd = rest.indexOf(field);
-  const enc = encEnd === -1 ? rest : rest.slice(0, encEnd);
-  // v2.7 added a fifth encoding character (truncation); we need the first four.
-  if (enc.length < 4 || enc.length > 5) {
-    const detail = `MSH-2 encoding characters "${enc.slice(0, 8)}" are not 4 (or 5) characters`;
-    return { ok: false, reason: `MSH-2 encoding characters are ${enc.length}, not 4 (or 5)`, detail, inHeader: true };
-  }
-  const delimiters: Delimiters = {
-    field,
-    component: enc.charAt(0),
-    repetition: enc.charAt(1),
-    escape: enc.charAt(2),
-    subcomponent: enc.charAt(3),
-  };
-  const all = [delimiters.field, delimiters.component, delimiters.repetition, delimiters.escape, delimiters.subcomponent];
-  if (new Set(all).size !== all.length || all.some((c) => /[A-Za-z0-9\s]/.test(c))) {
-    return { ok: false, reason: 'MSH-1/MSH-2 separators are not distinct punctuation characters', inHeader: true };
-  }
+  const declared = readDelimiters(msh);
+  if (!declared.ok) return { ...declared, inHeader: true };
+  const { delimiters } = declared;
+  const field = delimiters.field;
 
   const segments: Segment[] = [];
   for (const [i, line] of lines.entries()) {

@@ -1,4 +1,4 @@
-// Lab analyzers that send HL7 v2 ORU^R01 over MLLP (PROTOCOLS.md section 3). See README.md.
+// Lab analyzers that send HL7 v2 ORU^R01 over MLLP (docs/protocols.md#hl7-v2-from-analyzers). See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
@@ -11,6 +11,7 @@ export const driver: Driver = {
   kind: 'lab',
   transports: ['tcp'],
   settings: hl7AnalyzerSettings,
+  validateSettings,
   open(link) {
     const s = resolveSettings('hl7-analyzer', hl7AnalyzerSettings, link.device.settings);
     return openHl7AnalyzerSession(link, {
@@ -21,7 +22,7 @@ export const driver: Driver = {
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(hl7AnalyzerSettings, settings ?? {});
 }
 

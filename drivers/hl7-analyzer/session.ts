@@ -9,6 +9,7 @@ import { encodeFrame, MllpDecoder } from '../../src/mllp/framing.ts';
 import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeOru, type DecodedOru } from './decode.ts';
+import { errorText } from '../../src/model/error-text.ts';
 
 export interface Hl7AnalyzerOptions {
   /** Whether a message received again is recognised (`link.resends`); off only when the settings say so. */
@@ -41,10 +42,6 @@ export const MAX_QUEUED_MESSAGES = 32;
 export const MAX_QUEUED_CHARS = 32 * 1024 * 1024;
 const BUSY = 'gateway busy: too many messages waiting on this connection; send it again after the ACK of the previous one';
 
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).slice(0, 200);
-}
-
 export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOptions): DriverSession {
   const events = new SessionEvents(link.log);
   const decoder = new MllpDecoder();
@@ -74,7 +71,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     try {
       await link.write(encodeFrame(ack));
     } catch (err) {
-      link.log.warn({ error: errorText(err) }, 'HL7 ACK could not be written; the analyzer will resend');
+      link.log.warn({ err }, 'HL7 ACK could not be written; the analyzer will resend');
     }
   }
 
@@ -125,9 +122,9 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       return;
     }
     const missing = reports.length - stored;
-    link.log.warn({ controlId, error: errorText(failure) }, 'HL7 results not stored: answered AE so the analyzer resends');
+    link.log.warn({ controlId, err: failure }, 'HL7 results not stored: answered AE so the analyzer resends');
     await acknowledge(text, 'AE', {
-      text: `results not stored (${missing} of ${reports.length} orders): ${errorText(failure)}`,
+      text: `results not stored (${missing} of ${reports.length} orders): ${errorText(failure).slice(0, 200)}`,
       errorCode: '207',
     });
   }
@@ -142,9 +139,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     }
     if (refusedRun === 0) link.log.warn({ queued: queue.length, queuedChars }, 'HL7 message queue full: answering AE to further messages until it has room');
     refusedRun++;
-    void acknowledge(message, 'AE', { text: BUSY, errorCode: '207' }).catch((err: unknown) =>
-      link.log.warn({ error: errorText(err) }, 'HL7 busy AE could not be built'),
-    );
+    void acknowledge(message, 'AE', { text: BUSY, errorCode: '207' }).catch((err: unknown) => link.log.warn({ err }, 'HL7 busy AE could not be built'));
   }
 
   async function pump(): Promise<void> {
@@ -181,7 +176,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       } catch (err) {
         events.protocolError(internalError(err, 'framing'), '');
       }
-      if (queue.length > 0) void pump().catch((err: unknown) => link.log.error({ error: errorText(err) }, 'HL7 analyzer session failed'));
+      if (queue.length > 0) void pump().catch((err: unknown) => link.log.error({ err }, 'HL7 analyzer session failed'));
     },
     on(event: 'report' | 'protocolError', cb: ReportListener | ProtocolErrorListener): void {
       if (event === 'report') events.on('report', cb as ReportListener);

@@ -11,13 +11,14 @@ export const driver: Driver = {
   kind: 'vitals',
   transports: ['mqtt'],
   settings: mqttJsonSettings,
+  validateSettings,
   open(link) {
     const s = resolveSettings('mqtt-json', mqttJsonSettings, link.device.settings);
     return openMqttJsonSession(link, { detectResends: s.duplicateMemory !== 0 });
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(mqttJsonSettings, settings ?? {});
 }
 

@@ -1,4 +1,4 @@
-// Pure decoder for Tanita's comma-separated record (PROTOCOLS.md 5.3):
+// Pure decoder for Tanita's comma-separated record (docs/protocols.md#tanita-csv-record):
 //   {0,16,~0,1,~1,1,~2,1,MO,"SC-240",SN,"00000002",...,Wk,82.7,...,CS,FD
 // The whole record is key/value pairs; `{`/`~` keys are control fields. Unknown codes are ignored.
 

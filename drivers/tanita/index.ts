@@ -1,15 +1,12 @@
-// Tanita scales and body-composition analyzers, comma-separated record (PROTOCOLS.md 5.3). See README.md.
+// Tanita scales and body-composition analyzers, comma-separated record (docs/protocols.md#tanita-csv-record). See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
 import { createLineSession } from '../_shared/line-session.ts';
 import { decodeWithResync } from '../_shared/resync.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
 import { decodeTanitaLine, equipmentOf } from './decode.ts';
+import { LEADING_NOISE, MAX_RECORD_LENGTH } from './framing.ts';
 import { tanitaSettings } from './settings.ts';
-
-// The scale sends a stray signal ~0.1 s after each record; leading NULs, control chars and spaces
-// are that (or line noise), never data.
-const LEADING_NOISE = /^[\x00-\x20\x7f]+/;
 
 export const driver: Driver = {
   id: 'tanita',
@@ -18,11 +15,11 @@ export const driver: Driver = {
   transports: ['serial', 'tcp'],
   serialDefaults: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   settings: tanitaSettings,
+  validateSettings,
   open(link) {
     resolveSettings('tanita', tanitaSettings, link.device.settings);
     return createLineSession(link, {
-      // An SC-240 record with every field is ~250 bytes; leave room for larger models.
-      maxLineLength: 1024,
+      maxLineLength: MAX_RECORD_LENGTH,
       onLine(rawLine, { events, link: l }) {
         const line = rawLine.replace(LEADING_NOISE, '');
         if (line.trim() === '') {
@@ -45,7 +42,7 @@ export const driver: Driver = {
   },
 };
 
-export function validateSettings(settings: unknown): string[] {
+function validateSettings(settings: unknown): string[] {
   return schemaProblems(tanitaSettings, settings ?? {});
 }
 

@@ -1,4 +1,4 @@
-// What the simulated cart writes: an HL7 aECG document (PROTOCOLS.md 5.6; one per test) or the
+// What the simulated cart writes: an HL7 aECG document (docs/protocols.md#hl7-aecg-ekg-documents; one per test) or the
 // serial text summary (drivers/ekg-serial/README.md). Both carry the same claims and subject.
 
 import type { EcgClaims, Lead } from './synth.ts';

@@ -5,6 +5,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseJsonDocument } from '../config/json-document.ts';
 import { GatewayConfig } from '../config/schema.ts';
 import { isRecord } from '../model/is-record.ts';
 
@@ -12,12 +13,10 @@ const WithDataDir = Type.Object({ dataDir: GatewayConfig.properties.dataDir });
 
 /** The configuration document, checked for its `dataDir` only. */
 export function configDocument(text: string, file: string): Record<string, unknown> & { dataDir: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error(`${file} is not valid JSON (medgate check-config ${file} says where)`);
-  }
+  // Read as the gateway reads it: a file it starts on (one with a byte order mark, say) is backed up and restored.
+  const parsed = parseJsonDocument(text);
+  if (!parsed.ok) throw new Error(`${file} is ${parsed.problem}`);
+  const value = parsed.value;
   if (!isRecord(value) || !Value.Check(WithDataDir, value)) throw new Error(`${file} has no "dataDir"`);
   return value as Record<string, unknown> & { dataDir: string };
 }

@@ -7,7 +7,8 @@
 //   open reads one version) and anything else the folder holds (what was set aside as damaged, the
 //   folders an import renamed), copied as they are;
 // - never: lock files, temp files of writes under way, LMDB's lock.mdb (a running process's
-//   readers), and the API token unless asked for.
+//   readers), the signed-in sessions (sessions.json: a restore signs everyone out, as a credential
+//   the token is left out for), and the API token unless asked for.
 
 import { copyFile, chmod, mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,8 @@ import { dirname, join } from 'node:path';
 export type Handling = 'state' | 'engine' | 'token' | 'skip' | 'append-only' | 'copy';
 
 export const TOKEN_FILE = 'api-token';
+/** The signed-in sessions (web/auth/session-file.ts writes it; named here, the web layer sits above this one). */
+const SESSIONS_FILE = 'sessions.json';
 
 /** How the backup treats `rel` (a `/`-separated path inside the data folder). */
 export function handlingOf(rel: string): Handling {
@@ -25,6 +28,7 @@ export function handlingOf(rel: string): Handling {
   if (rel === TOKEN_FILE) return 'token';
   // `<file>.lock` and the lock's temp and stale names (store/file-lock.ts); `<file>.tmp` (durable-file-adapter.ts).
   if (/\.lock(\.|$)/.test(name) || name.endsWith('.tmp') || name === 'lock.mdb') return 'skip';
+  if (rel === SESSIONS_FILE) return 'skip';
   if (name.endsWith('.jsonl')) return 'append-only';
   return 'copy';
 }

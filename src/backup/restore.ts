@@ -31,6 +31,7 @@ import { extractArchive, readArchiveHead, verifyExtracted } from './archive.ts';
 import { configDocument, dataDirOf, withDataDir } from './config-file.ts';
 import { DATA_DIR, parseManifest, type Manifest } from './manifest.ts';
 import { realPathOf } from './real-path.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface RestoreOptions {
   from: string;
@@ -66,7 +67,7 @@ async function takeLock(dataDir: string): Promise<FileLock> {
   try {
     return await FileLock.acquire(join(dataDir, 'state.json'));
   } catch (err) {
-    throw new Error(`a gateway is running on ${dataDir}: stop it before restoring. ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`a gateway is running on ${dataDir}: stop it before restoring. ${errorText(err)}`);
   }
 }
 
@@ -87,7 +88,7 @@ function targetOf(opts: RestoreOptions, configFile: string, existing: string | u
   try {
     return { dataDir: dataDirOf(existing, configFile), written: configDocument(existing, configFile).dataDir };
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}: ${hint}`);
+    throw new Error(`${errorText(err)}: ${hint}`);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
+import { errorText } from '../model/error-text.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, to: { type: 'string' }, 'with-token': { type: 'boolean' } } });
@@ -16,7 +17,7 @@ export async function run(args: string[]): Promise<number> {
     console.error('the archive holds patient data: it is readable by its owner only (mode 0600); keep it that way wherever it is copied');
     return 0;
   } catch (err) {
-    console.error(`backup: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`backup: ${errorText(err)}`);
     return 1;
   }
 }

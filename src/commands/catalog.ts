@@ -3,6 +3,6 @@
 import type { DriverCatalog } from '../config/validate.ts';
 
 export async function catalog(): Promise<DriverCatalog> {
-  const [{ drivers, settingsValidators }, { driverCatalog }] = await Promise.all([import('../../drivers/index.ts'), import('../devices/driver-catalog.ts')]);
-  return driverCatalog(drivers, settingsValidators);
+  const [{ drivers }, { driverCatalog }] = await Promise.all([import('../../drivers/index.ts'), import('../devices/driver-catalog.ts')]);
+  return driverCatalog(drivers);
 }

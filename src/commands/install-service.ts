@@ -12,6 +12,7 @@ import { nextSteps, SYSTEM_UNIT_DIR } from '../service/next-steps.ts';
 import { DEFAULT_SERVICE_USER, DEFAULT_WATCHDOG_SEC, serviceUnit, ServiceSetupError } from '../service/unit.ts';
 import { catalog } from './catalog.ts';
 import { intArg, UsageError } from './usage-error.ts';
+import { errorText } from '../model/error-text.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -77,12 +78,7 @@ export async function run(args: string[]): Promise<number> {
     await writeFile(unitFile, unit.text, { mode: 0o644 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied (run it with sudo, or give --output FILE or --print)'
-        : err instanceof Error
-          ? err.message
-          : String(err);
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied (run it with sudo, or give --output FILE or --print)' : errorText(err);
     console.error(`cannot write ${unitFile}: ${why}`);
     return 1;
   }

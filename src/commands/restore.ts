@@ -4,6 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
+import { errorText } from '../model/error-text.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,7 +17,7 @@ export async function run(args: string[]): Promise<number> {
     await restoreBackup({ from: values.from, configFile: values.config, dataDir: values['data-dir'], force: values.force, say: (line) => console.error(line) });
     return 0;
   } catch (err) {
-    console.error(`restore: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`restore: ${errorText(err)}`);
     return 1;
   }
 }

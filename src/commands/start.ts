@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseJsonDocument } from '../config/json-document.ts';
 import { ConfigError, readConfigFile } from '../config/load.ts';
 import { startGateway } from '../gateway.ts';
+import { isRecord } from '../model/is-record.ts';
 import { StartRefused } from '../model/start-refused.ts';
 import { createLogger } from '../logging.ts';
 import { upgradeDemoCopy } from '../demo/upgrade-copy.ts';
@@ -33,14 +35,18 @@ export async function demo(args: string[]): Promise<number> {
   } else {
     console.error(`demo configuration: ${file} (kept from an earlier run; delete it to start from config/demo.json again)`);
     const shipped = JSON.parse(await readFile(join(PACKAGE_ROOT, 'config', 'demo.json'), 'utf8')) as Record<string, unknown>;
-    const kept = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    const { doc, changed } = upgradeDemoCopy(kept, shipped);
-    if (changed.length > 0) {
-      await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
-      console.error(`demo configuration: brought up to this version's config/demo.json: ${changed.join(', ')}`);
-    }
+    // The copy is the user's to edit: one that is not JSON is left alone, and starting on it says where it is wrong.
+    const kept = parseJsonDocument(await readFile(file, 'utf8'));
+    if (kept.ok && isRecord(kept.value)) await upgradeKeptCopy(file, kept.value, shipped);
   }
   return runGateway(file);
+}
+
+async function upgradeKeptCopy(file: string, kept: Record<string, unknown>, shipped: Record<string, unknown>): Promise<void> {
+  const { doc, changed } = upgradeDemoCopy(kept, shipped);
+  if (changed.length === 0) return;
+  await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+  console.error(`demo configuration: brought up to this version's config/demo.json: ${changed.join(', ')}`);
 }
 
 async function runGateway(file: string): Promise<number> {
@@ -58,7 +64,7 @@ async function runGateway(file: string): Promise<number> {
   }
   const logger = createLogger({ level: config.log?.level });
   process.on('unhandledRejection', (reason) => {
-    logger.error({ error: reason }, 'unhandled rejection (bug): kept running');
+    logger.error({ err: reason }, 'unhandled rejection (bug): kept running');
   });
   const systemd = serviceNotifier({ log: logger.child({ part: 'systemd' }) });
   let gateway;

@@ -3,7 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Config } from './schema.ts';
+import { parseJsonDocument } from './json-document.ts';
 import { validateConfig, type ConfigProblem, type DriverCatalog } from './validate.ts';
+import { errorText } from '../model/error-text.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -17,26 +19,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Line and column of a JSON.parse error, which Node reports only as a character position. */
-function locateJsonError(text: string, error: Error): string {
-  const match = /position (\d+)/.exec(error.message);
-  if (!match?.[1]) return error.message;
-  const pos = Number(match[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${error.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
-}
-
 export function parseConfigText(text: string, file: string, drivers: DriverCatalog): Config {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    const message = err instanceof Error ? locateJsonError(text, err) : String(err);
-    throw new ConfigError(file, [{ path: '(file)', message: `not valid JSON: ${message}` }]);
-  }
-  const result = validateConfig(doc, drivers);
+  const parsed = parseJsonDocument(text);
+  if (!parsed.ok) throw new ConfigError(file, [{ path: '(file)', message: parsed.problem }]);
+  const result = validateConfig(parsed.value, drivers);
   if (!result.ok) throw new ConfigError(file, result.problems);
   return result.config;
 }
@@ -51,7 +37,7 @@ export async function readConfigFile(file: string, drivers: DriverCatalog): Prom
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: err instanceof Error ? err.message : String(err) }], true);
+    throw new ConfigError(file, [{ path: '(file)', message: errorText(err) }], true);
   }
   const document = parseConfigText(text, file, drivers);
   const config = structuredClone(document);

@@ -40,7 +40,12 @@ const IdleTimeoutMs = Type.Integer({
 
 /** TLS on a listener (inbound feed, device TCP listener); with `requestCert`, only peers with a certificate signed by `caFile`. */
 export const ListenerTls = Type.Object(
-  { certFile: Type.String(), keyFile: Type.String(), caFile: Type.Optional(Type.String()), requestCert: Type.Optional(Type.Boolean()) },
+  {
+    certFile: Type.String({ description: 'PEM certificate (chain) file of this listener' }),
+    keyFile: Type.String({ description: 'PEM private key file of this listener' }),
+    caFile: Type.Optional(Type.String({ description: "PEM file of the CA that signs the peers' certificates" })),
+    requestCert: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 
@@ -88,7 +93,7 @@ export const PatientBody = Type.Object(
     assigningAuthority: Type.Optional(Type.String({ maxLength: 64 })),
     family: Type.String({ minLength: 1, maxLength: 128 }),
     given: Type.String({ minLength: 1, maxLength: 128 }),
-    dob: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    dob: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'date of birth as YYYY-MM-DD' })),
     sex: Type.Optional(Type.Union([Type.Literal('M'), Type.Literal('F'), Type.Literal('O'), Type.Literal('U')])),
   },
   { additionalProperties: false },
@@ -179,7 +184,7 @@ export const DeviceConfig = Type.Object(
     equipment: Type.Optional(
       Type.Object(
         {
-          eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$' })),
+          eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$', description: 'EUI-64: 16 hexadecimal digits, e.g. 0012A3FFFE4B5C6D' })),
           model: Type.Optional(Type.String({ maxLength: 64 })),
           serialNumber: Type.Optional(Type.String({ maxLength: 64 })),
         },
@@ -210,13 +215,14 @@ export const MllpDestination = Type.Object(
     tls: Type.Optional(TlsClientOptions),
     receivingApplication: Type.Optional(Type.String({ maxLength: 64 })),
     receivingFacility: Type.Optional(Type.String({ maxLength: 64 })),
-    ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
-    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    // Defaults as the senders and the destination fleet apply them (src/mllp/client.ts, src/runtime/destination-fleet.ts); stated so the page shows them.
+    ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 })),
+    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 })),
     retry: Type.Optional(
       Type.Object(
         {
-          initialMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
-          maxMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+          initialMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),
+          maxMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 60_000 }),
         },
         { additionalProperties: false },
       ),
@@ -246,8 +252,13 @@ export const MqttDestination = Type.Object(
     ca: Type.Optional(Type.String({ description: 'CA certificate file' })),
     cert: Type.Optional(Type.String({ description: 'client certificate file' })),
     key: Type.Optional(Type.String({ description: 'client key file' })),
-    ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
-    retry: Type.Optional(Type.Object({ initialMs: Type.Integer({ minimum: 10 }), maxMs: Type.Integer({ minimum: 10 }) }, { additionalProperties: false })),
+    ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 })),
+    retry: Type.Optional(
+      Type.Object(
+        { initialMs: Type.Integer({ minimum: 10, default: 1000 }), maxMs: Type.Integer({ minimum: 10, default: 60_000 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -270,7 +281,7 @@ const MqttUser = Type.Object(
 export const MqttBrokerConfig = Type.Union([
   Type.Object(
     {
-      url: Type.String({ pattern: '^mqtts?://' }),
+      url: Type.String({ pattern: '^mqtts?://', description: 'the broker, mqtt:// or mqtts://' }),
       username: Type.Optional(Type.String()),
       password: Type.Optional(Type.String()),
       ca: Type.Optional(Type.String({ description: 'CA certificate file' })),
@@ -280,7 +291,7 @@ export const MqttBrokerConfig = Type.Union([
         Type.String({ minLength: 1, maxLength: 64, description: 'stable id, so the broker keeps our session (and queued messages) while we are away' }),
       ),
     },
-    { additionalProperties: false },
+    { additionalProperties: false, title: 'an outside broker' },
   ),
   Type.Object(
     {
@@ -307,7 +318,7 @@ export const MqttBrokerConfig = Type.Union([
         { additionalProperties: false },
       ),
     },
-    { additionalProperties: false },
+    { additionalProperties: false, title: 'the built-in broker' },
   ),
 ]);
 
@@ -366,7 +377,7 @@ export const WebTls = Type.Union([
       certFile: Type.String({ minLength: 1, description: 'PEM certificate (chain) file' }),
       keyFile: Type.String({ minLength: 1, description: 'PEM private key file' }),
     },
-    { additionalProperties: false },
+    { additionalProperties: false, title: 'certificate files' },
   ),
   Type.Object(
     {
@@ -374,7 +385,7 @@ export const WebTls = Type.Union([
         description: 'create a certificate at first start; compare its fingerprint (console, page) with what the browser shows',
       }),
     },
-    { additionalProperties: false },
+    { additionalProperties: false, title: 'a self-signed certificate' },
   ),
 ]);
 
@@ -400,7 +411,7 @@ export const GatewayConfig = Type.Object(
         {
           application: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           facility: Type.Optional(Type.String({ maxLength: 64 })),
-          eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$' })),
+          eui64: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{16}$', description: 'EUI-64: 16 hexadecimal digits, e.g. 0012A3FFFE4B5C6D' })),
           assigningAuthority: Type.Optional(Type.String({ maxLength: 64 })),
           localCodeSystem: Type.Optional(
             Type.String({

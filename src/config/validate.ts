@@ -1,21 +1,22 @@
 // Validates a configuration document and names every problem with its JSON path, so a technician
 // can fix a file (or a web form) in one pass instead of one error at a time.
 
-import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Driver } from '../model/driver.ts';
-import { filtersOverlap } from '../transports/mqtt-topics.ts';
+import { filtersOverlap } from '../model/mqtt-topics.ts';
 import { embeddedUserProblems, embeddedUserWarnings } from '../transports/mqtt-user-rules.ts';
 import { GatewayConfig, type Config } from './schema.ts';
+import { didYouMean } from './close-name.ts';
+import { inDocumentOrder } from './document-order.ts';
+import { MAX_CONFIG_DEPTH, tooDeepAt } from './nesting.ts';
+import { isRecord } from '../model/is-record.ts';
+import { schemaProblems, type ConfigProblem } from './schema-problems.ts';
 import { codeMapProblems } from '../pipeline/code-map.ts';
 import { watchedFolderProblem } from '../transports/watched-folder-rule.ts';
-import { isRecord } from '../model/is-record.ts';
 import { allowListProblems, isLoopbackHost, parseAllowEntry } from '../net/allow-list.ts';
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
+export { pointerToPath } from './config-path.ts';
+export type { ConfigProblem } from './schema-problems.ts';
 
 export interface DriverCatalog {
   find(id: string): Driver | undefined;
@@ -24,77 +25,10 @@ export interface DriverCatalog {
   validateSettings(id: string, settings: unknown): string[];
 }
 
-/** `/devices/0/transport/path` -> `devices[0].transport.path` */
-export function pointerToPath(pointer: string): string {
-  if (pointer === '' || pointer === '/') return '(root)';
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-}
-
-function joinPath(prefix: string, pointer: string): string {
-  const rest = pointerToPath(pointer);
-  if (rest === '(root)') return prefix;
-  return rest.startsWith('[') ? `${prefix}${rest}` : `${prefix}.${rest}`;
-}
-
-/** The variant of a `type`-discriminated union that the value names, so errors speak of it alone. */
-function discriminatedVariant(schema: TSchema, value: unknown): TSchema | undefined {
-  const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
-  if (!Array.isArray(variants) || !isRecord(value) || typeof value.type !== 'string') return undefined;
-  return variants.find((v: unknown): v is TSchema => {
-    if (!isRecord(v) || !isRecord(v.properties)) return false;
-    const t = v.properties.type;
-    return isRecord(t) && t.const === value.type;
-  });
-}
-
-/** The variant of a union of an object and an array (a code map entry: one mapping or a list) that the value's shape picks. */
-function shapeVariant(schema: TSchema, value: unknown): TSchema | undefined {
-  const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
-  if (!Array.isArray(variants) || (!Array.isArray(value) && !isRecord(value))) return undefined;
-  const want = Array.isArray(value) ? 'array' : 'object';
-  const matching = variants.filter((v: unknown): v is TSchema => isRecord(v) && v.type === want);
-  return matching.length === 1 ? matching[0] : undefined;
-}
-
-/** The allowed values of a union of constants ("Expected union value" tells a technician nothing). */
-function literalChoices(schema: TSchema): unknown[] | undefined {
-  const variants: unknown = (schema as { anyOf?: unknown }).anyOf;
-  if (!Array.isArray(variants) || variants.length === 0) return undefined;
-  const values = variants.map((v: unknown) => (isRecord(v) && 'const' in v ? v.const : undefined));
-  return values.every((v) => v !== undefined) ? values : undefined;
-}
-
-export function schemaProblems(schema: TSchema, value: unknown, prefix = ''): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const error of Value.Errors(schema, value)) {
-    const path = prefix ? joinPath(prefix, error.path) : pointerToPath(error.path);
-    const variant = discriminatedVariant(error.schema, error.value) ?? shapeVariant(error.schema, error.value);
-    if (variant) {
-      problems.push(...schemaProblems(variant, error.value, path));
-      continue;
-    }
-    if (Array.isArray((error.schema as { anyOf?: unknown }).anyOf) && isRecord(error.value) && 'type' in error.value) {
-      problems.push({ path: `${path}.type`, message: `unknown type ${JSON.stringify(error.value.type)}` });
-      continue;
-    }
-    const choices = literalChoices(error.schema);
-    problems.push({ path, message: choices ? `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}` : error.message });
-  }
-  return dedupe(problems);
-}
-
-function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.path}\u0000${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/** A driver's own check says `settings.fields.hr: ...`: the location goes into the path, as for schema problems. */
+export function driverSettingProblem(at: string, text: string): ConfigProblem {
+  const match = /^settings((?:\.[^\s.:[]+|\[\d+\])*): (.+)$/s.exec(text);
+  return match ? { path: `${at}${match[1] ?? ''}`, message: match[2] ?? text } : { path: at, message: text };
 }
 
 function duplicates(ids: string[]): Set<string> {
@@ -158,7 +92,12 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
     if (dupDevices.has(device.id)) problems.push({ path: `${at}.id`, message: `duplicate device id "${device.id}"` });
     const driver = drivers.find(device.driver);
     if (!driver) {
-      problems.push({ path: `${at}.driver`, message: `unknown driver "${device.driver}" (known: ${drivers.ids().join(', ')})` });
+      // Alphabetical, for reading: not the registry's order.
+      const ids = [...drivers.ids()].sort();
+      problems.push({
+        path: `${at}.driver`,
+        message: `unknown driver "${device.driver}"${didYouMean(device.driver, ids)}: known drivers are ${ids.join(', ')}`,
+      });
       return;
     }
     if (!driver.transports.includes(device.transport.type)) {
@@ -177,13 +116,8 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
     for (const p of codeMapProblems(device.codeMap)) problems.push({ path: `${at}.${p.path}`, message: p.message });
     const folderProblem = device.transport.type === 'file' ? watchedFolderProblem(device.transport.path, config.dataDir) : undefined;
     if (folderProblem) problems.push({ path: `${at}.transport.path`, message: folderProblem });
-    const settings = device.settings ?? {};
-    const settingProblems = driver.settings ? schemaProblems(driver.settings, Value.Default(driver.settings, structuredClone(settings)), `${at}.settings`) : [];
-    problems.push(...settingProblems);
-    // The driver's own checks go beyond its schema; on a value the schema already refused they would say it twice.
-    if (settingProblems.length === 0) {
-      for (const message of drivers.validateSettings(driver.id, settings)) problems.push({ path: `${at}.settings`, message });
-    }
+    // The settings fit the driver's schema here (driverSchemaProblems): these are the driver's checks beyond it.
+    for (const message of drivers.validateSettings(driver.id, device.settings ?? {})) problems.push(driverSettingProblem(`${at}.settings`, message));
   });
   // One publish must become one reading: no topic may reach two devices (and maybe two patients).
   const mqttDevices = config.devices.flatMap((d, i) => (d.transport.type === 'mqtt' && d.enabled !== false ? [{ i, topic: d.transport.topic }] : []));
@@ -221,10 +155,29 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
 
 export type ValidationResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
 
+/**
+ * Each device's settings against its driver's schema (defaults filled in, as the driver gets them),
+ * with the rest of the schema problems, so a file with a bad port and a bad setting is fixed in one pass.
+ */
+function driverSchemaProblems(doc: unknown, drivers: DriverCatalog): ConfigProblem[] {
+  if (!isRecord(doc) || !Array.isArray(doc.devices)) return [];
+  return doc.devices.flatMap((device: unknown, i) => {
+    if (!isRecord(device) || typeof device.driver !== 'string') return [];
+    const schema = drivers.find(device.driver)?.settings;
+    const settings = device.settings ?? {};
+    // Settings that are no object are the configuration schema's to report.
+    if (!schema || !isRecord(settings)) return [];
+    return schemaProblems(schema, Value.Default(schema, structuredClone(settings)), `devices[${i}].settings`);
+  });
+}
+
 export function validateConfig(doc: unknown, drivers: DriverCatalog): ValidationResult {
-  const structural = schemaProblems(GatewayConfig, doc);
+  const tooDeep = tooDeepAt(doc);
+  if (tooDeep !== undefined)
+    return { ok: false, problems: [{ path: tooDeep, message: `nested too deeply here: no setting lies more than ${MAX_CONFIG_DEPTH} levels down` }] };
+  const structural = inDocumentOrder(doc, [...schemaProblems(GatewayConfig, doc), ...driverSchemaProblems(doc, drivers)]);
   if (structural.length > 0 || !Value.Check(GatewayConfig, doc)) return { ok: false, problems: structural };
-  const problems = semanticProblems(doc, drivers);
+  const problems = inDocumentOrder(doc, semanticProblems(doc, drivers));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: doc };
 }
 

@@ -48,7 +48,7 @@ export async function registerDemoPatients(opts: { host: string; port: number; p
     }
     opts.log.info({ patients: unique.length - refused }, 'built-in EHR registered its patients through the inbound feed (demo)');
   } catch (err) {
-    opts.log.warn({ error: err }, 'built-in EHR could not register its patients through the inbound feed (demo)');
+    opts.log.warn({ err }, 'built-in EHR could not register its patients through the inbound feed (demo)');
   } finally {
     await client.close();
   }

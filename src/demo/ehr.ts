@@ -2,6 +2,7 @@
 // its type, control ID and result count, so `npm start` shows the whole loop without a real EHR.
 
 import { buildAck } from '../hl7/ack.ts';
+import { fieldText, rawField, segmentNamed, splitMessage } from '../hl7/message-text.ts';
 import { MllpListener } from '../mllp/listener.ts';
 import type { Logger } from '../model/logger.ts';
 
@@ -12,12 +13,14 @@ export interface DemoEhr {
 
 /** The fields the demo receiver prints: message type, control ID and how many results, never their values. */
 export function summarizeHl7(message: string): { type: string; controlId: string; observations: number } {
-  const segments = message.split(/\r\n|\r|\n/);
-  const msh = (segments.find((s) => s.startsWith('MSH')) ?? '').split('|');
+  const p = splitMessage(message);
+  const msh = p && segmentNamed(p, 'MSH');
+  if (!p || !msh) return { type: '?', controlId: '?', observations: 0 };
   return {
-    type: msh[8] ?? '?',
-    controlId: msh[9] ?? '?',
-    observations: segments.filter((s) => s.startsWith('OBX') && s.split('|')[2] !== '').length,
+    // MSH-9 as sent (its components joined by the message's own separator), MSH-10 as text.
+    type: rawField(p, msh, 9) || '?',
+    controlId: fieldText(p, msh, 10) || '?',
+    observations: p.segments.filter((s) => s.name === 'OBX' && rawField(p, s, 2) !== '').length,
   };
 }
 

@@ -5,7 +5,7 @@
 import type { Config, DemoSimulator, DeviceConfigT } from '../config/schema.ts';
 import type { Static } from '@sinclair/typebox';
 import { RequestError } from '../model/request-error.ts';
-import { topicMatches } from '../transports/mqtt-topics.ts';
+import { topicMatches } from '../model/mqtt-topics.ts';
 import type { RunSimulatorOptions } from '../../simulators/runner.ts';
 
 export type DemoSimulatorT = Static<typeof DemoSimulator>;

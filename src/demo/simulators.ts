@@ -9,6 +9,7 @@ import type { SimulatorStart, SimulatorView } from '../web/api-types.ts';
 import { simulatorIds } from '../../simulators/index.ts';
 import { runSimulator, type RunningSimulator } from '../../simulators/runner.ts';
 import { simulatorTarget, type DemoSimulatorT } from './simulator-target.ts';
+import { errorText } from '../model/error-text.ts';
 
 /** After the last reading, time for its bytes to leave before the link is closed. */
 const DRAIN_MS = 1000;
@@ -82,8 +83,8 @@ export class SimulatorManager {
       sim = await starting;
     } catch (err) {
       entry.run = undefined;
-      entry.error = `could not start: ${explainLinkError(err instanceof Error ? err.message : String(err))}`;
-      log.warn({ target, error: entry.error }, 'simulator did not start');
+      entry.error = `could not start: ${explainLinkError(errorText(err))}`;
+      log.warn({ target, err: entry.error }, 'simulator did not start');
       this.#changed(device.id, entry);
       throw new RequestError(400, `the simulator of device "${device.id}" (${target}) ${entry.error}`);
     }
@@ -92,7 +93,7 @@ export class SimulatorManager {
     log.info({ driver: device.driver, target: entry.target }, 'simulator started');
     sim.done.then(
       () => this.#ended(device.id, entry, sim),
-      (err: unknown) => this.#ended(device.id, entry, sim, err instanceof Error ? err.message : String(err)),
+      (err: unknown) => this.#ended(device.id, entry, sim, errorText(err)),
     );
     return this.#changed(device.id, entry);
   }
@@ -118,7 +119,7 @@ export class SimulatorManager {
     if (entry.sim !== sim || this.#entries.get(deviceId) !== entry) return; // stopped (or restarted) meanwhile
     await this.#halt(entry, sim);
     if (error !== undefined) entry.error = error;
-    this.opts.log.info({ part: 'simulator', device: deviceId, sent: entry.sent, error }, error ? 'simulator failed' : 'simulator finished');
+    this.opts.log.info({ part: 'simulator', device: deviceId, sent: entry.sent, err: error }, error ? 'simulator failed' : 'simulator finished');
     this.#changed(deviceId, entry);
   }
 
@@ -128,7 +129,7 @@ export class SimulatorManager {
     try {
       await sim.stop();
     } catch (err) {
-      entry.error = `stopping failed: ${err instanceof Error ? err.message : String(err)}`;
+      entry.error = `stopping failed: ${errorText(err)}`;
     }
     entry.sent = sim.sent;
   }
@@ -138,7 +139,7 @@ export class SimulatorManager {
     try {
       this.opts.onChange?.(view);
     } catch (err) {
-      this.opts.log.warn({ part: 'simulator', error: err }, 'simulator change listener failed');
+      this.opts.log.warn({ part: 'simulator', err }, 'simulator change listener failed');
     }
     return view;
   }

@@ -7,7 +7,7 @@ import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.
 import type { Ack } from '../hl7/ack-types.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PatientRef, Reading } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
+import type { Visit } from '../model/visit.ts';
 
 /** What a destination's encode sees besides the reading. */
 export interface EncodeContext<C extends DestinationConfig> {

@@ -2,18 +2,11 @@
 // It hands every report to `accept` and never lets a driver's or the pipeline's failure escape.
 
 import type { DeviceConfigT } from '../config/schema.ts';
+import type { DeviceCounters } from '../model/device-counters.ts';
 import type { DeviceReport, Driver, DriverSession, MessageMeta, ProtocolError } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import type { RecentMessages } from '../store/recent-store.ts';
 import type { Connection, LinkStatus, MessageDone, Transport } from '../transports/types.ts';
-
-export interface DeviceCounters {
-  reports: number;
-  protocolErrors: number;
-  rejected: number;
-  lastReportAt?: string;
-  lastProtocolError?: { at: string; reason: string };
-}
 
 export interface DeviceRunnerOptions {
   device: DeviceConfigT;
@@ -68,7 +61,7 @@ export class DeviceRunner {
       try {
         listener(chunk);
       } catch (err) {
-        this.opts.log.warn({ error: err }, 'byte tap failed');
+        this.opts.log.warn({ err }, 'byte tap failed');
       }
     }
   }
@@ -83,6 +76,11 @@ export class DeviceRunner {
 
   start(): void {
     this.opts.transport.start();
+  }
+
+  /** Tries the link again now if it waits out a backoff (transports.Transport.retryNow). */
+  retryNow(): boolean {
+    return this.opts.transport.retryNow?.() ?? false;
   }
 
   async stop(): Promise<void> {
@@ -105,7 +103,7 @@ export class DeviceRunner {
         resends: { recall: (key) => this.opts.resends.recall(device.id, key) },
       });
     } catch (err) {
-      log.error({ error: err }, 'driver could not open a session');
+      log.error({ err }, 'driver could not open a session');
       return;
     }
     session.on('report', (report) => this.#report(report));
@@ -183,7 +181,7 @@ export class DeviceRunner {
       // loudly, once per run of failures: a full disk refuses every report until it recovers, and the
       // store itself logs when writing fails and when it works again.
       this.counters.rejected++;
-      const fields = { error: err instanceof Error ? err.message : String(err) };
+      const fields = { err };
       if (this.#refusing) this.opts.log.debug(fields, 'report could not be stored');
       else this.opts.log.error(fields, 'report could not be stored');
       this.#refusing = true;
@@ -196,7 +194,7 @@ export class DeviceRunner {
       await this.opts.resends.remember(this.opts.device.id, report.resendKey, readingId);
     } catch (err) {
       // The reading is stored, so the device is acknowledged; only a resend of it could be stored twice.
-      this.opts.log.warn({ error: err, readingId }, 'reading stored but its duplicate key could not be kept: a resend of it would be stored again');
+      this.opts.log.warn({ err, readingId }, 'reading stored but its duplicate key could not be kept: a resend of it would be stored again');
     }
   }
 }

@@ -3,11 +3,11 @@
 import type { DriverCatalog } from '../config/validate.ts';
 import type { Driver } from '../model/driver.ts';
 
-export function driverCatalog(drivers: readonly Driver[], validators: Readonly<Record<string, (settings: unknown) => string[]>> = {}): DriverCatalog {
+export function driverCatalog(drivers: readonly Driver[]): DriverCatalog {
   const byId = new Map(drivers.map((d) => [d.id, d]));
   return {
     find: (id) => byId.get(id),
     ids: () => [...byId.keys()],
-    validateSettings: (id, settings) => validators[id]?.(settings) ?? [],
+    validateSettings: (id, settings) => byId.get(id)?.validateSettings(settings) ?? [],
   };
 }

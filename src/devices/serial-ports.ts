@@ -8,6 +8,7 @@ import { SerialPort } from 'serialport';
 import type { DeviceConfigT } from '../config/schema.ts';
 import type { SerialPortView } from '../web/api-types.ts';
 import { adapterHint, normalizeUsbId } from './usb-adapters.ts';
+import { errorText } from '../model/error-text.ts';
 
 export type PortInfo = Awaited<ReturnType<typeof SerialPort.list>>[number];
 
@@ -31,7 +32,7 @@ export async function listSerialPorts(opts: ListSerialPortsOptions): Promise<Ser
   try {
     ports = await list();
   } catch (err) {
-    throw new Error(`cannot list serial ports: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot list serial ports: ${errorText(err)}`);
   }
   const links = [...(await readLinks(opts.byIdDir ?? '/dev/serial/by-id')), ...(await readLinks(opts.byPathDir ?? '/dev/serial/by-path'))];
   const devicePorts = await Promise.all(

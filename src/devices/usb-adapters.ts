@@ -1,4 +1,4 @@
-// USB-serial adapter chips by USB VID:PID (PROTOCOLS.md section 6), so the port list can say which
+// USB-serial adapter chips by USB VID:PID (Linux usb-serial driver ID tables; docs/protocols.md#usb-serial-adapters), so the port list can say which
 // chip sits behind /dev/ttyUSB0 and which kernel driver should have bound it. The IDs name the
 // adapter, never the medical device behind it.
 

@@ -22,7 +22,7 @@ export class EventBus<E extends { type: string }> {
       try {
         listener(e);
       } catch (err) {
-        this.log.warn({ error: err }, 'event listener failed');
+        this.log.warn({ err }, 'event listener failed');
       }
     }
   }

@@ -27,6 +27,8 @@ export interface HealthReason {
   message: string;
   /** Since when, when known (ISO). */
   since?: string;
+  /** How many messages it concerns: waiting (destination-stalled), refused (dead-letters). */
+  count?: number;
 }
 
 export interface HealthReport {
@@ -76,6 +78,7 @@ export function judgeHealth(facts: HealthFacts, t: HealthThresholds): HealthRepo
           subject: d.id,
           message: `destination ${d.id} has delivered nothing for ${duration(facts.now - since)} while ${d.queued} message(s) wait`,
           since: iso(since),
+          count: d.queued,
         });
       }
     }
@@ -85,6 +88,7 @@ export function judgeHealth(facts: HealthFacts, t: HealthThresholds): HealthRepo
         severity: 'degraded',
         subject: d.id,
         message: `destination ${d.id} refused ${d.dead} message(s) (dead letters): review them and resend or discard`,
+        count: d.dead,
       });
     }
   }

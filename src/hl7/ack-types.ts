@@ -1,4 +1,4 @@
-// What an HL7 acknowledgement says, as the sender needs it (PROTOCOLS.md 3.2).
+// What an HL7 acknowledgement says, as the sender needs it (HL7 table 0008; docs/protocols.md#hl7-v2-acknowledgements).
 
 export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
 

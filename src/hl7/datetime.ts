@@ -1,5 +1,15 @@
-// ISO 8601 <-> HL7 v2 DTM. A timestamp keeps the UTC offset it was written with: a device that
-// says 09:41-05:00 is forwarded as 094100-0500, never shifted into the gateway's zone.
+// ISO 8601 <-> HL7 v2 DTM, both ways, for every path (the ORU encoders, ACKs, the analyzer driver,
+// the inbound feed, the demo EHR and simulators). DTM is `YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]`,
+// the offset from UTC as +/-HHMM (HL7 v2.5.1 appendix 2.A, DTM and TS).
+//
+// The time-zone rule:
+// - Writing: a timestamp keeps the UTC offset it was written with: a device that says 09:41-05:00
+//   is forwarded as 094100-0500, never shifted into the gateway's zone; a Date is written in the
+//   offset asked for (default the gateway's); UTC is +0000. Seconds are the finest precision written.
+// - Reading: an offset in the text is kept as written. A DTM without one is, per the standard, in
+//   "the local time zone of the sender"; the sender (an analyzer, the EHR) sits with the gateway,
+//   so it is read as the gateway's local time, and the ISO text read always carries an offset.
+//   `+0000` and `-0000` are both UTC (the v2.9 reading of -0000 as "offset unknown" is not applied).
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
@@ -228,13 +238,13 @@ export function hl7Date(date: string): string {
   return `${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}`;
 }
 
-// What a device or analyzer sends as a time, read into ISO 8601. A time without an offset stays
-// without one (normalizeIso then reads it as the gateway's local time).
+// What a device, analyzer or the EHR sends as a time, read into ISO 8601 by the rule above: a time
+// without an offset gets the gateway's offset at that moment.
 const DEVICE_TIMESTAMP = {
   // HL7 v2 TS/DTM: `YYYYMMDDHH[MM[SS[.S{1,4}]]][+/-ZZZZ]`, a fraction only after seconds.
-  v2: /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(?:(\d{2})(?:\.(\d{1,4}))?)?)?([+-]\d{4})?$/,
+  v2: /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?([+-]\d{4})?$/,
   // HL7 v3 TS (aECG effectiveTime, birthTime): `YYYYMMDD[HH[MM[SS[.S{1,6}]]]][+/-ZZZZ]`.
-  v3: /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?)?([+-]\d{4})?$/,
+  v3: /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?)?([+-]\d{4})?$/,
 } as const;
 
 export type DeviceTimestamp =
@@ -252,12 +262,41 @@ export function deviceTimestampToIso(text: string | undefined, grammar: keyof ty
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const date = `${y}-${mo}-${d}`;
   let iso = date;
-  if (h !== undefined) {
-    iso += `T${h}:${mi ?? '00'}:${s ?? '00'}${frac === undefined ? '' : `.${frac}`}`;
-    if (zone !== undefined) iso += `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  }
+  if (h !== undefined) iso += `T${h}:${mi ?? '00'}:${s ?? '00'}${frac === undefined ? '' : `.${frac}`}`;
   // parseIso checks that the day and time exist (no 31 February, no hour 25).
-  const parts = parseIso(iso);
+  const parts = parseIso(zone === undefined ? iso : `${iso}${zone}`);
   if (!parts) return { kind: 'invalid', text: t };
-  return parts.hour === undefined ? { kind: 'date', date } : { kind: 'time', iso };
+  if (parts.hour === undefined) return { kind: 'date', date };
+  return { kind: 'time', iso: iso + offsetText(parts.offsetMinutes ?? localOffsetAt(parts), true) };
+}
+
+/**
+ * The UTC offset, in minutes east, that places a wall-clock time of the gateway's zone at the instant
+ * ECMAScript's local-time rule gives it (ECMA-262 LocalTime/UTC): the zone's offset at that time;
+ * in the hour skipped in spring, the offset before the change, so the text keeps the wall time as
+ * written and names the instant the gateway always stored (not the zone's offset after the change,
+ * which would put the time an hour early); in the hour repeated in autumn, the first occurrence.
+ */
+function localOffsetAt(p: IsoParts): number {
+  const local = new Date(0);
+  // setFullYear, not the constructor: that takes years 0-99 as 1900-1999.
+  local.setFullYear(p.year, p.month - 1, p.day);
+  local.setHours(p.hour ?? 0, p.minute ?? 0, p.second ?? 0, 0);
+  const wall = new Date(0);
+  wall.setUTCFullYear(p.year, p.month - 1, p.day);
+  wall.setUTCHours(p.hour ?? 0, p.minute ?? 0, p.second ?? 0, 0);
+  return Math.round((wall.getTime() - local.getTime()) / 60_000);
+}
+
+/** An HL7 v2 DTM (TS.1) read into ISO 8601 by the rule above. */
+export function dtmToIso(text: string | undefined): DeviceTimestamp {
+  return deviceTimestampToIso(text, 'v2');
+}
+
+/** `YYYY-MM-DD` of an HL7 DT or DTM (a birth date: its time is not used); undefined when absent or not a real day. */
+export function dtmToDate(text: string | undefined): string | undefined {
+  const r = dtmToIso(text);
+  if (r.kind === 'date') return r.date;
+  if (r.kind === 'time') return r.iso.slice(0, 10);
+  return undefined;
 }

@@ -13,7 +13,7 @@
 // Choices where the standard leaves room:
 // - MSH-15/16 empty: original-mode acknowledgement (one AA/AE/AR per message), the usual setup of
 //   a lab result interface; the outbox treats AA (and CA, should one come) as delivered.
-//   PROTOCOLS.md 3.2.
+//   docs/protocols.md#hl7-v2-acknowledgements.
 // - ORC-1 `RE` (observations to follow); ORC-2/3 repeat OBR-2/3; ORC-9 left empty: the order's
 //   transaction time is not known here, and OBR-22 carries when the result was reported.
 // - PID-3 `mrn^^^authority^MR` (`mrn^^^^MR` without an authority); PID-8 a table 0001 code.
@@ -379,7 +379,7 @@ function observationRows(observations: Observation[], reading: Reading, ctx: Lab
       5: cell.value,
       6: labUnitsField(obs.unit),
       7: esc(obs.referenceRange ?? ''),
-      8: (obs.flags ?? []).map(esc).join('~'),
+      8: (obs.flags ?? []).map((flag) => esc(flag)).join('~'),
       11: obs.status,
       14: dtm(collectedAt ?? analysedAt),
       17: obs.method === undefined ? '' : components(['', esc(obs.method)]),

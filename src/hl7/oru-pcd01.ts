@@ -1,9 +1,9 @@
 // IHE PCD-01 (DEC) ORU^R01, HL7 v2.6, written directly as text: MSH, PID, [PV1], one OBR, then the flat
-// personal-health containment tree (PROTOCOLS.md 1.1-1.4): an MDS row for the device, then one
+// personal-health containment tree (docs/protocols.md#ihe-pcd-01-device-results): an MDS row for the device, then one
 // OBX per observation at 1.0.0.n. Every value from a device, a patient or configuration passes
 // through escapeHl7; segments end with CR (the MLLP frame goes around the whole message).
 //
-// Choices where sources leave room (PROTOCOLS.md 1.2, 7):
+// Choices where sources leave room (docs/protocols.md#pcd-01-obx-fields, docs/protocols.md#open-items):
 // - OBX-3: MDC primary, LOINC alternate (`150021^MDC_PRESS_BLD_NONINV_SYS^MDC^8480-6^Systolic..^LN`).
 //   Without a numeric MDC code (conflicting sources) LOINC is primary and the REFID rides as the
 //   alternate text with an empty alternate identifier (`2339-0^Glucose^LN^^MDC_CONC_..^MDC`), so a
@@ -236,7 +236,7 @@ export function encodeOruPcd01(reading: Reading, ctx: OruContext): string {
     const id = observationIdentifier(obs.code, ctx.localCodeSystem);
     const units = unitsField(obs.unit, obs.code.mdc?.ref);
     const range = esc(obs.referenceRange ?? '');
-    const flags = obs.flags ? obs.flags.map(esc).join('~') : '';
+    const flags = obs.flags ? obs.flags.map((flag) => esc(flag)).join('~') : '';
     const st = status(obs, ctx);
     const at = obs.observedAt === undefined ? observedAt : dtm(obs.observedAt);
     const shared: ObxShared = { id, units, status: st, at, method: method(obs.method), equipment: equipment(ctx, obs.equipment) };

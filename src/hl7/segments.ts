@@ -3,8 +3,8 @@
 // others take raw values and escape them themselves.
 
 import type { PatientRef } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
-import { hl7Date, hl7Timestamp } from './datetime.ts';
+import type { Visit } from '../model/visit.ts';
+import { dtmToIso, hl7Date, hl7Timestamp } from './datetime.ts';
 import { escapeHl7 as esc } from './escape.ts';
 
 /** `fields[0]` is the segment name; trailing empty fields are dropped (HL7 allows it). Ends with CR. */
@@ -76,17 +76,15 @@ export function locationField(text: string): string {
   return components(text.split('^').map((part) => esc(part)));
 }
 
-const HL7_DTM = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d+)?)?\s*([+-]\d{4})?$/;
-
 /**
- * A directory time (ISO 8601, or HL7 DTM as an ADT carries it) as HL7 DTM; empty when it is
- * neither, so a malformed admit time never blocks a result.
+ * A directory time (ISO 8601, or HL7 DTM as an ADT carries it, read by dtmToIso's zone rule) as
+ * HL7 DTM; empty when it is neither, so a malformed admit time never blocks a result.
  */
 function visitTimestamp(text: string | undefined): string {
   if (text === undefined || text.trim() === '') return '';
   const t = text.trim();
-  const m = HL7_DTM.exec(t);
-  const iso = m ? `${m[1]}-${m[2]}-${m[3]}${m[4] === undefined ? '' : `T${m[4]}:${m[5] ?? '00'}:${m[6] ?? '00'}`}${m[7] ?? ''}` : t;
+  const dtm = dtmToIso(t);
+  const iso = dtm.kind === 'time' ? dtm.iso : dtm.kind === 'date' ? dtm.date : t;
   try {
     return hl7Timestamp(iso);
   } catch {

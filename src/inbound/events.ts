@@ -1,7 +1,7 @@
 // What an inbound HL7 message means for the patient directory, once parsed (see parse.ts).
 
 import type { LocalCode, PatientRef } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
+import type { Visit } from '../model/visit.ts';
 
 export interface PatientIdentifier {
   mrn: string;

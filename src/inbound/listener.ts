@@ -11,6 +11,7 @@ import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { withDefaults, type ListenerLimits } from '../net/connection-guard.ts';
 import { InboundJournal } from './journal.ts';
 import { parseInbound } from './parse.ts';
+import { errorText } from '../model/error-text.ts';
 
 /** The config's `inbound.mllp.tls` file names to Node TLS options. */
 export { listenerTlsOptions as inboundTlsOptions } from '../net/listener-tls.ts';
@@ -47,10 +48,6 @@ const INBOUND_DEFAULTS = { maxConnections: 4 };
 
 const STORE_FAILED = 'the message could not be stored; send it again';
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export async function startInboundListener(opts: InboundListenerOptions): Promise<InboundListener> {
   const log = (opts.log ?? silentLogger).child({ component: 'inbound' });
   const now = opts.now ?? (() => new Date());
@@ -75,7 +72,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       try {
         await journal.keep({ at, ...named, outcome: parsed.code, reason: parsed.reason, errorCode: parsed.errorCode, text });
       } catch (err) {
-        log.error({ ...fields, error: errorText(err) }, 'could not keep a rejected inbound message; answering AE');
+        log.error({ ...fields, err }, 'could not keep a rejected inbound message; answering AE');
         return buildAck(text, 'AE', { ...identity, text: STORE_FAILED, errorCode: '207' });
       }
       log.warn({ ...fields, outcome: parsed.code, errorCode: parsed.errorCode }, 'inbound message rejected');
@@ -86,13 +83,13 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     try {
       await journal.keep({ at, ...named, outcome: 'AA', ...(parsed.warnings.length > 0 ? { warnings: parsed.warnings } : {}), text });
     } catch (err) {
-      log.error({ ...fields, error: errorText(err) }, 'could not journal an inbound message; answering AE');
+      log.error({ ...fields, err }, 'could not journal an inbound message; answering AE');
       return buildAck(text, 'AE', { ...identity, text: STORE_FAILED, errorCode: '207' });
     }
     try {
       await opts.directory.applyDurably(parsed.event);
     } catch (err) {
-      log.error({ ...fields, error: errorText(err) }, 'could not store a directory change; answering AE');
+      log.error({ ...fields, err }, 'could not store a directory change; answering AE');
       // The journal already says AA for it: say what was really answered.
       await journal
         .keep({ at: now().toISOString(), ...named, outcome: 'AE', reason: `directory not stored: ${errorText(err)}`, errorCode: '207', text, followUp: true })

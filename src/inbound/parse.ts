@@ -1,17 +1,21 @@
 // Inbound HL7 from the EHR (ADT and orders) -> a typed event, or the reason to reject it. Pure.
-// node-hl7-client's Message does the splitting and unescaping (the issue asks for it); everything it
-// returns is read defensively, and whatever it throws becomes an AR, never an exception.
+// node-hl7-client's Message does the splitting; values are unescaped by the gateway's one policy
+// (src/hl7/escape.ts), with the delimiters read by its one rule (src/hl7/delimiters.ts). Everything
+// the library returns is read defensively, and whatever it throws becomes an AR, never an exception.
 //
-// Error codes (HL7 table 0357, PROTOCOLS.md 3.2): AR for what we cannot or will not process
+// Error codes (HL7 table 0357, docs/protocols.md#hl7-v2-acknowledgements): AR for what we cannot or will not process
 // (100/102 unparsable, 101 MSH fields missing, 200 message type, 201 event, 203 version); AE for
 // a supported message whose content is wrong (100 segment missing, 101 required field empty,
 // 103 ORC-1 not a code we act on). Reasons never quote patient data: they go into logs and ACKs.
 
 import { Message, type HL7Node } from 'node-hl7-client';
 import type { LocalCode, PatientRef } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
+import type { Visit } from '../model/visit.ts';
 import type { InboundEvent, MergePair, OrderEvent, ParsedOrder, PatientIdentifier } from './events.ts';
-import { hl7ToDate, hl7ToIso } from './hl7-time.ts';
+import { dtmToDate, dtmToIso, normalizeIso } from '../hl7/datetime.ts';
+import { DEFAULT_DELIMITERS, readDelimiters, type Delimiters } from '../hl7/delimiters.ts';
+import { unescapeHl7 } from '../hl7/escape.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface ParseAccepted {
   ok: true;
@@ -61,11 +65,16 @@ const reject = (code: 'AE' | 'AR', errorCode: string, reason: string): never => 
 /** A field as repetitions -> components -> subcomponents, unescaped. `""` (HL7's explicit null) reads as empty. */
 type Field = string[][][];
 
+// The delimiters each segment's message declares. The library's own unescaping differs from the
+// gateway's (it keeps \.br\ and drops \Z..\), so values are read raw and unescaped here.
+const declaredBy = new WeakMap<HL7Node, Delimiters>();
+
 function readField(segment: HL7Node, n: number): Field {
+  const d = declaredBy.get(segment) ?? DEFAULT_DELIMITERS;
   return segment
     .get(n)
     .toArray()
-    .map((rep) => rep.toArray().map((comp) => comp.toArray().map((sub) => clean(sub.toString()))));
+    .map((rep) => rep.toArray().map((comp) => comp.toArray().map((sub) => clean(unescapeHl7(sub.toRaw(), d)))));
 }
 
 function clean(value: string): string {
@@ -121,12 +130,9 @@ function peekMsh(firstLine: string): MshPeek {
  * characters ("PIDX|..." reads as a PID) and takes any MSH-2.
  */
 function checkStructure(body: string, firstLine: string): { errorCode: string; reason: string } | undefined {
-  const sep = firstLine.charAt(3);
-  const enc = firstLine.slice(4).split(sep, 1)[0] ?? '';
-  const delimiters = [sep, ...enc]; // v2.7 adds a fifth, the truncation character
-  if (enc.length < 3 || enc.length > 5 || new Set(delimiters).size !== delimiters.length || delimiters.some((c) => /[A-Za-z0-9\s]/.test(c))) {
-    return { errorCode: '102', reason: 'MSH-2 (encoding characters) is not 3 to 5 distinct separators' };
-  }
+  const declared = readDelimiters(firstLine);
+  if (!declared.ok) return { errorCode: '102', reason: declared.reason };
+  const sep = declared.delimiters.field;
   const lines = body.split('\r');
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -136,8 +142,14 @@ function checkStructure(body: string, firstLine: string): { errorCode: string; r
   return undefined;
 }
 
+/** A DTM as the directory keeps it: a day as `YYYY-MM-DD`, a time as normalizeIso writes it (the zone rule is datetime.ts's). */
+function directoryTime(text: string): string | undefined {
+  const r = dtmToIso(text);
+  return r.kind === 'time' ? normalizeIso(r.iso) : r.kind === 'date' ? r.date : undefined;
+}
+
 function describeError(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   return text.replace(/\s+/g, ' ').slice(0, 120);
 }
 
@@ -164,6 +176,8 @@ export function parseInbound(text: string): ParseResult {
   }
 
   try {
+    const declared = readDelimiters(firstLine);
+    if (declared.ok) for (const segment of message.toArray()) declaredBy.set(segment, declared.delimiters);
     return interpret(message);
   } catch (err) {
     if (err instanceof Rejection) return { ok: false, code: err.code, errorCode: err.errorCode, reason: err.message, ...named };
@@ -271,7 +285,7 @@ function readPatient(pid: HL7Node, where: string, warnings: string[]): PatientRe
 
   const dobText = value(pid, 7);
   if (dobText !== '') {
-    const dob = hl7ToDate(dobText);
+    const dob = dtmToDate(dobText);
     if (dob) patient.dob = dob;
     else warnings.push(`${where}-7 (birth date) is not a date; left out`);
   }
@@ -301,7 +315,7 @@ function readVisit(pv1: HL7Node, warnings: string[]): Visit {
   for (const [n, key] of times) {
     const raw = value(pv1, n);
     if (raw === '') continue;
-    const iso = hl7ToIso(raw);
+    const iso = directoryTime(raw);
     if (iso) visit[key] = iso;
     else warnings.push(`PV1-${n} is not an HL7 date/time; left out`);
   }
@@ -412,7 +426,7 @@ function readOrder(group: OrderGroup, n: number, warnings: string[]): ParsedOrde
   if (filler !== '') out.filler = filler;
   const orderedText = value(group.orc, 9) || group.obrs.map((obr) => value(obr, 6)).find((v) => v !== '') || '';
   if (orderedText !== '') {
-    const at = hl7ToIso(orderedText);
+    const at = directoryTime(orderedText);
     if (at) out.orderedAt = at;
     else warnings.push(`order ${n}: ORC-9/OBR-6 is not an HL7 date/time; left out`);
   }

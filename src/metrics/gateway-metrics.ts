@@ -211,7 +211,7 @@ export class GatewayMetrics implements Meter, RunFacts {
       this.#diskFailing = false;
       return space;
     } catch (err) {
-      if (!this.#diskFailing) this.#log?.warn({ error: err }, 'free space of the data folder cannot be read');
+      if (!this.#diskFailing) this.#log?.warn({ err }, 'free space of the data folder cannot be read');
       this.#diskFailing = true;
       return undefined;
     }

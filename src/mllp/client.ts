@@ -9,6 +9,7 @@ import { parseAck } from '../hl7/ack.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { SendError, type SendErrorKind } from '../model/send-error.ts';
 import { encodeFrame, MllpDecoder } from './framing.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface MllpClientOptions {
   host: string;
@@ -156,7 +157,7 @@ export class MllpClient extends EventEmitter {
     let lastError: string | undefined;
     socket.on('error', (err) => {
       lastError = err.message;
-      this.log.debug({ error: err }, 'socket error');
+      this.log.debug({ err }, 'socket error');
     });
 
     try {
@@ -183,7 +184,7 @@ export class MllpClient extends EventEmitter {
       socket.destroy();
       if (this.socket === socket) this.socket = undefined;
       if (this._state === 'closed') throw new MllpError('closed', 'MLLP client closed while connecting');
-      this.setState('idle', err instanceof Error ? err.message : String(err));
+      this.setState('idle', errorText(err));
       throw err;
     }
 
@@ -220,7 +221,7 @@ export class MllpClient extends EventEmitter {
       try {
         ack = parseAck(text);
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+        const why = errorText(err);
         this.log.warn({ controlId: waiter.controlId, reason: why }, 'unreadable reply; dropping the connection');
         waiter.reject(new MllpError('protocol', `unreadable reply to ${waiter.controlId}: ${why}`));
         socket.destroy();

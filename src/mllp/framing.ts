@@ -1,4 +1,4 @@
-// MLLP framing (PROTOCOLS.md 3.1): <VT> message <FS><CR>. Encoding is one line; decoding is a
+// MLLP framing (HL7 v2.5.1 Appendix C; docs/protocols.md#mllp-framing): <VT> message <FS><CR>. Encoding is one line; decoding is a
 // byte state machine that gives the same result for any chunking of its input.
 
 export const VT = 0x0b;

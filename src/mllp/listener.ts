@@ -7,6 +7,7 @@ import { buildAck } from '../hl7/ack.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { guardConnections, type ListenerLimits } from '../net/connection-guard.ts';
 import { encodeFrame, MllpDecoder } from './framing.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface MllpListenerOptions {
   /** Default 0.0.0.0. */
@@ -64,7 +65,7 @@ export class MllpListener {
         resolve();
       });
     });
-    server.on('error', (err) => this.log.error({ error: err }, 'MLLP listener error'));
+    server.on('error', (err) => this.log.error({ err }, 'MLLP listener error'));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('MLLP listener has no TCP address');
     this.log.info({ host: address.address, port: address.port }, 'MLLP listener started');
@@ -123,7 +124,7 @@ export class MllpListener {
                 socket.once('close', resolve);
               });
           })
-          .catch((err: unknown) => log.error({ error: err }, 'could not answer a message'))
+          .catch((err: unknown) => log.error({ err }, 'could not answer a message'))
           .finally(() => {
             pending--;
             pendingChars -= message.length;
@@ -131,7 +132,7 @@ export class MllpListener {
           });
       }
     });
-    socket.on('error', (err) => log.debug({ error: err }, 'connection error'));
+    socket.on('error', (err) => log.debug({ err }, 'connection error'));
     socket.on('close', () => {
       this.sockets.delete(socket);
       reportFraming(decoder.end().errors);
@@ -146,7 +147,7 @@ export class MllpListener {
       if (typeof ack !== 'string' || ack === '') throw new Error('handler returned no ACK text');
       return ack;
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorText(err);
       // The reason may name a patient: it goes back to the sender, and to the log only at debug.
       log.warn('message handler failed; answering AE');
       log.debug({ reason: why }, 'message handler failure');

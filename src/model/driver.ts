@@ -1,5 +1,7 @@
-// The driver contract (DESIGN.md "Driver"). A driver knows one device protocol and nothing about
-// patients, HL7 or storage. Drivers live in drivers/<id>/ and import only from src/model.
+// The driver contract (docs/architecture.md#driver). A driver knows one device protocol and nothing about
+// patients, HL7 results or storage. Drivers live in drivers/<id>/ and import only from src/model,
+// drivers/_shared and the wire-format helpers they speak (HL7 v2 text, timestamps and ACKs, MLLP
+// framing); test/unit/model/layering.test.ts holds the list.
 
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from './logger.ts';
@@ -160,5 +162,18 @@ export interface Driver {
   serialDefaults?: SerialSettings;
   /** TypeBox schema of the driver's settings (shown as a form on the web page). */
   settings?: TSchema;
+  /**
+   * Every problem with a device's `settings` (undefined: none given): against the `settings` schema and
+   * whatever the schema cannot say (a regular expression that compiles, a field its pattern has).
+   * Obligations: each problem reads `settings.<path>: <what is wrong>` (config validation puts the
+   * path at the device's field, the page next to its input); [] when `open` can use them; pure and
+   * never throws. A driver without settings says so for any key given.
+   */
+  validateSettings(settings: unknown): string[];
+  /**
+   * A session for one device. The link test also opens one, on a link that records writes, to say
+   * what captured bytes give (src/devices/link-recognition.ts): so opening has no effect beyond the
+   * session, input is read without `linkUp`, and `close` stops whatever the session started.
+   */
   open(link: DeviceLink): DriverSession;
 }

@@ -1,4 +1,4 @@
-// The canonical reading (DESIGN.md "Reading"): what every driver's report becomes after normalization.
+// The canonical reading (docs/architecture.md#reading): what every driver's report becomes after normalization.
 
 export type DeviceKind = 'scale' | 'bp' | 'ekg' | 'lab' | 'vitals' | 'generic';
 

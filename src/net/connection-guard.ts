@@ -77,7 +77,7 @@ function refusalLog(log: Logger): { note(reason: Refusal, address: string | unde
   const summary = summaryLog(log);
   return {
     note(reason, address, error?: Error) {
-      summary.note(reason, { reason, lastRemote: address ?? '?', ...(error ? { error } : {}) }, 'connection refused');
+      summary.note(reason, { reason, lastRemote: address ?? '?', ...(error ? { err: error } : {}) }, 'connection refused');
     },
     stop: () => summary.stop(),
   };

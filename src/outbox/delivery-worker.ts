@@ -20,7 +20,8 @@ import type { OutboxMessage } from '../store/types.ts';
 import { archiveComplete } from './archive.ts';
 import { snapshotMessage } from '../store/snapshot.ts';
 import { LineIndex } from './line-index.ts';
-import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOf, nextLink, type Backoff, type LinkState } from './link-policy.ts';
+import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOf, nextLink, type LinkState } from './link-policy.ts';
+import type { BackoffPolicy } from '../transports/backoff.ts';
 import { isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
 
 export type DeliveryEventType = 'sending' | 'delivered' | 'retry' | 'dead';
@@ -33,7 +34,7 @@ export interface DeliveryWorkerOptions {
   /** Where fully delivered readings go; without it they stay in the state document. */
   history?: History;
   /** The link's retry delays (link-policy.ts). */
-  backoff?: Backoff;
+  backoff?: BackoffPolicy;
   log?: Logger;
   /** Timestamps and due times; delays are measured against it, so a test clock must advance. */
   now?: () => Date;
@@ -42,12 +43,20 @@ export interface DeliveryWorkerOptions {
   onChange?: (event: { type: DeliveryEventType; message: OutboxMessage }) => void;
 }
 
-export interface DeliveryStatus {
+/** What the worker knows of its link without looking at the outbox: cheap enough to ask often. */
+export interface DeliveryLink {
   state: 'idle' | 'sending' | 'waiting' | 'stopped';
+  lastError?: string;
+  /** The last try could not even connect (as opposed to an error on a connection that was made). */
+  unreachable: boolean;
+  nextAttemptAt?: string;
+  /** The head of the line waits out its backoff after a failed send: "retry now" applies. */
+  retryWaiting: boolean;
+}
+
+export interface DeliveryStatus extends Omit<DeliveryLink, 'retryWaiting'> {
   /** Messages in this destination's line (queued, waiting or in flight). */
   queued: number;
-  lastError?: string;
-  nextAttemptAt?: string;
   /** Delivered since this worker started. */
   delivered: number;
   /** Dead letters of this destination now in the outbox. */
@@ -65,7 +74,7 @@ export class DeliveryWorker {
   private readonly sender: DestinationSender;
   private readonly store: StateStore;
   private readonly history: History | undefined;
-  private readonly backoff: Backoff;
+  private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly random: () => number;
@@ -75,6 +84,8 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private kicked = false;
+  /** A person asked for a try now: the head's backoff is not waited out once. */
+  private skipWait = false;
   private wake: (() => void) | undefined;
   /** Ends a wait for the disk when stop() is called. */
   private onStop: (() => void) | undefined;
@@ -122,6 +133,26 @@ export class DeliveryWorker {
     this.wake?.();
   }
 
+  /**
+   * The head waiting out its backoff after a failed send goes now (a person asked), and a failure of
+   * that try waits the initial delay again, not a doubled one. False when nothing waits for a retry:
+   * idle, sending, waiting for the disk, or pausing because state writes fail.
+   */
+  retryNow(): boolean {
+    if (!this.retryWaiting()) return false;
+    this.skipWait = true;
+    this.link = { ...this.link, transient: 0 };
+    this.kick();
+    return true;
+  }
+
+  private retryWaiting(): boolean {
+    if (!this.loop || this.stopping || this.state !== 'waiting' || this.waitUntil === undefined) return false;
+    if (this.storageFailed || this.store.writesFailing) return false;
+    const h = this.line?.head();
+    return h?.state === 'retry_wait' && h.nextAttemptAt === this.waitUntil;
+  }
+
   /** Lets an in-flight send finish (and its result be recorded), then closes the sender. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -132,7 +163,7 @@ export class DeliveryWorker {
     try {
       await this.store.flush(); // the last 'delivered' mark may still be on its way to the disk
     } catch (err) {
-      this.log.warn({ error: errorLine(err) }, 'the last delivery marks could not be written while stopping: those messages go out once more next time');
+      this.log.warn({ err: errorLine(err) }, 'the last delivery marks could not be written while stopping: those messages go out once more next time');
     }
     this.line?.close();
     this.state = 'stopped';
@@ -140,10 +171,22 @@ export class DeliveryWorker {
     try {
       await this.sender.close();
     } catch (err) {
-      this.log.warn({ error: err }, 'closing the sender failed');
+      this.log.warn({ err }, 'closing the sender failed');
     }
   }
 
+  get linkStatus(): DeliveryLink {
+    return { ...this.linkFields(), retryWaiting: this.retryWaiting() };
+  }
+
+  private linkFields(): Omit<DeliveryLink, 'retryWaiting'> {
+    const l: Omit<DeliveryLink, 'retryWaiting'> = { state: this.state, unreachable: this.link.unreachable > 0 };
+    if (this.lastError !== undefined) l.lastError = this.lastError;
+    if (this.state === 'waiting' && this.waitUntil) l.nextAttemptAt = this.waitUntil;
+    return l;
+  }
+
+  /** With the outbox counts: one pass over the outbox. */
   get status(): DeliveryStatus {
     let queued = 0;
     let dead = 0;
@@ -152,10 +195,7 @@ export class DeliveryWorker {
       if (isInLine(m)) queued++;
       else if (m.state === 'dead') dead++;
     }
-    const s: DeliveryStatus = { state: this.state, queued, delivered: this.delivered, dead };
-    if (this.lastError !== undefined) s.lastError = this.lastError;
-    if (this.state === 'waiting' && this.waitUntil) s.nextAttemptAt = this.waitUntil;
-    return s;
+    return { ...this.linkFields(), queued, delivered: this.delivered, dead };
   }
 
   private async run(): Promise<void> {
@@ -173,8 +213,8 @@ export class DeliveryWorker {
       } catch (err) {
         // Storage trouble or a bug: never an unhandled rejection; look again after a pause. The
         // store itself says once that writes fail and once that they work again.
-        if (this.storageFailed || this.store.writesFailing) this.log.debug({ error: errorLine(err) }, 'waiting for state writes to work again');
-        else this.log.error({ error: err }, 'delivery loop error; retrying');
+        if (this.storageFailed || this.store.writesFailing) this.log.debug({ err: errorLine(err) }, 'waiting for state writes to work again');
+        else this.log.error({ err }, 'delivery loop error; retrying');
         this.state = 'waiting';
         this.waitUntil = new Date(this.now().getTime() + this.backoff.initialMs).toISOString();
         await this.sleep(this.backoff.initialMs);
@@ -214,7 +254,7 @@ export class DeliveryWorker {
       await this.untilStopped(this.store.whenDurable(h.seq));
       return;
     }
-    if (h.state === 'retry_wait' && h.nextAttemptAt) {
+    if (h.state === 'retry_wait' && h.nextAttemptAt && !this.skipWait) {
       // Capped: a clock stepped back must not hold the whole line for hours.
       const wait = Math.min(Date.parse(h.nextAttemptAt) - this.now().getTime(), this.backoff.maxMs);
       if (wait > 0) {
@@ -243,11 +283,12 @@ export class DeliveryWorker {
     } catch (err) {
       for (const id of batch) this.toArchive.add(id);
       this.archiveRetryAt = Date.now() + this.backoff.initialMs;
-      this.log.error({ error: err, readings: batch.length }, 'moving delivered readings to the history failed; will retry');
+      this.log.error({ err, readings: batch.length }, 'moving delivered readings to the history failed; will retry');
     }
   }
 
   private async deliver(id: string): Promise<void> {
+    this.skipWait = false;
     this.state = 'sending';
     this.waitUntil = undefined;
     // 'sending' already in memory means an earlier mark was applied but its write failed.
@@ -312,7 +353,7 @@ export class DeliveryWorker {
   private background(write: Promise<unknown>): void {
     write.catch((err: unknown) => {
       this.storageFailed = true;
-      this.log.debug({ error: errorLine(err) }, 'state write failed; will flush before the next send');
+      this.log.debug({ err: errorLine(err) }, 'state write failed; will flush before the next send');
       this.wake?.();
     });
   }
@@ -331,7 +372,7 @@ export class DeliveryWorker {
   private report(outcome: SendOutcome, after: OutboxMessage, before: LinkState): void {
     // An EHR's reason text may name the patient: only the code goes above debug level.
     const ack = outcome.kind === 'delivered' ? undefined : outcome.ack;
-    const why = ack ? { ack: ack.code, errorCode: ack.errorCode } : { error: outcome.kind === 'retry' ? outcome.reason : undefined };
+    const why = ack ? { ack: ack.code, errorCode: ack.errorCode } : { err: outcome.kind === 'retry' ? outcome.reason : undefined };
     if (ack) this.log.debug({ controlId: after.controlId, text: ack.text }, 'receiver reason');
     switch (outcome.kind) {
       case 'delivered':
@@ -373,7 +414,7 @@ export class DeliveryWorker {
     try {
       this.onChange({ type, message: snapshotMessage(message) });
     } catch (err) {
-      this.log.warn({ error: err }, 'onChange listener threw');
+      this.log.warn({ err }, 'onChange listener threw');
     }
   }
 

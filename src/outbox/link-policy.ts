@@ -3,7 +3,7 @@
 // says anything about the EHR now that it answers again.
 //
 // - Unreachable (the connection cannot be made): the next try is a probe of the link, with
-//   exponential backoff that grows with the failures in a row, capped at retry.maxMs and at
+//   exponential backoff (src/transports/backoff.ts) that grows with the failures in a row, capped at retry.maxMs and at
 //   PROBE_MAX_MS: a refused or unanswered connection costs the EHR nothing, while each second
 //   between its return and our next probe delays every result queued meanwhile. The probe is the
 //   head's own send: the moment a connection is made, the head of the line goes on it.
@@ -12,27 +12,12 @@
 //   connected: the initial delay, growing only with transient failures in a row on that link.
 // Each message still counts its own attempts and keeps its last error; they just do not set the wait.
 
-export interface Backoff {
-  initialMs: number;
-  maxMs: number;
-  factor?: number;
-}
+import { backoffDelay, type BackoffPolicy } from '../transports/backoff.ts';
 
-export const DEFAULT_BACKOFF: Required<Backoff> = { initialMs: 1000, maxMs: 60_000, factor: 2 };
+export const DEFAULT_BACKOFF: Required<BackoffPolicy> = { initialMs: 1000, maxMs: 60_000, factor: 2 };
 
 /** The longest wait between two probes of an unreachable destination. */
 export const PROBE_MAX_MS = 5000;
-
-/**
- * The n-th wait in a row: initial * factor^(n-1), capped at maxMs, minus up to 10% jitter
- * (downwards, so the cap holds and gateways restarted together spread out).
- */
-export function backoffDelay(n: number, backoff: Backoff, random: () => number = Math.random): number {
-  const factor = backoff.factor ?? DEFAULT_BACKOFF.factor;
-  const exp = Math.max(0, n - 1);
-  const base = Math.min(backoff.maxMs, backoff.initialMs * factor ** exp);
-  return Math.max(0, Math.round(base * (1 - 0.1 * random())));
-}
 
 export interface LinkState {
   /** Connection attempts that failed in a row. */
@@ -51,7 +36,7 @@ export function linkEventOf(failure: 'connect' | 'transient'): 'unreachable' | '
 }
 
 /** The link after `event`, and how long the line waits before its next try (0: at once). */
-export function nextLink(state: LinkState, event: LinkEvent, backoff: Backoff, random: () => number = Math.random): { link: LinkState; waitMs: number } {
+export function nextLink(state: LinkState, event: LinkEvent, backoff: BackoffPolicy, random: () => number = Math.random): { link: LinkState; waitMs: number } {
   switch (event) {
     case 'answered':
       return { link: FRESH_LINK, waitMs: 0 };

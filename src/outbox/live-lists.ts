@@ -2,6 +2,7 @@
 // not yet in the history), newest first. With the EHR away for a day the queue holds tens of
 // thousands: a list costs one pass over it and `limit` views, never a sort or a view of all of it.
 
+import { olderThan, type ListCursor } from '../store/list-cursor.ts';
 import type { MessageState, OutboxMessage, ReadingStatus, StateDoc, StoredReading } from '../store/types.ts';
 
 /**
@@ -37,14 +38,24 @@ export interface LiveReadingQuery {
   device?: string;
   /** The patient's MRN. */
   patient?: string;
+  /** Only readings after this one in the list (its tie is a reading id; a plain time: received before it). */
+  after?: ListCursor;
+  /** A further test (a search). */
+  match?: (r: StoredReading) => boolean;
 }
 
 /** Newest first: reading ids grow with the time they were taken in. */
 export function liveReadings(doc: Readonly<StateDoc>, q: LiveReadingQuery): StoredReading[] {
+  const after = q.after;
   return firstInOrder(
     Object.values(doc.readings),
     q.limit,
-    (r) => r.status === q.status && (q.device === undefined || r.reading.deviceId === q.device) && (q.patient === undefined || r.patient?.mrn === q.patient),
+    (r) =>
+      r.status === q.status &&
+      (q.device === undefined || r.reading.deviceId === q.device) &&
+      (q.patient === undefined || r.patient?.mrn === q.patient) &&
+      (after === undefined || (after.tie === undefined ? r.reading.receivedAt < after.time : r.reading.id < after.tie)) &&
+      (q.match === undefined || q.match(r)),
     (a, b) => (a.reading.id < b.reading.id ? 1 : a.reading.id > b.reading.id ? -1 : 0),
   );
 }
@@ -55,6 +66,10 @@ export interface LiveMessageQuery {
   state?: MessageState;
   /** Only messages created strictly before this time (normalized ISO text). */
   before?: string;
+  /** Only messages after this one in the list (its tie is an outbox seq). */
+  after?: ListCursor;
+  /** A further test (device, patient, a search). */
+  match?: (m: OutboxMessage) => boolean;
 }
 
 /** Newest created first; of one instant, the later in the outbox's order first. */
@@ -66,7 +81,12 @@ export function liveMessages(doc: Readonly<StateDoc>, q: LiveMessageQuery): Outb
   return firstInOrder(
     Object.values(doc.messages),
     q.limit,
-    (m) => (!q.destination || m.destinationId === q.destination) && (!q.state || m.state === q.state) && (q.before === undefined || m.createdAt < q.before),
+    (m) =>
+      (!q.destination || m.destinationId === q.destination) &&
+      (!q.state || m.state === q.state) &&
+      (q.before === undefined || m.createdAt < q.before) &&
+      olderThan(q.after, m.createdAt, m.seq) &&
+      (q.match === undefined || q.match(m)),
     newerMessageFirst,
   );
 }

@@ -6,7 +6,8 @@
 
 import type { InboundEvent, MergePair, OrderEvent, ParsedOrder, PatientIdentifier } from '../inbound/events.ts';
 import type { PatientRef } from '../model/reading.ts';
-import type { DirectoryEntry, OrderEntry, Visit } from './types.ts';
+import type { Visit } from '../model/visit.ts';
+import type { DirectoryEntry, OrderEntry } from './types.ts';
 import { isRecord } from '../model/is-record.ts';
 
 export interface DirectoryState {

@@ -80,7 +80,7 @@ export class PatientDirectoryStore implements PatientDirectory {
     const every = opts.pruneIntervalMs ?? 15 * 60_000;
     if (every > 0) {
       store.timer = setInterval(() => {
-        store.prune().catch((err: unknown) => store.log.error({ error: err }, 'directory prune failed'));
+        store.prune().catch((err: unknown) => store.log.error({ err }, 'directory prune failed'));
       }, every);
       store.timer.unref();
     }

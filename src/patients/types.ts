@@ -1,17 +1,7 @@
 // The clinic's patient context as the EHR tells it (ADT and orders over the inbound HL7 feed).
 
 import type { LocalCode, PatientRef } from '../model/reading.ts';
-
-export interface Visit {
-  /** PV1-19. */
-  visitNumber?: string;
-  /** PV1-2: I inpatient, O outpatient, E emergency, ... */
-  patientClass?: string;
-  /** PV1-3 as sent (point of care^room^bed), for PV1-3 of the ORU. */
-  location?: string;
-  admittedAt?: string;
-  dischargedAt?: string;
-}
+import type { Visit } from '../model/visit.ts';
 
 export interface DirectoryEntry {
   patient: PatientRef;

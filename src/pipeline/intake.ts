@@ -22,6 +22,7 @@ import { decideRelease, withLocalCodesOnly, type ReleaseConfirmations } from './
 import { checkCodes } from './code-check.ts';
 import { declaredScales } from './code-map.ts';
 import { snapshotReading } from '../store/snapshot.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface IntakeDevice {
   config: DeviceConfigT;
@@ -277,9 +278,7 @@ export class Intake {
       });
     } catch (err) {
       // Only values no device should send get here (a non-finite number, an impossible date).
-      entry.holdReasons.push(
-        holdReason('delivery', 'encode-failed', `the message for a destination could not be built: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      entry.holdReasons.push(holdReason('delivery', 'encode-failed', `the message for a destination could not be built: ${errorText(err)}`));
       return [];
     }
     for (const b of built) enqueue(doc, { destinationId: b.destinationId, controlId: b.controlId, body: b.body, readingId: entry.reading.id, now });

@@ -30,7 +30,8 @@
 import { holdReason, type HoldCode, type HoldReason } from '../model/hold.ts';
 import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
 import { foldName } from '../model/name-fold.ts';
-import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory, Visit } from '../patients/types.ts';
+import type { Visit } from '../model/visit.ts';
+import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory } from '../patients/types.ts';
 import type { DeviceBinding } from '../store/types.ts';
 
 export { foldName };

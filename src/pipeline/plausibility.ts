@@ -1,4 +1,4 @@
-// Physical plausibility of a reading (DESIGN.md "Reading"): a systolic of 900 is never forwarded as
+// Physical plausibility of a reading (docs/architecture.md#reading): a systolic of 900 is never forwarded as
 // valid. Each reason names the measurement, value, unit and range, for the person who reviews it,
 // and is of kind 'value': only a person who checked the values releases the reading.
 

@@ -5,11 +5,11 @@ import type { DestinationConfig } from '../config/schema.ts';
 import type { Meter } from '../metrics/meter.ts';
 import type { Logger } from '../model/logger.ts';
 import { adapterOf, loadAdapter } from '../destinations/index.ts';
-import { DeliveryWorker } from '../outbox/delivery-worker.ts';
+import { type DeliveryLink, DeliveryWorker } from '../outbox/delivery-worker.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { HistorySink } from '../store/types.ts';
+import type { HistorySink, StoredReading } from '../store/types.ts';
 import type { DestinationView, GatewayEvent } from '../web/api-types.ts';
-import { messageView } from '../web/reading-views.ts';
+import { liveMessageView } from '../web/reading-views.ts';
 
 export interface DestinationFleetOptions {
   store: StateStore;
@@ -24,6 +24,8 @@ export interface DestinationFleetOptions {
 interface Entry {
   config: DestinationConfig;
   worker: DeliveryWorker;
+  /** Delivered by the workers this one replaced (edits of the same destination): the count goes on across an edit. */
+  deliveredBefore: number;
 }
 
 export function addressOf(c: DestinationConfig): string {
@@ -60,11 +62,24 @@ export class DestinationFleet {
             adapter.deliveredLog,
           );
         }
-        this.opts.emit(() => ({ type: 'message', message: messageView(message, deviceId) }));
+        this.opts.emit(() => ({ type: 'message', message: liveMessageView(this.opts.store.data, message) }));
       },
     });
-    this.#entries.set(dest.id, { config: dest, worker });
+    const deliveredBefore = previous ? previous.deliveredBefore + previous.worker.status.delivered : 0;
+    this.#entries.set(dest.id, { config: dest, worker, deliveredBefore });
     if (opts.start) worker.start();
+  }
+
+  /**
+   * A reading was stored or changed: the page is told of its messages just queued. A worker tells
+   * only of what it tries, and with the EHR away it tries the head of its line only.
+   */
+  noteQueued(stored: StoredReading): void {
+    const doc = this.opts.store.data;
+    for (const id of stored.messageIds ?? []) {
+      const m = doc.messages[id];
+      if (m?.state === 'queued' && m.attempts === 0) this.opts.emit(() => ({ type: 'message', message: liveMessageView(doc, m) }));
+    }
   }
 
   /** Messages of this destination not yet delivered: removing it would strand them. */
@@ -77,6 +92,13 @@ export class DestinationFleet {
     if (!entry) return;
     this.#entries.delete(id);
     await entry.worker.stop();
+  }
+
+  /** A destination waiting out its backoff tries now: 'retried', or why not. */
+  retryNow(id: string): 'retried' | 'not-waiting' | 'unknown' {
+    const entry = this.#entries.get(id);
+    if (!entry) return 'unknown';
+    return entry.worker.retryNow() ? 'retried' : 'not-waiting';
   }
 
   kick(id: string): void {
@@ -99,7 +121,23 @@ export class DestinationFleet {
     return [...this.#entries.keys()];
   }
 
-  views(): DestinationView[] {
-    return [...this.#entries.values()].map(({ config: c, worker }) => ({ id: c.id, type: c.type, address: addressOf(c), worker: worker.status }));
+  /** Each destination's link as its worker knows it, without a pass over the outbox (the status strip asks often). */
+  links(): Array<DeliveryLink & { id: string }> {
+    return [...this.#entries.values()].map(({ config, worker }) => ({ id: config.id, ...worker.linkStatus }));
   }
+
+  /** One destination's view (one pass over the outbox); undefined for an unknown ID. */
+  view(id: string): DestinationView | undefined {
+    const entry = this.#entries.get(id);
+    return entry && viewOf(entry);
+  }
+
+  views(): DestinationView[] {
+    return [...this.#entries.values()].map(viewOf);
+  }
+}
+
+function viewOf({ config: c, worker, deliveredBefore }: Entry): DestinationView {
+  const status = worker.status;
+  return { id: c.id, type: c.type, address: addressOf(c), worker: { ...status, delivered: deliveredBefore + status.delivered } };
 }

@@ -111,6 +111,13 @@ export class DeviceFleet {
     this.opts.intake.removeDevice(id);
   }
 
+  /** A device link waiting to retry tries now: 'retried', or why not. */
+  retryNow(id: string): 'retried' | 'not-waiting' | 'unknown' {
+    const entry = this.#entries.get(id);
+    if (!entry) return 'unknown';
+    return entry.runner?.retryNow() ? 'retried' : 'not-waiting';
+  }
+
   startAll(): void {
     for (const e of this.#entries.values()) e.runner?.start();
   }

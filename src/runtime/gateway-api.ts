@@ -8,6 +8,7 @@ import { keepSecrets, redactDestination } from '../config/secrets.ts';
 import type { DriverCatalog } from '../config/validate.ts';
 import type { SimulatorManager } from '../demo/simulators.ts';
 import { loadAdapter } from '../destinations/index.ts';
+import { recogniseLinkTest } from '../devices/link-recognition.ts';
 import { testLink, watchBytes } from '../devices/link-test.ts';
 import { gatherHealthFacts } from '../health/gather.ts';
 import { judgeHealth } from '../health/judge.ts';
@@ -18,8 +19,7 @@ import { holdLabel, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PatientRef } from '../model/reading.ts';
 import { RequestError } from '../model/request-error.ts';
-import { liveMessages, liveReadings, newerMessageFirst } from '../outbox/live-lists.ts';
-import { messagesOf, resend } from '../outbox/outbox.ts';
+import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { searchDirectory } from '../patients/search.ts';
 import type { Intake, Released } from '../pipeline/intake.ts';
@@ -27,12 +27,15 @@ import type { StorageEngine } from '../store/engine.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { RejectsJournal } from '../store/rejects.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { normalizeTime } from '../store/time-index.ts';
 import type { DeviceRunner } from '../devices/device-runner.ts';
-import type { DeviceView, GatewayApi, GatewayEvent, LinkTestResult, MessageView, ReadingView, SlimReading } from '../web/api-types.ts';
-import { messageView, slimReading, tracingOf } from '../web/reading-views.ts';
+import type { DeviceView, GatewayApi, GatewayEvent, LinkTestResult, SlimReading } from '../web/api-types.ts';
+import { liveContext, liveMessageView, slimReading, tracingOf } from '../web/reading-views.ts';
+import { findMessages } from './find-messages.ts';
+import { findReadings } from './find-readings.ts';
 import type { DestinationFleet } from './destination-fleet.ts';
 import type { DeviceFleet } from './device-fleet.ts';
+import { destinationRetryRefusal, deviceRetryRefusal } from './retry-refusal.ts';
+import { statusSource } from './status-source.ts';
 
 export interface GatewayParts {
   store: StateStore;
@@ -108,6 +111,13 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   };
   metrics.readFrom(running);
 
+  const healthFacts = () => {
+    const storage = () => ({ writesFailing: store.writesFailing, ...api.storage() });
+    return gatherHealthFacts({ metrics, devices: running.devices, storage });
+  };
+
+  const status = statusSource({ store, devices, destinations, healthFacts, thresholds: () => healthThresholds(configFile.document.health) });
+
   const refuse = (err: unknown, prefix: string): never => {
     if (err instanceof ConfigChangeRefused) throw new ConfigChangeRefused(relativeProblems(err.problems, prefix));
     throw err;
@@ -130,24 +140,37 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         lastReading: e.lastReading && slimReading(e.lastReading),
       })),
     destinations: () => destinations.views(),
-    readings: async ({ status, limit, device, patient }): Promise<ReadingView[]> => {
-      if (status === 'delivered' || status === 'discarded') {
-        const records = history.recent({ limit, status, deviceId: device, mrn: patient });
-        return records.map((r) => ({ ...r.reading, messages: r.messages.map((m) => messageView(m)) }));
-      }
-      return liveReadings(store.data, { status, limit, device, patient }).map((r) => ({
-        ...structuredClone(slimReading(r)),
-        messages: messagesOf(store.data, r.reading.id).map((m) => structuredClone(messageView(m))),
-      }));
-    },
+    readings: async (query) => findReadings({ doc: store.data, history }, query),
     rejected: async (query) => rejects.recent({ limit: query.limit, deviceId: query.device, before: query.before }),
     rejectedDropped: () => rejects.droppedAll(),
     storage: () => (parts.engine.damaged ? { damaged: parts.engine.damaged } : {}),
-    health: async () => {
-      const storage = () => ({ writesFailing: store.writesFailing, ...api.storage() });
-      const facts = await gatherHealthFacts({ metrics, devices: running.devices, storage });
-      // The configuration document's section as it is now.
-      return judgeHealth(facts, healthThresholds(configFile.document.health));
+    health: async () => judgeHealth(await healthFacts(), healthThresholds(configFile.document.health)),
+    status: () => status.get(),
+    retryDevice: (who, deviceId) => {
+      const outcome = devices.retryNow(deviceId);
+      if (outcome === 'unknown') throw new RequestError(404, `no device "${deviceId}"`);
+      const entry = devices.get(deviceId);
+      const link = entry ? devices.status(entry) : undefined;
+      const mqtt = entry?.config.transport.type === 'mqtt';
+      if (outcome === 'retried' && link) {
+        status.invalidate();
+        log.info({ device: deviceId, user: who }, "device link retried now at a person's request");
+        return { link };
+      }
+      if (link?.state === 'connecting' && !mqtt) return { link, already: true };
+      throw new RequestError(409, deviceRetryRefusal(deviceId, link?.state, entry?.config.transport.type));
+    },
+    retryDestination: (who, destinationId) => {
+      const outcome = destinations.retryNow(destinationId);
+      if (outcome === 'unknown') throw new RequestError(404, `no destination "${destinationId}"`);
+      const worker = destinations.view(destinationId)?.worker;
+      if (outcome === 'retried' && worker) {
+        status.invalidate();
+        log.info({ destination: destinationId, user: who }, "destination retried now at a person's request");
+        return { worker };
+      }
+      if (worker?.state === 'sending') return { worker, already: true };
+      throw new RequestError(409, destinationRetryRefusal(destinationId, worker?.state));
     },
     metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     bind: async (who, deviceId, patient, minutes) => {
@@ -189,26 +212,13 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     searchPatients: (query, limit) =>
       directory ? searchDirectory(directory.state, query, limit).map((e) => ({ patient: e.patient, visit: e.visit, status: e.status })) : undefined,
     message: async (messageId) => {
-      const m = store.data.messages[messageId] ?? history.byMessageId(messageId)?.message;
-      if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox or the history`);
-      return structuredClone(m);
+      const live = store.data.messages[messageId];
+      if (live) return { ...structuredClone(live), ...liveContext(store.data, live) };
+      const archived = history.byMessageId(messageId);
+      if (!archived) throw new RequestError(404, `no message "${messageId}" in the outbox or the history`);
+      return { ...archived.message, deviceId: archived.deviceId, ...(archived.patient ? { patient: archived.patient } : {}) };
     },
-    messages: async (query): Promise<MessageView[]> => {
-      const before = query.before === undefined ? undefined : normalizeTime(query.before);
-      const live = liveMessages(store.data, { limit: query.limit, destination: query.destination, state: query.state, before }).map((m) =>
-        messageView(m, store.data.readings[m.readingId]?.reading.deviceId),
-      );
-      const seen = new Set(live.map((m) => m.id));
-      // Delivered ones leave the outbox for the history once their reading is complete.
-      const past =
-        !query.state || query.state === 'delivered'
-          ? history
-              .recentMessages({ limit: query.limit, destination: query.destination, state: query.state, before })
-              .filter((a) => !seen.has(a.message.id))
-              .map((a) => messageView(a.message, a.deviceId))
-          : [];
-      return [...live, ...past].sort(newerMessageFirst).slice(0, query.limit);
-    },
+    messages: async (query) => findMessages({ doc: store.data, history }, query),
     resend: async (who, messageId) => {
       const m = store.data.messages[messageId];
       if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox`);
@@ -216,7 +226,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
       destinations.kick(again.destinationId);
       await audit.record({ who, action: 'resend', reading: again.readingId, reason: `message ${messageId} to ${again.destinationId}` });
-      parts.emit({ type: 'message', message: messageView(again, store.data.readings[again.readingId]?.reading.deviceId) });
+      parts.emit({ type: 'message', message: liveMessageView(store.data, again) });
       return again;
     },
     tracing: async (readingId, maxSamples) => {
@@ -244,6 +254,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         ];
       }),
     schemas: () => ({ device: DeviceSchema, destination: DestinationSchema, patient: PatientBody }),
+    deviceConfigs: () => configFile.document.devices,
     deviceConfig: (id) => {
       const device = configFile.document.devices.find((d) => d.id === id);
       if (!device) throw new RequestError(404, `no device "${id}"`);
@@ -345,15 +356,17 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         const entry = devices.get(request.deviceId);
         if (!entry) throw new RequestError(404, `no device "${request.deviceId}"`);
         if (!entry.runner) throw new RequestError(409, `device "${request.deviceId}" is disabled: enable it to watch its link`);
-        return watchRunning(entry.runner, request.seconds);
+        return recogniseLinkTest(await watchRunning(entry.runner, request.seconds), drivers.find(entry.config.driver), entry.config.settings, 'running');
       }
       if (!request.transport) throw new RequestError(400, 'give deviceId (a saved device) or transport (a link to try)');
       const t = request.transport;
+      const driver = request.driver ? drivers.find(request.driver) : undefined;
       // A port a running device holds cannot be opened twice: watch that device instead.
       const holder = devices.entries.find((e) => e.runner && JSON.stringify(e.config.transport) === JSON.stringify(t));
-      if (holder?.runner) return watchRunning(holder.runner, request.seconds);
-      const driver = request.driver ? drivers.find(request.driver) : undefined;
-      return testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log }); // testLink names its part and link itself
+      const result = holder?.runner
+        ? await watchRunning(holder.runner, request.seconds)
+        : await testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log }); // testLink names its part and link itself
+      return recogniseLinkTest(result, driver, request.settings, holder?.runner ? 'running' : 'new');
     },
 
     simulators: () => parts.simulators?.list(configFile.document.devices),

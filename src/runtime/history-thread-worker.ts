@@ -6,6 +6,7 @@ import { attachEngine } from '../store/engine.ts';
 import { HistoryStore } from '../store/history-store.ts';
 import { slimReading } from '../web/reading-views.ts';
 import type { ThreadReply, ThreadRequest } from './history-thread.ts';
+import { errorText } from '../model/error-text.ts';
 
 const port = parentPort;
 if (!port) throw new Error('history-thread-worker.ts runs as a worker thread');
@@ -30,7 +31,7 @@ port.on('message', (request: ThreadRequest) => {
   }
   const done = history.appendHere(request.records).then(
     () => reply({ type: 'appended', id: request.id }),
-    (err: unknown) => reply({ type: 'appended', id: request.id, error: err instanceof Error ? err.message : String(err) }),
+    (err: unknown) => reply({ type: 'appended', id: request.id, error: errorText(err) }),
   );
   underWay.add(done);
   void done.finally(() => underWay.delete(done));

@@ -26,6 +26,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../model/logger.ts';
 import { DIST_DIR, FROM_SOURCES } from '../run-mode.ts';
 import type { HistoryRecord, HistorySink } from '../store/types.ts';
+import { errorText } from '../model/error-text.ts';
 
 export type ThreadRequest = { type: 'append'; id: number; records: HistoryRecord[] } | { type: 'close' };
 export type ThreadReply = { type: 'ready' } | { type: 'appended'; id: number; error?: string } | { type: 'closed' };
@@ -108,7 +109,7 @@ export class HistoryThread implements HistorySink {
       try {
         worker = startWorker(this.opts.workerUrl ?? WORKER_URL, { dataDir: this.opts.dataDir });
       } catch (err) {
-        this.#lost(`the history writer thread could not be started: ${err instanceof Error ? err.message : String(err)}`);
+        this.#lost(`the history writer thread could not be started: ${errorText(err)}`);
         return;
       }
       worker.on('error', (err) => this.#lost(`the history writer thread failed: ${err.message}`));
@@ -217,6 +218,6 @@ export class HistoryThread implements HistorySink {
     for (const p of waiting) p.reject(new Error(why));
     // The end of a close() that asked for it is no loss.
     if (this.#closed) return;
-    this.opts.log.error({ error: why, appendsLost: waiting.length }, 'history writes go on on the main thread (those under way are retried)');
+    this.opts.log.error({ err: why, appendsLost: waiting.length }, 'history writes go on on the main thread (those under way are retried)');
   }
 }

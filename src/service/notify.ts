@@ -68,7 +68,7 @@ export function serviceNotifier(opts: { log: Logger; env?: NodeJS.ProcessEnv; pi
       failing = false;
     } catch (err) {
       // Once per run of failures: a watchdog ping every few seconds must not flood the journal.
-      if (!failing) log.warn({ error: err, message }, 'could not notify systemd (systemd-notify)');
+      if (!failing) log.warn({ err, message }, 'could not notify systemd (systemd-notify)');
       failing = true;
     }
   };

@@ -64,7 +64,7 @@ export async function keepDataFolderPrivate(dataDir: string, log: Logger): Promi
   try {
     process.umask(PRIVATE_UMASK);
   } catch (err) {
-    log.warn({ error: err }, 'could not narrow the umask; files created later may be readable by others');
+    log.warn({ err }, 'could not narrow the umask; files created later may be readable by others');
   }
   const report = await tightenFolder(dataDir);
   if (report.changed > 0) log.info({ dataDir, changed: report.changed }, 'data folder made private to the gateway user (folders 0700, files 0600)');

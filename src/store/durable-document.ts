@@ -8,6 +8,7 @@
 
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { DurableFileAdapter } from './durable-file-adapter.ts';
+import { errorText } from '../model/error-text.ts';
 
 /** What the document needs from its file; DurableFileAdapter is the real one, tests inject failures. */
 export interface DocumentAdapter<T, R = T> {
@@ -48,9 +49,9 @@ function newBatch(): Batch {
 
 /** An error as one short line (no stack): a full disk repeats itself, its stack says nothing. */
 export function errorLine(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const code = (err as NodeJS.ErrnoException).code;
-  return code && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
+  const text = errorText(err);
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return code && !text.startsWith(code) ? `${code}: ${text}` : text;
 }
 
 export class DurableDocument<T, R = T> {
@@ -172,11 +173,11 @@ export class DurableDocument<T, R = T> {
   private failed(err: unknown): void {
     if (this.failing) {
       this.failing.attempts++;
-      this.log.debug({ file: this.file, error: errorLine(err) }, 'document write failed again');
+      this.log.debug({ file: this.file, err: errorLine(err) }, 'document write failed again');
     } else {
       this.failing = { since: Date.now(), attempts: 1 };
       this.log.error(
-        { file: this.file, error: errorLine(err) },
+        { file: this.file, err: errorLine(err) },
         'writes are failing: changes are kept in memory and nothing is acknowledged as stored until a write works again',
       );
     }

@@ -1,14 +1,14 @@
 // A lowdb adapter that survives power cuts: write <file>.tmp, fsync it, rename it over the file,
-// fsync the folder. lowdb's own JSONFile renames without any fsync (DEPENDENCIES.md "Storage").
+// fsync the folder. lowdb's own JSONFile renames without any fsync (docs/dependencies.md#storage).
 // A rewrite needs room for a second copy of the document while it runs, so the state store, whose
 // document can be large, writes it only to compact its journal (state-journal.ts), never to store a change.
 
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { jsonSyntaxError } from '../model/json-syntax.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { FileLock } from './file-lock.ts';
-import { jsonErrorPosition, lineColumn } from './json-error-position.ts';
 
 export interface DurableFileAdapterOptions {
   log?: Logger;
@@ -16,10 +16,10 @@ export interface DurableFileAdapterOptions {
 
 /** Where the JSON breaks, without quoting the text (a state file holds patient data). */
 function describeJsonError(text: string): string {
-  const at = jsonErrorPosition(text);
-  if (at === undefined) return 'unparsable';
-  if (at >= text.length) return `it ends too early at ${lineColumn(text, at)} (a truncated file?)`;
-  return `syntax error at ${lineColumn(text, at)} (offset ${at})`;
+  const found = jsonSyntaxError(text);
+  if (found === undefined) return 'unparsable';
+  const where = `line ${found.line}, column ${found.column}`;
+  return found.endsEarly ? `it ends too early at ${where} (a truncated file?)` : `syntax error at ${where} (offset ${found.at})`;
 }
 
 export class DurableFileAdapter<T> implements Adapter<T> {

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { errorText } from '../model/error-text.ts';
 
 // LMDB's file layout (mdb.c, liblmdb as vendored by lmdb-js 3.5): pages 0 and 1 are meta pages;
 // each starts with a 24-byte page header (pgno, txnid, pad, flags, lower/upper), then MDB_meta:
@@ -81,7 +82,7 @@ export function verifyInChild(path: string, timeoutMs = 30_000): ChildVerdict {
   try {
     lmdb = createRequire(import.meta.url).resolve('lmdb');
   } catch (err) {
-    return { ok: false, damaged: false, reason: `the check could not run: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, damaged: false, reason: `the check could not run: ${errorText(err)}` };
   }
   const r = spawnSync(process.execPath, ['-e', CHILD, lmdb, path, String(SAMPLE)], {
     encoding: 'utf8',

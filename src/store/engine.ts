@@ -20,6 +20,7 @@ import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { metaPagesProblem, verifyInChild } from './engine-check.ts';
 import { StartRefused } from '../model/start-refused.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface EngineDamage {
   /** Where the unreadable environment was moved. */
@@ -74,7 +75,7 @@ function damageOf(path: string, log: Logger): string | undefined {
   try {
     problem = metaPagesProblem(dataFile);
   } catch (err) {
-    return `its data file could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    return `its data file could not be read: ${errorText(err)}`;
   }
   if (problem) return `not an LMDB data file: ${problem}`;
   const marker = join(path, CLEAN_SHUTDOWN);
@@ -130,7 +131,7 @@ export function openEngine(dataDir: string, opts: EngineOptions = {}): StorageEn
   try {
     root = openRoot(path);
   } catch (err) {
-    moveAside(err instanceof Error ? err.message : String(err));
+    moveAside(errorText(err));
     root = openRoot(path);
   }
   return engineOver(

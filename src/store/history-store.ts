@@ -7,17 +7,23 @@
 // - `history-by-time`: [at, reading id], for the newest-first list and for retention
 // - `history-lists`: the filtered lists, each [list, ...what it is filtered by, time, id]:
 //   readings by status, by device and status, by patient (MRN) and status (time: `at`); messages
-//   by destination, state, both or neither (time: `createdAt`, the outbox's own order).
+//   by destination, state, both or neither, by device and by patient (MRN) (time: `createdAt`, the
+//   outbox's own order).
+// - `history-meta`: which index layout the lists are in (history-index-upgrade.ts brings an older
+//   folder's lists up to it when the store opens).
 // A record appended again (a crash between the append and the state write that follows it) replaces
 // the first copy, its index entries with it: one reading, one entry.
 
 import type { Database } from 'lmdb';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../model/logger.ts';
+import { nameMatches, namedPatient, type NamedPatient } from '../model/search-text.ts';
+import { upgradeIndexes, type IndexLayoutMeta } from './history-index-upgrade.ts';
+import { cursorText, type ListCursor } from './list-cursor.ts';
 import type { StorageEngine } from './engine.ts';
 import { importDayFolder, importOrLater, type ImportReport } from './journal-import.ts';
 import { storedKey } from './recent-store.ts';
-import { newestFirst, normalizeTime, pruneInBatches, retentionCutoff, take } from './time-index.ts';
+import { newestAfter, newestFirst, normalizeTime, pruneInBatches, retentionCutoff, take } from './time-index.ts';
 import type { HistoryRecord, HistorySink, MessageState, OutboxMessage, ReadingStatus, StoredReading } from './types.ts';
 
 export interface HistoryStoreOptions<L> {
@@ -74,14 +80,61 @@ export interface ArchivedMessage {
   at: string;
   readingId: string;
   deviceId: string;
+  /** Whom its reading was for (absent before index layout 2 until the upgrade ran, and for none). */
+  patient?: NamedPatient;
   message: OutboxMessage;
 }
+
+/** One page of a newest-first list and where the next one starts. */
+export interface HistoryPage<T> {
+  items: T[];
+  /** Set when there may be more: pass it as the next query's `after`. */
+  next?: string;
+  /** Set when a filter the index cannot answer (a name) stopped after looking at this many. */
+  scanned?: number;
+}
+
+export interface HistoryReadingPageQuery {
+  status: ReadingStatus;
+  limit: number;
+  after?: ListCursor;
+  deviceId?: string;
+  mrn?: string;
+  /** Words of a name (search-text.ts): looked for in the newest `scanLimit` of the list only. */
+  nameWords?: readonly string[];
+  scanLimit?: number;
+}
+
+export interface HistoryMessagePageQuery {
+  limit: number;
+  after?: ListCursor;
+  destination?: string;
+  state?: MessageState;
+  deviceId?: string;
+  mrn?: string;
+  nameWords?: readonly string[];
+  scanLimit?: number;
+}
+
+/** What a search needs of a reading without reading it (a bulky one is hundreds of kB). */
+export interface ArchivedSummary {
+  at: string;
+  status: ReadingStatus;
+  deviceId: string;
+  patient?: NamedPatient;
+  messageIds: string[];
+}
+
+/** Filters the indexes do not answer read at most this many keys per page. */
+export const DEFAULT_SCAN_LIMIT = 5000;
 
 interface Entry<L> {
   at: string;
   status: ReadingStatus;
   deviceId: string;
   mrn?: string;
+  /** The patient's name, for a name search (index layout 2; the upgrade adds it to older entries). */
+  patient?: NamedPatient;
   messageIds: string[];
   /** The reading; absent for a bulky one, which is in `history-bulky` and listed by `listed`. */
   reading?: StoredReading;
@@ -110,16 +163,44 @@ function readingLists(e: Entry<unknown>, id: string): ListKey[] {
 }
 
 /** Time then seq: the outbox's own order (newest created first, the later of one instant first). */
-function messageLists(m: OutboxMessage): ListKey[] {
+export function messageLists(a: Pick<ArchivedMessage, 'deviceId' | 'patient' | 'message'>): ListKey[] {
+  const m = a.message;
   const id = storedKey(m.id);
   const dest = storedKey(m.destinationId);
   const t = normalizeTime(m.createdAt);
-  return [
+  const keys: ListKey[] = [
     ['m-all', t, m.seq, id],
     ['m-dest', dest, t, m.seq, id],
     ['m-state', m.state, t, m.seq, id],
     ['m-dest-state', dest, m.state, t, m.seq, id],
+    ['m-device', storedKey(a.deviceId), t, m.seq, id],
   ];
+  if (a.patient?.mrn) keys.push(['m-patient', storedKey(a.patient.mrn), t, m.seq, id]);
+  return keys;
+}
+
+/**
+ * Up to `limit` keys `keep` accepts, and the key the next page starts after when there may be
+ * more: the last one returned, or, when `scanLimit` keys were read first, the last one read.
+ */
+function takePage(
+  keys: Iterable<ListKey>,
+  limit: number,
+  keep: (key: ListKey) => boolean,
+  scanLimit: number | undefined,
+): { keys: ListKey[]; next?: ListKey; scanned?: number } {
+  const out: ListKey[] = [];
+  let read = 0;
+  let last: ListKey | undefined;
+  for (const key of keys) {
+    if (scanLimit !== undefined && read >= scanLimit) return { keys: out, next: last, scanned: read };
+    read++;
+    last = key;
+    if (!keep(key)) continue;
+    if (out.length === limit) return { keys: out, next: out[out.length - 1] };
+    out.push(key);
+  }
+  return { keys: out };
 }
 
 const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
@@ -143,6 +224,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
   readonly #messages: Database<ArchivedMessage, string>;
   readonly #byTime: Database<true, TimeKey>;
   readonly #lists: Database<true, ListKey>;
+  readonly #meta: Database<IndexLayoutMeta, string>;
   readonly #retentionDays: number;
   readonly #pruneBatch: number;
   readonly #log: Logger;
@@ -157,6 +239,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     this.#messages = engine.db<ArchivedMessage, string>('history-messages');
     this.#byTime = engine.db<true, TimeKey>('history-by-time');
     this.#lists = engine.db<true, ListKey>('history-lists');
+    this.#meta = engine.db<IndexLayoutMeta, string>('history-meta');
     this.#retentionDays = opts.retentionDays ?? 90;
     this.#pruneBatch = opts.pruneBatch ?? 50;
     this.#log = opts.log ?? silentLogger;
@@ -168,7 +251,23 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
   static async open<L = StoredReading>(engine: StorageEngine, dataDir: string, opts: HistoryStoreOptions<L> = {}): Promise<HistoryStore<L>> {
     const store = new HistoryStore<L>(engine, opts);
     await importOrLater(store.#log, () => store.importDayFiles(join(dataDir, 'history')));
+    await store.upgradeIndexes();
     return store;
+  }
+
+  /** Brings lists an earlier version wrote up to this version's layout; resolves with how many messages it indexed. */
+  upgradeIndexes(): Promise<number> {
+    return upgradeIndexes<ArchivedMessage, Entry<L>>({
+      meta: this.#meta,
+      entries: this.#entries,
+      bulky: this.#bulky,
+      messages: this.#messages,
+      lists: this.#lists,
+      messageLists,
+      storedKey,
+      namedPatient,
+      log: this.#log,
+    });
   }
 
   /** Imports a folder of day files an earlier version wrote (journal-import.ts). */
@@ -200,8 +299,11 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
         // Keys sort as text: every time in the one form toISOString() gives.
         const at = normalizeTime(r.at);
         const entry: Entry<L> = { at, status: r.reading.status, deviceId: r.reading.reading.deviceId, messageIds: r.messages.map((m) => storedKey(m.id)) };
-        const mrn = r.reading.patient?.mrn;
-        if (mrn) entry.mrn = mrn;
+        const patient = namedPatient(r.reading.patient);
+        if (patient) {
+          entry.mrn = patient.mrn;
+          entry.patient = patient;
+        }
         if (isBulky(r.reading)) {
           entry.listed = this.#listView(r.reading);
           void this.#bulky.put(id, r.reading);
@@ -212,9 +314,11 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
         for (const m of r.messages) {
           const mid = storedKey(m.id);
           const before = this.#messages.get(mid);
-          if (before) for (const key of messageLists(before.message)) void this.#lists.remove(key);
-          void this.#messages.put(mid, { at, readingId: r.reading.reading.id, deviceId: r.reading.reading.deviceId, message: m });
-          for (const key of messageLists(m)) void this.#lists.put(key, true);
+          if (before) for (const key of messageLists(before)) void this.#lists.remove(key);
+          const archived: ArchivedMessage = { at, readingId: r.reading.reading.id, deviceId: r.reading.reading.deviceId, message: m };
+          if (patient) archived.patient = patient;
+          void this.#messages.put(mid, archived);
+          for (const key of messageLists(archived)) void this.#lists.put(key, true);
         }
       }
     });
@@ -248,7 +352,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
       // A message id reused by a later reading belongs to that one now.
       if (!m || storedKey(m.readingId) !== id) continue;
       void this.#messages.remove(mid);
-      for (const key of messageLists(m.message)) void this.#lists.remove(key);
+      for (const key of messageLists(m)) void this.#lists.remove(key);
     }
   }
 
@@ -330,6 +434,101 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
       if (m) out.push(m);
     }
     return out;
+  }
+
+  /** What a search needs of one archived reading, by its id: one look-up, never its samples. */
+  summary(readingId: string): ArchivedSummary | undefined {
+    const e = this.#entries.get(storedKey(readingId));
+    if (!e) return undefined;
+    const patient = e.patient ?? (e.mrn ? { mrn: e.mrn } : undefined);
+    return { at: e.at, status: e.status, deviceId: e.deviceId, ...(patient ? { patient } : {}), messageIds: e.messageIds };
+  }
+
+  /** One reading as lists show it, by its id, with its messages. */
+  listed(readingId: string): ListedRecord<L> | undefined {
+    const id = storedKey(readingId);
+    const e = this.#entries.get(id);
+    const reading = e && (e.reading ? this.#listView(e.reading) : e.listed);
+    return e && reading !== undefined ? { at: e.at, reading, messages: this.#messagesOf(id, e) } : undefined;
+  }
+
+  /**
+   * A page of one status's readings, newest archived first, through the status, device or patient
+   * list; a name is looked for in at most `scanLimit` keys (the page says how many it read).
+   */
+  readingsPage(q: HistoryReadingPageQuery): HistoryPage<ListedRecord<L>> {
+    const list: ListKey =
+      q.mrn !== undefined
+        ? ['r-patient', storedKey(q.mrn), q.status]
+        : q.deviceId !== undefined
+          ? ['r-device', storedKey(q.deviceId), q.status]
+          : ['r-status', q.status];
+    const n = list.length;
+    const entries = new Map<string, Entry<L>>();
+    const keep = (key: ListKey) => {
+      const id = String(key[n + 1]);
+      const e = this.#entries.get(id);
+      if (!e || (q.deviceId !== undefined && e.deviceId !== q.deviceId) || (q.mrn !== undefined && e.mrn !== q.mrn)) return false;
+      // An entry of layout 1 without messages was not upgraded: its reading still names the patient.
+      if (q.nameWords && !nameMatches(e.patient ?? namedPatient(e.reading?.patient), q.nameWords)) return false;
+      entries.set(id, e);
+      return true;
+    };
+    const page = takePage(newestAfter(this.#lists, list, q.after), q.limit, keep, q.nameWords ? (q.scanLimit ?? DEFAULT_SCAN_LIMIT) : undefined);
+    const items: Array<ListedRecord<L>> = [];
+    for (const key of page.keys) {
+      const id = String(key[n + 1]);
+      const e = entries.get(id)!;
+      const reading = e.reading ? this.#listView(e.reading) : e.listed;
+      if (reading !== undefined) items.push({ at: e.at, reading, messages: this.#messagesOf(id, e) });
+    }
+    return {
+      items,
+      ...(page.next ? { next: cursorText(String(page.next[n]), String(page.next[n + 1])) } : {}),
+      ...(page.scanned ? { scanned: page.scanned } : {}),
+    };
+  }
+
+  /** A page of archived messages, newest created first, through the most selective list the filters allow. */
+  messagesPage(q: HistoryMessagePageQuery): HistoryPage<ArchivedMessage> {
+    const dest = q.destination === undefined ? undefined : storedKey(q.destination);
+    const list: ListKey =
+      q.mrn !== undefined
+        ? ['m-patient', storedKey(q.mrn)]
+        : q.deviceId !== undefined
+          ? ['m-device', storedKey(q.deviceId)]
+          : dest !== undefined && q.state !== undefined
+            ? ['m-dest-state', dest, q.state]
+            : dest !== undefined
+              ? ['m-dest', dest]
+              : q.state !== undefined
+                ? ['m-state', q.state]
+                : ['m-all'];
+    const n = list.length;
+    // The device and patient lists hold every destination and state: those are checked on the record.
+    const checks = q.mrn !== undefined || q.deviceId !== undefined || q.nameWords !== undefined;
+    const found = new Map<string, ArchivedMessage>();
+    const keep = (key: ListKey) => {
+      const id = String(key[n + 2]);
+      const a = this.#messages.get(id);
+      if (!a) return false;
+      const m = a.message;
+      if (q.destination !== undefined && m.destinationId !== q.destination) return false;
+      if (q.state !== undefined && m.state !== q.state) return false;
+      if (q.deviceId !== undefined && a.deviceId !== q.deviceId) return false;
+      if (q.mrn !== undefined && a.patient?.mrn !== q.mrn) return false;
+      if (q.nameWords && !nameMatches(a.patient, q.nameWords)) return false;
+      found.set(id, a);
+      return true;
+    };
+    // The tie of a message list is its seq, a number in the key: a text one would sort after every number.
+    const after = q.after?.tie === undefined ? q.after : { time: q.after.time, tie: Number(q.after.tie) };
+    const page = takePage(newestAfter(this.#lists, list, after), q.limit, keep, checks ? (q.scanLimit ?? DEFAULT_SCAN_LIMIT) : undefined);
+    return {
+      items: page.keys.map((k) => found.get(String(k[n + 2]))!),
+      ...(page.next ? { next: cursorText(String(page.next[n]), Number(page.next[n + 1])) } : {}),
+      ...(page.scanned ? { scanned: page.scanned } : {}),
+    };
   }
 
   /**

@@ -102,7 +102,7 @@ export class History<T extends Timed = HistoryRecord> {
         await this.writeBatch(batch.records);
         for (const w of batch.waiters) w.resolve();
       } catch (err) {
-        this.log.error({ error: err, dir: this.dir }, 'history append failed');
+        this.log.error({ err, dir: this.dir }, 'history append failed');
         for (const w of batch.waiters) w.reject(err);
       }
     }

@@ -152,6 +152,6 @@ export async function importOrLater(log: Logger, run: () => Promise<ImportReport
   try {
     await run();
   } catch (err) {
-    log.error({ error: err }, 'importing the files of an earlier version failed; they are kept and tried again at the next start');
+    log.error({ err }, 'importing the files of an earlier version failed; they are kept and tried again at the next start');
   }
 }

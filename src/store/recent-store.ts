@@ -146,7 +146,7 @@ export class RecentStore implements RecentMessages {
       const n = await this.prune();
       if (n > 0) this.#log.info({ entries: n }, 'duplicate memory: entries older than the window pruned');
     } catch (err) {
-      this.#log.error({ error: err }, 'duplicate memory pruning failed');
+      this.#log.error({ err }, 'duplicate memory pruning failed');
     }
   }
 }

@@ -195,7 +195,7 @@ export class RejectsJournal {
     else if (bytes.length > MAX_BYTES) entry.truncated = true;
     if (!opts.withhold && opts.detail !== undefined) entry.detail = opts.detail.slice(0, MAX_DETAIL);
     this.#put([[entry, nextId()]], now).catch((err: unknown) => {
-      this.#log.error({ device: deviceId, error: err }, 'could not keep a rejected input for review');
+      this.#log.error({ device: deviceId, err }, 'could not keep a rejected input for review');
     });
     return true;
   }

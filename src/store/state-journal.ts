@@ -435,7 +435,7 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
         this.compactBlockedUntil = this.now().getTime() + COMPACT_RETRY_MS;
         if (!this.compactFailing)
           this.log.warn(
-            { file: this.file, error: errorLine(err) },
+            { file: this.file, err: errorLine(err) },
             'compacting the state journal failed (it needs room for a second copy of the document); changes go on being appended',
           );
         this.compactFailing = true;
@@ -472,7 +472,7 @@ export class StateFile implements DocumentAdapter<StateWrite, StateDoc> {
       this.length = 0; // empty now, whether or not the sync below works: the next line goes at 0
       await fh.sync();
     } catch (err) {
-      this.log.debug({ file: this.journalFile, error: errorLine(err) }, 'emptying the state journal failed; its lines are skipped as older than the snapshot');
+      this.log.debug({ file: this.journalFile, err: errorLine(err) }, 'emptying the state journal failed; its lines are skipped as older than the snapshot');
     }
   }
 

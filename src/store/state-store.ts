@@ -42,7 +42,7 @@ export function requeueInterruptedSends(doc: StateDoc): number {
   let n = 0;
   for (const m of Object.values(doc.messages)) {
     if (m.state === 'sending') {
-      // The same bytes go out again; the receiver may see the control ID twice (DESIGN.md "Outbox").
+      // The same bytes go out again; the receiver may see the control ID twice (docs/architecture.md#store-and-forward).
       m.state = 'queued';
       delete m.nextAttemptAt;
       n++;
@@ -284,7 +284,7 @@ export class StateStore {
         try {
           listener(key);
         } catch (err) {
-          this.log.error({ error: err }, 'state watcher threw');
+          this.log.error({ err }, 'state watcher threw');
         }
       }
     }

@@ -25,6 +25,23 @@ export function newestFirst<K extends Key>(db: Database<unknown, K>, list: reado
   return db.getKeys({ start: start as unknown as K, end: [...list] as unknown as K, reverse: true });
 }
 
+/**
+ * Keys of one list, newest first, strictly older than `after`: of an earlier time, or of its time
+ * and a lower `tie` (the key element after the time: a reading id, an outbox seq). Lazy.
+ */
+export function newestAfter<K extends Key>(db: Database<unknown, K>, list: readonly Key[], after?: { time: string; tie?: string | number }): Iterable<K> {
+  if (after?.tie === undefined) return newestFirst(db, list, after?.time);
+  const start = [...list, normalizeTime(after.time), after.tie];
+  const keys = db.getKeys({ start: start as unknown as K, end: [...list] as unknown as K, reverse: true });
+  // The range includes its start: a key that is exactly the cursor's item (reading lists end in the id).
+  const same = (k: K) => Array.isArray(k) && k.length === start.length && k.every((v, i) => v === start[i]);
+  return {
+    *[Symbol.iterator]() {
+      for (const k of keys) if (!same(k)) yield k;
+    },
+  };
+}
+
 /** Up to `limit` of `keys` that `keep` accepts. */
 export function take<K>(keys: Iterable<K>, limit: number, keep: (key: K) => boolean = () => true): K[] {
   const out: K[] = [];

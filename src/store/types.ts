@@ -3,7 +3,7 @@
 import type { Ack } from '../hl7/ack-types.ts';
 import type { HoldReason } from '../model/hold.ts';
 import type { PatientRef, Reading } from '../model/reading.ts';
-import type { Visit } from '../patients/types.ts';
+import type { Visit } from '../model/visit.ts';
 
 export type ReadingStatus = 'held' | 'queued' | 'delivered' | 'dead' | 'discarded';
 

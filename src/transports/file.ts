@@ -13,6 +13,7 @@ import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { LinkStatusTracker } from './link-status.ts';
 import type { Connection, Transport } from './types.ts';
 import { watchedFolderRefusal } from './watched-folder-rule.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface FileDropTransportOptions {
   path: string;
@@ -37,10 +38,6 @@ interface Seen {
   stable: boolean;
   attempts: number;
   retryAt: number;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Names a cart may use while it is still writing; they are never read. */
@@ -96,6 +93,12 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     this.setState('stopped');
   }
 
+  retryNow(): boolean {
+    if (this.#stopped || this.status.state !== 'retrying') return false;
+    this.#schedule(0);
+    return true;
+  }
+
   /**
    * One scan of the folder now (the timer does this every pollMs). Resolves once the first file it
    * found is handed on (or none was), not when it is answered: answers may take as long as storing does.
@@ -135,7 +138,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       const reason = errorText(err);
       this.#close(reason);
       if (this.status.state !== 'retrying' || this.status.lastError !== reason) {
-        this.#log.warn({ path: this.#path, error: reason }, 'watched folder not readable; will keep polling');
+        this.#log.warn({ path: this.#path, err: reason }, 'watched folder not readable; will keep polling');
       }
       this.setState('retrying', { lastError: reason, nextRetryAt: new Date(Date.now() + this.#pollMs).toISOString() });
       return;
@@ -183,7 +186,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       }
       void handed.answer
         .then((err) => this.#settle(name, err))
-        .catch((err: unknown) => this.#log.error({ path: this.#path, error: errorText(err) }, 'a watched file could not be settled'))
+        .catch((err: unknown) => this.#log.error({ path: this.#path, err }, 'a watched file could not be settled'))
         .finally(() => {
           this.#inFlight = undefined;
           void this.#next(conn);
@@ -219,7 +222,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
     try {
       payload = await readRegularFile(join(this.#path, name));
     } catch (err) {
-      this.#log.debug({ file: name, error: errorText(err) }, 'watched file could not be read; next poll');
+      this.#log.debug({ file: name, err }, 'watched file could not be read; next poll');
       return undefined;
     }
     if (payload === undefined) {
@@ -250,7 +253,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
         seen.retryAt = Date.now() + delay;
         // File names may name the patient: only at debug.
         this.#log.debug({ file: name }, 'file not stored');
-        this.#log.warn({ path: this.#path, error, retryInMs: delay }, 'a file was not stored; left in place, will retry');
+        this.#log.warn({ path: this.#path, err: error, retryInMs: delay }, 'a file was not stored; left in place, will retry');
       }
       return;
     }
@@ -261,10 +264,7 @@ export class FileDropTransport extends LinkStatusTracker implements Transport {
       // Stored but still here: remember it so it is never stored twice while this process runs.
       if (seen) this.#done.add(this.#key(name, seen));
       this.#log.debug({ file: name }, 'file stored but not moved');
-      this.#log.error(
-        { path: this.#path, error: errorText(err) },
-        `a stored file could not be moved to ${PROCESSED_DIR}/; it will not be read again until the gateway restarts`,
-      );
+      this.#log.error({ path: this.#path, err }, `a stored file could not be moved to ${PROCESSED_DIR}/; it will not be read again until the gateway restarts`);
     }
   }
 

@@ -12,8 +12,15 @@ export class LinkStatusTracker extends EventEmitter<TransportEvents> {
 
   protected setState(state: LinkState, extra: { lastError?: string; nextRetryAt?: string } = {}): void {
     const changed = state !== this.#status.state || extra.lastError !== undefined;
+    const now = new Date().toISOString();
     this.#status.state = state;
-    this.#status.since = changed ? new Date().toISOString() : this.#status.since;
+    this.#status.since = changed ? now : this.#status.since;
+    if (state === 'connected' || state === 'listening' || (state === 'stopped' && extra.lastError === undefined)) {
+      // Up again (or stopped on purpose): the outage is over, and so is its error. An error told in
+      // the same call is news about the link that is up (a broker refusing a subscription): it stays.
+      delete this.#status.downSince;
+      delete this.#status.lastError;
+    } else if (state === 'retrying' || state === 'stopped') this.#status.downSince ??= now;
     if (extra.lastError !== undefined) this.#status.lastError = extra.lastError;
     if (state === 'retrying') this.#status.nextRetryAt = extra.nextRetryAt;
     else delete this.#status.nextRetryAt;

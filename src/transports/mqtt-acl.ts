@@ -2,7 +2,7 @@
 // filters and only where a configured device listens; nobody but the gateway's own client
 // subscribes; `$SYS` and retained messages are closed to everyone.
 
-import { topicMatches } from './mqtt-topics.ts';
+import { topicMatches } from '../model/mqtt-topics.ts';
 
 export interface PublishRequest {
   /** The user's `publish` filters; absent: may publish nothing. */

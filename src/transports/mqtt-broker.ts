@@ -203,7 +203,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       deliver(packet.topic, Buffer.from(packet.payload), packet.dup === true).then(
         () => callback(null),
         (err: unknown) => {
-          log.warn({ clientId: client.id, error: err }, 'device message not stored: no PUBACK, the device will send it again');
+          log.warn({ clientId: client.id, err }, 'device message not stored: no PUBACK, the device will send it again');
           callback(err instanceof Error ? err : new Error(String(err)));
         },
       );
@@ -226,8 +226,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     log.info({ clientId: client.id }, 'MQTT client connected');
   });
   broker.on('clientDisconnect', (client) => log.info({ clientId: client.id }, 'MQTT client disconnected'));
-  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT client error'));
-  broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, error: err }, 'MQTT connection error'));
+  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'MQTT client error'));
+  broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err }, 'MQTT connection error'));
 
   const sockets = new Set<net.Socket>();
   // Connections count against maxConnections before they sign in, so those are capped on their own:
@@ -280,7 +280,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
-  server.on('error', (err) => log.error({ error: err }, 'MQTT broker listener error'));
+  server.on('error', (err) => log.error({ err }, 'MQTT broker listener error'));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   log.info({ host: options.host ?? '127.0.0.1', port, users: options.users.length, ...limits }, 'embedded MQTT broker listening');

@@ -20,7 +20,8 @@ import { redactUrl } from '../config/secrets.ts';
 import type { Logger } from '../model/logger.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import './mqtt-packet-memory.ts';
-import { topicFilterProblem, topicMatches } from './mqtt-topics.ts';
+import { topicFilterProblem, topicMatches } from '../model/mqtt-topics.ts';
+import { errorText } from '../model/error-text.ts';
 
 export type MqttMessageDone = (error?: Error) => void;
 export type MqttMessageHandler = (topic: string, payload: Buffer, meta: { redelivered: boolean }, done: MqttMessageDone) => void;
@@ -66,8 +67,9 @@ interface Subscription {
 const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000 };
 const MAX_UNACKED_REMEMBERED = 1000;
 
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).slice(0, 300);
+// A broker's or library's reason, kept short: it is shown in the device's status.
+function shortReason(err: unknown): string {
+  return errorText(err).slice(0, 300);
 }
 
 export class MqttConnection extends EventEmitter<ConnectionEvents> {
@@ -144,7 +146,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       const client = this.#client;
       if (client?.connected) {
         client.unsubscribe(filter, (err) => {
-          if (err) this.opts.log.warn({ filter, error: errorText(err) }, 'MQTT unsubscribe failed');
+          if (err) this.opts.log.warn({ filter, err }, 'MQTT unsubscribe failed');
         });
       }
     };
@@ -188,14 +190,14 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       client = connect(o.url, options);
     } catch (err) {
       // A malformed URL: nothing will change by itself, but keep retrying like any other failure.
-      this.#drop(generation, undefined, errorText(err));
+      this.#drop(generation, undefined, shortReason(err));
       return;
     }
     this.#client = client;
     let lastError: string | undefined;
     // Errors are kept in the status; the client's 'error' is always handled, also after we gave it up.
     client.on('error', (err) => {
-      lastError = errorText(err);
+      lastError = shortReason(err);
       if (generation === this.#generation && !client.connected) this.#drop(generation, client, lastError);
     });
     client.on('close', () => this.#drop(generation, client, lastError ?? 'connection closed'));
@@ -217,9 +219,9 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     client.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
       if (generation !== this.#generation) return;
       const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
-      const problem = err ? errorText(err) : refused.length > 0 ? `broker refused the subscription to ${refused.join(', ')}` : undefined;
+      const problem = err ? shortReason(err) : refused.length > 0 ? `broker refused the subscription to ${refused.join(', ')}` : undefined;
       if (problem === undefined) return;
-      this.opts.log.error({ filters, error: problem }, 'MQTT subscribe failed');
+      this.opts.log.error({ filters, err: problem }, 'MQTT subscribe failed');
       this.#status.lastError = problem;
       this.emit('status', this.status);
     });
@@ -263,7 +265,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
       const done: MqttMessageDone = (err) => {
         if (called) return;
         called = true;
-        if (err) failure ??= errorText(err);
+        if (err) failure ??= shortReason(err);
         if (--pending === 0) settle();
       };
       try {
@@ -286,7 +288,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
 
   #handlerFailed(generation: number, client: MqttClient, topic: string, reason: string): void {
     if (generation !== this.#generation) return;
-    this.opts.log.warn({ topic, error: reason }, 'MQTT message not stored: reconnecting so the broker delivers it again');
+    this.opts.log.warn({ topic, err: reason }, 'MQTT message not stored: reconnecting so the broker delivers it again');
     this.#droppedForHandler = true;
     this.#drop(generation, client, `message on ${topic} not stored: ${reason}`);
   }
@@ -303,7 +305,7 @@ export class MqttConnection extends EventEmitter<ConnectionEvents> {
     if (this.#stopped) return;
     this.#attempt++;
     const delay = backoffDelay(this.#attempt, this.opts.backoff ?? DEFAULT_BACKOFF);
-    this.opts.log.warn({ url: redactUrl(this.opts.url), error: reason, retryInMs: delay }, 'MQTT connection down; will reconnect');
+    this.opts.log.warn({ url: redactUrl(this.opts.url), err: reason, retryInMs: delay }, 'MQTT connection down; will reconnect');
     this.#setState('retrying', { lastError: reason, nextRetryAt: new Date(Date.now() + delay).toISOString() });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {

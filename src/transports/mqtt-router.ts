@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../model/logger.ts';
 import type { MqttConnectionStatus, MqttMessageHandler } from './mqtt-connection.ts';
-import { topicFilterProblem, topicMatches } from './mqtt-topics.ts';
+import { topicFilterProblem, topicMatches } from '../model/mqtt-topics.ts';
 
 /** What an MQTT device transport needs: MqttConnection (an external broker) and EmbeddedRouter both offer it. */
 export interface MqttSubscriber extends EventEmitter<{ status: [MqttConnectionStatus] }> {

@@ -2,7 +2,7 @@
 // lists, and those must reach a configured MQTT device, or the broker refuses every publish.
 
 import type { Config } from '../config/schema.ts';
-import { filtersOverlap, topicFilterProblem } from './mqtt-topics.ts';
+import { filtersOverlap, topicFilterProblem } from '../model/mqtt-topics.ts';
 
 export interface UserProblem {
   path: string;

@@ -7,7 +7,7 @@ import type { MessageMeta } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import { LinkStatusTracker } from './link-status.ts';
 import type { MqttConnectionStatus, MqttMessageDone } from './mqtt-connection.ts';
-import { topicFilterProblem } from './mqtt-topics.ts';
+import { topicFilterProblem } from '../model/mqtt-topics.ts';
 import type { MqttSubscriber } from './mqtt-router.ts';
 import type { Connection, Transport } from './types.ts';
 
@@ -20,6 +20,8 @@ export interface MqttTransportOptions {
 export class MqttTransport extends LinkStatusTracker implements Transport {
   #unsubscribe: (() => void) | undefined;
   #conn: Connection | undefined;
+  /** The connection's last error as last mirrored. */
+  #seenError: string | undefined;
   readonly #onStatus = (s: MqttConnectionStatus): void => this.#mirror(s);
 
   constructor(private readonly opts: MqttTransportOptions) {
@@ -32,7 +34,7 @@ export class MqttTransport extends LinkStatusTracker implements Transport {
     const problem = topicFilterProblem(topic);
     if (problem !== undefined) {
       // A configuration error: the device shows it, the other devices keep running.
-      log.error({ topic, error: problem }, 'cannot subscribe to the MQTT topic');
+      log.error({ topic, err: problem }, 'cannot subscribe to the MQTT topic');
       this.setState('stopped', { lastError: `invalid MQTT topic filter: ${problem}` });
       return;
     }
@@ -43,6 +45,8 @@ export class MqttTransport extends LinkStatusTracker implements Transport {
     };
     this.#conn = conn;
     connection.on('status', this.#onStatus);
+    // An error the shared connection kept from before this device started is not this device's news.
+    this.#seenError = connection.status.state === 'connected' ? connection.status.lastError : undefined;
     this.#mirror(connection.status);
     this.emit('open', conn);
     this.#unsubscribe = connection.subscribe(topic, (t, payload, meta, done) => this.#message(conn, t, payload, meta.redelivered, done));
@@ -64,10 +68,15 @@ export class MqttTransport extends LinkStatusTracker implements Transport {
     if (!this.#conn) return;
     this.setConnections(s.state === 'connected' ? 1 : 0);
     const mine = this.status;
+    // The connection keeps its last error after it is back; on a link that is up only a new one is
+    // news (a refused subscription), the old one is the outage that just ended.
+    const fresh = s.lastError !== this.#seenError;
+    this.#seenError = s.lastError;
+    const lastError = s.state === 'connected' && !fresh ? undefined : s.lastError;
     // The tracker counts a reconnect per 'retrying' it is told about: tell it about changes only.
-    if (mine.state === s.state && mine.lastError === s.lastError) return;
+    if (mine.state === s.state && (lastError === undefined || mine.lastError === lastError)) return;
     const extra: { lastError?: string; nextRetryAt?: string } = {};
-    if (s.lastError !== undefined) extra.lastError = s.lastError;
+    if (lastError !== undefined) extra.lastError = lastError;
     if (s.nextRetryAt !== undefined) extra.nextRetryAt = s.nextRetryAt;
     this.setState(s.state, extra);
   }

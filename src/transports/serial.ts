@@ -44,6 +44,14 @@ export class SerialTransport extends LinkStatusTracker implements Transport {
     this.setState('stopped');
   }
 
+  retryNow(): boolean {
+    if (this.#stopped || this.status.state !== 'retrying') return false;
+    clearTimeout(this.#timer);
+    this.#attempt = 0;
+    this.#open();
+    return true;
+  }
+
   #open(): void {
     const generation = ++this.#generation;
     this.setState('connecting');
@@ -119,7 +127,7 @@ export class SerialTransport extends LinkStatusTracker implements Transport {
     if (port?.isOpen) port.close(() => undefined);
     this.#attempt++;
     const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 });
-    this.opts.log.warn({ path: this.opts.path, error: message, retryInMs: delay }, 'serial link down; will reopen');
+    this.opts.log.warn({ path: this.opts.path, err: message, retryInMs: delay }, 'serial link down; will reopen');
     this.setState('retrying', { lastError: message, nextRetryAt: new Date(Date.now() + delay).toISOString() });
     this.#timer = setTimeout(() => this.#open(), delay);
   }

@@ -90,6 +90,15 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
     this.setState('stopped');
   }
 
+  retryNow(): boolean {
+    if (this.#stopped || this.status.state !== 'retrying') return false;
+    clearTimeout(this.#timer);
+    this.#attempt = 0;
+    if (this.opts.mode === 'connect') this.#dial();
+    else this.#listen();
+    return true;
+  }
+
   #attach(socket: net.Socket, onGone: (reason: string) => void): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
@@ -154,7 +163,7 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
     if (this.#stopped) return;
     this.#attempt++;
     const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 });
-    this.opts.log.warn({ host: this.opts.host, port: this.opts.port, error: reason, retryInMs: delay }, 'tcp link down; will redial');
+    this.opts.log.warn({ host: this.opts.host, port: this.opts.port, err: reason, retryInMs: delay }, 'tcp link down; will redial');
     this.setState('retrying', { lastError: reason, nextRetryAt: new Date(Date.now() + delay).toISOString() });
     this.#timer = setTimeout(() => this.#dial(), delay);
   }
@@ -198,7 +207,7 @@ export class TcpTransport extends LinkStatusTracker implements Transport {
     if (this.#stopped) return;
     this.#attempt++;
     const delay = backoffDelay(this.#attempt, this.opts.backoff ?? { initialMs: 1000, maxMs: 30_000 });
-    this.opts.log.error({ port: this.opts.port, error: err }, message);
+    this.opts.log.error({ port: this.opts.port, err }, message);
     this.setState('retrying', { lastError: err.message, nextRetryAt: new Date(Date.now() + delay).toISOString() });
     this.#timer = setTimeout(() => this.#listen(), delay);
   }

@@ -7,7 +7,11 @@ export type LinkState = 'connecting' | 'connected' | 'listening' | 'retrying' | 
 
 export interface LinkStatus {
   state: LinkState;
+  /** When `state` last changed (a retry cycle changes it every few seconds). */
   since: string;
+  /** The first failure of the current outage, kept through its retries; absent while the link is up. */
+  downSince?: string;
+  /** Why the link is down; cleared once it is up again, so an old error never sits beside "connected". */
   lastError?: string;
   nextRetryAt?: string;
   reconnects: number;
@@ -40,4 +44,6 @@ export interface Transport extends EventEmitter<TransportEvents> {
   start(): void;
   stop(): Promise<void>;
   readonly status: LinkStatus;
+  /** A link waiting out its backoff tries again now, with the backoff reset; false when it is not waiting (or cannot). */
+  retryNow?(): boolean;
 }

@@ -3,22 +3,26 @@
 
 import type { TSchema } from '@sinclair/typebox';
 import type { HealthReport } from '../health/judge.ts';
+import type { StatusView } from '../health/problems.ts';
 import type { AuditEntry, AuditQuery } from '../audit/journal.ts';
 import type { DeviceConfigT, TransportConfig } from '../config/schema.ts';
 import type { DestinationConfigView } from '../config/secrets.ts';
 import type { ConfigProblem } from '../config/validate.ts';
 import type { DirectorySummary } from '../patients/directory.ts';
-import type { DeviceCounters } from '../devices/device-runner.ts';
+import type { DeviceCounters } from '../model/device-counters.ts';
 import type { Attachment, DeviceKind, Observation, PatientRef, Reading, Waveform } from '../model/reading.ts';
 import type { ReleaseConfirmations } from '../pipeline/release.ts';
-import type { Visit } from '../patients/types.ts';
+import type { Visit } from '../model/visit.ts';
 import type { DroppedInputs, RejectedInput } from '../store/rejects.ts';
-import type { DeviceBinding, MessageState, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
+import type { NamedPatient } from '../model/search-text.ts';
+import type { DeviceBinding, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
+import type { MessagesQuery, ReadingsQuery } from './list-queries.ts';
 import type { LinkStatus } from '../transports/types.ts';
 
-export type { ConfigProblem, DestinationConfigView, ReleaseConfirmations };
+export type { ConfigProblem, DestinationConfigView, NamedPatient, ReleaseConfirmations };
 export type { HoldKind, HoldReason } from '../model/hold.ts';
 export type { HealthReason, HealthReport, HealthStatus } from '../health/judge.ts';
+export type { Problem, ProblemKind, StatusView } from '../health/problems.ts';
 
 export interface DeviceView {
   id: string;
@@ -48,7 +52,7 @@ export interface DestinationView {
   type: string;
   /** host:port of an MLLP receiver, or broker URL and topic of an uplink. */
   address: string;
-  worker: { state: string; queued: number; delivered: number; dead: number; lastError?: string; nextAttemptAt?: string };
+  worker: { state: string; queued: number; delivered: number; dead: number; lastError?: string; unreachable?: boolean; nextAttemptAt?: string };
 }
 
 /** A waveform without its samples (fetch them with GET /api/readings/:id/tracing). */
@@ -78,23 +82,39 @@ export interface Tracing {
   leads: Array<{ name: string; samples: number[] }>;
 }
 
-/** An outbox message without its body, with where it stands and the device its reading came from. */
-export type MessageView = Omit<OutboxMessage, 'body'> & { deviceId?: string };
+/** An outbox message without its body, with where it stands, the device its reading came from and whom it was for. */
+export type MessageView = Omit<OutboxMessage, 'body'> & { deviceId?: string; patient?: NamedPatient };
 
-export interface MessageQuery {
-  destination?: string;
-  state?: MessageState;
-  limit: number;
-  /** Only messages created strictly before this ISO time (paging: the last `createdAt` seen). */
-  before?: string;
+/** One message in full (its HL7 and ACK), with its reading's device and patient. */
+export type MessageDetail = OutboxMessage & { deviceId?: string; patient?: NamedPatient };
+
+/** GET /api/messages: by destination, state, device, patient (MRN), a search `q`, paged by `before`. */
+export type MessageQuery = MessagesQuery;
+
+/** GET /api/readings: one status, newest first; `device`, `patient` (MRN) and a search `q` narrow it, paged by `before`. */
+export type ReadingQuery = ReadingsQuery;
+
+/** How a search found what it lists: the exact id, control ID or MRN it named, or words of a name. */
+export type SearchMatch = 'reading' | 'control-id' | 'mrn' | 'name';
+
+/** What every list page says besides its items. */
+export interface ListPageInfo {
+  /** Whether there may be older items: ask again with `before` = `next`. */
+  more: boolean;
+  next?: string;
+  /** With a search: how it was read. */
+  match?: SearchMatch;
+  /** A name search looked at only this many of the newest (the next page goes on from there). */
+  scanned?: number;
 }
 
-/** Readings by status, newest first; `device` and `patient` (MRN) narrow the list. */
-export interface ReadingQuery {
+export interface ReadingsPage extends ListPageInfo {
   status: ReadingStatus;
-  limit: number;
-  device?: string;
-  patient?: string;
+  readings: ReadingView[];
+}
+
+export interface MessagesPage extends ListPageInfo {
+  messages: MessageView[];
 }
 
 export interface RejectedQuery {
@@ -162,7 +182,19 @@ export interface LinkTestRequest {
   /** Or a link that is not configured yet (serial or TCP): opened for the test, then closed. */
   transport?: TransportConfig;
   driver?: string;
+  /** The driver's settings as edited (a generic-line pattern), for reading what arrived. */
+  settings?: Record<string, unknown>;
   seconds: number;
+}
+
+/** What a session of the device's driver made of the bytes (devices/link-recognition.ts). */
+export interface LinkRecognition {
+  /** read: readings (maybe refusals too); refused: only refusals; incomplete: bytes but no complete reading; nothing: no bytes; unsupported / failed: the driver could not tell. */
+  outcome: 'read' | 'refused' | 'incomplete' | 'nothing' | 'unsupported' | 'failed';
+  /** One sentence: "1 reading: weight 64.20 kg", "1 refused: checksum wrong". */
+  text: string;
+  /** What to know about this protocol's test (it waits for an answer the test does not give). */
+  note?: string;
 }
 
 export interface LinkTestResult {
@@ -173,6 +205,8 @@ export interface LinkTestResult {
   chunks: Array<{ at: string; text: string; hex: string; bytes: number }>;
   bytes: number;
   truncated: boolean;
+  /** What the driver recognised in them, when the link opened and a driver was named. */
+  recognised?: LinkRecognition;
 }
 
 export interface SimulatorView {
@@ -203,7 +237,7 @@ export interface PatientHit {
 export interface GatewayApi {
   devices(): DeviceView[];
   destinations(): DestinationView[];
-  readings(query: ReadingQuery): Promise<ReadingView[]>;
+  readings(query: ReadingQuery): Promise<ReadingsPage>;
   /** What devices sent that could not be read, newest first, kept for review. */
   rejected(query: RejectedQuery): Promise<RejectedInput[]>;
   /** Rejected inputs dropped by the journal's caps since the start, per device. */
@@ -211,6 +245,18 @@ export interface GatewayApi {
   storage(): StorageHealth;
   /** GET /api/health: ok, degraded or failing, with the reasons (health/judge.ts). */
   health(): Promise<HealthReport>;
+  /** GET /api/status: what is wrong now, in plain words, for the page's status strip (health/problems.ts). */
+  status(): Promise<StatusView>;
+  /**
+   * A device link waiting out its backoff tries now (404 unknown device, 409 up or stopped). Returns its
+   * link; `already` when it was connecting anyway (nothing to cut short, nothing wrong).
+   */
+  retryDevice(who: string, deviceId: string): { link: LinkStatus; already?: true };
+  /**
+   * A destination waiting out its backoff sends its next message now (404 unknown, 409 nothing
+   * waits); `already` when it was sending anyway.
+   */
+  retryDestination(who: string, destinationId: string): { worker: DestinationView['worker']; already?: true };
   /** GET /metrics: the Prometheus text exposition and its content type. */
   metrics(): Promise<MetricsExposition>;
   // `who`: the person or script acting, for the audit journal.
@@ -227,9 +273,9 @@ export interface GatewayApi {
   /** The directory's patients matching MRN, visit number or name; undefined without an inbound feed. */
   searchPatients(query: string, limit: number): PatientHit[] | undefined;
   /** One outbox message with its HL7 text and the EHR's ACK, for an interface analyst; delivered ones from the history. */
-  message(messageId: string): Promise<OutboxMessage>;
+  message(messageId: string): Promise<MessageDetail>;
   /** The outbox, newest first; `delivered` also reads the history. */
-  messages(query: MessageQuery): Promise<MessageView[]>;
+  messages(query: MessageQuery): Promise<MessagesPage>;
   /** A dead letter back into its destination's line, same bytes and control ID. */
   resend(who: string, messageId: string): Promise<OutboxMessage>;
   /** Samples of an EKG reading for drawing. */
@@ -242,6 +288,8 @@ export interface GatewayApi {
   // (passwords) never leave: views have them removed, and an edit that leaves a secret out keeps the stored one.
   drivers(): DriverInfo[];
   schemas(): ConfigSchemas;
+  /** Every configured device as in the file (devices carry no secrets), in file order. */
+  deviceConfigs(): DeviceConfigT[];
   deviceConfig(id: string): DeviceConfigT;
   /** Adds (`create`) or replaces a device; validated as the file is; restarts that device's link only. */
   putDevice(who: string, device: DeviceConfigT, opts: { create: boolean }): Promise<DeviceConfigT>;

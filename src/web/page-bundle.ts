@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FROM_SOURCES, PAGE_DIST_DIR } from '../run-mode.ts';
+import { FAVICON_SVG } from './favicon.ts';
 import { PAGE_SOURCE_DIR, pageBuildOptions } from './page-build.ts';
+import { errorText } from '../model/error-text.ts';
 
 export interface PageAssets {
   html: string;
@@ -21,7 +23,7 @@ export async function loadPage(): Promise<PageAssets> {
 async function readBuiltPage(): Promise<PageAssets> {
   const read = (name: string) =>
     readFile(join(PAGE_DIST_DIR, name), 'utf8').catch((err: unknown) => {
-      throw new Error(`the page's ${name} is missing from ${PAGE_DIST_DIR} (${err instanceof Error ? err.message : String(err)}): run "npm run build"`);
+      throw new Error(`the page's ${name} is missing from ${PAGE_DIST_DIR} (${errorText(err)}): run "npm run build"`);
     });
   const [html, js, css] = await Promise.all([read('index.html'), read('app.js'), read('app.css')]);
   return { html, js, css };
@@ -52,5 +54,7 @@ export function pageRoutes(assets: PageAssets) {
     app.get('/', serve(assets.html, 'text/html; charset=utf-8'));
     app.get('/app.js', serve(assets.js, 'text/javascript; charset=utf-8'));
     app.get('/app.css', serve(assets.css, 'text/css; charset=utf-8'));
+    app.get('/favicon.svg', serve(FAVICON_SVG, 'image/svg+xml'));
+    app.get('/favicon.ico', serve(FAVICON_SVG, 'image/svg+xml'));
   };
 }

@@ -2,7 +2,8 @@
 // 60,000 samples; an event per reading must stay small), and tracings decimated for drawing.
 
 import type { Observation, Waveform } from '../model/reading.ts';
-import type { OutboxMessage, StoredReading } from '../store/types.ts';
+import { namedPatient, type NamedPatient } from '../model/search-text.ts';
+import type { OutboxMessage, StateDoc, StoredReading } from '../store/types.ts';
 import type { MessageView, SlimObservation, SlimReading, Tracing } from './api-types.ts';
 
 function slimObservation(o: Observation): SlimObservation {
@@ -24,9 +25,22 @@ export function slimReading(stored: StoredReading): SlimReading {
   return { ...stored, reading: { ...reading, observations: observations.map(slimObservation), rawLength: raw.length } };
 }
 
-export function messageView(m: OutboxMessage, deviceId?: string): MessageView {
+export function messageView(m: OutboxMessage, deviceId?: string, patient?: NamedPatient): MessageView {
   const { body: _body, ...view } = m;
-  return deviceId === undefined ? view : { ...view, deviceId };
+  return { ...view, ...(deviceId === undefined ? {} : { deviceId }), ...(patient ? { patient } : {}) };
+}
+
+/** The device and patient of a message's reading in the state document (one look-up). */
+export function liveContext(doc: Readonly<StateDoc>, m: OutboxMessage): { deviceId?: string; patient?: NamedPatient } {
+  const stored = doc.readings[m.readingId];
+  const patient = namedPatient(stored?.patient);
+  return { ...(stored ? { deviceId: stored.reading.deviceId } : {}), ...(patient ? { patient } : {}) };
+}
+
+/** A message of the state document with its reading's device and patient. */
+export function liveMessageView(doc: Readonly<StateDoc>, m: OutboxMessage): MessageView {
+  const { deviceId, patient } = liveContext(doc, m);
+  return messageView(m, deviceId, patient);
 }
 
 /** Every maxSamples-th point would alias the QRS away; min and max of each bucket keep the spikes. */

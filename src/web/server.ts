@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { refusalCode, requestFields } from './request-log.ts';
 import { readingRoutes } from './routes/readings.ts';
+import { statusRoutes } from './routes/status.ts';
 import { toolRoutes } from './routes/tools.ts';
 
 export interface WebServerOptions {
@@ -82,7 +83,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
     const status = typeof statusCode === 'number' && statusCode >= 400 ? statusCode : 500;
     // Neither the URL nor any 4xx message at warn (a JSON parse error's quotes the body): the route,
     // the code and a validation message (ajv names the field and the rule, never the value).
-    if (status >= 500) request.log.error({ error, ...requestFields(request) }, 'API call failed');
+    if (status >= 500) request.log.error({ err: error, ...requestFields(request) }, 'API call failed');
     else request.log.warn({ ...requestFields(request), status, ...refusalCode(error) }, 'API call rejected');
     request.log.debug({ url: request.url, message: error.message }, 'API call refused: request and message');
     return reply
@@ -104,6 +105,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
       await opts.auth.routes(scope, { demo: opts.demo, ...(opts.tls ? { tlsFingerprint: opts.tls.fingerprint256 } : {}) });
       await scope.register(deviceRoutes(opts.api));
       await scope.register(apiHealthRoutes(opts.api));
+      await scope.register(statusRoutes(opts.api));
       await scope.register(readingRoutes(opts.api));
       await scope.register(messageRoutes(opts.api));
       await scope.register(patientRoutes(opts.api));

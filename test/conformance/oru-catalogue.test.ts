@@ -11,7 +11,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { encodeOruLab } from '../../src/hl7/oru-lab.ts';
 import { encodeOruPcd01 } from '../../src/hl7/oru-pcd01.ts';
 import type { PatientRef, Reading } from '../../src/model/reading.ts';
-import type { Visit } from '../../src/patients/types.ts';
+import type { Visit } from '../../src/model/visit.ts';
 import { checkMessage, formatViolations } from '../support/hl7-conformance/check.ts';
 import { LOINC, SPECIMENS_OF_SYSTEM } from '../support/hl7-conformance/loinc.ts';
 import { ucumProblem } from '../support/hl7-conformance/ucum.ts';

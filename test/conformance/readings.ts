@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { drivers, settingsValidators } from '../../drivers/index.ts';
+import { drivers } from '../../drivers/index.ts';
 import { decodeMessage } from '../../drivers/astm-lis2/decode.ts';
 import { decodeAecg } from '../../drivers/ekg-aecg/decode.ts';
 import { EkgBlockAssembler } from '../../drivers/ekg-serial/decode.ts';
@@ -21,7 +21,7 @@ import { driverCatalog } from '../../src/devices/driver-catalog.ts';
 import type { DeviceReport } from '../../src/model/driver.ts';
 import type { PatientRef, Reading } from '../../src/model/reading.ts';
 import { normalize, type NormalizeContext } from '../../src/pipeline/normalize.ts';
-import type { Visit } from '../../src/patients/types.ts';
+import type { Visit } from '../../src/model/visit.ts';
 import { open } from '../unit/drivers/harness.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -31,7 +31,7 @@ let demo: Promise<Config> | undefined;
 
 /** config/demo.json, validated by the gateway's own loader. */
 export function demoConfig(): Promise<Config> {
-  demo ??= loadConfig(join(ROOT, 'config/demo.json'), driverCatalog(drivers, settingsValidators));
+  demo ??= loadConfig(join(ROOT, 'config/demo.json'), driverCatalog(drivers));
   return demo;
 }
 

@@ -1,4 +1,4 @@
-// Debian's Chromium driven by playwright-core (DEPENDENCIES.md "Browser tests"): a fresh profile per
+// Debian's Chromium driven by playwright-core (docs/dependencies.md#browser-tests): a fresh profile per
 // launch, and the flags that keep it off the network this machine does not have.
 
 import { mkdtempSync, rmSync } from 'node:fs';

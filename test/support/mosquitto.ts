@@ -1,6 +1,6 @@
 // A real mosquitto broker for tests: its own config on a free port, persistence in a temp folder (so
 // a restart keeps sessions and queued messages), no limit on queued messages (mosquitto otherwise
-// drops QoS 1 messages for a subscriber that falls behind: DEPENDENCIES.md "MQTT").
+// drops QoS 1 messages for a subscriber that falls behind: docs/dependencies.md#mqtt).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // A linked pty pair made by socat: behaves like a null-modem cable between two paths.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,11 @@ export interface PtyPair {
   b: string;
   process: ChildProcess;
   close(): Promise<void>;
+  /**
+   * The cable pulled: socat dies at once and both paths go, as a USB adapter's device node does. A
+   * path left pointing at the dead /dev/pts/N would open whichever process gets that pty next.
+   */
+  unplug(): Promise<void>;
 }
 
 export async function openPtyPair(dir = mkdtempSync(join(tmpdir(), 'medgate-pty-'))): Promise<PtyPair> {
@@ -36,6 +41,15 @@ export async function openPtyPair(dir = mkdtempSync(join(tmpdir(), 'medgate-pty-
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
       proc.kill('SIGTERM');
+      await exited;
+    },
+    unplug: async () => {
+      // The paths first: from the moment the pty is free again nothing may lead to it.
+      rmSync(a, { force: true });
+      rmSync(b, { force: true });
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGKILL');
       await exited;
     },
   };

@@ -21,6 +21,7 @@ import { silentLogger, type Logger } from '../../model/logger.ts';
 import { SendError, type SendErrorKind } from '../../model/send-error.ts';
 import { resolveTopic } from '../../uplink/topic.ts';
 import '../../transports/mqtt-packet-memory.ts';
+import { errorText } from '../../model/error-text.ts';
 
 export type MqttSendErrorKind = SendErrorKind;
 
@@ -56,10 +57,6 @@ export type MqttLinkState = 'idle' | 'connecting' | 'connected' | 'closed';
 
 interface InFlight {
   fail(err: MqttSendError): void;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -110,7 +107,7 @@ export class MqttSender extends EventEmitter {
     try {
       topic = resolveTopic(this.opts.topic, body);
     } catch (err) {
-      throw new MqttSendError('protocol', `no topic for ${controlId}: ${message(err)}`);
+      throw new MqttSendError('protocol', `no topic for ${controlId}: ${errorText(err)}`);
     }
     const client = await this.connected();
     return new Promise<void>((resolve, reject) => {
@@ -172,7 +169,7 @@ export class MqttSender extends EventEmitter {
     // Kept for the client's life: an 'error' without a listener would crash the process.
     client.on('error', (err) => {
       lastError = err.message;
-      this.log.debug({ error: err }, 'MQTT client error');
+      this.log.debug({ err }, 'MQTT client error');
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -198,9 +195,9 @@ export class MqttSender extends EventEmitter {
         client.on('close', onClose);
       });
     } catch (err) {
-      this.discard(client, message(err));
+      this.discard(client, errorText(err));
       if (this._state === 'closed') throw new MqttSendError('closed', 'MQTT sender closed while connecting');
-      this.setState('idle', message(err));
+      this.setState('idle', errorText(err));
       throw err;
     }
     if (this._state === 'closed' || this.client !== client) {
@@ -244,7 +241,7 @@ export class MqttSender extends EventEmitter {
           resolve();
         });
       } catch (err) {
-        this.log.debug({ error: message(err) }, 'ending the MQTT client failed');
+        this.log.debug({ err }, 'ending the MQTT client failed');
         clearTimeout(timer);
         client.stream?.destroy();
         resolve();

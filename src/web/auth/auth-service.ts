@@ -12,7 +12,7 @@ import { nameProblem, normalizeName, passwordProblem } from './policy.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { addressKey, NameSlowdown } from './name-slowdown.ts';
 import { MESSAGES, Refusal, tooManyFailures } from './refusal.ts';
-import { DEFAULT_SESSION_LIMITS, SessionStore, type Session, type SessionLimits } from './sessions.ts';
+import { DEFAULT_SESSION_LIMITS, sameAccount, SessionStore, type Session, type SessionLimits } from './sessions.ts';
 import { TOKEN_ACTOR, type Principal } from './types.ts';
 import { userView, type UserStore } from './user-store.ts';
 
@@ -38,6 +38,8 @@ export interface AuthServiceOptions {
   /** Same cost as real hashes: an unknown name takes as long to refuse as a wrong password. */
   dummyHash: string;
   sessionLimits?: SessionLimits;
+  /** The sessions changed: write them out (session-file.ts), resolving once written. */
+  onSessionsChange?: () => Promise<void> | void;
 }
 
 const FAILURE_LIMIT = 5;
@@ -68,7 +70,7 @@ export class AuthService {
   constructor(private readonly opts: AuthServiceOptions) {
     this.users = opts.users;
     this.log = opts.log;
-    this.sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS);
+    this.sessions = new SessionStore(opts.sessionLimits ?? DEFAULT_SESSION_LIMITS, opts.onSessionsChange);
     // Memory only and new at each start: a leaked token is dead after a restart or after first use.
     this.setup = opts.users.size === 0 ? randomBytes(32).toString('base64url') : undefined;
   }
@@ -77,8 +79,10 @@ export class AuthService {
     return this.users.size === 0 ? this.setup : undefined;
   }
 
-  userExists(name: string): boolean {
-    return this.users.get(name) !== undefined;
+  /** The session has not ended or expired, and its account is still there as it was (not counted as activity). */
+  sessionStands(session: Session): boolean {
+    const user = this.users.get(session.user);
+    return user !== undefined && sameAccount(session.account, user) && this.sessions.alive(session, this.nowMs());
   }
 
   get setupRequired(): boolean {
@@ -121,7 +125,8 @@ export class AuthService {
     const session = this.sessions.touch(id, this.nowMs(), request.headers[BACKGROUND_HEADER] !== '1');
     if (!session) return { badBearer: false };
     const user = this.users.get(session.user);
-    if (!user) {
+    // The name alone is not the account: a users file set up again has a new one under the same name.
+    if (!user || !sameAccount(session.account, user)) {
       this.sessions.end(session);
       return { badBearer: false };
     }
@@ -151,21 +156,23 @@ export class AuthService {
     this.byIp.forgive(from, now);
     this.byNameAndIp.reset(nameAtIp(name, from));
     this.byName.forgive(name, now);
-    const { id, session } = this.sessions.create(user.name, this.nowMs());
+    const { id, session } = this.sessions.create(user.name, user, this.nowMs());
     await this.users.update(user.name, { lastSignInAt: this.opts.now().toISOString() });
     this.log.info({ user: user.name, role: user.role, ip }, 'signed in');
     return { user: { kind: 'user', name: user.name, role: user.role }, id, session };
   }
 
-  signOut(session: Session, ip: string): void {
+  /** Resolves once the ended session is off disk too: a crash after the answer must not bring it back. */
+  async signOut(session: Session, ip: string): Promise<void> {
     this.sessions.end(session);
+    await this.sessions.saved();
     this.log.info({ user: session.user, ip }, 'signed out');
   }
 
   /** Creates the first admin with the one-time setup token, and signs them in. */
   async createFirstAdmin(token: string, rawName: string, password: string, ip: string): Promise<{ user: Principal; id: string; session: Session }> {
     const check = (): void => {
-      if (this.users.size > 0) throw new Refusal(409, 'setup is done: users exist; sign in instead');
+      if (this.users.size > 0) throw new Refusal(409, 'setup is already done: an administrator exists, sign in with your name and password');
       if (!this.setup || !tokenMatches(this.setup, token)) throw new Refusal(403, 'wrong or used setup token');
     };
     check();
@@ -175,8 +182,9 @@ export class AuthService {
     check(); // again: another request may have used the token while this one was hashing
     this.setup = undefined;
     const at = this.opts.now().toISOString();
-    await this.users.add({ name, role: 'admin', passwordHash, createdAt: at, passwordChangedAt: at, lastSignInAt: at });
-    const { id, session } = this.sessions.create(name, this.nowMs());
+    const admin = { name, role: 'admin' as const, passwordHash, createdAt: at, passwordChangedAt: at, lastSignInAt: at };
+    await this.users.add(admin);
+    const { id, session } = this.sessions.create(name, admin, this.nowMs());
     this.log.info({ user: name, ip }, 'first admin created with the setup token, signed in');
     return { user: { kind: 'user', name, role: 'admin' }, id, session };
   }
@@ -205,7 +213,8 @@ export class AuthService {
     if (!this.users.get(name)) throw new Refusal(404, `no user "${name}"`);
     const saved = this.users.update(name, { passwordHash, passwordChangedAt: this.opts.now().toISOString() });
     const ended = this.sessions.endUser(name, session);
-    await saved;
+    this.renewOwn(session);
+    await Promise.all([saved, this.sessions.saved()]);
     this.log.info({ user: name, ip, endedSessions: ended }, 'password changed');
   }
 
@@ -253,8 +262,10 @@ export class AuthService {
       ...(change.role ? { role: change.role } : {}),
       ...(passwordHash ? { passwordHash, passwordChangedAt: at } : {}),
     });
-    const ended = passwordHash ? this.sessions.endUser(name, bySession?.user === name ? bySession : undefined) : 0;
-    await saved;
+    const own = bySession?.user === name ? bySession : undefined;
+    const ended = passwordHash ? this.sessions.endUser(name, own) : 0;
+    if (passwordHash && own) this.renewOwn(own);
+    await Promise.all([saved, this.sessions.saved()]);
     this.log.info({ by: by.name, user: name, role: change.role, password: passwordHash ? 'changed' : undefined, endedSessions: ended }, 'user changed');
     const user = this.users.get(name);
     if (!user) throw new Refusal(404, `no user "${name}"`);
@@ -268,8 +279,14 @@ export class AuthService {
     if (user.role === 'admin' && this.users.admins() <= 1) throw new Refusal(409, `"${name}" is the last admin and cannot be removed`);
     const saved = this.users.remove(name);
     const ended = this.sessions.endUser(name);
-    await saved;
+    await Promise.all([saved, this.sessions.saved()]);
     this.log.info({ by: by.name, user: name, endedSessions: ended }, 'user removed');
+  }
+
+  /** The session that changed its own password goes on, now belonging to the account as changed. */
+  private renewOwn(session: Session): void {
+    const user = this.users.get(session.user);
+    if (user) this.sessions.renew(session, user);
   }
 
   private validate(name: string, password: string): void {

@@ -8,6 +8,7 @@ import { AuthService } from './auth-service.ts';
 import { installGuard } from './guard.ts';
 import { hashPassword } from './password.ts';
 import { registerAuthRoutes } from './routes.ts';
+import { openSessionFile, type SessionFile } from './session-file.ts';
 import type { SessionLimits } from './sessions.ts';
 import { UserStore } from './user-store.ts';
 
@@ -52,14 +53,26 @@ export async function createAuth(opts: AuthOptions): Promise<Auth> {
     await users.close();
     throw err;
   }
+  const now = opts.now ?? (() => new Date());
+  let sessionFile: SessionFile | undefined;
   const service = new AuthService({
     users,
     apiToken: opts.apiToken,
     log,
-    now: opts.now ?? (() => new Date()),
+    now,
     dummyHash,
     ...(opts.sessionLimits ? { sessionLimits: opts.sessionLimits } : {}),
+    onSessionsChange: () => sessionFile?.save(),
   });
+  try {
+    sessionFile = await openSessionFile(opts.dataDir, () => service.sessions.stored(), log);
+  } catch (err) {
+    await users.close();
+    throw err;
+  }
+  service.sessions.load(sessionFile.sessions, now().getTime(), (name) => users.get(name));
+  await service.sessions.saved(); // sessions dropped at start leave the file before anyone is answered
+  const openFile = sessionFile;
   if (service.setupRequired) log.warn({ file: `${opts.dataDir}/users.json` }, 'no users yet: create the first admin on the web page with the setup token');
   return {
     async routes(scope, ctx) {
@@ -72,12 +85,14 @@ export async function createAuth(opts: AuthOptions): Promise<Auth> {
       const { principal, session } = service.identify(request);
       if (!principal) return false;
       if (!session) return true; // the bearer token: valid for as long as the process runs
-      return service.sessions.alive(session, (opts.now ?? (() => new Date()))().getTime()) && service.userExists(principal.name);
+      return service.sessionStands(session);
     },
     get setupToken() {
       return service.setupToken;
     },
     async close() {
+      // Written before they are forgotten: the next start picks them up.
+      await openFile.close().catch((err: unknown) => log.warn({ err }, 'the sessions file could not be written at shutdown'));
       service.sessions.clear();
       await users.close();
     },

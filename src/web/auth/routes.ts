@@ -63,7 +63,7 @@ export function registerAuthRoutes(scope: FastifyInstance, service: AuthService,
     const session = service.identify(request).session;
     if (session) {
       if (!csrfMatches(service, request, session)) return sendRefusal(reply, new Refusal(403, MESSAGES.csrf));
-      service.signOut(session, request.ip);
+      await service.signOut(session, request.ip);
     }
     return reply
       .code(204)

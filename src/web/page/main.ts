@@ -6,7 +6,9 @@ import type { SessionView } from '../api-types.ts';
 import { get, del, setCsrf, whenSignedOut } from './lib/api.ts';
 import { h, replace } from './lib/dom.ts';
 import { connectEvents, disconnectEvents, whenEventsClosed } from './lib/events.ts';
+import { navBadges } from './lib/nav-badges.ts';
 import { openPasswordDialog } from './lib/password-dialog.ts';
+import { statusStrip } from './lib/status-strip.ts';
 import type { View, ViewContext } from './lib/view.ts';
 import { devicesView } from './views/devices.ts';
 import { liveView } from './views/live.ts';
@@ -15,6 +17,7 @@ import { messagesView } from './views/messages.ts';
 import { patientsView } from './views/patients.ts';
 import { settingsView } from './views/settings.ts';
 import { setupView } from './views/setup.ts';
+import { errorText } from '../../model/error-text.ts';
 
 interface Page {
   id: string;
@@ -34,8 +37,13 @@ const PAGES: Page[] = [
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const who = document.getElementById('who')!;
+// What is wrong now, under the top bar on every page, and counts on the navigation.
+const strip = statusStrip();
+document.querySelector('header.top')?.after(strip.el);
+const badges = navBadges(nav);
 let session: SessionView = { user: null, setupRequired: false, demo: false };
 let unmount: (() => void) | void = undefined;
+let signedOutNotice: string | undefined;
 
 function parseHash(): { page: string; params: URLSearchParams } {
   const raw = location.hash.replace(/^#\/?/, '');
@@ -84,6 +92,9 @@ function drawChrome(current: string): void {
         ]
       : [],
   );
+  strip.setActive(user !== null);
+  badges.setActive(user !== null);
+  badges.paint();
 }
 
 async function render(): Promise<void> {
@@ -93,15 +104,22 @@ async function render(): Promise<void> {
   if (page === 'setup') {
     drawChrome('');
     // Signed in now: leave the one-time link (and its token) out of the history.
-    unmount = setupView(main, params, () => {
-      history.replaceState(null, '', '#/devices');
-      void start();
-    });
+    unmount = setupView(
+      main,
+      params,
+      () => {
+        history.replaceState(null, '', '#/devices');
+        void start();
+      },
+      { setupRequired: session.setupRequired, signedIn: session.user !== null },
+    );
     return;
   }
   if (!session.user) {
     drawChrome('');
-    unmount = loginView(main, session, () => {
+    const notice = signedOutNotice;
+    signedOutNotice = undefined;
+    unmount = loginView(main, session, notice, () => {
       if (parseHash().page === 'login' || parseHash().page === '') history.replaceState(null, '', '#/devices');
       void start();
     });
@@ -124,7 +142,7 @@ async function start(): Promise<void> {
   try {
     await refreshSession();
   } catch (err) {
-    replace(main, h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+    replace(main, h('p', { class: 'error', role: 'alert' }, errorText(err)));
     return;
   }
   if (session.user) connectEvents();
@@ -162,6 +180,8 @@ whenEventsClosed(() => {
 function signedOut(): void {
   disconnectEvents();
   session = { ...session, user: null };
+  // Not the person's own doing: say why the page changed under them.
+  signedOutNotice = 'Your session has ended (an hour without use, or signed out elsewhere): sign in again to go on.';
   void render();
 }
 

@@ -27,6 +27,7 @@ export function configRoutes(api: GatewayApi) {
     app.get('/drivers', async () => ({ drivers: api.drivers() }));
     app.get('/schemas', async () => api.schemas());
 
+    app.get('/config/devices', { config: admin }, async () => ({ devices: api.deviceConfigs() }));
     app.get<{ Params: Static<typeof IdParams> }>('/config/devices/:id', { schema: { params: IdParams }, config: admin }, async (request) => ({
       device: api.deviceConfig(request.params.id),
     }));

@@ -1,25 +1,16 @@
-// Outbox messages by destination and state; one message's exact HL7 that went (or goes) out with the EHR's answer, and resending a dead letter.
+// Outbox messages by destination, state, device and patient, searched and paged (runtime/find-messages.ts); one message's exact HL7 that went (or goes) out with the EHR's answer, and resending a dead letter.
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { MessageState } from '../../store/types.ts';
 import type { GatewayApi } from '../api-types.ts';
+import { MessagesQuerySchema, type MessagesQuery } from '../list-queries.ts';
 import { actor } from '../auth.ts';
 
 const MessageParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const MessagesQuery = Type.Object({
-  destination: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  state: Type.Optional(Type.Union(['queued', 'sending', 'retry_wait', 'delivered', 'dead'].map((s) => Type.Literal(s)))),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  before: Type.Optional(Type.String({ maxLength: 40 })),
-});
 
 export function messageRoutes(api: GatewayApi) {
   return async function (app: FastifyInstance): Promise<void> {
-    app.get<{ Querystring: Static<typeof MessagesQuery> }>('/messages', { schema: { querystring: MessagesQuery } }, async (request) => {
-      const { state, ...rest } = request.query;
-      return { messages: await api.messages({ ...rest, ...(state ? { state: state as MessageState } : {}) }) };
-    });
+    app.get<{ Querystring: MessagesQuery }>('/messages', { schema: { querystring: MessagesQuerySchema } }, async (request) => api.messages(request.query));
 
     app.get<{ Params: Static<typeof MessageParams> }>('/messages/:id', { schema: { params: MessageParams } }, async (request) => ({
       message: await api.message(request.params.id),

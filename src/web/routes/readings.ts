@@ -7,17 +7,10 @@ import { AUDIT_ACTIONS, type AuditAction } from '../../audit/journal.ts';
 import { PatientBody } from '../../config/schema.ts';
 import type { RejectedInput } from '../../store/rejects.ts';
 import type { GatewayApi } from '../api-types.ts';
+import { ReadingsQuerySchema, type ReadingsQuery } from '../list-queries.ts';
 import { actor } from '../auth.ts';
 import type { Principal } from '../auth/types.ts';
 
-const ReadingsQuery = Type.Object({
-  status: Type.Union([Type.Literal('held'), Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('dead'), Type.Literal('discarded')], {
-    default: 'held',
-  }),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  patient: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'MRN' })),
-});
 const RejectedQuery = Type.Object({
   device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -58,10 +51,7 @@ export function rejectedView(entry: RejectedInput, principal: Principal | undefi
 
 export function readingRoutes(api: GatewayApi) {
   return async function (app: FastifyInstance): Promise<void> {
-    app.get<{ Querystring: Static<typeof ReadingsQuery> }>('/readings', { schema: { querystring: ReadingsQuery } }, async (request) => ({
-      status: request.query.status,
-      readings: await api.readings(request.query),
-    }));
+    app.get<{ Querystring: ReadingsQuery }>('/readings', { schema: { querystring: ReadingsQuerySchema } }, async (request) => api.readings(request.query));
 
     // Read only: the audit journal has no route that changes it.
     app.get<{ Querystring: Static<typeof AuditQuerystring> }>('/audit', { schema: { querystring: AuditQuerystring } }, async (request) => {

@@ -11,6 +11,7 @@ const LinkTestBody = Type.Object(
     deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     transport: Type.Optional(Transport),
     driver: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "the driver's settings as edited, to read what arrives" })),
     seconds: Type.Integer({ minimum: 1, maximum: 30, default: 5 }),
   },
   { additionalProperties: false },

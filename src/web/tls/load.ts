@@ -75,7 +75,7 @@ async function selfSigned(dataDir: string, listenHost: string | undefined, log: 
     log.warn({ file: certFile, validTo: x509.validTo }, 'the self-signed web certificate is about to expire: a new one is made (its fingerprint changes)');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      log.warn({ error: err, file: certFile }, 'the self-signed web certificate cannot be used: a new one is made');
+      log.warn({ err, file: certFile }, 'the self-signed web certificate cannot be used: a new one is made');
   }
   await mkdir(dataDir, { recursive: true });
   const made = createSelfSigned({ commonName: hostname() || 'medgate', ...hostIdentities(listenHost), now });

@@ -55,7 +55,7 @@ describe('medgate CLI', () => {
     writeFileSync(file, '{\n  "dataDir": "x",\n}\n');
     const r = await run(['check-config', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/not valid JSON.*line 3/);
+    expect(r.stderr).toMatch(/not valid JSON: line 2, column 17: a comma before "}"/);
   });
 
   it('simulate speaks the wire format onto a serial path', async () => {

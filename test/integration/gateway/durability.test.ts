@@ -89,7 +89,7 @@ describe('durability', () => {
     await ehr1.waitFor(2, 10_000);
     await ehr1.stop();
     const more = await sendWeights(scale, gw, 6, 2);
-    await gw.waitForLog((l) => l.msg === 'send failed; will retry' && /connect|ECONNREFUSED|closed/i.test(String(l.error)), 10_000);
+    await gw.waitForLog((l) => l.msg === 'send failed; will retry' && /connect|ECONNREFUSED|closed/i.test(String(l.err)), 10_000);
     const ids = await queuedControlIds(gw);
 
     const ehr2 = await startEhrStandin({ port });

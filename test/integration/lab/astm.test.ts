@@ -15,7 +15,7 @@ import { openPtyPair, type PtyPair } from '../../support/pty.ts';
 import { openDeviceEnd, type SerialDeviceEnd } from '../../support/serial-device.ts';
 import { Message } from 'node-hl7-client';
 
-// PROTOCOLS.md 4.3, with the specimen id made unique per test.
+// docs/protocols.md#astm-example-transmission, with the specimen id made unique per test.
 function urinalysis(specimen: string): string[] {
   return [
     'H|\\^&|||UA-200^2.10^SN0042|||||MEDGATE||P|LIS2-A2|20250114093015',

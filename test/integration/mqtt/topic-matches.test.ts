@@ -2,7 +2,7 @@
 // because the connection is their only user.
 
 import { describe, expect, it } from 'vitest';
-import { topicFilterProblem, topicMatches } from '../../../src/transports/mqtt-topics.ts';
+import { topicFilterProblem, topicMatches } from '../../../src/model/mqtt-topics.ts';
 
 describe('topicMatches', () => {
   it.each([
@@ -44,7 +44,7 @@ describe('topicFilterProblem', () => {
 
 describe('filtersOverlap', () => {
   it('finds filters some topic matches both, and only those', async () => {
-    const { filtersOverlap } = await import('../../../src/transports/mqtt-topics.ts');
+    const { filtersOverlap } = await import('../../../src/model/mqtt-topics.ts');
     expect(filtersOverlap('clinic/+/vitals', 'clinic/room1/#')).toBe(true);
     expect(filtersOverlap('clinic/vitals/+/reading', 'clinic/vitals/bp1/reading')).toBe(true);
     expect(filtersOverlap('#', 'anything/at/all')).toBe(true);

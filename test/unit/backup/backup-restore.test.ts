@@ -169,6 +169,19 @@ describe('restore', () => {
     await engine.close();
   });
 
+  // Notepad saves UTF-8 with a byte order mark; the gateway starts on such a file, so backup and restore must read it too.
+  it('backs up and restores a configuration saved with a byte order mark', async () => {
+    const { dir, config } = await gatewayFolder();
+    writeFileSync(config, `\uFEFF${readFileSync(config, 'utf8')}`);
+    const archive = join(dir, 'backup.tar.gz');
+    const { manifest } = await takeBackup({ configFile: config, to: archive });
+    expect(manifest.dataDir).toBe(join(dir, 'data'));
+    const target = tempDir();
+    const dataDir = join(target, 'data');
+    await restoreBackup({ from: archive, configFile: join(target, 'medgate.json'), dataDir });
+    expect(JSON.parse(readFileSync(join(target, 'medgate.json'), 'utf8'))).toMatchObject({ dataDir, web: { port: 0 } });
+  });
+
   it('names the files outside the data folder it did not put back; an archive of the previous release, without that list, restores', async () => {
     const { dir, config } = await gatewayFolder();
     writeFileSync(

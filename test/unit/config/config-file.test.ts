@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drivers, settingsValidators } from '../../../drivers/index.ts';
+import { drivers } from '../../../drivers/index.ts';
 import { ConfigChangeRefused, ConfigFile, relativeProblems } from '../../../src/config/config-file.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { keepSecrets, redactDestination } from '../../../src/config/secrets.ts';
 import { driverCatalog } from '../../../src/devices/driver-catalog.ts';
 
-const catalog = driverCatalog(drivers, settingsValidators);
+const catalog = driverCatalog(drivers);
 
 function doc(): Config {
   return {
@@ -50,7 +50,7 @@ describe('ConfigFile', () => {
     );
     await expect(change).rejects.toBeInstanceOf(ConfigChangeRefused);
     const problems = await change.catch((e: ConfigChangeRefused) => e.problems);
-    expect(problems).toEqual(expect.arrayContaining([{ path: 'devices[1].transport.path', message: expect.stringContaining('length') }]));
+    expect(problems).toEqual(expect.arrayContaining([{ path: 'devices[1].transport.path', message: 'must not be empty' }]));
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(applied).toBe(false);
     expect(cf.document.devices).toHaveLength(1);
@@ -75,6 +75,41 @@ describe('ConfigFile', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]?.path).toBe('devices[0].settings.mode');
     expect(problems[0]?.message).toMatch(/^must be one of "stream"/);
+  });
+
+  it('refuses a page edit with the words check-config uses: the field, never the password', async () => {
+    const cf = new ConfigFile(undefined, doc(), catalog);
+    const err = await cf
+      .update(
+        (d) => {
+          d.mqtt = { embedded: { port: 0, users: [{ username: 'cart', password: 'secret7' }] } };
+          d.destinations.push({ id: 'up', type: undefined } as never);
+        },
+        async () => undefined,
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigChangeRefused);
+    expect((err as ConfigChangeRefused).problems).toEqual([
+      { path: 'destinations[1].type', message: 'is missing: one of mllp, mqtt' },
+      { path: 'mqtt.embedded.users[0].password', message: 'needs at least 8 characters' },
+    ]);
+    expect((err as ConfigChangeRefused).message).not.toContain('secret7');
+  });
+
+  // What POST /api/config/devices does with a body nested thousands deep: a refusal (400), not a RangeError (500).
+  it('refuses a device nested thousands deep with where, not a stack overflow', async () => {
+    const cf = new ConfigFile(undefined, doc(), catalog);
+    const deep = JSON.parse(`${'['.repeat(5000)}${']'.repeat(5000)}`) as unknown;
+    const err = await cf
+      .update(
+        (d) => void d.devices.push({ id: 'g', driver: 'generic-line', transport: { type: 'serial', path: '/dev/y' }, settings: { extra: deep } }),
+        async () => undefined,
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigChangeRefused);
+    expect((err as ConfigChangeRefused).problems).toEqual([
+      { path: 'devices[1].settings.extra', message: 'nested too deeply here: no setting lies more than 32 levels down' },
+    ]);
   });
 
   it('runs changes one at a time, so concurrent edits both land', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { drivers, settingsValidators } from '../../../drivers/index.ts';
+import { drivers } from '../../../drivers/index.ts';
 import { validateConfig } from '../../../src/config/validate.ts';
 import { driverCatalog } from '../../../src/devices/driver-catalog.ts';
 
-const catalog = driverCatalog(drivers, settingsValidators);
+const catalog = driverCatalog(drivers);
 
 function problems(localCodeSystem: unknown): string[] {
   const doc = {

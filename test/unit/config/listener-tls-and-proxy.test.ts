@@ -3,12 +3,12 @@
 // bare TypeError; `trustProxy: true` lets any client claim any address.
 
 import { describe, expect, it } from 'vitest';
-import { drivers, settingsValidators } from '../../../drivers/index.ts';
+import { drivers } from '../../../drivers/index.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { configWarnings, validateConfig } from '../../../src/config/validate.ts';
 import { driverCatalog } from '../../../src/devices/driver-catalog.ts';
 
-const catalog = driverCatalog(drivers, settingsValidators);
+const catalog = driverCatalog(drivers);
 const base = { dataDir: './data', web: { host: '127.0.0.1', port: 8080 }, destinations: [], devices: [] as unknown[] };
 const problems = (doc: unknown): string[] => {
   const r = validateConfig(doc, catalog);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { drivers, settingsValidators } from '../../../drivers/index.ts';
+import { drivers } from '../../../drivers/index.ts';
 import { parseConfigText, ConfigError } from '../../../src/config/load.ts';
 import { pointerToPath, validateConfig } from '../../../src/config/validate.ts';
 import { driverCatalog } from '../../../src/devices/driver-catalog.ts';
 
-const catalog = driverCatalog(drivers, settingsValidators);
+const catalog = driverCatalog(drivers);
 
 const good = {
   dataDir: './data',
@@ -69,7 +69,7 @@ describe('config validation', () => {
     expect(list).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^devices\[1\]\.id: duplicate device id "scale-1"/),
-        expect.stringMatching(/^devices\[2\]\.driver: unknown driver "nope" \(known: .*ad-scale/),
+        expect.stringMatching(/^devices\[2\]\.driver: unknown driver "nope": known drivers are .*ad-scale/),
         expect.stringMatching(/^devices\[3\]\.settings/),
       ]),
     );
@@ -77,7 +77,7 @@ describe('config validation', () => {
 
   it('names an unknown transport type', () => {
     expect(problems({ ...good, devices: [{ id: 'a', driver: 'ad-scale', transport: { type: 'pigeon', path: 'x' } }] })).toEqual([
-      'devices[0].transport.type: unknown type "pigeon"',
+      'devices[0].transport.type: "pigeon" is not a known type: one of serial, tcp, mqtt, file',
     ]);
   });
 
@@ -88,6 +88,23 @@ describe('config validation', () => {
     } catch (err) {
       expect((err as ConfigError).message).toMatch(/line 3/);
     }
+  });
+
+  // A hand-made or scripted file (or a request to the page's API) nested thousands deep: a problem, not a RangeError (a 500 on the page).
+  it('answers a document nested thousands deep with where, not a stack overflow', () => {
+    const deep = (n: number) => JSON.parse(`${'{"a":'.repeat(n)}1${'}'.repeat(n)}`) as unknown;
+    const generic = { id: 'g', driver: 'generic-line', transport: { type: 'serial', path: '/dev/y' } };
+    expect(problems({ ...good, devices: [{ ...generic, settings: { pattern: '(?<hr>\\d+)', fields: { hr: { code: 'x' } }, extra: deep(5000) } }] })).toEqual([
+      'devices[0].settings.extra: nested too deeply here: no setting lies more than 32 levels down',
+    ]);
+    expect(problems({ ...good, x: deep(5000), web: { port: 'eighty' } })).toEqual([
+      'x.a.a.a: nested too deeply here: no setting lies more than 32 levels down',
+    ]);
+    // As deep as the limit allows is still validated, and sorted, as usual.
+    expect(problems({ ...good, x: deep(30), y: 1 })).toEqual([
+      expect.stringMatching(/^x: is not a known setting/),
+      expect.stringMatching(/^y: is not a known setting/),
+    ]);
   });
 
   it('turns JSON pointers into readable paths', () => {

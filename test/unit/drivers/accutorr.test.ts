@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import accutorrDefault, { driver, validateSettings } from '../../../drivers/accutorr/index.ts';
+import accutorrDefault, { driver } from '../../../drivers/accutorr/index.ts';
 import { decodeAccutorrLine } from '../../../drivers/accutorr/decode.ts';
 import { bytes, chunksAt, oneByteAtATime, open, outcome } from './harness.ts';
 
-// Example printed in the Accutorr 3 service manual p.1-53 (PROTOCOLS.md 5.4).
+// Example printed in the Accutorr 3 service manual p.1-53 (docs/protocols.md#datascope-accutorr-host-protocol).
 const MANUAL_EXAMPLE = 'P:--,85,120, 45, 80,000,010,000, 5';
 
 const answer = (sys: number | '--', mean: number | '--', dia: number | '--', minutes: number | '--', spo2: number | '--' = '--', pulse: number | '--' = 72) =>
@@ -174,9 +174,9 @@ describe('accutorr session', () => {
   });
 
   it('validates settings', () => {
-    expect(validateSettings({})).toEqual([]);
-    expect(validateSettings({ pollIntervalMs: 1 })[0]).toMatch(/^settings\.pollIntervalMs: /);
-    expect(validateSettings({ nonsense: true })).not.toEqual([]);
+    expect(driver.validateSettings({})).toEqual([]);
+    expect(driver.validateSettings({ pollIntervalMs: 1 })[0]).toMatch(/^settings\.pollIntervalMs: /);
+    expect(driver.validateSettings({ nonsense: true })).not.toEqual([]);
   });
 
   it('gives the same outcome for any chunking', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import adScaleDefault, { driver, validateSettings } from '../../../drivers/ad-scale/index.ts';
+import adScaleDefault, { driver } from '../../../drivers/ad-scale/index.ts';
 import { decodeAdLine } from '../../../drivers/ad-scale/decode.ts';
 import { bytes, chunksAt, oneByteAtATime, open, outcome } from './harness.ts';
 
@@ -19,7 +19,7 @@ const detail = (line: string) => {
   return r.ok ? 'decoded' : r.detail;
 };
 
-describe('ad-scale decode (PROTOCOLS.md 5.1 wire text)', () => {
+describe('ad-scale decode (wire text of docs/protocols.md#ad-standard-weighing-output)', () => {
   it('decodes the indicator forms', () => {
     expect(ok('ST,GS,+0070.50kg')).toEqual({ form: 'indicator', status: 'stable', data: 'gross', valueText: '+0070.50', value: 70.5, unit: 'kg' });
     expect(ok('ST,GS,+0012345kg')).toMatchObject({ status: 'stable', data: 'gross', value: 12345, unit: 'kg' });
@@ -68,8 +68,8 @@ describe('ad-scale session', () => {
   it('is exported as default and named, with its defaults', () => {
     expect(adScaleDefault).toBe(driver);
     expect(driver.serialDefaults).toEqual({ baudRate: 2400, dataBits: 7, parity: 'even', stopBits: 1 });
-    expect(validateSettings({})).toEqual([]);
-    expect(validateSettings({ mode: 'sometimes' })[0]).toMatch(/^settings\.mode: /);
+    expect(driver.validateSettings({})).toEqual([]);
+    expect(driver.validateSettings({ mode: 'sometimes' })[0]).toMatch(/^settings\.mode: /);
     const { link } = open(driver);
     expect(() => driver.open({ ...link, device: { id: 'x', settings: { mode: 'x' } } })).toThrow(/invalid settings for driver "ad-scale"/);
   });

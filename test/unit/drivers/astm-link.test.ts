@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import astmDefault, { driver, validateSettings } from '../../../drivers/astm-lis2/index.ts';
+import astmDefault, { driver } from '../../../drivers/astm-lis2/index.ts';
 import { checksum, checksumOfText } from '../../../drivers/astm-lis2/e1381.ts';
 import type { DeviceReport } from '../../../src/model/driver.ts';
 import { frame, framesOf } from '../../support/astm-wire.ts';
@@ -15,7 +15,7 @@ const ACK = '\x06';
 const NAK = '\x15';
 const EOT = '\x04';
 
-// PROTOCOLS.md 4.3, frames exactly as printed there (checksums computed by hand and self-checked).
+// docs/protocols.md#astm-example-transmission, frames exactly as printed there (checksums computed by hand and self-checked).
 const FRAMES_4_3 = [
   '\x021H|\\^&|||UA-200^2.10^SN0042|||||MEDGATE||P|LIS2-A2|20250114093015\r\x03B0\r\n',
   '\x022P|1||PID0001||Doe^Jane||19800214|F\r\x0314\r\n',
@@ -93,7 +93,7 @@ async function run(chunks: Uint8Array[], settings: Record<string, unknown> = {})
   return { reports: h.reports, errors: h.errors, writes: replies(h) };
 }
 
-describe('astm-lis2 checksum (PROTOCOLS.md 4.1, 4.3)', () => {
+describe('astm-lis2 checksum (docs/protocols.md#astm-e1381-low-level)', () => {
   it('matches the python-astm example and every 4.3 frame', () => {
     expect(checksumOfText('1A|B|C|D\r\x03')).toBe('BF');
     for (const f of FRAMES_4_3) {
@@ -116,13 +116,13 @@ describe('astm-lis2 driver', () => {
     expect(astmDefault).toBe(driver);
     expect(driver).toMatchObject({ id: 'astm-lis2', kind: 'lab', transports: ['serial', 'tcp'] });
     expect(driver.serialDefaults).toEqual({ baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
-    expect(validateSettings({})).toEqual([]);
-    expect(validateSettings({ receiveTimeoutMs: 15_000, maxFrameText: 1000, textEncoding: 'utf8' })).toEqual([]);
-    expect(validateSettings({ receiveTimeoutMs: 5 }).join()).toMatch(/receiveTimeoutMs/);
-    expect(validateSettings({ nope: 1 })).not.toEqual([]);
+    expect(driver.validateSettings({})).toEqual([]);
+    expect(driver.validateSettings({ receiveTimeoutMs: 15_000, maxFrameText: 1000, textEncoding: 'utf8' })).toEqual([]);
+    expect(driver.validateSettings({ receiveTimeoutMs: 5 }).join()).toMatch(/receiveTimeoutMs/);
+    expect(driver.validateSettings({ nope: 1 })).not.toEqual([]);
   });
 
-  it('receives the PROTOCOLS.md 4.3 transmission: an ACK per ENQ and frame, one report', async () => {
+  it('receives the transmission of docs/protocols.md#astm-example-transmission: an ACK per ENQ and frame, one report', async () => {
     const out = await run([bytes(TRANSMISSION_4_3)]);
     expect(out.writes).toBe(ACK.repeat(8));
     expect(out.errors).toEqual([]);

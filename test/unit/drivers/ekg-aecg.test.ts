@@ -2,10 +2,11 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { driver, validateSettings } from '../../../drivers/ekg-aecg/index.ts';
+import { driver } from '../../../drivers/ekg-aecg/index.ts';
 import type { Attachment, Waveform } from '../../../src/model/reading.ts';
 import { open } from './harness.ts';
 import { linkMemory } from '../../support/resend-memory.ts';
+import { inLocalZone } from '../../support/local-zone.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/ekg');
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
@@ -62,7 +63,8 @@ describe('ekg-aecg: golden documents', () => {
     expect(h.errors).toEqual([]);
     const r = h.reports[0]!;
     expect(r.subject).toBeUndefined();
-    expect(r.observedAt).toBe('2025-09-23T10:35:50.250');
+    // No offset in the document: the gateway's own at that moment (src/hl7/datetime.ts).
+    expect(r.observedAt).toBe(inLocalZone('2025-09-23T10:35:50.250'));
     expect(r.equipment).toBe('BeneHeart R12');
     // The per-lead QRS (88 ms under MDC_ECG_LEAD_V1) is not the global one.
     expect(values(r)).toEqual({
@@ -82,7 +84,7 @@ describe('ekg-aecg: golden documents', () => {
 
 describe('ekg-aecg: attachDocument', () => {
   it('off: the report carries the coded tracing and no document, so the ORU sends the leads as NA rows', async () => {
-    expect(validateSettings({ attachDocument: 'no' })).not.toEqual([]);
+    expect(driver.validateSettings({ attachDocument: 'no' })).not.toEqual([]);
     const h = open(driver, { attachDocument: false });
     await h.session.receiveMessage?.(fixture('resting-2lead.xml'), meta);
     expect(h.errors).toEqual([]);

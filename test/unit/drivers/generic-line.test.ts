@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import genericDefault, { driver, noninExample, validateSettings } from '../../../drivers/generic-line/index.ts';
+import genericDefault, { driver, noninExample } from '../../../drivers/generic-line/index.ts';
 import { bytes, chunksAt, oneByteAtATime, open, outcome } from './harness.ts';
 
 const nonin = noninExample as unknown as Record<string, unknown>;
 
-describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
+describe('generic-line with the Nonin example (docs/protocols.md#generic-line-nonin-oximeter-example)', () => {
   it('reads SPO2=XXX HR=YYY lines with markers and fast mode', () => {
     expect(genericDefault).toBe(driver);
-    expect(validateSettings(noninExample)).toEqual([]);
+    expect(driver.validateSettings(noninExample)).toEqual([]);
     const h = open(driver, nonin);
     h.feed('SPO2=097 HR=072\r\nSPO2=098 HR=071*\r\nSPO2=096 HR=070 F\r\nSPO2=095 HR=069* F\r\n');
     expect(h.errors).toEqual([]);
@@ -68,7 +68,7 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
       },
       complete: { afterGroups: ['sys', 'dia'] },
     };
-    expect(validateSettings(settings)).toEqual([]);
+    expect(driver.validateSettings(settings)).toEqual([]);
     const h = open(driver, settings);
     h.feed('SYS 120\r\nGLU 99\r\n');
     expect(h.reports).toEqual([]);
@@ -86,19 +86,25 @@ describe('generic-line with the Nonin example (PROTOCOLS.md 5.4)', () => {
   });
 
   it('validateSettings names each problem with its location', () => {
-    expect(validateSettings({ pattern: '(?<a>\\d+', fields: { a: { type: 'pulse' } } })[0]).toMatch(/^settings\.pattern: not a valid regular expression/);
-    expect(validateSettings({ pattern: '(\\d+)', fields: {} })).toEqual([
+    expect(driver.validateSettings({ pattern: '(?<a>\\d+', fields: { a: { type: 'pulse' } } })[0]).toMatch(
+      /^settings\.pattern: not a valid regular expression/,
+    );
+    expect(driver.validateSettings({ pattern: '(\\d+)', fields: {} })).toEqual([
       'settings.pattern: has no named groups (write them as (?<name>...))',
       'settings.fields: map at least one group to a measurement',
     ]);
-    expect(validateSettings({ pattern: '(?<a>\\d+)', fields: { b: { unit: 'x' } }, complete: { afterGroups: ['c'] } })).toEqual([
+    expect(driver.validateSettings({ pattern: '(?<a>\\d+)', fields: { b: { unit: 'x' } }, complete: { afterGroups: ['c'] } })).toEqual([
       'settings.fields.b: the pattern has no group named "b"',
       'settings.fields.b: needs a type or a code',
       'settings.complete.afterGroups[0]: "c" is not a mapped field',
     ]);
-    expect(validateSettings({ pattern: '(?<a>x)', fields: { a: { type: 'not-a-type' } } }).some((p) => p.startsWith('settings.fields.a.type'))).toBe(true);
-    expect(validateSettings({ pattern: '(?<a>x)', flags: 'g', fields: { a: { type: 'pulse' } } }).some((p) => p.startsWith('settings.flags'))).toBe(true);
-    expect(validateSettings({})[0]).toMatch(/^settings(\.pattern|\.fields)?: /);
+    expect(driver.validateSettings({ pattern: '(?<a>x)', fields: { a: { type: 'not-a-type' } } }).some((p) => p.startsWith('settings.fields.a.type'))).toBe(
+      true,
+    );
+    expect(driver.validateSettings({ pattern: '(?<a>x)', flags: 'g', fields: { a: { type: 'pulse' } } }).some((p) => p.startsWith('settings.flags'))).toBe(
+      true,
+    );
+    expect(driver.validateSettings({})[0]).toMatch(/^settings(\.pattern|\.fields)?: /);
   });
 
   it('open() throws a clear error on a bad pattern', () => {

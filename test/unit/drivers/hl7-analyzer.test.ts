@@ -6,11 +6,12 @@ import fc from 'fast-check';
 import type { DeviceLink, DeviceReport, ProtocolError } from '../../../src/model/driver.ts';
 import type { Ack } from '../../../src/hl7/ack-types.ts';
 import { parseAck } from '../../../src/hl7/ack.ts';
-import hl7AnalyzerDefault, { driver, validateSettings } from '../../../drivers/hl7-analyzer/index.ts';
+import hl7AnalyzerDefault, { driver } from '../../../drivers/hl7-analyzer/index.ts';
 import { decodeOru } from '../../../drivers/hl7-analyzer/decode.ts';
-import { hl7Time } from '../../../drivers/hl7-analyzer/timestamp.ts';
+import { dtmToIso } from '../../../src/hl7/datetime.ts';
 import { bytes, chunksAt, oneByteAtATime, recordingLogger } from './harness.ts';
 import { linkMemory } from '../../support/resend-memory.ts';
+import { inLocalZone } from '../../support/local-zone.ts';
 
 const msg = (...segments: string[]): string => segments.join('\r') + '\r';
 
@@ -98,7 +99,7 @@ const hematology = msg(
   'OBX|5|NM|RETIC^Reticulocytes^L||1.20|%|0.5-2.5||||X',
 );
 
-const hemAt = '2025-01-14T09:50:00';
+const hemAt = inLocalZone('2025-01-14T09:50:00');
 const hematologyReports: DeviceReport[] = [
   {
     observedAt: hemAt,
@@ -356,9 +357,9 @@ describe('hl7-analyzer driver definition', () => {
   it('is a lab driver on TCP with validated settings', () => {
     expect(hl7AnalyzerDefault).toBe(driver);
     expect(driver).toMatchObject({ id: 'hl7-analyzer', kind: 'lab', transports: ['tcp'] });
-    expect(validateSettings({})).toEqual([]);
-    expect(validateSettings({ duplicateMemory: -1 })[0]).toMatch(/^settings\.duplicateMemory: /);
-    expect(validateSettings({ nope: 1 }).length).toBeGreaterThan(0);
+    expect(driver.validateSettings({})).toEqual([]);
+    expect(driver.validateSettings({ duplicateMemory: -1 })[0]).toMatch(/^settings\.duplicateMemory: /);
+    expect(driver.validateSettings({ nope: 1 }).length).toBeGreaterThan(0);
   });
 });
 
@@ -413,15 +414,15 @@ describe('hl7-analyzer decode: ORU^R01 -> reports', () => {
     });
   });
 
-  it('converts HL7 timestamps to ISO, keeping the offset or its absence', () => {
-    expect(hl7Time('20250114093015+0130')).toEqual({ kind: 'time', iso: '2025-01-14T09:30:15+01:30' });
-    expect(hl7Time('202501140930-0500')).toEqual({ kind: 'time', iso: '2025-01-14T09:30:00-05:00' });
-    expect(hl7Time('2025011409')).toEqual({ kind: 'time', iso: '2025-01-14T09:00:00' });
-    expect(hl7Time('20250114093015.25')).toEqual({ kind: 'time', iso: '2025-01-14T09:30:15.25' });
-    expect(hl7Time('20250114')).toEqual({ kind: 'date', date: '2025-01-14' });
-    expect(hl7Time('')).toEqual({ kind: 'absent' });
-    expect(hl7Time('20250231093000')).toEqual({ kind: 'invalid', text: '20250231093000' });
-    expect(hl7Time('yesterday')).toEqual({ kind: 'invalid', text: 'yesterday' });
+  it('converts HL7 timestamps to ISO, keeping the offset, or giving the gateway’s when there is none', () => {
+    expect(dtmToIso('20250114093015+0130')).toEqual({ kind: 'time', iso: '2025-01-14T09:30:15+01:30' });
+    expect(dtmToIso('202501140930-0500')).toEqual({ kind: 'time', iso: '2025-01-14T09:30:00-05:00' });
+    expect(dtmToIso('2025011409')).toEqual({ kind: 'time', iso: inLocalZone('2025-01-14T09:00:00') });
+    expect(dtmToIso('20250114093015.25')).toEqual({ kind: 'time', iso: inLocalZone('2025-01-14T09:30:15.25') });
+    expect(dtmToIso('20250114')).toEqual({ kind: 'date', date: '2025-01-14' });
+    expect(dtmToIso('')).toEqual({ kind: 'absent' });
+    expect(dtmToIso('20250231093000')).toEqual({ kind: 'invalid', text: '20250231093000' });
+    expect(dtmToIso('yesterday')).toEqual({ kind: 'invalid', text: 'yesterday' });
   });
 
   const header = 'MSH|^~\\&|AN|LAB|||20250114101500||ORU^R01|R1|P|2.5';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeReading, fieldPath } from '../../../drivers/mqtt-json/decode.ts';
-import { driver, validateSettings } from '../../../drivers/mqtt-json/index.ts';
+import { driver } from '../../../drivers/mqtt-json/index.ts';
 import { readingJsonSchema } from '../../../drivers/mqtt-json/schema.ts';
 import type { MessageMeta } from '../../../src/model/driver.ts';
 import { normalize } from '../../../src/pipeline/normalize.ts';
@@ -272,9 +272,9 @@ describe('mqtt-json schema and settings', () => {
   });
 
   it('validates its settings', () => {
-    expect(validateSettings({})).toEqual([]);
-    expect(validateSettings({ duplicateMemory: 10 })).toEqual([]);
-    expect(validateSettings({ duplicateMemory: -1 }).join()).toMatch(/settings\.duplicateMemory/);
+    expect(driver.validateSettings({})).toEqual([]);
+    expect(driver.validateSettings({ duplicateMemory: 10 })).toEqual([]);
+    expect(driver.validateSettings({ duplicateMemory: -1 }).join()).toMatch(/settings\.duplicateMemory/);
     expect(driver.transports).toEqual(['mqtt']);
     expect(driver.kind).toBe('vitals');
   });

@@ -4,7 +4,7 @@ import tanitaDefault, { driver } from '../../../drivers/tanita/index.ts';
 import { decodeTanitaLine, equipmentOf } from '../../../drivers/tanita/decode.ts';
 import { bytes, chunksAt, oneByteAtATime, open, outcome } from './harness.ts';
 
-// Verbatim SC-240 sample (PROTOCOLS.md 5.3, SC-240 manual p.24).
+// Verbatim SC-240 sample (Tanita SC-240 manual p.24; docs/protocols.md#tanita-csv-record).
 const SC240 =
   '{0,16,~0,1,~1,1,~2,1,MO,"SC-240",SN,"00000002",Bt,0,GE,1,AG,30,Hm,170,Pt,0.0,Wk,82.7,FW,18.6,fW,15.4,MW,67.3,mW,64.0,sW,19,bW,3.3,wW,48.0,ww,58.0,MI,28.6,Sw,63.6,OV,30.0,IF,6,rb,8255,rB,1973,rJ,12,rA,28,ZF,369.4,CS,FD';
 const WB3000 = '{0,16,~0,1,~1,1,~2,1,MO,"WB-3000",Hm,172.5,Wk,070.4,MI,23.7,CS,4E';

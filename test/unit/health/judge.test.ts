@@ -3,22 +3,9 @@ import { judgeHealth, type HealthFacts, type HealthReasonCode, type HealthStatus
 import { healthThresholds, HEALTH_DEFAULTS } from '../../../src/health/thresholds.ts';
 import { validateConfig } from '../../../src/config/validate.ts';
 
-const NOW = Date.parse('2024-05-01T12:00:00.000Z');
-const MIN = 60_000;
-const GB = 1e9;
-const thresholds = healthThresholds(); // 10 min stalled, 5 min down, 10 % low, 2 % critical
+import { facts, GB, MIN, NOW } from './facts.ts';
 
-function facts(over: Partial<HealthFacts> = {}): HealthFacts {
-  return {
-    now: NOW,
-    startedAt: NOW - 60 * MIN,
-    destinations: [{ id: 'ehr', queued: 0, dead: 0, lastDeliveredAt: NOW - 30 * MIN }],
-    devices: [{ id: 'scale-1', up: true, state: 'connected' }],
-    disk: { free: 50 * GB, size: 100 * GB },
-    storage: { writesFailing: false },
-    ...over,
-  };
-}
+const thresholds = healthThresholds(); // 10 min stalled, 5 min down, 10 % low, 2 % critical
 
 const ehr = (over: Partial<HealthFacts['destinations'][number]>) => [{ id: 'ehr', queued: 0, dead: 0, ...over }];
 const scale = (over: Partial<HealthFacts['devices'][number]>) => [{ id: 'scale-1', up: true, state: 'connected' as const, ...over }];
@@ -101,6 +88,7 @@ describe('judgeHealth', () => {
         subject: 'ehr',
         message: 'destination ehr has delivered nothing for 12 min while 4 message(s) wait',
         since: new Date(NOW - 12 * MIN).toISOString(),
+        count: 4,
       },
     ]);
   });

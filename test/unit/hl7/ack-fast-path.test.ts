@@ -4,7 +4,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nthPiece, parseAck, splitMessage, splitPlainMessage } from '../../../src/hl7/ack.ts';
+import { parseAck } from '../../../src/hl7/ack.ts';
+import { nthPiece, splitMessage, splitPlainMessage } from '../../../src/hl7/message-text.ts';
 
 const MSH = 'MSH|^~\\&|EHR|HOSP|MEDGATE|CLINIC|20250114093017||ACK^R01^ACK|A77|P|2.6';
 

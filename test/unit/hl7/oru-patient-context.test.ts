@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Message } from 'node-hl7-client';
 import type { HL7Node } from 'node-hl7-client';
 import type { Observation, PatientRef, Reading } from '../../../src/model/reading.ts';
-import type { Visit } from '../../../src/patients/types.ts';
+import type { Visit } from '../../../src/model/visit.ts';
 import { encodeOruPcd01, type OruContext } from '../../../src/hl7/oru-pcd01.ts';
 import { encodeOruLab, type LabOruContext } from '../../../src/hl7/oru-lab.ts';
 

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { Message } from 'node-hl7-client';
 import { describe, expect, it } from 'vitest';
-import { buildAck, escapeHl7, parseAck, unescapeHl7 } from '../../../src/hl7/ack.ts';
+import { buildAck, parseAck } from '../../../src/hl7/ack.ts';
+import { escapeHl7, unescapeHl7 } from '../../../src/hl7/escape.ts';
 
-// PROTOCOLS.md 3.1
+// docs/protocols.md#mllp-framing
 const ACK_31 = 'MSH|^~\\&|EHR|HOSP|MEDGATE|CLINIC|20250114093017||ACK^R01^ACK|A77|P|2.6\rMSA|AA|MG000123\r';
 
 const ORU =
@@ -12,7 +13,7 @@ const ORU =
   'OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.1.1.1|120|mm[Hg]^mm[Hg]^UCUM|||||R\r';
 
 describe('parseAck', () => {
-  it('reads the PROTOCOLS.md 3.1 ACK', () => {
+  it('reads the ACK of docs/protocols.md#mllp-framing', () => {
     expect(parseAck(ACK_31)).toEqual({ code: 'AA', controlId: 'MG000123', raw: ACK_31 });
   });
 

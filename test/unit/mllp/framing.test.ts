@@ -40,7 +40,7 @@ describe('encodeFrame', () => {
 });
 
 describe('MllpDecoder', () => {
-  it('decodes the PROTOCOLS.md 3.1 exchange', () => {
+  it('decodes the exchange of docs/protocols.md#mllp-framing', () => {
     const r = feed(new MllpDecoder(), [Buffer.concat([encodeFrame(ORU), encodeFrame(ACK)])]);
     expect(r).toEqual({ messages: [ORU, ACK], errors: [] });
   });

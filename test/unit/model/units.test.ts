@@ -139,7 +139,7 @@ describe('mdcUnit', () => {
     expect(mdcUnit('Hz')).toEqual({ code: 264640, ref: 'MDC_DIM_HZ' });
     expect(mdcUnit('uV')).toBeUndefined(); // no published code at hand: UCUM only
   });
-  it('maps UCUM to the MDC dimension codes of PROTOCOLS.md 2.1', () => {
+  it('maps UCUM to the MDC dimension codes of docs/protocols.md#vital-sign-codes', () => {
     expect(mdcUnit('mm[Hg]')).toEqual({ code: 266016, ref: 'MDC_DIM_MMHG' });
     expect(mdcUnit('%')).toEqual({ code: 262688, ref: 'MDC_DIM_PERCENT' });
     expect(mdcUnit('Cel')).toEqual({ code: 268192, ref: 'MDC_DIM_DEGC' });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ack } from '../../../src/hl7/ack-types.ts';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../../../src/outbox/delivery-worker.ts';
-import { backoffDelay } from '../../../src/outbox/link-policy.ts';
 import { Outbox } from '../../../src/outbox/outbox.ts';
 import { History } from '../../../src/store/history.ts';
 import { StateFile } from '../../../src/store/state-journal.ts';
@@ -35,21 +34,6 @@ async function setup(opts: Partial<DeliveryWorkerOptions> & { destinationId?: st
   const disk = (): StateDoc => stateOnDisk(file);
   return { store, history, sender, worker, events, disk, file, dir };
 }
-
-describe('backoff', () => {
-  it('caps the exponential backoff; jitter only shortens it', () => {
-    const b = { initialMs: 100, maxMs: 1000 };
-    const plain = Array.from({ length: 20 }, (_, i) => backoffDelay(i + 1, b, () => 0));
-    expect(plain.slice(0, 6)).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect(Math.max(...plain)).toBe(1000);
-    for (let attempts = 1; attempts < 40; attempts++) {
-      const d = backoffDelay(attempts, b, () => 0.999);
-      expect(d).toBeLessThanOrEqual(1000);
-      expect(d).toBeGreaterThanOrEqual(0.9 * plain[Math.min(attempts, 20) - 1]!);
-    }
-    expect(backoffDelay(3, { initialMs: 10, maxMs: 10_000, factor: 3 }, () => 0)).toBe(90);
-  });
-});
 
 describe('DeliveryWorker', () => {
   it('delivers a destination in order, durably, and moves delivered readings to the history', async () => {
@@ -337,7 +321,7 @@ describe('DeliveryWorker', () => {
       ['error', expect.stringMatching(/^writes are failing/)],
       ['warn', 'writes work again'],
     ]);
-    expect(log.above('warn')[0]?.fields).toMatchObject({ error: 'EIO: i/o error' });
+    expect(log.above('warn')[0]?.fields).toMatchObject({ err: 'EIO: i/o error' });
     expect(log.above('warn')[1]?.fields).toMatchObject({ failedWrites: 3 });
   });
 });

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retryAfter } from '../../../src/destinations/adapter.ts';
 import { DeliveryWorker } from '../../../src/outbox/delivery-worker.ts';
-import { backoffDelay, FRESH_LINK, linkEventOf, nextLink, PROBE_MAX_MS, type LinkEvent, type LinkState } from '../../../src/outbox/link-policy.ts';
+import { FRESH_LINK, linkEventOf, nextLink, PROBE_MAX_MS, type LinkEvent, type LinkState } from '../../../src/outbox/link-policy.ts';
+import { backoffDelay } from '../../../src/transports/backoff.ts';
 import { ack, addReading, FakeSender, openTempStore, sendError } from './helpers.ts';
 
 const BACKOFF = { initialMs: 1000, maxMs: 60_000 };

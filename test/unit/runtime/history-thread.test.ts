@@ -93,7 +93,7 @@ describe('history writer thread', () => {
     expect(thread.onFallback).toBe(true);
     await history.append([historyRecord({ id: 'R6', at: at(6) })]);
     expect(local).toHaveLength(1);
-    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.fields.error)).toEqual(['the history writer thread did not start within 300 ms']);
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.fields.err)).toEqual(['the history writer thread did not start within 300 ms']);
   });
 
   it('finishes what was sent before close(), then closes', async () => {

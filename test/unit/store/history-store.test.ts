@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database, Key } from 'lmdb';
+import type { Key } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/model/logger.ts';
 import { openEngine, type StorageEngine } from '../../../src/store/engine.ts';
@@ -10,6 +10,7 @@ import { HistoryStore } from '../../../src/store/history-store.ts';
 import { upgradeHistoryRecord } from '../../../src/store/hold-migration.ts';
 import { importDayFolder } from '../../../src/store/journal-import.ts';
 import type { HistoryRecord, StoredReading } from '../../../src/store/types.ts';
+import { counted } from '../../support/counted-engine.ts';
 import { historyRecord } from '../../support/history-records.ts';
 
 const open: StorageEngine[] = [];
@@ -27,43 +28,6 @@ function engineIn(dataDir: string): StorageEngine {
 afterEach(async () => {
   for (const e of open.splice(0)) await e.close();
 });
-
-/** The engine with every read counted: gets, and keys or entries a range yields. */
-function counted(engine: StorageEngine): { engine: StorageEngine; reads: { gets: number; keys: number } } {
-  const reads = { gets: 0, keys: 0 };
-  const wrap = <V, K extends Key>(db: Database<V, K>): Database<V, K> =>
-    new Proxy(db, {
-      get(target, prop) {
-        if (prop === 'get')
-          return (key: K) => {
-            reads.gets++;
-            return target.get(key);
-          };
-        if (prop === 'getKeys' || prop === 'getRange')
-          return function* (opts: Parameters<Database<V, K>['getKeys']>[0]) {
-            for (const k of prop === 'getKeys' ? target.getKeys(opts) : target.getRange(opts)) {
-              reads.keys++;
-              yield k;
-            }
-          };
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  return {
-    reads,
-    engine: {
-      path: engine.path,
-      get damaged() {
-        return engine.damaged;
-      },
-      db: <V, K extends Key = Key>(name: string, opts?: { dupSort?: boolean }) => wrap(engine.db<V, K>(name, opts)),
-      flushed: () => engine.flushed(),
-      resetReads: () => engine.resetReads(),
-      close: () => engine.close(),
-    },
-  };
-}
 
 const ids = (rs: HistoryRecord[]): string[] => rs.map((r) => r.reading.reading.id);
 const at = (day: number, hour = 12) => new Date(Date.UTC(2025, 0, day, hour)).toISOString();

@@ -3,7 +3,7 @@
 // dialing link are refused).
 
 import { describe, expect, it } from 'vitest';
-import { drivers, settingsValidators } from '../../../drivers/index.ts';
+import { drivers } from '../../../drivers/index.ts';
 import { validateConfig } from '../../../src/config/validate.ts';
 import { driverCatalog } from '../../../src/devices/driver-catalog.ts';
 import { allowListProblems, compileAllowList, isLoopbackHost, parseAllowEntry } from '../../../src/net/allow-list.ts';
@@ -72,7 +72,7 @@ describe('compileAllowList', () => {
 });
 
 describe('check-config: listeners', () => {
-  const catalog = driverCatalog(drivers, settingsValidators);
+  const catalog = driverCatalog(drivers);
   const base = { dataDir: './data', web: { host: '127.0.0.1', port: 8080 }, destinations: [] };
   const analyzer = (transport: Record<string, unknown>) => ({ id: 'chem-1', driver: 'hl7-analyzer', transport: { type: 'tcp', port: 5000, ...transport } });
   const problems = (doc: unknown): string[] => {

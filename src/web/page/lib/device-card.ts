@@ -4,8 +4,10 @@
 
 import type { DeviceView, SimulatorView } from '../../api-types.ts';
 import { ago, h, replace } from './dom.ts';
-import { linkBadge, readingSummary, timeText, transportSummary } from './device-format.ts';
+import { linkBadge, linkLine, readingSummary, timeText, transportSummary } from './device-format.ts';
+import { canRetryNow } from './link-words.ts';
 import { patientLabel } from './reading-format.ts';
+import { simulatorStatus } from './simulator-controls.ts';
 
 export interface DeviceCardOptions {
   driverTitle(driverId: string): string;
@@ -14,6 +16,10 @@ export interface DeviceCardOptions {
   onRemove(id: string): void;
   onStartSimulator(id: string): void;
   onStopSimulator(id: string): void;
+  /** Reconnect a link that waits out its backoff. */
+  onRetry(id: string): void;
+  /** Open the binding with this device chosen. */
+  onBind(id: string): void;
 }
 
 export interface DeviceCard {
@@ -29,13 +35,10 @@ function fact(term: string, ...value: Array<Node | string | null>): Node[] {
 
 function facts(d: DeviceView, driverTitle: string): Node[] {
   const link = d.link;
-  const linkLine = h(
-    'span',
-    {},
-    `since ${timeText(link.since)} (${ago(link.since)})`,
-    link.reconnects > 0 ? `, ${link.reconnects} reconnect${link.reconnects === 1 ? '' : 's'}` : '',
-  );
-  const linkError = link.lastError ? h('div', { class: 'link-error' }, `Last error: ${link.lastError}`) : null;
+  const line = h('span', {}, linkLine(link), link.reconnects > 0 ? `, ${link.reconnects} reconnect${link.reconnects === 1 ? '' : 's'}` : '');
+  // The server drops the error once the link is up; an older gateway may not, so up means no error here either.
+  const up = link.state === 'connected' || link.state === 'listening';
+  const linkError = link.lastError && !up ? h('div', { class: 'link-error' }, `Last error: ${link.lastError}`) : null;
   const nextTry = link.state === 'retrying' && link.nextRetryAt ? h('div', { class: 'muted small-text' }, `Next try ${timeText(link.nextRetryAt)}`) : null;
   const r = d.lastReading;
   const reading = r
@@ -64,24 +67,12 @@ function facts(d: DeviceView, driverTitle: string): Node[] {
   return [
     ...fact('Driver', driverTitle),
     ...fact('Connection', transportSummary(d.transport)),
-    ...fact('Link', linkLine, linkError, nextTry),
+    ...fact('Link', line, linkError, nextTry),
     ...fact('Last reading', reading),
     ...fact('Counts', counters, lastProblem),
     ...fact('Patient', binding),
     ...(unmapped.length > 0 ? fact('Unmapped codes', h('span', { class: 'warn' }, unmapped.join(', '))) : []),
   ];
-}
-
-function simText(sim: SimulatorView): Node {
-  return h(
-    'span',
-    {},
-    'Simulator: ',
-    h('span', { class: `badge ${sim.running ? 'up' : 'down'}` }, sim.running ? 'Running' : 'Stopped'),
-    ` ${sim.sent} message${sim.sent === 1 ? '' : 's'} sent`,
-    sim.target ? h('span', { class: 'muted' }, ` (${sim.target})`) : '',
-    sim.error ? h('div', { class: 'error small-text' }, sim.error) : null,
-  );
 }
 
 export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): DeviceCard {
@@ -102,14 +93,20 @@ export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): Device
     'Stop simulator',
   );
   const simBox = h('div', { class: 'sim row', hidden: true }, simStatus, h('span', { class: 'spacer' }), startBtn, stopBtn);
-  const actions = opts.admin
-    ? h(
-        'div',
-        { class: 'card-actions' },
-        h('button', { type: 'button', 'aria-describedby': headingId, onclick: () => opts.onEdit(card.device.id) }, 'Edit'),
-        h('button', { type: 'button', class: 'danger', 'aria-describedby': headingId, onclick: () => opts.onRemove(card.device.id) }, 'Remove'),
-      )
-    : null;
+  const retryBtn = h('button', { type: 'button', class: 'primary', 'aria-describedby': headingId, onclick: () => opts.onRetry(card.device.id) }, 'Retry now');
+  const bindBtn = h('button', { type: 'button', 'aria-describedby': headingId, onclick: () => opts.onBind(card.device.id) }, 'Bind patient');
+  const actions = h(
+    'div',
+    { class: 'card-actions' },
+    retryBtn,
+    bindBtn,
+    opts.admin
+      ? [
+          h('button', { type: 'button', 'aria-describedby': headingId, onclick: () => opts.onEdit(card.device.id) }, 'Edit'),
+          h('button', { type: 'button', class: 'danger', 'aria-describedby': headingId, onclick: () => opts.onRemove(card.device.id) }, 'Remove'),
+        ]
+      : null,
+  );
   const el = h(
     'article',
     { class: 'card device-card', 'aria-labelledby': headingId, 'data-device-id': initial.id },
@@ -127,6 +124,10 @@ export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): Device
       replace(idLine, `ID ${d.id}`);
       replace(badge, linkBadge(d.link, d.enabled));
       replace(dl, facts(d, opts.driverTitle(d.driver)));
+      const retryFocused = document.activeElement === retryBtn;
+      retryBtn.hidden = !canRetryNow(d);
+      // The link came back while "Retry now" had focus: keep the keyboard on the card.
+      if (retryFocused && retryBtn.hidden) bindBtn.focus();
     },
     setSimulator(sim) {
       if (!sim) {
@@ -134,7 +135,7 @@ export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): Device
         return;
       }
       simBox.hidden = false;
-      replace(simStatus, simText(sim));
+      replace(simStatus, simulatorStatus(sim));
       const hadFocus = document.activeElement === startBtn || document.activeElement === stopBtn;
       startBtn.hidden = sim.running;
       stopBtn.hidden = !sim.running;

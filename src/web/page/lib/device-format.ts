@@ -2,8 +2,9 @@
 // text (never color alone), a reading's values in a sentence, a patient's name.
 
 import type { DeviceView, SlimObservation, SlimReading } from '../../api-types.ts';
-import { h } from './dom.ts';
+import { ago, h } from './dom.ts';
 import { formatValue, unitLabel } from './reading-format.ts';
+import { linkWords, outageWords } from './link-words.ts';
 
 type Transport = DeviceView['transport'];
 type Link = DeviceView['link'];
@@ -24,21 +25,14 @@ export function transportSummary(t: Transport): string {
   }
 }
 
-/** Link state in words and its badge class: up, retry or down. */
-export function linkWords(link: Link, enabled = true): { text: string; cls: 'up' | 'retry' | 'down' } {
-  if (!enabled) return { text: 'Disabled', cls: 'down' };
-  switch (link.state) {
-    case 'connected':
-      return { text: 'Connected', cls: 'up' };
-    case 'listening':
-      return { text: 'Listening', cls: 'up' };
-    case 'connecting':
-      return { text: 'Connecting', cls: 'retry' };
-    case 'retrying':
-      return { text: 'Retrying', cls: 'retry' };
-    case 'stopped':
-      return { text: 'Stopped', cls: 'down' };
-  }
+/**
+ * The link in a line: "Not connected for 3 min (since 14:05)" from the outage's first failure, never
+ * from its latest retry; "Connected since 14:05 (3 min ago)" when up.
+ */
+export function linkLine(link: Link, now = Date.now()): string {
+  const down = outageWords(link, now);
+  if (down && link.downSince) return `${down} (since ${timeText(link.downSince, new Date(now))})`;
+  return `${linkWords(link).text} since ${timeText(link.since, new Date(now))} (${ago(link.since, now)})`;
 }
 
 export function linkBadge(link: Link, enabled = true): HTMLSpanElement {

@@ -8,6 +8,10 @@
 import type { ConfigProblem } from '../../api-types.ts';
 import { ApiError } from './api.ts';
 import { h, replace, type Child } from './dom.ts';
+import { errorText } from '../../../model/error-text.ts';
+
+// The page's error text is the gateway's own (one helper): views import it from here with the rest of the form kit.
+export { errorText };
 
 let seq = 0;
 /** A fresh id for elements that only need to be unique on the page. */
@@ -186,7 +190,7 @@ export function showError(root: Element, err: unknown): void {
     showProblems(root, err.problems);
     return;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   showProblems(root, [{ path: '', message }]);
 }
 
@@ -317,9 +321,4 @@ export function confirmDialog(title: string, text: string, confirmLabel: string)
     const cancel = document.querySelector<HTMLButtonElement>('dialog[open] .actions button[type="button"]');
     cancel?.focus();
   });
-}
-
-/** The message of an error for a toast. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

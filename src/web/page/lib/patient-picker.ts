@@ -8,6 +8,7 @@ import { get } from './api.ts';
 import { h, replace } from './dom.ts';
 import { formatTime, patientLabel, sexLabel } from './reading-format.ts';
 import { patientForm, type PatientForm } from './patient-form.ts';
+import { errorText } from '../../../model/error-text.ts';
 
 export interface PatientPicker {
   element: HTMLElement;
@@ -126,7 +127,7 @@ export function patientPicker(idPrefix: string): PatientPicker {
         : `No patient matches "${q}". Check the spelling, or type the patient below.`;
     } catch (err) {
       if (mine !== seq) return;
-      status.textContent = `Search failed: ${err instanceof Error ? err.message : String(err)}`;
+      status.textContent = `Search failed: ${errorText(err)}`;
     }
   };
 

@@ -9,6 +9,7 @@ import { h, type Child } from './dom.ts';
 import { uniqueReasons } from './hold-reasons.ts';
 import { openModal } from './modal.ts';
 import { formatNumber, formatTime, formatValue, isWaveform, observationName, patientLabel, unitLabel } from './reading-format.ts';
+import { errorText } from '../../../model/error-text.ts';
 
 /** A listed reading (already slim from the server) without its messages. */
 export function slimReading(r: ReadingView | SlimReading): SlimReading {
@@ -25,20 +26,14 @@ export function statusBadge(status: string): HTMLElement {
 /** The patient, or "no patient" and the hold reasons. */
 export function readingPatient(r: SlimReading, showReasons = true): HTMLElement {
   const patient = r.patient ?? r.reading.subject;
-  const held = r.status === 'held';
+  const reasons = showReasons && r.status === 'held' ? uniqueReasons(r.holdReasons) : [];
+  // A patient hold's reason says "no patient: ..." itself: said once, not twice.
+  const saidByReason = reasons.some((x) => x.kind === 'patient');
   return h(
     'span',
     { class: 'reading-patient' },
-    patient ? h('span', { class: 'patient-name' }, patientLabel(patient)) : h('span', { class: 'no-patient' }, 'no patient'),
-    showReasons && held && r.holdReasons.length
-      ? h(
-          'span',
-          { class: 'hold-reasons' },
-          uniqueReasons(r.holdReasons)
-            .map((x) => x.text)
-            .join('; '),
-        )
-      : null,
+    patient ? h('span', { class: 'patient-name' }, patientLabel(patient)) : saidByReason ? null : h('span', { class: 'no-patient' }, 'no patient'),
+    reasons.length ? h('span', { class: 'hold-reasons' }, reasons.map((x) => x.text).join('; ')) : null,
   );
 }
 
@@ -106,7 +101,7 @@ async function showTracing(r: SlimReading): Promise<void> {
     const message =
       err instanceof ApiError && err.status === 404
         ? 'The gateway no longer has the samples of this tracing.'
-        : `Could not load the tracing: ${err instanceof Error ? err.message : String(err)}`;
+        : `Could not load the tracing: ${errorText(err)}`;
     panel.replaceChildren(h('p', { class: 'error', role: 'alert' }, message));
   }
 }

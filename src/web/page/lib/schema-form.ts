@@ -12,6 +12,7 @@
 import type { ConfigProblem } from '../../api-types.ts';
 import { h, replace } from './dom.ts';
 import { field, humanize, uid } from './form.ts';
+import { defaultPlaceholder, numberHint, type DefaultApplies } from './number-hint.ts';
 
 export type JsonSchema = {
   type?: string | string[];
@@ -114,16 +115,22 @@ function labelFor(ctx: Ctx, path: string, key: string, schema: JsonSchema): stri
   return ctx.opts.labels?.[path] ?? schema.title ?? humanize(key);
 }
 
-function hintFor(ctx: Ctx, path: string, schema: JsonSchema): string | undefined {
+/** A field its schema requires gets no default when left empty, unless its whole optional group is left empty. */
+function defaultApplies(ctx: Ctx, requiredBySchema: boolean): DefaultApplies {
+  if (!requiredBySchema) return 'always';
+  return ctx.softRequired ? 'group-empty' : 'never';
+}
+
+function hintFor(ctx: Ctx, path: string, schema: JsonSchema, applies: DefaultApplies = 'always'): string | undefined {
   const parts: string[] = [];
   const own = ctx.opts.hints?.[path] ?? schema.description;
   if (own) parts.push(own);
-  if (schema.default !== undefined && !isRecord(schema.default)) parts.push(`Default: ${String(schema.default)}.`);
   const t = typeOf(schema);
-  if ((t === 'integer' || t === 'number') && (schema.minimum !== undefined || schema.maximum !== undefined)) {
-    parts.push(`From ${schema.minimum ?? '…'} to ${schema.maximum ?? '…'}.`);
-  }
-  return parts.length > 0 ? parts.map((p) => (/[.!?)]$/.test(p) ? p : `${p}.`)).join(' ') : undefined;
+  if (t === 'integer' || t === 'number') {
+    const numbers = numberHint(path.slice(path.lastIndexOf('.') + 1), schema, applies);
+    if (numbers) parts.push(numbers);
+  } else if (schema.default !== undefined && !isRecord(schema.default) && applies === 'always') parts.push(`Default: ${String(schema.default)}`);
+  return parts.length > 0 ? parts.map((p) => (/[.!?]$/.test(p) ? p : `${p}.`)).join(' ') : undefined;
 }
 
 function jsonText(value: unknown): string {
@@ -137,7 +144,8 @@ function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: u
   // Inside an object that may be left out, nothing is required until it is filled in (the server says what is missing then).
   const required = requiredBySchema && !ctx.softRequired;
   const label = labelFor(ctx, path, key, schema);
-  const hint = hintFor(ctx, path, schema);
+  const applies = defaultApplies(ctx, requiredBySchema);
+  const hint = hintFor(ctx, path, schema, applies);
   const id = idFor(ctx, path);
 
   const literals = enumValues(schema);
@@ -197,7 +205,7 @@ function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: u
       type: 'text',
       inputmode: t === 'integer' ? 'numeric' : 'decimal',
       value: typeof value === 'number' ? String(value) : '',
-      placeholder: typeof schema.default === 'number' ? String(schema.default) : undefined,
+      placeholder: applies === 'always' ? defaultPlaceholder(schema.default) : undefined,
       autocomplete: 'off',
     });
     return {
@@ -214,7 +222,8 @@ function build(ctx: Ctx, schema: JsonSchema, key: string, path: string, value: u
           return undefined;
         }
         if ((schema.minimum !== undefined && n < schema.minimum) || (schema.maximum !== undefined && n > schema.maximum)) {
-          problems.push({ path, message: `${n} is out of range: use ${schema.minimum ?? '…'} to ${schema.maximum ?? '…'}` });
+          const range = numberHint(path.slice(path.lastIndexOf('.') + 1), { minimum: schema.minimum, maximum: schema.maximum }) ?? '';
+          problems.push({ path, message: `${n} is out of range: ${range.charAt(0).toLowerCase()}${range.slice(1, -1)}` });
         }
         return n;
       },

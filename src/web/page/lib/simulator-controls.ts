@@ -87,3 +87,23 @@ export async function stopSimulator(deviceId: string, deviceName: string): Promi
     return undefined;
   }
 }
+
+/**
+ * A device's simulator as the card shows it. Green only while it runs; otherwise neutral, since a
+ * real device has no simulator running and nothing is wrong with that: "not running" for one never
+ * started (a real device in demo mode), a plain "Stopped" badge with its count for one that ran.
+ * Only a simulator that failed says so in red.
+ */
+export function simulatorStatus(sim: SimulatorView): Node {
+  const started = sim.running || sim.sent > 0 || sim.error !== undefined;
+  if (!started) return h('span', { class: 'muted' }, 'Simulator: not running');
+  return h(
+    'span',
+    {},
+    'Simulator: ',
+    h('span', { class: sim.running ? 'badge up' : 'badge' }, sim.running ? 'Running' : 'Stopped'),
+    ` ${sim.sent} message${sim.sent === 1 ? '' : 's'} sent`,
+    sim.target ? h('span', { class: 'muted' }, ` (${sim.target})`) : '',
+    sim.error ? h('div', { class: 'error small-text' }, sim.error) : null,
+  );
+}

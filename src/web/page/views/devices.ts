@@ -2,15 +2,19 @@
 // counters and patient binding, kept current from the event stream. Admins add, edit and remove
 // devices; in demo mode anyone can start and stop a device's simulator.
 //
+// Devices whose link is down come first, so a problem is in sight without scrolling.
+//
 // For tests: heading "Devices"; button "Add device" (admin); each device is an article named by
-// its label (or ID when it has none), with data-device-id, holding buttons "Edit", "Remove"
-// (admin), "Start simulator" / "Stop simulator" (demo). Removing asks in a dialog "Remove device
+// its label (or ID when it has none), with data-device-id, holding buttons "Retry now" (link
+// waiting to retry), "Bind patient", "Edit", "Remove" (admin), "Start simulator" / "Stop simulator" (demo). Removing asks in a dialog "Remove device
 // <id>?" with buttons "Remove" and "Cancel". The editor is described in lib/device-editor.ts.
 
 import type { ConfigSchemas, DeviceView, DriverInfo, GatewayEvent, SimulatorView } from '../../api-types.ts';
 import type { DeviceConfigT } from '../../../config/schema.ts';
-import { ApiError, del, get } from '../lib/api.ts';
+import { ApiError, del, get, post } from '../lib/api.ts';
 import { deviceCard, type DeviceCard } from '../lib/device-card.ts';
+import { linkDown } from '../lib/link-words.ts';
+import { retriedWords } from '../lib/status-words.ts';
 import { openDeviceEditor } from '../lib/device-editor.ts';
 import { h, replace, toast } from '../lib/dom.ts';
 import { onEvent } from '../lib/events.ts';
@@ -92,6 +96,30 @@ export const devicesView: View = (root, ctx) => {
     const next = await stopSimulator(id, name(id));
     if (next) setSim(next);
   };
+  const retry = async (id: string) => {
+    try {
+      // The card follows the link's events: the answer's link state may already be older than they are.
+      const answer = await post<{ already?: boolean }>(`/api/devices/${encodeURIComponent(id)}/retry`);
+      toast(retriedWords(name(id), answer.already === true, true));
+    } catch (err) {
+      toast(`Could not retry ${name(id)}: ${errorText(err)}`, 'error');
+    }
+  };
+
+  /** Problem devices first, each group in the configuration's order. */
+  let configOrder: string[] = [];
+  const order = () => {
+    const ids = configOrder.filter((id) => cards.has(id));
+    const down = ids.filter((id) => linkDown(cards.get(id)!.device));
+    const wanted = [...down, ...ids.filter((id) => !down.includes(id))];
+    // Reorder only when the order changed: moving a node takes focus from its buttons, so put it back.
+    const shown = Array.from(grid.children).map((el) => el.getAttribute('data-device-id'));
+    if (shown.join('\n') === wanted.join('\n')) return;
+    const focused = document.activeElement;
+    grid.replaceChildren(...wanted.map((id) => cards.get(id)?.el).filter((el): el is HTMLElement => el !== undefined));
+    if (focused instanceof HTMLElement && grid.contains(focused) && document.activeElement !== focused) focused.focus();
+  };
+
   const setSim = (sim: SimulatorView) => {
     simulators.set(sim.deviceId, sim);
     cards.get(sim.deviceId)?.setSimulator(sim);
@@ -116,14 +144,15 @@ export const devicesView: View = (root, ctx) => {
           onRemove: (id) => void remove(id),
           onStartSimulator: (id) => void startSim(id),
           onStopSimulator: (id) => void stopSim(id),
+          onRetry: (id) => void retry(id),
+          onBind: (id) => ctx.navigate('patients', { bind: id }),
         });
         cards.set(d.id, created);
       }
       cards.get(d.id)?.setSimulator(simulators.get(d.id));
     }
-    // Reorder only when the order changed: moving a node would take focus from its buttons.
-    const shown = Array.from(grid.children).map((el) => el.getAttribute('data-device-id'));
-    if (shown.join('\n') !== ids.join('\n')) grid.replaceChildren(...ids.map((id) => cards.get(id)?.el).filter((el): el is HTMLElement => el !== undefined));
+    configOrder = ids;
+    order();
     if (devices.length === 0) {
       replace(status, admin ? 'No devices yet. Add one with "Add device".' : 'No devices are configured yet. An administrator adds them.');
       status.className = 'empty';
@@ -166,6 +195,7 @@ export const devicesView: View = (root, ctx) => {
       case 'link': {
         const card = cards.get(event.deviceId);
         if (card) card.update({ ...card.device, link: event.link });
+        order();
         break;
       }
       case 'reading': {

@@ -9,7 +9,8 @@ import { ApiError, post, setCsrf } from '../lib/api.ts';
 import { h, replace } from '../lib/dom.ts';
 import { errorText, field, input, whileBusy } from '../lib/form.ts';
 
-export function loginView(root: HTMLElement, session: SessionView, onSignedIn: () => void): (() => void) | void {
+/** `notice`: why the page asks again (the session ended without the person signing out). */
+export function loginView(root: HTMLElement, session: SessionView, notice: string | undefined, onSignedIn: () => void): (() => void) | void {
   const name = input({ name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' });
   const password = input({ type: 'password', name: 'password', autocomplete: 'current-password' });
   const alert = h('div', { class: 'form-problems error', role: 'alert', hidden: true });
@@ -52,6 +53,7 @@ export function loginView(root: HTMLElement, session: SessionView, onSignedIn: (
       'section',
       { class: 'card narrow' },
       h('h1', { id: 'login-title' }, 'Sign in to medgate'),
+      notice ? h('p', { class: 'warn', role: 'status', 'data-testid': 'signed-out-notice' }, notice) : null,
       session.demo ? h('p', { class: 'muted' }, 'Demo mode: devices are simulated.') : null,
       form,
       // The same value the console printed at start: compare it with the browser's before signing in.

@@ -10,7 +10,41 @@ import { h, replace } from '../lib/dom.ts';
 import { field, handleSubmit, input, problemBox } from '../lib/form.ts';
 import { nameProblem, passwordProblem, repeatProblem } from '../lib/account-rules.ts';
 
-export function setupView(root: HTMLElement, params: URLSearchParams, onDone: () => void): (() => void) | void {
+/** The link was used already, or opened again later: said once, with the way in. */
+function setupDone(root: HTMLElement, signedIn: boolean): void {
+  replace(
+    root,
+    h(
+      'section',
+      { class: 'card narrow', 'aria-labelledby': 'setup-done-title' },
+      h('h1', { id: 'setup-done-title' }, 'Setup is already done'),
+      h(
+        'p',
+        { role: 'status' },
+        'An administrator exists, so this one-time link has no more use. ',
+        signedIn ? 'You are signed in.' : 'Sign in with your name and password.',
+      ),
+      h(
+        'p',
+        {},
+        signedIn ? h('a', { href: '#/devices', class: 'button primary' }, 'Go to Devices') : h('a', { href: '#/login', class: 'button primary' }, 'Sign in'),
+      ),
+    ),
+  );
+  root.querySelector<HTMLElement>('a')?.focus();
+}
+
+/** `state`: from GET /api/session when the page opened; setup already done shows that at once, not the form. */
+export function setupView(
+  root: HTMLElement,
+  params: URLSearchParams,
+  onDone: () => void,
+  state: { setupRequired: boolean; signedIn: boolean } = { setupRequired: true, signedIn: false },
+): (() => void) | void {
+  if (!state.setupRequired) {
+    setupDone(root, state.signedIn);
+    return;
+  }
   const token = params.get('token') ?? '';
   if (!token) {
     replace(
@@ -57,11 +91,11 @@ export function setupView(root: HTMLElement, params: URLSearchParams, onDone: ()
     },
     (err) => {
       if (!(err instanceof ApiError && (err.status === 403 || err.status === 409))) return undefined;
-      const why =
-        err.status === 409
-          ? 'Setup was already done: sign in instead.'
-          : 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.';
-      return [{ path: '', message: `${err.message}. ${why}` }];
+      if (err.status === 409) {
+        setupDone(root, false);
+        return [];
+      }
+      return [{ path: '', message: 'This setup link is not valid (anymore). Restart the gateway to get a new link if no administrator exists.' }];
     },
   );
   replace(

@@ -3,6 +3,7 @@ import { FailureLimiter } from '../../../../src/web/auth/rate-limit.ts';
 import { SessionStore } from '../../../../src/web/auth/sessions.ts';
 
 const MIN = 60_000;
+const ACCOUNT = { createdAt: '2026-03-01T08:00:00.000Z' };
 
 describe('FailureLimiter', () => {
   const opts = { limit: 5, windowMs: 15 * MIN, maxKeys: 3 };
@@ -37,25 +38,36 @@ describe('SessionStore', () => {
 
   it('ends a session at the absolute limit even when it is used all the time', () => {
     const store = new SessionStore(limits);
-    const { id } = store.create('alice', 0);
+    const { id } = store.create('alice', ACCOUNT, 0);
     for (let t = 30 * MIN; t <= 12 * 60 * MIN; t += 30 * MIN) expect(store.touch(id, t)).toBeDefined();
     expect(store.touch(id, 12 * 60 * MIN + 1)).toBeUndefined();
   });
 
+  it('ends a session when the clock is set back before its start or its last use, rather than stretching its limits', () => {
+    const store = new SessionStore(limits);
+    const { id } = store.create('alice', ACCOUNT, 10 * 60 * MIN);
+    expect(store.touch(id, 10 * 60 * MIN + 1)).toBeDefined();
+    // Set back 8 h: the absolute limit would otherwise count from a start 8 h in the future.
+    expect(store.touch(id, 2 * 60 * MIN)).toBeUndefined();
+    const later = store.create('bob', ACCOUNT, 10 * 60 * MIN);
+    expect(store.touch(later.id, 10 * 60 * MIN + 5 * MIN)).toBeDefined();
+    expect(store.touch(later.id, 10 * 60 * MIN + 4 * MIN)).toBeUndefined(); // before its last use
+  });
+
   it('does not keep the cookie value, only its hash', () => {
     const store = new SessionStore(limits);
-    const { id, session } = store.create('alice', 0);
+    const { id, session } = store.create('alice', ACCOUNT, 0);
     expect(session.key).not.toBe(id);
     expect(JSON.stringify(session)).not.toContain(id);
   });
 
   it('evicts expired sessions when a new one starts, and keeps at most maxSessions', () => {
     const store = new SessionStore(limits);
-    store.create('a', 0);
-    store.create('b', 0);
-    store.create('c', 0);
+    store.create('a', ACCOUNT, 0);
+    store.create('b', ACCOUNT, 0);
+    store.create('c', ACCOUNT, 0);
     expect(store.size).toBe(2);
-    store.create('d', 61 * MIN);
+    store.create('d', ACCOUNT, 61 * MIN);
     expect(store.size).toBe(1);
   });
 });

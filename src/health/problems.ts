@@ -1,0 +1,162 @@
+// "What is wrong now" for the page's status strip and navigation badges: the health judgement
+// (judge.ts) made with the page's short grace times, told in a person's words and tied to the
+// device or destination it is about, plus the held readings that wait for a person. Pure.
+// Durations are left to the reader of `since`, so a page can keep them ticking without asking again.
+
+import { type Static, Type } from '@sinclair/typebox';
+import type { HealthReport, HealthThresholds } from './judge.ts';
+
+export const ProblemKind = Type.Union([
+  Type.Literal('destination-unreachable'),
+  Type.Literal('destination-failing'),
+  Type.Literal('destination-stalled'),
+  Type.Literal('dead-letters'),
+  Type.Literal('device-link-down'),
+  Type.Literal('readings-held'),
+  Type.Literal('disk-low'),
+  Type.Literal('disk-critical'),
+  Type.Literal('storage-writes-failing'),
+  Type.Literal('storage-damaged'),
+]);
+export type ProblemKind = Static<typeof ProblemKind>;
+
+export const Problem = Type.Object({
+  kind: ProblemKind,
+  severity: Type.Union([Type.Literal('failing'), Type.Literal('degraded')]),
+  /** Plain words without the duration: "ehr: unreachable", "Scale, room 1: not connected", "3 held readings". */
+  text: Type.String(),
+  /** When it started (ISO): the page says "for 4 min" from it. */
+  since: Type.Optional(Type.String()),
+  /** The number that matters: messages waiting, dead letters, held readings, devices not connected (grouped). */
+  count: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** The count in words when it is not already in `text`: "38 waiting". */
+  counted: Type.Optional(Type.String()),
+  device: Type.Optional(Type.String()),
+  destination: Type.Optional(Type.String()),
+  /** What a person calls the device or destination: its label, else its ID. */
+  name: Type.Optional(Type.String()),
+  /** It waits out a backoff now: POST /api/devices/:id/retry or /api/destinations/:id/retry cuts it short. */
+  retry: Type.Optional(Type.Boolean()),
+});
+export type Problem = Static<typeof Problem>;
+
+export const StatusView = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('failing')]),
+  checkedAt: Type.String(),
+  /** Failing ones first. */
+  problems: Type.Array(Problem),
+});
+export type StatusView = Static<typeof StatusView>;
+
+/** What the health report names only by ID, and what each link does right now. */
+export interface ProblemContext {
+  devices: ReadonlyArray<{
+    id: string;
+    label?: string;
+    /** Waiting out a backoff before its next try, which "retry now" cuts short. */
+    retryWaiting: boolean;
+    /** When the link first failed in this outage (ISO): what the device card shows too. */
+    downSince?: string;
+  }>;
+  destinations: ReadonlyArray<{ id: string; unreachable?: boolean; lastError?: string; retryWaiting: boolean }>;
+  held: number;
+}
+
+/** More devices down than this (a switch or a power strip failing) are one item, not a screenful. */
+export const DEVICE_ITEMS_MAX = 3;
+
+/** A person looks at the strip while it happens: shorter grace times than an alerting rule's. */
+export const PAGE_GRACE = { deviceDownMs: 5_000, destinationStalledMs: 10_000 };
+
+export function pageThresholds(t: HealthThresholds): HealthThresholds {
+  return {
+    ...t,
+    deviceDownMs: Math.min(t.deviceDownMs, PAGE_GRACE.deviceDownMs),
+    destinationStalledMs: Math.min(t.destinationStalledMs, PAGE_GRACE.destinationStalledMs),
+  };
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export function statusProblems(report: HealthReport, ctx: ProblemContext): StatusView {
+  const problems: Problem[] = [];
+  const devicesDown: Problem[] = [];
+  /** Where the devices go: the report's order (failing first) holds. */
+  let devicesAt = -1;
+  for (const r of report.reasons) {
+    const since = r.since === undefined ? {} : { since: r.since };
+    switch (r.code) {
+      case 'destination-stalled': {
+        const id = r.subject ?? '';
+        const d = ctx.destinations.find((x) => x.id === id);
+        const [kind, words] = d?.unreachable
+          ? (['destination-unreachable', 'unreachable'] as const)
+          : d?.lastError
+            ? (['destination-failing', 'not accepting messages'] as const)
+            : (['destination-stalled', 'delivering nothing'] as const);
+        const count = r.count ?? 0;
+        problems.push({
+          kind,
+          severity: r.severity,
+          text: `${id}: ${words}`,
+          ...since,
+          count,
+          counted: `${count} waiting`,
+          destination: id,
+          name: id,
+          retry: d?.retryWaiting ?? false,
+        });
+        break;
+      }
+      case 'dead-letters': {
+        const id = r.subject ?? '';
+        const count = r.count ?? 0;
+        problems.push({
+          kind: 'dead-letters',
+          severity: r.severity,
+          text: `${id}: ${plural(count, 'dead letter', 'dead letters')}`,
+          count,
+          destination: id,
+          name: id,
+        });
+        break;
+      }
+      case 'device-link-down': {
+        const id = r.subject ?? '';
+        const d = ctx.devices.find((x) => x.id === id);
+        if (devicesAt < 0) devicesAt = problems.length;
+        devicesDown.push({
+          kind: 'device-link-down',
+          severity: r.severity,
+          text: `${d?.label ?? id}: not connected`,
+          ...(d?.downSince === undefined ? since : { since: d.downSince }),
+          device: id,
+          name: d?.label ?? id,
+          retry: d?.retryWaiting ?? false,
+        });
+        break;
+      }
+      default:
+        problems.push({ kind: r.code, severity: r.severity, text: r.message.charAt(0).toUpperCase() + r.message.slice(1), ...since });
+    }
+  }
+  if (devicesAt >= 0) problems.splice(devicesAt, 0, ...(devicesDown.length > DEVICE_ITEMS_MAX ? [groupedDevices(devicesDown)] : devicesDown));
+  if (ctx.held > 0) {
+    problems.push({ kind: 'readings-held', severity: 'degraded', text: plural(ctx.held, 'held reading', 'held readings'), count: ctx.held });
+  }
+  const status = report.status === 'ok' && problems.length > 0 ? 'degraded' : report.status;
+  return { status, checkedAt: report.checkedAt, problems };
+}
+
+/** "12 devices not connected", since the first of them went down, as bad as the worst. */
+function groupedDevices(down: readonly Problem[]): Problem {
+  const since = down.map((p) => p.since).filter((x): x is string => x !== undefined);
+  since.sort((a, b) => Date.parse(a) - Date.parse(b));
+  return {
+    kind: 'device-link-down',
+    severity: down.some((p) => p.severity === 'failing') ? 'failing' : 'degraded',
+    text: `${down.length} devices not connected`,
+    ...(since[0] === undefined ? {} : { since: since[0] }),
+    count: down.length,
+  };
+}
