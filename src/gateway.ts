@@ -312,6 +312,9 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     const setupUrl = auth.setupToken ? `${url}/#/setup?token=${auth.setupToken}` : undefined;
     // The one way in on a new install: printed where only the person who started the gateway sees it.
     if (setupUrl) log.warn({ setupUrl }, `no user exists yet: open ${setupUrl} to create the first administrator (the link works once)`);
+    // Once up, not before: an older folder's message lists by device and patient take minutes to build.
+    const indexing = history.upgradeIndexesInBackground();
+    stoppers.push(() => indexing.stop());
     return { url, token, api, setupUrl, stop };
   } catch (err) {
     await stop();

@@ -9,7 +9,7 @@ import type { DeviceLink, DeviceReport, Driver, DriverSession } from '../model/d
 import { errorText } from '../model/error-text.ts';
 import { silentLogger } from '../model/logger.ts';
 import type { LinkRecognition, LinkTestResult } from '../web/api-types.ts';
-import { verdictText } from './recognition-words.ts';
+import { driverName, verdictText } from './recognition-words.ts';
 
 /**
  * The most bytes a session is given: a device sends a reading in well under this, and the work runs
@@ -133,10 +133,10 @@ const ANSWERS_NOTE =
 const POLLS_NOTE = 'the driver asks this device for its values (it polls) and a test of a new link does not: save the device, then test it';
 
 /** One sentence on what the session made of the bytes. */
-export function describeOutput(out: SessionOutput, bytes: number, link: TestedLink): LinkRecognition {
+export function describeOutput(out: SessionOutput, bytes: number, link: TestedLink, driverTitle: string): LinkRecognition {
   const cut = bytes > RECOGNISE_MAX_BYTES ? ` (the first ${RECOGNISE_MAX_BYTES} of ${bytes} bytes read)` : '';
   const note = link === 'new' && out.wrote > 0 ? { note: ANSWERS_NOTE } : {};
-  const text = verdictText(out.reports, out.refusals);
+  const text = verdictText(out.reports, out.refusals, driverName(driverTitle));
   if (out.reports.length > 0) return { outcome: 'read', text: `${text}${cut}`, ...note };
   if (out.refusals.length > 0) return { outcome: 'refused', text: `${text}${cut}`, ...note };
   return { outcome: 'incomplete', text: `bytes arrived but no complete reading${cut}`, ...note };
@@ -164,7 +164,7 @@ export async function recogniseLinkTest(
       return answer({ outcome: 'nothing', text: 'nothing arrived', ...(asks ? { note: POLLS_NOTE } : {}) });
     }
     const out = await runSession(driver, s, firstBytes(capturedChunks(result), RECOGNISE_MAX_BYTES));
-    return answer(describeOutput(out, result.bytes, link));
+    return answer(describeOutput(out, result.bytes, link, driver.title));
   } catch (err) {
     return answer({ outcome: 'failed', text: `the driver could not read them: ${errorText(err)}` });
   }

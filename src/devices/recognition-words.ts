@@ -1,5 +1,6 @@
 // The link test's verdict in words: what a driver session emitted for the captured bytes, put in
-// one sentence for the technician ("1 reading: weight 64.20 kg", "1 refused: checksum wrong").
+// one sentence for the technician ("1 reading: weight 64.20 kg", "1 message, not a reading for
+// the Lab analyzer driver: checksum mismatch: NAK").
 // Pure. Readings may state values and a specimen id: the verdict is shown only to the
 // administrator who ran the test. Refusals use the reason alone, never the detail (Refusal rule).
 
@@ -56,10 +57,29 @@ export function describeReport(report: DeviceReport): string {
   return report.specimen ? `${body} (specimen ${report.specimen.id})` : body;
 }
 
-/** "2 readings: ...", then "1 refused: ..."; empty when there is neither. */
-export function verdictText(reports: DeviceReport[], refusals: string[]): string {
+/** "A&D scale / indicator (A&D standard format)" as a sentence names it: "A&D scale / indicator". */
+export function driverName(title: string): string {
+  const cut = title.indexOf(' (');
+  return cut > 0 ? title.slice(0, cut) : title;
+}
+
+/** Each reason once, in order of first arrival: why the driver refused, not how often. */
+function reasonsOnce(refusals: string[]): string {
+  const distinct = [...new Set(refusals)];
+  const shown = distinct.slice(0, MAX_LISTED).join('; ');
+  const more = distinct.length - MAX_LISTED;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
+}
+
+/**
+ * "2 readings: ...", then what was refused and why; empty when there is neither. With refusals
+ * only: "16 messages, none of them a reading for the A&D scale / indicator driver: <reason>".
+ */
+export function verdictText(reports: DeviceReport[], refusals: string[], driver: string): string {
   const parts: string[] = [];
   if (reports.length > 0) parts.push(`${plural(reports.length, 'reading')}: ${listRuns(reports.map(describeReport))}`);
-  if (refusals.length > 0) parts.push(`${refusals.length} refused: ${listRuns(refusals)}`);
+  if (refusals.length > 0 && reports.length > 0) parts.push(`${plural(refusals.length, 'message')} refused: ${reasonsOnce(refusals)}`);
+  else if (refusals.length === 1) parts.push(`1 message, not a reading for the ${driver} driver: ${reasonsOnce(refusals)}`);
+  else if (refusals.length > 1) parts.push(`${refusals.length} messages, none of them a reading for the ${driver} driver: ${reasonsOnce(refusals)}`);
   return parts.join('. ');
 }

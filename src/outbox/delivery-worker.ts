@@ -146,6 +146,20 @@ export class DeliveryWorker {
     return true;
   }
 
+  /**
+   * Whether a message just queued goes out at once: the worker runs, its link works, nothing waits
+   * out a backoff, and at most one message (the one in flight) is ahead of it. Its "sending" event
+   * is then moments away; otherwise the page is told it is queued (destination-fleet.ts).
+   */
+  sendsSoon(): boolean {
+    if (!this.loop || this.stopping || this.storageFailed || this.store.writesFailing) return false;
+    if (this.link.unreachable > 0) return false;
+    // Waiting without a time: for the line's head to be on disk, a moment (step()).
+    const moving = this.state === 'idle' || this.state === 'sending' || (this.state === 'waiting' && this.waitUntil === undefined);
+    if (!moving) return false;
+    return (this.line?.atMost ?? 0) <= 2;
+  }
+
   private retryWaiting(): boolean {
     if (!this.loop || this.stopping || this.state !== 'waiting' || this.waitUntil === undefined) return false;
     if (this.storageFailed || this.store.writesFailing) return false;

@@ -48,6 +48,11 @@ export class LineIndex {
     return undefined;
   }
 
+  /** At most how many messages are in the line: one that left it counts until it reaches the front. */
+  get atMost(): number {
+    return this.entries.length - this.front;
+  }
+
   close(): void {
     this.unwatch();
   }

@@ -72,13 +72,15 @@ export class DestinationFleet {
 
   /**
    * A reading was stored or changed: the page is told of its messages just queued. A worker tells
-   * only of what it tries, and with the EHR away it tries the head of its line only.
+   * only of what it tries, and with the EHR away it tries the head of its line only; one that sends
+   * at once tells of it as "sending" in a moment, so no "queued" event is spent on it.
    */
   noteQueued(stored: StoredReading): void {
     const doc = this.opts.store.data;
     for (const id of stored.messageIds ?? []) {
       const m = doc.messages[id];
-      if (m?.state === 'queued' && m.attempts === 0) this.opts.emit(() => ({ type: 'message', message: liveMessageView(doc, m) }));
+      if (m?.state !== 'queued' || m.attempts !== 0 || this.#entries.get(m.destinationId)?.worker.sendsSoon()) continue;
+      this.opts.emit(() => ({ type: 'message', message: liveMessageView(doc, m) }));
     }
   }
 

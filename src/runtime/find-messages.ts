@@ -118,5 +118,6 @@ export function findMessages(src: MessageSources, q: MessageQuery): MessagesPage
     ...(more && next !== undefined ? { next } : {}),
     ...(match ? { match } : {}),
     ...('scanned' in past && past.scanned !== undefined ? { scanned: past.scanned } : {}),
+    ...('indexing' in past && past.indexing ? { indexing: true } : {}),
   };
 }

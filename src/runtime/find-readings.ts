@@ -87,7 +87,7 @@ export function findReadings(src: ReadingSources, q: ReadingQuery): ReadingsPage
     });
     return {
       status: q.status,
-      readings: page.items.map((r) => ({ ...r.reading, messages: r.messages.map((m) => messageView(m)) })),
+      readings: page.items.map((r) => ({ ...r.reading, archivedAt: r.at, messages: r.messages.map((m) => messageView(m)) })),
       more: page.next !== undefined,
       ...(page.next ? { next: page.next } : {}),
       ...info,

@@ -3,7 +3,14 @@
 
 import type { AuditJournal, AuditRecord } from '../audit/journal.ts';
 import { ConfigChangeRefused, relativeProblems, type ConfigFile } from '../config/config-file.ts';
-import { Destination as DestinationSchema, DeviceConfig as DeviceSchema, PatientBody, type Config, type DestinationConfig } from '../config/schema.ts';
+import {
+  Destination as DestinationSchema,
+  DeviceConfig as DeviceSchema,
+  PatientBody,
+  type Config,
+  type DestinationConfig,
+  type DeviceConfigT,
+} from '../config/schema.ts';
 import { keepSecrets, redactDestination } from '../config/secrets.ts';
 import type { DriverCatalog } from '../config/validate.ts';
 import type { SimulatorManager } from '../demo/simulators.ts';
@@ -14,6 +21,7 @@ import { gatherHealthFacts } from '../health/gather.ts';
 import { judgeHealth } from '../health/judge.ts';
 import { healthThresholds } from '../health/thresholds.ts';
 import type { GatewayMetrics, ScrapeSources } from '../metrics/gateway-metrics.ts';
+import { OutboxTally } from '../metrics/outbox-tally.ts';
 import { listSerialPorts } from '../devices/serial-ports.ts';
 import { holdLabel, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
@@ -21,6 +29,7 @@ import type { PatientRef } from '../model/reading.ts';
 import { RequestError } from '../model/request-error.ts';
 import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
+import { bindingActive } from '../pipeline/patient.ts';
 import { searchDirectory } from '../patients/search.ts';
 import type { Intake, Released } from '../pipeline/intake.ts';
 import type { StorageEngine } from '../store/engine.ts';
@@ -104,10 +113,12 @@ function settlementEntries(who: string, released: Released): AuditRecord[] {
 
 export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, metrics, log } = parts;
+  const tally = new OutboxTally(store);
   const running: ScrapeSources = {
     devices: () => devices.entries.map((e) => ({ id: e.config.id, enabled: e.config.enabled !== false, state: devices.status(e).state })),
     destinationIds: () => destinations.ids(),
     messages: () => Object.values(store.data.messages),
+    outboxFacts: () => tally.facts(destinations.ids()),
   };
   metrics.readFrom(running);
 
@@ -121,6 +132,22 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   const refuse = (err: unknown, prefix: string): never => {
     if (err instanceof ConfigChangeRefused) throw new ConfigChangeRefused(relativeProblems(err.problems, prefix));
     throw err;
+  };
+
+  /**
+   * A running device's link watched: what arrives is also taken as its readings (a real device's
+   * output is never dropped), so the answer says so, and names the patient it was bound to: at the
+   * start (a "next reading" binding ends with the reading a test sends), else at the end.
+   */
+  const watchRunningDevice = async (device: DeviceConfigT, runner: DeviceRunner, seconds: number): Promise<LinkTestResult> => {
+    const boundAt = () => {
+      const binding = store.data.bindings[device.id];
+      return bindingActive(binding, new Date()) ? binding.patient : undefined;
+    };
+    const before = boundAt();
+    const result = await watchRunning(runner, seconds);
+    const boundTo = before ?? boundAt();
+    return { ...result, running: true, runningDevice: { id: device.id, ...(device.label ? { label: device.label } : {}) }, ...(boundTo ? { boundTo } : {}) };
   };
 
   const api: GatewayApi = {
@@ -356,7 +383,8 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         const entry = devices.get(request.deviceId);
         if (!entry) throw new RequestError(404, `no device "${request.deviceId}"`);
         if (!entry.runner) throw new RequestError(409, `device "${request.deviceId}" is disabled: enable it to watch its link`);
-        return recogniseLinkTest(await watchRunning(entry.runner, request.seconds), drivers.find(entry.config.driver), entry.config.settings, 'running');
+        const watched = await watchRunningDevice(entry.config, entry.runner, request.seconds);
+        return recogniseLinkTest(watched, drivers.find(entry.config.driver), entry.config.settings, 'running');
       }
       if (!request.transport) throw new RequestError(400, 'give deviceId (a saved device) or transport (a link to try)');
       const t = request.transport;
@@ -364,8 +392,8 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       // A port a running device holds cannot be opened twice: watch that device instead.
       const holder = devices.entries.find((e) => e.runner && JSON.stringify(e.config.transport) === JSON.stringify(t));
       const result = holder?.runner
-        ? await watchRunning(holder.runner, request.seconds)
-        : await testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log }); // testLink names its part and link itself
+        ? await watchRunningDevice(holder.config, holder.runner, request.seconds)
+        : { ...(await testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log })), running: false }; // testLink names its part and link itself
       return recogniseLinkTest(result, driver, request.settings, holder?.runner ? 'running' : 'new');
     },
 

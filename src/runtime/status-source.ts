@@ -1,10 +1,10 @@
 // GET /api/status as the running gateway answers it. Every open page asks again a few seconds after
-// events while they flow, so one answer costs no pass over the state document beyond the metrics'
-// shared outbox pass: links are read from their trackers and workers, held readings are counted as
-// the store changes, and the finished view is shared by all asking within a second.
+// events while they flow, so one answer costs no pass over the state document: the outbox facts come
+// from the metrics (kept as the store changes, metrics/outbox-tally.ts), links from their trackers
+// and workers, held readings are counted as the store changes, and the finished view is shared by
+// all asking within a second.
 
-import type { HealthFacts } from '../health/judge.ts';
-import { judgeHealth, type HealthThresholds } from '../health/judge.ts';
+import { judgeHealth, type HealthFacts, type HealthThresholds } from '../health/judge.ts';
 import { pageThresholds, statusProblems, type StatusView } from '../health/problems.ts';
 import type { StateStore } from '../store/state-store.ts';
 import type { DestinationFleet } from './destination-fleet.ts';

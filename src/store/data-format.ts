@@ -40,8 +40,17 @@ export interface Migration {
  * a `state.json` of state version 1 is converted when the state store opens it (hold-migration.ts), and
  * `history/` and `rejected/` day files are imported into the database when those stores open
  * (journal-import.ts). A folder of any earlier release is therefore format 0 and needs nothing more.
+ *
+ * 2: the history lists its messages by device and by patient. The step itself changes nothing: the
+ * lists of messages archived before are built in the background once the gateway is up, resumably
+ * (history-index-upgrade.ts). It is a format because an older medgate would archive messages without
+ * those list entries, and this version, finding its lists done, would never list them: the older
+ * one must refuse the folder.
  */
-export const MIGRATIONS: readonly Migration[] = [{ to: 1, what: 'record the unstamped layout as format 1', run: async () => undefined }];
+export const MIGRATIONS: readonly Migration[] = [
+  { to: 1, what: 'record the unstamped layout as format 1', run: async () => undefined },
+  { to: 2, what: 'list archived messages by device and patient (built in the background after start)', run: async () => undefined },
+];
 
 /** The format the steps lead to. */
 export function newestFormat(migrations: readonly Migration[]): number {

@@ -1,88 +1,127 @@
-// The history's index layout, and bringing an older one up to it when the store opens.
+// The history's index layout, and bringing an older one up to it in the background.
 //
-// Layout 1 (before this file): messages listed by destination and state only, and no patient's
-// name kept beside a reading's index entry. Layout 2 adds the message lists by device and by
-// patient (MRN), and the patient's name and MRN on each archived message and reading entry, so a
-// message list shows whom it was for and a name search never decodes a reading.
-// The upgrade walks the archived messages a batch per transaction and puts what each needs; it is
-// safe to run again (after a crash half-way the next start redoes it), and the layout is recorded
-// only when every message was done. An older medgate reads layout 2 as before: it reads only the
-// lists it knows, and ignores the added fields.
+// Layout 1 (before this file): messages listed by destination and state only. Layout 2 adds the
+// message lists by device and by patient (MRN). The upgrade puts only those two keys per archived
+// message (the MRN from its reading's entry, which layout 1 already kept), a batch per write
+// transaction that also records the last message done: after a crash or a stop the next run goes on
+// from there. Each batch reads its messages inside its transaction, so a message the writer thread
+// appended again or pruning removed meanwhile is seen as it is now. The layout is recorded when the
+// last message is done; until then the store answers device and patient filters by a bounded scan
+// (history-store.ts). It runs after the gateway is up, never in the way of its start: a clinic's
+// million messages take minutes on a small board. The data format (data-format.ts) is raised with
+// it, so an older medgate, which would archive messages without these keys, refuses the folder.
 
 import type { Database } from 'lmdb';
 import type { Logger } from '../model/logger.ts';
-import type { NamedPatient } from '../model/search-text.ts';
-import type { StoredReading } from './types.ts';
 
 export const INDEX_LAYOUT = 2;
 const LAYOUT_KEY = 'index-layout';
-const BATCH = 500;
+const PROGRESS_KEY = 'index-upgrade';
+/**
+ * Messages per transaction. Measured on a 2-core x86 with 200,000 messages: 100 hold the event loop
+ * at most 13 ms (p99 5 ms) and take 14 s in all; 500 held it up to 64 ms (p99 29 ms) for 9 s.
+ */
+const BATCH = 100;
+
+type ListKey = Array<string | number>;
 
 export interface IndexLayoutMeta {
   layout: number;
   at: string;
 }
 
-/** The parts of an archived message and a reading entry the upgrade reads and writes. */
-interface UpgradableMessage {
-  readingId: string;
-  deviceId: string;
-  patient?: NamedPatient;
-}
-interface UpgradableEntry {
-  mrn?: string;
-  patient?: NamedPatient;
-  reading?: StoredReading;
+/** Where an unfinished upgrade stopped. */
+export interface IndexUpgradeProgress {
+  /** The key of the last archived message done. */
+  after: string;
+  messages: number;
 }
 
-export interface IndexUpgradeParts<M extends UpgradableMessage, E extends UpgradableEntry> {
-  meta: Database<IndexLayoutMeta, string>;
-  entries: Database<E, string>;
-  bulky: Database<StoredReading, string>;
+export type HistoryMeta = IndexLayoutMeta | IndexUpgradeProgress;
+
+export interface IndexUpgradeParts<M> {
+  meta: Database<HistoryMeta, string>;
   messages: Database<M, string>;
-  lists: Database<true, Array<string | number>>;
-  /** The list keys of an archived message in this layout (history-store.ts). */
-  messageLists(m: M): Array<Array<string | number>>;
-  /** Id as stored (a long id by its hash). */
-  storedKey(id: string): string;
-  namedPatient(p: StoredReading['patient']): NamedPatient | undefined;
+  lists: Database<true, ListKey>;
+  /** The list keys layout 2 adds for an archived message (read inside the write transaction). */
+  addedLists(m: M): ListKey[];
   log: Logger;
+  /** Messages per transaction (tests make it small). */
+  batch?: number;
+  /** Checked between batches: true ends the run, its progress kept. */
+  stopped?: () => boolean;
 }
 
-/** Runs the upgrade if the layout is older; resolves with how many messages it indexed. */
-export async function upgradeIndexes<M extends UpgradableMessage, E extends UpgradableEntry>(parts: IndexUpgradeParts<M, E>): Promise<number> {
-  if ((parts.meta.get(LAYOUT_KEY)?.layout ?? 1) >= INDEX_LAYOUT) return 0;
-  const patientOf = new Map<string, NamedPatient | undefined>();
-  /** The reading's patient, read once per reading; a bulky reading's only here, once. */
-  const readingPatient = (readingId: string): NamedPatient | undefined => {
-    const id = parts.storedKey(readingId);
-    if (patientOf.has(id)) return patientOf.get(id);
-    const e = parts.entries.get(id);
-    const p = e?.patient ?? (e?.mrn ? parts.namedPatient(e.reading?.patient ?? parts.bulky.get(id)?.patient) : undefined);
-    patientOf.set(id, p);
-    if (e && p && !e.patient) void parts.entries.put(id, { ...e, patient: p });
-    return p;
-  };
-  let done = 0;
-  let from: string | undefined;
+export interface IndexUpgradeResult {
+  /** Messages indexed by this run. */
+  messages: number;
+  /** Whether the layout is recorded (false: stopped part-way). */
+  done: boolean;
+}
+
+/** Whether the lists are in this version's layout: recorded, or a history with no message yet. */
+export function indexesCurrent(meta: Database<HistoryMeta, string>, messages: Database<unknown, string>): boolean {
+  const layout = meta.get(LAYOUT_KEY);
+  if (layout && 'layout' in layout && layout.layout >= INDEX_LAYOUT) return true;
+  return meta.get(PROGRESS_KEY) === undefined && messages.getKeysCount({ limit: 1 }) === 0;
+}
+
+/** Runs the upgrade (or what is left of it) batch by batch, yielding to the event loop between batches. */
+export async function upgradeIndexes<M>(parts: IndexUpgradeParts<M>): Promise<IndexUpgradeResult> {
+  const layout = parts.meta.get(LAYOUT_KEY);
+  if (layout && 'layout' in layout && layout.layout >= INDEX_LAYOUT) return { messages: 0, done: true };
+  const size = parts.batch ?? BATCH;
+  let indexed = 0;
   for (;;) {
-    const batch = [...parts.messages.getRange(from === undefined ? { limit: BATCH } : { start: from, limit: BATCH + 1 })].filter((x) => x.key !== from);
-    if (batch.length === 0) break;
-    await parts.messages.childTransaction(() => {
-      for (const { key, value } of batch) {
-        const patient = value.patient ?? readingPatient(value.readingId);
-        const upgraded: M = patient && !value.patient ? { ...value, patient } : value;
-        if (upgraded !== value) void parts.messages.put(key, upgraded);
-        for (const k of parts.messageLists(upgraded)) void parts.lists.put(k, true);
+    if (parts.stopped?.()) return { messages: indexed, done: false };
+    const n = await parts.messages.transaction(() => {
+      const progress = parts.meta.get(PROGRESS_KEY);
+      const after = progress && 'after' in progress ? progress : undefined;
+      let last: string | undefined;
+      let count = 0;
+      for (const { key, value } of parts.messages.getRange(after ? { start: after.after, limit: size + 1 } : { limit: size })) {
+        if (key === after?.after || count === size) continue;
+        for (const k of parts.addedLists(value)) void parts.lists.put(k, true);
+        last = key;
+        count++;
       }
+      if (last === undefined) {
+        void parts.meta.put(LAYOUT_KEY, { layout: INDEX_LAYOUT, at: new Date().toISOString() });
+        void parts.meta.remove(PROGRESS_KEY);
+        // The progress counts every run's messages.
+        if (after) parts.log.info({ messages: after.messages, layout: INDEX_LAYOUT }, 'history indexes upgraded');
+        return 0;
+      }
+      void parts.meta.put(PROGRESS_KEY, { after: last, messages: (after?.messages ?? 0) + count });
+      return count;
     });
-    done += batch.length;
-    from = batch[batch.length - 1]!.key;
-    patientOf.clear();
-    // Requests are served between batches.
+    if (n === 0) return { messages: indexed, done: true };
+    indexed += n;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  await parts.meta.put(LAYOUT_KEY, { layout: INDEX_LAYOUT, at: new Date().toISOString() });
-  if (done > 0) parts.log.info({ messages: done, layout: INDEX_LAYOUT }, 'history indexes upgraded');
-  return done;
+}
+
+/** A run in the background: `done` resolves when it ends (a failure is logged, never thrown). */
+export interface BackgroundUpgrade {
+  done: Promise<IndexUpgradeResult | undefined>;
+  /** Ends the run after its current batch; resolves when it has. */
+  stop(): Promise<void>;
+}
+
+export function upgradeInBackground(run: (stopped: () => boolean) => Promise<IndexUpgradeResult>, log: Logger): BackgroundUpgrade {
+  let stopping = false;
+  const done = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => run(() => stopping))
+    .catch((err: unknown) => {
+      // The gateway goes on: device and patient message filters keep searching by scan.
+      log.error({ err }, 'history index upgrade failed: message filters by device and patient search the newest messages only until the next start');
+      return undefined;
+    });
+  return {
+    done,
+    async stop() {
+      stopping = true;
+      await done;
+    },
+  };
 }

@@ -10,7 +10,8 @@
 //   by destination, state, both or neither, by device and by patient (MRN) (time: `createdAt`, the
 //   outbox's own order).
 // - `history-meta`: which index layout the lists are in (history-index-upgrade.ts brings an older
-//   folder's lists up to it when the store opens).
+//   folder's lists up to it in the background; until it is done, device and patient message
+//   filters scan the general lists instead).
 // A record appended again (a crash between the append and the state write that follows it) replaces
 // the first copy, its index entries with it: one reading, one entry.
 
@@ -18,7 +19,14 @@ import type { Database } from 'lmdb';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { nameMatches, namedPatient, type NamedPatient } from '../model/search-text.ts';
-import { upgradeIndexes, type IndexLayoutMeta } from './history-index-upgrade.ts';
+import {
+  indexesCurrent,
+  upgradeInBackground,
+  upgradeIndexes,
+  type BackgroundUpgrade,
+  type HistoryMeta,
+  type IndexUpgradeResult,
+} from './history-index-upgrade.ts';
 import { cursorText, type ListCursor } from './list-cursor.ts';
 import type { StorageEngine } from './engine.ts';
 import { importDayFolder, importOrLater, type ImportReport } from './journal-import.ts';
@@ -80,7 +88,7 @@ export interface ArchivedMessage {
   at: string;
   readingId: string;
   deviceId: string;
-  /** Whom its reading was for (absent before index layout 2 until the upgrade ran, and for none). */
+  /** Whom its reading was for (absent for none; as stored, absent in what layout 1 archived: lists read it from the reading's entry). */
   patient?: NamedPatient;
   message: OutboxMessage;
 }
@@ -92,6 +100,8 @@ export interface HistoryPage<T> {
   next?: string;
   /** Set when a filter the index cannot answer (a name) stopped after looking at this many. */
   scanned?: number;
+  /** Set when a device or patient filter was answered by a scan: the upgrade of older messages' lists is not done. */
+  indexing?: true;
 }
 
 export interface HistoryReadingPageQuery {
@@ -127,13 +137,19 @@ export interface ArchivedSummary {
 
 /** Filters the indexes do not answer read at most this many keys per page. */
 export const DEFAULT_SCAN_LIMIT = 5000;
+/**
+ * The same for readings: an entry holds its reading (its observations and raw input), several times
+ * a message's size to decode, and 5000 of them took 100-300 ms of the event loop per request on a
+ * 2-core x86. "Show older" goes on from where a page stopped.
+ */
+export const READING_SCAN_LIMIT = 1000;
 
 interface Entry<L> {
   at: string;
   status: ReadingStatus;
   deviceId: string;
   mrn?: string;
-  /** The patient's name, for a name search (index layout 2; the upgrade adds it to older entries). */
+  /** The patient's name, for a name search (absent in entries layout 1 wrote: their reading has it). */
   patient?: NamedPatient;
   messageIds: string[];
   /** The reading; absent for a bulky one, which is in `history-bulky` and listed by `listed`. */
@@ -224,7 +240,9 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
   readonly #messages: Database<ArchivedMessage, string>;
   readonly #byTime: Database<true, TimeKey>;
   readonly #lists: Database<true, ListKey>;
-  readonly #meta: Database<IndexLayoutMeta, string>;
+  readonly #meta: Database<HistoryMeta, string>;
+  /** Whether the message lists by device and patient are complete (history-index-upgrade.ts). */
+  #indexed: boolean;
   readonly #retentionDays: number;
   readonly #pruneBatch: number;
   readonly #log: Logger;
@@ -239,7 +257,8 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     this.#messages = engine.db<ArchivedMessage, string>('history-messages');
     this.#byTime = engine.db<true, TimeKey>('history-by-time');
     this.#lists = engine.db<true, ListKey>('history-lists');
-    this.#meta = engine.db<IndexLayoutMeta, string>('history-meta');
+    this.#meta = engine.db<HistoryMeta, string>('history-meta');
+    this.#indexed = indexesCurrent(this.#meta, this.#messages);
     this.#retentionDays = opts.retentionDays ?? 90;
     this.#pruneBatch = opts.pruneBatch ?? 50;
     this.#log = opts.log ?? silentLogger;
@@ -251,23 +270,48 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
   static async open<L = StoredReading>(engine: StorageEngine, dataDir: string, opts: HistoryStoreOptions<L> = {}): Promise<HistoryStore<L>> {
     const store = new HistoryStore<L>(engine, opts);
     await importOrLater(store.#log, () => store.importDayFiles(join(dataDir, 'history')));
-    await store.upgradeIndexes();
     return store;
   }
 
-  /** Brings lists an earlier version wrote up to this version's layout; resolves with how many messages it indexed. */
-  upgradeIndexes(): Promise<number> {
-    return upgradeIndexes<ArchivedMessage, Entry<L>>({
+  /** Whether device and patient message filters are answered by their lists (else by a bounded scan). */
+  get indexed(): boolean {
+    return this.#indexed;
+  }
+
+  /**
+   * Brings the lists an earlier version wrote up to this version's layout, or goes on where a run
+   * before stopped; `stopped` ends it between batches. Resolves with how many messages it indexed.
+   */
+  async upgradeIndexes(opts: { batch?: number; stopped?: () => boolean } = {}): Promise<IndexUpgradeResult> {
+    const result = await upgradeIndexes<ArchivedMessage>({
       meta: this.#meta,
-      entries: this.#entries,
-      bulky: this.#bulky,
       messages: this.#messages,
       lists: this.#lists,
-      messageLists,
-      storedKey,
-      namedPatient,
+      addedLists: (a) => this.#storedMessageLists(a).filter((k) => k[0] === 'm-device' || k[0] === 'm-patient'),
       log: this.#log,
+      ...opts,
     });
+    if (result.done) this.#indexed = true;
+    return result;
+  }
+
+  /** upgradeIndexes() after this turn, not awaited: for the gateway once it is up (stop() it before the engine closes). */
+  upgradeIndexesInBackground(): BackgroundUpgrade {
+    return upgradeInBackground((stopped) => this.upgradeIndexes({ stopped }), this.#log);
+  }
+
+  /** An archived message with its patient: as stored, or (layout 1 kept none) from its reading's entry. */
+  #withPatient(a: ArchivedMessage): ArchivedMessage {
+    if (a.patient) return a;
+    const e = this.#entries.get(storedKey(a.readingId));
+    const patient = e?.mrn ? (e.patient ?? namedPatient(e.reading?.patient) ?? { mrn: e.mrn }) : undefined;
+    return patient ? { ...a, patient } : a;
+  }
+
+  /** The list keys a stored message has (its patient's from its entry if layout 1 wrote it). */
+  #storedMessageLists(a: ArchivedMessage, entry?: Entry<L>): ListKey[] {
+    if (a.patient || !entry) return messageLists(a.patient ? a : this.#withPatient(a));
+    return messageLists(entry.mrn ? { ...a, patient: { mrn: entry.mrn } } : a);
   }
 
   /** Imports a folder of day files an earlier version wrote (journal-import.ts). */
@@ -314,7 +358,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
         for (const m of r.messages) {
           const mid = storedKey(m.id);
           const before = this.#messages.get(mid);
-          if (before) for (const key of messageLists(before)) void this.#lists.remove(key);
+          if (before) for (const key of this.#storedMessageLists(before)) void this.#lists.remove(key);
           const archived: ArchivedMessage = { at, readingId: r.reading.reading.id, deviceId: r.reading.reading.deviceId, message: m };
           if (patient) archived.patient = patient;
           void this.#messages.put(mid, archived);
@@ -352,7 +396,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
       // A message id reused by a later reading belongs to that one now.
       if (!m || storedKey(m.readingId) !== id) continue;
       void this.#messages.remove(mid);
-      for (const key of messageLists(m)) void this.#lists.remove(key);
+      for (const key of this.#storedMessageLists(m, e)) void this.#lists.remove(key);
     }
   }
 
@@ -375,7 +419,8 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
 
   /** One message as delivered, by its id (the control ID). */
   byMessageId(messageId: string): ArchivedMessage | undefined {
-    return this.#messages.get(storedKey(messageId));
+    const a = this.#messages.get(storedKey(messageId));
+    return a && this.#withPatient(a);
   }
 
   /**
@@ -431,7 +476,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     const out: ArchivedMessage[] = [];
     for (const key of take(newestFirst(this.#lists, list, query.before), query.limit)) {
       const m = this.#messages.get(String(key[key.length - 1]));
-      if (m) out.push(m);
+      if (m) out.push(this.#withPatient(m));
     }
     return out;
   }
@@ -440,7 +485,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
   summary(readingId: string): ArchivedSummary | undefined {
     const e = this.#entries.get(storedKey(readingId));
     if (!e) return undefined;
-    const patient = e.patient ?? (e.mrn ? { mrn: e.mrn } : undefined);
+    const patient = e.mrn ? (e.patient ?? namedPatient(e.reading?.patient) ?? { mrn: e.mrn }) : undefined;
     return { at: e.at, status: e.status, deviceId: e.deviceId, ...(patient ? { patient } : {}), messageIds: e.messageIds };
   }
 
@@ -474,7 +519,9 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
       entries.set(id, e);
       return true;
     };
-    const page = takePage(newestAfter(this.#lists, list, q.after), q.limit, keep, q.nameWords ? (q.scanLimit ?? DEFAULT_SCAN_LIMIT) : undefined);
+    // A name, or a device within a patient's list (checked on each entry), is looked for, not listed.
+    const looks = q.nameWords !== undefined || (q.mrn !== undefined && q.deviceId !== undefined);
+    const page = takePage(newestAfter(this.#lists, list, q.after), q.limit, keep, looks ? (q.scanLimit ?? READING_SCAN_LIMIT) : undefined);
     const items: Array<ListedRecord<L>> = [];
     for (const key of page.keys) {
       const id = String(key[n + 1]);
@@ -489,13 +536,18 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     };
   }
 
-  /** A page of archived messages, newest created first, through the most selective list the filters allow. */
+  /**
+   * A page of archived messages, newest created first, through the most selective list the filters
+   * allow. Until the upgrade of an older folder's lists is done, a device or patient filter scans the
+   * general list at most `scanLimit` keys at a time, and the page says so.
+   */
   messagesPage(q: HistoryMessagePageQuery): HistoryPage<ArchivedMessage> {
     const dest = q.destination === undefined ? undefined : storedKey(q.destination);
+    const scanning = !this.#indexed && (q.mrn !== undefined || q.deviceId !== undefined);
     const list: ListKey =
-      q.mrn !== undefined
+      q.mrn !== undefined && !scanning
         ? ['m-patient', storedKey(q.mrn)]
-        : q.deviceId !== undefined
+        : q.deviceId !== undefined && !scanning
           ? ['m-device', storedKey(q.deviceId)]
           : dest !== undefined && q.state !== undefined
             ? ['m-dest-state', dest, q.state]
@@ -510,12 +562,13 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
     const found = new Map<string, ArchivedMessage>();
     const keep = (key: ListKey) => {
       const id = String(key[n + 2]);
-      const a = this.#messages.get(id);
-      if (!a) return false;
-      const m = a.message;
+      const stored = this.#messages.get(id);
+      if (!stored) return false;
+      const m = stored.message;
       if (q.destination !== undefined && m.destinationId !== q.destination) return false;
       if (q.state !== undefined && m.state !== q.state) return false;
-      if (q.deviceId !== undefined && a.deviceId !== q.deviceId) return false;
+      if (q.deviceId !== undefined && stored.deviceId !== q.deviceId) return false;
+      const a = this.#withPatient(stored);
       if (q.mrn !== undefined && a.patient?.mrn !== q.mrn) return false;
       if (q.nameWords && !nameMatches(a.patient, q.nameWords)) return false;
       found.set(id, a);
@@ -528,6 +581,7 @@ export class HistoryStore<L = StoredReading> implements HistorySink {
       items: page.keys.map((k) => found.get(String(k[n + 2]))!),
       ...(page.next ? { next: cursorText(String(page.next[n]), Number(page.next[n + 1])) } : {}),
       ...(page.scanned ? { scanned: page.scanned } : {}),
+      ...(scanning ? { indexing: true as const } : {}),
     };
   }
 

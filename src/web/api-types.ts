@@ -45,6 +45,8 @@ export interface DeviceView {
 /** A reading as lists show it: slim (GET /api/readings/:id/tracing has the samples), with its messages. */
 export interface ReadingView extends SlimReading {
   messages: Array<Omit<OutboxMessage, 'body'>>;
+  /** When a delivered or discarded reading was archived: its place in its list (a page cursor is `archivedAt~id`). */
+  archivedAt?: string;
 }
 
 export interface DestinationView {
@@ -106,6 +108,8 @@ export interface ListPageInfo {
   match?: SearchMatch;
   /** A name search looked at only this many of the newest (the next page goes on from there). */
   scanned?: number;
+  /** Older messages are still being indexed by device and patient: this filter was answered by scanning (`scanned`). */
+  indexing?: boolean;
 }
 
 export interface ReadingsPage extends ListPageInfo {
@@ -191,7 +195,7 @@ export interface LinkTestRequest {
 export interface LinkRecognition {
   /** read: readings (maybe refusals too); refused: only refusals; incomplete: bytes but no complete reading; nothing: no bytes; unsupported / failed: the driver could not tell. */
   outcome: 'read' | 'refused' | 'incomplete' | 'nothing' | 'unsupported' | 'failed';
-  /** One sentence: "1 reading: weight 64.20 kg", "1 refused: checksum wrong". */
+  /** One sentence: "1 reading: weight 64.20 kg", "1 message, not a reading for the A&D scale / indicator driver: ...". */
   text: string;
   /** What to know about this protocol's test (it waits for an answer the test does not give). */
   note?: string;
@@ -207,6 +211,12 @@ export interface LinkTestResult {
   truncated: boolean;
   /** What the driver recognised in them, when the link opened and a driver was named. */
   recognised?: LinkRecognition;
+  /** True: the bytes came from a running device's link, and what arrived was also taken as its readings. */
+  running?: boolean;
+  /** That running device (the tested one, or another device on the same link). */
+  runningDevice?: { id: string; label?: string };
+  /** The patient that running device was bound to during the test: readings it took were charted to them. */
+  boundTo?: PatientRef;
 }
 
 export interface SimulatorView {

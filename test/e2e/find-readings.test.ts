@@ -68,6 +68,21 @@ function rowAt(x: number, y: number): Promise<string | undefined> {
   );
 }
 
+/** The focused element: its tag, text, and the row key (Messages data-id, Live data-reading-id) it carries. */
+function focused(): Promise<{ tag?: string; text?: string; id?: string }> {
+  return page.evaluate(() => {
+    type El = { tagName: string; textContent: string | null; getAttribute(name: string): string | null };
+    const el = (globalThis as unknown as { document: { activeElement: El | null } }).document.activeElement;
+    return { tag: el?.tagName, text: el?.textContent?.trim(), id: el?.getAttribute('data-id') ?? el?.getAttribute('data-reading-id') ?? undefined };
+  });
+}
+
+/** Presses "Show older" from the keyboard, as a keyboard user would. */
+async function showOlderByKeyboard(): Promise<void> {
+  await page.getByRole('button', { name: 'Show older' }).focus();
+  await page.keyboard.press('Enter');
+}
+
 const liveItem = (id: string) => page.getByRole('list', { name: 'Live readings' }).locator(`li[data-reading-id="${id}"]`);
 const messageRows = () => page.locator('table.msg-table tbody tr');
 
@@ -213,18 +228,40 @@ describe('find any reading', () => {
       .toBeGreaterThanOrEqual(112);
     await page.goto(`${gw.url}/#/messages`);
     await expect.poll(() => messageRows().count(), WAIT).toBe(100);
-    await page.getByRole('button', { name: 'Show older' }).click();
+    await showOlderByKeyboard();
     await expect.poll(() => messageRows().count(), WAIT).toBeGreaterThanOrEqual(112);
     const ids = await messageRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
     expect(new Set(ids).size).toBe(ids.length);
     expect(await page.getByRole('button', { name: 'Show older' }).isVisible()).toBe(false);
+    // Keyboard focus goes to the first row loaded, not to the body (the button was disabled while loading).
+    await expect.poll(async () => (await focused()).id, WAIT).toBe(ids[100]);
 
     // Live: 50 of each state at first, the next 50 delivered on "Show older".
     await page.goto(`${gw.url}/#/live?state=delivered`);
     const readings = page.getByRole('list', { name: 'Live readings' }).locator('li[data-reading-id]');
     await expect.poll(() => readings.count(), WAIT).toBe(50);
-    await page.getByRole('button', { name: 'Show older' }).click();
+    await showOlderByKeyboard();
     await expect.poll(() => readings.count(), WAIT).toBe(100);
+    const liveIds = await readings.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-reading-id')));
+    await expect.poll(async () => (await focused()).id, WAIT).toBe(liveIds[50]);
+  });
+
+  it("says why a filtered Live list is empty, and lands on the message heading from a reading's link", async () => {
+    await page.goto(`${gw.url}/#/live?device=scale-1&state=held`);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'from this device' }).first().textContent(), WAIT)
+      .toBe('No held readings from this device.');
+
+    await page.goto(`${gw.url}/#/live?device=scale-2&state=delivered`);
+    const link = page
+      .getByRole('list', { name: 'Live readings' })
+      .getByRole('link', { name: /^Message / })
+      .first();
+    await link.waitFor(WAIT);
+    const name = (await link.textContent())!.trim();
+    await link.click();
+    await expect.poll(async () => (await focused()).tag, WAIT).toBe('H2');
+    expect((await focused()).text).toBe(name);
   });
 
   it('keeps the row under the pointer where it was while new messages arrive above it', async () => {
@@ -233,6 +270,15 @@ describe('find any reading', () => {
     await page.goto(`${gw.url}/#/messages`);
     await expect.poll(() => messageRows().count(), WAIT).toBe(100);
     await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    // The list keeps the row in place itself: the browser's scroll anchoring would scroll a second time.
+    const anchoring = (el: unknown) =>
+      (globalThis as unknown as { getComputedStyle(e: unknown): { overflowAnchor: string } }).getComputedStyle(el).overflowAnchor;
+    expect(
+      await page
+        .getByRole('table', { name: /Messages to/ })
+        .locator('tbody')
+        .evaluate(anchoring),
+    ).toBe('none');
     const box = (await messageRows().nth(2).boundingBox())!;
     const [x, y] = [box.x + 10, box.y + box.height / 2];
     await page.mouse.move(x, y);

@@ -1,8 +1,9 @@
 // The technician page's details in headless Chromium against a gateway process, with a real serial
 // scale on a pty and the EHR stand-in: a used setup link says once that setup is done; a real
 // device shows no red simulator badge in demo mode; a taken device ID is named while typed; Test
-// link says what the driver recognised; number fields show their defaults in words, only where
-// they apply; the session survives a gateway restart.
+// link says what the driver recognised, and warns before testing a running device bound to a
+// patient; the simulator's port path is an example, not a placeholder; number fields show their
+// defaults in words, only where they apply; the session survives a gateway restart.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
 import { axeViolations } from '../support/axe.ts';
 import { createFirstAdmin, openBrowser, setupUrlOf, type BrowserSession } from '../support/browser.ts';
-import { gatewayConfig, serialDevice } from '../support/configs.ts';
+import { ALICE, gatewayConfig, serialDevice } from '../support/configs.ts';
 import { startEhrStandin, type EhrStandin } from '../support/ehr-standin-client.ts';
 import { freePort } from '../support/free-port.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../support/gateway-process.ts';
@@ -137,6 +138,55 @@ describe('the page details', () => {
     // The scale repeats its stable weight; the driver's session takes one reading per weighing.
     expect(verdictText).toBe('Recognised: 1 reading: weight 64.20 kg');
     expect(await dialog.getByLabel('Bytes as text').textContent()).toContain('ST,GS,+0064.20kg<0d><0a>');
+    // A link opened for the test only: nothing it brings is taken as a reading, so no warning.
+    expect(await dialog.locator('#link-test-warning').count()).toBe(0);
+    expect(await dialog.locator('.link-taken').count()).toBe(0);
+    expect(await dialog.getByRole('button', { name: 'Test link' }).getAttribute('aria-describedby')).toBeNull();
+    expect(await axeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('warns before testing a running device bound to a patient that its readings are charted, and says so with the answer', async () => {
+    expect((await gw.api('PUT', '/api/devices/scale-1/patient', { ...ALICE, minutes: 60 })).status).toBe(200);
+    const card = page.locator('[data-device-id="scale-1"]');
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('Example, Alice');
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit device scale-1' });
+    const warning =
+      'This device is running: whatever it sends during the test is also taken as readings, and charted to Example, Alice (MRN MRN4711): unbind first if you will send test readings.';
+    await expect.poll(() => dialog.locator('#link-test-warning').textContent(), { timeout: 10_000 }).toBe(warning);
+    const test = dialog.getByRole('button', { name: 'Test link' });
+    // The button's accessible description carries the warning, for a screen reader on the button.
+    expect(await test.getAttribute('aria-describedby')).toBe('link-test-warning');
+    expect(await axeViolations(page)).toEqual([]);
+
+    const device = await openDeviceEnd(running.b, 2400);
+    try {
+      await test.click();
+      await dialog.getByText(/^Listening for 5 seconds/).waitFor();
+      while ((await dialog.locator('.link-verdict').count()) === 0) {
+        await device.write('ST,GS,+0070.10kg\r\n');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } finally {
+      await device.close();
+    }
+    expect(await dialog.locator('.link-verdict').textContent()).toBe('Recognised: 1 reading: weight 70.10 kg');
+    expect(await dialog.locator('.link-taken').textContent()).toBe(
+      "Scale, room 1 is running: what arrived was also taken as its readings, charted to Example, Alice (MRN MRN4711). Check that patient's readings for test values.",
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await gw.api('DELETE', '/api/devices/scale-1/patient')).status).toBe(200);
+  });
+
+  it('gives the simulator port path as an example below the field, never as a value-like placeholder', async () => {
+    await page.locator('[data-device-id="scale-1"]').getByRole('button', { name: 'Start simulator' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Start simulator for/ });
+    const path = dialog.getByLabel('Simulator serial port path');
+    await path.waitFor();
+    expect(await path.getAttribute('placeholder')).toBeNull();
+    expect(await dialog.locator('#sim-serial-path-hint').textContent()).toMatch(/^For example \/dev\/ttyUSB1 or \/dev\/pts\/5/);
     expect(await axeViolations(page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });

@@ -8,8 +8,16 @@ const PING_MS = 15_000;
 // A page that stops reading (a tablet asleep) must not make the gateway buffer without end; EventSource reconnects.
 const MAX_BUFFERED = 1024 * 1024;
 
+/** The text of events already written: the bus hands every stream the same object, a new one per emit, so each is serialised once. */
+const texts = new WeakMap<GatewayEvent, string>();
+
 export function formatEvent(event: GatewayEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  let text = texts.get(event);
+  if (text === undefined) {
+    text = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    texts.set(event, text);
+  }
+  return text;
 }
 
 export interface EventRouteOptions {

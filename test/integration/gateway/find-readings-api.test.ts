@@ -82,6 +82,15 @@ describe('GET /api/readings and /api/messages', () => {
     expect(new Set(got.flat()).size).toBe(OLD);
   });
 
+  it('is listening before the index upgrade of the old messages ends: it runs in the background, once', async () => {
+    await gw.waitForLog((l) => l.msg === 'history indexes upgraded', 20_000);
+    const listening = gw.logs.findIndex((l) => typeof l.msg === 'string' && l.msg.startsWith('medgate listening on'));
+    const upgraded = gw.logs.findIndex((l) => l.msg === 'history indexes upgraded');
+    expect(listening).toBeGreaterThanOrEqual(0);
+    expect(upgraded).toBeGreaterThan(listening);
+    expect(gw.logs[upgraded]).toMatchObject({ messages: OLD, layout: 2 });
+  });
+
   it('lists messages by device and patient, the old ones included after the index upgrade, each with its patient and reading', async () => {
     const old = await pages<MessagesPage>('/api/messages?device=cuff-old&limit=10', (p) => p.messages.map((m) => m.id));
     expect(new Set(old.flat()).size).toBe(OLD);
@@ -110,6 +119,15 @@ describe('GET /api/readings and /api/messages', () => {
     // One message in full carries its reading's device and patient too.
     const detail = (await gw.api<{ message: { deviceId?: string; patient?: { family?: string } } }>('GET', `/api/messages/${controlId}`)).body.message;
     expect([detail.deviceId, detail.patient?.family]).toEqual(['scale-1', ALICE.family]);
+  });
+
+  it('pages from a row of a page, that row included, by its place (archivedAt) and its id followed by U+0000', async () => {
+    const page = (await gw.api<ReadingsPage>('GET', '/api/readings?status=delivered&device=cuff-old&limit=3')).body.readings;
+    const row = page[1]!;
+    expect(row.archivedAt).toBeDefined();
+    const from = encodeURIComponent(`${row.archivedAt}~${row.reading.id}\u0000`);
+    const again = (await gw.api<ReadingsPage>('GET', `/api/readings?status=delivered&device=cuff-old&limit=2&before=${from}`)).body.readings;
+    expect(again.map((r) => r.reading.id)).toEqual([row.reading.id, page[2]!.reading.id]);
   });
 
   it('refuses queries its schema does not allow', async () => {

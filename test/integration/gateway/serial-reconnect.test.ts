@@ -33,8 +33,8 @@ describe('serial link', () => {
     await ehr.waitFor(1);
     await end.close();
 
-    // Pull the cable: socat dies and its pty goes away.
-    pty.process.kill('SIGKILL');
+    // Pull the cable: the device node goes, then socat and its pty.
+    await pty.unplug();
     await gw.waitForLog((l) => l.msg === 'serial link down; will reopen' && l.device === 'scale-1');
     await eventually(async () => {
       const res = await gw.api<{ devices: DeviceView[] }>('GET', '/api/devices');

@@ -141,7 +141,7 @@ describe('ASTM analyzers -> gateway process -> EHR stand-in', () => {
     // The cable is pulled mid-transmission.
     await end.close();
     const ptyDir = dirname(pty.a);
-    pty.process.kill('SIGKILL');
+    await pty.unplug();
     await gw.waitForLog((x) => x.msg === 'serial link down; will reopen' && x.device === 'ua-1');
     pty = await openPtyPair(ptyDir);
     await eventually(() => expect(gw.logs.filter((x) => x.msg === 'device link up' && x.device === 'ua-1').length).toBe(2), 15_000);

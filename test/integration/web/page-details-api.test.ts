@@ -85,9 +85,36 @@ describe('the page details, through the API', () => {
       expect(body.recognised?.outcome).toBe('read');
       // The scale repeats its stable weight; the driver's session takes one reading per weighing.
       expect(body.recognised?.text).toBe('1 reading: weight 64.20 kg');
+      // A link opened for the test: nothing it brought was taken as a reading.
+      expect(body.running).toBe(false);
+      expect(body.boundTo).toBeUndefined();
     } finally {
       await device.close();
     }
+  });
+
+  it('says a running device took what arrived during its test as readings, charted to the patient bound to it', async () => {
+    expect((await gw.api('PUT', '/api/devices/scale-1/patient', { ...ALICE, minutes: 60 })).status).toBe(200);
+    const delivered = ehr.messages.length;
+    let done = false;
+    const test = gw.api<LinkTestResult>('POST', '/api/link-test', { deviceId: 'scale-1', seconds: 2 });
+    void test.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      await scale.write('ST,GS,+0070.10kg\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const { status, body } = await test;
+    expect(status).toBe(200);
+    expect(body.recognised?.text).toBe('1 reading: weight 70.10 kg');
+    expect(body.running).toBe(true);
+    expect(body.runningDevice).toEqual({ id: 'scale-1', label: 'Scale, room 1' });
+    expect(body.boundTo).toMatchObject({ mrn: ALICE.mrn, family: ALICE.family });
+    // Real device output is never dropped: the weighing went to the chart, as the answer says.
+    await ehr.waitFor(delivered + 1, 20_000);
+    expect(gw.rawLogs.filter((l) => l.includes(ALICE.mrn) || l.includes(ALICE.family))).toEqual([]);
+    expect((await gw.api('DELETE', '/api/devices/scale-1/patient')).status).toBe(200);
   });
 
   it('says "nothing arrived" when the device is silent', async () => {

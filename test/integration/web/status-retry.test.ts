@@ -1,6 +1,7 @@
 // GET /api/status and "retry now" against a real gateway process, a real pty cable and the EHR
 // stand-in: a pulled cable is one outage from its first failure (not from its last retry), its error
-// goes once the link is up, and a person can cut a device's or a destination's backoff short.
+// goes once the link is up, and a person can cut a device's or a destination's backoff short; a
+// retry that meets a try under way is told so, not refused.
 
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,24 +43,33 @@ describe('status and retry now', () => {
       body: { message: 'the link of device "scale-1" is up: nothing to retry' },
     });
     expect((await gw.api('POST', '/api/devices/nope/retry')).status).toBe(404);
+    // Signed in before the cable goes: three password hashes must not eat the wait the retry cuts short.
+    const admin = await firstAdmin(gw);
+    const created = await fetch(`${gw.url}/api/users`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'nurse', password: 'a long staff password', role: 'staff' }),
+    });
+    expect(created.status).toBe(201);
+    const staff = await signIn(gw, 'nurse', 'a long staff password');
 
-    pty.process.kill('SIGKILL');
+    await pty.unplug();
     const first = await eventually(async () => {
       const l = await link(gw, 'scale-1');
       expect(l.state).toBe('retrying');
       expect(l.downSince).toBeTruthy();
       return l;
     }, 10_000);
-    // Several retries later (the wait doubles from 0.5 s), still the same outage.
+    // Several retries later (the wait doubles from 0.5 s: 0.5, 1, 2, 4, then 8 s), still the same outage.
     const later = await eventually(
       async () => {
         const l = await link(gw, 'scale-1');
         expect(l.state).toBe('retrying');
         expect(l.reconnects).toBeGreaterThanOrEqual(first.reconnects + 3);
-        expect(Date.parse(l.nextRetryAt!) - Date.now()).toBeGreaterThan(3000);
+        expect(Date.parse(l.nextRetryAt!) - Date.now()).toBeGreaterThan(5000);
         return l;
       },
-      30_000,
+      40_000,
       100,
     );
     expect(later.downSince).toBe(first.downSince);
@@ -77,14 +87,6 @@ describe('status and retry now', () => {
     // The cable is back while the link still waits several seconds: a staff member retries now.
     pty = await openPtyPair(ptyDir);
     cleanups.push(() => pty.close());
-    const admin = await firstAdmin(gw);
-    const created = await fetch(`${gw.url}/api/users`, {
-      method: 'POST',
-      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'nurse', password: 'a long staff password', role: 'staff' }),
-    });
-    expect(created.status).toBe(201);
-    const staff = await signIn(gw, 'nurse', 'a long staff password');
     const noCsrf = await fetch(`${gw.url}/api/devices/scale-1/retry`, { method: 'POST', headers: { cookie: staff.cookie } });
     expect(noCsrf.status).toBe(403);
     const waiting = await link(gw, 'scale-1');
@@ -92,6 +94,7 @@ describe('status and retry now', () => {
     const dueAt = Date.parse(waiting.nextRetryAt!);
     const res = await fetch(`${gw.url}/api/devices/scale-1/retry`, { method: 'POST', headers: { cookie: staff.cookie, 'x-csrf-token': staff.csrf } });
     expect(res.status).toBe(200);
+    expect(await res.json()).not.toHaveProperty('already');
     const up = await eventually(async () => {
       const l = await link(gw, 'scale-1');
       expect(l.state).toBe('connected');
@@ -117,8 +120,11 @@ describe('status and retry now', () => {
     cleanups.push(() => pty.close());
     const dir = tempDir();
     const config = gatewayConfig(dir, ehr.port, [serialDevice('scale-1', 'ad-scale', pty.a, { mode: 'print' })]);
-    // A long backoff after an error answer: only "retry now" sends again within this test.
-    config.destinations = [{ ...config.destinations[0]!, retry: { initialMs: 60_000, maxMs: 120_000 } } as (typeof config.destinations)[0]];
+    // A long backoff after an error answer: only "retry now" sends again within this test. A long ACK
+    // timeout: a send to a silent EHR stays under way while the test looks at it.
+    config.destinations = [
+      { ...config.destinations[0]!, ackTimeoutMs: 20_000, retry: { initialMs: 60_000, maxMs: 120_000 } } as (typeof config.destinations)[0],
+    ];
     const gw = await startGatewayProcess(config, { dir });
     cleanups.push(() => gw.stop());
     await gw.api('PUT', '/api/devices/scale-1/patient', { ...ALICE, minutes: 60 });
@@ -171,5 +177,21 @@ describe('status and retry now', () => {
       return p!;
     }, 30_000);
     expect(Date.now() - Date.parse(unreachable.since!)).toBeGreaterThanOrEqual(9000);
+
+    // Back, but answering nothing: while a send waits for its ACK, "retry now" says so (200), not 409.
+    const silent = await startEhrStandin({ port: ehr.port });
+    cleanups.push(() => silent.stop());
+    await silent.setMode('silent');
+    await silent.waitFor(1, 15_000);
+    await eventually(async () => {
+      const views = await gw.api<{ destinations: DestinationView[] }>('GET', '/api/destinations');
+      expect(views.body.destinations.find((d) => d.id === 'ehr')?.worker.state).toBe('sending');
+    });
+    expect(await gw.api('POST', '/api/destinations/ehr/retry')).toMatchObject({ status: 200, body: { destination: 'ehr', already: true } });
+    // Nothing waits out a backoff while it sends: no "Retry now" offered.
+    await eventually(async () =>
+      expect((await problems(gw)).find((x) => x.kind === 'destination-unreachable')).toMatchObject({ destination: 'ehr', retry: false }),
+    );
+    await silent.stop(); // the send ends now, not at its ACK timeout
   }, 120_000);
 });

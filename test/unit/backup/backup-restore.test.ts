@@ -217,7 +217,10 @@ describe('restore', () => {
       /is damaged; nothing was changed:\n {2}data\/state\.json: \d+ bytes, the manifest says \d+/,
     );
     const swapped = await repacked(archive, (d) =>
-      writeFileSync(join(d, 'data/format.json'), readFileSync(join(d, 'data/format.json'), 'utf8').replace('"format":1', '"format":2')),
+      writeFileSync(
+        join(d, 'data/format.json'),
+        readFileSync(join(d, 'data/format.json'), 'utf8').replace(`"format":${DATA_FORMAT}`, `"format":${DATA_FORMAT + 1}`),
+      ),
     );
     await expect(restoreBackup({ from: swapped, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') })).rejects.toThrow(
       /data\/format\.json: its SHA-256 is not the manifest's/,

@@ -1,6 +1,6 @@
 // The link test's verdict: the captured bytes fed to a real session of the device's driver, and
-// what it emitted in one sentence ("1 reading: weight 64.20 kg", "1 refused: checksum mismatch: NAK",
-// "nothing arrived"). The cases are the ones where a re-implementation of the decoding disagreed
+// what it emitted in one sentence ("1 reading: weight 64.20 kg", "1 message, not a reading
+// for the Lab analyzer driver: checksum mismatch: NAK", "nothing arrived"). The cases are the ones where a re-implementation of the decoding disagreed
 // with the running driver; each verdict is what the session does with the same bytes.
 
 import { describe, expect, it } from 'vitest';
@@ -78,8 +78,18 @@ describe('the link test verdict', () => {
     });
     expect(await verdict(adScale, ['OL,GS,+    .  kg\r\n', 'ST,GS,+0064.20  \r\n'])).toEqual({
       outcome: 'refused',
-      text: '2 refused: scale overload or out of range: weight ignored; weight without unit ignored',
+      text: '2 messages, none of them a reading for the A&D scale / indicator driver: scale overload or out of range: weight ignored; weight without unit ignored',
     });
+  });
+
+  it('says in plain words that lines of another device are none of them a reading, each reason once', async () => {
+    const other = Array.from({ length: 16 }, (_, i) => `SpO2 ${90 + (i % 10)} %\r\n`);
+    expect(await verdict(adScale, other)).toEqual({
+      outcome: 'refused',
+      text: '16 messages, none of them a reading for the A&D scale / indicator driver: not A&D standard format (expected like "ST,GS,+0070.50kg")',
+    });
+    const mixed = await verdict(adScale, [formatAdLine('ST', 64.2), 'SpO2 97 %\r\n', 'SpO2 98 %\r\n']);
+    expect(mixed?.text).toBe('1 reading: weight 64.20 kg. 2 messages refused: not A&D standard format (expected like "ST,GS,+0070.50kg")');
   });
 
   it('says when bytes came without a complete reading, and when nothing came', async () => {
@@ -96,10 +106,10 @@ describe('the link test verdict', () => {
     expect(whole?.text).toBe('1 reading: GLU 95 mg/dL (specimen S123)');
     // The first frame sent twice (its ACK lost): one message, not two H records.
     expect((await verdict(astm, [`${ENQ}${frames[0]}${frames.join('')}${EOT}`]))?.text).toBe('1 reading: GLU 95 mg/dL (specimen S123)');
-    expect((await verdict(astm, [`${ENQ}${frame(3, 'H|\\^&|||SIM^1\r')}`]))?.text).toBe('1 refused: frame number 3, expected 1: NAK');
+    expect((await verdict(astm, [`${ENQ}${frame(3, 'H|\\^&|||SIM^1\r')}`]))?.text).toBe('1 message, not a reading for the Lab analyzer driver: frame number 3, expected 1: NAK');
     const good = frame(1, 'H|\\^&|||SIM^1\r');
     const bad = good.replace(/..\r\n$/, (cs) => `${cs[0] === '0' ? '1' : '0'}${cs.slice(1)}`);
-    expect((await verdict(astm, [`${ENQ}${bad}`]))?.text).toBe('1 refused: checksum mismatch: NAK');
+    expect((await verdict(astm, [`${ENQ}${bad}`]))?.text).toBe('1 message, not a reading for the Lab analyzer driver: checksum mismatch: NAK');
   });
 
   it('tells the technician that a device waiting for an answer sends no more on a new link, and not on a running one', async () => {

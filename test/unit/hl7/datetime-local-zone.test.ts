@@ -5,7 +5,7 @@
 // it with the summer offset put a glucose result an hour earlier than it was taken.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deviceTimestampToIso, dtmToIso } from '../../../src/hl7/datetime.ts';
+import { deviceTimestampToIso, dtmToIso, normalizeIso } from '../../../src/hl7/datetime.ts';
 
 /** The instant (ms since the epoch) a reading of a DTM places a result at. */
 function instant(dtm: string): number {
@@ -31,6 +31,8 @@ describe('a DTM without an offset, around a clock change', () => {
     expect(instant('20250330023000')).toBe(Date.parse('2025-03-30T01:30:00Z'));
     expect(instant('20250330013000')).toBe(Date.parse('2025-03-30T00:30:00Z'));
     expect(instant('20250330033000')).toBe(Date.parse('2025-03-30T01:30:00Z'));
+    // An ISO time without an offset (a device's JSON) names the same instant.
+    expect(Date.parse(normalizeIso('2025-03-30T02:30:00') ?? '')).toBe(Date.parse('2025-03-30T01:30:00Z'));
     // aECG effectiveTime (HL7 v3 TS) follows the same rule.
     const v3 = deviceTimestampToIso('20250330023000', 'v3');
     expect(v3.kind === 'time' && Date.parse(v3.iso)).toBe(Date.parse('2025-03-30T01:30:00Z'));

@@ -13,6 +13,7 @@ import type { MessageQuery, MessagesPage, SlimReading } from '../../../src/web/a
 import { slimReading } from '../../../src/web/reading-views.ts';
 import { counted } from '../../support/counted-engine.ts';
 import { historyRecord } from '../../support/history-records.ts';
+import { writeLegacyHistory } from '../../support/legacy-history.ts';
 import { allPages } from '../../support/list-pages.ts';
 
 const engines: StorageEngine[] = [];
@@ -117,6 +118,33 @@ describe('findMessages', () => {
     markSending(src.doc, 'Q20-ehr', new Date(minute(30)));
     markDelivered(src.doc, 'Q20-ehr', undefined, new Date(minute(30)));
     expect(findMessages(src, query({ state: 'delivered', limit: 2 })).messages.map((m) => m.id)).toEqual(['Q20-ehr', 'H19-ehr']);
+  });
+});
+
+describe('findMessages on a history an earlier version wrote, while its lists are upgraded', () => {
+  it('answers device and patient filters by a bounded scan, saying so, each message once across pages', async () => {
+    const engine = openEngine(mkdtempSync(join(tmpdir(), 'medgate-find-messages-')));
+    engines.push(engine);
+    const records = Array.from({ length: 30 }, (_, i) => {
+      const r = historyRecord({ id: `L${String(i).padStart(2, '0')}`, at: minute(i), deviceId: i % 3 ? 'scale-1' : 'cuff-1', mrn: `MRN${i % 2}` });
+      r.reading.patient = { mrn: `MRN${i % 2}`, family: i % 2 ? 'Lindqvist' : 'Okafor', given: 'Bo' };
+      r.messages[0]!.seq = i + 1;
+      return r;
+    });
+    await writeLegacyHistory(engine, records);
+    const src = { doc: emptyState(), history: new HistoryStore(engine, { listView: slimReading }), scanLimit: 8 };
+    expect(src.history.indexed).toBe(false);
+    const first = findMessages(src, query({ device: 'cuff-1' }));
+    expect(first).toMatchObject({ indexing: true, scanned: 8, more: true });
+    const byDevice = allPages((before) => findMessages(src, query({ device: 'cuff-1', before })), ids).flat();
+    expect(byDevice).toEqual(['L27-ehr', 'L24-ehr', 'L21-ehr', 'L18-ehr', 'L15-ehr', 'L12-ehr', 'L09-ehr', 'L06-ehr', 'L03-ehr', 'L00-ehr']);
+    const byPatient = allPages((before) => findMessages(src, query({ patient: 'MRN1', before })), ids).flat();
+    expect(byPatient).toHaveLength(15);
+    expect(findMessages(src, query({ patient: 'MRN1', limit: 1 })).messages[0]?.patient).toEqual({ mrn: 'MRN1', family: 'Lindqvist', given: 'Bo' });
+
+    expect(await src.history.upgradeIndexes()).toEqual({ messages: 30, done: true });
+    const indexed = findMessages({ ...src, scanLimit: undefined }, query({ device: 'cuff-1' }));
+    expect([indexed.indexing, indexed.scanned, ids(indexed)]).toEqual([undefined, undefined, byDevice]);
   });
 });
 

@@ -94,6 +94,45 @@ describe('findReadings in the history', () => {
   });
 });
 
+describe('findReadings from a row of a page (Live pages again from where its list ends)', () => {
+  it('gives each archived reading its place, and a cursor whose tie is an id and U+0000 takes that reading in', async () => {
+    const h = history();
+    await h.append(['A1', 'A2', 'A3'].map((id, i) => record(id, `2026-01-05T10:0${i}:00.000Z`)));
+    const src = { doc: emptyState(), history: h };
+    const first = findReadings(src, query({}));
+    expect(first.readings.map((r) => [r.reading.id, r.archivedAt])).toEqual([
+      ['A3', '2026-01-05T10:02:00.000Z'],
+      ['A2', '2026-01-05T10:01:00.000Z'],
+      ['A1', '2026-01-05T10:00:00.000Z'],
+    ]);
+    expect(ids(findReadings(src, query({ before: '2026-01-05T10:01:00.000Z~A2' })))).toEqual(['A1']);
+    expect(ids(findReadings(src, query({ before: '2026-01-05T10:01:00.000Z~A2\u0000' })))).toEqual(['A2', 'A1']);
+  });
+});
+
+describe('findReadings on a long history', () => {
+  it('reads at most 1000 entries for a name, or for a device within a patient, per request; "Show older" goes on', async () => {
+    const h = history();
+    await h.append(
+      Array.from({ length: 2500 }, (_, i) =>
+        record(`L${String(i).padStart(4, '0')}`, new Date(Date.UTC(2026, 0, 5) + i * 60_000).toISOString(), {
+          deviceId: i % 2 ? 'scale-1' : 'cuff-1',
+          mrn: 'MRN1',
+          family: i < 10 ? 'Rare' : 'Common',
+        }),
+      ),
+    );
+    const src = { doc: emptyState(), history: h };
+    const byName = findReadings(src, query({ q: 'rare' }));
+    expect(byName).toMatchObject({ match: 'name', scanned: 1000, more: true, readings: [] });
+    const all = allPages((before) => findReadings(src, query({ q: 'rare', before })), ids).flat();
+    expect(all).toEqual(Array.from({ length: 10 }, (_, i) => `L${String(9 - i).padStart(4, '0')}`));
+    const both = findReadings(src, query({ patient: 'MRN1', device: 'scale-1', limit: 1000 }));
+    expect([both.readings.length, both.scanned, both.more]).toEqual([500, 1000, true]);
+    expect(allPages((before) => findReadings(src, query({ patient: 'MRN1', device: 'scale-1', limit: 1000, before })), ids).flat()).toHaveLength(1250);
+  });
+});
+
 describe('findReadings in the state document', () => {
   function doc(): StateDoc {
     const d = emptyState();
@@ -120,6 +159,9 @@ describe('findReadings in the state document', () => {
       ['L005', 'L004'],
       ['L002', 'L001'],
     ]);
+    // From a row of the page, that row included (Live pages again from where its list ends).
+    const l005 = src.doc.readings.L005!.reading.receivedAt;
+    expect(ids(findReadings(src, query({ status: 'queued', device: 'scale-1', limit: 2, before: `${l005}~L005\u0000` })))).toEqual(['L005', 'L004']);
   });
 
   it('finds by control ID, by MRN and by name, with the reading carrying its message ids', () => {

@@ -221,7 +221,7 @@ export function destinationsSection(getSchemas: () => Promise<ConfigSchemas>): S
           ),
         );
       });
-      replace(body, dataTable(['ID', 'Type', 'Address', 'State', 'Queued / delivered / dead', 'Credentials'], h('tbody', {}, rows)));
+      replace(body, dataTable(['ID', 'Type', 'Address', 'State', 'Queued / delivered since start / dead', 'Credentials'], h('tbody', {}, rows)));
     } catch (err) {
       fail(`Could not load the destinations: ${errorText(err)}`);
     }

@@ -82,10 +82,12 @@ export function bindingPanel(options: BindingPanelOptions = {}): BindingPanel {
       return;
     }
     if (!d.binding) {
-      showStatus(`unbound\n${d.id}`, () => replace(
-        bindingStatus,
-        h('p', {}, h('span', { class: 'badge' }, 'not bound'), ' Readings of this device go to the patient the device reports, or wait as held.'),
-      ));
+      showStatus(`unbound\n${d.id}`, () =>
+        replace(
+          bindingStatus,
+          h('p', {}, h('span', { class: 'badge' }, 'not bound'), ' Readings of this device go to the patient the device reports, or wait as held.'),
+        ),
+      );
       return;
     }
     const words = bindingText(d.binding);
@@ -108,7 +110,10 @@ export function bindingPanel(options: BindingPanelOptions = {}): BindingPanel {
     // Came from a device card: the device is chosen, the patient is next.
     const cameFor = wanted !== undefined && choice === wanted;
     wanted = undefined;
-    const options = devices.map((d): [string, string] => [d.id, `${d.label ?? d.id}${d.label ? ` (${d.id})` : ''}${d.binding ? ` \u00b7 bound to MRN ${d.binding.patient.mrn}` : ''}`]);
+    const options = devices.map((d): [string, string] => [
+      d.id,
+      `${d.label ?? d.id}${d.label ? ` (${d.id})` : ''}${d.binding ? ` \u00b7 bound to MRN ${d.binding.patient.mrn}` : ''}`,
+    ]);
     // The same list again (most refreshes): left alone, so an open list or a screen reader's place in it stays.
     const optionsKey = JSON.stringify(options);
     if (deviceSelect.dataset.options !== optionsKey) {

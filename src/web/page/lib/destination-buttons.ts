@@ -3,9 +3,10 @@
 
 import type { DestinationView } from '../../api-types.ts';
 import { h, replace } from './dom.ts';
+import { ALL_DESTINATIONS } from './message-fits.ts';
 import { formatTime } from './reading-format.ts';
 
-export const ALL_DESTINATIONS = '*';
+export { ALL_DESTINATIONS } from './message-fits.ts';
 
 export function drawDestinations(group: HTMLElement, destinations: readonly DestinationView[], current: string, choose: (id: string) => void): void {
   if (!destinations.length) {
@@ -26,7 +27,8 @@ export function drawDestinations(group: HTMLElement, destinations: readonly Dest
           'span',
           { class: 'dest-counts' },
           h('span', { class: `badge ${d.worker.lastError ? 'retry' : 'up'}` }, d.worker.state),
-          ` ${d.worker.queued} queued \u00b7 ${d.worker.delivered} delivered \u00b7 `,
+          // The delivered count starts again with the gateway; queued and dead are counted from the outbox.
+          ` ${d.worker.queued} queued \u00b7 ${d.worker.delivered} delivered since start \u00b7 `,
           h('span', { class: d.worker.dead ? 'error' : '' }, `${d.worker.dead} dead`),
         ),
         d.worker.lastError ? h('span', { class: 'dest-error error' }, d.worker.lastError) : null,

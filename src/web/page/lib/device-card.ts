@@ -5,7 +5,7 @@
 import type { DeviceView, SimulatorView } from '../../api-types.ts';
 import { ago, h, replace } from './dom.ts';
 import { linkBadge, linkLine, readingSummary, timeText, transportSummary } from './device-format.ts';
-import { canRetryNow } from './link-words.ts';
+import { canRetryNow, errorWords, failedAttemptsWords } from './link-words.ts';
 import { patientLabel } from './reading-format.ts';
 import { simulatorStatus } from './simulator-controls.ts';
 
@@ -35,11 +35,14 @@ function fact(term: string, ...value: Array<Node | string | null>): Node[] {
 
 function facts(d: DeviceView, driverTitle: string): Node[] {
   const link = d.link;
-  const line = h('span', {}, linkLine(link), link.reconnects > 0 ? `, ${link.reconnects} reconnect${link.reconnects === 1 ? '' : 's'}` : '');
+  const line = h('span', {}, linkLine(link), link.reconnects > 0 ? `, ${failedAttemptsWords(link.reconnects)}` : '');
   // The server drops the error once the link is up; an older gateway may not, so up means no error here either.
   const up = link.state === 'connected' || link.state === 'listening';
-  const linkError = link.lastError && !up ? h('div', { class: 'link-error' }, `Last error: ${link.lastError}`) : null;
-  const nextTry = link.state === 'retrying' && link.nextRetryAt ? h('div', { class: 'muted small-text' }, `Next try ${timeText(link.nextRetryAt)}`) : null;
+  const linkError = link.lastError && !up ? h('div', { class: 'link-error' }, `Last error: ${errorWords(link.lastError)}`) : null;
+  const nextTry =
+    link.state === 'retrying' && link.nextRetryAt
+      ? h('div', { class: 'muted small-text' }, `Next try ${timeText(link.nextRetryAt, undefined, { seconds: true })}`)
+      : null;
   const r = d.lastReading;
   const reading = r
     ? h('span', {}, h('span', { class: 'nowrap' }, ago(r.reading.receivedAt)), ': ', readingSummary(r))

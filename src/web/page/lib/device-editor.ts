@@ -31,7 +31,7 @@ export function openDeviceEditor(existing: DeviceConfigT | undefined, ctx: Devic
     (handle) => {
       const form = h('form', { novalidate: true });
       // The panel reads the device from the fields, made after it (its buttons sit among them): called on a click only.
-      const tools = linkTestPanel({ form, existing, readDevice: () => fields.readDevice() });
+      const tools = linkTestPanel({ form, existing, view: ctx.view, readDevice: () => fields.readDevice() });
       const fields = deviceForm({
         existing,
         ctx,

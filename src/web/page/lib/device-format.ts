@@ -1,29 +1,16 @@
-// Short words for what the gateway reports: a transport in one line, a link state as a badge with
-// text (never color alone), a reading's values in a sentence, a patient's name.
+// Short words for what the gateway reports: a link state as a badge with text (never color
+// alone), a reading's values in a sentence, a patient's name (the transport and times: device-words.ts).
 
 import type { DeviceView, SlimObservation, SlimReading } from '../../api-types.ts';
 import { ago, h } from './dom.ts';
 import { formatValue, unitLabel } from './reading-format.ts';
 import { linkWords, outageWords } from './link-words.ts';
+import { timeText } from './device-words.ts';
 
-type Transport = DeviceView['transport'];
+// Used across the page from here.
+export { timeText, transportSummary } from './device-words.ts';
+
 type Link = DeviceView['link'];
-
-export function transportSummary(t: Transport): string {
-  switch (t.type) {
-    case 'serial': {
-      const parity = { none: 'N', even: 'E', odd: 'O' }[t.parity ?? 'none'];
-      const frame = t.baudRate ? ` ${t.baudRate} ${t.dataBits ?? 8}${parity}${t.stopBits ?? 1}` : '';
-      return `Serial ${t.path}${frame}${t.rtscts ? ' RTS/CTS' : ''}`;
-    }
-    case 'tcp':
-      return t.mode === 'listen' ? `TCP, listening on ${t.host ?? '0.0.0.0'}:${t.port}` : `TCP, connecting to ${t.host ?? 'localhost'}:${t.port}`;
-    case 'mqtt':
-      return `MQTT topic ${t.topic}`;
-    case 'file':
-      return `Files in ${t.path}${t.suffix ? ` (*${t.suffix})` : ''}`;
-  }
-}
 
 /**
  * The link in a line: "Not connected for 3 min (since 14:05)" from the outage's first failure, never
@@ -75,15 +62,4 @@ export function readingSummary(r: SlimReading, max = 3): string {
   const shown = obs.slice(0, max).map((o) => `${observationName(o)} ${observationValue(o)}`);
   const more = obs.length > max ? ` (+${obs.length - max} more)` : '';
   return obs.length === 0 ? 'no values' : `${shown.join(', ')}${more}`;
-}
-
-/** "14:05" today, "27 Nov 14:05" another day (this year), with the year otherwise. */
-export function timeText(iso: string | undefined, now = new Date()): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  if (d.toDateString() === now.toDateString()) return time;
-  const sameYear = d.getFullYear() === now.getFullYear();
-  return `${d.toLocaleDateString([], { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })} ${time}`;
 }

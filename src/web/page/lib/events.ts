@@ -5,7 +5,11 @@ import type { GatewayEvent } from '../../api-types.ts';
 type Listener = (event: GatewayEvent) => void;
 const listeners = new Set<Listener>();
 const connectionListeners = new Set<(connected: boolean) => void>();
+const reconnectListeners = new Set<() => void>();
 let source: EventSource | undefined;
+/** The stream was open and broke (the gateway stopped, a network hiccup): events may have been missed. */
+let broken = false;
+let everOpen = false;
 
 const TYPES: Array<GatewayEvent['type']> = ['reading', 'link', 'message', 'config', 'simulator'];
 
@@ -23,8 +27,14 @@ export function connectEvents(): void {
       for (const l of listeners) l(event);
     });
   }
-  source.addEventListener('open', () => connectionListeners.forEach((l) => l(true)));
+  source.addEventListener('open', () => {
+    connectionListeners.forEach((l) => l(true));
+    if (broken) reconnectListeners.forEach((l) => l());
+    broken = false;
+    everOpen = true;
+  });
   source.addEventListener('error', () => {
+    if (everOpen) broken = true;
     connectionListeners.forEach((l) => l(false));
     // EventSource retries by itself, except after an answer that is not a stream (a 401 once the
     // session ended): then the shell finds out why and signs out or reconnects.
@@ -44,6 +54,17 @@ export function whenEventsClosed(fn: () => void): void {
 export function disconnectEvents(): void {
   source?.close();
   source = undefined;
+  broken = false;
+  everOpen = false;
+}
+
+/**
+ * Called when the stream is open again after it broke: what happened meanwhile came as no event,
+ * so a view fetches what it shows again (and clears the errors of the fetches that failed).
+ */
+export function onReconnect(listener: () => void): () => void {
+  reconnectListeners.add(listener);
+  return () => reconnectListeners.delete(listener);
 }
 
 export function onEvent(listener: Listener): () => void {

@@ -8,27 +8,23 @@
 // readings": per reading list "Why it is held", buttons "Assign" (no patient yet, or a patient
 // hold) or "Release" (it has its patient), and "Discard"; button "Show older".
 
-import type { DeviceView, ReadingsPage, SlimReading } from '../../api-types.ts';
+import type { DeviceView, ReadingsPage, SlimReading, StatusView } from '../../api-types.ts';
 import { get } from './api.ts';
 import { h } from './dom.ts';
 import { onEvent } from './events.ts';
 import { discardDialog, settleDialog, type HeldContext } from './held-dialogs.ts';
-import { KIND_LABEL, needsPatient, uniqueReasons } from './hold-reasons.ts';
+import { heldCountText, heldTotal } from './held-count.ts';
+import { needsPatient, reasonParts, uniqueReasons } from './hold-reasons.ts';
 import { keyedList } from './keyed-list.ts';
 import { filterQuery, listFilters } from './list-filters.ts';
 import { listFooter } from './list-footer.ts';
 import { pagedList } from './paged-list.ts';
-import { readingFits } from './reading-list.ts';
-import { formatTime, patientLabel } from './reading-format.ts';
-import { deviceName, slimReading, valueList } from './reading-row.ts';
+import { throttle } from './throttle.ts';
+import { newerFirst, readingFits } from './reading-list.ts';
+import { patientLabel } from './reading-format.ts';
+import { deviceName, readingTime, slimReading, valueList } from './reading-row.ts';
 
 const PAGE = 100;
-
-/** Newest taken first. */
-function newerFirst(a: SlimReading, b: SlimReading): number {
-  const d = Date.parse(b.reading.observedAt) - Date.parse(a.reading.observedAt);
-  return d !== 0 && Number.isFinite(d) ? d : a.reading.id < b.reading.id ? 1 : -1;
-}
 
 /** When, which device, and the patient when it has one: "held" and "no patient" are said by the reasons below. */
 function heldHead(r: SlimReading, labels: Map<string, string>): HTMLElement {
@@ -36,7 +32,7 @@ function heldHead(r: SlimReading, labels: Map<string, string>): HTMLElement {
   return h(
     'div',
     { class: 'reading-head' },
-    h('time', { datetime: r.reading.observedAt, class: 'reading-time' }, formatTime(r.reading.observedAt)),
+    readingTime(r),
     h('span', { class: 'reading-device' }, deviceName(r.reading.deviceId, labels)),
     patient ? h('span', { class: 'reading-patient' }, h('span', { class: 'patient-name' }, patientLabel(patient))) : null,
   );
@@ -46,9 +42,10 @@ function reasonList(r: SlimReading): HTMLElement {
   return h(
     'ul',
     { class: 'hold-list', 'aria-label': 'Why it is held' },
-    uniqueReasons(r.holdReasons).map((reason) =>
-      h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, KIND_LABEL[reason.kind]), ' ', reason.text),
-    ),
+    uniqueReasons(r.holdReasons).map((reason) => {
+      const { badge, text } = reasonParts(reason);
+      return h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, badge), ' ', text);
+    }),
   );
 }
 
@@ -75,8 +72,12 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
 
   const listEl = h('ul', { class: 'held-list', 'aria-label': 'Held readings' });
   const count = h('span', { class: 'badge held' }, '\u2026');
-  const empty = h('p', { class: 'muted', hidden: true });
-  const footer = listFooter({ noun: ['held reading', 'held readings'], older: () => void pages.older() });
+  const footer = listFooter({
+    noun: ['held reading', 'held readings'],
+    older: () => pages.older(),
+    list: listEl,
+    empty: () => ({ filters: filters.values(), empty: 'No held readings: every reading found its patient.' }),
+  });
   const list = keyedList<SlimReading>({
     container: listEl,
     key: (r) => r.reading.id,
@@ -97,11 +98,21 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     onChange: () => void load(),
   });
 
+  /** All held readings, from GET /api/status; undefined until it answers. */
+  let total: number | undefined;
   const showCount = (more: boolean) => {
-    count.textContent = `${list.size}${more ? '+' : ''} held`;
-    empty.hidden = list.size > 0;
-    empty.textContent = filters.active() ? 'No held reading matches.' : 'No held readings: every reading found its patient.';
+    count.textContent = heldCountText(list.size, more, total, filters.active());
   };
+  const fetchTotal = () =>
+    void get<StatusView>('/api/status').then(
+      (s) => {
+        if (!alive) return;
+        total = heldTotal(s);
+        showCount(pages.hasMore());
+      },
+      () => undefined,
+    );
+  const refreshTotal = throttle(fetchTotal, 1000);
 
   const query = (before?: string) => {
     const q = filterQuery(filters.values(), null);
@@ -119,7 +130,10 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     noun: 'held readings',
     onPage: (page) => showCount(page.more),
   });
-  const load = () => pages.load();
+  const load = () => {
+    fetchTotal();
+    return pages.load();
+  };
 
   const element = h(
     'section',
@@ -132,7 +146,6 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     ),
     filters.element,
     footer.head,
-    empty,
     listEl,
     footer.foot,
   );
@@ -145,13 +158,19 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     if (r.status === 'held' && readingFits(r, filters.values())) list.upsert(r);
     else list.remove(r.reading.id);
     showCount(pages.hasMore());
+    refreshTotal();
   });
 
   return {
     element,
-    setDevices: (devices) => filters.setDevices(devices),
+    setDevices(devices) {
+      filters.setDevices(devices);
+      // The labels came with the devices: rows drawn before them showed bare ids.
+      for (const r of list.items()) list.upsert(r);
+    },
     destroy() {
       alive = false;
+      refreshTotal.cancel();
       pages.cancel();
       filters.destroy();
       list.destroy();

@@ -11,6 +11,17 @@ export const KIND_LABEL: Record<HoldKind, string> = {
   delivery: 'not sent',
 };
 
+/**
+ * The badge and the text of a reason. A text that starts with its own label ("no patient: the
+ * device reported none") gives that label to the badge, so the word is not said twice.
+ */
+export function reasonParts(r: Pick<HoldReason, 'kind' | 'text'>): { badge: string; text: string } {
+  const m = /^([^:]{1,40}):\s+(.+)$/s.exec(r.text);
+  const label = KIND_LABEL[r.kind];
+  if (m && m[1]!.toLowerCase().includes(label.toLowerCase())) return { badge: m[1]!, text: m[2]! };
+  return { badge: label, text: r.text };
+}
+
 /** Each reason once, in order: two checks can word the same finding alike. */
 export function uniqueReasons(reasons: readonly HoldReason[]): HoldReason[] {
   const seen = new Set<string>();

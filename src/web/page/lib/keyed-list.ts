@@ -5,6 +5,9 @@
 // where it was on the screen: when rows are inserted above it, the page scrolls by as much as it
 // moved, so a click lands on the row the person aimed at.
 
+import '../styles/lists.css';
+import { keptOnSet, trimPlan } from './list-rules.ts';
+
 export interface KeyedListOptions<T> {
   /** The element the rows go in (a tbody or a ul). */
   container: HTMLElement;
@@ -17,13 +20,21 @@ export interface KeyedListOptions<T> {
   update(row: HTMLElement, item: T, previous: T): void;
   /** At most this many rows: the last ones beyond it are dropped (not one that has focus). */
   max?: number;
+  /** After rows were dropped: the last row kept above them (an older page starts again after it), and those dropped. */
+  onTrim?(lastKept: T | undefined, dropped: T[]): void;
 }
 
 export interface KeyedList<T> {
   /** Adds or updates one row. */
   upsert(item: T): void;
-  /** Makes the rows exactly `items` (a page loaded): kept rows are updated, others removed or added. */
-  set(items: readonly T[]): void;
+  /**
+   * Makes the rows exactly `items` (a page loaded): kept rows are updated, others removed or added;
+   * but a row inserted after `clock()` said `keepAddedSince` and newer than the page's newest stays
+   * (an event told of it while the page was on its way).
+   */
+  set(items: readonly T[], keepAddedSince?: number): void;
+  /** Counts insertions: pass it to set() to keep what arrives from now on. */
+  clock(): number;
   /** Adds rows at the end (an older page), updating those already shown. */
   append(items: readonly T[]): void;
   remove(key: string): void;
@@ -35,7 +46,10 @@ export interface KeyedList<T> {
 
 export function keyedList<T>(opts: KeyedListOptions<T>): KeyedList<T> {
   const { container } = opts;
-  const rows = new Map<string, { item: T; el: HTMLElement }>();
+  // Out of the browser's scroll anchoring: it would scroll too, on top of keepInPlace().
+  container.classList.add('keyed-list');
+  const rows = new Map<string, { item: T; el: HTMLElement; added: number }>();
+  let inserted = 0;
   /** The row the pointer is over, while it is over the list. */
   let pointed: HTMLElement | undefined;
 
@@ -60,7 +74,7 @@ export function keyedList<T>(opts: KeyedListOptions<T>): KeyedList<T> {
     const key = opts.key(item);
     const el = opts.render(item);
     el.dataset.key = key;
-    rows.set(key, { item, el });
+    rows.set(key, { item, el, added: ++inserted });
     // The first row it comes before; rows are a few hundred at most, and only a new one is placed.
     let before: Element | null = null;
     for (const child of container.children) {
@@ -75,15 +89,19 @@ export function keyedList<T>(opts: KeyedListOptions<T>): KeyedList<T> {
 
   function trim(): void {
     if (opts.max === undefined) return;
-    let el = container.lastElementChild as HTMLElement | null;
-    while (rows.size > opts.max && el) {
-      const prev = el.previousElementSibling as HTMLElement | null;
-      if (!focusInside(el)) {
-        rows.delete(el.dataset.key ?? '');
-        el.remove();
-      }
-      el = prev;
+    const els = [...container.children] as HTMLElement[];
+    const plan = trimPlan(els.length, opts.max, (i) => focusInside(els[i]!));
+    if (!plan) return;
+    const dropped: T[] = [];
+    for (const i of plan.drop) {
+      const key = els[i]!.dataset.key ?? '';
+      const row = rows.get(key);
+      // Dropped from the end up: unshifted, they are in the list's order.
+      if (row) dropped.unshift(row.item);
+      rows.delete(key);
+      els[i]!.remove();
     }
+    opts.onTrim?.(rows.get(els[plan.wholeTo]?.dataset.key ?? '')?.item, dropped);
   }
 
   function update(key: string, item: T): boolean {
@@ -112,11 +130,12 @@ export function keyedList<T>(opts: KeyedListOptions<T>): KeyedList<T> {
         trim();
       });
     },
-    set(items) {
+    set(items, keepAddedSince) {
       keepInPlace(() => {
         const keep = new Set(items.map((i) => opts.key(i)));
+        const newest = items.reduce<T | undefined>((a, b) => (a === undefined || opts.order(b, a) < 0 ? b : a), undefined);
         for (const [key, row] of rows) {
-          if (keep.has(key)) continue;
+          if (keep.has(key) || keptOnSet(row, keepAddedSince, newest, opts.order)) continue;
           rows.delete(key);
           row.el.remove();
         }
@@ -134,6 +153,7 @@ export function keyedList<T>(opts: KeyedListOptions<T>): KeyedList<T> {
       keepInPlace(() => row.el.remove());
     },
     get: (key) => rows.get(key)?.item,
+    clock: () => inserted,
     get size() {
       return rows.size;
     },

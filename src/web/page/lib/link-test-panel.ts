@@ -2,14 +2,18 @@
 // the bytes that arrive in five seconds and, next to them, what the device's driver recognised in
 // them ("1 reading: weight 64.20 kg", or why not).
 //
+// A running device's test taps its real link: the dialog says so before the test (paragraph
+// #link-test-warning, the Test button's description) and with its answer (`.link-taken`).
+//
 // For tests: buttons "Find ports", "Use <path>", "Test link"; the verdict is the paragraph
 // `.link-verdict` ("Recognised: ..." / "Not recognised: ...").
 
-import type { ConfigProblem, LinkRecognition, LinkTestRequest, LinkTestResult, SerialPortView } from '../../api-types.ts';
+import type { ConfigProblem, DeviceView, LinkRecognition, LinkTestRequest, LinkTestResult, SerialPortView } from '../../api-types.ts';
 import type { DeviceConfigT } from '../../../config/schema.ts';
 import { ApiError, get, post } from './api.ts';
 import { h, replace, toast } from './dom.ts';
 import { clearProblems, showProblems } from './form.ts';
+import { runningWarning, takenNote } from './link-test-warning.ts';
 import { errorText } from '../../../model/error-text.ts';
 
 const SECONDS = 5;
@@ -48,9 +52,11 @@ function linkTestOutput(result: LinkTestResult, seconds: number): Node[] {
     ].filter((n): n is HTMLParagraphElement => n !== null);
   }
   const time = (iso: string) => new Date(iso).toLocaleTimeString();
+  const taken = takenNote(result);
   return [
     h('p', { class: 'ok' }, `${result.bytes} byte${result.bytes === 1 ? '' : 's'} arrived${result.truncated ? ' (only the first shown)' : ''}.`),
     ...verdict(result.recognised),
+    taken ? h('p', { class: 'link-taken warn' }, taken) : h('span'),
     result.error ? h('p', { class: 'error' }, result.error) : h('span'),
     h('h3', {}, 'As text'),
     h('pre', { class: 'bytes', tabindex: '0', 'aria-label': 'Bytes as text' }, result.chunks.map((c) => `${time(c.at)}  ${c.text}\n`).join('')),
@@ -90,6 +96,8 @@ export interface LinkTestPanelOptions {
   form: HTMLFormElement;
   /** The saved device when editing: an unchanged link is watched where it runs. */
   existing: DeviceConfigT | undefined;
+  /** The saved device's live view: whether it runs, and whom it is bound to. */
+  view?: DeviceView | undefined;
   readDevice(): { device: DeviceConfigT; problems: ConfigProblem[] };
 }
 
@@ -104,7 +112,9 @@ export function linkTestPanel(o: LinkTestPanelOptions): LinkTestPanel {
   const portsBox = h('div', { 'aria-live': 'polite' });
   const testOut = h('div', { 'aria-live': 'polite', class: 'link-test' });
   const findBtn = h('button', { type: 'button', onclick: () => void findPorts() }, 'Find ports');
-  const testBtn = h('button', { type: 'button', onclick: () => void testLink() }, 'Test link');
+  const warning = runningWarning(o.existing ? o.view : undefined);
+  const warningEl = warning ? h('p', { id: 'link-test-warning', class: 'warn small-text' }, warning) : null;
+  const testBtn = h('button', { type: 'button', onclick: () => void testLink(), ...(warningEl ? { 'aria-describedby': warningEl.id } : {}) }, 'Test link');
 
   const findPorts = async () => {
     findBtn.disabled = true;
@@ -172,7 +182,7 @@ export function linkTestPanel(o: LinkTestPanelOptions): LinkTestPanel {
   };
 
   return {
-    buttons: h('div', { class: 'row' }, findBtn, testBtn),
+    buttons: h('div', {}, h('div', { class: 'row' }, findBtn, testBtn), warningEl),
     output: [portsBox, testOut],
     setTransport(type) {
       replace(portsBox);

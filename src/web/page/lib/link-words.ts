@@ -39,3 +39,13 @@ export function linkWords(link: Link, enabled = true): { text: string; cls: 'up'
       return { text: 'Stopped', cls: 'down' };
   }
 }
+
+/** An error as a person reads it: without the "Error: " a thrown error's text starts with ("Last error: Error: ..."). */
+export function errorWords(text: string): string {
+  return text.replace(/^(?:[A-Za-z]*Error:\s*)+/, '');
+}
+
+/** The link's failed attempts to connect since the gateway started (it counts every retry, not every connection). */
+export function failedAttemptsWords(n: number): string {
+  return `${n} failed attempt${n === 1 ? '' : 's'} to connect`;
+}

@@ -8,15 +8,10 @@
 // button "Clear filters" while any is set.
 
 import '../styles/lists.css';
-import type { ListPageInfo, SearchMatch } from '../../api-types.ts';
 import { h, replace } from './dom.ts';
+import type { ListFilterValues } from './list-summary.ts';
 
-export interface ListFilterValues {
-  device: string;
-  patient: string;
-  state: string;
-  q: string;
-}
+export type { ListFilterValues } from './list-summary.ts';
 
 export interface ListFiltersOptions {
   /** Prefix of the element ids (one bar per list on a page). */
@@ -153,22 +148,6 @@ export function listFilters(opts: ListFiltersOptions): ListFilters {
       clearTimeout(timer);
     },
   };
-}
-
-const MATCH_TEXT: Record<SearchMatch, string> = {
-  reading: 'the reading with this ID',
-  'control-id': 'the message with this control ID',
-  mrn: 'this MRN',
-  name: 'patient names',
-};
-
-/** "12 shown · found by control ID · searched the newest 5000 (Show older goes on)". */
-export function listSummary(shown: number, noun: [one: string, many: string], page: ListPageInfo | undefined): string {
-  const parts = [`${shown} ${shown === 1 ? noun[0] : noun[1]} shown`];
-  if (page?.match) parts.push(`matching ${MATCH_TEXT[page.match]}`);
-  if (page?.scanned) parts.push(`searched the newest ${page.scanned} so far: "Show older" searches further back`);
-  else if (page?.more) parts.push('older ones with "Show older"');
-  return `${parts.join(' · ')}.`;
 }
 
 /** The query text of the filters for an API list (state under the name the API gives it). */

@@ -5,7 +5,7 @@
 
 import type { ListPageInfo } from '../../api-types.ts';
 import { h } from './dom.ts';
-import { listSummary } from './list-filters.ts';
+import { type EmptyContext, listSummary } from './list-summary.ts';
 
 export interface ListFooter {
   /** Above the list: the status line. */
@@ -17,14 +17,32 @@ export interface ListFooter {
   loading(text: string): void;
 }
 
-export function listFooter(opts: { noun: [one: string, many: string]; older(): void }): ListFooter {
+/**
+ * `list` is the element whose children are the rows: after "Show older" (disabled while it loads, so
+ * the browser drops its focus to the body) focus goes to the first row it loaded, or back to the button.
+ */
+export function listFooter(opts: {
+  noun: [one: string, many: string];
+  older(): Promise<void>;
+  list?: HTMLElement;
+  /** What an empty list says (lib/list-filters.ts emptyListText). */
+  empty?(): EmptyContext;
+}): ListFooter {
   const status = h('p', { class: 'muted list-status', role: 'status' });
-  const older = h('button', { type: 'button', class: 'show-older', hidden: true, onclick: () => opts.older() }, 'Show older');
+  const showOlder = async () => {
+    const hadFocus = document.activeElement === older;
+    const before = new Set(opts.list?.children ?? []);
+    await opts.older();
+    if (!hadFocus || !(document.activeElement === null || document.activeElement === document.body || document.activeElement === older)) return;
+    const first = [...(opts.list?.children ?? [])].find((el) => !before.has(el));
+    focusTarget(first, older)?.focus();
+  };
+  const older = h('button', { type: 'button', class: 'show-older', hidden: true, onclick: () => void showOlder() }, 'Show older');
   return {
     head: h('div', { class: 'list-head' }, status),
     foot: h('div', { class: 'list-foot' }, older),
     showPage(shown, page) {
-      status.textContent = listSummary(shown, opts.noun, page);
+      status.textContent = listSummary(shown, opts.noun, page, opts.empty?.());
       older.hidden = !page?.more;
       older.disabled = false;
     },
@@ -33,4 +51,13 @@ export function listFooter(opts: { noun: [one: string, many: string]; older(): v
       older.disabled = true;
     },
   };
+}
+
+/** The first new row (focusable without joining the tab order), else the button while it is shown. */
+function focusTarget(row: Element | undefined, button: HTMLButtonElement): HTMLElement | undefined {
+  if (row instanceof HTMLElement) {
+    if (!row.hasAttribute('tabindex')) row.tabIndex = -1;
+    return row;
+  }
+  return button.hidden ? undefined : button;
 }

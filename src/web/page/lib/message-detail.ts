@@ -37,7 +37,7 @@ export function messageDetail(m: MessageDetail, actions: { resend(): void; close
     h(
       'div',
       { class: 'toolbar' },
-      h('h2', {}, 'Message ', h('span', { class: 'mono' }, m.controlId)),
+      h('h2', { class: 'msg-detail-title', tabindex: -1 }, 'Message ', h('span', { class: 'mono' }, m.controlId)),
       dead ? h('button', { type: 'button', class: 'primary', onclick: actions.resend }, 'Resend') : null,
       h('button', { type: 'button', onclick: actions.close }, 'Close'),
     ),

@@ -45,7 +45,7 @@ export interface MessageRows {
   destroy(): void;
 }
 
-export function messageRows(opts: { onOpen(id: string): void }): MessageRows {
+export function messageRows(opts: { onOpen(id: string): void; max(): number; onTrim(lastKept: MessageView | undefined): void }): MessageRows {
   let selected = '';
   const tbody = h('tbody', {});
   const caption = h('caption', {});
@@ -60,6 +60,10 @@ export function messageRows(opts: { onOpen(id: string): void }): MessageRows {
     container: tbody,
     key: (m) => m.id,
     order: newerFirst,
+    get max() {
+      return opts.max();
+    },
+    onTrim: (lastKept) => opts.onTrim(lastKept),
     render: (m) => {
       const c = cells(m);
       return h(

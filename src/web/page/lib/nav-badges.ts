@@ -1,12 +1,13 @@
-// Counts on the navigation links: devices not connected, dead letters, held readings. The link's
-// name stays the page's name (tests and speech find "Devices"); the count is its description.
+// Counts on the navigation links: devices not connected, the destinations' problems (an EHR out of
+// reach, dead letters), held readings. The link's name stays the page's name (tests and speech
+// find "Devices"); what the count stands for is its description.
 
 import type { StatusView } from '../../api-types.ts';
 import { h } from './dom.ts';
 import { watchStatus } from './status-feed.ts';
-import { type NavCounts, navCountNoun, navCounts } from './status-words.ts';
+import { type NavBadges as Counts, type NavPage, navBadges as badgesOf } from './status-words.ts';
 
-const PAGES: Array<keyof NavCounts> = ['devices', 'messages', 'patients'];
+const PAGES: NavPage[] = ['devices', 'messages', 'patients'];
 
 export interface NavBadges {
   /** Draws the counts on the links the navigation has now (call after redrawing it). */
@@ -15,36 +16,38 @@ export interface NavBadges {
 }
 
 export function navBadges(nav: HTMLElement): NavBadges {
-  let counts: NavCounts | undefined;
+  let counts: Counts = {};
   let off: (() => void) | undefined;
 
   const paint = () => {
     for (const page of PAGES) {
       const link = nav.querySelector<HTMLAnchorElement>(`a[href="#/${page}"]`);
       if (!link) continue;
-      const n = counts?.[page] ?? 0;
+      const badge = counts[page];
       const id = `nav-count-${page}`;
-      let badge = link.querySelector<HTMLElement>('.nav-count');
-      if (n === 0) {
-        badge?.remove();
+      let shown = link.querySelector<HTMLElement>('.nav-count');
+      if (!badge) {
+        shown?.remove();
+        link.querySelector(`#${id}`)?.remove();
         link.removeAttribute('aria-describedby');
         continue;
       }
-      const words = `${n} ${navCountNoun(page, n)}`;
-      if (!badge) {
-        badge = h('span', { class: 'nav-count', id, 'aria-hidden': 'true' });
-        link.append(badge);
+      if (!shown) {
+        shown = h('span', { class: 'nav-count', 'aria-hidden': 'true' });
+        // Hidden from the link's name; aria-describedby still reads it.
+        link.append(shown, h('span', { class: 'vh', id, 'aria-hidden': 'true' }));
       }
-      if (badge.dataset.words !== words) {
-        badge.dataset.words = words;
-        badge.replaceChildren(String(n), h('span', { class: 'vh' }, ` ${navCountNoun(page, n)}`));
-      }
+      if (shown.textContent !== String(badge.n)) shown.textContent = String(badge.n);
+      // The number alone says little ("1" for 50 dead letters): the words are the tooltip too.
+      shown.title = badge.words;
+      const words = link.querySelector<HTMLElement>(`#${id}`);
+      if (words && words.textContent !== badge.words) words.textContent = badge.words;
       link.setAttribute('aria-describedby', id);
     }
   };
 
   const follow = (status: StatusView | undefined) => {
-    counts = status ? navCounts(status.problems) : undefined;
+    counts = status ? badgesOf(status.problems) : {};
     paint();
   };
 
@@ -55,7 +58,7 @@ export function navBadges(nav: HTMLElement): NavBadges {
       else if (!active && off) {
         off();
         off = undefined;
-        counts = undefined;
+        counts = {};
         paint();
       }
     },

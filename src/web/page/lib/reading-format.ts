@@ -39,6 +39,49 @@ export function formatValue(obs: { value: AnyValue; precision?: number }): strin
   return `${v.mediaType} document, ${formatBytes(bytes)}`;
 }
 
+// HL7 v2.5.1 table 0078 (Abnormal flags). N is "normal" and an empty field "no range defined":
+// neither is a warning. The delta (U, D, B, W) and susceptibility (S, R, I, MS, VS) codes describe
+// a result without saying it is outside its range.
+const FLAG_MEANINGS: Record<string, string> = {
+  L: 'low',
+  H: 'high',
+  LL: 'critically low',
+  HH: 'critically high',
+  '<': 'below the instrument scale',
+  '>': 'above the instrument scale',
+  A: 'abnormal',
+  AA: 'very abnormal',
+  N: 'normal',
+  U: 'significant change up',
+  D: 'significant change down',
+  B: 'better',
+  W: 'worse',
+  S: 'susceptible',
+  R: 'resistant',
+  I: 'intermediate',
+  MS: 'moderately susceptible',
+  VS: 'very susceptible',
+};
+const ABNORMAL = new Set(['L', 'H', 'LL', 'HH', '<', '>', 'A', 'AA']);
+
+/** What a device's abnormal flag means, in words ("high", "critically low", "normal"). */
+export function flagMeaning(flag: string): string {
+  return FLAG_MEANINGS[flag] ?? `flag ${flag}`;
+}
+
+/** Whether a flag says the value is outside its range (shown as a warning). An unknown flag counts: better one look too many. */
+export function isAbnormalFlag(flag: string): boolean {
+  const f = flag.trim();
+  return f !== '' && (ABNORMAL.has(f) || !(f in FLAG_MEANINGS));
+}
+
+/** How a value's flags read: the codes, their meaning, and whether any is a warning. */
+export function flagSummary(flags: readonly string[] | undefined): { text: string; meaning: string; abnormal: boolean } | undefined {
+  const shown = (flags ?? []).map((f) => f.trim()).filter((f) => f !== '');
+  if (!shown.length) return undefined;
+  return { text: shown.join(' '), meaning: shown.map(flagMeaning).join(', '), abnormal: shown.some(isAbnormalFlag) };
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
@@ -81,6 +124,20 @@ export function patientLabel(p: PatientRef): string {
 const SEX: Record<string, string> = { M: 'male', F: 'female', O: 'other', U: 'unknown' };
 export function sexLabel(sex: string | undefined): string {
   return sex ? (SEX[sex] ?? sex) : '';
+}
+
+/** A minute apart: a device clock a little off is not worth a second time on the row. */
+const OBSERVED_APART_MS = 60_000;
+
+/**
+ * The times a reading's row shows. Lists are ordered by when the gateway received a reading (as the
+ * server pages them), so that is the time shown first; when it was measured is added when it differs
+ * (a lab result sent hours after the sample, a reading a device kept while offline).
+ */
+export function readingTimes(r: { receivedAt: string; observedAt?: string }, now = new Date()): { received: string; observed?: string } {
+  const received = formatTime(r.receivedAt, now);
+  const apart = Math.abs(Date.parse(r.receivedAt) - Date.parse(r.observedAt ?? r.receivedAt));
+  return Number.isFinite(apart) && apart >= OBSERVED_APART_MS ? { received, observed: formatTime(r.observedAt, now) } : { received };
 }
 
 /** Local time of day, with the date when it is not today. */

@@ -8,10 +8,8 @@ import { nameMatches, nameWords } from '../../../model/search-text.ts';
 import { h, replace } from './dom.ts';
 import { keyedList, type KeyedList } from './keyed-list.ts';
 import type { ListFilterValues } from './list-filters.ts';
+import { messageStateBook } from './message-states.ts';
 import { readingHead, slimReading, tracingButton, valueList } from './reading-row.ts';
-
-/** The state of each of a reading's messages, by message id. */
-type MessageStates = Map<string, string>;
 
 /** What a reading's messages say its state is now; held and discarded readings have none that count. */
 export function stateFromMessages(status: SlimReading['status'], states: Iterable<string>): SlimReading['status'] {
@@ -24,7 +22,7 @@ export function stateFromMessages(status: SlimReading['status'], states: Iterabl
 }
 
 /** Newest received first; of one instant, the later id first (ids grow with time). */
-function newerFirst(a: SlimReading, b: SlimReading): number {
+export function newerFirst(a: SlimReading, b: SlimReading): number {
   const ka = Date.parse(a.reading.receivedAt) || 0;
   const kb = Date.parse(b.reading.receivedAt) || 0;
   if (ka !== kb) return kb - ka;
@@ -59,8 +57,15 @@ export interface ReadingList {
   destroy(): void;
 }
 
-export function readingList(opts: { container: HTMLElement; labels: Map<string, string>; max: () => number }): ReadingList {
-  const states = new Map<string, MessageStates>();
+export function readingList(opts: {
+  container: HTMLElement;
+  labels: Map<string, string>;
+  max: () => number;
+  /** Rows dropped from the end (newest first) to stay within `max`. */
+  onTrim?: (dropped: SlimReading[]) => void;
+}): ReadingList {
+  // Kept for the rows shown and the latest others (the list is made below; shown() runs later).
+  const states = messageStateBook((id) => list.get(id) !== undefined);
   const body = (r: SlimReading) => h('div', { class: 'reading-body' }, readingHead(r, opts.labels), valueList(r));
   const list = keyedList<SlimReading>({
     container: opts.container,
@@ -76,6 +81,7 @@ export function readingList(opts: { container: HTMLElement; labels: Map<string, 
     get max() {
       return opts.max();
     },
+    onTrim: (_lastKept, dropped) => opts.onTrim?.(dropped),
   });
 
   const withState = (r: SlimReading): SlimReading => {
@@ -92,9 +98,7 @@ export function readingList(opts: { container: HTMLElement; labels: Map<string, 
       });
     },
     noteMessage(m) {
-      const known = states.get(m.readingId) ?? new Map<string, string>();
-      known.set(m.id, m.state);
-      states.set(m.readingId, known);
+      states.note(m.readingId, m.id, m.state);
       const shown = list.get(m.readingId);
       if (!shown) return undefined;
       const ids = shown.messageIds ?? [];

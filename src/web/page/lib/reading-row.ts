@@ -2,13 +2,13 @@
 // with units, and for EKGs a button that fetches and draws the tracing. Shared by the live and
 // patients pages.
 
-import type { ReadingView, SlimObservation, SlimReading, Tracing } from '../../api-types.ts';
+import type { ReadingView, SlimReading, Tracing } from '../../api-types.ts';
 import { ApiError, get } from './api.ts';
 import { ekgTracing } from './chart.ts';
 import { h, type Child } from './dom.ts';
 import { uniqueReasons } from './hold-reasons.ts';
 import { openModal } from './modal.ts';
-import { formatNumber, formatTime, formatValue, isWaveform, observationName, patientLabel, unitLabel } from './reading-format.ts';
+import { flagSummary, formatNumber, formatTime, formatValue, readingTimes, isWaveform, observationName, patientLabel, unitLabel } from './reading-format.ts';
 import { errorText } from '../../../model/error-text.ts';
 
 /** A listed reading (already slim from the server) without its messages. */
@@ -37,24 +37,27 @@ export function readingPatient(r: SlimReading, showReasons = true): HTMLElement 
   );
 }
 
-function flagText(flags: SlimObservation['flags']): string {
-  return flags?.length ? flags.join(' ') : '';
-}
-
 export function valueList(r: SlimReading): HTMLElement {
   return h(
     'ul',
     { class: 'values', 'aria-label': 'Values' },
     r.reading.observations.map((o) => {
-      const flags = flagText(o.flags);
+      const flags = flagSummary(o.flags);
       return h(
         'li',
-        { class: `value${flags ? ' flagged' : ''}` },
+        { class: `value${flags?.abnormal ? ' flagged' : ''}` },
         h('span', { class: 'value-name' }, observationName(o.code, o.type)),
         ' ',
         h('span', { class: 'value-num' }, formatValue(o)),
         typeof o.value === 'number' && o.unit ? h('span', { class: 'value-unit' }, ` ${unitLabel(o.unit)}`) : null,
-        flags ? h('span', { class: 'value-flag', title: 'abnormal flag from the device' }, ` ${flags}`) : null,
+        flags
+          ? h(
+              'span',
+              { class: `value-flag${flags.abnormal ? ' abnormal' : ''}`, title: `Flag from the device: ${flags.meaning}` },
+              ` ${flags.text}`,
+              h('span', { class: 'flag-meaning' }, ` (${flags.meaning})`),
+            )
+          : null,
       );
     }),
   );
@@ -106,12 +109,23 @@ async function showTracing(r: SlimReading): Promise<void> {
   }
 }
 
+/** When the gateway received it (what lists are ordered by), and when it was measured if that differs. */
+export function readingTime(r: SlimReading): HTMLElement {
+  const t = readingTimes(r.reading);
+  return h(
+    'span',
+    { class: 'reading-when' },
+    h('time', { datetime: r.reading.receivedAt, class: 'reading-time', title: 'Received by the gateway' }, t.received),
+    t.observed ? h('span', { class: 'reading-observed' }, ' measured ', h('time', { datetime: r.reading.observedAt }, t.observed)) : null,
+  );
+}
+
 /** The head line of a reading: time, device, status, patient. */
 export function readingHead(r: SlimReading, labels: Map<string, string>, showReasons = true): HTMLElement {
   return h(
     'div',
     { class: 'reading-head' },
-    h('time', { datetime: r.reading.observedAt, class: 'reading-time' }, formatTime(r.reading.observedAt)),
+    readingTime(r),
     h('span', { class: 'reading-device' }, deviceName(r.reading.deviceId, labels)),
     statusBadge(r.status),
     readingPatient(r, showReasons),

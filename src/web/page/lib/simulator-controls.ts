@@ -35,7 +35,8 @@ export function startSimulator(sim: SimulatorView, deviceName: string): Promise<
     openDialog(
       `Start simulator for ${deviceName}`,
       (handle) => {
-        const path = input({ value: lastSerialPath.get(sim.deviceId) ?? '', autocomplete: 'off', spellcheck: 'false', placeholder: '/dev/pts/5' });
+        // No placeholder: an example path in the field reads as a value already filled in; the hint below gives it.
+        const path = input({ value: lastSerialPath.get(sim.deviceId) ?? '', autocomplete: 'off', spellcheck: 'false' });
         const form = h(
           'form',
           { novalidate: true },
@@ -47,7 +48,7 @@ export function startSimulator(sim: SimulatorView, deviceName: string): Promise<
             control: path,
             required: true,
             path: 'serialPath',
-            hint: 'e.g. /dev/ttyUSB1 or /dev/pts/5; not the port the device itself uses.',
+            hint: 'For example /dev/ttyUSB1 or /dev/pts/5; not the port the device itself uses.',
           }),
           dialogActions('Start simulator', handle),
         );

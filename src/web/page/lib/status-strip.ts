@@ -2,18 +2,28 @@
 // page that fixes it and "Retry now" where a link waits out its backoff. Items are updated in place
 // (a focused "Retry now" keeps focus while durations tick). Its text is not a live region, or a
 // screen reader would read the whole strip again every minute: a separate status line says only
-// what changed ("New problem: ...", "No problems now").
+// what changed ("New problem: ...", "No problems now"), and clears it a little later, so its
+// numbers never sit there stale. One line per problem, the most severe first; past two a button
+// "N more" shows the rest (a tablet's 768 px are for the work). When the gateway does not answer,
+// the first line says so and since when: what the page shows is from then.
 //
 // For tests: region "Problems now"; per problem a list item with the sentence, a link ("Show
-// device", "Show messages", "Show dead letters", "Show held readings") and button "Retry now".
+// device", "Show messages", "Show dead letters", "Show held readings") and button "Retry now";
+// button "N more" / "Show fewer"; list item "The gateway does not answer (since HH:MM) ...".
 
 import '../styles/status-strip.css';
 import type { Problem, StatusView } from '../../api-types.ts';
 import { post } from './api.ts';
 import { errorText } from '../../../model/error-text.ts';
+import { timeText } from './device-words.ts';
 import { h, replace, toast } from './dom.ts';
 import { refreshStatus, watchStatus } from './status-feed.ts';
-import { problemKey, problemLink, problemSentence, retriedWords } from './status-words.ts';
+import { bySeverity, problemKey, problemLink, problemSentence, retriedWords } from './status-words.ts';
+
+/** Lines shown before "N more". */
+const SHOWN = 2;
+/** How long an announcement stays in the live region: long enough to be read, not long enough to go stale. */
+const ANNOUNCE_MS = 8_000;
 
 interface Item {
   li: HTMLLIElement;
@@ -47,15 +57,36 @@ export interface StatusStrip {
 
 export function statusStrip(): StatusStrip {
   const list = h('ul', {});
+  const downLi = h('li', { class: 'failing', 'data-problem': 'gateway-down' });
+  let expanded = false;
+  const moreBtn = h('button', { type: 'button', class: 'link more', 'aria-expanded': 'false', hidden: true, onclick: () => toggleMore() });
   const announce = h('p', { class: 'vh', role: 'status', 'aria-live': 'polite' });
   // Focusable from script only: where focus goes when the item holding it went away.
-  const region = h('section', { class: 'status-strip', 'aria-label': 'Problems now', hidden: true, tabindex: '-1' }, list);
+  const region = h(
+    'section',
+    { class: 'status-strip', 'aria-label': 'Problems now', hidden: true, tabindex: '-1' },
+    h('div', { class: 'inner' }, list, moreBtn),
+  );
   // Outside the strip, which is hidden when all is well: "No problems now" must still be read out,
   // and focus has somewhere to stay when the last problem goes.
   const el = h('div', { tabindex: '-1' }, region, announce);
   const items = new Map<string, Item>();
   let off: (() => void) | undefined;
   let known: Set<string> | undefined;
+  let wasDown = false;
+  let announceTimer: ReturnType<typeof setTimeout> | undefined;
+  let drawn: { status: StatusView | undefined; downSince: number | undefined } = { status: undefined, downSince: undefined };
+
+  const say = (words: string) => {
+    replace(announce, words);
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => replace(announce), ANNOUNCE_MS);
+  };
+
+  const toggleMore = () => {
+    expanded = !expanded;
+    drawItems(drawn.status, Date.now(), drawn.downSince);
+  };
 
   const itemFor = (p: Problem, key: string): Item => {
     const id = `problem-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -73,31 +104,41 @@ export function statusStrip(): StatusStrip {
     return { li, sentence, problem: p };
   };
 
-  const draw = (status: StatusView | undefined, now: number) => {
+  const draw = (status: StatusView | undefined, now: number, downSince: number | undefined) => {
+    drawn = { status, downSince };
     const focused = document.activeElement;
     const focusedLi = focused instanceof HTMLElement && list.contains(focused) ? focused.closest('li') : null;
     const focusedKey = focusedLi?.getAttribute('data-problem') ?? undefined;
     const focusedAt = focusedLi ? Array.from(list.children).indexOf(focusedLi) : -1;
-    drawItems(status, now);
+    drawItems(status, now, downSince);
     if (focusedKey !== undefined && !el.contains(document.activeElement)) keepFocus(focusedKey, focusedAt, focused);
   };
 
   /** The item holding focus went away or was built again: focus its new self, the next, the previous or the strip. */
   const keepFocus = (key: string, at: number, was: Element | null) => {
-    const rows = Array.from(list.children) as HTMLElement[];
+    const rows = (Array.from(list.children) as HTMLElement[]).map((r) => (r.hidden ? undefined : r));
     const same = items.get(key)?.li;
+    const next = rows[at];
+    const previous = rows[at - 1];
     const target =
-      (same && controlOf(same, was)) ??
-      (rows[at] && controlOf(rows[at], was)) ??
-      (rows[at - 1] && controlOf(rows[at - 1], was)) ??
+      (same && !same.hidden ? controlOf(same, was) : null) ??
+      (next && controlOf(next, was)) ??
+      (previous && controlOf(previous, was)) ??
       (region.hidden ? el : region);
     target.focus();
   };
 
-  const drawItems = (status: StatusView | undefined, now: number) => {
-    const problems = status?.problems ?? [];
-    region.hidden = problems.length === 0;
-    region.classList.toggle('degraded', status?.status !== 'failing');
+  const drawItems = (status: StatusView | undefined, now: number, downSince: number | undefined) => {
+    const problems = bySeverity(status?.problems ?? []);
+    const down = downSince !== undefined;
+    region.hidden = problems.length === 0 && !down;
+    region.classList.toggle('degraded', status?.status !== 'failing' && !down);
+    if (down) {
+      const words = `The gateway does not answer (since ${timeText(new Date(downSince).toISOString(), new Date(now))})${
+        problems.length > 0 ? ': the problems below are as they were then' : ''
+      }.`;
+      if (downLi.textContent !== words) downLi.textContent = words;
+    }
     const keys = problems.map(problemKey);
     for (const [key, item] of items) {
       if (!keys.includes(key)) {
@@ -123,16 +164,32 @@ export function statusStrip(): StatusStrip {
       if (item.sentence.textContent !== text) item.sentence.textContent = text;
     }
     // Reorder only when the order changed: moving a node takes focus from its button.
+    const order = down ? ['gateway-down', ...keys] : keys;
     const shown = Array.from(list.children).map((li) => li.getAttribute('data-problem'));
-    if (shown.join('\n') !== keys.join('\n')) {
+    if (shown.join('\n') !== order.join('\n')) {
       const focused = document.activeElement;
-      list.replaceChildren(...keys.map((k) => items.get(k)!.li));
+      list.replaceChildren(...(down ? [downLi] : []), ...keys.map((k) => items.get(k)!.li));
       if (focused instanceof HTMLElement && list.contains(focused)) focused.focus();
     }
-    announceChanges(problems, keys, now);
+    // The most severe first; the rest behind "N more" (the gateway's own line is never hidden).
+    const hidden = Math.max(0, keys.length - SHOWN);
+    if (hidden === 0) expanded = false;
+    for (const [i, k] of keys.entries()) items.get(k)!.li.hidden = !expanded && i >= SHOWN;
+    if (hidden === 0 && document.activeElement === moreBtn) region.focus();
+    moreBtn.hidden = hidden === 0;
+    moreBtn.setAttribute('aria-expanded', String(expanded));
+    const moreWords = expanded ? 'Show fewer' : `${hidden} more`;
+    if (moreBtn.textContent !== moreWords) moreBtn.textContent = moreWords;
+    announceChanges(problems, keys, now, down);
   };
 
-  const announceChanges = (problems: Problem[], keys: string[], now: number) => {
+  const announceChanges = (problems: Problem[], keys: string[], now: number, down: boolean) => {
+    if (down !== wasDown) {
+      wasDown = down;
+      say(down ? 'The gateway does not answer.' : 'The gateway answers again.');
+      if (down) return; // what it shows now is old: nothing new to tell
+    }
+    if (down) return;
     if (!known) {
       known = new Set(keys); // what was wrong before the page opened is shown, not announced
       return;
@@ -145,7 +202,7 @@ export function statusStrip(): StatusStrip {
           ? 'No problems now.'
           : undefined;
     known = new Set(keys);
-    if (words) replace(announce, words);
+    if (words) say(words);
   };
 
   return {
@@ -156,8 +213,11 @@ export function statusStrip(): StatusStrip {
         off();
         off = undefined;
         known = undefined;
+        wasDown = false;
+        expanded = false;
         items.clear();
         list.replaceChildren();
+        clearTimeout(announceTimer);
         replace(announce);
         region.hidden = true;
       }

@@ -60,39 +60,54 @@ export function retriedWords(name: string, already: boolean, device: boolean): s
   return device ? `${name} is connecting right now.` : `${name} is sending right now.`;
 }
 
+/** Failing ones first, otherwise in the gateway's order: what the strip shows before "N more". */
+export function bySeverity(problems: readonly Problem[]): Problem[] {
+  return [...problems.filter((p) => p.severity === 'failing'), ...problems.filter((p) => p.severity !== 'failing')];
+}
+
 /** A key per problem, stable while it lasts: what the strip compares to say what is new. */
 export function problemKey(p: Problem): string {
   return `${p.kind}:${p.device ?? p.destination ?? ''}`;
 }
 
-export interface NavCounts {
-  /** Devices whose link is down. */
-  devices: number;
-  /** Dead letters, all destinations. */
-  messages: number;
-  /** Held readings. */
-  patients: number;
+/** A navigation badge: the number shown, and what it stands for (the link's description). */
+export interface NavBadge {
+  n: number;
+  words: string;
 }
 
-export function navCounts(problems: readonly Problem[]): NavCounts {
-  const counts: NavCounts = { devices: 0, messages: 0, patients: 0 };
-  for (const p of problems) {
-    if (p.kind === 'device-link-down') counts.devices += p.count ?? 1;
-    else if (p.kind === 'dead-letters') counts.messages += p.count ?? 0;
-    else if (p.kind === 'readings-held') counts.patients += p.count ?? 0;
+export type NavPage = 'devices' | 'messages' | 'patients';
+export type NavBadges = Partial<Record<NavPage, NavBadge>>;
+
+const DESTINATION_KINDS: ReadonlySet<Problem['kind']> = new Set(['destination-unreachable', 'destination-failing', 'destination-stalled', 'dead-letters']);
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** "ehr unreachable, 18 waiting", "1 dead letter" (named when several destinations have problems). */
+function destinationWords(p: Problem, named: boolean): string {
+  const name = p.name ?? p.destination ?? '';
+  if (p.kind === 'dead-letters') {
+    const dead = plural(p.count ?? 0, 'dead letter', 'dead letters');
+    return named ? `${name}: ${dead}` : dead;
   }
-  return counts;
+  const what = name && p.text.startsWith(`${name}: `) ? `${name} ${p.text.slice(name.length + 2)}` : p.text;
+  return p.counted ? `${what}, ${p.counted}` : what;
 }
 
-/** What a navigation count stands for, after its number: "devices not connected". */
-export function navCountNoun(page: keyof NavCounts, n: number): string {
-  const s = n === 1 ? '' : 's';
-  switch (page) {
-    case 'devices':
-      return `device${s} not connected`;
-    case 'messages':
-      return `dead letter${s}`;
-    case 'patients':
-      return `held reading${s}`;
+/**
+ * Devices: devices not connected. Messages: the destinations' problems (an EHR out of reach, one
+ * failing or stalled, dead letters), each told in the description. Patients: held readings.
+ */
+export function navBadges(problems: readonly Problem[]): NavBadges {
+  const out: NavBadges = {};
+  const devices = problems.filter((p) => p.kind === 'device-link-down').reduce((n, p) => n + (p.count ?? 1), 0);
+  if (devices > 0) out.devices = { n: devices, words: plural(devices, 'device not connected', 'devices not connected') };
+  const destinations = problems.filter((p) => DESTINATION_KINDS.has(p.kind));
+  if (destinations.length > 0) {
+    const named = new Set(destinations.map((p) => p.destination)).size > 1;
+    out.messages = { n: destinations.length, words: destinations.map((p) => destinationWords(p, named)).join('; ') };
   }
+  const held = problems.filter((p) => p.kind === 'readings-held').reduce((n, p) => n + (p.count ?? 0), 0);
+  if (held > 0) out.patients = { n: held, words: plural(held, 'held reading', 'held readings') };
+  return out;
 }

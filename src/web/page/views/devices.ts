@@ -13,11 +13,13 @@ import type { ConfigSchemas, DeviceView, DriverInfo, GatewayEvent, SimulatorView
 import type { DeviceConfigT } from '../../../config/schema.ts';
 import { ApiError, del, get, post } from '../lib/api.ts';
 import { deviceCard, type DeviceCard } from '../lib/device-card.ts';
+import { timeText } from '../lib/device-words.ts';
 import { linkDown } from '../lib/link-words.ts';
+import { watchStatus } from '../lib/status-feed.ts';
 import { retriedWords } from '../lib/status-words.ts';
 import { openDeviceEditor } from '../lib/device-editor.ts';
 import { h, replace, toast } from '../lib/dom.ts';
-import { onEvent } from '../lib/events.ts';
+import { onEvent, onReconnect } from '../lib/events.ts';
 import { confirmDialog, errorText } from '../lib/form.ts';
 import { startSimulator, stopSimulator } from '../lib/simulator-controls.ts';
 import type { View } from '../lib/view.ts';
@@ -32,6 +34,8 @@ export const devicesView: View = (root, ctx) => {
   let drivers: DriverInfo[] = [];
   let schemas: ConfigSchemas | undefined;
   let gone = false;
+  /** When the gateway stopped answering: the cards are as they were then. */
+  let downSince: number | undefined;
 
   const status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading devices…');
   const grid = h('div', { class: 'grid' });
@@ -125,6 +129,21 @@ export const devicesView: View = (root, ctx) => {
     cards.get(sim.deviceId)?.setSimulator(sim);
   };
 
+  /** The count, or what is wrong with what the cards show. */
+  const sayStatus = () => {
+    grid.classList.toggle('stale', downSince !== undefined);
+    if (downSince !== undefined) {
+      replace(status, `The gateway does not answer (since ${timeText(new Date(downSince).toISOString())}): the devices are shown as they were then.`);
+      status.className = 'error';
+    } else if (cards.size === 0) {
+      replace(status, admin ? 'No devices yet. Add one with "Add device".' : 'No devices are configured yet. An administrator adds them.');
+      status.className = 'empty';
+    } else {
+      replace(status, `${cards.size} device${cards.size === 1 ? '' : 's'}`);
+      status.className = 'muted';
+    }
+  };
+
   const draw = (devices: DeviceView[]) => {
     const ids = devices.map((d) => d.id);
     for (const [id, card] of cards) {
@@ -153,13 +172,7 @@ export const devicesView: View = (root, ctx) => {
     }
     configOrder = ids;
     order();
-    if (devices.length === 0) {
-      replace(status, admin ? 'No devices yet. Add one with "Add device".' : 'No devices are configured yet. An administrator adds them.');
-      status.className = 'empty';
-    } else {
-      replace(status, `${devices.length} device${devices.length === 1 ? '' : 's'}`);
-      status.className = 'muted';
-    }
+    sayStatus();
   };
 
   let refreshing: Promise<void> | undefined;
@@ -180,7 +193,8 @@ export const devicesView: View = (root, ctx) => {
         for (const s of sims.simulators) simulators.set(s.deviceId, s);
         draw(devices);
       } catch (err) {
-        if (gone) return;
+        // While the gateway does not answer, the strip and the line above the cards say so.
+        if (gone || downSince !== undefined) return;
         replace(status, `Could not load the devices: ${errorText(err)}`);
         status.className = 'error';
       } finally {
@@ -222,6 +236,15 @@ export const devicesView: View = (root, ctx) => {
   };
 
   const unsubscribe = onEvent(onGatewayEvent);
+  // Events missed while the stream was broken: fetch everything again at once.
+  const offReconnect = onReconnect(() => undefined);
+  const offStatus = watchStatus((_status, _now, down) => {
+    if (down === downSince) return;
+    downSince = down;
+    // Back: the cards stay marked old until the fetch has drawn them anew.
+    if (down === undefined) sayStatus();
+    else sayStatus();
+  });
   // Counters and "3 min ago" drift without events: refresh now and then.
   const timer = setInterval(() => void refresh(), REFRESH_MS);
   void refresh();
@@ -229,6 +252,8 @@ export const devicesView: View = (root, ctx) => {
   return () => {
     gone = true;
     unsubscribe();
+    offReconnect();
+    offStatus();
     clearInterval(timer);
   };
 };

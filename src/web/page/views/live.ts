@@ -14,7 +14,7 @@
 //   status  text "Live updates: connected" (or "disconnected, reconnecting…", "connecting…")
 
 import '../styles/live.css';
-import type { DeviceView, ReadingsPage, SlimReading } from '../../api-types.ts';
+import type { DeviceView, ListPageInfo, ReadingsPage, SearchMatch, SlimReading } from '../../api-types.ts';
 import { errorText } from '../../../model/error-text.ts';
 import { get } from '../lib/api.ts';
 import { vitalTile } from '../lib/chart.ts';
@@ -24,13 +24,16 @@ import { latestOnly } from '../lib/latest-only.ts';
 import { filterQuery, filtersFromParams, listFilters } from '../lib/list-filters.ts';
 import { listFooter } from '../lib/list-footer.ts';
 import { patientLabel, formatTime } from '../lib/reading-format.ts';
-import { readingFits, readingList } from '../lib/reading-list.ts';
+import { newerFirst, readingFits, readingList } from '../lib/reading-list.ts';
+import { cursorsAfterTrim, mergeStatusPages, type RowPlace } from '../lib/status-pages.ts';
 import type { View } from '../lib/view.ts';
 import { groupVitals } from '../lib/vitals.ts';
 
 const PAGE = 50;
 const MAX_ROWS = 200;
 const MAX_PATIENTS = 12;
+/** The most exact way of matching first. */
+const MATCH_ORDER: readonly SearchMatch[] = ['reading', 'control-id', 'mrn', 'name'];
 /** What "All states" shows: what is waiting and what went (discarded ones only when asked for). */
 const ALL = ['held', 'queued', 'dead', 'delivered'] as const;
 const STATES = [
@@ -42,12 +45,23 @@ const STATES = [
   { value: 'discarded', label: 'Discarded' },
 ];
 
+/** The state as an adjective, for "No held readings from this device." */
+const STATE_WORDS: Record<string, string> = { held: 'held', queued: 'queued', delivered: 'delivered', dead: 'undelivered', discarded: 'discarded' };
+
 export const liveView: View = (root, ctx) => {
   const labels = new Map<string, string>();
   let alive = true;
   let maxRows = MAX_ROWS;
   /** Where each status's next page starts (absent: no more). */
   let next = new Map<string, string>();
+  /** "All states": read but not shown yet, how far each status was read, which to page next (lib/status-pages.ts). */
+  let held: SlimReading[] = [];
+  let oldest = new Map<string, SlimReading>();
+  let nextFrom: string[] = [];
+  /** Where each row read from a page stands in its status's list: the cursor back to it once trimmed. */
+  const places = new Map<string, RowPlace>();
+  /** What the footer said last. */
+  let shownInfo: ListPageInfo | undefined;
 
   const connection = h('p', { class: 'connection', role: 'status' });
   let state: boolean | undefined | null = null;
@@ -80,8 +94,17 @@ export const liveView: View = (root, ctx) => {
     },
   });
   const listEl = h('ul', { class: 'live-list', 'aria-label': 'Live readings', 'aria-live': 'off' });
-  const footer = listFooter({ noun: ['reading', 'readings'], older: () => void loadOlder() });
-  const readings = readingList({ container: listEl, labels, max: () => maxRows });
+  const footer = listFooter({
+    noun: ['reading', 'readings'],
+    older: () => loadOlder(),
+    list: listEl,
+    empty: () => ({
+      filters: filters.values(),
+      stateWord: STATE_WORDS[filters.values().state],
+      empty: 'No readings yet. They appear here as devices send them.',
+    }),
+  });
+  const readings = readingList({ container: listEl, labels, max: () => maxRows, onTrim: (dropped) => trimmed(dropped) });
   const vitals = h('div', { class: 'vitals-grid' });
   const loadError = h('p', { class: 'error', role: 'alert', hidden: true });
 
@@ -119,7 +142,7 @@ export const liveView: View = (root, ctx) => {
       if (!alive) return;
       const groups = groupVitals(readings.list.items()).slice(0, MAX_PATIENTS);
       if (!groups.length) {
-        replace(vitals, h('p', { class: 'muted' }, 'No readings with a patient yet.'));
+        replace(vitals, h('p', { class: 'muted' }, filters.active() ? 'No reading shown has a patient.' : 'No readings with a patient yet.'));
         return;
       }
       replace(
@@ -158,12 +181,56 @@ export const liveView: View = (root, ctx) => {
     );
   };
 
-  const applied = (pages: ReadingsPage[]) => {
-    const found = pages.flatMap((p) => readings.take(p.readings));
-    next = new Map(pages.flatMap((p) => (p.more && p.next ? [[p.status, p.next] as [string, string]] : [])));
-    const info = { more: next.size > 0, match: pages.find((p) => p.match)?.match, scanned: pages.find((p) => p.scanned)?.scanned };
-    return { found, info };
+  /** The pages of the statuses asked, merged with what was read before unless `first`. */
+  const applied = (pages: ReadingsPage[], first: boolean) => {
+    const merged = mergeStatusPages(
+      pages.map((p) => ({ status: p.status, items: readings.take(p.readings), more: p.more && p.next !== undefined })),
+      first ? [] : held,
+      first ? new Map() : oldest,
+      newerFirst,
+    );
+    ({ held, oldest, nextFrom } = merged);
+    if (first) places.clear();
+    for (const p of pages) {
+      for (const r of p.readings) places.set(r.reading.id, { status: p.status, time: r.archivedAt ?? r.reading.receivedAt, id: r.reading.id });
+    }
+    const cursors = first ? new Map<string, string>() : new Map(next);
+    for (const p of pages) {
+      if (p.more && p.next) cursors.set(p.status, p.next);
+      else cursors.delete(p.status);
+    }
+    next = cursors;
+    // Statuses may be searched differently (an MRN known in one only): the most exact says how.
+    const match = MATCH_ORDER.find((m) => pages.some((p) => p.match === m));
+    const info = { more: next.size > 0, match, scanned: pages.find((p) => p.scanned)?.scanned };
+    shownInfo = info;
+    return { found: merged.show, info };
   };
+
+  /** New readings pushed rows read from pages off the end: their statuses page again from where the list now ends. */
+  function trimmed(dropped: SlimReading[]): void {
+    const placeOf = (r: SlimReading) => places.get(r.reading.id);
+    const lost = dropped.flatMap((r) => placeOf(r) ?? []);
+    if (lost.length === 0) return;
+    const kept = readings.list.items();
+    next = cursorsAfterTrim(
+      next,
+      kept.flatMap((r) => placeOf(r) ?? []),
+      lost,
+    );
+    for (const status of new Set(lost.map((p) => p.status))) {
+      const of = (r: SlimReading) => placeOf(r)?.status === status;
+      const reached = kept.filter(of).at(-1) ?? dropped.find(of);
+      if (reached) oldest.set(status, reached);
+    }
+    for (const r of dropped) places.delete(r.reading.id);
+    nextFrom = mergeStatusPages([], [], oldest, newerFirst).nextFrom;
+    // The status line is a live region: touched only when "Show older" appears.
+    if (shownInfo && !shownInfo.more) {
+      shownInfo = { ...shownInfo, more: true };
+      footer.showPage(readings.list.size, shownInfo);
+    }
+  }
 
   /** Events that came while the first page loaded are applied after it. */
   let loaded = false;
@@ -172,11 +239,13 @@ export const liveView: View = (root, ctx) => {
   const load = async () => {
     footer.loading('Loading readings\u2026');
     maxRows = MAX_ROWS;
+    const since = readings.list.clock();
     await lists.run(
       () => fetchPages(),
       (pages) => {
-        const { found, info } = applied(pages);
-        readings.list.set(found);
+        const { found, info } = applied(pages, true);
+        // A reading an event added while the pages were on their way, newer than them, stays.
+        readings.list.set(found, since);
         maxRows = Math.max(MAX_ROWS, readings.list.size);
         loadError.hidden = true;
         footer.showPage(readings.list.size, info);
@@ -195,11 +264,12 @@ export const liveView: View = (root, ctx) => {
   const loadOlder = async () => {
     if (next.size === 0) return;
     footer.loading('Loading older readings\u2026');
-    const from = next;
+    // A status with more but nothing read yet (a name search that read its newest without a find) goes on too.
+    const from = new Map([...next].filter(([status]) => nextFrom.includes(status) || !oldest.has(status)));
     await lists.run(
       () => fetchPages(from),
       (pages) => {
-        const { found, info } = applied(pages);
+        const { found, info } = applied(pages, false);
         maxRows = readings.list.size + found.length;
         readings.list.append(found);
         footer.showPage(readings.list.size, info);
@@ -239,7 +309,6 @@ export const liveView: View = (root, ctx) => {
     for (const x of d.devices) if (x.label) labels.set(x.id, x.label);
     filters.setDevices(d.devices);
     await load();
-    if (!readings.list.size && !filters.active()) footer.loading('No readings yet. They appear here as devices send them.');
   })();
 
   return () => {

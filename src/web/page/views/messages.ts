@@ -19,23 +19,23 @@ import { ALL_DESTINATIONS, drawDestinations } from '../lib/destination-buttons.t
 import { h, replace, toast } from '../lib/dom.ts';
 import { onEvent } from '../lib/events.ts';
 import { latestOnly } from '../lib/latest-only.ts';
-import { filterQuery, filtersFromParams, listFilters, type ListFilterValues } from '../lib/list-filters.ts';
+import { filterQuery, filtersFromParams, listFilters } from '../lib/list-filters.ts';
 import { listFooter } from '../lib/list-footer.ts';
 import { pagedList } from '../lib/paged-list.ts';
+import { throttle } from '../lib/throttle.ts';
 import { messageDetail } from '../lib/message-detail.ts';
+import { messageFits } from '../lib/message-fits.ts';
 import { MESSAGE_STATES, messageRows, messageStateText } from '../lib/message-rows.ts';
 import type { View } from '../lib/view.ts';
 
 const PAGE = 100;
+/** Rows kept while events add new ones at the top, besides those "Show older" loaded: each insert lays the table out twice. */
+const MAX_ROWS = 200;
 
-/** Whether a message the server told of belongs in the list the filters ask for (a search: only its exact ids). */
-function fitsFilters(m: MessageView, dest: string, f: ListFilterValues): boolean {
-  if (dest !== ALL_DESTINATIONS && !f.q && m.destinationId !== dest) return false;
-  if (f.state && m.state !== f.state) return false;
-  if (f.device && m.deviceId !== f.device) return false;
-  if (f.patient && m.patient?.mrn !== f.patient) return false;
-  if (f.q) return m.id === f.q || m.readingId === f.q || m.patient?.mrn === f.q;
-  return true;
+/** Focus is where the router put it (the view's root) or nowhere. */
+function focusUntouched(root: HTMLElement): boolean {
+  const a = document.activeElement;
+  return a === null || a === document.body || a === root;
 }
 
 export const messagesView: View = (root, ctx) => {
@@ -55,8 +55,13 @@ export const messagesView: View = (root, ctx) => {
       void loadMessages();
     },
   });
-  const footer = listFooter({ noun: ['message', 'messages'], older: () => void pages.older() });
-  const rows = messageRows({ onOpen: (id) => void select(id, true) });
+  const rows = messageRows({ onOpen: (id) => void select(id, true), max: () => pages.max(), onTrim: (last) => pages.trimmed(last) });
+  const footer = listFooter({
+    noun: ['message', 'messages'],
+    older: () => pages.older(),
+    list: rows.element.querySelector('tbody') ?? undefined,
+    empty: () => ({ filters: filters.values(), stateWord: messageStateText(filters.values().state), empty: 'No messages yet.' }),
+  });
   const destGroup = h('div', { class: 'dest-list', role: 'group', 'aria-label': 'Destinations' });
   const detail = h('section', { class: 'card msg-detail', 'aria-label': 'Message details', tabindex: -1, hidden: true });
   const pageError = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -135,6 +140,9 @@ export const messagesView: View = (root, ctx) => {
     footer,
     noun: 'messages',
     onPage: () => rows.setCaption(caption()),
+    maxRows: MAX_ROWS,
+    // The server's cursor (src/store/list-cursor.ts): creation time and seq.
+    cursor: (m) => `${m.createdAt}~${m.seq}`,
   });
   const loadMessages = () => (dest ? pages.load() : Promise.resolve(footer.showPage(0, undefined)));
 
@@ -160,7 +168,8 @@ export const messagesView: View = (root, ctx) => {
           redrawDestinations();
           void loadMessages();
         }
-        if (focus) detail.focus({ preventScroll: false });
+        // The heading, so a screen reader starts at "Message <control ID>".
+        if (focus) (detail.querySelector<HTMLElement>('.msg-detail-title') ?? detail).focus({ preventScroll: false });
       },
       (err) => replace(detail, h('p', { class: 'error', role: 'alert' }, `Could not load message ${id}: ${errorText(err)}`)),
     );
@@ -197,12 +206,14 @@ export const messagesView: View = (root, ctx) => {
     await loadDestinations();
     syncHash();
     await loadMessages();
-    if (selected) await select(selected, false);
+    // A link to one message (from Live) lands on it, unless the person has moved on meanwhile.
+    if (selected) await select(selected, focusUntouched(root));
     await devices;
   })();
 
-  // A message event adds or updates its row in place; counts and the open message are refetched, debounced.
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A message event adds or updates its row in place; counts are refetched at most every half second
+  // while events flow, the open message once they pause.
+  const counts = throttle(() => void loadDestinations(), 500);
   let detailTimer: ReturnType<typeof setTimeout> | undefined;
   const offEvent = onEvent((e) => {
     if (e.type === 'config' && e.what === 'destination') {
@@ -211,13 +222,12 @@ export const messagesView: View = (root, ctx) => {
     }
     if (e.type !== 'message') return;
     const m = e.message;
-    clearTimeout(timer);
-    timer = setTimeout(() => void loadDestinations(), 500);
+    counts();
     const shown = rows.list.get(m.id);
     // An event built after its reading was archived may lack the reading's device and patient: keep them.
     const merged: MessageView = shown ? { ...shown, ...m, deviceId: m.deviceId ?? shown.deviceId, patient: m.patient ?? shown.patient } : m;
     // The status line is left as it is: a live region read out at every event would drown the page.
-    if (fitsFilters(merged, dest, filters.values())) rows.list.upsert(merged);
+    if (messageFits(merged, dest, filters.values())) rows.list.upsert(merged);
     else if (shown) rows.list.remove(m.id);
     if (m.id === selected) {
       clearTimeout(detailTimer);
@@ -229,7 +239,7 @@ export const messagesView: View = (root, ctx) => {
     alive = false;
     pages.cancel();
     details.cancel();
-    clearTimeout(timer);
+    counts.cancel();
     clearTimeout(detailTimer);
     filters.destroy();
     rows.destroy();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../../../../src/web/api-types.ts';
-import { durationWords, navCountNoun, navCounts, problemLink, problemSentence, retriedWords } from '../../../../src/web/page/lib/status-words.ts';
+import { durationWords, navBadges, problemLink, problemSentence, retriedWords } from '../../../../src/web/page/lib/status-words.ts';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -56,26 +56,31 @@ describe('status strip words', () => {
     expect(retriedWords('ehr', true, false)).toBe('ehr is sending right now.');
   });
 
-  it('counts for the navigation: devices down, dead letters, held readings', () => {
+  it("counts for the navigation: devices down, the destinations' problems, held readings", () => {
     const problems: Problem[] = [
       { kind: 'device-link-down', severity: 'degraded', text: '', device: 'a' },
       { kind: 'device-link-down', severity: 'degraded', text: '', device: 'b' },
-      { kind: 'dead-letters', severity: 'degraded', text: '', count: 2, destination: 'ehr' },
-      { kind: 'dead-letters', severity: 'degraded', text: '', count: 1, destination: 'lab' },
+      { kind: 'destination-unreachable', severity: 'failing', text: 'ehr: unreachable', count: 18, counted: '18 waiting', destination: 'ehr', name: 'ehr' },
+      { kind: 'dead-letters', severity: 'degraded', text: 'ehr: 1 dead letter', count: 1, destination: 'ehr', name: 'ehr' },
       { kind: 'readings-held', severity: 'degraded', text: '', count: 12 },
-      { kind: 'destination-unreachable', severity: 'failing', text: '', count: 38 },
     ];
-    expect(navCounts(problems)).toEqual({ devices: 2, messages: 3, patients: 12 });
-    expect(navCounts([])).toEqual({ devices: 0, messages: 0, patients: 0 });
+    expect(navBadges(problems)).toEqual({
+      devices: { n: 2, words: '2 devices not connected' },
+      // An EHR outage shows on Messages, not only in the strip.
+      messages: { n: 2, words: 'ehr unreachable, 18 waiting; 1 dead letter' },
+      patients: { n: 12, words: '12 held readings' },
+    });
+    expect(navBadges([])).toEqual({});
+    // Several destinations: each named.
+    const two: Problem[] = [
+      { kind: 'dead-letters', severity: 'degraded', text: '', count: 2, destination: 'ehr', name: 'ehr' },
+      { kind: 'destination-stalled', severity: 'degraded', text: 'lab: delivering nothing', count: 3, counted: '3 waiting', destination: 'lab', name: 'lab' },
+    ];
+    expect(navBadges(two).messages).toEqual({ n: 2, words: 'ehr: 2 dead letters; lab delivering nothing, 3 waiting' });
     // Many devices down are one grouped item carrying their count.
     const grouped: Problem = { kind: 'device-link-down', severity: 'degraded', text: '12 devices not connected', count: 12 };
-    expect(navCounts([grouped]).devices).toBe(12);
+    expect(navBadges([grouped]).devices).toEqual({ n: 12, words: '12 devices not connected' });
     expect(problemLink(grouped)).toEqual({ href: '#/devices', text: 'Show devices' });
-    expect([navCountNoun('devices', 1), navCountNoun('devices', 2), navCountNoun('messages', 1), navCountNoun('patients', 12)]).toEqual([
-      'device not connected',
-      'devices not connected',
-      'dead letter',
-      'held readings',
-    ]);
+    expect(navBadges([{ kind: 'device-link-down', severity: 'degraded', text: '', device: 'a' }]).devices?.words).toBe('1 device not connected');
   });
 });
