@@ -88,7 +88,12 @@ async function main(): Promise<void> {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await sleep(300);
     await shot(page, 'device-editor');
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // A scale whose USB adapter is not plugged in: the status strip and the Devices badge say so.
+    await dialog.getByLabel('Serial port path').fill('/dev/ttyUSB7');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('region', { name: 'Problems now' }).getByText('Scale, room 2').waitFor({ timeout: 30_000 });
+    await shot(page, 'status-strip');
 
     await page.goto(`${demo.url}/#/live`);
     await page.getByRole('list', { name: 'Live readings' }).locator('li').first().waitFor();

@@ -10,6 +10,7 @@ import {
   type Config,
   type DestinationConfig,
   type DeviceConfigT,
+  type TransportConfig,
 } from '../config/schema.ts';
 import { keepSecrets, redactDestination } from '../config/secrets.ts';
 import type { DriverCatalog } from '../config/validate.ts';
@@ -79,6 +80,13 @@ async function watchRunning(runner: DeviceRunner, seconds: number): Promise<Link
   const link = runner.status;
   const open = link.state === 'connected' || link.state === 'listening';
   return { ...result, opened: open, ...(open ? {} : { error: link.lastError ?? `the link is ${link.state}` }) };
+}
+
+/** Whether two transports open the same link (the same port or address), whatever their other settings or key order. */
+function sameLink(a: TransportConfig, b: TransportConfig): boolean {
+  if (a.type === 'serial' && b.type === 'serial') return a.path === b.path;
+  if (a.type === 'tcp' && b.type === 'tcp') return a.mode === b.mode && a.host === b.host && a.port === b.port;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
@@ -390,7 +398,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const t = request.transport;
       const driver = request.driver ? drivers.find(request.driver) : undefined;
       // A port a running device holds cannot be opened twice: watch that device instead.
-      const holder = devices.entries.find((e) => e.runner && JSON.stringify(e.config.transport) === JSON.stringify(t));
+      const holder = devices.entries.find((e) => e.runner && sameLink(e.config.transport, t));
       const result = holder?.runner
         ? await watchRunningDevice(holder.config, holder.runner, request.seconds)
         : { ...(await testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log })), running: false }; // testLink names its part and link itself

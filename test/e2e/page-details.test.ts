@@ -150,7 +150,7 @@ describe('the page details', () => {
     expect((await gw.api('PUT', '/api/devices/scale-1/patient', { ...ALICE, minutes: 60 })).status).toBe(200);
     const card = page.locator('[data-device-id="scale-1"]');
     await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('Example, Alice');
-    await card.getByRole('button', { name: 'Edit' }).click();
+    await card.getByRole('button', { name: 'Edit', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit device scale-1' });
     const warning =
       'This device is running: whatever it sends during the test is also taken as readings, and charted to Example, Alice (MRN MRN4711): unbind first if you will send test readings.';
@@ -178,7 +178,7 @@ describe('the page details', () => {
     expect(await axeViolations(page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await gw.api('DELETE', '/api/devices/scale-1/patient')).status).toBe(200);
-  });
+  }, 90_000);
 
   it('gives the simulator port path as an example below the field, never as a value-like placeholder', async () => {
     await page.locator('[data-device-id="scale-1"]').getByRole('button', { name: 'Start simulator' }).click();

@@ -1,5 +1,6 @@
 // The technician page's smaller promises, checked on a gateway process with a serial scale on a pty
-// and the EHR stand-in: the link test says what the driver recognised, the device list answers,
+// and the EHR stand-in: the link test says what the driver recognised, and whether a running
+// device took the bytes as readings and for which patient, the device list answers,
 // a destination's counters go on across an edit, the icon is served, a used setup link is
 // refused once, plainly.
 
@@ -115,6 +116,16 @@ describe('the page details, through the API', () => {
     await ehr.waitFor(delivered + 1, 20_000);
     expect(gw.rawLogs.filter((l) => l.includes(ALICE.mrn) || l.includes(ALICE.family))).toEqual([]);
     expect((await gw.api('DELETE', '/api/devices/scale-1/patient')).status).toBe(200);
+  });
+
+  it("watches a running device's link when the dialog sends its port with other settings or key order", async () => {
+    // The edit dialog sends the transport as read from its fields: the port is the running device's all the same.
+    const transport = { baudRate: 2400, path: running.a, type: 'serial' };
+    const { status, body } = await gw.api<LinkTestResult>('POST', '/api/link-test', { transport, driver: 'ad-scale', seconds: 1 });
+    expect(status).toBe(200);
+    expect(body.opened).toBe(true);
+    expect(body.running).toBe(true);
+    expect(body.runningDevice?.id).toBe('scale-1');
   });
 
   it('says "nothing arrived" when the device is silent', async () => {

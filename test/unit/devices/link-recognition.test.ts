@@ -106,7 +106,9 @@ describe('the link test verdict', () => {
     expect(whole?.text).toBe('1 reading: GLU 95 mg/dL (specimen S123)');
     // The first frame sent twice (its ACK lost): one message, not two H records.
     expect((await verdict(astm, [`${ENQ}${frames[0]}${frames.join('')}${EOT}`]))?.text).toBe('1 reading: GLU 95 mg/dL (specimen S123)');
-    expect((await verdict(astm, [`${ENQ}${frame(3, 'H|\\^&|||SIM^1\r')}`]))?.text).toBe('1 message, not a reading for the Lab analyzer driver: frame number 3, expected 1: NAK');
+    expect((await verdict(astm, [`${ENQ}${frame(3, 'H|\\^&|||SIM^1\r')}`]))?.text).toBe(
+      '1 message, not a reading for the Lab analyzer driver: frame number 3, expected 1: NAK',
+    );
     const good = frame(1, 'H|\\^&|||SIM^1\r');
     const bad = good.replace(/..\r\n$/, (cs) => `${cs[0] === '0' ? '1' : '0'}${cs.slice(1)}`);
     expect((await verdict(astm, [`${ENQ}${bad}`]))?.text).toBe('1 message, not a reading for the Lab analyzer driver: checksum mismatch: NAK');

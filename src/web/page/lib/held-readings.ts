@@ -11,7 +11,7 @@
 import type { DeviceView, ReadingsPage, SlimReading, StatusView } from '../../api-types.ts';
 import { get } from './api.ts';
 import { h } from './dom.ts';
-import { onEvent } from './events.ts';
+import { onEvent, onReconnect } from './events.ts';
 import { discardDialog, settleDialog, type HeldContext } from './held-dialogs.ts';
 import { heldCountText, heldTotal } from './held-count.ts';
 import { needsPatient, reasonParts, uniqueReasons } from './hold-reasons.ts';
@@ -161,6 +161,11 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     refreshTotal();
   });
 
+  // Readings held or released while the gateway did not answer: the first page again.
+  const offReconnect = onReconnect(() => {
+    if (alive) void load();
+  });
+
   return {
     element,
     setDevices(devices) {
@@ -170,6 +175,7 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     },
     destroy() {
       alive = false;
+      offReconnect();
       refreshTotal.cancel();
       pages.cancel();
       filters.destroy();

@@ -237,12 +237,12 @@ export const devicesView: View = (root, ctx) => {
 
   const unsubscribe = onEvent(onGatewayEvent);
   // Events missed while the stream was broken: fetch everything again at once.
-  const offReconnect = onReconnect(() => undefined);
+  const offReconnect = onReconnect(() => void refresh());
   const offStatus = watchStatus((_status, _now, down) => {
     if (down === downSince) return;
     downSince = down;
     // Back: the cards stay marked old until the fetch has drawn them anew.
-    if (down === undefined) sayStatus();
+    if (down === undefined) void refresh();
     else sayStatus();
   });
   // Counters and "3 min ago" drift without events: refresh now and then.

@@ -19,7 +19,7 @@ import { errorText } from '../../../model/error-text.ts';
 import { get } from '../lib/api.ts';
 import { vitalTile } from '../lib/chart.ts';
 import { h, replace } from '../lib/dom.ts';
-import { onConnection, onEvent } from '../lib/events.ts';
+import { onConnection, onEvent, onReconnect } from '../lib/events.ts';
 import { latestOnly } from '../lib/latest-only.ts';
 import { filterQuery, filtersFromParams, listFilters } from '../lib/list-filters.ts';
 import { listFooter } from '../lib/list-footer.ts';
@@ -301,6 +301,10 @@ export const liveView: View = (root, ctx) => {
     drawVitals();
   });
   const offConnection = onConnection((up) => setConnected(up));
+  // Events missed while the gateway did not answer: the first page again, as at opening.
+  const offReconnect = onReconnect(() => {
+    if (loaded) void load();
+  });
 
   void (async () => {
     const devices = get<{ devices: DeviceView[] }>('/api/devices').catch(() => ({ devices: [] as DeviceView[] }));
@@ -318,5 +322,6 @@ export const liveView: View = (root, ctx) => {
     readings.destroy();
     offEvent();
     offConnection();
+    offReconnect();
   };
 };

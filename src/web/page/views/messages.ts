@@ -17,7 +17,7 @@ import { errorText } from '../../../model/error-text.ts';
 import { get, post } from '../lib/api.ts';
 import { ALL_DESTINATIONS, drawDestinations } from '../lib/destination-buttons.ts';
 import { h, replace, toast } from '../lib/dom.ts';
-import { onEvent } from '../lib/events.ts';
+import { onEvent, onReconnect } from '../lib/events.ts';
 import { latestOnly } from '../lib/latest-only.ts';
 import { filterQuery, filtersFromParams, listFilters } from '../lib/list-filters.ts';
 import { listFooter } from '../lib/list-footer.ts';
@@ -235,8 +235,15 @@ export const messagesView: View = (root, ctx) => {
     }
   });
 
+  // Events missed while the gateway did not answer: counts and the first page again.
+  const offReconnect = onReconnect(() => {
+    void loadDestinations();
+    void loadMessages();
+  });
+
   return () => {
     alive = false;
+    offReconnect();
     pages.cancel();
     details.cancel();
     counts.cancel();
