@@ -1,6 +1,7 @@
 // The GatewayApi the web server calls, built from the running parts. Every change a person makes
 // goes through here and into the audit journal; configuration changes go through ConfigFile.
 
+import { realpathSync } from 'node:fs';
 import type { AuditJournal, AuditRecord } from '../audit/journal.ts';
 import { ConfigChangeRefused, relativeProblems, type ConfigFile } from '../config/config-file.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type Config,
   type DestinationConfig,
   type DeviceConfigT,
-  type TransportConfig,
 } from '../config/schema.ts';
 import { keepSecrets, redactDestination } from '../config/secrets.ts';
 import type { DriverCatalog } from '../config/validate.ts';
@@ -28,6 +28,7 @@ import { holdLabel, type HoldKind, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PatientRef } from '../model/reading.ts';
 import { RequestError } from '../model/request-error.ts';
+import { sameLink } from '../model/same-link.ts';
 import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { bindingActive } from '../pipeline/patient.ts';
@@ -82,11 +83,13 @@ async function watchRunning(runner: DeviceRunner, seconds: number): Promise<Link
   return { ...result, opened: open, ...(open ? {} : { error: link.lastError ?? `the link is ${link.state}` }) };
 }
 
-/** Whether two transports open the same link (the same port or address), whatever their other settings or key order. */
-function sameLink(a: TransportConfig, b: TransportConfig): boolean {
-  if (a.type === 'serial' && b.type === 'serial') return a.path === b.path;
-  if (a.type === 'tcp' && b.type === 'tcp') return a.mode === b.mode && a.host === b.host && a.port === b.port;
-  return JSON.stringify(a) === JSON.stringify(b);
+/** A serial path as the device it names (a by-id link and /dev/ttyUSB0 are one port); as written when it does not exist. */
+function realSerialPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
@@ -398,7 +401,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const t = request.transport;
       const driver = request.driver ? drivers.find(request.driver) : undefined;
       // A port a running device holds cannot be opened twice: watch that device instead.
-      const holder = devices.entries.find((e) => e.runner && sameLink(e.config.transport, t));
+      const holder = devices.entries.find((e) => e.runner && sameLink(e.config.transport, t, realSerialPath));
       const result = holder?.runner
         ? await watchRunningDevice(holder.config, holder.runner, request.seconds)
         : { ...(await testLink({ transport: t, serialDefaults: driver?.serialDefaults, seconds: request.seconds, log })), running: false }; // testLink names its part and link itself

@@ -162,7 +162,11 @@ describe('the page details', () => {
 
     const device = await openDeviceEnd(running.b, 2400);
     try {
+      // Bound to a patient: Test asks first, with the binding as it is when pressed.
       await test.click();
+      await expect.poll(() => dialog.locator('.link-test-confirm').textContent(), { timeout: 10_000 }).toBe(warning);
+      expect(await axeViolations(page)).toEqual([]);
+      await dialog.getByRole('button', { name: 'Test anyway' }).click();
       await dialog.getByText(/^Listening for 5 seconds/).waitFor();
       while ((await dialog.locator('.link-verdict').count()) === 0) {
         await device.write('ST,GS,+0070.10kg\r\n');
@@ -179,6 +183,30 @@ describe('the page details', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await gw.api('DELETE', '/api/devices/scale-1/patient')).status).toBe(200);
   }, 90_000);
+
+  it("warns before the test, and tests nothing on Cancel, when a new device's link is a bound running device's port", async () => {
+    expect((await gw.api('PUT', '/api/devices/scale-1/patient', { ...ALICE, minutes: 60 })).status).toBe(200);
+    await expect.poll(() => page.locator('[data-device-id="scale-1"]').textContent(), { timeout: 10_000 }).toContain('Example, Alice');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add device' });
+    await dialog.getByLabel('Driver').selectOption('ad-scale');
+    await dialog.getByLabel('Serial port path').fill(running.a);
+    // Nothing said at open: the link is not known until Test is pressed.
+    expect(await dialog.locator('#link-test-warning').count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Test link' }).click();
+    await expect
+      .poll(() => dialog.locator('.link-test-confirm').textContent(), { timeout: 10_000 })
+      .toBe(
+        'Scale, room 1 is running on this link: whatever arrives during the test is also taken as its readings, and charted to Example, Alice (MRN MRN4711): unbind it first if you will send test readings.',
+      );
+    expect(await dialog.getByText(/^Listening for/).count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await dialog.locator('.link-test').getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.locator('.link-test-confirm').count()).toBe(0);
+    expect(await dialog.getByText(/^Listening for/).count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await gw.api('DELETE', '/api/devices/scale-1/patient')).status).toBe(200);
+  }, 60_000);
 
   it('gives the simulator port path as an example below the field, never as a value-like placeholder', async () => {
     await page.locator('[data-device-id="scale-1"]').getByRole('button', { name: 'Start simulator' }).click();

@@ -58,7 +58,11 @@ describe('upgrade in place: the history and rejected inputs of the previous vers
     const oldest = old[0]!.messages[1]!;
     const res = await gw.api<{ message: OutboxMessage }>('GET', `/api/messages/${oldest.id}`);
     expect(res.status).toBe(200);
-    expect(res.body.message).toEqual(oldest);
+    // Exactly as stored, plus the device and patient of its reading (read from the old reading entry).
+    const { deviceId, patient, ...stored } = res.body.message as OutboxMessage & { deviceId?: string; patient?: { mrn: string } };
+    expect(stored).toEqual(oldest);
+    expect(deviceId).toBe(old[0]!.reading.reading.deviceId);
+    expect(patient?.mrn).toBe(old[0]!.reading.patient?.mrn);
   });
 
   it('lists the old messages newest first, by destination too', async () => {

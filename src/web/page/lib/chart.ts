@@ -5,7 +5,7 @@ import type { Tracing } from '../../api-types.ts';
 import { orderLeads, pointsAttr, scaleSeries, traceGeometry, MM_PER_SECOND } from './chart-math.ts';
 import { h, svg } from './dom.ts';
 import { formatNumber, unitLabel } from './reading-format.ts';
-import type { VitalSeries } from './vitals.ts';
+import { latestVital, type VitalSeries } from './vitals.ts';
 
 const SPARK = { width: 120, height: 36, pad: 4 };
 
@@ -64,12 +64,20 @@ export function sparkline(series: VitalSeries): SVGElement {
 
 /** One vital: its name, the latest value large, and the sparkline. */
 export function vitalTile(series: VitalSeries): HTMLElement {
-  const last = series.points[series.points.length - 1];
+  const { value, flag } = latestVital(series);
   return h(
     'div',
-    { class: 'vital' },
+    { class: `vital${flag?.abnormal ? ' abnormal' : ''}` },
     h('span', { class: 'vital-name' }, series.name),
-    h('span', { class: 'vital-latest' }, last ? formatNumber(last.value, last.precision) : '–', h('span', { class: 'vital-unit' }, unitLabel(series.unit))),
+    h('span', { class: 'vital-latest' }, value, h('span', { class: 'vital-unit' }, unitLabel(series.unit))),
+    flag
+      ? h(
+          'span',
+          { class: `vital-flag value-flag${flag.abnormal ? ' abnormal' : ''}`, title: `Flag from the device: ${flag.meaning}` },
+          flag.text,
+          h('span', { class: 'flag-meaning' }, ` (${flag.meaning})`),
+        )
+      : null,
     sparkline(series),
   );
 }

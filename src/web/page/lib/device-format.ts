@@ -1,14 +1,13 @@
 // Short words for what the gateway reports: a link state as a badge with text (never color
 // alone), a reading's values in a sentence, a patient's name (the transport and times: device-words.ts).
 
-import type { DeviceView, SlimObservation, SlimReading } from '../../api-types.ts';
+import type { DeviceView } from '../../api-types.ts';
 import { ago, h } from './dom.ts';
-import { formatValue, unitLabel } from './reading-format.ts';
 import { linkWords, outageWords } from './link-words.ts';
 import { timeText } from './device-words.ts';
 
 // Used across the page from here.
-export { timeText, transportSummary } from './device-words.ts';
+export { readingSummary, timeText, transportSummary } from './device-words.ts';
 
 type Link = DeviceView['link'];
 
@@ -41,25 +40,4 @@ export function stateBadge(state: string): HTMLSpanElement {
   const words: Record<string, string> = { retry_wait: 'Retry wait' };
   const text = words[state] ?? state.charAt(0).toUpperCase() + state.slice(1);
   return h('span', { class: `badge ${cls[state] ?? ''}`.trim() }, text);
-}
-
-export function observationName(o: SlimObservation): string {
-  const long = o.code.display ?? o.code.local?.display;
-  // Lab LOINC names run to 50 characters; the analyzer's own code (GLU) reads better in a summary.
-  if (o.code.local?.code && (!long || long.length > 28)) return o.code.local.code;
-  return long ?? o.type ?? o.code.loinc ?? o.code.mdc?.ref ?? 'value';
-}
-
-export function observationValue(o: SlimObservation): string {
-  const text = formatValue(o);
-  const unit = typeof o.value === 'number' || typeof o.value === 'string' ? unitLabel(o.unit) : '';
-  return unit ? `${text} ${unit}` : text;
-}
-
-/** "Weight 70.5 kg, BMI 23.1 kg/m2 (+3 more)". */
-export function readingSummary(r: SlimReading, max = 3): string {
-  const obs = r.reading.observations;
-  const shown = obs.slice(0, max).map((o) => `${observationName(o)} ${observationValue(o)}`);
-  const more = obs.length > max ? ` (+${obs.length - max} more)` : '';
-  return obs.length === 0 ? 'no values' : `${shown.join(', ')}${more}`;
 }

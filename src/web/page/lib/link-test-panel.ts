@@ -3,7 +3,9 @@
 // them ("1 reading: weight 64.20 kg", or why not).
 //
 // A running device's test taps its real link: the dialog says so before the test (paragraph
-// #link-test-warning, the Test button's description) and with its answer (`.link-taken`).
+// #link-test-warning, the Test button's description) and with its answer (`.link-taken`). A test of
+// a new or changed link on the port of a running device taps that device's link too: pressing Test
+// looks it up, and when it is bound to a patient asks first (`.link-test-confirm`, "Test anyway").
 //
 // For tests: buttons "Find ports", "Use <path>", "Test link"; the verdict is the paragraph
 // `.link-verdict` ("Recognised: ..." / "Not recognised: ...").
@@ -13,7 +15,8 @@ import type { DeviceConfigT } from '../../../config/schema.ts';
 import { ApiError, get, post } from './api.ts';
 import { h, replace, toast } from './dom.ts';
 import { clearProblems, showProblems } from './form.ts';
-import { runningWarning, takenNote } from './link-test-warning.ts';
+import { heldLinkWarning, holderBound, runningWarning, takenNote } from './link-test-warning.ts';
+import { sameLink } from '../../../model/same-link.ts';
 import { errorText } from '../../../model/error-text.ts';
 
 const SECONDS = 5;
@@ -167,7 +170,38 @@ export function linkTestPanel(o: LinkTestPanelOptions): LinkTestPanel {
       ? { deviceId: saved.id, seconds: SECONDS }
       : { transport: device.transport, driver: device.driver, ...(device.settings ? { settings: device.settings } : {}), seconds: SECONDS };
     testBtn.disabled = true;
-    replace(testOut, h('p', { class: 'muted' }, `Listening for ${SECONDS} seconds\u2026 make the device send something now.`));
+    // Asked now, not at dialog open: a binding or another device on this port may have changed since.
+    let holder: DeviceView | undefined;
+    try {
+      const { devices } = await get<{ devices: DeviceView[] }>('/api/devices');
+      holder = devices.find((d) => d.enabled && sameLink(d.transport, device.transport));
+    } catch (err) {
+      replace(testOut, h('p', { class: 'error' }, `Could not check which device runs on this link: ${errorText(err)}`));
+      testBtn.disabled = false;
+      return;
+    }
+    const warning = heldLinkWarning(holder, saved?.id);
+    if (holderBound(holder)) {
+      const cancel = h('button', { type: 'button', onclick: () => replace(testOut) }, 'Cancel');
+      replace(
+        testOut,
+        h('p', { class: 'link-test-confirm warn' }, warning),
+        h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => void run(request, warning) }, 'Test anyway'), cancel),
+      );
+      testBtn.disabled = false;
+      cancel.focus();
+      return;
+    }
+    await run(request, warning);
+  };
+
+  const run = async (request: LinkTestRequest, warning: string | undefined) => {
+    testBtn.disabled = true;
+    replace(
+      testOut,
+      warning ? h('p', { class: 'warn small-text' }, warning) : null,
+      h('p', { class: 'muted' }, `Listening for ${SECONDS} seconds\u2026 make the device send something now.`),
+    );
     try {
       const result = await post<LinkTestResult>('/api/link-test', request);
       replace(testOut, h('h3', {}, 'Link test'), linkTestOutput(result, SECONDS));

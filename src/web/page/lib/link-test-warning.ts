@@ -19,6 +19,24 @@ export function runningWarning(view: DeviceView | undefined, now = new Date()): 
   return binding ? `${lead}, and charted to ${patientLabel(binding.patient)}: unbind first if you will send test readings.` : `${lead}.`;
 }
 
+/**
+ * Said when Test is pressed and an enabled device already runs on the link under test: the server
+ * watches that device's link, so the test's bytes become its readings. Undefined when none does.
+ */
+export function heldLinkWarning(holder: DeviceView | undefined, testedId: string | undefined, now = new Date()): string | undefined {
+  if (!holder?.enabled) return undefined;
+  if (holder.id === testedId) return runningWarning(holder, now);
+  const name = holder.label ?? holder.id;
+  const lead = `${name} is running on this link: whatever arrives during the test is also taken as its readings`;
+  const binding = boundNow(holder, now);
+  return binding ? `${lead}, and charted to ${patientLabel(binding.patient)}: unbind it first if you will send test readings.` : `${lead}.`;
+}
+
+/** Whether a test on the holder's link would chart to a patient now: then the page asks before testing. */
+export function holderBound(holder: DeviceView | undefined, now = new Date()): boolean {
+  return holder?.enabled === true && boundNow(holder, now) !== undefined;
+}
+
 /** After a test of a running device's link that brought bytes: where they went. */
 export function takenNote(result: LinkTestResult): string | undefined {
   if (!result.running || result.bytes === 0) return undefined;

@@ -17,6 +17,7 @@ import { post } from './api.ts';
 import { errorText } from '../../../model/error-text.ts';
 import { timeText } from './device-words.ts';
 import { h, replace, toast } from './dom.ts';
+import { nextAnnouncement } from './status-announce.ts';
 import { refreshStatus, watchStatus } from './status-feed.ts';
 import { bySeverity, problemKey, problemLink, problemSentence, retriedWords } from './status-words.ts';
 
@@ -72,7 +73,7 @@ export function statusStrip(): StatusStrip {
   const el = h('div', { tabindex: '-1' }, region, announce);
   const items = new Map<string, Item>();
   let off: (() => void) | undefined;
-  let known: Set<string> | undefined;
+  let known: ReadonlySet<string> | undefined;
   let wasDown = false;
   let announceTimer: ReturnType<typeof setTimeout> | undefined;
   let drawn: { status: StatusView | undefined; downSince: number | undefined } = { status: undefined, downSince: undefined };
@@ -180,29 +181,14 @@ export function statusStrip(): StatusStrip {
     moreBtn.setAttribute('aria-expanded', String(expanded));
     const moreWords = expanded ? 'Show fewer' : `${hidden} more`;
     if (moreBtn.textContent !== moreWords) moreBtn.textContent = moreWords;
-    announceChanges(problems, keys, now, down);
+    announceChanges(status !== undefined, problems, keys, now, down);
   };
 
-  const announceChanges = (problems: Problem[], keys: string[], now: number, down: boolean) => {
-    if (down !== wasDown) {
-      wasDown = down;
-      say(down ? 'The gateway does not answer.' : 'The gateway answers again.');
-      if (down) return; // what it shows now is old: nothing new to tell
-    }
-    if (down) return;
-    if (!known) {
-      known = new Set(keys); // what was wrong before the page opened is shown, not announced
-      return;
-    }
-    const fresh = problems.filter((_, i) => !known!.has(keys[i]!));
-    const words =
-      fresh.length > 0
-        ? `New problem: ${fresh.map((p) => problemSentence(p, now)).join('; ')}.`
-        : keys.length === 0 && known.size > 0
-          ? 'No problems now.'
-          : undefined;
-    known = new Set(keys);
-    if (words) say(words);
+  const announceChanges = (answered: boolean, problems: Problem[], keys: string[], now: number, down: boolean) => {
+    const next = nextAnnouncement({ known, wasDown }, { answered, down, problems, keys }, (p) => problemSentence(p, now));
+    known = next.known;
+    wasDown = next.wasDown;
+    if (next.words) say(next.words);
   };
 
   return {

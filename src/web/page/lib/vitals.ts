@@ -3,12 +3,14 @@
 
 import type { SlimObservation, SlimReading } from '../../api-types.ts';
 import type { PatientRef } from '../../../model/reading.ts';
-import { observationName } from './reading-format.ts';
+import { flagSummary, formatNumber, observationName } from './reading-format.ts';
 
 export interface VitalPoint {
   at: string;
   value: number;
   precision?: number;
+  /** The device's abnormal flags (HL7 v2.5.1 table 0078), kept so the tile can show them. */
+  flags?: string[];
 }
 
 export interface VitalSeries {
@@ -76,7 +78,12 @@ export function groupVitals(readings: SlimReading[], maxPoints = 30): PatientVit
       let series = entry.series.get(key);
       if (!series) entry.series.set(key, (series = { key, name: observationName(obs.code, obs.type), unit: obs.unit, points: [] }));
       series.unit = obs.unit ?? series.unit;
-      series.points.push({ at: obs.observedAt ?? r.reading.observedAt, value: obs.value, precision: obs.precision });
+      series.points.push({
+        at: obs.observedAt ?? r.reading.observedAt,
+        value: obs.value,
+        precision: obs.precision,
+        ...(obs.flags?.length ? { flags: [...obs.flags] } : {}),
+      });
       if (series.points.length > maxPoints) series.points.shift();
     }
   }
@@ -92,4 +99,12 @@ export function groupVitals(readings: SlimReading[], maxPoints = 30): PatientVit
       lastAt: e.lastAt,
       series: [...e.series.values()].sort((a, b) => rank(a.key) - rank(b.key) || a.name.localeCompare(b.name)),
     }));
+}
+
+/** A tile's latest value and the device's flags on it: a flagged value must not look normal. */
+export function latestVital(series: VitalSeries): { value: string; flag?: { text: string; meaning: string; abnormal: boolean } } {
+  const last = series.points[series.points.length - 1];
+  if (!last) return { value: '\u2013' };
+  const flag = flagSummary(last.flags);
+  return { value: formatNumber(last.value, last.precision), ...(flag ? { flag } : {}) };
 }

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DeviceView, LinkTestResult } from '../../../../src/web/api-types.ts';
-import { runningWarning, takenNote } from '../../../../src/web/page/lib/link-test-warning.ts';
+import { heldLinkWarning, holderBound, runningWarning, takenNote } from '../../../../src/web/page/lib/link-test-warning.ts';
 
 const NOW = new Date('2026-03-01T08:00:00Z');
 const DANA = { mrn: 'DEMO1001', family: 'Demo', given: 'Dana' };
@@ -22,6 +22,18 @@ describe('the running-device warning of Test link', () => {
     expect(runningWarning(view({ enabled: false }), NOW)).toBeUndefined();
     const ended = { patient: DANA, createdAt: '2026-03-01T07:00:00Z', until: '2026-03-01T07:30:00Z' };
     expect(runningWarning(view({ binding: ended }), NOW)).not.toContain('charted');
+  });
+
+  it('names another device that runs on the tested link, and asks first only while it is bound', () => {
+    const bound = view({ label: 'Scale, room 1', binding: { patient: DANA, createdAt: '2026-03-01T07:00:00Z' } });
+    expect(heldLinkWarning(bound, undefined, NOW)).toBe(
+      'Scale, room 1 is running on this link: whatever arrives during the test is also taken as its readings, and charted to Demo, Dana (MRN DEMO1001): unbind it first if you will send test readings.',
+    );
+    expect(heldLinkWarning(bound, 'scale-1', NOW)).toBe(runningWarning(bound, NOW));
+    expect(holderBound(bound, NOW)).toBe(true);
+    expect(holderBound(view({}), NOW)).toBe(false);
+    expect(holderBound(undefined, NOW)).toBe(false);
+    expect(heldLinkWarning(undefined, undefined, NOW)).toBeUndefined();
   });
 
   it("says with the answer where a running device's bytes went", () => {
