@@ -1,7 +1,6 @@
 // The inbound listener with a real PatientDirectoryStore in a temp folder, fed by the ADT sender
 // running as its own process (its own MLLP framing) over one connection, in every chunking.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import type { DocumentAdapter } from '../../../src/store/durable-document.ts';
 import { DurableFileAdapter } from '../../../src/store/durable-file-adapter.ts';
 import { sendAdt, type Chunking } from '../../support/adt-sender.ts';
 import { a01, a01WithoutPid3, a03, a04, a08, a11, a31, a40, oml, ormNew, siu } from '../../unit/inbound/fixtures.ts';
+import { writeSelfSignedCertificate } from '../../support/test-certificate.ts';
 
 interface RecordingLogger extends Logger {
   lines: string[];
@@ -203,30 +203,7 @@ describe('inbound listener', () => {
   it('listens with TLS when configured (certificate and key files)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-inbound-tls-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    // prettier-ignore
-    execFileSync(
-      '/usr/bin/openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    writeSelfSignedCertificate(join(dir, 'key.pem'), join(dir, 'cert.pem'));
     const tls = inboundTlsOptions({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') });
     const { store, listener } = await rig({ tls });
     const acks = await sendAdt(listener.port, [a04(), oml()], 'merged', { ca: join(dir, 'cert.pem') });

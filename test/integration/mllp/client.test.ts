@@ -1,7 +1,6 @@
 // MllpClient against a raw TCP peer written here, so each case controls the bytes exactly. The peer's
 // framing is its own (indexOf on VT and FS CR), not src/mllp/framing.ts.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MllpClient, MllpError, type MllpLinkState } from '../../../src/mllp/client.ts';
+import { writeSelfSignedCertificate } from '../../support/test-certificate.ts';
 
 const VT = Buffer.from([0x0b]);
 const END = Buffer.from([0x1c, 0x0d]);
@@ -286,29 +286,7 @@ describe('MllpClient', () => {
 
   describe('TLS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-tls-'));
-    execFileSync(
-      '/usr/bin/openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    writeSelfSignedCertificate(join(dir, 'key.pem'), join(dir, 'cert.pem'));
     const key = readFileSync(join(dir, 'key.pem'));
     const cert = readFileSync(join(dir, 'cert.pem'));
     rmSync(dir, { recursive: true, force: true });

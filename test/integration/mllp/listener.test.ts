@@ -1,6 +1,5 @@
 // MllpListener against raw TCP clients written here (own framing), plus one round trip with MllpClient.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { MllpClient } from '../../../src/mllp/client.ts';
 import { MllpListener, type MllpListenerOptions } from '../../../src/mllp/listener.ts';
 import type { LogFn, Logger } from '../../../src/model/logger.ts';
 import { eventually } from '../../support/eventually.ts';
+import { writeSelfSignedCertificate } from '../../support/test-certificate.ts';
 
 const VT = Buffer.from([0x0b]);
 const END = Buffer.from([0x1c, 0x0d]);
@@ -216,29 +216,7 @@ describe('MllpListener', () => {
   it('serves MllpClient over TLS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-tls-'));
     try {
-      execFileSync(
-        '/usr/bin/openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-          '-days',
-          '2',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
+      writeSelfSignedCertificate(join(dir, 'key.pem'), join(dir, 'cert.pem'));
       const key = readFileSync(join(dir, 'key.pem'));
       const cert = readFileSync(join(dir, 'cert.pem'));
       const { port } = await listen({ tls: { key, cert }, handler: acceptAll });

@@ -20,6 +20,7 @@ import { TcpTransport, type TcpTransportOptions } from '../../../src/transports/
 import type { Connection } from '../../../src/transports/types.ts';
 import { eventually } from '../../support/eventually.ts';
 import { memoryResends } from '../../support/resend-memory.ts';
+import { writeSelfSignedCertificate } from '../../support/test-certificate.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -169,30 +170,7 @@ describe('device listener limits', () => {
 
   describe('TLS with client certificates', () => {
     function certificate(dir: string, name: string): { cert: string; key: string } {
-      // prettier-ignore
-      execFileSync(
-        '/usr/bin/openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          join(dir, `${name}.key`),
-          '-out',
-          join(dir, `${name}.pem`),
-          '-days',
-          '2',
-          '-subj',
-          `/CN=${name}`,
-          '-addext',
-          'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
+      writeSelfSignedCertificate(join(dir, `${name}.key`), join(dir, `${name}.pem`), name);
       return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
     }
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { readingMessage } from '../../../src/uplink/reading-json.ts';
 import { eventually } from '../../support/eventually.ts';
 import { bp, ctx, patient, scale } from '../../unit/uplink/fixtures.ts';
 import { freePort, startBroker, subscribe } from './broker.ts';
+import { writeSelfSignedCertificate } from '../../support/test-certificate.ts';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -188,29 +188,7 @@ describe('MqttSender against a real broker', () => {
 
   describe('TLS (mqtts://)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'medgate-mqtt-tls-'));
-    execFileSync(
-      '/usr/bin/openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    writeSelfSignedCertificate(join(dir, 'key.pem'), join(dir, 'cert.pem'));
     const key = readFileSync(join(dir, 'key.pem'));
     const cert = readFileSync(join(dir, 'cert.pem'));
     rmSync(dir, { recursive: true, force: true });
