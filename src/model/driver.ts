@@ -7,6 +7,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from './logger.ts';
 import type { AbnormalFlag, Attachment, DeviceKind, ObservationCode, PatientRef, ResultStatus, Waveform } from './reading.ts';
 import type { VitalType } from './vocabulary.ts';
+import type { DownloadOutcome, OrderCapabilities, WorkOrder, Worklist } from './work-order.ts';
 
 export type TransportType = 'serial' | 'tcp' | 'mqtt' | 'file';
 
@@ -56,6 +57,12 @@ export interface DeviceLink {
    * stored again (a duplicate, never a loss).
    */
   resends: ResendMemory;
+  /**
+   * The open work for this analyzer, for a host query (ASTM Q record, HL7 QBP): present only when the
+   * device's `orders.mode` is `query` or `both` and the driver declares `orders.query`. A session
+   * without it answers a query "no information" and says so at debug.
+   */
+  worklist?: Worklist;
 }
 
 /**
@@ -151,6 +158,14 @@ export interface DriverSession {
   linkUp?(): void;
   /** Called when the transport drops: partial input is discarded, pollers pause. */
   linkDown?(): void;
+  /**
+   * Sends one order to the analyzer on this connection (drivers whose `orders.download` is true).
+   * Obligations: never rejects; one download at a time (a second call while one is on the wire
+   * resolves `retry`); yields to the analyzer when both want the line (ASTM E1381 contention: the
+   * instrument has priority); resolves `accepted` only when the analyzer acknowledged all of it.
+   * The gateway keeps the order durably until then and calls again after `retry`.
+   */
+  download?(order: WorkOrder): Promise<DownloadOutcome>;
   close(): void;
 }
 
@@ -176,4 +191,6 @@ export interface Driver {
    * session, input is read without `linkUp`, and `close` stops whatever the session started.
    */
   open(link: DeviceLink): DriverSession;
+  /** Host query and download support; absent: the driver takes no orders. */
+  orders?: OrderCapabilities;
 }
