@@ -1,6 +1,6 @@
 // Screenshots of every page at tablet size (1024x768) for docs/screenshots/, taken from the demo:
 // a copy of config/demo.json with its own ports and data folder, so a running `npm start` is left alone.
-// Run: npm run screenshots (needs Debian's chromium).
+// Run: npm run screenshots (needs Debian's chromium); `npm run screenshots -- orders messages` retakes only those.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { createFirstAdmin, openBrowser } from '../test/support/browser.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'docs', 'screenshots');
 const PORT_OFFSET = 10_000;
+/** Names given on the command line: only these are written (the pages are still walked through). */
+const ONLY = process.argv.slice(2);
 
 /** Every port of the demo moved by PORT_OFFSET; the web page on a free port. */
 function demoCopy(dir: string): string {
@@ -58,6 +60,7 @@ async function startDemo(file: string): Promise<{ url: string; setupUrl: string;
 }
 
 async function shot(page: Page, name: string): Promise<void> {
+  if (ONLY.length > 0 && !ONLY.includes(name)) return;
   await sleep(400); // let the flash of new rows settle
   await page.screenshot({ path: join(OUT, `${name}.png`) });
   console.log(`docs/screenshots/${name}.png`);
@@ -110,6 +113,11 @@ async function main(): Promise<void> {
     await page.goto(`${demo.url}/#/patients`);
     await page.getByRole('list', { name: 'Held readings' }).locator('li').first().waitFor();
     await shot(page, 'patients');
+
+    // The built-in EHR places an order now and then; the demo analyzer queries it and results come back.
+    await page.goto(`${demo.url}/#/orders`);
+    await page.getByRole('list', { name: 'Orders' }).getByRole('listitem').first().waitFor({ timeout: 60_000 });
+    await shot(page, 'orders');
 
     await page.goto(`${demo.url}/#/messages`);
     const first = page.getByRole('table').getByRole('button').first();

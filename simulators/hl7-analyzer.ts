@@ -4,17 +4,60 @@
 // `count` counts messages the gateway accepted (AA/CA). AE or no ACK in time: the same message is
 // sent again; AR/CR: that message is given up. Faults: garbage (noise between frames), partial (a
 // frame split over two writes with a pause), duplicate (a message sent again after its ACK).
+//
+// Orders (docs/protocols.md#hl7-analyzer-orders-omlo21-ormo01-qbpwos), on the same MLLP connection,
+// driven by tests and the demo (the order records: hl7-analyzer/orders.ts):
+//  - `scan(specimenId)`: sends QBP^WOS^QBP_Q11 (QPD-3 the specimen) and waits `hostQueryWaitMs`
+//    for RSP^WOS^RSP_K11. QAK-2 NF: nothing to run (with `resultsForUnknown`, its default tests
+//    for that specimen, no patient). OK: it waits as long again for the order message (OML^O21 or
+//    ORM^O01), ACKs it AA and, after `runMs`, sends ORU^R01 for exactly those tests with the
+//    host's placer/filler numbers (ORC-2/3, OBR-2/3) and patient (PID-3). `queries` records each
+//    outcome (orders / no-information / timeout / error); `scans` (the CLI's list) scans by
+//    itself, one per `scanIntervalMs`.
+//  - downloads: an order message it did not ask for fills the worklist (`worklist`; ORC-1 CA
+//    cancels those tests); ACK AA, or AE naming what is wrong with a malformed message, or (with
+//    `refuseDownloads`) AR (or AE) with `refuseReason`. `runWorklist()` sends an ORU per entry
+//    and empties it; `runWorklistAfterMs` runs it by itself after each download. `received` lists
+//    each order message and the ACK code it got.
+// `unsolicited: false` turns the rotating panels off; `count` counts every accepted ORU.
 
 import { parseAck } from '../src/hl7/ack.ts';
 import { hl7Timestamp } from '../src/hl7/datetime.ts';
 import { escapeHl7 } from '../src/hl7/escape.ts';
 import { FaultPlan, garbage, toBytes } from './faults.ts';
+import {
+  ackMessage,
+  orderedOru,
+  queryMessage,
+  readMessage,
+  readOrderMessage,
+  readQueryAnswer,
+  type ReadMessage,
+  type ResultRow,
+} from './hl7-analyzer/orders.ts';
 import { createRng, type Rng } from './prng.ts';
-import type { DeviceIo, Fault, SimulatedDevice, SimulatorOptions } from './types.ts';
+import type { AnalyzerOrderOptions, DeviceIo, Fault, OrderTakingDevice, SimulatorOptions } from './types.ts';
+import { SimWorklist, type SimWork } from './worklist.ts';
 
-export interface Hl7AnalyzerSimulatorOptions extends SimulatorOptions {
+export interface Hl7AnalyzerSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions {
   /** How long to wait for an ACK before sending the same message again. */
   ackTimeoutMs?: number;
+}
+
+/** How a host query ended. */
+export interface Hl7QueryOutcome {
+  specimenId: string;
+  answer: 'orders' | 'no-information' | 'timeout' | 'error';
+  tests: string[];
+}
+
+/** An order message the analyzer received and how it answered. */
+export interface ReceivedOrder {
+  controlId: string;
+  type: string;
+  ack: 'AA' | 'AE' | 'AR';
+  reason?: string;
+  text: string;
 }
 
 export interface SimResult {
@@ -40,9 +83,11 @@ export interface AckedMessage extends SimMessage {
   ack: 'AA' | 'CA';
 }
 
-export interface Hl7AnalyzerSimulator extends SimulatedDevice {
+export interface Hl7AnalyzerSimulator extends OrderTakingDevice {
   /** Messages the gateway accepted, in order (each once, whatever was resent). */
   readonly acked: readonly AckedMessage[];
+  readonly queries: readonly Hl7QueryOutcome[];
+  readonly received: readonly ReceivedOrder[];
 }
 
 interface Analyte {
@@ -110,6 +155,22 @@ const PANELS: readonly Panel[] = [
     analytes: [a('PT', 'Prothrombin time', 's', 11, 13.5, 10, 35, 1), a('INR', 'INR', '', 0.8, 1.2, 0.8, 3.6, 2)],
   },
 ];
+
+const ANALYTES = new Map(PANELS.flatMap((p) => p.analytes.map((an) => [an.code, an] as const)));
+const UNORDERED_TESTS = ['GLU', 'NA', 'K'];
+
+/** A result for each code this analyzer runs, values from the seed; codes it does not run are left out. */
+export function resultRows(codes: readonly string[], rng: Rng): Map<string, ResultRow> {
+  const rows = new Map<string, ResultRow>();
+  for (const code of codes) {
+    const an = ANALYTES.get(code);
+    if (an === undefined || rows.has(code)) continue;
+    const value = rng.real(an.min, an.max, 10 ** -an.decimals).toFixed(an.decimals);
+    const id = an.loinc === undefined ? `${an.code}^${an.name}^99SIM` : `${an.loinc}^${an.name}^LN^${an.code}^${an.name}^99SIM`;
+    rows.set(code, { id, code: an.loinc ?? an.code, name: an.name, value, unit: an.unit, range: `${an.low}-${an.high}`, flag: flagFor(Number(value), an) });
+  }
+  return rows;
+}
 
 const FAMILIES = ['Garcia', 'Nguyen', "O'Neil", 'Smith', 'Kowalski', 'Haddad', 'Okafor', 'Lindqvist'];
 const GIVENS = ['Maria', 'Tuan', 'Siobhan', 'John', 'Ewa', 'Karim', 'Chidi', 'Astrid'];
@@ -196,12 +257,31 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
   const pause = Math.max(1, Math.min(200, Math.floor(interval / 4)));
   const count = options.count;
   const log = options.log;
+  const unsolicited = options.unsolicited ?? true;
+  const hostQueryWaitMs = options.hostQueryWaitMs ?? 10_000;
+  const runMs = options.runMs ?? 1000;
+  const scanIntervalMs = options.scanIntervalMs ?? interval;
+  // Ordered results draw from their own stream, so rotating messages stay those of the seed.
+  const orderRng = createRng((options.seed ?? 1) ^ 0x5eed);
   const acked: AckedMessage[] = [];
+  const outbox: SimMessage[] = [];
+  const worklist = new SimWorklist();
+  const queries: Hl7QueryOutcome[] = [];
+  const received: ReceivedOrder[] = [];
+  const scanQueue: string[] = [];
+  const side = new Set<ReturnType<typeof setTimeout>>();
+  let query: { controlId: string; specimenId: string; stage: 'rsp' | 'order'; timer: ReturnType<typeof setTimeout> } | null = null;
+  let queriesSent = 0;
+  let ordered = 0;
+  let acksSent = 0;
+  let scansStarted = false;
   let io: DeviceIo | null = null;
   let stopped = false;
   let generated = 0;
   let inFlight: InFlight | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The pending timer only starts the next rotating message: queued results may go first. */
+  let timerIsInterval = false;
   let rx = Buffer.alloc(0);
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
@@ -211,13 +291,48 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
 
   const later = (ms: number, fn: () => void): void => {
     if (timer !== undefined) clearTimeout(timer);
+    timerIsInterval = fn === next && ms === interval;
     timer = setTimeout(() => {
       timer = undefined;
       if (!stopped && io !== null) fn();
     }, ms);
   };
 
+  /** A timer beside the send loop (query waits, test runs); cleared on stop. */
+  const aside = (ms: number, fn: () => void): ReturnType<typeof setTimeout> => {
+    const t = setTimeout(() => {
+      side.delete(t);
+      if (!stopped) fn();
+    }, ms);
+    side.add(t);
+    return t;
+  };
+
+  const writeText = (text: string): void => {
+    io?.write(frame(text));
+  };
+
+  /** Queued results go as soon as nothing is in flight. */
+  const kick = (): void => {
+    if (stopped || io === null || inFlight !== null || outbox.length === 0) return;
+    if (timer !== undefined && !timerIsInterval) return;
+    later(0, next);
+  };
+
+  /** After a message is done: queued results now, else the next rotating one in `interval`. */
+  const afterDone = (): void => {
+    if (outbox.length > 0) later(0, next);
+    else later(interval, next);
+  };
+
   function next(): void {
+    const queued = outbox.shift();
+    if (queued !== undefined) {
+      inFlight = { message: queued, bytes: frame(queued.text), faults: new Set(), duplicate: false };
+      transmit(false);
+      return;
+    }
+    if (!unsolicited) return;
     if (count !== undefined && acked.length >= count) return;
     const index = generated++;
     const faults = plan.for(index, count);
@@ -250,7 +365,7 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
     if (f === null) return;
     if (f.duplicate) {
       inFlight = null;
-      later(interval, next);
+      afterDone();
       return;
     }
     log?.(`hl7-analyzer: no ACK for ${f.message.controlId} within ${ackTimeout} ms; sending it again`);
@@ -267,7 +382,7 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
     if (f.duplicate) {
       // The answer to the deliberate resend: whatever it says, this message is done.
       inFlight = null;
-      later(interval, next);
+      afterDone();
       return;
     }
     if (ack.code === 'AA' || ack.code === 'CA') {
@@ -281,14 +396,128 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
         return;
       }
       inFlight = null;
-      later(interval, next);
+      afterDone();
     } else if (ack.code === 'AE' || ack.code === 'CE') {
       log?.(`hl7-analyzer: ${f.message.controlId} answered ${ack.code}; sending it again`);
       later(retryDelay, () => transmit(false));
     } else {
       log?.(`hl7-analyzer: ${f.message.controlId} answered ${ack.code || 'without a code'}; giving it up`);
       inFlight = null;
-      later(interval, next);
+      afterDone();
+    }
+  }
+
+  function sendQuery(specimenId: string): void {
+    if (query !== null || io === null) {
+      scanQueue.push(specimenId);
+      return;
+    }
+    queriesSent++;
+    const controlId = `QRY${String(queriesSent).padStart(7, '0')}`;
+    writeText(queryMessage(controlId, `Q${queriesSent}`, specimenId, new Date()));
+    query = { controlId, specimenId, stage: 'rsp', timer: aside(hostQueryWaitMs, () => endQuery('timeout', [])) };
+    log?.('hl7-analyzer: host query sent');
+  }
+
+  function endQuery(answer: Hl7QueryOutcome['answer'], tests: string[]): void {
+    const q = query;
+    if (q === null) return;
+    clearTimeout(q.timer);
+    side.delete(q.timer);
+    query = null;
+    queries.push({ specimenId: q.specimenId, answer, tests });
+    if (answer === 'timeout') log?.(`hl7-analyzer: no answer to a host query within ${hostQueryWaitMs} ms`);
+    const waiting = scanQueue.shift();
+    if (waiting !== undefined) sendQuery(waiting);
+  }
+
+  function onQueryAnswer(m: ReadMessage): void {
+    const q = query;
+    const a = readQueryAnswer(m);
+    if (q === null || q.stage !== 'rsp' || a.answers !== q.controlId) {
+      log?.('hl7-analyzer: ignored an RSP that answers no query in flight');
+      return;
+    }
+    if (a.ack === 'AA' && a.status === 'OK') {
+      clearTimeout(q.timer);
+      side.delete(q.timer);
+      q.stage = 'order';
+      q.timer = aside(hostQueryWaitMs, () => endQuery('timeout', []));
+      return;
+    }
+    if (a.ack === 'AA' && a.status === 'NF') {
+      const specimenId = q.specimenId;
+      endQuery('no-information', []);
+      log?.('hl7-analyzer: the host has no order for the scanned specimen');
+      if (options.resultsForUnknown) aside(runMs, () => queueResults({ specimenId, patientId: '', tests: UNORDERED_TESTS }));
+      return;
+    }
+    endQuery('error', []);
+  }
+
+  function onOrderMessage(m: ReadMessage, text: string): void {
+    const items = readOrderMessage(m);
+    const type = `${m.type[0]}^${m.type[1]}`;
+    const q = query;
+    const answer = q !== null && q.stage === 'order' && typeof items !== 'string' ? items.filter((it) => it.work.specimenId === q.specimenId) : [];
+    let code: 'AA' | 'AE' | 'AR' = 'AA';
+    let reason: string | undefined;
+    if (typeof items === 'string') {
+      code = 'AE';
+      reason = items;
+    } else if (options.refuseDownloads !== undefined && answer.length === 0) {
+      code = options.refuseDownloads === 'AE' ? 'AE' : 'AR';
+      reason = options.refuseReason ?? 'host downloads are turned off on this analyzer';
+    }
+    acksSent++;
+    writeText(ackMessage(m, code, `SIMACK${String(acksSent).padStart(6, '0')}`, new Date(), reason));
+    received.push(reason === undefined ? { controlId: m.controlId, type, ack: code, text } : { controlId: m.controlId, type, ack: code, reason, text });
+    if (code !== 'AA' || typeof items === 'string') {
+      log?.(`hl7-analyzer: answered an order message ${code}`);
+      return;
+    }
+    if (q !== null && answer.length > 0) {
+      const adds = answer.filter((it) => it.action === 'add');
+      const tests = [...new Set(adds.flatMap((it) => it.work.tests))];
+      const first = adds[0]?.work;
+      endQuery(first === undefined ? 'no-information' : 'orders', tests);
+      if (first !== undefined) aside(runMs, () => queueResults({ ...first, tests }));
+    }
+    const rest = items.filter((it) => !answer.includes(it));
+    for (const it of rest) worklist.apply(it.action, it.work);
+    if (rest.length > 0) {
+      log?.(`hl7-analyzer: download taken; ${worklist.entries.length} specimens on the worklist`);
+      if (options.runWorklistAfterMs !== undefined) aside(options.runWorklistAfterMs, runWorklist);
+    }
+  }
+
+  function queueResults(work: SimWork): void {
+    const rows = resultRows(work.tests, orderRng);
+    if (rows.size < work.tests.length) log?.(`hl7-analyzer: ${work.tests.length - rows.size} test codes not run here`);
+    if (rows.size === 0) return;
+    ordered++;
+    const controlId = `SIMR${String(ordered).padStart(6, '0')}`;
+    const text = orderedOru({ work, controlId, now: new Date(), rows });
+    const results: SimResult[] = [...rows.values()].map((r) => ({ code: r.code, value: r.value, unit: r.unit, flag: r.flag }));
+    outbox.push({ controlId, text, panel: 'ORDERED', mrn: work.patientId, specimenId: work.specimenId, results });
+    kick();
+  }
+
+  function runWorklist(): number {
+    const entries = worklist.takeAll();
+    for (const w of entries) queueResults(w);
+    return entries.length;
+  }
+
+  function onMessage(text: string): void {
+    const m = readMessage(text);
+    const kind = m?.type[0].toUpperCase();
+    if (m === undefined || kind === 'ACK') onAck(text);
+    else if (kind === 'RSP') onQueryAnswer(m);
+    else if (kind === 'OML' || kind === 'ORM') onOrderMessage(m, text);
+    else {
+      acksSent++;
+      writeText(ackMessage(m, 'AR', `SIMACK${String(acksSent).padStart(6, '0')}`, new Date(), `message type ${m.type.join('^')} is not supported`));
     }
   }
 
@@ -300,7 +529,13 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
       rx = Buffer.alloc(0);
       // After a reconnect the unanswered message goes again, as analyzers do.
       if (inFlight !== null) later(0, () => transmit(false));
-      else later(generated === 0 ? 0 : interval, next);
+      else later(generated === 0 || outbox.length > 0 ? 0 : interval, next);
+      const waiting = query === null ? scanQueue.shift() : undefined;
+      if (waiting !== undefined) sendQuery(waiting);
+      if (!scansStarted && options.scans?.length) {
+        scansStarted = true;
+        options.scans.forEach((id, i) => aside(Math.min(1000, scanIntervalMs) + i * scanIntervalMs, () => sendQuery(id)));
+      }
     },
     receive(bytes) {
       if (stopped) return;
@@ -318,19 +553,23 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
         }
         const text = rx.subarray(start + 1, end).toString('utf8');
         rx = rx.subarray(end + 2);
-        onAck(text);
+        onMessage(text);
       }
     },
     detach() {
       io = null;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      // The answer to a query in flight is lost with the connection.
+      if (query !== null) endQuery('timeout', []);
     },
     stop() {
       stopped = true;
       io = null;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      for (const t of side) clearTimeout(t);
+      side.clear();
     },
     done,
     get sent() {
@@ -338,6 +577,17 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
     },
     get acked() {
       return acked;
+    },
+    scan: sendQuery,
+    runWorklist,
+    get worklist() {
+      return worklist.entries;
+    },
+    get queries() {
+      return queries;
+    },
+    get received() {
+      return received;
     },
   };
 }

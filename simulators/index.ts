@@ -9,7 +9,7 @@ import { create as hl7Analyzer } from './hl7-analyzer.ts';
 import { create as mqttVitals } from './mqtt-vitals.ts';
 import { create as tanita } from './tanita.ts';
 import { simulatorIds, type SimulatorId } from './ids.ts';
-import type { SimulatedDevice, SimulatorOptions } from './types.ts';
+import type { OrderTakingDevice, SimulatedDevice, SimulatorOptions } from './types.ts';
 
 // Keyed by ids.ts: the compiler refuses a listed id without its simulator, or one that is not listed.
 const factories: Record<SimulatorId, (options: SimulatorOptions) => SimulatedDevice> = {
@@ -32,4 +32,10 @@ export function createSimulator(driver: string, options: SimulatorOptions): Simu
   return factory(options);
 }
 
-export type { Fault, SimulatedDevice, SimulatorOptions } from './types.ts';
+/** The simulator as an analyzer that takes orders (scan, worklist), or undefined when it is not one. */
+export function asOrderTaking(device: SimulatedDevice): OrderTakingDevice | undefined {
+  const d = device as Partial<OrderTakingDevice>;
+  return typeof d.scan === 'function' && typeof d.runWorklist === 'function' ? (device as OrderTakingDevice) : undefined;
+}
+
+export type { AnalyzerOrderOptions, Fault, OrderTakingDevice, SimulatedDevice, SimulatorOptions } from './types.ts';

@@ -1,18 +1,20 @@
 // Connects a simulator to a real transport: a serial port (e.g. one end of a socat pty pair), a
 // TCP listener the gateway connects to, a TCP connection to a gateway that listens, or an MQTT
 // broker the device publishes to (each write is one QoS 1 message).
+// The lab analyzers' order options (AnalyzerOrderOptions, types.ts) pass through; `device` is the
+// simulator itself, for tests and the demo to scan specimens and run worklists (`asOrderTaking`).
 
 import net from 'node:net';
 import { connect as mqttConnect } from 'mqtt';
 import { SerialPort } from 'serialport';
 import { findDriver } from '../drivers/index.ts';
 import { createSimulator } from './index.ts';
-import type { DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
+import type { AnalyzerOrderOptions, DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
 import '../src/transports/mqtt-packet-memory.ts';
 import { errorText } from '../src/model/error-text.ts';
 import { backoffDelay, type BackoffPolicy } from '../src/transports/backoff.ts';
 
-export interface RunSimulatorOptions extends SimulatorOptions {
+export interface RunSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions {
   driver: string;
   serial?: { path: string; baudRate?: number };
   tcpListen?: { host?: string; port: number };
@@ -34,6 +36,8 @@ export interface RunningSimulator {
   readonly sent: number;
   /** The bound port for tcpListen (useful with port 0). */
   port?: number;
+  /** The simulator itself (its own API beyond SimulatedDevice: see asOrderTaking in index.ts). */
+  readonly device: SimulatedDevice;
 }
 
 const RETRY_MIN_MS = 100;
@@ -69,6 +73,7 @@ export async function runSimulator(opts: RunSimulatorOptions): Promise<RunningSi
     get sent() {
       return device.sent;
     },
+    device,
   };
   if (port !== undefined) running.port = port;
   return running;

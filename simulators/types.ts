@@ -1,5 +1,7 @@
 // What every simulated device offers: the CLI, the demo and the tests drive them the same way.
 
+import type { SimWork } from './worklist.ts';
+
 /**
  * Faults a simulator can mix in, each at a low rate between good readings (and at least once in the
  * first few readings, so a short run exercises it):
@@ -59,6 +61,47 @@ export interface SimulatorOptions {
   /** Same seed, same bytes. */
   seed?: number;
   log?: (line: string) => void;
+}
+
+/**
+ * What the lab analyzer simulators (astm-lis2, hl7-analyzer) do with orders; see each one's header
+ * for the wire. Other simulators ignore these.
+ */
+export interface AnalyzerOrderOptions {
+  /** Send the rotating panels every `intervalMs` (default true); false: only results for work it was given. */
+  unsolicited?: boolean;
+  /** Specimen IDs to scan (host query) by itself, one every `scanIntervalMs`, the first after 1 s at most. */
+  scans?: string[];
+  /** Between scripted scans; default `intervalMs`. */
+  scanIntervalMs?: number;
+  /** How long it waits for the host's answer to a query (default 10 s, a common analyzer setting). */
+  hostQueryWaitMs?: number;
+  /** When the host has no order for a scanned specimen, send results for its default tests anyway, without a patient. */
+  resultsForUnknown?: boolean;
+  /** How long running a specimen's tests takes before its results go out (default 1000 ms). */
+  runMs?: number;
+  /** Run the worklist by itself this long after each download (absent: only when told to). */
+  runWorklistAfterMs?: number;
+  /**
+   * Refuse the host's downloads. ASTM: 'nak' NAKs every frame, 'eot' answers each frame with EOT,
+   * 'busy' NAKs the host's ENQ (AR/AE count as 'nak'). HL7: ACK 'AR' or 'AE' with `refuseReason`
+   * (the ASTM ways count as AR).
+   */
+  refuseDownloads?: 'nak' | 'eot' | 'busy' | 'AR' | 'AE';
+  /** The HL7 analyzer's words for a refusal (MSA-3, ERR-8). */
+  refuseReason?: string;
+}
+
+export const REFUSALS = ['nak', 'eot', 'busy', 'AR', 'AE'] as const;
+
+/** An analyzer simulator that takes orders: what tests and the demo call. */
+export interface OrderTakingDevice extends SimulatedDevice {
+  /** Scans a specimen: queues its host query. */
+  scan(specimenId: string): void;
+  /** Sends results for every worklist entry and empties the worklist; returns how many entries. */
+  runWorklist(): number;
+  /** Specimens the host downloaded and not yet run. */
+  readonly worklist: readonly SimWork[];
 }
 
 export interface DeviceIo {

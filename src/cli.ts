@@ -28,7 +28,9 @@ const COMMANDS: Record<string, Command> = {
   },
   simulate: {
     usage: `simulate <driver> (--serial PATH | --tcp-listen [HOST:]PORT | --tcp-connect HOST:PORT)
-                   [--count N] [--interval MS] [--faults F1,F2] [--seed N]   (a wrong driver or fault name lists the known ones)`,
+                   [--count N] [--interval MS] [--faults F1,F2] [--seed N]   (a wrong driver or fault name lists the known ones)
+                   lab analyzers: [--scan SPEC1,SPEC2 [--scan-interval MS]] [--orders-only] [--query-wait MS]
+                   [--results-for-unknown] [--run-worklist-after MS] [--refuse-downloads nak|eot|busy|AR|AE [--refuse-reason TEXT]]`,
     load: async () => (await import('./commands/simulate.ts')).run,
   },
 };

@@ -11,6 +11,7 @@ import type { DriverCatalog } from './config/validate.ts';
 import type { SimulatorManager } from './demo/simulators.ts';
 import { EventBus } from './events/bus.ts';
 import type { PatientDirectoryStore } from './patients/directory.ts';
+import type { OrdersService } from './orders/orders-service.ts';
 import { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { Intake } from './pipeline/intake.ts';
 import { DestinationFleet } from './runtime/destination-fleet.ts';
@@ -124,6 +125,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
 
     // The EHR's patients and orders, when it feeds us ADT and orders.
     let directory: PatientDirectoryStore | undefined;
+    let inboundPort: number | undefined;
+    let orders: OrdersService | undefined;
+    // Set once the devices exist: an order's download goes through its device's runner.
+    let fleet: DeviceFleet | undefined;
     if (config.inbound) {
       const inbound = config.inbound;
       const plog = log.child({ part: 'inbound' });
@@ -135,12 +140,26 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       const dir = await PatientDirectoryStore.open(directoryFile(config.dataDir), { retentionHours: inbound.retentionHours, log: plog });
       directory = dir;
       stoppers.push(() => dir.close());
+      // Orders to the analyzers (host query and download), from the directory's orders.
+      const { OrdersService, ordersDevices } = await import('./orders/orders-service.ts');
+      const service = await OrdersService.open({
+        dataDir: config.dataDir,
+        directory: dir,
+        devices: () => ordersDevices(configFile.document.devices, (id) => deps.drivers.find(id)),
+        download: async (deviceId, order) => (await fleet?.get(deviceId)?.runner?.download(order)) ?? { outcome: 'retry', reason: 'the device is not running' },
+        audit,
+        log: log.child({ part: 'orders' }),
+        onChange: (key) => emit({ type: 'order', key }),
+      });
+      orders = service;
+      stoppers.push(() => service.close());
       const listener = await startInboundListener({
         host: inbound.mllp.host ?? '127.0.0.1',
         port: inbound.mllp.port,
         tls: inbound.mllp.tls && inboundTlsOptions(inbound.mllp.tls),
         limits: inbound.mllp,
         directory: dir,
+        onApplied: (event) => service.inboundApplied(event),
         journalDir: join(config.dataDir, 'inbound'),
         journalRetentionDays: config.history?.retentionDays,
         log: plog,
@@ -150,6 +169,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       stoppers.push(() => listener.close());
       journals.push(listener.journal);
       plog.info({ port: listener.port }, 'inbound HL7 listener (ADT and orders) listening');
+      inboundPort = listener.port;
       // The demo's EHR speaks plain MLLP: with TLS on the feed it registers nobody.
       if (config.demo?.ehr && !inbound.mllp.tls) {
         const { registerDemoPatients } = await import('./demo/adt-feed.ts');
@@ -160,7 +180,6 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
 
     // The intake reads destinations at each reading; a page edit swaps them in here.
     const intakeConfig: Pick<Config, 'gateway' | 'destinations'> = { gateway: config.gateway, destinations: config.destinations };
-    let fleet: DeviceFleet | undefined;
     const intake = new Intake({
       store,
       history,
@@ -171,6 +190,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       onReading: (stored) => {
         destinations.noteQueued(stored);
         fleet?.noteReading(stored);
+        orders?.noteReading(stored);
       },
     });
 
@@ -200,6 +220,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       log,
       emit,
       meter: metrics,
+      ...(orders ? { orders } : {}),
     });
     fleet = devices;
     for (const device of config.devices) await devices.set(device, config, { start: false });
@@ -239,10 +260,23 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         const device = config.devices.find((d) => d.id === sim.device);
         if (device) await sims.start(device, { demo: sim, intervalMs: sim.intervalMs, count: sim.count });
       }
+      // The demo EHR's lab orders for the analyzers that take them (plain MLLP feed only, as its registrations).
+      if (config.demo.ehr && config.inbound && !config.inbound.mllp.tls && inboundPort !== undefined) {
+        const { demoOrderTargets, startDemoOrders } = await import('./demo/order-feed.ts');
+        const feed = startDemoOrders({
+          host: config.inbound.mllp.host ?? '127.0.0.1',
+          port: inboundPort,
+          patients: config.demo.patients ?? (config.demo.bindings ?? []).map((b) => b.patient),
+          targets: demoOrderTargets(config.devices, (device, specimen) => sims.scan(device, specimen)),
+          log: log.child({ part: 'demo-ehr' }),
+        });
+        stoppers.push(() => feed.stop());
+      }
     }
 
     destinations.startAll();
     devices.startAll();
+    orders?.start();
     // After the runners subscribed: what the broker kept for us while we were away finds its device.
     mqtt?.connection.start();
     mqttStarted = true;
@@ -255,6 +289,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       audit,
       intake,
       directory,
+      orders,
       devices,
       destinations,
       metrics,

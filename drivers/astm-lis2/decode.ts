@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
 import type { AbnormalFlag, PatientRef, ResultStatus } from '../../src/model/reading.ts';
+import { hostQueryOf, type HostQuery } from './query.ts';
 import { AstmRecord, DEFAULT_DELIMITERS, delimitersOf, recordType, unescapeText, type Delimiters } from './records.ts';
 import { astmDate, astmDateTime } from './timestamp.ts';
 
@@ -25,6 +26,8 @@ export interface DecodeNote {
 
 export interface DecodeResult {
   reports: DeviceReport[];
+  /** Host queries (Q records): answered by the session after the analyzer's EOT. */
+  queries: HostQuery[];
   problems: DecodeProblem[];
   notes: DecodeNote[];
 }
@@ -62,8 +65,9 @@ type CommentTarget =
   | { kind: 'result'; m: Measurement }
   | { kind: 'none' };
 
-export function decodeMessage(texts: string[]): DecodeResult {
-  const out: DecodeResult = { reports: [], problems: [], notes: [] };
+/** `queryComponent`: the Q.3 component that holds the specimen id (setting `querySpecimenComponent`). */
+export function decodeMessage(texts: string[], queryComponent = 2): DecodeResult {
+  const out: DecodeResult = { reports: [], queries: [], problems: [], notes: [] };
   let delimiters: Delimiters = DEFAULT_DELIMITERS;
   let header: AstmRecord | undefined;
   let equipment: string | undefined;
@@ -132,9 +136,19 @@ export function decodeMessage(texts: string[]): DecodeResult {
         else if (target.kind === 'patient') target.group.records.push(text);
         return;
       }
-      case 'Q':
-        out.notes.push({ level: 'info', msg: 'Q (request information) record ignored: this gateway does not answer host queries' });
+      case 'Q': {
+        const query = hostQueryOf(rec, queryComponent);
+        if (query.specimenIds.length === 0 && !query.cancel) {
+          out.problems.push({ reason: `Q record ${rec.seq}: no specimen id in Q.3: not answered`, bytes: `Q|${rec.seq}` });
+          return;
+        }
+        out.notes.push({
+          level: 'debug',
+          msg: `Q record ${rec.seq}: ${query.cancel ? 'the analyzer cancels its last query' : `host query for ${query.specimenIds.length} specimen(s)`}`,
+        });
+        out.queries.push(query);
         return;
+      }
       case 'M':
       case 'S':
         out.notes.push({ level: 'debug', msg: `${type} record ${rec.seq} ignored` });

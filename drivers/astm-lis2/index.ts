@@ -5,7 +5,7 @@ import type { Driver } from '../../src/model/driver.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
 import { DEFAULT_MAX_FRAME_TEXT } from './e1381.ts';
 import { openAstmSession } from './session.ts';
-import { astmSettings } from './settings.ts';
+import { astmSettings, senderDefaults } from './settings.ts';
 
 export const driver: Driver = {
   id: 'astm-lis2',
@@ -16,12 +16,15 @@ export const driver: Driver = {
   serialDefaults: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
   settings: astmSettings,
   validateSettings,
+  orders: { query: true, download: true },
   open(link) {
     const s = resolveSettings('astm-lis2', astmSettings, link.device.settings);
     return openAstmSession(link, {
       receiveTimeoutMs: s.receiveTimeoutMs ?? 30_000,
       maxFrameText: s.maxFrameText ?? DEFAULT_MAX_FRAME_TEXT,
       textEncoding: s.textEncoding ?? 'latin1',
+      querySpecimenComponent: s.querySpecimenComponent ?? 2,
+      sender: senderDefaults(s),
     });
   },
 };

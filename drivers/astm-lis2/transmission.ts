@@ -1,7 +1,8 @@
-// Frame text -> records -> messages -> reports, for one transmission at a time. A record continued
-// with ETB is joined before it is read. The frame that completes a message (its L record) is
-// accepted only once every report of the message was made durable; until then nothing of the
-// frame is taken in, so the analyzer's retransmission of that frame finds the same state.
+// Frame text -> records -> messages -> reports and host queries (answered after EOT), for one
+// transmission at a time. A record continued with ETB is joined before it is read. The frame that
+// completes a message (its L record) is accepted only once every report of the message was made
+// durable; until then nothing of the frame is taken in, so the analyzer's retransmission of that
+// frame finds the same state.
 
 import type { DeviceReport, ResendMemory } from '../../src/model/driver.ts';
 import type { Logger } from '../../src/model/logger.ts';
@@ -9,6 +10,7 @@ import { internalError } from '../_shared/refusal.ts';
 import type { SessionEvents } from '../_shared/session-events.ts';
 import { decodeMessage, type DecodeResult } from './decode.ts';
 import type { Verdict } from './link-receiver.ts';
+import type { HostQuery } from './query.ts';
 import { recordType } from './records.ts';
 
 /** A record continued over this many chars of ETB frames is refused (a runaway sender). */
@@ -20,6 +22,8 @@ export interface TransmissionOptions {
   textEncoding: 'latin1' | 'utf8';
   /** Reports stored before (a transmission sent again after our ACK was lost, also across a restart). */
   resends: ResendMemory;
+  /** The Q.3 component holding the specimen id. */
+  queryComponent: number;
 }
 
 export class Transmission {
@@ -31,6 +35,10 @@ export class Transmission {
   /** Decode problems already reported for the text being committed (a retry does not repeat them). */
   private reportedFor: string | undefined;
   private generation = 0;
+  /** Host queries of the messages acknowledged so far, answered after EOT. */
+  private queries: HostQuery[] = [];
+  /** Host queries of the text being committed, taken in with it. */
+  private attemptQueries: HostQuery[] = [];
 
   constructor(private readonly o: TransmissionOptions) {}
 
@@ -62,6 +70,8 @@ export class Transmission {
     const complete = all.slice(0, lastL + 1);
     const rest = all.slice(lastL + 1);
     const accept = (): Verdict => {
+      this.queries.push(...this.attemptQueries);
+      this.attemptQueries = [];
       this.records = rest;
       this.partial = '';
       this.stored.clear();
@@ -74,20 +84,29 @@ export class Transmission {
     return committed.then((ok) => (ok && generation === this.generation ? accept() : 'nak'));
   }
 
-  /** EOT. A message without its L record is delivered here; one cut inside a record is not. */
-  end(): void | Promise<void> {
+  /** EOT: what the transmission delivered, and the host queries it asked, to answer now. */
+  end(): { done: void | Promise<void>; queries: HostQuery[] } {
+    const done = this.endRecords();
+    const queries = [...this.queries, ...this.attemptQueries];
+    this.queries = [];
+    this.attemptQueries = [];
+    return { done, queries };
+  }
+
+  /** A message without its L record is delivered here; one cut inside a record is not. */
+  private endRecords(): void | Promise<void> {
     if (this.partial.length > 0) {
       this.o.events.protocolError('transmission ended inside a record (after an ETB frame): nothing of it was delivered', '');
-      this.discard();
+      this.reset();
       return;
     }
     if (this.records.length === 0) {
-      this.discard();
+      this.reset();
       return;
     }
     this.o.log.info('transmission ended without an L terminator record: its records are delivered at EOT');
     const records = this.records;
-    this.discard();
+    this.reset();
     const committed = this.commit(records);
     if (committed === true) return;
     return committed.then((ok) => {
@@ -96,7 +115,14 @@ export class Transmission {
     });
   }
 
+  /** The open transmission ends undelivered: its queries are not answered either (the analyzer sends it again). */
   discard(): void {
+    this.queries = [];
+    this.attemptQueries = [];
+    this.reset();
+  }
+
+  private reset(): void {
     this.records = [];
     this.partial = '';
     this.stored.clear();
@@ -120,6 +146,7 @@ export class Transmission {
     const firstAttempt = this.reportedFor !== key;
     this.reportedFor = key;
     const reports: DeviceReport[] = [];
+    this.attemptQueries = [];
     let message: string[] = [];
     for (const r of records) {
       message.push(r);
@@ -161,7 +188,7 @@ export class Transmission {
   private decode(message: string[], report: boolean): DeviceReport[] {
     let result: DecodeResult;
     try {
-      result = decodeMessage(message);
+      result = decodeMessage(message, this.o.queryComponent);
     } catch (err) {
       // A decoder bug must not take the link down; the message is named and skipped.
       this.o.events.protocolError(internalError(err), '');
@@ -171,6 +198,7 @@ export class Transmission {
       for (const p of result.problems) this.o.events.protocolError(p, p.bytes);
       for (const n of result.notes) this.o.log[n.level](n.msg);
     }
+    this.attemptQueries.push(...result.queries);
     return result.reports;
   }
 }

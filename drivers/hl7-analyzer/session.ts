@@ -1,8 +1,11 @@
 // The session shell: bytes -> MLLP frames -> one message at a time: decode, hand the reports to the
 // listeners, wait until they are durable, then ACK. The next message waits for the previous ACK.
+// Answers to orders we sent go to the order sender at once, and host queries are answered at once
+// (the analyzer's wait is short); neither waits behind results being stored.
 
 import { createHash } from 'node:crypto';
 import type { DeviceLink, DriverSession, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
+import type { WorkOrder } from '../../src/model/work-order.ts';
 import type { AckCode } from '../../src/hl7/ack-types.ts';
 import { buildAck } from '../../src/hl7/ack.ts';
 import { encodeFrame, MllpDecoder } from '../../src/mllp/framing.ts';
@@ -10,13 +13,22 @@ import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { decodeOru, type DecodedOru } from './decode.ts';
 import { errorText } from '../../src/model/error-text.ts';
+import { readHeader } from './message-kind.ts';
+import { buildOrderMessage, type OrderStructure } from './order-message.ts';
+import { OrderSender } from './order-sender.ts';
+import { HostQueries } from './host-query.ts';
 
 export interface Hl7AnalyzerOptions {
   /** Whether a message received again is recognised (`link.resends`); off only when the settings say so. */
   detectResends: boolean;
   ackSendingApplication?: string;
   ackSendingFacility?: string;
+  /** How orders are sent (settings `orderMessage`, `orderAckTimeoutMs`, `orderCodingSystem`). */
+  orders: { structure: OrderStructure; ackTimeoutMs: number; codingSystem: string };
 }
+
+/** Our name in orders when neither the settings nor the analyzer's own messages give one. */
+const GATEWAY_NAME = 'MEDGATE';
 
 /** The message without its MSH: a resend may carry a new MSH-7, the results are what must match. */
 function contentDigest(text: string): string {
@@ -52,6 +64,46 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
   let busy = false;
   let closed = false;
   let ackSeq = 0;
+  /** How the analyzer named itself and us in its last message (its MSH-3/4 and MSH-5/6). */
+  let analyzer: { application: string; facility: string } | undefined;
+  let gatewayAsNamed: { application: string; facility: string } | undefined;
+
+  /** MSH-10 of what we send: ACKs, query answers, orders. At most 20 characters (ST(20) to v2.6). */
+  function nextControlId(): string {
+    ackSeq++;
+    return `MG${link.now().getTime().toString(36)}${ackSeq.toString(36)}`.toUpperCase().slice(0, 20);
+  }
+
+  const sender = new OrderSender({
+    write: (bytes) => link.write(bytes),
+    log: link.log,
+    nextControlId,
+    timeoutMs: options.orders.ackTimeoutMs,
+    badReply: (reason, text) => events.protocolError(reason, text.split(/[\r\n]/)[0] ?? ''),
+    build: (order, controlId) =>
+      buildOrderMessage(order, {
+        structure: options.orders.structure,
+        controlId,
+        now: link.now(),
+        codingSystem: options.orders.codingSystem,
+        sender: {
+          application: options.ackSendingApplication ?? gatewayAsNamed?.application ?? GATEWAY_NAME,
+          facility: options.ackSendingFacility ?? gatewayAsNamed?.facility ?? '',
+        },
+        receiver: analyzer ?? { application: '', facility: '' },
+      }),
+  });
+
+  const queries = new HostQueries({
+    link,
+    events,
+    sender,
+    acknowledge,
+    nextControlId,
+    maxPending: MAX_QUEUED_MESSAGES,
+    ...(options.ackSendingApplication ? { sendingApp: options.ackSendingApplication } : {}),
+    ...(options.ackSendingFacility ? { sendingFacility: options.ackSendingFacility } : {}),
+  });
 
   function framingErrors(errors: string[]): void {
     for (const e of errors) events.protocolError(`MLLP framing: ${e}`, '');
@@ -59,14 +111,12 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
 
   async function acknowledge(message: string, code: AckCode, reason?: { text: string; errorCode: string }): Promise<void> {
     if (closed) return;
-    const now = link.now();
-    ackSeq++;
     const ack = buildAck(message, code, {
       ...(reason ?? {}),
       ...(options.ackSendingApplication ? { sendingApp: options.ackSendingApplication } : {}),
       ...(options.ackSendingFacility ? { sendingFacility: options.ackSendingFacility } : {}),
-      controlId: `MG${now.getTime().toString(36)}${ackSeq.toString(36)}`.toUpperCase().slice(0, 20),
-      now,
+      controlId: nextControlId(),
+      now: link.now(),
     });
     try {
       await link.write(encodeFrame(ack));
@@ -129,6 +179,27 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     });
   }
 
+  /** Replies and queries are taken at once; everything else waits its turn in the queue. */
+  function take(message: string): void {
+    const header = readHeader(message);
+    if (header.sender) analyzer = header.sender;
+    if (header.receiver && (header.receiver.application !== '' || header.receiver.facility !== '')) gatewayAsNamed = header.receiver;
+    if (header.kind === 'reply') {
+      sender.reply(message);
+      return;
+    }
+    if (header.kind === 'query') {
+      const receivedAt = performance.now();
+      void queries.answer(message, receivedAt).catch((err: unknown) => {
+        // A worklist or builder bug must not leave the analyzer waiting for nothing.
+        events.protocolError(internalError(err), '');
+        void acknowledge(message, 'AE', { text: 'internal error in the gateway', errorCode: '207' });
+      });
+      return;
+    }
+    enqueue(message);
+  }
+
   function enqueue(message: string): void {
     if (queue.length < MAX_QUEUED_MESSAGES && queuedChars + message.length <= MAX_QUEUED_CHARS) {
       if (refusedRun > 0) link.log.info({ refused: refusedRun }, 'HL7 message queue has room again');
@@ -172,7 +243,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
           link.close(`MLLP frame over ${decoder.maxFrameBytes} bytes`);
           return;
         }
-        for (const message of out.messages) enqueue(message);
+        for (const message of out.messages) take(message);
       } catch (err) {
         events.protocolError(internalError(err, 'framing'), '');
       }
@@ -182,8 +253,16 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
       if (event === 'report') events.on('report', cb as ReportListener);
       else events.on('protocolError', cb as ProtocolErrorListener);
     },
+    download(order: WorkOrder) {
+      if (closed) return Promise.resolve({ outcome: 'retry', reason: 'the analyzer session is closed' });
+      return sender.send(order);
+    },
+    linkUp(): void {
+      if (!closed) sender.linkUp();
+    },
     linkDown(): void {
       if (closed) return;
+      sender.linkDown('the connection to the analyzer was lost before it acknowledged the order');
       // Messages not yet answered cannot be answered on this link: the analyzer resends them.
       queue.length = 0;
       queuedChars = 0;
@@ -192,6 +271,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
     close(): void {
       if (closed) return;
       closed = true;
+      sender.linkDown('the analyzer session closed before the analyzer acknowledged the order');
       queue.length = 0;
       queuedChars = 0;
       decoder.end();

@@ -22,7 +22,8 @@ export interface SentOrder {
   given: string;
   /** YYYYMMDD */
   dob: string;
-  sex: 'M' | 'F';
+  /** P-9 as sent: M, F, or what the host gave (U, O, empty). */
+  sex: string;
   specimenId: string;
   instrumentSpecimenId: string;
   /** YYYYMMDDHHMMSS, analyzer local time */
@@ -88,6 +89,8 @@ const HEMATOLOGY: NumericTest[] = [
   { code: 'PLT', unit: '10*3/uL', low: 150, high: 400, min: 80, max: 520, decimals: 0 },
 ];
 
+const NUMERIC_BY_CODE = new Map([...CHEMISTRY, ...HEMATOLOGY].map((t) => [t.code, t]));
+
 /** The patients this analyzer sees, fixed by the seed. */
 export function makePatients(rng: Rng, n = 12): Patient[] {
   const out: Patient[] = [];
@@ -124,24 +127,61 @@ function numeric(t: NumericTest, rng: Rng): SentResult {
   return { code: t.code, valueText, unit: t.unit, range, flag, status: 'F', comments: [] };
 }
 
+/** Urine test-strip pads and the readings each may show, in the order the strip is read. */
+const STRIP_PADS: Record<string, string[]> = {
+  GLU: ['NEG', 'NEG', 'NEG', '1+', '2+'],
+  PRO: ['NEG', 'NEG', 'TRACE', '1+'],
+  KET: ['NEG', 'NEG', 'TRACE'],
+  BLD: ['NEG', 'NEG', '1+'],
+  LEU: ['NEG', 'NEG', 'NEG', '1+'],
+};
+
+function stripPad(code: string, values: string[], rng: Rng): SentResult {
+  const valueText = rng.pick(values);
+  return { code, valueText, range: 'NEG', flag: valueText === 'NEG' ? 'N' : 'A', status: 'F', comments: [] };
+}
+
+function urinePh(ph: string): SentResult {
+  return { code: 'PH', valueText: ph, range: '5.0-8.0', flag: Number(ph) > 8 ? 'H' : 'N', status: 'F', comments: [] };
+}
+
+function urineSg(sg: string): SentResult {
+  return { code: 'SG', valueText: sg, range: '1.005-1.030', flag: Number(sg) > 1.03 ? 'H' : 'N', status: 'F', comments: [] };
+}
+
+const phOf = (rng: Rng): string => rng.real(5, 8.5, 0.5).toFixed(1);
+const sgOf = (rng: Rng): string => rng.real(1.005, 1.035, 0.005).toFixed(3);
+
 function urinalysis(rng: Rng): SentResult[] {
-  const strip = (code: string, values: string[], unit?: string): SentResult => {
-    const valueText = rng.pick(values);
-    const r: SentResult = { code, valueText, range: 'NEG', flag: valueText === 'NEG' ? 'N' : 'A', status: 'F', comments: [] };
-    if (unit) r.unit = unit;
-    return r;
-  };
-  const ph = rng.real(5, 8.5, 0.5).toFixed(1);
-  const sg = rng.real(1.005, 1.035, 0.005).toFixed(3);
-  return [
-    strip('GLU', ['NEG', 'NEG', 'NEG', '1+', '2+']),
-    strip('PRO', ['NEG', 'NEG', 'TRACE', '1+']),
-    { code: 'PH', valueText: ph, range: '5.0-8.0', flag: Number(ph) > 8 ? 'H' : 'N', status: 'F', comments: [] },
-    { code: 'SG', valueText: sg, range: '1.005-1.030', flag: Number(sg) > 1.03 ? 'H' : 'N', status: 'F', comments: [] },
-    strip('KET', ['NEG', 'NEG', 'TRACE']),
-    strip('BLD', ['NEG', 'NEG', '1+']),
-    strip('LEU', ['NEG', 'NEG', 'NEG', '1+']),
-  ];
+  const pad = (code: string): SentResult => stripPad(code, STRIP_PADS[code] ?? ['NEG'], rng);
+  const ph = phOf(rng);
+  const sg = sgOf(rng);
+  return [pad('GLU'), pad('PRO'), urinePh(ph), urineSg(sg), pad('KET'), pad('BLD'), pad('LEU')];
+}
+
+/** Whether a specimen type, as a host words it (HL7 table 0487 code or plain words), is urine. */
+export function isUrine(specimenType: string | undefined): boolean {
+  return specimenType !== undefined && /^(ur|urine|urn)\b/i.test(specimenType.trim());
+}
+
+/** One result for one of this analyzer's codes, from the seed; undefined for a code it does not run. */
+export function resultFor(code: string, specimenType: string | undefined, rng: Rng): SentResult | undefined {
+  if (isUrine(specimenType) || !NUMERIC_BY_CODE.has(code)) {
+    const values = STRIP_PADS[code];
+    if (values !== undefined) return stripPad(code, values, rng);
+    if (code === 'PH') return urinePh(phOf(rng));
+    if (code === 'SG') return urineSg(sgOf(rng));
+  }
+  const t = NUMERIC_BY_CODE.get(code);
+  return t === undefined ? undefined : numeric(t, rng);
+}
+
+/** The panel whose analyzer runs these codes on this specimen (for the header and the specimen words). */
+export function panelFor(codes: readonly string[], specimenType: string | undefined): Panel {
+  if (isUrine(specimenType)) return 'urinalysis';
+  if (codes.some((c) => HEMATOLOGY.some((t) => t.code === c))) return 'hematology';
+  if (codes.length > 0 && codes.every((c) => !CHEMISTRY.some((t) => t.code === c))) return 'urinalysis';
+  return 'chemistry';
 }
 
 export interface TransmissionOptions {
@@ -192,20 +232,47 @@ export function makeTransmission(rng: Rng, patients: readonly Patient[], o: Tran
     );
   }
 
+  const records = transmissionRecords(order, panel, { now: o.now, receivedAt, started, completed });
+  return { panel, records, orders: [order] };
+}
+
+export interface RecordTimes {
+  now: Date;
+  /** YYYYMMDDHHMMSS, analyzer local time. */
+  receivedAt: string;
+  started: string;
+  completed: string;
+}
+
+/** H, P, O (with its comments), R (with theirs), L: one specimen's results as the analyzer frames them. */
+export function transmissionRecords(order: SentOrder, panel: Panel, t: RecordTimes): string[] {
+  const analyzer = ANALYZERS[panel];
   const tests = order.tests.map((c) => `^^^${esc(c)}`).join('\\');
+  const name = order.family === '' && order.given === '' ? '' : `${esc(order.family)}^${esc(order.given)}`;
   const records = [
-    `H|\\^&|||${analyzer.model}^${analyzer.version}^${analyzer.serial}|||||MEDGATE||P|LIS2-A2|${astmTime(o.now)}`,
-    `P|1|${esc(patient.id)}|||${esc(patient.family)}^${esc(patient.given)}||${patient.dob}|${patient.sex}`,
-    `O|1|${esc(specimenId)}|${esc(order.instrumentSpecimenId)}|${tests}|R|${collectedAt}|${collectedAt}|||||||${receivedAt}|${esc(order.specimenType)}||||||||||F`,
+    `H|\\^&|||${analyzer.model}^${analyzer.version}^${analyzer.serial}|||||MEDGATE||P|LIS2-A2|${astmTime(t.now)}`,
+    `P|1|${esc(order.patientId)}|||${name}||${order.dob}|${order.sex}`,
+    `O|1|${esc(order.specimenId)}|${esc(order.instrumentSpecimenId)}|${tests}|R|${order.collectedAt}|${order.collectedAt}|||||||${t.receivedAt}|${esc(order.specimenType)}||||||||||F`,
   ];
   let c = 0;
   for (const text of order.comments) records.push(`C|${++c}|I|${esc(text)}|G`);
-  results.forEach((r, i) => {
+  order.results.forEach((r, i) => {
     records.push(
-      `R|${i + 1}|^^^${esc(r.code)}|${esc(r.valueText)}|${esc(r.unit ?? '')}|${esc(r.range ?? '')}|${r.flag ?? ''}||${r.status}||OPER1|${started}|${completed}|${analyzer.model}`,
+      `R|${i + 1}|^^^${esc(r.code)}|${esc(r.valueText)}|${esc(r.unit ?? '')}|${esc(r.range ?? '')}|${r.flag ?? ''}||${r.status}||OPER1|${t.started}|${t.completed}|${analyzer.model}`,
     );
     for (const text of r.comments) records.push(`C|${++c}|I|${esc(text)}|G`);
   });
   records.push('L|1|N');
-  return { panel, records, orders: [order] };
+  return records;
+}
+
+/** The specimen words this analyzer uses for a panel (O-16). */
+export function specimenWords(panel: Panel): string {
+  return ANALYZERS[panel].specimen;
+}
+
+/** The analyzer's identity in H-5 for a panel. */
+export function analyzerOf(panel: Panel): { model: string; version: string; serial: string } {
+  const { model, version, serial } = ANALYZERS[panel];
+  return { model, version, serial };
 }

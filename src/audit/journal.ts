@@ -10,7 +10,8 @@
 import type { Logger } from '../model/logger.ts';
 import { History } from '../store/history.ts';
 
-export type AuditAction = 'bind' | 'unbind' | 'assign' | 'discard' | 'override' | 'resend' | 'configure';
+/** `order`: an order the gateway sent to an analyzer (who: system), and how the analyzer answered. */
+export type AuditAction = 'bind' | 'unbind' | 'assign' | 'discard' | 'override' | 'resend' | 'configure' | 'order';
 
 export interface AuditEntry {
   /** ISO 8601, UTC. */
@@ -45,7 +46,7 @@ export interface AuditJournalOptions {
   now?: () => Date;
 }
 
-export const AUDIT_ACTIONS: readonly AuditAction[] = ['bind', 'unbind', 'assign', 'discard', 'override', 'resend', 'configure'];
+export const AUDIT_ACTIONS: readonly AuditAction[] = ['bind', 'unbind', 'assign', 'discard', 'override', 'resend', 'configure', 'order'];
 export const MIN_RETENTION_DAYS = 365;
 const MAX_TEXT = 2000;
 

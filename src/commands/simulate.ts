@@ -1,9 +1,11 @@
 // `medgate simulate <driver> ...`: one device simulator speaking its wire protocol, for bench work.
+// The lab analyzers (astm-lis2, hl7-analyzer) also take orders: --scan queries the host for each
+// specimen in turn, --orders-only stops the rotating results, --run-worklist-after runs downloads.
 
 import { parseArgs } from 'node:util';
 import { simulatorIds } from '../../simulators/index.ts';
 import { runSimulator } from '../../simulators/runner.ts';
-import { FAULTS, type Fault } from '../../simulators/types.ts';
+import { FAULTS, REFUSALS, type AnalyzerOrderOptions, type Fault } from '../../simulators/types.ts';
 import { intArg, UsageError } from './usage-error.ts';
 
 function hostPort(name: string, value: string, defaultHost: string): { host: string; port: number } {
@@ -25,6 +27,14 @@ export async function run(args: string[]): Promise<number> {
       faults: { type: 'string' },
       seed: { type: 'string' },
       baud: { type: 'string' },
+      scan: { type: 'string' },
+      'scan-interval': { type: 'string' },
+      'orders-only': { type: 'boolean' },
+      'query-wait': { type: 'string' },
+      'results-for-unknown': { type: 'boolean' },
+      'run-worklist-after': { type: 'string' },
+      'refuse-downloads': { type: 'string' },
+      'refuse-reason': { type: 'string' },
     },
   });
   const driver = positionals[0];
@@ -38,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
       if (!(FAULTS as readonly string[]).includes(f)) throw new UsageError(`unknown fault "${f}" (known: ${FAULTS.join(', ')})`);
       return f as Fault;
     });
+  const orders = orderOptions(values);
   const targets = [values.serial, values['tcp-listen'], values['tcp-connect']].filter((v) => v !== undefined);
   if (targets.length !== 1) throw new UsageError('give exactly one of --serial, --tcp-listen, --tcp-connect');
   const sim = await runSimulator({
@@ -49,6 +60,7 @@ export async function run(args: string[]): Promise<number> {
     intervalMs: intArg('interval', values.interval),
     seed: intArg('seed', values.seed),
     faults,
+    ...orders,
     log: (line) => console.error(line),
   });
   console.error(`simulating ${driver}${sim.port ? ` on port ${sim.port}` : ''}; Ctrl-C stops`);
@@ -60,4 +72,41 @@ export async function run(args: string[]): Promise<number> {
   await sim.stop();
   console.error(`sent ${sim.sent} readings`);
   return 0;
+}
+
+export interface OrderFlags {
+  scan?: string;
+  'scan-interval'?: string;
+  'orders-only'?: boolean;
+  'query-wait'?: string;
+  'results-for-unknown'?: boolean;
+  'run-worklist-after'?: string;
+  'refuse-downloads'?: string;
+  'refuse-reason'?: string;
+}
+
+/** The lab analyzers' order flags as simulator options; a UsageError for a value that is not one. */
+export function orderOptions(values: OrderFlags): AnalyzerOrderOptions {
+  const out: AnalyzerOrderOptions = {};
+  const scans = (values.scan ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (scans.length > 0) out.scans = scans;
+  const scanInterval = intArg('scan-interval', values['scan-interval']);
+  if (scanInterval !== undefined) out.scanIntervalMs = scanInterval;
+  if (values['orders-only']) out.unsolicited = false;
+  const wait = intArg('query-wait', values['query-wait']);
+  if (wait !== undefined) out.hostQueryWaitMs = wait;
+  if (values['results-for-unknown']) out.resultsForUnknown = true;
+  const run = intArg('run-worklist-after', values['run-worklist-after']);
+  if (run !== undefined) out.runWorklistAfterMs = run;
+  const refuse = values['refuse-downloads'];
+  if (refuse !== undefined) {
+    const how = REFUSALS.find((r) => r === refuse);
+    if (how === undefined) throw new UsageError(`--refuse-downloads must be one of ${REFUSALS.join(', ')}, got "${refuse}"`);
+    out.refuseDownloads = how;
+  }
+  if (values['refuse-reason'] !== undefined) out.refuseReason = values['refuse-reason'];
+  return out;
 }

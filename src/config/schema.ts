@@ -3,6 +3,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_LOCAL_CODE_SYSTEM, LOCAL_CODE_SYSTEM_PATTERN } from '../hl7/local-code-system.ts';
+import { DeviceOrders } from '../model/order-settings.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -140,7 +141,7 @@ export const DeviceConfig = Type.Object(
         {
           mode: Type.Union([Type.Literal('reported'), Type.Literal('bind'), Type.Literal('order'), Type.Literal('hold')], {
             description:
-              'reported: the device sends the patient ID; bind: a person binds the device; order: the specimen ID finds the order and its patient; hold: every reading waits for a person',
+              'reported: the device sends the patient ID; bind: a person binds the device; order: the specimen ID finds the order and its patient; hold: every reading waits for a person. A device with "orders" takes order (the default there): its results are matched to their order by specimen ID',
           }),
           verify: Type.Optional(
             Type.Boolean({ description: 'reported mode: the ID must match the patient directory (default: true when an inbound feed is configured)' }),
@@ -181,6 +182,7 @@ export const DeviceConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    orders: Type.Optional(DeviceOrders),
     equipment: Type.Optional(
       Type.Object(
         {

@@ -1,18 +1,30 @@
 // Demo mode's simulated devices, started and stopped from the web page: one simulator per
 // configured device at most, its view (running, messages sent, why it ended) kept for the page.
+// An analyzer that takes orders (the device has `orders`) sends only results for work it was given:
+// specimens scanned at it (`scan`, the demo EHR's orders) and, in download mode, its worklist a few
+// seconds after each download; results nobody ordered would only be held.
 
 import type { Config, DeviceConfigT } from '../config/schema.ts';
 import { explainLinkError } from '../devices/link-test.ts';
 import { RequestError } from '../model/request-error.ts';
 import type { Logger } from '../model/logger.ts';
 import type { SimulatorStart, SimulatorView } from '../web/api-types.ts';
-import { simulatorIds } from '../../simulators/index.ts';
+import { asOrderTaking, simulatorIds, type AnalyzerOrderOptions } from '../../simulators/index.ts';
 import { runSimulator, type RunningSimulator } from '../../simulators/runner.ts';
 import { simulatorTarget, type DemoSimulatorT } from './simulator-target.ts';
 import { errorText } from '../model/error-text.ts';
 
 /** After the last reading, time for its bytes to leave before the link is closed. */
 const DRAIN_MS = 1000;
+/** A demo analyzer runs a download this long after it arrives. */
+const RUN_WORKLIST_AFTER_MS = 5000;
+
+/** How a demo analyzer's simulator takes orders, from the device's `orders` settings. */
+export function demoOrderOptions(device: DeviceConfigT): AnalyzerOrderOptions {
+  const mode = device.orders?.mode;
+  if (mode === undefined) return {};
+  return mode === 'query' ? { unsolicited: false } : { unsolicited: false, runWorklistAfterMs: RUN_WORKLIST_AFTER_MS };
+}
 
 export interface SimulatorManagerOptions {
   /** The broker MQTT devices publish to; for an embedded broker on port 0, pass the bound port. */
@@ -68,6 +80,7 @@ export class SimulatorManager {
       ...(count !== undefined ? { count } : {}),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
       ...(opts.demo?.faults ? { faults: opts.demo.faults } : {}),
+      ...demoOrderOptions(device),
       // Simulator lines are about the link and reading numbers; debug all the same, they are demo chatter.
       log: (line) => log.debug(line),
     });
@@ -96,6 +109,14 @@ export class SimulatorManager {
       (err: unknown) => this.#ended(device.id, entry, sim, errorText(err)),
     );
     return this.#changed(device.id, entry);
+  }
+
+  /** A tube scanned at the device's running analyzer simulator (a host query); false when there is none. */
+  scan(deviceId: string, specimenId: string): boolean {
+    const device = this.#entries.get(deviceId)?.sim?.device;
+    const analyzer = device === undefined ? undefined : asOrderTaking(device);
+    analyzer?.scan(specimenId);
+    return analyzer !== undefined;
   }
 
   async stop(deviceId: string): Promise<SimulatorView | undefined> {

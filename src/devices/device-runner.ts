@@ -5,6 +5,7 @@ import type { DeviceConfigT } from '../config/schema.ts';
 import type { DeviceCounters } from '../model/device-counters.ts';
 import type { DeviceReport, Driver, DriverSession, MessageMeta, ProtocolError } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
+import type { DownloadOutcome, WorkOrder, Worklist } from '../model/work-order.ts';
 import type { RecentMessages } from '../store/recent-store.ts';
 import type { Connection, LinkStatus, MessageDone, Transport } from '../transports/types.ts';
 
@@ -19,6 +20,10 @@ export interface DeviceRunnerOptions {
   resends: RecentMessages;
   onStatus?(deviceId: string, status: LinkStatus): void;
   onProtocolError?(deviceId: string, error: ProtocolError): void;
+  /** The open work for host queries, given to each session as `DeviceLink.worklist` (query devices only); read at each session's opening. */
+  worklist?(): Worklist | undefined;
+  /** A session opened: a download waiting for the analyzer goes now. */
+  onSessionOpen?(deviceId: string): void;
 }
 
 /** Control characters made visible, so a log line shows what garbage arrived without breaking the log. */
@@ -27,9 +32,16 @@ export function visibleBytes(text: string, max = 120): string {
   return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `<${c.charCodeAt(0).toString(16).padStart(2, '0')}>`);
 }
 
+function worklistOf(opts: DeviceRunnerOptions): { worklist?: Worklist } {
+  const worklist = opts.worklist?.();
+  return worklist ? { worklist } : {};
+}
+
 export class DeviceRunner {
   readonly counters: DeviceCounters = { reports: 0, protocolErrors: 0, rejected: 0 };
   #sessions = new Map<string, DriverSession>();
+  /** Connection ids, oldest first: a download goes on the newest. */
+  #order: string[] = [];
   #taps = new Set<(chunk: Buffer) => void>();
   /** The last report was refused: further refusals in a row are logged at debug only. */
   #refusing = false;
@@ -87,6 +99,26 @@ export class DeviceRunner {
     await this.opts.transport.stop();
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
+    this.#order = [];
+  }
+
+  /**
+   * Sends one order on the newest session that takes downloads. Never rejects: no session is
+   * `retry` "not connected" (the gateway keeps the order and tries again when a session opens).
+   */
+  async download(order: WorkOrder): Promise<DownloadOutcome> {
+    const id = [...this.#order].reverse().find((c) => this.#sessions.get(c)?.download !== undefined);
+    const session = id === undefined ? undefined : this.#sessions.get(id);
+    if (!session?.download) {
+      const reason = this.opts.driver.orders?.download ? 'not connected' : `driver "${this.opts.driver.id}" takes no downloads`;
+      return { outcome: 'retry', reason };
+    }
+    try {
+      return await session.download(order);
+    } catch (err) {
+      this.opts.log.error({ err }, 'driver download failed (a download must not reject)');
+      return { outcome: 'retry', reason: 'the driver failed while sending' };
+    }
   }
 
   #open(conn: Connection): void {
@@ -101,6 +133,7 @@ export class DeviceRunner {
         now: () => new Date(),
         log,
         resends: { recall: (key) => this.opts.resends.recall(device.id, key) },
+        ...worklistOf(this.opts),
       });
     } catch (err) {
       log.error({ err }, 'driver could not open a session');
@@ -117,8 +150,14 @@ export class DeviceRunner {
       this.opts.onProtocolError?.(device.id, error);
     });
     this.#sessions.set(conn.id, session);
+    this.#order.push(conn.id);
     session.linkUp?.();
     log.info({ driver: driver.id }, 'device link up');
+    try {
+      this.opts.onSessionOpen?.(device.id);
+    } catch (err) {
+      log.error({ err }, 'session-open listener failed');
+    }
   }
 
   #message(conn: Connection, payload: Buffer, meta: MessageMeta, done: MessageDone): void {
@@ -138,6 +177,7 @@ export class DeviceRunner {
     const session = this.#sessions.get(conn.id);
     if (!session) return;
     this.#sessions.delete(conn.id);
+    this.#order = this.#order.filter((c) => c !== conn.id);
     session.linkDown?.();
     session.close();
     this.opts.log.info({ conn: conn.remote, reason }, 'device link down');

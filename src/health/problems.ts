@@ -13,6 +13,8 @@ export const ProblemKind = Type.Union([
   Type.Literal('dead-letters'),
   Type.Literal('device-link-down'),
   Type.Literal('readings-held'),
+  Type.Literal('orders-rejected'),
+  Type.Literal('orders-unresulted'),
   Type.Literal('disk-low'),
   Type.Literal('disk-critical'),
   Type.Literal('storage-writes-failing'),
@@ -60,6 +62,8 @@ export interface ProblemContext {
   }>;
   destinations: ReadonlyArray<{ id: string; unreachable?: boolean; lastError?: string; retryWaiting: boolean }>;
   held: number;
+  /** Orders an analyzer refused (dead letters) and orders sent or queried with no result in time. */
+  orders?: { rejected: number; unresulted: number };
 }
 
 /** More devices down than this (a switch or a power strip failing) are one item, not a screenful. */
@@ -143,6 +147,19 @@ export function statusProblems(report: HealthReport, ctx: ProblemContext): Statu
   if (devicesAt >= 0) problems.splice(devicesAt, 0, ...(devicesDown.length > DEVICE_ITEMS_MAX ? [groupedDevices(devicesDown)] : devicesDown));
   if (ctx.held > 0) {
     problems.push({ kind: 'readings-held', severity: 'degraded', text: plural(ctx.held, 'held reading', 'held readings'), count: ctx.held });
+  }
+  const rejected = ctx.orders?.rejected ?? 0;
+  if (rejected > 0) {
+    problems.push({
+      kind: 'orders-rejected',
+      severity: 'degraded',
+      text: `${plural(rejected, 'order', 'orders')} refused by an analyzer`,
+      count: rejected,
+    });
+  }
+  const unresulted = ctx.orders?.unresulted ?? 0;
+  if (unresulted > 0) {
+    problems.push({ kind: 'orders-unresulted', severity: 'degraded', text: `${plural(unresulted, 'order', 'orders')} without results`, count: unresulted });
   }
   const status = report.status === 'ok' && problems.length > 0 ? 'degraded' : report.status;
   return { status, checkedAt: report.checkedAt, problems };

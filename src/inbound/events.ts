@@ -65,6 +65,10 @@ export interface ParsedOrder {
   specimenIds: string[];
   /** ORC-9, else OBR-6. */
   orderedAt?: string;
+  /** SPM-4, else OBR-15 (component 1): HL7 table 0487 code or the EHR's words; absent when not sent. */
+  specimenType?: string;
+  /** TQ1-9, else OBR-27.6, else ORC-7.6: S or A is stat, anything else routine; absent when not sent. */
+  priority?: 'routine' | 'stat';
 }
 
 export interface OrderEvent {

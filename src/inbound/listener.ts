@@ -11,6 +11,7 @@ import type { PatientDirectoryStore } from '../patients/directory.ts';
 import { withDefaults, type ListenerLimits } from '../net/connection-guard.ts';
 import { InboundJournal } from './journal.ts';
 import { parseInbound } from './parse.ts';
+import type { InboundEvent } from './events.ts';
 import { errorText } from '../model/error-text.ts';
 
 /** The config's `inbound.mllp.tls` file names to Node TLS options. */
@@ -25,6 +26,8 @@ export interface InboundListenerOptions {
   /** Who may connect, how many at once, how long silent (config `inbound.mllp`). */
   limits?: ListenerLimits;
   directory: Pick<PatientDirectoryStore, 'applyDurably'>;
+  /** Told after each event is durable in the directory (orders go to the analyzers); before the ACK, never awaited. */
+  onApplied?(event: InboundEvent): void;
   /** Where the inbound journal lives, e.g. <dataDir>/inbound. */
   journalDir: string;
   /** Days of journal kept by journal.prune(); default 90. */
@@ -95,6 +98,11 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
         .keep({ at: now().toISOString(), ...named, outcome: 'AE', reason: `directory not stored: ${errorText(err)}`, errorCode: '207', text, followUp: true })
         .catch(() => undefined);
       return buildAck(text, 'AE', { ...identity, text: STORE_FAILED, errorCode: '207' });
+    }
+    try {
+      opts.onApplied?.(parsed.event);
+    } catch (err) {
+      log.error({ ...fields, err }, 'a listener of applied inbound messages failed');
     }
     if (parsed.warnings.length > 0) log.warn({ ...fields, warnings: parsed.warnings.length }, 'inbound message applied with fields left out');
     log.info({ ...fields, outcome: 'AA' }, 'inbound message applied');

@@ -365,6 +365,7 @@ interface OrderGroup {
   orc: HL7Node;
   obrs: HL7Node[];
   spms: HL7Node[];
+  tq1s: HL7Node[];
 }
 
 function order(ctx: Ctx): OrderEvent {
@@ -375,12 +376,12 @@ function order(ctx: Ctx): OrderEvent {
     const name = seg.name;
     if (name === 'PID') pid ??= seg;
     else if (name === 'PV1') pv1 ??= seg;
-    else if (name === 'ORC') groups.push({ orc: seg, obrs: [], spms: [] });
+    else if (name === 'ORC') groups.push({ orc: seg, obrs: [], spms: [], tq1s: [] });
     else if (name === 'OBR' || name === 'SPM') {
       const group = groups[groups.length - 1];
       if (!group) return reject('AE', '100', `${ctx.messageType}: ${name} segment before any ORC segment`);
       (name === 'OBR' ? group.obrs : group.spms).push(seg);
-    }
+    } else if (name === 'TQ1') groups[groups.length - 1]?.tq1s.push(seg);
   }
   if (!pid) return reject('AE', '100', `${ctx.messageType} has no PID segment: the order names no patient`);
   if (groups.length === 0) return reject('AE', '100', `${ctx.messageType} has no ORC segment`);
@@ -389,6 +390,17 @@ function order(ctx: Ctx): OrderEvent {
   const visitNumber = pv1 ? value(pv1, 19) : '';
   if (visitNumber !== '') event.visitNumber = visitNumber;
   return event;
+}
+
+/**
+ * TQ1-9 (CWE), else the priority component of the TQ in OBR-27 or ORC-7 (TQ.6); HL7 table 0485:
+ * S (stat) and A (as soon as possible) go first at the analyzer, anything else is routine.
+ */
+function orderPriority(group: OrderGroup): 'routine' | 'stat' | undefined {
+  const code =
+    group.tq1s.map((tq1) => value(tq1, 9)).find((v) => v !== '') || group.obrs.map((obr) => value(obr, 27, 6)).find((v) => v !== '') || value(group.orc, 7, 6);
+  if (code === '') return undefined;
+  return ['S', 'A'].includes(code.toUpperCase()) ? 'stat' : 'routine';
 }
 
 function readOrder(group: OrderGroup, n: number, warnings: string[]): ParsedOrder {
@@ -424,6 +436,11 @@ function readOrder(group: OrderGroup, n: number, warnings: string[]): ParsedOrde
   const out: ParsedOrder = { control, action, tests, specimenIds: [...new Set(specimenIds)] };
   if (placer !== '') out.placer = placer;
   if (filler !== '') out.filler = filler;
+  // SPM-4 (CWE, HL7 table 0487); without SPM, OBR-15 (SPS, v2.5: its first component is the source code).
+  const specimenType = group.spms.map((spm) => value(spm, 4)).find((v) => v !== '') || group.obrs.map((obr) => value(obr, 15)).find((v) => v !== '') || '';
+  if (specimenType !== '') out.specimenType = specimenType;
+  const priority = orderPriority(group);
+  if (priority !== undefined) out.priority = priority;
   const orderedText = value(group.orc, 9) || group.obrs.map((obr) => value(obr, 6)).find((v) => v !== '') || '';
   if (orderedText !== '') {
     const at = directoryTime(orderedText);

@@ -237,6 +237,8 @@ function applyOrders(state: DirectoryState, event: OrderEvent, at: string): Dire
     if (o.filler !== undefined) entry.filler = o.filler;
     if (event.visitNumber !== undefined) entry.visitNumber = event.visitNumber;
     if (o.orderedAt !== undefined) entry.orderedAt = o.orderedAt;
+    if (o.specimenType !== undefined) entry.specimenType = o.specimenType;
+    if (o.priority !== undefined) entry.priority = o.priority;
     if (o.specimenIds.length > 0) {
       entry.specimenId = o.specimenIds[0];
       if (o.specimenIds.length > 1) entry.specimenIds = [...o.specimenIds];

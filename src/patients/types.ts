@@ -32,6 +32,10 @@ export interface OrderEntry {
   patient?: PatientRef;
   /** ORC-1 of the last message about the order. */
   control?: string;
+  /** SPM-4 / OBR-15 as the EHR sent it; absent in entries written before it was kept. */
+  specimenType?: string;
+  /** TQ1-9 / OBR-27 / ORC-7 as stat or routine; absent when the EHR sent none. */
+  priority?: 'routine' | 'stat';
 }
 
 /** The read side the patient resolver needs. */

@@ -14,6 +14,8 @@ import type { StoredReading } from '../store/types.ts';
 import { createTransport } from '../transports/create.ts';
 import type { MqttSubscriber } from '../transports/mqtt-router.ts';
 import type { LinkStatus } from '../transports/types.ts';
+import type { Worklist } from '../model/work-order.ts';
+import { devicePatientSettings } from '../orders/device-patient.ts';
 import type { GatewayEvent } from '../web/api-types.ts';
 import { slimReading } from '../web/reading-views.ts';
 
@@ -40,6 +42,11 @@ export interface DeviceFleetOptions {
   emit(event: GatewayEvent | (() => GatewayEvent)): void;
   /** Counts readings by outcome and follows link states (monitoring). */
   meter?: Meter;
+  /** Orders to the analyzers (src/orders/): host-query worklists and the news that a session opened. */
+  orders?: {
+    worklistFor(deviceId: string): Worklist | undefined;
+    sessionOpened(deviceId: string): void;
+  };
 }
 
 function stoppedStatus(since: string): LinkStatus {
@@ -70,7 +77,8 @@ export class DeviceFleet {
     const previous = this.#entries.get(device.id);
     if (previous?.runner) await previous.runner.stop();
     const { intake } = this.opts;
-    intake.setDevice({ config: device, kind: driver.kind, policy: defaultPolicy(driver.kind, device.patient, this.opts.inboundConfigured) });
+    const patient = devicePatientSettings(device);
+    intake.setDevice({ config: device, kind: driver.kind, policy: defaultPolicy(driver.kind, patient, this.opts.inboundConfigured) });
     const entry: FleetEntry = { config: device, kind: driver.kind, lastReading: previous?.lastReading, since: new Date().toISOString() };
     if (device.enabled !== false) {
       const dlog = this.opts.log.child({ device: device.id });
@@ -86,6 +94,9 @@ export class DeviceFleet {
           return stored.reading.id;
         },
         resends: this.opts.resends,
+        ...(this.opts.orders && device.orders
+          ? { worklist: () => this.opts.orders?.worklistFor(device.id), onSessionOpen: (id: string) => this.opts.orders?.sessionOpened(id) }
+          : {}),
         onStatus: (deviceId, link) => {
           this.opts.meter?.link(deviceId, link.state);
           this.opts.emit({ type: 'link', deviceId, link });

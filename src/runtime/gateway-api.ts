@@ -31,6 +31,7 @@ import { RequestError } from '../model/request-error.ts';
 import { sameLink } from '../model/same-link.ts';
 import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
+import type { OrdersService } from '../orders/orders-service.ts';
 import { bindingActive } from '../pipeline/patient.ts';
 import { searchDirectory } from '../patients/search.ts';
 import type { Intake, Released } from '../pipeline/intake.ts';
@@ -58,6 +59,8 @@ export interface GatewayParts {
   audit: AuditJournal;
   intake: Intake;
   directory?: PatientDirectoryStore;
+  /** Orders to the analyzers; present with an inbound feed. */
+  orders?: OrdersService;
   devices: DeviceFleet;
   destinations: DestinationFleet;
   /** Told what happens as it happens; reads the rest from here when scraped (set up in buildGatewayApi). */
@@ -138,7 +141,18 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     return gatherHealthFacts({ metrics, devices: running.devices, storage });
   };
 
-  const status = statusSource({ store, devices, destinations, healthFacts, thresholds: () => healthThresholds(configFile.document.health) });
+  const { orders } = parts;
+  const status = statusSource({
+    store,
+    devices,
+    destinations,
+    healthFacts,
+    thresholds: () => healthThresholds(configFile.document.health),
+    ...(orders ? { orders: () => orders.problems() } : {}),
+  });
+  const noOrders = (): never => {
+    throw new RequestError(404, "orders come from the EHR's feed: no inbound feed is configured");
+  };
 
   const refuse = (err: unknown, prefix: string): never => {
     if (err instanceof ConfigChangeRefused) throw new ConfigChangeRefused(relativeProblems(err.problems, prefix));
@@ -272,6 +286,15 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const stored = live ?? history.byReadingId(readingId)?.reading ?? devices.entries.map((e) => e.lastReading).find((r) => r?.reading.id === readingId);
       if (!stored) throw new RequestError(404, `no reading "${readingId}"`);
       return tracingOf(stored, maxSamples);
+    },
+    orders: (query) => orders?.list(query),
+    order: (key) => (orders ? orders.get(key) : noOrders()),
+    resendOrder: async (who, key, device) => {
+      if (!orders) return noOrders();
+      const view = await orders.resend(who, key, device);
+      status.invalidate();
+      log.info({ device, by: who }, 'rejected order download queued again');
+      return view;
     },
     subscribe: parts.subscribe,
 

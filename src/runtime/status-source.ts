@@ -42,6 +42,8 @@ export interface StatusSourceParts {
   healthFacts(): Promise<HealthFacts>;
   /** The configured thresholds; the page's shorter grace times are applied here. */
   thresholds(): HealthThresholds;
+  /** Order downloads the analyzers refused, and orders overdue for a result (src/orders/). */
+  orders?(): { rejected: number; unresulted: number };
   now?: () => number;
 }
 
@@ -68,6 +70,7 @@ export function statusSource(parts: StatusSourceParts): StatusSource {
       }),
       destinations: destinations.links(),
       held: held.count,
+      ...(parts.orders ? { orders: parts.orders() } : {}),
     });
   };
 

@@ -18,6 +18,7 @@ import type { NamedPatient } from '../model/search-text.ts';
 import type { DeviceBinding, OutboxMessage, ReadingStatus, StoredReading } from '../store/types.ts';
 import type { MessagesQuery, ReadingsQuery } from './list-queries.ts';
 import type { LinkStatus } from '../transports/types.ts';
+import type { OrdersPage, OrdersQuery, OrderView } from '../orders/order-view.ts';
 
 export type { ConfigProblem, DestinationConfigView, NamedPatient, ReleaseConfirmations };
 export type { HoldKind, HoldReason } from '../model/hold.ts';
@@ -144,7 +145,9 @@ export type GatewayEvent =
   | { type: 'link'; deviceId: string; link: LinkStatus }
   | { type: 'message'; message: MessageView }
   | { type: 'config'; what: 'device' | 'destination'; id: string; change: 'added' | 'updated' | 'removed' }
-  | { type: 'simulator'; deviceId: string; running: boolean; sent: number; error?: string };
+  | { type: 'simulator'; deviceId: string; running: boolean; sent: number; error?: string }
+  /** Where an order stands changed (GET /api/orders/:key has it); the key only, no patient data. */
+  | { type: 'order'; key: string };
 
 export interface DriverInfo {
   id: string;
@@ -290,6 +293,12 @@ export interface GatewayApi {
   resend(who: string, messageId: string): Promise<OutboxMessage>;
   /** Samples of an EKG reading for drawing. */
   tracing(readingId: string, maxSamples: number): Promise<Tracing | undefined>;
+  /** The EHR's orders and where each stands with each analyzer, newest first; undefined without an inbound feed. */
+  orders(query: OrdersQuery): OrdersPage | undefined;
+  /** One order (404 unknown). */
+  order(key: string): OrderView;
+  /** A download the analyzer rejected, queued again (409 unless rejected); audited. */
+  resendOrder(who: string, key: string, device: string): Promise<OrderView>;
 
   /** Live events; returns the unsubscribe function. */
   subscribe(listener: (event: GatewayEvent) => void): () => void;

@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/events.ts';
 import { apiHealthRoutes, healthRoutes } from './routes/health.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { orderRoutes } from './routes/orders.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { refusalCode, requestFields } from './request-log.ts';
 import { readingRoutes } from './routes/readings.ts';
@@ -109,6 +110,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
       await scope.register(readingRoutes(opts.api));
       await scope.register(messageRoutes(opts.api));
       await scope.register(patientRoutes(opts.api));
+      await scope.register(orderRoutes(opts.api));
       await scope.register(configRoutes(opts.api));
       await scope.register(toolRoutes(opts.api));
       await scope.register(eventRoutes(opts.api, { stillSignedIn: (r) => opts.auth.stillSignedIn(r), pingMs: opts.eventPingMs }));

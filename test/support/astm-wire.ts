@@ -5,9 +5,9 @@ export const ENQ = '\x05';
 export const ACK = '\x06';
 export const NAK = '\x15';
 export const EOT = '\x04';
-const STX = '\x02';
-const ETX = '\x03';
-const ETB = '\x17';
+export const STX = '\x02';
+export const ETX = '\x03';
+export const ETB = '\x17';
 
 export function checksum(body: string): string {
   let sum = 0;

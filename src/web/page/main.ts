@@ -14,6 +14,7 @@ import { devicesView } from './views/devices.ts';
 import { liveView } from './views/live.ts';
 import { loginView } from './views/login.ts';
 import { messagesView } from './views/messages.ts';
+import { ordersView } from './views/orders.ts';
 import { patientsView } from './views/patients.ts';
 import { settingsView } from './views/settings.ts';
 import { setupView } from './views/setup.ts';
@@ -24,12 +25,18 @@ interface Page {
   title: string;
   view: View;
   adminOnly?: boolean;
+  /** Shown only when the gateway does what the page is about. */
+  shown?(): boolean;
 }
+
+/** Orders come from the EHR's inbound feed (a device's `orders` settings require one). */
+let ordersOn = false;
 
 const PAGES: Page[] = [
   { id: 'devices', title: 'Devices', view: devicesView },
   { id: 'live', title: 'Live', view: liveView },
   { id: 'patients', title: 'Patients', view: patientsView },
+  { id: 'orders', title: 'Orders', view: ordersView, shown: () => ordersOn },
   { id: 'messages', title: 'Messages', view: messagesView },
   { id: 'settings', title: 'Settings', view: settingsView, adminOnly: true },
 ];
@@ -59,7 +66,15 @@ export function navigate(page: string, params: Record<string, string> = {}): voi
 async function refreshSession(): Promise<void> {
   session = await get<SessionView>('/api/session');
   if (session.csrf) setCsrf(session.csrf);
+  if (session.user) {
+    ordersOn = await get<{ directory: unknown }>('/api/patients/summary').then(
+      (r) => r.directory !== null,
+      () => ordersOn,
+    );
+  }
 }
+
+const offered = (p: Page, role: string | undefined) => (!p.adminOnly || role === 'admin') && (p.shown?.() ?? true);
 
 async function signOut(): Promise<void> {
   try {
@@ -76,9 +91,7 @@ function drawChrome(current: string): void {
   replace(
     nav,
     user
-      ? PAGES.filter((p) => !p.adminOnly || user.role === 'admin').map((p) =>
-          h('a', { href: `#/${p.id}`, 'aria-current': p.id === current ? 'page' : undefined }, p.title),
-        )
+      ? PAGES.filter((p) => offered(p, user.role)).map((p) => h('a', { href: `#/${p.id}`, 'aria-current': p.id === current ? 'page' : undefined }, p.title))
       : [],
   );
   replace(
@@ -125,7 +138,7 @@ async function render(): Promise<void> {
     });
     return;
   }
-  const found = PAGES.find((p) => p.id === page && (!p.adminOnly || session.user?.role === 'admin'));
+  const found = PAGES.find((p) => p.id === page && offered(p, session.user?.role));
   if (!found) {
     navigate('devices');
     return;

@@ -16,10 +16,12 @@ import { freePort } from '../../support/free-port.ts';
 
 const demo = JSON.parse(readFileSync(new URL('../../../config/demo.json', import.meta.url), 'utf8')) as { devices: DeviceConfigT[] };
 
+/** The device as shipped, on a free port, without its `orders` (this test has no EHR feed; the code maps are what it checks). */
 async function demoDevice(id: string): Promise<DeviceConfigT> {
   const device = demo.devices.find((d) => d.id === id);
   if (device?.transport.type !== 'tcp') throw new Error(`config/demo.json has no TCP device ${id}`);
-  return { ...device, transport: { ...device.transport, port: await freePort() } };
+  const { orders: _orders, ...rest } = device;
+  return { ...rest, transport: { ...device.transport, port: await freePort() } };
 }
 
 interface Obx {

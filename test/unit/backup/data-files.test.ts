@@ -2,10 +2,13 @@
 // which the auth module wrote there for real. A restore signs everyone out, as the API token is
 // left out unless asked for.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handlingOf } from '../../../src/backup/data-files.ts';
+import { parseInbound } from '../../../src/inbound/parse.ts';
+import { OrderBook, ordersFile } from '../../../src/orders/order-book.ts';
+import { directoryFile, PatientDirectoryStore } from '../../../src/patients/directory.ts';
 import { restoreBackup } from '../../../src/backup/restore.ts';
 import { takeBackup } from '../../../src/backup/take-backup.ts';
 import { tempDir } from '../../support/gateway-process.ts';
@@ -31,6 +34,27 @@ describe('the data files a backup takes', () => {
     await restoreBackup({ from: archive, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') });
     expect(existsSync(join(target, 'data', 'users.json'))).toBe(true);
     expect(existsSync(join(target, 'data', 'sessions.json'))).toBe(false);
+  });
+
+  it('takes the order book with the directory, so a restore knows which orders the analyzers already have', async () => {
+    const { dir, config, dataDir } = await gatewayFolder();
+    const directory = await PatientDirectoryStore.open(directoryFile(dataDir), { pruneIntervalMs: 0 });
+    const parsed = parseInbound(
+      'MSH|^~\\&|EPIC|C|MEDGATE|C|20261206||OML^O21|X1|P|2.5.1\rPID|1||MRN1^^^C^MR\rORC|NW|PL1\rOBR|1|PL1||2345-7^^LN\rSPM|1|SP1||SER\r',
+    );
+    if (!parsed.ok) throw new Error(parsed.reason);
+    await directory.applyDurably(parsed.event);
+    const book = await OrderBook.open(ordersFile(dataDir), { directory, devices: () => [] });
+    await book.close();
+    await directory.close();
+
+    const archive = join(dir, 'backup.tar.gz');
+    await takeBackup({ configFile: config, to: archive });
+    expect(await entriesOf(archive)).toEqual(expect.arrayContaining(['data/directory.json', 'data/orders.json']));
+    const target = tempDir();
+    await restoreBackup({ from: archive, configFile: join(target, 'medgate.json'), dataDir: join(target, 'data') });
+    expect(readFileSync(join(target, 'data', 'orders.json'), 'utf8')).toBe(readFileSync(ordersFile(dataDir), 'utf8'));
+    expect(handlingOf('orders.json')).toBe('copy');
   });
 
   it('skips only the sessions file at the top of the folder, not a file of that name elsewhere', () => {

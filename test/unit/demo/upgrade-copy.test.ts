@@ -26,6 +26,23 @@ describe('the kept demo copy', () => {
     });
   });
 
+  it("gains the demo analyzer's orders unless the page gave that device a patient mode or another driver", () => {
+    const devices = shipped.devices as Array<Record<string, unknown>>;
+    const astm = devices.find((d) => d.orders !== undefined)!;
+    const { orders: _orders, ...before } = astm;
+    const kept = { ...structuredClone(shipped), devices: [before] };
+    const { doc, changed } = upgradeDemoCopy(kept, shipped);
+    expect(changed).toEqual([`devices "${String(astm.id)}": orders`]);
+    expect((doc.devices as Array<Record<string, unknown>>)[0]!.orders).toEqual(astm.orders);
+
+    for (const edited of [
+      { ...before, patient: { mode: 'reported' } },
+      { ...before, driver: 'hl7-analyzer' },
+    ]) {
+      expect(upgradeDemoCopy({ ...structuredClone(shipped), devices: [edited] }, shipped).changed).toEqual([]);
+    }
+  });
+
   it('is left alone when it is already up to date', () => {
     expect(upgradeDemoCopy(shipped, shipped).changed).toEqual([]);
   });

@@ -171,17 +171,18 @@ describe('astm-lis2 messages to reports', () => {
     expect(out.reports[0]?.comments).toEqual(['G: test could not be done']);
   });
 
-  it('unknown flags are ignored with a debug note; Q, M and S records are ignored; L codes other than N noted', () => {
+  it('unknown flags are ignored with a debug note; Q records are host queries; M and S records are ignored; L codes other than N noted', () => {
     const out = decodeMessage([H, 'Q|1|^SP77||^^^ALL||||||||O', 'M|1|VENDOR|x', 'P|1|PID1', 'O|1|S1', 'R|1|^^^A|1|||ZZ\\H', 'S|1|x', 'L|1|T']);
     expect(out.reports[0]?.measurements[0]?.flags).toEqual(['H']);
     expect(out.notes).toEqual(
       expect.arrayContaining([
-        { level: 'info', msg: 'Q (request information) record ignored: this gateway does not answer host queries' },
+        { level: 'debug', msg: 'Q record 1: host query for 1 specimen(s)' },
         { level: 'debug', msg: 'M record 1 ignored' },
         { level: 'debug', msg: 'R record 1 (A): abnormal flag "ZZ" not mapped: ignored' },
         { level: 'info', msg: 'L record termination code "T" (not N, normal)' },
       ]),
     );
+    expect(out.queries).toEqual([{ specimenIds: ['SP77'], cancel: false }]);
     expect(out.problems).toEqual([]);
   });
 

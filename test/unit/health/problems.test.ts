@@ -95,6 +95,18 @@ describe('status problems', () => {
     expect(status({}, { held: 1 })).toMatchObject({ status: 'degraded', problems: [{ kind: 'readings-held', text: '1 held reading', count: 1 }] });
   });
 
+  it('lists order downloads an analyzer refused and orders without results in time, without patient data', () => {
+    expect(status({}, { held: 1, orders: { rejected: 2, unresulted: 1 } })).toMatchObject({
+      status: 'degraded',
+      problems: [
+        { kind: 'readings-held', text: '1 held reading' },
+        { kind: 'orders-rejected', severity: 'degraded', text: '2 orders refused by an analyzer', count: 2 },
+        { kind: 'orders-unresulted', severity: 'degraded', text: '1 order without results', count: 1 },
+      ],
+    });
+    expect(status({}, { orders: { rejected: 0, unresulted: 0 } })).toEqual({ status: 'ok', checkedAt: iso(NOW), problems: [] });
+  });
+
   it('passes the storage reasons on in words', () => {
     expect(status({ storage: { writesFailing: true } }).problems).toEqual([
       {

@@ -151,6 +151,33 @@ describe('parseInbound: orders', () => {
     expect(e.orders[0]!.filler).toBeUndefined();
   });
 
+  it('reads the specimen type (SPM-4, else OBR-15) and the priority (TQ1-9, else OBR-27.6, else ORC-7.6) where sent', () => {
+    const e = eventOf(
+      hl7(
+        `${MSH}OML^O21|C20|P|2.5.1`,
+        'PID|1||M1^^^A^MR||DOE^J',
+        'ORC|NW|PA',
+        seg('TQ1', { 1: '1', 9: 'S^Stat^HL70485' }),
+        seg('OBR', { 1: '1', 2: 'PA', 4: '2345-7^^LN', 15: 'UR^Urine' }),
+        'SPM|1|S1||SER^Serum^HL70487',
+        'ORC|NW|PB',
+        seg('OBR', { 1: '1', 2: 'PB', 4: '2345-7^^LN', 15: 'UR^Urine', 27: '^^^^^R' }),
+        seg('ORC', { 1: 'NW', 2: 'PC', 7: '^^^^^A' }),
+        'OBR|1|PC||2345-7^^LN',
+        'ORC|NW|PD',
+        'OBR|1|PD||2345-7^^LN',
+      ),
+      'order',
+    );
+    expect(e.orders.map((o) => [o.placer, o.specimenType, o.priority])).toEqual([
+      ['PA', 'SER', 'stat'],
+      ['PB', 'UR', 'routine'],
+      ['PC', undefined, 'stat'],
+      ['PD', undefined, undefined],
+    ]);
+    expect('specimenType' in e.orders[3]! || 'priority' in e.orders[3]!).toBe(false);
+  });
+
   it('reads each ORC group of one message as its own order, numbers from OBR when ORC has none', () => {
     const e = eventOf(hl7(`${MSH}ORM^O01|C7|P|2.3`, 'PID|1||M1^^^A^MR||DOE^J', 'ORC|NW|PA', 'OBR|1|PA||T1^One^L', 'ORC|XO', 'OBR|1|PB|FB|T2^Two^L'), 'order');
     expect(e.orders.map((o) => [o.control, o.action, o.placer, o.filler, o.tests.map((t) => t.code)])).toEqual([

@@ -39,6 +39,7 @@ const LAYERS: ReadonlyArray<readonly [layer: number, paths: readonly string[]]> 
       'src/pipeline',
       'src/outbox',
       'src/patients',
+      'src/orders',
       'src/destinations',
       'src/inbound',
       'src/devices',

@@ -132,6 +132,26 @@ describe('PatientDirectoryStore', () => {
     expect(short.byMrn('MRN1001')).toBeUndefined();
   });
 
+  it('opens a directory.json of an earlier version (orders without specimen type or priority) and keeps them once sent', async () => {
+    const file = tempFile();
+    const updatedAt = new Date().toISOString();
+    const old = {
+      version: 1,
+      entries: [],
+      orders: [{ key: 'P|PL1', placer: 'PL1', specimenId: 'SP1', mrn: 'MRN1', tests: [{ system: 'LN', code: '2345-7' }], status: 'open', updatedAt }],
+    };
+    writeFileSync(file, JSON.stringify(old));
+    const s = await open(file);
+    expect(s.orderBySpecimen('SP1')).toMatchObject({ placer: 'PL1', mrn: 'MRN1' });
+    expect(s.orderBySpecimen('SP1')).not.toHaveProperty('specimenType');
+    const withType = ev(
+      'MSH|^~\\&|EPIC|C|MEDGATE|C|20261206||OML^O21|X1|P|2.5.1\rPID|1||MRN1^^^C^MR\rORC|XO|PL1\rTQ1|1||||||||S\rOBR|1|PL1||2345-7^^LN\rSPM|1|SP1||SER\r',
+    );
+    await s.applyDurably(withType);
+    expect(s.orderBySpecimen('SP1')).toMatchObject({ specimenType: 'SER', priority: 'stat' });
+    expect(onDisk(file).orders[0]).toMatchObject({ key: 'P|PL1', specimenType: 'SER', priority: 'stat' });
+  });
+
   it('refuses a second store on the same file, and a file that is not a directory document', async () => {
     const file = tempFile();
     await open(file);

@@ -21,6 +21,10 @@ export interface ListFiltersOptions {
   searchLabel: string;
   /** The state choices; the first is "all" (value ''). None: no state filter. */
   states?: ReadonlyArray<{ value: string; label: string }>;
+  /** Under the search box: what it finds. */
+  hint?: string;
+  /** false: no patient field (the search finds an MRN). */
+  patient?: boolean;
   initial?: Partial<ListFilterValues>;
   onChange(values: ListFilterValues): void;
 }
@@ -30,6 +34,8 @@ export interface ListFilters {
   values(): ListFilterValues;
   /** The devices offered (id and label); the chosen one stays chosen. */
   setDevices(devices: ReadonlyArray<{ id: string; label?: string }>): void;
+  /** New labels for the state choices (counts that moved); the chosen one stays chosen. */
+  setStates(states: ReadonlyArray<{ value: string; label: string }>): void;
   /** Whether any filter or a search is set. */
   active(): boolean;
   destroy(): void;
@@ -121,10 +127,10 @@ export function listFilters(opts: ListFiltersOptions): ListFilters {
       { class: 'field filter-field filter-search', role: 'search' },
       h('label', { for: q.id }, opts.searchLabel),
       q,
-      h('p', { id: `${opts.id}-q-hint`, class: 'hint' }, 'MRN, name, control ID or reading ID'),
+      h('p', { id: `${opts.id}-q-hint`, class: 'hint' }, opts.hint ?? 'MRN, name, control ID or reading ID'),
     ),
     field(device.id, 'Filter by device', device),
-    field(patient.id, 'Filter by patient MRN', patient),
+    opts.patient === false ? null : field(patient.id, 'Filter by patient MRN', patient),
     state ? field(state.id, 'Filter by state', state) : null,
     h('div', { class: 'filter-clear' }, clear),
   );
@@ -143,6 +149,13 @@ export function listFilters(opts: ListFiltersOptions): ListFilters {
       // A device named by a link but no longer configured still filters (its old readings).
       if (chosen && !devices.some((d) => d.id === chosen)) device.append(h('option', { value: chosen }, chosen));
       device.value = chosen;
+    },
+    setStates(states) {
+      // Each option's text in place: a list open under a person's finger stays open.
+      for (const s of states) {
+        const option = [...(state?.options ?? [])].find((o) => o.value === s.value);
+        if (option && option.textContent !== s.label) option.textContent = s.label;
+      }
     },
     destroy() {
       clearTimeout(timer);

@@ -49,6 +49,10 @@ export function problemLink(p: Problem): ProblemLink | undefined {
       return { href: `#/messages${q({ destination: p.destination })}`, text: 'Show messages' };
     case 'readings-held':
       return { href: '#/patients', text: 'Show held readings' };
+    case 'orders-rejected':
+      return { href: '#/orders?state=rejected', text: 'Show refused orders' };
+    case 'orders-unresulted':
+      return { href: '#/orders?state=unresulted', text: 'Show orders without results' };
     default:
       return undefined;
   }
@@ -76,7 +80,7 @@ export interface NavBadge {
   words: string;
 }
 
-export type NavPage = 'devices' | 'messages' | 'patients';
+export type NavPage = 'devices' | 'messages' | 'patients' | 'orders';
 export type NavBadges = Partial<Record<NavPage, NavBadge>>;
 
 const DESTINATION_KINDS: ReadonlySet<Problem['kind']> = new Set(['destination-unreachable', 'destination-failing', 'destination-stalled', 'dead-letters']);
@@ -97,6 +101,7 @@ function destinationWords(p: Problem, named: boolean): string {
 /**
  * Devices: devices not connected. Messages: the destinations' problems (an EHR out of reach, one
  * failing or stalled, dead letters), each told in the description. Patients: held readings.
+ * Orders: orders an analyzer refused and orders without results in time.
  */
 export function navBadges(problems: readonly Problem[]): NavBadges {
   const out: NavBadges = {};
@@ -109,5 +114,8 @@ export function navBadges(problems: readonly Problem[]): NavBadges {
   }
   const held = problems.filter((p) => p.kind === 'readings-held').reduce((n, p) => n + (p.count ?? 0), 0);
   if (held > 0) out.patients = { n: held, words: plural(held, 'held reading', 'held readings') };
+  const orders = problems.filter((p) => p.kind === 'orders-rejected' || p.kind === 'orders-unresulted');
+  const ordersN = orders.reduce((n, p) => n + (p.count ?? 0), 0);
+  if (ordersN > 0) out.orders = { n: ordersN, words: orders.map((p) => p.text).join('; ') };
   return out;
 }

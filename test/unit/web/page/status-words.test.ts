@@ -84,3 +84,13 @@ describe('status strip words', () => {
     expect(navBadges([{ kind: 'device-link-down', severity: 'degraded', text: '', device: 'a' }]).devices?.words).toBe('1 device not connected');
   });
 });
+
+describe('orders on the navigation', () => {
+  it('counts orders an analyzer refused and orders without results, and links each to its filter', () => {
+    const refused: Problem = { kind: 'orders-rejected', severity: 'degraded', text: '1 order refused by an analyzer', count: 1 };
+    const overdue: Problem = { kind: 'orders-unresulted', severity: 'degraded', text: '2 orders without results', count: 2 };
+    expect(navBadges([refused, overdue]).orders).toEqual({ n: 3, words: '1 order refused by an analyzer; 2 orders without results' });
+    expect(problemLink(refused)).toEqual({ href: '#/orders?state=rejected', text: 'Show refused orders' });
+    expect(problemLink(overdue)).toEqual({ href: '#/orders?state=unresulted', text: 'Show orders without results' });
+  });
+});

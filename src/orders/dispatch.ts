@@ -1,0 +1,177 @@
+// Which analyzer gets what of an order: per device with `orders` settings, the work in the
+// analyzer's own codes (new, add, cancel) or why it gets none, in words for the page. Pure.
+
+import { mappingsOf } from '../config/code-mappings.ts';
+import type { DeviceConfigT } from '../config/schema.ts';
+import type { DeviceOrdersT } from '../model/order-settings.ts';
+import type { LocalCode, PatientRef } from '../model/reading.ts';
+import type { OrderCapabilities, WorkAction, WorkOrder, WorkTest } from '../model/work-order.ts';
+import type { OrderEntry } from '../patients/types.ts';
+import type { BookOrder, DeviceRecord } from './book-state.ts';
+import type { OrderDeviceState, OrderEventView } from './order-view.ts';
+
+/** A device that takes orders, as the dispatcher needs it. */
+export interface OrdersDevice {
+  id: string;
+  label?: string;
+  orders: DeviceOrdersT;
+  capabilities: OrderCapabilities;
+  codeMap?: DeviceConfigT['codeMap'];
+}
+
+export interface QueuedWork {
+  order: WorkOrder;
+  /** The device's state once the analyzer accepts it. */
+  after: OrderDeviceState;
+}
+
+export type DeviceDecision =
+  | { device: string; unchanged: true }
+  | {
+      device: string;
+      unchanged?: false;
+      record: DeviceRecord;
+      /** Drop this order's downloads still waiting for this device (replaced, or no longer wanted). */
+      dropQueued: boolean;
+      queue: QueuedWork[];
+      event?: Omit<OrderEventView, 'at' | 'device'>;
+    };
+
+export interface DispatchInput {
+  order: OrderEntry;
+  /** The patient as the directory has them now, else as the order named them. */
+  patient: PatientRef;
+  previous: BookOrder | undefined;
+  devices: readonly OrdersDevice[];
+  /** ISO 8601. */
+  now: string;
+}
+
+/** The device takes downloads: its mode asks for them and its driver can. */
+export const takesDownloads = (d: OrdersDevice): boolean => d.orders.mode !== 'query' && d.capabilities.download;
+/** The device asks (host query): its mode allows it and its driver can. */
+export const takesQueries = (d: OrdersDevice): boolean => d.orders.mode !== 'download' && d.capabilities.query;
+
+/** The analyzer codes for one ordered test: `orders.tests`, else the code map in reverse; [] when it does none. */
+export function analyzerCodes(device: Pick<OrdersDevice, 'orders' | 'codeMap'>, ordered: LocalCode): string[] {
+  const tests = device.orders.tests;
+  if (tests) {
+    const to = tests[ordered.code];
+    return to === undefined ? [] : Array.isArray(to) ? [...to] : [to];
+  }
+  return Object.entries(device.codeMap ?? {})
+    .filter(([, m]) => mappingsOf(m).some((x) => x.loinc === ordered.code))
+    .map(([code]) => code);
+}
+
+/** The work for this device: its tests (with what each was ordered as), or why none. */
+export function workFor(device: OrdersDevice, order: OrderEntry): { tests: WorkTest[] } | { reason: string } {
+  if (order.specimenId === undefined || order.specimenId === '') {
+    return { reason: 'the order names no specimen ID (SPM-2 or OBR-20): the analyzer could not match it to a tube' };
+  }
+  const types = device.orders.specimenTypes;
+  if (order.specimenType !== undefined && types !== undefined && !types.some((t) => t.toUpperCase() === order.specimenType?.toUpperCase())) {
+    return { reason: `specimen type ${order.specimenType} is not one this analyzer takes (${types.join(', ')})` };
+  }
+  const tests: WorkTest[] = [];
+  for (const ordered of order.tests) {
+    for (const code of analyzerCodes(device, ordered)) {
+      if (!tests.some((t) => t.code === code)) tests.push({ code, ordered: { ...ordered } });
+    }
+  }
+  if (tests.length === 0) {
+    const codes = order.tests.map((t) => t.code).join(', ') || 'none';
+    return { reason: `none of the ordered tests (${codes}) is done by this analyzer` };
+  }
+  return { tests };
+}
+
+/** The WorkOrder for `tests` of this order. */
+export function workOrder(action: WorkAction, device: OrdersDevice, order: OrderEntry, patient: PatientRef, tests: WorkTest[]): WorkOrder {
+  const work: WorkOrder = { action, specimenId: order.specimenId ?? '', patient: { mrn: patient.mrn }, tests };
+  const p = work.patient;
+  if (patient.assigningAuthority !== undefined) p.assigningAuthority = patient.assigningAuthority;
+  if (patient.family !== undefined) p.family = patient.family;
+  if (patient.given !== undefined) p.given = patient.given;
+  if (patient.dob !== undefined) p.birthDate = patient.dob;
+  if (patient.sex !== undefined) p.sex = patient.sex;
+  const type = order.specimenType ?? device.orders.specimenTypes?.[0];
+  if (type !== undefined) work.specimenType = type;
+  if (order.placer !== undefined) work.placer = order.placer;
+  if (order.filler !== undefined) work.filler = order.filler;
+  if (order.priority !== undefined) work.priority = order.priority;
+  if (order.orderedAt !== undefined) work.orderedAt = order.orderedAt;
+  return work;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+const minus = (a: readonly string[], b: readonly string[]): string[] => a.filter((x) => !b.includes(x));
+
+/** What each device with orders settings gets of this order now, against what it was given before. */
+export function dispatchOrder(input: DispatchInput): DeviceDecision[] {
+  return input.devices.map((device) => decide(input, device));
+}
+
+function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
+  const { order, patient, now } = input;
+  const prev = input.previous?.devices.get(device.id);
+  const given = prev?.given ?? [];
+  const work = order.status === 'open' ? workFor(device, order) : undefined;
+  const tests = work && 'tests' in work ? work.tests : [];
+  const target = tests.map((t) => t.code);
+  const statusSame = input.previous?.status === order.status;
+  if (prev && statusSame && sameSet(prev.tests, target) && (target.length > 0 || prev.state !== 'not-sent' || prev.reason === reasonOf(work))) {
+    return { device: device.id, unchanged: true };
+  }
+  const base = (state: OrderDeviceState, extra: Partial<DeviceRecord> = {}): DeviceRecord => {
+    const record: DeviceRecord = { state, tests: target, given, since: prev?.state === state ? prev.since : now, ...extra };
+    if (prev?.readings) record.readings = prev.readings;
+    if (prev?.sentAt) record.sentAt = prev.sentAt;
+    return record;
+  };
+  const cancelled = order.status === 'cancelled';
+
+  if (!takesDownloads(device)) {
+    // Query only: the analyzer learns of it when it asks; what it was told before cannot be taken back.
+    if (target.length === 0) {
+      if (cancelled && prev && prev.state !== 'not-sent') {
+        return { device: device.id, record: base('cancelled'), dropQueued: true, queue: [], event: { what: 'cancelled' } };
+      }
+      const reason = reasonOf(work) ?? 'the order was cancelled';
+      return { device: device.id, record: base('not-sent', { reason }), dropQueued: true, queue: [], event: { what: 'not-sent', detail: reason } };
+    }
+    const state = prev?.state === 'queried' || prev?.state === 'resulted' ? prev.state : 'waiting';
+    const reason = state === 'waiting' ? { reason: 'waiting for the analyzer to ask for this specimen (host query)' } : {};
+    return { device: device.id, record: base(state, reason), dropQueued: true, queue: [], ...(prev ? { event: { what: 'changed' as const } } : {}) };
+  }
+
+  const add = minus(target, given);
+  const remove = minus(given, target);
+  const queue: QueuedWork[] = [];
+  const pick = (codes: string[]): WorkTest[] => codes.map((code) => tests.find((t) => t.code === code) ?? { code });
+  if (given.length === 0 && add.length > 0) queue.push({ order: workOrder('new', device, order, patient, pick(add)), after: 'sent' });
+  else if (add.length > 0) queue.push({ order: workOrder('add', device, order, patient, pick(add)), after: 'sent' });
+  if (remove.length > 0) queue.push({ order: workOrder('cancel', device, order, patient, pick(remove)), after: target.length === 0 ? 'cancelled' : 'sent' });
+
+  if (queue.length > 0) {
+    const state: OrderDeviceState = add.length === 0 && target.length === 0 ? 'cancel-waiting' : 'waiting';
+    const what = given.length === 0 ? 'queued' : cancelled ? 'cancelled' : 'changed';
+    const detail = queue.map((q) => `${q.order.action} ${q.order.tests.map((t) => t.code).join(', ')}`).join('; ');
+    return { device: device.id, record: base(state), dropQueued: true, queue, event: { what, detail } };
+  }
+  // Nothing for the analyzer to learn: it has exactly what it should (maybe nothing).
+  if (target.length > 0) {
+    const state = prev && ['sent', 'queried', 'resulted'].includes(prev.state) ? prev.state : 'sent';
+    return { device: device.id, record: base(state), dropQueued: true, queue: [] };
+  }
+  if (cancelled && prev && prev.state !== 'not-sent') {
+    // Cancelled before it went out: the queued download is dropped and nothing is sent.
+    return { device: device.id, record: base('cancelled'), dropQueued: true, queue: [], event: { what: 'cancelled', detail: 'before it was sent' } };
+  }
+  const reason = reasonOf(work) ?? 'the order was cancelled';
+  return { device: device.id, record: base('not-sent', { reason }), dropQueued: true, queue: [], event: { what: 'not-sent', detail: reason } };
+}
+
+function reasonOf(work: { tests: WorkTest[] } | { reason: string } | undefined): string | undefined {
+  return work && 'reason' in work ? work.reason : undefined;
+}

@@ -1,0 +1,148 @@
+// What the Orders page says about an order: where it stands with each analyzer in a sentence a
+// medical assistant or an interface analyst reads at a glance, the state filter's choices, and each
+// step of the order's story. DOM-free and `now` passed in, so unit tests run it in node.
+
+import type { OrderDeviceState, OrderDeviceView, OrderEventView, OrdersPage, OrderView } from '../../../orders/order-view.ts';
+import { formatTime } from './reading-format.ts';
+import { durationWords } from './status-words.ts';
+
+export type OrderFilterState = OrderDeviceState | 'unresulted';
+
+/** The filter's choices, in the order an order moves through them; problems last, where the eye lands. */
+const FILTER_STATES: ReadonlyArray<{ value: OrderFilterState; label: string }> = [
+  { value: 'waiting', label: 'Waiting' },
+  { value: 'sent', label: 'Sent' },
+  { value: 'queried', label: 'Queried' },
+  { value: 'resulted', label: 'Resulted' },
+  { value: 'not-sent', label: 'Not sent' },
+  { value: 'cancel-waiting', label: 'Cancellation waiting' },
+  { value: 'cancelled', label: 'Cancelled' },
+  { value: 'unresulted', label: 'No result yet (overdue)' },
+  { value: 'rejected', label: 'Rejected by the analyzer' },
+];
+
+/** "All orders (12)", "Rejected by the analyzer (1)": counts from the server over all orders. */
+export function stateChoices(counts: OrdersPage['counts'] | undefined, total?: number): Array<{ value: string; label: string }> {
+  const n = (c: number | undefined) => (c === undefined ? '' : ` (${c})`);
+  return [
+    { value: '', label: `All orders${n(total)}` },
+    ...FILTER_STATES.map((s) => ({ value: s.value, label: `${s.label}${n(counts ? (counts[s.value] ?? 0) : undefined)}` })),
+  ];
+}
+
+/** The badge: a short word and the class that gives it a shape and colour (styles/base.css). */
+const BADGES: Record<OrderDeviceState, { text: string; cls: string }> = {
+  'not-sent': { text: 'not sent', cls: '' },
+  waiting: { text: 'waiting', cls: 'retry' },
+  sent: { text: 'sent', cls: 'queued' },
+  queried: { text: 'queried', cls: 'queued' },
+  resulted: { text: 'resulted', cls: 'delivered' },
+  'cancel-waiting': { text: 'cancel waiting', cls: 'retry' },
+  cancelled: { text: 'cancelled', cls: '' },
+  rejected: { text: 'rejected', cls: 'dead' },
+};
+
+export function stateBadge(state: OrderDeviceState): { text: string; cls: string } {
+  return BADGES[state];
+}
+
+/** What a person calls the analyzer: its label, else its ID. */
+export function analyzerName(d: Pick<OrderDeviceView, 'device' | 'deviceLabel'>, labels?: ReadonlyMap<string, string>): string {
+  return d.deviceLabel ?? labels?.get(d.device) ?? d.device;
+}
+
+/** "next try in 2 min", "next try now": when a queued download goes again. */
+export function nextTryWords(nextAttemptAt: string | undefined, now: number): string {
+  const at = nextAttemptAt === undefined ? NaN : Date.parse(nextAttemptAt);
+  if (Number.isNaN(at)) return '';
+  const left = at - now;
+  if (left < 30_000) return 'next try now';
+  if (left < 60_000) return 'next try in less than a minute';
+  return `next try in ${durationWords(left + 30_000)}`;
+}
+
+const joined = (...parts: Array<string | undefined>) => parts.filter((p) => p !== undefined && p !== '').join(', ');
+
+/**
+ * Where the order stands with one analyzer, as a sentence: "Sent to Chemistry 07:42:10",
+ * "Waiting for Chemistry: not connected, next try in 2 min", "Rejected by Chemistry: unknown test GLU".
+ */
+export function deviceStateSentence(d: OrderDeviceView, now: number, labels?: ReadonlyMap<string, string>): string {
+  const name = analyzerName(d, labels);
+  const at = formatTime(d.since, new Date(now));
+  switch (d.state) {
+    case 'not-sent':
+      return `Not sent to ${name}: ${d.reason ?? 'none of the ordered tests is done by this analyzer'}`;
+    case 'waiting':
+      return `Waiting for ${name}: ${joined(d.reason ?? 'not sent yet', nextTryWords(d.nextAttemptAt, now))}`;
+    case 'sent':
+      return `Sent to ${name} ${at}`;
+    case 'queried':
+      return `Queried by ${name} ${at}`;
+    case 'resulted':
+      return `Resulted by ${name} ${at}`;
+    case 'cancel-waiting':
+      return `Cancellation waiting for ${name}: ${joined(d.reason ?? 'not sent yet', nextTryWords(d.nextAttemptAt, now))}`;
+    case 'cancelled':
+      return `Cancelled ${d.reason ? `(${d.reason}) ` : ''}for ${name} ${at}`;
+    case 'rejected':
+      return `Rejected by ${name}: ${d.reason ?? 'it gave no reason'}`;
+  }
+}
+
+/** "No result after 1 d 2 h": a sent or queried order overdue (the server decides when, from the device's setting). */
+export function unresultedWords(d: OrderDeviceView, now: number): string | undefined {
+  if (!d.unresulted) return undefined;
+  const since = Date.parse(d.since);
+  return Number.isNaN(since) ? 'No result yet' : `No result after ${durationWords(now - since)}`;
+}
+
+const EVENT_WORDS: Record<OrderEventView['what'], string> = {
+  received: 'Received from the EHR',
+  changed: 'Changed by the EHR',
+  cancelled: 'Cancelled',
+  queued: 'Queued for',
+  sent: 'Sent to',
+  queried: 'Queried by',
+  'answered-none': 'Answered "no order" to',
+  resulted: 'Resulted by',
+  retry: 'Not taken now by',
+  rejected: 'Rejected by',
+  resend: 'Sent again by a person to',
+  'not-sent': 'Not sent to',
+};
+
+/** One step of the order's story: "Sent to Chemistry", "Rejected by Chemistry: unknown test". */
+export function eventSentence(e: OrderEventView, labels?: ReadonlyMap<string, string>): string {
+  const words = EVENT_WORDS[e.what] ?? e.what;
+  const name = e.device === undefined ? undefined : (labels?.get(e.device) ?? e.device);
+  // "Cancelled" and "received" name no analyzer; one that names one says which.
+  const head = name === undefined ? words.replace(/ (for|to|by)$/, '') : e.what === 'cancelled' ? `${words} for ${name}` : `${words} ${name}`;
+  return e.detail ? `${head}: ${e.detail}` : head;
+}
+
+/** "2345-7 Glucose, 2160-0": the EHR's tests, as the EHR named them. */
+export function orderedTests(o: Pick<OrderView, 'tests'>): string {
+  return o.tests.map((t) => (t.display ? `${t.code} ${t.display}` : t.code)).join(', ');
+}
+
+/** "Placer P123 · filler F9": the order numbers the EHR knows it by. */
+export function orderNumbers(o: Pick<OrderView, 'placer' | 'filler'>): string {
+  return [o.placer ? `Placer ${o.placer}` : '', o.filler ? `filler ${o.filler}` : ''].filter(Boolean).join(' \u00b7 ') || '\u2013';
+}
+
+/** Newest received first; of one instant, by key (the server's order). */
+export function newerOrderFirst(a: Pick<OrderView, 'receivedAt' | 'key'>, b: Pick<OrderView, 'receivedAt' | 'key'>): number {
+  if (a.receivedAt !== b.receivedAt) return a.receivedAt < b.receivedAt ? 1 : -1;
+  return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
+}
+
+/** What an empty list says: what it was filtered by, or where orders come from. */
+export function ordersEmptyText(f: { device: string; state: string; q: string }): string {
+  const others = f.device !== '' || f.state !== '';
+  if (f.q)
+    return `No order found for \u201c${f.q}\u201d${others ? ' with the other filters set' : ''}: specimen IDs, order numbers and MRNs are matched exactly.`;
+  if (!others) return 'No orders yet: they appear here as the EHR sends them on the inbound feed.';
+  const state = f.state ? ` in the state \u201c${FILTER_STATES.find((s) => s.value === f.state)?.label ?? f.state}\u201d` : '';
+  return `No orders${state}${f.device ? ' for this analyzer' : ''}.`;
+}

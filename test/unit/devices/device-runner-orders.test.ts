@@ -1,0 +1,101 @@
+// The device runner's side of orders: a download goes on the newest open session of the device and
+// is "retry, not connected" without one; each session gets the worklist for host queries; the
+// orders service hears when a session opens, so a waiting download goes at once.
+
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { DeviceConfigT } from '../../../src/config/schema.ts';
+import { DeviceRunner } from '../../../src/devices/device-runner.ts';
+import type { DeviceLink, Driver, DriverSession } from '../../../src/model/driver.ts';
+import { silentLogger } from '../../../src/model/logger.ts';
+import type { DownloadOutcome, WorkOrder, Worklist } from '../../../src/model/work-order.ts';
+import type { Connection, LinkStatus, Transport, TransportEvents } from '../../../src/transports/types.ts';
+import { memoryResends } from '../../support/resend-memory.ts';
+
+class FakeTransport extends EventEmitter<TransportEvents> implements Transport {
+  readonly status: LinkStatus = { state: 'listening', since: '', reconnects: 0, connections: 0, bytesIn: 0, bytesOut: 0 };
+  start(): void {}
+  async stop(): Promise<void> {}
+  connect(id: string): Connection {
+    const conn: Connection = { id, remote: id, write: async () => undefined };
+    this.emit('open', conn);
+    return conn;
+  }
+}
+
+const device: DeviceConfigT = { id: 'chem', driver: 'fake', transport: { type: 'tcp', mode: 'listen', port: 5000 }, orders: { mode: 'both' } };
+const work: WorkOrder = { action: 'new', specimenId: 'SP1', patient: { mrn: 'MRN1' }, tests: [{ code: 'GLU' }] };
+
+function fakeDriver(answer: (link: DeviceLink) => Promise<DownloadOutcome>) {
+  const links: DeviceLink[] = [];
+  const got: string[] = [];
+  const driver: Driver = {
+    id: 'fake',
+    title: 'fake',
+    kind: 'lab',
+    transports: ['tcp'],
+    orders: { query: true, download: true },
+    validateSettings: () => [],
+    open(link): DriverSession {
+      links.push(link);
+      return {
+        receive() {},
+        on() {},
+        close() {},
+        download: async (order) => {
+          got.push(`${links.indexOf(link)}:${order.specimenId}`);
+          return answer(link);
+        },
+      };
+    },
+  };
+  return { driver, links, got };
+}
+
+function runnerWith(driver: Driver, worklist?: Worklist) {
+  const transport = new FakeTransport();
+  const opened: string[] = [];
+  const resends = memoryResends();
+  const runner = new DeviceRunner({
+    device,
+    driver,
+    transport,
+    log: silentLogger,
+    accept: async () => 'R1',
+    resends,
+    ...(worklist ? { worklist: () => worklist } : {}),
+    onSessionOpen: (id) => opened.push(id),
+  });
+  return { runner, transport, opened };
+}
+
+const worklist: Worklist = { answerWithinMs: 10_000, query: () => ({ orders: [], unknown: [] }), answered: () => undefined };
+
+describe('DeviceRunner and orders', () => {
+  it('answers retry "not connected" while no session is open, and sends on the newest session once one is', async () => {
+    const f = fakeDriver(async () => ({ outcome: 'accepted' }));
+    const { runner, transport, opened } = runnerWith(f.driver, worklist);
+    expect(await runner.download(work)).toEqual({ outcome: 'retry', reason: 'not connected' });
+    transport.connect('c1');
+    transport.connect('c2');
+    expect(opened).toEqual(['chem', 'chem']);
+    expect(f.links.map((l) => l.worklist)).toEqual([worklist, worklist]);
+    expect(await runner.download(work)).toEqual({ outcome: 'accepted' });
+    expect(f.got).toEqual(['1:SP1']);
+    transport.emit('closed', { id: 'c2', remote: 'c2', write: async () => undefined }, 'peer closed');
+    expect(await runner.download(work)).toEqual({ outcome: 'accepted' });
+    expect(f.got).toEqual(['1:SP1', '0:SP1']);
+    transport.emit('closed', { id: 'c1', remote: 'c1', write: async () => undefined }, 'peer closed');
+    expect(await runner.download(work)).toEqual({ outcome: 'retry', reason: 'not connected' });
+  });
+
+  it('gives a session no worklist when the device takes no queries, and turns a driver that throws into retry', async () => {
+    const f = fakeDriver(async () => {
+      throw new Error('bug');
+    });
+    const { runner, transport } = runnerWith(f.driver);
+    transport.connect('c1');
+    expect(f.links[0]!.worklist).toBeUndefined();
+    expect(await runner.download(work)).toEqual({ outcome: 'retry', reason: 'the driver failed while sending' });
+  });
+});

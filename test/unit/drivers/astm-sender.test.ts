@@ -1,0 +1,71 @@
+// astm-lis2, the E1381 sender as a pure state machine: the transitions the session tests reach only
+// through timing (deadlines, stray bytes, a yield with a budget), step by step.
+
+import { describe, expect, it } from 'vitest';
+import { ACK, ENQ, EOT, NAK } from '../../../drivers/astm-lis2/e1381.ts';
+import { onWire, step, type SenderContext, type SenderState } from '../../../drivers/astm-lis2/sender.ts';
+
+const config = { replyTimeoutMs: 15_000, busyWaitMs: 10_000, contentionWaitMs: 20_000, maxEnqTries: 6, maxFrameTries: 6 };
+const ctx = (now = 0, deadline?: number): SenderContext => ({ config, frameCount: 2, now, ...(deadline === undefined ? {} : { deadline }) });
+const idle: SenderState = { name: 'idle' };
+
+describe('E1381 sender', () => {
+  it('starts with ENQ and the reply timer; a busy line makes it wait for the analyzer instead', () => {
+    expect(step(idle, { type: 'start', lineBusy: false }, ctx())).toEqual({
+      state: { name: 'awaitingEnqReply', enqTries: 1 },
+      effects: [
+        { type: 'sendControl', byte: ENQ },
+        { type: 'setTimer', ms: 15_000 },
+      ],
+    });
+    expect(step(idle, { type: 'start', lineBusy: true }, ctx())).toEqual({ state: { name: 'yielded', enqTries: 0 }, effects: [{ type: 'clearTimer' }] });
+  });
+
+  it('ignores what is not a reply: bytes and timers while idle, EOT or noise after ENQ', () => {
+    expect(step(idle, { type: 'byte', byte: ACK }, ctx()).effects).toEqual([]);
+    expect(step(idle, { type: 'timer' }, ctx()).effects).toEqual([]);
+    const waiting: SenderState = { name: 'awaitingEnqReply', enqTries: 1 };
+    expect(step(waiting, { type: 'byte', byte: EOT }, ctx())).toEqual({ state: waiting, effects: [] });
+    expect(step(waiting, { type: 'byte', byte: 0x41 }, ctx())).toEqual({ state: waiting, effects: [] });
+  });
+
+  it('an answer past its deadline is never started: no ENQ; a line won late is closed with EOT alone', () => {
+    expect(step(idle, { type: 'start', lineBusy: false }, ctx(1_000, 1_000))).toEqual({
+      state: idle,
+      effects: [{ type: 'clearTimer' }, { type: 'finish', result: { sent: false, reason: 'the time to answer ran out before the line was free' } }],
+    });
+    const late = step({ name: 'awaitingEnqReply', enqTries: 1 }, { type: 'byte', byte: ACK }, ctx(1_001, 1_000));
+    expect(late.effects).toEqual([
+      { type: 'sendControl', byte: EOT },
+      { type: 'clearTimer' },
+      { type: 'finish', result: { sent: false, reason: 'the line was won after the time to answer ran out' } },
+    ]);
+  });
+
+  it('yielding with a deadline arms it; its timer drops the answer without writing', () => {
+    const contention = step({ name: 'awaitingEnqReply', enqTries: 2 }, { type: 'byte', byte: ENQ }, ctx(400, 1_000));
+    expect(contention).toEqual({ state: { name: 'yielded', enqTries: 2 }, effects: [{ type: 'toReceiver' }, { type: 'setTimer', ms: 600 }] });
+    expect(onWire(contention.state)).toBe(false);
+    expect(step(contention.state, { type: 'timer' }, ctx(1_000, 1_000)).effects).toEqual([
+      { type: 'clearTimer' },
+      { type: 'finish', result: { sent: false, reason: 'the time to answer ran out while the analyzer was sending' } },
+    ]);
+  });
+
+  it('after the analyzer transmission: the contention wait, then ENQ; the analyzer starting again during it yields again', () => {
+    const waiting = step({ name: 'yielded', enqTries: 1 }, { type: 'instrumentDone' }, ctx());
+    expect(waiting).toEqual({ state: { name: 'contentionWait', enqTries: 1 }, effects: [{ type: 'setTimer', ms: 20_000 }] });
+    expect(step(waiting.state, { type: 'instrumentStarted' }, ctx()).state).toEqual({ name: 'yielded', enqTries: 1 });
+    expect(step(waiting.state, { type: 'timer' }, ctx()).state).toEqual({ name: 'awaitingEnqReply', enqTries: 2 });
+  });
+
+  it('frames: NAK resends the same frame, the 6th NAK gives up; ENQ in place of a reply yields', () => {
+    const sent: SenderState = { name: 'awaitingFrameReply', index: 1, tries: 5, enqTries: 1 };
+    expect(step(sent, { type: 'byte', byte: NAK }, ctx()).state).toEqual({ ...sent, tries: 6 });
+    expect(step({ ...sent, tries: 6 }, { type: 'byte', byte: NAK }, ctx()).effects.at(-1)).toEqual({
+      type: 'finish',
+      result: { sent: false, reason: 'frame 2 was answered NAK 6 times', answered: true },
+    });
+    expect(step(sent, { type: 'byte', byte: ENQ }, ctx()).state).toEqual({ name: 'yielded', enqTries: 1 });
+  });
+});

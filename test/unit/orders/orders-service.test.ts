@@ -1,0 +1,278 @@
+// The orders service on a real patient directory and a real orders.json: the inbound feed's orders
+// dispatched, downloads to an analyzer that accepts, says "not now" or refuses, host queries, results
+// closing the loop, and all of it surviving a restart on the same data folder.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../../src/audit/journal.ts';
+import { parseInbound } from '../../../src/inbound/parse.ts';
+import type { DownloadOutcome, WorkOrder } from '../../../src/model/work-order.ts';
+import type { OrdersDevice } from '../../../src/orders/dispatch.ts';
+import { ordersFile } from '../../../src/orders/order-book.ts';
+import { OrdersService } from '../../../src/orders/orders-service.ts';
+import { directoryFile, PatientDirectoryStore } from '../../../src/patients/directory.ts';
+import type { StoredReading } from '../../../src/store/types.ts';
+import { eventually } from '../../support/eventually.ts';
+import { hl7, seg } from '../inbound/fixtures.ts';
+
+const MSH = 'MSH|^~\\&|EPIC|CLINIC|MEDGATE|CLINIC|20261206090000||';
+
+function orderMessage(n: string, opts: { control?: string; tests?: string[]; specimen?: string; type?: string } = {}): string {
+  const tests = opts.tests ?? ['2345-7'];
+  return hl7(
+    `${MSH}OML^O21^OML_O21|C${n}-${opts.control ?? 'NW'}-${tests.join('')}|P|2.5.1`,
+    'PID|1||MRN1^^^CLINIC^MR||DOE^JANE||19800102|F',
+    seg('ORC', { 1: opts.control ?? 'NW', 2: `PL${n}`, 3: `FL${n}` }),
+    ...tests.map((t, i) => seg('OBR', { 1: String(i + 1), 2: `PL${n}`, 3: `FL${n}`, 4: `${t}^^LN` })),
+    seg('SPM', { 1: '1', 2: opts.specimen ?? `SP${n}`, 4: opts.type ?? 'SER' }),
+  );
+}
+
+const chem: OrdersDevice = {
+  id: 'chem',
+  orders: { mode: 'download' },
+  capabilities: { query: false, download: true },
+  codeMap: { GLU: { loinc: '2345-7' }, CREA: { loinc: '2160-0' } },
+};
+const a1c: OrdersDevice = { id: 'a1c', orders: { mode: 'query', tests: { '4548-4': 'A1C' } }, capabilities: { query: true, download: false } };
+
+/** An analyzer end: answers each download as told, and records what it got. */
+function analyzer() {
+  const a = {
+    got: [] as WorkOrder[],
+    answer: { outcome: 'accepted' } as DownloadOutcome,
+    download: async (_device: string, order: WorkOrder): Promise<DownloadOutcome> => {
+      a.got.push(order);
+      return a.answer;
+    },
+  };
+  return a;
+}
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'medgate-orders-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function start(dir: string, end: ReturnType<typeof analyzer>, devices: OrdersDevice[] = [chem, a1c]) {
+  const directory = await PatientDirectoryStore.open(directoryFile(dir), { pruneIntervalMs: 0 });
+  const audit: AuditRecord[] = [];
+  const changes: string[] = [];
+  const service = await OrdersService.open({
+    dataDir: dir,
+    directory,
+    devices: () => devices,
+    download: end.download,
+    audit: { record: async (e) => void audit.push(e) },
+    reconcileEveryMs: 0,
+    onChange: (key) => changes.push(key),
+  });
+  let closed = false;
+  const stop = async () => {
+    if (closed) return;
+    closed = true;
+    await service.close();
+    await directory.close();
+  };
+  cleanup.push(stop);
+  service.start();
+  const feed = async (text: string) => {
+    const parsed = parseInbound(text);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    await directory.applyDurably(parsed.event);
+    service.inboundApplied(parsed.event);
+  };
+  return { service, directory, audit, changes, feed, stop };
+}
+
+const at = (s: OrdersService, placer: string, device: string) => s.list({ q: placer }).orders[0]?.devices.find((d) => d.device === device);
+
+describe('orders service', () => {
+  it('downloads a new order in the analyzer codes, records it sent, and audits it', async () => {
+    const end = analyzer();
+    const gw = await start(tempDir(), end);
+    await gw.feed(orderMessage('1', { tests: ['2345-7', '2160-0', '4548-4'] }));
+    await eventually(() => expect(at(gw.service, 'PL1', 'chem')?.state).toBe('sent'));
+    expect(end.got.map((o) => [o.action, o.specimenId, o.tests.map((t) => t.code)])).toEqual([['new', 'SP1', ['GLU', 'CREA']]]);
+    await eventually(() =>
+      expect(gw.audit).toEqual([
+        expect.objectContaining({ who: 'system', action: 'order', device: 'chem', patient: { mrn: 'MRN1', assigningAuthority: 'CLINIC' } }),
+      ]),
+    );
+    const view = gw.service.get(gw.service.list({ q: 'PL1' }).orders[0]!.key);
+    // The page is told of each change (dispatched, then sent), by key only.
+    expect(new Set(gw.changes)).toEqual(new Set([view.key]));
+    expect(gw.changes.length).toBeGreaterThanOrEqual(2);
+    expect(view.events.map((e) => [e.what, e.device])).toEqual([
+      ['received', undefined],
+      ['queued', 'chem'],
+      ['sent', 'chem'],
+    ]);
+    expect(at(gw.service, 'PL1', 'a1c')).toMatchObject({ state: 'waiting', tests: ['A1C'] });
+  });
+
+  it('sends a change as add and cancel, and a cancellation as cancel', async () => {
+    const end = analyzer();
+    const gw = await start(tempDir(), end);
+    await gw.feed(orderMessage('2', { tests: ['2345-7'] }));
+    await eventually(() => expect(at(gw.service, 'PL2', 'chem')?.state).toBe('sent'));
+    await gw.feed(orderMessage('2', { control: 'XO', tests: ['2160-0'] }));
+    await eventually(() => expect(end.got).toHaveLength(3));
+    await gw.feed(orderMessage('2', { control: 'CA', tests: ['2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL2', 'chem')?.state).toBe('cancelled'));
+    expect(end.got.map((o) => `${o.action} ${o.tests.map((t) => t.code).join('+')}`)).toEqual(['new GLU', 'add CREA', 'cancel GLU', 'cancel CREA']);
+  });
+
+  it('keeps a download while the analyzer is away, sends it when a session opens, and drops one cancelled before it went', async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    const gw = await start(tempDir(), end);
+    await gw.feed(orderMessage('3'));
+    await eventually(() => expect(at(gw.service, 'PL3', 'chem')).toMatchObject({ state: 'waiting', reason: 'not connected', attempts: 1 }));
+    await gw.feed(orderMessage('4'));
+    await gw.feed(orderMessage('4', { control: 'CA' }));
+    expect(at(gw.service, 'PL4', 'chem')?.state).toBe('cancelled');
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    gw.service.sessionOpened('chem');
+    await eventually(() => expect(at(gw.service, 'PL3', 'chem')?.state).toBe('sent'));
+    expect(end.got.map((o) => o.specimenId)).toEqual(['SP3']);
+  });
+
+  it("keeps a refused download as rejected with the analyzer's reason, goes on with the next, and sends it again on resend", async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'rejected', reason: 'test GLU not configured' };
+    const gw = await start(tempDir(), end);
+    await gw.feed(orderMessage('5'));
+    await eventually(() => expect(at(gw.service, 'PL5', 'chem')).toMatchObject({ state: 'rejected', reason: 'test GLU not configured' }));
+    expect(gw.service.problems()).toEqual({ rejected: 1, unresulted: 0 });
+    end.answer = { outcome: 'accepted' };
+    await gw.feed(orderMessage('6'));
+    await eventually(() => expect(at(gw.service, 'PL6', 'chem')?.state).toBe('sent'));
+    expect(at(gw.service, 'PL5', 'chem')?.state).toBe('rejected');
+    const key = gw.service.list({ q: 'PL5' }).orders[0]!.key;
+    await expect(gw.service.resend('nurse', key, 'a1c')).rejects.toThrow(/only a rejected download/);
+    await gw.service.resend('nurse', key, 'chem');
+    await eventually(() => expect(at(gw.service, 'PL5', 'chem')?.state).toBe('sent'));
+    expect(end.got.map((o) => o.specimenId)).toEqual(['SP5', 'SP6', 'SP5']);
+    expect(gw.audit.filter((e) => e.action === 'resend')).toEqual([expect.objectContaining({ who: 'nurse', device: 'chem' })]);
+  });
+
+  it('answers a host query from the book: work for an ordered specimen, unknown otherwise; records queried', async () => {
+    const gw = await start(tempDir(), analyzer());
+    await gw.feed(orderMessage('7', { tests: ['4548-4'], type: 'WB' }));
+    const worklist = gw.service.worklistFor('a1c')!;
+    expect(gw.service.worklistFor('chem')).toBeUndefined();
+    const answer = worklist.query(['SP7', 'NOPE']);
+    expect(answer.unknown).toEqual(['NOPE']);
+    expect(answer.orders.map((o) => [o.action, o.specimenId, o.placer, o.patient.mrn, o.tests.map((t) => t.code)])).toEqual([
+      ['new', 'SP7', 'PL7', 'MRN1', ['A1C']],
+    ]);
+    expect(at(gw.service, 'PL7', 'a1c')?.state).toBe('queried');
+    worklist.answered(answer, { sent: true });
+    expect(at(gw.service, 'PL7', 'a1c')?.state).toBe('queried');
+    // An answer that could not go out in time: the analyzer has nothing and will ask again.
+    const again = worklist.query(['SP7']);
+    worklist.answered(again, { sent: false, reason: 'no answer possible within 10000 ms' });
+    expect(at(gw.service, 'PL7', 'a1c')).toMatchObject({
+      state: 'waiting',
+      reason: 'the answer to its query did not go out: no answer possible within 10000 ms',
+    });
+  });
+
+  it('marks the order resulted when a reading is filed under it, and lists it unresulted when none comes in time', async () => {
+    let now = new Date('2026-12-06T09:00:00Z');
+    const dir = tempDir();
+    const directory = await PatientDirectoryStore.open(directoryFile(dir), { pruneIntervalMs: 0 });
+    const service = await OrdersService.open({
+      dataDir: dir,
+      directory,
+      devices: () => [{ ...chem, orders: { mode: 'download', unresultedAfterHours: 2 } }],
+      download: analyzer().download,
+      audit: { record: async () => undefined },
+      reconcileEveryMs: 0,
+      now: () => now,
+    });
+    cleanup.push(async () => {
+      await service.close();
+      await directory.close();
+    });
+    service.start();
+    for (const n of ['8', '9']) {
+      const parsed = parseInbound(orderMessage(n));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      await directory.applyDurably(parsed.event);
+      service.inboundApplied(parsed.event);
+    }
+    await eventually(() => expect(at(service, 'PL9', 'chem')?.state).toBe('sent'));
+    const reading = { reading: { id: 'R1', deviceId: 'chem', specimen: { id: 'SP8' } }, patientSource: 'order' } as unknown as StoredReading;
+    service.noteReading(reading);
+    now = new Date('2026-12-06T12:00:00Z');
+    expect(at(service, 'PL8', 'chem')).toMatchObject({ state: 'resulted', readings: ['R1'] });
+    expect(at(service, 'PL9', 'chem')).toMatchObject({ state: 'sent', unresulted: true });
+    expect(service.list({ state: 'unresulted' }).orders.map((o) => o.placer)).toEqual(['PL9']);
+    expect(service.problems()).toEqual({ rejected: 0, unresulted: 1 });
+  });
+
+  it("drops an order from the book when the directory's retention drops it, with its waiting download", async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    const gw = await start(tempDir(), end);
+    await gw.feed(orderMessage('14'));
+    await eventually(() => expect(at(gw.service, 'PL14', 'chem')?.attempts).toBe(1));
+    expect(gw.service.book.state.queue).toHaveLength(1);
+    await gw.directory.prune(new Date(Date.now() + 15 * 24 * 3_600_000));
+    gw.service.book.reconcile();
+    expect(gw.service.book.state.orders.size).toBe(0);
+    expect(gw.service.book.state.queue).toEqual([]);
+  });
+
+  it('survives a restart: a download queued while the analyzer was away goes after the restart, what was sent stays sent', async () => {
+    const dir = tempDir();
+    const end = analyzer();
+    const first = await start(dir, end);
+    await first.feed(orderMessage('10'));
+    await eventually(() => expect(at(first.service, 'PL10', 'chem')?.state).toBe('sent'));
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    await first.feed(orderMessage('11'));
+    await eventually(() => expect(at(first.service, 'PL11', 'chem')?.attempts).toBe(1));
+    await first.stop();
+
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    const second = await start(dir, end);
+    second.service.sessionOpened('chem');
+    await eventually(() => expect(at(second.service, 'PL11', 'chem')?.state).toBe('sent'));
+    expect(end.got.map((o) => o.specimenId)).toEqual(['SP11']);
+    expect(at(second.service, 'PL10', 'chem')?.state).toBe('sent');
+  });
+
+  it('starts on a data folder of an earlier version (a directory with orders, no orders.json): old orders are taken as dispatched, none is sent', async () => {
+    const dir = tempDir();
+    const directory = await PatientDirectoryStore.open(directoryFile(dir), { pruneIntervalMs: 0 });
+    const parsed = parseInbound(orderMessage('12'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    await directory.applyDurably(parsed.event);
+    await directory.close();
+    expect(existsSync(ordersFile(dir))).toBe(false);
+
+    const end = analyzer();
+    const gw = await start(dir, end);
+    gw.service.sessionOpened('chem');
+    await gw.service.book.save();
+    expect(end.got).toEqual([]);
+    expect(gw.service.list({ q: 'PL12' }).orders[0]?.devices).toEqual([]);
+    expect(JSON.parse(readFileSync(ordersFile(dir), 'utf8'))).toMatchObject({ version: 1, orders: [{ key: 'P|PL12', devices: [] }], queue: [] });
+    // A new order after the upgrade goes out as usual.
+    await gw.feed(orderMessage('13'));
+    await eventually(() => expect(end.got.map((o) => o.specimenId)).toEqual(['SP13']));
+  });
+});
