@@ -7,8 +7,8 @@
 //
 // Orders (docs/protocols.md#hl7-analyzer-orders-omlo21-ormo01-qbpwos), on the same MLLP connection,
 // driven by tests and the demo (the order records: hl7-analyzer/orders.ts):
-//  - `scan(specimenId)`: sends QBP^WOS^QBP_Q11 (QPD-3 the specimen) and waits `hostQueryWaitMs`
-//    for RSP^WOS^RSP_K11. QAK-2 NF: nothing to run (with `resultsForUnknown`, its default tests
+//  - `scan(specimenId)`: sends QBP^Q11^QBP_Q11 (QPD-3 the specimen) and waits `hostQueryWaitMs`
+//    for RSP^K11^RSP_K11. QAK-2 NF: nothing to run (with `resultsForUnknown`, its default tests
 //    for that specimen, no patient). OK: it waits as long again for the order message (OML^O21 or
 //    ORM^O01), ACKs it AA and, after `runMs`, sends ORU^R01 for exactly those tests with the
 //    host's placer/filler numbers (ORC-2/3, OBR-2/3) and patient (PID-3). `queries` records each

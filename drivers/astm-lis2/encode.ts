@@ -72,15 +72,17 @@ export function patientRecord(seq: number, patient: WorkOrder['patient']): strin
 }
 
 /**
- * O record: O.3 specimen id, O.5 the analyzer's codes `^^^GLU\^^^PH`, O.6 priority (S stat, R
- * routine), O.7 ordered, O.8 collected, O.12 action code, O.16 specimen type, O.26 report type `O`
- * (an order, not a result).
+ * O record: O.3 specimen id, O.4 the instrument specimen id its query gave (Roche cobas: echoed,
+ * host manual p. 51), O.5 the analyzer's codes `^^^GLU\^^^PH`, O.6 priority (S stat, R routine), O.7
+ * ordered, O.8 collected, O.12 action code, O.16 specimen type, O.26 report type `O` (an order, not a
+ * result).
  */
-export function orderRecord(seq: number, order: WorkOrder): string {
+export function orderRecord(seq: number, order: WorkOrder, instrumentSpecimen: readonly string[] = []): string {
   const fields = new Array<string>(26).fill('');
   fields[0] = 'O';
   fields[1] = String(seq);
   fields[2] = escapeText(order.specimenId);
+  fields[3] = instrumentSpecimen.map(escapeText).join(D.component);
   fields[4] = order.tests.map((t) => `${D.component.repeat(3)}${escapeText(t.code)}`).join(D.repeat);
   fields[5] = order.priority === 'stat' ? 'S' : 'R';
   fields[6] = isoToAstm(order.orderedAt);
@@ -91,11 +93,14 @@ export function orderRecord(seq: number, order: WorkOrder): string {
   return record(fields);
 }
 
-/** The records of one message carrying orders: H, then P and O per order, L with N (normal end). */
-export function orderMessage(orders: readonly WorkOrder[], now: Date): string[] {
+/**
+ * The records of one message carrying orders: H, then P and O per order, L with N (normal end).
+ * `instrumentSpecimen`: per specimen id, what the analyzer's query gave for O.4.
+ */
+export function orderMessage(orders: readonly WorkOrder[], now: Date, instrumentSpecimen: Readonly<Record<string, string[]>> = {}): string[] {
   const records = [headerRecord(now)];
   orders.forEach((order, i) => {
-    records.push(patientRecord(i + 1, order.patient), orderRecord(1, order));
+    records.push(patientRecord(i + 1, order.patient), orderRecord(1, order, instrumentSpecimen[order.specimenId]));
   });
   records.push('L|1|N');
   return records;

@@ -1,5 +1,6 @@
 // Lab analyzers speaking ASTM E1381 (CLSI LIS1-A) framing and E1394 (CLSI LIS2-A2) records
-// (docs/protocols.md#astm-e1381-low-level). medgate is the receiving "computer"; it never sends. See README.md.
+// (docs/protocols.md#astm-e1381-low-level). medgate is the "computer": it receives results and sends
+// host-query answers and downloads (docs/protocols.md#astm-host-query-and-download). See README.md.
 
 import type { Driver } from '../../src/model/driver.ts';
 import { resolveSettings, schemaProblems } from '../_shared/settings.ts';
@@ -25,6 +26,7 @@ export const driver: Driver = {
       textEncoding: s.textEncoding ?? 'latin1',
       querySpecimenComponent: s.querySpecimenComponent ?? 2,
       sender: senderDefaults(s),
+      downloadStartWithinMs: s.downloadStartWithinMs ?? 120_000,
     });
   },
 };

@@ -198,7 +198,7 @@ export class LinkReceiver {
       this.open();
       return;
     }
-    // EOT of a sender that timed out, and ACK/NAK (we never send frames): nothing to do.
+    // EOT of a sender that timed out, and a stray ACK/NAK (replies to our own frames go to the sender, never here): nothing to do.
     if (b === EOT || b === ACK || b === NAK) return;
     this.noise(b);
   }

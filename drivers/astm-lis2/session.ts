@@ -22,14 +22,17 @@ export interface AstmSessionOptions {
   textEncoding: 'latin1' | 'utf8';
   querySpecimenComponent: number;
   sender: SenderConfig;
+  /** A download not started (ENQ acknowledged) within this long resolves retry: the analyzer kept the line. */
+  downloadStartWithinMs: number;
 }
 
 /** The one transmission the gateway has to send. */
 interface Outgoing {
   kind: 'download' | 'answer';
   frames: Uint8Array[];
-  /** Host-query answers: start (ENQ acknowledged) by then (Date.now() ms) or never. */
-  deadline?: number;
+  /** Start (ENQ acknowledged) by then (Date.now() ms) or never: an answer's budget, a download's bound. */
+  deadline: number;
+  deadlineName: string;
   state: SenderState;
   finish(result: SendResult): void;
 }
@@ -90,7 +93,8 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
       config: options.sender,
       frameCount: o.frames.length,
       now: Date.now(),
-      ...(o.deadline === undefined ? {} : { deadline: o.deadline }),
+      deadline: o.deadline,
+      deadlineName: o.deadlineName,
     });
     o.state = next.state;
     for (const e of next.effects) {
@@ -162,7 +166,8 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
       }
     }
     const now = link.now();
-    const records = result.orders.length > 0 ? orderMessage(result.orders, now) : noInformationMessage(now);
+    const instrumentSpecimen = Object.assign({}, ...queries.map((q) => q.instrumentSpecimen)) as Record<string, string[]>;
+    const records = result.orders.length > 0 ? orderMessage(result.orders, now, instrumentSpecimen) : noInformationMessage(now);
     if (out !== undefined) {
       abort(out.kind === 'download' ? "the analyzer's host query goes first" : 'a newer host query from the analyzer came first');
     }
@@ -170,13 +175,16 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
       kind: 'answer',
       frames: framesOf(records, options.maxFrameText, options.textEncoding),
       deadline: Date.now() + (worklist?.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS),
+      deadlineName: 'the time to answer',
       state: { name: 'idle' },
       finish: (r) => {
         if (r.sent) log.info({ orders: result.orders.length, unknown: result.unknown.length }, 'host query answered');
         else log.warn({ reason: r.reason, orders: result.orders.length, unknown: result.unknown.length }, 'host-query answer not sent');
         if (worklist === undefined) return;
+        // An answer with work says nothing about the unknown specimens: they were not told "no information".
+        const told: WorklistAnswer = result.orders.length > 0 ? { orders: result.orders, unknown: [] } : result;
         try {
-          worklist.answered(result, r.sent ? { sent: true } : { sent: false, reason: r.reason });
+          worklist.answered(told, r.sent ? { sent: true } : { sent: false, reason: r.reason });
         } catch (err) {
           log.error({ err }, 'the worklist could not record the host-query answer');
         }
@@ -272,6 +280,8 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
         begin({
           kind: 'download',
           frames,
+          deadline: Date.now() + options.downloadStartWithinMs,
+          deadlineName: `the ${options.downloadStartWithinMs} ms a download may wait for the line`,
           state: { name: 'idle' },
           finish: (r) => resolve(r.sent ? { outcome: 'accepted' } : { outcome: 'retry', reason: r.reason, ...(r.answered ? { answered: true } : {}) }),
         });

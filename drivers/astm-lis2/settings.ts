@@ -48,7 +48,17 @@ export const astmSettings = Type.Object(
         default: 20_000,
         title: 'Wait after the analyzer sent first (ms)',
         description:
-          'Both sides sent ENQ, or the analyzer was sending: the instrument has priority (E1381 contention); medgate receives its transmission and waits this long after it before trying again (20 s, as CLSI LIS1-A hosts use)',
+          'Both sides sent ENQ (E1381 contention): the instrument has priority; medgate receives its transmission and waits this long after it before trying again (20 s, as CLSI LIS1-A hosts use). A host-query answer waits only as long as its answer budget leaves (less 1 s); an analyzer that was merely sending is followed at once',
+      }),
+    ),
+    downloadStartWithinMs: Type.Optional(
+      Type.Integer({
+        minimum: 1_000,
+        maximum: 3_600_000,
+        default: 120_000,
+        title: 'Download: longest wait for the line (ms)',
+        description:
+          'A download that could not start within this long (the analyzer busy or sending one transmission after another) gives up and is tried again later, so the orders behind it are not held',
       }),
     ),
     querySpecimenComponent: Type.Optional(

@@ -6,7 +6,7 @@ import type { AckCode } from '../../src/hl7/ack-types.ts';
 import { encodeFrame } from '../../src/mllp/framing.ts';
 import type { DeviceLink } from '../../src/model/driver.ts';
 import { errorText } from '../../src/model/error-text.ts';
-import type { WorklistAnswer } from '../../src/model/work-order.ts';
+import type { Worklist, WorklistAnswer } from '../../src/model/work-order.ts';
 import type { SessionEvents } from '../_shared/session-events.ts';
 import type { OrderSender } from './order-sender.ts';
 import { buildQueryResponse, readWorklistQuery, type WorklistQuery } from './query.ts';
@@ -59,13 +59,14 @@ export class HostQueries {
     const { link } = this.deps;
     const worklist = link.worklist;
     if (worklist === undefined) link.log.debug({ specimens: query.specimenIds.length }, 'HL7 host query without a worklist for this device: answered NF');
+    // A worklist that throws here rejects answer(): the session answers AE, nothing was sent yet.
     const answer: WorklistAnswer = worklist?.query(query.specimenIds) ?? { orders: [], unknown: query.specimenIds };
     const budget = worklist?.answerWithinMs;
     const elapsed = Math.round(performance.now() - receivedAt);
     if (budget !== undefined && elapsed > budget) {
       // The analyzer has stopped waiting: sent now, this would be taken for the answer to its next query.
       link.log.warn({ controlId: query.controlId, elapsedMs: elapsed, budgetMs: budget }, 'HL7 host query answer too late: dropped');
-      worklist?.answered(answer, { sent: false, reason: `the answer was ready after ${elapsed} ms, past the analyzer's ${budget} ms: not sent` });
+      this.tellWorklist(answer, { sent: false, reason: `the answer was ready after ${elapsed} ms, past the analyzer's ${budget} ms: not sent` });
       return;
     }
     const status = answer.orders.length > 0 ? 'OK' : 'NF';
@@ -79,16 +80,28 @@ export class HostQueries {
       await link.write(encodeFrame(rsp));
     } catch (err) {
       link.log.warn({ err }, 'HL7 host query answer could not be written');
-      worklist?.answered(answer, { sent: false, reason: `the answer could not be written: ${errorText(err)}` });
+      this.tellWorklist(answer, { sent: false, reason: `the answer could not be written: ${errorText(err)}` });
       return;
     }
     link.log.debug({ controlId: query.controlId, status, orders: answer.orders.length, unknown: answer.unknown.length }, 'HL7 host query answered');
-    if (answer.unknown.length > 0) worklist?.answered({ orders: [], unknown: answer.unknown }, { sent: true });
+    if (answer.unknown.length > 0) this.tellWorklist({ orders: [], unknown: answer.unknown }, { sent: true });
     // Each order's status follows its own ACK: one accepted and one refused are told apart.
     for (const order of answer.orders) {
       void this.deps.sender.sendInTurn(order).then((outcome) => {
-        worklist?.answered({ orders: [order], unknown: [] }, outcome.outcome === 'accepted' ? { sent: true } : { sent: false, reason: outcome.reason });
+        this.tellWorklist({ orders: [order], unknown: [] }, outcome.outcome === 'accepted' ? { sent: true } : { sent: false, reason: outcome.reason });
       });
+    }
+  }
+
+  /**
+   * Tells the worklist what became of (part of) an answer. Never throws: once the RSP is on the wire
+   * a throw here would make the session send a contradicting AE for the same query.
+   */
+  private tellWorklist(answer: WorklistAnswer, result: Parameters<Worklist['answered']>[1]): void {
+    try {
+      this.deps.link.worklist?.answered(answer, result);
+    } catch (err) {
+      this.deps.link.log.error({ err }, 'the worklist could not record the HL7 host-query answer');
     }
   }
 }

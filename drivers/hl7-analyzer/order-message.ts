@@ -1,18 +1,26 @@
 // Pure building of the order message a download sends: OML^O21 (default) or ORM^O01, HL7 v2.5.1.
 //
-// Structures (HL7 v2.5.1 chapter 4, 4.4.6 OML^O21 and 4.4.1 ORM^O01): one ORC + TQ1 + OBR per test,
-// each a separate order of the same specimen. OML^O21 carries the specimen in SPM after each OBR
-// (the OBSERVATION REQUEST group's SPECIMEN); ORM^O01 has no SPM in 2.5.1, so the specimen ID goes
-// in OBR-3, the filler order number (HL7 v2.5.1 4.5.3.3), as laboratories number a specimen's work
-// by its accession number and analyzers without SPM read the tube's ID there; our own results
-// reader reads it back from there (README.md, "What a message becomes"). ORC-3 still carries the
-// EHR's filler number when the order has one.
+// Structures (HL7 v2.5.1 chapter 4, 4.4.6 OML^O21 and 4.4.1 ORM^O01): one ORDER group per test,
+// each a separate order of the same specimen. OML^O21: ORC, TQ1 (its TIMING group), OBR, SPM (the
+// OBSERVATION REQUEST group's SPECIMEN). ORM^O01's ORDER group is ORC + ORDER DETAIL (OBR): no TQ1
+// and no SPM in 2.5.1, so the priority goes in OBR-27 (TQ component 6, kept for backward
+// compatibility) and the specimen ID in the filler order number, OBR-3 and ORC-3 alike ("OBR-3 is
+// identical to ORC-3", v2.5.1 4.5.3.3): laboratories number a specimen's work by its accession
+// number, analyzers without SPM read the tube's ID there, and so does our own results reader. With
+// ORM the EHR's filler number is not sent; results are matched by specimen and the EHR gets its
+// numbers back from the order book.
+//
+// Placer numbers: every group carries the EHR's placer number in ORC-2/OBR-2 (equal, 4.5.1.2) and
+// as the placer group number ORC-4, which says the groups are one requisition. HL7 would have one
+// placer number per ORDER group; the gateway is not the placer and mints none in the EHR's number
+// space: the analyzer echoes the EHR's own number in its results (docs/protocols.md, "HL7 analyzer
+// orders").
 //
 // Fields: PID-3 CX `mrn^^^authority^MR` (table 0203 MR); ORC-1 table 0119 NW / CA; OBR-4 the
 // analyzer's code in the device's local coding system (table 0396 L / 99zzz), the EHR's code as
 // alternate (CWE.4-6) for the analyzer's display; OBR-11 table 0065 `A` (add ordered tests to the
-// existing specimen) for an `add`; TQ1-9 priority, table 0485 S / R; SPM-2 EIP placer component,
-// SPM-4 the type as the order names it, SPM-17 and OBR-7 the collection time.
+// existing specimen) for an `add`; priority table 0485 S / R; SPM-2 EIP placer component, SPM-4 the
+// type as the order names it, SPM-17 and OBR-7 the collection time.
 
 import { DEFAULT_DELIMITERS, encodingCharacters } from '../../src/hl7/delimiters.ts';
 import { escapeHl7 } from '../../src/hl7/escape.ts';
@@ -75,17 +83,21 @@ function pid(order: WorkOrder): string {
 
 function testSegments(order: WorkOrder, test: WorkTest, i: number, opts: OrderMessageOptions, now: string): string[] {
   const oml = opts.structure === 'OML^O21';
-  const out = [segment('ORC', { 1: order.action === 'cancel' ? 'CA' : 'NW', 2: esc(order.placer), 3: esc(order.filler), 9: now })];
-  if (order.priority !== undefined) out.push(segment('TQ1', { 1: '1', 9: order.priority === 'stat' ? 'S' : 'R' }));
+  const priority = order.priority === undefined ? '' : order.priority === 'stat' ? 'S' : 'R';
+  const filler = oml ? esc(order.filler) : esc(order.specimenId);
+  const placer = esc(order.placer);
+  const out = [segment('ORC', { 1: order.action === 'cancel' ? 'CA' : 'NW', 2: placer, 3: filler, 4: placer, 9: now })];
+  if (oml && priority !== '') out.push(segment('TQ1', { 1: '1', 9: priority }));
   out.push(
     segment('OBR', {
       1: String(i + 1),
-      2: esc(order.placer),
-      3: oml ? esc(order.filler) : esc(order.specimenId),
+      2: placer,
+      3: filler,
       4: serviceId(test, opts.codingSystem),
       7: dtm(order.collectedAt),
       11: order.action === 'add' ? 'A' : '',
       15: oml ? '' : esc(order.specimenType),
+      27: oml || priority === '' ? '' : `${d.component.repeat(5)}${priority}`,
     }),
   );
   if (oml) out.push(segment('SPM', { 1: '1', 2: esc(order.specimenId), 4: esc(order.specimenType), 17: dtm(order.collectedAt) }));

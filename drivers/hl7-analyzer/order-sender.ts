@@ -99,8 +99,10 @@ export class OrderSender {
     try {
       text = this.deps.build(order, controlId);
     } catch (err) {
-      // The same order would fail the same way: a dead letter a person can read, not a loop.
-      return { outcome: 'rejected', reason: `order message could not be built: ${errorText(err)}` };
+      // The same order would fail the same way: a dead letter a person can read, not a loop. The
+      // builder's RangeError quotes the bad value (a birth date is patient data): the reason names the field kind only.
+      const why = err instanceof RangeError ? 'a time or birth date in the order is not ISO 8601' : errorText(err);
+      return { outcome: 'rejected', reason: `order message could not be built: ${why}` };
     }
     let resolveAnswer: (outcome: DownloadOutcome) => void = () => undefined;
     const answered = new Promise<DownloadOutcome>((resolve) => {
@@ -116,8 +118,10 @@ export class OrderSender {
       },
     };
     this.waiting = waiting;
+    // The connection is up and the order went out: an analyzer that never acknowledges it counts as
+    // one that did not take it, so a few in a row make it a dead letter rather than block the queue.
     const timer = setTimeout(
-      () => waiting.settle({ outcome: 'retry', reason: `no acknowledgement from the analyzer within ${this.deps.timeoutMs} ms` }),
+      () => waiting.settle({ outcome: 'retry', reason: `no acknowledgement from the analyzer within ${this.deps.timeoutMs} ms`, answered: true }),
       this.deps.timeoutMs,
     );
     this.deps.log.debug({ controlId, tests: order.tests.length, action: order.action }, 'HL7 order sent to the analyzer');

@@ -1,7 +1,7 @@
 // The HL7 analyzer's side of orders (HL7 v2.5.1), written apart from the driver's: the host query
-// QBP^WOS^QBP_Q11 (IHE Laboratory Technical Framework, LAW "Query for AWOS": QPD-1
+// QBP^Q11^QBP_Q11 (IHE Laboratory Technical Framework, LAW "Query for AWOS": QPD-1
 // `WOS^Work Order Step^IHE_LABTF`, QPD-2 the query tag, QPD-3 the specimen ID), reading the host's
-// RSP^WOS^RSP_K11 (MSA, QAK-2 OK / NF) and its order messages OML^O21 / ORM^O01 (ORC-1 NW / CA,
+// RSP^K11^RSP_K11 (MSA, QAK-2 OK / NF) and its order messages OML^O21 / ORM^O01 (ORC-1 NW / CA,
 // ORC-2/3 placer and filler, PID-3 the patient, OBR-4.1 the analyzer's code, SPM-2 the specimen,
 // else OBR-3 as ORM carries it), the ACK it answers with (MSA-1 AA / AE / AR, MSA-3 and ERR-8 the
 // reason), and the ORU^R01 results of a worklist entry. Pure.
@@ -55,7 +55,7 @@ const VT = 'MSH|^~\\&';
 
 export function queryMessage(controlId: string, tag: string, specimenId: string, now: Date): string {
   return [
-    `${VT}|SIMLAB|SIMLAB-LAB|MEDGATE|CLINIC|${hl7Timestamp(now, 0)}||QBP^WOS^QBP_Q11|${controlId}|P|2.5.1|||NE|AL||UNICODE UTF-8`,
+    `${VT}|SIMLAB|SIMLAB-LAB|MEDGATE|CLINIC|${hl7Timestamp(now, 0)}||QBP^Q11^QBP_Q11|${controlId}|P|2.5.1|||NE|AL||UNICODE UTF-8`,
     `QPD|WOS^Work Order Step^IHE_LABTF|${escapeHl7(tag)}|${escapeHl7(specimenId)}`,
     'RCP|I||R',
   ].join('\r');

@@ -51,7 +51,7 @@ export class DeviceRunner {
   constructor(private readonly opts: DeviceRunnerOptions) {
     const { transport } = opts;
     transport.on('open', (conn) => this.#open(conn));
-    transport.on('data', (conn, chunk) => this.#sessions.get(conn.id)?.receive(chunk));
+    transport.on('data', (conn, chunk) => this.#receive(conn, chunk));
     transport.on('message', (conn, payload, meta, done) => this.#message(conn, payload, meta, done));
     transport.on('closed', (conn, reason) => this.#closed(conn, reason));
     transport.on('status', (status) => opts.onStatus?.(opts.device.id, status));
@@ -160,6 +160,15 @@ export class DeviceRunner {
     }
   }
 
+  /** Bytes to the connection's session. It runs in the socket's data handler: a driver that throws must not end the process. */
+  #receive(conn: Connection, chunk: Buffer): void {
+    try {
+      this.#sessions.get(conn.id)?.receive(chunk);
+    } catch (err) {
+      this.opts.log.error({ err, conn: conn.remote }, 'the driver failed on bytes from the device; they were dropped');
+    }
+  }
+
   #message(conn: Connection, payload: Buffer, meta: MessageMeta, done: MessageDone): void {
     const session = this.#sessions.get(conn.id);
     if (!session?.receiveMessage) {
@@ -167,7 +176,16 @@ export class DeviceRunner {
       done(new Error(`driver "${this.opts.driver.id}" cannot take whole messages`));
       return;
     }
-    session.receiveMessage(payload, meta).then(
+    let handled: Promise<void>;
+    try {
+      handled = session.receiveMessage(payload, meta);
+    } catch (err) {
+      // A driver that throws instead of rejecting: the message is refused, the process goes on.
+      this.opts.log.error({ err, conn: conn.remote }, 'the driver failed on a message from the device');
+      done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    handled.then(
       () => done(),
       (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
     );

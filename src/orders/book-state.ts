@@ -19,6 +19,11 @@ export interface DeviceRecord {
   readings?: string[];
   /** When it was sent or queried last: `unresulted` counts from here. */
   sentAt?: string;
+  /** The specimen ID and MRN the analyzer holds `given` under; absent: as the order says (older books). */
+  givenSpecimen?: string;
+  givenMrn?: string;
+  /** The analyzer's codes results came back for; `state` is `resulted` once they cover `tests`. */
+  resultedTests?: string[];
 }
 
 export interface BookOrder {

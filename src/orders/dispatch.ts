@@ -37,12 +37,22 @@ export type DeviceDecision =
       event?: Omit<OrderEventView, 'at' | 'device'>;
     };
 
+export interface SpecimenWork {
+  given: readonly string[];
+  tests: readonly string[];
+}
+
 export interface DispatchInput {
   order: OrderEntry;
   /** The patient as the directory has them now, else as the order named them. */
   patient: PatientRef;
   previous: BookOrder | undefined;
   devices: readonly OrdersDevice[];
+  /**
+   * Per device, the other open orders on this order's specimen: the codes the analyzer has of them
+   * or that are queued for it (`given`), and the codes they want (`tests`). One tube, several orders.
+   */
+  siblings?: ReadonlyMap<string, SpecimenWork>;
   /** ISO 8601. */
   now: string;
 }
@@ -56,7 +66,8 @@ export const takesQueries = (d: OrdersDevice): boolean => d.orders.mode !== 'dow
 export function analyzerCodes(device: Pick<OrdersDevice, 'orders' | 'codeMap'>, ordered: LocalCode): string[] {
   const tests = device.orders.tests;
   if (tests) {
-    const to = tests[ordered.code];
+    // Own keys only: an EHR code such as "constructor" must not find Object.prototype's member.
+    const to = Object.hasOwn(tests, ordered.code) ? tests[ordered.code] : undefined;
     return to === undefined ? [] : Array.isArray(to) ? [...to] : [to];
   }
   return Object.entries(device.codeMap ?? {})
@@ -88,13 +99,7 @@ export function workFor(device: OrdersDevice, order: OrderEntry): { tests: WorkT
 
 /** The WorkOrder for `tests` of this order. */
 export function workOrder(action: WorkAction, device: OrdersDevice, order: OrderEntry, patient: PatientRef, tests: WorkTest[]): WorkOrder {
-  const work: WorkOrder = { action, specimenId: order.specimenId ?? '', patient: { mrn: patient.mrn }, tests };
-  const p = work.patient;
-  if (patient.assigningAuthority !== undefined) p.assigningAuthority = patient.assigningAuthority;
-  if (patient.family !== undefined) p.family = patient.family;
-  if (patient.given !== undefined) p.given = patient.given;
-  if (patient.dob !== undefined) p.birthDate = patient.dob;
-  if (patient.sex !== undefined) p.sex = patient.sex;
+  const work: WorkOrder = { action, specimenId: order.specimenId ?? '', patient: workPatient(patient), tests };
   const type = order.specimenType ?? device.orders.specimenTypes?.[0];
   if (type !== undefined) work.specimenType = type;
   if (order.placer !== undefined) work.placer = order.placer;
@@ -103,6 +108,20 @@ export function workOrder(action: WorkAction, device: OrdersDevice, order: Order
   if (order.orderedAt !== undefined) work.orderedAt = order.orderedAt;
   return work;
 }
+
+/** The patient as a WorkOrder carries them. */
+export function workPatient(patient: PatientRef): WorkOrder['patient'] {
+  const p: WorkOrder['patient'] = { mrn: patient.mrn };
+  if (patient.assigningAuthority !== undefined) p.assigningAuthority = patient.assigningAuthority;
+  if (patient.family !== undefined) p.family = patient.family;
+  if (patient.given !== undefined) p.given = patient.given;
+  if (patient.dob !== undefined) p.birthDate = patient.dob;
+  if (patient.sex !== undefined) p.sex = patient.sex;
+  return p;
+}
+
+/** Every specimen ID the order names (a query may have been answered under any of them). */
+const tubesOf = (order: OrderEntry): string[] => [order.specimenId ?? '', ...(order.specimenIds ?? [])];
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 const minus = (a: readonly string[], b: readonly string[]): string[] => a.filter((x) => !b.includes(x));
@@ -120,13 +139,21 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
   const tests = work && 'tests' in work ? work.tests : [];
   const target = tests.map((t) => t.code);
   const statusSame = input.previous?.status === order.status;
-  if (prev && statusSame && sameSet(prev.tests, target) && (target.length > 0 || prev.state !== 'not-sent' || prev.reason === reasonOf(work))) {
+  // The analyzer holds this order under another tube or patient (a recollected specimen, an order
+  // moved to the right patient): what it has is taken back and given again under the right one.
+  const moved =
+    prev !== undefined &&
+    given.length > 0 &&
+    ((prev.givenSpecimen !== undefined && !tubesOf(order).includes(prev.givenSpecimen)) || (prev.givenMrn !== undefined && prev.givenMrn !== patient.mrn));
+  if (prev && statusSame && !moved && sameSet(prev.tests, target) && (target.length > 0 || prev.state !== 'not-sent' || prev.reason === reasonOf(work))) {
     return { device: device.id, unchanged: true };
   }
   const base = (state: OrderDeviceState, extra: Partial<DeviceRecord> = {}): DeviceRecord => {
     const record: DeviceRecord = { state, tests: target, given, since: prev?.state === state ? prev.since : now, ...extra };
     if (prev?.readings) record.readings = prev.readings;
     if (prev?.sentAt) record.sentAt = prev.sentAt;
+    if (record.given.length > 0 && prev?.givenSpecimen !== undefined) record.givenSpecimen = prev.givenSpecimen;
+    if (record.given.length > 0 && prev?.givenMrn !== undefined) record.givenMrn = prev.givenMrn;
     return record;
   };
   const cancelled = order.status === 'cancelled';
@@ -145,31 +172,49 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
     return { device: device.id, record: base(state, reason), dropQueued: true, queue: [], ...(prev ? { event: { what: 'changed' as const } } : {}) };
   }
 
-  const add = minus(target, given);
-  const remove = minus(given, target);
+  const pick = (codes: readonly string[]): WorkTest[] => codes.map((code) => tests.find((t) => t.code === code) ?? { code });
+  const others = input.siblings?.get(device.id) ?? { given: [], tests: [] };
   const queue: QueuedWork[] = [];
-  const pick = (codes: string[]): WorkTest[] => codes.map((code) => tests.find((t) => t.code === code) ?? { code });
-  if (given.length === 0 && add.length > 0) queue.push({ order: workOrder('new', device, order, patient, pick(add)), after: 'sent' });
-  else if (add.length > 0) queue.push({ order: workOrder('add', device, order, patient, pick(add)), after: 'sent' });
-  if (remove.length > 0) queue.push({ order: workOrder('cancel', device, order, patient, pick(remove)), after: target.length === 0 ? 'cancelled' : 'sent' });
+  if (moved && prev) {
+    // Taken back under the tube and patient it holds (not those of the order now), then given again.
+    const old: OrderEntry = { ...order, specimenId: prev.givenSpecimen ?? order.specimenId ?? '' };
+    queue.push({
+      order: workOrder('cancel', device, old, { mrn: prev.givenMrn ?? patient.mrn }, pick(given)),
+      after: target.length === 0 ? 'cancelled' : 'sent',
+    });
+  }
+  // Codes another order on this tube already gave the analyzer (or has queued for it) are not sent again.
+  const shared = target.filter((c) => others.given.includes(c));
+  const have = moved ? shared : [...new Set([...given, ...shared])];
+  const add = minus(target, have);
+  const remove = moved ? [] : minus(have, target);
+  // Codes another order on this tube still wants stay on the analyzer.
+  const takeBack = minus(remove, others.tests);
+  const onTube = have.length > 0 || others.given.length > 0;
+  if (add.length > 0) queue.push({ order: workOrder(onTube ? 'add' : 'new', device, order, patient, pick(add)), after: 'sent' });
+  if (takeBack.length > 0)
+    queue.push({ order: workOrder('cancel', device, order, patient, pick(takeBack)), after: target.length === 0 ? 'cancelled' : 'sent' });
+  // `given` changes when the analyzer accepts; codes another order on the tube shares change here.
+  const held = moved ? given : minus(have, minus(remove, takeBack));
+  const record = (state: OrderDeviceState, extra: Partial<DeviceRecord> = {}): DeviceRecord => ({ ...base(state, extra), given: held });
 
   if (queue.length > 0) {
     const state: OrderDeviceState = add.length === 0 && target.length === 0 ? 'cancel-waiting' : 'waiting';
     const what = given.length === 0 ? 'queued' : cancelled ? 'cancelled' : 'changed';
     const detail = queue.map((q) => `${q.order.action} ${q.order.tests.map((t) => t.code).join(', ')}`).join('; ');
-    return { device: device.id, record: base(state), dropQueued: true, queue, event: { what, detail } };
+    return { device: device.id, record: record(state), dropQueued: true, queue, event: { what, detail } };
   }
   // Nothing for the analyzer to learn: it has exactly what it should (maybe nothing).
   if (target.length > 0) {
     const state = prev && ['sent', 'queried', 'resulted'].includes(prev.state) ? prev.state : 'sent';
-    return { device: device.id, record: base(state), dropQueued: true, queue: [] };
+    return { device: device.id, record: record(state), dropQueued: true, queue: [] };
   }
   if (cancelled && prev && prev.state !== 'not-sent') {
     // Cancelled before it went out: the queued download is dropped and nothing is sent.
-    return { device: device.id, record: base('cancelled'), dropQueued: true, queue: [], event: { what: 'cancelled', detail: 'before it was sent' } };
+    return { device: device.id, record: record('cancelled'), dropQueued: true, queue: [], event: { what: 'cancelled', detail: 'before it was sent' } };
   }
   const reason = reasonOf(work) ?? 'the order was cancelled';
-  return { device: device.id, record: base('not-sent', { reason }), dropQueued: true, queue: [], event: { what: 'not-sent', detail: reason } };
+  return { device: device.id, record: record('not-sent', { reason }), dropQueued: true, queue: [], event: { what: 'not-sent', detail: reason } };
 }
 
 function reasonOf(work: { tests: WorkTest[] } | { reason: string } | undefined): string | undefined {

@@ -13,6 +13,9 @@ import { errorText } from '../model/error-text.ts';
 /** Capped at a few minutes: an analyzer switched off overnight is tried again soon after it is back, and at once when it connects. */
 export const DOWNLOAD_BACKOFF: BackoffPolicy = { initialMs: 2_000, maxMs: 180_000 };
 
+/** A driver's download that has not settled by then is taken as "no answer" and tried again. */
+export const DOWNLOAD_TIME_LIMIT_MS = 10 * 60_000;
+
 export interface DownloadWorkerOptions {
   device: string;
   book: Pick<OrderBook, 'nextJob' | 'begin' | 'finish'>;
@@ -22,6 +25,8 @@ export interface DownloadWorkerOptions {
   log?: Logger;
   now?: () => Date;
   policy?: BackoffPolicy;
+  /** Default DOWNLOAD_TIME_LIMIT_MS. */
+  timeLimitMs?: number;
 }
 
 export class DownloadWorker {
@@ -62,6 +67,11 @@ export class DownloadWorker {
     clearTimeout(this.#timer);
   }
 
+  /** Takes downloads again after stop(): one worker per device, so a send still in flight is never doubled. */
+  resume(): void {
+    this.#stopped = false;
+  }
+
   async #run(): Promise<void> {
     this.#running = true;
     try {
@@ -87,11 +97,19 @@ export class DownloadWorker {
   async #send(job: DownloadJob): Promise<void> {
     this.opts.book.begin(job);
     let answer: DownloadOutcome;
+    let limit: NodeJS.Timeout | undefined;
     try {
-      answer = await this.opts.download(job.order);
+      // A driver that never settles would hold this analyzer's queue, and the order's changes, forever.
+      const late = new Promise<DownloadOutcome>((resolve) => {
+        limit = setTimeout(() => resolve({ outcome: 'retry', reason: 'the driver did not answer in time' }), this.opts.timeLimitMs ?? DOWNLOAD_TIME_LIMIT_MS);
+        limit.unref();
+      });
+      answer = await Promise.race([this.opts.download(job.order), late]);
     } catch (err) {
       // A driver must not reject; one that does is treated as "not now".
       answer = { outcome: 'retry', reason: `the driver failed: ${errorText(err)}` };
+    } finally {
+      clearTimeout(limit);
     }
     const outcome = judgeDownload(answer, job.refusedTries ?? 0);
     const retryAt =

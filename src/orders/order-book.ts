@@ -5,13 +5,14 @@
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { DEFAULT_ANSWER_WITHIN_MS } from '../model/order-settings.ts';
-import type { DownloadOutcome, Worklist, WorklistAnswer } from '../model/work-order.ts';
+import type { PatientRef } from '../model/reading.ts';
+import type { DownloadOutcome, WorkOrder, WorkTest, Worklist, WorklistAnswer } from '../model/work-order.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import type { OrderEntry } from '../patients/types.ts';
 import { DurableDocument, type DocumentAdapter } from '../store/durable-document.ts';
 import type { StoredReading } from '../store/types.ts';
 import { emptyBook, fromDoc, toDoc, withEvent, type BookOrder, type BookState, type DeviceRecord, type DownloadJob, type OrdersDoc } from './book-state.ts';
-import { dispatchOrder, takesQueries, workOrder, type OrdersDevice } from './dispatch.ts';
+import { dispatchOrder, takesDownloads, takesQueries, workFor, workOrder, workPatient, type OrdersDevice, type SpecimenWork } from './dispatch.ts';
 
 export const ORDERS_FILE = 'orders.json';
 
@@ -31,8 +32,13 @@ export interface OrderBookOptions {
   onQueued?(deviceId: string): void;
   /** Where this order stands changed (the page refreshes it). */
   onChange?(key: string): void;
+  /** An answer to a host query went out with this work (the audit journal records it). */
+  onGiven?(device: string, work: WorkOrder): void;
   adapter?: DocumentAdapter<OrdersDoc>;
 }
+
+/** How far back a change of a device's settings looks for open orders to send it. */
+export const REDISPATCH_HOURS = 24;
 
 let jobCounter = 0;
 const jobId = (now: Date): string => `${now.getTime().toString(36)}-${(jobCounter++).toString(36)}`;
@@ -133,8 +139,9 @@ export class OrderBook {
     const now = this.#now();
     const at = now.toISOString();
     const previous = this.#state.orders.get(key);
-    const patient = this.opts.directory.byMrn(entry.mrn, entry.assigningAuthority)?.patient ?? entry.patient ?? { mrn: entry.mrn };
-    const decisions = dispatchOrder({ order: entry, patient, previous, devices: this.opts.devices(), now: at });
+    const patient = this.#patientOf(entry);
+    const siblings = this.#siblings(key, entry.specimenId);
+    const decisions = dispatchOrder({ order: entry, patient, previous, devices: this.opts.devices(), now: at, siblings });
     const order: BookOrder = previous
       ? { ...previous, devices: new Map(previous.devices), dispatched: entry.updatedAt, status: entry.status }
       : { dispatched: entry.updatedAt, status: entry.status, receivedAt: at, devices: new Map(), events: [{ at, what: 'received' }] };
@@ -153,15 +160,79 @@ export class OrderBook {
       if (d.event) order.events = withEvent(order.events, { at, device: d.device, ...d.event });
     }
     this.#state.orders.set(key, order);
-    this.#saveSoon();
-    this.#changed(key);
+    // A look again that changed nothing (a device's label edited) is neither written nor announced.
+    if (!previous || news || previous.dispatched !== entry.updatedAt || previous.status !== entry.status) {
+      this.#saveSoon();
+      this.#changed(key);
+    }
     for (const device of queued) this.opts.onQueued?.(device);
     return true;
   }
 
-  /** The next download for this device (queue order), skipping dead letters; undefined when none. */
+  /**
+   * A device's orders settings changed (added, edited on the page): open orders from the last
+   * REDISPATCH_HOURS are dispatched again, so what it now takes goes to it. Older ones are left: a
+   * newly configured analyzer is not flooded with last month's orders. Returns how many changed.
+   */
+  redispatch(deviceId: string): number {
+    if (!this.opts.devices().some((d) => d.id === deviceId)) return 0;
+    const after = this.#now().getTime() - REDISPATCH_HOURS * 3_600_000;
+    let changed = 0;
+    for (const [key, entry] of this.opts.directory.state.orders) {
+      if (entry.status !== 'open' || !(Date.parse(entry.updatedAt) >= after)) continue;
+      const before = this.#state.orders.get(key)?.devices.get(deviceId);
+      if (this.dispatch(key) && this.#state.orders.get(key)?.devices.get(deviceId) !== before) changed++;
+    }
+    return changed;
+  }
+
+  #patientOf(entry: OrderEntry): PatientRef {
+    return this.opts.directory.byMrn(entry.mrn, entry.assigningAuthority)?.patient ?? entry.patient ?? { mrn: entry.mrn };
+  }
+
+  /** The open orders the directory files under this specimen ID (one tube may carry several). */
+  #openOrdersOn(specimenId: string): Array<{ key: string; entry: OrderEntry }> {
+    const id = specimenId.trim();
+    if (id === '') return [];
+    const found: Array<{ key: string; entry: OrderEntry }> = [];
+    for (const [key, entry] of this.opts.directory.state.orders) {
+      if (entry.status === 'open' && (entry.specimenId === id || entry.specimenIds?.includes(id))) found.push({ key, entry });
+    }
+    return found;
+  }
+
+  /** Per device, what the other open orders on this specimen gave (or queued for) the analyzer, and want. */
+  #siblings(key: string, specimenId: string | undefined): Map<string, SpecimenWork> {
+    const work = new Map<string, { given: string[]; tests: string[] }>();
+    const of = (device: string) => {
+      let w = work.get(device);
+      if (!w) work.set(device, (w = { given: [], tests: [] }));
+      return w;
+    };
+    for (const other of this.#openOrdersOn(specimenId ?? '')) {
+      if (other.key === key) continue;
+      for (const [device, r] of this.#state.orders.get(other.key)?.devices ?? []) {
+        of(device).tests.push(...r.tests);
+        if (r.givenSpecimen === undefined || r.givenSpecimen === specimenId) of(device).given.push(...r.given);
+      }
+      for (const j of this.#state.queue) {
+        if (j.key === other.key && !j.dead && j.order.action !== 'cancel') of(j.device).given.push(...j.order.tests.map((t) => t.code));
+      }
+    }
+    return work;
+  }
+
+  /**
+   * The next download for this device (queue order), skipping dead letters and one on the wire; a
+   * new or add carries the order's specimen and patient as the directory has them now.
+   */
   nextJob(device: string): DownloadJob | undefined {
-    return this.#state.queue.find((j) => j.device === device && !j.dead);
+    const job = this.#state.queue.find((j) => j.device === device && !j.dead && !this.#inFlight.has(j.id));
+    const entry = job && job.order.action !== 'cancel' ? this.opts.directory.state.orders.get(job.key) : undefined;
+    if (job && entry?.status === 'open' && entry.specimenId) {
+      job.order = { ...job.order, specimenId: entry.specimenId, patient: workPatient(this.#patientOf(entry)) };
+    }
+    return job;
   }
 
   begin(job: DownloadJob): void {
@@ -188,7 +259,14 @@ export class OrderBook {
           next.state = job.after;
           next.since = at;
         }
-        if (job.order.action !== 'cancel') next.sentAt = at;
+        if (job.order.action !== 'cancel') {
+          next.sentAt = at;
+          next.givenSpecimen = job.order.specimenId;
+          next.givenMrn = job.order.patient.mrn;
+        } else if (given.length === 0) {
+          delete next.givenSpecimen;
+          delete next.givenMrn;
+        }
         order.devices.set(job.device, next);
         const what = job.order.action === 'cancel' ? 'cancelled' : 'sent';
         order.events = withEvent(order.events, { at, device: job.device, what, detail: `${job.order.action} ${codes.join(', ')}` });
@@ -281,36 +359,65 @@ export class OrderBook {
     const answer: WorklistAnswer = { orders: [], unknown: [] };
     const at = this.#now().toISOString();
     for (const id of new Set(specimenIds.map((s) => s.trim()).filter((s) => s !== ''))) {
-      const found = this.#openOrderFor(id, device.id);
-      const order = found && this.#state.orders.get(found.key);
-      if (!found || !order) {
+      const found = this.#workOn(id, device);
+      const newest = found.at(-1);
+      if (!newest) {
         answer.unknown.push(id);
         continue;
       }
-      const { entry, record } = found;
-      const patient = this.opts.directory.byMrn(entry.mrn, entry.assigningAuthority)?.patient ?? entry.patient ?? { mrn: entry.mrn };
-      const tests = record.tests.map((code) => ({ code }));
-      answer.orders.push({ ...workOrder('new', device, entry, patient, tests), specimenId: id });
-      // Asked and answered from here: the status shows it at once; answered() says if the answer did not go out.
-      const keep = record.state === 'resulted' || record.state === 'sent';
-      const next: DeviceRecord = { ...record, given: [...record.tests], sentAt: at, ...(keep ? {} : { state: 'queried' as const, since: at }) };
-      delete next.reason;
-      order.devices.set(device.id, next);
-      order.events = withEvent(order.events, { at, device: device.id, what: 'queried', detail: `given ${record.tests.join(', ')}` });
-      this.#changed(found.key);
+      // One tube, one answer: the tests of every open order on it, under the newest order's numbers.
+      const tests: WorkTest[] = [];
+      for (const f of found) for (const t of f.tests) if (!tests.some((x) => x.code === t.code)) tests.push(t);
+      answer.orders.push({ ...workOrder('new', device, newest.entry, this.#patientOf(newest.entry), tests), specimenId: id });
+      for (const { key, entry, tests: own } of found) {
+        const order = this.#bookOrder(key, entry, at);
+        const record = order.devices.get(device.id);
+        const codes = own.map((t) => t.code);
+        // Asked and answered from here: the status shows it at once; answered() says if the answer did not go out.
+        const keep = record?.state === 'resulted' || record?.state === 'sent';
+        const next: DeviceRecord = {
+          ...(record ?? { given: [] }),
+          state: keep && record ? record.state : 'queried',
+          since: keep && record ? record.since : at,
+          tests: codes,
+          given: [...new Set([...(record?.given ?? []), ...codes])],
+          sentAt: at,
+          givenSpecimen: id,
+          givenMrn: this.#patientOf(entry).mrn,
+        };
+        delete next.reason;
+        order.devices.set(device.id, next);
+        order.events = withEvent(order.events, { at, device: device.id, what: 'queried', detail: `given ${codes.join(', ')}` });
+        this.#changed(key);
+      }
     }
     if (answer.orders.length > 0) this.#saveSoon();
     return answer;
   }
 
-  /** The open order for this specimen with work for this device, by the directory's specimen index. */
-  #openOrderFor(specimenId: string, device: string): { key: string; entry: OrderEntry; record: DeviceRecord } | undefined {
-    const entry = this.opts.directory.orderBySpecimen(specimenId);
-    if (entry?.status !== 'open') return undefined;
-    const key = this.#keyOf(entry);
-    const record = key === undefined ? undefined : this.#state.orders.get(key)?.devices.get(device);
-    if (key === undefined || !record || record.tests.length === 0 || ['not-sent', 'cancelled', 'cancel-waiting'].includes(record.state)) return undefined;
-    return { key, entry, record };
+  /**
+   * The open orders on this specimen with work for this device, oldest first, each with its tests
+   * worked out now from the device's settings as they are (an order that came before them included).
+   */
+  #workOn(specimenId: string, device: OrdersDevice): Array<{ key: string; entry: OrderEntry; tests: WorkTest[] }> {
+    const found: Array<{ key: string; entry: OrderEntry; tests: WorkTest[] }> = [];
+    for (const { key, entry } of this.#openOrdersOn(specimenId)) {
+      const state = this.#state.orders.get(key)?.devices.get(device.id)?.state;
+      if (state === 'cancel-waiting' || state === 'cancelled') continue;
+      const work = workFor(device, entry);
+      if ('tests' in work) found.push({ key, entry, tests: work.tests });
+    }
+    return found.sort((a, b) => (a.entry.updatedAt < b.entry.updatedAt ? -1 : a.entry.updatedAt > b.entry.updatedAt ? 1 : 0));
+  }
+
+  /** The book's record of this order, made now for one the book has none of. */
+  #bookOrder(key: string, entry: OrderEntry, at: string): BookOrder {
+    let order = this.#state.orders.get(key);
+    if (!order) {
+      order = { dispatched: entry.updatedAt, status: entry.status, receivedAt: at, devices: new Map(), events: [{ at, what: 'received' }] };
+      this.#state.orders.set(key, order);
+    }
+    return order;
   }
 
   /** The book's record of the order the directory files this specimen under. */
@@ -328,17 +435,34 @@ export class OrderBook {
 
   #answered(device: string, answer: WorklistAnswer, result: { sent: true } | { sent: false; reason: string }): void {
     const at = this.#now().toISOString();
-    if (!result.sent) {
-      // The analyzer gave up waiting: it has nothing, and asks again when the tube is scanned again.
-      for (const work of answer.orders) {
-        const found = this.#openOrderFor(work.specimenId, device);
-        const order = found && this.#state.orders.get(found.key);
-        if (!found || !order) continue;
-        const reason = `the answer to its query did not go out: ${result.reason}`;
-        if (found.record.state === 'queried') order.devices.set(device, { ...found.record, state: 'waiting', since: at, given: [], reason });
-        order.events = withEvent(order.events, { at, device, what: 'retry', detail: reason });
-        this.#changed(found.key);
+    const config = this.opts.devices().find((d) => d.id === device);
+    for (const work of answer.orders) {
+      const found = config ? this.#workOn(work.specimenId, config) : [];
+      for (const { key } of found) {
+        const order = this.#state.orders.get(key);
+        const record = order?.devices.get(device);
+        if (!order || !record) continue;
+        if (!result.sent) {
+          // The analyzer gave up waiting: it has nothing, and asks again when the tube is scanned again.
+          const reason = `the answer to its query did not go out: ${result.reason}`;
+          if (record.state === 'queried') order.devices.set(device, { ...record, state: 'waiting', since: at, given: [], reason });
+          order.events = withEvent(order.events, { at, device, what: 'retry', detail: reason });
+        } else if (config && takesDownloads(config)) {
+          // Mode both: the answer gave the analyzer these tests; the same download queued must not go as well.
+          this.#state.queue = this.#state.queue.filter(
+            (j) =>
+              !(
+                j.key === key &&
+                j.device === device &&
+                j.order.action !== 'cancel' &&
+                !this.#inFlight.has(j.id) &&
+                j.order.tests.every((t) => record.given.includes(t.code))
+              ),
+          );
+        }
+        this.#changed(key);
       }
+      if (result.sent) this.#given(device, work);
     }
     for (const id of answer.unknown) {
       const booked = this.#bookedFor(id);
@@ -351,26 +475,55 @@ export class OrderBook {
     this.#saveSoon();
   }
 
-  /** A reading filed under its order: that order's entry for the device becomes `resulted`. */
+  #given(device: string, work: WorkOrder): void {
+    try {
+      this.opts.onGiven?.(device, work);
+    } catch (err) {
+      this.#log.error({ err }, 'an order-given listener failed');
+    }
+  }
+
+  /**
+   * A reading filed under its order and on its way to the EHR (queued or delivered, never held or
+   * discarded): the orders on its specimen whose tests for this device it answers become `resulted`.
+   */
   noteReading(stored: StoredReading): boolean {
-    if (stored.patientSource !== 'order') return false;
+    if (stored.patientSource !== 'order' || (stored.status !== 'queued' && stored.status !== 'delivered')) return false;
     const reading = stored.reading;
     const device = reading.deviceId;
-    const booked = this.#bookedFor(reading.specimen?.id?.trim() ?? '');
-    if (!booked) return false;
-    const { key, order } = booked;
+    const specimen = reading.specimen?.id?.trim() ?? '';
+    // The analyzer's codes of what it measured; only when it names none, what its order record echoes.
+    const codes = new Set<string>();
+    for (const o of reading.observations ?? []) if (o.code.local?.code) codes.add(o.code.local.code);
+    if (codes.size === 0) for (const t of [reading.order?.code, ...(reading.order?.tests ?? [])]) if (t?.code) codes.add(t.code);
+    const open = this.#openOrdersOn(specimen).flatMap(({ key }) => {
+      const order = this.#state.orders.get(key);
+      return order ? [{ key, order, record: order.devices.get(device) }] : [];
+    });
+    const answering = open.filter((o) => o.record?.tests.some((c) => codes.has(c)));
+    const given = open.filter((o) => (o.record?.given.length ?? 0) > 0);
+    const booked = this.#bookedFor(specimen);
+    const marked = answering.length > 0 ? answering : given.length > 0 ? given : booked ? [{ ...booked, record: booked.order.devices.get(device) }] : [];
     const at = this.#now().toISOString();
-    const record = order.devices.get(device);
-    const readings = [...new Set([...(record?.readings ?? []), reading.id])];
-    const next: DeviceRecord = record
-      ? { ...record, state: 'resulted', since: record.state === 'resulted' ? record.since : at, readings }
-      : { state: 'resulted', tests: [], given: [], since: at, readings };
-    delete next.reason;
-    order.devices.set(device, next);
-    order.events = withEvent(order.events, { at, device, what: 'resulted', detail: `reading ${reading.id}` });
-    this.#saveSoon();
-    this.#changed(key);
-    return true;
+    for (const { key, order, record } of marked) {
+      const readings = [...new Set([...(record?.readings ?? []), reading.id])];
+      const hit = record?.tests.filter((c) => codes.has(c)) ?? [];
+      const done = [...new Set([...(record?.resultedTests ?? []), ...hit])];
+      // Some ordered tests still to come (GLU came, CREA did not): it stays sent, so it is listed unresulted in time.
+      const missing = hit.length === 0 ? [] : (record?.tests ?? []).filter((c) => !done.includes(c));
+      const state = record && missing.length > 0 ? record.state : 'resulted';
+      const next: DeviceRecord = record
+        ? { ...record, state, since: record.state === state ? record.since : at, readings }
+        : { state: 'resulted', tests: [], given: [], since: at, readings };
+      if (hit.length > 0) next.resultedTests = done;
+      delete next.reason;
+      order.devices.set(device, next);
+      const detail = missing.length > 0 ? `reading ${reading.id}; still to come: ${missing.join(', ')}` : `reading ${reading.id}`;
+      order.events = withEvent(order.events, { at, device, what: 'resulted', detail });
+      this.#changed(key);
+    }
+    if (marked.length > 0) this.#saveSoon();
+    return marked.length > 0;
   }
 
   /** Devices with a waiting download: their workers look at start. */

@@ -31,6 +31,8 @@ export interface OrderDeviceView {
   readings?: string[];
   /** Sent or queried and no result after the device's `unresultedAfterHours`. */
   unresulted?: boolean;
+  /** ISO 8601: when it was last sent or queried; `unresulted` counts from here. */
+  sentAt?: string;
 }
 
 /** One step of an order's story, newest last. */

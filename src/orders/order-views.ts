@@ -31,6 +31,7 @@ export function orderView(key: string, entry: OrderEntry, book: BookOrder | unde
     if (r.attempts) view.attempts = r.attempts;
     if (r.nextAttemptAt !== undefined) view.nextAttemptAt = r.nextAttemptAt;
     if (r.readings && r.readings.length > 0) view.readings = [...r.readings];
+    if (r.sentAt !== undefined) view.sentAt = r.sentAt;
     if (isUnresulted(r.state, r.sentAt, hours, ctx.now)) view.unresulted = true;
     return view;
   });

@@ -45,6 +45,7 @@ export interface OrdersServiceOptions {
 }
 
 const testsText = (o: WorkOrder): string => o.tests.map((t) => t.code).join(', ');
+const auditPatient = (o: WorkOrder) => ({ mrn: o.patient.mrn, ...(o.patient.assigningAuthority ? { assigningAuthority: o.patient.assigningAuthority } : {}) });
 
 export class OrdersService {
   readonly #workers = new Map<string, DownloadWorker>();
@@ -69,6 +70,7 @@ export class OrdersService {
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.adapter ? { adapter: opts.adapter } : {}),
       onQueued: (device) => service?.worker(device)?.kick(),
+      onGiven: (device, work) => service?.given(device, work),
       ...(opts.onChange ? { onChange: opts.onChange } : {}),
     });
     service = new OrdersService(book, opts);
@@ -82,7 +84,7 @@ export class OrdersService {
     for (const device of this.book.devicesWithWork()) this.worker(device)?.kick();
     const every = this.opts.reconcileEveryMs ?? 15 * 60_000;
     if (every > 0) {
-      this.#timer = setInterval(() => this.book.reconcile(), every);
+      this.#timer = setInterval(() => this.#reconcile(), every);
       this.#timer.unref();
     }
   }
@@ -90,6 +92,11 @@ export class OrdersService {
   /** The inbound feed applied an event durably: orders it changed go to their analyzers. */
   inboundApplied(event: InboundEvent): void {
     if (event.kind !== 'order' && event.kind !== 'merge') return;
+    this.#reconcile();
+  }
+
+  /** Never throws: it runs from the inbound feed and from a timer, where a throw would end the process. */
+  #reconcile(): void {
     try {
       this.book.reconcile();
     } catch (err) {
@@ -97,10 +104,30 @@ export class OrdersService {
     }
   }
 
+  /** An answer to a host query gave the analyzer an order: audited like a download. */
+  given(device: string, work: WorkOrder): void {
+    const patient = auditPatient(work);
+    const reason = `given to the analyzer in answer to its query: specimen ${work.specimenId}, tests ${testsText(work)}`;
+    this.opts.audit.record({ who: 'system', action: 'order', device, patient, reason }).catch((err: unknown) => {
+      this.#log.error({ err, device }, 'the audit entry of an order given in a query answer could not be written');
+    });
+  }
+
   /** The worklist a session of this device answers host queries from; undefined when it takes none. */
   worklistFor(deviceId: string): Worklist | undefined {
     const device = this.book.queryDevice(deviceId);
     return device ? this.book.worklist(device) : undefined;
+  }
+
+  /** The device's settings changed on the page: recent open orders are dispatched to it again. */
+  devicesChanged(deviceId: string): void {
+    try {
+      const changed = this.book.redispatch(deviceId);
+      if (changed > 0) this.#log.info({ device: deviceId, orders: changed }, 'open orders dispatched again after a change of the device');
+    } catch (err) {
+      this.#log.error({ err, device: deviceId }, 'open orders could not be dispatched again after a change of the device');
+    }
+    this.worker(deviceId)?.kick();
   }
 
   /** A session of the device opened: a download waiting for it goes now. */
@@ -122,11 +149,14 @@ export class OrdersService {
     const existing = this.#workers.get(deviceId);
     if (!device || !takesDownloads(device)) {
       // Removed, disabled or switched to query since: its downloads wait until it takes them again.
+      // The worker is kept: a send it has in flight settles in it, never alongside a second worker.
       existing?.stop();
-      this.#workers.delete(deviceId);
       return undefined;
     }
-    if (existing) return existing;
+    if (existing) {
+      existing.resume();
+      return existing;
+    }
     const worker = new DownloadWorker({
       device: deviceId,
       book: this.book,
@@ -140,10 +170,7 @@ export class OrdersService {
   }
 
   async #recorded(job: DownloadJob, outcome: DownloadOutcome): Promise<void> {
-    const patient = {
-      mrn: job.order.patient.mrn,
-      ...(job.order.patient.assigningAuthority ? { assigningAuthority: job.order.patient.assigningAuthority } : {}),
-    };
+    const patient = auditPatient(job.order);
     const what = `${job.order.action} order, specimen ${job.order.specimenId}, tests ${testsText(job.order)}`;
     if (outcome.outcome === 'accepted') {
       this.#log.info({ device: job.device, action: job.order.action, tests: job.order.tests.length }, 'order sent to the analyzer');
@@ -189,10 +216,7 @@ export class OrdersService {
     const job = this.book.resend(key, device);
     if (!job) throw new RequestError(409, `order "${key}" has no rejected download for device "${device}"`);
     await this.book.save();
-    const patient = {
-      mrn: job.order.patient.mrn,
-      ...(job.order.patient.assigningAuthority ? { assigningAuthority: job.order.patient.assigningAuthority } : {}),
-    };
+    const patient = auditPatient(job.order);
     await this.opts.audit.record({
       who,
       action: 'resend',

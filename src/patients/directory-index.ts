@@ -21,6 +21,11 @@ function better<T extends { updatedAt: string }>(a: T, b: T, isLive: (x: T) => b
 const activeEntry = (e: DirectoryEntry): boolean => e.status === 'active';
 const openOrder = (o: OrderEntry): boolean => o.status === 'open';
 
+/** Sort order: live first, then the newest. */
+function liveThenNewest<T extends { updatedAt: string }>(isLive: (x: T) => boolean): (a: T, b: T) => number {
+  return (a, b) => (isLive(a) !== isLive(b) ? (isLive(a) ? -1 : 1) : a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
+}
+
 function keep<T extends { updatedAt: string }>(map: Map<string, T>, key: string, value: T, isLive: (x: T) => boolean): void {
   const old = map.get(key);
   map.set(key, old ? better(old, value, isLive) : value);
@@ -30,6 +35,7 @@ export class DirectoryIndex implements PatientDirectory {
   private readonly visits = new Map<string, DirectoryEntry>();
   private readonly names = new Map<string, DirectoryEntry[]>();
   private readonly specimens = new Map<string, OrderEntry>();
+  private readonly onSpecimen = new Map<string, OrderEntry[]>();
   private readonly numbers = new Map<string, OrderEntry>();
 
   constructor(private readonly state: DirectoryState) {
@@ -44,13 +50,18 @@ export class DirectoryIndex implements PatientDirectory {
         else this.names.set(key, [e]);
       }
     }
-    for (const list of this.names.values())
-      list.sort((a, b) => (activeEntry(a) !== activeEntry(b) ? (activeEntry(a) ? -1 : 1) : a.updatedAt < b.updatedAt ? 1 : -1));
+    for (const list of this.names.values()) list.sort(liveThenNewest(activeEntry));
     for (const o of state.orders.values()) {
-      for (const id of new Set([...(o.specimenId === undefined ? [] : [o.specimenId]), ...(o.specimenIds ?? [])])) keep(this.specimens, id, o, openOrder);
+      for (const id of new Set([...(o.specimenId === undefined ? [] : [o.specimenId]), ...(o.specimenIds ?? [])])) {
+        keep(this.specimens, id, o, openOrder);
+        const list = this.onSpecimen.get(id);
+        if (list) list.push(o);
+        else this.onSpecimen.set(id, [o]);
+      }
       if (o.placer !== undefined) keep(this.numbers, o.placer, o, openOrder);
       if (o.filler !== undefined) keep(this.numbers, o.filler, o, openOrder);
     }
+    for (const list of this.onSpecimen.values()) list.sort(liveThenNewest(openOrder));
   }
 
   /**
@@ -78,6 +89,10 @@ export class DirectoryIndex implements PatientDirectory {
 
   orderBySpecimen(specimenId: string): OrderEntry | undefined {
     return this.specimens.get(specimenId.trim());
+  }
+
+  ordersBySpecimen(specimenId: string): OrderEntry[] {
+    return [...(this.onSpecimen.get(specimenId.trim()) ?? [])];
   }
 
   /** By placer or filler order number; an open order wins over a cancelled one with the same number. */

@@ -143,6 +143,10 @@ export class PatientDirectoryStore implements PatientDirectory {
     return this.index.orderBySpecimen(specimenId);
   }
 
+  ordersBySpecimen(specimenId: string): OrderEntry[] {
+    return this.index.ordersBySpecimen(specimenId);
+  }
+
   orderByNumber(placerOrFiller: string): OrderEntry | undefined {
     return this.index.orderByNumber(placerOrFiller);
   }

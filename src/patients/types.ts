@@ -45,6 +45,8 @@ export interface PatientDirectory {
   byVisit(visitNumber: string): DirectoryEntry | undefined;
   byNameAndBirthDate(family: string, given: string, dob: string): DirectoryEntry[];
   orderBySpecimen(specimenId: string): OrderEntry | undefined;
+  /** Every order on this specimen (the EHR may place several on one tube): open first, then the newest. */
+  ordersBySpecimen(specimenId: string): OrderEntry[];
   orderByNumber(placerOrFiller: string): OrderEntry | undefined;
 }
 

@@ -208,7 +208,7 @@ function resolveOrder(reading: Reading, dir: Lookup | undefined): PatientResolut
   const specimenId = text(reading.specimen?.id);
   if (specimenId === '') return hold(R.noSpecimen);
   if (!dir) return hold(R.noOrderDirectory);
-  const order = dir.order(specimenId);
+  const order = dir.order(specimenId, reading);
   if (!order) return hold(R.noOrder);
   if (order.status === 'cancelled') return hold(R.orderCancelled);
   if (order.status !== 'open') return hold(R.noOrder);
@@ -346,8 +346,25 @@ class Lookup {
     return entry.mergedInto !== undefined ? this.find(text(entry.patient.mrn), entry.patient.assigningAuthority) : entry;
   }
 
-  order(specimenId: string): OrderEntry | undefined {
-    return this.call(() => this.dir.orderBySpecimen(specimenId));
+  /**
+   * The order this reading answers. Several open orders on one tube: the one whose tests the reading
+   * has most of (LOINC or the EHR's own code), so each result carries its own order's numbers; a
+   * reading that matches none of them (a panel ordered under one code) takes the newest, as one order would.
+   */
+  order(specimenId: string, reading: Reading): OrderEntry | undefined {
+    const all = this.call(() => this.dir.ordersBySpecimen(specimenId));
+    const first = all[0];
+    if (first === undefined || first.status !== 'open') return first;
+    const open = all.filter((o) => o.status === 'open');
+    if (open.length === 1) return first;
+    const codes = new Set(reading.observations.flatMap((o) => [o.code.loinc, o.code.local?.code].filter((c): c is string => c !== undefined)));
+    let best = first;
+    let most = 0;
+    for (const o of open) {
+      const hits = o.tests.filter((t) => codes.has(t.code)).length;
+      if (hits > most) [best, most] = [o, hits];
+    }
+    return best;
   }
 
   private call<T>(fn: () => T): T {

@@ -46,6 +46,8 @@ export interface DeviceFleetOptions {
   orders?: {
     worklistFor(deviceId: string): Worklist | undefined;
     sessionOpened(deviceId: string): void;
+    /** Its settings changed at run time (not at start-up): open orders are dispatched to it again. */
+    devicesChanged(deviceId: string): void;
   };
 }
 
@@ -110,6 +112,7 @@ export class DeviceFleet {
       if (opts.start) entry.runner.start();
     }
     this.#entries.set(device.id, entry);
+    if (opts.start) this.opts.orders?.devicesChanged(device.id);
     // A running link reports its own states; a disabled one says it is stopped.
     if (opts.start && !entry.runner) this.opts.emit({ type: 'link', deviceId: device.id, link: this.status(entry) });
   }

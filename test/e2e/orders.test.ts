@@ -27,6 +27,8 @@ const BOB: FeedPatient = { mrn: 'MRN7102', family: 'Sample', given: 'Bob', dob: 
 const REFUSAL = 'Test GLU is not set up on this analyzer';
 /** What the page shows after a click or a key, with room for a busy test machine. */
 const SOON = { timeout: 10_000 };
+/** The Orders view's own polling interval (src/web/page/views/orders.ts). */
+const POLL_MS = 15_000;
 
 /** An analyzer that gets its orders downloaded; its code map in reverse names its codes for the ordered LOINC tests. */
 function downloading(id: string, driver: string, label: string, transport: DeviceConfigT['transport'], codes: Record<string, FeedTest>): DeviceConfigT {
@@ -236,13 +238,17 @@ describe('the Orders page', () => {
   it('shows a new order as it arrives, without a reload, and keeps the keyboard where it was', async () => {
     const button = item('S1001').getByRole('button', { name: 'Specimen S1001' });
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    // The view is mounted now and loads the list once; its own next poll is POLL_MS later.
+    const mounted = Date.now();
+    await expect.poll(shownSpecimens, SOON).toEqual(['S1003', 'S1002', 'S1001']);
     await button.focus();
     const acks = await sendAdt(inbound, [
       labOrder({ controlId: 'ORD1004NW', patient: ALICE, placer: 'PL1004', filler: 'FL1004', specimen: 'S1004', specimenType: 'SER', tests: [GLUCOSE] }),
     ]);
     expect(acks.map((a) => a.code)).toEqual(['AA']);
-    // Sooner than the page's own polling: the gateway's order event brought it.
-    await expect.poll(shownSpecimens, { timeout: 5_000 }).toEqual(['S1004', 'S1003', 'S1002', 'S1001']);
+    // Sooner than the page's own polling (15 s in views/orders.ts): only the gateway's order event can have brought it.
+    await expect.poll(shownSpecimens, { timeout: 3_000 }).toEqual(['S1004', 'S1003', 'S1002', 'S1001']);
+    expect(Date.now() - mounted).toBeLessThan(POLL_MS);
     expect(await button.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
   });
 });

@@ -32,6 +32,7 @@ export function field(message: string, segment: string, n: number): string {
   return (segment === 'MSH' ? parts[n - 1] : parts[n]) ?? '';
 }
 
+/** Every segment of that name, split at '|' (index n is field n). */
 export function segments(message: string, name: string): string[][] {
   return message
     .split('\r')

@@ -10,6 +10,8 @@ import { startEhrStandin, type EhrStandin } from './ehr-standin-client.ts';
 import { freePort } from './free-port.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from './gateway-process.ts';
 import { CREATININE, GLUCOSE, POTASSIUM, registration, type FeedPatient } from './order-feed.ts';
+import { openPtyPair, type PtyPair } from './pty.ts';
+import { openDeviceEnd, type SerialDeviceEnd } from './serial-device.ts';
 
 /** A chemistry analyzer's own codes to LOINC: one to one, so its orders can use the map in reverse. */
 export const CHEMISTRY_CODES: Record<string, CodeMappingT> = {
@@ -79,4 +81,32 @@ export async function startOrdersRig(devices: DeviceConfigT[], patients: FeedPat
     throw err;
   }
   return rig;
+}
+
+export interface SerialAnalyzerRig {
+  rig: OrdersRig;
+  pty: PtyPair;
+  /** The analyzer's end of the serial line, written by the test. */
+  end: SerialDeviceEnd;
+  stop(): Promise<void>;
+}
+
+/** The rig with one analyzer on a pty pair: `device` gets the gateway's end of the line; the test writes the other. */
+export async function startWithSerialAnalyzer(device: (path: string) => DeviceConfigT, patients: FeedPatient[]): Promise<SerialAnalyzerRig> {
+  const pty = await openPtyPair();
+  const rig = await startOrdersRig([device(pty.a)], patients).catch(async (err: unknown) => {
+    await pty.close();
+    throw err;
+  });
+  const end = await openDeviceEnd(pty.b);
+  return {
+    rig,
+    pty,
+    end,
+    stop: async () => {
+      await end.close();
+      await rig.stop();
+      await pty.close();
+    },
+  };
 }

@@ -18,6 +18,7 @@ export const OrdersQuerySchema = Type.Object({
   ),
   device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'placer, filler or specimen ID (exact), or MRN' })),
+  // The page's "Show more" stops here (src/web/page/lib/order-words.ts MAX_ORDERS_SHOWN).
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 const OrderParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 200 }) });

@@ -17,9 +17,8 @@ import { eventually } from '../../support/eventually.ts';
 import type { GatewayProcess } from '../../support/gateway-process.ts';
 import { CREATININE, GLUCOSE, HBA1C, POTASSIUM, labOrder, type FeedOrder, type FeedPatient } from '../../support/order-feed.ts';
 import { orderAt, ordersAudited } from '../../support/orders-api.ts';
-import { CHEMISTRY_CODES, QUICK_E1381, startOrdersRig, type OrdersRig } from '../../support/orders-rig.ts';
-import { openPtyPair, type PtyPair } from '../../support/pty.ts';
-import { openDeviceEnd, type SerialDeviceEnd } from '../../support/serial-device.ts';
+import { CHEMISTRY_CODES, QUICK_E1381, startWithSerialAnalyzer, type SerialAnalyzerRig } from '../../support/orders-rig.ts';
+import type { SerialDeviceEnd } from '../../support/serial-device.ts';
 
 const BOB: FeedPatient = { mrn: 'MRN6101', family: 'Sample', given: 'Bob', dob: '1975-06-15', sex: 'M' };
 
@@ -37,35 +36,29 @@ function order(n: number, tests = [GLUCOSE, POTASSIUM, HBA1C], control: FeedOrde
 }
 
 describe('ASTM download on a serial line: the order goes to the analyzer when it arrives', { timeout: 90_000 }, () => {
-  let rig: OrdersRig;
+  let line: SerialAnalyzerRig;
   let ehr: EhrStandin;
   let gw: GatewayProcess;
   let inbound: number;
-  let pty: PtyPair;
   let end: SerialDeviceEnd;
 
   beforeAll(async () => {
-    pty = await openPtyPair();
-    rig = await startOrdersRig(
-      [
-        {
-          ...serialDevice('chem-d', 'astm-lis2', pty.a, QUICK_E1381),
-          label: 'Chemistry (download)',
-          codeMap: CHEMISTRY_CODES,
-          // No `tests`: the code map in reverse (one-to-one) names the analyzer's codes.
-          orders: { mode: 'download' },
-        },
-      ],
+    line = await startWithSerialAnalyzer(
+      (path) => ({
+        ...serialDevice('chem-d', 'astm-lis2', path, QUICK_E1381),
+        label: 'Chemistry (download)',
+        codeMap: CHEMISTRY_CODES,
+        // No `tests`: the code map in reverse (one-to-one) names the analyzer's codes.
+        orders: { mode: 'download' },
+      }),
       [BOB],
     );
-    ({ ehr, gw, inbound } = rig);
-    end = await openDeviceEnd(pty.b);
+    ({ end } = line);
+    ({ ehr, gw, inbound } = line.rig);
   }, 60_000);
 
   afterAll(async () => {
-    await end?.close();
-    await rig?.stop();
-    await pty?.close();
+    await line?.stop();
   });
 
   const oruFor = (specimen: string) => ehr.messages.filter((m) => m.text.includes(specimen));

@@ -18,9 +18,8 @@ import { eventually } from '../../support/eventually.ts';
 import type { GatewayProcess } from '../../support/gateway-process.ts';
 import { CREATININE, GLUCOSE, HBA1C, labOrder, type FeedPatient } from '../../support/order-feed.ts';
 import { orderAt, ordersAudited } from '../../support/orders-api.ts';
-import { CHEMISTRY_CODES, QUICK_E1381, startOrdersRig, type OrdersRig } from '../../support/orders-rig.ts';
-import { openPtyPair, type PtyPair } from '../../support/pty.ts';
-import { openDeviceEnd, type SerialDeviceEnd } from '../../support/serial-device.ts';
+import { CHEMISTRY_CODES, QUICK_E1381, startWithSerialAnalyzer, type OrdersRig, type SerialAnalyzerRig } from '../../support/orders-rig.ts';
+import type { SerialDeviceEnd } from '../../support/serial-device.ts';
 
 const ANALYZER_HEADER = 'H|\\^&|||CHEM-300^4.1^SN1187|||||MEDGATE||P|LIS2-A2|20261206081000';
 
@@ -32,34 +31,29 @@ function query(specimen: string): string[] {
 const ALICE: FeedPatient = { mrn: 'MRN5101', family: 'Example', given: 'Alice', dob: '1961-01-01', sex: 'F' };
 
 describe('ASTM host query on a serial line: order in, analyzer asks, results out with the order', { timeout: 90_000 }, () => {
+  let line: SerialAnalyzerRig;
   let rig: OrdersRig;
   let ehr: EhrStandin;
   let gw: GatewayProcess;
-  let pty: PtyPair;
   let end: SerialDeviceEnd;
 
   beforeAll(async () => {
-    pty = await openPtyPair();
-    rig = await startOrdersRig(
-      [
-        {
-          ...serialDevice('chem-q', 'astm-lis2', pty.a, QUICK_E1381),
-          label: 'Chemistry (host query)',
-          patient: { mode: 'order' },
-          codeMap: CHEMISTRY_CODES,
-          orders: { mode: 'query', specimenTypes: ['SER', 'PLAS'], tests: { [GLUCOSE.code]: 'GLU', [CREATININE.code]: 'CREA' }, answerWithinMs: 10_000 },
-        },
-      ],
+    line = await startWithSerialAnalyzer(
+      (path) => ({
+        ...serialDevice('chem-q', 'astm-lis2', path, QUICK_E1381),
+        label: 'Chemistry (host query)',
+        patient: { mode: 'order' },
+        codeMap: CHEMISTRY_CODES,
+        orders: { mode: 'query', specimenTypes: ['SER', 'PLAS'], tests: { [GLUCOSE.code]: 'GLU', [CREATININE.code]: 'CREA' }, answerWithinMs: 10_000 },
+      }),
       [ALICE],
     );
+    ({ rig, end } = line);
     ({ ehr, gw } = rig);
-    end = await openDeviceEnd(pty.b);
   }, 60_000);
 
   afterAll(async () => {
-    await end?.close();
-    await rig?.stop();
-    await pty?.close();
+    await line?.stop();
   });
 
   it('answers the query with the patient and exactly the ordered tests it does, and files the results under the order', async () => {

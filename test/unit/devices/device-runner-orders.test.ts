@@ -6,8 +6,8 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfigT } from '../../../src/config/schema.ts';
 import { DeviceRunner } from '../../../src/devices/device-runner.ts';
-import type { DeviceLink, Driver, DriverSession } from '../../../src/model/driver.ts';
-import { silentLogger } from '../../../src/model/logger.ts';
+import type { DeviceLink, Driver, DriverSession, MessageMeta } from '../../../src/model/driver.ts';
+import { silentLogger, type Logger } from '../../../src/model/logger.ts';
 import type { DownloadOutcome, WorkOrder, Worklist } from '../../../src/model/work-order.ts';
 import type { Connection, LinkStatus, Transport, TransportEvents } from '../../../src/transports/types.ts';
 import { memoryResends } from '../../support/resend-memory.ts';
@@ -97,5 +97,32 @@ describe('DeviceRunner and orders', () => {
     transport.connect('c1');
     expect(f.links[0]!.worklist).toBeUndefined();
     expect(await runner.download(work)).toEqual({ outcome: 'retry', reason: 'the driver failed while sending' });
+  });
+
+  it('a driver that throws on bytes or on a message is logged under err and never ends the process', async () => {
+    const errors: unknown[] = [];
+    const log = { ...silentLogger, error: (o: unknown) => errors.push(o), child: () => log } as unknown as Logger;
+    const bug = new Error('text is not iterable');
+    const driver: Driver = {
+      ...fakeDriver(async () => ({ outcome: 'accepted' })).driver,
+      open: () => ({
+        receive() {
+          throw bug;
+        },
+        receiveMessage() {
+          throw bug;
+        },
+        on() {},
+        close() {},
+      }),
+    };
+    const transport = new FakeTransport();
+    new DeviceRunner({ device, driver, transport, log, accept: async () => 'R1', resends: memoryResends() });
+    const conn = transport.connect('c1');
+    expect(() => transport.emit('data', conn, Buffer.from('\x05'))).not.toThrow();
+    const done: Array<Error | undefined> = [];
+    expect(() => transport.emit('message', conn, Buffer.from('MSH|'), {} as MessageMeta, (err) => done.push(err))).not.toThrow();
+    expect(done).toEqual([bug]);
+    expect(errors).toEqual([expect.objectContaining({ err: bug }), expect.objectContaining({ err: bug })]);
   });
 });

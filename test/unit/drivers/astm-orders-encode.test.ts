@@ -103,19 +103,28 @@ describe('frames', () => {
 describe('Q record', () => {
   const q = (text: string, component = 2) => hostQueryOf(new AstmRecord(text, DEFAULT_DELIMITERS), component);
 
-  it('takes the specimen id from component 2 of Q.3, else 1; repeats ask for several; duplicates once', () => {
-    expect(q('Q|1|PAT1^SPEC123||ALL||||||||O')).toEqual({ specimenIds: ['SPEC123'], cancel: false });
-    expect(q('Q|1|SPEC123||ALL||||||||O')).toEqual({ specimenIds: ['SPEC123'], cancel: false });
-    expect(q('Q|1|^S1\\^S2\\^S1||ALL')).toEqual({ specimenIds: ['S1', 'S2'], cancel: false });
+  it('takes the specimen id from component 2 of Q.3, else 1 when Q.3 has no components; repeats ask for several; duplicates once', () => {
+    expect(q('Q|1|PAT1^SPEC123||ALL||||||||O')).toEqual({ specimenIds: ['SPEC123'], cancel: false, instrumentSpecimen: {} });
+    expect(q('Q|1|SPEC123||ALL||||||||O')).toEqual({ specimenIds: ['SPEC123'], cancel: false, instrumentSpecimen: {} });
+    expect(q('Q|1|^S1\\^S2\\^S1||ALL')).toEqual({ specimenIds: ['S1', 'S2'], cancel: false, instrumentSpecimen: {} });
   });
 
   it('a configured component (Roche cobas: 3), and Q.13 A cancels the last query', () => {
-    expect(q('Q|1|^^000004^40^0^5^^S1^SC||ALL||||||||O', 3)).toEqual({ specimenIds: ['000004'], cancel: false });
-    expect(q('Q|1|^^000004^40^0^5^^S1^SC||ALL||||||||A', 3)).toEqual({ specimenIds: ['000004'], cancel: true });
+    // cobas e 411 host manual p. 51: sample 000004, sequence 40, disk 0, position 5, kept for the answer's O.4.
+    const carrier = { '000004': ['40', '0', '5', '', 'S1', 'SC'] };
+    expect(q('Q|1|^^000004^40^0^5^^S1^SC||ALL||||||||O', 3)).toEqual({ specimenIds: ['000004'], cancel: false, instrumentSpecimen: carrier });
+    expect(q('Q|1|^^000004^40^0^5^^S1^SC||ALL||||||||A', 3)).toEqual({ specimenIds: ['000004'], cancel: true, instrumentSpecimen: carrier });
   });
 
   it('a Q record without a specimen id is a problem, not a query', () => {
     const out = decodeMessage(['H|\\^&', 'Q|1|||ALL||||||||O', 'L|1|N']);
+    expect(out.queries).toEqual([]);
+    expect(out.problems.map((p) => p.reason)).toEqual(['Q record 1: no specimen id in Q.3: not answered']);
+  });
+
+  it('a patient id alone (`PAT1^`) is never looked up as a specimen id', () => {
+    expect(q('Q|1|PAT1^||ALL||||||||O')).toEqual({ specimenIds: [], cancel: false, instrumentSpecimen: {} });
+    const out = decodeMessage(['H|\\^&', 'Q|1|PAT1^||ALL||||||||O', 'L|1|N']);
     expect(out.queries).toEqual([]);
     expect(out.problems.map((p) => p.reason)).toEqual(['Q record 1: no specimen id in Q.3: not answered']);
   });

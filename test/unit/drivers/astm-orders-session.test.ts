@@ -8,7 +8,7 @@ import { driver } from '../../../drivers/astm-lis2/index.ts';
 import type { DownloadOutcome, WorkOrder, Worklist, WorklistAnswer } from '../../../src/model/work-order.ts';
 import { ACK, ENQ, EOT, NAK, framesOf } from '../../support/astm-wire.ts';
 import { DOWNLOAD_FRAMES, NO_INFORMATION_FRAMES, ORDER } from './astm-orders-example.ts';
-import { bytes, chunksAt, open, type Harness } from './harness.ts';
+import { bytes, chunksAt, logsAboveDebug, open, type Harness } from './harness.ts';
 
 const SETTINGS = { replyTimeoutMs: 1_000, busyWaitMs: 300, contentionWaitMs: 2_000 };
 
@@ -92,7 +92,7 @@ describe('host query', () => {
     expect(h.errors).toEqual([]);
   });
 
-  it('several specimens: one P and O each; the unknown one is left out of an answer that has work', async () => {
+  it('several specimens: one P and O each; the unknown one is left out of an answer that has work, and not recorded as told', async () => {
     const h = open(driver, SETTINGS);
     const second: WorkOrder = {
       ...ORDER,
@@ -116,8 +116,28 @@ describe('host query', () => {
     ]);
     expect(h.writes.slice(4)).toEqual([ENQ, ...expected, EOT]);
     expect(wl.asked).toEqual([['SPEC123', 'SPEC124', 'SPEC999']]);
-    expect(wl.answers[0]?.answer.unknown).toEqual(['SPEC999']);
+    // The analyzer heard nothing about SPEC999: the worklist must not record "told there is no work".
+    expect(wl.answers[0]?.answer.unknown).toEqual([]);
+    expect(wl.answers[0]?.answer.orders.map((o) => o.specimenId)).toEqual(['SPEC123', 'SPEC124']);
     expect(wl.answers[0]?.result).toEqual({ sent: true });
+  });
+
+  it('Roche cobas (Q.3 component 3): the answer echoes the query sequence, carrier and position in O.4 (cobas e 411 manual p. 51)', async () => {
+    const h = open(driver, { ...SETTINGS, querySpecimenComponent: 3 });
+    const wl = worklist([{ ...ORDER, specimenId: '000004' }]);
+    h.link.worklist = wl;
+    await analyzerSends(h, queryOf('Q|1|^^000004^40^0^5^^S1^SC||ALL||||||||O'));
+    await ackAll(h, 4);
+    expect(h.writes.slice(4)).toEqual([
+      ENQ,
+      ...framesOf([
+        'H|\\^&|||MEDGATE|||||||P|LIS2-A2|20250114093000',
+        'P|1|PID0001|||Doe^Jane||19800214|F',
+        'O|1|000004|40^0^5^^S1^SC|^^^GLU\\^^^PH|R|20250114090000|||||N||||urine||||||||||O',
+        'L|1|N',
+      ]),
+      EOT,
+    ]);
   });
 
   it('an unknown specimen: "no information available", H and L|1|I', async () => {
@@ -134,7 +154,7 @@ describe('host query', () => {
     await ackAll(h, 4);
     expect(h.writes.slice(4)).toEqual([ENQ, ...NO_INFORMATION_FRAMES, EOT]);
     expect(h.logs.filter((l) => l.msg.includes('does not take queries')).map((l) => l.level)).toEqual(['debug']);
-    expect(h.logs.some((l) => l.level !== 'debug' && l.msg.includes('SPEC123'))).toBe(false);
+    expect(logsAboveDebug(h).filter((l) => l.includes('SPEC123'))).toEqual([]);
   });
 
   it('the answer cannot start within the budget (analyzer busy): dropped, recorded unsent, nothing written late', async () => {
@@ -152,7 +172,36 @@ describe('host query', () => {
     expect(warn.map((l) => l.msg)).toEqual(['host-query answer not sent']);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(h.writes.slice(4)).toEqual([ENQ, ENQ, ENQ, ENQ]);
-    expect(h.logs.some((l) => l.level !== 'debug' && l.msg.includes('SPEC123'))).toBe(false);
+    expect(logsAboveDebug(h).filter((l) => l.includes('SPEC123'))).toEqual([]);
+  });
+
+  it('the analyzer sends its next results right after its query: the answer follows their EOT at once, within a budget shorter than the contention wait', async () => {
+    const { h, wl } = withWorklist([ORDER], 1_500);
+    const [first, ...rest] = RESULTS.split('\x04')[0]?.split(/(?=\x02)/) ?? [];
+    h.feed(queryOf('Q|1|^SPEC123||ALL||||||||O') + first);
+    await flush();
+    expect(h.writes.filter((w) => w === ENQ)).toEqual([]);
+    h.feed(rest.join('') + EOT);
+    await flush();
+    expect(h.writes.at(-1)).toBe(ENQ);
+    await ackAll(h, h.writes.length - 1);
+    expect(wl.answers.map((a) => a.result)).toEqual([{ sent: true }]);
+    expect(h.reports.map((r) => r.specimen?.id)).toEqual(['SPEC900']);
+  });
+
+  it('contention on the answer: the contention wait is cut to the budget left, so the answer still goes', async () => {
+    const { h, wl } = withWorklist([ORDER], 1_500);
+    await analyzerSends(h, queryOf('Q|1|^SPEC123||ALL||||||||O'));
+    expect(h.writes.at(-1)).toBe(ENQ);
+    await analyzerSends(h, RESULTS);
+    // 1.5 s budget, 1 s kept for the ENQ's reply: the next ENQ after 0.5 s, not after the 2 s contention wait.
+    const enqs = (): number => h.writes.filter((w) => w === ENQ).length;
+    await vi.advanceTimersByTimeAsync(499);
+    expect(enqs()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(enqs()).toBe(2);
+    await ackAll(h, h.writes.length - 1);
+    expect(wl.answers.map((a) => a.result)).toEqual([{ sent: true }]);
   });
 
   it('the line won after the budget ran out: EOT at once, no frame sent late', async () => {
@@ -312,7 +361,7 @@ describe('download', () => {
     expect(h.reports).toHaveLength(1);
   });
 
-  it('the analyzer already sending when a download comes: it waits for the end, then the contention wait', async () => {
+  it('the analyzer already sending when a download comes: no contention, so ENQ as soon as its EOT arrives', async () => {
     const h = open(driver, SETTINGS);
     const [first, ...rest] = RESULTS.split('\x04')[0]?.split(/(?=\x02)/) ?? [];
     h.feed(first ?? '');
@@ -320,11 +369,48 @@ describe('download', () => {
     expect(h.writes).toEqual([ACK]);
     h.feed(rest.join('') + EOT);
     await flush();
-    await vi.advanceTimersByTimeAsync(SETTINGS.contentionWaitMs);
+    // E1381: after the analyzer's EOT the line is neutral; no contention wait.
+    expect(h.writes.at(-1)).toBe(ENQ);
     const at = h.writes.indexOf(ENQ);
-    expect(at).toBeGreaterThan(0);
     await ackAll(h, at);
     await expect(outcome).resolves.toEqual({ outcome: 'accepted' });
+  });
+
+  it('an analyzer that keeps sending cannot hold a download forever: retry (not "answered") within its bound, every report taken', async () => {
+    const h = open(driver, { ...SETTINGS, downloadStartWithinMs: 3_000 });
+    let outcome: DownloadOutcome | undefined;
+    void h.session.download?.(ORDER).then((o) => {
+      outcome = o;
+    });
+    // A rack run: one result transmission every 200 ms for 10 s, each with its own specimen.
+    let sentByAnalyzer = 0;
+    for (let t = 0; t < 10_000; t += 200) {
+      h.feed(
+        ENQ + framesOf([ANALYZER_H, 'P|1|PID0009', `O|1|RACK${sentByAnalyzer}||^^^GLU`, 'R|1|^^^GLU|95|mg/dL||N||F||||20250114093000', 'L|1|N']).join('') + EOT,
+      );
+      sentByAnalyzer++;
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(outcome).toMatchObject({ outcome: 'retry' });
+    expect(outcome).not.toHaveProperty('answered');
+    expect(h.reports).toHaveLength(sentByAnalyzer);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('an analyzer holding the line with one long transmission: the download gives up at its bound, writing nothing of its own', async () => {
+    const h = open(driver, { ...SETTINGS, downloadStartWithinMs: 3_000 });
+    const frames = framesOf([ANALYZER_H, ...Array.from({ length: 30 }, (_, i) => `P|${i + 1}|PID${i}`), 'L|1|N']);
+    h.feed(ENQ + (frames[0] ?? ''));
+    let outcome: DownloadOutcome | undefined;
+    void h.session.download?.(ORDER).then((o) => {
+      outcome = o;
+    });
+    for (const f of frames.slice(1, 16)) {
+      h.feed(f);
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(outcome).toEqual({ outcome: 'retry', reason: 'the 3000 ms a download may wait for the line ran out while the analyzer was sending' });
+    expect(h.writes.every((w) => w === ACK)).toBe(true);
   });
 
   it('the link going down mid-download: retry, and nothing more is written', async () => {

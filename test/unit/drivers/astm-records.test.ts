@@ -182,7 +182,7 @@ describe('astm-lis2 messages to reports', () => {
         { level: 'info', msg: 'L record termination code "T" (not N, normal)' },
       ]),
     );
-    expect(out.queries).toEqual([{ specimenIds: ['SP77'], cancel: false }]);
+    expect(out.queries).toEqual([{ specimenIds: ['SP77'], cancel: false, instrumentSpecimen: {} }]);
     expect(out.problems).toEqual([]);
   });
 

@@ -11,18 +11,31 @@ export interface Harness {
   reports: DeviceReport[];
   errors: ProtocolError[];
   writes: string[];
-  logs: Array<{ level: string; msg: string }>;
+  logs: LogEntry[];
   feed(text: string | Uint8Array): void;
 }
 
-export function recordingLogger(logs: Array<{ level: string; msg: string }>): Logger {
+/** One log call: `fields` is the bound object as JSON, so a test can check it for patient data too. */
+export interface LogEntry {
+  level: string;
+  msg: string;
+  fields?: string;
+}
+
+export function recordingLogger(logs: LogEntry[]): Logger {
   const fn =
     (level: string): LogFn =>
     (a: string | object, b?: string) => {
-      logs.push({ level, msg: typeof a === 'string' ? a : (b ?? JSON.stringify(a)) });
+      if (typeof a === 'string') logs.push({ level, msg: a });
+      else logs.push({ level, msg: b ?? JSON.stringify(a), fields: JSON.stringify(a) });
     };
   const logger: Logger = { error: fn('error'), warn: fn('warn'), info: fn('info'), debug: fn('debug'), child: () => logger };
   return logger;
+}
+
+/** Every log line above debug, message and bound fields, for checks that no patient data is logged there. */
+export function logsAboveDebug(h: Pick<Harness, 'logs'>): string[] {
+  return h.logs.filter((l) => l.level !== 'debug').map((l) => `${l.msg} ${l.fields ?? ''}`);
 }
 
 /** `memory`: the duplicate memory the link offers; share one between two `open`s to stand for a restart. */
@@ -30,7 +43,7 @@ export function open(driver: Driver, settings: Record<string, unknown> = {}, mem
   const reports: DeviceReport[] = [];
   const errors: ProtocolError[] = [];
   const writes: string[] = [];
-  const logs: Array<{ level: string; msg: string }> = [];
+  const logs: LogEntry[] = [];
   const link: DeviceLink = {
     write: async (bytes) => {
       writes.push(Buffer.from(bytes).toString('latin1'));

@@ -34,6 +34,12 @@ const opts = (structure: OrderMessageOptions['structure']): OrderMessageOptions 
 
 const lines = (text: string): string[] => text.split('\r').filter((l) => l !== '');
 
+/** The segments after MSH and PID for the example order changed by `change`. */
+const groups = (structure: OrderMessageOptions['structure'], change: Partial<WorkOrder>): string[] =>
+  lines(buildOrderMessage({ ...order, ...change }, opts(structure))).slice(2);
+const ADD: Partial<WorkOrder> = { action: 'add', tests: [{ code: 'UA' }], priority: undefined };
+const CANCEL: Partial<WorkOrder> = { action: 'cancel', tests: [{ code: 'GLU' }], priority: 'routine' };
+
 describe('OML^O21', () => {
   it('writes a new order: PID, then per test ORC NW, TQ1 priority, OBR with the analyzer code, SPM with the specimen', () => {
     const text = buildOrderMessage(order, opts('OML^O21'));
@@ -41,11 +47,11 @@ describe('OML^O21', () => {
     expect(lines(text)).toEqual([
       'MSH|^~\\&|MEDGATE|CLINIC|C311|CHEMLAB|20250114093000+0000||OML^O21^OML_O21|MG1|P|2.5.1',
       'PID|1||123456^^^CLINIC^MR||Doe^Jane||19700315|F',
-      'ORC|NW|ORD777|F-9001||||||20250114093000+0000',
+      'ORC|NW|ORD777|F-9001|ORD777|||||20250114093000+0000',
       'TQ1|1||||||||S',
       'OBR|1|ORD777|F-9001|GLU^^99MDG^2345-7^Glucose^LN|||20250114081500+0100',
       'SPM|1|SPC-0042||SER|||||||||||||20250114081500+0100',
-      'ORC|NW|ORD777|F-9001||||||20250114093000+0000',
+      'ORC|NW|ORD777|F-9001|ORD777|||||20250114093000+0000',
       'TQ1|1||||||||S',
       'OBR|2|ORD777|F-9001|CREA^^99MDG^2160-0^^LN|||20250114081500+0100',
       'SPM|1|SPC-0042||SER|||||||||||||20250114081500+0100',
@@ -59,15 +65,13 @@ describe('OML^O21', () => {
   });
 
   it('adds tests to a specimen the analyzer has (OBR-11 A) and cancels (ORC-1 CA) with the same numbers', () => {
-    const add = lines(buildOrderMessage({ ...order, action: 'add', tests: [{ code: 'UA' }], priority: undefined }, opts('OML^O21')));
-    expect(add.slice(2)).toEqual([
-      'ORC|NW|ORD777|F-9001||||||20250114093000+0000',
+    expect(groups('OML^O21', ADD)).toEqual([
+      'ORC|NW|ORD777|F-9001|ORD777|||||20250114093000+0000',
       'OBR|1|ORD777|F-9001|UA^^99MDG|||20250114081500+0100||||A',
       'SPM|1|SPC-0042||SER|||||||||||||20250114081500+0100',
     ]);
-    const cancel = lines(buildOrderMessage({ ...order, action: 'cancel', tests: [{ code: 'GLU' }], priority: 'routine' }, opts('OML^O21')));
-    expect(cancel.slice(2)).toEqual([
-      'ORC|CA|ORD777|F-9001||||||20250114093000+0000',
+    expect(groups('OML^O21', CANCEL)).toEqual([
+      'ORC|CA|ORD777|F-9001|ORD777|||||20250114093000+0000',
       'TQ1|1||||||||R',
       'OBR|1|ORD777|F-9001|GLU^^99MDG|||20250114081500+0100',
       'SPM|1|SPC-0042||SER|||||||||||||20250114081500+0100',
@@ -101,27 +105,36 @@ describe('OML^O21', () => {
 });
 
 describe('ORM^O01', () => {
-  it('has no SPM (none in 2.5.1): the specimen ID is OBR-3 and its type OBR-15; ORC-3 keeps the filler number', () => {
+  it('has no TQ1 and no SPM (neither in its 2.5.1 ORDER group): the specimen ID is ORC-3 and OBR-3 alike, priority OBR-27.6, type OBR-15', () => {
     const text = buildOrderMessage(order, opts('ORM^O01'));
+    const group = (i: number, code: string): string[] => [
+      'ORC|NW|ORD777|SPC-0042|ORD777|||||20250114093000+0000',
+      `OBR|${i}|ORD777|SPC-0042|${code}|||20250114081500+0100||||||||SER||||||||||||^^^^^S`,
+    ];
     expect(lines(text)).toEqual([
       'MSH|^~\\&|MEDGATE|CLINIC|C311|CHEMLAB|20250114093000+0000||ORM^O01^ORM_O01|MG1|P|2.5.1',
       'PID|1||123456^^^CLINIC^MR||Doe^Jane||19700315|F',
-      'ORC|NW|ORD777|F-9001||||||20250114093000+0000',
-      'TQ1|1||||||||S',
-      'OBR|1|ORD777|SPC-0042|GLU^^99MDG^2345-7^Glucose^LN|||20250114081500+0100||||||||SER',
-      'ORC|NW|ORD777|F-9001||||||20250114093000+0000',
-      'TQ1|1||||||||S',
-      'OBR|2|ORD777|SPC-0042|CREA^^99MDG^2160-0^^LN|||20250114081500+0100||||||||SER',
+      ...group(1, 'GLU^^99MDG^2345-7^Glucose^LN'),
+      ...group(2, 'CREA^^99MDG^2160-0^^LN'),
     ]);
     const m = new Message({ text });
     expect(m.get('MSH.9.3').toString()).toBe('ORM_O01');
+    // HL7 v2.5.1 4.5.3.3: OBR-3 is identical to ORC-3; the EHR's filler number F-9001 is not sent.
+    expect(m.get('ORC.3').toString()).toBe(m.get('OBR.3').toString());
     expect(m.get('OBR.3').toString()).toBe('SPC-0042');
+    expect(m.get('OBR.27.6').toString()).toBe('S');
+    expect(text).not.toContain('F-9001');
+    expect(text).not.toContain('TQ1');
   });
 
-  it('adds (OBR-11 A) and cancels (ORC-1 CA)', () => {
-    const add = lines(buildOrderMessage({ ...order, action: 'add', tests: [{ code: 'UA' }], priority: undefined, filler: undefined }, opts('ORM^O01')));
-    expect(add.slice(2)).toEqual(['ORC|NW|ORD777|||||||20250114093000+0000', 'OBR|1|ORD777|SPC-0042|UA^^99MDG|||20250114081500+0100||||A||||SER']);
-    const cancel = lines(buildOrderMessage({ ...order, action: 'cancel', tests: [{ code: 'GLU' }], priority: undefined }, opts('ORM^O01')));
-    expect(cancel.slice(2)).toEqual(['ORC|CA|ORD777|F-9001||||||20250114093000+0000', 'OBR|1|ORD777|SPC-0042|GLU^^99MDG|||20250114081500+0100||||||||SER']);
+  it('adds (OBR-11 A) and cancels (ORC-1 CA); no priority leaves OBR-27 out', () => {
+    expect(groups('ORM^O01', { ...ADD, filler: undefined })).toEqual([
+      'ORC|NW|ORD777|SPC-0042|ORD777|||||20250114093000+0000',
+      'OBR|1|ORD777|SPC-0042|UA^^99MDG|||20250114081500+0100||||A||||SER',
+    ]);
+    expect(groups('ORM^O01', CANCEL)).toEqual([
+      'ORC|CA|ORD777|SPC-0042|ORD777|||||20250114093000+0000',
+      'OBR|1|ORD777|SPC-0042|GLU^^99MDG|||20250114081500+0100||||||||SER||||||||||||^^^^^R',
+    ]);
   });
 });

@@ -3,13 +3,13 @@
 // host queries (QBP, IHE LAW "Query for AWOS") are answered at once with RSP_K11 and the orders follow.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { driver } from '../../../drivers/hl7-analyzer/index.ts';
 import { MAX_QUEUED_MESSAGES } from '../../../drivers/hl7-analyzer/session.ts';
 import { parseAck } from '../../../src/hl7/ack.ts';
 import { encodeFrame } from '../../../src/mllp/framing.ts';
 import type { DownloadOutcome, WorkOrder, Worklist, WorklistAnswer } from '../../../src/model/work-order.ts';
-import { chunksAt, open, type Harness } from './harness.ts';
+import { chunksAt, logsAboveDebug, open, type Harness } from './harness.ts';
 
 const msg = (...segments: string[]): string => segments.join('\r') + '\r';
 
@@ -22,7 +22,9 @@ const order: WorkOrder = {
   tests: [{ code: 'GLU' }],
 };
 
-const FAST = { orderAckTimeoutMs: 100 };
+// Generous: an ACK fed after settle() must never lose a race with the timeout on a busy machine.
+// The timeout itself is tested on fake time.
+const FAST = { orderAckTimeoutMs: 60_000 };
 
 /** The messages the session wrote, unframed. */
 const sent = (h: Harness): string[] =>
@@ -137,11 +139,17 @@ describe('hl7-analyzer downloads', () => {
   });
 
   it('resolves retry when no ACK comes within orderAckTimeoutMs, and drops the late one', async () => {
-    const h = open(driver, FAST);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const h = open(driver, { orderAckTimeoutMs: 100 });
     const d = await startDownload(h);
-    const started = Date.now();
-    expect(await d.result).toEqual({ outcome: 'retry', reason: 'no acknowledgement from the analyzer within 100 ms' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    let outcome: DownloadOutcome | undefined;
+    void d.result.then((o) => {
+      outcome = o;
+    });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(outcome).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toEqual({ outcome: 'retry', reason: 'no acknowledgement from the analyzer within 100 ms', answered: true });
     h.feed(encodeFrame(ackOf(d.controlId, 'AA')));
     await settle();
     expect(h.logs.some((l) => l.level === 'debug' && /no order waiting/.test(l.msg))).toBe(true);
@@ -177,6 +185,13 @@ describe('hl7-analyzer downloads', () => {
       throw new Error('socket closed');
     };
     expect(await h.session.download!(order)).toEqual({ outcome: 'retry', reason: 'order could not be written: socket closed' });
+  });
+
+  it('an order that cannot be written as HL7 is rejected (a dead letter, not a loop), its reason without the bad value', async () => {
+    const h = open(driver, FAST);
+    const outcome = await h.session.download!({ ...order, patient: { ...order.patient, birthDate: '14.02.1980' } });
+    expect(outcome).toEqual({ outcome: 'rejected', reason: 'order message could not be built: a time or birth date in the order is not ISO 8601' });
+    expect(h.writes).toEqual([]);
   });
 
   it('takes and acknowledges results that arrive while a download waits for its ACK', async () => {
@@ -223,17 +238,19 @@ describe('hl7-analyzer downloads', () => {
   });
 });
 
-/** A worklist in memory, recording what the session told it. */
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A worklist in memory, recording what the session told it; `delayMs` advances fake time inside query(). */
 function worklist(known: Record<string, WorkOrder>, answerWithinMs = 10_000, delayMs = 0): Worklist & { calls: Array<[WorklistAnswer, unknown]> } {
   const calls: Array<[WorklistAnswer, unknown]> = [];
   return {
     calls,
     answerWithinMs,
     query(specimenIds) {
-      const until = Date.now() + delayMs;
-      while (Date.now() < until) {
-        // A worklist this slow stands for a gateway that could not answer in time.
-      }
+      // A worklist this slow stands for a gateway that could not answer in time (the test fakes the clock).
+      if (delayMs > 0) vi.advanceTimersByTime(delayMs);
       return { orders: specimenIds.flatMap((id) => (known[id] ? [known[id]] : [])), unknown: specimenIds.filter((id) => !known[id]) };
     },
     answered(answer, result) {
@@ -323,6 +340,7 @@ describe('hl7-analyzer host queries', () => {
   });
 
   it('drops an answer it could not give within answerWithinMs: never sent late, recorded as not sent', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const h = open(driver, FAST);
     const wl = worklist({ 'SPC-0042': order }, 500, 600);
     h.link.worklist = wl;
@@ -332,6 +350,32 @@ describe('hl7-analyzer host queries', () => {
     expect(wl.calls).toHaveLength(1);
     expect(wl.calls[0]![1]).toMatchObject({ sent: false, reason: expect.stringMatching(/past the analyzer's 500 ms/) });
     expect(h.logs.some((l) => l.level === 'warn' && /too late/.test(l.msg))).toBe(true);
+    expect(logsAboveDebug(h).filter((l) => l.includes('SPC-0042') || l.includes('123456'))).toEqual([]);
+  });
+
+  it('a worklist that throws when told the outcome: no second (AE) answer after the RSP, no unhandled rejection, logged', async () => {
+    const h = open(driver, FAST);
+    const wl = worklist({ 'SPC-0042': order });
+    wl.answered = () => {
+      throw new Error('order book down');
+    };
+    h.link.worklist = wl;
+    h.feed(encodeFrame(qbp('Q10', 'QPD|WOS^Work Order Step^IHE_LABTF|T10|SPC-0042~SPC-9999')));
+    await settle();
+    const [rsp, oml, ...more] = sent(h);
+    expect(field(rsp!, 'QAK', 2)).toBe('OK');
+    expect(field(oml!, 'MSH', 9)).toBe('OML^O21^OML_O21');
+    expect(more).toEqual([]);
+    // The order's ACK: the worklist throws again, inside the sender's continuation.
+    h.feed(encodeFrame(ackOf(field(oml!, 'MSH', 10), 'AA')));
+    await settle();
+    expect(sent(h)).toHaveLength(2);
+    expect(h.errors).toEqual([]);
+    expect(h.logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      'the worklist could not record the HL7 host-query answer',
+      'the worklist could not record the HL7 host-query answer',
+    ]);
+    expect(logsAboveDebug(h).filter((l) => l.includes('SPC-0042') || l.includes('123456'))).toEqual([]);
   });
 
   it('answers AE busy to a query while too many orders wait for the analyzer to acknowledge them', async () => {

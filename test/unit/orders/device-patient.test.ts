@@ -14,6 +14,7 @@ const directory: PatientDirectory = {
   byVisit: () => undefined,
   byNameAndBirthDate: () => [],
   orderBySpecimen: (id) => (id === 'SP1' ? order : undefined),
+  ordersBySpecimen: (id) => (id === 'SP1' ? [order] : []),
   orderByNumber: () => undefined,
 };
 

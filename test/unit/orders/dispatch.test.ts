@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BookOrder, DeviceRecord } from '../../../src/orders/book-state.ts';
-import { analyzerCodes, dispatchOrder, type DeviceDecision, type OrdersDevice } from '../../../src/orders/dispatch.ts';
+import { analyzerCodes, dispatchOrder, type DeviceDecision, type OrdersDevice, type SpecimenWork } from '../../../src/orders/dispatch.ts';
 import type { OrderEntry } from '../../../src/patients/types.ts';
 
 const NOW = '2026-12-06T09:00:00.000Z';
@@ -40,21 +40,28 @@ function previous(devices: Record<string, Partial<DeviceRecord>>, status: 'open'
   };
 }
 
-function run(o: OrderEntry, prev?: BookOrder, devices: OrdersDevice[] = [chem]): DeviceDecision[] {
-  return dispatchOrder({ order: o, patient: { mrn: 'MRN1', family: 'Doe', given: 'Jane', dob: '1980-01-02', sex: 'F' }, previous: prev, devices, now: NOW });
+function run(o: OrderEntry, prev?: BookOrder, devices: OrdersDevice[] = [chem], siblings?: Map<string, SpecimenWork>): DeviceDecision[] {
+  return dispatchOrder({
+    order: o,
+    patient: { mrn: o.mrn, family: 'Doe', given: 'Jane', dob: '1980-01-02', sex: 'F' },
+    previous: prev,
+    devices,
+    now: NOW,
+    ...(siblings ? { siblings } : {}),
+  });
 }
 
 /** state, queued actions with their codes, reason: one line a table row can name. */
 function summary(d: DeviceDecision): string {
   if (d.unchanged) return 'unchanged';
-  const q = d.queue.map((w) => `${w.order.action}(${w.order.tests.map((t) => t.code).join('+')})`).join(' ');
+  const q = d.queue.map((w) => `${w.order.action}(${w.order.specimenId} ${w.order.patient.mrn} ${w.order.tests.map((t) => t.code).join('+')})`).join(' ');
   return [d.record.state, q, d.record.reason ?? ''].filter((x) => x !== '').join(' | ');
 }
 
 describe('dispatchOrder: what an analyzer gets of an order', () => {
   const rows: Array<[string, OrderEntry, BookOrder | undefined, OrdersDevice[], string]> = [
-    ['a new order with two tests it does: new with both', order(), undefined, [chem], 'waiting | new(GLU+CREA)'],
-    ['only one of the tests: new with that one', order({ tests: [GLU, HBA1C] }), undefined, [chem], 'waiting | new(GLU)'],
+    ['a new order with two tests it does: new with both', order(), undefined, [chem], 'waiting | new(SP1 MRN1 GLU+CREA)'],
+    ['only one of the tests: new with that one', order({ tests: [GLU, HBA1C] }), undefined, [chem], 'waiting | new(SP1 MRN1 GLU)'],
     [
       'none of the tests: not sent, says which',
       order({ tests: [HBA1C] }),
@@ -76,20 +83,26 @@ describe('dispatchOrder: what an analyzer gets of an order', () => {
       [chem],
       'not-sent | the order names no specimen ID (SPM-2 or OBR-20): the analyzer could not match it to a tube',
     ],
-    ['a test added after it was sent: add with the new one', order(), previous({ chem: { tests: ['GLU'], given: ['GLU'] } }), [chem], 'waiting | add(CREA)'],
+    [
+      'a test added after it was sent: add with the new one',
+      order(),
+      previous({ chem: { tests: ['GLU'], given: ['GLU'] } }),
+      [chem],
+      'waiting | add(SP1 MRN1 CREA)',
+    ],
     [
       'a test removed after it was sent: cancel that one',
       order({ tests: [GLU] }),
       previous({ chem: { tests: ['GLU', 'CREA'], given: ['GLU', 'CREA'] } }),
       [chem],
-      'waiting | cancel(CREA)',
+      'waiting | cancel(SP1 MRN1 CREA)',
     ],
     [
       'the order cancelled after it was sent: cancel all it has',
       order({ status: 'cancelled' }),
       previous({ chem: { tests: ['GLU', 'CREA'], given: ['GLU', 'CREA'] } }),
       [chem],
-      'cancel-waiting | cancel(GLU+CREA)',
+      'cancel-waiting | cancel(SP1 MRN1 GLU+CREA)',
     ],
     [
       'cancelled before it went out: nothing sent, cancelled',
@@ -103,7 +116,7 @@ describe('dispatchOrder: what an analyzer gets of an order', () => {
       order({ tests: [GLU] }),
       previous({ chem: { state: 'waiting', tests: ['GLU', 'CREA'] } }),
       [chem],
-      'waiting | new(GLU)',
+      'waiting | new(SP1 MRN1 GLU)',
     ],
     ['the same order again (an EHR resend): unchanged', order(), previous({ chem: { tests: ['GLU', 'CREA'], given: ['GLU', 'CREA'] } }), [chem], 'unchanged'],
     [
@@ -133,6 +146,75 @@ describe('dispatchOrder: what an analyzer gets of an order', () => {
     expect(summary(decision!)).toBe(expected);
   });
 
+  const mapped: OrdersDevice = { id: 't', orders: { mode: 'download', tests: { [GLU.code]: 'GLU' } }, capabilities: { query: false, download: true } };
+  const sent = (over: Partial<DeviceRecord> = {}) =>
+    previous({ chem: { tests: ['GLU', 'CREA'], given: ['GLU', 'CREA'], givenSpecimen: 'SP1', givenMrn: 'MRN1', ...over } });
+  const tube = (given: string[], tests: string[]) => new Map([['chem', { given, tests }]]);
+  const more: Array<[string, OrderEntry, BookOrder | undefined, OrdersDevice[], Map<string, SpecimenWork> | undefined, string]> = [
+    [
+      'an EHR code named like an Object member (constructor): not sent',
+      order({ tests: [{ system: 'LN', code: 'constructor' }] }),
+      undefined,
+      [mapped],
+      undefined,
+      'not-sent | none of the ordered tests (constructor) is done by this analyzer',
+    ],
+    [
+      'an EHR code __proto__: not sent',
+      order({ tests: [{ system: 'LN', code: '__proto__' }] }),
+      undefined,
+      [mapped],
+      undefined,
+      'not-sent | none of the ordered tests (__proto__) is done by this analyzer',
+    ],
+    [
+      'a new specimen ID (recollected): cancel on the old tube, new on the new one',
+      order({ specimenId: 'SP2' }),
+      sent(),
+      [chem],
+      undefined,
+      'waiting | cancel(SP1 MRN1 GLU+CREA) new(SP2 MRN1 GLU+CREA)',
+    ],
+    [
+      'the order moved to another patient: cancel under the old, new under the new',
+      order({ mrn: 'MRN2' }),
+      sent(),
+      [chem],
+      undefined,
+      'waiting | cancel(SP1 MRN1 GLU+CREA) new(SP1 MRN2 GLU+CREA)',
+    ],
+    [
+      'moved and cancelled at once: only the cancel on the old tube',
+      order({ specimenId: 'SP2', status: 'cancelled' }),
+      sent(),
+      [chem],
+      undefined,
+      'cancel-waiting | cancel(SP1 MRN1 GLU+CREA)',
+    ],
+    [
+      "given under the order's second specimen ID (a query): not a move",
+      order({ specimenIds: ['SP1', 'SP9'] }),
+      sent({ givenSpecimen: 'SP9' }),
+      [chem],
+      undefined,
+      'unchanged',
+    ],
+    ['a second order on a tube the analyzer has: add', order({ tests: [CREA] }), undefined, [chem], tube(['GLU'], ['GLU']), 'waiting | add(SP1 MRN1 CREA)'],
+    ['a second order for a test the tube already has: nothing sent again', order({ tests: [GLU] }), undefined, [chem], tube(['GLU'], ['GLU']), 'sent'],
+    [
+      'one of two orders on a tube cancelled: cancel only its own tests',
+      order({ status: 'cancelled' }),
+      sent(),
+      [chem],
+      tube(['GLU'], ['GLU']),
+      'cancel-waiting | cancel(SP1 MRN1 CREA)',
+    ],
+  ];
+  it.each(more)('%s', (_name, o, prev, devices, siblings, expected) => {
+    const [decision] = run(o, prev, devices, siblings);
+    expect(summary(decision!)).toBe(expected);
+  });
+
   it('puts the patient, numbers, specimen type and ordered codes on the work order', () => {
     const [d] = run(order({ priority: 'stat', specimenType: undefined }));
     if (!d || d.unchanged) throw new Error('expected a decision');
@@ -154,7 +236,7 @@ describe('dispatchOrder: what an analyzer gets of an order', () => {
 
   it('decides per device: one order, two analyzers, each its own tests', () => {
     const decisions = run(order({ tests: [GLU, HBA1C] }), undefined, [chem, query]).map(summary);
-    expect(decisions).toEqual(['waiting | new(GLU)', 'waiting | waiting for the analyzer to ask for this specimen (host query)']);
+    expect(decisions).toEqual(['waiting | new(SP1 MRN1 GLU)', 'waiting | waiting for the analyzer to ask for this specimen (host query)']);
   });
 });
 
@@ -180,5 +262,8 @@ describe('analyzerCodes', () => {
       ),
     ).toEqual(['G']);
     expect(analyzerCodes({ orders: { mode: 'download', tests: {} }, codeMap: { G: { loinc: GLU.code } } }, GLU)).toEqual([]);
+    for (const code of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(analyzerCodes({ orders: { mode: 'download', tests: { [GLU.code]: 'GLU' } } }, { system: 'LN', code })).toEqual([]);
+    }
   });
 });

@@ -43,6 +43,21 @@ function queue(...specimens: string[]) {
 }
 
 describe('DownloadWorker', () => {
+  it('a driver download that never settles is given up after the time limit as retry, and the next one goes', async () => {
+    const book = queue('SP1', 'SP2');
+    const worker = new DownloadWorker({
+      device: 'chem',
+      book,
+      download: (order) =>
+        order.specimenId === 'SP1' && book.outcomes.length === 0 ? new Promise<DownloadOutcome>(() => undefined) : Promise.resolve({ outcome: 'accepted' }),
+      policy: { initialMs: 5, maxMs: 10 },
+      timeLimitMs: 50,
+    });
+    worker.kick();
+    await eventually(() => expect(book.outcomes).toEqual(['SP1:retry', 'SP1:accepted', 'SP2:accepted']), 3000);
+    worker.stop();
+  });
+
   it('an order the analyzer answers but never takes (ASTM NAKs) becomes a dead letter, and the next one goes', async () => {
     const book = queue('SP1', 'SP2');
     const worker = new DownloadWorker({

@@ -2,7 +2,7 @@
 // dispatched, downloads to an analyzer that accepts, says "not now" or refuses, host queries, results
 // closing the loop, and all of it surviving a restart on the same data folder.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,11 +19,12 @@ import { hl7, seg } from '../inbound/fixtures.ts';
 
 const MSH = 'MSH|^~\\&|EPIC|CLINIC|MEDGATE|CLINIC|20261206090000||';
 
-function orderMessage(n: string, opts: { control?: string; tests?: string[]; specimen?: string; type?: string } = {}): string {
+function orderMessage(n: string, opts: { control?: string; tests?: string[]; specimen?: string; type?: string; mrn?: string } = {}): string {
   const tests = opts.tests ?? ['2345-7'];
+  const mrn = opts.mrn ?? 'MRN1';
   return hl7(
-    `${MSH}OML^O21^OML_O21|C${n}-${opts.control ?? 'NW'}-${tests.join('')}|P|2.5.1`,
-    'PID|1||MRN1^^^CLINIC^MR||DOE^JANE||19800102|F',
+    `${MSH}OML^O21^OML_O21|C${n}-${opts.control ?? 'NW'}-${tests.join('')}-${mrn}-${opts.specimen ?? ''}|P|2.5.1`,
+    `PID|1||${mrn}^^^CLINIC^MR||DOE^JANE||19800102|F`,
     seg('ORC', { 1: opts.control ?? 'NW', 2: `PL${n}`, 3: `FL${n}` }),
     ...tests.map((t, i) => seg('OBR', { 1: String(i + 1), 2: `PL${n}`, 3: `FL${n}`, 4: `${t}^^LN` })),
     seg('SPM', { 1: '1', 2: opts.specimen ?? `SP${n}`, 4: opts.type ?? 'SER' }),
@@ -213,7 +214,7 @@ describe('orders service', () => {
       service.inboundApplied(parsed.event);
     }
     await eventually(() => expect(at(service, 'PL9', 'chem')?.state).toBe('sent'));
-    const reading = { reading: { id: 'R1', deviceId: 'chem', specimen: { id: 'SP8' } }, patientSource: 'order' } as unknown as StoredReading;
+    const reading = { reading: { id: 'R1', deviceId: 'chem', specimen: { id: 'SP8' } }, patientSource: 'order', status: 'queued' } as unknown as StoredReading;
     service.noteReading(reading);
     now = new Date('2026-12-06T12:00:00Z');
     expect(at(service, 'PL8', 'chem')).toMatchObject({ state: 'resulted', readings: ['R1'] });
@@ -274,5 +275,255 @@ describe('orders service', () => {
     // A new order after the upgrade goes out as usual.
     await gw.feed(orderMessage('13'));
     await eventually(() => expect(end.got.map((o) => o.specimenId)).toEqual(['SP13']));
+  });
+});
+
+/** A reading from an analyzer, filed under its order, with the analyzer's codes. */
+function result(id: string, device: string, specimen: string, codes: string[], status: StoredReading['status'] = 'queued'): StoredReading {
+  const observations = codes.map((code) => ({ code: { local: { system: '99MDG', code } }, value: 1, status: 'F' }));
+  return { reading: { id, deviceId: device, specimen: { id: specimen }, observations }, patientSource: 'order', status } as unknown as StoredReading;
+}
+
+const line = (o: WorkOrder): string => `${o.action} ${o.specimenId} ${o.patient.mrn} ${o.tests.map((t) => t.code).join('+')}`;
+
+describe('orders service: one tube, changes of tube or patient, and what a query is told', () => {
+  it('two orders on one tube: the second goes as add, a query gets both, each result marks its own order', async () => {
+    const end = analyzer();
+    const both: OrdersDevice = { id: 'q', orders: { mode: 'query' }, capabilities: { query: true, download: false }, codeMap: chem.codeMap };
+    const glu: OrdersDevice = { id: 'g', orders: { mode: 'query' }, capabilities: { query: true, download: false }, codeMap: { GLU: { loinc: '2345-7' } } };
+    const gw = await start(tempDir(), end, [chem, both, glu]);
+    await gw.feed(orderMessage('20', { specimen: 'TUBE', tests: ['2345-7'] }));
+    await gw.feed(orderMessage('21', { specimen: 'TUBE', tests: ['2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL21', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line)).toEqual(['new TUBE MRN1 GLU', 'add TUBE MRN1 CREA']);
+    // The newest order on the tube has nothing for `g`: the older one still has.
+    expect(gw.service.worklistFor('g')!.query(['TUBE']).orders.map(line)).toEqual(['new TUBE MRN1 GLU']);
+    expect(gw.service.worklistFor('q')!.query(['TUBE']).orders.map(line)).toEqual(['new TUBE MRN1 GLU+CREA']);
+    expect(at(gw.service, 'PL20', 'q')?.state).toBe('queried');
+    expect(at(gw.service, 'PL21', 'q')?.state).toBe('queried');
+    gw.service.noteReading(result('R1', 'chem', 'TUBE', ['CREA']));
+    expect(at(gw.service, 'PL21', 'chem')?.state).toBe('resulted');
+    expect(at(gw.service, 'PL20', 'chem')?.state).toBe('sent');
+    gw.service.noteReading(result('R2', 'chem', 'TUBE', ['GLU']));
+    expect(at(gw.service, 'PL20', 'chem')).toMatchObject({ state: 'resulted', readings: ['R2'] });
+  });
+
+  const moves: Array<[string, string, Parameters<typeof orderMessage>[1], Parameters<typeof orderMessage>[1], string[]]> = [
+    [
+      'a new specimen ID: cancel on the old tube, then new on the new one',
+      '22',
+      { specimen: 'OLD' },
+      { specimen: 'NEW' },
+      ['new OLD MRN1 GLU', 'cancel OLD MRN1 GLU', 'new NEW MRN1 GLU'],
+    ],
+    [
+      'another patient: cancel under the old patient, new under the right one',
+      '23',
+      { mrn: 'MRNA' },
+      { mrn: 'MRNB' },
+      ['new SP23 MRNA GLU', 'cancel SP23 MRNA GLU', 'new SP23 MRNB GLU'],
+    ],
+  ];
+  it.each(moves)('an order the analyzer has, moved to %s', async (_name, n, before, after, expected) => {
+    const end = analyzer();
+    const gw = await start(tempDir(), end, [chem]);
+    await gw.feed(orderMessage(n, before));
+    await eventually(() => expect(at(gw.service, `PL${n}`, 'chem')?.state).toBe('sent'));
+    await gw.feed(orderMessage(n, { control: 'XO', ...after }));
+    await eventually(() => expect(end.got).toHaveLength(3));
+    expect(end.got.map(line)).toEqual(expected);
+    await eventually(() => expect(at(gw.service, `PL${n}`, 'chem')?.state).toBe('sent'));
+  });
+
+  it('a download not yet sent when the tube and the patient change goes with the order as it is then', async () => {
+    const end = analyzer();
+    const gw = await start(tempDir(), end, [chem]);
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    await gw.feed(orderMessage('24', { mrn: 'MRNA', specimen: 'T1' }));
+    await eventually(() => expect(at(gw.service, 'PL24', 'chem')?.attempts).toBe(1));
+    await gw.feed(orderMessage('24', { control: 'XO', mrn: 'MRNB', specimen: 'T2' }));
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    gw.service.sessionOpened('chem');
+    await eventually(() => expect(at(gw.service, 'PL24', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line)).toEqual(['new T2 MRNB GLU']);
+  });
+
+  it('a query device configured after the order came (or at the upgrade) is still told the work', async () => {
+    const dir = tempDir();
+    const first = await start(dir, analyzer(), []);
+    await first.feed(orderMessage('25', { tests: ['4548-4'], type: 'WB' }));
+    await first.stop();
+    const gw = await start(dir, analyzer(), [a1c]);
+    const answer = gw.service.worklistFor('a1c')!.query(['SP25']);
+    expect(answer.unknown).toEqual([]);
+    expect(answer.orders.map(line)).toEqual(['new SP25 MRN1 A1C']);
+    expect(at(gw.service, 'PL25', 'a1c')?.state).toBe('queried');
+  });
+
+  it('a download analyzer given orders settings on the page gets the open orders of the last day', async () => {
+    const end = analyzer();
+    const devices: OrdersDevice[] = [];
+    const gw = await start(tempDir(), end, devices);
+    await gw.feed(orderMessage('30'));
+    expect(at(gw.service, 'PL30', 'chem')).toBeUndefined();
+    devices.push(chem);
+    gw.service.devicesChanged('chem');
+    await eventually(() => expect(at(gw.service, 'PL30', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line)).toEqual(['new SP30 MRN1 GLU']);
+    // Again without a change: nothing is sent twice.
+    gw.service.devicesChanged('chem');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(end.got).toHaveLength(1);
+  });
+
+  it('mode both: a query answer that gave the tests takes the queued download back, and is audited', async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'busy' };
+    const dual: OrdersDevice = { id: 'dual', orders: { mode: 'both' }, capabilities: { query: true, download: true }, codeMap: chem.codeMap };
+    const gw = await start(tempDir(), end, [dual]);
+    await gw.feed(orderMessage('26'));
+    await eventually(() => expect(at(gw.service, 'PL26', 'dual')?.attempts).toBe(1));
+    const worklist = gw.service.worklistFor('dual')!;
+    worklist.answered(worklist.query(['SP26']), { sent: true });
+    end.answer = { outcome: 'accepted' };
+    gw.service.sessionOpened('dual');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(end.got.map(line)).toEqual(['new SP26 MRN1 GLU']);
+    expect(gw.service.book.state.queue).toEqual([]);
+    expect(at(gw.service, 'PL26', 'dual')?.state).toBe('queried');
+    await eventually(() =>
+      expect(gw.audit).toEqual([
+        expect.objectContaining({
+          who: 'system',
+          action: 'order',
+          device: 'dual',
+          reason: expect.stringMatching(/in answer to its query: specimen SP26, tests GLU/),
+        }),
+      ]),
+    );
+  });
+
+  it('a held or discarded result does not mark the order resulted; the same reading released does', async () => {
+    const gw = await start(tempDir(), analyzer(), [chem]);
+    await gw.feed(orderMessage('27'));
+    await eventually(() => expect(at(gw.service, 'PL27', 'chem')?.state).toBe('sent'));
+    gw.service.noteReading(result('R3', 'chem', 'SP27', ['GLU'], 'held'));
+    gw.service.noteReading(result('R3', 'chem', 'SP27', ['GLU'], 'discarded'));
+    expect(at(gw.service, 'PL27', 'chem')?.state).toBe('sent');
+    gw.service.noteReading(result('R3', 'chem', 'SP27', ['GLU'], 'queued'));
+    expect(at(gw.service, 'PL27', 'chem')).toMatchObject({ state: 'resulted', readings: ['R3'] });
+  });
+
+  it('a result for some of the ordered tests leaves the order waiting for the rest', async () => {
+    const gw = await start(tempDir(), analyzer(), [chem]);
+    await gw.feed(orderMessage('34', { tests: ['2345-7', '2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL34', 'chem')?.state).toBe('sent'));
+    gw.service.noteReading(result('R4', 'chem', 'SP34', ['GLU']));
+    expect(at(gw.service, 'PL34', 'chem')).toMatchObject({ state: 'sent', readings: ['R4'] });
+    gw.service.noteReading(result('R5', 'chem', 'SP34', ['CREA']));
+    expect(at(gw.service, 'PL34', 'chem')).toMatchObject({ state: 'resulted', readings: ['R4', 'R5'] });
+  });
+
+  it('never gives the job on the wire to a second worker', async () => {
+    const end = analyzer();
+    let release: (o: DownloadOutcome) => void = () => undefined;
+    end.download = (_d, order) => {
+      end.got.push(order);
+      return new Promise((r) => {
+        release = r;
+      });
+    };
+    const gw = await start(tempDir(), end, [chem]);
+    await gw.feed(orderMessage('28'));
+    await eventually(() => expect(end.got).toHaveLength(1));
+    expect(gw.service.book.nextJob('chem')).toBeUndefined();
+    release({ outcome: 'accepted' });
+    await eventually(() => expect(at(gw.service, 'PL28', 'chem')?.state).toBe('sent'));
+  });
+
+  it('one worker per analyzer across a settings flip: a send in flight is not joined by a second one', async () => {
+    const end = analyzer();
+    const releases: Array<(o: DownloadOutcome) => void> = [];
+    end.download = (_d, order) => {
+      end.got.push(order);
+      return new Promise((r) => releases.push(r));
+    };
+    const devices: OrdersDevice[] = [chem];
+    const gw = await start(tempDir(), end, devices);
+    await gw.feed(orderMessage('31'));
+    await eventually(() => expect(end.got).toHaveLength(1));
+    const first = gw.service.worker('chem');
+    devices.length = 0;
+    expect(gw.service.worker('chem')).toBeUndefined();
+    devices.push(chem);
+    expect(gw.service.worker('chem')).toBe(first);
+    await gw.feed(orderMessage('32'));
+    gw.service.sessionOpened('chem');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(end.got.map(line)).toEqual(['new SP31 MRN1 GLU']);
+    releases[0]!({ outcome: 'accepted' });
+    await eventually(() => expect(end.got.map(line)).toEqual(['new SP31 MRN1 GLU', 'new SP32 MRN1 GLU']));
+    releases[1]!({ outcome: 'accepted' });
+    await eventually(() => expect(at(gw.service, 'PL32', 'chem')?.state).toBe('sent'));
+  });
+
+  it('starts on an orders.json without the tube and patient each analyzer was given (as written before they were kept)', async () => {
+    const dir = tempDir();
+    const end = analyzer();
+    const first = await start(dir, end, [chem]);
+    await first.feed(orderMessage('33'));
+    await eventually(() => expect(at(first.service, 'PL33', 'chem')?.state).toBe('sent'));
+    await first.stop();
+    const doc = JSON.parse(readFileSync(ordersFile(dir), 'utf8')) as { orders: Array<{ devices: Array<Record<string, unknown>> }> };
+    for (const o of doc.orders)
+      for (const d of o.devices) {
+        expect(d).toMatchObject({ givenSpecimen: 'SP33', givenMrn: 'MRN1' });
+        delete d.givenSpecimen;
+        delete d.givenMrn;
+      }
+    writeFileSync(ordersFile(dir), JSON.stringify(doc));
+    end.got.length = 0;
+    const gw = await start(dir, end, [chem]);
+    // Unknown means "as the order says": a change of tests is an add, not a cancel and a new.
+    await gw.feed(orderMessage('33', { control: 'XO', tests: ['2345-7', '2160-0'] }));
+    await eventually(() => expect(end.got.map(line)).toEqual(['add SP33 MRN1 CREA']));
+    await eventually(() => expect(at(gw.service, 'PL33', 'chem')?.state).toBe('sent'));
+  });
+
+  it('a periodic reconcile that fails is logged, never thrown from the timer', async () => {
+    const dir = tempDir();
+    const directory = await PatientDirectoryStore.open(directoryFile(dir), { pruneIntervalMs: 0 });
+    let boom = false;
+    const errors: unknown[] = [];
+    const log = {
+      error: (o: unknown) => errors.push(o),
+      warn() {},
+      info() {},
+      debug() {},
+      child: () => log,
+    } as unknown as import('../../../src/model/logger.ts').Logger;
+    const service = await OrdersService.open({
+      dataDir: dir,
+      directory,
+      devices: () => {
+        if (boom) throw new Error('settings unreadable');
+        return [chem];
+      },
+      download: analyzer().download,
+      audit: { record: async () => undefined },
+      reconcileEveryMs: 20,
+      log,
+    });
+    cleanup.push(async () => {
+      await service.close();
+      await directory.close();
+    });
+    service.start();
+    boom = true;
+    const parsed = parseInbound(orderMessage('29'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    await directory.applyDurably(parsed.event);
+    await eventually(() => expect(errors[0]).toEqual(expect.objectContaining({ err: expect.objectContaining({ message: 'settings unreadable' }) })));
   });
 });

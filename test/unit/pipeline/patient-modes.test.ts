@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { HoldCode } from '../../../src/model/hold.ts';
 import type { DeviceKind, PatientRef, Reading } from '../../../src/model/reading.ts';
 import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory } from '../../../src/patients/types.ts';
+import { DirectoryIndex } from '../../../src/patients/directory-index.ts';
 import { foldName, resolvePatient, type PatientPolicy, type PatientResolution, type ResolveInput } from '../../../src/pipeline/patient.ts';
 import type { DeviceBinding } from '../../../src/store/types.ts';
 
@@ -53,6 +54,11 @@ class FakeDirectory implements PatientDirectory {
   orderBySpecimen(specimenId: string): OrderEntry | undefined {
     this.check();
     return this.orders.get(specimenId);
+  }
+
+  ordersBySpecimen(specimenId: string): OrderEntry[] {
+    const one = this.orderBySpecimen(specimenId);
+    return one ? [one] : [];
   }
 
   orderByNumber(n: string): OrderEntry | undefined {
@@ -505,6 +511,30 @@ describe('mode bind', () => {
 describe('mode order', () => {
   const lab = (specimenId: string | undefined, extra: Partial<Reading> = {}): Reading =>
     reading('lab', { ...(specimenId === undefined ? {} : { specimen: { id: specimenId } }), ...extra });
+
+  it('several open orders on one tube: each result carries the numbers of the order whose test it is', () => {
+    const order = (placer: string, loinc: string, updatedAt: string, status: OrderEntry['status'] = 'open'): [string, OrderEntry] => [
+      `P|${placer}`,
+      { placer, specimenId: 'TUBE1', mrn: 'A1', tests: [{ system: 'LN', code: loinc }], status, updatedAt },
+    ];
+    const dir = new DirectoryIndex({
+      entries: new Map([['A1', { patient: ALICE, visit: ALICE_VISIT, status: 'active', updatedAt: iso }]]),
+      orders: new Map([
+        order('PL-GLU', '2345-7', '2026-12-01T08:00:00Z'),
+        order('PL-CREA', '2160-0', '2026-12-01T08:05:00Z'),
+        order('PL-K', '2823-3', '2026-12-01T08:10:00Z', 'cancelled'),
+      ]),
+    });
+    const result = (loinc: string) => lab('TUBE1', { observations: [{ code: { loinc, local: { system: '99MDG', code: 'X' } }, value: 1, status: 'F' }] });
+    const numbers = (r: Reading) => {
+      const m = resolve({ reading: r, policy: policy('order', true), directory: dir });
+      return 'order' in m ? m.order : m;
+    };
+    expect(numbers(result('2345-7'))).toEqual({ placer: 'PL-GLU' });
+    expect(numbers(result('2160-0'))).toEqual({ placer: 'PL-CREA' });
+    // A test neither order names (a panel ordered under one code): the newest open order, as before.
+    expect(numbers(result('2951-2'))).toEqual({ placer: 'PL-CREA' });
+  });
 
   it("sends the order's patient from the directory, with its visit and order numbers", () => {
     for (const verify of [true, false]) {

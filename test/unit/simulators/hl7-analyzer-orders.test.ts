@@ -1,5 +1,5 @@
 // The HL7 analyzer simulator's orders side against a tiny host written here (not the driver): the
-// QBP^WOS query, RSP^K11 OK then the order message, NF, downloads and cancels (OML^O21, ORM^O01),
+// QBP^Q11 query (QPD-1 WOS), RSP^K11 OK then the order message, NF, downloads and cancels (OML^O21, ORM^O01),
 // refused and malformed downloads, and results carrying the host's numbers and patient.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -66,7 +66,7 @@ const MSH = (type: string, control: string) => `MSH|^~\\&|MEDGATE|CLINIC|SIMLAB|
 function rsp(qbp: Msg, status: 'OK' | 'NF'): string {
   const qpd = qbp.seg('QPD');
   return (
-    [MSH('RSP^WOS^RSP_K11', 'RSP1'), `MSA|AA|${qbp.seg('MSH')[10]}`, `QAK|${qpd[2]}|${status}|WOS^Work Order Step^IHE_LABTF`, qpd.join('|')].join('\r') + '\r'
+    [MSH('RSP^K11^RSP_K11', 'RSP1'), `MSA|AA|${qbp.seg('MSH')[10]}`, `QAK|${qpd[2]}|${status}|WOS^Work Order Step^IHE_LABTF`, qpd.join('|')].join('\r') + '\r'
   );
 }
 
@@ -104,14 +104,14 @@ describe('hl7-analyzer simulator: orders', () => {
     vi.useRealTimers();
   });
 
-  it('QBP^WOS with QPD-3 the specimen; OK then the order: ACK AA, ORU for exactly its tests with the numbers and patient', async () => {
+  it('QBP^Q11 (QPD-1 WOS) with QPD-3 the specimen; OK then the order: ACK AA, ORU for exactly its tests with the numbers and patient', async () => {
     const sim = simulator();
     const host = new Host(sim);
     host.answer = (qbp) => [rsp(qbp, 'OK'), orderMessage({ control: 'ORD1', specimen: 'SPEC1', tests: ['GLU', 'K'] })];
     sim.scan('SPEC1');
     await vi.advanceTimersByTimeAsync(50);
     const qbp = host.fromSim[0]!;
-    expect(qbp.seg('MSH')[9]).toBe('QBP^WOS^QBP_Q11');
+    expect(qbp.seg('MSH')[9]).toBe('QBP^Q11^QBP_Q11');
     expect(qbp.seg('QPD')[1]).toBe('WOS^Work Order Step^IHE_LABTF');
     expect(qbp.seg('QPD')[3]).toBe('SPEC1');
     expect(host.acks().map((a) => a.seg('MSA').slice(1, 3))).toEqual([['AA', 'ORD1']]);

@@ -72,7 +72,9 @@ export function orderDeviceLines(opts: OrderDeviceOptions): OrderDeviceLines {
         line.li.remove();
         shown.delete(device);
       }
-      if (devices.length === 0 && !element.hasChildNodes()) element.append(h('li', { class: 'muted' }, 'No analyzer takes orders.'));
+      // Also an order received before orders were set up (taken as dispatched at the upgrade), while analyzers may take orders now.
+      if (devices.length === 0 && !element.hasChildNodes())
+        element.append(h('li', { class: 'muted' }, 'Not sent to any analyzer: none took orders when it was received.'));
       else if (devices.length > 0) element.querySelector(':scope > li.muted')?.remove();
       let at = 0;
       for (const d of devices) {

@@ -90,10 +90,13 @@ export function deviceStateSentence(d: OrderDeviceView, now: number, labels?: Re
   }
 }
 
-/** "No result after 1 d 2 h": a sent or queried order overdue (the server decides when, from the device's setting). */
+/**
+ * "No result after 1 d 2 h": a sent or queried order overdue (the server decides when, from the
+ * device's setting), counted from the same time the server counts from: the last send or query.
+ */
 export function unresultedWords(d: OrderDeviceView, now: number): string | undefined {
   if (!d.unresulted) return undefined;
-  const since = Date.parse(d.since);
+  const since = Date.parse(d.sentAt ?? d.since);
   return Number.isNaN(since) ? 'No result yet' : `No result after ${durationWords(now - since)}`;
 }
 
@@ -145,4 +148,18 @@ export function ordersEmptyText(f: { device: string; state: string; q: string })
   if (!others) return 'No orders yet: they appear here as the EHR sends them on the inbound feed.';
   const state = f.state ? ` in the state \u201c${FILTER_STATES.find((s) => s.value === f.state)?.label ?? f.state}\u201d` : '';
   return `No orders${state}${f.device ? ' for this analyzer' : ''}.`;
+}
+
+/** The most GET /api/orders lists at once (its `limit` maximum, src/web/routes/orders.ts). */
+export const MAX_ORDERS_SHOWN = 1000;
+
+/** The list's size after "Show more", never past what the API lists at once; undefined at that maximum. */
+export function moreOrders(limit: number, step: number): number | undefined {
+  return limit >= MAX_ORDERS_SHOWN ? undefined : Math.min(limit + step, MAX_ORDERS_SHOWN);
+}
+
+/** "120 of 4000 orders shown, newest first.", and at the API's maximum how to reach older ones. */
+export function ordersShownText(shown: number, total: number, limit: number): string {
+  const capped = shown < total && moreOrders(limit, 1) === undefined ? ' Search or filter to find older ones.' : '';
+  return `${shown} of ${total} ${total === 1 ? 'order' : 'orders'} shown, newest first.${capped}`;
 }

@@ -25,7 +25,7 @@ import { latestOnly } from '../lib/latest-only.ts';
 import { filterQuery, filtersFromParams, listFilters } from '../lib/list-filters.ts';
 import { orderDetail } from '../lib/order-detail.ts';
 import { orderRows } from '../lib/order-rows.ts';
-import { analyzerName, ordersEmptyText, stateChoices } from '../lib/order-words.ts';
+import { analyzerName, moreOrders, ordersEmptyText, ordersShownText, stateChoices } from '../lib/order-words.ts';
 import { refreshStatus } from '../lib/status-feed.ts';
 import { throttle } from '../lib/throttle.ts';
 import type { View } from '../lib/view.ts';
@@ -118,8 +118,8 @@ export const ordersView: View = (root, ctx) => {
         filters.setStates(stateChoices(page.counts, allOrders));
         const shown = rows.list.size;
         // A live region: touched only when what it says changed, not at every poll.
-        say(shown === 0 ? ordersEmptyText(filters.values()) : `${shown} of ${total} ${total === 1 ? 'order' : 'orders'} shown, newest first.`);
-        more.hidden = shown >= total;
+        say(shown === 0 ? ordersEmptyText(filters.values()) : ordersShownText(shown, total, limit));
+        more.hidden = moreOrders(limit, PAGE) === undefined || shown >= total;
         more.disabled = false;
         // The open order as it is now (the list has it in full).
         const open = rows.list.get(selected);
@@ -131,7 +131,7 @@ export const ordersView: View = (root, ctx) => {
 
   async function showMore(): Promise<void> {
     const before = new Set(rows.element.children);
-    limit += PAGE;
+    limit = moreOrders(limit, PAGE) ?? limit;
     more.disabled = true;
     await load();
     // Focus to the first order it added (the button may have gone).

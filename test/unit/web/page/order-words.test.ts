@@ -7,6 +7,8 @@ import {
   orderNumbers,
   ordersEmptyText,
   stateChoices,
+  moreOrders,
+  ordersShownText,
   unresultedWords,
 } from '../../../../src/web/page/lib/order-words.ts';
 import { formatTime } from '../../../../src/web/page/lib/reading-format.ts';
@@ -44,6 +46,8 @@ describe('order words', () => {
   it('says how long an overdue order has gone without a result, only when the server says it is overdue', () => {
     expect(unresultedWords(device({ since: at(-26 * 60 * MIN), unresulted: true }), NOW)).toBe('No result after 1 d 2 h');
     expect(unresultedWords(device({ since: at(-26 * 60 * MIN) }), NOW)).toBeUndefined();
+    // Counted from the last send or query, as the server counts (an add download moves it, not `since`).
+    expect(unresultedWords(device({ since: at(-26 * 60 * MIN), sentAt: at(-3 * 60 * MIN), unresulted: true }), NOW)).toBe('No result after 3 h');
   });
 
   it('offers every state with its count, unresulted included', () => {
@@ -84,5 +88,16 @@ describe('order words', () => {
       'No orders in the state \u201cRejected by the analyzer\u201d for this analyzer.',
     );
     expect(ordersEmptyText({ device: '', state: '', q: 'S1' })).toMatch(/^No order found for \u201cS1\u201d: .* matched exactly\.$/);
+  });
+});
+
+describe('Show more', () => {
+  it('grows the list by a page up to what the API lists at once (1000), then offers no more and says how to find older ones', () => {
+    expect(moreOrders(100, 100)).toBe(200);
+    expect(moreOrders(950, 100)).toBe(1000);
+    expect(moreOrders(1000, 100)).toBeUndefined();
+    expect(ordersShownText(200, 4000, 200)).toBe('200 of 4000 orders shown, newest first.');
+    expect(ordersShownText(1000, 4000, 1000)).toBe('1000 of 4000 orders shown, newest first. Search or filter to find older ones.');
+    expect(ordersShownText(1, 1, 1000)).toBe('1 of 1 order shown, newest first.');
   });
 });
