@@ -24,6 +24,8 @@ export interface DeviceRecord {
   givenMrn?: string;
   /** The analyzer's codes results came back for; `state` is `resulted` once they cover `tests`. */
   resultedTests?: string[];
+  /** Its results for this order that were held instead of sent, and why; absent in books written before (none known). */
+  held?: Array<{ reading: string; reason: string }>;
 }
 
 export interface BookOrder {

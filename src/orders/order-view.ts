@@ -33,12 +33,35 @@ export interface OrderDeviceView {
   unresulted?: boolean;
   /** ISO 8601: when it was last sent or queried; `unresulted` counts from here. */
   sentAt?: string;
+  /** Results from this analyzer for the order that were held instead of sent, with why (the reading's hold reasons). */
+  held?: HeldResultView[];
+  /** The analyzer does not take downloads: it gets the order only if it asks for the tube (host query). */
+  viaQuery?: boolean;
+}
+
+export interface HeldResultView {
+  reading: string;
+  reason: string;
 }
 
 /** One step of an order's story, newest last. */
 export interface OrderEventView {
   at: string;
-  what: 'received' | 'changed' | 'cancelled' | 'queued' | 'sent' | 'queried' | 'answered-none' | 'resulted' | 'retry' | 'rejected' | 'resend' | 'not-sent';
+  what:
+    | 'received'
+    | 'changed'
+    | 'cancelled'
+    | 'queued'
+    | 'sent'
+    | 'queried'
+    | 'answered-none'
+    | 'resulted'
+    | 'held'
+    | 'retry'
+    | 'rejected'
+    | 'resend'
+    | 'not-sent'
+    | 'device-changed';
   device?: string;
   /** Words for a person (never a patient's name or a value). */
   detail?: string;
@@ -60,10 +83,29 @@ export interface OrderView {
   updatedAt: string;
   devices: OrderDeviceView[];
   events: OrderEventView[];
+  /** Where the order stands as a whole (orderState in order-views.ts): what the state filter and its counts go by. */
+  state: OrderOverallState;
+  /** The order's patient is not in the patient directory (no ADT yet): results filed by this order are held until they are. */
+  patientNotInDirectory?: boolean;
+  /** Ordered tests no configured analyzer does on this specimen type: nobody will run them unless a person does. */
+  notDone?: NotDoneTestView[];
+}
+
+/** One order's overall state, in the analyzers' words; `not-sent` also when no analyzer took orders when it came. */
+export type OrderOverallState = OrderDeviceState;
+
+export interface NotDoneTestView {
+  code: string;
+  display?: string;
+  /** "no analyzer does this test on UR" */
+  reason: string;
 }
 
 export interface OrdersQuery {
-  /** Only orders with an analyzer in this state; `unresulted` = sent or queried and overdue. */
+  /**
+   * Only orders in this state as a whole (OrderView.state), or with `device`, in this state at that
+   * analyzer; `unresulted` = some analyzer sent or queried and overdue.
+   */
   state?: OrderDeviceState | 'unresulted';
   device?: string;
   /** Placer, filler or specimen ID (exact), or MRN. */
@@ -75,6 +117,6 @@ export interface OrdersPage {
   orders: OrderView[];
   /** Orders matching, before `limit`. */
   total: number;
-  /** Per state, over all orders (for the page's filter counts and the nav badge). */
+  /** Per overall state (per the device's state with `device`), over the orders the device filter and `q` match, before `state`. */
   counts: Partial<Record<OrderDeviceState | 'unresulted', number>>;
 }

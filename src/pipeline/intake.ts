@@ -16,7 +16,7 @@ import type { DeviceBinding, HistorySink, StateDoc, StoredReading } from '../sto
 import type { PatientDirectory } from '../patients/types.ts';
 import { newId } from './ids.ts';
 import { normalize, type UnmappedCode } from './normalize.ts';
-import { resolvePatient, type PatientPolicy } from './patient.ts';
+import { orderNumbersAfter, resolvePatient, type PatientPolicy } from './patient.ts';
 import { checkPlausibility } from './plausibility.ts';
 import { decideRelease, withLocalCodesOnly, type ReleaseConfirmations } from './release.ts';
 import { checkCodes } from './code-check.ts';
@@ -129,7 +129,9 @@ export class Intake {
           entry.patientSource = resolution.source;
           if (resolution.visit) entry.visit = resolution.visit;
           // The EHR's own order numbers, so the result lands on its order (OBR-2/3).
-          if (resolution.order) reading.order = { ...reading.order, ...resolution.order };
+          const numbers = orderNumbersAfter(reading.order, resolution);
+          if (numbers) reading.order = numbers;
+          else delete reading.order;
           if (resolution.consumeBinding) {
             consumed = doc.bindings[deviceId];
             delete doc.bindings[deviceId];

@@ -54,6 +54,19 @@ export interface PatientMatch {
   holdReason?: undefined;
 }
 
+/**
+ * The reading's order numbers once its patient is known. A result filed under the EHR's order carries
+ * that order's numbers and no others: what an analyzer sends in their place (the sample id in ASTM
+ * O-3, its own rack or sequence id in O-4) is not an order number, and sent as OBR-3 it would put one
+ * filler number on several patients' results. Otherwise the device's numbers stand.
+ */
+export function orderNumbersAfter(device: Reading['order'], match: PatientMatch): Reading['order'] {
+  if (match.source !== 'order') return match.order ? { ...device, ...match.order } : device;
+  const { placer: _placer, filler: _filler, ...rest } = device ?? {};
+  const next = { ...rest, ...match.order };
+  return Object.keys(next).length > 0 ? next : undefined;
+}
+
 export interface PatientHold {
   /** Always of kind 'patient' (a person's assignment settles it); the text never quotes an identifier. */
   holdReason: HoldReason;

@@ -16,12 +16,13 @@ import type { MqttSubscriber } from '../transports/mqtt-router.ts';
 import type { LinkStatus } from '../transports/types.ts';
 import type { Worklist } from '../model/work-order.ts';
 import { devicePatientSettings } from '../orders/device-patient.ts';
+import type { DeviceKind } from '../model/reading.ts';
 import type { GatewayEvent } from '../web/api-types.ts';
 import { slimReading } from '../web/reading-views.ts';
 
 export interface FleetEntry {
   config: DeviceConfigT;
-  kind: string;
+  kind: DeviceKind;
   runner?: DeviceRunner;
   lastReading?: StoredReading;
   /** When a disabled device was last changed, for its link's `since`. */

@@ -32,7 +32,9 @@ import { sameLink } from '../model/same-link.ts';
 import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import type { OrdersService } from '../orders/orders-service.ts';
-import { bindingActive } from '../pipeline/patient.ts';
+import { bindingActive, defaultPolicy } from '../pipeline/patient.ts';
+import { devicePatientSettings } from '../orders/device-patient.ts';
+import type { BindingMode } from '../patients/types.ts';
 import { searchDirectory } from '../patients/search.ts';
 import type { Intake, Released } from '../pipeline/intake.ts';
 import type { StorageEngine } from '../store/engine.ts';
@@ -45,7 +47,7 @@ import { liveContext, liveMessageView, slimReading, tracingOf } from '../web/rea
 import { findMessages } from './find-messages.ts';
 import { findReadings } from './find-readings.ts';
 import type { DestinationFleet } from './destination-fleet.ts';
-import type { DeviceFleet } from './device-fleet.ts';
+import type { DeviceFleet, FleetEntry } from './device-fleet.ts';
 import { destinationRetryRefusal, deviceRetryRefusal } from './retry-refusal.ts';
 import { statusSource } from './status-source.ts';
 
@@ -103,6 +105,9 @@ function idOf(p: PatientRef): { mrn: string; assigningAuthority?: string } {
 function reasonsText(reasons: readonly HoldReason[]): string {
   return reasons.map((r) => `${holdLabel(r)}: ${r.text}`).join('; ');
 }
+
+/** Binding a device whose results go by order would look as if it chose the chart: it never does. */
+export const ORDER_MODE_NO_BINDING = "this analyzer files each result under its order's patient (by specimen ID): binding does not apply";
 
 const CONFIRMATION: Partial<Record<HoldKind, string>> = { value: 'acceptImplausible', code: 'acceptLocalCode' };
 
@@ -175,6 +180,9 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     return { ...result, running: true, runningDevice: { id: device.id, ...(device.label ? { label: device.label } : {}) }, ...(boundTo ? { boundTo } : {}) };
   };
 
+  /** A device's binding mode as the pipeline applies it: its own, the orders default (`order`), else its kind's. */
+  const patientModeOf = (e: FleetEntry): BindingMode => defaultPolicy(e.kind, devicePatientSettings(e.config), false).mode;
+
   const api: GatewayApi = {
     devices: (): DeviceView[] =>
       devices.entries.map((e) => ({
@@ -189,6 +197,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
         unmappedCodes: intake.unmappedCodes(e.config.id),
         unmappedSpecimens: intake.unmappedSpecimens(e.config.id),
         binding: store.data.bindings[e.config.id],
+        patientMode: patientModeOf(e),
         lastReading: e.lastReading && slimReading(e.lastReading),
       })),
     destinations: () => destinations.views(),
@@ -226,6 +235,8 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     },
     metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     bind: async (who, deviceId, patient, minutes) => {
+      const entry = devices.get(deviceId);
+      if (entry && patientModeOf(entry) === 'order') throw new RequestError(409, ORDER_MODE_NO_BINDING);
       const binding = await intake.bind(deviceId, patient, minutes);
       await audit.record({ who, action: 'bind', device: deviceId, patient: idOf(patient), reason: binding.until ? `until ${binding.until}` : 'next reading' });
       return binding;

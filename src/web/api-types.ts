@@ -9,6 +9,7 @@ import type { DeviceConfigT, TransportConfig } from '../config/schema.ts';
 import type { DestinationConfigView } from '../config/secrets.ts';
 import type { ConfigProblem } from '../config/validate.ts';
 import type { DirectorySummary } from '../patients/directory.ts';
+import type { BindingMode } from '../patients/types.ts';
 import type { DeviceCounters } from '../model/device-counters.ts';
 import type { Attachment, DeviceKind, Observation, PatientRef, Reading, Waveform } from '../model/reading.ts';
 import type { ReleaseConfirmations } from '../pipeline/release.ts';
@@ -38,7 +39,13 @@ export interface DeviceView {
   unmappedCodes: Record<string, number>;
   /** For each unmapped code, the specimen types it arrived with (table 0487 codes, or the analyzer's words). */
   unmappedSpecimens: Record<string, string[]>;
+  /** Kept as stored; it does not apply when `patientMode` is `order` (results go by their order). */
   binding?: DeviceBinding;
+  /**
+   * How its results find their patient, as its configuration makes it (pipeline/patient.ts): `order`
+   * (the default for a device with `orders`) files each result under its order's patient by specimen ID.
+   */
+  patientMode: BindingMode;
   /** The newest reading of this device since the gateway started, slimmed. */
   lastReading?: SlimReading;
 }

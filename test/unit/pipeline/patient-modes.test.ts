@@ -8,7 +8,7 @@ import type { HoldCode } from '../../../src/model/hold.ts';
 import type { DeviceKind, PatientRef, Reading } from '../../../src/model/reading.ts';
 import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory } from '../../../src/patients/types.ts';
 import { DirectoryIndex } from '../../../src/patients/directory-index.ts';
-import { foldName, resolvePatient, type PatientPolicy, type PatientResolution, type ResolveInput } from '../../../src/pipeline/patient.ts';
+import { foldName, orderNumbersAfter, resolvePatient, type PatientPolicy, type PatientResolution, type ResolveInput } from '../../../src/pipeline/patient.ts';
 import type { DeviceBinding } from '../../../src/store/types.ts';
 
 const now = new Date('2026-11-27T10:00:00Z');
@@ -511,6 +511,22 @@ describe('mode bind', () => {
 describe('mode order', () => {
   const lab = (specimenId: string | undefined, extra: Partial<Reading> = {}): Reading =>
     reading('lab', { ...(specimenId === undefined ? {} : { specimen: { id: specimenId } }), ...extra });
+
+  it("a result filed under an order carries that order's numbers only, never the analyzer's sample or rack id", () => {
+    const fromAnalyzer = { placer: 'TUBE1', filler: 'R4-7', code: { system: '99MDG', code: 'CHEM' } };
+    const match = (order?: { placer?: string; filler?: string }) => ({
+      patient: ALICE,
+      source: 'order' as const,
+      consumeBinding: false,
+      ...(order ? { order } : {}),
+    });
+    expect(orderNumbersAfter(fromAnalyzer, match({ placer: 'PL1', filler: 'FL1' }))).toEqual({ placer: 'PL1', filler: 'FL1', code: fromAnalyzer.code });
+    // The EHR gave no filler number: none goes out (the ORU then names the specimen), not the rack id.
+    expect(orderNumbersAfter(fromAnalyzer, match({ placer: 'PL1' }))).toEqual({ placer: 'PL1', code: fromAnalyzer.code });
+    expect(orderNumbersAfter({ placer: 'TUBE1', filler: 'R4-7' }, match())).toBeUndefined();
+    // Not filed by order: the device's numbers stand.
+    expect(orderNumbersAfter(fromAnalyzer, { patient: ALICE, source: 'reported', consumeBinding: false })).toEqual(fromAnalyzer);
+  });
 
   it('several open orders on one tube: each result carries the numbers of the order whose test it is', () => {
     const order = (placer: string, loinc: string, updatedAt: string, status: OrderEntry['status'] = 'open'): [string, OrderEntry] => [
