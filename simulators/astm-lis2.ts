@@ -547,6 +547,7 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
 
   const takeTransmission = (records: string[]): void => {
     const host = readHostTransmission(records);
+    const givenAt = new Date();
     const a = awaiting;
     const answer = a === null ? [] : host.items.filter((it) => it.work.specimenId === a.specimenId);
     if (a !== null && (answer.length > 0 || host.termination === 'I')) {
@@ -556,7 +557,7 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
       const work = answer.find((it) => it.action === 'add')?.work;
       if (work !== undefined && tests.length > 0) {
         queries.push({ specimenId: a.specimenId, answer: 'orders', tests });
-        later(runMs, () => queueResults({ ...work, tests }));
+        later(runMs, () => queueResults({ ...work, tests, givenAt }));
       } else {
         queries.push({ specimenId: a.specimenId, answer: 'no-information', tests: [] });
         log?.('astm-lis2: the host has no order for the scanned specimen');
@@ -564,7 +565,7 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
       }
     }
     const rest = host.items.filter((it) => !answer.includes(it));
-    for (const it of rest) worklist.apply(it.action, it.work);
+    for (const it of rest) worklist.apply(it.action, { ...it.work, givenAt });
     if (rest.length > 0) {
       log?.(`astm-lis2: download taken; ${worklist.entries.length} specimens on the worklist`);
       if (options.runWorklistAfterMs !== undefined) later(options.runWorklistAfterMs, runWorklist);

@@ -457,6 +457,7 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
 
   function onOrderMessage(m: ReadMessage, text: string): void {
     const items = readOrderMessage(m);
+    const givenAt = new Date();
     const type = `${m.type[0]}^${m.type[1]}`;
     const q = query;
     const answer = q !== null && q.stage === 'order' && typeof items !== 'string' ? items.filter((it) => it.work.specimenId === q.specimenId) : [];
@@ -481,10 +482,10 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
       const tests = [...new Set(adds.flatMap((it) => it.work.tests))];
       const first = adds[0]?.work;
       endQuery(first === undefined ? 'no-information' : 'orders', tests);
-      if (first !== undefined) aside(runMs, () => queueResults({ ...first, tests }));
+      if (first !== undefined) aside(runMs, () => queueResults({ ...first, tests, givenAt }));
     }
     const rest = items.filter((it) => !answer.includes(it));
-    for (const it of rest) worklist.apply(it.action, it.work);
+    for (const it of rest) worklist.apply(it.action, { ...it.work, givenAt });
     if (rest.length > 0) {
       log?.(`hl7-analyzer: download taken; ${worklist.entries.length} specimens on the worklist`);
       if (options.runWorklistAfterMs !== undefined) aside(options.runWorklistAfterMs, runWorklist);

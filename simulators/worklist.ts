@@ -24,6 +24,8 @@ export interface SimWork {
   priority?: 'R' | 'S';
   /** The analyzer's codes, in the order given, each once. */
   tests: string[];
+  /** When the analyzer got this work (the newest of it): its results are analysed no earlier. */
+  givenAt?: Date;
 }
 
 export type WorkAction = 'add' | 'cancel';

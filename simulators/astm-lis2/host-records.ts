@@ -9,6 +9,7 @@
 
 import type { Rng } from '../prng.ts';
 import type { SimWork, WorkAction } from '../worklist.ts';
+import { workTimes } from '../work-times.ts';
 import {
   analyzerOf,
   astmTime,
@@ -117,8 +118,8 @@ export function resultsForWork(work: SimWork, rng: Rng, now: Date): RunOutcome {
     else results.push(r);
   }
   const panel = panelFor(work.tests, work.specimenType);
-  const t = now.getTime();
-  const collectedAt = astmTime(new Date(t - 30 * 60_000));
+  const times = workTimes(work.givenAt, now);
+  const collectedAt = astmTime(times.collected);
   const order: SentOrder = {
     patientId: work.patientId,
     family: work.family ?? '',
@@ -135,9 +136,9 @@ export function resultsForWork(work: SimWork, rng: Rng, now: Date): RunOutcome {
   };
   const records = transmissionRecords(order, panel, {
     now,
-    receivedAt: astmTime(new Date(t - 20 * 60_000)),
-    started: astmTime(new Date(t - 120_000)),
-    completed: astmTime(new Date(t - 60_000)),
+    receivedAt: astmTime(times.received),
+    started: astmTime(times.started),
+    completed: astmTime(times.completed),
   });
   return { tx: { panel, records, orders: [order] }, notRun };
 }

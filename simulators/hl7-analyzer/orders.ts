@@ -9,6 +9,7 @@
 import { hl7Timestamp } from '../../src/hl7/datetime.ts';
 import { escapeHl7, unescapeHl7 } from '../../src/hl7/escape.ts';
 import type { SimWork, WorkAction } from '../worklist.ts';
+import { workTimes } from '../work-times.ts';
 
 interface Seg {
   name: string;
@@ -170,7 +171,9 @@ export interface OruFor {
 export function orderedOru(o: OruFor): string {
   const w = o.work;
   const now = hl7Timestamp(o.now, 0);
-  const collected = hl7Timestamp(new Date(o.now.getTime() - 30 * 60_000), 0);
+  const times = workTimes(w.givenAt, o.now);
+  const collected = hl7Timestamp(times.collected, 0);
+  const analysed = hl7Timestamp(times.completed, 0);
   const e = escapeHl7;
   const placer = w.placer ?? '';
   const filler = w.filler ?? e(w.specimenId);
@@ -189,7 +192,7 @@ export function orderedOru(o: OruFor): string {
     n++;
     segs.push(`ORC|RE|${placer}|${filler}`);
     segs.push(`OBR|${n}|${placer}|${filler}|${e(test)}^${e(row.name)}^99SIM|||${collected}|||||||||||||||${now}||LAB|F`);
-    segs.push(`OBX|1|NM|${row.id}||${row.value}|${e(row.unit)}|${row.range}|${row.flag}|||F|||${now}||||SIMLAB-SN0001`);
+    segs.push(`OBX|1|NM|${row.id}||${row.value}|${e(row.unit)}|${row.range}|${row.flag}|||F|||${analysed}||||SIMLAB-SN0001`);
     segs.push(`SPM|1|${e(w.specimenId)}||${e(w.specimenType ?? '')}|||||||||||||${collected}`);
   }
   return segs.join('\r') + '\r';

@@ -32,6 +32,10 @@ export function visibleBytes(text: string, max = 120): string {
   return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `<${c.charCodeAt(0).toString(16).padStart(2, '0')}>`);
 }
 
+function takesDownloads(device: DeviceConfigT): boolean {
+  return device.orders?.mode === 'download' || device.orders?.mode === 'both';
+}
+
 function worklistOf(opts: DeviceRunnerOptions): { worklist?: Worklist } {
   const worklist = opts.worklist?.();
   return worklist ? { worklist } : {};
@@ -153,6 +157,11 @@ export class DeviceRunner {
     this.#order.push(conn.id);
     session.linkUp?.();
     log.info({ driver: driver.id }, 'device link up');
+    // An analyzer that reconnects while its old socket is half-open: downloads must not vanish into
+    // the old one unnoticed. Said once as the second opens, not again for a third.
+    if (this.#order.length === 2 && takesDownloads(device)) {
+      log.warn({ connections: 2 }, '2 connections from the analyzer: orders go to the newest');
+    }
     try {
       this.opts.onSessionOpen?.(device.id);
     } catch (err) {

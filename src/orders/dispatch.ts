@@ -148,6 +148,16 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
   if (prev && statusSame && !moved && sameSet(prev.tests, target) && (target.length > 0 || prev.state !== 'not-sent' || prev.reason === reasonOf(work))) {
     return { device: device.id, unchanged: true };
   }
+  const cancelled = order.status === 'cancelled';
+  const ranIt = prev !== undefined && (prev.state === 'resulted' || (prev.readings?.length ?? 0) > 0);
+  if (cancelled && prev && (ranIt || prev.state === 'not-sent')) {
+    // Results went out (some or all: the tube was run, what the EHR must reconcile), or it never had
+    // the order (its reason stays): nothing to take back from the analyzer.
+    if (statusSame) return { device: device.id, unchanged: true };
+    if (!ranIt) return { device: device.id, record: { ...prev }, dropQueued: true, queue: [] };
+    const record: DeviceRecord = { ...prev, state: 'resulted', since: prev.state === 'resulted' ? prev.since : now };
+    return { device: device.id, record, dropQueued: true, queue: [], event: { what: 'cancelled', detail: LATE_CANCEL } };
+  }
   const base = (state: OrderDeviceState, extra: Partial<DeviceRecord> = {}): DeviceRecord => {
     const record: DeviceRecord = { state, tests: target, given, since: prev?.state === state ? prev.since : now, ...extra };
     if (prev?.readings) record.readings = prev.readings;
@@ -156,7 +166,6 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
     if (record.given.length > 0 && prev?.givenMrn !== undefined) record.givenMrn = prev.givenMrn;
     return record;
   };
-  const cancelled = order.status === 'cancelled';
 
   if (!takesDownloads(device)) {
     // Query only: the analyzer learns of it when it asks; what it was told before cannot be taken back.
@@ -169,7 +178,9 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
     }
     const state = prev?.state === 'queried' || prev?.state === 'resulted' ? prev.state : 'waiting';
     const reason = state === 'waiting' ? { reason: 'waiting for the analyzer to ask for this specimen (host query)' } : {};
-    return { device: device.id, record: base(state, reason), dropQueued: true, queue: [], ...(prev ? { event: { what: 'changed' as const } } : {}) };
+    // Who changed it (the EHR, a technician) is the order's own event; this says what the analyzer will be told.
+    const event = prev && !sameSet(prev.tests, target) ? { event: { what: 'queued' as const, detail: `${target.join(', ')} when it asks` } } : {};
+    return { device: device.id, record: base(state, reason), dropQueued: true, queue: [], ...event };
   }
 
   const pick = (codes: readonly string[]): WorkTest[] => codes.map((code) => tests.find((t) => t.code === code) ?? { code });
@@ -200,9 +211,9 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
 
   if (queue.length > 0) {
     const state: OrderDeviceState = add.length === 0 && target.length === 0 ? 'cancel-waiting' : 'waiting';
-    const what = given.length === 0 ? 'queued' : cancelled ? 'cancelled' : 'changed';
+    // Queued, not yet done: the analyzer's acceptance is the "sent" or "cancelled" event (order-book.ts).
     const detail = queue.map((q) => `${q.order.action} ${q.order.tests.map((t) => t.code).join(', ')}`).join('; ');
-    return { device: device.id, record: record(state), dropQueued: true, queue, event: { what, detail } };
+    return { device: device.id, record: record(state), dropQueued: true, queue, event: { what: 'queued', detail } };
   }
   // Nothing for the analyzer to learn: it has exactly what it should (maybe nothing).
   if (target.length > 0) {
@@ -216,6 +227,9 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
   const reason = reasonOf(work) ?? 'the order was cancelled';
   return { device: device.id, record: record('not-sent', { reason }), dropQueued: true, queue: [], event: { what: 'not-sent', detail: reason } };
 }
+
+/** The event of a cancel that came after this analyzer's results went out. */
+export const LATE_CANCEL = 'cancelled by the EHR after results were sent';
 
 function reasonOf(work: { tests: WorkTest[] } | { reason: string } | undefined): string | undefined {
   return work && 'reason' in work ? work.reason : undefined;

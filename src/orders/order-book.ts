@@ -128,7 +128,7 @@ export class OrderBook {
   }
 
   /** Decides what each analyzer gets of one order now; false when the order is not in the directory or must wait. */
-  dispatch(key: string): boolean {
+  dispatch(key: string, changedDevice?: string): boolean {
     const entry = this.opts.directory.state.orders.get(key);
     if (!entry) return false;
     if (this.#state.queue.some((j) => j.key === key && this.#inFlight.has(j.id))) {
@@ -146,8 +146,15 @@ export class OrderBook {
       ? { ...previous, devices: new Map(previous.devices), dispatched: entry.updatedAt, status: entry.status }
       : { dispatched: entry.updatedAt, status: entry.status, receivedAt: at, devices: new Map(), events: [{ at, what: 'received' }] };
     const news = decisions.some((d) => !d.unchanged);
+    // "Changed by the EHR" only for a new version of the order; a technician's change of an analyzer is told as that.
+    const byEhr = previous !== undefined && previous.dispatched !== entry.updatedAt;
     if (previous && previous.status !== entry.status && entry.status === 'cancelled') order.events = withEvent(order.events, { at, what: 'cancelled' });
-    else if (previous && news) order.events = withEvent(order.events, { at, what: 'changed' });
+    else if (byEhr && news) order.events = withEvent(order.events, { at, what: 'changed' });
+    const touched = decisions.find((d) => !d.unchanged && d.device === changedDevice);
+    if (previous && !byEhr && touched) {
+      const detail = previous.devices.has(touched.device) ? 'its settings changed' : 'set up to take orders';
+      order.events = withEvent(order.events, { at, device: touched.device, what: 'device-changed', detail });
+    }
     const queued = new Set<string>();
     for (const d of decisions) {
       if (d.unchanged) continue;
@@ -181,7 +188,7 @@ export class OrderBook {
     for (const [key, entry] of this.opts.directory.state.orders) {
       if (entry.status !== 'open' || !(Date.parse(entry.updatedAt) >= after)) continue;
       const before = this.#state.orders.get(key)?.devices.get(deviceId);
-      if (this.dispatch(key) && this.#state.orders.get(key)?.devices.get(deviceId) !== before) changed++;
+      if (this.dispatch(key, deviceId) && this.#state.orders.get(key)?.devices.get(deviceId) !== before) changed++;
     }
     return changed;
   }
@@ -488,22 +495,14 @@ export class OrderBook {
    * discarded): the orders on its specimen whose tests for this device it answers become `resulted`.
    */
   noteReading(stored: StoredReading): boolean {
-    if (stored.patientSource !== 'order' || (stored.status !== 'queued' && stored.status !== 'delivered')) return false;
+    if (stored.status === 'held') return this.#noteHeld(stored);
+    // Settled by a person (released or discarded): no order says it is held any more.
+    const settled = this.#settleHeld(stored);
+    if (stored.patientSource !== 'order' || (stored.status !== 'queued' && stored.status !== 'delivered')) return settled;
     const reading = stored.reading;
     const device = reading.deviceId;
-    const specimen = reading.specimen?.id?.trim() ?? '';
-    // The analyzer's codes of what it measured; only when it names none, what its order record echoes.
-    const codes = new Set<string>();
-    for (const o of reading.observations ?? []) if (o.code.local?.code) codes.add(o.code.local.code);
-    if (codes.size === 0) for (const t of [reading.order?.code, ...(reading.order?.tests ?? [])]) if (t?.code) codes.add(t.code);
-    const open = this.#openOrdersOn(specimen).flatMap(({ key }) => {
-      const order = this.#state.orders.get(key);
-      return order ? [{ key, order, record: order.devices.get(device) }] : [];
-    });
-    const answering = open.filter((o) => o.record?.tests.some((c) => codes.has(c)));
-    const given = open.filter((o) => (o.record?.given.length ?? 0) > 0);
-    const booked = this.#bookedFor(specimen);
-    const marked = answering.length > 0 ? answering : given.length > 0 ? given : booked ? [{ ...booked, record: booked.order.devices.get(device) }] : [];
+    const codes = measuredCodes(reading);
+    const marked = this.#answeredBy(stored);
     const at = this.#now().toISOString();
     for (const { key, order, record } of marked) {
       const readings = [...new Set([...(record?.readings ?? []), reading.id])];
@@ -526,6 +525,61 @@ export class OrderBook {
     return marked.length > 0;
   }
 
+  /** The orders on a reading's specimen it answers (by the tests its analyzer was given), with this device's record of each. */
+  #answeredBy(stored: StoredReading): Array<{ key: string; order: BookOrder; record: DeviceRecord | undefined }> {
+    const reading = stored.reading;
+    const device = reading.deviceId;
+    const specimen = reading.specimen?.id?.trim() ?? '';
+    const codes = measuredCodes(reading);
+    const open = this.#openOrdersOn(specimen).flatMap(({ key }) => {
+      const order = this.#state.orders.get(key);
+      return order ? [{ key, order, record: order.devices.get(device) }] : [];
+    });
+    const answering = open.filter((o) => o.record?.tests.some((c) => codes.has(c)));
+    const given = open.filter((o) => (o.record?.given.length ?? 0) > 0);
+    const booked = this.#bookedFor(specimen);
+    return answering.length > 0 ? answering : given.length > 0 ? given : booked ? [{ ...booked, record: booked.order.devices.get(device) }] : [];
+  }
+
+  /**
+   * A result for an order's tube that was held instead of sent (the order's patient not in the
+   * directory, a value to check): the order says so, with why, until a person settles it.
+   */
+  #noteHeld(stored: StoredReading): boolean {
+    const reading = stored.reading;
+    // Only analyzers that take orders: a monitor's held reading that happens to name a specimen is none of the book's.
+    if (!this.opts.devices().some((d) => d.id === reading.deviceId)) return false;
+    const reason = stored.holdReasons.map((r) => r.text).join('; ') || 'held for review';
+    const marked = this.#answeredBy(stored).filter((m) => m.record !== undefined);
+    const at = this.#now().toISOString();
+    for (const { key, order, record } of marked) {
+      if (!record || record.held?.some((x) => x.reading === reading.id)) continue;
+      order.devices.set(reading.deviceId, { ...record, held: [...(record.held ?? []), { reading: reading.id, reason }] });
+      order.events = withEvent(order.events, { at, device: reading.deviceId, what: 'held', detail: `reading ${reading.id}: ${reason}` });
+      this.#changed(key);
+    }
+    if (marked.length > 0) this.#saveSoon();
+    return marked.length > 0;
+  }
+
+  /** Takes a reading that is no longer held off the orders of its tube that listed it held; true when one did. */
+  #settleHeld(stored: StoredReading): boolean {
+    const { id, deviceId } = stored.reading;
+    let settled = false;
+    for (const { key } of this.#openOrdersOn(stored.reading.specimen?.id ?? '')) {
+      const order = this.#state.orders.get(key);
+      const record = order?.devices.get(deviceId);
+      if (!order || !record?.held?.some((x) => x.reading === id)) continue;
+      const next: DeviceRecord = { ...record, held: record.held.filter((x) => x.reading !== id) };
+      if (next.held?.length === 0) delete next.held;
+      order.devices.set(deviceId, next);
+      this.#changed(key);
+      settled = true;
+    }
+    if (settled) this.#saveSoon();
+    return settled;
+  }
+
   /** Devices with a waiting download: their workers look at start. */
   devicesWithWork(): string[] {
     return [...new Set(this.#state.queue.filter((j) => !j.dead).map((j) => j.device))];
@@ -536,4 +590,12 @@ export class OrderBook {
     const d = this.opts.devices().find((x) => x.id === id);
     return d && takesQueries(d) ? d : undefined;
   }
+}
+
+/** The analyzer's codes of what a reading measured; only when it names none, what its order record echoes. */
+function measuredCodes(reading: StoredReading['reading']): Set<string> {
+  const codes = new Set<string>();
+  for (const o of reading.observations ?? []) if (o.code.local?.code) codes.add(o.code.local.code);
+  if (codes.size === 0) for (const t of [reading.order?.code, ...(reading.order?.tests ?? [])]) if (t?.code) codes.add(t.code);
+  return codes;
 }

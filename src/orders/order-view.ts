@@ -119,4 +119,6 @@ export interface OrdersPage {
   total: number;
   /** Per overall state (per the device's state with `device`), over the orders the device filter and `q` match, before `state`. */
   counts: Partial<Record<OrderDeviceState | 'unresulted', number>>;
+  /** The orders the device filter and `q` match, in any state (the filter's "All orders"). */
+  all?: number;
 }

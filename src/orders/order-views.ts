@@ -71,7 +71,8 @@ export function testsNoAnalyzerDoes(
 ): NotDoneTestView[] {
   if (devices.length === 0) return [];
   const type = order.specimenType?.toUpperCase();
-  const takesType = (d: Pick<OrdersDevice, 'orders'>) => type === undefined || d.orders.specimenTypes === undefined || d.orders.specimenTypes.some((t) => t.toUpperCase() === type);
+  const takesType = (d: Pick<OrdersDevice, 'orders'>) =>
+    type === undefined || d.orders.specimenTypes === undefined || d.orders.specimenTypes.some((t) => t.toUpperCase() === type);
   const reason = order.specimenType === undefined ? 'no analyzer does this test' : `no analyzer does this test on ${order.specimenType}`;
   return order.tests
     .filter((t) => !devices.some((d) => takesType(d) && analyzerCodes(d, t).length > 0))
@@ -127,5 +128,5 @@ export function ordersPage(views: OrderView[], query: OrdersQuery): OrdersPage {
   const found = searched
     .filter((v) => matchesState(v, query))
     .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : a.key < b.key ? 1 : -1));
-  return { orders: found.slice(0, query.limit ?? 100), total: found.length, counts };
+  return { orders: found.slice(0, query.limit ?? 100), total: found.length, counts, all: searched.length };
 }

@@ -47,6 +47,12 @@ export interface OrdersServiceOptions {
 const testsText = (o: WorkOrder): string => o.tests.map((t) => t.code).join(', ');
 const auditPatient = (o: WorkOrder) => ({ mrn: o.patient.mrn, ...(o.patient.assigningAuthority ? { assigningAuthority: o.patient.assigningAuthority } : {}) });
 
+/** "placer PL-A4, filler FL-A4, specimen SPC-A4": how staff know an order (never the book's internal key). */
+export function orderName(o: Pick<OrderView, 'placer' | 'filler' | 'specimenIds'>): string {
+  const parts = [o.placer && `placer ${o.placer}`, o.filler && `filler ${o.filler}`, o.specimenIds.length > 0 && `specimen ${o.specimenIds.join(', ')}`];
+  return parts.filter((p) => typeof p === 'string' && p !== '').join(', ') || '(no numbers)';
+}
+
 export class OrdersService {
   readonly #workers = new Map<string, DownloadWorker>();
   #timer: NodeJS.Timeout | undefined;
@@ -210,19 +216,20 @@ export class OrdersService {
   /** A rejected download queued again (staff, after fixing the cause); audited. */
   async resend(who: string, key: string, device: string): Promise<OrderView> {
     const view = this.get(key);
+    const name = orderName(view);
     const state = view.devices.find((d) => d.device === device)?.state;
-    if (state === undefined) throw new RequestError(404, `order "${key}" has nothing for device "${device}"`);
-    if (state !== 'rejected') throw new RequestError(409, `order "${key}" is ${state} at device "${device}"; only a rejected download can be sent again`);
+    if (state === undefined) throw new RequestError(404, `the order ${name} has nothing for device "${device}"`);
+    if (state !== 'rejected') throw new RequestError(409, `the order ${name} is ${state} at device "${device}"; only a rejected download can be sent again`);
     const job = this.book.resend(key, device);
-    if (!job) throw new RequestError(409, `order "${key}" has no rejected download for device "${device}"`);
+    if (!job) throw new RequestError(409, `the order ${name} has no rejected download for device "${device}"`);
     await this.book.save();
-    const patient = auditPatient(job.order);
+    // Action `order` like every order sent or refused (the README's audit promise), by the numbers staff know.
     await this.opts.audit.record({
       who,
-      action: 'resend',
+      action: 'order',
       device,
-      patient,
-      reason: `order ${key} (specimen ${job.order.specimenId}) queued again for the analyzer`,
+      patient: auditPatient(job.order),
+      reason: `${job.order.action} order ${name}, tests ${testsText(job.order)}: queued again by a person after the analyzer refused it`,
     });
     return this.get(key);
   }

@@ -171,6 +171,9 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
    */
   const watchRunningDevice = async (device: DeviceConfigT, runner: DeviceRunner, seconds: number): Promise<LinkTestResult> => {
     const boundAt = () => {
+      const entry = devices.get(device.id);
+      // A device that files by order ignores its binding (one left from an earlier configuration).
+      if (entry && patientModeOf(entry) === 'order') return undefined;
       const binding = store.data.bindings[device.id];
       return bindingActive(binding, new Date()) ? binding.patient : undefined;
     };

@@ -19,7 +19,7 @@ import { eventually } from '../support/eventually.ts';
 import { freePort } from '../support/free-port.ts';
 import { startGatewayProcess, tempDir, type GatewayProcess } from '../support/gateway-process.ts';
 import { connectHl7Analyzer, type Hl7AnalyzerEnd } from '../support/hl7-analyzer-end.ts';
-import { CREATININE, GLUCOSE, HBA1C, labOrder, registration, type FeedPatient, type FeedTest } from '../support/order-feed.ts';
+import { CREATININE, GLUCOSE, HBA1C, labOrder, POTASSIUM, registration, type FeedPatient, type FeedTest } from '../support/order-feed.ts';
 
 const ADMIN = { name: 'lab.lead', password: 'orders-page-2026' };
 const ALICE: FeedPatient = { mrn: 'MRN7101', family: 'Example', given: 'Alice', dob: '1961-01-01', sex: 'F' };
@@ -119,6 +119,18 @@ const analyzerLine = (specimen: string, analyzer: string): Locator =>
     .getByRole('listitem')
     .filter({ hasText: new RegExp(`(to|for|by) ${analyzer}\\b(?! 2)`) });
 
+/** The HL7 analyzer's glucose result for order n (placer PLn, filler FLn, specimen Sn), taken (AA). */
+async function sendGlucose(n: number, patient: FeedPatient, value: string): Promise<void> {
+  const results = [
+    `MSH|^~\\&|ANALYZER|LAB|MEDGATE|CLINIC|20261206091000||ORU^R01^ORU_R01|AN${n}|P|2.5.1`,
+    `PID|1||${patient.mrn}`,
+    `OBR|1|PL${n}|FL${n}|GLU^^99MDG|||20261206090000`,
+    `OBX|1|NM|GLU^^99MDG||${value}|mg/dL|||N|||F|||20261206091000`,
+    `SPM|1|S${n}||SER`,
+  ].join('\r');
+  expect((await hl7.send(results)).split('\r').find((seg) => seg.startsWith('MSA|'))).toMatch(/^MSA\|AA\|/);
+}
+
 async function noAxeViolations(): Promise<void> {
   expect(await axeViolations(page)).toEqual([]);
 }
@@ -135,7 +147,8 @@ describe('the Orders page', () => {
     expect(await first.textContent()).toMatch(/Placer PL1001 · filler FL1001/);
     expect(await first.textContent()).toContain(GLUCOSE.code);
     await expect.poll(() => analyzerLine('S1001', 'Chemistry analyzer').textContent(), SOON).toMatch(/waiting\s*Waiting for Chemistry analyzer: /);
-    expect(await analyzerLine('S1001', 'HbA1c analyzer').textContent()).toMatch(/not sent\s*Not sent to HbA1c analyzer: .+/);
+    // The analyzers it is not for fold into one short line; the open order says each one's reason.
+    expect(await analyzerLine('S1001', 'HbA1c analyzer').textContent()).toBe('Not for HbA1c analyzer: not their specimen type or tests (details in the order)');
     expect(await analyzerLine('S1001', 'Chemistry analyzer 2').textContent()).toMatch(new RegExp(`Rejected by Chemistry analyzer 2: .*${REFUSAL}`));
     expect(await analyzerLine('S1002', 'HbA1c analyzer').textContent()).toMatch(/Waiting for HbA1c analyzer: /);
     expect(await analyzerLine('S1003', 'Chemistry analyzer').textContent()).toMatch(/cancelled/i);
@@ -202,6 +215,16 @@ describe('the Orders page', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => detail.isHidden(), SOON).toBe(true);
     expect(await target.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+
+    // Escape closes it too, from anywhere in it, and the keyboard is back on the order's item.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => heading.evaluate((el) => el === el.ownerDocument.activeElement), SOON).toBe(true);
+    // The open order names each analyzer it is not for, with why.
+    expect(await detail.getByRole('list', { name: 'Analyzers' }).textContent()).toMatch(/Not sent to HbA1c analyzer: none of the ordered tests/);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => detail.isHidden(), SOON).toBe(true);
+    expect(await target.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(page.url()).not.toContain('key=');
   });
 
   it('resends a download the analyzer rejected, once it takes it', async () => {
@@ -215,14 +238,7 @@ describe('the Orders page', () => {
   });
 
   it("shows an order resulted once the analyzer's results come back, with a link to them on Live", async () => {
-    const results = [
-      'MSH|^~\\&|ANALYZER|LAB|MEDGATE|CLINIC|20261206091000||ORU^R01^ORU_R01|AN1|P|2.5.1',
-      `PID|1||${ALICE.mrn}`,
-      'OBR|1|PL1001|FL1001|GLU^^99MDG|||20261206090000',
-      'OBX|1|NM|GLU^^99MDG||101|mg/dL|||N|||F|||20261206091000',
-      'SPM|1|S1001||SER',
-    ].join('\r');
-    expect((await hl7.send(results)).split('\r').find((seg) => seg.startsWith('MSA|'))).toMatch(/^MSA\|AA\|/);
+    await sendGlucose(1001, ALICE, '101');
     const line = analyzerLine('S1001', 'Chemistry analyzer 2');
     await expect.poll(() => line.textContent(), { timeout: 20_000 }).toMatch(/resulted\s*Resulted by Chemistry analyzer 2/);
     const link = line.getByRole('link', { name: 'Result on Live' });
@@ -250,5 +266,40 @@ describe('the Orders page', () => {
     await expect.poll(shownSpecimens, { timeout: 3_000 }).toEqual(['S1004', 'S1003', 'S1002', 'S1001']);
     expect(Date.now() - mounted).toBeLessThan(POLL_MS);
     expect(await button.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+  });
+
+  it('warns on an order whose patient is not in the directory, and names a test no analyzer does', async () => {
+    const CAROL: FeedPatient = { mrn: 'MRN7199', family: 'Unregistered', given: 'Carol', dob: '1990-02-03', sex: 'F' };
+    const acks = await sendAdt(inbound, [
+      labOrder({
+        controlId: 'ORD1005NW',
+        patient: CAROL,
+        placer: 'PL1005',
+        filler: 'FL1005',
+        specimen: 'S1005',
+        specimenType: 'SER',
+        tests: [GLUCOSE, POTASSIUM],
+      }),
+    ]);
+    expect(acks.map((a) => a.code)).toEqual(['AA']);
+    const warnings = item('S1005').getByRole('list', { name: 'Warnings' });
+    await expect
+      .poll(async () => (await warnings.getByRole('listitem').allTextContents()).join('\n'), SOON)
+      .toBe(
+        [
+          `Patient ${CAROL.mrn} is not in the directory (no ADT yet): results will be held until the EHR sends the patient.`,
+          `${POTASSIUM.code} ${POTASSIUM.display}: no analyzer does this test on SER`,
+        ].join('\n'),
+      );
+    // An order of a registered patient whose every test some analyzer does has none.
+    expect(await item('S1004').getByRole('list', { name: 'Warnings' }).isHidden()).toBe(true);
+
+    // The analyzer runs it; the gateway holds the result (no such patient yet), and the order says so, with the reading.
+    const line = analyzerLine('S1005', 'Chemistry analyzer 2');
+    await expect.poll(() => line.textContent(), { timeout: 20_000 }).toMatch(/Sent to Chemistry analyzer 2/);
+    await sendGlucose(1005, CAROL, '99');
+    await expect.poll(() => line.textContent(), { timeout: 20_000 }).toContain("result held: unknown patient ID: the order's patient is not in the directory");
+    expect(await line.getByRole('link', { name: 'Held result' }).getAttribute('href')).toMatch(/^#\/live\?q=./);
+    await noAxeViolations();
   });
 });

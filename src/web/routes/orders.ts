@@ -13,7 +13,9 @@ export const OrdersQuerySchema = Type.Object({
   state: Type.Optional(
     Type.Union(
       STATES.map((s) => Type.Literal(s)),
-      { description: 'only orders with an analyzer in this state; unresulted: sent or queried and overdue' },
+      {
+        description: "only orders in this state as a whole (the order's `state`), or with `device` at that analyzer; unresulted: sent or queried and overdue",
+      },
     ),
   ),
   device: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

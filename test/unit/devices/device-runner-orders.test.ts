@@ -1,15 +1,20 @@
 // The device runner's side of orders: a download goes on the newest open session of the device and
 // is "retry, not connected" without one; each session gets the worklist for host queries; the
-// orders service hears when a session opens, so a waiting download goes at once.
+// orders service hears when a session opens, so a waiting download goes at once. On a real TCP
+// listener, an analyzer with two live connections (one half-open after a reconnect) gets its
+// download on the newest, and the gateway warns once that there are two.
 
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { DeviceConfigT } from '../../../src/config/schema.ts';
 import { DeviceRunner } from '../../../src/devices/device-runner.ts';
 import type { DeviceLink, Driver, DriverSession, MessageMeta } from '../../../src/model/driver.ts';
 import { silentLogger, type Logger } from '../../../src/model/logger.ts';
 import type { DownloadOutcome, WorkOrder, Worklist } from '../../../src/model/work-order.ts';
+import { TcpTransport } from '../../../src/transports/tcp.ts';
 import type { Connection, LinkStatus, Transport, TransportEvents } from '../../../src/transports/types.ts';
+import { eventually } from '../../support/eventually.ts';
 import { memoryResends } from '../../support/resend-memory.ts';
 
 class FakeTransport extends EventEmitter<TransportEvents> implements Transport {
@@ -124,5 +129,52 @@ describe('DeviceRunner and orders', () => {
     expect(() => transport.emit('message', conn, Buffer.from('MSH|'), {} as MessageMeta, (err) => done.push(err))).not.toThrow();
     expect(done).toEqual([bug]);
     expect(errors).toEqual([expect.objectContaining({ err: bug }), expect.objectContaining({ err: bug })]);
+  });
+
+  it('on a real TCP listener, sends on the newest of two live connections and warns once that there are two', async () => {
+    const lines: Array<{ level: string; msg: string }> = [];
+    const at = (level: string) => (a: string | object, b?: string) => lines.push({ level, msg: typeof a === 'string' ? a : (b ?? '') });
+    const log: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: () => log };
+    const driver: Driver = {
+      ...fakeDriver(async () => ({ outcome: 'accepted' })).driver,
+      open: (link) => ({
+        receive() {},
+        on() {},
+        close() {},
+        download: async (order) => {
+          await link.write(Buffer.from(`DL ${order.specimenId}\n`));
+          return { outcome: 'accepted' };
+        },
+      }),
+    };
+    const transport = new TcpTransport({ mode: 'listen', host: '127.0.0.1', port: 0, log: silentLogger, limits: { maxConnections: 3 } });
+    const runner = new DeviceRunner({ device, driver, transport, log, accept: async () => 'R1', resends: memoryResends() });
+    const sockets: net.Socket[] = [];
+    const got: string[] = [];
+    const analyzer = async (name: string) => {
+      const socket = net.connect({ host: '127.0.0.1', port: transport.boundPort! });
+      socket.on('data', (chunk) => got.push(`${name}: ${chunk.toString().trim()}`));
+      socket.on('error', () => undefined);
+      sockets.push(socket);
+      await eventually(() => expect(transport.status.connections).toBe(sockets.length));
+    };
+    const warnings = () => lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+    runner.start();
+    try {
+      await eventually(() => expect(transport.status.state).toBe('listening'));
+      await analyzer('old');
+      expect(warnings()).toEqual([]);
+      await analyzer('new');
+      expect(await runner.download(work)).toEqual({ outcome: 'accepted' });
+      await eventually(() => expect(got).toEqual(['new: DL SP1']));
+      expect(warnings()).toEqual(['2 connections from the analyzer: orders go to the newest']);
+      await analyzer('newest');
+      expect(await runner.download({ ...work, specimenId: 'SP2' })).toEqual({ outcome: 'accepted' });
+      await eventually(() => expect(got).toEqual(['new: DL SP1', 'newest: DL SP2']));
+      expect(warnings()).toHaveLength(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await runner.stop();
+    }
   });
 });

@@ -107,6 +107,12 @@ describe('GET /api/orders', () => {
       ['PL1', ['chem:rejected']],
     ]);
     expect(page.orders[0]!.devices[0]).toMatchObject({ deviceLabel: 'Chemistry', reason: 'none of the ordered tests (4548-4) is done by this analyzer' });
+    // Added beside the per-analyzer states (none removed): where each order stands as a whole, and the tests nobody runs.
+    expect(page.orders.map((o) => [o.state, o.notDone?.map((t) => t.code)])).toEqual([
+      ['not-sent', ['4548-4']],
+      ['rejected', undefined],
+    ]);
+    expect(page.all).toBe(2);
   });
 
   it('filters by state, device and placer, filler, specimen ID or MRN, and refuses a state that is none', async () => {

@@ -164,7 +164,12 @@ describe('orders service', () => {
     await gw.service.resend('nurse', key, 'chem');
     await eventually(() => expect(at(gw.service, 'PL5', 'chem')?.state).toBe('sent'));
     expect(end.got.map((o) => o.specimenId)).toEqual(['SP5', 'SP6', 'SP5']);
-    expect(gw.audit.filter((e) => e.action === 'resend')).toEqual([expect.objectContaining({ who: 'nurse', device: 'chem' })]);
+    // Audited as an order (what the audit filter `order` finds), named by the numbers staff know, never the book's key.
+    const resent = gw.audit.filter((e) => e.who === 'nurse');
+    expect(resent).toEqual([expect.objectContaining({ action: 'order', device: 'chem', patient: { mrn: 'MRN1', assigningAuthority: 'CLINIC' } })]);
+    expect(resent[0]?.reason).toMatch(/^new order placer PL5, filler FL5, specimen SP5, tests GLU: queued again by a person/);
+    expect(resent[0]?.reason).not.toContain(key);
+    await expect(gw.service.resend('nurse', key, 'chem')).rejects.toThrow(/^the order placer PL5, filler FL5, specimen SP5 is sent at device "chem"/);
   });
 
   it('answers a host query from the book: work for an ordered specimen, unknown otherwise; records queried', async () => {
@@ -525,5 +530,130 @@ describe('orders service: one tube, changes of tube or patient, and what a query
     if (!parsed.ok) throw new Error(parsed.reason);
     await directory.applyDurably(parsed.event);
     await eventually(() => expect(errors[0]).toEqual(expect.objectContaining({ err: expect.objectContaining({ message: 'settings unreadable' }) })));
+  });
+});
+
+const adt = (mrn: string) => hl7(`${MSH}ADT^A04|ADT-${mrn}|P|2.5.1`, 'EVN|A04|20261206090000', `PID|1||${mrn}^^^CLINIC^MR||DOE^JANE||19800102|F`);
+
+describe('orders service: what an order tells staff (issue 15 exploratory test)', () => {
+  it('an order for a patient not in the directory says so from receipt, and a result held for it says why, with the reading', async () => {
+    const dir = tempDir();
+    let gw = await start(dir, analyzer(), [chem]);
+    await gw.feed(adt('MRN1'));
+    await gw.feed(orderMessage('40', { mrn: 'NOPE9' }));
+    await gw.feed(orderMessage('41'));
+    await eventually(() => expect(at(gw.service, 'PL40', 'chem')?.state).toBe('sent'));
+    expect(gw.service.list({ q: 'PL40' }).orders[0]?.patientNotInDirectory).toBe(true);
+    expect(gw.service.list({ q: 'PL41' }).orders[0]?.patientNotInDirectory).toBeUndefined();
+    const held = {
+      ...result('R40', 'chem', 'SP40', ['GLU'], 'held'),
+      patientSource: undefined,
+      holdReasons: [{ kind: 'patient', code: 'unknown-patient-id', text: "unknown patient ID: the order's patient is not in the directory" }],
+    } as StoredReading;
+    gw.service.noteReading(held);
+    gw.service.noteReading(held);
+    expect(at(gw.service, 'PL40', 'chem')).toMatchObject({
+      state: 'sent',
+      held: [{ reading: 'R40', reason: "unknown patient ID: the order's patient is not in the directory" }],
+    });
+    const key = gw.service.list({ q: 'PL40' }).orders[0]!.key;
+    expect(gw.service.get(key).events.filter((e) => e.what === 'held')).toHaveLength(1);
+    // Kept in orders.json across a restart (a book written before has no `held`: none known).
+    await gw.stop();
+    gw = await start(dir, analyzer(), [chem]);
+    expect(at(gw.service, 'PL40', 'chem')?.held).toEqual([{ reading: 'R40', reason: "unknown patient ID: the order's patient is not in the directory" }]);
+    // A monitor's held reading naming the same specimen is none of the order's.
+    gw.service.noteReading({ ...held, reading: { ...held.reading, id: 'R41', deviceId: 'monitor' } });
+    expect(at(gw.service, 'PL40', 'chem')?.held).toHaveLength(1);
+    // Discarded by a person: no longer held.
+    gw.service.noteReading({ ...held, reading: { ...held.reading, id: 'R39' } });
+    expect(at(gw.service, 'PL40', 'chem')?.held).toHaveLength(2);
+    gw.service.noteReading({ ...held, reading: { ...held.reading, id: 'R39' }, status: 'discarded' });
+    expect(at(gw.service, 'PL40', 'chem')?.held?.map((x) => x.reading)).toEqual(['R40']);
+    // Released by a person and filed under the order: resulted, no longer held.
+    gw.service.noteReading(result('R40', 'chem', 'SP40', ['GLU']));
+    expect(at(gw.service, 'PL40', 'chem')).toMatchObject({ state: 'resulted', readings: ['R40'] });
+    expect(at(gw.service, 'PL40', 'chem')?.held).toBeUndefined();
+    // The ADT comes: the order no longer warns.
+    await gw.feed(adt('NOPE9'));
+    expect(gw.service.list({ q: 'PL40' }).orders[0]?.patientNotInDirectory).toBeUndefined();
+  });
+
+  it('a cancel after an analyzer sent results leaves that line resulted, with an event, and sends it no cancel', async () => {
+    const end = analyzer();
+    const uro: OrdersDevice = {
+      id: 'uro',
+      orders: { mode: 'download' },
+      capabilities: { query: false, download: true },
+      codeMap: { CREA: { loinc: '2160-0' } },
+    };
+    const gw = await start(tempDir(), end, [chem, uro]);
+    await gw.feed(orderMessage('42', { tests: ['2345-7', '2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL42', 'uro')?.state).toBe('sent'));
+    await eventually(() => expect(at(gw.service, 'PL42', 'chem')?.state).toBe('sent'));
+    gw.service.noteReading(result('R42', 'chem', 'SP42', ['GLU']));
+    end.got.length = 0;
+    await gw.feed(orderMessage('42', { control: 'CA', tests: ['2345-7', '2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL42', 'uro')?.state).toBe('cancelled'));
+    // Partly resulted (CREA still to come): the tube was run, its GLU went out.
+    expect(at(gw.service, 'PL42', 'chem')).toMatchObject({ state: 'resulted', readings: ['R42'], tests: ['GLU', 'CREA'] });
+    expect(end.got.map(line)).toEqual(['cancel SP42 MRN1 CREA']);
+    const view = gw.service.get(gw.service.list({ q: 'PL42' }).orders[0]!.key);
+    expect(view.events.filter((e) => e.device === 'chem').map((e) => `${e.what}: ${e.detail}`)).toEqual([
+      'queued: new GLU, CREA',
+      'sent: new GLU, CREA',
+      'resulted: reading R42; still to come: CREA',
+      'cancelled: cancelled by the EHR after results were sent',
+    ]);
+    // Queued, then done: the two cancel events of uro say which is which.
+    expect(view.events.filter((e) => e.device === 'uro').map((e) => `${e.what}: ${e.detail}`)).toEqual([
+      'queued: new CREA',
+      'sent: new CREA',
+      'queued: cancel CREA',
+      'cancelled: cancel CREA',
+    ]);
+    expect(view.state).toBe('resulted');
+  });
+
+  it('a cancel keeps the reason an analyzer never had the order', async () => {
+    const gw = await start(tempDir(), analyzer(), [chem, a1c]);
+    await gw.feed(orderMessage('43'));
+    await eventually(() => expect(at(gw.service, 'PL43', 'chem')?.state).toBe('sent'));
+    const why = at(gw.service, 'PL43', 'a1c')?.reason;
+    expect(why).toMatch(/none of the ordered tests/);
+    await gw.feed(orderMessage('43', { control: 'CA' }));
+    await eventually(() => expect(at(gw.service, 'PL43', 'chem')?.state).toBe('cancelled'));
+    expect(at(gw.service, 'PL43', 'a1c')).toMatchObject({ state: 'not-sent', reason: why });
+  });
+
+  it('an analyzer added or changed by a technician is never told as a change by the EHR', async () => {
+    const devices: OrdersDevice[] = [chem];
+    const gw = await start(tempDir(), analyzer(), devices);
+    await gw.feed(orderMessage('44', { tests: ['4548-4'], type: 'WB' }));
+    const key = gw.service.list({ q: 'PL44' }).orders[0]!.key;
+    devices.push(a1c);
+    gw.service.devicesChanged('a1c');
+    expect(at(gw.service, 'PL44', 'a1c')?.state).toBe('waiting');
+    devices[1] = { ...a1c, orders: { mode: 'query', tests: { '4548-4': ['A1C', 'A1CX'] } } };
+    gw.service.devicesChanged('a1c');
+    expect(at(gw.service, 'PL44', 'a1c')?.tests).toEqual(['A1C', 'A1CX']);
+    const events = gw.service.get(key).events;
+    expect(events.map((e) => e.what)).not.toContain('changed');
+    expect(events.filter((e) => e.what === 'device-changed').map((e) => `${e.device}: ${e.detail}`)).toEqual([
+      'a1c: set up to take orders',
+      'a1c: its settings changed',
+    ]);
+    // A change by the EHR still is one.
+    await gw.feed(orderMessage('44', { control: 'XO', tests: ['4548-4', '2345-7'], type: 'WB' }));
+    expect(gw.service.get(key).events.map((e) => e.what)).toContain('changed');
+  });
+
+  it('names the ordered tests no analyzer does on the specimen type, and is never received after its last change', async () => {
+    const gw = await start(tempDir(), analyzer(), [chem, a1c]);
+    await gw.feed(orderMessage('45', { tests: ['2345-7', '4548-4', '99999-9'], type: 'UR' }));
+    const view = gw.service.list({ q: 'PL45' }).orders[0]!;
+    // chem takes any specimen type (none configured); a1c does 4548-4, but takes no specimen type list either.
+    expect(view.notDone).toEqual([{ code: '99999-9', reason: 'no analyzer does this test on UR' }]);
+    expect(view.receivedAt <= view.updatedAt).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { create, type AstmSimulatedDevice, type AstmSimulatorOptions } from '../../../simulators/astm-lis2.ts';
+import { astmTime } from '../../../simulators/astm-lis2/content.ts';
 import { ACK, ENQ, EOT, NAK, checksum, framesOf } from '../../support/astm-wire.ts';
 
 const STX = '\x02';
@@ -146,6 +147,24 @@ describe('astm-lis2 simulator: host query', () => {
     expect(results.filter((r) => r.startsWith('R|')).map((r) => field(r, 3))).toEqual(['^^^GLU', '^^^K']);
     expect(sim.sent).toBe(1);
     expect(sim.completed[0]!.orders[0]!.specimenId).toBe('SPEC77');
+    sim.stop();
+  });
+
+  it('analyses what it was given no earlier than the answer came, from a tube collected no later (not half an hour before)', async () => {
+    const sim = simulator();
+    const host = new Host(sim);
+    sim.scan('SPEC78');
+    await vi.advanceTimersByTimeAsync(100);
+    const givenAt = astmTime(new Date());
+    void host.send([H, ...order('SPEC78', ['GLU']), 'L|1|N']);
+    await vi.advanceTimersByTimeAsync(1100);
+    const results = host.transmissions[1]!;
+    const o = results.find((r) => r.startsWith('O|'))!;
+    // O-8 collection, O-15 received; R-12 started, R-13 completed (ASTM E1394 sections 9.4, 10.1).
+    expect([field(o, 8), field(o, 15)]).toEqual([givenAt, givenAt]);
+    for (const r of results.filter((x) => x.startsWith('R|'))) {
+      expect(field(r, 12) >= givenAt && field(r, 13) >= field(r, 12)).toBe(true);
+    }
     sim.stop();
   });
 

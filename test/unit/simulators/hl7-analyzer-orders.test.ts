@@ -193,6 +193,23 @@ describe('hl7-analyzer simulator: orders', () => {
     sim.stop();
   });
 
+  it('a download run 5 minutes later: analysed then (OBX-14), from a tube collected when it came (OBR-7, SPM-17), not before', async () => {
+    const sim = simulator();
+    const host = new Host(sim);
+    host.send(orderMessage({ control: 'D1', specimen: 'S1', tests: ['GLU'] }));
+    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(sim.runWorklist()).toBe(1);
+    await vi.advanceTimersByTimeAsync(100);
+    const [oru] = host.oru();
+    const second = (ts: string | undefined) => ts?.slice(0, 14);
+    // The download came at 10:00:00Z; the run ends a minute before the ORU (10:05).
+    expect(second(oru!.seg('OBR')[7])).toBe('20260101100000');
+    expect(second(oru!.seg('SPM')[17])).toBe('20260101100000');
+    expect(second(oru!.seg('OBX')[14])).toBe('20260101100400');
+    sim.stop();
+  });
+
   it('refuses downloads with AR and its reason when told to; AE naming the problem for a malformed one', async () => {
     const sim = simulator({ refuseDownloads: 'AR', refuseReason: 'LIS download disabled' });
     const host = new Host(sim);

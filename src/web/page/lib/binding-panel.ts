@@ -8,7 +8,7 @@
 import type { DeviceView } from '../../api-types.ts';
 import type { DeviceBinding } from '../../../store/types.ts';
 import { del, get, put } from './api.ts';
-import { chooseDevice } from './device-choice.ts';
+import { chooseDevice, takesBinding } from './device-choice.ts';
 import { h, replace, toast } from './dom.ts';
 import { onEvent } from './events.ts';
 import { latestOnly } from './latest-only.ts';
@@ -62,7 +62,8 @@ export function bindingPanel(options: BindingPanelOptions = {}): BindingPanel {
   const bindError = h('p', { class: 'error', role: 'alert', hidden: true });
   const bindButton = h('button', { type: 'button', class: 'primary', onclick: () => void bind() }, 'Bind');
 
-  const selectedDevice = () => devices.find((d) => d.id === deviceSelect.value);
+  // A device that files by order is not offered (the gateway refuses it): its binding would not apply.
+  const selectedDevice = () => devices.find((d) => d.id === deviceSelect.value && takesBinding(d));
 
   /**
    * A live region: redrawn only when what it says changes, or a screen reader reads the same
@@ -110,10 +111,12 @@ export function bindingPanel(options: BindingPanelOptions = {}): BindingPanel {
     // Came from a device card: the device is chosen, the patient is next.
     const cameFor = wanted !== undefined && choice === wanted;
     wanted = undefined;
-    const options = devices.map((d): [string, string] => [
-      d.id,
-      `${d.label ?? d.id}${d.label ? ` (${d.id})` : ''}${d.binding ? ` \u00b7 bound to MRN ${d.binding.patient.mrn}` : ''}`,
-    ]);
+    const options = devices
+      .filter(takesBinding)
+      .map((d): [string, string] => [
+        d.id,
+        `${d.label ?? d.id}${d.label ? ` (${d.id})` : ''}${d.binding ? ` \u00b7 bound to MRN ${d.binding.patient.mrn}` : ''}`,
+      ]);
     // The same list again (most refreshes): left alone, so an open list or a screen reader's place in it stays.
     const optionsKey = JSON.stringify(options);
     if (deviceSelect.dataset.options !== optionsKey) {

@@ -6,6 +6,8 @@ import type { DeviceView, SimulatorView } from '../../api-types.ts';
 import { ago, h, replace } from './dom.ts';
 import { linkBadge, linkLine, readingSummary, timeText, transportSummary } from './device-format.ts';
 import { canRetryNow, errorWords, failedAttemptsWords } from './link-words.ts';
+import { takesBinding } from './device-choice.ts';
+import { connectionsWords, IGNORED_BINDING_WORDS, ORDER_PATIENT_WORDS } from './device-words.ts';
 import { patientLabel } from './reading-format.ts';
 import { simulatorStatus } from './simulator-controls.ts';
 
@@ -35,7 +37,14 @@ function fact(term: string, ...value: Array<Node | string | null>): Node[] {
 
 function facts(d: DeviceView, driverTitle: string): Node[] {
   const link = d.link;
-  const line = h('span', {}, linkLine(link), link.reconnects > 0 ? `, ${failedAttemptsWords(link.reconnects)}` : '');
+  const connections = connectionsWords(link);
+  const line = h(
+    'span',
+    {},
+    linkLine(link),
+    link.reconnects > 0 ? `, ${failedAttemptsWords(link.reconnects)}` : '',
+    connections ? h('span', { class: 'warn' }, `, ${connections}`) : null,
+  );
   // The server drops the error once the link is up; an older gateway may not, so up means no error here either.
   const up = link.state === 'connected' || link.state === 'listening';
   const linkError = link.lastError && !up ? h('div', { class: 'link-error' }, `Last error: ${errorWords(link.lastError)}`) : null;
@@ -58,14 +67,17 @@ function facts(d: DeviceView, driverTitle: string): Node[] {
   const lastProblem = c.lastProtocolError
     ? h('div', { class: 'muted small-text' }, `Last protocol error ${ago(c.lastProtocolError.at)}: ${c.lastProtocolError.reason}`)
     : null;
-  const binding = d.binding
-    ? h(
-        'span',
-        {},
-        patientLabel(d.binding.patient),
-        d.binding.until ? h('span', { class: 'muted' }, ` until ${timeText(d.binding.until)}`) : h('span', { class: 'muted' }, ' (next reading)'),
-      )
-    : h('span', { class: 'muted' }, 'none');
+  // A device that files by order ignores any binding (one made under an older configuration included).
+  const binding = !takesBinding(d)
+    ? h('span', {}, ORDER_PATIENT_WORDS, d.binding ? h('span', { class: 'muted' }, ` (${IGNORED_BINDING_WORDS})`) : null)
+    : d.binding
+      ? h(
+          'span',
+          {},
+          patientLabel(d.binding.patient),
+          d.binding.until ? h('span', { class: 'muted' }, ` until ${timeText(d.binding.until)}`) : h('span', { class: 'muted' }, ' (next reading)'),
+        )
+      : h('span', { class: 'muted' }, 'none');
   const unmapped = Object.keys(d.unmappedCodes);
   return [
     ...fact('Driver', driverTitle),
@@ -129,8 +141,12 @@ export function deviceCard(initial: DeviceView, opts: DeviceCardOptions): Device
       replace(dl, facts(d, opts.driverTitle(d.driver)));
       const retryFocused = document.activeElement === retryBtn;
       retryBtn.hidden = !canRetryNow(d);
+      bindBtn.hidden = !takesBinding(d);
       // The link came back while "Retry now" had focus: keep the keyboard on the card.
-      if (retryFocused && retryBtn.hidden) bindBtn.focus();
+      if (retryFocused && retryBtn.hidden) {
+        if (bindBtn.hidden) title.tabIndex = -1;
+        (bindBtn.hidden ? title : bindBtn).focus();
+      }
     },
     setSimulator(sim) {
       if (!sim) {

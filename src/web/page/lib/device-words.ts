@@ -6,8 +6,20 @@ import { flagSummary, formatValue, unitLabel } from './reading-format.ts';
 
 type Transport = DeviceView['transport'];
 
+/** The Patient line of a device whose results go under each order's patient (binding mode `order`). */
+export const ORDER_PATIENT_WORDS = 'from each order (specimen ID)';
+export const IGNORED_BINDING_WORDS = 'an earlier binding is ignored';
+
 /** The host a TCP device listens on or dials when its config names none: the gateway's default in src/transports/tcp.ts (kept here because the page cannot import node code). */
 const TCP_DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * More than one live connection from one device (an analyzer that reconnected while its old socket
+ * is half-open; downloads go only to the newest): said, since staff can end the stale one. Nothing for one.
+ */
+export function connectionsWords(link: Pick<DeviceView['link'], 'connections'>): string | undefined {
+  return link.connections > 1 ? `${link.connections} connections` : undefined;
+}
 
 export function transportSummary(t: Transport): string {
   switch (t.type) {

@@ -2,14 +2,14 @@
 // ordered, where it stands with each analyzer (the codes it was given, the results on Live, Resend
 // on a rejected download), and its story step by step, oldest first.
 //
-// Accessible names: heading "Order for specimen <ID>", button "Close", list "Analyzers", list
-// "Order history".
+// Accessible names: heading "Order for specimen <ID>", button "Close", list "Warnings" (when any),
+// list "Analyzers", list "Order history". Escape closes it (views/orders.ts).
 
 import type { OrderDeviceView, OrderView } from '../../../orders/order-view.ts';
 import { h, type Child } from './dom.ts';
 import { orderDeviceLines } from './order-devices.ts';
 import { orderPatient, orderSpecimen } from './order-rows.ts';
-import { eventSentence, orderedTests } from './order-words.ts';
+import { eventSentence, orderedTests, orderWarnings } from './order-words.ts';
 import { formatTime } from './reading-format.ts';
 
 export function orderDetail(o: OrderView, opts: { labels: ReadonlyMap<string, string>; resend(device: OrderDeviceView): void; close(): void }): Child[] {
@@ -35,6 +35,16 @@ export function orderDetail(o: OrderView, opts: { labels: ReadonlyMap<string, st
       fact('Received', formatTime(o.receivedAt)),
       fact('Last change by the EHR', formatTime(o.updatedAt)),
     ),
+    (() => {
+      const warnings = orderWarnings(o);
+      return warnings.length === 0
+        ? null
+        : h(
+            'ul',
+            { class: 'order-warnings warn', 'aria-label': 'Warnings' },
+            warnings.map((w) => h('li', {}, w)),
+          );
+    })(),
     h('h3', {}, 'Analyzers'),
     lines.element,
     h('h3', {}, 'History'),

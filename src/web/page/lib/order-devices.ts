@@ -9,7 +9,7 @@
 import type { OrderDeviceView } from '../../../orders/order-view.ts';
 import { h, replace } from './dom.ts';
 import { readingLink } from './message-detail.ts';
-import { analyzerName, deviceStateSentence, stateBadge, unresultedWords } from './order-words.ts';
+import { analyzerName, deviceStateSentence, givenWords, heldWords, notSentSummary, stateBadge, unresultedWords } from './order-words.ts';
 
 export interface OrderDeviceLines {
   element: HTMLUListElement;
@@ -30,13 +30,14 @@ function lineParts(d: OrderDeviceView, now: number, opts: OrderDeviceOptions) {
   const overdue = unresultedWords(d, now);
   const sentence = deviceStateSentence(d, now, opts.labels);
   const readings = d.state === 'resulted' ? (d.readings ?? []) : [];
-  const extra =
-    opts.full && d.tests.length > 0
-      ? `${d.state === 'not-sent' ? 'Would be given' : 'Given'} as ${d.tests.join(', ')}${d.attempts ? ` \u00b7 ${d.attempts} attempts` : ''}`
-      : '';
+  const extra = opts.full && d.tests.length > 0 ? `${givenWords(d)}${d.attempts ? ` \u00b7 ${d.attempts} attempts` : ''}` : '';
+  const held = heldWords(d);
   // What the line says: when it is the same, the line is left alone.
-  const words = [badge.text, sentence, overdue ?? '', readings.join(' '), extra, opts.resend && d.state === 'rejected' ? 'resend' : ''].join('|');
-  return { badge, overdue, sentence, readings, extra, words };
+  const heldIds = (d.held ?? []).map((x) => x.reading).join(' ');
+  const words = [badge.text, sentence, overdue ?? '', readings.join(' '), extra, heldIds, ...held, opts.resend && d.state === 'rejected' ? 'resend' : ''].join(
+    '|',
+  );
+  return { badge, overdue, sentence, readings, extra, held, words };
 }
 
 function drawLine(li: HTMLElement, d: OrderDeviceView, parts: ReturnType<typeof lineParts>, opts: OrderDeviceOptions): void {
@@ -54,6 +55,8 @@ function drawLine(li: HTMLElement, d: OrderDeviceView, parts: ReturnType<typeof 
         )
       : null,
     parts.extra ? h('span', { class: 'order-device-extra muted' }, parts.extra) : null,
+    // The held result's reason, and the reading where a person settles it.
+    ...(d.held ?? []).map((x, i) => h('span', { class: 'order-held warn' }, `${parts.held[i]} `, readingLink(x.reading, 'Held result'))),
     opts.resend && d.state === 'rejected'
       ? h('button', { type: 'button', class: 'small', onclick: () => opts.resend?.(d) }, `Resend to ${analyzerName(d, opts.labels)}`)
       : null,
@@ -65,7 +68,10 @@ export function orderDeviceLines(opts: OrderDeviceOptions): OrderDeviceLines {
   const shown = new Map<string, { li: HTMLLIElement; words: string }>();
   return {
     element,
-    show(devices, now) {
+    show(all, now) {
+      // In the list, the analyzers the order is not for fold into one line; the open order lists each with why.
+      const summary = opts.full ? undefined : notSentSummary(all, opts.labels);
+      const devices = summary === undefined ? all : all.filter((d) => d.state !== 'not-sent');
       const keep = new Set(devices.map((d) => d.device));
       for (const [device, line] of shown) {
         if (keep.has(device)) continue;
@@ -74,8 +80,8 @@ export function orderDeviceLines(opts: OrderDeviceOptions): OrderDeviceLines {
       }
       // Also an order received before orders were set up (taken as dispatched at the upgrade), while analyzers may take orders now.
       if (devices.length === 0 && !element.hasChildNodes())
-        element.append(h('li', { class: 'muted' }, 'Not sent to any analyzer: none took orders when it was received.'));
-      else if (devices.length > 0) element.querySelector(':scope > li.muted')?.remove();
+        element.append(h('li', { class: 'order-none muted' }, 'Not sent to any analyzer: none took orders when it was received.'));
+      else if (devices.length > 0) element.querySelector(':scope > li.order-none')?.remove();
       let at = 0;
       for (const d of devices) {
         const parts = lineParts(d, now, opts);
@@ -92,6 +98,12 @@ export function orderDeviceLines(opts: OrderDeviceOptions): OrderDeviceLines {
         // In the server's order; a line that is already in place is not moved (it may hold focus).
         if (element.children[at] !== line.li) element.insertBefore(line.li, element.children[at] ?? null);
         at++;
+      }
+      let folded = element.querySelector<HTMLLIElement>(':scope > li.order-not-for');
+      if (summary === undefined) folded?.remove();
+      else {
+        folded ??= element.appendChild(h('li', { class: 'order-not-for muted' }));
+        if (folded.textContent !== summary) folded.textContent = summary;
       }
     },
   };

@@ -3,14 +3,14 @@
 // refreshes. Each item: when it came, the specimen ID (a button that opens the order), the order
 // numbers, the patient, the ordered tests and where it stands with each analyzer.
 //
-// Accessible names: list "Orders"; per order a listitem with button "Specimen <ID>" and list
-// "Analyzers" (lib/order-devices.ts).
+// Accessible names: list "Orders"; per order a listitem with button "Specimen <ID>", list "Warnings"
+// (a patient not in the directory, tests no analyzer does) and list "Analyzers" (lib/order-devices.ts).
 
 import type { OrderDeviceView, OrderView } from '../../../orders/order-view.ts';
 import { h } from './dom.ts';
 import { keyedList, type KeyedList } from './keyed-list.ts';
 import { orderDeviceLines, type OrderDeviceLines } from './order-devices.ts';
-import { newerOrderFirst, orderedTests, orderNumbers } from './order-words.ts';
+import { newerOrderFirst, orderedTests, orderNumbers, orderWarnings } from './order-words.ts';
 import { formatTime } from './reading-format.ts';
 
 export interface OrderRows {
@@ -38,7 +38,10 @@ export function orderRows(opts: {
   let selected = '';
   const element = h('ul', { class: 'order-list', 'aria-label': 'Orders' });
   // Per item: the parts an update patches.
-  const parts = new WeakMap<HTMLElement, { numbers: HTMLElement; patient: HTMLElement; tests: HTMLElement; status: HTMLElement; lines: OrderDeviceLines }>();
+  const parts = new WeakMap<
+    HTMLElement,
+    { numbers: HTMLElement; patient: HTMLElement; tests: HTMLElement; status: HTMLElement; warnings: HTMLElement; lines: OrderDeviceLines }
+  >();
   const paint = (li: HTMLElement, o: OrderView) => {
     const p = parts.get(li);
     if (!p) return;
@@ -49,6 +52,12 @@ export function orderRows(opts: {
     set(p.patient, orderPatient(o));
     set(p.tests, orderedTests(o));
     p.status.hidden = o.status !== 'cancelled';
+    const warnings = orderWarnings(o);
+    if (p.warnings.dataset.words !== warnings.join('\n')) {
+      p.warnings.dataset.words = warnings.join('\n');
+      p.warnings.replaceChildren(...warnings.map((w) => h('li', {}, w)));
+    }
+    p.warnings.hidden = warnings.length === 0;
     li.classList.toggle('cancelled', o.status === 'cancelled');
     p.lines.show(o.devices, Date.now());
   };
@@ -61,6 +70,7 @@ export function orderRows(opts: {
       const patient = h('span', { class: 'order-patient' });
       const tests = h('span', { class: 'order-tests-list' });
       const status = h('span', { class: 'badge error' }, 'cancelled by the EHR');
+      const warnings = h('ul', { class: 'order-warnings warn', 'aria-label': 'Warnings' });
       const lines = orderDeviceLines({ labels: opts.labels, resend: (d) => opts.resend(list.get(o.key) ?? o, d) });
       const li = h(
         'li',
@@ -80,9 +90,10 @@ export function orderRows(opts: {
           status,
         ),
         h('p', { class: 'order-tests' }, h('span', { class: 'muted' }, 'Tests: '), tests),
+        warnings,
         lines.element,
       );
-      parts.set(li, { numbers, patient, tests, status, lines });
+      parts.set(li, { numbers, patient, tests, status, warnings, lines });
       paint(li, o);
       return li;
     },

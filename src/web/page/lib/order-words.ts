@@ -8,20 +8,23 @@ import { durationWords } from './status-words.ts';
 
 export type OrderFilterState = OrderDeviceState | 'unresulted';
 
-/** The filter's choices, in the order an order moves through them; problems last, where the eye lands. */
+/**
+ * The filter's choices (where an order stands as a whole, or at the analyzer filtered by), in the
+ * order an order moves through them; problems last, where the eye lands.
+ */
 const FILTER_STATES: ReadonlyArray<{ value: OrderFilterState; label: string }> = [
   { value: 'waiting', label: 'Waiting' },
   { value: 'sent', label: 'Sent' },
   { value: 'queried', label: 'Queried' },
   { value: 'resulted', label: 'Resulted' },
-  { value: 'not-sent', label: 'Not sent' },
+  { value: 'not-sent', label: 'Not sent to any analyzer' },
   { value: 'cancel-waiting', label: 'Cancellation waiting' },
   { value: 'cancelled', label: 'Cancelled' },
   { value: 'unresulted', label: 'No result yet (overdue)' },
   { value: 'rejected', label: 'Rejected by the analyzer' },
 ];
 
-/** "All orders (12)", "Rejected by the analyzer (1)": counts from the server over all orders. */
+/** "All orders (12)", "Rejected by the analyzer (1)": each order counted once, by where it stands as a whole (the server's counts). */
 export function stateChoices(counts: OrdersPage['counts'] | undefined, total?: number): Array<{ value: string; label: string }> {
   const n = (c: number | undefined) => (c === undefined ? '' : ` (${c})`);
   return [
@@ -61,6 +64,27 @@ export function nextTryWords(nextAttemptAt: string | undefined, now: number): st
   return `next try in ${durationWords(left + 30_000)}`;
 }
 
+/** HL7 v2.5.1 table 0357 (message error condition codes): what an analyzer's ERR-3 code means. */
+const HL7_ERRORS: Readonly<Record<string, string>> = {
+  '100': 'segment sequence error',
+  '101': 'required field missing',
+  '102': 'data type error',
+  '103': 'table value not found',
+  '200': 'unsupported message type',
+  '201': 'unsupported event code',
+  '202': 'unsupported processing ID',
+  '203': 'unsupported version ID',
+  '204': 'unknown key identifier',
+  '205': 'duplicate key identifier',
+  '206': 'application record locked',
+  '207': 'application internal error',
+};
+
+/** "(error 207)" in an analyzer's refusal, said as what it means: "(error 207: application internal error)". */
+export function refusalWords(reason: string): string {
+  return reason.replace(/\(error (\d{1,4})\)/, (all, code: string) => (HL7_ERRORS[code] ? `(error ${code}: ${HL7_ERRORS[code]})` : all));
+}
+
 const joined = (...parts: Array<string | undefined>) => parts.filter((p) => p !== undefined && p !== '').join(', ');
 
 /**
@@ -86,7 +110,7 @@ export function deviceStateSentence(d: OrderDeviceView, now: number, labels?: Re
     case 'cancelled':
       return `Cancelled ${d.reason ? `(${d.reason}) ` : ''}for ${name} ${at}`;
     case 'rejected':
-      return `Rejected by ${name}: ${d.reason ?? 'it gave no reason'}`;
+      return `Rejected by ${name}: ${d.reason === undefined ? 'it gave no reason' : refusalWords(d.reason)}`;
   }
 }
 
@@ -109,10 +133,12 @@ const EVENT_WORDS: Record<OrderEventView['what'], string> = {
   queried: 'Queried by',
   'answered-none': 'Answered "no order" to',
   resulted: 'Resulted by',
+  held: 'Result held from',
   retry: 'Not taken now by',
   rejected: 'Rejected by',
   resend: 'Sent again by a person to',
   'not-sent': 'Not sent to',
+  'device-changed': 'Settings changed by a technician for',
 };
 
 /** One step of the order's story: "Sent to Chemistry", "Rejected by Chemistry: unknown test". */
@@ -120,8 +146,39 @@ export function eventSentence(e: OrderEventView, labels?: ReadonlyMap<string, st
   const words = EVENT_WORDS[e.what] ?? e.what;
   const name = e.device === undefined ? undefined : (labels?.get(e.device) ?? e.device);
   // "Cancelled" and "received" name no analyzer; one that names one says which.
-  const head = name === undefined ? words.replace(/ (for|to|by)$/, '') : e.what === 'cancelled' ? `${words} for ${name}` : `${words} ${name}`;
+  const head = name === undefined ? words.replace(/ (for|to|by|from)$/, '') : e.what === 'cancelled' ? `${words} for ${name}` : `${words} ${name}`;
   return e.detail ? `${head}: ${e.detail}` : head;
+}
+
+/** "result held: unknown patient ID: ...": each held result of this analyzer for the order, with why. */
+export function heldWords(d: Pick<OrderDeviceView, 'held'>): string[] {
+  return (d.held ?? []).map((x) => `result held: ${x.reason}`);
+}
+
+/** "Will be given as GLU": the analyzer's codes, in the tense of where the order stands with it. */
+export function givenWords(d: Pick<OrderDeviceView, 'state' | 'tests'>): string {
+  if (d.tests.length === 0) return '';
+  const verb = d.state === 'not-sent' ? 'Would be given' : d.state === 'waiting' || d.state === 'rejected' ? 'Will be given' : 'Given';
+  return `${verb} as ${d.tests.join(', ')}`;
+}
+
+/** What the order says before anything else: a patient the directory does not know, tests nobody runs. */
+export function orderWarnings(o: Pick<OrderView, 'mrn' | 'patientNotInDirectory' | 'notDone' | 'status'>): string[] {
+  if (o.status === 'cancelled') return [];
+  const out: string[] = [];
+  if (o.patientNotInDirectory) out.push(`Patient ${o.mrn} is not in the directory (no ADT yet): results will be held until the EHR sends the patient.`);
+  for (const t of o.notDone ?? []) out.push(`${t.display ? `${t.code} ${t.display}` : t.code}: ${t.reason}`);
+  return out;
+}
+
+/**
+ * The analyzers an order was not for, in one short line for the list ("Not for Chem 2, Urine: not
+ * their specimen type or tests"); undefined when none, or when no analyzer takes it (each line then says why).
+ */
+export function notSentSummary(devices: readonly OrderDeviceView[], labels?: ReadonlyMap<string, string>): string | undefined {
+  const not = devices.filter((d) => d.state === 'not-sent');
+  if (not.length === 0 || not.length === devices.length) return undefined;
+  return `Not for ${not.map((d) => analyzerName(d, labels)).join(', ')}: not their specimen type or tests (details in the order)`;
 }
 
 /** "2345-7 Glucose, 2160-0": the EHR's tests, as the EHR named them. */

@@ -131,13 +131,21 @@ const OBSERVED_APART_MS = 60_000;
 
 /**
  * The times a reading's row shows. Lists are ordered by when the gateway received a reading (as the
- * server pages them), so that is the time shown first; when it was measured is added when it differs
- * (a lab result sent hours after the sample, a reading a device kept while offline).
+ * server pages them), so that is the time shown first; when it was measured (or its specimen
+ * collected) is added when it differs (a lab result sent hours after the sample, a reading a device
+ * kept while offline).
  */
-export function readingTimes(r: { receivedAt: string; observedAt?: string }, now = new Date()): { received: string; observed?: string } {
+export function readingTimes(
+  r: { receivedAt: string; observedAt?: string; specimen?: { collectedAt?: string } },
+  now = new Date(),
+): { received: string; observed?: string; observedIs?: 'measured' | 'collected' } {
   const received = formatTime(r.receivedAt, now);
   const apart = Math.abs(Date.parse(r.receivedAt) - Date.parse(r.observedAt ?? r.receivedAt));
-  return Number.isFinite(apart) && apart >= OBSERVED_APART_MS ? { received, observed: formatTime(r.observedAt, now) } : { received };
+  if (!Number.isFinite(apart) || apart < OBSERVED_APART_MS) return { received };
+  // An analyzer's result often carries only the specimen's collection time (HL7 OBR-7, ASTM O-8): it
+  // is said as that, or staff read a fresh result as one measured long ago.
+  const collected = r.specimen?.collectedAt !== undefined && Date.parse(r.specimen.collectedAt) === Date.parse(r.observedAt ?? '');
+  return { received, observed: formatTime(r.observedAt, now), observedIs: collected ? 'collected' : 'measured' };
 }
 
 /** Local time of day, with the date when it is not today. */

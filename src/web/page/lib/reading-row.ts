@@ -109,14 +109,14 @@ async function showTracing(r: SlimReading): Promise<void> {
   }
 }
 
-/** When the gateway received it (what lists are ordered by), and when it was measured if that differs. */
+/** When the gateway received it (what lists are ordered by), and when it was measured (or collected) if that differs. */
 export function readingTime(r: SlimReading): HTMLElement {
   const t = readingTimes(r.reading);
   return h(
     'span',
     { class: 'reading-when' },
     h('time', { datetime: r.reading.receivedAt, class: 'reading-time', title: 'Received by the gateway' }, t.received),
-    t.observed ? h('span', { class: 'reading-observed' }, ' measured ', h('time', { datetime: r.reading.observedAt }, t.observed)) : null,
+    t.observed ? h('span', { class: 'reading-observed' }, ` ${t.observedIs ?? 'measured'} `, h('time', { datetime: r.reading.observedAt }, t.observed)) : null,
   );
 }
 

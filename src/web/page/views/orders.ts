@@ -12,7 +12,7 @@
 //   group "Filter orders": searchbox "Search orders", combobox "Filter by device", combobox
 //     "Filter by state" ("All orders (n)", "Waiting (n)", ... "Rejected by the analyzer (n)")
 //   list "Orders" (lib/order-rows.ts), button "Show more", button "Refresh"
-//   region "Order details" (lib/order-detail.ts)
+//   region "Order details" (lib/order-detail.ts; Escape in it closes it)
 
 import '../styles/orders.css';
 import type { DeviceView } from '../../api-types.ts';
@@ -39,8 +39,6 @@ export const ordersView: View = (root, ctx) => {
   let selected = ctx.params.get('key') ?? '';
   let limit = PAGE;
   let total = 0;
-  /** All orders, learnt whenever the list is read unfiltered. */
-  let allOrders: number | undefined;
   const labels = new Map<string, string>();
 
   const filters = listFilters({
@@ -60,7 +58,18 @@ export const ordersView: View = (root, ctx) => {
   const rows = orderRows({ labels, onOpen: (key) => void select(key, true), resend: (o, d) => void resend(o, d) });
   const status = h('p', { class: 'muted list-status', role: 'status' });
   const more = h('button', { type: 'button', class: 'show-older', hidden: true, onclick: () => void showMore() }, 'Show more');
-  const detail = h('section', { class: 'card order-detail', 'aria-label': 'Order details', tabindex: -1, hidden: true });
+  const detail = h('section', {
+    class: 'card order-detail',
+    'aria-label': 'Order details',
+    tabindex: -1,
+    hidden: true,
+    // Escape closes the open order, as its Close button does (focus back on its item in the list).
+    onkeydown: (e: Event) => {
+      if (!(e instanceof KeyboardEvent) || e.key !== 'Escape' || e.defaultPrevented) return;
+      e.preventDefault();
+      closeDetail();
+    },
+  });
 
   replace(
     root,
@@ -113,9 +122,9 @@ export const ordersView: View = (root, ctx) => {
         // Without an inbound feed the server lists none (null): the navigation does not offer the page then.
         rows.list.set(page.orders ?? [], since);
         total = page.total;
-        if (!filters.active()) allOrders = page.total;
         offerAnalyzers(page.orders ?? []);
-        filters.setStates(stateChoices(page.counts, allOrders));
+        // Counts of the orders the analyzer filter and the search leave, as "1 of 1 order shown" beside them says.
+        filters.setStates(stateChoices(page.counts, page.all));
         const shown = rows.list.size;
         // A live region: touched only when what it says changed, not at every poll.
         say(shown === 0 ? ordersEmptyText(filters.values()) : ordersShownText(shown, total, limit));

@@ -21,4 +21,12 @@ describe('the device the bind form selects', () => {
     expect(chooseDevice(devices, 'a')).toBe('a');
     expect(chooseDevice(devices, 'removed')).toBe('b');
   });
+
+  it('never chooses a device that files by order, not even the one asked for', () => {
+    const withAnalyzer = [{ id: 'chem', patientMode: 'order' }, ...devices.slice(1)];
+    expect(chooseDevice(withAnalyzer, '', 'chem')).toBe('b');
+    expect(chooseDevice(withAnalyzer, 'chem')).toBe('b');
+    expect(chooseDevice([{ id: 'chem', patientMode: 'order' }], '')).toBe('');
+    expect(chooseDevice([{ id: 'a1c', patientMode: 'reported' }], '')).toBe('a1c');
+  });
 });

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DeviceView } from '../../../../src/web/api-types.ts';
-import { timeText, transportSummary } from '../../../../src/web/page/lib/device-words.ts';
+import { connectionsWords, timeText, transportSummary } from '../../../../src/web/page/lib/device-words.ts';
 import { errorWords, failedAttemptsWords } from '../../../../src/web/page/lib/link-words.ts';
 
 describe('device card words', () => {
@@ -12,6 +12,12 @@ describe('device card words', () => {
     expect(errorWords('TypeError: Error: bad frame')).toBe('bad frame');
     expect(errorWords('connect ECONNREFUSED 127.0.0.1:27001')).toBe('connect ECONNREFUSED 127.0.0.1:27001');
     expect(errorWords('Cannot open /dev/ttyUSB0: Error: busy')).toBe('Cannot open /dev/ttyUSB0: Error: busy');
+  });
+
+  it('names more than one live connection (downloads go to the newest only), and says nothing for one', () => {
+    expect(connectionsWords({ connections: 2 })).toBe('2 connections');
+    expect(connectionsWords({ connections: 1 })).toBeUndefined();
+    expect(connectionsWords({ connections: 0 })).toBeUndefined();
   });
 
   it('counts failed attempts as that, not as reconnects', () => {

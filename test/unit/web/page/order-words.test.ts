@@ -3,7 +3,12 @@ import type { OrderDeviceView, OrderEventView } from '../../../../src/orders/ord
 import {
   deviceStateSentence,
   eventSentence,
+  givenWords,
+  heldWords,
   nextTryWords,
+  notSentSummary,
+  orderWarnings,
+  refusalWords,
   orderNumbers,
   ordersEmptyText,
   stateChoices,
@@ -99,5 +104,64 @@ describe('Show more', () => {
     expect(ordersShownText(200, 4000, 200)).toBe('200 of 4000 orders shown, newest first.');
     expect(ordersShownText(1000, 4000, 1000)).toBe('1000 of 4000 orders shown, newest first. Search or filter to find older ones.');
     expect(ordersShownText(1, 1, 1000)).toBe('1 of 1 order shown, newest first.');
+  });
+});
+
+describe('order words: what an order warns of, and lines folded in the list', () => {
+  it('warns of a patient not in the directory and of tests no analyzer does, not on a cancelled order', () => {
+    const o = {
+      mrn: 'NOPE9',
+      status: 'open' as const,
+      patientNotInDirectory: true,
+      notDone: [
+        { code: '4548-4', display: 'HbA1c', reason: 'no analyzer does this test on UR' },
+        { code: 'X1', reason: 'no analyzer does this test' },
+      ],
+    };
+    expect(orderWarnings(o)).toEqual([
+      'Patient NOPE9 is not in the directory (no ADT yet): results will be held until the EHR sends the patient.',
+      '4548-4 HbA1c: no analyzer does this test on UR',
+      'X1: no analyzer does this test',
+    ]);
+    expect(orderWarnings({ mrn: 'M1', status: 'open' })).toEqual([]);
+    expect(orderWarnings({ ...o, status: 'cancelled' })).toEqual([]);
+  });
+
+  it('says a held result and why, and gives the tests in the tense of where the order stands', () => {
+    expect(heldWords(device({ held: [{ reading: 'R1', reason: "unknown patient ID: the order's patient is not in the directory" }] }))).toEqual([
+      "result held: unknown patient ID: the order's patient is not in the directory",
+    ]);
+    expect(heldWords(device({}))).toEqual([]);
+    expect(givenWords(device({ state: 'waiting', tests: ['PRO', 'PH'] }))).toBe('Will be given as PRO, PH');
+    expect(givenWords(device({ state: 'not-sent' }))).toBe('Would be given as GLU');
+    expect(givenWords(device({ state: 'queried' }))).toBe('Given as GLU');
+    expect(givenWords(device({ state: 'cancelled', tests: [] }))).toBe('');
+  });
+
+  it('folds the analyzers an order is not for into one line, unless no analyzer takes it', () => {
+    const not = (id: string) => device({ device: id, state: 'not-sent', reason: 'specimen type UR is not one this analyzer takes (SER)' });
+    expect(notSentSummary([device({}), not('chem-1'), not('a1c')], labels)).toBe(
+      'Not for Chemistry, a1c: not their specimen type or tests (details in the order)',
+    );
+    expect(notSentSummary([device({})], labels)).toBeUndefined();
+    expect(notSentSummary([not('chem-1'), not('a1c')], labels)).toBeUndefined();
+  });
+
+  it('tells a held result, and a technician changing an analyzer, never as a change by the EHR', () => {
+    const e = (over: Partial<OrderEventView>): OrderEventView => ({ at: at(0), what: 'received', ...over });
+    expect(eventSentence(e({ what: 'device-changed', device: 'chem-1', detail: 'set up to take orders' }), labels)).toBe(
+      'Settings changed by a technician for Chemistry: set up to take orders',
+    );
+    expect(eventSentence(e({ what: 'held', device: 'chem-1', detail: 'reading R1: no patient' }), labels)).toBe(
+      'Result held from Chemistry: reading R1: no patient',
+    );
+  });
+
+  it("says what an analyzer's HL7 error code means (table 0357), and leaves other words alone", () => {
+    expect(deviceStateSentence(device({ state: 'rejected', reason: 'analyzer answered AR (error 207): HBA1C reagent not calibrated' }), NOW, labels)).toBe(
+      'Rejected by Chemistry: analyzer answered AR (error 207: application internal error): HBA1C reagent not calibrated',
+    );
+    expect(refusalWords('analyzer answered AE (error 999): odd')).toBe('analyzer answered AE (error 999): odd');
+    expect(refusalWords('NAK 6 times')).toBe('NAK 6 times');
   });
 });
