@@ -7,6 +7,7 @@
 import type { DeviceLink, DriverSession, ProtocolErrorListener, ReportListener } from '../../src/model/driver.ts';
 import { DEFAULT_ANSWER_WITHIN_MS } from '../../src/model/order-settings.ts';
 import type { DownloadOutcome, WorkOrder, WorklistAnswer } from '../../src/model/work-order.ts';
+import { errorText } from '../../src/model/error-text.ts';
 import { internalError } from '../_shared/refusal.ts';
 import { SessionEvents } from '../_shared/session-events.ts';
 import { noInformationMessage, orderMessage } from './encode.ts';
@@ -167,7 +168,21 @@ export function openAstmSession(link: DeviceLink, options: AstmSessionOptions): 
     }
     const now = link.now();
     const instrumentSpecimen = Object.assign({}, ...queries.map((q) => q.instrumentSpecimen)) as Record<string, string[]>;
-    const records = result.orders.length > 0 ? orderMessage(result.orders, now, instrumentSpecimen) : noInformationMessage(now);
+    let records = noInformationMessage(now);
+    if (result.orders.length > 0) {
+      try {
+        records = orderMessage(result.orders, now, instrumentSpecimen);
+      } catch (err) {
+        // Orders the encoder cannot write: the analyzer hears "no information" now, the worklist that nothing went out.
+        log.error({ err }, 'the host-query answer could not be written: answered "no information"');
+        try {
+          worklist?.answered(result, { sent: false, reason: `the answer could not be written: ${errorText(err)}` });
+        } catch (inner) {
+          log.error({ err: inner }, 'the worklist could not record the host-query answer');
+        }
+        result = { orders: [], unknown: specimenIds };
+      }
+    }
     if (out !== undefined) {
       abort(out.kind === 'download' ? "the analyzer's host query goes first" : 'a newer host query from the analyzer came first');
     }

@@ -27,6 +27,8 @@ export interface OrderSenderDeps {
 interface Waiting {
   controlId: string;
   settle(outcome: DownloadOutcome): void;
+  /** Bytes came from the analyzer after the order went out: it is there, just not acknowledging. */
+  heard: boolean;
 }
 
 /** What an analyzer's answer means for the order. */
@@ -77,6 +79,11 @@ export class OrderSender {
     waiting.settle(outcomeOfAck(ack));
   }
 
+  /** The analyzer sent something (any bytes): what a missing acknowledgement means depends on it. */
+  heard(): void {
+    if (this.waiting) this.waiting.heard = true;
+  }
+
   /** Orders taken and not yet answered. */
   get pending(): number {
     return this.inFlight;
@@ -110,6 +117,7 @@ export class OrderSender {
     });
     const waiting: Waiting = {
       controlId,
+      heard: false,
       settle: (outcome) => {
         if (this.waiting !== waiting) return;
         this.waiting = undefined;
@@ -118,12 +126,15 @@ export class OrderSender {
       },
     };
     this.waiting = waiting;
-    // The connection is up and the order went out: an analyzer that never acknowledges it counts as
-    // one that did not take it, so a few in a row make it a dead letter rather than block the queue.
-    const timer = setTimeout(
-      () => waiting.settle({ outcome: 'retry', reason: `no acknowledgement from the analyzer within ${this.deps.timeoutMs} ms`, answered: true }),
-      this.deps.timeoutMs,
-    );
+    // An analyzer that talks on the connection but never acknowledges the order counts as one that
+    // did not take it, so a few in a row make it a dead letter rather than block the queue. Silence
+    // is an analyzer switched off on a half-open socket: a plain retry, never a false refusal.
+    const timer = setTimeout(() => {
+      const reason = `no acknowledgement from the analyzer within ${this.deps.timeoutMs} ms`;
+      waiting.settle(
+        waiting.heard ? { outcome: 'retry', reason, answered: true } : { outcome: 'retry', reason: `${reason}, and nothing else from it: is it on?` },
+      );
+    }, this.deps.timeoutMs);
     this.deps.log.debug({ controlId, tests: order.tests.length, action: order.action }, 'HL7 order sent to the analyzer');
     try {
       await this.deps.write(encodeFrame(text));

@@ -235,6 +235,7 @@ export function openHl7AnalyzerSession(link: DeviceLink, options: Hl7AnalyzerOpt
   return {
     receive(chunk: Uint8Array): void {
       if (closed) return;
+      if (chunk.length > 0) sender.heard();
       try {
         const out = decoder.push(chunk);
         framingErrors(out.errors);

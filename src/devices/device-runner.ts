@@ -6,6 +6,7 @@ import type { DeviceCounters } from '../model/device-counters.ts';
 import type { DeviceReport, Driver, DriverSession, MessageMeta, ProtocolError } from '../model/driver.ts';
 import type { Logger } from '../model/logger.ts';
 import type { DownloadOutcome, WorkOrder, Worklist } from '../model/work-order.ts';
+import { takesDownloads } from '../orders/dispatch.ts';
 import type { RecentMessages } from '../store/recent-store.ts';
 import type { Connection, LinkStatus, MessageDone, Transport } from '../transports/types.ts';
 
@@ -30,10 +31,6 @@ export interface DeviceRunnerOptions {
 export function visibleBytes(text: string, max = 120): string {
   const shown = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
   return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `<${c.charCodeAt(0).toString(16).padStart(2, '0')}>`);
-}
-
-function takesDownloads(device: DeviceConfigT): boolean {
-  return device.orders?.mode === 'download' || device.orders?.mode === 'both';
 }
 
 function worklistOf(opts: DeviceRunnerOptions): { worklist?: Worklist } {
@@ -159,7 +156,7 @@ export class DeviceRunner {
     log.info({ driver: driver.id }, 'device link up');
     // An analyzer that reconnects while its old socket is half-open: downloads must not vanish into
     // the old one unnoticed. Said once as the second opens, not again for a third.
-    if (this.#order.length === 2 && takesDownloads(device)) {
+    if (this.#order.length === 2 && takesDownloads({ orders: device.orders, capabilities: driver.orders })) {
       log.warn({ connections: 2 }, '2 connections from the analyzer: orders go to the newest');
     }
     try {

@@ -1,7 +1,9 @@
 // HL7 v2.5.1 ORU^R01 for lab analyzers: the classic unsolicited lab result an EHR's lab interface
-// files. One reading is one ORDER_OBSERVATION group:
+// files. One reading is one ORDER_OBSERVATION group per ordered test it lists, and per EHR order
+// its results answer (`orderParts`, each under that order's ORC-2/3 and OBR-2/3; ORU_R01 repeats
+// the group):
 //
-//   MSH PID [PV1] ORC OBR {NTE} {OBX {NTE}} [SPM]
+//   MSH PID [PV1] {ORC OBR {NTE} {OBX {NTE}} [SPM]}
 //
 // Structure: v2.5.1 ORDER_OBSERVATION = [ORC] OBR [{NTE}] [{TIMING_QTY}] [CTD] [{OBX [{NTE}]}] [{FT1}]
 // [{CTI}] [{SPECIMEN: SPM [{OBX}]}], so SPM comes after the results (generated v2.5 structure
@@ -266,6 +268,38 @@ export function orderGroups(reading: Reading, ctx: LabOruContext): OrderGroup[] 
   return groups;
 }
 
+/**
+ * The reading split by the EHR orders its results answer (`orderParts`), each part carrying its own
+ * order's numbers; a reading without parts (one order, or stored before parts existed) is one part.
+ * An observation no part lists goes with the reading's own order numbers.
+ */
+export function orderParts(reading: Reading): Reading[] {
+  const { orderParts: parts, ...whole } = reading;
+  if (!parts || parts.length === 0) return [reading];
+  const out: Reading[] = [];
+  const add = (numbers: { placer?: string; filler?: string }, observations: Observation[]): void => {
+    if (observations.length === 0) return;
+    const { placer: _placer, filler: _filler, ...order } = reading.order ?? {};
+    if (numbers.placer !== undefined) Object.assign(order, { placer: numbers.placer });
+    if (numbers.filler !== undefined) Object.assign(order, { filler: numbers.filler });
+    out.push({ ...whole, order, observations });
+  };
+  const placed = new Set<number>();
+  for (const part of parts) {
+    const indexes = part.observations.filter((i) => !placed.has(i) && reading.observations[i] !== undefined);
+    for (const i of indexes) placed.add(i);
+    add(
+      part,
+      indexes.map((i) => reading.observations[i] as Observation),
+    );
+  }
+  add(
+    reading.order ?? {},
+    reading.observations.filter((_, i) => !placed.has(i)),
+  );
+  return out.length > 0 ? out : [reading];
+}
+
 /** SPM-4: the specimen type the reading names when it is a table 0487 code, else the device's configured one. */
 function specimenTypeField(reading: Reading, ctx: LabOruContext): string | undefined {
   // The reading's own type (what the analyzer sent, else the device's configured one, set by the
@@ -320,13 +354,17 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
   out += numbered('PID', { 1: '1', 3: patientIdentifier(p), 5: patientName(p), 7: birthDate(p.dob), 8: administrativeSex(p.sex) });
   if (ctx.visit) out += pv1(ctx.visit);
 
-  const placer = orderNumber(reading.order?.placer) ?? '';
-  const filler = orderNumber(reading.order?.filler) ?? entityIdentifier(reading.specimen?.id || reading.id, app);
+  const ownFiller = entityIdentifier(reading.specimen?.id || reading.id, app);
   const collectedAt = reading.specimen?.collectedAt;
   const specimen = reading.specimen;
   const spm4 = specimenTypeField(reading, ctx);
 
-  for (const [g, group] of orderGroups(reading, ctx).entries()) {
+  const groups = orderParts(reading).flatMap((part) => {
+    const placer = orderNumber(part.order?.placer) ?? '';
+    const filler = orderNumber(part.order?.filler) ?? ownFiller;
+    return orderGroups(part, ctx).map((group) => ({ ...group, placer, filler }));
+  });
+  for (const [g, { placer, filler, ...group }] of groups.entries()) {
     out += numbered('ORC', { 1: 'RE', 2: placer, 3: filler });
     out += numbered('OBR', {
       1: String(g + 1),

@@ -74,6 +74,13 @@ export interface PatientRef {
   sex?: 'M' | 'F' | 'O' | 'U';
 }
 
+/** The observations of a reading that answer one EHR order, and that order's numbers. */
+export interface OrderPart {
+  placer?: string;
+  filler?: string;
+  observations: number[];
+}
+
 export interface Reading {
   id: string;
   deviceId: string;
@@ -88,6 +95,11 @@ export interface Reading {
    * analyzer lists several (an ASTM O record's universal test ID repeats): each gets its own OBR.
    */
   order?: { placer?: string; filler?: string; code?: LocalCode; tests?: LocalCode[] };
+  /**
+   * When the results on one specimen answer several of the EHR's orders: which observations (indexes
+   * into `observations`) go out under which order's numbers. Absent: every observation under `order`.
+   */
+  orderParts?: OrderPart[];
   observations: Observation[];
   /** Comments on the order or patient (ASTM C records after P or O); NTE after the OBR. */
   comments?: string[];

@@ -55,7 +55,7 @@ export interface WorkOrder {
  * - `rejected`: the analyzer refused this order (HL7 MSA-1 AE/AR): sending it again would be refused
  *   again, so it becomes a dead letter with `reason`, the analyzer's words (MSA-3 / ERR) when it gave them.
  * A `retry` with `answered`: the analyzer was there and did not take it (ASTM: a frame NAKed on every
- * try, an interrupt; HL7: MSA-1 CE, or no ACK on a live connection). ASTM has no other way to refuse, so the gateway counts these and
+ * try, an interrupt; HL7: MSA-1 CE, or no ACK while the analyzer sends other messages). ASTM has no other way to refuse, so the gateway counts these and
  * makes the order a dead letter after a few in a row (src/orders/download-judge.ts) instead of letting
  * one order the analyzer will not take hold up the others behind it.
  */

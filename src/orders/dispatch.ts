@@ -53,12 +53,25 @@ export interface DispatchInput {
    * or that are queued for it (`given`), and the codes they want (`tests`). One tube, several orders.
    */
   siblings?: ReadonlyMap<string, SpecimenWork>;
+  /** A specimen ID of the order that open orders of another patient name too: nothing goes for it (conflictReason). */
+  conflict?: string;
+  /** Decide again even when nothing the order says changed (what another order on the tube was to send never went). */
+  force?: boolean;
   /** ISO 8601. */
   now: string;
 }
 
-/** The device takes downloads: its mode asks for them and its driver can. */
-export const takesDownloads = (d: OrdersDevice): boolean => d.orders.mode !== 'query' && d.capabilities.download;
+/** The device takes downloads: it has orders settings, its mode asks for them and its driver can. */
+export const takesDownloads = (d: {
+  orders?: Pick<DeviceOrdersT, 'mode'> | undefined;
+  capabilities?: Pick<OrderCapabilities, 'download'> | undefined;
+}): boolean => d.orders !== undefined && d.orders.mode !== 'query' && d.capabilities?.download === true;
+
+/** Why no analyzer gets an order whose tube another patient's open order names too (a reused or mistyped barcode). */
+const CONFLICT = ' is also ordered for another patient: check the orders';
+export const conflictReason = (specimenId: string): string => `specimen ${specimenId}${CONFLICT}`;
+export const isConflictReason = (reason: string | undefined): boolean => reason?.startsWith('specimen ') === true && reason.endsWith(CONFLICT);
+
 /** The device asks (host query): its mode allows it and its driver can. */
 export const takesQueries = (d: OrdersDevice): boolean => d.orders.mode !== 'download' && d.capabilities.query;
 
@@ -121,7 +134,7 @@ export function workPatient(patient: PatientRef): WorkOrder['patient'] {
 }
 
 /** Every specimen ID the order names (a query may have been answered under any of them). */
-const tubesOf = (order: OrderEntry): string[] => [order.specimenId ?? '', ...(order.specimenIds ?? [])];
+export const tubesOf = (order: OrderEntry): string[] => [order.specimenId ?? '', ...(order.specimenIds ?? [])];
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 const minus = (a: readonly string[], b: readonly string[]): string[] => a.filter((x) => !b.includes(x));
@@ -135,7 +148,7 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
   const { order, patient, now } = input;
   const prev = input.previous?.devices.get(device.id);
   const given = prev?.given ?? [];
-  const work = order.status === 'open' ? workFor(device, order) : undefined;
+  const work = order.status !== 'open' ? undefined : input.conflict !== undefined ? { reason: conflictReason(input.conflict) } : workFor(device, order);
   const tests = work && 'tests' in work ? work.tests : [];
   const target = tests.map((t) => t.code);
   const statusSame = input.previous?.status === order.status;
@@ -145,9 +158,18 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
     prev !== undefined &&
     given.length > 0 &&
     ((prev.givenSpecimen !== undefined && !tubesOf(order).includes(prev.givenSpecimen)) || (prev.givenMrn !== undefined && prev.givenMrn !== patient.mrn));
-  if (prev && statusSame && !moved && sameSet(prev.tests, target) && (target.length > 0 || prev.state !== 'not-sent' || prev.reason === reasonOf(work))) {
+  if (
+    prev &&
+    !input.force &&
+    statusSame &&
+    !moved &&
+    sameSet(prev.tests, target) &&
+    (target.length > 0 || prev.state !== 'not-sent' || prev.reason === reasonOf(work))
+  ) {
     return { device: device.id, unchanged: true };
   }
+  // Results went out for it already: a conflict found later takes nothing back from the analyzer.
+  if (input.conflict !== undefined && prev?.state === 'resulted') return { device: device.id, unchanged: true };
   const cancelled = order.status === 'cancelled';
   const ranIt = prev !== undefined && (prev.state === 'resulted' || (prev.readings?.length ?? 0) > 0);
   if (cancelled && prev && (ranIt || prev.state === 'not-sent')) {
@@ -161,6 +183,8 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
   const base = (state: OrderDeviceState, extra: Partial<DeviceRecord> = {}): DeviceRecord => {
     const record: DeviceRecord = { state, tests: target, given, since: prev?.state === state ? prev.since : now, ...extra };
     if (prev?.readings) record.readings = prev.readings;
+    // Held results stay on the line until a person settles them, whatever the EHR changes meanwhile.
+    if (prev?.held) record.held = prev.held;
     if (prev?.sentAt) record.sentAt = prev.sentAt;
     if (record.given.length > 0 && prev?.givenSpecimen !== undefined) record.givenSpecimen = prev.givenSpecimen;
     if (record.given.length > 0 && prev?.givenMrn !== undefined) record.givenMrn = prev.givenMrn;
@@ -213,7 +237,8 @@ function decide(input: DispatchInput, device: OrdersDevice): DeviceDecision {
     const state: OrderDeviceState = add.length === 0 && target.length === 0 ? 'cancel-waiting' : 'waiting';
     // Queued, not yet done: the analyzer's acceptance is the "sent" or "cancelled" event (order-book.ts).
     const detail = queue.map((q) => `${q.order.action} ${q.order.tests.map((t) => t.code).join(', ')}`).join('; ');
-    return { device: device.id, record: record(state), dropQueued: true, queue, event: { what: 'queued', detail } };
+    const why = input.conflict !== undefined ? { reason: conflictReason(input.conflict) } : {};
+    return { device: device.id, record: record(state, why), dropQueued: true, queue, event: { what: 'queued', detail } };
   }
   // Nothing for the analyzer to learn: it has exactly what it should (maybe nothing).
   if (target.length > 0) {

@@ -12,7 +12,19 @@ import type { OrderEntry } from '../patients/types.ts';
 import { DurableDocument, type DocumentAdapter } from '../store/durable-document.ts';
 import type { StoredReading } from '../store/types.ts';
 import { emptyBook, fromDoc, toDoc, withEvent, type BookOrder, type BookState, type DeviceRecord, type DownloadJob, type OrdersDoc } from './book-state.ts';
-import { dispatchOrder, takesDownloads, takesQueries, workFor, workOrder, workPatient, type OrdersDevice, type SpecimenWork } from './dispatch.ts';
+import {
+  dispatchOrder,
+  isConflictReason,
+  conflictReason,
+  takesDownloads,
+  takesQueries,
+  tubesOf,
+  workFor,
+  workOrder,
+  workPatient,
+  type OrdersDevice,
+  type SpecimenWork,
+} from './dispatch.ts';
 
 export const ORDERS_FILE = 'orders.json';
 
@@ -20,7 +32,7 @@ export function ordersFile(dataDir: string): string {
   return join(dataDir, ORDERS_FILE);
 }
 
-export type BookDirectory = Pick<PatientDirectoryStore, 'state' | 'byMrn' | 'orderBySpecimen'>;
+export type BookDirectory = Pick<PatientDirectoryStore, 'state' | 'byMrn' | 'orderBySpecimen' | 'ordersBySpecimen'>;
 
 export interface OrderBookOptions {
   directory: BookDirectory;
@@ -51,9 +63,13 @@ export class OrderBook {
   /** Jobs on the wire now; an order with one is dispatched again once it is done. */
   readonly #inFlight = new Set<string>();
   readonly #deferred = new Set<string>();
+  /** Of those, the ones to decide again even if the order did not change (#orphaned). */
+  readonly #forced = new Set<string>();
   /** Directory entries dispatched as they are (the directory never changes an entry in place). */
   readonly #seen = new WeakSet<object>();
   #started = false;
+  /** The directory's key of each order entry, for the directory state it was built from. */
+  #keys: { of: object; keys: Map<OrderEntry, string> } | undefined;
 
   private constructor(private readonly opts: OrderBookOptions) {
     this.#log = (opts.log ?? silentLogger).child({ component: 'orders' });
@@ -117,6 +133,10 @@ export class OrderBook {
       if (news && this.#seen.has(entry)) changed++;
     }
     this.#started = true;
+    // A tube no longer shared with another patient's order (one cancelled, moved, merged): its orders go now.
+    for (const [key, o] of [...this.#state.orders]) {
+      if (orders.get(key)?.status === 'open' && [...o.devices.values()].some((r) => isConflictReason(r.reason))) this.dispatch(key);
+    }
     for (const key of [...this.#state.orders.keys()]) {
       if (orders.has(key)) continue;
       this.#state.orders.delete(key);
@@ -128,20 +148,31 @@ export class OrderBook {
   }
 
   /** Decides what each analyzer gets of one order now; false when the order is not in the directory or must wait. */
-  dispatch(key: string, changedDevice?: string): boolean {
+  dispatch(key: string, changedDevice?: string, cascade = true, force = false): boolean {
     const entry = this.opts.directory.state.orders.get(key);
     if (!entry) return false;
     if (this.#state.queue.some((j) => j.key === key && this.#inFlight.has(j.id))) {
       // What is on the wire decides what the analyzer has: look again once it is answered.
       this.#deferred.add(key);
+      if (force) this.#forced.add(key);
       return false;
     }
     const now = this.#now();
     const at = now.toISOString();
     const previous = this.#state.orders.get(key);
     const patient = this.#patientOf(entry);
-    const siblings = this.#siblings(key, entry.specimenId);
-    const decisions = dispatchOrder({ order: entry, patient, previous, devices: this.opts.devices(), now: at, siblings });
+    const siblings = this.#siblings(key, entry);
+    const conflict = this.conflictOn(entry);
+    const decisions = dispatchOrder({
+      order: entry,
+      patient,
+      previous,
+      devices: this.opts.devices(),
+      now: at,
+      siblings,
+      ...(conflict === undefined ? {} : { conflict }),
+      ...(force ? { force } : {}),
+    });
     const order: BookOrder = previous
       ? { ...previous, devices: new Map(previous.devices), dispatched: entry.updatedAt, status: entry.status }
       : { dispatched: entry.updatedAt, status: entry.status, receivedAt: at, devices: new Map(), events: [{ at, what: 'received' }] };
@@ -156,9 +187,15 @@ export class OrderBook {
       order.events = withEvent(order.events, { at, device: touched.device, what: 'device-changed', detail });
     }
     const queued = new Set<string>();
+    const orphaned: Array<[string, string[]]> = [];
     for (const d of decisions) {
       if (d.unchanged) continue;
-      if (d.dropQueued) this.#state.queue = this.#state.queue.filter((j) => !(j.key === key && j.device === d.device));
+      if (d.dropQueued) {
+        const dropped = this.#state.queue.filter((j) => j.key === key && j.device === d.device && !j.dead && j.order.action !== 'cancel');
+        const again = d.queue.flatMap((q) => (q.order.action === 'cancel' ? [] : q.order.tests.map((t) => t.code)));
+        orphaned.push([d.device, dropped.flatMap((j) => j.order.tests.map((t) => t.code)).filter((c) => !again.includes(c))]);
+        this.#state.queue = this.#state.queue.filter((j) => !(j.key === key && j.device === d.device));
+      }
       for (const q of d.queue) {
         this.#state.queue.push({ id: jobId(now), key, device: d.device, order: q.order, after: q.after, attempts: 0, queuedAt: at });
         queued.add(d.device);
@@ -173,6 +210,11 @@ export class OrderBook {
       this.#changed(key);
     }
     for (const device of queued) this.opts.onQueued?.(device);
+    for (const [device, codes] of orphaned) this.#orphaned(key, entry, device, codes);
+    // Another patient's order on the tube now: what the others gave or queued is taken back too.
+    if (cascade && conflict !== undefined) {
+      for (const id of tubesOf(entry)) for (const other of this.#openOrdersOn(id)) if (other.key !== key) this.dispatch(other.key, undefined, false);
+    }
     return true;
   }
 
@@ -197,19 +239,62 @@ export class OrderBook {
     return this.opts.directory.byMrn(entry.mrn, entry.assigningAuthority)?.patient ?? entry.patient ?? { mrn: entry.mrn };
   }
 
-  /** The open orders the directory files under this specimen ID (one tube may carry several). */
+  /** The open orders the directory files under this specimen ID (one tube may carry several), by its index. */
   #openOrdersOn(specimenId: string): Array<{ key: string; entry: OrderEntry }> {
     const id = specimenId.trim();
     if (id === '') return [];
-    const found: Array<{ key: string; entry: OrderEntry }> = [];
-    for (const [key, entry] of this.opts.directory.state.orders) {
-      if (entry.status === 'open' && (entry.specimenId === id || entry.specimenIds?.includes(id))) found.push({ key, entry });
-    }
-    return found;
+    return this.opts.directory.ordersBySpecimen(id).flatMap((entry) => {
+      const key = entry.status === 'open' ? this.#keyOf(entry) : undefined;
+      return key === undefined ? [] : [{ key, entry }];
+    });
   }
 
-  /** Per device, what the other open orders on this specimen gave (or queued for) the analyzer, and want. */
-  #siblings(key: string, specimenId: string | undefined): Map<string, SpecimenWork> {
+  /**
+   * Codes this order was to send the analyzer will not go (its download dropped or refused): an
+   * order of the same patient on the tube that counted on them as sent (dispatch.ts `shared`)
+   * forgets them and is decided again, so they go with it.
+   */
+  #orphaned(key: string, entry: OrderEntry, device: string, codes: readonly string[]): void {
+    if (codes.length === 0 || entry.specimenId === undefined) return;
+    const patient = this.#patientOf(entry);
+    for (const other of this.#openOrdersOn(entry.specimenId)) {
+      const order = this.#state.orders.get(other.key);
+      const record = order?.devices.get(device);
+      if (other.key === key || !order || !record || !this.#samePatient(patient, this.#patientOf(other.entry))) continue;
+      if (!record.given.some((c) => codes.includes(c))) continue;
+      order.devices.set(device, { ...record, given: record.given.filter((c) => !codes.includes(c)) });
+      this.dispatch(other.key, undefined, false, true);
+    }
+  }
+
+  /** Same patient: same MRN after merges, and the same assigning authority where both name one. */
+  #samePatient(a: PatientRef, b: PatientRef): boolean {
+    const aa = a.assigningAuthority?.toUpperCase();
+    const ba = b.assigningAuthority?.toUpperCase();
+    return a.mrn === b.mrn && (aa === undefined || ba === undefined || aa === ba);
+  }
+
+  /**
+   * The first specimen ID of this open order that an open order of another patient names too (a
+   * barcode reused or mistyped): neither may go to an analyzer, nor be told in a query answer.
+   */
+  conflictOn(entry: OrderEntry): string | undefined {
+    if (entry.status !== 'open') return undefined;
+    const patient = this.#patientOf(entry);
+    return tubesOf(entry).find((id) => this.#openOrdersOn(id).some((o) => !this.#samePatient(patient, this.#patientOf(o.entry))));
+  }
+
+  /** Open orders of more than one patient name this specimen ID. */
+  #conflictAt(specimenId: string): boolean {
+    const open = this.#openOrdersOn(specimenId);
+    const first = open[0];
+    return first !== undefined && open.some((o) => !this.#samePatient(this.#patientOf(first.entry), this.#patientOf(o.entry)));
+  }
+
+  /** Per device, what the other open orders of the same patient on this specimen gave (or queued for) the analyzer, and want. */
+  #siblings(key: string, entry: OrderEntry): Map<string, SpecimenWork> {
+    const specimenId = entry.specimenId;
+    const patient = this.#patientOf(entry);
     const work = new Map<string, { given: string[]; tests: string[] }>();
     const of = (device: string) => {
       let w = work.get(device);
@@ -217,7 +302,7 @@ export class OrderBook {
       return w;
     };
     for (const other of this.#openOrdersOn(specimenId ?? '')) {
-      if (other.key === key) continue;
+      if (other.key === key || !this.#samePatient(patient, this.#patientOf(other.entry))) continue;
       for (const [device, r] of this.#state.orders.get(other.key)?.devices ?? []) {
         of(device).tests.push(...r.tests);
         if (r.givenSpecimen === undefined || r.givenSpecimen === specimenId) of(device).given.push(...r.given);
@@ -237,9 +322,23 @@ export class OrderBook {
     const job = this.#state.queue.find((j) => j.device === device && !j.dead && !this.#inFlight.has(j.id));
     const entry = job && job.order.action !== 'cancel' ? this.opts.directory.state.orders.get(job.key) : undefined;
     if (job && entry?.status === 'open' && entry.specimenId) {
-      job.order = { ...job.order, specimenId: entry.specimenId, patient: workPatient(this.#patientOf(entry)) };
+      // New or add by what the analyzer holds for the tube now, never by what was queued (and may have been dropped since).
+      const action = this.#holds(device, entry.specimenId, job.key) ? 'add' : 'new';
+      job.order = { ...job.order, action, specimenId: entry.specimenId, patient: workPatient(this.#patientOf(entry)) };
     }
     return job;
+  }
+
+  /** The analyzer accepted work for this specimen (this order's or another's) that it was not told to cancel. */
+  #holds(device: string, specimenId: string, key: string): boolean {
+    const keys = new Set([key, ...this.opts.directory.ordersBySpecimen(specimenId).flatMap((e) => this.#keyOf(e) ?? [])]);
+    return [...keys].some((k) => {
+      const record = this.#state.orders.get(k)?.devices.get(device);
+      if (!record || record.given.length === 0) return false;
+      // Codes only counted as shared with another order (never sent under this one) carry no tube: they say nothing.
+      const entry = this.opts.directory.state.orders.get(k);
+      return record.givenSpecimen === undefined ? record.sentAt !== undefined && entry?.specimenId === specimenId : record.givenSpecimen === specimenId;
+    });
   }
 
   begin(job: DownloadJob): void {
@@ -266,6 +365,9 @@ export class OrderBook {
           next.state = job.after;
           next.since = at;
         }
+        const entry = this.opts.directory.state.orders.get(job.key);
+        const conflict = entry && next.state === 'cancelled' ? this.conflictOn(entry) : undefined;
+        if (conflict !== undefined) next.reason = conflictReason(conflict);
         if (job.order.action !== 'cancel') {
           next.sentAt = at;
           next.givenSpecimen = job.order.specimenId;
@@ -305,10 +407,19 @@ export class OrderBook {
         order.devices.set(job.device, next);
         order.events = withEvent(order.events, { at, device: job.device, what: 'rejected', detail: outcome.reason });
       }
+      const entry = this.opts.directory.state.orders.get(job.key);
+      if (entry && job.order.action !== 'cancel') {
+        this.#orphaned(
+          job.key,
+          entry,
+          job.device,
+          job.order.tests.map((t) => t.code),
+        );
+      }
     }
     await this.save();
     this.#changed(job.key);
-    if (this.#deferred.delete(job.key)) this.dispatch(job.key);
+    if (this.#deferred.delete(job.key)) this.dispatch(job.key, undefined, true, this.#forced.delete(job.key));
   }
 
   #changed(key: string): void {
@@ -366,7 +477,8 @@ export class OrderBook {
     const answer: WorklistAnswer = { orders: [], unknown: [] };
     const at = this.#now().toISOString();
     for (const id of new Set(specimenIds.map((s) => s.trim()).filter((s) => s !== ''))) {
-      const found = this.#workOn(id, device);
+      // Open orders of two patients on one tube: which patient's it is, a person must say first.
+      const found = this.#conflictAt(id) ? [] : this.#workOn(id, device);
       const newest = found.at(-1);
       if (!newest) {
         answer.unknown.push(id);
@@ -436,8 +548,9 @@ export class OrderBook {
   }
 
   #keyOf(entry: OrderEntry): string | undefined {
-    for (const [key, o] of this.opts.directory.state.orders) if (o === entry) return key;
-    return undefined;
+    const orders = this.opts.directory.state.orders;
+    if (this.#keys?.of !== orders) this.#keys = { of: orders, keys: new Map([...orders].map(([key, o]) => [o, key])) };
+    return this.#keys.keys.get(entry);
   }
 
   #answered(device: string, answer: WorklistAnswer, result: { sent: true } | { sent: false; reason: string }): void {
@@ -498,11 +611,14 @@ export class OrderBook {
     if (stored.status === 'held') return this.#noteHeld(stored);
     // Settled by a person (released or discarded): no order says it is held any more.
     const settled = this.#settleHeld(stored);
-    if (stored.patientSource !== 'order' || (stored.status !== 'queued' && stored.status !== 'delivered')) return settled;
+    if (stored.status !== 'queued' && stored.status !== 'delivered') return settled;
     const reading = stored.reading;
     const device = reading.deviceId;
+    // Filed by its order, or released by a person for a patient whose open order is on the tube.
+    const byPerson = stored.patientSource !== 'order';
+    if (byPerson && (stored.patient === undefined || !this.opts.devices().some((d) => d.id === device))) return settled;
     const codes = measuredCodes(reading);
-    const marked = this.#answeredBy(stored);
+    const marked = this.#answeredBy(stored, byPerson ? stored.patient : undefined);
     const at = this.#now().toISOString();
     for (const { key, order, record } of marked) {
       const readings = [...new Set([...(record?.readings ?? []), reading.id])];
@@ -525,19 +641,24 @@ export class OrderBook {
     return marked.length > 0;
   }
 
-  /** The orders on a reading's specimen it answers (by the tests its analyzer was given), with this device's record of each. */
-  #answeredBy(stored: StoredReading): Array<{ key: string; order: BookOrder; record: DeviceRecord | undefined }> {
+  /**
+   * The orders on a reading's specimen it answers (by the tests its analyzer was given), with this
+   * device's record of each; with `patient`, only open orders of that patient (a person named them).
+   */
+  #answeredBy(stored: StoredReading, patient?: PatientRef): Array<{ key: string; order: BookOrder; record: DeviceRecord | undefined }> {
     const reading = stored.reading;
     const device = reading.deviceId;
     const specimen = reading.specimen?.id?.trim() ?? '';
     const codes = measuredCodes(reading);
-    const open = this.#openOrdersOn(specimen).flatMap(({ key }) => {
+    const named = patient && (this.opts.directory.byMrn(patient.mrn, patient.assigningAuthority)?.patient ?? patient);
+    const open = this.#openOrdersOn(specimen).flatMap(({ key, entry }) => {
       const order = this.#state.orders.get(key);
+      if (named && !this.#samePatient(named, this.#patientOf(entry))) return [];
       return order ? [{ key, order, record: order.devices.get(device) }] : [];
     });
     const answering = open.filter((o) => o.record?.tests.some((c) => codes.has(c)));
     const given = open.filter((o) => (o.record?.given.length ?? 0) > 0);
-    const booked = this.#bookedFor(specimen);
+    const booked = named ? undefined : this.#bookedFor(specimen);
     return answering.length > 0 ? answering : given.length > 0 ? given : booked ? [{ ...booked, record: booked.order.devices.get(device) }] : [];
   }
 
@@ -562,14 +683,16 @@ export class OrderBook {
     return marked.length > 0;
   }
 
-  /** Takes a reading that is no longer held off the orders of its tube that listed it held; true when one did. */
+  /** Takes a reading that is no longer held off every order of its tube that listed it held, open or cancelled since; true when one did. */
   #settleHeld(stored: StoredReading): boolean {
     const { id, deviceId } = stored.reading;
     let settled = false;
-    for (const { key } of this.#openOrdersOn(stored.reading.specimen?.id ?? '')) {
-      const order = this.#state.orders.get(key);
+    const specimen = stored.reading.specimen?.id?.trim() ?? '';
+    for (const entry of specimen === '' ? [] : this.opts.directory.ordersBySpecimen(specimen)) {
+      const key = this.#keyOf(entry);
+      const order = key === undefined ? undefined : this.#state.orders.get(key);
       const record = order?.devices.get(deviceId);
-      if (!order || !record?.held?.some((x) => x.reading === id)) continue;
+      if (key === undefined || !order || !record?.held?.some((x) => x.reading === id)) continue;
       const next: DeviceRecord = { ...record, held: record.held.filter((x) => x.reading !== id) };
       if (next.held?.length === 0) delete next.held;
       order.devices.set(deviceId, next);

@@ -87,6 +87,8 @@ export interface OrderView {
   state: OrderOverallState;
   /** The order's patient is not in the patient directory (no ADT yet): results filed by this order are held until they are. */
   patientNotInDirectory?: boolean;
+  /** A specimen ID of this open order that another patient's open order names too: nothing goes to an analyzer, results are held. */
+  specimenConflict?: string;
   /** Ordered tests no configured analyzer does on this specimen type: nobody will run them unless a person does. */
   notDone?: NotDoneTestView[];
 }

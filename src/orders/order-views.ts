@@ -11,6 +11,8 @@ export interface ViewContext {
   devices: readonly OrdersDevice[];
   /** The directory entry of an MRN (merges followed), for the patient's name. */
   patient(mrn: string, assigningAuthority?: string): DirectoryEntry | undefined;
+  /** The order's specimen ID another patient's open order names too (OrderBook.conflictOn). */
+  conflict?(entry: OrderEntry): string | undefined;
   now: Date;
 }
 
@@ -55,6 +57,8 @@ export function orderView(key: string, entry: OrderEntry, book: BookOrder | unde
     state: orderState(devices),
   };
   if (inDirectory === undefined) view.patientNotInDirectory = true;
+  const conflict = ctx.conflict?.(entry);
+  if (conflict !== undefined) view.specimenConflict = conflict;
   const notDone = entry.status === 'open' ? testsNoAnalyzerDoes(entry, ctx.devices) : [];
   if (notDone.length > 0) view.notDone = notDone;
   if (entry.placer !== undefined) view.placer = entry.placer;

@@ -10,6 +10,7 @@ import type { Driver } from '../model/driver.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
 import { RequestError } from '../model/request-error.ts';
 import type { DownloadOutcome, WorkOrder, Worklist } from '../model/work-order.ts';
+import type { OrderEntry } from '../patients/types.ts';
 import type { DocumentAdapter } from '../store/durable-document.ts';
 import type { StoredReading } from '../store/types.ts';
 import type { OrdersDoc, DownloadJob } from './book-state.ts';
@@ -198,7 +199,12 @@ export class OrdersService {
   }
 
   #context() {
-    return { devices: this.opts.devices(), patient: (mrn: string, aa?: string) => this.opts.directory.byMrn(mrn, aa), now: this.#now() };
+    return {
+      devices: this.opts.devices(),
+      patient: (mrn: string, aa?: string) => this.opts.directory.byMrn(mrn, aa),
+      conflict: (entry: OrderEntry) => this.book.conflictOn(entry),
+      now: this.#now(),
+    };
   }
 
   list(query: OrdersQuery): OrdersPage {

@@ -16,7 +16,7 @@ import type { DeviceBinding, HistorySink, StateDoc, StoredReading } from '../sto
 import type { PatientDirectory } from '../patients/types.ts';
 import { newId } from './ids.ts';
 import { normalize, type UnmappedCode } from './normalize.ts';
-import { orderNumbersAfter, resolvePatient, type PatientPolicy } from './patient.ts';
+import { assignedOrderNumbers, orderNumbersAfter, resolvePatient, type PatientPolicy } from './patient.ts';
 import { checkPlausibility } from './plausibility.ts';
 import { decideRelease, withLocalCodesOnly, type ReleaseConfirmations } from './release.ts';
 import { checkCodes } from './code-check.ts';
@@ -132,6 +132,8 @@ export class Intake {
           const numbers = orderNumbersAfter(reading.order, resolution);
           if (numbers) reading.order = numbers;
           else delete reading.order;
+          // Results for several of the patient's orders on this tube: each goes out under its own order's numbers.
+          if (resolution.parts) reading.orderParts = resolution.parts;
           if (resolution.consumeBinding) {
             consumed = doc.bindings[deviceId];
             delete doc.bindings[deviceId];
@@ -196,6 +198,7 @@ export class Intake {
       }
       // Never under the code found not to fit: what goes out (and what is kept) carries the analyzer's code only.
       entry.reading = withLocalCodesOnly(entry.reading, decision.localCodeOnly);
+      if (patient && this.#devices.get(entry.reading.deviceId)?.policy.mode === 'order') this.#fileUnderOrder(entry, patient);
       entry.holdReasons = [];
       entry.updatedAt = now.toISOString();
       queuedTo.push(...this.#release(doc, entry, now));
@@ -203,6 +206,20 @@ export class Intake {
     });
     this.#announce(released.stored, queuedTo);
     return released;
+  }
+
+  /**
+   * A result of an order-mode device a person assigned: the analyzer's sample and rack ids are not order
+   * numbers (orderNumbersAfter); the EHR's are taken when the specimen is on an open order of that patient.
+   */
+  #fileUnderOrder(entry: StoredReading, patient: PatientRef): void {
+    const { order, parts } = assignedOrderNumbers(entry.reading, patient, this.opts.directory);
+    const reading = { ...entry.reading };
+    if (order) reading.order = order;
+    else delete reading.order;
+    if (parts) reading.orderParts = parts;
+    else delete reading.orderParts;
+    entry.reading = reading;
   }
 
   /**

@@ -28,7 +28,7 @@
 // - Hold reasons never quote identifiers (they are logged at warn by kind and code, but shown in full to staff).
 
 import { holdReason, type HoldCode, type HoldReason } from '../model/hold.ts';
-import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
+import type { DeviceKind, OrderPart, PatientRef, Reading } from '../model/reading.ts';
 import { foldName } from '../model/name-fold.ts';
 import type { Visit } from '../model/visit.ts';
 import type { BindingMode, DirectoryEntry, OrderEntry, PatientDirectory } from '../patients/types.ts';
@@ -51,6 +51,8 @@ export interface PatientMatch {
   consumeBinding: boolean;
   visit?: Visit;
   order?: { placer?: string; filler?: string };
+  /** Several open orders of this patient on the specimen, answered by different observations: which go under which order. */
+  parts?: OrderPart[];
   holdReason?: undefined;
 }
 
@@ -122,6 +124,7 @@ const R = {
   boundOther: patientHold('patient-mismatch', 'patient mismatch: the device reported a different patient than the one it is bound to'),
   orderOther: patientHold('patient-mismatch', "patient mismatch: the device reported a different patient than the order's"),
   orderVisitOther: patientHold('patient-mismatch', "patient mismatch: the order's visit belongs to a different patient"),
+  ordersForOthers: patientHold('patient-mismatch', 'patient mismatch: this specimen is ordered for more than one patient'),
   noSpecimen: patientHold('no-order', 'no order: the reading carries no specimen ID'),
   noOrderDirectory: patientHold('no-order', 'no order: no patient directory is available to look up orders'),
   noOrder: patientHold('no-order', 'no order: no open order for this specimen'),
@@ -221,10 +224,12 @@ function resolveOrder(reading: Reading, dir: Lookup | undefined): PatientResolut
   const specimenId = text(reading.specimen?.id);
   if (specimenId === '') return hold(R.noSpecimen);
   if (!dir) return hold(R.noOrderDirectory);
-  const order = dir.order(specimenId, reading);
-  if (!order) return hold(R.noOrder);
-  if (order.status === 'cancelled') return hold(R.orderCancelled);
-  if (order.status !== 'open') return hold(R.noOrder);
+  const all = dir.orders(specimenId);
+  const open = all.filter((o) => o.status === 'open');
+  if (open.length === 0) return hold(all.some((o) => o.status === 'cancelled') ? R.orderCancelled : R.noOrder);
+  // A reused or mistyped barcode: one tube, two patients. Whose result it is cannot be told from the tube.
+  if (open.some((o) => !sameOrderPatient(dir, o, open[0] as OrderEntry))) return hold(R.ordersForOthers);
+  const { order, parts } = splitByOrder(reading, open);
   const mrn = text(order.mrn);
   const entry = mrn === '' ? undefined : dir.find(mrn, order.assigningAuthority);
   if (!entry) return hold(R.orderPatientUnknown);
@@ -244,12 +249,74 @@ function resolveOrder(reading: Reading, dir: Lookup | undefined): PatientResolut
     if (byVisit && !sameEntry(byVisit, entry)) return hold(R.orderVisitOther);
     visit = byVisit ? byVisit.visit : { visitNumber };
   }
+  const match = withVisit({ patient: { ...entry.patient }, source: 'order', consumeBinding: false }, visit);
+  const numbers = numbersOf(order);
+  if (numbers.placer !== undefined || numbers.filler !== undefined) match.order = numbers;
+  if (parts.length > 1) match.parts = parts.map((p) => ({ ...numbersOf(p.order), observations: p.observations }));
+  return match;
+}
+
+/**
+ * The order numbers of a result a person assigned to `patient`, for a device whose results belong to
+ * orders: the analyzer's own ids never stand as order numbers (see orderNumbersAfter); when the specimen
+ * still resolves to open orders of that patient, their numbers (and parts) are taken.
+ */
+export function assignedOrderNumbers(
+  reading: Reading,
+  patient: PatientRef,
+  directory: PatientDirectory | undefined,
+): { order: Reading['order']; parts?: OrderPart[] } {
+  let match: PatientMatch = { patient, source: 'order', consumeBinding: false };
+  try {
+    const dir = directory ? new Lookup(directory) : undefined;
+    const found = resolveOrder(reading, dir);
+    const assigned = dir?.find(text(patient.mrn), patient.assigningAuthority);
+    if (found.patient && dir && assigned && samePerson(dir, found.patient, assigned)) match = found;
+  } catch {
+    // The directory could not be read: the analyzer's ids are still stripped.
+  }
+  const order = orderNumbersAfter(reading.order, match);
+  return match.parts ? { order, parts: match.parts } : { order };
+}
+
+function numbersOf(order: OrderEntry): { placer?: string; filler?: string } {
   const numbers: { placer?: string; filler?: string } = {};
   if (text(order.placer) !== '') numbers.placer = text(order.placer);
   if (text(order.filler) !== '') numbers.filler = text(order.filler);
-  const match = withVisit({ patient: { ...entry.patient }, source: 'order', consumeBinding: false }, visit);
-  if (numbers.placer !== undefined || numbers.filler !== undefined) match.order = numbers;
-  return match;
+  return numbers;
+}
+
+/** Orders of the same patient: the same ID as given, or the same directory entry once merges are followed. */
+function sameOrderPatient(dir: Lookup, a: OrderEntry, b: OrderEntry): boolean {
+  if (sameId({ mrn: a.mrn, assigningAuthority: a.assigningAuthority }, { mrn: b.mrn, assigningAuthority: b.assigningAuthority })) return true;
+  const ea = dir.find(text(a.mrn), a.assigningAuthority);
+  const eb = dir.find(text(b.mrn), b.assigningAuthority);
+  return ea !== undefined && eb !== undefined && sameEntry(ea, eb);
+}
+
+/**
+ * Which open order (newest first) each observation answers: the newest whose tests name its LOINC or the
+ * EHR's own code; one no order names (a panel ordered under one code) goes with the newest. `order` is
+ * the one with most observations (ties: the newest), whose patient and visit the reading goes out under.
+ */
+function splitByOrder(reading: Reading, open: OrderEntry[]): { order: OrderEntry; parts: Array<{ order: OrderEntry; observations: number[] }> } {
+  const newest = open[0] as OrderEntry;
+  const byOrder = new Map<OrderEntry, number[]>();
+  for (const [i, obs] of (reading.observations ?? []).entries()) {
+    const codes = [obs.code.loinc, obs.code.local?.code].filter((c): c is string => c !== undefined);
+    const answers = open.find((o) => o.tests.some((t) => codes.includes(t.code))) ?? newest;
+    const list = byOrder.get(answers);
+    if (list) list.push(i);
+    else byOrder.set(answers, [i]);
+  }
+  const parts = [...byOrder].map(([order, observations]) => ({ order, observations }));
+  let order = newest;
+  let most = 0;
+  for (const o of open) {
+    const count = byOrder.get(o)?.length ?? 0;
+    if (count > most) [order, most] = [o, count];
+  }
+  return { order, parts };
 }
 
 function patientHold(code: HoldCode, text: string): HoldReason {
@@ -359,25 +426,9 @@ class Lookup {
     return entry.mergedInto !== undefined ? this.find(text(entry.patient.mrn), entry.patient.assigningAuthority) : entry;
   }
 
-  /**
-   * The order this reading answers. Several open orders on one tube: the one whose tests the reading
-   * has most of (LOINC or the EHR's own code), so each result carries its own order's numbers; a
-   * reading that matches none of them (a panel ordered under one code) takes the newest, as one order would.
-   */
-  order(specimenId: string, reading: Reading): OrderEntry | undefined {
-    const all = this.call(() => this.dir.ordersBySpecimen(specimenId));
-    const first = all[0];
-    if (first === undefined || first.status !== 'open') return first;
-    const open = all.filter((o) => o.status === 'open');
-    if (open.length === 1) return first;
-    const codes = new Set(reading.observations.flatMap((o) => [o.code.loinc, o.code.local?.code].filter((c): c is string => c !== undefined)));
-    let best = first;
-    let most = 0;
-    for (const o of open) {
-      const hits = o.tests.filter((t) => codes.has(t.code)).length;
-      if (hits > most) [best, most] = [o, hits];
-    }
-    return best;
+  /** Every order on the specimen, open ones first, then the newest. */
+  orders(specimenId: string): OrderEntry[] {
+    return this.call(() => this.dir.ordersBySpecimen(specimenId));
   }
 
   private call<T>(fn: () => T): T {

@@ -148,6 +148,26 @@ describe('host query', () => {
     expect(wl.answers).toEqual([{ answer: { orders: [], unknown: ['SPEC999'] }, result: { sent: true } }]);
   });
 
+  it('an answer the encoder cannot write: "no information", recorded as not sent, and the session goes on', async () => {
+    const unwritable: WorkOrder = {
+      ...ORDER,
+      tests: [
+        {
+          get code(): string {
+            throw new Error('not writable');
+          },
+        },
+      ],
+    };
+    const { h, wl } = withWorklist([unwritable]);
+    await analyzerSends(h, queryOf(`Q|1|^${ORDER.specimenId}||ALL||||||||O`));
+    await ackAll(h, 4);
+    expect(h.writes.slice(4)).toEqual([ENQ, ...NO_INFORMATION_FRAMES, EOT]);
+    expect(wl.answers[0]).toMatchObject({ answer: { orders: [unwritable] }, result: { sent: false, reason: 'the answer could not be written: not writable' } });
+    expect(wl.answers[1]).toEqual({ answer: { orders: [], unknown: [ORDER.specimenId] }, result: { sent: true } });
+    expect(h.errors).toEqual([]);
+  });
+
   it('a device without a worklist answers "no information" and says so at debug only', async () => {
     const h = open(driver, SETTINGS);
     await analyzerSends(h, queryOf('Q|1|^SPEC123||ALL||||||||O'));

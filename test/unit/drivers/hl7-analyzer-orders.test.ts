@@ -149,11 +149,21 @@ describe('hl7-analyzer downloads', () => {
     await vi.advanceTimersByTimeAsync(99);
     expect(outcome).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
-    expect(outcome).toEqual({ outcome: 'retry', reason: 'no acknowledgement from the analyzer within 100 ms', answered: true });
+    // Silence (an analyzer switched off on a half-open socket): a plain retry, never counted as a refusal.
+    expect(outcome).toEqual({ outcome: 'retry', reason: 'no acknowledgement from the analyzer within 100 ms, and nothing else from it: is it on?' });
     h.feed(encodeFrame(ackOf(d.controlId, 'AA')));
     await settle();
     expect(h.logs.some((l) => l.level === 'debug' && /no order waiting/.test(l.msg))).toBe(true);
     expect(h.errors).toEqual([]);
+  });
+
+  it('an analyzer that talks on the connection but never acknowledges the order: the retry counts as not taken', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const h = open(driver, { orderAckTimeoutMs: 100 });
+    const d = await startDownload(h);
+    h.feed(encodeFrame(ackOf('SOMETHING-ELSE', 'AA')));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await d.result).toEqual({ outcome: 'retry', reason: 'no acknowledgement from the analyzer within 100 ms', answered: true });
   });
 
   it('takes one download at a time: a second call while one waits resolves retry at once', async () => {

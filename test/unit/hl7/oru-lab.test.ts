@@ -322,6 +322,40 @@ describe('encodeOruLab: identifiers and fallbacks', () => {
     expect(field(byReading, 5, 14)).toBe(ANALYSED);
   });
 
+  it('sends a reading that answers several EHR orders as one ORC/OBR group per order, each with its own numbers', () => {
+    const parts = [
+      { placer: 'PL-GLU', filler: 'FL-GLU', observations: [0] },
+      { placer: 'PL-K', observations: [1, 2] },
+    ];
+    const text = encodeOruLab(labReading([GLUCOSE, POTASSIUM, SODIUM], { orderParts: parts, comments: [] }), context({ specimenType: undefined }));
+    const groups = lines(text)
+      .filter((s) => /^(ORC|OBR|OBX)\|/.test(s))
+      .map((s) => s.split('|'))
+      .map((f) => (f[0] === 'OBX' ? `OBX ${f[3]?.split('^')[0]}` : `${f[0]} ${f[1]} ${f[2]} ${f[3]}`));
+    expect(groups).toEqual([
+      'ORC RE PL-GLU FL-GLU',
+      'OBR 1 PL-GLU FL-GLU',
+      'OBX 2345-7',
+      'ORC RE PL-K SPEC123^MEDGATE',
+      'OBR 2 PL-K SPEC123^MEDGATE',
+      'OBX 2823-3',
+      'OBX 2951-2',
+    ]);
+    // A stored reading from before parts existed, or an index no part lists: under the reading's own order.
+    const old = encodeOruLab(labReading([GLUCOSE, POTASSIUM]), context({ specimenType: undefined }));
+    expect(
+      lines(old)
+        .filter((s) => s.startsWith('OBR'))
+        .map((s) => s.split('|')[2]),
+    ).toEqual(['ORD-4471']);
+    const partial = encodeOruLab(labReading([GLUCOSE, POTASSIUM], { orderParts: [{ placer: 'PL-GLU', observations: [0, 7] }] }), context());
+    expect(
+      lines(partial)
+        .filter((s) => s.startsWith('OBR'))
+        .map((s) => s.split('|').slice(2, 4).join(' ')),
+    ).toEqual(['PL-GLU SPEC123^MEDGATE', 'ORD-4471 ACC-99812']);
+  });
+
   it('sends SPM only when the specimen type is configured', () => {
     const text = encodeOruLab(chemistry, context({ specimenType: undefined }));
     expect(lines(text).some((s) => s.startsWith('SPM'))).toBe(false);

@@ -657,3 +657,146 @@ describe('orders service: what an order tells staff (issue 15 exploratory test)'
     expect(view.receivedAt <= view.updatedAt).toBe(true);
   });
 });
+
+describe('orders service: one tube, two patients; new or add by what the analyzer holds (issue 15 final review)', () => {
+  const glu: OrdersDevice = { id: 'q', orders: { mode: 'query' }, capabilities: { query: true, download: false }, codeMap: chem.codeMap };
+  const view = (s: OrdersService, placer: string) => s.list({ q: placer }).orders[0];
+  const CONFLICT = 'specimen TUBE is also ordered for another patient: check the orders';
+
+  it("never merges two patients' orders on one tube: the query is told nothing, the analyzer's copy is taken back, both warn", async () => {
+    const end = analyzer();
+    const gw = await start(tempDir(), end, [chem, glu]);
+    await gw.feed(orderMessage('60', { mrn: 'MRNA', specimen: 'TUBE', tests: ['2345-7'] }));
+    await eventually(() => expect(at(gw.service, 'PL60', 'chem')?.state).toBe('sent'));
+    await gw.feed(orderMessage('61', { mrn: 'MRNB', specimen: 'TUBE', tests: ['2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL60', 'chem')?.state).toBe('cancelled'));
+    expect(end.got.map(line)).toEqual(['new TUBE MRNA GLU', 'cancel TUBE MRNA GLU']);
+    expect(at(gw.service, 'PL60', 'chem')?.reason).toBe(CONFLICT);
+    expect(at(gw.service, 'PL61', 'chem')).toMatchObject({ state: 'not-sent', reason: CONFLICT });
+    expect(at(gw.service, 'PL61', 'q')).toMatchObject({ state: 'not-sent', reason: CONFLICT });
+    expect(gw.service.worklistFor('q')!.query(['TUBE'])).toEqual({ orders: [], unknown: ['TUBE'] });
+    expect(view(gw.service, 'PL60')?.specimenConflict).toBe('TUBE');
+    expect(view(gw.service, 'PL61')?.specimenConflict).toBe('TUBE');
+    // The EHR cancels the wrong one: the other goes to the analyzer again, and no longer warns.
+    await gw.feed(orderMessage('61', { control: 'CA', mrn: 'MRNB', specimen: 'TUBE', tests: ['2160-0'] }));
+    await eventually(() => expect(at(gw.service, 'PL60', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line).slice(2)).toEqual(['new TUBE MRNA GLU']);
+    expect(view(gw.service, 'PL60')?.specimenConflict).toBeUndefined();
+    expect(gw.service.worklistFor('q')!.query(['TUBE']).orders.map(line)).toEqual(['new TUBE MRNA GLU']);
+  });
+
+  it('drops a download still queued when another patient is ordered on its tube', async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    const gw = await start(tempDir(), end, [chem]);
+    await gw.feed(orderMessage('62', { mrn: 'MRNA', specimen: 'TUBE' }));
+    await eventually(() => expect(at(gw.service, 'PL62', 'chem')?.attempts).toBe(1));
+    await gw.feed(orderMessage('63', { mrn: 'MRNB', specimen: 'TUBE', tests: ['2160-0'] }));
+    expect(gw.service.book.state.queue).toEqual([]);
+    expect(at(gw.service, 'PL62', 'chem')).toMatchObject({ state: 'not-sent', reason: CONFLICT });
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    gw.service.sessionOpened('chem');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(end.got).toEqual([]);
+  });
+
+  it('sends new, not add, when the order that was to create the sample was cancelled or refused before it went', async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    const gw = await start(tempDir(), end, [chem]);
+    await gw.feed(orderMessage('64', { specimen: 'T4', tests: ['2345-7'] }));
+    await gw.feed(orderMessage('65', { specimen: 'T4', tests: ['2160-0'] }));
+    await gw.feed(orderMessage('64', { control: 'CA', specimen: 'T4', tests: ['2345-7'] }));
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    gw.service.sessionOpened('chem');
+    await eventually(() => expect(at(gw.service, 'PL65', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line)).toEqual(['new T4 MRN1 CREA']);
+    // The analyzer holds T4 now: a third order on it goes as add.
+    await gw.feed(orderMessage('66', { specimen: 'T4', tests: ['2345-7'] }));
+    await eventually(() => expect(at(gw.service, 'PL66', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line).slice(1)).toEqual(['add T4 MRN1 GLU']);
+  });
+
+  it('sends new when the first order on the tube, queued before it, was refused (a dead letter)', async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    const answers: DownloadOutcome[] = [];
+    end.download = async (_d, order) => {
+      end.got.push(order);
+      return answers.shift() ?? end.answer;
+    };
+    const gw = await start(tempDir(), end, [chem]);
+    await gw.feed(orderMessage('67', { specimen: 'T5', tests: ['2345-7'] }));
+    await eventually(() => expect(at(gw.service, 'PL67', 'chem')?.attempts).toBe(1));
+    await gw.feed(orderMessage('68', { specimen: 'T5', tests: ['2160-0'] }));
+    answers.push({ outcome: 'rejected', reason: 'unknown test' });
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    gw.service.sessionOpened('chem');
+    await eventually(() => expect(at(gw.service, 'PL68', 'chem')?.state).toBe('sent'));
+    expect(at(gw.service, 'PL67', 'chem')?.state).toBe('rejected');
+    expect(end.got.map(line)).toEqual(['new T5 MRN1 GLU', 'new T5 MRN1 CREA']);
+  });
+
+  it('a test two orders on the tube share still goes when the order that was to send it is cancelled or refused first', async () => {
+    const end = analyzer();
+    end.answer = { outcome: 'retry', reason: 'not connected' };
+    // Once connected, it refuses T7's first order only.
+    end.download = async (_d, order) => {
+      end.got.push(order);
+      if (end.answer.outcome === 'retry') return end.answer;
+      return order.placer === 'PL73' ? { outcome: 'rejected', reason: 'unknown test' } : end.answer;
+    };
+    const gw = await start(tempDir(), end, [chem]);
+    await gw.feed(orderMessage('71', { specimen: 'T6', tests: ['2345-7'] }));
+    await eventually(() => expect(at(gw.service, 'PL71', 'chem')?.attempts).toBe(1));
+    await gw.feed(orderMessage('72', { specimen: 'T6', tests: ['2345-7', '2160-0'] }));
+    await gw.feed(orderMessage('71', { control: 'CA', specimen: 'T6', tests: ['2345-7'] }));
+    await gw.feed(orderMessage('73', { specimen: 'T7', tests: ['2345-7'] }));
+    await gw.feed(orderMessage('74', { specimen: 'T7', tests: ['2345-7', '2160-0'] }));
+    end.answer = { outcome: 'accepted' };
+    end.got.length = 0;
+    gw.service.sessionOpened('chem');
+    await eventually(() => expect(at(gw.service, 'PL74', 'chem')?.state).toBe('sent'));
+    await eventually(() => expect(at(gw.service, 'PL72', 'chem')?.state).toBe('sent'));
+    expect(end.got.map(line)).toEqual(['new T6 MRN1 GLU+CREA', 'new T7 MRN1 GLU', 'new T7 MRN1 GLU+CREA']);
+    expect(at(gw.service, 'PL73', 'chem')?.state).toBe('rejected');
+  });
+
+  it('a held result noted on an order cancelled since is taken off it once a person settles it', async () => {
+    const gw = await start(tempDir(), analyzer(), [chem]);
+    await gw.feed(orderMessage('69'));
+    await eventually(() => expect(at(gw.service, 'PL69', 'chem')?.state).toBe('sent'));
+    const held = {
+      ...result('R69', 'chem', 'SP69', ['GLU'], 'held'),
+      holdReasons: [{ kind: 'patient', code: 'unknown-patient-id', text: 'to check' }],
+    } as StoredReading;
+    gw.service.noteReading(held);
+    expect(at(gw.service, 'PL69', 'chem')?.held).toHaveLength(1);
+    await gw.feed(orderMessage('69', { control: 'CA' }));
+    await eventually(() => expect(at(gw.service, 'PL69', 'chem')?.state).toBe('cancelled'));
+    // Still listed after the cancel, and taken off by the discard.
+    expect(at(gw.service, 'PL69', 'chem')?.held).toHaveLength(1);
+    gw.service.noteReading({ ...held, status: 'discarded' });
+    expect(at(gw.service, 'PL69', 'chem')?.held).toBeUndefined();
+    // Cancelled first, then the analyzer reports for the tube anyway: held, noted on it, settled the same way.
+    const late = { ...held, reading: { ...held.reading, id: 'R69b' } } as StoredReading;
+    gw.service.noteReading(late);
+    expect(at(gw.service, 'PL69', 'chem')?.held?.map((x) => x.reading)).toEqual(['R69b']);
+    gw.service.noteReading({ ...late, status: 'discarded' });
+    expect(at(gw.service, 'PL69', 'chem')?.held).toBeUndefined();
+  });
+
+  it('a result released by a person for the patient of the open order on its tube marks that order resulted; for another patient, not', async () => {
+    const gw = await start(tempDir(), analyzer(), [chem]);
+    await gw.feed(orderMessage('70', { mrn: 'MRNA' }));
+    await eventually(() => expect(at(gw.service, 'PL70', 'chem')?.state).toBe('sent'));
+    const released = (id: string, mrn: string) => ({ ...result(id, 'chem', 'SP70', ['GLU']), patientSource: 'assigned', patient: { mrn } }) as StoredReading;
+    gw.service.noteReading(released('R70', 'MRNB'));
+    expect(at(gw.service, 'PL70', 'chem')?.state).toBe('sent');
+    gw.service.noteReading(released('R71', 'MRNA'));
+    expect(at(gw.service, 'PL70', 'chem')).toMatchObject({ state: 'resulted', readings: ['R71'] });
+  });
+});

@@ -552,6 +552,73 @@ describe('mode order', () => {
     expect(numbers(result('2951-2'))).toEqual({ placer: 'PL-CREA' });
   });
 
+  it('one reading answering several open orders on its tube is split by order: each observation under the numbers of the order whose test it is', () => {
+    const dir = new DirectoryIndex({
+      entries: new Map([['A1', { patient: ALICE, visit: ALICE_VISIT, status: 'active', updatedAt: iso }]]),
+      orders: new Map([
+        [
+          'P|PL-D1',
+          {
+            placer: 'PL-D1',
+            filler: 'FL-D1',
+            specimenId: 'SPC-D1',
+            mrn: 'A1',
+            tests: [{ system: 'LN', code: '20454-5' }],
+            status: 'open',
+            updatedAt: '2026-12-01T08:00:00Z',
+          },
+        ],
+        [
+          'P|PL-D2',
+          { placer: 'PL-D2', specimenId: 'SPC-D1', mrn: 'A1', tests: [{ system: 'L', code: 'PH' }], status: 'open', updatedAt: '2026-12-01T08:05:00Z' },
+        ],
+      ]),
+    });
+    const obs = (loinc: string, code: string) => ({ code: { loinc, local: { system: '99MDG', code } }, value: 1, status: 'F' as const });
+    // Protein by LOINC, pH by the EHR's own code, and a value neither order names (it goes with the newest).
+    const m = resolve({
+      reading: lab('SPC-D1', { observations: [obs('20454-5', 'PRO'), obs('5803-2', 'PH'), obs('5811-5', 'SG')] }),
+      policy: policy('order', true),
+      directory: dir,
+    });
+    expect(m).toMatchObject({
+      patient: ALICE,
+      order: { placer: 'PL-D2' },
+      parts: [
+        { placer: 'PL-D1', filler: 'FL-D1', observations: [0] },
+        { placer: 'PL-D2', observations: [1, 2] },
+      ],
+    });
+    // All for one order: no parts, as with a single order.
+    const one = resolve({ reading: lab('SPC-D1', { observations: [obs('20454-5', 'PRO')] }), policy: policy('order', true), directory: dir });
+    expect(one).toMatchObject({ order: { placer: 'PL-D1', filler: 'FL-D1' } });
+    expect(one).not.toHaveProperty('parts');
+  });
+
+  it('holds a result whose specimen has open orders for different patients, naming neither; a merged ID is the same patient', () => {
+    const order = (placer: string, mrn: string, updatedAt: string): [string, OrderEntry] => [
+      `P|${placer}`,
+      { placer, specimenId: 'TUBE', mrn, tests: [{ system: 'LN', code: '2345-7' }], status: 'open', updatedAt },
+    ];
+    const entries = new Map<string, DirectoryEntry>([
+      ['A1', { patient: ALICE, visit: ALICE_VISIT, status: 'active', updatedAt: iso }],
+      ['B2', { patient: BOB, visit: BOB_VISIT, status: 'active', updatedAt: iso }],
+      ['OLD7', { patient: { mrn: 'OLD7', family: 'Müller', given: 'Anna-Lena' }, visit: {}, status: 'active', updatedAt: iso, mergedInto: 'A1' }],
+    ]);
+    const result = lab('TUBE', { observations: [{ code: { loinc: '2345-7' }, value: 1, status: 'F' }] });
+    for (const other of ['B2', 'X9']) {
+      const dir = new DirectoryIndex({ entries, orders: new Map([order('PL-A', 'A1', '2026-12-01T08:00:00Z'), order('PL-B', other, '2026-12-01T08:05:00Z')]) });
+      expect(resolve({ reading: result, policy: policy('order', true), directory: dir })).toEqual(
+        hold('patient mismatch: this specimen is ordered for more than one patient'),
+      );
+    }
+    const merged = new DirectoryIndex({
+      entries,
+      orders: new Map([order('PL-A', 'A1', '2026-12-01T08:00:00Z'), order('PL-O', 'OLD7', '2026-12-01T08:05:00Z')]),
+    });
+    expect(resolve({ reading: result, policy: policy('order', true), directory: merged })).toMatchObject({ patient: ALICE, order: { placer: 'PL-O' } });
+  });
+
   it("sends the order's patient from the directory, with its visit and order numbers", () => {
     for (const verify of [true, false]) {
       expect(resolve({ reading: lab('S100'), policy: policy('order', verify), directory: directory() })).toEqual({

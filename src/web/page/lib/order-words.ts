@@ -24,12 +24,20 @@ const FILTER_STATES: ReadonlyArray<{ value: OrderFilterState; label: string }> =
   { value: 'rejected', label: 'Rejected by the analyzer' },
 ];
 
-/** "All orders (12)", "Rejected by the analyzer (1)": each order counted once, by where it stands as a whole (the server's counts). */
-export function stateChoices(counts: OrdersPage['counts'] | undefined, total?: number): Array<{ value: string; label: string }> {
+/** A state's label; with an analyzer filtered by, the counts are of that analyzer's line, and "not sent" is to it. */
+function stateLabel(s: { value: string; label: string }, byDevice: boolean): string {
+  return byDevice && s.value === 'not-sent' ? 'Not sent to this analyzer' : s.label;
+}
+
+/**
+ * "All orders (12)", "Rejected by the analyzer (1)": each order counted once, by where it stands as a
+ * whole, or with `byDevice` (an analyzer filtered by) at that analyzer (the server's counts).
+ */
+export function stateChoices(counts: OrdersPage['counts'] | undefined, total?: number, byDevice = false): Array<{ value: string; label: string }> {
   const n = (c: number | undefined) => (c === undefined ? '' : ` (${c})`);
   return [
     { value: '', label: `All orders${n(total)}` },
-    ...FILTER_STATES.map((s) => ({ value: s.value, label: `${s.label}${n(counts ? (counts[s.value] ?? 0) : undefined)}` })),
+    ...FILTER_STATES.map((s) => ({ value: s.value, label: `${stateLabel(s, byDevice)}${n(counts ? (counts[s.value] ?? 0) : undefined)}` })),
   ];
 }
 
@@ -163,9 +171,14 @@ export function givenWords(d: Pick<OrderDeviceView, 'state' | 'tests'>): string 
 }
 
 /** What the order says before anything else: a patient the directory does not know, tests nobody runs. */
-export function orderWarnings(o: Pick<OrderView, 'mrn' | 'patientNotInDirectory' | 'notDone' | 'status'>): string[] {
+export function orderWarnings(o: Pick<OrderView, 'mrn' | 'patientNotInDirectory' | 'notDone' | 'status' | 'specimenConflict'>): string[] {
   if (o.status === 'cancelled') return [];
   const out: string[] = [];
+  if (o.specimenConflict !== undefined) {
+    out.push(
+      `Specimen ${o.specimenConflict} is also ordered for another patient: nothing goes to an analyzer and its results are held until the EHR corrects the orders.`,
+    );
+  }
   if (o.patientNotInDirectory) out.push(`Patient ${o.mrn} is not in the directory (no ADT yet): results will be held until the EHR sends the patient.`);
   for (const t of o.notDone ?? []) out.push(`${t.display ? `${t.code} ${t.display}` : t.code}: ${t.reason}`);
   return out;
@@ -203,7 +216,8 @@ export function ordersEmptyText(f: { device: string; state: string; q: string })
   if (f.q)
     return `No order found for \u201c${f.q}\u201d${others ? ' with the other filters set' : ''}: specimen IDs, order numbers and MRNs are matched exactly.`;
   if (!others) return 'No orders yet: they appear here as the EHR sends them on the inbound feed.';
-  const state = f.state ? ` in the state \u201c${FILTER_STATES.find((s) => s.value === f.state)?.label ?? f.state}\u201d` : '';
+  const chosen = FILTER_STATES.find((s) => s.value === f.state);
+  const state = f.state ? ` in the state \u201c${chosen ? stateLabel(chosen, f.device !== '') : f.state}\u201d` : '';
   return `No orders${state}${f.device ? ' for this analyzer' : ''}.`;
 }
 

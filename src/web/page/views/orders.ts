@@ -124,7 +124,7 @@ export const ordersView: View = (root, ctx) => {
         total = page.total;
         offerAnalyzers(page.orders ?? []);
         // Counts of the orders the analyzer filter and the search leave, as "1 of 1 order shown" beside them says.
-        filters.setStates(stateChoices(page.counts, page.all));
+        filters.setStates(stateChoices(page.counts, page.all, filters.values().device !== ''));
         const shown = rows.list.size;
         // A live region: touched only when what it says changed, not at every poll.
         say(shown === 0 ? ordersEmptyText(filters.values()) : ordersShownText(shown, total, limit));

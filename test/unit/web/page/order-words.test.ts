@@ -75,6 +75,14 @@ describe('order words', () => {
     expect(stateChoices(undefined)[1]).toEqual({ value: 'waiting', label: 'Waiting' });
   });
 
+  it('with an analyzer filtered by, says "not sent" of that analyzer, not of every one', () => {
+    expect(stateChoices({ 'not-sent': 2 }, 5).find((c) => c.value === 'not-sent')?.label).toBe('Not sent to any analyzer (2)');
+    expect(stateChoices({ 'not-sent': 2 }, 5, true).find((c) => c.value === 'not-sent')?.label).toBe('Not sent to this analyzer (2)');
+    expect(ordersEmptyText({ device: 'chem', state: 'not-sent', q: '' })).toBe(
+      'No orders in the state \u201cNot sent to this analyzer\u201d for this analyzer.',
+    );
+  });
+
   it("tells the order's story in a person's words", () => {
     const e = (over: Partial<OrderEventView>): OrderEventView => ({ at: at(0), what: 'received', ...over });
     expect(eventSentence(e({}), labels)).toBe('Received from the EHR');
@@ -124,6 +132,9 @@ describe('order words: what an order warns of, and lines folded in the list', ()
       'X1: no analyzer does this test',
     ]);
     expect(orderWarnings({ mrn: 'M1', status: 'open' })).toEqual([]);
+    expect(orderWarnings({ mrn: 'M1', status: 'open', specimenConflict: 'TUBE7' })).toEqual([
+      'Specimen TUBE7 is also ordered for another patient: nothing goes to an analyzer and its results are held until the EHR corrects the orders.',
+    ]);
     expect(orderWarnings({ ...o, status: 'cancelled' })).toEqual([]);
   });
 
