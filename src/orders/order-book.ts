@@ -8,6 +8,7 @@ import { DEFAULT_ANSWER_WITHIN_MS } from '../model/order-settings.ts';
 import type { PatientRef } from '../model/reading.ts';
 import type { DownloadOutcome, WorkOrder, WorkTest, Worklist, WorklistAnswer } from '../model/work-order.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
+import { sameId, sameOrderPatient } from '../patients/same-patient.ts';
 import type { OrderEntry } from '../patients/types.ts';
 import { DurableDocument, type DocumentAdapter } from '../store/durable-document.ts';
 import type { StoredReading } from '../store/types.ts';
@@ -256,22 +257,19 @@ export class OrderBook {
    */
   #orphaned(key: string, entry: OrderEntry, device: string, codes: readonly string[]): void {
     if (codes.length === 0 || entry.specimenId === undefined) return;
-    const patient = this.#patientOf(entry);
     for (const other of this.#openOrdersOn(entry.specimenId)) {
       const order = this.#state.orders.get(other.key);
       const record = order?.devices.get(device);
-      if (other.key === key || !order || !record || !this.#samePatient(patient, this.#patientOf(other.entry))) continue;
+      if (other.key === key || !order || !record || !this.#samePatient(entry, other.entry)) continue;
       if (!record.given.some((c) => codes.includes(c))) continue;
       order.devices.set(device, { ...record, given: record.given.filter((c) => !codes.includes(c)) });
       this.dispatch(other.key, undefined, false, true);
     }
   }
 
-  /** Same patient: same MRN after merges, and the same assigning authority where both name one. */
-  #samePatient(a: PatientRef, b: PatientRef): boolean {
-    const aa = a.assigningAuthority?.toUpperCase();
-    const ba = b.assigningAuthority?.toUpperCase();
-    return a.mrn === b.mrn && (aa === undefined || ba === undefined || aa === ba);
+  /** The pipeline's rule too (patients/same-patient.ts): a tube the book calls shared is one the pipeline files, never holds. */
+  #samePatient(a: OrderEntry, b: OrderEntry): boolean {
+    return sameOrderPatient((mrn, aa) => this.opts.directory.byMrn(mrn, aa), a, b);
   }
 
   /**
@@ -280,21 +278,19 @@ export class OrderBook {
    */
   conflictOn(entry: OrderEntry): string | undefined {
     if (entry.status !== 'open') return undefined;
-    const patient = this.#patientOf(entry);
-    return tubesOf(entry).find((id) => this.#openOrdersOn(id).some((o) => !this.#samePatient(patient, this.#patientOf(o.entry))));
+    return tubesOf(entry).find((id) => this.#openOrdersOn(id).some((o) => !this.#samePatient(entry, o.entry)));
   }
 
   /** Open orders of more than one patient name this specimen ID. */
   #conflictAt(specimenId: string): boolean {
     const open = this.#openOrdersOn(specimenId);
     const first = open[0];
-    return first !== undefined && open.some((o) => !this.#samePatient(this.#patientOf(first.entry), this.#patientOf(o.entry)));
+    return first !== undefined && open.some((o) => !this.#samePatient(first.entry, o.entry));
   }
 
   /** Per device, what the other open orders of the same patient on this specimen gave (or queued for) the analyzer, and want. */
   #siblings(key: string, entry: OrderEntry): Map<string, SpecimenWork> {
     const specimenId = entry.specimenId;
-    const patient = this.#patientOf(entry);
     const work = new Map<string, { given: string[]; tests: string[] }>();
     const of = (device: string) => {
       let w = work.get(device);
@@ -302,7 +298,7 @@ export class OrderBook {
       return w;
     };
     for (const other of this.#openOrdersOn(specimenId ?? '')) {
-      if (other.key === key || !this.#samePatient(patient, this.#patientOf(other.entry))) continue;
+      if (other.key === key || !this.#samePatient(entry, other.entry)) continue;
       for (const [device, r] of this.#state.orders.get(other.key)?.devices ?? []) {
         of(device).tests.push(...r.tests);
         if (r.givenSpecimen === undefined || r.givenSpecimen === specimenId) of(device).given.push(...r.given);
@@ -653,7 +649,7 @@ export class OrderBook {
     const named = patient && (this.opts.directory.byMrn(patient.mrn, patient.assigningAuthority)?.patient ?? patient);
     const open = this.#openOrdersOn(specimen).flatMap(({ key, entry }) => {
       const order = this.#state.orders.get(key);
-      if (named && !this.#samePatient(named, this.#patientOf(entry))) return [];
+      if (named && !sameId(named, this.#patientOf(entry))) return [];
       return order ? [{ key, order, record: order.devices.get(device) }] : [];
     });
     const answering = open.filter((o) => o.record?.tests.some((c) => codes.has(c)));

@@ -27,6 +27,7 @@
 // - order mode ignores bindings; the order's visit is used when the order names one.
 // - Hold reasons never quote identifiers (they are logged at warn by kind and code, but shown in full to staff).
 
+import { sameId, sameOrderPatient } from '../patients/same-patient.ts';
 import { holdReason, type HoldCode, type HoldReason } from '../model/hold.ts';
 import type { DeviceKind, OrderPart, PatientRef, Reading } from '../model/reading.ts';
 import { foldName } from '../model/name-fold.ts';
@@ -228,7 +229,7 @@ function resolveOrder(reading: Reading, dir: Lookup | undefined): PatientResolut
   const open = all.filter((o) => o.status === 'open');
   if (open.length === 0) return hold(all.some((o) => o.status === 'cancelled') ? R.orderCancelled : R.noOrder);
   // A reused or mistyped barcode: one tube, two patients. Whose result it is cannot be told from the tube.
-  if (open.some((o) => !sameOrderPatient(dir, o, open[0] as OrderEntry))) return hold(R.ordersForOthers);
+  if (open.some((o) => !sameOrderPatient((mrn, aa) => dir.find(mrn, aa), o, open[0] as OrderEntry))) return hold(R.ordersForOthers);
   const { order, parts } = splitByOrder(reading, open);
   const mrn = text(order.mrn);
   const entry = mrn === '' ? undefined : dir.find(mrn, order.assigningAuthority);
@@ -284,14 +285,6 @@ function numbersOf(order: OrderEntry): { placer?: string; filler?: string } {
   if (text(order.placer) !== '') numbers.placer = text(order.placer);
   if (text(order.filler) !== '') numbers.filler = text(order.filler);
   return numbers;
-}
-
-/** Orders of the same patient: the same ID as given, or the same directory entry once merges are followed. */
-function sameOrderPatient(dir: Lookup, a: OrderEntry, b: OrderEntry): boolean {
-  if (sameId({ mrn: a.mrn, assigningAuthority: a.assigningAuthority }, { mrn: b.mrn, assigningAuthority: b.assigningAuthority })) return true;
-  const ea = dir.find(text(a.mrn), a.assigningAuthority);
-  const eb = dir.find(text(b.mrn), b.assigningAuthority);
-  return ea !== undefined && eb !== undefined && sameEntry(ea, eb);
 }
 
 /**
@@ -356,14 +349,6 @@ function cleanRef(p: PatientRef | undefined): PatientRef | undefined {
 
 function text(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
-}
-
-/** The same ID as given, assigning authorities agreeing where both name one. */
-function sameId(a: PatientRef, b: PatientRef): boolean {
-  if (text(a.mrn) !== text(b.mrn)) return false;
-  const aa = text(a.assigningAuthority);
-  const ba = text(b.assigningAuthority);
-  return aa === '' || ba === '' || aa === ba;
 }
 
 function sameEntry(a: DirectoryEntry, b: DirectoryEntry): boolean {
