@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_LOCAL_CODE_SYSTEM, LOCAL_CODE_SYSTEM_PATTERN } from '../hl7/local-code-system.ts';
 import { DeviceOrders } from '../model/order-settings.ts';
+import { DestinationReceives, DeviceQc, QcConfig } from '../model/qc-settings.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -183,6 +184,7 @@ export const DeviceConfig = Type.Object(
       ),
     ),
     orders: Type.Optional(DeviceOrders),
+    qc: Type.Optional(DeviceQc),
     equipment: Type.Optional(
       Type.Object(
         {
@@ -217,6 +219,7 @@ export const MllpDestination = Type.Object(
     tls: Type.Optional(TlsClientOptions),
     receivingApplication: Type.Optional(Type.String({ maxLength: 64 })),
     receivingFacility: Type.Optional(Type.String({ maxLength: 64 })),
+    receives: Type.Optional(DestinationReceives),
     // Defaults as the senders and the destination fleet apply them (src/mllp/client.ts, src/runtime/destination-fleet.ts); stated so the page shows them.
     ackTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 })),
     connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 })),
@@ -249,6 +252,7 @@ export const MqttDestination = Type.Object(
       }),
     ),
     clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    receives: Type.Optional(DestinationReceives),
     username: Type.Optional(Type.String()),
     password: Type.Optional(Type.String()),
     ca: Type.Optional(Type.String({ description: 'CA certificate file' })),
@@ -466,6 +470,7 @@ export const GatewayConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    qc: Type.Optional(QcConfig),
     devices: Type.Array(DeviceConfig),
     destinations: Type.Array(Destination),
     demo: Type.Optional(DemoConfig),

@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts';
 import type { AbnormalFlag, Attachment, DeviceKind, ObservationCode, PatientRef, ResultStatus, Waveform } from './reading.ts';
 import type { VitalType } from './vocabulary.ts';
 import type { DownloadOutcome, OrderCapabilities, WorkOrder, Worklist } from './work-order.ts';
+import type { ControlMark } from './control-mark.ts';
 
 export type TransportType = 'serial' | 'tcp' | 'mqtt' | 'file';
 
@@ -105,6 +106,12 @@ export interface DeviceReport {
   equipment?: string;
   /** Comments on the order or patient (ASTM C records); results carry their own. */
   comments?: string[];
+  /**
+   * The analyzer marked the specimen as control or calibrator material (src/model/control-mark.ts).
+   * Obligation: set only from what the wire says (never guessed from the sample ID: the device's `qc`
+   * settings do that); a report with it never becomes a patient reading, whatever patient it names.
+   */
+  control?: ControlMark;
   /** The exact device text (base64 for binary). */
   raw: string;
   /**

@@ -11,10 +11,13 @@
  *   code (`acceptLocalCode`), never under that code.
  * - delivery: the gateway could not build or route the message (no destination, an encoder
  *   refusal); retried when a person releases it after the configuration is fixed.
+ * - qc: the analyzer's quality control for the test failed (a Westgard rejection not yet reviewed
+ *   when the result came); released only by a person who confirms it (`acceptQcFailure`), or with
+ *   the rejection's review when the reviewer releases what it held.
  */
-export type HoldKind = 'patient' | 'value' | 'code' | 'delivery';
+export type HoldKind = 'patient' | 'value' | 'code' | 'delivery' | 'qc';
 
-export const HOLD_KINDS: readonly HoldKind[] = ['patient', 'value', 'code', 'delivery'];
+export const HOLD_KINDS: readonly HoldKind[] = ['patient', 'value', 'code', 'delivery', 'qc'];
 
 export type HoldCode =
   // patient
@@ -37,7 +40,9 @@ export type HoldCode =
   | 'no-destination'
   | 'encode-failed'
   /** Its outbox message was lost with a damaged state journal: releasing it builds and sends it anew. */
-  | 'message-lost';
+  | 'message-lost'
+  // qc
+  | 'qc-failed';
 
 export interface HoldReason {
   kind: HoldKind;

@@ -154,7 +154,9 @@ export type GatewayEvent =
   | { type: 'config'; what: 'device' | 'destination'; id: string; change: 'added' | 'updated' | 'removed' }
   | { type: 'simulator'; deviceId: string; running: boolean; sent: number; error?: string }
   /** Where an order stands changed (GET /api/orders/:key has it); the key only, no patient data. */
-  | { type: 'order'; key: string };
+  | { type: 'order'; key: string }
+  /** A QC result was logged, or a rejection raised or reviewed (GET /api/qc has it); ids and codes only, no values. */
+  | { type: 'qc'; device: string; test: string; lot: string; entry?: string; rejection?: string };
 
 export interface DriverInfo {
   id: string;

@@ -9,6 +9,7 @@ export const KIND_LABEL: Record<HoldKind, string> = {
   value: 'value',
   code: 'code',
   delivery: 'not sent',
+  qc: 'qc failed',
 };
 
 /**
