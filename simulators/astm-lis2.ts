@@ -24,17 +24,25 @@
 //    instead of ACK), the analyzer then sending a query for `specimenId`, else what it has queued,
 //    else a rotating transmission.
 //    `contentions` counts them. `unsolicited: false` turns the rotating transmissions off.
+//
+// QC (qc-runs.ts, astm-lis2/qc-records.ts): `sendQcRun()` queues one control specimen per lot of its
+// material (empty P, O-3 the control's sample ID, O-12 `Q`, or `N` when marked only by sample ID);
+// `qc.everyMs` runs QC by itself. QC transmissions are not results: `count`, `sent` and
+// `completed` leave them out; `qcDelivered` counts them.
 
 import { FaultPlan, garbage, toBytes } from './faults.ts';
 import { createRng } from './prng.ts';
 import { makePatients, makeTransmission, type SentTransmission } from './astm-lis2/content.ts';
+import { qcRecords } from './astm-lis2/qc-records.ts';
+import { chemistryControls } from './qc-material.ts';
+import { qcSender, withQc } from './qc-runs.ts';
 import { FrameReader, type Received } from './astm-lis2/frame-reader.ts';
 import { queryRecords, readHostTransmission, resultsForWork, UNORDERED_TESTS } from './astm-lis2/host-records.ts';
 import { ACK, ENQ, EOT, NAK, STX, frame, frameTexts, type FrameText } from './astm-lis2/wire.ts';
-import type { AnalyzerOrderOptions, DeviceIo, Fault, OrderTakingDevice, SimulatorOptions } from './types.ts';
+import type { AnalyzerOrderOptions, AnalyzerQcOptions, DeviceIo, Fault, OrderTakingDevice, QcMembers, QcSendingDevice, SimulatorOptions } from './types.ts';
 import { SimWorklist, type SimWork } from './worklist.ts';
 
-export interface AstmSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions {
+export interface AstmSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions, AnalyzerQcOptions {
   /** Wait for an answer to ENQ or a frame before giving up with EOT (E1381 / Roche: 15 s). */
   replyTimeoutMs?: number;
   /** Wait after a NAK to ENQ (busy) or a failed transmission before trying again (Roche: 10 s). */
@@ -62,7 +70,7 @@ export interface HostTransmissionSeen {
   taken: boolean;
 }
 
-export interface AstmSimulatedDevice extends OrderTakingDevice {
+export interface AstmSimulatedDevice extends OrderTakingDevice, QcSendingDevice {
   /** Results transmissions acknowledged through their last frame, in order (rotating and ordered). */
   readonly completed: readonly SentTransmission[];
   /** Attempts that ended without completing: NAK limit, reply timeout, stall, EOT mid-record. */
@@ -88,7 +96,7 @@ interface Plan {
   garbage: boolean;
 }
 
-type Kind = 'rotating' | 'results' | 'query';
+type Kind = 'rotating' | 'results' | 'query' | 'qc';
 
 interface Outgoing {
   kind: Kind;
@@ -326,10 +334,13 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
       log?.('astm-lis2: host query sent');
       return;
     }
-    sent++;
-    completed.push(a.tx);
-    log?.(`astm-lis2: transmission ${sent} sent`);
-    if (sent === count) resolveDone();
+    if (a.kind === 'qc') qc.acknowledged();
+    else {
+      sent++;
+      completed.push(a.tx);
+      log?.(`astm-lis2: transmission ${sent} sent`);
+      if (sent === count) resolveDone();
+    }
     if (outbox.length > 0) kick();
     else if (unsolicited) schedule(interval, begin, true);
   };
@@ -596,6 +607,19 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
     return entries.length;
   };
 
+  const qc = qcSender({
+    options: options.qc,
+    seed: options.seed ?? 1,
+    lots: chemistryControls('QC-LOT-'),
+    queue: (specimen, mark) => {
+      outbox.push({ kind: 'qc', tx: { panel: 'chemistry', records: qcRecords(specimen, mark, new Date()), orders: [] } });
+      kick();
+    },
+    later,
+    log,
+    name: 'astm-lis2',
+  });
+
   const startScans = (): void => {
     if (scansStarted || !options.scans?.length) return;
     scansStarted = true;
@@ -628,7 +652,7 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
     reader.clear();
   };
 
-  return {
+  const device: Omit<AstmSimulatedDevice, keyof QcMembers> = {
     driver: 'astm-lis2',
     start(next) {
       if (stopped) return;
@@ -642,6 +666,7 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
         }
       }
       startScans();
+      qc.start();
       if (timer === undefined) schedule(0, begin);
     },
     receive(bytes) {
@@ -705,4 +730,5 @@ export function create(options: AstmSimulatorOptions = {}): AstmSimulatedDevice 
       return contentions;
     },
   };
+  return withQc(device, qc);
 }

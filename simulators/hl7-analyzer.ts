@@ -20,6 +20,11 @@
 //    and empties it; `runWorklistAfterMs` runs it by itself after each download. `received` lists
 //    each order message and the ACK code it got.
 // `unsolicited: false` turns the rotating panels off; `count` counts every accepted ORU.
+//
+// QC (qc-runs.ts, hl7-analyzer/qc-message.ts): `sendQcRun()` queues one ORU^R01 per lot of its
+// control material (no PID, SPM-2 the control's sample ID, SPM-11 `Q`, or empty when marked only by
+// sample ID); `qc.everyMs` runs QC by itself. `acked`, `sent` and `count` leave QC messages out;
+// `qcDelivered` counts them.
 
 import { parseAck } from '../src/hl7/ack.ts';
 import { hl7Timestamp } from '../src/hl7/datetime.ts';
@@ -35,11 +40,14 @@ import {
   type ReadMessage,
   type ResultRow,
 } from './hl7-analyzer/orders.ts';
+import { qcMessage } from './hl7-analyzer/qc-message.ts';
 import { createRng, type Rng } from './prng.ts';
-import type { AnalyzerOrderOptions, DeviceIo, Fault, OrderTakingDevice, SimulatorOptions } from './types.ts';
+import { chemistryControls } from './qc-material.ts';
+import { qcSender, withQc } from './qc-runs.ts';
+import type { AnalyzerOrderOptions, AnalyzerQcOptions, DeviceIo, Fault, OrderTakingDevice, QcMembers, QcSendingDevice, SimulatorOptions } from './types.ts';
 import { SimWorklist, type SimWork } from './worklist.ts';
 
-export interface Hl7AnalyzerSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions {
+export interface Hl7AnalyzerSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions, AnalyzerQcOptions {
   /** How long to wait for an ACK before sending the same message again. */
   ackTimeoutMs?: number;
 }
@@ -77,13 +85,15 @@ export interface SimMessage {
   mrn: string;
   specimenId: string;
   results: SimResult[];
+  /** A control specimen (QC), not a patient's results. */
+  qc?: boolean;
 }
 
 export interface AckedMessage extends SimMessage {
   ack: 'AA' | 'CA';
 }
 
-export interface Hl7AnalyzerSimulator extends OrderTakingDevice {
+export interface Hl7AnalyzerSimulator extends OrderTakingDevice, QcSendingDevice {
   /** Messages the gateway accepted, in order (each once, whatever was resent). */
   readonly acked: readonly AckedMessage[];
   readonly queries: readonly Hl7QueryOutcome[];
@@ -157,6 +167,7 @@ const PANELS: readonly Panel[] = [
 ];
 
 const ANALYTES = new Map(PANELS.flatMap((p) => p.analytes.map((an) => [an.code, an] as const)));
+const ANALYTE_NAMES: ReadonlyMap<string, string> = new Map([...ANALYTES].map(([code, an]) => [code, an.name]));
 const UNORDERED_TESTS = ['GLU', 'NA', 'K'];
 
 /** A result for each code this analyzer runs, values from the seed; codes it does not run are left out. */
@@ -274,6 +285,7 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
   let queriesSent = 0;
   let ordered = 0;
   let acksSent = 0;
+  let qcSent = 0;
   let scansStarted = false;
   let io: DeviceIo | null = null;
   let stopped = false;
@@ -386,9 +398,12 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
       return;
     }
     if (ack.code === 'AA' || ack.code === 'CA') {
-      acked.push({ ...f.message, ack: ack.code });
-      log?.(`hl7-analyzer: message ${acked.length} accepted (${f.message.controlId})`);
-      if (acked.length === count) resolveDone();
+      if (f.message.qc) qc.acknowledged();
+      else {
+        acked.push({ ...f.message, ack: ack.code });
+        log?.(`hl7-analyzer: message ${acked.length} accepted (${f.message.controlId})`);
+        if (acked.length === count) resolveDone();
+      }
       if (f.faults.has('duplicate')) {
         f.duplicate = true;
         io?.write(f.bytes);
@@ -510,6 +525,23 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
     return entries.length;
   }
 
+  const qc = qcSender({
+    options: options.qc,
+    seed: options.seed ?? 1,
+    lots: chemistryControls('QC-'),
+    queue: (specimen, mark) => {
+      qcSent++;
+      const controlId = `SIMQ${String(qcSent).padStart(6, '0')}`;
+      const text = qcMessage(specimen, mark, controlId, new Date(), ANALYTE_NAMES);
+      const results = specimen.results.map((r) => ({ code: r.test, value: r.value, unit: r.unit ?? '', flag: '' }));
+      outbox.push({ controlId, text, panel: 'QC', mrn: '', specimenId: specimen.sampleId ?? specimen.lot, results, qc: true });
+      kick();
+    },
+    later: (ms, fn) => void aside(ms, fn),
+    log,
+    name: 'hl7-analyzer',
+  });
+
   function onMessage(text: string): void {
     const m = readMessage(text);
     const kind = m?.type[0].toUpperCase();
@@ -522,7 +554,7 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
     }
   }
 
-  return {
+  const device: Omit<Hl7AnalyzerSimulator, keyof QcMembers> = {
     driver: 'hl7-analyzer',
     start(nextIo) {
       if (stopped) return;
@@ -531,6 +563,7 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
       // After a reconnect the unanswered message goes again, as analyzers do.
       if (inFlight !== null) later(0, () => transmit(false));
       else later(generated === 0 || outbox.length > 0 ? 0 : interval, next);
+      qc.start();
       const waiting = query === null ? scanQueue.shift() : undefined;
       if (waiting !== undefined) sendQuery(waiting);
       if (!scansStarted && options.scans?.length) {
@@ -591,4 +624,5 @@ export function create(options: Hl7AnalyzerSimulatorOptions = {}): Hl7AnalyzerSi
       return received;
     },
   };
+  return withQc(device, qc);
 }

@@ -9,7 +9,7 @@ import { create as hl7Analyzer } from './hl7-analyzer.ts';
 import { create as mqttVitals } from './mqtt-vitals.ts';
 import { create as tanita } from './tanita.ts';
 import { simulatorIds, type SimulatorId } from './ids.ts';
-import type { OrderTakingDevice, SimulatedDevice, SimulatorOptions } from './types.ts';
+import type { OrderTakingDevice, QcSendingDevice, SimulatedDevice, SimulatorOptions } from './types.ts';
 
 // Keyed by ids.ts: the compiler refuses a listed id without its simulator, or one that is not listed.
 const factories: Record<SimulatorId, (options: SimulatorOptions) => SimulatedDevice> = {
@@ -38,4 +38,19 @@ export function asOrderTaking(device: SimulatedDevice): OrderTakingDevice | unde
   return typeof d.scan === 'function' && typeof d.runWorklist === 'function' ? (device as OrderTakingDevice) : undefined;
 }
 
-export type { AnalyzerOrderOptions, Fault, OrderTakingDevice, SimulatedDevice, SimulatorOptions } from './types.ts';
+/** The simulator as an analyzer that runs controls (sendQcRun), or undefined when it is not one. */
+export function asQcSending(device: SimulatedDevice): QcSendingDevice | undefined {
+  const d = device as Partial<QcSendingDevice>;
+  return typeof d.sendQcRun === 'function' && typeof d.sendQc === 'function' ? (device as QcSendingDevice) : undefined;
+}
+
+export type {
+  AnalyzerOrderOptions,
+  AnalyzerQcOptions,
+  QcSendingDevice,
+  SimQcOptions,
+  Fault,
+  OrderTakingDevice,
+  SimulatedDevice,
+  SimulatorOptions,
+} from './types.ts';

@@ -1,20 +1,21 @@
 // Connects a simulator to a real transport: a serial port (e.g. one end of a socat pty pair), a
 // TCP listener the gateway connects to, a TCP connection to a gateway that listens, or an MQTT
 // broker the device publishes to (each write is one QoS 1 message).
-// The lab analyzers' order options (AnalyzerOrderOptions, types.ts) pass through; `device` is the
-// simulator itself, for tests and the demo to scan specimens and run worklists (`asOrderTaking`).
+// The lab analyzers' order and QC options (AnalyzerOrderOptions, AnalyzerQcOptions, types.ts) pass
+// through; `device` is the simulator itself, for tests and the demo to scan specimens, run worklists
+// (`asOrderTaking`) and send QC runs (`asQcSending`).
 
 import net from 'node:net';
 import { connect as mqttConnect } from 'mqtt';
 import { SerialPort } from 'serialport';
 import { findDriver } from '../drivers/index.ts';
 import { createSimulator } from './index.ts';
-import type { AnalyzerOrderOptions, DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
+import type { AnalyzerOrderOptions, AnalyzerQcOptions, DeviceIo, SimulatedDevice, SimulatorOptions } from './types.ts';
 import '../src/transports/mqtt-packet-memory.ts';
 import { errorText } from '../src/model/error-text.ts';
 import { backoffDelay, type BackoffPolicy } from '../src/transports/backoff.ts';
 
-export interface RunSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions {
+export interface RunSimulatorOptions extends SimulatorOptions, AnalyzerOrderOptions, AnalyzerQcOptions {
   driver: string;
   serial?: { path: string; baudRate?: number };
   tcpListen?: { host?: string; port: number };

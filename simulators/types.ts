@@ -1,5 +1,7 @@
 // What every simulated device offers: the CLI, the demo and the tests drive them the same way.
 
+import type { QcLot, QcMark } from './qc-material.ts';
+import type { QcPlan, QcRunRequest, QcRunSent, QcSpecimen } from './qc-runs.ts';
 import type { SimWork } from './worklist.ts';
 
 /**
@@ -93,6 +95,36 @@ export interface AnalyzerOrderOptions {
 }
 
 export const REFUSALS = ['nak', 'eot', 'busy', 'AR', 'AE'] as const;
+
+/** The QC runs of a lab analyzer simulator (astm-lis2, hl7-analyzer): qc-material.ts and qc-runs.ts. */
+export interface SimQcOptions {
+  /** The control material; default the analyzer's own two-level chemistry controls. */
+  lots?: QcLot[];
+  /** A QC run shortly after the first connection, then one every `everyMs`; absent: only when told (`sendQcRun`). */
+  everyMs?: number;
+  /** The scheduled run that goes out of control (and the runs after it that its rule needs). */
+  outOfControl?: QcPlan;
+  /** How the controls are marked (default 'wire'). */
+  mark?: QcMark;
+}
+
+export interface AnalyzerQcOptions {
+  qc?: SimQcOptions;
+}
+
+/** A lab analyzer simulator that runs controls: what tests and the demo call. */
+export interface QcSendingDevice extends SimulatedDevice, QcMembers {}
+
+export interface QcMembers {
+  /** Queues a QC run (one control specimen per lot) and returns its values. */
+  sendQcRun(request?: QcRunRequest): QcRunSent;
+  /** Queues one control specimen with exactly these results (marked as `mark`, default the options' mark). */
+  sendQc(specimen: QcSpecimen, mark?: QcMark): void;
+  /** Every QC run queued so far, oldest first. */
+  readonly qcRuns: readonly QcRunSent[];
+  /** Control specimens the gateway acknowledged (ASTM: through the last frame; HL7: AA/CA). */
+  readonly qcDelivered: number;
+}
 
 /** An analyzer simulator that takes orders: what tests and the demo call. */
 export interface OrderTakingDevice extends SimulatedDevice {

@@ -30,7 +30,8 @@ const COMMANDS: Record<string, Command> = {
     usage: `simulate <driver> (--serial PATH | --tcp-listen [HOST:]PORT | --tcp-connect HOST:PORT)
                    [--count N] [--interval MS] [--faults F1,F2] [--seed N]   (a wrong driver or fault name lists the known ones)
                    lab analyzers: [--scan SPEC1,SPEC2 [--scan-interval MS]] [--orders-only] [--query-wait MS]
-                   [--results-for-unknown] [--run-worklist-after MS] [--refuse-downloads nak|eot|busy|AR|AE [--refuse-reason TEXT]]`,
+                   [--results-for-unknown] [--run-worklist-after MS] [--refuse-downloads nak|eot|busy|AR|AE [--refuse-reason TEXT]]
+                   [--qc-every MS [--qc-out-of-control 1-2s|1-3s|2-2s|R-4s|4-1s|10-x[@RUN][:TEST]]] [--qc-by-sample-id]`,
     load: async () => (await import('./commands/simulate.ts')).run,
   },
 };

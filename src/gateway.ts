@@ -14,6 +14,8 @@ import type { PatientDirectoryStore } from './patients/directory.ts';
 import type { OrdersService } from './orders/orders-service.ts';
 import { GatewayMetrics } from './metrics/gateway-metrics.ts';
 import { Intake } from './pipeline/intake.ts';
+import { forwardQc, type QcForwardContext } from './qc/qc-forward.ts';
+import { QcService } from './qc/qc-service.ts';
 import { DestinationFleet } from './runtime/destination-fleet.ts';
 import { DeviceFleet } from './runtime/device-fleet.ts';
 import { buildGatewayApi } from './runtime/gateway-api.ts';
@@ -110,6 +112,27 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     });
     const rejects = await RejectsJournal.open(engine, config.dataDir, { retentionDays, log: log.child({ part: 'rejects' }) });
     journals.push(rejects);
+    // The QC log: control results never reach the intake; a failed QC holds patient results (its qcHolds).
+    let intakeForQc: Intake | undefined;
+    // Set once the destinations and the intake's config exist (below); QC arrives only after start.
+    let qcForwarding: Omit<QcForwardContext, 'device'> | undefined;
+    const qc = await QcService.open({
+      dataDir: config.dataDir,
+      engine,
+      audit,
+      devices: () => configFile.document.devices,
+      config: () => configFile.document.qc,
+      readings: () => Object.values(store.data.readings),
+      release: (id, confirm) => (intakeForQc ? intakeForQc.release(id, confirm) : Promise.reject(new Error('the intake is not running yet'))),
+      emit,
+      // The metrics start below; QC results arrive only once the devices run.
+      meter: { qcResult: (device, status) => metrics.qcResult(device, status) },
+      forward: (entries, device) =>
+        qcForwarding ? forwardQc(entries, { ...qcForwarding, device }) : Promise.reject(new Error('destinations are not running yet')),
+      log: log.child({ part: 'qc' }),
+    });
+    stoppers.push(() => qc.close());
+    journals.push(qc);
     let simulators: SimulatorManager | undefined;
     if (config.demo?.ehr) {
       const { startDemoEhr } = await import('./demo/ehr.ts');
@@ -192,7 +215,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         fleet?.noteReading(stored);
         orders?.noteReading(stored);
       },
+      qcHolds: (deviceId, reading) => qc.holdsFor(deviceId, reading),
     });
+    intakeForQc = intake;
+    qcForwarding = { store, config: intakeConfig, onQueued: (id) => destinations.kick(id), log: log.child({ part: 'qc' }) };
 
     let mqtt: GatewayMqtt | undefined;
     let mqttStarting: Promise<GatewayMqtt | undefined> | undefined;
@@ -220,6 +246,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       log,
       emit,
       meter: metrics,
+      qc,
       ...(orders ? { orders } : {}),
     });
     fleet = devices;
@@ -290,6 +317,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       intake,
       directory,
       orders,
+      qc,
       devices,
       destinations,
       metrics,

@@ -2,6 +2,7 @@
 // O record with its R and C records (docs/protocols.md#astm-e1394-records-lis2-a2). Never throws; what it cannot use it names.
 
 import { createHash } from 'node:crypto';
+import type { ControlMark } from '../../src/model/control-mark.ts';
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
 import type { AbnormalFlag, PatientRef, ResultStatus } from '../../src/model/reading.ts';
 import { hostQueryOf, type HostQuery } from './query.ts';
@@ -39,6 +40,8 @@ interface PatientGroup {
   records: string[];
   subject?: PatientRef;
   comments: string[];
+  /** The P record names no patient: said once, when a patient's report comes of it (a control's P is empty by design). */
+  unnamed?: { seq: string; noted: boolean };
 }
 
 interface OrderGroup {
@@ -53,6 +56,8 @@ interface OrderGroup {
   tests?: Array<{ system: string; code: string; display?: string }>;
   /** O.16 specimen descriptor, first component (the specimen type as the analyzer words it). */
   specimenType?: string;
+  /** O.12 action code `Q`: the analyzer says the specimen is control material. */
+  control?: ControlMark;
   comments: string[];
   measurements: Measurement[];
   instrument?: string;
@@ -181,7 +186,7 @@ function decodePatient(p: AstmRecord, group: PatientGroup, out: DecodeResult): v
   // Practice-assigned id first (the id the clinic knows), then lab-assigned, then the third id.
   const mrn = [3, 4, 5].map((n) => p.component(n, 1)).find((id) => id !== '');
   if (mrn === undefined) {
-    out.notes.push({ level: 'info', msg: `P record ${p.seq} carries no patient id: results go out without a reported patient` });
+    group.unnamed = { seq: p.seq, noted: false };
     return;
   }
   const subject: PatientRef = { mrn };
@@ -229,6 +234,10 @@ function decodeOrder(o: AstmRecord, patient: PatientGroup | undefined, out: Deco
   // which code mapping applies (serum glucose vs urine dipstick glucose).
   const type = o.component(16, 1);
   if (type !== '') group.specimenType = type;
+  // O.12 action code `Q`: "treat specimen as a Q/C test specimen" (E1394 / LIS2-A2 order record).
+  // The standard names no field for the control's lot or level, so none is guessed: the core takes
+  // the specimen ID as the lot. O.26 `Q` is something else ("response to query"): not read here.
+  if (o.field(12).trim().toUpperCase() === 'Q') group.control = { role: 'control', marker: 'ASTM O-12 Q' };
   return group;
 }
 
@@ -336,6 +345,12 @@ function buildReport(
   const report: DeviceReport = { measurements: order.measurements, raw };
   const subject = order.patient?.subject;
   if (subject) report.subject = { ...subject };
+  if (order.control) report.control = { ...order.control };
+  const unnamed = order.patient?.unnamed;
+  if (unnamed && !unnamed.noted && !order.control) {
+    unnamed.noted = true;
+    out.notes.push({ level: 'info', msg: `P record ${unnamed.seq} carries no patient id: results go out without a reported patient` });
+  }
   if (order.specimenId !== undefined || order.specimenType !== undefined) {
     const specimen: NonNullable<DeviceReport['specimen']> = { id: order.specimenId ?? '' };
     if (order.collectedAt !== undefined) specimen.collectedAt = order.collectedAt;

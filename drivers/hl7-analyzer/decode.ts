@@ -1,14 +1,18 @@
-// Pure decoder: one HL7 v2 ORU^R01 message text -> one DeviceReport per OBR, or the reason to
-// refuse it (the ACK code and HL7 table 0357 error code to answer with). See README.md.
+// Pure decoder: one HL7 v2 result message (ORU^R01, or OUL^R22 as IHE LAW analyzers send it) ->
+// one DeviceReport per OBR, or the reason to refuse it (the ACK code and HL7 table 0357 error code
+// to answer with). See README.md.
 //
 // Grammar accepted (v2.3 to 2.5.1, and later 2.x, which keep these fields):
-//   MSH [NTE] { [PID [NTE] ...] { [ORC] OBR [NTE] { OBX [NTE] } [SPM [OBX [NTE]]] } }
-// Segments not used here (SFT, PD1, NK1, PV1, PV2, TQ1, CTD, FT1, CTI, DSC, Z..) are skipped.
+//   ORU^R01: MSH [NTE] { [PID [NTE] ...] { [ORC] OBR [NTE] { OBX [NTE] } [SPM [OBX [NTE]]] } }
+//   OUL^R22 (HL7 v2.5.1 ch. 7, specimen first): MSH [NTE] [PID [NTE] ...]
+//            { SPM [{OBX}] [{SAC [INV]}] { OBR [ORC] [NTE] [TQ1] { OBX [TCD] [NTE] } } }
+// Segments not used here (SFT, PD1, NK1, PV1, PV2, TQ1, TCD, SID, CTD, CTI, FT1, DSC, Z..) are skipped.
 
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
 import type { AbnormalFlag, ObservationCode, PatientRef, ResultStatus } from '../../src/model/reading.ts';
 import { Hl7Reader, splitHl7, type Segment } from './hl7-text.ts';
 import { dtmToDate, dtmToIso } from '../../src/hl7/datetime.ts';
+import { controlMarkOf, nonNull } from './control-specimen.ts';
 
 export interface Rejection {
   code: 'AE' | 'AR';
@@ -39,6 +43,8 @@ const CODED_TYPES = new Set(['CE', 'CWE', 'CNE', 'CF']);
 const PRELIMINARY = new Set(['P', 'R', 'S', 'I']);
 const SEXES = new Set(['M', 'F', 'O', 'U']);
 
+const ACCEPTED = 'only ORU^R01 and OUL^R22 are accepted';
+
 const reject = (code: Rejection['code'], errorCode: string, reason: string, detail?: string): OruResult => ({
   ok: false,
   rejection: detail === undefined ? { code, errorCode, reason } : { code, errorCode, reason, detail },
@@ -48,6 +54,9 @@ interface Order {
   obr: Segment;
   orc: Segment | undefined;
   spm: Segment | undefined;
+  /** OUL^R22: the specimen's container (SAC-3 holds the sample ID when SPM-2 is empty) and its INVs (the material). */
+  sac?: Segment;
+  invs?: Segment[];
   subject: PatientRef | undefined;
   /** Shared with the patient: NTEs after PID may follow the first OBR in sloppy senders. */
   patientComments: string[];
@@ -67,15 +76,18 @@ export function decodeOru(text: string): OruResult {
   const type = r.get(msh, 9, 1).toUpperCase();
   const trigger = r.get(msh, 9, 2).toUpperCase();
   if (type === '') return reject('AR', '101', 'MSH-9 (message type) is empty');
-  if (type !== 'ORU')
+  if (type !== 'ORU' && type !== 'OUL')
     return reject(
       'AR',
       '200',
-      'unsupported message type in MSH-9 (only ORU^R01 is accepted)',
-      `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (only ORU^R01 is accepted)`,
+      `unsupported message type in MSH-9 (${ACCEPTED})`,
+      `unsupported message type ${type}${trigger ? `^${trigger}` : ''} (${ACCEPTED})`,
     );
-  if (trigger !== '' && trigger !== 'R01')
-    return reject('AR', '201', 'unsupported event in MSH-9 (only ORU^R01 is accepted)', `unsupported event ORU^${trigger} (only ORU^R01 is accepted)`);
+  // IHE LAW (LAB-29) results, QC runs among them, come as OUL^R22; R21, R23 and R24 are other structures.
+  const expected = type === 'ORU' ? 'R01' : 'R22';
+  if (trigger !== expected && !(type === 'ORU' && trigger === ''))
+    return reject('AR', '201', `unsupported event in MSH-9 (${ACCEPTED})`, `unsupported event ${type}^${trigger} (${ACCEPTED})`);
+  const specimenFirst = type === 'OUL';
   const processing = r.get(msh, 11, 1).toUpperCase();
   if (processing !== '' && processing !== 'P') {
     return reject(
@@ -105,6 +117,8 @@ export function decodeOru(text: string): OruResult {
   let patientComments: string[] = [];
   let order: Order | undefined;
   let orc: Segment | undefined;
+  /** OUL^R22: the SPM that the next OBRs belong to, its SAC and INV (an INV after an OBR is a reagent's). */
+  let specimen: { spm: Segment; sac?: Segment; invs: Segment[] } | undefined;
   let nteTarget: string[] | undefined = messageComments;
   let obxCount = 0;
 
@@ -116,26 +130,49 @@ export function decodeOru(text: string): OruResult {
         subject = subjectOf(r, seg, notes, where);
         order = undefined;
         orc = undefined;
+        specimen = undefined;
         nteTarget = patientComments;
         break;
       case 'ORC':
-        orc = seg;
-        nteTarget = undefined;
+        // OUL^R22 puts the ORC after its OBR; ORU^R01 before the OBR it belongs to.
+        if (specimenFirst && order) order.orc ??= seg;
+        else {
+          orc = seg;
+          nteTarget = undefined;
+        }
         break;
       case 'OBR':
-        order = { obr: seg, orc, spm: undefined, subject, patientComments, comments: [], measurements: [], equipment: undefined, firstObxTime: undefined };
+        order = {
+          obr: seg,
+          orc,
+          spm: specimen?.spm,
+          subject,
+          patientComments,
+          comments: [],
+          measurements: [],
+          equipment: undefined,
+          firstObxTime: undefined,
+        };
+        if (specimen?.sac) order.sac = specimen.sac;
+        if (specimen && specimen.invs.length > 0) order.invs = specimen.invs;
         orders.push(order);
         orc = undefined;
         nteTarget = order.comments;
         break;
       case 'OBX': {
+        if (specimenFirst && specimen && !order) {
+          // OUL^R22 `SPM [{OBX}]`: observations about the specimen itself, not results.
+          notes.push(`${where}: OBX about the specimen (before its OBR) not reported`);
+          nteTarget = undefined;
+          break;
+        }
         obxCount++;
         if (!order) return reject('AE', '100', `OBX ${obxCount} (${where}) comes before any OBR`);
         const m = measurementOf(r, seg, obxCount, notes);
         if (!m.ok) return reject('AE', m.errorCode, m.reason);
         order.measurements.push(m.value);
         order.equipment ??= r.get(seg, 18, 1) || undefined;
-        const t = dtmToIso(r.get(seg, 14, 1));
+        const t = dtmToIso(obxTime(r, seg));
         if (t.kind === 'time') order.firstObxTime ??= t.iso;
         nteTarget = m.value.comments ?? [];
         break;
@@ -148,15 +185,28 @@ export function decodeOru(text: string): OruResult {
           .join('\n');
         if (comment === '') break;
         if (nteTarget) nteTarget.push(comment);
-        else notes.push(`${where}: NTE after ORC ignored`);
+        else notes.push(`${where}: NTE after ORC, SPM or a specimen OBX ignored`);
         break;
       }
       case 'SPM':
-        if (!order) notes.push(`${where}: SPM before any OBR ignored`);
+        if (specimenFirst) {
+          specimen = { spm: seg, invs: [] };
+          order = undefined;
+          orc = undefined;
+          nteTarget = undefined;
+        } else if (!order) notes.push(`${where}: SPM before any OBR ignored`);
         else {
           order.spm ??= seg;
           nteTarget = order.comments;
         }
+        break;
+      case 'SAC':
+        if (specimenFirst && specimen && !order) specimen.sac ??= seg;
+        break;
+      case 'INV':
+        // Only the INV of the specimen's own container (before its first OBR) names the specimen's
+        // material; the INVs within an order (after TCD) are the reagents that ran the test.
+        if (specimenFirst && specimen && !order) specimen.invs.push(seg);
         break;
       default:
         break;
@@ -224,7 +274,7 @@ function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): 
   const flags = flagsOf(r, obx, n, notes);
   if (flags.length > 0) m.flags = flags;
   m.status = statusOf(r.get(obx, 11, 1).toUpperCase(), n, notes);
-  const at = dtmToIso(r.get(obx, 14, 1));
+  const at = dtmToIso(obxTime(r, obx));
   if (at.kind === 'time') m.observedAt = at.iso;
   else if (at.kind === 'invalid') m.observedAt = at.text; // the normalizer names it and holds the reading
   const method = r.get(obx, 17, 2) || r.get(obx, 17, 1);
@@ -233,6 +283,11 @@ function measurementOf(r: Hl7Reader, obx: Segment, n: number, notes: string[]): 
   if (instrument !== '') m.instrument = instrument;
   m.comments = []; // filled by the NTEs that follow; removed again when none do
   return { ok: true, value: m };
+}
+
+/** OBX-14, else OBX-19 (date/time of the analysis, v2.5 on): IHE LAW analyzers fill only the latter. */
+function obxTime(r: Hl7Reader, obx: Segment): string {
+  return r.get(obx, 14, 1) || r.get(obx, 19, 1);
 }
 
 function observationCode(r: Hl7Reader, rep: string): ObservationCode | undefined {
@@ -318,10 +373,15 @@ function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string,
 
   if (o.subject) report.subject = { ...o.subject };
 
-  const specimenId = (spm ? r.get(spm, 2, 1, 1) || r.get(spm, 2, 2, 1) : '') || r.get(obr, 3, 1) || r.get(obr, 2, 1);
+  // SAC-3 (container identifier): OUL^R22 senders that leave SPM-2 empty name the sample there.
+  const specimenId =
+    (spm ? nonNull(r.get(spm, 2, 1, 1)) || nonNull(r.get(spm, 2, 2, 1)) : '') ||
+    nonNull(r.get(o.sac, 3, 1)) ||
+    nonNull(r.get(obr, 3, 1)) ||
+    nonNull(r.get(obr, 2, 1));
   // SPM-4 specimen type (table 0487, v2.5 on), else OBR-15 specimen source (SPS: its first
   // component is the source code of table 0070, a CWE in v2.5, so code then text).
-  const specimenType = (spm ? r.get(spm, 4, 1) || r.get(spm, 4, 2) : '') || r.get(obr, 15, 1, 1) || r.get(obr, 15, 1, 2);
+  const specimenType = (spm ? nonNull(r.get(spm, 4, 1)) || nonNull(r.get(spm, 4, 2)) : '') || r.get(obr, 15, 1, 1) || r.get(obr, 15, 1, 2);
   if (specimenId !== '' || specimenType !== '') {
     const spmTime = spm ? dtmToIso(r.get(spm, 17, 1, 1)) : undefined;
     const collectedAt = obrIso ?? (spmTime?.kind === 'time' ? spmTime.iso : undefined);
@@ -330,8 +390,8 @@ function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string,
     if (specimenType !== '') report.specimen.type = specimenType;
   }
 
-  const placer = r.get(obr, 2, 1) || r.get(orc, 2, 1);
-  const filler = r.get(obr, 3, 1) || r.get(orc, 3, 1);
+  const placer = nonNull(r.get(obr, 2, 1)) || nonNull(r.get(orc, 2, 1));
+  const filler = nonNull(r.get(obr, 3, 1)) || nonNull(r.get(orc, 3, 1));
   const orderCode = universalServiceId(r, obr);
   if (placer !== '' || filler !== '' || orderCode) {
     report.order = {};
@@ -344,6 +404,8 @@ function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string,
   if (equipment !== '') report.equipment = equipment;
   const comments = [...messageComments, ...o.patientComments, ...o.comments];
   if (comments.length > 0) report.comments = comments;
+  const control = controlMarkOf(r, obr, spm, o.invs);
+  if (control) report.control = control;
   return report;
 }
 

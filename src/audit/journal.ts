@@ -10,8 +10,11 @@
 import type { Logger } from '../model/logger.ts';
 import { History } from '../store/history.ts';
 
-/** `order`: an order the gateway sent to an analyzer (who: system), and how the analyzer answered. */
-export type AuditAction = 'bind' | 'unbind' | 'assign' | 'discard' | 'override' | 'resend' | 'configure' | 'order';
+/**
+ * `order`: an order the gateway sent to an analyzer (who: system), and how the analyzer answered.
+ * `qc-review`: a person reviewed a QC rejection (the corrective action), recorded before it resolves.
+ */
+export type AuditAction = 'bind' | 'unbind' | 'assign' | 'discard' | 'override' | 'resend' | 'configure' | 'order' | 'qc-review';
 
 export interface AuditEntry {
   /** ISO 8601, UTC. */
@@ -46,7 +49,7 @@ export interface AuditJournalOptions {
   now?: () => Date;
 }
 
-export const AUDIT_ACTIONS: readonly AuditAction[] = ['bind', 'unbind', 'assign', 'discard', 'override', 'resend', 'configure', 'order'];
+export const AUDIT_ACTIONS: readonly AuditAction[] = ['bind', 'unbind', 'assign', 'discard', 'override', 'resend', 'configure', 'order', 'qc-review'];
 export const MIN_RETENTION_DAYS = 365;
 const MAX_TEXT = 2000;
 

@@ -1,11 +1,14 @@
 // `medgate simulate <driver> ...`: one device simulator speaking its wire protocol, for bench work.
 // The lab analyzers (astm-lis2, hl7-analyzer) also take orders: --scan queries the host for each
 // specimen in turn, --orders-only stops the rotating results, --run-worklist-after runs downloads.
+// They run controls too: --qc-every runs QC on a schedule, --qc-out-of-control breaks one Westgard
+// rule on purpose, --qc-by-sample-id marks the controls only by their sample IDs.
 
 import { parseArgs } from 'node:util';
-import { simulatorIds } from '../../simulators/index.ts';
+import { asQcSending, simulatorIds } from '../../simulators/index.ts';
 import { runSimulator } from '../../simulators/runner.ts';
-import { FAULTS, REFUSALS, type AnalyzerOrderOptions, type Fault } from '../../simulators/types.ts';
+import { QC_SCENARIOS } from '../../simulators/qc-material.ts';
+import { FAULTS, REFUSALS, type AnalyzerOrderOptions, type AnalyzerQcOptions, type Fault, type SimQcOptions } from '../../simulators/types.ts';
 import { intArg, UsageError } from './usage-error.ts';
 
 function hostPort(name: string, value: string, defaultHost: string): { host: string; port: number } {
@@ -35,6 +38,9 @@ export async function run(args: string[]): Promise<number> {
       'run-worklist-after': { type: 'string' },
       'refuse-downloads': { type: 'string' },
       'refuse-reason': { type: 'string' },
+      'qc-every': { type: 'string' },
+      'qc-out-of-control': { type: 'string' },
+      'qc-by-sample-id': { type: 'boolean' },
     },
   });
   const driver = positionals[0];
@@ -49,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
       return f as Fault;
     });
   const orders = orderOptions(values);
+  const qc = qcOptions(values);
   const targets = [values.serial, values['tcp-listen'], values['tcp-connect']].filter((v) => v !== undefined);
   if (targets.length !== 1) throw new UsageError('give exactly one of --serial, --tcp-listen, --tcp-connect');
   const sim = await runSimulator({
@@ -61,6 +68,7 @@ export async function run(args: string[]): Promise<number> {
     seed: intArg('seed', values.seed),
     faults,
     ...orders,
+    ...qc,
     log: (line) => console.error(line),
   });
   console.error(`simulating ${driver}${sim.port ? ` on port ${sim.port}` : ''}; Ctrl-C stops`);
@@ -70,7 +78,10 @@ export async function run(args: string[]): Promise<number> {
   });
   await Promise.race([sim.done, stopped]);
   await sim.stop();
-  console.error(`sent ${sim.sent} readings`);
+  const qcDevice = asQcSending(sim.device);
+  console.error(
+    `sent ${sim.sent} readings${qcDevice?.qcRuns.length ? `, ${qcDevice.qcRuns.length} QC runs (${qcDevice.qcDelivered} control specimens acknowledged)` : ''}`,
+  );
   return 0;
 }
 
@@ -109,4 +120,40 @@ export function orderOptions(values: OrderFlags): AnalyzerOrderOptions {
   }
   if (values['refuse-reason'] !== undefined) out.refuseReason = values['refuse-reason'];
   return out;
+}
+
+export interface QcFlags {
+  'qc-every'?: string;
+  'qc-out-of-control'?: string;
+  'qc-by-sample-id'?: boolean;
+}
+
+const OUT_OF_CONTROL = /^(?<rule>[^@:]+)(?:@(?<run>\d+))?(?::(?<test>.+))?$/;
+
+/**
+ * The lab analyzers' QC flags as simulator options: `--qc-every MS`, `--qc-out-of-control
+ * RULE[@RUN][:TEST]` (the RUNth scheduled run, default 3, breaks RULE on TEST, default the first
+ * test of level 1), `--qc-by-sample-id`. A UsageError for a value that is not one.
+ */
+export function qcOptions(values: QcFlags): AnalyzerQcOptions {
+  const qc: SimQcOptions = {};
+  const every = intArg('qc-every', values['qc-every']);
+  if (every !== undefined) {
+    if (every < 100) throw new UsageError(`--qc-every must be at least 100 (milliseconds), got "${values['qc-every']}"`);
+    qc.everyMs = every;
+  }
+  const out = values['qc-out-of-control'];
+  if (out !== undefined) {
+    const m = OUT_OF_CONTROL.exec(out.trim());
+    const rule = QC_SCENARIOS.find((r) => r === m?.groups?.rule);
+    if (m?.groups === undefined || rule === undefined) {
+      throw new UsageError(`--qc-out-of-control must be RULE[@RUN][:TEST] with RULE one of ${QC_SCENARIOS.join(', ')}, got "${out}"`);
+    }
+    if (every === undefined) throw new UsageError('--qc-out-of-control needs --qc-every (it names a scheduled QC run)');
+    const run = m.groups.run === undefined ? 3 : Number(m.groups.run);
+    if (run < 1) throw new UsageError(`--qc-out-of-control: the run counts from 1, got "${out}"`);
+    qc.outOfControl = m.groups.test === undefined ? { rule, run } : { rule, run, test: m.groups.test };
+  }
+  if (values['qc-by-sample-id']) qc.mark = 'sample-id';
+  return Object.keys(qc).length === 0 ? {} : { qc };
 }

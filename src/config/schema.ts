@@ -4,7 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_LOCAL_CODE_SYSTEM, LOCAL_CODE_SYSTEM_PATTERN } from '../hl7/local-code-system.ts';
 import { DeviceOrders } from '../model/order-settings.ts';
-import { DestinationReceives, DeviceQc, QcConfig } from '../model/qc-settings.ts';
+import { DestinationReceives, DeviceQc, QcConfig, QcRule } from '../model/qc-settings.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -338,6 +338,22 @@ export const DemoSimulator = Type.Object(
     intervalMs: Type.Optional(Type.Integer({ minimum: 50 })),
     count: Type.Optional(Type.Integer({ minimum: 1 })),
     faults: Type.Optional(Type.Array(Type.Union([Type.Literal('garbage'), Type.Literal('unstable'), Type.Literal('partial'), Type.Literal('implausible')]))),
+    /** Lab analyzers: QC runs of the device's control lots (`qc.lots`), one of them out of control on purpose. */
+    qc: Type.Optional(
+      Type.Object(
+        {
+          everyMs: Type.Integer({ minimum: 1000, description: 'a QC run soon after start, then one every everyMs' }),
+          outOfControl: Type.Optional(
+            Type.Object(
+              { rule: QcRule, run: Type.Integer({ minimum: 1 }), test: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+              { additionalProperties: false, description: 'the run-th QC run breaks this Westgard rule (on `test`, default the first test of level 1)' },
+            ),
+          ),
+          mark: Type.Optional(Type.Union([Type.Literal('wire'), Type.Literal('sample-id')], { description: 'wire (default): ASTM O-12 Q, HL7 SPM-11 Q' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -15,6 +15,7 @@ import { codeMapProblems } from '../pipeline/code-map.ts';
 import { watchedFolderProblem } from '../transports/watched-folder-rule.ts';
 import { allowListProblems, isLoopbackHost, parseAllowEntry } from '../net/allow-list.ts';
 import { orderProblems } from './order-checks.ts';
+import { qcProblems, qcWarnings } from './qc-checks.ts';
 
 export { pointerToPath } from './config-path.ts';
 export type { ConfigProblem } from './schema-problems.ts';
@@ -116,6 +117,7 @@ function semanticProblems(config: Config, drivers: DriverCatalog): ConfigProblem
     }
     for (const p of codeMapProblems(device.codeMap)) problems.push({ path: `${at}.${p.path}`, message: p.message });
     problems.push(...orderProblems(config, device, at, driver));
+    problems.push(...qcProblems(device, at, driver));
     const folderProblem = device.transport.type === 'file' ? watchedFolderProblem(device.transport.path, config.dataDir) : undefined;
     if (folderProblem) problems.push({ path: `${at}.transport.path`, message: folderProblem });
     // The settings fit the driver's schema here (driverSchemaProblems): these are the driver's checks beyond it.
@@ -210,5 +212,6 @@ export function configWarnings(config: Config): ConfigProblem[] {
     });
   }
   warnings.push(...embeddedUserWarnings(config));
+  warnings.push(...qcWarnings(config));
   return warnings;
 }

@@ -2,7 +2,8 @@
 // configured device at most, its view (running, messages sent, why it ended) kept for the page.
 // An analyzer that takes orders (the device has `orders`) sends only results for work it was given:
 // specimens scanned at it (`scan`, the demo EHR's orders) and, in download mode, its worklist a few
-// seconds after each download; results nobody ordered would only be held.
+// seconds after each download; results nobody ordered would only be held. A demo analyzer with
+// `qc` runs the device's control lots on that schedule (demo-qc.ts).
 
 import type { Config, DeviceConfigT } from '../config/schema.ts';
 import { explainLinkError } from '../devices/link-test.ts';
@@ -11,6 +12,7 @@ import type { Logger } from '../model/logger.ts';
 import type { SimulatorStart, SimulatorView } from '../web/api-types.ts';
 import { asOrderTaking, simulatorIds, type AnalyzerOrderOptions } from '../../simulators/index.ts';
 import { runSimulator, type RunningSimulator } from '../../simulators/runner.ts';
+import { demoQcOptions } from './demo-qc.ts';
 import { simulatorTarget, type DemoSimulatorT } from './simulator-target.ts';
 import { errorText } from '../model/error-text.ts';
 
@@ -81,6 +83,7 @@ export class SimulatorManager {
       ...(intervalMs !== undefined ? { intervalMs } : {}),
       ...(opts.demo?.faults ? { faults: opts.demo.faults } : {}),
       ...demoOrderOptions(device),
+      ...demoQcOptions(device, opts.demo),
       // Simulator lines are about the link and reading numbers; debug all the same, they are demo chatter.
       log: (line) => log.debug(line),
     });

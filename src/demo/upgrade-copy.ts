@@ -3,7 +3,8 @@
 // embedded broker's `publish` lists (without them the broker refuses the demo EKG cart), the
 // inbound feed the built-in EHR registers its patients on, and the `orders` of the demo analyzer
 // that takes the built-in EHR's orders (when the copy's device is still that analyzer and was not
-// given a patient mode of its own). Pure; nothing else of the copy changes.
+// given a patient mode of its own), and the demo analyzers' control lots (`qc`) with their
+// simulators' QC schedule, where the copy has none. Pure; nothing else of the copy changes.
 
 type Doc = Record<string, unknown>;
 type User = { username?: unknown; publish?: unknown };
@@ -40,5 +41,32 @@ export function upgradeDemoCopy(kept: Doc, shipped: Doc): { doc: Doc; changed: s
     mine.orders = structuredClone(device.orders);
     changed.push(`devices "${String(device.id)}": orders`);
   }
+  changed.push(...carryQc(keptDevices, doc, shipped));
   return { doc, changed };
+}
+
+const simulatorsOf = (doc: Doc): Doc[] => (isDoc(doc.demo) && Array.isArray(doc.demo.simulators) ? doc.demo.simulators.filter(isDoc) : []);
+
+/** The shipped analyzers' `qc` and their simulators' `qc`, into the same device (id and driver) of the copy that has none. */
+function carryQc(keptDevices: Doc[], doc: Doc, shipped: Doc): string[] {
+  const changed: string[] = [];
+  const shippedDevices = Array.isArray(shipped.devices) ? shipped.devices.filter(isDoc) : [];
+  const same = (id: unknown): Doc | undefined => {
+    const theirs = shippedDevices.find((d) => d.id === id);
+    return keptDevices.find((d) => d.id === id && theirs !== undefined && d.driver === theirs.driver);
+  };
+  for (const device of shippedDevices) {
+    const mine = same(device.id);
+    if (device.qc === undefined || mine === undefined || mine.qc !== undefined) continue;
+    mine.qc = structuredClone(device.qc);
+    changed.push(`devices "${String(device.id)}": qc`);
+  }
+  const keptSims = simulatorsOf(doc);
+  for (const sim of simulatorsOf(shipped)) {
+    const mine = keptSims.find((s) => s.device === sim.device);
+    if (sim.qc === undefined || mine === undefined || mine.qc !== undefined || same(sim.device) === undefined) continue;
+    mine.qc = structuredClone(sim.qc);
+    changed.push(`demo.simulators "${String(sim.device)}": qc`);
+  }
+  return changed;
 }

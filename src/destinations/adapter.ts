@@ -8,6 +8,7 @@ import type { Ack } from '../hl7/ack-types.ts';
 import type { Logger } from '../model/logger.ts';
 import type { PatientRef, Reading } from '../model/reading.ts';
 import type { Visit } from '../model/visit.ts';
+import type { QcEntryView } from '../qc/qc-view.ts';
 
 /** What a destination's encode sees besides the reading. */
 export interface EncodeContext<C extends DestinationConfig> {
@@ -24,6 +25,20 @@ export interface EncodeContext<C extends DestinationConfig> {
   /** The one local coding system of every message (HL7 table 0396 `L` or `99zzz`); unset: each code keeps its own. */
   localCodeSystem?: string;
 }
+
+/** What a destination's encodeQc sees besides the QC entries: no patient, no visit. */
+export interface QcEncodeContext<C extends DestinationConfig> {
+  destination: C;
+  controlId: string;
+  now: Date;
+  gateway: NonNullable<Config['gateway']>;
+  /** The entries' device as configured now. */
+  device?: DeviceConfigT;
+  localCodeSystem?: string;
+}
+
+/** A destination type whose format cannot carry QC results says why instead of a body. */
+export type EncodedQc = Encoded | { skipped: string };
 
 export interface Encoded {
   /** Stored in the outbox and sent as is, on every attempt. */
@@ -66,6 +81,11 @@ export interface DestinationAdapter<C extends DestinationConfig> {
    * duplicate by its id. A throw holds the reading for review (kind `delivery`).
    */
   encode(reading: Reading, ctx: EncodeContext<C>): Encoded;
+  /**
+   * Pure, like encode: QC results (one control run of one device) for a destination whose
+   * `receives` has 'qc'. Never a patient field in it.
+   */
+  encodeQc(entries: readonly QcEntryView[], ctx: QcEncodeContext<C>): EncodedQc;
   /**
    * The sender for this configuration. It may read files (TLS material) and must fail here, not on
    * the first send, when it cannot be made: the fleet then keeps the running one.

@@ -1,5 +1,5 @@
 // The facts the health judgement needs, read from the running gateway: the outbox and disk as the
-// metrics see them, link states, and what the stores say about themselves.
+// metrics see them, link states, what the stores say about themselves, and the unreviewed QC rejections.
 
 import type { GatewayMetrics, ScrapeSources } from '../metrics/gateway-metrics.ts';
 import { linkIsUp } from '../metrics/meter.ts';
@@ -9,6 +9,8 @@ export interface HealthInputs {
   metrics: Pick<GatewayMetrics, 'startedAt' | 'lastDeliveredAt' | 'downSince' | 'outbox' | 'diskSpace'>;
   devices: ScrapeSources['devices'];
   storage(): HealthFacts['storage'];
+  /** The QC service's unreviewed rejections (kept in memory: cheap). */
+  qc?(): HealthFacts['qc'];
 }
 
 export async function gatherHealthFacts(inputs: HealthInputs, now = Date.now()): Promise<HealthFacts> {
@@ -25,5 +27,6 @@ export async function gatherHealthFacts(inputs: HealthInputs, now = Date.now()):
     const downSince = metrics.downSince(d.id);
     devices.push({ id: d.id, up: linkIsUp(d.state), state: d.state, ...(downSince === undefined ? {} : { downSince }) });
   }
-  return { now, startedAt: metrics.startedAt, destinations, devices, ...(disk ? { disk } : {}), storage: inputs.storage() };
+  const qc = inputs.qc?.();
+  return { now, startedAt: metrics.startedAt, destinations, devices, ...(disk ? { disk } : {}), storage: inputs.storage(), ...(qc ? { qc } : {}) };
 }

@@ -3,6 +3,7 @@
 // not). Pure: the facts are gathered elsewhere (gather.ts). Reasons carry device and destination
 // IDs and numbers only, never what a device or the EHR sent (an EHR's error text may name a patient).
 
+import type { QcProblem } from '../qc/qc-api.ts';
 import type { LinkState } from '../transports/types.ts';
 
 export type HealthStatus = 'ok' | 'degraded' | 'failing';
@@ -15,7 +16,8 @@ export type HealthReasonCode =
   | 'disk-low'
   | 'disk-critical'
   | 'storage-writes-failing'
-  | 'storage-damaged';
+  | 'storage-damaged'
+  | 'qc-rejected';
 
 export interface HealthReason {
   /** Stable, for machines (alerting rules, scripts). */
@@ -27,8 +29,10 @@ export interface HealthReason {
   message: string;
   /** Since when, when known (ISO). */
   since?: string;
-  /** How many messages it concerns: waiting (destination-stalled), refused (dead-letters). */
+  /** How many messages it concerns: waiting (destination-stalled), refused (dead-letters); readings held (qc-rejected). */
   count?: number;
+  /** qc-rejected: which rejection (GET /api/qc/rejections/:id), test, control lot and Westgard rules; codes only. */
+  qc?: { rejection: string; test: string; lot: string; rules: string[] };
 }
 
 export interface HealthReport {
@@ -49,6 +53,8 @@ export interface HealthFacts {
   /** Undefined when it could not be read. */
   disk?: { free: number; size: number };
   storage: { writesFailing: boolean; damaged?: { movedTo: string; reason: string; at: string } };
+  /** Unreviewed QC rejections: patient results of that analyzer and test are not to be trusted until reviewed. */
+  qc?: readonly QcProblem[];
 }
 
 export interface HealthThresholds {
@@ -135,9 +141,26 @@ export function judgeHealth(facts: HealthFacts, t: HealthThresholds): HealthRepo
     });
   }
 
+  for (const q of facts.qc ?? []) reasons.push(qcReason(q));
+
   reasons.sort(byWeight);
   const status: HealthStatus = reasons.some((r) => r.severity === 'failing') ? 'failing' : reasons.length > 0 ? 'degraded' : 'ok';
   return { status, checkedAt: iso(facts.now), reasons };
+}
+
+/** Degraded, not failing: the gateway works, and while a person reviews, the test's patient results wait (or are flagged). */
+function qcReason(q: QcProblem): HealthReason {
+  const rules = q.rules.join(', ');
+  const held = q.held > 0 ? `; ${q.held} patient result(s) of that test held until it is reviewed` : '';
+  return {
+    code: 'qc-rejected',
+    severity: 'degraded',
+    subject: q.device,
+    message: `device ${q.device}: quality control failed for ${q.test} on lot ${q.lot} (${rules})${held}: review it`,
+    since: q.since,
+    count: q.held,
+    qc: { rejection: q.rejection, test: q.test, lot: q.lot, rules: [...q.rules] },
+  };
 }
 
 function byWeight(a: HealthReason, b: HealthReason): number {

@@ -19,6 +19,7 @@ export const ProblemKind = Type.Union([
   Type.Literal('disk-critical'),
   Type.Literal('storage-writes-failing'),
   Type.Literal('storage-damaged'),
+  Type.Literal('qc-rejected'),
 ]);
 export type ProblemKind = Static<typeof ProblemKind>;
 
@@ -29,7 +30,10 @@ export const Problem = Type.Object({
   text: Type.String(),
   /** When it started (ISO): the page says "for 4 min" from it. */
   since: Type.Optional(Type.String()),
-  /** The number that matters: messages waiting, dead letters, held readings, devices not connected (grouped). */
+  /**
+   * The number that matters: messages waiting, dead letters, held readings, devices not connected
+   * (grouped); for a QC rejection the patient results it holds, for grouped ones how many rejections.
+   */
   count: Type.Optional(Type.Integer({ minimum: 0 })),
   /** The count in words when it is not already in `text`: "38 waiting". */
   counted: Type.Optional(Type.String()),
@@ -39,6 +43,8 @@ export const Problem = Type.Object({
   name: Type.Optional(Type.String()),
   /** It waits out a backoff now: POST /api/devices/:id/retry or /api/destinations/:id/retry cuts it short. */
   retry: Type.Optional(Type.Boolean()),
+  /** qc-rejected: the rejection to review (GET /api/qc/rejections/:id); absent on a grouped item. */
+  rejection: Type.Optional(Type.String()),
 });
 export type Problem = Static<typeof Problem>;
 
@@ -68,6 +74,8 @@ export interface ProblemContext {
 
 /** More devices down than this (a switch or a power strip failing) are one item, not a screenful. */
 export const DEVICE_ITEMS_MAX = 3;
+/** More QC rejections than this (a bad reagent lot on several tests) are one item too. */
+export const QC_ITEMS_MAX = 3;
 
 /** A person looks at the strip while it happens: shorter grace times than an alerting rule's. */
 export const PAGE_GRACE = { deviceDownMs: 5_000, destinationStalledMs: 10_000 };
@@ -85,8 +93,10 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 export function statusProblems(report: HealthReport, ctx: ProblemContext): StatusView {
   const problems: Problem[] = [];
   const devicesDown: Problem[] = [];
-  /** Where the devices go: the report's order (failing first) holds. */
+  const qcRejected: Array<{ problem: Problem; held: number }> = [];
+  /** Where the devices and the QC rejections go: the report's order (failing first) holds. */
   let devicesAt = -1;
+  let qcAt = -1;
   for (const r of report.reasons) {
     const since = r.since === undefined ? {} : { since: r.since };
     switch (r.code) {
@@ -140,11 +150,36 @@ export function statusProblems(report: HealthReport, ctx: ProblemContext): Statu
         });
         break;
       }
+      case 'qc-rejected': {
+        const id = r.subject ?? '';
+        const name = ctx.devices.find((x) => x.id === id)?.label ?? id;
+        const held = r.count ?? 0;
+        if (qcAt < 0) qcAt = problems.length;
+        const problem: Problem = {
+          kind: 'qc-rejected',
+          severity: r.severity,
+          text: `${name}: QC failed for ${r.qc?.test ?? 'a test'} (${r.qc?.rules.join(', ') ?? ''})`,
+          ...since,
+          count: held,
+          ...(held > 0 ? { counted: `${plural(held, 'result', 'results')} held` } : {}),
+          device: id,
+          name,
+          ...(r.qc ? { rejection: r.qc.rejection } : {}),
+        };
+        qcRejected.push({ problem, held });
+        break;
+      }
       default:
         problems.push({ kind: r.code, severity: r.severity, text: r.message.charAt(0).toUpperCase() + r.message.slice(1), ...since });
     }
   }
-  if (devicesAt >= 0) problems.splice(devicesAt, 0, ...(devicesDown.length > DEVICE_ITEMS_MAX ? [groupedDevices(devicesDown)] : devicesDown));
+  // The later in the report first, so the earlier position still points where it did (at one position,
+  // the QC items go in first and the devices, before them in the report, in front of them).
+  const groups = [
+    { at: qcAt, items: qcRejected.length > QC_ITEMS_MAX ? [groupedQc(qcRejected)] : qcRejected.map((r) => r.problem) },
+    { at: devicesAt, items: devicesDown.length > DEVICE_ITEMS_MAX ? [groupedDevices(devicesDown)] : devicesDown },
+  ];
+  for (const g of groups.filter((x) => x.at >= 0).sort((a, b) => b.at - a.at)) problems.splice(g.at, 0, ...g.items);
   if (ctx.held > 0) {
     problems.push({ kind: 'readings-held', severity: 'degraded', text: plural(ctx.held, 'held reading', 'held readings'), count: ctx.held });
   }
@@ -165,15 +200,33 @@ export function statusProblems(report: HealthReport, ctx: ProblemContext): Statu
   return { status, checkedAt: report.checkedAt, problems };
 }
 
+/** The earliest of the items' `since`. */
+function earliest(items: readonly Problem[]): { since?: string } {
+  const since = items.map((p) => p.since).filter((x): x is string => x !== undefined);
+  since.sort((a, b) => Date.parse(a) - Date.parse(b));
+  return since[0] === undefined ? {} : { since: since[0] };
+}
+
+/** "5 QC rejections", since the first, with the patient results they hold together. */
+function groupedQc(rejected: ReadonlyArray<{ problem: Problem; held: number }>): Problem {
+  const held = rejected.reduce((n, r) => n + r.held, 0);
+  return {
+    kind: 'qc-rejected',
+    severity: 'degraded',
+    text: `${rejected.length} QC rejections`,
+    ...earliest(rejected.map((r) => r.problem)),
+    count: rejected.length,
+    ...(held > 0 ? { counted: `${plural(held, 'result', 'results')} held` } : {}),
+  };
+}
+
 /** "12 devices not connected", since the first of them went down, as bad as the worst. */
 function groupedDevices(down: readonly Problem[]): Problem {
-  const since = down.map((p) => p.since).filter((x): x is string => x !== undefined);
-  since.sort((a, b) => Date.parse(a) - Date.parse(b));
   return {
     kind: 'device-link-down',
     severity: down.some((p) => p.severity === 'failing') ? 'failing' : 'degraded',
     text: `${down.length} devices not connected`,
-    ...(since[0] === undefined ? {} : { since: since[0] }),
+    ...earliest(down),
     count: down.length,
   };
 }

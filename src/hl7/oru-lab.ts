@@ -138,12 +138,12 @@ const LAB_UCUM = new Set([
 // HL7 SN comparators (`>`, `<`, `>=`, `<=`, `=`, `<>`) followed by an NM value.
 const COMPARATOR_NUMBER = /^\s*(<>|<=|>=|<|>|=)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$/;
 
-function localSystem(own: string, ctx: LabOruContext): string {
+function localSystem(own: string, ctx: Pick<LabOruContext, 'localCodeSystem'>): string {
   return wireLocalCodeSystem(own, ctx.localCodeSystem);
 }
 
 /** OBX-3: LOINC primary with the local code (or MDC) as alternate; the local code alone otherwise. */
-export function labObservationIdentifier(code: ObservationCode, ctx: LabOruContext): string {
+export function labObservationIdentifier(code: ObservationCode, ctx: Pick<LabOruContext, 'localCodeSystem'>): string {
   const local = code.local;
   const mdc = code.mdc;
   if (code.loinc) {
@@ -201,7 +201,7 @@ export function orderResultStatus(observations: Observation[]): 'F' | 'C' | 'P' 
 }
 
 /** A segment from field numbers to values (gaps left empty); not for MSH, whose numbering is shifted. */
-function numbered(name: string, byNumber: Record<number, string>): string {
+export function numbered(name: string, byNumber: Record<number, string>): string {
   // As segment() writes it (trailing empty fields dropped), without the array of gaps in between.
   let last = 0;
   for (const key in byNumber) {
@@ -213,7 +213,8 @@ function numbered(name: string, byNumber: Record<number, string>): string {
   return `${out}\r`;
 }
 
-function notes(texts: string[] | undefined): string {
+/** NTE segments (NTE-2 `L`: comment from the filler side), one per non-blank text. */
+export function notes(texts: string[] | undefined): string {
   let out = '';
   let setId = 0;
   for (const text of texts ?? []) {
@@ -318,21 +319,12 @@ interface Row {
   cell: ValueCell;
 }
 
-/**
- * The ORU^R01 v2.5.1 text, segments ending in CR. Throws RangeError only for what normalize() never
- * lets through: a non-ISO timestamp or a non-finite number.
- */
-export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
-  // The application by name only: EUI-64 is not a universal ID type of v2.5.1 (table 0301); the
-  // PCD-01 profile alone (v2.6, IHE PCD TF-2) brings it.
-  const app = { name: ctx.sendingApplication.name };
-  const msh3 = esc(app.name);
-  const now = hl7Timestamp(ctx.now, ctx.offsetMinutes);
-  const dtm = timestampMemo();
-  let out = segment([
+/** The MSH of a v2.5.1 ORU^R01 (the patient result and the QC result alike); `now` is MSH-7, already formatted. */
+export function labMsh(ctx: Omit<OruHeaderContext, 'patient' | 'visit'>, now: string): string {
+  return segment([
     'MSH',
     '^~\\&',
-    msh3,
+    esc(ctx.sendingApplication.name),
     esc(ctx.sendingFacility ?? ''),
     esc(ctx.receivingApplication ?? ''),
     esc(ctx.receivingFacility ?? ''),
@@ -349,6 +341,19 @@ export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
     '',
     'UNICODE UTF-8',
   ]);
+}
+
+/**
+ * The ORU^R01 v2.5.1 text, segments ending in CR. Throws RangeError only for what normalize() never
+ * lets through: a non-ISO timestamp or a non-finite number.
+ */
+export function encodeOruLab(reading: Reading, ctx: LabOruContext): string {
+  // The application by name only: EUI-64 is not a universal ID type of v2.5.1 (table 0301); the
+  // PCD-01 profile alone (v2.6, IHE PCD TF-2) brings it.
+  const app = { name: ctx.sendingApplication.name };
+  const now = hl7Timestamp(ctx.now, ctx.offsetMinutes);
+  const dtm = timestampMemo();
+  let out = labMsh(ctx, now);
 
   const p = ctx.patient;
   out += numbered('PID', { 1: '1', 3: patientIdentifier(p), 5: patientName(p), 7: birthDate(p.dob), 8: administrativeSex(p.sex) });

@@ -6,6 +6,8 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../model/logger.ts';
+import type { QcProblem } from '../qc/qc-api.ts';
+import type { QcStatus } from '../qc/qc-view.ts';
 import type { OutboxMessage } from '../store/types.ts';
 import type { LinkState } from '../transports/types.ts';
 import { sharedDiskSpace, type DiskSpace } from './disk-space.ts';
@@ -21,6 +23,8 @@ export interface ScrapeSources {
   messages(): Iterable<OutboxMessage>;
   /** The same facts outboxFacts() finds in messages(), kept as they change (outbox-tally.ts): no pass over the outbox. */
   outboxFacts?(): Map<string, OutboxFacts>;
+  /** The unreviewed QC rejections (the QC service keeps them in memory). */
+  qcProblems?(): Iterable<Pick<QcProblem, 'device'>>;
 }
 
 /** What the health check needs that only the events tell. */
@@ -33,6 +37,7 @@ export interface RunFacts {
 }
 
 const OUTCOMES: readonly ReadingOutcome[] = ['queued', 'held', 'rejected'];
+const QC_STATUSES: readonly QcStatus[] = ['accepted', 'warning', 'rejected', 'not-judged'];
 /** An MLLP ACK takes milliseconds; an EHR away for a while makes minutes and hours. */
 const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 /**
@@ -49,6 +54,7 @@ export class GatewayMetrics implements Meter, RunFacts {
   readonly startedAt = Date.now();
   readonly registry = new Registry();
   readonly #counts = new Map<string, Counts>();
+  readonly #qc = new Map<string, Record<QcStatus, number>>();
   readonly #downSince = new Map<string, number>();
   /** Per destination: when it last delivered, and how many since the start. */
   readonly #deliveries = new Map<string, { at: number; count: number }>();
@@ -146,6 +152,31 @@ export class GatewayMetrics implements Meter, RunFacts {
           this.set(space ? pick(space) : Number.NaN);
         },
       });
+    new Counter({
+      name: 'medgate_qc_results_total',
+      help: 'QC (control material) results logged, by how the Westgard rules judged them: accepted, warning (1-2s), rejected, or not-judged (no target yet, a text value, a calibrator).',
+      labelNames: ['device', 'status'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [device, c] of self.#qc) for (const status of QC_STATUSES) this.inc({ device, status }, c[status]);
+      },
+    });
+
+    new Gauge({
+      name: 'medgate_qc_rejections_open',
+      help: "QC rejections on the device not yet reviewed by a person: that analyzer's patient results for the test are held (or suspect) until then.",
+      labelNames: ['device'] as const,
+      registers,
+      collect() {
+        this.reset();
+        // Devices with QC results since the start read 0 when nothing is open, so a resolved alert has a series.
+        const open = new Map<string, number>([...self.#qc.keys()].map((d) => [d, 0]));
+        for (const p of self.#sources?.qcProblems?.() ?? []) open.set(p.device, (open.get(p.device) ?? 0) + 1);
+        for (const [device, n] of open) this.set({ device }, n);
+      },
+    });
+
     diskGauge('medgate_data_disk_free_bytes', 'Bytes free for the gateway on the file system of its data folder.', (d) => d.free);
     diskGauge('medgate_data_disk_size_bytes', 'Size in bytes of the file system of the data folder.', (d) => d.size);
   }
@@ -168,6 +199,12 @@ export class GatewayMetrics implements Meter, RunFacts {
     let c = this.#counts.get(deviceId);
     if (!c) this.#counts.set(deviceId, (c = { queued: 0, held: 0, rejected: 0 }));
     c[outcome]++;
+  }
+
+  qcResult(deviceId: string, status: QcStatus): void {
+    let c = this.#qc.get(deviceId);
+    if (!c) this.#qc.set(deviceId, (c = { accepted: 0, warning: 0, rejected: 0, 'not-judged': 0 }));
+    c[status]++;
   }
 
   link(deviceId: string, state: LinkState): void {

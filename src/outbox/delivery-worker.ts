@@ -22,7 +22,7 @@ import { snapshotMessage } from '../store/snapshot.ts';
 import { LineIndex } from './line-index.ts';
 import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOf, nextLink, type LinkState } from './link-policy.ts';
 import type { BackoffPolicy } from '../transports/backoff.ts';
-import { isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
+import { dropDeliveredQc, isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
 
 export type DeliveryEventType = 'sending' | 'delivered' | 'retry' | 'dead';
 
@@ -63,6 +63,9 @@ export interface DeliveryStatus extends Omit<DeliveryLink, 'retryWaiting'> {
   dead: number;
 }
 
+/** What archiving needs of a delivered message. */
+type Delivered = Pick<OutboxMessage, 'id' | 'readingId' | 'kind'>;
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ARCHIVE_BATCH = 256;
 const ARCHIVE_INTERVAL_MS = 1000;
@@ -98,8 +101,10 @@ export class DeliveryWorker {
   /** A state write failed: flush before doing anything else, so no transition is only in memory. */
   private storageFailed = false;
   private readonly toArchive = new Set<string>();
+  /** Delivered QC messages (ids): they leave the state document with the next archiving round. */
+  private readonly qcDelivered = new Set<string>();
   /** Delivered, but the write of the mark failed: archivable after the flush that retries it. */
-  private readonly markPending = new Set<string>();
+  private readonly markPending = new Set<Delivered>();
   private archiveRetryAt = 0;
   private lastArchiveAt = 0;
   /** The archiving under way: not waited for by the loop, so the line moves while the history commits. */
@@ -121,7 +126,7 @@ export class DeliveryWorker {
     if (this.loop || this.stopping) return;
     // Readings delivered here before a crash that never made it to the history.
     for (const m of Object.values(this.store.data.messages)) {
-      if (m.destinationId === this.destinationId && m.state === 'delivered') this.toArchive.add(m.readingId);
+      if (m.destinationId === this.destinationId && m.state === 'delivered') this.noteDelivered(m);
     }
     this.line = new LineIndex(this.store, this.destinationId);
     this.loop = this.run();
@@ -242,15 +247,15 @@ export class DeliveryWorker {
       // Nothing goes out while what happens to it cannot be recorded.
       await this.store.flush();
       this.storageFailed = false;
-      for (const id of this.markPending) this.toArchive.add(id);
+      for (const m of this.markPending) this.noteDelivered(m);
       this.markPending.clear();
     }
     const h = this.line?.head();
-    if (this.toArchive.size > 0 && this.history && !this.archiving && Date.now() >= this.archiveRetryAt && this.archiveDue(h === undefined)) {
+    if (this.archivePending && this.history && !this.archiving && Date.now() >= this.archiveRetryAt && this.archiveDue(h === undefined)) {
       this.archiving = this.archive(this.history).finally(() => {
         this.archiving = undefined;
         // Readings delivered meanwhile, with nothing else to wake the loop for them.
-        if (this.toArchive.size > 0 && this.state === 'idle') this.wake?.();
+        if (this.archivePending && this.state === 'idle') this.wake?.();
       });
     }
     if (this.stopping) return;
@@ -258,7 +263,7 @@ export class DeliveryWorker {
       this.state = 'idle';
       this.waitUntil = undefined;
       // Wake up later on our own only to retry archiving that failed.
-      await this.sleep(this.toArchive.size > 0 && this.history ? this.backoff.initialMs : undefined);
+      await this.sleep(this.archivePending && this.history ? this.backoff.initialMs : undefined);
       return;
     }
     if (h.seq > this.store.durableSeq) {
@@ -281,6 +286,16 @@ export class DeliveryWorker {
     await this.deliver(h.id);
   }
 
+  private get archivePending(): boolean {
+    return this.toArchive.size > 0 || this.qcDelivered.size > 0;
+  }
+
+  /** A delivered message's reading goes to the history; a QC message, which has none, just leaves. */
+  private noteDelivered(m: Delivered): void {
+    if (m.kind === 'qc') this.qcDelivered.add(m.id);
+    else this.toArchive.add(m.readingId);
+  }
+
   /** Archiving costs two fsyncs whatever its size, so under load it runs in batches. */
   private archiveDue(lineEmpty: boolean): boolean {
     return lineEmpty || this.stopping || this.toArchive.size >= ARCHIVE_BATCH || Date.now() - this.lastArchiveAt >= ARCHIVE_INTERVAL_MS;
@@ -291,11 +306,15 @@ export class DeliveryWorker {
     this.lastArchiveAt = Date.now();
     // Taken out first: readings whose delivered mark lands meanwhile wait for the next round.
     const batch = [...this.toArchive];
+    const qc = [...this.qcDelivered];
     this.toArchive.clear();
+    this.qcDelivered.clear();
     try {
-      await archiveComplete(this.store, history, batch, this.now());
+      if (batch.length > 0) await archiveComplete(this.store, history, batch, this.now());
+      if (qc.length > 0) await this.store.update((doc) => dropDeliveredQc(doc, qc));
     } catch (err) {
       for (const id of batch) this.toArchive.add(id);
+      for (const id of qc) this.qcDelivered.add(id);
       this.archiveRetryAt = Date.now() + this.backoff.initialMs;
       this.log.error({ err, readings: batch.length }, 'moving delivered readings to the history failed; will retry');
     }
@@ -326,7 +345,7 @@ export class DeliveryWorker {
     const previous = this.link;
     const { link, waitMs } = nextLink(this.link, outcome.kind === 'retry' ? linkEventOf(outcome.failure) : 'answered', this.backoff, this.random);
     this.link = link;
-    const readingId = message.readingId;
+    const delivered: Delivered = { id, readingId: message.readingId, kind: message.kind };
     // The transition applies in memory even when its write fails; report it either way, then let
     // the failure pause the loop (the next step flushes it).
     const write = this.store.update((doc) => {
@@ -341,11 +360,11 @@ export class DeliveryWorker {
       this.background(
         write.then(
           () => {
-            this.toArchive.add(readingId);
+            this.noteDelivered(delivered);
             if (this.state === 'idle') this.wake?.();
           },
           (err: unknown) => {
-            this.markPending.add(readingId);
+            this.markPending.add(delivered);
             throw err;
           },
         ),

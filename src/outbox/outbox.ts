@@ -9,7 +9,7 @@
 
 import type { Ack } from '../hl7/ack-types.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { MessageState, OutboxMessage, ReadingStatus, StateDoc } from '../store/types.ts';
+import type { MessageState, OutboxMessage, QcMessageSubject, ReadingStatus, StateDoc } from '../store/types.ts';
 
 /** Misuse of the state machine (a transition from the wrong state, an unknown id): a bug or a race. */
 export class OutboxError extends Error {
@@ -52,6 +52,32 @@ export function enqueue(doc: StateDoc, input: EnqueueInput): OutboxMessage {
   const reading = doc.readings[input.readingId];
   if (reading) (reading.messageIds ??= []).push(message.id);
   return message;
+}
+
+export interface EnqueueQcInput extends Omit<EnqueueInput, 'readingId'> {
+  qc: QcMessageSubject;
+}
+
+/** A QC message in its destination's line, behind the patient messages queued before it (one line, one order). */
+export function enqueueQc(doc: StateDoc, input: EnqueueQcInput): OutboxMessage {
+  const first = input.qc.entries[0];
+  if (first === undefined) throw new OutboxError('a QC message carries at least one QC entry');
+  const m = enqueue(doc, { destinationId: input.destinationId, controlId: input.controlId, body: input.body, readingId: first, now: input.now });
+  m.kind = 'qc';
+  m.qc = { entries: [...input.qc.entries], device: input.qc.device, tests: [...input.qc.tests], lots: [...input.qc.lots] };
+  return m;
+}
+
+/** Delivered QC messages leave the document (nothing to archive: no reading). Returns the ids removed. */
+export function dropDeliveredQc(doc: StateDoc, ids: Iterable<string>): string[] {
+  const dropped: string[] = [];
+  for (const id of ids) {
+    const m = doc.messages[id];
+    if (m?.kind !== 'qc' || m.state !== 'delivered') continue;
+    delete doc.messages[id];
+    dropped.push(id);
+  }
+  return dropped;
 }
 
 /** The destination's line in order (queued, retry_wait, sending; lowest seq first). */

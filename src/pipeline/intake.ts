@@ -5,7 +5,8 @@
 
 import type { Config, DestinationConfig, DeviceConfigT } from '../config/schema.ts';
 import { adapterOf } from '../destinations/index.ts';
-import type { DeviceKind, PatientRef } from '../model/reading.ts';
+import { receivesPatients } from '../destinations/receives.ts';
+import type { DeviceKind, PatientRef, Reading } from '../model/reading.ts';
 import type { DeviceReport } from '../model/driver.ts';
 import { holdLabel, holdReason, type HoldReason } from '../model/hold.ts';
 import type { Logger } from '../model/logger.ts';
@@ -43,6 +44,8 @@ export interface IntakeOptions {
   onQueued(destinationId: string): void;
   /** A reading was stored or changed. */
   onReading?(stored: StoredReading): void;
+  /** Holds for a test whose quality control failed on this device and is not reviewed yet (src/qc/). */
+  qcHolds?(deviceId: string, reading: Reading): HoldReason[];
 }
 
 /** A held reading a person released: what they overrode, and which observations went out under their local code only. */
@@ -50,7 +53,7 @@ export interface Released {
   stored: StoredReading;
   /** The hold reasons the reading had. */
   settled: HoldReason[];
-  /** Those a confirmation overrode (kinds value and code). */
+  /** Those a confirmation overrode (kinds value, code and qc). */
   overridden: HoldReason[];
   localCodeOnly: number[];
 }
@@ -116,7 +119,12 @@ export class Intake {
       specimenType: device.config.lab?.specimenType,
     });
     this.#countUnmapped(deviceId, unmapped);
-    const reasons = [...problems, ...checkPlausibility(reading), ...checkCodes(reading, declaredScales(device.config.codeMap))];
+    const reasons = [
+      ...problems,
+      ...checkPlausibility(reading),
+      ...checkCodes(reading, declaredScales(device.config.codeMap)),
+      ...(this.opts.qcHolds?.(deviceId, reading) ?? []),
+    ];
     const queuedTo: string[] = [];
     let consumed: DeviceBinding | undefined;
     let stored: StoredReading;
@@ -284,9 +292,11 @@ export class Intake {
   #release(doc: StateDoc, entry: StoredReading, now: Date): string[] {
     const patient = entry.patient;
     if (!patient) return [];
-    const destinations = this.opts.config.destinations;
+    // A LIS configured for QC only (`receives: ['qc']`) never gets a patient's result.
+    const destinations = this.opts.config.destinations.filter(receivesPatients);
     if (destinations.length === 0) {
-      entry.holdReasons.push(holdReason('delivery', 'no-destination', 'no destination configured'));
+      const why = this.opts.config.destinations.length === 0 ? 'no destination configured' : 'no destination receives patient results';
+      entry.holdReasons.push(holdReason('delivery', 'no-destination', why));
       return [];
     }
     let built: Array<{ destinationId: string; controlId: string; body: string }>;

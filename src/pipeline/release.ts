@@ -1,7 +1,8 @@
 // What releases a held reading, decided from its hold reasons' kinds alone (src/model/hold.ts):
 // patient holds by a person's assignment, value holds by `acceptImplausible`, code holds by
 // `acceptLocalCode` (the observations concerned then go out under the analyzer's own code only),
-// delivery holds by releasing it again (the message is rebuilt and routed anew).
+// delivery holds by releasing it again (the message is rebuilt and routed anew), qc holds by
+// `acceptQcFailure` (a person takes the result although its test's QC failed unreviewed).
 
 import type { HoldKind, HoldReason } from '../model/hold.ts';
 import type { Observation, Reading } from '../model/reading.ts';
@@ -11,6 +12,8 @@ export interface ReleaseConfirmations {
   acceptImplausible?: boolean;
   /** Send the observations a code hold names under the analyzer's local code, never under the mapped one (settles kind 'code'). */
   acceptLocalCode?: boolean;
+  /** A person sends it although the analyzer's QC for its test failed and is not reviewed yet (settles kind 'qc'). */
+  acceptQcFailure?: boolean;
 }
 
 export interface ReleaseInput {
@@ -24,7 +27,7 @@ export interface ReleaseInput {
 export type ReleaseDecision =
   | {
       ok: true;
-      /** The reasons a person's confirmation overrode (kinds value and code), for the audit journal. */
+      /** The reasons a person's confirmation overrode (kinds value, code and qc), for the audit journal. */
       overridden: HoldReason[];
       /** Indexes of the observations that go out under their local code only. */
       localCodeOnly: number[];
@@ -32,10 +35,12 @@ export type ReleaseDecision =
   | {
       ok: false;
       /** What is missing, by kind: a patient, or a confirmation. */
-      missing: Array<'patient' | 'acceptImplausible' | 'acceptLocalCode'>;
+      missing: Array<'patient' | Confirmation>;
       /** Says what is missing and how to give it; never quotes the reasons' texts (they may quote values). */
       message: string;
     };
+
+export type Confirmation = 'acceptImplausible' | 'acceptLocalCode' | 'acceptQcFailure';
 
 function codesOf(reasons: readonly HoldReason[], kind: HoldKind): string {
   return [...new Set(reasons.filter((r) => r.kind === kind).map((r) => r.code))].join(', ');
@@ -55,7 +60,7 @@ function codeHoldObservations(reasons: readonly HoldReason[], count: number): nu
 export function decideRelease(input: ReleaseInput): ReleaseDecision {
   const { holdReasons, confirm } = input;
   const has = (kind: HoldKind) => holdReasons.some((r) => r.kind === kind);
-  const missing: Array<'patient' | 'acceptImplausible' | 'acceptLocalCode'> = [];
+  const missing: Array<'patient' | Confirmation> = [];
   const says: string[] = [];
 
   if (input.patient === 'none' || (input.patient === 'kept' && has('patient'))) {
@@ -70,6 +75,12 @@ export function decideRelease(input: ReleaseInput): ReleaseDecision {
     missing.push('acceptLocalCode');
     says.push(`its codes (${codesOf(holdReasons, 'code')}): confirm with acceptLocalCode: true to send it under the analyzer's own code`);
   }
+  if (has('qc') && confirm.acceptQcFailure !== true) {
+    missing.push('acceptQcFailure');
+    says.push(
+      `its test's failed quality control (${codesOf(holdReasons, 'qc')}): review the QC rejection, or confirm with acceptQcFailure: true that the result may go out anyway`,
+    );
+  }
   if (missing.length > 0) return { ok: false, missing, message: `held for ${says.join('; and for ')}; or discard it` };
 
   const localCodeOnly = codeHoldObservations(holdReasons, input.observations.length);
@@ -79,7 +90,7 @@ export function decideRelease(input: ReleaseInput): ReleaseDecision {
     const which = uncoded.map((i) => i + 1).join(', ');
     return { ok: false, missing: [], message: `observation ${which} has no code of the analyzer's own to go out under; discard the reading` };
   }
-  return { ok: true, overridden: holdReasons.filter((r) => r.kind === 'value' || r.kind === 'code'), localCodeOnly };
+  return { ok: true, overridden: holdReasons.filter((r) => r.kind === 'value' || r.kind === 'code' || r.kind === 'qc'), localCodeOnly };
 }
 
 /**

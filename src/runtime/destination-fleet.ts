@@ -7,7 +7,7 @@ import type { Logger } from '../model/logger.ts';
 import { adapterOf, loadAdapter } from '../destinations/index.ts';
 import { type DeliveryLink, DeliveryWorker } from '../outbox/delivery-worker.ts';
 import type { StateStore } from '../store/state-store.ts';
-import type { HistorySink, StoredReading } from '../store/types.ts';
+import type { HistorySink, OutboxMessage, StoredReading } from '../store/types.ts';
 import type { DestinationView, GatewayEvent } from '../web/api-types.ts';
 import { liveMessageView } from '../web/reading-views.ts';
 
@@ -19,6 +19,8 @@ export interface DestinationFleetOptions {
   emit(event: GatewayEvent | (() => GatewayEvent)): void;
   /** Times each delivery (monitoring). */
   meter?: Pick<Meter, 'delivered'>;
+  /** A QC message was delivered: it leaves the outbox, so the QC log notes where it went and when. */
+  onQcDelivered?(message: OutboxMessage): void;
 }
 
 interface Entry {
@@ -54,13 +56,16 @@ export class DestinationFleet {
       log: this.opts.log, // the worker names its destination itself (dlog would name it twice)
       // The worker logs retries and dead letters itself; the console also says what went through.
       onChange: ({ type, message }) => {
-        const deviceId = this.opts.store.data.readings[message.readingId]?.reading.deviceId;
         if (type === 'delivered') {
           this.opts.meter?.delivered(dest.id, message.createdAt);
-          dlog.info(
-            { reading: message.readingId, device: deviceId, controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code },
-            adapter.deliveredLog,
-          );
+          const sent = { controlId: message.controlId, attempts: message.attempts, ack: message.ack?.code };
+          if (message.qc) {
+            dlog.info({ qc: message.qc.entries, device: message.qc.device, tests: message.qc.tests, ...sent }, 'QC results forwarded');
+            this.opts.onQcDelivered?.(message);
+          } else {
+            const deviceId = this.opts.store.data.readings[message.readingId]?.reading.deviceId;
+            dlog.info({ reading: message.readingId, device: deviceId, ...sent }, adapter.deliveredLog);
+          }
         }
         this.opts.emit(() => ({ type: 'message', message: liveMessageView(this.opts.store.data, message) }));
       },

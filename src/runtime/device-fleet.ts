@@ -15,6 +15,8 @@ import { createTransport } from '../transports/create.ts';
 import type { MqttSubscriber } from '../transports/mqtt-router.ts';
 import type { LinkStatus } from '../transports/types.ts';
 import type { Worklist } from '../model/work-order.ts';
+import type { DeviceReport } from '../model/driver.ts';
+import type { QcIdentity } from '../qc/recognise.ts';
 import { devicePatientSettings } from '../orders/device-patient.ts';
 import type { DeviceKind } from '../model/reading.ts';
 import type { GatewayEvent } from '../web/api-types.ts';
@@ -43,6 +45,14 @@ export interface DeviceFleetOptions {
   emit(event: GatewayEvent | (() => GatewayEvent)): void;
   /** Counts readings by outcome and follows link states (monitoring). */
   meter?: Meter;
+  /**
+   * The QC log (src/qc/): a report it recognises as control material goes there and never to the
+   * intake. Without it, a report the analyzer marked as control is refused (never filed as a patient's).
+   */
+  qc?: {
+    recognise(device: DeviceConfigT, report: DeviceReport): QcIdentity | undefined;
+    record(device: DeviceConfigT, report: DeviceReport, identity: QcIdentity): Promise<string>;
+  };
   /** Orders to the analyzers (src/orders/): host-query worklists and the news that a session opened. */
   orders?: {
     worklistFor(deviceId: string): Worklist | undefined;
@@ -92,6 +102,10 @@ export class DeviceFleet {
         transport: createTransport(device.transport, driver.serialDefaults, dlog, { mqtt, dataDir: config.dataDir }),
         log: dlog,
         accept: async (dev, report) => {
+          const { qc } = this.opts;
+          const control = qc?.recognise(dev, report);
+          if (qc && control) return qc.record(dev, report, control);
+          if (report.control) throw new Error('a control specimen, and no QC log to keep it in: not stored');
           const stored = await intake.accept(dev.id, report);
           this.opts.meter?.reading(dev.id, stored.status === 'held' ? 'held' : 'queued');
           return stored.reading.id;

@@ -85,7 +85,7 @@ export function findMessages(src: MessageSources, q: MessageQuery): MessagesPage
         ? undefined
         : (m) => {
             const r = readingOf(m);
-            if (q.device !== undefined && r?.reading.deviceId !== q.device) return false;
+            if (q.device !== undefined && (m.qc?.device ?? r?.reading.deviceId) !== q.device) return false;
             if (mrn !== undefined && r?.patient?.mrn !== mrn) return false;
             return words === undefined || nameMatches(namedPatient(r?.patient), words);
           },

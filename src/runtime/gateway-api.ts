@@ -32,6 +32,7 @@ import { sameLink } from '../model/same-link.ts';
 import { resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import type { OrdersService } from '../orders/orders-service.ts';
+import type { QcApi } from '../qc/qc-api.ts';
 import { bindingActive, defaultPolicy } from '../pipeline/patient.ts';
 import { devicePatientSettings } from '../orders/device-patient.ts';
 import type { BindingMode } from '../patients/types.ts';
@@ -63,6 +64,8 @@ export interface GatewayParts {
   directory?: PatientDirectoryStore;
   /** Orders to the analyzers; present with an inbound feed. */
   orders?: OrdersService;
+  /** The QC log, its targets and rejections (src/qc/); always there in a running gateway. */
+  qc?: QcApi;
   devices: DeviceFleet;
   destinations: DestinationFleet;
   /** Told what happens as it happens; reads the rest from here when scraped (set up in buildGatewayApi). */
@@ -109,14 +112,14 @@ function reasonsText(reasons: readonly HoldReason[]): string {
 /** Binding a device whose results go by order would look as if it chose the chart: it never does. */
 export const ORDER_MODE_NO_BINDING = "this analyzer files each result under its order's patient (by specimen ID): binding does not apply";
 
-const CONFIRMATION: Partial<Record<HoldKind, string>> = { value: 'acceptImplausible', code: 'acceptLocalCode' };
+const CONFIRMATION: Partial<Record<HoldKind, string>> = { value: 'acceptImplausible', code: 'acceptLocalCode', qc: 'acceptQcFailure' };
 
 /** One audit entry per confirmation a person gave, and one for a delivery retried, naming the kinds and codes settled. */
 function settlementEntries(who: string, released: Released): AuditRecord[] {
   const { stored } = released;
   const base = { who, device: stored.reading.deviceId, reading: stored.reading.id, ...(stored.patient ? { patient: idOf(stored.patient) } : {}) };
   const entries: AuditRecord[] = [];
-  for (const kind of ['value', 'code'] as const) {
+  for (const kind of ['value', 'code', 'qc'] as const) {
     const overridden = released.overridden.filter((r) => r.kind === kind);
     if (overridden.length === 0) continue;
     const local =
@@ -132,18 +135,20 @@ function settlementEntries(who: string, released: Released): AuditRecord[] {
 
 export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, metrics, log } = parts;
+  const { qc } = parts;
   const tally = new OutboxTally(store);
   const running: ScrapeSources = {
     devices: () => devices.entries.map((e) => ({ id: e.config.id, enabled: e.config.enabled !== false, state: devices.status(e).state })),
     destinationIds: () => destinations.ids(),
     messages: () => Object.values(store.data.messages),
     outboxFacts: () => tally.facts(destinations.ids()),
+    ...(qc ? { qcProblems: () => qc.problems() } : {}),
   };
   metrics.readFrom(running);
 
   const healthFacts = () => {
     const storage = () => ({ writesFailing: store.writesFailing, ...api.storage() });
-    return gatherHealthFacts({ metrics, devices: running.devices, storage });
+    return gatherHealthFacts({ metrics, devices: running.devices, storage, ...(qc ? { qc: () => qc.problems() } : {}) });
   };
 
   const { orders } = parts;
@@ -155,6 +160,9 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     thresholds: () => healthThresholds(configFile.document.health),
     ...(orders ? { orders: () => orders.problems() } : {}),
   });
+  const noQcRejection = (id: string): never => {
+    throw new RequestError(404, `no QC rejection "${id}"`);
+  };
   const noOrders = (): never => {
     throw new RequestError(404, "orders come from the EHR's feed: no inbound feed is configured");
   };
@@ -291,7 +299,10 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       if (m.state !== 'dead') throw new RequestError(409, `message "${messageId}" is ${m.state}; only dead letters can be resent`);
       const again = await store.update((doc) => structuredClone(resend(doc, messageId, new Date())));
       destinations.kick(again.destinationId);
-      await audit.record({ who, action: 'resend', reading: again.readingId, reason: `message ${messageId} to ${again.destinationId}` });
+      // A QC message carries QC entries, not a reading: the audit names the device and the entries.
+      const what = again.qc ? { device: again.qc.device } : { reading: again.readingId };
+      const qcNote = again.qc ? ` (QC entries ${again.qc.entries.join(', ')})` : '';
+      await audit.record({ who, action: 'resend', ...what, reason: `message ${messageId} to ${again.destinationId}${qcNote}` });
       parts.emit({ type: 'message', message: liveMessageView(store.data, again) });
       return again;
     },
@@ -308,6 +319,16 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       const view = await orders.resend(who, key, device);
       status.invalidate();
       log.info({ device, by: who }, 'rejected order download queued again');
+      return view;
+    },
+    qcLog: (query) => qc?.list(query) ?? { entries: [] },
+    qcOverview: () => qc?.overview() ?? { series: [], rejections: [] },
+    qcRejection: (id) => (qc ? qc.rejection(id) : noQcRejection(id)),
+    reviewQc: async (who, id, body) => {
+      if (!qc) return noQcRejection(id);
+      const view = await qc.review(who, id, body);
+      // The strip's "QC failed" item goes now, not a second later.
+      status.invalidate();
       return view;
     },
     subscribe: parts.subscribe,

@@ -34,11 +34,27 @@ export interface Discard {
 
 export type MessageState = 'queued' | 'sending' | 'retry_wait' | 'delivered' | 'dead';
 
+/** What a QC message carries (src/qc/qc-forward.ts): ids and codes only, never a value or a patient. */
+export interface QcMessageSubject {
+  /** The QC log entries it carries, one per test. */
+  entries: string[];
+  device: string;
+  tests: string[];
+  lots: string[];
+}
+
 export interface OutboxMessage {
   /** Equal to controlId; unique per destination. */
   id: string;
   destinationId: string;
+  /** The reading it carries; for a QC message its first QC entry, which no reading has as id. */
   readingId: string;
+  /**
+   * Absent: a patient reading's message (every message stored before QC forwarding). `qc`: QC
+   * results for a destination that receives them; it leaves the outbox once delivered (no history).
+   */
+  kind?: 'qc';
+  qc?: QcMessageSubject;
   /** Order within the destination; never reused. */
   seq: number;
   /** MSH-10, fixed when the message is built; a retry resends the same bytes. */

@@ -11,13 +11,16 @@ export interface Routing {
   kind: string;
 }
 
+/** The uplink JSON of QC results (src/destinations/mqtt/qc-message.ts builds it); here because the topic is filled from it. */
+export const QC_SCHEMA_ID = 'medgate.qc/1';
+
 const PLACEHOLDER = /\{(deviceId|kind)\}/g;
 
 export function hasPlaceholders(template: string): boolean {
   return /\{(deviceId|kind)\}/.test(template);
 }
 
-/** Device id and kind from a medgate.reading/1 document or from a Bundle's meta.tag; undefined when absent. */
+/** Device id and kind from a medgate.reading/1 or medgate.qc/1 document or from a Bundle's meta.tag; undefined when absent. */
 export function routingOf(body: string): Routing | undefined {
   let doc: unknown;
   try {
@@ -29,6 +32,11 @@ export function routingOf(body: string): Routing | undefined {
   if (doc.schema === READING_SCHEMA_ID && isRecord(doc.device)) {
     const { id, kind } = doc.device;
     return typeof id === 'string' && typeof kind === 'string' ? { deviceId: id, kind } : undefined;
+  }
+  // QC results: the device, and the kind is always qc.
+  if (doc.schema === QC_SCHEMA_ID && isRecord(doc.device)) {
+    const { id } = doc.device;
+    return typeof id === 'string' ? { deviceId: id, kind: 'qc' } : undefined;
   }
   if (doc.resourceType === 'Bundle' && isRecord(doc.meta) && Array.isArray(doc.meta.tag)) {
     const tags: unknown[] = doc.meta.tag;

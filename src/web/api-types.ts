@@ -20,6 +20,8 @@ import type { DeviceBinding, OutboxMessage, ReadingStatus, StoredReading } from 
 import type { MessagesQuery, ReadingsQuery } from './list-queries.ts';
 import type { LinkStatus } from '../transports/types.ts';
 import type { OrdersPage, OrdersQuery, OrderView } from '../orders/order-view.ts';
+import type { QcReviewer } from '../qc/qc-api.ts';
+import type { QcOverview, QcPage, QcQuery, QcRejectionView, QcReviewBody } from '../qc/qc-view.ts';
 
 export type { ConfigProblem, DestinationConfigView, NamedPatient, ReleaseConfirmations };
 export type { HoldKind, HoldReason } from '../model/hold.ts';
@@ -308,6 +310,14 @@ export interface GatewayApi {
   order(key: string): OrderView;
   /** A download the analyzer rejected, queued again (409 unless rejected); audited. */
   resendOrder(who: string, key: string, device: string): Promise<OrderView>;
+  /** GET /api/qc: the QC log, newest first, by device, test and lot (400 on a bad `before`); empty without a QC service. */
+  qcLog(query: QcQuery): QcPage;
+  /** GET /api/qc/overview: every device/test/lot series and the rejections. */
+  qcOverview(): QcOverview;
+  /** One QC rejection (404 unknown). */
+  qcRejection(id: string): QcRejectionView;
+  /** Records a person's review of a QC rejection (403 below `qc.reviewRole`, 404, 409 reviewed already); audited. */
+  reviewQc(who: QcReviewer, id: string, body: QcReviewBody): Promise<QcRejectionView>;
 
   /** Live events; returns the unsubscribe function. */
   subscribe(listener: (event: GatewayEvent) => void): () => void;

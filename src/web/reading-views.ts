@@ -32,6 +32,8 @@ export function messageView(m: OutboxMessage, deviceId?: string, patient?: Named
 
 /** The device and patient of a message's reading in the state document (one look-up). */
 export function liveContext(doc: Readonly<StateDoc>, m: OutboxMessage): { deviceId?: string; patient?: NamedPatient } {
+  // A QC message has a device and never a patient.
+  if (m.qc) return { deviceId: m.qc.device };
   const stored = doc.readings[m.readingId];
   const patient = namedPatient(stored?.patient);
   return { ...(stored ? { deviceId: stored.reading.deviceId } : {}), ...(patient ? { patient } : {}) };

@@ -17,6 +17,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { patientRoutes } from './routes/patients.ts';
+import { qcRoutes } from './routes/qc.ts';
 import { refusalCode, requestFields } from './request-log.ts';
 import { readingRoutes } from './routes/readings.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -111,6 +112,7 @@ export function buildWebServer(opts: WebServerOptions): FastifyInstance {
       await scope.register(messageRoutes(opts.api));
       await scope.register(patientRoutes(opts.api));
       await scope.register(orderRoutes(opts.api));
+      await scope.register(qcRoutes(opts.api));
       await scope.register(configRoutes(opts.api));
       await scope.register(toolRoutes(opts.api));
       await scope.register(eventRoutes(opts.api, { stillSignedIn: (r) => opts.auth.stillSignedIn(r), pingMs: opts.eventPingMs }));

@@ -36,6 +36,19 @@ export function hl7Analyzer(id: string, port: number, orders: DeviceOrdersT): De
   };
 }
 
+/** An ASTM chemistry analyzer the gateway dials at `port` (a test's analyzer-server.ts), with its codes, quick E1381 waits and `more` (label, qc, orders). */
+export function dialledAstmAnalyzer(id: string, port: number, more: Partial<DeviceConfigT> = {}): DeviceConfigT {
+  return {
+    id,
+    driver: 'astm-lis2',
+    label: `Chemistry analyzer ${id} (ASTM)`,
+    transport: { type: 'tcp', mode: 'connect', host: '127.0.0.1', port },
+    settings: QUICK_E1381,
+    codeMap: CHEMISTRY_CODES,
+    ...more,
+  };
+}
+
 export interface OrdersRig {
   ehr: EhrStandin;
   gw: GatewayProcess;

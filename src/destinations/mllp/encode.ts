@@ -4,9 +4,11 @@
 import type { MllpDestinationConfig } from '../../config/schema.ts';
 import { encodeOruLab } from '../../hl7/oru-lab.ts';
 import { encodeOruPcd01 } from '../../hl7/oru-pcd01.ts';
+import { encodeOruQc } from '../../hl7/oru-qc.ts';
 import type { OruHeaderContext } from '../../hl7/segments.ts';
 import type { Reading } from '../../model/reading.ts';
-import type { EncodeContext, Encoded } from '../adapter.ts';
+import type { QcEntryView } from '../../qc/qc-view.ts';
+import type { EncodeContext, Encoded, QcEncodeContext } from '../adapter.ts';
 
 export function encodeMllp(reading: Reading, ctx: EncodeContext<MllpDestinationConfig>): Encoded {
   const { device, localCodeSystem } = ctx;
@@ -20,8 +22,13 @@ export function encodeMllp(reading: Reading, ctx: EncodeContext<MllpDestinationC
   return { body: encodeOruPcd01(reading, Object.assign(header(ctx), pcd)) };
 }
 
-/** MSH, PID and PV1 as both encoders take them. */
-function header(ctx: EncodeContext<MllpDestinationConfig>): OruHeaderContext {
+/** QC results for a LIS: ORU^R01 without a patient, the control specimen marked (src/hl7/oru-qc.ts). */
+export function encodeMllpQc(entries: readonly QcEntryView[], ctx: QcEncodeContext<MllpDestinationConfig>): Encoded {
+  return { body: encodeOruQc(entries, Object.assign(msh(ctx), { localCodeSystem: ctx.localCodeSystem })) };
+}
+
+/** MSH as every encoder takes it. */
+function msh(ctx: QcEncodeContext<MllpDestinationConfig>): Omit<OruHeaderContext, 'patient' | 'visit'> {
   const { gateway, destination: dest } = ctx;
   return {
     controlId: ctx.controlId,
@@ -30,7 +37,10 @@ function header(ctx: EncodeContext<MllpDestinationConfig>): OruHeaderContext {
     sendingFacility: gateway.facility,
     receivingApplication: dest.receivingApplication,
     receivingFacility: dest.receivingFacility,
-    patient: ctx.patient,
-    visit: ctx.visit,
   };
+}
+
+/** MSH, PID and PV1 as both patient encoders take them. */
+function header(ctx: EncodeContext<MllpDestinationConfig>): OruHeaderContext {
+  return Object.assign(msh(ctx), { patient: ctx.patient, visit: ctx.visit });
 }

@@ -2,12 +2,13 @@
 
 import type { MllpDestinationConfig } from '../../config/schema.ts';
 import type { DestinationAdapter } from '../adapter.ts';
-import { encodeMllp } from './encode.ts';
+import { encodeMllp, encodeMllpQc } from './encode.ts';
 import { openMllp } from './sender.ts';
 
 export const mllpAdapter: DestinationAdapter<MllpDestinationConfig> = {
   type: 'mllp',
   encode: encodeMllp,
+  encodeQc: encodeMllpQc,
   open: openMllp,
   address: (c) => `${c.host}:${c.port}`,
   deliveredLog: 'forwarded to EHR',

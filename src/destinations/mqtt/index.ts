@@ -3,12 +3,13 @@
 import type { MqttDestinationConfig } from '../../config/schema.ts';
 import { redactUrl } from '../../config/secrets.ts';
 import type { DestinationAdapter } from '../adapter.ts';
-import { encodeMqtt } from './encode.ts';
+import { encodeMqtt, encodeMqttQc } from './encode.ts';
 import { openMqtt } from './sender.ts';
 
 export const mqttAdapter: DestinationAdapter<MqttDestinationConfig> = {
   type: 'mqtt',
   encode: encodeMqtt,
+  encodeQc: encodeMqttQc,
   open: openMqtt,
   address: (c) => `${redactUrl(c.url)} ${c.topic}`,
   deliveredLog: 'published to uplink',

@@ -16,6 +16,7 @@ import { loginView } from './views/login.ts';
 import { messagesView } from './views/messages.ts';
 import { ordersView } from './views/orders.ts';
 import { patientsView } from './views/patients.ts';
+import { qcView } from './views/qc.ts';
 import { settingsView } from './views/settings.ts';
 import { setupView } from './views/setup.ts';
 import { errorText } from '../../model/error-text.ts';
@@ -31,12 +32,15 @@ interface Page {
 
 /** Orders come from the EHR's inbound feed (a device's `orders` settings require one). */
 let ordersOn = false;
+/** Quality control is about lab analyzers: a gateway of scales and monitors has none. */
+let qcOn = false;
 
 const PAGES: Page[] = [
   { id: 'devices', title: 'Devices', view: devicesView },
   { id: 'live', title: 'Live', view: liveView },
   { id: 'patients', title: 'Patients', view: patientsView },
   { id: 'orders', title: 'Orders', view: ordersView, shown: () => ordersOn },
+  { id: 'qc', title: 'QC', view: qcView, shown: () => qcOn },
   { id: 'messages', title: 'Messages', view: messagesView },
   { id: 'settings', title: 'Settings', view: settingsView, adminOnly: true },
 ];
@@ -67,10 +71,17 @@ async function refreshSession(): Promise<void> {
   session = await get<SessionView>('/api/session');
   if (session.csrf) setCsrf(session.csrf);
   if (session.user) {
-    ordersOn = await get<{ directory: unknown }>('/api/patients/summary').then(
-      (r) => r.directory !== null,
-      () => ordersOn,
-    );
+    // Asked together: the page waits for both before it draws the navigation.
+    [ordersOn, qcOn] = await Promise.all([
+      get<{ directory: unknown }>('/api/patients/summary').then(
+        (r) => r.directory !== null,
+        () => ordersOn,
+      ),
+      get<{ devices: Array<{ kind: string }> }>('/api/devices').then(
+        (r) => r.devices.some((d) => d.kind === 'lab'),
+        () => qcOn,
+      ),
+    ]);
   }
 }
 

@@ -33,6 +33,9 @@ const Confirmations = Type.Object({
       description: 'send the results a code hold names under the analyzer\'s own code only, never the mapped one (settles holds of kind "code")',
     }),
   ),
+  acceptQcFailure: Type.Optional(
+    Type.Boolean({ description: 'send it although its test\'s quality control failed and is not reviewed yet (settles holds of kind "qc")' }),
+  ),
 });
 export const AssignBody = Type.Composite([PatientBody, Confirmations], { additionalProperties: false });
 export const ReleaseBody = Type.Composite([Confirmations], { additionalProperties: false });
@@ -78,10 +81,15 @@ export function readingRoutes(api: GatewayApi) {
       '/readings/:id/assign',
       { schema: { params: ReadingParams, body: AssignBody }, config: { access: 'staff' } },
       async (request) => {
-        const { acceptImplausible, acceptLocalCode, ...patient } = request.body;
-        const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible, acceptLocalCode });
+        const { acceptImplausible, acceptLocalCode, acceptQcFailure, ...patient } = request.body;
+        const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible, acceptLocalCode, acceptQcFailure });
         request.log.info(
-          { reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false },
+          {
+            reading: request.params.id,
+            acceptImplausible: acceptImplausible ?? false,
+            acceptLocalCode: acceptLocalCode ?? false,
+            acceptQcFailure: acceptQcFailure ?? false,
+          },
           'held reading assigned',
         );
         return { reading };
@@ -92,10 +100,16 @@ export function readingRoutes(api: GatewayApi) {
       '/readings/:id/release',
       { schema: { params: ReadingParams, body: ReleaseBody }, config: { access: 'staff' } },
       async (request) => {
-        const { acceptImplausible, acceptLocalCode } = request.body;
-        const reading = await api.release(actor(request), request.params.id, { acceptImplausible, acceptLocalCode });
+        const { acceptImplausible, acceptLocalCode, acceptQcFailure } = request.body;
+        const reading = await api.release(actor(request), request.params.id, { acceptImplausible, acceptLocalCode, acceptQcFailure });
         request.log.info(
-          { reading: request.params.id, acceptImplausible: acceptImplausible ?? false, acceptLocalCode: acceptLocalCode ?? false, status: reading.status },
+          {
+            reading: request.params.id,
+            acceptImplausible: acceptImplausible ?? false,
+            acceptLocalCode: acceptLocalCode ?? false,
+            acceptQcFailure: acceptQcFailure ?? false,
+            status: reading.status,
+          },
           'held reading released',
         );
         return { reading };

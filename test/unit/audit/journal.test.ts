@@ -110,6 +110,16 @@ describe('AuditJournal.record', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it("keeps a QC review (the lab lead's corrective action) and finds it by its action", async () => {
+    const dir = tempDir();
+    const audit = new AuditJournal(dir, { now: clock('2026-12-06T09:00:00.000Z').now });
+    await audit.record({ who: 'ada', action: 'bind', device: 'chem' });
+    await audit.record({ who: 'ada', action: 'qc-review', device: 'chem', reason: 'GLU lot QC-LOT-4711 1-3s: new reagent cartridge' });
+    expect(await audit.recent({ limit: 10, action: 'qc-review' })).toEqual([
+      { at: '2026-12-06T09:00:00.001Z', who: 'ada', action: 'qc-review', device: 'chem', reason: 'GLU lot QC-LOT-4711 1-3s: new reagent cartridge' },
+    ]);
+  });
+
   it('rejects when the disk write fails', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'medgate-audit-'));
     const blocker = join(parent, 'audit');

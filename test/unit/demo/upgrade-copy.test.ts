@@ -43,6 +43,25 @@ describe('the kept demo copy', () => {
     }
   });
 
+  it("gains the demo analyzers' control lots and their simulators' QC schedule, unless the page set its own or changed the driver", () => {
+    const devices = shipped.devices as Array<Record<string, unknown>>;
+    const sims = (shipped.demo as { simulators: Array<Record<string, unknown>> }).simulators;
+    const withQc = devices.filter((d) => d.qc !== undefined);
+    expect(withQc.map((d) => d.id)).toEqual(['chem-1', 'astm-1']);
+    const before = devices.map(({ qc: _qc, ...d }) => d);
+    const beforeSims = sims.map(({ qc: _qc, ...s }) => s);
+    const kept = { ...structuredClone(shipped), devices: before, demo: { ...(shipped.demo as object), simulators: beforeSims } };
+    const { doc, changed } = upgradeDemoCopy(kept, shipped);
+    expect(changed).toEqual(['devices "chem-1": qc', 'devices "astm-1": qc', 'demo.simulators "chem-1": qc', 'demo.simulators "astm-1": qc']);
+    expect(doc.devices).toEqual(devices);
+    expect((doc.demo as { simulators: unknown[] }).simulators).toEqual(sims);
+
+    const own = before.map((d) => (d.id === 'chem-1' ? { ...d, qc: { lots: [] } } : d.id === 'astm-1' ? { ...d, driver: 'hl7-analyzer' } : d));
+    const edited = upgradeDemoCopy({ ...kept, devices: own }, shipped);
+    expect(edited.changed).toEqual(['demo.simulators "chem-1": qc']);
+    expect((edited.doc.devices as Array<Record<string, unknown>>).find((d) => d.id === 'chem-1')!.qc).toEqual({ lots: [] });
+  });
+
   it('is left alone when it is already up to date', () => {
     expect(upgradeDemoCopy(shipped, shipped).changed).toEqual([]);
   });

@@ -560,16 +560,16 @@ describe('hl7-analyzer session', () => {
       ['AR', 'ADT0001', '200'],
       ['AR', 'Q0001', '200'],
     ]);
-    expect(acks[0]!.raw).toContain('\rERR|||200^unsupported message type ADT\\S\\A01 (only ORU\\S\\R01 is accepted)^HL70357|E|');
+    expect(acks[0]!.raw).toContain('\rERR|||200^unsupported message type ADT\\S\\A01 (only ORU\\S\\R01 and OUL\\S\\R22 are accepted)^HL70357|E|');
     // v2.3.1: the error code travels in ERR-1 (ELD) instead of ERR-3.
-    expect(acks[1]!.raw).toContain('\rERR|^^^200&unsupported message type QRY\\S\\R02 (only ORU\\S\\R01 is accepted)&HL70357');
+    expect(acks[1]!.raw).toContain('\rERR|^^^200&unsupported message type QRY\\S\\R02 (only ORU\\S\\R01 and OUL\\S\\R22 are accepted)&HL70357');
     expect(h.errors.map((e) => e.reason)).toEqual([
-      'unsupported message type in MSH-9 (only ORU^R01 is accepted)',
-      'unsupported message type in MSH-9 (only ORU^R01 is accepted)',
+      'unsupported message type in MSH-9 (only ORU^R01 and OUL^R22 are accepted)',
+      'unsupported message type in MSH-9 (only ORU^R01 and OUL^R22 are accepted)',
     ]);
     expect(h.errors.map((e) => e.detail)).toEqual([
-      'unsupported message type ADT^A01 (only ORU^R01 is accepted)',
-      'unsupported message type QRY^R02 (only ORU^R01 is accepted)',
+      'unsupported message type ADT^A01 (only ORU^R01 and OUL^R22 are accepted)',
+      'unsupported message type QRY^R02 (only ORU^R01 and OUL^R22 are accepted)',
     ]);
     // The whole message is the error's bytes, kept for review; the gateway logs bytes at debug only.
     expect(h.errors[0]!.bytes).toBe(adt);

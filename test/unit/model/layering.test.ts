@@ -40,6 +40,7 @@ const LAYERS: ReadonlyArray<readonly [layer: number, paths: readonly string[]]> 
       'src/outbox',
       'src/patients',
       'src/orders',
+      'src/qc',
       'src/destinations',
       'src/inbound',
       'src/devices',

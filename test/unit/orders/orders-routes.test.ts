@@ -13,10 +13,8 @@ import type { DownloadOutcome } from '../../../src/model/work-order.ts';
 import type { OrdersPage, OrderView } from '../../../src/orders/order-view.ts';
 import { OrdersService } from '../../../src/orders/orders-service.ts';
 import { directoryFile, PatientDirectoryStore } from '../../../src/patients/directory.ts';
-import type { GatewayApi } from '../../../src/web/api-types.ts';
 import { createAuth, type Auth } from '../../../src/web/auth/index.ts';
-import { buildWebServer } from '../../../src/web/server.ts';
-import { createLogger } from '../../../src/logging.ts';
+import { partialApiServer } from '../../support/partial-api-server.ts';
 import { eventually } from '../../support/eventually.ts';
 import { hl7, seg } from '../inbound/fixtures.ts';
 
@@ -64,7 +62,7 @@ beforeAll(async () => {
   await eventually(() => expect(service.list({ state: 'rejected' }).total).toBe(1));
 
   auth = await createAuth({ dataDir: dir, apiToken: TOKEN, log: silentLogger });
-  const api = new Proxy(
+  app = await partialApiServer(
     {
       orders: (q) => service.list(q),
       order: (key) => service.get(key),
@@ -73,18 +71,9 @@ beforeAll(async () => {
         resends.push(who);
         return view;
       },
-    } as Partial<GatewayApi>,
-    { get: (target, key: string) => target[key as keyof GatewayApi] ?? (() => Promise.reject(new Error(`api.${key} not expected here`))) },
-  ) as GatewayApi;
-  app = buildWebServer({
-    api,
+    },
     auth,
-    page: { html: '', js: '', css: '' },
-    demo: false,
-    logger: createLogger({ level: 'error', pretty: false }),
-    startedAt: new Date(),
-  });
-  await app.ready();
+  );
 });
 
 afterAll(async () => {

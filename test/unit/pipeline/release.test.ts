@@ -81,6 +81,16 @@ describe('decideRelease', () => {
     expect(refused.message).not.toContain('1+');
   });
 
+  it('needs acceptQcFailure for a qc hold, names it when missing, and reports the hold as overridden', () => {
+    const QC = holdReason('qc', 'qc-failed', 'qc failed: GLU on lot QC-GLU-1 (1-3s) not reviewed', [1]);
+    const refused = decide([QC], 'kept', { acceptImplausible: true, acceptLocalCode: true });
+    expect(refused).toMatchObject({ ok: false, missing: ['acceptQcFailure'] });
+    if (!refused.ok) expect(refused.message).toMatch(/quality control \(qc-failed\).*acceptQcFailure: true/);
+    expect(decide([QC], 'kept', { acceptQcFailure: true })).toEqual({ ok: true, overridden: [QC], localCodeOnly: [] });
+    // With no patient either, both are named.
+    expect(decide([QC, NO_PATIENT], 'kept')).toMatchObject({ ok: false, missing: ['patient', 'acceptQcFailure'] });
+  });
+
   it('decides from the kind, never from the text', () => {
     // A value hold worded like a patient hold is still a value hold, and the other way round.
     const value = holdReason('value', 'unit', 'no patient: a text that starts like a patient hold');

@@ -3,12 +3,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { SerialPort } from 'serialport';
-import type { DeviceLink, DeviceReport, Driver, DriverSession } from '../../../src/model/driver.ts';
-import { silentLogger } from '../../../src/model/logger.ts';
-import { findDriver } from '../../../drivers/index.ts';
+import type { DeviceReport, DriverSession } from '../../../src/model/driver.ts';
 import { runSimulator } from '../../../simulators/runner.ts';
 import { openPtyPair, type PtyPair } from '../../support/pty.ts';
-import { linkMemory } from '../../support/resend-memory.ts';
+import { openDriverUnderTest } from '../../support/driver-under-test.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -16,21 +14,7 @@ afterEach(async () => {
 });
 
 function openDriver(id: string, write: (b: Uint8Array) => void, settings: Record<string, unknown> = {}): { session: DriverSession; reports: DeviceReport[] } {
-  const driver = findDriver(id) as Driver;
-  const reports: DeviceReport[] = [];
-  const memory = linkMemory();
-  const link: DeviceLink = {
-    write: async (b) => write(b),
-    device: { id: 'under-test', settings },
-    now: () => new Date(),
-    log: silentLogger,
-    resends: memory.resends,
-  };
-  const session = driver.open(link);
-  session.on('report', (r) => {
-    reports.push(r);
-    memory.stored(r);
-  });
+  const { session, reports } = openDriverUnderTest(id, write, { deviceId: 'under-test', settings });
   cleanups.push(() => session.close());
   return { session, reports };
 }

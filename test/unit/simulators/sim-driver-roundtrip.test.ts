@@ -3,13 +3,12 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import type { DeviceLink, DeviceReport, Driver, ProtocolError } from '../../../src/model/driver.ts';
-import { silentLogger } from '../../../src/model/logger.ts';
-import { drivers, findDriver } from '../../../drivers/index.ts';
+import type { DeviceReport, ProtocolError } from '../../../src/model/driver.ts';
+import { drivers } from '../../../drivers/index.ts';
 import { noninExample } from '../../../drivers/generic-line/index.ts';
 import { createSimulator, simulatorIds } from '../../../simulators/index.ts';
 import { FAULTS, type Fault } from '../../../simulators/types.ts';
-import { linkMemory } from '../../support/resend-memory.ts';
+import { openDriverUnderTest } from '../../support/driver-under-test.ts';
 
 interface Run {
   reports: DeviceReport[];
@@ -29,24 +28,8 @@ const implausible: Record<string, (r: DeviceReport) => boolean> = {
 };
 
 async function roundtrip(id: string, count: number, seed: number, faults: Fault[]): Promise<Run> {
-  const driver = findDriver(id) as Driver;
   const sim = createSimulator(id, { count, seed, faults, intervalMs: 2000 });
-  const reports: DeviceReport[] = [];
-  const errors: ProtocolError[] = [];
-  const memory = linkMemory();
-  const link: DeviceLink = {
-    write: async (bytes) => sim.receive(bytes),
-    device: { id: 'sim', settings: settingsFor(id) },
-    now: () => new Date(),
-    log: silentLogger,
-    resends: memory.resends,
-  };
-  const session = driver.open(link);
-  session.on('report', (r) => {
-    reports.push(r);
-    memory.stored(r);
-  });
-  session.on('protocolError', (e) => errors.push(e));
+  const { session, reports, errors } = openDriverUnderTest(id, (bytes) => sim.receive(bytes), { settings: settingsFor(id) });
   let done = false;
   void sim.done.then(() => {
     done = true;

@@ -11,7 +11,7 @@ let source: EventSource | undefined;
 let broken = false;
 let everOpen = false;
 
-const TYPES: Array<GatewayEvent['type']> = ['reading', 'link', 'message', 'config', 'simulator', 'order'];
+const TYPES: Array<GatewayEvent['type']> = ['reading', 'link', 'message', 'config', 'simulator', 'order', 'qc'];
 
 export function connectEvents(): void {
   if (source) return;

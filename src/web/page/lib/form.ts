@@ -20,6 +20,23 @@ export function uid(prefix = 'f'): string {
   return `${prefix}-${seq}`;
 }
 
+/**
+ * The trimmed text of a box a person must fill (a reason, a corrective action), or undefined after
+ * marking the box, saying `missing` in its error slot and putting focus on it.
+ */
+export function requiredText(box: HTMLTextAreaElement | HTMLInputElement, error: HTMLElement, min: number, missing: string): string | undefined {
+  const text = box.value.trim();
+  const ok = text.length >= min;
+  error.hidden = ok;
+  error.textContent = ok ? '' : missing;
+  if (ok) box.removeAttribute('aria-invalid');
+  else {
+    box.setAttribute('aria-invalid', 'true');
+    box.focus();
+  }
+  return ok ? text : undefined;
+}
+
 const ACRONYMS: Record<string, string> = {
   id: 'ID',
   loinc: 'LOINC',

@@ -3,18 +3,21 @@
 //
 // Accessible names: Assign / Release dialog: the patient fields (Assign only), checkbox "I have
 // checked these values" (value holds), checkbox "Send under the analyzer's own code (the LOINC
-// mapping does not fit this result)" (code holds), "Continue", then the confirm step "Confirm" /
+// mapping does not fit this result)" (code holds), checkbox "I checked the QC failure: this result
+// may go to the chart" (qc holds), "Continue", then the confirm step "Confirm" /
 // "Back". Discard dialog: textbox "Reason", buttons "Discard reading" / "Cancel".
 
-import type { SlimReading } from '../../api-types.ts';
+import type { HoldKind, SlimReading } from '../../api-types.ts';
 import type { PatientRef } from '../../../model/reading.ts';
 import { errorText } from '../../../model/error-text.ts';
 import { ApiError, post } from './api.ts';
 import { h, replace, toast, type Child } from './dom.ts';
+import { requiredText } from './form.ts';
 import { confirmationsFor, reasonsOf, uniqueReasons } from './hold-reasons.ts';
 import { openModal } from './modal.ts';
 import { patientCard } from './patient-card.ts';
 import { patientPicker } from './patient-picker.ts';
+import { qcHoldNote } from './qc-hold.ts';
 import { formatTime, patientLabel } from './reading-format.ts';
 import { deviceName, valueList } from './reading-row.ts';
 
@@ -55,6 +58,29 @@ function confirmation(id: string, reasons: string[], label: string, missing: str
   };
 }
 
+/** The box each kind of hold asks a person to tick (hold-reasons.ts sends the matching confirmation). */
+const CONFIRMATION_BOXES: ReadonlyArray<{ kind: HoldKind; id: string; label: string; missing: string }> = [
+  {
+    kind: 'value',
+    id: 'check',
+    label: 'I have checked these values',
+    missing: 'Check the values against the device, then tick "I have checked these values". If they are wrong, discard the reading instead.',
+  },
+  {
+    kind: 'code',
+    id: 'localcode',
+    label: "Send under the analyzer's own code (the LOINC mapping does not fit this result)",
+    missing: 'Tick it to send these results without the LOINC code, under the code the analyzer gave them; or discard the reading and fix the code mapping.',
+  },
+  {
+    kind: 'qc',
+    id: 'qc',
+    label: 'I checked the QC failure: this result may go to the chart',
+    missing:
+      'Check on the QC page whether the failure was reviewed and this result can be trusted, then tick it; otherwise keep it held, or discard it and run the sample again.',
+  },
+];
+
 /** Assign (`withPatient`: a person names the patient) or release a held reading, asking for each confirmation its holds need. */
 export function settleDialog(r: SlimReading, withPatient: boolean, { labels, done }: HeldContext): void {
   const picker = withPatient ? patientPicker(`assign-${Math.random().toString(36).slice(2, 8)}`) : undefined;
@@ -62,24 +88,20 @@ export function settleDialog(r: SlimReading, withPatient: boolean, { labels, don
   const values = reasonsOf(r, 'value');
   const codes = reasonsOf(r, 'code');
   const delivery = reasonsOf(r, 'delivery');
-  const checks = [
-    values.length > 0
-      ? confirmation(
-          `check-${idBase}`,
-          values.map((x) => x.text),
-          'I have checked these values',
-          'Check the values against the device, then tick "I have checked these values". If they are wrong, discard the reading instead.',
-        )
-      : undefined,
-    codes.length > 0
-      ? confirmation(
-          `localcode-${idBase}`,
-          codes.map((x) => x.text),
-          "Send under the analyzer's own code (the LOINC mapping does not fit this result)",
-          'Tick it to send these results without the LOINC code, under the code the analyzer gave them; or discard the reading and fix the code mapping.',
-        )
-      : undefined,
-  ].filter((c) => c !== undefined);
+  const qcs = reasonsOf(r, 'qc');
+  const checks = CONFIRMATION_BOXES.flatMap((box) => {
+    const reasons = reasonsOf(r, box.kind);
+    return reasons.length > 0
+      ? [
+          confirmation(
+            `${box.id}-${idBase}`,
+            reasons.map((x) => x.text),
+            box.label,
+            box.missing,
+          ),
+        ]
+      : [];
+  });
   const retry =
     delivery.length > 0
       ? h(
@@ -101,6 +123,7 @@ export function settleDialog(r: SlimReading, withPatient: boolean, { labels, don
     withPatient ? null : h('p', {}, 'For ', h('strong', {}, r.patient ? patientLabel(r.patient) : ''), '.'),
     picker?.element ?? null,
     checks.map((c) => c.field),
+    qcs.length > 0 ? qcHoldNote(r) : null,
     retry,
     error,
     h(
@@ -127,6 +150,7 @@ export function settleDialog(r: SlimReading, withPatient: boolean, { labels, don
       h('p', {}, 'Check the name and MRN against the wristband.'),
       values.length > 0 ? h('p', { class: 'warn' }, 'You confirmed the values are right.') : null,
       codes.length > 0 ? h('p', { class: 'warn' }, "It goes out under the analyzer's own code, without the LOINC code.") : null,
+      qcs.length > 0 ? h('p', { class: 'warn' }, "It goes out although the analyzer's QC for its test failed: you confirmed it can be trusted.") : null,
       error,
       h('div', { class: 'actions' }, confirm, h('button', { type: 'button', onclick: back }, 'Back')),
     );
@@ -182,16 +206,8 @@ export function discardDialog(r: SlimReading, { labels, done }: HeldContext): vo
   const reasonError = h('p', { id: 'discard-reason-error', class: 'field-error', hidden: true });
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const submit = async () => {
-    const text = reason.value.trim();
-    if (text.length < 3) {
-      reasonError.hidden = false;
-      reasonError.textContent = 'Say why in at least 3 characters (e.g. "test measurement", "wrong patient on the cuff").';
-      reason.setAttribute('aria-invalid', 'true');
-      reason.focus();
-      return;
-    }
-    reasonError.hidden = true;
-    reason.removeAttribute('aria-invalid');
+    const text = requiredText(reason, reasonError, 3, 'Say why in at least 3 characters (e.g. "test measurement", "wrong patient on the cuff").');
+    if (text === undefined) return;
     try {
       await post(`/api/readings/${encodeURIComponent(r.reading.id)}/discard`, { reason: text });
       toast('Reading discarded.');

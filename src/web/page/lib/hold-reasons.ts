@@ -47,11 +47,13 @@ export function needsPatient(r: Pick<SlimReading, 'holdReasons' | 'patient'>): b
 export interface Confirmations {
   acceptImplausible?: true;
   acceptLocalCode?: true;
+  acceptQcFailure?: true;
 }
 
 export function confirmationsFor(r: Pick<SlimReading, 'holdReasons'>): Confirmations {
   const out: Confirmations = {};
   if (r.holdReasons.some((x) => x.kind === 'value')) out.acceptImplausible = true;
   if (r.holdReasons.some((x) => x.kind === 'code')) out.acceptLocalCode = true;
+  if (r.holdReasons.some((x) => x.kind === 'qc')) out.acceptQcFailure = true;
   return out;
 }

@@ -5,7 +5,7 @@ import type { MessageDetail } from '../../api-types.ts';
 import { h, type Child } from './dom.ts';
 import { ackIsPositive, ackMeaning } from './hl7-text.ts';
 import { hl7View } from './hl7-view.ts';
-import { messagePatient, messageStateBadge } from './message-rows.ts';
+import { messageStateBadge, messageSubject } from './message-rows.ts';
 import { formatTime } from './reading-format.ts';
 
 export function readingLink(readingId: string, text: Child = readingId): HTMLAnchorElement {
@@ -46,14 +46,15 @@ export function messageDetail(m: MessageDetail, actions: { resend(): void; close
       { class: 'facts' },
       h('dt', {}, 'State'),
       h('dd', {}, messageStateBadge(m.state), m.state === 'retry_wait' && m.nextAttemptAt ? ` next attempt ${formatTime(m.nextAttemptAt)}` : ''),
-      h('dt', {}, 'Patient'),
-      h('dd', {}, messagePatient(m.patient)),
+      h('dt', {}, m.qc ? 'Carries' : 'Patient'),
+      h('dd', {}, messageSubject(m)),
       h('dt', {}, 'Destination'),
       h('dd', {}, m.destinationId),
       h('dt', {}, 'Device'),
       h('dd', {}, m.deviceId ?? '\u2013'),
-      h('dt', {}, 'Reading'),
-      h('dd', {}, readingLink(m.readingId)),
+      // A QC message has no reading: it links to the QC view of its device.
+      h('dt', {}, m.qc ? 'QC log' : 'Reading'),
+      h('dd', {}, m.qc ? h('a', { href: `#/qc?device=${encodeURIComponent(m.qc.device)}` }, 'QC results of this analyzer') : readingLink(m.readingId)),
       h('dt', {}, 'Created'),
       h('dd', {}, formatTime(m.createdAt)),
       h('dt', {}, 'Attempts'),

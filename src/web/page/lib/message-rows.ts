@@ -26,6 +26,12 @@ export function messageStateBadge(state: string): HTMLElement {
   return h('span', { class: `badge ${STATE_CLASS[state] ?? ''}` }, messageStateText(state));
 }
 
+/** Whom a message is for: its patient, or for QC results forwarded to a LIS what they are (never a patient). */
+export function messageSubject(m: Pick<MessageView, 'patient' | 'qc'>): string {
+  if (m.qc) return `QC results: ${m.qc.tests.join(', ')} (lot ${m.qc.lots.join(', ')})`;
+  return messagePatient(m.patient);
+}
+
 /** "Doe, Jane (MRN 123)", or a dash when the message's reading named nobody. */
 export function messagePatient(p: NamedPatient | undefined): string {
   return p ? `${personName(p)} (MRN ${p.mrn})` : '\u2013';
@@ -50,7 +56,7 @@ export function messageRows(opts: { onOpen(id: string): void; max(): number; onT
   const tbody = h('tbody', {});
   const caption = h('caption', {});
   const cells = (m: MessageView) => ({
-    patient: h('td', { class: 'msg-patient' }, messagePatient(m.patient)),
+    patient: h('td', { class: 'msg-patient' }, messageSubject(m)),
     device: h('td', { class: 'nowrap' }, m.deviceId ?? '\u2013'),
     state: h('td', {}, messageStateBadge(m.state)),
     attempts: h('td', { class: 'num' }, m.attempts),
@@ -89,7 +95,7 @@ export function messageRows(opts: { onOpen(id: string): void; max(): number; onT
     // Only the cells that change; the control ID's button (what has focus) stays as it is.
     update: (tr, m, before) => {
       const tds = tr.children;
-      if (messagePatient(m.patient) !== messagePatient(before.patient)) replace(tds[2] as HTMLElement, messagePatient(m.patient));
+      if (messageSubject(m) !== messageSubject(before)) replace(tds[2] as HTMLElement, messageSubject(m));
       if (m.deviceId !== before.deviceId) replace(tds[3] as HTMLElement, m.deviceId ?? '\u2013');
       if (m.state !== before.state) replace(tds[4] as HTMLElement, messageStateBadge(m.state));
       if (m.attempts !== before.attempts) replace(tds[5] as HTMLElement, String(m.attempts));

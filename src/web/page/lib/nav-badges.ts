@@ -1,5 +1,5 @@
 // Counts on the navigation links: devices not connected, the destinations' problems (an EHR out of
-// reach, dead letters), held readings, orders refused or without results. The link's name stays the page's name (tests and speech
+// reach, dead letters), held readings, orders refused or without results, QC rejections not reviewed. The link's name stays the page's name (tests and speech
 // find "Devices"); what the count stands for is its description.
 
 import type { StatusView } from '../../api-types.ts';
@@ -7,7 +7,7 @@ import { h } from './dom.ts';
 import { watchStatus } from './status-feed.ts';
 import { type NavBadges as Counts, type NavPage, navBadges as badgesOf } from './status-words.ts';
 
-const PAGES: NavPage[] = ['devices', 'messages', 'patients', 'orders'];
+const PAGES: NavPage[] = ['devices', 'messages', 'patients', 'orders', 'qc'];
 
 export interface NavBadges {
   /** Draws the counts on the links the navigation has now (call after redrawing it). */

@@ -53,6 +53,9 @@ export function problemLink(p: Problem): ProblemLink | undefined {
       return { href: '#/orders?state=rejected', text: 'Show refused orders' };
     case 'orders-unresulted':
       return { href: '#/orders?state=unresulted', text: 'Show orders without results' };
+    case 'qc-rejected':
+      // Grouped (many at once) it names no rejection: the QC page lists them all, unreviewed first.
+      return { href: `#/qc${q({ rejection: p.rejection, device: p.rejection === undefined ? p.device : undefined })}`, text: 'Review QC' };
     default:
       return undefined;
   }
@@ -71,7 +74,8 @@ export function bySeverity(problems: readonly Problem[]): Problem[] {
 
 /** A key per problem, stable while it lasts: what the strip compares to say what is new. */
 export function problemKey(p: Problem): string {
-  return `${p.kind}:${p.device ?? p.destination ?? ''}`;
+  // One analyzer can fail QC for several tests at once: each rejection is its own item.
+  return `${p.kind}:${p.rejection ?? p.device ?? p.destination ?? ''}`;
 }
 
 /** A navigation badge: the number shown, and what it stands for (the link's description). */
@@ -80,7 +84,7 @@ export interface NavBadge {
   words: string;
 }
 
-export type NavPage = 'devices' | 'messages' | 'patients' | 'orders';
+export type NavPage = 'devices' | 'messages' | 'patients' | 'orders' | 'qc';
 export type NavBadges = Partial<Record<NavPage, NavBadge>>;
 
 const DESTINATION_KINDS: ReadonlySet<Problem['kind']> = new Set(['destination-unreachable', 'destination-failing', 'destination-stalled', 'dead-letters']);
@@ -101,7 +105,8 @@ function destinationWords(p: Problem, named: boolean): string {
 /**
  * Devices: devices not connected. Messages: the destinations' problems (an EHR out of reach, one
  * failing or stalled, dead letters), each told in the description. Patients: held readings.
- * Orders: orders an analyzer refused and orders without results in time.
+ * Orders: orders an analyzer refused and orders without results in time. QC: unreviewed QC
+ * rejections (a grouped item counts them).
  */
 export function navBadges(problems: readonly Problem[]): NavBadges {
   const out: NavBadges = {};
@@ -117,5 +122,7 @@ export function navBadges(problems: readonly Problem[]): NavBadges {
   const orders = problems.filter((p) => p.kind === 'orders-rejected' || p.kind === 'orders-unresulted');
   const ordersN = orders.reduce((n, p) => n + (p.count ?? 0), 0);
   if (ordersN > 0) out.orders = { n: ordersN, words: orders.map((p) => p.text).join('; ') };
+  const qc = problems.filter((p) => p.kind === 'qc-rejected').reduce((n, p) => n + (p.device === undefined ? (p.count ?? 1) : 1), 0);
+  if (qc > 0) out.qc = { n: qc, words: plural(qc, 'QC rejection not reviewed', 'QC rejections not reviewed') };
   return out;
 }

@@ -17,4 +17,11 @@ describe('reasonParts', () => {
     });
     expect(reasonParts({ kind: 'delivery', text: 'EHR: rejected: AE' })).toEqual({ badge: 'not sent', text: 'EHR: rejected: AE' });
   });
+
+  it('shows a failed-QC hold with the badge "qc failed" and the rest as its text', () => {
+    expect(reasonParts({ kind: 'qc', text: 'qc failed: GLU on lot QC-1 (1-3s) not reviewed' })).toEqual({
+      badge: 'qc failed',
+      text: 'GLU on lot QC-1 (1-3s) not reviewed',
+    });
+  });
 });

@@ -33,3 +33,12 @@ describe('the page on a held reading', () => {
     expect(reasonsOf({ holdReasons: [UNKNOWN_TYPE, NO_PATIENT, UNKNOWN_TYPE] }, 'value')).toEqual([UNKNOWN_TYPE]);
   });
 });
+
+describe('the page on a reading held for failed QC', () => {
+  const QC = holdReason('qc', 'qc-failed', 'qc failed: GLU on lot QC-1 (1-3s) not reviewed', [0]);
+  it('asks for the QC confirmation, and for it alone', () => {
+    expect(confirmationsFor({ holdReasons: [QC] })).toEqual({ acceptQcFailure: true });
+    expect(confirmationsFor({ holdReasons: [QC, CODE] })).toEqual({ acceptLocalCode: true, acceptQcFailure: true });
+    expect(needsPatient({ holdReasons: [QC], patient: ALICE })).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../../../../src/web/api-types.ts';
-import { durationWords, navBadges, problemLink, problemSentence, retriedWords } from '../../../../src/web/page/lib/status-words.ts';
+import { durationWords, navBadges, problemKey, problemLink, problemSentence, retriedWords } from '../../../../src/web/page/lib/status-words.ts';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -92,5 +92,38 @@ describe('orders on the navigation', () => {
     expect(navBadges([refused, overdue]).orders).toEqual({ n: 3, words: '1 order refused by an analyzer; 2 orders without results' });
     expect(problemLink(refused)).toEqual({ href: '#/orders?state=rejected', text: 'Show refused orders' });
     expect(problemLink(overdue)).toEqual({ href: '#/orders?state=unresulted', text: 'Show orders without results' });
+  });
+});
+
+describe('QC rejections on the navigation and the strip', () => {
+  const glu: Problem = {
+    kind: 'qc-rejected',
+    severity: 'degraded',
+    text: 'Chemistry: QC failed for GLU (1-3s)',
+    device: 'chem-1',
+    name: 'Chemistry',
+    rejection: 'R1',
+    counted: '2 results held',
+  };
+  const crea: Problem = { ...glu, text: 'Chemistry: QC failed for CREA (2-2s)', rejection: 'R2' };
+
+  it('links each rejection to its review on the QC page, a grouped item to the page', () => {
+    expect(problemLink(glu)).toEqual({ href: '#/qc?rejection=R1', text: 'Review QC' });
+    const { rejection: _, ...byDevice } = glu;
+    expect(problemLink(byDevice)).toEqual({ href: '#/qc?device=chem-1', text: 'Review QC' });
+    expect(problemLink({ kind: 'qc-rejected', severity: 'degraded', text: '5 QC rejections', count: 5 })).toEqual({ href: '#/qc', text: 'Review QC' });
+  });
+
+  it('counts the unreviewed rejections: one each, a grouped item by its count', () => {
+    expect(navBadges([glu, crea]).qc).toEqual({ n: 2, words: '2 QC rejections not reviewed' });
+    expect(navBadges([glu]).qc).toEqual({ n: 1, words: '1 QC rejection not reviewed' });
+    expect(navBadges([{ kind: 'qc-rejected', severity: 'degraded', text: '5 QC rejections', count: 5 }]).qc?.n).toBe(5);
+    // The held results a rejection counts are the Patients page's business, not the QC count.
+    expect(navBadges([glu]).patients).toBeUndefined();
+  });
+
+  it('keeps two rejections of one analyzer apart in the strip (two tests failed at once)', () => {
+    expect(problemKey(glu)).not.toBe(problemKey(crea));
+    expect(problemKey({ kind: 'device-link-down', severity: 'degraded', text: '', device: 'chem-1' })).toBe('device-link-down:chem-1');
   });
 });

@@ -1,0 +1,512 @@
+// The QC service: what becomes of a report recognised as control material (recognise.ts). Its results
+// go to the QC log (qc-log.ts), judged by the Westgard rules against their lot's target; a rejection
+// is kept (qc-book.ts), holds the analyzer's patient results for that test until a person reviews it,
+// and is what the API, the health judgement and the status strip see (QcApi).
+
+import type { AuditJournal } from '../audit/journal.ts';
+import type { Meter } from '../metrics/meter.ts';
+import type { DeviceConfigT } from '../config/schema.ts';
+import type { DeviceReport } from '../model/driver.ts';
+import { errorText } from '../model/error-text.ts';
+import { holdLabel, holdReason, type HoldReason } from '../model/hold.ts';
+import { silentLogger, type Logger } from '../model/logger.ts';
+import { DEFAULT_QC_RETENTION_DAYS, DEFAULT_RUN_WINDOW_MINUTES, QC_RULES, type QcConfigT, type QcRuleName } from '../model/qc-settings.ts';
+import type { Reading } from '../model/reading.ts';
+import { RequestError } from '../model/request-error.ts';
+import { newId } from '../pipeline/ids.ts';
+import type { Released } from '../pipeline/intake.ts';
+import { normalize } from '../pipeline/normalize.ts';
+import type { ReleaseConfirmations } from '../pipeline/release.ts';
+import type { StorageEngine } from '../store/engine.ts';
+import type { DocumentAdapter } from '../store/durable-document.ts';
+import { normalizeTime } from '../store/time-index.ts';
+import type { StoredReading } from '../store/types.ts';
+import type { GatewayEvent } from '../web/api-types.ts';
+import type { QcApi, QcProblem, QcReviewer } from './qc-api.ts';
+import { QcBook, qcFile, type EstablishedTarget, type QcBookDoc, type QcRejection } from './qc-book.ts';
+import { QcLog, type QcEntry } from './qc-log.ts';
+import type { QcEntryView, QcOverview, QcPage, QcQuery, QcRejectionView, QcReviewBody, QcRuleResult, QcSeriesView, QcTargetView } from './qc-view.ts';
+import { MAX_NAME, qcIdentityOf, type QcIdentity } from './recognise.ts';
+import { earlierPoints, runFor, zPointOf, type RunRef } from './runs.ts';
+import { establishTarget, zScore } from './targets.ts';
+import { judgeRun, rejectionRules, runOutcome, type Violation } from './westgard.ts';
+
+export interface QcServiceOptions {
+  dataDir: string;
+  engine: StorageEngine;
+  audit: Pick<AuditJournal, 'record'>;
+  /** The configured devices now (a page edit changes them). */
+  devices(): readonly DeviceConfigT[];
+  /** The gateway's `qc` settings now. */
+  config(): QcConfigT | undefined;
+  /** The patient readings waiting in the gateway (the state document's), to count and release those held for QC. */
+  readings(): Iterable<StoredReading>;
+  /** The intake's release of a held reading. */
+  release(readingId: string, confirm: ReleaseConfirmations): Promise<Released>;
+  emit(event: GatewayEvent): void;
+  /** Told of each result logged, with its verdict (medgate_qc_results_total). */
+  meter?: Pick<Meter, 'qcResult'>;
+  /** The results of one report once they are durable: queued to the destinations that receive QC (src/qc/qc-forward.ts). */
+  forward?(entries: QcEntryView[], device: DeviceConfigT): Promise<unknown>;
+  log?: Logger;
+  now?: () => Date;
+  adapter?: DocumentAdapter<QcBookDoc>;
+}
+
+/** Reviewed rejections the overview lists after the unreviewed ones. */
+const REVIEWED_SHOWN = 20;
+const ROLE_RANK = { staff: 0, admin: 1 } as const;
+
+const seriesKey = (device: string, test: string): string => `${device}\u0000${test}`;
+
+/** "1-3s, 2-2s": what the hold text, the logs and the audit say of a rejection's rules. */
+const rulesText = (rules: readonly string[]): string => rules.join(', ');
+
+/** The hold a patient result gets while its test's QC failed unreviewed (src/model/hold.ts kind qc). */
+export function qcHoldText(r: Pick<QcRejection, 'test' | 'lot' | 'rules'>): string {
+  return `qc failed: ${r.test} on lot ${r.lot} (${rulesText(r.rules)}) not reviewed`;
+}
+
+/** The analyzer's own code of an observation: what QC entries and holds name a test by. */
+export function testOf(o: Reading['observations'][number]): string {
+  return (o.code.local?.code ?? o.code.loinc ?? o.code.mdc?.ref ?? 'unknown').slice(0, MAX_NAME);
+}
+
+export class QcService implements QcApi {
+  readonly #log: Logger;
+  readonly #now: () => Date;
+  /** The latest run of each device's test. */
+  readonly #runs = new Map<string, RunRef>();
+  /** Records one report at a time: each is judged against the ones before it. */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly log: QcLog,
+    readonly book: QcBook,
+    private readonly opts: QcServiceOptions,
+  ) {
+    this.#log = (opts.log ?? silentLogger).child({ component: 'qc' });
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  static async open(opts: QcServiceOptions): Promise<QcService> {
+    const log = opts.log ?? silentLogger;
+    const qcLog = new QcLog(opts.engine, { retentionDays: opts.config()?.retentionDays, log });
+    const book = await QcBook.open(qcFile(opts.dataDir), { log, ...(opts.adapter ? { adapter: opts.adapter } : {}) });
+    return new QcService(qcLog, book, opts);
+  }
+
+  close(): Promise<void> {
+    return this.book.close();
+  }
+
+  #device(id: string): DeviceConfigT | undefined {
+    return this.opts.devices().find((d) => d.id === id);
+  }
+
+  /** The report's QC identity under the device's settings, or undefined when it is a patient's. */
+  recognise(device: DeviceConfigT, report: Pick<DeviceReport, 'control' | 'specimen'>): QcIdentity | undefined {
+    return qcIdentityOf(report, device.qc);
+  }
+
+  /** Logs and judges a control report's results; resolves once they are durable, with an id for the duplicate memory. */
+  record(device: DeviceConfigT, report: DeviceReport, identity: QcIdentity): Promise<string> {
+    const next = this.#chain.then(() => this.#record(device, report, identity));
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #record(device: DeviceConfigT, report: DeviceReport, identity: QcIdentity): Promise<string> {
+    const now = this.#now();
+    const readingId = newId(now);
+    const { reading } = normalize(report, {
+      deviceId: device.id,
+      kind: 'lab',
+      receivedAt: now,
+      id: readingId,
+      codeMap: device.codeMap,
+      specimenType: device.lab?.specimenType,
+    });
+    const entries = this.#entriesOf(device, reading, identity, now);
+    const established: EstablishedTarget[] = [];
+    for (const e of entries) this.#target(device, e, entries, established);
+    const raised = this.#judge(device, entries);
+    // A later result of a run already rejected adds to that rejection: said once, when raised.
+    const news = raised.filter((r) => !this.book.rejection(r.id));
+    // The analyzer is acknowledged once all of it is on disk.
+    await Promise.all([this.log.record(entries), ...established.map((t) => this.book.establish(t)), ...raised.map((r) => this.book.raise(r))]);
+    for (const t of established) this.#log.info({ device: t.device, test: t.test, lot: t.lot, n: t.n }, 'QC target established from the first results');
+    for (const e of entries) {
+      this.#log.info({ device: e.device, test: e.test, lot: e.lot, status: e.status }, 'QC result logged');
+      this.opts.meter?.qcResult(e.device, e.status);
+      this.#log.debug({ entry: e.id, value: e.value, unit: e.unit, z: e.z }, 'QC result detail');
+      this.opts.emit({ type: 'qc', device: e.device, test: e.test, lot: e.lot, entry: e.id, ...(e.rejection ? { rejection: e.rejection } : {}) });
+    }
+    for (const rejection of news) {
+      this.#log.warn({ device: rejection.device, test: rejection.test, lot: rejection.lot, rules: rejection.rules, rejection: rejection.id }, 'QC rejection');
+    }
+    if (this.opts.forward && entries.length > 0) {
+      // Forwarding is its own durable queue: a failure there is said, and never un-acknowledges the log.
+      await this.opts
+        .forward(
+          entries.map((e) => this.#entryView(e)),
+          device,
+        )
+        .catch((err: unknown) => this.#log.error({ err, device: device.id }, 'QC results logged but not queued for forwarding'));
+    }
+    return entries[0]?.id ?? readingId;
+  }
+
+  /** One entry per observation (waveforms and documents are no control results), each placed in its run. */
+  #entriesOf(device: DeviceConfigT, reading: Reading, identity: QcIdentity, now: Date): QcEntry[] {
+    const window = device.qc?.runWindowMinutes ?? DEFAULT_RUN_WINDOW_MINUTES;
+    const entries: QcEntry[] = [];
+    for (const o of reading.observations) {
+      if (typeof o.value !== 'number' && typeof o.value !== 'string') {
+        this.#log.debug({ device: device.id }, 'a control report carried a tracing or document: not a QC result, not logged');
+        continue;
+      }
+      const test = testOf(o);
+      const time = normalizeTime(o.observedAt ?? reading.observedAt);
+      const id = newId(now);
+      const key = seriesKey(device.id, test);
+      const run = runFor(this.#runs.get(key) ?? this.#latestRun(device.id, test), time, window, id);
+      this.#runs.set(key, run);
+      const entry: QcEntry = {
+        id,
+        device: device.id,
+        test,
+        lot: identity.lot,
+        value: o.value,
+        time,
+        receivedAt: now.toISOString(),
+        role: identity.role,
+        marker: identity.marker,
+        run: run.run,
+        runStart: run.runStart,
+        status: 'not-judged',
+        rules: [],
+      };
+      const name = o.code.display ?? o.code.local?.display;
+      if (name !== undefined) entry.testName = name;
+      if (o.code.loinc !== undefined) entry.loinc = o.code.loinc;
+      if (identity.level !== undefined) entry.level = identity.level;
+      if (identity.material !== undefined) entry.material = identity.material;
+      if (identity.expires !== undefined) entry.expires = identity.expires;
+      if (reading.specimen?.id) entry.specimen = reading.specimen.id;
+      if (o.unit !== undefined) entry.unit = o.unit;
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  #latestRun(device: string, test: string): RunRef | undefined {
+    for (const e of this.log.newestOf(device, test)) return { run: e.run, runStart: e.runStart };
+    return undefined;
+  }
+
+  /** Sets the entry's target and z, or why it is not judged; a target established now is added to `established`. */
+  #target(device: DeviceConfigT, e: QcEntry, batch: readonly QcEntry[], established: EstablishedTarget[]): void {
+    if (e.role === 'calibrator') return void (e.notJudged = 'a calibrator: logged, never judged by the QC rules');
+    if (typeof e.value !== 'number') return void (e.notJudged = 'a text result: the rules judge numbers only');
+    const target = this.targetOf(device, e.test, e.lot, established);
+    if (!target) {
+      const n = device.qc?.establishFromRuns;
+      if (n === undefined) return void (e.notJudged = `no target for ${e.test} on lot ${e.lot}: configure one, or establishFromRuns`);
+      const made = this.#establish(e, batch, n);
+      if (made.target) established.push(made.target);
+      return void (e.notJudged = made.why);
+    }
+    e.target = target;
+    if (target.unit !== undefined && e.unit !== target.unit) {
+      return void (e.notJudged = `the result's unit (${e.unit ?? 'none'}) is not the target's (${target.unit})`);
+    }
+    try {
+      e.z = zScore(e.value, target);
+    } catch (err) {
+      e.notJudged = errorText(err);
+    }
+  }
+
+  /** The configured target, else the established one. */
+  targetOf(device: DeviceConfigT, test: string, lot: string, pending: readonly EstablishedTarget[] = []): QcTargetView | undefined {
+    const configured = device.qc?.lots?.find((l) => l.id === lot)?.targets?.[test];
+    if (configured) return { mean: configured.mean, sd: configured.sd, ...(configured.unit ? { unit: configured.unit } : {}), source: 'configured' };
+    const t = pending.find((x) => x.device === device.id && x.test === test && x.lot === lot) ?? this.book.target(device.id, test, lot);
+    if (!t) return undefined;
+    return { mean: t.mean, sd: t.sd, ...(t.unit ? { unit: t.unit } : {}), source: 'established', from: { n: t.n, first: t.first, last: t.last } };
+  }
+
+  /**
+   * The first `need` numeric control results of the lot and test (in the first one's unit), counting
+   * this report's: once there are that many, the target they make. The results that make it are not
+   * judged by it.
+   */
+  #establish(e: QcEntry, batch: readonly QcEntry[], need: number): { target?: EstablishedTarget; why: string } {
+    const same = (x: QcEntry) => x.test === e.test && x.lot === e.lot && x.role === 'control' && typeof x.value === 'number';
+    const upTo = batch.slice(0, batch.indexOf(e) + 1).filter(same);
+    const values: QcEntry[] = [];
+    for (const x of this.log.oldestOf(e.device, e.test, e.lot)) {
+      if (same(x)) values.push(x);
+      if (values.length >= need) break;
+    }
+    values.push(...upTo);
+    const unit = values[0]?.unit;
+    const first = values.filter((x) => x.unit === unit).slice(0, need);
+    if (first.length < need) return { why: `establishing the target: ${first.length} of ${need} results` };
+    try {
+      const { mean, sd, n } = establishTarget(first.map((x) => x.value as number));
+      const target: EstablishedTarget = {
+        device: e.device,
+        test: e.test,
+        lot: e.lot,
+        mean,
+        sd,
+        ...(unit === undefined ? {} : { unit }),
+        n,
+        first: first[0]!.time,
+        last: first[first.length - 1]!.time,
+        at: this.#now().toISOString(),
+      };
+      return { target, why: `one of the ${need} results the target was established from` };
+    } catch (err) {
+      this.#log.warn({ device: e.device, test: e.test, lot: e.lot, err }, 'QC target could not be established from the first results');
+      return { why: `the first ${need} results make no target (${errorText(err)}): configure one` };
+    }
+  }
+
+  /** Judges each run of the batch with the device's rules, setting each entry's rules and status; returns the rejections raised (one per run). */
+  #judge(device: DeviceConfigT, entries: QcEntry[]): QcRejection[] {
+    const rules: readonly QcRuleName[] = device.qc?.rules ?? QC_RULES;
+    const window = (device.qc?.runWindowMinutes ?? DEFAULT_RUN_WINDOW_MINUTES) * 60_000;
+    const runs = new Map<string, QcEntry[]>();
+    for (const e of entries) {
+      const key = `${e.test}\u0000${e.run}`;
+      runs.set(key, [...(runs.get(key) ?? []), e]);
+    }
+    const raised: QcRejection[] = [];
+    for (const fresh of runs.values()) {
+      const { test, run, runStart } = fresh[0]!;
+      // The run's results logged before this report (its other levels).
+      const stored: QcEntry[] = [];
+      const since = new Date(Date.parse(runStart) - window).toISOString();
+      for (const x of this.log.newestOf(device.id, test)) {
+        if (x.time < since) break;
+        if (x.run === run) stored.push(x);
+      }
+      const points = [...stored, ...fresh].flatMap((x) => zPointOf(x) ?? []);
+      if (points.length === 0) continue;
+      const earlier = earlierPoints(this.log.newestOf(device.id, test), run, this.book.restartOf(device.id, test));
+      const violations = judgeRun(points, earlier, rules);
+      for (const e of fresh) {
+        if (e.z === undefined) continue;
+        const own = violations.filter((v) => v.point === e.id);
+        e.rules = own.map(ruleResult);
+        e.status = runOutcome(own);
+      }
+      const rejecting = fresh.filter((e) => e.status === 'rejected');
+      const ids = new Set(rejecting.map((e) => e.id));
+      if (rejecting.length > 0) raised.push(this.#raise(device.id, test, run, rejecting, rejectionRules(violations.filter((v) => ids.has(v.point)))));
+    }
+    return raised;
+  }
+
+  /** Once per run: a later result of a run already rejected adds its rules to that rejection while it is unreviewed. */
+  #raise(device: string, test: string, run: string, rejecting: QcEntry[], rules: QcRuleName[]): QcRejection {
+    const first = rejecting[0]!;
+    const had = this.book.rejection(`R${run}`);
+    if (had && !had.review) {
+      for (const e of rejecting) e.rejection = had.id;
+      return { ...had, rules: QC_RULES.filter((r) => rules.includes(r) || had.rules.includes(r)) };
+    }
+    const id = had ? `R${first.id}` : `R${run}`;
+    for (const e of rejecting) e.rejection = id;
+    const rejection: QcRejection = { id, device, test, lot: first.lot, rules, entry: first.id, run, at: this.#now().toISOString() };
+    if (first.level !== undefined) rejection.level = first.level;
+    return rejection;
+  }
+
+  /** The qc holds a patient reading of this device gets now: one per test with an unreviewed rejection (unless the device does not hold). */
+  holdsFor(deviceId: string, reading: Pick<Reading, 'observations'>): HoldReason[] {
+    if (this.#device(deviceId)?.qc?.holdOnReject === false) return [];
+    const open = new Map<string, QcRejection>();
+    // The newest unreviewed rejection of each test names the hold.
+    for (const r of this.book.open()) if (r.device === deviceId) open.set(r.test, r);
+    const holds: HoldReason[] = [];
+    for (const [test, r] of open) {
+      const indexes = reading.observations.flatMap((o, i) => (testOf(o) === test ? [i] : []));
+      if (indexes.length > 0) holds.push(holdReason('qc', 'qc-failed', qcHoldText(r), indexes));
+    }
+    return holds;
+  }
+
+  /** The held readings a rejection holds: its device's, held for its test's QC, received between it and its review. */
+  #heldBy(r: QcRejection): StoredReading[] {
+    const out: StoredReading[] = [];
+    for (const s of this.opts.readings()) {
+      if (s.status !== 'held' || s.reading.deviceId !== r.device) continue;
+      // Times compared as instants: a reading's receipt time carries the gateway's local offset.
+      const received = Date.parse(s.reading.receivedAt);
+      if (received < Date.parse(r.at) || (r.review && received >= Date.parse(r.review.at))) continue;
+      if (qcTestsOf(s).has(r.test)) out.push(s);
+    }
+    return out;
+  }
+
+  list(query: QcQuery): QcPage {
+    const page = this.log.list({ ...query, limit: query.limit ?? 100 });
+    return { entries: page.entries.map((e) => this.#entryView(e)), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  overview(): QcOverview {
+    const series: QcSeriesView[] = this.log.series().map((s) => {
+      const device = this.#device(s.device);
+      const target = device ? this.targetOf(device, s.test, s.lot) : this.#establishedView(s.device, s.test, s.lot);
+      const last = this.log.get(s.lastId);
+      const open = this.book.open().filter((r) => r.device === s.device && r.test === s.test);
+      const need = device?.qc?.establishFromRuns;
+      const view: QcSeriesView = { device: s.device, test: s.test, lot: s.lot, runs: s.count };
+      const label = device?.label;
+      if (label !== undefined) view.deviceLabel = label;
+      for (const k of ['testName', 'level', 'material', 'unit'] as const) if (s[k] !== undefined) view[k] = s[k];
+      if (target) view.target = target;
+      else if (need !== undefined) view.establishing = { have: Math.min(s.numeric, need), need };
+      if (last) view.last = this.#entryView(last);
+      if (open.length > 0) view.openRejection = open[open.length - 1]!.id;
+      return view;
+    });
+    series.sort((a, b) => a.device.localeCompare(b.device) || a.test.localeCompare(b.test) || a.lot.localeCompare(b.lot));
+    const all = this.book.doc.rejections;
+    const reviewed = all
+      .filter((r) => r.review)
+      .sort((a, b) => (b.review?.at ?? '').localeCompare(a.review?.at ?? ''))
+      .slice(0, REVIEWED_SHOWN);
+    return { series, rejections: [...this.book.open(), ...reviewed].map((r) => this.#rejectionView(r)) };
+  }
+
+  #establishedView(device: string, test: string, lot: string): QcTargetView | undefined {
+    const t = this.book.target(device, test, lot);
+    return t && { mean: t.mean, sd: t.sd, ...(t.unit ? { unit: t.unit } : {}), source: 'established', from: { n: t.n, first: t.first, last: t.last } };
+  }
+
+  rejection(id: string): QcRejectionView {
+    const r = this.book.rejection(id);
+    if (!r) throw new RequestError(404, `no QC rejection "${id}"`);
+    return this.#rejectionView(r);
+  }
+
+  problems(): QcProblem[] {
+    return this.book
+      .open()
+      .map((r) => ({ rejection: r.id, device: r.device, test: r.test, lot: r.lot, rules: [...r.rules], since: r.at, held: this.#heldBy(r).length }));
+  }
+
+  async review(who: QcReviewer, id: string, body: QcReviewBody): Promise<QcRejectionView> {
+    const r = this.book.rejection(id);
+    if (!r) throw new RequestError(404, `no QC rejection "${id}"`);
+    const needed = this.opts.config()?.reviewRole ?? 'admin';
+    if (ROLE_RANK[who.role] < ROLE_RANK[needed]) {
+      throw new RequestError(403, `reviewing a QC rejection needs the ${needed} role (qc.reviewRole); ${who.name} is ${who.role}`);
+    }
+    if (r.review) throw new RequestError(409, `QC rejection "${id}" was reviewed by ${r.review.by} at ${r.review.at}`);
+    const held = this.#heldBy(r);
+    // On record before anything changes: a review the journal does not have did not happen.
+    await this.opts.audit.record({
+      who: who.name,
+      action: 'qc-review',
+      device: r.device,
+      reason: `${r.test} lot ${r.lot} ${r.rules.join(' ')}: ${body.action}`,
+    });
+    await this.book.review(id, { by: who.name, at: this.#now().toISOString(), action: body.action, released: 0 });
+    this.#log.info({ device: r.device, test: r.test, lot: r.lot, rejection: id, by: who.name, release: body.release === true }, 'QC rejection reviewed');
+    if (body.release === true) {
+      const released = await this.#releaseHeld(who.name, r, held);
+      await this.book.setReleased(id, released);
+    }
+    this.opts.emit({ type: 'qc', device: r.device, test: r.test, lot: r.lot, rejection: id });
+    return this.#rejectionView(r);
+  }
+
+  /** Releases the readings held only for this rejection's test's QC; one failing does not stop the others. */
+  async #releaseHeld(who: string, r: QcRejection, held: readonly StoredReading[]): Promise<number> {
+    // Another unreviewed rejection of the same test still holds them.
+    if (this.book.open().some((o) => o.device === r.device && o.test === r.test)) return 0;
+    let released = 0;
+    let failed = 0;
+    for (const s of held) {
+      // Held for anything else too (its patient, a value, another test's QC): that is settled on its own.
+      if (!s.holdReasons.every((h) => h.kind === 'qc') || [...qcTestsOf(s)].some((t) => t !== r.test)) continue;
+      const readingId = s.reading.id;
+      let done: Released;
+      try {
+        done = await this.opts.release(readingId, { acceptQcFailure: true });
+      } catch (err) {
+        failed++;
+        this.#log.warn({ err, reading: readingId, rejection: r.id }, 'a reading held for a QC rejection could not be released with its review');
+        continue;
+      }
+      released++;
+      const patient = done.stored.patient;
+      await this.opts.audit
+        .record({
+          who,
+          action: 'override',
+          device: r.device,
+          reading: readingId,
+          ...(patient ? { patient: { mrn: patient.mrn, ...(patient.assigningAuthority ? { assigningAuthority: patient.assigningAuthority } : {}) } } : {}),
+          reason: `acceptQcFailure with the review of QC rejection ${r.id} (${r.test} lot ${r.lot} ${r.rules.join(' ')}): ${done.settled.map(holdLabel).join(', ')}`,
+        })
+        .catch((err: unknown) => this.#log.error({ err, reading: readingId, rejection: r.id }, 'a reading released with a QC review could not be audited'));
+    }
+    this.#log.info({ rejection: r.id, released, failed }, 'readings held for the QC rejection released with its review');
+    return released;
+  }
+
+  /** Removes QC results and reviewed rejections past the retention; resolves with how many. */
+  async prune(now: Date = this.#now()): Promise<number> {
+    const days = this.opts.config()?.retentionDays ?? DEFAULT_QC_RETENTION_DAYS;
+    return (await this.log.prune(now)) + (await this.book.prune(now, days));
+  }
+
+  #entryView(e: QcEntry): QcEntryView {
+    const { run: _run, runStart: _start, expires: _expires, ...rest } = e;
+    const label = this.#device(e.device)?.label;
+    return label === undefined ? rest : { ...rest, deviceLabel: label };
+  }
+
+  #rejectionView(r: QcRejection): QcRejectionView {
+    const device = this.#device(r.device);
+    const view: QcRejectionView = {
+      id: r.id,
+      device: r.device,
+      test: r.test,
+      lot: r.lot,
+      rules: [...r.rules],
+      entry: r.entry,
+      at: r.at,
+      holds: device?.qc?.holdOnReject !== false,
+      held: this.#heldBy(r).length,
+    };
+    if (device?.label !== undefined) view.deviceLabel = device.label;
+    if (r.level !== undefined) view.level = r.level;
+    if (r.review) view.review = { ...r.review };
+    return view;
+  }
+}
+
+function ruleResult(v: Violation): QcRuleResult {
+  return { rule: v.rule, outcome: v.outcome, scope: v.scope, with: [...v.with] };
+}
+
+/** The tests a held reading's qc holds are about. */
+function qcTestsOf(s: StoredReading): Set<string> {
+  const tests = new Set<string>();
+  for (const h of s.holdReasons) {
+    if (h.kind !== 'qc') continue;
+    for (const i of h.observations ?? s.reading.observations.map((_, n) => n)) {
+      const o = s.reading.observations[i];
+      if (o) tests.add(testOf(o));
+    }
+  }
+  return tests;
+}
