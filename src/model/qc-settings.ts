@@ -80,7 +80,8 @@ export const DeviceQc = Type.Object(
         minimum: 10,
         maximum: 100,
         title: 'Establish targets from the first N runs',
-        description: "a lot and test without a configured target gets the mean and SD of its first N results (CLSI C24: at least 20); absent: only configured targets judge",
+        description:
+          'a lot and test without a configured target gets the mean and SD of its first N results (CLSI C24: at least 20); absent: only configured targets judge',
       }),
     ),
     runWindowMinutes: Type.Optional(
@@ -89,7 +90,7 @@ export const DeviceQc = Type.Object(
         maximum: 1440,
         default: DEFAULT_RUN_WINDOW_MINUTES,
         title: 'One run (minutes)',
-        description: "results of one test within this many minutes form one run: the within-run rules (2-2s, R-4s) compare its levels",
+        description: 'results of one test within this many minutes form one run: the within-run rules (2-2s, R-4s) compare its levels',
       }),
     ),
     holdOnReject: Type.Optional(
@@ -130,5 +131,5 @@ export type QcConfigT = Static<typeof QcConfig>;
 export const DestinationReceives = Type.Array(Type.Union([Type.Literal('patient'), Type.Literal('qc')]), {
   minItems: 1,
   uniqueItems: true,
-  description: 'patient: patient results (default); qc: QC results, as HL7 with the control specimen marked (SPM-11 Q) or the uplink\'s JSON',
+  description: "patient: patient results (default); qc: QC results, as HL7 with the control specimen marked (SPM-11 Q) or the uplink's JSON",
 });

@@ -149,7 +149,10 @@ export const QcReviewBody = Type.Object(
   {
     action: Type.String({ minLength: 3, maxLength: 2000, description: 'what was found and done (corrective action)' }),
     release: Type.Optional(
-      Type.Boolean({ default: false, description: 'also release the patient results held for this rejection (otherwise each is released or discarded on its own)' }),
+      Type.Boolean({
+        default: false,
+        description: 'also release the patient results held for this rejection (otherwise each is released or discarded on its own)',
+      }),
     ),
   },
   { additionalProperties: false },
