@@ -124,6 +124,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       config: () => configFile.document.qc,
       readings: () => Object.values(store.data.readings),
       release: (id, confirm) => (intakeForQc ? intakeForQc.release(id, confirm) : Promise.reject(new Error('the intake is not running yet'))),
+      dropHolds: (id, drop, add) => (intakeForQc ? intakeForQc.dropHolds(id, drop, add) : Promise.reject(new Error('the intake is not running yet'))),
       emit,
       // The metrics start below; QC results arrive only once the devices run.
       meter: { qcResult: (device, status) => metrics.qcResult(device, status) },

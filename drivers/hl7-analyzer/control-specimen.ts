@@ -4,12 +4,12 @@
 
 import type { ControlMark, ControlRole } from '../../src/model/control-mark.ts';
 import { dtmToDate } from '../../src/hl7/datetime.ts';
-import type { Hl7Reader, Segment } from './hl7-text.ts';
+import { nonNull, type Hl7Reader, type Segment } from './hl7-text.ts';
 
 /**
- * HL7 v2.5.1 table 0369 (specimen role, SPM-11) codes that are never a patient's specimen. P
- * (patient, also the meaning of an empty SPM-11), G (group) and L (pool) are patient material and H
- * (historical) a patient's earlier specimen: those stay patient results.
+ * HL7 v2.5.1 table 0369 (specimen role: SPM-11, and OBR-15 SPS component 7) codes that are never a
+ * patient's specimen. P (patient, also the meaning of an empty role), G (group) and L (pool) are
+ * patient material and H (historical) a patient's earlier specimen: those stay patient results.
  */
 const SPECIMEN_ROLES: Readonly<Record<string, ControlRole>> = {
   Q: 'control', // control specimen
@@ -22,38 +22,72 @@ const SPECIMEN_ROLES: Readonly<Record<string, ControlRole>> = {
   V: 'calibrator', // verifying calibrator, periodic calibration checks
 };
 
-/** HL7 v2.5.1 table 0384 (substance type, INV-3) code of control material. */
-const CONTROL_SUBSTANCE = 'CO';
+/**
+ * The lot of a table 0369 `R` specimen: it is a patient's sample re-run, so its specimen ID is a
+ * patient's and must never become a QC lot name (the core takes the specimen ID when no lot is given).
+ */
+export const REPLICATE_LOT = 'patient-replicate';
+
+/** HL7 v2.5.1 table 0384 (substance type, INV-3): CO control reagent, RC reagent calibrator, or none given. */
+const MATERIAL_SUBSTANCES = ['CO', 'RC', ''];
+
+/** What one place on the wire says about the specimen's role: `mark` for a control or calibrator; `named` when it names any role. */
+export interface RoleRead {
+  mark?: ControlMark;
+  named: boolean;
+}
 
 /**
- * The control mark of one order: SPM-11 (every repetition; the first role of table 0369 above), else
- * OBR-11 `Q`. Table 0065 (specimen action code, OBR-11) has no `Q` in v2.1 to 2.8; analyzers that
- * learned their codes from ASTM E1394 O-12 ("Q: treat specimen as a Q/C test specimen") send it
- * there, so it is read as that. `invs`: the INVs of the specimen's container (OUL^R22 `SAC [INV]`);
- * the first of substance type control (table 0384 `CO`, or no type) names the material: INV-1
- * substance identifier (text, else code), INV-12 expiry, INV-16 manufacturer lot number.
+ * SPM-11 (every repetition; the first role of table 0369 above). A control code wins over a patient
+ * one in the same field, to keep a contradictory specimen out of the chart.
  */
-export function controlMarkOf(r: Hl7Reader, obr: Segment, spm: Segment | undefined, invs: readonly Segment[] = []): ControlMark | undefined {
-  const mark = roleMark(r, spm) ?? actionCodeMark(r, obr);
-  if (mark === undefined) return undefined;
+export function specimenRoleOf(r: Hl7Reader, spm: Segment | undefined): RoleRead {
+  const codes = r.repetitions(spm, 11).map((rep) => r.text(r.part(rep, 1)).toUpperCase());
+  return roleOf(codes, 'HL7 SPM-11');
+}
+
+/**
+ * The control mark of one order, from the first of: SPM-11; OBR-15 component 7 (SPS specimen role,
+ * table 0369, where v2.3 to 2.5 senders without SPM put it); OBR-11 `Q`. Table 0065 (specimen action
+ * code, OBR-11) has no `Q` in v2.1 to 2.8; analyzers that learned their codes from ASTM E1394 O-12
+ * ("Q: treat specimen as a Q/C test specimen") send it there, so it is read as that. `shared`: the
+ * mark of another specimen of the same PATIENT_RESULT, taken when this order names no role at all.
+ * `invs`: the INVs of the specimen's container (OUL^R22 `SAC [INV]`); the first of a material
+ * substance type names the material: INV-1 substance identifier (text, else code), INV-12 expiry,
+ * INV-16 manufacturer lot number (the cobas pure sends none: the material's name only).
+ */
+export function controlMarkOf(
+  r: Hl7Reader,
+  obr: Segment,
+  spm: Segment | undefined,
+  invs: readonly Segment[] = [],
+  shared?: ControlMark,
+): ControlMark | undefined {
+  const fromSpm = specimenRoleOf(r, spm);
+  const fromObr = roleOf([r.get(obr, 15, 7, 1).toUpperCase()], 'HL7 OBR-15.7');
+  const named = fromSpm.mark !== undefined || fromSpm.named || fromObr.mark !== undefined || fromObr.named;
+  const found = fromSpm.mark ?? fromObr.mark ?? actionCodeMark(r, obr) ?? (named || shared === undefined ? undefined : { ...shared });
+  if (found === undefined) return undefined;
+  const mark: ControlMark = { role: found.role, marker: found.marker };
   const material = materialOf(
     r,
-    invs.find((inv) => [CONTROL_SUBSTANCE, ''].includes(r.get(inv, 3, 1).toUpperCase())),
+    invs.find((inv) => MATERIAL_SUBSTANCES.includes(r.get(inv, 3, 1).toUpperCase())),
   );
   const expires = material.expires ?? dtmToDate(r.get(spm, 19, 1));
   if (material.name !== undefined) mark.material = material.name;
   if (material.lot !== undefined) mark.lot = material.lot;
+  // The marker ends in the table 0369 code it was read from.
+  if (mark.marker.endsWith(' R')) mark.lot = REPLICATE_LOT;
   if (expires !== undefined) mark.expires = expires;
   return mark;
 }
 
-function roleMark(r: Hl7Reader, spm: Segment | undefined): ControlMark | undefined {
-  for (const rep of r.repetitions(spm, 11)) {
-    const code = r.text(r.part(rep, 1)).toUpperCase();
+function roleOf(codes: readonly string[], where: string): RoleRead {
+  for (const code of codes) {
     const role = SPECIMEN_ROLES[code];
-    if (role !== undefined) return { role, marker: `HL7 SPM-11 ${code}` };
+    if (role !== undefined) return { mark: { role, marker: `${where} ${code}` }, named: true };
   }
-  return undefined;
+  return { named: codes.some((c) => nonNull(c) !== '') };
 }
 
 function actionCodeMark(r: Hl7Reader, obr: Segment): ControlMark | undefined {
@@ -70,9 +104,4 @@ function materialOf(r: Hl7Reader, inv: Segment | undefined): { name?: string; lo
   const expires = dtmToDate(r.get(inv, 12, 1));
   if (expires !== undefined) out.expires = expires;
   return out;
-}
-
-/** `""` is HL7's explicit null (v2.5.1 section 2.5.3): no value. */
-export function nonNull(value: string): string {
-  return value === '""' ? '' : value;
 }

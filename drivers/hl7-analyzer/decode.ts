@@ -8,11 +8,13 @@
 //            { SPM [{OBX}] [{SAC [INV]}] { OBR [ORC] [NTE] [TQ1] { OBX [TCD] [NTE] } } }
 // Segments not used here (SFT, PD1, NK1, PV1, PV2, TQ1, TCD, SID, CTD, CTI, FT1, DSC, Z..) are skipped.
 
+import type { ControlMark } from '../../src/model/control-mark.ts';
 import type { DeviceReport, Measurement } from '../../src/model/driver.ts';
 import type { AbnormalFlag, ObservationCode, PatientRef, ResultStatus } from '../../src/model/reading.ts';
-import { Hl7Reader, splitHl7, type Segment } from './hl7-text.ts';
+import { Hl7Reader, nonNull, splitHl7, type Segment } from './hl7-text.ts';
 import { dtmToDate, dtmToIso } from '../../src/hl7/datetime.ts';
-import { controlMarkOf, nonNull } from './control-specimen.ts';
+import { controlMarkOf, specimenRoleOf } from './control-specimen.ts';
+import { notAResult } from './law-obx.ts';
 
 export interface Rejection {
   code: 'AE' | 'AR';
@@ -58,6 +60,10 @@ interface Order {
   sac?: Segment;
   invs?: Segment[];
   subject: PatientRef | undefined;
+  /** Which PATIENT_RESULT (ORU) or patient (OUL) it belongs to: counts the PIDs before it. */
+  group: number;
+  /** The order's last OBX, reported or not (IHE LAW's companion OBX repeats its code). */
+  lastObx?: Segment;
   /** Shared with the patient: NTEs after PID may follow the first OBR in sloppy senders. */
   patientComments: string[];
   comments: string[];
@@ -119,8 +125,11 @@ export function decodeOru(text: string): OruResult {
   let orc: Segment | undefined;
   /** OUL^R22: the SPM that the next OBRs belong to, its SAC and INV (an INV after an OBR is a reagent's). */
   let specimen: { spm: Segment; sac?: Segment; invs: Segment[] } | undefined;
+  /** ORU^R01: an SPM before any OBR of its PATIENT_RESULT (non-conformant senders), for the next OBR. */
+  let looseSpm: Segment | undefined;
   let nteTarget: string[] | undefined = messageComments;
   let obxCount = 0;
+  let group = 0;
 
   for (const [i, seg] of segments.entries()) {
     const where = `segment ${i + 1} (${seg.name})`;
@@ -131,6 +140,8 @@ export function decodeOru(text: string): OruResult {
         order = undefined;
         orc = undefined;
         specimen = undefined;
+        looseSpm = undefined;
+        group++;
         nteTarget = patientComments;
         break;
       case 'ORC':
@@ -145,8 +156,9 @@ export function decodeOru(text: string): OruResult {
         order = {
           obr: seg,
           orc,
-          spm: specimen?.spm,
+          spm: specimen?.spm ?? looseSpm,
           subject,
+          group,
           patientComments,
           comments: [],
           measurements: [],
@@ -157,6 +169,7 @@ export function decodeOru(text: string): OruResult {
         if (specimen && specimen.invs.length > 0) order.invs = specimen.invs;
         orders.push(order);
         orc = undefined;
+        looseSpm = undefined;
         nteTarget = order.comments;
         break;
       case 'OBX': {
@@ -168,6 +181,14 @@ export function decodeOru(text: string): OruResult {
         }
         obxCount++;
         if (!order) return reject('AE', '100', `OBX ${obxCount} (${where}) comes before any OBR`);
+        const previous = order.lastObx;
+        order.lastObx = seg;
+        const skipped = notAResult(r, seg, previous, obxCount);
+        if (skipped !== undefined) {
+          notes.push(skipped);
+          nteTarget = undefined;
+          break;
+        }
         const m = measurementOf(r, seg, obxCount, notes);
         if (!m.ok) return reject('AE', m.errorCode, m.reason);
         order.measurements.push(m.value);
@@ -194,8 +215,11 @@ export function decodeOru(text: string): OruResult {
           order = undefined;
           orc = undefined;
           nteTarget = undefined;
-        } else if (!order) notes.push(`${where}: SPM before any OBR ignored`);
-        else {
+        } else if (!order) {
+          notes.push(`${where}: SPM before its OBR read as the next OBR's specimen`);
+          looseSpm = seg;
+          nteTarget = undefined;
+        } else {
           order.spm ??= seg;
           nteTarget = order.comments;
         }
@@ -222,10 +246,25 @@ export function decodeOru(text: string): OruResult {
       notes.push(`OBR ${k + 1} carries no OBX: no report for it`);
       continue;
     }
-    reports.push(reportOf(r, msh, o, text, messageComments, notes, k + 1));
+    const shared = specimenFirst ? undefined : sharedMark(r, orders, o.group);
+    reports.push(reportOf(r, msh, o, text, messageComments, notes, k + 1, shared));
   }
   for (const rep of reports) for (const m of rep.measurements) if (m.comments?.length === 0) delete m.comments;
   return { ok: true, value: { controlId, sender: { application: r.get(msh, 3), facility: r.get(msh, 4) }, reports, notes } };
+}
+
+/**
+ * ORU^R01: the first control mark of an SPM in one PATIENT_RESULT, for its orders that name no
+ * specimen role (one SPM after the last of several OBRs marks them all). OUL^R22 needs none: every
+ * OBR follows its own specimen's SPM.
+ */
+function sharedMark(r: Hl7Reader, orders: readonly Order[], group: number): ControlMark | undefined {
+  for (const o of orders) {
+    if (o.group !== group) continue;
+    const mark = specimenRoleOf(r, o.spm).mark;
+    if (mark !== undefined) return mark;
+  }
+  return undefined;
 }
 
 function subjectOf(r: Hl7Reader, pid: Segment, notes: string[], where: string): PatientRef | undefined {
@@ -360,7 +399,16 @@ function statusOf(s: string, n: number, notes: string[]): ResultStatus {
   return 'P';
 }
 
-function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string, messageComments: string[], notes: string[], k: number): DeviceReport {
+function reportOf(
+  r: Hl7Reader,
+  msh: Segment | undefined,
+  o: Order,
+  raw: string,
+  messageComments: string[],
+  notes: string[],
+  k: number,
+  shared: ControlMark | undefined,
+): DeviceReport {
   const { obr, orc, spm } = o;
   const report: DeviceReport = { measurements: o.measurements, raw };
   const obrTime = dtmToIso(r.get(obr, 7, 1));
@@ -404,7 +452,7 @@ function reportOf(r: Hl7Reader, msh: Segment | undefined, o: Order, raw: string,
   if (equipment !== '') report.equipment = equipment;
   const comments = [...messageComments, ...o.patientComments, ...o.comments];
   if (comments.length > 0) report.comments = comments;
-  const control = controlMarkOf(r, obr, spm, o.invs);
+  const control = controlMarkOf(r, obr, spm, o.invs, shared);
   if (control) report.control = control;
   return report;
 }

@@ -82,3 +82,8 @@ export class Hl7Reader {
     return unescapeHl7(raw, this.delimiters).trim();
   }
 }
+
+/** `""` is HL7's explicit null (v2.5.1 section 2.5.3): no value. */
+export function nonNull(value: string): string {
+  return value === '""' ? '' : value;
+}

@@ -3,7 +3,7 @@
 // - append-only day files (`*.jsonl`: audit/, inbound/, and the day files an earlier version left,
 //   store/history.ts) up to their last complete line: a line without its newline is an append under
 //   way, not yet acknowledged, which their reader skips as a torn last line anyway;
-// - documents rewritten whole (users.json, directory.json, orders.json, format.json: temp file and
+// - documents rewritten whole (users.json, directory.json, orders.json, qc.json, format.json: temp file and
 //   rename, so one open reads one version) and anything else the folder holds (what was set aside as damaged, the
 //   folders an import renamed), copied as they are;
 // - never: lock files, temp files of writes under way, LMDB's lock.mdb (a running process's

@@ -11,9 +11,12 @@
 //   Told apart by the outbox sequence, not by clocks: every message of such a reading got a seq
 //   above the state copy's `seq`, every message enqueued before the read one at most that;
 // - the duplicate memory remembers the device messages of readings stored in between, which are in
-//   neither copy now: a resend would be acknowledged and dropped, lost. Those entries are forgotten.
+//   neither copy now: a resend would be acknowledged and dropped, lost. Those entries are forgotten;
+//   those of QC reports the QC log copy holds are kept (a resent control is not logged twice).
 
+import { silentLogger } from '../model/logger.ts';
 import { messagesOf } from '../outbox/outbox.ts';
+import { QcLog } from '../qc/qc-log.ts';
 import { attachEngine } from '../store/engine.ts';
 import { HistoryStore } from '../store/history-store.ts';
 import { RecentStore } from '../store/recent-store.ts';
@@ -87,7 +90,12 @@ export async function reconcileCopy(copyDir: string, doc: StateDoc, stateReadAt:
     const memory = new RecentStore(engine, { pruneEveryMs: 0 });
     // An entry is remembered after its reading is stored: one whose reading is in neither copy was
     // stored after the state read (or is older than the retention, beyond the search).
-    const forgotten = await memory.forgetUnknownSince(since, (id) => Object.hasOwn(doc.readings, id) || history.byReadingId(id) !== undefined);
+    // A QC report is remembered under its first QC entry's id (src/qc/qc-service.ts): the log copy has it, so a resend is still recognised after a restore.
+    const qc = new QcLog(engine, { log: silentLogger });
+    const forgotten = await memory.forgetUnknownSince(
+      since,
+      (id) => Object.hasOwn(doc.readings, id) || history.byReadingId(id) !== undefined || qc.get(id) !== undefined,
+    );
     await memory.close();
     return { archived, later, forgotten };
   } finally {

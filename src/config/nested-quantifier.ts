@@ -1,14 +1,28 @@
-// Whether a regular expression repeats a group that itself repeats without bound, as in `(a+)+` or
-// `(\d*-?)*`: the shape behind catastrophic backtracking (OWASP, "Regular expression Denial of
-// Service - ReDoS"), where one long input that almost matches takes exponential time. A
-// configuration pattern is matched on the gateway's main thread against what a device sends, so
-// such a pattern is refused. Overlapping alternatives (`(a|a)+`) are not detected. Pure.
+// Whether a regular expression has a shape behind catastrophic backtracking (OWASP, "Regular
+// expression Denial of Service - ReDoS"), where one long input that almost matches takes exponential
+// time: a group repeated while it repeats without bound itself, as in `(a+)+` or `(\d*-?)*`; or a
+// repeated group whose alternatives plainly match the same text: one written as the start of another,
+// as in `(a|a)*`, `(a|ab)*`, `(\d|\d+)*`. A configuration pattern is matched on the gateway's main
+// thread against what a device sends, so such a pattern is refused. Not detected: alternatives that
+// overlap without one being written as the start of another (`(\w|\d)+`, `(ab|a[b-c])+`). Pure.
 
 interface Frame {
   start: number;
   /** An unbounded quantifier inside (directly or in a nested group). */
   repeats: boolean;
+  /** Where each of the group's own alternatives starts. */
+  branches: number[];
 }
+
+/** What makes a pattern backtrack without end, as written in it (`(a+)+`, `(a|ab)*`). */
+export type BacktrackingShape =
+  | { kind: 'nested'; text: string }
+  | {
+      kind: 'overlap';
+      text: string;
+      /** Two alternatives of the group, the first the start of the second ("" when one is empty). */
+      alternatives: [string, string];
+    };
 
 interface Quantifier {
   /** More than once: *, +, {n,}, {n,m} with m > 1. */
@@ -37,7 +51,7 @@ function quantifierAt(source: string, i: number): Quantifier {
 }
 
 /** The end of the character class starting at `i` (its `]`), escapes inside honoured. */
-function classEnd(source: string, i: number): number {
+export function classEnd(source: string, i: number): number {
   let j = i + 1;
   if (source[j] === '^') j++;
   if (source[j] === ']') j++;
@@ -46,35 +60,52 @@ function classEnd(source: string, i: number): number {
 }
 
 /** What follows `(`: the length of `?:`, `?=`, `?!`, `?<=`, `?<!` or `?<name>`. */
-function groupPrefix(source: string, i: number): number {
+export function groupPrefix(source: string, i: number): number {
   if (source[i + 1] !== '?') return 0;
   const m = /^\?(?::|=|!|<=|<!|<[A-Za-z_$][\w$]*>)/.exec(source.slice(i + 1));
   return m ? m[0].length : 0;
 }
 
-/** The first group (as written) repeated while it holds an unbounded quantifier, or undefined. */
-export function nestedQuantifier(source: string): string | undefined {
-  const stack: Frame[] = [{ start: 0, repeats: false }];
+/** Two alternatives of which one is written as the start of the other (the same text included). */
+function prefixPair(alternatives: string[]): [string, string] | undefined {
+  for (const [k, a] of alternatives.entries()) {
+    for (const [l, b] of alternatives.entries()) if (k !== l && b.startsWith(a)) return [a, b];
+  }
+  return undefined;
+}
+
+/** The group's alternatives as written, from the frame's starts to the `)` at `end`. */
+function alternativesOf(source: string, g: Frame, end: number): string[] {
+  return g.branches.map((from, k) => source.slice(from, k + 1 < g.branches.length ? (g.branches[k + 1] ?? end) - 1 : end));
+}
+
+/** The first group (as written) repeated while it backtracks without end, or undefined. */
+export function backtrackingShape(source: string): BacktrackingShape | undefined {
+  const stack: Frame[] = [{ start: 0, repeats: false, branches: [0] }];
   const top = () => stack[stack.length - 1]!;
   let i = 0;
   while (i < source.length) {
     const c = source[i];
     if (c === '(') {
-      stack.push({ start: i, repeats: false });
-      i += 1 + groupPrefix(source, i);
+      const from = i + 1 + groupPrefix(source, i);
+      stack.push({ start: i, repeats: false, branches: [from] });
+      i = from;
       continue;
     }
     if (c === '|') {
       i++;
+      top().branches.push(i);
       continue;
     }
     let atomEnd: number;
     let inner = false;
     let groupStart = -1;
+    let overlap: [string, string] | undefined;
     if (c === ')' && stack.length > 1) {
       const g = stack.pop()!;
       inner = g.repeats;
       groupStart = g.start;
+      overlap = g.branches.length > 1 ? prefixPair(alternativesOf(source, g, i)) : undefined;
       atomEnd = i + 1;
     } else if (c === '[') {
       atomEnd = classEnd(source, i) + 1;
@@ -84,7 +115,8 @@ export function nestedQuantifier(source: string): string | undefined {
       atomEnd = i + 1;
     }
     const q = quantifierAt(source, atomEnd);
-    if (inner && q.many) return source.slice(groupStart, q.end);
+    if (inner && q.many) return { kind: 'nested', text: source.slice(groupStart, q.end) };
+    if (overlap && q.many) return { kind: 'overlap', text: source.slice(groupStart, q.end), alternatives: overlap };
     if (inner || q.unbounded) top().repeats = true;
     i = Math.max(q.end, atomEnd);
   }

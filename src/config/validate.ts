@@ -16,6 +16,7 @@ import { watchedFolderProblem } from '../transports/watched-folder-rule.ts';
 import { allowListProblems, isLoopbackHost, parseAllowEntry } from '../net/allow-list.ts';
 import { orderProblems } from './order-checks.ts';
 import { qcProblems, qcWarnings } from './qc-checks.ts';
+import { qcTopicWarnings } from './qc-topic-check.ts';
 
 export { pointerToPath } from './config-path.ts';
 export type { ConfigProblem } from './schema-problems.ts';
@@ -213,5 +214,6 @@ export function configWarnings(config: Config): ConfigProblem[] {
   }
   warnings.push(...embeddedUserWarnings(config));
   warnings.push(...qcWarnings(config));
+  warnings.push(...qcTopicWarnings(config));
   return warnings;
 }

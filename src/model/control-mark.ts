@@ -4,16 +4,16 @@
 // instead (src/qc/recognise.ts), so a driver sets this only for what the wire itself says.
 
 /**
- * - `control`: quality-control material (ASTM O-12 action code `Q`, HL7 SPM-11 specimen role `Q`,
- *   OBR-11 specimen action code `Q`);
- * - `calibrator`: calibration material (HL7 SPM-11 `C`): never a patient's, logged with the QC runs
- *   and never judged by the QC rules.
+ * - `control`: quality-control material (ASTM O-12 action code `Q`; HL7 specimen role, table 0369,
+ *   in SPM-11 or OBR-15.7: `Q`, `E`, `B`, `F`, `O`, `R`; OBR-11 `Q`, a vendor convention);
+ * - `calibrator`: calibration material (table 0369 `C`, `V`): never a patient's, logged with the QC
+ *   runs and never judged by the QC rules.
  */
 export type ControlRole = 'control' | 'calibrator';
 
 export interface ControlMark {
   role: ControlRole;
-  /** Where on the wire it was marked, for the log and the page: "ASTM O-12 Q", "HL7 SPM-11 Q", "HL7 OBR-11 Q". */
+  /** Where on the wire it was marked, for the log and the page: "ASTM O-12 Q", "HL7 SPM-11 Q" (or its other non-patient roles), "HL7 OBR-15.7 Q", "HL7 OBR-11 Q". */
   marker: string;
   /** The control lot when the analyzer names it apart from the specimen ID (HL7 INV, a vendor field); else the specimen ID is the lot. */
   lot?: string;

@@ -17,6 +17,21 @@ export const QcRule = Type.Union(
   { description: '1-2s (warning), 1-3s, 2-2s, R-4s, 4-1s, 10-x (rejections)' },
 );
 
+/**
+ * What each rule means, in the words the page shows and as src/qc/westgard.ts applies it (Westgard
+ * 1981; J Assist Reprod Genet 2014;31:25-33, Table 1 "Definitions of Westgard quality control rules"):
+ * R-4s within a run only; 2-2s across the levels of a run or between runs on one control; 4-1s and
+ * 10-x on one control or across controls. One table, so the page cannot say a rule the engine does not apply.
+ */
+export const QC_RULE_MEANING: Readonly<Record<QcRuleName, string>> = {
+  '1-2s': 'one result beyond 2 SD, a warning',
+  '1-3s': 'one result beyond 3 SD',
+  '2-2s': 'two results beyond the same 2 SD limit: two levels of one run, or two runs in a row on one control',
+  'R-4s': 'one result of a run beyond +2 SD and another beyond \u22122 SD',
+  '4-1s': 'four results in a row beyond the same 1 SD limit, on one control or across controls',
+  '10-x': 'ten results in a row on the same side of the mean, on one control or across controls',
+};
+
 /** CLSI C24 asks for at least 20 runs to establish a new lot's mean and SD. */
 export const DEFAULT_ESTABLISH_RUNS = 20;
 /** Results of one test within this many minutes of each other form one run (the within-run rules compare its levels). */

@@ -10,6 +10,7 @@
 //   its delivered mark is on disk, and while state writes fail nothing is sent at all.
 // - When to try again is decided per link, not per message (link-policy.ts).
 
+import type { DestinationConfig } from '../config/schema.ts';
 import type { DestinationSender, SendOutcome } from '../destinations/adapter.ts';
 import { retryAfter } from '../destinations/adapter.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
@@ -22,6 +23,7 @@ import { snapshotMessage } from '../store/snapshot.ts';
 import { LineIndex } from './line-index.ts';
 import { DEFAULT_BACKOFF, FRESH_LINK, linkEventOf, nextLink, type LinkState } from './link-policy.ts';
 import type { BackoffPolicy } from '../transports/backoff.ts';
+import { judgeQcOutcome, kindRefusal } from './kind-policy.ts';
 import { dropDeliveredQc, isInLine, markDead, markDelivered, markRetry, markSending } from './outbox.ts';
 
 export type DeliveryEventType = 'sending' | 'delivered' | 'retry' | 'dead';
@@ -30,6 +32,8 @@ export interface DeliveryWorkerOptions {
   destinationId: string;
   /** Owned by the worker from now on: stop() closes it. */
   sender: DestinationSender;
+  /** The destination as configured now: a message of a kind it no longer receives is not sent. Absent: no such check. */
+  destination?: Pick<DestinationConfig, 'receives'>;
   store: StateStore;
   /** Where fully delivered readings go; without it they stay in the state document. */
   history?: History;
@@ -75,6 +79,7 @@ const STEPS_PER_TURN = 8;
 export class DeliveryWorker {
   private readonly destinationId: string;
   private readonly sender: DestinationSender;
+  private readonly destination: DeliveryWorkerOptions['destination'];
   private readonly store: StateStore;
   private readonly history: History | undefined;
   private readonly backoff: BackoffPolicy;
@@ -113,6 +118,7 @@ export class DeliveryWorker {
   constructor(opts: DeliveryWorkerOptions) {
     this.destinationId = opts.destinationId;
     this.sender = opts.sender;
+    this.destination = opts.destination;
     this.store = opts.store;
     this.history = opts.history;
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
@@ -324,8 +330,10 @@ export class DeliveryWorker {
     this.skipWait = false;
     this.state = 'sending';
     this.waitUntil = undefined;
-    // 'sending' already in memory means an earlier mark was applied but its write failed.
     const current = this.store.data.messages[id];
+    const refusal = current && this.destination ? kindRefusal(current, this.destination) : undefined;
+    if (refusal !== undefined) return this.refuse(id, refusal);
+    // 'sending' already in memory means an earlier mark was applied but its write failed.
     if (current?.state !== 'sending') this.background(this.store.update((doc) => markSending(doc, id, this.now())));
     const message = this.store.data.messages[id];
     if (!message) return; // removed meanwhile
@@ -340,6 +348,7 @@ export class DeliveryWorker {
       // A sender breaking its promise never to reject: still one outcome, never a stuck line.
       outcome = retryAfter(err);
     }
+    outcome = judgeQcOutcome(message, outcome);
 
     const now = this.now();
     const previous = this.link;
@@ -380,6 +389,20 @@ export class DeliveryWorker {
     const after = this.store.data.messages[id];
     if (after && after.state !== 'sending') this.report(outcome, after, previous);
     if (writeError !== undefined) throw writeError;
+  }
+
+  /** Out of the line unsent, with why: a person resends it (after fixing the destination) or discards it. */
+  private async refuse(id: string, reason: string): Promise<void> {
+    const now = this.now();
+    const write = this.store.update((doc) => {
+      const m = doc.messages[id];
+      if (m && isInLine(m)) markDead(doc, id, reason, undefined, now);
+    });
+    await this.durably(() => write);
+    const after = this.store.data.messages[id];
+    if (after?.state !== 'dead') return;
+    this.log.error({ controlId: after.controlId, kind: after.kind ?? 'patient', why: reason }, 'message kind not received here; dead letter');
+    this.emit('dead', after);
   }
 
   /** A write not waited for: its failure is remembered so the next step flushes before going on. */

@@ -58,7 +58,10 @@ export interface EnqueueQcInput extends Omit<EnqueueInput, 'readingId'> {
   qc: QcMessageSubject;
 }
 
-/** A QC message in its destination's line, behind the patient messages queued before it (one line, one order). */
+/**
+ * A QC message in its destination's line, behind the patient messages queued before it (one line,
+ * one order). It never holds the line up for long: a refusal makes it a dead letter at once (kind-policy.ts).
+ */
 export function enqueueQc(doc: StateDoc, input: EnqueueQcInput): OutboxMessage {
   const first = input.qc.entries[0];
   if (first === undefined) throw new OutboxError('a QC message carries at least one QC entry');
@@ -78,6 +81,18 @@ export function dropDeliveredQc(doc: StateDoc, ids: Iterable<string>): string[] 
     dropped.push(id);
   }
   return dropped;
+}
+
+/**
+ * A dead QC message out of the document, when a person decides it will not be sent (a LIS that
+ * refuses the lot): it has no reading to settle it, so without this it would stay for good. A
+ * patient message is settled through its reading (release, discard), never here.
+ */
+export function discardDeadQc(doc: StateDoc, id: string): OutboxMessage {
+  const m = get(doc, id);
+  if (m.kind !== 'qc' || m.state !== 'dead') throw new OutboxError(`message ${id} is not a dead QC message`);
+  delete doc.messages[id];
+  return m;
 }
 
 /** The destination's line in order (queued, retry_wait, sending; lowest seq first). */

@@ -24,6 +24,7 @@ import { checkCodes } from './code-check.ts';
 import { declaredScales } from './code-map.ts';
 import { snapshotReading } from '../store/snapshot.ts';
 import { errorText } from '../model/error-text.ts';
+import { heldControlMarker } from '../qc/held-control.ts';
 
 export interface IntakeDevice {
   config: DeviceConfigT;
@@ -183,13 +184,25 @@ export class Intake {
   }
 
   async #settle(readingId: string, patient: PatientRef | undefined, confirm: ReleaseConfirmations): Promise<Released> {
-    await this.#recheckCodes(readingId);
+    const newQc = await this.#recheck(readingId);
+    // A confirmation is of the holds the person saw: a QC failure found just now was not among them.
+    if (newQc.length > 0 && confirm.acceptQcFailure === true) {
+      const tests = newQc.map((h) => h.text).join('; ');
+      throw new RequestError(
+        409,
+        `reading "${readingId}" is held now for ${tests}, which came after it was shown: look at it again before confirming acceptQcFailure`,
+      );
+    }
     const now = this.#now();
     const queuedTo: string[] = [];
     const released = await this.opts.store.update((doc): Released => {
       const entry = doc.readings[readingId];
       if (!entry) throw new RequestError(404, `no reading "${readingId}" waiting in the gateway`);
       if (entry.status !== 'held') throw new RequestError(409, `reading "${readingId}" is ${entry.status}, not held`);
+      const control = heldControlMarker(entry.reading, this.#devices.get(entry.reading.deviceId)?.config.qc);
+      if (control !== undefined) {
+        throw new RequestError(409, `reading "${readingId}" is a control (QC) result (${control}), never a patient's: discard it`);
+      }
       const decision = decideRelease({
         holdReasons: entry.holdReasons,
         observations: entry.reading.observations,
@@ -233,19 +246,52 @@ export class Intake {
   /**
    * A reading held before its codes were checked (stored by an older version, or held only for its
    * patient) is checked again before it may go out, with the device's code map as it is now: it is
-   * never released under a code that does not fit. A new code hold is stored, so the page shows it.
+   * never released under a code that does not fit. Likewise a QC rejection raised while it waited
+   * holds it as it would a reading arriving now (a release then needs acceptQcFailure). A new hold is
+   * stored, so the page shows it; resolves with the new qc holds.
    */
-  async #recheckCodes(readingId: string): Promise<void> {
+  async #recheck(readingId: string): Promise<HoldReason[]> {
     const entry = this.opts.store.data.readings[readingId];
-    if (entry?.status !== 'held') return;
-    const codeMap = this.#devices.get(entry.reading.deviceId)?.config.codeMap;
-    const known = new Set(entry.holdReasons.filter((r) => r.kind === 'code').map((r) => JSON.stringify(r.observations ?? [])));
-    const missing = checkCodes(entry.reading, declaredScales(codeMap)).filter((r) => !known.has(JSON.stringify(r.observations ?? [])));
-    if (missing.length === 0) return;
-    await this.opts.store.update((doc) => {
+    if (entry?.status !== 'held') return [];
+    const { reading } = entry;
+    const codeMap = this.#devices.get(reading.deviceId)?.config.codeMap;
+    const missing = [
+      ...unheld(entry.holdReasons, 'code', checkCodes(reading, declaredScales(codeMap))),
+      ...unheld(entry.holdReasons, 'qc', this.opts.qcHolds?.(reading.deviceId, reading) ?? []),
+    ];
+    if (missing.length === 0) return [];
+    return this.opts.store.update((doc) => {
       const held = doc.readings[readingId];
-      if (held?.status === 'held') held.holdReasons.push(...missing);
+      if (held?.status !== 'held') return [];
+      const qc = unheld(held.holdReasons, 'qc', missing);
+      held.holdReasons.push(...unheld(held.holdReasons, 'code', missing), ...qc);
+      return qc;
     });
+  }
+
+  /**
+   * Removes the hold reasons `drop` picks from a held reading (a reviewed QC rejection's, once its
+   * test's QC is settled) and adds `add` (another test's QC failed meanwhile), in one update; resolves
+   * with what remains, undefined when it is not held. What is left still needs its own release.
+   */
+  async dropHolds(
+    readingId: string,
+    drop: (hold: HoldReason, reading: Reading) => boolean,
+    add: readonly HoldReason[] = [],
+  ): Promise<StoredReading | undefined> {
+    const now = this.#now();
+    const left = await this.opts.store.update((doc) => {
+      const entry = doc.readings[readingId];
+      if (entry?.status !== 'held') return undefined;
+      const kept = entry.holdReasons.filter((h) => !drop(h, entry.reading));
+      const keep = [...kept, ...unheld(kept, 'qc', add)];
+      if (keep.length === entry.holdReasons.length && kept.length === keep.length) return snapshotReading(entry);
+      entry.holdReasons = keep;
+      entry.updatedAt = now.toISOString();
+      return snapshotReading(entry);
+    });
+    if (left) this.opts.onReading?.(left);
+    return left;
   }
 
   async discard(readingId: string, reason: string, by?: string): Promise<StoredReading> {
@@ -345,6 +391,13 @@ export class Intake {
     for (const id of queuedTo) this.opts.onQueued(id);
     this.opts.onReading?.(stored);
   }
+}
+
+/** The reasons of `kind` among `found` that `had` lacks (the same kind on the same observations). */
+function unheld(had: readonly HoldReason[], kind: HoldReason['kind'], found: readonly HoldReason[]): HoldReason[] {
+  const key = (r: HoldReason) => JSON.stringify(r.observations ?? []);
+  const known = new Set(had.filter((r) => r.kind === kind).map(key));
+  return found.filter((r) => r.kind === kind && !known.has(key(r)));
 }
 
 function equipmentOf(device: DeviceConfigT): string | undefined {

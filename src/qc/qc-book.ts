@@ -79,7 +79,7 @@ export function qcBookFrom(file: string, value: unknown): QcBookDoc {
       throw new Error(`${file}: targets[${i}] is not a target`);
   });
   rejections.forEach((r: unknown, i) => {
-    if (!isRecord(r) || !str(r.id) || !str(r.device) || !str(r.test) || !str(r.lot) || !str(r.at) || !Array.isArray(r.rules))
+    if (!isRecord(r) || !str(r.id) || !str(r.device) || !str(r.test) || !str(r.lot) || !str(r.at) || !str(r.entry) || !str(r.run) || !Array.isArray(r.rules))
       throw new Error(`${file}: rejections[${i}] is not a rejection`);
     if (!r.rules.every((rule: unknown) => QC_RULES.includes(rule as QcRuleName))) throw new Error(`${file}: rejections[${i}] names an unknown rule`);
   });
@@ -96,6 +96,8 @@ export interface QcBookOptions {
 
 export class QcBook {
   #doc: QcBookDoc = emptyQcBook();
+  /** The unreviewed rejections; undefined: to be found again (a rejection was raised, reviewed or pruned). */
+  #open: QcRejection[] | undefined;
   #document!: DurableDocument<QcBookDoc>;
 
   private constructor() {}
@@ -134,9 +136,10 @@ export class QcBook {
     return this.#doc.rejections.find((r) => r.id === id);
   }
 
-  /** Unreviewed, oldest first. */
+  /** Unreviewed, oldest first. Kept apart: each patient reading asks, and reviewed ones stay for years. */
   open(): QcRejection[] {
-    return this.#doc.rejections.filter((r) => !r.review);
+    this.#open ??= this.#doc.rejections.filter((r) => !r.review);
+    return this.#open;
   }
 
   /** Adds a rejection, or adds rules to it when it is there already (a later result of the same run); resolves once durable. */
@@ -144,6 +147,7 @@ export class QcBook {
     const had = this.rejection(rejection.id);
     if (had) had.rules = QC_RULES.filter((r) => had.rules.includes(r) || rejection.rules.includes(r));
     else this.#doc.rejections.push(rejection);
+    this.#open = undefined;
     return this.#document.save();
   }
 
@@ -152,6 +156,7 @@ export class QcBook {
     const r = this.rejection(id);
     if (!r) return Promise.reject(new Error(`no QC rejection "${id}"`));
     r.review = review;
+    this.#open = undefined;
     const restarts = this.#doc.restarts.filter((x) => !(x.device === r.device && x.test === r.test));
     restarts.push({ device: r.device, test: r.test, at: review.at });
     this.#doc.restarts = restarts;
@@ -176,6 +181,7 @@ export class QcBook {
     const before = this.#doc.rejections.length;
     this.#doc.rejections = this.#doc.rejections.filter((r) => !r.review || r.review.at >= cutoff);
     const removed = before - this.#doc.rejections.length;
+    this.#open = undefined;
     if (removed > 0) await this.#document.save();
     return removed;
   }

@@ -24,6 +24,9 @@ export interface QcForwardContext {
   now?: Date;
 }
 
+/** Destinations (config objects: a reload makes new ones) already told about at warn level that they get no QC. */
+const toldSkipped = new WeakSet<object>();
+
 /** Ids and codes of what a message carries: what the outbox, the page and the logs show of it. */
 export function qcSubject(entries: readonly QcEntryView[]): QcMessageSubject {
   const unique = (values: string[]) => [...new Set(values)];
@@ -61,7 +64,11 @@ export async function forwardQc(entries: readonly QcEntryView[], ctx: QcForwardC
         localCodeSystem: ctx.device?.lab?.localCodeSystem ?? gateway.localCodeSystem,
       });
       if ('skipped' in encoded) {
-        ctx.log.warn({ destination: dest.id, device: subject.device, tests: subject.tests, why: encoded.skipped }, 'QC results not sent to this destination');
+        const line = { destination: dest.id, device: subject.device, tests: subject.tests, why: encoded.skipped };
+        // Said once per destination as configured (an edit says it again), not at every control run.
+        if (toldSkipped.has(dest)) ctx.log.debug(line, 'QC results not sent to this destination');
+        else ctx.log.warn(line, 'QC results not sent to this destination');
+        toldSkipped.add(dest);
         continue;
       }
       built.push({ destinationId: dest.id, controlId, body: encoded.body });

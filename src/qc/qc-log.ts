@@ -1,7 +1,8 @@
 // The QC log: every control result the analyzers sent, on the storage engine. Entries by id in
 // `qc-entries`; one index `qc-lists` whose keys are `[list, ...what, time, id]`, so every list the
-// API offers (all, a device, a device and test, a device, test and lot, a test, a lot) is read
-// backwards from a `before` time and a page of N costs N keys (time-index.ts). The series (one per
+// API offers (all, a device, a device and lot, a device and test, a device, test and lot, a test, a lot) is read
+// backwards from a `before` time and a page of N costs N keys (time-index.ts); one more list by the
+// gateway's receipt time is what retention goes by. The series (one per
 // device, test and lot, with its count and last entry) are kept in `qc-series` and in memory: the
 // page asks for them every few seconds, years of QC must not make that slower.
 
@@ -71,7 +72,8 @@ export interface QcListQuery {
 }
 
 export interface QcLogOptions {
-  retentionDays?: number;
+  /** Read at each prune: a config edit applies to the next one. */
+  retentionDays?(): number | undefined;
   log: Logger;
 }
 
@@ -80,15 +82,24 @@ type SeriesKey = [device: string, test: string, lot: string];
 
 const PRUNE_BATCH = 100;
 
-/** The index lists one entry belongs to (without time and id). */
+/** The index lists one entry belongs to by measured time (without time and id); the first is every entry's. */
 function listsOf(e: Pick<QcEntry, 'device' | 'test' | 'lot'>): string[][] {
-  return [['*'], ['d', e.device], ['t', e.device, e.test], ['l', e.device, e.test, e.lot], ['T', e.test], ['L', e.lot]];
+  return [['*'], ['d', e.device], ['D', e.device, e.lot], ['t', e.device, e.test], ['l', e.device, e.test, e.lot], ['T', e.test], ['L', e.lot]];
 }
+
+/**
+ * Every entry by the gateway's receipt time: what retention and "since the last review" go by. An
+ * analyzer's clock may be years off (never set after a battery change): by measured time, its
+ * results would be pruned a day after they came.
+ */
+const RECEIVED = 'r';
+const receivedKey = (e: Pick<QcEntry, 'receivedAt' | 'id'>): ListKey => [RECEIVED, normalizeTime(e.receivedAt), e.id];
 
 /** The narrowest list that answers the query, and what must still be checked on each entry. */
 function listFor(q: Pick<QcListQuery, 'device' | 'test' | 'lot'>): string[] {
   if (q.device !== undefined && q.test !== undefined && q.lot !== undefined) return ['l', q.device, q.test, q.lot];
   if (q.device !== undefined && q.test !== undefined) return ['t', q.device, q.test];
+  if (q.device !== undefined && q.lot !== undefined) return ['D', q.device, q.lot];
   if (q.device !== undefined) return ['d', q.device];
   if (q.lot !== undefined) return ['L', q.lot];
   if (q.test !== undefined) return ['T', q.test];
@@ -102,13 +113,13 @@ export class QcLog {
   readonly #lists: Database<true, ListKey>;
   readonly #seriesDb: Database<QcSeries, SeriesKey>;
   readonly #series = new Map<string, QcSeries>();
-  readonly #retentionDays: number;
+  readonly #retentionDays: () => number;
 
   constructor(engine: StorageEngine, opts: QcLogOptions) {
     this.#entries = engine.db<QcEntry, string>('qc-entries');
     this.#lists = engine.db<true, ListKey>('qc-lists');
     this.#seriesDb = engine.db<QcSeries, SeriesKey>('qc-series');
-    this.#retentionDays = opts.retentionDays ?? DEFAULT_QC_RETENTION_DAYS;
+    this.#retentionDays = () => opts.retentionDays?.() ?? DEFAULT_QC_RETENTION_DAYS;
     for (const { value } of this.#seriesDb.getRange({})) this.#series.set(seriesKey(value), value);
   }
 
@@ -119,6 +130,7 @@ export class QcLog {
       const entry: QcEntry = { ...raw, time: normalizeTime(raw.time) };
       void this.#entries.put(entry.id, entry);
       for (const list of listsOf(entry)) done = this.#lists.put([...list, entry.time, entry.id], true);
+      done = this.#lists.put(receivedKey(entry), true);
       done = this.#putSeries(this.#withEntry(entry));
     }
     return done.then(() => undefined);
@@ -193,6 +205,24 @@ export class QcLog {
     }
   }
 
+  /** Entries by the gateway's receipt, newest first. Lazy. */
+  *newestReceived(): Iterable<QcEntry> {
+    for (const key of newestFirst(this.#lists, [RECEIVED])) {
+      const entry = this.#entries.get(key[key.length - 1]!);
+      if (entry) yield entry;
+    }
+  }
+
+  /** An entry already logged with the same device, test, lot, measured time, specimen and value: an analyzer's resend. */
+  logged(e: Pick<QcEntry, 'device' | 'test' | 'lot' | 'time' | 'specimen' | 'value'>): QcEntry | undefined {
+    const at = ['l', e.device, e.test, e.lot, normalizeTime(e.time)];
+    for (const key of this.#lists.getKeys({ start: at, end: [...at, '\uffff'] })) {
+      const x = this.#entries.get(key[key.length - 1]!);
+      if (x && x.specimen === e.specimen && x.value === e.value) return x;
+    }
+    return undefined;
+  }
+
   series(): QcSeries[] {
     return [...this.#series.values()];
   }
@@ -201,19 +231,19 @@ export class QcLog {
     return this.#series.get(seriesKey({ device, test, lot }));
   }
 
-  /** Removes entries measured before the retention (whole UTC days), a batch per transaction; resolves with how many. */
+  /** Removes entries received before the retention (whole UTC days), a batch per transaction; resolves with how many. */
   prune(now: Date = new Date()): Promise<number> {
-    const cutoff = retentionCutoff(now, this.#retentionDays);
+    const cutoff = retentionCutoff(now, this.#retentionDays());
     return pruneInBatches(() =>
       this.#lists.childTransaction(() => {
-        const keys = [...this.#lists.getKeys({ start: ['*'], end: ['*', cutoff], limit: PRUNE_BATCH })];
+        const keys = [...this.#lists.getKeys({ start: [RECEIVED], end: [RECEIVED, cutoff], limit: PRUNE_BATCH })];
         for (const key of keys) {
           const id = key[key.length - 1]!;
           const entry = this.#entries.get(id);
           void this.#lists.remove(key);
           if (!entry) continue;
           void this.#entries.remove(id);
-          for (const list of listsOf(entry).slice(1)) void this.#lists.remove([...list, entry.time, entry.id]);
+          for (const list of listsOf(entry)) void this.#lists.remove([...list, entry.time, entry.id]);
           this.#forget(entry);
         }
         return keys.length;

@@ -26,7 +26,9 @@ import type { QcApi, QcProblem, QcReviewer } from './qc-api.ts';
 import { QcBook, qcFile, type EstablishedTarget, type QcBookDoc, type QcRejection } from './qc-book.ts';
 import { QcLog, type QcEntry } from './qc-log.ts';
 import type { QcEntryView, QcOverview, QcPage, QcQuery, QcRejectionView, QcReviewBody, QcRuleResult, QcSeriesView, QcTargetView } from './qc-view.ts';
+import { heldControlMarker } from './held-control.ts';
 import { MAX_NAME, qcIdentityOf, type QcIdentity } from './recognise.ts';
+import { qcRoleRefusal } from './review-role.ts';
 import { earlierPoints, runFor, zPointOf, type RunRef } from './runs.ts';
 import { establishTarget, zScore } from './targets.ts';
 import { judgeRun, rejectionRules, runOutcome, type Violation } from './westgard.ts';
@@ -43,6 +45,8 @@ export interface QcServiceOptions {
   readings(): Iterable<StoredReading>;
   /** The intake's release of a held reading. */
   release(readingId: string, confirm: ReleaseConfirmations): Promise<Released>;
+  /** Removes the hold reasons `drop` picks from a held reading and adds `add`, in one durable update; resolves with what remains, or undefined when it is not held. */
+  dropHolds(readingId: string, drop: (hold: HoldReason, reading: Reading) => boolean, add?: readonly HoldReason[]): Promise<StoredReading | undefined>;
   emit(event: GatewayEvent): void;
   /** Told of each result logged, with its verdict (medgate_qc_results_total). */
   meter?: Pick<Meter, 'qcResult'>;
@@ -53,9 +57,10 @@ export interface QcServiceOptions {
   adapter?: DocumentAdapter<QcBookDoc>;
 }
 
+/** How many of the newest logged results a start checks against the rejections on record. */
+const RECONCILE_BACK = 2000;
 /** Reviewed rejections the overview lists after the unreviewed ones. */
 const REVIEWED_SHOWN = 20;
-const ROLE_RANK = { staff: 0, admin: 1 } as const;
 
 const seriesKey = (device: string, test: string): string => `${device}\u0000${test}`;
 
@@ -77,6 +82,8 @@ export class QcService implements QcApi {
   readonly #now: () => Date;
   /** The latest run of each device's test. */
   readonly #runs = new Map<string, RunRef>();
+  /** Rejections whose review is being recorded now. */
+  readonly #reviewing = new Set<string>();
   /** Records one report at a time: each is judged against the ones before it. */
   #chain: Promise<unknown> = Promise.resolve();
 
@@ -91,9 +98,63 @@ export class QcService implements QcApi {
 
   static async open(opts: QcServiceOptions): Promise<QcService> {
     const log = opts.log ?? silentLogger;
-    const qcLog = new QcLog(opts.engine, { retentionDays: opts.config()?.retentionDays, log });
+    const qcLog = new QcLog(opts.engine, { retentionDays: () => opts.config()?.retentionDays, log });
     const book = await QcBook.open(qcFile(opts.dataDir), { log, ...(opts.adapter ? { adapter: opts.adapter } : {}) });
-    return new QcService(qcLog, book, opts);
+    const service = new QcService(qcLog, book, opts);
+    await service.#reconcile();
+    service.#flagHeldControls();
+    return service;
+  }
+
+  /**
+   * Control results an earlier version held among the patient readings ("no patient"): said once at
+   * start, by device and reading id, so someone discards them; they can be neither assigned nor
+   * released (the intake refuses, src/qc/held-control.ts).
+   */
+  #flagHeldControls(): void {
+    const byDevice = new Map<string, string[]>();
+    for (const s of this.opts.readings()) {
+      if (s.status !== 'held') continue;
+      let marker: string | undefined;
+      try {
+        marker = heldControlMarker(s.reading, this.#device(s.reading.deviceId)?.qc);
+      } catch (err) {
+        this.#log.error({ err, device: s.reading.deviceId }, 'held readings could not be checked for control results');
+        return;
+      }
+      if (marker !== undefined) byDevice.set(s.reading.deviceId, [...(byDevice.get(s.reading.deviceId) ?? []), s.reading.id]);
+    }
+    for (const [device, readings] of byDevice) {
+      this.#log.warn({ device, readings }, "held readings are control (QC) results, never a patient's: discard them");
+    }
+  }
+
+  /**
+   * The book is saved before the log (#record), so a rejection on record is never lost; should an
+   * earlier version, or a disk that lost the book's last save, leave a logged entry naming a rejection
+   * the book lacks, it is raised again here: it still holds, and the page and health show it.
+   * Walks back by receipt to the newest rejection the book has (bounded).
+   */
+  async #reconcile(): Promise<void> {
+    let newest = '';
+    for (const r of this.book.doc.rejections) if (r.at > newest) newest = r.at;
+    const missing = new Map<string, QcRejection>();
+    let walked = 0;
+    for (const e of this.log.newestReceived()) {
+      if (++walked > RECONCILE_BACK || e.receivedAt < newest) break;
+      if (e.rejection === undefined || this.book.rejection(e.rejection)) continue;
+      const rules = QC_RULES.filter((rule) => e.rules.some((x) => x.rule === rule && x.outcome === 'rejection'));
+      const had = missing.get(e.rejection);
+      // Walking back: the earliest entry of the run is the one that raised it.
+      const r: QcRejection = { id: e.rejection, device: e.device, test: e.test, lot: e.lot, rules, entry: e.id, run: e.run, at: e.receivedAt };
+      if (e.level !== undefined) r.level = e.level;
+      if (had) r.rules = QC_RULES.filter((x) => rules.includes(x) || had.rules.includes(x));
+      missing.set(e.rejection, r);
+    }
+    for (const r of missing.values()) {
+      this.#log.warn({ device: r.device, test: r.test, lot: r.lot, rules: r.rules, rejection: r.id }, 'QC rejection logged but not on record: raised again');
+      await this.book.raise(r);
+    }
   }
 
   close(): Promise<void> {
@@ -127,14 +188,23 @@ export class QcService implements QcApi {
       codeMap: device.codeMap,
       specimenType: device.lab?.specimenType,
     });
-    const entries = this.#entriesOf(device, reading, identity, now);
+    // An analyzer's resend of what is logged already (its ACK was lost): one physical 1-2s counted twice would be a 2-2s.
+    let resent: string | undefined;
+    const entries = this.#entriesOf(device, reading, identity, now).filter((e) => {
+      const had = this.log.logged(e);
+      if (had) this.#log.info({ device: e.device, test: e.test, lot: e.lot, entry: had.id }, 'QC result logged already: a resend, not logged again');
+      resent ??= had?.id;
+      return !had;
+    });
     const established: EstablishedTarget[] = [];
     for (const e of entries) this.#target(device, e, entries, established);
     const raised = this.#judge(device, entries);
     // A later result of a run already rejected adds to that rejection: said once, when raised.
     const news = raised.filter((r) => !this.book.rejection(r.id));
-    // The analyzer is acknowledged once all of it is on disk.
-    await Promise.all([this.log.record(entries), ...established.map((t) => this.book.establish(t)), ...raised.map((r) => this.book.raise(r))]);
+    // The analyzer is acknowledged once all of it is on disk; the book first: a rejection on record
+    // whose entry is missing still holds, an entry whose rejection is missing would hold nothing.
+    await Promise.all([...established.map((t) => this.book.establish(t)), ...raised.map((r) => this.book.raise(r))]);
+    await this.log.record(entries);
     for (const t of established) this.#log.info({ device: t.device, test: t.test, lot: t.lot, n: t.n }, 'QC target established from the first results');
     for (const e of entries) {
       this.#log.info({ device: e.device, test: e.test, lot: e.lot, status: e.status }, 'QC result logged');
@@ -154,7 +224,7 @@ export class QcService implements QcApi {
         )
         .catch((err: unknown) => this.#log.error({ err, device: device.id }, 'QC results logged but not queued for forwarding'));
     }
-    return entries[0]?.id ?? readingId;
+    return entries[0]?.id ?? resent ?? readingId;
   }
 
   /** One entry per observation (waveforms and documents are no control results), each placed in its run. */
@@ -232,9 +302,7 @@ export class QcService implements QcApi {
   targetOf(device: DeviceConfigT, test: string, lot: string, pending: readonly EstablishedTarget[] = []): QcTargetView | undefined {
     const configured = device.qc?.lots?.find((l) => l.id === lot)?.targets?.[test];
     if (configured) return { mean: configured.mean, sd: configured.sd, ...(configured.unit ? { unit: configured.unit } : {}), source: 'configured' };
-    const t = pending.find((x) => x.device === device.id && x.test === test && x.lot === lot) ?? this.book.target(device.id, test, lot);
-    if (!t) return undefined;
-    return { mean: t.mean, sd: t.sd, ...(t.unit ? { unit: t.unit } : {}), source: 'established', from: { n: t.n, first: t.first, last: t.last } };
+    return this.#establishedView(device.id, test, lot, pending);
   }
 
   /**
@@ -340,17 +408,29 @@ export class QcService implements QcApi {
     return holds;
   }
 
-  /** The held readings a rejection holds: its device's, held for its test's QC, received between it and its review. */
-  #heldBy(r: QcRejection): StoredReading[] {
+  /** The held readings of a device with a qc hold on a test, in one pass over the waiting readings. */
+  #heldFor(device: string, test: string): StoredReading[] {
     const out: StoredReading[] = [];
-    for (const s of this.opts.readings()) {
-      if (s.status !== 'held' || s.reading.deviceId !== r.device) continue;
-      // Times compared as instants: a reading's receipt time carries the gateway's local offset.
-      const received = Date.parse(s.reading.receivedAt);
-      if (received < Date.parse(r.at) || (r.review && received >= Date.parse(r.review.at))) continue;
-      if (qcTestsOf(s).has(r.test)) out.push(s);
-    }
+    for (const s of this.opts.readings()) if (s.status === 'held' && s.reading.deviceId === device && qcTestsOf(s).has(test)) out.push(s);
     return out;
+  }
+
+  /** How many held readings each device's test holds for its QC now ("device\0test" -> count): one pass for every rejection shown. */
+  #heldCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.opts.readings()) {
+      if (s.status !== 'held' || !s.holdReasons.some((h) => h.kind === 'qc')) continue;
+      for (const test of qcTestsOf(s)) {
+        const key = seriesKey(s.reading.deviceId, test);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
+  /** What an unreviewed rejection holds now; a reviewed one holds nothing (what its review released is in the review). */
+  #heldCount(r: QcRejection, counts: Map<string, number>): number {
+    return r.review ? 0 : (counts.get(seriesKey(r.device, r.test)) ?? 0);
   }
 
   list(query: QcQuery): QcPage {
@@ -381,85 +461,116 @@ export class QcService implements QcApi {
       .filter((r) => r.review)
       .sort((a, b) => (b.review?.at ?? '').localeCompare(a.review?.at ?? ''))
       .slice(0, REVIEWED_SHOWN);
-    return { series, rejections: [...this.book.open(), ...reviewed].map((r) => this.#rejectionView(r)) };
+    const counts = this.#heldCounts();
+    return { series, rejections: [...this.book.open(), ...reviewed].map((r) => this.#rejectionView(r, counts)) };
   }
 
-  #establishedView(device: string, test: string, lot: string): QcTargetView | undefined {
-    const t = this.book.target(device, test, lot);
+  /** The target established from the lot's first results (one of `pending`, established by this report, or on record). */
+  #establishedView(device: string, test: string, lot: string, pending: readonly EstablishedTarget[] = []): QcTargetView | undefined {
+    const t = pending.find((x) => x.device === device && x.test === test && x.lot === lot) ?? this.book.target(device, test, lot);
     return t && { mean: t.mean, sd: t.sd, ...(t.unit ? { unit: t.unit } : {}), source: 'established', from: { n: t.n, first: t.first, last: t.last } };
   }
 
   rejection(id: string): QcRejectionView {
     const r = this.book.rejection(id);
     if (!r) throw new RequestError(404, `no QC rejection "${id}"`);
-    return this.#rejectionView(r);
+    return this.#rejectionView(r, this.#heldCounts());
   }
 
   problems(): QcProblem[] {
-    return this.book
-      .open()
-      .map((r) => ({ rejection: r.id, device: r.device, test: r.test, lot: r.lot, rules: [...r.rules], since: r.at, held: this.#heldBy(r).length }));
+    const open = this.book.open();
+    const counts = open.length === 0 ? new Map<string, number>() : this.#heldCounts();
+    return open.map((r) => ({
+      rejection: r.id,
+      device: r.device,
+      test: r.test,
+      lot: r.lot,
+      rules: [...r.rules],
+      since: r.at,
+      held: this.#heldCount(r, counts),
+    }));
   }
 
   async review(who: QcReviewer, id: string, body: QcReviewBody): Promise<QcRejectionView> {
     const r = this.book.rejection(id);
     if (!r) throw new RequestError(404, `no QC rejection "${id}"`);
-    const needed = this.opts.config()?.reviewRole ?? 'admin';
-    if (ROLE_RANK[who.role] < ROLE_RANK[needed]) {
-      throw new RequestError(403, `reviewing a QC rejection needs the ${needed} role (qc.reviewRole); ${who.name} is ${who.role}`);
+    const refusal = qcRoleRefusal(who, this.opts.config(), 'reviewing a QC rejection');
+    if (refusal !== undefined) throw new RequestError(403, refusal);
+    // Checked and marked in one step: two people pressing "review" at once record one review.
+    if (r.review || this.#reviewing.has(id)) {
+      const by = r.review ? ` by ${r.review.by} at ${r.review.at}` : ' by someone else just now';
+      throw new RequestError(409, `QC rejection "${id}" was reviewed${by}`);
     }
-    if (r.review) throw new RequestError(409, `QC rejection "${id}" was reviewed by ${r.review.by} at ${r.review.at}`);
-    const held = this.#heldBy(r);
-    // On record before anything changes: a review the journal does not have did not happen.
-    await this.opts.audit.record({
-      who: who.name,
-      action: 'qc-review',
-      device: r.device,
-      reason: `${r.test} lot ${r.lot} ${r.rules.join(' ')}: ${body.action}`,
-    });
-    await this.book.review(id, { by: who.name, at: this.#now().toISOString(), action: body.action, released: 0 });
+    this.#reviewing.add(id);
+    try {
+      // On record before anything changes: a review the journal does not have did not happen.
+      await this.opts.audit.record({
+        who: who.name,
+        action: 'qc-review',
+        device: r.device,
+        reason: `${r.test} lot ${r.lot} ${r.rules.join(' ')}: ${body.action}`,
+      });
+      await this.book.review(id, { by: who.name, at: this.#now().toISOString(), action: body.action, released: 0 });
+    } finally {
+      this.#reviewing.delete(id);
+    }
     this.#log.info({ device: r.device, test: r.test, lot: r.lot, rejection: id, by: who.name, release: body.release === true }, 'QC rejection reviewed');
     if (body.release === true) {
-      const released = await this.#releaseHeld(who.name, r, held);
+      const released = await this.#releaseHeld(who.name, r);
       await this.book.setReleased(id, released);
     }
     this.opts.emit({ type: 'qc', device: r.device, test: r.test, lot: r.lot, rejection: id });
-    return this.#rejectionView(r);
+    return this.#rejectionView(r, this.#heldCounts());
   }
 
-  /** Releases the readings held only for this rejection's test's QC; one failing does not stop the others. */
-  async #releaseHeld(who: string, r: QcRejection, held: readonly StoredReading[]): Promise<number> {
+  /**
+   * Once no unreviewed rejection of its test is left, the readings its QC holds (read now, after the
+   * review is on record: one that arrived meanwhile is among them): those held for that alone are
+   * released; the others lose that test's qc holds and keep their own (a patient to assign, a value to
+   * check, another test's failed QC). One failing does not stop the others.
+   */
+  async #releaseHeld(who: string, r: QcRejection): Promise<number> {
     // Another unreviewed rejection of the same test still holds them.
     if (this.book.open().some((o) => o.device === r.device && o.test === r.test)) return 0;
     let released = 0;
     let failed = 0;
-    for (const s of held) {
-      // Held for anything else too (its patient, a value, another test's QC): that is settled on its own.
-      if (!s.holdReasons.every((h) => h.kind === 'qc') || [...qcTestsOf(s)].some((t) => t !== r.test)) continue;
+    const about = `the review of QC rejection ${r.id} (${r.test} lot ${r.lot} ${r.rules.join(' ')})`;
+    for (const s of this.#heldFor(r.device, r.test)) {
       const readingId = s.reading.id;
-      let done: Released;
+      const onlyThis = s.holdReasons.every((h) => h.kind === 'qc' && onlyTest(h, s.reading, r.test));
+      // Another test's QC failed since it was held: acceptQcFailure would send it past that one too.
+      const others = this.holdsFor(r.device, s.reading);
       try {
-        done = await this.opts.release(readingId, { acceptQcFailure: true });
+        if (onlyThis && others.length === 0) {
+          const done = await this.opts.release(readingId, { acceptQcFailure: true });
+          released++;
+          await this.#audit(who, r.device, readingId, done.stored, `acceptQcFailure with ${about}: ${done.settled.map(holdLabel).join(', ')}`);
+        } else {
+          const left = await this.opts.dropHolds(readingId, (h, reading) => h.kind === 'qc' && onlyTest(h, reading, r.test), others);
+          if (left)
+            await this.#audit(who, r.device, readingId, left, `qc hold lifted with ${about}; still held for ${left.holdReasons.map(holdLabel).join(', ')}`);
+        }
       } catch (err) {
         failed++;
         this.#log.warn({ err, reading: readingId, rejection: r.id }, 'a reading held for a QC rejection could not be released with its review');
-        continue;
       }
-      released++;
-      const patient = done.stored.patient;
-      await this.opts.audit
-        .record({
-          who,
-          action: 'override',
-          device: r.device,
-          reading: readingId,
-          ...(patient ? { patient: { mrn: patient.mrn, ...(patient.assigningAuthority ? { assigningAuthority: patient.assigningAuthority } : {}) } } : {}),
-          reason: `acceptQcFailure with the review of QC rejection ${r.id} (${r.test} lot ${r.lot} ${r.rules.join(' ')}): ${done.settled.map(holdLabel).join(', ')}`,
-        })
-        .catch((err: unknown) => this.#log.error({ err, reading: readingId, rejection: r.id }, 'a reading released with a QC review could not be audited'));
     }
     this.#log.info({ rejection: r.id, released, failed }, 'readings held for the QC rejection released with its review');
     return released;
+  }
+
+  #audit(who: string, device: string, reading: string, stored: StoredReading, reason: string): Promise<void> {
+    const patient = stored.patient;
+    return this.opts.audit
+      .record({
+        who,
+        action: 'override',
+        device,
+        reading,
+        ...(patient ? { patient: { mrn: patient.mrn, ...(patient.assigningAuthority ? { assigningAuthority: patient.assigningAuthority } : {}) } } : {}),
+        reason,
+      })
+      .catch((err: unknown) => this.#log.error({ err, reading }, 'a reading released with a QC review could not be audited'));
   }
 
   /** Removes QC results and reviewed rejections past the retention; resolves with how many. */
@@ -474,7 +585,7 @@ export class QcService implements QcApi {
     return label === undefined ? rest : { ...rest, deviceLabel: label };
   }
 
-  #rejectionView(r: QcRejection): QcRejectionView {
+  #rejectionView(r: QcRejection, counts: Map<string, number>): QcRejectionView {
     const device = this.#device(r.device);
     const view: QcRejectionView = {
       id: r.id,
@@ -485,7 +596,7 @@ export class QcService implements QcApi {
       entry: r.entry,
       at: r.at,
       holds: device?.qc?.holdOnReject !== false,
-      held: this.#heldBy(r).length,
+      held: this.#heldCount(r, counts),
     };
     if (device?.label !== undefined) view.deviceLabel = device.label;
     if (r.level !== undefined) view.level = r.level;
@@ -498,15 +609,25 @@ function ruleResult(v: Violation): QcRuleResult {
   return { rule: v.rule, outcome: v.outcome, scope: v.scope, with: [...v.with] };
 }
 
+/** The tests one hold is about (every observation's when it names none). */
+function testsOfHold(h: HoldReason, reading: Pick<Reading, 'observations'>): Set<string> {
+  const tests = new Set<string>();
+  for (const i of h.observations ?? reading.observations.map((_, n) => n)) {
+    const o = reading.observations[i];
+    if (o) tests.add(testOf(o));
+  }
+  return tests;
+}
+
+/** Whether a hold is about this test alone. */
+function onlyTest(h: HoldReason, reading: Pick<Reading, 'observations'>, test: string): boolean {
+  const tests = testsOfHold(h, reading);
+  return tests.size === 1 && tests.has(test);
+}
+
 /** The tests a held reading's qc holds are about. */
 function qcTestsOf(s: StoredReading): Set<string> {
   const tests = new Set<string>();
-  for (const h of s.holdReasons) {
-    if (h.kind !== 'qc') continue;
-    for (const i of h.observations ?? s.reading.observations.map((_, n) => n)) {
-      const o = s.reading.observations[i];
-      if (o) tests.add(testOf(o));
-    }
-  }
+  for (const h of s.holdReasons) if (h.kind === 'qc') for (const t of testsOfHold(h, s.reading)) tests.add(t);
   return tests;
 }

@@ -154,6 +154,13 @@ export const QcReviewBody = Type.Object(
         description: 'also release the patient results held for this rejection (otherwise each is released or discarded on its own)',
       }),
     ),
+    heldSeen: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'with release: how many held results the reviewer was shown; when more or fewer are held now, the review is refused (409) so nobody releases results unseen',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -26,32 +26,43 @@ export const MAX_NAME = 64;
 /** A sample ID longer than this is matched against no pattern: a pattern's cost grows with its input. */
 const MAX_MATCHED = 128;
 
-// Compiled once per pattern text; null: it does not compile (config validation refuses it, so only an unchecked config gets here).
-const compiled = new Map<string, RegExp | null>();
+/**
+ * The one way a control sample-ID pattern is compiled: config validation and recognition must agree
+ * on what compiles (Unicode mode would refuse "\\-" that validation without it accepts). Throws a
+ * SyntaxError naming what is wrong.
+ */
+export function compileSampleIdPattern(text: string): RegExp {
+  return new RegExp(text);
+}
 
-function patternOf(text: string): RegExp | null {
+// Compiled once per pattern text; an Error: it does not compile (only a config that skipped validation gets here).
+const compiled = new Map<string, RegExp | Error>();
+
+function patternOf(text: string): RegExp {
   let re = compiled.get(text);
   if (re === undefined) {
     try {
-      re = new RegExp(text, 'u');
-    } catch {
-      re = null;
+      re = compileSampleIdPattern(text);
+    } catch (err) {
+      re = err instanceof Error ? err : new Error(String(err));
     }
     compiled.set(text, re);
   }
+  // Never "not QC" in silence: a control result taken for a patient's is the worst outcome there is.
+  if (re instanceof Error) throw new Error(`the device's qc.sampleIdPattern does not compile (${re.message}): control results cannot be told apart`);
   return re;
 }
 
 const cut = (s: string): string => s.slice(0, MAX_NAME);
 const present = (s: string | undefined): string | undefined => (s === undefined || s.trim() === '' ? undefined : s.trim());
 
-/** The report's QC identity, or undefined when it is a patient's. */
+/** The report's QC identity, or undefined when it is a patient's. Throws when the device's pattern does not compile. */
 export function qcIdentityOf(report: Pick<DeviceReport, 'control' | 'specimen'>, qc: DeviceQcT | undefined): QcIdentity | undefined {
   const specimen = present(report.specimen?.id);
   const listed = specimen === undefined ? undefined : qc?.lots?.find((l) => l.id === specimen);
   let groups: Record<string, string | undefined> | undefined;
   if (specimen !== undefined && qc?.sampleIdPattern && specimen.length <= MAX_MATCHED) {
-    const match = patternOf(qc.sampleIdPattern)?.exec(specimen);
+    const match = patternOf(qc.sampleIdPattern).exec(specimen);
     if (match) groups = match.groups ?? {};
   }
   const control = report.control;

@@ -1,7 +1,8 @@
 // Which QC results form one run, and which earlier results the rules compare a run with. Pure.
 // A run is one device's test within `runWindowMinutes` of the run's first result: the levels a lab
 // runs together (the within-run rules compare them). The earlier points go back to the last review
-// of the device's test (corrective action starts the rules over), every lot, newest first.
+// of the device's test (corrective action starts the rules over; by when the gateway received them),
+// every lot, newest first.
 
 import type { QcEntry } from './qc-log.ts';
 import type { ZPoint } from './westgard.ts';
@@ -36,7 +37,7 @@ export function zPointOf(e: Pick<QcEntry, 'id' | 'lot' | 'z' | 'run' | 'time' | 
 
 /**
  * The earlier points for one run: `newestFirst` is the device's test, every lot, newest first.
- * Skips the run itself, stops at `restart` (the last review) and once every lot has POINTS_PER_LOT.
+ * Skips the run itself and what was received up to `restart` (the last review); stops once every lot has POINTS_PER_LOT.
  */
 export function earlierPoints(newestFirst: Iterable<QcEntry>, run: string, restart: string | undefined): ZPoint[] {
   const out: ZPoint[] = [];
@@ -44,7 +45,8 @@ export function earlierPoints(newestFirst: Iterable<QcEntry>, run: string, resta
   let scanned = 0;
   for (const e of newestFirst) {
     if (++scanned > MAX_SCANNED) break;
-    if (restart !== undefined && e.time <= restart) break;
+    // Before the review by the gateway's clock: an analyzer's clock may be off either way.
+    if (restart !== undefined && Date.parse(e.receivedAt) <= Date.parse(restart)) continue;
     if (e.run === run) continue;
     const point = zPointOf(e);
     if (!point) continue;

@@ -50,6 +50,7 @@ export class DestinationFleet {
     const worker = new DeliveryWorker({
       destinationId: dest.id,
       sender,
+      destination: dest,
       store: this.opts.store,
       history: this.opts.history,
       backoff: dest.retry ?? { initialMs: 1000, maxMs: 60_000 },

@@ -29,10 +29,12 @@ import type { Logger } from '../model/logger.ts';
 import type { PatientRef } from '../model/reading.ts';
 import { RequestError } from '../model/request-error.ts';
 import { sameLink } from '../model/same-link.ts';
-import { resend } from '../outbox/outbox.ts';
+import { discardDeadQc, resend } from '../outbox/outbox.ts';
 import type { PatientDirectoryStore } from '../patients/directory.ts';
 import type { OrdersService } from '../orders/orders-service.ts';
-import type { QcApi } from '../qc/qc-api.ts';
+import type { QcApi, QcReviewer } from '../qc/qc-api.ts';
+import { qcRoleRefusal } from '../qc/review-role.ts';
+import type { ReleaseConfirmations } from '../pipeline/release.ts';
 import { bindingActive, defaultPolicy } from '../pipeline/patient.ts';
 import { devicePatientSettings } from '../orders/device-patient.ts';
 import type { BindingMode } from '../patients/types.ts';
@@ -160,6 +162,12 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
     thresholds: () => healthThresholds(configFile.document.health),
     ...(orders ? { orders: () => orders.problems() } : {}),
   });
+  // Sending a result its failed QC holds is the review's decision, one reading at a time: the review's role.
+  const mayAcceptQcFailure = (who: QcReviewer, confirm: ReleaseConfirmations): void => {
+    if (confirm.acceptQcFailure !== true) return;
+    const refusal = qcRoleRefusal(who, configFile.document.qc, 'sending a result held for failed QC (acceptQcFailure)');
+    if (refusal !== undefined) throw new RequestError(403, refusal);
+  };
   const noQcRejection = (id: string): never => {
     throw new RequestError(404, `no QC rejection "${id}"`);
   };
@@ -257,7 +265,9 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       if (had) await audit.record({ who, action: 'unbind', device: deviceId });
       return had;
     },
-    assign: async (who, readingId, patient, confirm) => {
+    assign: async (actingUser, readingId, patient, confirm) => {
+      mayAcceptQcFailure(actingUser, confirm);
+      const who = actingUser.name;
       const released = await intake.assign(readingId, patient, confirm);
       const { stored } = released;
       await audit.record({
@@ -271,9 +281,10 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       for (const entry of settlementEntries(who, released)) await audit.record(entry);
       return stored;
     },
-    release: async (who, readingId, confirm) => {
+    release: async (actingUser, readingId, confirm) => {
+      mayAcceptQcFailure(actingUser, confirm);
       const released = await intake.release(readingId, confirm);
-      for (const entry of settlementEntries(who, released)) await audit.record(entry);
+      for (const entry of settlementEntries(actingUser.name, released)) await audit.record(entry);
       return released.stored;
     },
     discard: async (who, readingId, reason) => {
@@ -305,6 +316,26 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       await audit.record({ who, action: 'resend', ...what, reason: `message ${messageId} to ${again.destinationId}${qcNote}` });
       parts.emit({ type: 'message', message: liveMessageView(store.data, again) });
       return again;
+    },
+    discardMessage: async (who, messageId, reason) => {
+      const m = store.data.messages[messageId];
+      if (!m) throw new RequestError(404, `no message "${messageId}" in the outbox`);
+      if (!m.qc || m.state !== 'dead')
+        throw new RequestError(
+          409,
+          `message "${messageId}" is not a dead QC message: a patient message is settled through its reading (release or discard it)`,
+        );
+      // Journaled first: a message never leaves without its reason on record.
+      await audit.record({
+        who,
+        action: 'discard',
+        device: m.qc.device,
+        reason: `QC message ${messageId} to ${m.destinationId} (QC entries ${m.qc.entries.join(', ')}): ${reason}`,
+      });
+      const gone = await store.update((doc) => structuredClone(discardDeadQc(doc, messageId)));
+      // Health's dead-letter count drops now, not at the next status round.
+      status.invalidate();
+      return gone;
     },
     tracing: async (readingId, maxSamples) => {
       const live = store.data.readings[readingId];

@@ -286,10 +286,13 @@ export interface GatewayApi {
   // `who`: the person or script acting, for the audit journal.
   bind(who: string, deviceId: string, patient: PatientRef, minutes?: number): Promise<DeviceBinding>;
   unbind(who: string, deviceId: string): Promise<boolean>;
-  /** Names the patient of a held reading; its value and code holds need their confirmations too (409 names what is missing). */
-  assign(who: string, readingId: string, patient: PatientRef, confirm: ReleaseConfirmations): Promise<StoredReading>;
-  /** Releases a held reading that already has its patient (value, code and delivery holds). */
-  release(who: string, readingId: string, confirm: ReleaseConfirmations): Promise<StoredReading>;
+  /**
+   * Names the patient of a held reading; its value, code and qc holds need their confirmations too (409
+   * names what is missing). `who` with a role: acceptQcFailure needs `qc.reviewRole` (403 otherwise).
+   */
+  assign(who: QcReviewer, readingId: string, patient: PatientRef, confirm: ReleaseConfirmations): Promise<StoredReading>;
+  /** Releases a held reading that already has its patient (value, code, qc and delivery holds); acceptQcFailure as for assign. */
+  release(who: QcReviewer, readingId: string, confirm: ReleaseConfirmations): Promise<StoredReading>;
   discard(who: string, readingId: string, reason: string): Promise<StoredReading>;
   audit(query: AuditQuery): Promise<AuditEntry[]>;
   /** Counts of the patient directory, when an inbound feed is configured. */
@@ -302,6 +305,8 @@ export interface GatewayApi {
   messages(query: MessageQuery): Promise<MessagesPage>;
   /** A dead letter back into its destination's line, same bytes and control ID. */
   resend(who: string, messageId: string): Promise<OutboxMessage>;
+  /** A dead QC message removed for good, with the reason in the audit journal (409 for any other message). */
+  discardMessage(who: string, messageId: string, reason: string): Promise<OutboxMessage>;
   /** Samples of an EKG reading for drawing. */
   tracing(readingId: string, maxSamples: number): Promise<Tracing | undefined>;
   /** The EHR's orders and where each stands with each analyzer, newest first; undefined without an inbound feed. */

@@ -1,14 +1,18 @@
 // The QC page in headless Chromium against the gateway process, with an ASTM chemistry analyzer the
 // gateway dials over TCP sending control results as analyzers do (empty P record, O-12 action code
 // Q "treat specimen as a Q/C test specimen", ASTM E1394) for two glucose control lots with
-// configured targets, then a patient's glucose, and the EHR stand-in in its own process. The lab
+// configured targets in mg/dL (GLU maps to LOINC 2345-7, glucose mass/volume), then a patient's
+// glucose, and the EHR stand-in in its own process. The lab
 // lead sees the failed series first with its Levey-Jennings chart (the mean and SD lines labelled,
 // the 1-2s warning and the 1-3s rejection marked with their rules), the rejection on the status
 // strip and the navigation; a medical assistant's held list shows the patient result held "qc
-// failed" and its release asks for the QC confirmation; a new control result appears without a
-// reload and the keyboard stays where it was; a staff user may not review and is told who can;
-// the lab lead's review is shown with who, when and what was done. No control result appears in
-// the patient lists. axe finds nothing. Writes docs/screenshots/qc.png.
+// failed", a staff user may not send it and is told who may, and the lab lead's release asks for
+// the QC confirmation; a new control result appears without a reload and the keyboard stays where
+// it was; a staff user may not review and is told who can; the lab lead's review is shown with who,
+// when and what was done; a release with the review is refused when other results are held than
+// the dialog showed, and shows the new count; the QC link follows the configuration and open
+// failures without a reload. No control result appears in the patient lists. axe finds nothing.
+// Writes docs/screenshots/qc.png.
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,30 +40,31 @@ const SOON = { timeout: 10_000 };
 /** The QC view's own polling interval (src/web/page/views/qc.ts). */
 const POLL_MS = 30_000;
 
-/** Level 1: mean 5.5 mmol/L, SD 0.15 (hours ago, value). 5.82 is +2.1 SD (1-2s, a warning); 6.05 is +3.7 SD (1-3s, a rejection). */
+/** Level 1: mean 100 mg/dL, SD 3 (hours ago, value). 106.4 is +2.1 SD (1-2s, a warning); 111.2 is +3.7 SD (1-3s, a rejection). */
 const LEVEL1_RUNS: Array<[number, string]> = [
-  [30, '5.50'],
-  [28, '5.58'],
-  [26, '5.41'],
-  [24, '5.62'],
-  [22, '5.47'],
-  [20, '5.53'],
-  [18, '5.36'],
-  [16, '5.60'],
-  [14, '5.82'],
-  [12, '5.55'],
-  [10, '5.44'],
-  [8, '6.05'],
+  [30, '100.2'],
+  [28, '102.1'],
+  [26, '97.9'],
+  [24, '103.1'],
+  [22, '98.8'],
+  [20, '101.1'],
+  [18, '96.9'],
+  [16, '102.2'],
+  [14, '106.4'],
+  [12, '100.9'],
+  [10, '98.7'],
+  [8, '111.2'],
 ];
-/** Level 2: mean 15.0, SD 0.4, all in control, an hour apart from level 1's runs. */
+/** Level 2: mean 270 mg/dL, SD 7, all in control, an hour apart from level 1's runs. */
 const LEVEL2_RUNS: Array<[number, string]> = [
-  [29, '15.1'],
-  [25, '14.8'],
-  [21, '15.3'],
-  [17, '14.9'],
-  [13, '15.2'],
-  [9, '15.0'],
+  [29, '271.8'],
+  [25, '266.4'],
+  [21, '275.3'],
+  [17, '268.2'],
+  [13, '273.6'],
+  [9, '270.4'],
 ];
+const UNIT = 'mg/dL';
 
 function chemistry(port: number): DeviceConfigT {
   return {
@@ -71,8 +76,8 @@ function chemistry(port: number): DeviceConfigT {
     codeMap: CHEMISTRY_CODES,
     qc: {
       lots: [
-        { id: LEVEL1, level: '1', material: 'Glucose control, level 1', targets: { GLU: { mean: 5.5, sd: 0.15, unit: 'mmol/L' } } },
-        { id: LEVEL2, level: '2', material: 'Glucose control, level 2', targets: { GLU: { mean: 15, sd: 0.4, unit: 'mmol/L' } } },
+        { id: LEVEL1, level: '1', material: 'Glucose control, level 1', targets: { GLU: { mean: 100, sd: 3, unit: UNIT } } },
+        { id: LEVEL2, level: '2', material: 'Glucose control, level 2', targets: { GLU: { mean: 270, sd: 7, unit: UNIT } } },
       ],
     },
   };
@@ -86,7 +91,7 @@ let browser: BrowserSession;
 let page: Page;
 
 const control = (lot: string, value: string, hours: number) =>
-  transmit(link, astmSpecimen({ specimen: lot, results: { GLU: value }, unit: 'mmol/l', action: 'Q', at: hoursAgo(hours) }));
+  transmit(link, astmSpecimen({ specimen: lot, results: { GLU: value }, unit: UNIT, action: 'Q', at: hoursAgo(hours) }));
 
 beforeAll(async () => {
   ehr = await startEhrStandin();
@@ -100,7 +105,7 @@ beforeAll(async () => {
   await awaitQcEntries(gw, { device: 'chem-1', test: 'GLU', lot: LEVEL1 }, LEVEL1_RUNS.length);
   await awaitQcEntries(gw, { device: 'chem-1', test: 'GLU', lot: LEVEL2 }, LEVEL2_RUNS.length);
   // A patient's glucose after the failed control: held until the QC is reviewed.
-  await transmit(link, astmSpecimen({ specimen: 'S-4401', results: { GLU: '5.9' }, unit: 'mmol/l', action: 'N', patientId: ALICE.mrn, at: hoursAgo(0.1) }));
+  await transmit(link, astmSpecimen({ specimen: 'S-4401', results: { GLU: '106' }, unit: UNIT, action: 'N', patientId: ALICE.mrn, at: hoursAgo(0.1) }));
   await eventually(async () => {
     const r = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=held');
     expect(r.body.readings.map((x) => x.holdReasons.map((h) => h.kind))).toEqual([['qc']]);
@@ -163,10 +168,10 @@ describe('the QC page', () => {
     expect(
       await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth),
     ).toBeLessThanOrEqual(1024);
-    expect(rows[0]).toMatch(/rejected\s*6\.05 mmol\/L \(1-3s, 1-2s\), .*QC failed: not reviewed.*mean 5\.5 mmol\/L, SD 0\.15 \(configured\)\s*12$/);
+    expect(rows[0]).toMatch(/rejected\s*111\.2 mg\/dL \(1-3s, 1-2s\), .*QC failed: not reviewed.*mean 100 mg\/dL, SD 3 \(configured\)\s*12$/);
     // The other lot was in control; its test's results are held all the same, and it says which lot failed.
     expect(rows[1]).toMatch(
-      new RegExp(`in control\\s*15 mmol/L, .*GLU QC failed on lot ${LEVEL1}: not reviewed.*mean 15 mmol/L, SD 0\\.4 \\(configured\\)\\s*6$`),
+      new RegExp(`in control\\s*270\\.4 mg/dL, .*GLU QC failed on lot ${LEVEL1}: not reviewed.*mean 270 mg/dL, SD 7 \\(configured\\)\\s*6$`),
     );
     await noAxeViolations();
   });
@@ -174,13 +179,13 @@ describe('the QC page', () => {
   it('draws the Levey-Jennings chart: mean and SD lines labelled, points in time order, the warning and the rejection marked with their rules', async () => {
     await chart().waitFor();
     expect(await chart().locator('text.lj-line-label').allTextContents()).toEqual([
-      '+3 SD 5.95',
-      '+2 SD 5.8',
-      '+1 SD 5.65',
-      'Mean 5.5',
-      '\u22121 SD 5.35',
-      '\u22122 SD 5.2',
-      '\u22123 SD 5.05',
+      '+3 SD 109',
+      '+2 SD 106',
+      '+1 SD 103',
+      'Mean 100',
+      '\u22121 SD 97',
+      '\u22122 SD 94',
+      '\u22123 SD 91',
     ]);
     const points = chart().locator('g.lj-point');
     expect(await points.count()).toBe(LEVEL1_RUNS.length);
@@ -190,8 +195,8 @@ describe('the QC page', () => {
     // Told in words beside the mark, and by the mark's name, not by its colour alone.
     expect(await rejection.locator('text').textContent()).toBe('1-3s');
     expect(await warning.locator('text').textContent()).toBe('1-2s');
-    expect(await rejection.getAttribute('aria-label')).toMatch(/6\.05 mmol\/L, \+3\.7 SD, rejected: 1-3s \(one result beyond 3 SD\)/);
-    expect(await warning.getAttribute('aria-label')).toMatch(/5\.82 mmol\/L, \+2\.1 SD, warning: 1-2s/);
+    expect(await rejection.getAttribute('aria-label')).toMatch(/111\.2 mg\/dL, \+3\.7 SD, rejected: 1-3s \(one result beyond 3 SD\)/);
+    expect(await warning.getAttribute('aria-label')).toMatch(/106\.4 mg\/dL, \+2\.1 SD, warning: 1-2s/);
     // The line joins the points left to right.
     const xs = await points.evaluateAll((els) =>
       els.map((el) => Number(el.firstElementChild?.getAttribute('cx') ?? el.firstElementChild?.getAttribute('d')?.split(/[ ML]/)[1])),
@@ -200,7 +205,7 @@ describe('the QC page', () => {
     expect(await chart().locator('path.lj-path').count()).toBe(1);
     // The same results as a table, newest first, with the exact values.
     expect(await resultRows().count()).toBe(LEVEL1_RUNS.length);
-    expect(await resultRows().first().textContent()).toMatch(/6\.05 mmol\/L\+3\.7 SDrejected1-3s, 1-2s/);
+    expect(await resultRows().first().textContent()).toMatch(/111\.2 mg\/dL\+3\.7 SDrejected1-3s, 1-2s/);
     await noAxeViolations();
     // The rejection and the whole chart in one tablet screen.
     await page.locator('.qc-rejections-card').evaluate((el) => el.scrollIntoView({ block: 'start' }));
@@ -222,19 +227,19 @@ describe('the QC page', () => {
     expect(await points.first().getAttribute('tabindex')).toBe('-1');
     await newest.focus();
     const info = page.locator('.lj-info');
-    await expect.poll(() => info.textContent(), SOON).toMatch(/6\.05 mmol\/L, \+3\.7 SD, rejected/);
+    await expect.poll(() => info.textContent(), SOON).toMatch(/111\.2 mg\/dL, \+3\.7 SD, rejected/);
     await page.keyboard.press('ArrowLeft');
     expect(await isFocused(points.nth(LEVEL1_RUNS.length - 2))).toBe(true);
-    await expect.poll(() => info.textContent(), SOON).toMatch(/5\.44 mmol\/L, \u22120\.4 SD, in control/);
+    await expect.poll(() => info.textContent(), SOON).toMatch(/98\.7 mg\/dL, \u22120\.4 SD, in control/);
     await page.keyboard.press('Home');
     expect(await isFocused(points.first())).toBe(true);
     await chart().locator('g.lj-point.warning').hover();
-    await expect.poll(() => info.textContent(), SOON).toMatch(/5\.82 mmol\/L, \+2\.1 SD, warning/);
+    await expect.poll(() => info.textContent(), SOON).toMatch(/106\.4 mg\/dL, \+2\.1 SD, warning/);
   });
 
   it('never shows a control result in the patient lists', async () => {
     // Only the patient's glucose is a reading (its hold reason names the failed lot, as it should); no control's value is anywhere.
-    const controlValues = /\b(6\.05|5\.82|5\.36|15\.1|14\.8)\b/;
+    const controlValues = /\b(111\.2|106\.4|96\.9|271\.8|266\.4)\b/;
     await page.getByRole('link', { name: 'Live', exact: true }).click();
     const live = page.getByRole('list', { name: 'Live readings' }).locator(':scope > li');
     await expect.poll(() => live.count(), SOON).toBe(1);
@@ -244,6 +249,32 @@ describe('the QC page', () => {
     const held = page.getByRole('list', { name: 'Held readings' }).locator(':scope > li');
     await expect.poll(() => held.count(), SOON).toBe(1);
     expect(await page.locator('main').textContent()).not.toMatch(controlValues);
+  });
+
+  it('refuses a staff user the release of a result held for failed QC, saying who may', async () => {
+    await signInAs(STAFF);
+    await page.goto(`${gw.url}/#/patients`);
+    const held = page.getByRole('list', { name: 'Held readings' }).locator(':scope > li');
+    await expect.poll(() => held.count(), SOON).toBe(1);
+    await held.getByRole('button', { name: 'Release', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Release held reading' });
+    await dialog.getByLabel('I checked the QC failure: this result may go to the chart', { exact: true }).check();
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    const alert = dialog.getByRole('alert');
+    await expect
+      .poll(() => alert.textContent(), SOON)
+      .toBe(
+        'You may not send a result held for failed QC: only administrators may (the QC review role). Ask an administrator to review the QC failure on the QC page, or to release this result. Open the QC page',
+      );
+    expect(await alert.getByRole('link', { name: 'Open the QC page' }).getAttribute('href')).toBe('#/qc?device=chem-1&test=GLU');
+    await noAxeViolations();
+    await page.keyboard.press('Escape');
+    const still = await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=held');
+    expect(still.body.readings.map((x) => x.holdReasons.map((h) => h.kind))).toEqual([['qc']]);
+    await signInAs(ADMIN);
+    await page.goto(`${gw.url}/#/patients`);
+    await expect.poll(() => held.count(), SOON).toBe(1);
   });
 
   it('holds the patient glucose "qc failed", and its release asks to confirm the QC failure, saying it is not reviewed', async () => {
@@ -275,9 +306,9 @@ describe('the QC page', () => {
     await expect.poll(() => resultRows().count(), SOON).toBe(LEVEL1_RUNS.length);
     const mounted = Date.now();
     await review.focus();
-    await control(LEVEL1, '5.52', 0.05);
-    // Sooner than the page's own polling: only the gateway's qc event can have brought it.
-    await expect.poll(() => resultRows().count(), { timeout: 5_000 }).toBe(LEVEL1_RUNS.length + 1);
+    await control(LEVEL1, '100.6', 0.05);
+    // Sooner than the page's own polling (checked below): only the gateway's qc event can have brought it.
+    await expect.poll(() => resultRows().count(), { timeout: 20_000 }).toBe(LEVEL1_RUNS.length + 1);
     expect(Date.now() - mounted).toBeLessThan(POLL_MS);
     expect(await isFocused(review)).toBe(true);
   });
@@ -322,25 +353,92 @@ describe('the QC page', () => {
     await noAxeViolations();
   });
 
-  it('releases the results a new rejection held when the reviewer chooses to, and says so', async () => {
-    await control(LEVEL1, '5.01', 0.04);
+  const patientGlucose = (specimen: string, value: string) =>
+    transmit(link, astmSpecimen({ specimen, results: { GLU: value }, unit: UNIT, action: 'N', patientId: ALICE.mrn, at: hoursAgo(0.02) }));
+  const heldNow = async () => (await gw.api<{ readings: ReadingView[] }>('GET', '/api/readings?status=held')).body.readings.length;
+
+  it('releases the results a new rejection held when the reviewer chooses to, only those the dialog showed, and says so', async () => {
+    await control(LEVEL1, '90.1', 0.04);
     const open = rejections().getByRole('listitem').filter({ hasText: 'not reviewed' });
     await expect.poll(() => open.count(), { timeout: 15_000 }).toBe(1);
-    await transmit(link, astmSpecimen({ specimen: 'S-4402', results: { GLU: '6.2' }, unit: 'mmol/l', action: 'N', patientId: ALICE.mrn, at: hoursAgo(0.02) }));
+    await patientGlucose('S-4402', '112');
     await expect.poll(() => open.textContent(), { timeout: 15_000 }).toContain('1 patient result for GLU held until it is reviewed');
     await open.getByRole('button', { name: 'Review' }).click();
     const dialog = page.getByRole('dialog', { name: 'Review QC failure' });
-    // Keeping them held is the default, and each choice says what it means.
+    // Keeping them held is the default, and each choice says what it means: the results to check came after the failure.
     expect(await dialog.getByLabel('Keep the 1 patient result held').isChecked()).toBe(true);
-    expect(await dialog.textContent()).toMatch(/Only choose this when you checked that the GLU results measured before the QC failed can be trusted/);
+    expect(await dialog.textContent()).toMatch(/Only choose this when you checked that the 1 GLU result received since the QC failed can be trusted/);
     await noAxeViolations();
     await dialog.getByLabel('What was found and done').fill('Control vial left open; new vial in range, patient results checked');
     await dialog.getByLabel('Release the 1 patient result to the charts now').check();
+    // Another patient's glucose is held while the dialog is open: releasing "the 1" must not send 2 unseen.
+    await patientGlucose('S-4403', '109');
+    await expect.poll(heldNow, { timeout: 15_000 }).toBe(2);
     const before = ehr.messages.length;
     await dialog.getByRole('button', { name: 'Record review' }).click();
-    const [m] = (await ehr.waitFor(before + 1, 15_000)).slice(before);
-    expect(m!.text).toContain('S-4402');
+    // allTextContents does not wait for the alert: a dialog that closed (released unseen) fails here at once.
+    await expect.poll(async () => (await dialog.getByRole('alert').allTextContents()).join(''), SOON).toBe('2 results are held now: look again.');
+    expect(ehr.messages.length).toBe(before);
+    expect(await dialog.getByLabel('Keep the 2 patient results held').isChecked()).toBe(true);
+    await dialog.getByLabel('Release the 2 patient results to the charts now').check();
+    await dialog.getByRole('button', { name: 'Record review' }).click();
+    const sent = (await ehr.waitFor(before + 2, 15_000)).slice(before);
+    expect(sent.map((m) => (m.text.includes('S-4402') ? 'S-4402' : m.text.includes('S-4403') ? 'S-4403' : '?')).sort()).toEqual(['S-4402', 'S-4403']);
+    await expect.poll(() => page.locator('#toast').textContent(), SOON).toBe('Review recorded for GLU on Chemistry; 2 patient results released.');
     const reviewed = rejections().getByRole('listitem').first();
-    await expect.poll(() => reviewed.textContent(), SOON).toMatch(/1 held patient result released with the review.*Reviewed by lab\.lead/);
+    await expect.poll(() => reviewed.textContent(), SOON).toMatch(/2 held patient results released with the review.*Reviewed by lab\.lead/);
+  }, 60_000);
+
+  const open = async () =>
+    (await gw.api<{ problems: Array<{ kind: string; rejection?: string }> }>('GET', '/api/status')).body.problems.filter((p) => p.kind === 'qc-rejected');
+
+  it('says on the held list when the QC failure holding a result was reviewed and the result kept held', async () => {
+    await control(LEVEL1, '89.5', 0.03);
+    await expect.poll(async () => (await open()).length, { timeout: 15_000 }).toBe(1);
+    expect(await heldNow()).toBe(0);
+    await patientGlucose('S-4404', '104');
+    await expect.poll(heldNow, { timeout: 15_000 }).toBe(1);
+    const [problem] = await open();
+    // Reviewed, the result kept held (no release): its hold text was written as "not reviewed".
+    expect((await gw.api('POST', `/api/qc/rejections/${problem!.rejection}/review`, { action: 'Recalibrated; control repeated in range' })).status).toBe(200);
+    await page.getByRole('link', { name: 'Patients', exact: true }).click();
+    const why = page.getByRole('list', { name: 'Held readings' }).locator(':scope > li').getByRole('list', { name: 'Why it is held' });
+    await expect
+      .poll(async () => (await why.allTextContents()).join('|').trim(), SOON)
+      .toMatch(new RegExp(`^qc failed GLU on lot ${LEVEL1} \\([^)]+\\): reviewed by api-token at .+, kept held: release or discard it$`));
+  });
+
+  it('offers the QC page while a lab analyzer is configured or a QC failure waits for review, following changes without a reload', async () => {
+    const device = chemistry(analyzer.port);
+    // A failure not reviewed yet keeps the page offered when its analyzer is removed.
+    await control(LEVEL1, '111.5', 0.01);
+    await expect.poll(async () => (await open()).length, { timeout: 15_000 }).toBe(1);
+    expect((await gw.api('DELETE', `/api/config/devices/${device.id}`)).status).toBe(204);
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await expect.poll(() => nav().count(), SOON).toBe(1);
+    const [problem] = await open();
+    expect((await gw.api('POST', `/api/qc/rejections/${problem!.rejection}/review`, { action: 'Analyzer taken out of service' })).status).toBe(200);
+    await expect.poll(() => nav().count(), { timeout: 20_000 }).toBe(0);
+    expect((await gw.api('POST', '/api/config/devices', { device })).status).toBe(201);
+    await expect.poll(() => nav().count(), { timeout: 20_000 }).toBe(1);
+  });
+
+  it("lets the technician set the analyzer's QC on its device form: the lots with their targets kept, a sample-ID rule, the rules", async () => {
+    const card = page.locator('[data-device-id="chem-1"]');
+    await card.getByRole('button', { name: 'Edit', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit device chem-1' });
+    const qc = dialog.getByRole('group', { name: 'Quality control' });
+    expect(await qc.getByLabel('Control lots').inputValue()).toContain(LEVEL1);
+    await qc.getByLabel('Control sample IDs').fill('^QC-(?<lot>[A-Z0-9-]+)$');
+    await qc.getByLabel('Westgard rules').fill('1-2s, 1-3s, 2-2s, R-4s');
+    await noAxeViolations();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const saved = await gw.api<{ device: DeviceConfigT }>('GET', '/api/config/devices/chem-1');
+    expect(saved.body.device.qc).toMatchObject({
+      lots: chemistry(analyzer.port).qc?.lots,
+      sampleIdPattern: '^QC-(?<lot>[A-Z0-9-]+)$',
+      rules: ['1-2s', '1-3s', '2-2s', 'R-4s'],
+    });
   });
 });

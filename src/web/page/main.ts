@@ -8,6 +8,7 @@ import { h, replace } from './lib/dom.ts';
 import { connectEvents, disconnectEvents, whenEventsClosed } from './lib/events.ts';
 import { navBadges } from './lib/nav-badges.ts';
 import { openPasswordDialog } from './lib/password-dialog.ts';
+import { qcOffer } from './lib/qc-offer.ts';
 import { statusStrip } from './lib/status-strip.ts';
 import type { View, ViewContext } from './lib/view.ts';
 import { devicesView } from './views/devices.ts';
@@ -32,15 +33,17 @@ interface Page {
 
 /** Orders come from the EHR's inbound feed (a device's `orders` settings require one). */
 let ordersOn = false;
-/** Quality control is about lab analyzers: a gateway of scales and monitors has none. */
-let qcOn = false;
+/** Quality control is about lab analyzers: a gateway of scales and monitors has none (lib/qc-offer.ts). */
+const qc = qcOffer(() => {
+  if (session.user) drawChrome(currentPage);
+});
 
 const PAGES: Page[] = [
   { id: 'devices', title: 'Devices', view: devicesView },
   { id: 'live', title: 'Live', view: liveView },
   { id: 'patients', title: 'Patients', view: patientsView },
   { id: 'orders', title: 'Orders', view: ordersView, shown: () => ordersOn },
-  { id: 'qc', title: 'QC', view: qcView, shown: () => qcOn },
+  { id: 'qc', title: 'QC', view: qcView, shown: () => qc.on() },
   { id: 'messages', title: 'Messages', view: messagesView },
   { id: 'settings', title: 'Settings', view: settingsView, adminOnly: true },
 ];
@@ -55,6 +58,8 @@ const badges = navBadges(nav);
 let session: SessionView = { user: null, setupRequired: false, demo: false };
 let unmount: (() => void) | void = undefined;
 let signedOutNotice: string | undefined;
+/** The page shown, for a navigation redrawn while it stays. */
+let currentPage = '';
 
 function parseHash(): { page: string; params: URLSearchParams } {
   const raw = location.hash.replace(/^#\/?/, '');
@@ -72,15 +77,12 @@ async function refreshSession(): Promise<void> {
   if (session.csrf) setCsrf(session.csrf);
   if (session.user) {
     // Asked together: the page waits for both before it draws the navigation.
-    [ordersOn, qcOn] = await Promise.all([
+    [ordersOn] = await Promise.all([
       get<{ directory: unknown }>('/api/patients/summary').then(
         (r) => r.directory !== null,
         () => ordersOn,
       ),
-      get<{ devices: Array<{ kind: string }> }>('/api/devices').then(
-        (r) => r.devices.some((d) => d.kind === 'lab'),
-        () => qcOn,
-      ),
+      qc.refresh(),
     ]);
   }
 }
@@ -98,6 +100,7 @@ async function signOut(): Promise<void> {
 }
 
 function drawChrome(current: string): void {
+  currentPage = current;
   const user = session.user;
   replace(
     nav,
@@ -118,6 +121,7 @@ function drawChrome(current: string): void {
   );
   strip.setActive(user !== null);
   badges.setActive(user !== null);
+  qc.setActive(user !== null);
   badges.paint();
 }
 

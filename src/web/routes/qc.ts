@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { QcOverview, QcPage, QcQuery, QcRejectionView, QcReviewBody } from '../../qc/qc-view.ts';
 import type { GatewayApi } from '../api-types.ts';
-import { actor } from '../auth.ts';
+import { actorWithRole } from '../auth.ts';
 
 const RejectionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const RejectionAnswer = Type.Object({ rejection: QcRejectionView });
@@ -44,9 +44,7 @@ export function qcRoutes(api: GatewayApi) {
       '/qc/rejections/:id/review',
       { schema: { params: RejectionParams, body: QcReviewBody, response: { 200: RejectionAnswer } }, config: { access: 'staff' } },
       async (request) => {
-        // The guard has identified everyone who gets here; without a principal, the least role.
-        const who = { name: actor(request), role: request.principal?.role ?? 'staff' };
-        return { rejection: await api.reviewQc(who, request.params.id, request.body) };
+        return { rejection: await api.reviewQc(actorWithRole(request), request.params.id, request.body) };
       },
     );
   };

@@ -8,7 +8,7 @@ import { PatientBody } from '../../config/schema.ts';
 import type { RejectedInput } from '../../store/rejects.ts';
 import type { GatewayApi } from '../api-types.ts';
 import { ReadingsQuerySchema, type ReadingsQuery } from '../list-queries.ts';
-import { actor } from '../auth.ts';
+import { actor, actorWithRole } from '../auth.ts';
 import type { Principal } from '../auth/types.ts';
 
 const RejectedQuery = Type.Object({
@@ -82,7 +82,7 @@ export function readingRoutes(api: GatewayApi) {
       { schema: { params: ReadingParams, body: AssignBody }, config: { access: 'staff' } },
       async (request) => {
         const { acceptImplausible, acceptLocalCode, acceptQcFailure, ...patient } = request.body;
-        const reading = await api.assign(actor(request), request.params.id, patient, { acceptImplausible, acceptLocalCode, acceptQcFailure });
+        const reading = await api.assign(actorWithRole(request), request.params.id, patient, { acceptImplausible, acceptLocalCode, acceptQcFailure });
         request.log.info(
           {
             reading: request.params.id,
@@ -101,7 +101,7 @@ export function readingRoutes(api: GatewayApi) {
       { schema: { params: ReadingParams, body: ReleaseBody }, config: { access: 'staff' } },
       async (request) => {
         const { acceptImplausible, acceptLocalCode, acceptQcFailure } = request.body;
-        const reading = await api.release(actor(request), request.params.id, { acceptImplausible, acceptLocalCode, acceptQcFailure });
+        const reading = await api.release(actorWithRole(request), request.params.id, { acceptImplausible, acceptLocalCode, acceptQcFailure });
         request.log.info(
           {
             reading: request.params.id,

@@ -83,9 +83,12 @@ describe('the demo: QC runs of both analyzers, one rejection, and no control res
     for (const e of astm) {
       expect(e.marker).toBe('ASTM O-12 Q');
       expect(e.level).toBe(e.lot === 'QC-LOT-4711' ? '1' : '2');
-      // Glucose and sodium judged on their targets, in control; potassium has none yet (established from 10 runs).
-      expect(e.status).toBe(e.test === 'K' ? 'not-judged' : 'accepted');
+      // Every test on its configured target, in control: the demo's only rejection is chem-1's planned one.
+      expect(e.target?.source).toBe('configured');
+      expect(e.status).toBe('accepted');
     }
+    const after = (await gw.api<QcOverview>('GET', '/api/qc/overview')).body;
+    expect(after.rejections.filter((r) => r.device === 'astm-1')).toEqual([]);
     const chem = await qc('device=chem-1&limit=200');
     expect(chem.every((e) => e.marker === 'HL7 SPM-11 Q')).toBe(true);
   });

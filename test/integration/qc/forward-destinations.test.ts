@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import type { DestinationConfig } from '../../../src/config/schema.ts';
 import { QcUplinkMessage } from '../../../src/destinations/mqtt/qc-message.ts';
-import type { MessagesPage } from '../../../src/web/api-types.ts';
+import type { HealthReport, MessagesPage } from '../../../src/web/api-types.ts';
+import { stateOnDisk } from '../../support/state-on-disk.ts';
 import { sendAdt } from '../../support/adt-sender.ts';
 import { startBroker, subscribe, type Broker, type Subscriber } from '../uplink/broker.ts';
 import { startAnalyzerServer, type AnalyzerServer } from '../../support/analyzer-server.ts';
@@ -31,6 +32,7 @@ const QUICK_MLLP = { ackTimeoutMs: 2000, connectTimeoutMs: 1000, retry: { initia
 const segmentsOf = (text: string): string[] => text.split('\r').filter((s) => s !== '');
 
 interface ForwardRig {
+  dir: string;
   analyzer: AnalyzerServer;
   link: ByteLink;
   ehr: EhrStandin;
@@ -50,6 +52,7 @@ async function startForwardRig(more: DestinationConfig[]): Promise<ForwardRig> {
   config.destinations.push(...more);
   const gw = await startGatewayProcess(config, { dir });
   const rig: ForwardRig = {
+    dir,
     analyzer,
     ehr,
     gw,
@@ -173,5 +176,63 @@ describe('QC forwarded to an MQTT uplink as medgate.qc/1 JSON', { timeout: 120_0
     expect(sub.received).toHaveLength(1);
     expect(rig.ehr.messages.filter((m) => m.text.includes('QC-LOT-4712'))).toEqual([]);
     expectNotLogged(rig.gw, ['7.41']);
+  });
+});
+
+describe('a destination receiving patient and QC results that refuses QC (AE)', { timeout: 120_000 }, () => {
+  let rig: ForwardRig;
+  let both: EhrStandin;
+
+  beforeAll(async () => {
+    both = await startEhrStandin();
+    rig = await startForwardRig([{ id: 'engine', type: 'mllp', host: '127.0.0.1', port: both.port, receives: ['patient', 'qc'], ...QUICK_MLLP }]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.stop();
+    await both?.stop();
+  });
+
+  const deadAt = async (gw: GatewayProcess) => (await gw.api<MessagesPage>('GET', '/api/messages?destination=engine&state=dead')).body.messages;
+  const healthCodes = async (gw: GatewayProcess) => (await gw.api<HealthReport>('GET', '/api/health')).body.reasons.map((r) => r.code);
+
+  it('the refused control is a dead letter at once, the patient result behind it goes through, and a person discards the control', async () => {
+    const { gw } = rig;
+    // An engine validating ORU^R01 against a profile that requires PID: AE for the control, then a refusal of the patient result.
+    await both.script(['AE', 'AR']);
+    await transmit(rig.link, astmSpecimen({ specimen: 'QC-LOT-4713', results: { GLU: '5.71' }, unit: 'mmol/l', action: 'Q', at: hoursAgo(1) }));
+    await awaitQcEntries(gw, { device: 'chem-1', test: 'GLU' }, 1);
+    await patientResultAtEhr(rig, 'SPE1605', '5.4');
+    // Newest first.
+    const [patientDead, qcDead] = await eventually(async () => {
+      const dead = await deadAt(gw);
+      expect(dead.map((m) => [m.kind ?? 'patient', m.attempts, m.ack?.code])).toEqual([
+        ['patient', 1, 'AR'],
+        ['qc', 1, 'AE'],
+      ]);
+      return dead;
+    }, 15_000);
+    expect(both.messages.map((m) => m.ack)).toEqual(['AE', 'AR']);
+
+    // A patient message is settled through its reading, never discarded here; it goes through on a resend.
+    const refused = await gw.api('POST', `/api/messages/${patientDead!.id}/discard`, { reason: 'not ours' });
+    expect(refused.status).toBe(409);
+    expect((await gw.api('POST', `/api/messages/${patientDead!.id}/resend`)).status).toBe(200);
+    await eventually(() => expect(both.messages.filter((m) => m.text.includes('SPE1605')).map((m) => m.ack)).toEqual(['AR', 'AA']), 15_000);
+    expect(await healthCodes(gw)).toContain('dead-letters');
+
+    const discarded = await gw.api('POST', `/api/messages/${qcDead!.id}/discard`, { reason: 'the engine takes no QC' });
+    expect(discarded.status).toBe(200);
+    expect(await deadAt(gw)).toEqual([]);
+    // Health reads the outbox's counts at most a few seconds old.
+    await eventually(async () => expect(await healthCodes(gw)).not.toContain('dead-letters'), 10_000);
+    expect((await gw.api('GET', `/api/messages/${qcDead!.id}`)).status).toBe(404);
+    expect(Object.keys(stateOnDisk(`${rig.dir}/data/state.json`).messages)).not.toContain(qcDead!.id);
+    const trail = (await gw.api<{ audit: Array<{ action: string; device?: string; reason?: string }> }>('GET', '/api/audit?action=discard')).body.audit;
+    expect(trail).toEqual([
+      expect.objectContaining({ action: 'discard', device: 'chem-1', reason: expect.stringContaining(`QC entries ${qcDead!.qc!.entries.join(', ')}`) }),
+    ]);
+    expect((await gw.api('POST', `/api/messages/${qcDead!.id}/discard`, { reason: 'again' })).status).toBe(404);
+    expectNotLogged(gw, ['5.71']);
   });
 });

@@ -3,7 +3,7 @@
 // GET /api/qc/rejections/:id, /api/health and /api/status and logged at warn with codes only; from
 // then on that analyzer's patient results for that test are held (kind qc, code qc-failed), its other
 // tests and the other analyzer's glucose are not; a held one is released on its own only with
-// acceptQcFailure; a staff user may not review when the review role is admin; the lab lead's review
+// acceptQcFailure, by a user of the review role only; a staff user may not review when the review role is admin; the lab lead's review
 // is in the audit journal when it answers, releases what only the rejection held, and the analyzer's
 // next glucose goes straight to the EHR stand-in (its own process, real MLLP).
 
@@ -176,6 +176,11 @@ describe('a QC rejection holds that analyzer’s results for that test until a p
     expect(refused.body.message).toContain('acceptQcFailure');
 
     const mixed = await heldFor('chem-a', 'SPA-3');
+    // One reading at a time is still the review's decision: a staff user may not, as they may not review.
+    const byNurse = await asUser<{ message: string }>(gw, nurse, 'POST', `/api/readings/${mixed.reading.id}/release`, { acceptQcFailure: true });
+    expect(byNurse.status).toBe(403);
+    expect(byNurse.body.message).toMatch(/acceptQcFailure\) needs the admin role \(qc\.reviewRole\); \S+ is staff/);
+    expect((await heldFor('chem-a', 'SPA-3')).holdReasons.map((r) => r.code)).toContain('qc-failed');
     const released = await gw.api<{ reading: ReadingView }>('POST', `/api/readings/${mixed.reading.id}/release`, { acceptQcFailure: true });
     expect(released.status).toBe(200);
     await atEhr('SPA-3');

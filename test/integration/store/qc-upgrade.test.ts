@@ -39,6 +39,19 @@ const HELD = '0MXBR1DU500022ES';
 const WAITING = '0MXBR1E90000HOXV';
 const WAITING_MESSAGE = '0MXBR1E90001GYL0';
 const DELIVERED = '0MXBR1DPT0009NEY';
+/** The issue's report: a control the previous version held for "no patient" (empty P record, O-12 `Q`). */
+const HELD_QC = '0MXBR1DU600033FT';
+
+function heldControl() {
+  const { subject: _none, ...reading } = glucose(HELD_QC, 'QC-LOT-4711', '', 5.61);
+  reading.raw = [
+    'H|\\^&|||CHEM-300^4.1^SN1187|||||MEDGATE||P|LIS2-A2|20261206090000',
+    'P|1',
+    'O|1|QC-LOT-4711||^^^GLU|R|20261206080500|20261206080500||||Q||||serum||||||||||F',
+    'R|1|^^^GLU|5.61|mmol/l|||N||F||OP|20261206085500|20261206085900|CHEM-300',
+  ].join('\r');
+  return reading;
+}
 
 /** A glucose result as the previous version stored it (normalized; the analyzer's text in `raw`). */
 function glucose(id: string, specimen: string, mrn: string, value: number) {
@@ -101,6 +114,12 @@ async function previousVersionFolder(dataDir: string): Promise<void> {
         status: 'held',
         holdReasons: [{ kind: 'patient', code: 'unknown-patient-id', text: 'unknown patient ID: the reported patient ID is not in the directory' }],
         updatedAt: '2026-12-06T09:19:29.357Z',
+      },
+      [HELD_QC]: {
+        reading: heldControl(),
+        status: 'held',
+        holdReasons: [{ kind: 'patient', code: 'no-patient', text: 'no patient: the analyzer sent no patient ID for this specimen' }],
+        updatedAt: '2026-12-06T09:19:29.500Z',
       },
       [WAITING]: {
         reading: glucose(WAITING, 'SPU-3', JO.mrn, 6.2),
@@ -299,6 +318,23 @@ describe('upgrading a data folder of the version before QC', { timeout: 120_000 
       expect(held?.holdReasons.map((r) => r.code)).toEqual(['qc-failed']);
     }, 15_000);
     expect(existsSync(join(dataDir, 'qc.json'))).toBe(true);
+  });
+
+  it('never lets a control the previous version held for "no patient" be assigned or released: it can only be discarded', async () => {
+    expect(await readings('held')).toContain(HELD_QC);
+    const assign = await gw.api<{ message: string }>('POST', `/api/readings/${HELD_QC}/assign`, {
+      mrn: JO.mrn,
+      assigningAuthority: JO.assigningAuthority,
+      family: JO.family,
+      given: JO.given,
+    });
+    expect(assign.status).toBe(409);
+    expect(assign.body.message).toMatch(/is a control \(QC\) result \(ASTM O-12 Q\), never a patient's: discard it/);
+    expect((await gw.api('POST', `/api/readings/${HELD_QC}/release`, {})).status).toBe(409);
+    expect(ehr.messages.map((m) => m.text).join('\n')).not.toContain('QC-LOT-4711');
+    const discard = await gw.api('POST', `/api/readings/${HELD_QC}/discard`, { reason: 'a control result, not a patient’s' });
+    expect(discard.status).toBe(200);
+    expect(await readings('held')).not.toContain(HELD_QC);
   });
 
   it('keeps the old data and the new QC log over a restart', async () => {

@@ -5,6 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { clockSetBack, completeArchived, enqueuedAfter, reconcileCopy } from '../../../src/backup/reconcile.ts';
+import { silentLogger } from '../../../src/model/logger.ts';
+import { QcLog, type QcEntry } from '../../../src/qc/qc-log.ts';
 import { openEngine } from '../../../src/store/engine.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { RecentStore } from '../../../src/store/recent-store.ts';
@@ -63,6 +65,25 @@ describe('enqueuedAfter', () => {
   });
 });
 
+/** A control result as the QC log stores it. */
+function qcEntry(id: string, at: string): QcEntry {
+  return {
+    id,
+    device: 'chem-1',
+    test: 'GLU',
+    lot: 'L1',
+    value: 5.5,
+    time: at,
+    receivedAt: at,
+    role: 'control',
+    marker: 'ASTM O-12 Q',
+    run: id,
+    runStart: at,
+    status: 'not-judged',
+    rules: [],
+  };
+}
+
 describe('reconcileCopy', () => {
   it('matches the database copy to the state read before it', async () => {
     const dir = tempDir();
@@ -79,6 +100,9 @@ describe('reconcileCopy', () => {
     // R8 (seq 11) stored, delivered and archived; R9 (seq 12) stored and still queued.
     await history.append([archivedRecord('R1', 5), archivedRecord('R8', 11)]);
     for (const id of ['R1', 'R2', 'R8', 'R9']) await memory.remember('scale-1', `k-${id}`, id);
+    // A control report logged after the read: remembered under its QC entry's id, which the log copy has.
+    await new QcLog(engine, { log: silentLogger }).record([qcEntry('Q1', new Date(now).toISOString())]);
+    await memory.remember('chem-1', 'k-Q1', 'Q1');
     await memory.close();
     await engine.close();
 
@@ -99,6 +123,7 @@ describe('reconcileCopy', () => {
       expect(['R0', 'R1', 'R8'].map((id) => h.byReadingId(id)?.reading.reading.id)).toEqual(['R0', 'R1', undefined]);
       expect(h.byMessageId('R8-ehr')).toBeUndefined();
       const recalled = new RecentStore(again, { pruneEveryMs: 0, now: () => new Date(now) });
+      expect(recalled.recall('chem-1', 'k-Q1')?.readingId).toBe('Q1');
       expect(['old', 'k-R1', 'k-R2', 'k-R8', 'k-R9'].map((k) => recalled.recall('scale-1', k)?.readingId)).toEqual([
         'PRUNED',
         'R1',

@@ -1,7 +1,8 @@
 // hl7-analyzer, control specimens on the wire: SPM-11 specimen role (HL7 v2.5.1 table 0369), OBR-11
 // `Q`, IHE LAW's OUL^R22 with the control material in INV; decoded and acknowledged like any result.
 // The messages are constructed in the shape published analyzer messages use (an IHE LAW LAB-29
-// OUL^R22 control run of a Roche cobas pure, an Abbott Alinity m patient run); none is copied.
+// OUL^R22 control run of a Roche cobas pure, a Roche cobas 6800/8800 run, an Abbott Alinity m
+// patient run); none is copied.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,40 +16,50 @@ import { bytes, chunksAt, logsAboveDebug, oneByteAtATime, open } from './harness
 const msg = (...segments: string[]): string => segments.join('\r') + '\r';
 const frame = (text: string): string => `\x0b${text}\x1c\r`;
 
-/** IHE LAW LAB-29: no PID; SPM-11 Q; the control material in the container's INV (CO); reagents' INVs after TCD. */
-const lawControlRun = msg(
-  'MSH|^~\\&|cobas pure||Host||20250114093000+0100||OUL^R22^OUL_R22|QC0159|P|2.5.1|||NE|AL||UNICODE UTF-8|||LAB-29^IHE',
-  'SPM|1|20391&CONTROL||""|||||||Q^^HL70369||||||||20260430',
-  'SAC|||20391^CONTROL',
-  'INV|20391^PreciControl ClinChem Multi 1^99ROC|OK^^HL70383|CO^^HL70384|||||||||20260430||||CL-118',
-  'OBR|1|""||GLUC^^99ROC',
+/**
+ * IHE LAW LAB-29 as the cobas pure sends it: no PID; SPM-11 Q; the container's INV names the
+ * material (INV-1 `20391^PCCC1`, type CO) but no lot; expiry in SPM-19. Per order: the result (NM),
+ * its empty qualitative companion (CE, same code), TCD, the reagents' INVs, then supplemental OBXs
+ * (`S_OTHER^Other Supplemental^IHELAW`: pipetting time, calibration ID, the analyzer's QC target and SD).
+ */
+const lawOrder = (k: number, code: string, value: string, unit: string, at: string): string[] => [
+  `OBR|${k}|""||${code}^^99ROC|||||||`,
   'ORC|SC||||CM',
   'TQ1|||||||||R^^HL70485',
-  'OBX|1|NM|GLUC^Glucose^99ROC^^^IHELAW|1|5.42|mmol/L^^99ROC||N^^HL70078|||F|||||||c303^ROCHE|20250114092446+0100',
-  'TCD|GLUC^^99ROC|^1^:^1',
-  'INV|2034001|OK^^HL70383|R1|51193|1|12||||||20260531||||861168',
-  'OBR|2|""||CREA^^99ROC',
-  'ORC|SC||||CM',
-  'OBX|1|NM|CREA^Creatinine^99ROC^^^IHELAW|1|106|umol/L^^99ROC||N^^HL70078|||F|||||||c303^ROCHE|20250114092454+0100',
+  `OBX|1|NM|${code}^${code}^99ROC^^^IHELAW|1|${value}|${unit}^^99ROC||N^^HL70078|||F|||||HELV~BATCH||c303^ROCHE~24V5-03^ROCHE~1^ROCHE|${at}||8||||||||RSLT`,
+  `OBX|2|CE|${code}^${code}^99ROC^^^IHELAW|1|^^99ROC|||N^^HL70078|||F|||||HELV~BATCH||c303^ROCHE~24V5-03^ROCHE~1^ROCHE|${at}||8||||||||RSLT`,
+  `TCD|${code}^^99ROC|^1^:^1`,
+  `INV|${code}01|OK^^HL70383~CURRENT^^99ROC|R1|51193|1|12||||||20260531||||861168`,
+  `INV|${code}01|OK^^HL70383~CURRENT^^99ROC|R3|51193|1|12||||||20260531||||861168`,
+  `OBX|3|DTM|PT^Pipetting_Time^99ROC^S_OTHER^Other Supplemental^IHELAW|1|20250114091426|||N^^HL70078|||F|||||HELV~BATCH||c303^ROCHE|${at}||8||||||||RSLT`,
+  `OBX|4|EI|CalibrationID^CalibrationID^99ROC^S_OTHER^Other Supplemental^IHELAW|1|54|||N^^HL70078|||F|||||HELV~BATCH||c303^ROCHE|${at}||8||||||||RSLT`,
+  `OBX|5|NM|QC_TARGET^QC_TARGET^99ROC^S_OTHER^Other Supplemental^IHELAW|1|5.5|${unit}^^99ROC||N^^HL70078|||F|||||HELV~BATCH||c303^ROCHE|${at}||8||||||||RSLT`,
+  `OBX|6|NM|QC_SD_RANGE^QC_SD_RANGE^99ROC^S_OTHER^Other Supplemental^IHELAW|1|0.2|${unit}^^99ROC||N^^HL70078|||F|||||HELV~BATCH||c303^ROCHE|${at}||8||||||||RSLT`,
+];
+
+const lawControlRun = msg(
+  'MSH|^~\\&|cobas pure||Host||20250114093000+0100||OUL^R22^OUL_R22|QC0159|P|2.5.1|||NE|AL||UNICODE UTF-8|||LAB-29^IHE',
+  'SPM|1|20391&CONTROL||""|||||||Q^^HL70369|||~~~~|||||20260430|||||PSCO^^99ROC|||SC^^99ROC',
+  'SAC|||20391^CONTROL|||||||704966|',
+  'INV|20391^PCCC1^99ROC|OK^^HL703843|CO^^HL70384|^^99ROC',
+  ...lawOrder(1, 'GLUC', '5.42', 'mmol/L', '20250114092446+0100'),
+  ...lawOrder(2, 'CREA', '106', 'umol/L', '20250114092454+0100'),
 );
 
-const lawMark: ControlMark = {
-  role: 'control',
-  marker: 'HL7 SPM-11 Q',
-  material: 'PreciControl ClinChem Multi 1',
-  lot: 'CL-118',
-  expires: '2026-04-30',
-};
+/** The same run as a patient's specimen (SPM-11 P, a PID): the same OBXs are no results either. */
+const lawPatientRun = lawControlRun.replace('Q^^HL70369', 'P^^HL70369').replace('\rSPM|', '\rPID|1||123456^^^CLINIC^MR||Doe^Jane||19700315|F\rSPM|');
+
+const lawMark: ControlMark = { role: 'control', marker: 'HL7 SPM-11 Q', material: 'PCCC1', expires: '2026-04-30' };
 
 /** One order of the LAW control run as decoded: the cobas c 303 module ran it, the time is OBX-19. */
-function lawReport(code: string, display: string, valueText: string, unit: string, at: string): Omit<DeviceReport, 'raw'> {
+function lawReport(code: string, valueText: string, unit: string, at: string): Omit<DeviceReport, 'raw'> {
   return {
     observedAt: at,
     specimen: { id: '20391' },
     order: { code: { system: '99ROC', code } },
     measurements: [
       {
-        code: { local: { system: '99ROC', code, display } },
+        code: { local: { system: '99ROC', code, display: code } },
         value: Number(valueText),
         valueText,
         unit,
@@ -63,10 +74,7 @@ function lawReport(code: string, display: string, valueText: string, unit: strin
   };
 }
 
-const lawReports = [
-  lawReport('GLUC', 'Glucose', '5.42', 'mmol/L', '2025-01-14T09:24:46+01:00'),
-  lawReport('CREA', 'Creatinine', '106', 'umol/L', '2025-01-14T09:24:54+01:00'),
-];
+const lawReports = [lawReport('GLUC', '5.42', 'mmol/L', '2025-01-14T09:24:46+01:00'), lawReport('CREA', '106', 'umol/L', '2025-01-14T09:24:54+01:00')];
 
 /** ORU^R01 v2.5.1 whose SPM (after the OBR) says control specimen; no PID at all. */
 const oruControl = msg(
@@ -146,7 +154,8 @@ describe('hl7-analyzer decode: control specimens (docs/protocols.md#quality-cont
     ['B', { role: 'control', marker: 'HL7 SPM-11 B' }],
     ['F', { role: 'control', marker: 'HL7 SPM-11 F' }],
     ['O', { role: 'control', marker: 'HL7 SPM-11 O' }],
-    ['R', { role: 'control', marker: 'HL7 SPM-11 R' }],
+    // A patient's sample re-run as a control: its specimen ID is a patient's, never a lot name.
+    ['R', { role: 'control', marker: 'HL7 SPM-11 R', lot: 'patient-replicate' }],
     ['C^Calibrator^HL70369', { role: 'calibrator', marker: 'HL7 SPM-11 C' }],
     ['V', { role: 'calibrator', marker: 'HL7 SPM-11 V' }],
     ['P^Patient^HL70369~Q', { role: 'control', marker: 'HL7 SPM-11 Q' }],
@@ -207,6 +216,147 @@ describe('hl7-analyzer decode: control specimens (docs/protocols.md#quality-cont
   });
 });
 
+const obrWith = (spsRole: string): string => ['OBR', '1', '', 'S-1', 'GLU^Glucose^L', ...Array<string>(10).fill(''), `SER^^^^^^${spsRole}`].join('|');
+const withSpsRole = (spsRole: string, spm = ''): string =>
+  msg('MSH|^~\\&|XL-200|CHEMLAB|||20250114093000||ORU^R01|R3|P|2.4', obrWith(spsRole), 'OBX|1|NM|GLU^Glucose^L||100|mg/dL|||||F', ...(spm ? [spm] : []));
+
+describe('hl7-analyzer decode: what is not a result, and markers outside SPM-11', () => {
+  const codes = (rs: DeviceReport[]): string[][] => rs.map((rep) => rep.measurements.map((m) => `${m.code?.local?.code}=${m.value}`));
+
+  it('cobas pure control run: the empty CE companion and the S_OTHER supplemental OBXs are not results', () => {
+    const r = decodeOru(lawControlRun);
+    if (!r.ok) throw new Error(r.rejection.reason);
+    expect(codes(r.value.reports)).toEqual([['GLUC=5.42'], ['CREA=106']]);
+    expect(r.value.notes.filter((n) => /IHE LAW supplemental/.test(n))).toHaveLength(8);
+    expect(r.value.notes.filter((n) => /qualitative companion/.test(n))).toHaveLength(2);
+    expect(r.value.notes.join('\n')).not.toMatch(/5\.42|106/);
+  });
+
+  it('the same shape as a patient message: one result per order, no PT / CalibrationID / QC_TARGET to the chart', () => {
+    const reports = decoded(lawPatientRun);
+    expect(reports.map((rep) => rep.control)).toEqual([undefined, undefined]);
+    expect(reports[0]?.subject).toMatchObject({ mrn: '123456' });
+    expect(codes(reports)).toEqual([['GLUC=5.42'], ['CREA=106']]);
+  });
+
+  it('cobas 6800/8800 style: a supplemental result under the test’s own code and a run-level one are not results', () => {
+    const text = msg(
+      'MSH|^~\\&|cobas 6800||Host||20250114093000+0100||OUL^R22^OUL_R22|QC0160|P|2.5.1|||NE|AL||UNICODE UTF-8|||LAB-29^IHE',
+      'SPM|1|HIVPC&CONTROL||PLAS|||||||Q^^HL70369',
+      'OBR|1|""||HIV^HIV^99ROC',
+      'ORC|SC||||CM',
+      'OBX|1|DR|RunTimeRange^RunTimeRange^99ROC^S_OTHER^Other Supplemental^IHELAW||20250114080000^20250114090000||||||F',
+      'OBX|2|NM|HIV^HIV^99ROC^^^IHELAW||45.1|cp/mL|||||F',
+      'OBX|3|NA|HIV^HIV^99ROC^S_OTHER^Other Supplemental^IHELAW||41.47^^37.53||||||F',
+    );
+    const [report, ...rest] = decoded(text);
+    expect(rest).toEqual([]);
+    expect(report?.control).toEqual({ role: 'control', marker: 'HL7 SPM-11 Q' });
+    expect(codes([report as DeviceReport])).toEqual([['HIV=45.1']]);
+  });
+
+  it('a repeated code with a value, or the first OBX of an order with an empty value, is still a result', () => {
+    const text = msg(
+      'MSH|^~\\&|AU480|CHEMLAB|||20250114093000||ORU^R01|R4|P|2.5.1',
+      'PID|1||123456^^^CLINIC^MR',
+      'OBR|1||S-1|GLU^Glucose^L',
+      'OBX|1|NM|GLU^Glucose^L||100|mg/dL|||||F',
+      'OBX|2|NM|GLU^Glucose^L||101|mg/dL|||||F',
+      'OBR|2||S-2|NA^Sodium^L',
+      'OBX|1|CE|NA^Sodium^L||^^99ROC||||||F',
+    );
+    expect(codes(decoded(text))).toEqual([['GLU=100', 'GLU=101'], ['NA=']]);
+  });
+
+  it('the material named without a lot leaves the lot unset (the core then files by specimen ID); INV-16 is the lot when sent', () => {
+    expect(decoded(lawControlRun)[0]?.control).toEqual(lawMark);
+    const withLot = lawControlRun.replace('CO^^HL70384|^^99ROC', 'CO^^HL70384|^^99ROC||||||||20270131||||L-0421');
+    expect(decoded(withLot)[0]?.control).toEqual({ ...lawMark, lot: 'L-0421', expires: '2027-01-31' });
+  });
+
+  it('a calibrator’s container INV of substance type RC (reagent calibrator) names its material', () => {
+    const calibrator = lawControlRun
+      .replace('Q^^HL70369', 'C^^HL70369')
+      .replace('20391^PCCC1^99ROC|OK^^HL703843|CO^^HL70384', '20392^CFAS^99ROC|OK^^HL70383|RC^^HL70384');
+    expect(decoded(calibrator)[0]?.control).toEqual({ role: 'calibrator', marker: 'HL7 SPM-11 C', material: 'CFAS', expires: '2026-04-30' });
+  });
+
+  // OBR-15 component 7 is SPS specimen role (table 0369), where v2.3 to 2.5 senders without SPM put it.
+  const spsRoles: Array<[string, ControlMark | undefined]> = [
+    ['Q', { role: 'control', marker: 'HL7 OBR-15.7 Q' }],
+    ['Q&Control specimen&HL70369', { role: 'control', marker: 'HL7 OBR-15.7 Q' }],
+    ['C', { role: 'calibrator', marker: 'HL7 OBR-15.7 C' }],
+    ['R', { role: 'control', marker: 'HL7 OBR-15.7 R', lot: 'patient-replicate' }],
+    ['P', undefined],
+    ['', undefined],
+  ];
+  for (const [role, mark] of spsRoles) {
+    it(`OBR-15.7 "${role}" without SPM -> ${mark ? mark.role : 'a patient specimen (no mark)'}`, () => {
+      const [report] = decoded(withSpsRole(role));
+      expect(report?.control).toEqual(mark);
+      expect(report?.specimen?.type).toBe('SER');
+    });
+  }
+  it('SPM-11 wins over OBR-15.7 when both name a role', () => {
+    expect(decoded(withSpsRole('C', 'SPM|1|S-1||SER|||||||Q'))[0]?.control).toEqual({ role: 'control', marker: 'HL7 SPM-11 Q' });
+  });
+
+  it('ORU^R01 with the SPM before its OBR: the SPM is that order’s specimen', () => {
+    const text = msg(
+      'MSH|^~\\&|AU480|CHEMLAB|||20250114093000||ORU^R01|R5|P|2.5.1',
+      'PID|1',
+      'SPM|1|QC-L1||SER|||||||Q',
+      'OBR|1||QC-L1|GLU^Glucose^L',
+      'OBX|1|NM|GLU^Glucose^L||100|mg/dL|||||F',
+    );
+    const r = decodeOru(text);
+    if (!r.ok) throw new Error(r.rejection.reason);
+    expect(r.value.reports.map((rep) => rep.control)).toEqual([{ role: 'control', marker: 'HL7 SPM-11 Q' }]);
+    expect(r.value.notes.join('\n')).toMatch(/SPM before its OBR/);
+  });
+
+  it('ORU^R01: one control SPM marks every order of its PATIENT_RESULT that names no role, and no other', () => {
+    const text = msg(
+      'MSH|^~\\&|AU480|CHEMLAB|||20250114093000||ORU^R01|R6|P|2.5.1',
+      'PID|1||123456^^^CLINIC^MR',
+      'OBR|1||S-1|NA^Sodium^L',
+      'OBX|1|NM|NA^Sodium^L||140|mmol/L|||||F',
+      'PID|2',
+      'OBR|1||QC-1|GLU^Glucose^L',
+      'OBX|1|NM|GLU^Glucose^L||100|mg/dL|||||F',
+      'OBR|2||QC-1|CREA^Creatinine^L',
+      'OBX|1|NM|CREA^Creatinine^L||90|umol/L|||||F',
+      'OBR|3||S-3|K^Potassium^L',
+      'OBX|1|NM|K^Potassium^L||4.1|mmol/L|||||F',
+      'SPM|1|S-3||SER|||||||P',
+      'OBR|4||QC-1|UREA^Urea^L',
+      'OBX|1|NM|UREA^Urea^L||5|mmol/L|||||F',
+      'SPM|1|QC-1||SER|||||||Q',
+    );
+    const mark = { role: 'control', marker: 'HL7 SPM-11 Q' };
+    expect(decoded(text).map((rep) => [rep.measurements[0]?.code?.local?.code, rep.control])).toEqual([
+      ['NA', undefined],
+      ['GLU', mark],
+      ['CREA', mark],
+      ['K', undefined],
+      ['UREA', mark],
+    ]);
+  });
+
+  it('OUL^R22: each specimen marks only its own orders', () => {
+    const text = msg(
+      'MSH|^~\\&|cobas pure||Host||20250114093000+0100||OUL^R22^OUL_R22|MIX1|P|2.5.1',
+      'SPM|1|QC-1||SER|||||||Q',
+      'OBR|1|""||GLUC^^99ROC',
+      'OBX|1|NM|GLUC^^99ROC||5.4|mmol/L|||||F',
+      'SPM|2|S-2||SER',
+      'OBR|2|""||GLUC^^99ROC',
+      'OBX|1|NM|GLUC^^99ROC||6.1|mmol/L|||||F',
+    );
+    expect(decoded(text).map((rep) => rep.control?.role)).toEqual(['control', undefined]);
+  });
+});
+
 describe('hl7-analyzer session: control runs are acknowledged like patient results', () => {
   const stream = frame(lawControlRun) + frame(oruControl) + frame(lawPatient);
 
@@ -241,7 +391,7 @@ describe('hl7-analyzer session: control runs are acknowledged like patient resul
     expect(out.writes[2]).toBe('\x0bMSH|^~\\&|||||20250114093000+0000||ACK^R22^ACK|ID|P|2.5.1\rMSA|AA|PAT0007\r\x1c\r');
     // Each order of a control run has its own duplicate key, like a patient result's.
     expect(new Set(out.reports.map((r) => r.resendKey)).size).toBe(4);
-    expect(out.logs.join('\n')).not.toMatch(/Doe|123456|5\.42|PreciControl/);
+    expect(out.logs.join('\n')).not.toMatch(/Doe|123456|5\.42|PCCC1/);
   });
 
   it('any chunking gives the same reports, errors and ACKs', async () => {

@@ -14,7 +14,7 @@ import { StateStore } from '../../../src/store/state-store.ts';
 import type { OutboxMessage, StateDoc } from '../../../src/store/types.ts';
 import { liveMessageView } from '../../../src/web/reading-views.ts';
 import { qcEntry } from '../../support/qc-entry.ts';
-import { ack, addReading, FakeSender, hl7For, openTempStore, recordingLogger, stateOnDisk, tempDir, until } from './helpers.ts';
+import { ack, addReading, FakeSender, hl7For, openTempStore, recordingLogger, sendError, stateOnDisk, tempDir, until } from './helpers.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,14 +24,22 @@ afterEach(async () => {
 const NOW = new Date('2026-12-06T08:15:00.000Z');
 const SUBJECT = { entries: ['QCE1', 'QCE2'], device: 'chem-1', tests: ['GLU', 'K'], lots: ['4711'] };
 
-async function setup(file?: string) {
+async function setup(file?: string, destination?: Pick<DestinationConfig, 'receives'>) {
   const opened = file ? { store: await StateStore.open(file), dir: join(file, '..'), file } : await openTempStore();
   const { store, dir } = opened;
   cleanup.push(() => store.close());
   const history = new History(join(dir, 'history'));
   const sender = new FakeSender();
   const events: Array<{ type: string; message: OutboxMessage }> = [];
-  const worker = new DeliveryWorker({ destinationId: 'lis', store, history, sender, backoff: { initialMs: 5, maxMs: 20 }, onChange: (e) => events.push(e) });
+  const worker = new DeliveryWorker({
+    destinationId: 'lis',
+    store,
+    history,
+    sender,
+    destination,
+    backoff: { initialMs: 5, maxMs: 20 },
+    onChange: (e) => events.push(e),
+  });
   cleanup.unshift(() => worker.stop());
   return { store, history, sender, worker, events, disk: (): StateDoc => stateOnDisk(opened.file) };
 }
@@ -69,6 +77,50 @@ describe('QC messages in the outbox', () => {
     await new Outbox(store, { onQueued: () => worker.kick() }).resend('QC1');
     await until(() => store.data.messages.QC1 === undefined, 'delivered on the resend and gone');
     expect(sender.sent.map((s) => s.controlId)).toEqual(['QC1', 'QC1']);
+  });
+
+  it('a QC message the receiver answers AE is a dead letter at once: the patient results behind it are delivered', async () => {
+    const { store, sender, worker, disk } = await setup(undefined, { receives: ['patient', 'qc'] });
+    // An engine that validates ORU^R01 against a profile requiring PID refuses every QC message.
+    sender.reply = (id) => ack(id.startsWith('QC') ? 'AE' : 'AA', id, { text: 'PID required' });
+    await store.update((doc) => {
+      enqueueQc(doc, { destinationId: 'lis', controlId: 'QC1', body: hl7For('QC1'), qc: SUBJECT, now: NOW });
+      addReading(doc, 'r1', ['lis']);
+      addReading(doc, 'r2', ['lis']);
+    });
+    worker.start();
+    await until(() => store.data.readings.r1 === undefined && store.data.readings.r2 === undefined, 'patient results delivered and archived');
+    expect(sender.sent.map((s) => s.controlId)).toEqual(['QC1', 'r1-lis', 'r2-lis']);
+    expect(store.data.messages.QC1).toMatchObject({ state: 'dead', attempts: 1, ack: { code: 'AE' } });
+    await store.flush();
+    expect(disk().messages.QC1?.state).toBe('dead');
+  });
+
+  it('a QC message whose connection fails is retried as any message', async () => {
+    const { store, sender, worker } = await setup(undefined, { receives: ['qc'] });
+    sender.reply = (id, attempt) => (attempt === 1 ? sendError('connect') : ack('AA', id));
+    await store.update((doc) => enqueueQc(doc, { destinationId: 'lis', controlId: 'QC1', body: hl7For('QC1'), qc: SUBJECT, now: NOW }));
+    worker.start();
+    await until(() => store.data.messages.QC1 === undefined, 'delivered on the second try and gone');
+    expect(sender.sent.map((s) => s.controlId)).toEqual(['QC1', 'QC1']);
+  });
+
+  it.each([
+    { receives: ['patient'] as const, unsent: 'QC1', kind: 'QC' },
+    { receives: ['qc'] as const, unsent: 'r1-lis', kind: 'patient' },
+  ])('a message queued before the destination stopped receiving its kind ($kind) is a dead letter, never sent', async ({ receives, unsent, kind }) => {
+    const { store, sender, worker, events } = await setup(undefined, { receives: [...receives] });
+    await store.update((doc) => {
+      enqueueQc(doc, { destinationId: 'lis', controlId: 'QC1', body: hl7For('QC1'), qc: SUBJECT, now: NOW });
+      addReading(doc, 'r1', ['lis']);
+    });
+    worker.start();
+    await until(() => events.some((e) => e.type === 'dead'), 'refused');
+    await until(() => sender.sent.length === 1, 'the other one sent');
+    expect(sender.sent.map((s) => s.controlId)).not.toContain(unsent);
+    expect(store.data.messages[unsent]).toMatchObject({ attempts: 0, lastError: `not sent: the destination no longer receives ${kind} results` });
+    expect(events.filter((e) => e.type === 'dead').map((e) => e.message.id)).toEqual([unsent]);
+    if (kind === 'patient') expect(store.data.readings.r1?.status).toBe('dead');
   });
 
   it('one delivered before a crash but not yet removed leaves at the next start', async () => {
@@ -166,6 +218,15 @@ describe('forwardQc', () => {
     const warned = log.above('warn');
     expect(warned.map((l) => [l.msg, l.fields.destination])).toEqual([['QC results not sent to this destination', 'cloud']]);
     expect(JSON.stringify(warned)).not.toContain('5.62');
+
+    // The next control runs: the same destination is not warned about again; after an edit of it, once more.
+    const again = (destinations: DestinationConfig[]) =>
+      forwardQc([qcEntry({ id: 'QCE0000000000003' })], { store, config: { destinations }, onQueued: () => undefined, log, now: NOW });
+    await again([fhir]);
+    await again([fhir]);
+    expect(log.above('warn')).toHaveLength(1);
+    await again([{ ...fhir }]);
+    expect(log.above('warn').map((l) => l.fields.destination)).toEqual(['cloud', 'cloud']);
   });
 
   it('queues nothing when no destination receives QC', async () => {

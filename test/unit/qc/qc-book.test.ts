@@ -38,5 +38,10 @@ describe('QcBook', () => {
       /rejections\[0\] names an unknown rule/,
     );
     expect(() => qcBookFrom('qc.json', { version: 1, targets: [{}], rejections: [], restarts: [] })).toThrow(/targets\[0\] is not a target/);
+    // Without the entry and run that raised it, a later result of its run could not find it.
+    for (const lost of ['entry', 'run'] as const) {
+      const { [lost]: _gone, ...damaged } = REJECTION;
+      expect(() => qcBookFrom('qc.json', { version: 1, targets: [], rejections: [damaged], restarts: [] })).toThrow(/rejections\[0\] is not a rejection/);
+    }
   });
 });

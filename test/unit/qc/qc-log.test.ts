@@ -17,7 +17,7 @@ afterEach(async () => {
 function setUp(dataDir = mkdtempSync(join(tmpdir(), 'medgate-qclog-')), retentionDays?: number): { dataDir: string; log: QcLog; engine: StorageEngine } {
   const engine = openEngine(dataDir);
   engines.push(engine);
-  return { dataDir, engine, log: new QcLog(engine, { log: silentLogger, ...(retentionDays ? { retentionDays } : {}) }) };
+  return { dataDir, engine, log: new QcLog(engine, { log: silentLogger, ...(retentionDays ? { retentionDays: () => retentionDays } : {}) }) };
 }
 
 let n = 0;
@@ -103,6 +103,32 @@ describe('QcLog', () => {
     const again = setUp(dataDir).log;
     expect(again.seriesOf('astm-1', 'GLU', 'L1')).toEqual(series);
     expect(again.series()).toHaveLength(2);
+  });
+
+  it('prunes by the gateway’s receipt, never by an analyzer clock that was never set, and reads the retention at each prune', async () => {
+    const engine = openEngine(mkdtempSync(join(tmpdir(), 'medgate-qclog-')));
+    engines.push(engine);
+    let days = 730;
+    const log = new QcLog(engine, { log: silentLogger, retentionDays: () => days });
+    // Measured "2000-01-01" (a battery change reset the analyzer's clock), received today.
+    const unsetClock = entry({ time: '2000-01-01T00:00:00.000Z', receivedAt: '2026-12-06T08:00:00.000Z' });
+    const receivedLongAgo = entry({ time: '2026-12-01T00:00:00.000Z', receivedAt: '2024-06-01T08:00:00.000Z' });
+    await log.record([unsetClock, receivedLongAgo]);
+    expect(await log.prune(new Date('2026-12-07T12:00:00.000Z'))).toBe(1);
+    expect(ids(log.list({ limit: 10 }).entries)).toEqual([unsetClock.id]);
+    days = 0;
+    expect(await log.prune(new Date('2026-12-07T12:00:00.000Z'))).toBe(1);
+    expect(log.list({ limit: 10 }).entries).toEqual([]);
+  });
+
+  it('finds an entry logged already (an analyzer’s resend): same device, test, lot, time, specimen and value', async () => {
+    const { log } = setUp();
+    const first = entry({ time: at(1), specimen: 'QC-1', value: 5.8 });
+    await log.record([first]);
+    expect(log.logged(entry({ time: at(1), specimen: 'QC-1', value: 5.8 }))?.id).toBe(first.id);
+    expect(log.logged({ ...first, value: 5.9 })).toBeUndefined();
+    expect(log.logged({ ...first, time: at(2) })).toBeUndefined();
+    expect(log.logged({ ...first, lot: 'L2' })).toBeUndefined();
   });
 
   it('prunes entries measured before the retention, with their index keys and series counts', async () => {

@@ -3,7 +3,7 @@
 // patient results for that test, the review (role, audit first, release), targets established from
 // the first runs, and all of it kept across a restart.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,9 @@ import type { DeviceReport, Measurement } from '../../../src/model/driver.ts';
 import { silentLogger, type Logger } from '../../../src/model/logger.ts';
 import type { QcConfigT } from '../../../src/model/qc-settings.ts';
 import { Intake } from '../../../src/pipeline/intake.ts';
+import { emptyQcBook, qcFile, type QcBookDoc } from '../../../src/qc/qc-book.ts';
 import { QcService } from '../../../src/qc/qc-service.ts';
+import type { DocumentAdapter } from '../../../src/store/durable-document.ts';
 import { openEngine, type StorageEngine } from '../../../src/store/engine.ts';
 import { History } from '../../../src/store/history.ts';
 import { StateStore } from '../../../src/store/state-store.ts';
@@ -76,6 +78,7 @@ async function rig(
   dataDir = mkdtempSync(join(tmpdir(), 'medgate-qc-')),
   qcConfig: QcConfigT | undefined = undefined,
   log: Logger = silentLogger,
+  more: { now?: () => Date; adapter?: DocumentAdapter<QcBookDoc> } = {},
 ): Promise<Rig> {
   const engine = openEngine(dataDir);
   const store = await StateStore.open(join(dataDir, 'state.json'));
@@ -91,8 +94,10 @@ async function rig(
     config: () => config.value,
     readings: () => Object.values(store.data.readings),
     release: (id, confirm) => intake!.release(id, confirm),
+    dropHolds: (id, drop, add) => intake!.dropHolds(id, drop, add),
     emit: (e) => events.push(e),
     log,
+    ...more,
   });
   intake = new Intake({
     store,
@@ -216,6 +221,68 @@ describe('QcService', () => {
     expect(released.overridden.map((h) => h.kind)).toEqual(['qc']);
   });
 
+  it('holds a result waiting for its patient when a rejection comes meanwhile: assigning it then needs acceptQcFailure', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const waiting = await r.intake.accept('chem-a', { ...patient([glu(7.1)]), subject: undefined });
+    expect(waiting.holdReasons.map((h) => h.kind)).toEqual(['patient']);
+    await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const jo = { mrn: 'MRN1603' };
+    await expect(r.intake.assign(waiting.reading.id, jo)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/acceptQcFailure: true/) });
+    expect(r.store.data.readings[waiting.reading.id]?.holdReasons.map((h) => [h.kind, h.code])).toEqual([
+      ['patient', 'no-patient'],
+      ['qc', 'qc-failed'],
+    ]);
+    const done = await r.intake.assign(waiting.reading.id, jo, { acceptQcFailure: true });
+    expect(done.stored.status).toBe('queued');
+    expect(done.overridden.map((h) => h.kind)).toEqual(['qc']);
+    // Confirmed before the person could see the new hold: refused, and the hold stays for them to see.
+    const unseen = await r.intake.accept('chem-a', { ...patient([glu(7.3)]), subject: undefined });
+    await r.store.update((doc) => {
+      doc.readings[unseen.reading.id]!.holdReasons = [{ kind: 'patient', code: 'no-patient', text: 'no patient' }];
+    });
+    await expect(r.intake.assign(unseen.reading.id, jo, { acceptQcFailure: true })).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/held now for qc failed: GLU on lot QC-GLU-1 \(1-3s\) not reviewed, which came after it was shown/),
+    });
+    expect(r.store.data.readings[unseen.reading.id]?.holdReasons.map((h) => h.kind)).toEqual(['patient', 'qc']);
+  });
+
+  it('never assigns or releases a held reading that the device’s settings or its O record show to be a control, and says so at start', async () => {
+    const r = await rig([analyzer('chem-a', { lots: [{ id: LOT }], sampleIdPattern: '^QCX' })]);
+    const astm = (specimen: string, action: string) =>
+      ['H|\\^&|||CHEM-300', 'P|1', `O|1|${specimen}^1||^^^GLU|R||||||${action}||||serum`, 'R|1|^^^GLU|5.6|mmol/l'].join('\r');
+    const held = async (specimen: string, raw = '') =>
+      (await r.intake.accept('chem-a', { specimen: { id: specimen }, measurements: [glu(5.6)], raw })).reading.id;
+    const byLot = await held(LOT);
+    const byPattern = await held('QCX-9');
+    const byO12 = await held('CTRL-77', astm('CTRL-77', 'Q'));
+    const aPatients = await held('S-1', astm('S-1', 'N'));
+    for (const id of [byLot, byPattern, byO12]) {
+      await expect(r.intake.assign(id, { mrn: 'MRN1603' })).rejects.toMatchObject({
+        status: 409,
+        message: expect.stringMatching(/is a control \(QC\) result \((control lot list|sample ID pattern|ASTM O-12 Q)\), never a patient's: discard it/),
+      });
+      await expect(r.intake.release(id, { acceptQcFailure: true })).rejects.toMatchObject({ status: 409 });
+    }
+    expect((await r.intake.assign(aPatients, { mrn: 'MRN1603' })).stored.status).toBe('queued');
+    // Said once at the next start, by device and reading id, so someone discards them.
+    const warned: Array<{ obj: unknown; msg: string }> = [];
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (obj: object | string, msg?: string) => void warned.push({ obj, msg: msg ?? '' }),
+      child: () => logger,
+    };
+    await closeRig(r);
+    await rig(r.devices, r.dataDir, undefined, logger);
+    expect(warned).toEqual([
+      {
+        obj: { device: 'chem-a', readings: expect.arrayContaining([byLot, byPattern, byO12]) },
+        msg: "held readings are control (QC) results, never a patient's: discard them",
+      },
+    ]);
+    expect((warned[0]!.obj as { readings: string[] }).readings).toHaveLength(3);
+  });
+
   it('reviews: the role first, the audit entry before anything changes, then releases what only this rejection held', async () => {
     const r = await rig([analyzer('chem-a')]);
     const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
@@ -242,9 +309,14 @@ describe('QcService', () => {
     expect(r.store.data.readings[onlyQc.reading.id]?.status).toBe('queued');
     expect(r.store.data.readings[alsoPatient.reading.id]?.status).toBe('held');
     const trail = (await r.audit.recent({ limit: 10 })).reverse();
-    expect(trail.map((e) => e.action)).toEqual(['qc-review', 'override']);
+    expect(trail.map((e) => e.action)).toEqual(['qc-review', 'override', 'override']);
     expect(trail[0]).toMatchObject({ who: 'lablead', device: 'chem-a', reason: expect.stringMatching(/^GLU lot QC-GLU-1 1-3s: Reagent replaced/) });
-    expect(trail[1]).toMatchObject({ reading: onlyQc.reading.id, patient: { mrn: 'MRN1603' }, reason: expect.stringContaining(id) });
+    expect(trail.find((e) => e.reading === onlyQc.reading.id)).toMatchObject({ patient: { mrn: 'MRN1603' }, reason: expect.stringContaining(id) });
+    // Its qc hold lifted with the review: only its patient is left to settle.
+    expect(trail.find((e) => e.reading === alsoPatient.reading.id)?.reason).toMatch(
+      /^qc hold lifted with the review of QC rejection .*; still held for patient\//,
+    );
+    expect(r.store.data.readings[alsoPatient.reading.id]?.holdReasons.map((h) => h.kind)).toEqual(['patient']);
     expect(r.qc.problems()).toEqual([]);
     await expect(r.qc.review(ADMIN, id, { action: 'again' })).rejects.toMatchObject({ status: 409 });
     // Reviewed: the next glucose goes straight out.
@@ -269,7 +341,10 @@ describe('QcService', () => {
     expect((await r.qc.review(ADMIN, gluOut!.rejection!, { action: 'recalibrated', release: true })).review?.released).toBe(1);
     expect(r.store.data.readings[gluOnly.reading.id]?.status).toBe('queued');
     expect(r.store.data.readings[both.reading.id]?.status).toBe('held');
-    expect((await r.qc.review(ADMIN, cholOut!.rejection!, { action: 'new reagent', release: true })).review?.released).toBe(0);
+    // Its glucose hold was lifted with the first review; the second, the last of its holds, releases it.
+    expect(r.store.data.readings[both.reading.id]?.holdReasons.map((h) => h.observations)).toEqual([[1]]);
+    expect((await r.qc.review(ADMIN, cholOut!.rejection!, { action: 'new reagent', release: true })).review?.released).toBe(1);
+    expect(r.store.data.readings[both.reading.id]?.status).toBe('queued');
     // Two runs of one test rejected: the first's review releases nothing while the second is open.
     const [late] = await send(r, 'chem-a', control([glu(6.3, at(120))]));
     const [later] = await send(r, 'chem-a', control([glu(6.4, at(240))]));
@@ -278,6 +353,64 @@ describe('QcService', () => {
     expect((await r.qc.review(ADMIN, late!.rejection!, { action: 'rerun', release: true })).review?.released).toBe(0);
     expect(r.store.data.readings[waiting.reading.id]?.status).toBe('held');
     expect((await r.qc.review(ADMIN, later!.rejection!, { action: 'rerun', release: true })).review?.released).toBe(1);
+  });
+
+  it('releases with the last open rejection’s review every result its test’s QC held, whenever it came (two runs rejected)', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [r1] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const m1 = await r.intake.accept('chem-a', patient([glu(7.1)], 'MRN-M1'));
+    const [r2] = await send(r, 'chem-a', control([glu(6.3, at(120))]));
+    expect(r2!.rejection).not.toBe(r1!.rejection);
+    const m2 = await r.intake.accept('chem-a', patient([glu(7.2)], 'MRN-M2'));
+    expect((await r.qc.review(ADMIN, r1!.rejection!, { action: 'rerun', release: true })).review?.released).toBe(0);
+    expect(r.qc.rejection(r2!.rejection!).held).toBe(2);
+    expect((await r.qc.review(ADMIN, r2!.rejection!, { action: 'recalibrated', release: true })).review?.released).toBe(2);
+    for (const m of [m1, m2]) expect(r.store.data.readings[m.reading.id]?.status).toBe('queued');
+  });
+
+  it('lifts the reviewed test’s qc hold from a result held for its patient too: assigning it then needs no acceptQcFailure', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const both = await r.intake.accept('chem-a', { ...patient([glu(6.9)]), subject: undefined });
+    expect(both.holdReasons.map((h) => h.kind).sort()).toEqual(['patient', 'qc']);
+    expect((await r.qc.review(ADMIN, out!.rejection!, { action: 'recalibrated', release: true })).review?.released).toBe(0);
+    expect(r.store.data.readings[both.reading.id]?.holdReasons.map((h) => h.kind)).toEqual(['patient']);
+    expect((await r.intake.assign(both.reading.id, { mrn: 'MRN1603' })).stored.status).toBe('queued');
+  });
+
+  it('does not send with a review a result whose other test’s QC failed after it was held: that test’s hold takes its place', async () => {
+    const chol = (value: number, when?: string): Measurement => ({
+      code: { local: { system: 'L', code: 'CHOL' } },
+      value,
+      unit: 'mmol/L',
+      valueText: String(value),
+      ...(when ? { observedAt: when } : {}),
+    });
+    const lots = [{ id: LOT, targets: { ...TARGETS, CHOL: { mean: 5.0, sd: 0.2, unit: 'mmol/L' } } }];
+    const r = await rig([analyzer('chem-a', { lots })]);
+    const [gluOut] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const held = await r.intake.accept('chem-a', patient([glu(7.1), chol(5.1)]));
+    expect(held.holdReasons.map((h) => h.observations)).toEqual([[0]]);
+    await send(r, 'chem-a', control([chol(6.0, at(0))]));
+    expect((await r.qc.review(ADMIN, gluOut!.rejection!, { action: 'recalibrated', release: true })).review?.released).toBe(0);
+    const now = r.store.data.readings[held.reading.id];
+    expect(now?.status).toBe('held');
+    expect(now?.holdReasons.map((h) => [h.kind, h.observations])).toEqual([['qc', [1]]]);
+    expect(now?.holdReasons[0]?.text).toMatch(/^qc failed: CHOL on lot/);
+  });
+
+  it('records one review when two arrive at once: the other is refused with 409 and not audited', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    await r.intake.accept('chem-a', patient([glu(7.1)]));
+    const results = await Promise.allSettled([
+      r.qc.review(ADMIN, out!.rejection!, { action: 'first', release: true }),
+      r.qc.review({ name: 'other-lead', role: 'admin' }, out!.rejection!, { action: 'second', release: true }),
+    ]);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected']);
+    expect(results[1]).toMatchObject({ reason: { status: 409 } });
+    expect((await r.audit.recent({ limit: 10 })).filter((e) => e.action === 'qc-review').map((e) => e.who)).toEqual(['lablead']);
+    expect(r.qc.rejection(out!.rejection!).review).toMatchObject({ by: 'lablead', action: 'first', released: 1 });
   });
 
   it('lets staff review when qc.reviewRole is staff, and releases nothing unless asked', async () => {
@@ -366,6 +499,63 @@ describe('QcService', () => {
     // The run goes on where it was: a result 10 minutes later is of the same run, and the same rejection.
     const [same] = await send(again, 'chem-a', control([glu(6.3, at(70))]));
     expect(same!.rejection).toBe(out!.rejection);
+  });
+
+  it('puts a rejection on record before its result is in the log: while the book’s save is pending, nothing is logged', async () => {
+    let finish: () => void = () => undefined;
+    const saved = new Promise<void>((resolve) => (finish = resolve));
+    const adapter: DocumentAdapter<QcBookDoc> = { read: async () => null, write: () => saved, close: async () => undefined };
+    const r = await rig([analyzer('chem-a')], undefined, undefined, silentLogger, { adapter });
+    const config = r.devices[0]!;
+    const report = control([glu(6.2, at(0))]);
+    const recorded = r.qc.record(config, report, r.qc.recognise(config, report)!);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r.qc.list({ limit: 10 }).entries).toEqual([]);
+    finish();
+    await recorded;
+    expect(r.qc.list({ limit: 10 }).entries.map((e) => e.status)).toEqual(['rejected']);
+  });
+
+  it('raises again at start a rejection the log names and the book lost (its last save never reached the disk)', async () => {
+    const devices = [analyzer('chem-a')];
+    const r = await rig(devices);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    await closeRig(r);
+    // The power went after the engine's commit and before qc.json's save.
+    writeFileSync(qcFile(r.dataDir), JSON.stringify(emptyQcBook()));
+    const again = await rig(devices, r.dataDir);
+    expect(again.qc.problems()).toMatchObject([{ rejection: out!.rejection, device: 'chem-a', test: 'GLU', lot: LOT, rules: ['1-3s'] }]);
+    expect((await again.intake.accept('chem-a', patient([glu(7.1)]))).holdReasons.map((h) => h.code)).toEqual(['qc-failed']);
+  });
+
+  it('logs an analyzer’s resend of a result once: one +2.3 SD is a warning, never a 2-2s with itself', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const report = () => control([glu(5.5 + 2.3 * 0.15, at(0))]);
+    const [first] = await send(r, 'chem-a', report());
+    const after = await send(r, 'chem-a', report());
+    expect(after.map((e) => e.id)).toEqual([first!.id]);
+    expect(after[0]!.status).toBe('warning');
+    expect(r.qc.problems()).toEqual([]);
+  });
+
+  it('starts the rules over by the gateway’s clock: an analyzer clock behind or ahead of it changes nothing', async () => {
+    let t = Date.parse('2026-12-06T12:00:00.000Z');
+    const now = () => new Date((t += 1000));
+    const high = (minutes: number) => control([glu(5.5 + 2.3 * 0.15, at(minutes))]);
+    // Behind: results received after the review but stamped before it still count with each other (2-2s).
+    const behind = await rig([analyzer('chem-a')], undefined, undefined, silentLogger, { now });
+    const [out] = await send(behind, 'chem-a', control([glu(6.2, at(0))]));
+    await behind.qc.review(ADMIN, out!.rejection!, { action: 'recalibrated' });
+    await send(behind, 'chem-a', high(60));
+    const [second] = await send(behind, 'chem-a', high(120));
+    expect(second!.rules.map((x) => x.rule)).toContain('2-2s');
+    // Ahead: a result received before the review, stamped hours after it, no longer counts.
+    const ahead = await rig([analyzer('chem-b')], undefined, undefined, silentLogger, { now });
+    await send(ahead, 'chem-b', high(600));
+    const [rejected] = await send(ahead, 'chem-b', control([glu(6.2, at(700))]));
+    await ahead.qc.review(ADMIN, rejected!.rejection!, { action: 'recalibrated' });
+    const [next] = await send(ahead, 'chem-b', high(800));
+    expect(next).toMatchObject({ status: 'warning' });
   });
 
   it('prunes reviewed rejections past the retention and keeps unreviewed ones', async () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlMark } from '../../../src/model/control-mark.ts';
 import type { DeviceQcT } from '../../../src/model/qc-settings.ts';
-import { qcIdentityOf, type QcIdentity } from '../../../src/qc/recognise.ts';
+import { compileSampleIdPattern, qcIdentityOf, type QcIdentity } from '../../../src/qc/recognise.ts';
 
 const ASTM_Q: ControlMark = { role: 'control', marker: 'ASTM O-12 Q' };
 const LOTS: DeviceQcT = {
@@ -71,7 +71,13 @@ const cases: Array<{ name: string; specimen?: string; control?: ControlMark; qc?
     qc: { sampleIdPattern: '^QC\\d-(?<lot>.+)$', lots: LOTS.lots },
     expected: { lot: 'L2-0815', level: '2' },
   },
-  { name: 'a pattern that does not compile recognises nothing', specimen: 'QC1-A', qc: { sampleIdPattern: '^QC(' }, expected: undefined },
+  {
+    name: 'a literal dash written "\\-" (valid config) recognises the control and its lot',
+    specimen: 'QC-4711',
+    qc: { sampleIdPattern: '^QC\\-(?<lot>\\d+)' },
+    expected: { marker: 'sample ID pattern', lot: '4711' },
+  },
+  { name: 'an escaped underscore "\\_" recognises the control', specimen: 'QC_7', qc: { sampleIdPattern: '^QC\\_' }, expected: { lot: 'QC_7' } },
   { name: 'a sample ID of blanks is no sample ID', specimen: '   ', qc: PLAIN_PATTERN, expected: undefined },
 ];
 
@@ -84,6 +90,17 @@ describe('qcIdentityOf', () => {
       else expect(got).toMatchObject(c.expected);
     });
   }
+
+  it('says so when the pattern does not compile, never "not QC" in silence', () => {
+    expect(() => qcIdentityOf({ specimen: { id: 'QC1-A' } }, { sampleIdPattern: '^QC(' })).toThrow(/qc\.sampleIdPattern does not compile/);
+  });
+
+  it('accepts at recognition every pattern the config check accepts', () => {
+    for (const pattern of ['^QC\\-(?<lot>\\d+)', '^QC\\_', '^QC{', '^QC[\\-]']) {
+      expect(compileSampleIdPattern(pattern)).toBeInstanceOf(RegExp);
+      expect(() => qcIdentityOf({ specimen: { id: 'QC-1' } }, { sampleIdPattern: pattern })).not.toThrow();
+    }
+  });
 
   it('keeps the configured lot (its targets) with the identity', () => {
     const qc: DeviceQcT = { lots: [{ id: 'QC-LOT-4711', targets: { GLU: { mean: 5.5, sd: 0.15 } } }] };

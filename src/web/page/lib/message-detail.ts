@@ -2,9 +2,13 @@
 // (a link back to the reading on Live), the HL7 as sent segment by segment, and the EHR's ACK.
 
 import type { MessageDetail } from '../../api-types.ts';
-import { h, type Child } from './dom.ts';
+import { errorText } from '../../../model/error-text.ts';
+import { post } from './api.ts';
+import { h, toast, type Child } from './dom.ts';
+import { requiredText } from './form.ts';
 import { ackIsPositive, ackMeaning } from './hl7-text.ts';
 import { hl7View } from './hl7-view.ts';
+import { openModal } from './modal.ts';
 import { messageStateBadge, messageSubject } from './message-rows.ts';
 import { formatTime } from './reading-format.ts';
 
@@ -31,14 +35,53 @@ function ackPart(m: MessageDetail): HTMLElement {
   );
 }
 
-export function messageDetail(m: MessageDetail, actions: { resend(): void; close(): void }): Child[] {
+/**
+ * Asks why, then discards a dead QC message (POST /api/messages/:id/discard): it has no reading that
+ * a person could settle, so without this it would stay a dead letter for good. Dialog: textbox
+ * "Reason", buttons "Discard message" / "Cancel".
+ */
+export function discardQcMessageDialog(m: Pick<MessageDetail, 'id' | 'controlId' | 'destinationId'>, done: () => void): void {
+  const reason = h('textarea', { id: 'discard-message-reason', rows: 3, maxlength: 500, 'aria-describedby': 'discard-message-error', required: true });
+  const reasonError = h('p', { id: 'discard-message-error', class: 'field-error', hidden: true });
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const submit = async () => {
+    const text = requiredText(reason, reasonError, 3, 'Say why in at least 3 characters (e.g. "the LIS does not take this lot").');
+    if (text === undefined) return;
+    try {
+      await post(`/api/messages/${encodeURIComponent(m.id)}/discard`, { reason: text });
+      toast(`QC message ${m.controlId} discarded.`);
+      modal.close();
+      done();
+    } catch (err) {
+      error.hidden = false;
+      error.textContent = `Could not discard: ${errorText(err)}`;
+    }
+  };
+  const modal = openModal('Discard this QC message?', [
+    h('p', {}, `It will not be sent to ${m.destinationId}. The QC results stay in the QC log; the reason is kept in the audit journal.`),
+    h('div', { class: 'field' }, h('label', { for: 'discard-message-reason' }, 'Reason'), reason, reasonError),
+    error,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'danger', onclick: () => void submit() }, 'Discard message'),
+      h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel'),
+    ),
+  ]);
+  reason.focus();
+}
+
+export function messageDetail(m: MessageDetail, actions: { resend(): void; discard(): void; close(): void }): Child[] {
   const dead = m.state === 'dead';
+  // A patient message is settled through its reading; only a QC message, which has none, is discarded here.
+  const discardable = dead && m.qc !== undefined;
   return [
     h(
       'div',
       { class: 'toolbar' },
       h('h2', { class: 'msg-detail-title', tabindex: -1 }, 'Message ', h('span', { class: 'mono' }, m.controlId)),
       dead ? h('button', { type: 'button', class: 'primary', onclick: actions.resend }, 'Resend') : null,
+      discardable ? h('button', { type: 'button', class: 'danger', onclick: actions.discard }, 'Discard') : null,
       h('button', { type: 'button', onclick: actions.close }, 'Close'),
     ),
     h(
@@ -67,6 +110,7 @@ export function messageDetail(m: MessageDetail, actions: { resend(): void; close
           'p',
           { class: 'hint' },
           'Resend puts the same message (same bytes and control ID) back at the end of the line. Fix the cause first (see the ACK and the last error).',
+          discardable ? ' Discard removes a QC message that will not be sent; the QC log keeps its results.' : '',
         )
       : null,
     h('h3', {}, 'HL7 message'),

@@ -98,11 +98,33 @@ export function lineName(k: number): string {
   return `${k > 0 ? '+' : '\u2212'}${Math.abs(k)} SD`;
 }
 
-/** Times of the x axis, evenly spread, formatted by `label` (which knows the locale). */
-export function timeTicks(from: number, to: number, count: number): number[] {
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Steps a person reads at a glance: ticks fall on whole minutes, hours or days, so a label cut to the minute is exact. */
+const TICK_STEPS = [1, 2, 5, 10, 15, 30]
+  .map((m) => m * MINUTE)
+  .concat(
+    [1, 2, 3, 6, 12].map((h) => h * HOUR),
+    [1, 2, 7, 14, 28, 91, 182, 364].map((d) => d * DAY),
+  );
+
+/**
+ * Times of the x axis at round times within [from, to], at most `count`: the smallest step of
+ * TICK_STEPS that gives no more, counted from a local midnight (`offsetMin(t)`: the local offset, as
+ * Date#getTimezoneOffset, so an hour or day tick falls on the local hour or day). A span without a
+ * round time in it (results a few seconds apart) has one tick, at its start.
+ */
+export function timeTicks(from: number, to: number, count: number, offsetMin: (t: number) => number = (t) => new Date(t).getTimezoneOffset()): number[] {
   if (!(to > from)) return [from];
-  const step = (to - from) / (count - 1);
-  return Array.from({ length: count }, (_, i) => from + i * step);
+  const step = TICK_STEPS.find((s) => Math.floor((to - from) / s) + 1 <= count) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
+  // In local time, where the steps are round; back to instants for the axis.
+  const local = (t: number) => t - offsetMin(t) * MINUTE;
+  // Days (and weeks) from the first midnight in the span; shorter steps from midnight, so 10:15, 10:30, ...
+  const start = step >= DAY ? Math.ceil(local(from) / DAY) * DAY : Math.ceil(local(from) / step) * step;
+  const out: number[] = [];
+  for (let l = start; l <= local(to); l += step) out.push(l + offsetMin(l) * MINUTE);
+  return out.length > 0 ? out.slice(0, count) : [from];
 }
 
 /**

@@ -195,6 +195,7 @@ function legend(): HTMLElement {
     'ul',
     { class: 'lj-legend', 'aria-label': 'Chart legend' },
     items.map(([mark, words]) => h('li', {}, legendIcon(mark), words)),
+    h('li', {}, h('span', { class: 'lj-legend-line sd1', 'aria-hidden': 'true' }), '\u00b11 SD'),
     h('li', {}, h('span', { class: 'lj-legend-line sd2', 'aria-hidden': 'true' }), '\u00b12 SD'),
     h('li', {}, h('span', { class: 'lj-legend-line sd3', 'aria-hidden': 'true' }), '\u00b13 SD'),
   );

@@ -7,11 +7,17 @@ import { get } from './api.ts';
 import { h, replace } from './dom.ts';
 import { qcHeldTests, qcHoldReviewWords } from './qc-words.ts';
 
+/** The QC page on the analyzer's failed test a held reading's qc hold names. */
+export function qcPageLink(r: SlimReading): string {
+  const test = qcHeldTests(r)[0];
+  return `#/qc?${new URLSearchParams({ device: r.reading.deviceId, ...(test ? { test } : {}) })}`;
+}
+
 export function qcHoldNote(r: SlimReading): HTMLElement {
   const tests = qcHeldTests(r);
   const device = r.reading.deviceId;
   const list = h('ul', { class: 'confirm-reasons' }, h('li', {}, 'Looking up the QC review\u2026'));
-  const link = h('a', { href: `#/qc?${new URLSearchParams({ device, ...(tests[0] ? { test: tests[0] } : {}) })}` }, 'Open the QC page');
+  const link = h('a', { href: qcPageLink(r) }, 'Open the QC page');
   const note = h(
     'div',
     { class: 'note warn qc-hold-note' },

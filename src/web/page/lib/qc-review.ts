@@ -1,22 +1,24 @@
 // Reviewing a QC rejection: what was found and done (required, kept in the audit journal), and
 // whether the patient results held for it go to the charts now (by default they stay held, each
-// to be dealt with on its own). A person whose role may not review is told who can.
+// to be dealt with on its own). A person whose role may not review is told who can. A release says
+// how many held results the dialog showed (heldSeen): when that changed meanwhile the gateway refuses
+// (409) and the dialog shows the new number to choose again, so nobody releases results unseen.
 //
 // Accessible names: dialog "Review QC failure"; textbox "What was found and done"; radio group
 // "The held patient results" with "Keep the N patient results held" / "Release the N patient
 // results to the charts now"; buttons "Record review" / "Cancel".
 
 import type { QcRejectionView } from '../../../qc/qc-view.ts';
-import { ApiError, post } from './api.ts';
-import { h, toast } from './dom.ts';
+import { ApiError, get, post } from './api.ts';
+import { h, replace, toast } from './dom.ts';
 import { requiredText } from './form.ts';
 import { openModal } from './modal.ts';
-import { deviceName, rejectionSentence, releaseChoices, reviewedWords, reviewRefusedWords, ruleWithMeaning } from './qc-words.ts';
+import { deviceName, rejectionSentence, releaseChoices, reviewConflictWords, reviewedWords, reviewRefusedWords, ruleWithMeaning } from './qc-words.ts';
 
 let seq = 0;
 
-/** Opens the review of `r`; `done` is called with the reviewed rejection. */
-export function reviewDialog(r: QcRejectionView, done: (reviewed: QcRejectionView) => void): void {
+/** Opens the review of `r`; `done` is called with the reviewed rejection, `changed` when what it holds changed meanwhile. */
+export function reviewDialog(r: QcRejectionView, done: (reviewed: QcRejectionView) => void, changed: () => void = () => {}): void {
   const id = `qc-review-${++seq}`;
   const action = h('textarea', {
     id: `${id}-action`,
@@ -27,31 +29,44 @@ export function reviewDialog(r: QcRejectionView, done: (reviewed: QcRejectionVie
   });
   const actionError = h('p', { id: `${id}-error`, class: 'field-error', hidden: true });
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
-  const choices = releaseChoices(r.held, r.test);
-  const keep = h('input', { type: 'radio', name: `${id}-release`, id: `${id}-keep`, value: 'keep', checked: true, 'aria-describedby': `${id}-keep-means` });
-  const release = h('input', { type: 'radio', name: `${id}-release`, id: `${id}-release`, value: 'release', 'aria-describedby': `${id}-release-means` });
-  const held =
-    r.held > 0
-      ? h(
-          'fieldset',
-          { class: 'group qc-release' },
-          h('legend', {}, 'The held patient results'),
-          h(
-            'div',
-            { class: 'check' },
-            keep,
-            h('label', { for: `${id}-keep` }, choices.keep),
-            h('p', { class: 'hint', id: `${id}-keep-means` }, choices.keepMeans),
-          ),
-          h(
-            'div',
-            { class: 'check' },
-            release,
-            h('label', { for: `${id}-release` }, choices.release),
-            h('p', { class: 'hint', id: `${id}-release-means` }, choices.releaseMeans),
-          ),
-        )
-      : h('p', {}, `No patient results are held for it now. After the review new ${r.test} results from ${deviceName(r)} go out again.`);
+  /** How many held results the dialog shows now; what a release says it showed. */
+  let shown = r.held;
+  let release: HTMLInputElement | undefined;
+  const held = h('div', {});
+  // Keeping them held is the default each time the choices are drawn, a new count included.
+  const drawHeld = () => {
+    const choices = releaseChoices(shown, r.test);
+    const keep = h('input', { type: 'radio', name: `${id}-release`, id: `${id}-keep`, value: 'keep', checked: true, 'aria-describedby': `${id}-keep-means` });
+    release =
+      shown > 0
+        ? h('input', { type: 'radio', name: `${id}-release`, id: `${id}-release`, value: 'release', 'aria-describedby': `${id}-release-means` })
+        : undefined;
+    replace(
+      held,
+      release
+        ? h(
+            'fieldset',
+            { class: 'group qc-release' },
+            h('legend', {}, 'The held patient results'),
+            h(
+              'div',
+              { class: 'check' },
+              keep,
+              h('label', { for: `${id}-keep` }, choices.keep),
+              h('p', { class: 'hint', id: `${id}-keep-means` }, choices.keepMeans),
+            ),
+            h(
+              'div',
+              { class: 'check' },
+              release,
+              h('label', { for: `${id}-release` }, choices.release),
+              h('p', { class: 'hint', id: `${id}-release-means` }, choices.releaseMeans),
+            ),
+          )
+        : h('p', {}, `No patient results are held for it now. After the review new ${r.test} results from ${deviceName(r)} go out again.`),
+    );
+  };
+  drawHeld();
   const submit = h('button', { type: 'button', class: 'primary', onclick: () => void send() }, 'Record review');
 
   async function send(): Promise<void> {
@@ -64,20 +79,42 @@ export function reviewDialog(r: QcRejectionView, done: (reviewed: QcRejectionVie
     if (text === undefined) return;
     error.hidden = true;
     submit.disabled = true;
+    const releasing = release?.checked === true;
     try {
-      const reviewed = await post<QcRejectionView>(`/api/qc/rejections/${encodeURIComponent(r.id)}/review`, {
+      const { rejection } = await post<{ rejection: QcRejectionView }>(`/api/qc/rejections/${encodeURIComponent(r.id)}/review`, {
         action: text,
-        release: r.held > 0 && release.checked,
+        release: releasing,
+        ...(releasing ? { heldSeen: shown } : {}),
       });
-      toast(reviewedWords(reviewed));
+      toast(reviewedWords(rejection, releasing ? shown : 0));
       modal.close();
-      done(reviewed);
+      done(rejection);
     } catch (err) {
       submit.disabled = false;
       error.hidden = false;
-      error.textContent = err instanceof ApiError ? reviewRefusedWords(err.status, err.message) : reviewRefusedWords(0, String(err));
+      error.textContent = err instanceof ApiError && err.status === 409 ? await conflict(err.message) : refused(err);
       error.focus();
     }
+  }
+
+  const refused = (err: unknown): string => (err instanceof ApiError ? reviewRefusedWords(err.status, err.message) : reviewRefusedWords(0, String(err)));
+
+  /** Reviewed meanwhile, or other results held now than shown: asks the gateway which, and shows the new count to choose again. */
+  async function conflict(message: string): Promise<string> {
+    let now: QcRejectionView | undefined;
+    try {
+      ({ rejection: now } = await get<{ rejection: QcRejectionView }>(`/api/qc/rejections/${encodeURIComponent(r.id)}`));
+    } catch {
+      now = undefined;
+    }
+    const words = reviewConflictWords(now, shown, message, new Date());
+    if (now?.review) submit.disabled = true;
+    else if (now && now.held !== shown) {
+      shown = now.held;
+      drawHeld();
+    }
+    changed();
+    return words;
   }
 
   error.tabIndex = -1;

@@ -1,11 +1,10 @@
-// What the QC page says: a result's status, the Westgard rules it broke in words, a lot's target,
-// a rejection and its review. Pure: `now` is passed in. The rules' meanings follow Westgard JO,
-// Barry PL, Hunt MR, Groth T, "A multi-rule Shewhart chart for quality control in clinical
-// chemistry", Clin Chem 1981;27:493-501.
+// What the QC page says: a result's status, the Westgard rules it broke in words (QC_RULE_MEANING,
+// the engine's own table), a lot's target, a rejection and its review. Pure: `now` is passed in.
 
-import type { QcRuleName } from '../../../model/qc-settings.ts';
+import { QC_RULE_MEANING } from '../../../model/qc-settings.ts';
 import type { QcEntryView, QcRejectionView, QcReviewView, QcSeriesView, QcStatus, QcTargetView } from '../../../qc/qc-view.ts';
 import { timeText } from './device-words.ts';
+import { plural } from './plural.ts';
 import { unitLabel } from './reading-format.ts';
 
 export const STATUS_WORDS: Record<QcStatus, string> = {
@@ -23,15 +22,6 @@ export const STATUS_BADGE: Record<QcStatus, string> = {
   'not-judged': 'plain',
 };
 
-export const RULE_MEANING: Record<QcRuleName, string> = {
-  '1-2s': 'one result beyond 2 SD, a warning',
-  '1-3s': 'one result beyond 3 SD',
-  '2-2s': 'two results in a row beyond 2 SD on the same side',
-  'R-4s': 'two results of one run more than 4 SD apart',
-  '4-1s': 'four results in a row beyond 1 SD on the same side',
-  '10-x': 'ten results in a row on the same side of the mean',
-};
-
 /** "1-3s, 2-2s": rule codes in the order given, each once. */
 export function rulesText(rules: ReadonlyArray<{ rule: string } | string>): string {
   return [...new Set(rules.map((r) => (typeof r === 'string' ? r : r.rule)))].join(', ');
@@ -44,7 +34,7 @@ export function rejectionsFirst<R extends { outcome?: string }>(rules: readonly 
 
 /** "1-3s (one result beyond 3 SD)". */
 export function ruleWithMeaning(rule: string): string {
-  const meaning = (RULE_MEANING as Record<string, string>)[rule];
+  const meaning = (QC_RULE_MEANING as Record<string, string>)[rule];
   return meaning ? `${rule} (${meaning})` : rule;
 }
 
@@ -128,6 +118,9 @@ export function rejectionSentence(r: QcRejectionView, now: Date): string {
   return `${deviceName(r)}: QC failed for ${r.test} on lot ${r.lot}${r.level ? ` (level ${r.level})` : ''}: ${rulesText(r.rules)}, ${timeText(r.at, now)}`;
 }
 
+/** A sentence ended once: a reviewer's own full stop is not doubled. */
+export const closed = (text: string): string => (/[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`);
+
 /** "Reviewed by lab.lead at 09:40: recalibrated, control repeated in range". */
 export function reviewSentence(review: QcReviewView, now: Date): string {
   return `Reviewed by ${review.by} at ${timeText(review.at, now)}: ${review.action}`;
@@ -143,13 +136,44 @@ export function pointWords(e: QcEntryView, now: Date): string {
   return parts.join(', ');
 }
 
-/** The review's refusal: for a role that may not review (403), who can. */
+/**
+ * The role a refusal names when it is the QC role check (src/qc/review-role.ts: "... needs the admin
+ * role (qc.reviewRole); ..."); undefined for any other answer, a 403 for a stale CSRF token too.
+ */
+export function qcRoleNeeded(status: number, message: string): string | undefined {
+  if (status !== 403) return undefined;
+  return /needs the (\w+) role \(qc\.reviewRole\)/.exec(message)?.[1];
+}
+
+/** "an administrator", "a user with the staff role". */
+const someoneWith = (role: string): string => (role === 'admin' ? 'an administrator' : `a user with the ${role} role`);
+
+/** The review's refusal: for a role that may not review (403), who can; a 409 is worded by `reviewConflictWords`. */
 export function reviewRefusedWords(status: number, message: string): string {
   const said = message.replace(/[.\s]+$/, '');
-  // Only the admin role is above staff: a refused reviewer is told to ask an administrator.
-  if (status === 403) return `You may not review QC failures: ${said}. Ask an administrator to review it.`;
-  if (status === 409) return `It was reviewed already: ${said}.`;
+  const role = qcRoleNeeded(status, message);
+  if (role !== undefined) return `You may not review QC failures: ${said}. Ask ${someoneWith(role)} to review it.`;
+  // Another 403 (the CSRF token of a page open since before a restart) is not the role's.
+  if (status === 403) return `The gateway refused it: ${said}. Reload the page and try again.`;
   return `Could not record the review: ${said}.`;
+}
+
+/**
+ * Why a review was refused as a conflict (409), from the rejection as it is now: reviewed by someone
+ * else meanwhile, or a different number of results held than the dialog showed (so nobody releases
+ * results unseen); `seen` is what the dialog showed.
+ */
+export function reviewConflictWords(now: QcRejectionView | undefined, seen: number, message: string, at: Date): string {
+  if (now?.review) return `It was reviewed already: ${closed(reviewSentence(now.review, at))}`;
+  if (now && now.held !== seen) return `${plural(now.held, 'result')} ${now.held === 1 ? 'is' : 'are'} held now: look again.`;
+  return `Could not record the review: ${message.replace(/[.\s]+$/, '')}.`;
+}
+
+/** A held result's release refused for its failed QC (the QC review role, 403): who may send it, and how it goes out otherwise. */
+export function qcReleaseRefusedWords(status: number, message: string): string | undefined {
+  const role = qcRoleNeeded(status, message);
+  if (role === undefined) return undefined;
+  return `You may not send a result held for failed QC: only ${role === 'admin' ? 'administrators' : `users with the ${role} role`} may (the QC review role). Ask ${someoneWith(role)} to review the QC failure on the QC page, or to release this result.`;
 }
 
 /** The two choices for the held results, and what each means. */
@@ -159,18 +183,19 @@ export function releaseChoices(held: number, test: string): { keep: string; keep
     keep: `Keep the ${results} held`,
     keepMeans: `They stay on the Patients page, each to be released (confirming the QC failure) or discarded on its own, for example once the samples were run again. New ${test} results are no longer held.`,
     release: `Release the ${results} to the charts now`,
-    releaseMeans: `Only choose this when you checked that the ${test} results measured before the QC failed can be trusted.`,
+    releaseMeans: `Only choose this when you checked that the ${plural(held, `${test} result`)} received since the QC failed can be trusted (e.g. the control was repeated in range and the samples were run again or compared). A result also held for something else (no patient yet, a value to check) loses only this hold and stays held for that.`,
   };
 }
 
-/** The review's toast. */
-export function reviewedWords(r: QcRejectionView): string {
+/** The review's toast; `releasing`: how many held results the review was to release (those also held for something else stay held). */
+export function reviewedWords(r: QcRejectionView, releasing = 0): string {
   const released = r.review?.released ?? 0;
-  return `Review recorded for ${r.test} on ${deviceName(r)}${released > 0 ? `; ${plural(released, 'patient result')} released` : ''}.`;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
+  const rest = Math.max(0, releasing - released);
+  const parts = [
+    released > 0 ? `${plural(released, 'patient result')} released` : '',
+    rest > 0 ? `${plural(rest, 'result')} still held for another reason (see Patients)` : '',
+  ].filter(Boolean);
+  return `Review recorded for ${r.test} on ${deviceName(r)}${parts.length > 0 ? `; ${parts.join('; ')}` : ''}.`;
 }
 
 /** The tests a reading's qc holds are about: the analyzer's codes of the observations they name (all, when they name none). */
@@ -190,18 +215,45 @@ export function qcHeldTests(r: {
   return [...out];
 }
 
+/** The rejection that held a reading for a test: the newest of its analyzer for that test raised before the reading came (a later one did not hold it). */
+export function holdingRejection<R extends Pick<QcRejectionView, 'device' | 'test' | 'at'>>(
+  rejections: readonly R[],
+  device: string,
+  test: string,
+  receivedAt: string,
+): R | undefined {
+  const came = Date.parse(receivedAt);
+  return rejections.filter((x) => x.device === device && x.test === test && !(Date.parse(x.at) > came)).sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+}
+
+/**
+ * A qc hold's words on the held list as the QC stands now. Its text was written when the reading
+ * was held ("GLU on lot QC-4711 (1-3s) not reviewed"); once every failure it names was reviewed (the
+ * reviewer kept the results held), it says so instead of "not reviewed".
+ */
+export function qcHoldNowWords(
+  text: string,
+  reading: { deviceId: string; receivedAt: string },
+  tests: readonly string[],
+  rejections: readonly QcRejectionView[],
+  now: Date,
+): string {
+  const holding = tests.map((t) => holdingRejection(rejections, reading.deviceId, t, reading.receivedAt));
+  const reviews = holding.map((r) => r?.review);
+  if (tests.length === 0 || reviews.some((x) => x === undefined)) return text;
+  const last = reviews.reduce((a, b) => (b !== undefined && (a === undefined || Date.parse(b.at) > Date.parse(a.at)) ? b : a));
+  return `${text.replace(/[\s;,]*not reviewed\.?$/, '')}: reviewed by ${last!.by} at ${timeText(last!.at, now)}, kept held: release or discard it`;
+}
+
 /**
  * Whether the QC failure that held a reading was reviewed, per test: the newest rejection of the
  * reading's analyzer for that test raised before the reading came (a later one did not hold it).
  */
 export function qcHoldReviewWords(rejections: readonly QcRejectionView[], device: string, tests: readonly string[], receivedAt: string, now: Date): string[] {
-  const came = Date.parse(receivedAt);
   return tests.map((test) => {
-    const r = rejections
-      .filter((x) => x.device === device && x.test === test && !(Date.parse(x.at) > came))
-      .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+    const r = holdingRejection(rejections, device, test, receivedAt);
     if (!r) return `${test}: the QC failure is no longer listed (see the QC page).`;
     const what = `${test}: QC failed on lot ${r.lot} (${rulesText(r.rules)}) at ${timeText(r.at, now)}`;
-    return r.review ? `${what}; ${reviewSentence(r.review, now).replace(/^R/, 'r')}.` : `${what}; not reviewed yet.`;
+    return r.review ? `${what}; ${closed(reviewSentence(r.review, now).replace(/^R/, 'r'))}` : `${what}; not reviewed yet.`;
   });
 }

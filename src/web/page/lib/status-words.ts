@@ -3,6 +3,7 @@
 // the counts the navigation shows. Pure: `now` is passed in, so the words keep up with a ticking clock.
 
 import type { Problem } from '../../api-types.ts';
+import { plural } from './plural.ts';
 
 /**
  * "less than a minute", "4 min", "2 h 5 min", "3 d 4 h": minutes are enough for a person to act on.
@@ -88,8 +89,6 @@ export type NavPage = 'devices' | 'messages' | 'patients' | 'orders' | 'qc';
 export type NavBadges = Partial<Record<NavPage, NavBadge>>;
 
 const DESTINATION_KINDS: ReadonlySet<Problem['kind']> = new Set(['destination-unreachable', 'destination-failing', 'destination-stalled', 'dead-letters']);
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** "ehr unreachable, 18 waiting", "1 dead letter" (named when several destinations have problems). */
 function destinationWords(p: Problem, named: boolean): string {

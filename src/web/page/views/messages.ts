@@ -9,7 +9,7 @@
 //     "Filter by patient MRN", combobox "Filter by state" (All states, Queued, ... Dead)
 //   table "Messages to <destination>" (or "... all destinations"): each control ID is a button
 //   buttons "Show older", "Refresh"
-//   region "Message details": headings "HL7 message" and "ACK from EHR"; link to the reading; "Resend" on dead ones
+//   region "Message details": headings "HL7 message" and "ACK from EHR"; link to the reading; "Resend" on dead ones, "Discard" on dead QC ones
 
 import '../styles/messages.css';
 import type { DestinationView, DeviceView, MessageDetail, MessagesPage, MessageView } from '../../api-types.ts';
@@ -23,7 +23,7 @@ import { filterQuery, filtersFromParams, listFilters } from '../lib/list-filters
 import { listFooter } from '../lib/list-footer.ts';
 import { pagedList } from '../lib/paged-list.ts';
 import { throttle } from '../lib/throttle.ts';
-import { messageDetail } from '../lib/message-detail.ts';
+import { discardQcMessageDialog, messageDetail } from '../lib/message-detail.ts';
 import { messageFits } from '../lib/message-fits.ts';
 import { MESSAGE_STATES, messageRows, messageStateText } from '../lib/message-rows.ts';
 import type { View } from '../lib/view.ts';
@@ -160,7 +160,14 @@ export const messagesView: View = (root, ctx) => {
     await details.run(
       () => get<{ message: MessageDetail }>(`/api/messages/${encodeURIComponent(id)}`),
       ({ message: m }) => {
-        replace(detail, ...messageDetail(m, { resend: () => void doResend(m), close: () => void select('', false) }));
+        replace(
+          detail,
+          ...messageDetail(m, {
+            resend: () => void doResend(m),
+            discard: () => discardQcMessageDialog(m, () => void afterDiscard(m.id)),
+            close: () => void select('', false),
+          }),
+        );
         // A deep link to a message of another destination shows that destination's list.
         if (dest !== ALL_DESTINATIONS && m.destinationId !== dest && destinations.some((d) => d.id === m.destinationId)) {
           dest = m.destinationId;
@@ -183,6 +190,11 @@ export const messagesView: View = (root, ctx) => {
     } catch (err) {
       toast(`Could not resend: ${errorText(err)}`, 'error');
     }
+  }
+
+  async function afterDiscard(id: string): Promise<void> {
+    rows.list.remove(id);
+    await Promise.all([select('', false), loadDestinations()]);
   }
 
   function selectDestination(id: string): void {

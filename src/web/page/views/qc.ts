@@ -6,7 +6,8 @@
 // strip's link: that rejection's series, the rejection marked), #/qc?device=ID (its failed series).
 //
 // The page fetches again shortly after a `qc` event (a result logged, a rejection raised or
-// reviewed) or an analyzer's `reading` event (held for QC, or released), after a reconnect, and
+// reviewed) or a `reading` event that moves a rejection's count of held results (held for QC, or
+// let out while one holds results of its test; not every patient result), after a reconnect, and
 // now and then while shown. A redraw gives focus back to the same control (data-focus), or the
 // chart's same result.
 //
@@ -24,6 +25,7 @@ import { ljChart, type LjChart, resultsTable } from '../lib/qc-chart.ts';
 import { rejectionList, seriesTable } from '../lib/qc-lists.ts';
 import { reviewDialog } from '../lib/qc-review.ts';
 import { seriesFromParams, seriesOrder } from '../lib/qc-series.ts';
+import { movesHeldCount } from '../lib/qc-when.ts';
 import { deviceName, type SeriesRef, sameSeries, seriesTitle, targetWords } from '../lib/qc-words.ts';
 import { refreshStatus } from '../lib/status-feed.ts';
 import { throttle } from '../lib/throttle.ts';
@@ -90,13 +92,17 @@ export const qcView: View = (root, ctx) => {
 
   const actions = {
     review: (r: QcRejectionView) =>
-      reviewDialog(r, async () => {
-        // The strip's item and the navigation's count go with it.
-        void refreshStatus();
-        await loadAll();
-        // Its Review button is gone: the keyboard goes on from the reviewed rejection.
-        if (alive && !root.contains(document.activeElement)) root.querySelector<HTMLElement>(`[data-focus="${CSS.escape(`show:${r.id}`)}"]`)?.focus();
-      }),
+      reviewDialog(
+        r,
+        async () => {
+          // The strip's item and the navigation's count go with it.
+          void refreshStatus();
+          await loadAll();
+          // Its Review button is gone: the keyboard goes on from the reviewed rejection.
+          if (alive && !root.contains(document.activeElement)) root.querySelector<HTMLElement>(`[data-focus="${CSS.escape(`show:${r.id}`)}"]`)?.focus();
+        },
+        () => void loadAll(),
+      ),
     show: (s: SeriesRef) => {
       highlight = 'id' in s && typeof s.id === 'string' ? s.id : undefined;
       void choose({ device: s.device, test: s.test, lot: s.lot }, true);
@@ -116,6 +122,13 @@ export const qcView: View = (root, ctx) => {
     ]);
   };
 
+  const infoOf = (s: SeriesRef) => overview.series.find((x) => sameSeries(x, s));
+  /** "GLU Glucose, lot QC-GLU-1, level 1 on Chemistry": names the chart's section, its results or not. */
+  const chartHeading = (s: SeriesRef) => {
+    const info = infoOf(s);
+    return h('h2', { id: 'qc-chart-title', tabindex: -1 }, `${seriesTitle(info ?? s)} on ${info ? deviceName(info) : s.device}`);
+  };
+
   const drawChart = () => {
     const s = selected;
     if (!s) {
@@ -125,14 +138,14 @@ export const qcView: View = (root, ctx) => {
       ]);
       return;
     }
-    const info = overview.series.find((x) => sameSeries(x, s));
+    const info = infoOf(s);
     const title = info ? seriesTitle(info) : seriesTitle(s);
     const target = info?.target ?? entries.find((e) => e.target)?.target;
     const focusedPoint = chartBox.contains(document.activeElement) ? document.activeElement?.getAttribute('data-entry') : null;
     redraw(chartBox, JSON.stringify([s, info, entries]), () => {
       chart = ljChart(entries, target, title);
       return [
-        h('h2', { id: 'qc-chart-title', tabindex: -1 }, `${title} on ${info ? deviceName(info) : s.device}`),
+        chartHeading(s),
         h('p', { class: 'muted' }, targetWords(target, info?.establishing)),
         chart.element,
         h('h3', {}, 'Results'),
@@ -184,9 +197,9 @@ export const qcView: View = (root, ctx) => {
         drawChart();
       },
       (err) => {
-        // Drawn anew once the results load again.
+        // Drawn anew once the results load again; the heading stays, the section is named by it.
         drawn.delete(chartBox);
-        replace(chartBox, h('p', { class: 'error', role: 'alert' }, `Could not load the results: ${errorText(err)}`));
+        replace(chartBox, chartHeading(s), h('p', { class: 'error', role: 'alert' }, `Could not load the results: ${errorText(err)}`));
       },
     );
   }
@@ -212,8 +225,8 @@ export const qcView: View = (root, ctx) => {
   const offEvent = onEvent((e) => {
     if (e.type === 'qc') soon();
     else if (e.type === 'config' && e.what === 'device') soon();
-    // An analyzer's result held for its failed QC, or released: the rejection's count of held results moves.
-    else if (e.type === 'reading' && e.reading.reading.kind === 'lab') soon();
+    // An analyzer's result held for its failed QC, or released or discarded: a rejection's count of held results moves.
+    else if (e.type === 'reading' && movesHeldCount(e.reading, overview.rejections)) soon();
   });
   const offReconnect = onReconnect(() => void loadAll());
   const poll = setInterval(() => {

@@ -2,7 +2,7 @@
 // order, a result far out drawn at the edge and said so, violations labelled with their rules.
 
 import { describe, expect, it } from 'vitest';
-import { LJ_SIZE, type LjInput, ljGeometry, lineName, MAX_REACH_SD } from '../../../../src/web/page/lib/qc-chart-math.ts';
+import { LJ_SIZE, type LjInput, ljGeometry, lineName, MAX_REACH_SD, timeTicks } from '../../../../src/web/page/lib/qc-chart-math.ts';
 
 const T0 = Date.parse('2026-12-01T08:00:00Z');
 const DAY = 86_400_000;
@@ -132,17 +132,48 @@ describe('Levey-Jennings geometry', () => {
     }
   });
 
-  it('writes time ticks across the results, and one for a single result', () => {
+  it('writes time ticks at round times across the results (a label cut to the minute is exact), and one for a single result', () => {
     const geo = ljGeometry(
       [0, 1, 2, 3, 4, 5, 6].map((d) => entry(d, 100)),
       TARGET,
-      label,
+      (t) => String(t),
     );
-    expect(geo.ticks.map((t) => t.label)).toEqual(['12-01', '12-02', '12-04', '12-05', '12-07']);
-    expect(geo.ticks[0]!.x).toBe(geo.points[0]!.x);
-    expect(geo.ticks[4]!.x).toBe(geo.points[6]!.x);
+    const times = geo.ticks.map((t) => Number(t.label));
+    expect(times.length).toBeGreaterThan(1);
+    expect(times.length).toBeLessThanOrEqual(5);
+    // Each on a local midnight, inside the results' span, left to right.
+    for (const t of times) expect([new Date(t).getHours(), new Date(t).getMinutes(), new Date(t).getSeconds()]).toEqual([0, 0, 0]);
+    expect(times[0]).toBeGreaterThanOrEqual(T0);
+    expect(times.at(-1)).toBeLessThanOrEqual(T0 + 6 * DAY);
+    expect(geo.ticks.map((t) => t.x)).toEqual([...geo.ticks.map((t) => t.x)].sort((a, b) => a - b));
+    expect(geo.ticks[0]!.x).toBeGreaterThanOrEqual(geo.points[0]!.x);
     expect(ljGeometry([entry(0, 100)], TARGET, label).ticks).toHaveLength(1);
     expect(ljGeometry([], TARGET, label).ticks).toEqual([]);
+  });
+
+  it('puts ticks on whole minutes, hours or days of the local clock, never between them', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const utc = () => 0;
+    // Results 11:55:27 to 12:00:40 (the exploratory test's span): every 2 minutes on the minute, not 11:56:27, 11:57:42, ...
+    expect(timeTicks(at('2026-12-06T11:55:27Z'), at('2026-12-06T12:00:40Z'), 5, utc).map((t) => new Date(t).toISOString().slice(11, 19))).toEqual([
+      '11:56:00',
+      '11:58:00',
+      '12:00:00',
+    ]);
+    expect(timeTicks(at('2026-12-06T08:10:00Z'), at('2026-12-06T20:00:00Z'), 5, utc).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+      '09:00',
+      '12:00',
+      '15:00',
+      '18:00',
+    ]);
+    // One hour east of UTC (getTimezoneOffset -60): days start at 23:00 UTC.
+    expect(timeTicks(at('2026-12-01T08:00:00Z'), at('2026-12-04T08:00:00Z'), 5, () => -60).map((t) => new Date(t).toISOString().slice(5, 16))).toEqual([
+      '12-01T23:00',
+      '12-02T23:00',
+      '12-03T23:00',
+    ]);
+    // Seconds apart, no whole minute between: one tick, at the first result.
+    expect(timeTicks(at('2026-12-06T11:55:27Z'), at('2026-12-06T11:55:40Z'), 5, utc)).toEqual([at('2026-12-06T11:55:27Z')]);
   });
 
   it('names the lines as a lab does', () => {

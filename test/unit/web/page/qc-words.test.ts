@@ -5,17 +5,23 @@ import { describe, expect, it } from 'vitest';
 import type { QcEntryView, QcOverview, QcRejectionView, QcSeriesView } from '../../../../src/qc/qc-view.ts';
 import { timeText } from '../../../../src/web/page/lib/device-words.ts';
 import { seriesFromParams, seriesOrder } from '../../../../src/web/page/lib/qc-series.ts';
+import { QC_RULE_MEANING, QC_RULES } from '../../../../src/model/qc-settings.ts';
 import {
   heldWords,
   lastResultWords,
   openRejectionWords,
   pointWords,
   qcHeldTests,
+  qcHoldNowWords,
   qcHoldReviewWords,
   qcNumber,
+  qcReleaseRefusedWords,
   rejectionSentence,
   releaseChoices,
+  reviewedWords,
+  reviewConflictWords,
   reviewRefusedWords,
+  ruleWithMeaning,
   rulesText,
   sdText,
   seriesTitle,
@@ -117,12 +123,41 @@ describe('QC words', () => {
     expect(heldWords(rejection({ review: { ...review, released: 0 } }))).toBe('');
   });
 
-  it('tells a staff user refused a review who can review (403), and says the other refusals', () => {
-    expect(reviewRefusedWords(403, 'reviewing QC needs the admin role.')).toBe(
-      'You may not review QC failures: reviewing QC needs the admin role. Ask an administrator to review it.',
-    );
-    expect(reviewRefusedWords(409, 'already reviewed')).toBe('It was reviewed already: already reviewed.');
+  // The words of src/qc/review-role.ts and of the CSRF guard (src/web/auth/refusal.ts), as the API sends them.
+  const roleRefusal = 'reviewing a QC rejection needs the admin role (qc.reviewRole); assistant is staff';
+  const csrfRefusal = 'missing or wrong CSRF token: send the x-csrf-token header from GET /api/session';
+
+  it('tells a staff user refused a review who can review (403); any other 403 is not worded as the role', () => {
+    expect(reviewRefusedWords(403, roleRefusal)).toBe(`You may not review QC failures: ${roleRefusal}. Ask an administrator to review it.`);
+    expect(reviewRefusedWords(403, csrfRefusal)).toBe(`The gateway refused it: ${csrfRefusal}. Reload the page and try again.`);
     expect(reviewRefusedWords(0, 'the gateway does not answer')).toBe('Could not record the review: the gateway does not answer.');
+  });
+
+  it('says why a review was refused as a conflict: reviewed meanwhile, or another number of results held than shown', () => {
+    const review = { by: 'lab.lead', at: AT, action: 'recalibrated', released: 0 };
+    expect(reviewConflictWords(rejection({ review }), 2, 'reviewed', NOW)).toBe(
+      `It was reviewed already: Reviewed by lab.lead at ${timeText(AT, NOW)}: recalibrated.`,
+    );
+    expect(reviewConflictWords(rejection({ held: 3 }), 2, 'held changed', NOW)).toBe('3 results are held now: look again.');
+    expect(reviewConflictWords(rejection({ held: 1 }), 2, 'held changed', NOW)).toBe('1 result is held now: look again.');
+    expect(reviewConflictWords(undefined, 2, 'conflict.', NOW)).toBe('Could not record the review: conflict.');
+  });
+
+  it('says what the review released, and how many results stay held for another reason (the answer is { rejection })', () => {
+    const review = { by: 'lab.lead', at: AT, action: 'recalibrated', released: 1 };
+    expect(reviewedWords(rejection({ review }), 2)).toBe(
+      'Review recorded for GLU on Chemistry; 1 patient result released; 1 result still held for another reason (see Patients).',
+    );
+    expect(reviewedWords(rejection({ review: { ...review, released: 0 } }))).toBe('Review recorded for GLU on Chemistry.');
+  });
+
+  it('tells a user below the QC review role that a result held for failed QC is not theirs to send, and who may', () => {
+    const refusal = 'sending a result held for failed QC (acceptQcFailure) needs the admin role (qc.reviewRole); assistant is staff';
+    expect(qcReleaseRefusedWords(403, refusal)).toBe(
+      'You may not send a result held for failed QC: only administrators may (the QC review role). Ask an administrator to review the QC failure on the QC page, or to release this result.',
+    );
+    expect(qcReleaseRefusedWords(403, csrfRefusal)).toBeUndefined();
+    expect(qcReleaseRefusedWords(409, refusal)).toBeUndefined();
   });
 
   it('offers to keep the held results (the default) or release them, saying what each means', () => {
@@ -130,6 +165,17 @@ describe('QC words', () => {
     expect(c.keep).toBe('Keep the 1 patient result held');
     expect(c.release).toBe('Release the 1 patient result to the charts now');
     expect(c.keepMeans).toMatch(/each to be released .* or discarded on its own/);
+    // What a rejection holds came after it: those are the results to check, not the ones before.
+    expect(c.releaseMeans).toMatch(/^Only choose this when you checked that the 1 GLU result received since the QC failed can be trusted/);
+    expect(releaseChoices(2, 'GLU').releaseMeans).toContain('the 2 GLU results received since the QC failed');
+  });
+
+  it("explains each rule as the Westgard engine applies it (src/qc/westgard.ts), from the engine's one table", () => {
+    expect(QC_RULES.every((r) => ruleWithMeaning(r) === `${r} (${QC_RULE_MEANING[r]})`)).toBe(true);
+    // R-4s: one beyond +2 SD and another beyond -2 SD (a run at +2.5 and -1.6 SD is 4.1 SD apart and no R-4s).
+    expect(ruleWithMeaning('R-4s')).toBe('R-4s (one result of a run beyond +2 SD and another beyond \u22122 SD)');
+    // 2-2s also across the levels of one run, not only "in a row".
+    expect(ruleWithMeaning('2-2s')).toMatch(/two levels of one run, or two runs in a row on one control/);
   });
 });
 
@@ -181,5 +227,22 @@ describe('a reading held for failed QC', () => {
       `GLU: QC failed on lot QC-4711 (1-3s, R-4s) at ${timeText(AT, NOW)}; reviewed by lab.lead at ${timeText(AT, NOW)}: recalibrated.`,
     ]);
     expect(qcHoldReviewWords([reviewed], 'chem-2', ['GLU'], came, NOW)).toEqual(['GLU: the QC failure is no longer listed (see the QC page).']);
+    // A reviewer's own full stop is not doubled.
+    const stopped = rejection({ review: { by: 'lab.lead', at: AT, action: 'reagent replaced.', released: 0 } });
+    expect(qcHoldReviewWords([stopped], 'chem-1', ['GLU'], came, NOW)[0]).toMatch(/: reagent replaced\.$/);
+  });
+
+  it('says on the held list when the failure that held it was reviewed since (the hold text is as of when it was held)', () => {
+    const held = { deviceId: 'chem-1', receivedAt: '2026-12-06T09:30:00Z' };
+    const text = 'GLU on lot QC-4711 (1-3s, R-4s) not reviewed';
+    expect(qcHoldNowWords(text, held, ['GLU'], [rejection()], NOW)).toBe(text);
+    expect(qcHoldNowWords(text, held, ['GLU'], [], NOW)).toBe(text);
+    const reviewed = rejection({ review: { by: 'lab.lead', at: AT, action: 'recalibrated', released: 0 } });
+    expect(qcHoldNowWords(text, held, ['GLU'], [reviewed], NOW)).toBe(
+      `GLU on lot QC-4711 (1-3s, R-4s): reviewed by lab.lead at ${timeText(AT, NOW)}, kept held: release or discard it`,
+    );
+    // A hold about two tests: reviewed only when both failures were.
+    const crea = rejection({ id: 'R2', test: 'CREA' });
+    expect(qcHoldNowWords(text, held, ['GLU', 'CREA'], [reviewed, crea], NOW)).toBe(text);
   });
 });
