@@ -2,7 +2,7 @@
 // (never from the specimen ID: the device's `qc` settings do that in the core). See
 // docs/protocols.md#quality-control-results-on-the-wire.
 
-import type { ControlMark, ControlRole } from '../../src/model/control-mark.ts';
+import { PATIENT_REPLICATE_LOT, type ControlMark, type ControlRole } from '../../src/model/control-mark.ts';
 import { dtmToDate } from '../../src/hl7/datetime.ts';
 import { nonNull, type Hl7Reader, type Segment } from './hl7-text.ts';
 
@@ -21,12 +21,6 @@ const SPECIMEN_ROLES: Readonly<Record<string, ControlRole>> = {
   C: 'calibrator', // calibrator, initial setting of calibration
   V: 'calibrator', // verifying calibrator, periodic calibration checks
 };
-
-/**
- * The lot of a table 0369 `R` specimen: it is a patient's sample re-run, so its specimen ID is a
- * patient's and must never become a QC lot name (the core takes the specimen ID when no lot is given).
- */
-export const REPLICATE_LOT = 'patient-replicate';
 
 /** HL7 v2.5.1 table 0384 (substance type, INV-3): CO control reagent, RC reagent calibrator, or none given. */
 const MATERIAL_SUBSTANCES = ['CO', 'RC', ''];
@@ -77,7 +71,7 @@ export function controlMarkOf(
   if (material.name !== undefined) mark.material = material.name;
   if (material.lot !== undefined) mark.lot = material.lot;
   // The marker ends in the table 0369 code it was read from.
-  if (mark.marker.endsWith(' R')) mark.lot = REPLICATE_LOT;
+  if (mark.marker.endsWith(' R')) mark.lot = PATIENT_REPLICATE_LOT;
   if (expires !== undefined) mark.expires = expires;
   return mark;
 }

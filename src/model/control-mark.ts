@@ -24,3 +24,9 @@ export interface ControlMark {
   /** The lot's expiry (YYYY-MM-DD) when the analyzer sends it. */
   expires?: string;
 }
+
+/**
+ * The lot a driver gives a patient's sample re-run as a control (HL7 table 0369 `R`): never the
+ * sample ID, which is a patient's; such results are logged and never judged (no target fits them).
+ */
+export const PATIENT_REPLICATE_LOT = 'patient-replicate';

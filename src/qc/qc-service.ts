@@ -7,6 +7,7 @@ import type { AuditJournal } from '../audit/journal.ts';
 import type { Meter } from '../metrics/meter.ts';
 import type { DeviceConfigT } from '../config/schema.ts';
 import type { DeviceReport } from '../model/driver.ts';
+import { PATIENT_REPLICATE_LOT } from '../model/control-mark.ts';
 import { errorText } from '../model/error-text.ts';
 import { holdLabel, holdReason, type HoldReason } from '../model/hold.ts';
 import { silentLogger, type Logger } from '../model/logger.ts';
@@ -84,6 +85,7 @@ export class QcService implements QcApi {
   readonly #runs = new Map<string, RunRef>();
   /** Rejections whose review is being recorded now. */
   readonly #reviewing = new Set<string>();
+  readonly #patientNamedWarnedAt = new Map<string, number>();
   /** Records one report at a time: each is judged against the ones before it. */
   #chain: Promise<unknown> = Promise.resolve();
 
@@ -196,6 +198,7 @@ export class QcService implements QcApi {
       resent ??= had?.id;
       return !had;
     });
+    this.#warnPatientNamed(device.id, report, identity, now);
     const established: EstablishedTarget[] = [];
     for (const e of entries) this.#target(device, e, entries, established);
     const raised = this.#judge(device, entries);
@@ -278,6 +281,7 @@ export class QcService implements QcApi {
   /** Sets the entry's target and z, or why it is not judged; a target established now is added to `established`. */
   #target(device: DeviceConfigT, e: QcEntry, batch: readonly QcEntry[], established: EstablishedTarget[]): void {
     if (e.role === 'calibrator') return void (e.notJudged = 'a calibrator: logged, never judged by the QC rules');
+    if (e.lot === PATIENT_REPLICATE_LOT) return void (e.notJudged = "a patient's sample re-run as a control: no target fits it");
     if (typeof e.value !== 'number') return void (e.notJudged = 'a text result: the rules judge numbers only');
     const target = this.targetOf(device, e.test, e.lot, established);
     if (!target) {
@@ -358,9 +362,12 @@ export class QcService implements QcApi {
       // The run's results logged before this report (its other levels).
       const stored: QcEntry[] = [];
       const since = new Date(Date.parse(runStart) - window).toISOString();
+      // A review starts the rules over within a run too: its earlier levels were judged before the corrective action.
+      const restart = this.book.restartOf(device.id, test);
+      const restartMs = restart === undefined ? -Infinity : Date.parse(restart);
       for (const x of this.log.newestOf(device.id, test)) {
         if (x.time < since) break;
-        if (x.run === run) stored.push(x);
+        if (x.run === run && Date.parse(x.receivedAt) > restartMs) stored.push(x);
       }
       const points = [...stored, ...fresh].flatMap((x) => zPointOf(x) ?? []);
       if (points.length === 0) continue;
@@ -496,6 +503,13 @@ export class QcService implements QcApi {
     if (!r) throw new RequestError(404, `no QC rejection "${id}"`);
     const refusal = qcRoleRefusal(who, this.opts.config(), 'reviewing a QC rejection');
     if (refusal !== undefined) throw new RequestError(403, refusal);
+    const action = body.action.trim();
+    if (action.length < 3) throw new RequestError(400, 'body/action: say what was found and done (at least 3 characters besides spaces)');
+    if (body.release === true && body.heldSeen !== undefined) {
+      const now = this.#heldCount(r, this.#heldCounts());
+      // Nobody releases results they were not shown: more may have arrived while the dialog was open.
+      if (now !== body.heldSeen) throw new RequestError(409, `${now} results are held for QC rejection "${id}" now, not ${body.heldSeen}: look again`);
+    }
     // Checked and marked in one step: two people pressing "review" at once record one review.
     if (r.review || this.#reviewing.has(id)) {
       const by = r.review ? ` by ${r.review.by} at ${r.review.at}` : ' by someone else just now';
@@ -508,9 +522,9 @@ export class QcService implements QcApi {
         who: who.name,
         action: 'qc-review',
         device: r.device,
-        reason: `${r.test} lot ${r.lot} ${r.rules.join(' ')}: ${body.action}`,
+        reason: `${r.test} lot ${r.lot} ${r.rules.join(' ')}: ${action}`,
       });
-      await this.book.review(id, { by: who.name, at: this.#now().toISOString(), action: body.action, released: 0 });
+      await this.book.review(id, { by: who.name, at: this.#now().toISOString(), action, released: 0 });
     } finally {
       this.#reviewing.delete(id);
     }
@@ -518,7 +532,7 @@ export class QcService implements QcApi {
     if (body.release === true) {
       const released = await this.#releaseHeld(who.name, r);
       await this.book.setReleased(id, released);
-    }
+    } else await this.#markReviewed(who.name, r);
     this.opts.emit({ type: 'qc', device: r.device, test: r.test, lot: r.lot, rejection: id });
     return this.#rejectionView(r, this.#heldCounts());
   }
@@ -557,6 +571,36 @@ export class QcService implements QcApi {
     }
     this.#log.info({ rejection: r.id, released, failed }, 'readings held for the QC rejection released with its review');
     return released;
+  }
+
+  /**
+   * A report naming a patient that only the device's sample-ID rule took as a control: a pattern too
+   * loose takes patients' results off the chart, so it is said at warn (once an hour per device: some
+   * analyzers repeat the last patient on their QC records), without ids.
+   */
+  #warnPatientNamed(deviceId: string, report: DeviceReport, identity: QcIdentity, now: Date): void {
+    if (report.control || !report.subject?.mrn) return;
+    const last = this.#patientNamedWarnedAt.get(deviceId);
+    if (last !== undefined && now.getTime() - last < 3_600_000) return;
+    this.#patientNamedWarnedAt.set(deviceId, now.getTime());
+    this.#log.warn(
+      { device: deviceId, how: identity.marker },
+      "a report naming a patient was taken as control material by the device's sample-ID rule (not marked on the wire): check qc.sampleIdPattern and qc.lots",
+    );
+  }
+
+  /** Reviewed without a release: what it held stays held, each a person's decision, and no longer says "not reviewed". */
+  async #markReviewed(who: string, r: QcRejection): Promise<void> {
+    if (this.book.open().some((o) => o.device === r.device && o.test === r.test)) return;
+    const text = `qc failed: ${r.test} on lot ${r.lot} (${rulesText(r.rules)}), reviewed by ${who}: release or discard each result`;
+    const mine = (h: HoldReason, reading: Pick<Reading, 'observations'>) => h.kind === 'qc' && onlyTest(h, reading, r.test);
+    for (const s of this.#heldFor(r.device, r.test)) {
+      const add = s.holdReasons.filter((h) => mine(h, s.reading)).map((h) => holdReason('qc', 'qc-failed', text, h.observations));
+      if (add.length === 0) continue;
+      await this.opts.dropHolds(s.reading.id, mine, add).catch((err: unknown) => {
+        this.#log.warn({ err, reading: s.reading.id, rejection: r.id }, 'a reading held for a reviewed QC rejection could not be marked reviewed');
+      });
+    }
   }
 
   #audit(who: string, device: string, reading: string, stored: StoredReading, reason: string): Promise<void> {

@@ -568,3 +568,81 @@ describe('QcService', () => {
     expect(r.qc.overview().rejections.map((x) => x.device)).toEqual(['chem-b']);
   });
 });
+
+describe('QcService: the review, as the lab lead meets it', () => {
+  const LOT2 = 'QC-GLU-2';
+  const twoLots = () => analyzer('chem-a', { lots: [{ id: LOT, level: '1', targets: TARGETS }, { id: LOT2, level: '2', targets: { GLU: { mean: 16.5, sd: 0.4, unit: 'mmol/L' } } }] });
+
+  it('starts the rules over within a run too: a level run after the review is not paired with one judged before it', async () => {
+    let clock = new Date(Date.UTC(2026, 11, 6, 7, 0));
+    const r = await rig([twoLots()], undefined, undefined, silentLogger, { now: () => clock });
+    // Level 1 at +3.3 SD: 1-3s; reviewed; ten minutes later (one run window) level 2 at +2.3 SD.
+    const [first] = await send(r, 'chem-a', control([glu(5.5 + 3.3 * 0.15, at(0))]));
+    clock = new Date(clock.getTime() + 60_000);
+    await r.qc.review(ADMIN, first!.rejection!, { action: 'recalibrated, control rerun in range' });
+    clock = new Date(clock.getTime() + 60_000);
+    const entries = await send(r, 'chem-a', control([glu(16.5 + 2.3 * 0.4, at(10))], LOT2));
+    const next = entries.find((e) => e.lot === LOT2)!;
+    expect(next.rules.map((x) => x.rule)).toEqual(['1-2s']);
+    expect(next.status).toBe('warning');
+  });
+
+  it('refuses a review whose action is only spaces, and records the action without them', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    await expect(r.qc.review(ADMIN, out!.rejection!, { action: '  \t  ' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/body\/action/) });
+    expect(r.qc.rejection(out!.rejection!).review).toBeUndefined();
+    const view = await r.qc.review(ADMIN, out!.rejection!, { action: '  new reagent lot  ' });
+    expect(view.review?.action).toBe('new reagent lot');
+  });
+
+  it('refuses to release with a review when more results are held than the reviewer was shown', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const seen = await r.intake.accept('chem-a', patient([glu(7.1)]));
+    expect(r.qc.rejection(out!.rejection!).held).toBe(1);
+    // Another result arrived while the dialog was open.
+    const unseen = await r.intake.accept('chem-a', patient([glu(7.3)], 'MRN1604'));
+    await expect(r.qc.review(ADMIN, out!.rejection!, { action: 'rerun', release: true, heldSeen: 1 })).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/2 results are held .* not 1: look again/),
+    });
+    expect(r.qc.rejection(out!.rejection!).review).toBeUndefined();
+    const view = await r.qc.review(ADMIN, out!.rejection!, { action: 'rerun', release: true, heldSeen: 2 });
+    expect(view.review?.released).toBe(2);
+    for (const s of [seen, unseen]) expect(r.store.data.readings[s.reading.id]?.status).toBe('queued');
+  });
+
+  it('marks what a review left held as reviewed: the hold no longer says "not reviewed"', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const held = await r.intake.accept('chem-a', patient([na(140), glu(7.1)]));
+    await r.qc.review(ADMIN, out!.rejection!, { action: 'control vial was old' });
+    const after = r.store.data.readings[held.reading.id]!;
+    expect(after.status).toBe('held');
+    expect(after.holdReasons).toEqual([
+      { kind: 'qc', code: 'qc-failed', text: expect.stringMatching(/^qc failed: GLU on lot QC-GLU-1 \(.*1-3s.*\), reviewed by lablead: release or discard each result$/), observations: [1] },
+    ]);
+  });
+
+  it("never judges a patient's sample re-run as a control, even with a target for its test", async () => {
+    const r = await rig([analyzer('chem-a', { lots: [{ id: 'patient-replicate', targets: TARGETS }] })]);
+    const [entry] = await send(r, 'chem-a', control([glu(9.9, at(0))], 'S-4711', { role: 'control', marker: 'HL7 SPM-11 R', lot: 'patient-replicate' }));
+    expect(entry).toMatchObject({ lot: 'patient-replicate', status: 'not-judged', notJudged: expect.stringMatching(/re-run as a control/) });
+    expect(r.qc.problems()).toEqual([]);
+  });
+
+  it('warns, once an hour and without ids, when only the sample-ID rule took a report naming a patient as a control', async () => {
+    const lines: Array<{ level: string; obj: unknown; msg: string }> = [];
+    const at_ = (level: string) => (obj: object | string, msg?: string) => lines.push({ level, obj, msg: msg ?? String(obj) });
+    const logger: Logger = { error: at_('error'), warn: at_('warn'), info: at_('info'), debug: at_('debug'), child: () => logger };
+    const r = await rig([analyzer('chem-a', { sampleIdPattern: '^QC' })], undefined, undefined, logger);
+    const named: DeviceReport = { subject: { mrn: 'MRN1603' }, specimen: { id: 'QC-77' }, measurements: [glu(5.5, at(0))], raw: '' };
+    await send(r, 'chem-a', named);
+    await send(r, 'chem-a', { ...named, measurements: [glu(5.6, at(1))] });
+    await send(r, 'chem-a', control([glu(5.5, at(2))]));
+    const warns = lines.filter((l) => l.level === 'warn');
+    expect(warns).toEqual([{ level: 'warn', obj: { device: 'chem-a', how: 'sample ID pattern' }, msg: expect.stringMatching(/naming a patient was taken as control material/) }]);
+    expect(JSON.stringify(warns)).not.toMatch(/MRN1603|QC-77/);
+  });
+});

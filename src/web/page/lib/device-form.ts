@@ -15,7 +15,7 @@ import { codeMapEditor } from './code-map-editor.ts';
 import { exampleId, idProblem, idRuleOf } from './device-id.ts';
 import { h, replace } from './dom.ts';
 import { field, input } from './form.ts';
-import { schemaForm, variantOf, type JsonSchema, type SchemaForm } from './schema-form.ts';
+import { schemaForm, variantOf, type JsonSchema, type SchemaForm, type SchemaFormOptions } from './schema-form.ts';
 
 type Transport = DeviceConfigT['transport'];
 export type TransportType = Transport['type'];
@@ -163,6 +163,7 @@ export function deviceForm(o: DeviceFormOptions): DeviceForm {
   let patientForm: SchemaForm | undefined;
   let labForm: SchemaForm | undefined;
   let equipmentForm: SchemaForm | undefined;
+  let qcForm: SchemaForm | undefined;
   let codeMap: ReturnType<typeof codeMapEditor> | undefined;
 
   const buildTransport = (type: TransportType | undefined, value: Record<string, unknown>) => {
@@ -223,35 +224,33 @@ export function deviceForm(o: DeviceFormOptions): DeviceForm {
         : undefined;
     replace(codeMapBox, codeMap?.el ?? null);
 
-    const labSchema = deviceProp(ctx.schemas, 'lab');
-    const equipmentSchema = deviceProp(ctx.schemas, 'equipment');
-    labForm =
-      lab && labSchema
-        ? schemaForm(labSchema, {
-            path: 'lab',
-            idPrefix: 'dev',
-            value: existing?.lab,
-            optional: true,
-            labels: { 'lab.localCodeSystem': 'Local code system', 'lab.specimenType': 'Specimen type' },
-          })
-        : undefined;
-    equipmentForm = equipmentSchema
-      ? schemaForm(equipmentSchema, {
-          path: 'equipment',
-          idPrefix: 'dev',
-          value: existing?.equipment,
-          optional: true,
-          labels: { 'equipment.eui64': 'EUI-64', 'equipment.model': 'Model', 'equipment.serialNumber': 'Serial number' },
+    /** An optional part of the device (`lab`, `equipment`, `qc`) as its own form, when the schema has it. */
+    const partForm = (key: 'lab' | 'equipment' | 'qc', value: unknown, words: Pick<SchemaFormOptions, 'labels' | 'hints'>) => {
+      const schema = deviceProp(ctx.schemas, key);
+      return schema ? schemaForm(schema, { path: key, idPrefix: 'dev', value, optional: true, ...words }) : undefined;
+    };
+    // Quality control of a lab analyzer: its control lots with targets, a sample-ID rule, the Westgard rules (src/model/qc-settings.ts).
+    qcForm = lab
+      ? partForm('qc', keepValues && qcForm ? qcForm.read().value : existing?.qc, {
+          hints: {
+            'qc.lots':
+              'One entry per control lot, e.g. [{ "id": "QC-4711", "level": "1", "material": "Glucose control 1", "expires": "2027-06-30", "targets": { "GLU": { "mean": 100, "sd": 3, "unit": "mg/dL" } } }]: the analyzer\'s test codes with the lot\'s target mean and SD from its package insert or your own data.',
+          },
         })
       : undefined;
+    labForm = lab ? partForm('lab', existing?.lab, { labels: { 'lab.localCodeSystem': 'Local code system', 'lab.specimenType': 'Specimen type' } }) : undefined;
+    equipmentForm = partForm('equipment', existing?.equipment, {
+      labels: { 'equipment.eui64': 'EUI-64', 'equipment.model': 'Model', 'equipment.serialNumber': 'Serial number' },
+    });
     replace(
       moreBox,
       d
         ? h(
             'details',
-            { open: Boolean(existing?.lab || existing?.equipment) },
+            { open: Boolean(existing?.lab || existing?.equipment || existing?.qc) },
             h('summary', {}, 'More options'),
             labForm ? group('lab', 'Lab results', labForm.element) : null,
+            qcForm ? group('qc', 'Quality control', qcForm.element) : null,
             equipmentForm ? group('equipment', 'Equipment identity (OBX-18)', equipmentForm.element) : null,
           )
         : null,
@@ -308,6 +307,7 @@ export function deviceForm(o: DeviceFormOptions): DeviceForm {
     take('patient', patientForm);
     take('lab', labForm);
     take('equipment', equipmentForm);
+    take('qc', qcForm);
     if (codeMap) {
       const cm = codeMap.read(found);
       if (cm) out.codeMap = cm;

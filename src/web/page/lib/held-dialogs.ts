@@ -17,7 +17,8 @@ import { confirmationsFor, reasonsOf, uniqueReasons } from './hold-reasons.ts';
 import { openModal } from './modal.ts';
 import { patientCard } from './patient-card.ts';
 import { patientPicker } from './patient-picker.ts';
-import { qcHoldNote } from './qc-hold.ts';
+import { qcHoldNote, qcPageLink } from './qc-hold.ts';
+import { qcReleaseRefusedWords } from './qc-words.ts';
 import { formatTime, patientLabel } from './reading-format.ts';
 import { deviceName, valueList } from './reading-row.ts';
 
@@ -182,7 +183,12 @@ export function settleDialog(r: SlimReading, withPatient: boolean, { labels, don
       done();
     } catch (err) {
       error.hidden = false;
-      error.textContent = `Could not ${verb.toLowerCase()}: ${errorText(err)}${err instanceof ApiError && err.status === 409 ? ' Someone may have dealt with it already.' : ''}`;
+      // Below the QC review role: who may send it, not the API's words.
+      const qcRefusal = err instanceof ApiError ? qcReleaseRefusedWords(err.status, err.message) : undefined;
+      error.textContent =
+        qcRefusal ??
+        `Could not ${verb.toLowerCase()}: ${errorText(err)}${err instanceof ApiError && err.status === 409 ? ' Someone may have dealt with it already.' : ''}`;
+      if (qcRefusal !== undefined) error.append(' ', h('a', { href: qcPageLink(r) }, 'Open the QC page'));
     }
   }
 
