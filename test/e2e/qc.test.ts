@@ -399,13 +399,13 @@ describe('the QC page', () => {
     await patientGlucose('S-4404', '104');
     await expect.poll(heldNow, { timeout: 15_000 }).toBe(1);
     const [problem] = await open();
-    // Reviewed, the result kept held (no release): its hold text was written as "not reviewed".
+    // Reviewed, the result kept held (no release): its hold was "not reviewed" when it was held.
     expect((await gw.api('POST', `/api/qc/rejections/${problem!.rejection}/review`, { action: 'Recalibrated; control repeated in range' })).status).toBe(200);
     await page.getByRole('link', { name: 'Patients', exact: true }).click();
     const why = page.getByRole('list', { name: 'Held readings' }).locator(':scope > li').getByRole('list', { name: 'Why it is held' });
     await expect
       .poll(async () => (await why.allTextContents()).join('|').trim(), SOON)
-      .toMatch(new RegExp(`^qc failed GLU on lot ${LEVEL1} \\([^)]+\\): reviewed by api-token at .+, kept held: release or discard it$`));
+      .toMatch(new RegExp(`^qc failed GLU on lot ${LEVEL1} \\([^)]+\\), reviewed by api-token: release or discard each result$`));
   });
 
   it('offers the QC page while a lab analyzer is configured or a QC failure waits for review, following changes without a reload', async () => {

@@ -9,7 +9,6 @@
 // hold) or "Release" (it has its patient), and "Discard"; button "Show older".
 
 import type { DeviceView, ReadingsPage, SlimReading, StatusView } from '../../api-types.ts';
-import type { QcOverview, QcRejectionView } from '../../../qc/qc-view.ts';
 import { get } from './api.ts';
 import { h } from './dom.ts';
 import { onEvent, onReconnect } from './events.ts';
@@ -17,11 +16,9 @@ import { discardDialog, settleDialog, type HeldContext } from './held-dialogs.ts
 import { heldCountText, heldTotal } from './held-count.ts';
 import { needsPatient, reasonParts, uniqueReasons } from './hold-reasons.ts';
 import { keyedList } from './keyed-list.ts';
-import { latestOnly } from './latest-only.ts';
 import { filterQuery, listFilters } from './list-filters.ts';
 import { listFooter } from './list-footer.ts';
 import { pagedList } from './paged-list.ts';
-import { qcHeldTests, qcHoldNowWords } from './qc-words.ts';
 import { throttle } from './throttle.ts';
 import { newerFirst, readingFits } from './reading-list.ts';
 import { patientLabel } from './reading-format.ts';
@@ -41,20 +38,16 @@ function heldHead(r: SlimReading, labels: Map<string, string>): HTMLElement {
   );
 }
 
-/** `qc`: the QC rejections as the QC page knows them (a qc hold's "not reviewed" is as of when it was held). */
-function reasonList(r: SlimReading, qc: readonly QcRejectionView[]): HTMLElement {
+function reasonList(r: SlimReading): HTMLElement {
   return h(
     'ul',
     { class: 'hold-list', 'aria-label': 'Why it is held' },
     uniqueReasons(r.holdReasons).map((reason) => {
       const { badge, text } = reasonParts(reason);
-      const words = reason.kind === 'qc' ? qcHoldNowWords(text, r.reading, qcHeldTests({ holdReasons: [reason], reading: r.reading }), qc, new Date()) : text;
-      return h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, badge), ' ', words);
+      return h('li', { 'data-kind': reason.kind }, h('span', { class: 'badge held' }, badge), ' ', text);
     }),
   );
 }
-
-const qcHeld = (r: SlimReading) => r.holdReasons.some((x) => x.kind === 'qc');
 
 export interface HeldReadings {
   element: HTMLElement;
@@ -75,24 +68,7 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
         : h('button', { type: 'button', class: 'primary', onclick: () => settleDialog(r, false, ctx) }, 'Release'),
       h('button', { type: 'button', class: 'danger', onclick: () => discardDialog(r, ctx) }, 'Discard'),
     );
-  const what = (r: SlimReading) => h('div', { class: 'held-what' }, heldHead(r, opts.labels), reasonList(r, qcRejections), valueList(r));
-
-  // Whether the QC failures holding readings were reviewed since: asked only while one is listed, again on each qc event.
-  let qcRejections: QcRejectionView[] = [];
-  const qcAsks = latestOnly();
-  const fetchQc = () => {
-    if (!list.items().some(qcHeld)) return;
-    void qcAsks.run(
-      () => get<QcOverview>('/api/qc/overview'),
-      (o) => {
-        if (!alive) return;
-        qcRejections = o.rejections;
-        for (const r of list.items()) if (qcHeld(r)) list.upsert(r);
-      },
-      () => undefined,
-    );
-  };
-  const refreshQc = throttle(fetchQc, 1000);
+  const what = (r: SlimReading) => h('div', { class: 'held-what' }, heldHead(r, opts.labels), reasonList(r), valueList(r));
 
   const listEl = h('ul', { class: 'held-list', 'aria-label': 'Held readings' });
   const count = h('span', { class: 'badge held' }, '\u2026');
@@ -152,10 +128,7 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
     list,
     footer,
     noun: 'held readings',
-    onPage: (page) => {
-      showCount(page.more);
-      refreshQc();
-    },
+    onPage: (page) => showCount(page.more),
   });
   const load = () => {
     fetchTotal();
@@ -180,9 +153,7 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
 
   // A reading event says where a reading stands now: held ones are added or updated in place, others leave.
   const offEvent = onEvent((e) => {
-    if (!alive) return;
-    if (e.type === 'qc' && e.rejection !== undefined) refreshQc();
-    if (e.type !== 'reading') return;
+    if (!alive || e.type !== 'reading') return;
     const r = e.reading;
     if (r.status === 'held' && readingFits(r, filters.values())) list.upsert(r);
     else list.remove(r.reading.id);
@@ -206,8 +177,6 @@ export function heldReadings(opts: { labels: Map<string, string>; initialQuery?:
       alive = false;
       offReconnect();
       refreshTotal.cancel();
-      refreshQc.cancel();
-      qcAsks.cancel();
       pages.cancel();
       filters.destroy();
       list.destroy();

@@ -216,7 +216,7 @@ export function qcHeldTests(r: {
 }
 
 /** The rejection that held a reading for a test: the newest of its analyzer for that test raised before the reading came (a later one did not hold it). */
-export function holdingRejection<R extends Pick<QcRejectionView, 'device' | 'test' | 'at'>>(
+function holdingRejection<R extends Pick<QcRejectionView, 'device' | 'test' | 'at'>>(
   rejections: readonly R[],
   device: string,
   test: string,
@@ -224,25 +224,6 @@ export function holdingRejection<R extends Pick<QcRejectionView, 'device' | 'tes
 ): R | undefined {
   const came = Date.parse(receivedAt);
   return rejections.filter((x) => x.device === device && x.test === test && !(Date.parse(x.at) > came)).sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
-}
-
-/**
- * A qc hold's words on the held list as the QC stands now. Its text was written when the reading
- * was held ("GLU on lot QC-4711 (1-3s) not reviewed"); once every failure it names was reviewed (the
- * reviewer kept the results held), it says so instead of "not reviewed".
- */
-export function qcHoldNowWords(
-  text: string,
-  reading: { deviceId: string; receivedAt: string },
-  tests: readonly string[],
-  rejections: readonly QcRejectionView[],
-  now: Date,
-): string {
-  const holding = tests.map((t) => holdingRejection(rejections, reading.deviceId, t, reading.receivedAt));
-  const reviews = holding.map((r) => r?.review);
-  if (tests.length === 0 || reviews.some((x) => x === undefined)) return text;
-  const last = reviews.reduce((a, b) => (b !== undefined && (a === undefined || Date.parse(b.at) > Date.parse(a.at)) ? b : a));
-  return `${text.replace(/[\s;,]*not reviewed\.?$/, '')}: reviewed by ${last!.by} at ${timeText(last!.at, now)}, kept held: release or discard it`;
 }
 
 /**

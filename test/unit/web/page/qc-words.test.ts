@@ -12,7 +12,6 @@ import {
   openRejectionWords,
   pointWords,
   qcHeldTests,
-  qcHoldNowWords,
   qcHoldReviewWords,
   qcNumber,
   qcReleaseRefusedWords,
@@ -230,19 +229,5 @@ describe('a reading held for failed QC', () => {
     // A reviewer's own full stop is not doubled.
     const stopped = rejection({ review: { by: 'lab.lead', at: AT, action: 'reagent replaced.', released: 0 } });
     expect(qcHoldReviewWords([stopped], 'chem-1', ['GLU'], came, NOW)[0]).toMatch(/: reagent replaced\.$/);
-  });
-
-  it('says on the held list when the failure that held it was reviewed since (the hold text is as of when it was held)', () => {
-    const held = { deviceId: 'chem-1', receivedAt: '2026-12-06T09:30:00Z' };
-    const text = 'GLU on lot QC-4711 (1-3s, R-4s) not reviewed';
-    expect(qcHoldNowWords(text, held, ['GLU'], [rejection()], NOW)).toBe(text);
-    expect(qcHoldNowWords(text, held, ['GLU'], [], NOW)).toBe(text);
-    const reviewed = rejection({ review: { by: 'lab.lead', at: AT, action: 'recalibrated', released: 0 } });
-    expect(qcHoldNowWords(text, held, ['GLU'], [reviewed], NOW)).toBe(
-      `GLU on lot QC-4711 (1-3s, R-4s): reviewed by lab.lead at ${timeText(AT, NOW)}, kept held: release or discard it`,
-    );
-    // A hold about two tests: reviewed only when both failures were.
-    const crea = rejection({ id: 'R2', test: 'CREA' });
-    expect(qcHoldNowWords(text, held, ['GLU', 'CREA'], [reviewed, crea], NOW)).toBe(text);
   });
 });
