@@ -469,7 +469,11 @@ export class QcService implements QcApi {
       .sort((a, b) => (b.review?.at ?? '').localeCompare(a.review?.at ?? ''))
       .slice(0, REVIEWED_SHOWN);
     const counts = this.#heldCounts();
-    return { series, rejections: [...this.book.open(), ...reviewed].map((r) => this.#rejectionView(r, counts)) };
+    return {
+      series,
+      rejections: [...this.book.open(), ...reviewed].map((r) => this.#rejectionView(r, counts)),
+      reviewRole: this.opts.config()?.reviewRole ?? 'admin',
+    };
   }
 
   /** The target established from the lot's first results (one of `pending`, established by this report, or on record). */

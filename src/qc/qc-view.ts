@@ -142,6 +142,8 @@ export const QcOverview = Type.Object({
   series: Type.Array(QcSeriesView),
   /** Unreviewed first, then the latest reviewed. */
   rejections: Type.Array(QcRejectionView),
+  /** Who may review (config `qc.reviewRole`): the page offers the review only to them. */
+  reviewRole: Type.Union([Type.Literal('admin'), Type.Literal('staff')]),
 });
 export type QcOverview = Static<typeof QcOverview>;
 

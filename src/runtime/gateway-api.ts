@@ -353,7 +353,7 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
       return view;
     },
     qcLog: (query) => qc?.list(query) ?? { entries: [] },
-    qcOverview: () => qc?.overview() ?? { series: [], rejections: [] },
+    qcOverview: () => qc?.overview() ?? { series: [], rejections: [], reviewRole: 'admin' },
     qcRejection: (id) => (qc ? qc.rejection(id) : noQcRejection(id)),
     reviewQc: async (who, id, body) => {
       if (!qc) return noQcRejection(id);

@@ -571,7 +571,13 @@ describe('QcService', () => {
 
 describe('QcService: the review, as the lab lead meets it', () => {
   const LOT2 = 'QC-GLU-2';
-  const twoLots = () => analyzer('chem-a', { lots: [{ id: LOT, level: '1', targets: TARGETS }, { id: LOT2, level: '2', targets: { GLU: { mean: 16.5, sd: 0.4, unit: 'mmol/L' } } }] });
+  const twoLots = () =>
+    analyzer('chem-a', {
+      lots: [
+        { id: LOT, level: '1', targets: TARGETS },
+        { id: LOT2, level: '2', targets: { GLU: { mean: 16.5, sd: 0.4, unit: 'mmol/L' } } },
+      ],
+    });
 
   it('starts the rules over within a run too: a level run after the review is not paired with one judged before it', async () => {
     let clock = new Date(Date.UTC(2026, 11, 6, 7, 0));
@@ -590,7 +596,10 @@ describe('QcService: the review, as the lab lead meets it', () => {
   it('refuses a review whose action is only spaces, and records the action without them', async () => {
     const r = await rig([analyzer('chem-a')]);
     const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
-    await expect(r.qc.review(ADMIN, out!.rejection!, { action: '  \t  ' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/body\/action/) });
+    await expect(r.qc.review(ADMIN, out!.rejection!, { action: '  \t  ' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/body\/action/),
+    });
     expect(r.qc.rejection(out!.rejection!).review).toBeUndefined();
     const view = await r.qc.review(ADMIN, out!.rejection!, { action: '  new reagent lot  ' });
     expect(view.review?.action).toBe('new reagent lot');
@@ -621,7 +630,12 @@ describe('QcService: the review, as the lab lead meets it', () => {
     const after = r.store.data.readings[held.reading.id]!;
     expect(after.status).toBe('held');
     expect(after.holdReasons).toEqual([
-      { kind: 'qc', code: 'qc-failed', text: expect.stringMatching(/^qc failed: GLU on lot QC-GLU-1 \(.*1-3s.*\), reviewed by lablead: release or discard each result$/), observations: [1] },
+      {
+        kind: 'qc',
+        code: 'qc-failed',
+        text: expect.stringMatching(/^qc failed: GLU on lot QC-GLU-1 \(.*1-3s.*\), reviewed by lablead: release or discard each result$/),
+        observations: [1],
+      },
     ]);
   });
 
@@ -642,7 +656,9 @@ describe('QcService: the review, as the lab lead meets it', () => {
     await send(r, 'chem-a', { ...named, measurements: [glu(5.6, at(1))] });
     await send(r, 'chem-a', control([glu(5.5, at(2))]));
     const warns = lines.filter((l) => l.level === 'warn');
-    expect(warns).toEqual([{ level: 'warn', obj: { device: 'chem-a', how: 'sample ID pattern' }, msg: expect.stringMatching(/naming a patient was taken as control material/) }]);
+    expect(warns).toEqual([
+      { level: 'warn', obj: { device: 'chem-a', how: 'sample ID pattern' }, msg: expect.stringMatching(/naming a patient was taken as control material/) },
+    ]);
     expect(JSON.stringify(warns)).not.toMatch(/MRN1603|QC-77/);
   });
 });

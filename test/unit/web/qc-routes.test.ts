@@ -82,6 +82,7 @@ class FakeQc implements QcApi {
     return {
       series: [{ device: 'chem', test: 'GLU', lot: 'QC-LOT-4711', runs: 2, target: ENTRIES[0]!.target, last: ENTRIES[0], openRejection: 'r1' }],
       rejections: [this.#reviewed ?? REJECTION],
+      reviewRole: 'admin',
     };
   }
   rejection(id: string): QcRejectionView {

@@ -26,7 +26,8 @@ import {
 } from './qc-words.ts';
 
 export interface QcListActions {
-  review(r: QcRejectionView): void;
+  /** Undefined for a user whose role may not review: the list says who may instead of offering a dialog that ends in a refusal. */
+  review?(r: QcRejectionView): void;
   show(s: SeriesRef): void;
 }
 
@@ -57,11 +58,13 @@ export function rejectionList(rejections: readonly QcRejectionView[], now: Date,
           { class: 'qc-rejection-actions' },
           r.review
             ? null
-            : h(
-                'button',
-                { type: 'button', class: 'primary small', 'aria-describedby': sentence, 'data-focus': `review:${r.id}`, onclick: () => actions.review(r) },
-                'Review',
-              ),
+            : actions.review
+              ? h(
+                  'button',
+                  { type: 'button', class: 'primary small', 'aria-describedby': sentence, 'data-focus': `review:${r.id}`, onclick: () => actions.review?.(r) },
+                  'Review',
+                )
+              : h('span', { class: 'muted' }, 'An administrator reviews QC failures.'),
           h(
             'button',
             { type: 'button', class: 'small', 'aria-describedby': sentence, 'data-focus': `show:${r.id}`, onclick: () => actions.show(r) },

@@ -37,7 +37,7 @@ const POLL_MS = 30_000;
 
 export const qcView: View = (root, ctx) => {
   let alive = true;
-  let overview: QcOverview = { series: [], rejections: [] };
+  let overview: QcOverview = { series: [], rejections: [], reviewRole: 'admin' };
   let selected: SeriesRef | undefined;
   let entries: QcEntryView[] = [];
   let chart: LjChart | undefined;
@@ -90,6 +90,8 @@ export const qcView: View = (root, ctx) => {
     if (focusKey) box.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus();
   };
 
+  const mayReview = (o: QcOverview) => o.reviewRole === 'staff' || ctx.session.user.role === 'admin';
+
   const actions = {
     review: (r: QcRejectionView) =>
       reviewDialog(
@@ -115,7 +117,8 @@ export const qcView: View = (root, ctx) => {
     const open = overview.rejections.filter((r) => !r.review).length;
     redraw(rejections, JSON.stringify([overview.rejections, highlight, now.getMinutes()]), () => [
       h('h2', { id: 'qc-rej-title' }, open > 0 ? `QC rejections (${open} not reviewed)` : 'QC rejections'),
-      rejectionList(overview.rejections, now, actions, highlight),
+      // A role that may not review is told who may, not handed a dialog that ends in a refusal.
+      rejectionList(overview.rejections, now, mayReview(overview) ? actions : { show: actions.show }, highlight),
     ]);
     redraw(seriesBox, JSON.stringify([list, overview.rejections, selected, now.getMinutes()]), () => [
       seriesTable(list, overview.rejections, now, selected, actions),

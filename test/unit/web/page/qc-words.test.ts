@@ -186,6 +186,7 @@ describe('which series the QC page shows', () => {
       series({ device: 'chem-2', test: 'GLU', lot: 'L9' }),
     ],
     rejections: [rejection({ id: 'R1', lot: 'L2' })],
+    reviewRole: 'admin',
   };
   const open = (q: string) => seriesFromParams(new URLSearchParams(q), overview);
 
@@ -199,7 +200,7 @@ describe('which series the QC page shows', () => {
     expect(open('device=chem-1')).toEqual({ device: 'chem-1', test: 'GLU', lot: 'L2' });
     expect(open('device=chem-2')).toEqual({ device: 'chem-2', test: 'GLU', lot: 'L9' });
     expect(open('')).toEqual({ device: 'chem-1', test: 'GLU', lot: 'L2' });
-    expect(seriesFromParams(new URLSearchParams(), { series: [], rejections: [] })).toBeUndefined();
+    expect(seriesFromParams(new URLSearchParams(), { series: [], rejections: [], reviewRole: 'admin' })).toBeUndefined();
   });
 });
 
