@@ -60,7 +60,7 @@ export function controlMarkOf(
   const fromSpm = specimenRoleOf(r, spm);
   const fromObr = roleOf([r.get(obr, 15, 7, 1).toUpperCase()], 'HL7 OBR-15.7');
   const named = fromSpm.mark !== undefined || fromSpm.named || fromObr.mark !== undefined || fromObr.named;
-  const found = fromSpm.mark ?? fromObr.mark ?? actionCodeMark(r, obr) ?? (named || shared === undefined ? undefined : { ...shared });
+  const found = fromSpm.mark ?? fromObr.mark ?? actionCodeMark(r, obr) ?? (named || spm !== undefined || shared === undefined ? undefined : { ...shared });
   if (found === undefined) return undefined;
   const mark: ControlMark = { role: found.role, marker: found.marker };
   const material = materialOf(

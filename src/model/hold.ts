@@ -42,7 +42,9 @@ export type HoldCode =
   /** Its outbox message was lost with a damaged state journal: releasing it builds and sends it anew. */
   | 'message-lost'
   // qc
-  | 'qc-failed';
+  | 'qc-failed'
+  /** Its QC failure was reviewed and the result kept held: a person releases or discards it; a new failure of the test holds it anew. */
+  | 'qc-reviewed';
 
 export interface HoldReason {
   kind: HoldKind;

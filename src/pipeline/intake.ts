@@ -272,7 +272,8 @@ export class Intake {
   /**
    * Removes the hold reasons `drop` picks from a held reading (a reviewed QC rejection's, once its
    * test's QC is settled) and adds `add` (another test's QC failed meanwhile), in one update; resolves
-   * with what remains, undefined when it is not held. What is left still needs its own release.
+   * with what remains, undefined when it is not held. What is left still needs its own release; a
+   * reading with nothing left goes out.
    */
   async dropHolds(
     readingId: string,
@@ -280,6 +281,7 @@ export class Intake {
     add: readonly HoldReason[] = [],
   ): Promise<StoredReading | undefined> {
     const now = this.#now();
+    const queuedTo: string[] = [];
     const left = await this.opts.store.update((doc) => {
       const entry = doc.readings[readingId];
       if (entry?.status !== 'held') return undefined;
@@ -288,9 +290,12 @@ export class Intake {
       if (keep.length === entry.holdReasons.length && kept.length === keep.length) return snapshotReading(entry);
       entry.holdReasons = keep;
       entry.updatedAt = now.toISOString();
+      // Nothing left to wait for (two reviews lifting their holds from one reading at once): it goes out, as each asked.
+      if (keep.length === 0) queuedTo.push(...this.#release(doc, entry, now));
       return snapshotReading(entry);
     });
-    if (left) this.opts.onReading?.(left);
+    if (left && queuedTo.length > 0) this.#announce(left, queuedTo);
+    else if (left) this.opts.onReading?.(left);
     return left;
   }
 
@@ -395,7 +400,8 @@ export class Intake {
 
 /** The reasons of `kind` among `found` that `had` lacks (the same kind on the same observations). */
 function unheld(had: readonly HoldReason[], kind: HoldReason['kind'], found: readonly HoldReason[]): HoldReason[] {
-  const key = (r: HoldReason) => JSON.stringify(r.observations ?? []);
+  // By code too: a result kept held after a review (qc-reviewed) is held anew by the test's next failure (qc-failed).
+  const key = (r: HoldReason) => `${r.code}\u0000${JSON.stringify(r.observations ?? [])}`;
   const known = new Set(had.filter((r) => r.kind === kind).map(key));
   return found.filter((r) => r.kind === kind && !known.has(key(r)));
 }

@@ -555,7 +555,7 @@ export class QcService implements QcApi {
     const about = `the review of QC rejection ${r.id} (${r.test} lot ${r.lot} ${r.rules.join(' ')})`;
     for (const s of this.#heldFor(r.device, r.test)) {
       const readingId = s.reading.id;
-      const onlyThis = s.holdReasons.every((h) => h.kind === 'qc' && onlyTest(h, s.reading, r.test));
+      const onlyThis = s.holdReasons.every((h) => failedOn(h, s.reading, r.test));
       // Another test's QC failed since it was held: acceptQcFailure would send it past that one too.
       const others = this.holdsFor(r.device, s.reading);
       try {
@@ -564,7 +564,7 @@ export class QcService implements QcApi {
           released++;
           await this.#audit(who, r.device, readingId, done.stored, `acceptQcFailure with ${about}: ${done.settled.map(holdLabel).join(', ')}`);
         } else {
-          const left = await this.opts.dropHolds(readingId, (h, reading) => h.kind === 'qc' && onlyTest(h, reading, r.test), others);
+          const left = await this.opts.dropHolds(readingId, (h, reading) => failedOn(h, reading, r.test), others);
           if (left)
             await this.#audit(who, r.device, readingId, left, `qc hold lifted with ${about}; still held for ${left.holdReasons.map(holdLabel).join(', ')}`);
         }
@@ -597,9 +597,9 @@ export class QcService implements QcApi {
   async #markReviewed(who: string, r: QcRejection): Promise<void> {
     if (this.book.open().some((o) => o.device === r.device && o.test === r.test)) return;
     const text = `qc failed: ${r.test} on lot ${r.lot} (${rulesText(r.rules)}), reviewed by ${who}: release or discard each result`;
-    const mine = (h: HoldReason, reading: Pick<Reading, 'observations'>) => h.kind === 'qc' && onlyTest(h, reading, r.test);
+    const mine = (h: HoldReason, reading: Pick<Reading, 'observations'>) => failedOn(h, reading, r.test);
     for (const s of this.#heldFor(r.device, r.test)) {
-      const add = s.holdReasons.filter((h) => mine(h, s.reading)).map((h) => holdReason('qc', 'qc-failed', text, h.observations));
+      const add = s.holdReasons.filter((h) => mine(h, s.reading)).map((h) => holdReason('qc', 'qc-reviewed', text, h.observations));
       if (add.length === 0) continue;
       await this.opts.dropHolds(s.reading.id, mine, add).catch((err: unknown) => {
         this.#log.warn({ err, reading: s.reading.id, rejection: r.id }, 'a reading held for a reviewed QC rejection could not be marked reviewed');
@@ -668,6 +668,11 @@ function testsOfHold(h: HoldReason, reading: Pick<Reading, 'observations'>): Set
 }
 
 /** Whether a hold is about this test alone. */
+/** A hold for this test's QC failure not reviewed yet (not one a reviewer kept). */
+function failedOn(h: HoldReason, reading: Pick<Reading, 'observations'>, test: string): boolean {
+  return h.kind === 'qc' && h.code === 'qc-failed' && onlyTest(h, reading, test);
+}
+
 function onlyTest(h: HoldReason, reading: Pick<Reading, 'observations'>, test: string): boolean {
   const tests = testsOfHold(h, reading);
   return tests.size === 1 && tests.has(test);
@@ -676,6 +681,7 @@ function onlyTest(h: HoldReason, reading: Pick<Reading, 'observations'>, test: s
 /** The tests a held reading's qc holds are about. */
 function qcTestsOf(s: StoredReading): Set<string> {
   const tests = new Set<string>();
-  for (const h of s.holdReasons) if (h.kind === 'qc') for (const t of testsOfHold(h, s.reading)) tests.add(t);
+  // Held by a failure not reviewed yet: a result a reviewer kept held (qc-reviewed) is a person's decision now, no later review's.
+  for (const h of s.holdReasons) if (h.kind === 'qc' && h.code === 'qc-failed') for (const t of testsOfHold(h, s.reading)) tests.add(t);
   return tests;
 }

@@ -315,7 +315,7 @@ describe('hl7-analyzer decode: what is not a result, and markers outside SPM-11'
     expect(r.value.notes.join('\n')).toMatch(/SPM before its OBR/);
   });
 
-  it('ORU^R01: one control SPM marks every order of its PATIENT_RESULT that names no role, and no other', () => {
+  it('ORU^R01: one control SPM marks every order of its PATIENT_RESULT that has no SPM of its own, and no other', () => {
     const text = msg(
       'MSH|^~\\&|AU480|CHEMLAB|||20250114093000||ORU^R01|R6|P|2.5.1',
       'PID|1||123456^^^CLINIC^MR',
@@ -329,7 +329,11 @@ describe('hl7-analyzer decode: what is not a result, and markers outside SPM-11'
       'OBR|3||S-3|K^Potassium^L',
       'OBX|1|NM|K^Potassium^L||4.1|mmol/L|||||F',
       'SPM|1|S-3||SER|||||||P',
-      'OBR|4||QC-1|UREA^Urea^L',
+      // Its own SPM with no role: a patient's (table 0369's default), never the sibling control's.
+      'OBR|4||S-4|CL^Chloride^L',
+      'OBX|1|NM|CL^Chloride^L||101|mmol/L|||||F',
+      'SPM|1|S-4||SER',
+      'OBR|5||QC-1|UREA^Urea^L',
       'OBX|1|NM|UREA^Urea^L||5|mmol/L|||||F',
       'SPM|1|QC-1||SER|||||||Q',
     );
@@ -339,6 +343,7 @@ describe('hl7-analyzer decode: what is not a result, and markers outside SPM-11'
       ['GLU', mark],
       ['CREA', mark],
       ['K', undefined],
+      ['CL', undefined],
       ['UREA', mark],
     ]);
   });

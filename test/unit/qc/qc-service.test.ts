@@ -632,7 +632,7 @@ describe('QcService: the review, as the lab lead meets it', () => {
     expect(after.holdReasons).toEqual([
       {
         kind: 'qc',
-        code: 'qc-failed',
+        code: 'qc-reviewed',
         text: expect.stringMatching(/^qc failed: GLU on lot QC-GLU-1 \(.*1-3s.*\), reviewed by lablead: release or discard each result$/),
         observations: [1],
       },
@@ -660,5 +660,39 @@ describe('QcService: the review, as the lab lead meets it', () => {
       { level: 'warn', obj: { device: 'chem-a', how: 'sample ID pattern' }, msg: expect.stringMatching(/naming a patient was taken as control material/) },
     ]);
     expect(JSON.stringify(warns)).not.toMatch(/MRN1603|QC-77/);
+  });
+});
+
+describe('QcService: a result a reviewer kept held', () => {
+  it('is held anew when its test fails again, and that failure’s review does not release it', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const kept = await r.intake.accept('chem-a', patient([glu(7.1)]));
+    await r.qc.review(ADMIN, out!.rejection!, { action: 'control vial was old; results to be checked one by one' });
+    const codes = () => r.store.data.readings[kept.reading.id]!.holdReasons.map((h) => h.code);
+    expect(codes()).toEqual(['qc-reviewed']);
+    // Two hours later (a new run) glucose fails again.
+    const [again] = await send(r, 'chem-a', control([glu(6.3, at(120))]));
+    expect(again!.rejection).toBeDefined();
+    expect(again!.rejection).not.toBe(out!.rejection);
+    // Kept by a person after the first review: not among what the new failure holds.
+    expect(r.qc.rejection(again!.rejection!).held).toBe(0);
+    // The person confirming saw only the reviewed failure: the new one is shown first.
+    await expect(r.intake.release(kept.reading.id, { acceptQcFailure: true })).rejects.toMatchObject({ status: 409 });
+    expect(codes()).toEqual(['qc-reviewed', 'qc-failed']);
+    // The second failure's review releases what it alone held, not what the first reviewer kept.
+    const view = await r.qc.review(ADMIN, again!.rejection!, { action: 'recalibrated', release: true });
+    expect(view.review?.released).toBe(0);
+    expect(r.store.data.readings[kept.reading.id]?.status).toBe('held');
+    expect(codes()).toEqual(['qc-reviewed']);
+  });
+
+  it('goes out when lifting a hold leaves nothing to wait for', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const held = await r.intake.accept('chem-a', patient([glu(7.1)]));
+    const left = await r.intake.dropHolds(held.reading.id, (h) => h.kind === 'qc');
+    expect(left?.holdReasons).toEqual([]);
+    expect(r.store.data.readings[held.reading.id]?.status).toBe('queued');
   });
 });
