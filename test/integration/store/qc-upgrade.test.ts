@@ -301,7 +301,7 @@ describe('upgrading a data folder of the version before QC', { timeout: 120_000 
     await eventually(async () => expect(await readings('delivered')).toContain(WAITING), 10_000);
     await expectNothingLost();
     expect(await qcEntries(gw)).toEqual([]);
-    expect(await qcOverview(gw)).toEqual({ series: [], rejections: [] });
+    expect(await qcOverview(gw)).toEqual({ series: [], rejections: [], reviewRole: 'admin' });
   });
 
   it('logs and judges QC on the upgraded folder, and holds after a rejection', async () => {
