@@ -509,11 +509,11 @@ export class QcService implements QcApi {
     if (refusal !== undefined) throw new RequestError(403, refusal);
     const action = body.action.trim();
     if (action.length < 3) throw new RequestError(400, 'body/action: say what was found and done (at least 3 characters besides spaces)');
-    if (body.release === true && body.heldSeen !== undefined) {
-      const now = this.#heldCount(r, this.#heldCounts());
-      // Nobody releases results they were not shown: more may have arrived while the dialog was open.
-      if (now !== body.heldSeen) throw new RequestError(409, `${now} results are held for QC rejection "${id}" now, not ${body.heldSeen}: look again`);
-    }
+    // What the reviewer's release covers is fixed here: a result arriving while the review is written is not sent unseen.
+    const covered = new Set(body.release === true ? this.#heldFor(r.device, r.test).map((x) => x.reading.id) : []);
+    // Nobody releases results they were not shown: more may have arrived while the dialog was open.
+    if (body.release === true && body.heldSeen !== undefined && covered.size !== body.heldSeen)
+      throw new RequestError(409, `${covered.size} results are held for QC rejection "${id}" now, not ${body.heldSeen}: look again`);
     // Checked and marked in one step: two people pressing "review" at once record one review.
     if (r.review || this.#reviewing.has(id)) {
       const by = r.review ? ` by ${r.review.by} at ${r.review.at}` : ' by someone else just now';
@@ -534,9 +534,11 @@ export class QcService implements QcApi {
     }
     this.#log.info({ device: r.device, test: r.test, lot: r.lot, rejection: id, by: who.name, release: body.release === true }, 'QC rejection reviewed');
     if (body.release === true) {
-      const released = await this.#releaseHeld(who.name, r);
+      const released = await this.#releaseHeld(who.name, r, covered);
       await this.book.setReleased(id, released);
-    } else await this.#markReviewed(who.name, r);
+    }
+    // What it did not release (not asked to, or arrived meanwhile) stays held, marked reviewed.
+    await this.#markReviewed(who.name, r);
     this.opts.emit({ type: 'qc', device: r.device, test: r.test, lot: r.lot, rejection: id });
     return this.#rejectionView(r, this.#heldCounts());
   }
@@ -547,7 +549,7 @@ export class QcService implements QcApi {
    * released; the others lose that test's qc holds and keep their own (a patient to assign, a value to
    * check, another test's failed QC). One failing does not stop the others.
    */
-  async #releaseHeld(who: string, r: QcRejection): Promise<number> {
+  async #releaseHeld(who: string, r: QcRejection, covered: ReadonlySet<string>): Promise<number> {
     // Another unreviewed rejection of the same test still holds them.
     if (this.book.open().some((o) => o.device === r.device && o.test === r.test)) return 0;
     let released = 0;
@@ -555,6 +557,7 @@ export class QcService implements QcApi {
     const about = `the review of QC rejection ${r.id} (${r.test} lot ${r.lot} ${r.rules.join(' ')})`;
     for (const s of this.#heldFor(r.device, r.test)) {
       const readingId = s.reading.id;
+      if (!covered.has(readingId)) continue;
       const onlyThis = s.holdReasons.every((h) => failedOn(h, s.reading, r.test));
       // Another test's QC failed since it was held: acceptQcFailure would send it past that one too.
       const others = this.holdsFor(r.device, s.reading);

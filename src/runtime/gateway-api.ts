@@ -139,6 +139,8 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
   const { store, history, rejects, audit, intake, directory, devices, destinations, configFile, drivers, metrics, log } = parts;
   const { qc } = parts;
   const tally = new OutboxTally(store);
+  /** Dead QC messages being discarded now: two people pressing Discard at once record one discard. */
+  const discarding = new Set<string>();
   const running: ScrapeSources = {
     devices: () => devices.entries.map((e) => ({ id: e.config.id, enabled: e.config.enabled !== false, state: devices.status(e).state })),
     destinationIds: () => destinations.ids(),
@@ -325,14 +327,21 @@ export function buildGatewayApi(parts: GatewayParts): GatewayApi {
           409,
           `message "${messageId}" is not a dead QC message: a patient message is settled through its reading (release or discard it)`,
         );
-      // Journaled first: a message never leaves without its reason on record.
-      await audit.record({
-        who,
-        action: 'discard',
-        device: m.qc.device,
-        reason: `QC message ${messageId} to ${m.destinationId} (QC entries ${m.qc.entries.join(', ')}): ${reason}`,
-      });
-      const gone = await store.update((doc) => structuredClone(discardDeadQc(doc, messageId)));
+      if (discarding.has(messageId)) throw new RequestError(409, `message "${messageId}" is being discarded by someone else just now`);
+      discarding.add(messageId);
+      let gone: Awaited<ReturnType<GatewayApi['discardMessage']>>;
+      try {
+        // Journaled first: a message never leaves without its reason on record.
+        await audit.record({
+          who,
+          action: 'discard',
+          device: m.qc.device,
+          reason: `QC message ${messageId} to ${m.destinationId} (QC entries ${m.qc.entries.join(', ')}): ${reason}`,
+        });
+        gone = await store.update((doc) => structuredClone(discardDeadQc(doc, messageId)));
+      } finally {
+        discarding.delete(messageId);
+      }
       // Health's dead-letter count drops now, not at the next status round.
       status.invalidate();
       return gone;

@@ -696,3 +696,24 @@ describe('QcService: a result a reviewer kept held', () => {
     expect(r.store.data.readings[held.reading.id]?.status).toBe('queued');
   });
 });
+
+describe('QcService: what a review releases', () => {
+  it('never sends a result that arrived while the review was being written: it stays held, marked reviewed', async () => {
+    const r = await rig([analyzer('chem-a')]);
+    const [out] = await send(r, 'chem-a', control([glu(6.2, at(0))]));
+    const seen = await r.intake.accept('chem-a', patient([glu(7.1)]));
+    const record = r.audit.record.bind(r.audit);
+    let late: string | undefined;
+    r.audit.record = async (entry) => {
+      // The analyzer sends a glucose while the review's audit entry is on its way to the disk.
+      if (entry.action === 'qc-review') late = (await r.intake.accept('chem-a', patient([glu(7.4)], 'MRN1605'))).reading.id;
+      return record(entry);
+    };
+    const view = await r.qc.review(ADMIN, out!.rejection!, { action: 'rerun in range', release: true, heldSeen: 1 });
+    expect(view.review?.released).toBe(1);
+    expect(r.store.data.readings[seen.reading.id]?.status).toBe('queued');
+    expect(late).toBeDefined();
+    expect(r.store.data.readings[late!]?.status).toBe('held');
+    expect(r.store.data.readings[late!]?.holdReasons.map((h) => h.code)).toEqual(['qc-reviewed']);
+  });
+});
