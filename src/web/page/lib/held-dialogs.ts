@@ -12,13 +12,13 @@ import type { PatientRef } from '../../../model/reading.ts';
 import { errorText } from '../../../model/error-text.ts';
 import { ApiError, post } from './api.ts';
 import { h, replace, toast, type Child } from './dom.ts';
-import { requiredText } from './form.ts';
 import { confirmationsFor, reasonsOf, uniqueReasons } from './hold-reasons.ts';
 import { openModal } from './modal.ts';
 import { patientCard } from './patient-card.ts';
 import { patientPicker } from './patient-picker.ts';
 import { qcHoldNote, qcPageLink } from './qc-hold.ts';
 import { qcReleaseRefusedWords } from './qc-words.ts';
+import { reasonDialog } from './reason-dialog.ts';
 import { formatTime, patientLabel } from './reading-format.ts';
 import { deviceName, valueList } from './reading-row.ts';
 
@@ -202,46 +202,15 @@ export function settleDialog(r: SlimReading, withPatient: boolean, { labels, don
 }
 
 export function discardDialog(r: SlimReading, { labels, done }: HeldContext): void {
-  const reason = h('textarea', {
+  reasonDialog({
+    title: 'Discard this reading?',
+    intro: [readingSummary(r, labels), h('p', {}, 'It will not go to any chart. The reason is kept in the audit journal.')],
     id: 'discard-reason',
-    rows: 3,
-    maxlength: 500,
-    'aria-describedby': 'discard-reason-hint discard-reason-error',
-    required: true,
+    hint: 'At least 3 characters',
+    tooShort: 'Say why in at least 3 characters (e.g. "test measurement", "wrong patient on the cuff").',
+    url: `/api/readings/${encodeURIComponent(r.reading.id)}/discard`,
+    confirm: 'Discard reading',
+    done: 'Reading discarded.',
+    onDone: done,
   });
-  const reasonError = h('p', { id: 'discard-reason-error', class: 'field-error', hidden: true });
-  const error = h('p', { class: 'error', role: 'alert', hidden: true });
-  const submit = async () => {
-    const text = requiredText(reason, reasonError, 3, 'Say why in at least 3 characters (e.g. "test measurement", "wrong patient on the cuff").');
-    if (text === undefined) return;
-    try {
-      await post(`/api/readings/${encodeURIComponent(r.reading.id)}/discard`, { reason: text });
-      toast('Reading discarded.');
-      modal.close();
-      done();
-    } catch (err) {
-      error.hidden = false;
-      error.textContent = `Could not discard: ${errorText(err)}`;
-    }
-  };
-  const modal = openModal('Discard this reading?', [
-    readingSummary(r, labels),
-    h('p', {}, 'It will not go to any chart. The reason is kept in the audit journal.'),
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: 'discard-reason' }, 'Reason'),
-      h('p', { id: 'discard-reason-hint', class: 'hint' }, 'At least 3 characters'),
-      reason,
-      reasonError,
-    ),
-    error,
-    h(
-      'div',
-      { class: 'actions' },
-      h('button', { type: 'button', class: 'danger', onclick: () => void submit() }, 'Discard reading'),
-      h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel'),
-    ),
-  ]);
-  reason.focus();
 }

@@ -2,13 +2,10 @@
 // (a link back to the reading on Live), the HL7 as sent segment by segment, and the EHR's ACK.
 
 import type { MessageDetail } from '../../api-types.ts';
-import { errorText } from '../../../model/error-text.ts';
-import { post } from './api.ts';
-import { h, toast, type Child } from './dom.ts';
-import { requiredText } from './form.ts';
+import { h, type Child } from './dom.ts';
 import { ackIsPositive, ackMeaning } from './hl7-text.ts';
 import { hl7View } from './hl7-view.ts';
-import { openModal } from './modal.ts';
+import { reasonDialog } from './reason-dialog.ts';
 import { messageStateBadge, messageSubject } from './message-rows.ts';
 import { formatTime } from './reading-format.ts';
 
@@ -41,34 +38,16 @@ function ackPart(m: MessageDetail): HTMLElement {
  * "Reason", buttons "Discard message" / "Cancel".
  */
 export function discardQcMessageDialog(m: Pick<MessageDetail, 'id' | 'controlId' | 'destinationId'>, done: () => void): void {
-  const reason = h('textarea', { id: 'discard-message-reason', rows: 3, maxlength: 500, 'aria-describedby': 'discard-message-error', required: true });
-  const reasonError = h('p', { id: 'discard-message-error', class: 'field-error', hidden: true });
-  const error = h('p', { class: 'error', role: 'alert', hidden: true });
-  const submit = async () => {
-    const text = requiredText(reason, reasonError, 3, 'Say why in at least 3 characters (e.g. "the LIS does not take this lot").');
-    if (text === undefined) return;
-    try {
-      await post(`/api/messages/${encodeURIComponent(m.id)}/discard`, { reason: text });
-      toast(`QC message ${m.controlId} discarded.`);
-      modal.close();
-      done();
-    } catch (err) {
-      error.hidden = false;
-      error.textContent = `Could not discard: ${errorText(err)}`;
-    }
-  };
-  const modal = openModal('Discard this QC message?', [
-    h('p', {}, `It will not be sent to ${m.destinationId}. The QC results stay in the QC log; the reason is kept in the audit journal.`),
-    h('div', { class: 'field' }, h('label', { for: 'discard-message-reason' }, 'Reason'), reason, reasonError),
-    error,
-    h(
-      'div',
-      { class: 'actions' },
-      h('button', { type: 'button', class: 'danger', onclick: () => void submit() }, 'Discard message'),
-      h('button', { type: 'button', onclick: () => modal.close() }, 'Cancel'),
-    ),
-  ]);
-  reason.focus();
+  reasonDialog({
+    title: 'Discard this QC message?',
+    intro: [h('p', {}, `It will not be sent to ${m.destinationId}. The QC results stay in the QC log; the reason is kept in the audit journal.`)],
+    id: 'discard-message-reason',
+    tooShort: 'Say why in at least 3 characters (e.g. "the LIS does not take this lot").',
+    url: `/api/messages/${encodeURIComponent(m.id)}/discard`,
+    confirm: 'Discard message',
+    done: `QC message ${m.controlId} discarded.`,
+    onDone: done,
+  });
 }
 
 export function messageDetail(m: MessageDetail, actions: { resend(): void; discard(): void; close(): void }): Child[] {
